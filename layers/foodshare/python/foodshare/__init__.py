@@ -1,0 +1,1 @@
+"""Foodshare shared layer: domain, data access, cache, events and observability."""

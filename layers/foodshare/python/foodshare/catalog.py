@@ -1,0 +1,137 @@
+"""The platform's wiring, defined once: which functions exist and which HTTP routes each serves.
+
+The CDK stack, the local runner and the tests all read this module, so a route
+cannot exist in one place and be missing in another (tests compare it with the
+routes each handler's resolver really registers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    public: bool = False  # True: no JWT authorizer (health, signed webhooks)
+
+
+@dataclass(frozen=True)
+class ApiFunction:
+    name: str
+    routes: tuple[Route, ...]
+    latency_sensitive: bool = False  # gets a provisioned-concurrency alias
+    uses_cache: bool = True
+    description: str = ""
+
+    @property
+    def module(self) -> str:
+        return f"functions.{self.name}.handler"
+
+
+def _r(method: str, path: str, public: bool = False) -> Route:
+    return Route(method, path, public)
+
+
+API_FUNCTIONS: tuple[ApiFunction, ...] = (
+    ApiFunction(
+        "users",
+        (_r("GET", "/health", public=True), _r("GET", "/me"), _r("PUT", "/me")),
+        description="Profiles, pseudonyms and the health check",
+    ),
+    ApiFunction(
+        "groups",
+        (
+            _r("POST", "/groups"),
+            _r("GET", "/groups/{groupId}"),
+            _r("POST", "/groups/{groupId}/invites"),
+            _r("POST", "/groups/join"),
+            _r("DELETE", "/groups/{groupId}/members/me"),
+            _r("POST", "/groups/{groupId}/partnerships"),
+            _r("POST", "/partnerships/{partnershipId}/accept"),
+            _r("POST", "/partnerships/{partnershipId}/decline"),
+            _r("DELETE", "/partnerships/{partnershipId}"),
+        ),
+        description="Groups, invites, membership and partnerships",
+    ),
+    ApiFunction(
+        "posting",
+        (_r("POST", "/food"), _r("GET", "/food/{foodId}"), _r("DELETE", "/food/{foodId}")),
+        description="Sharing, reading and withdrawing food posts",
+    ),
+    ApiFunction(
+        "discovery",
+        (_r("GET", "/food"),),
+        latency_sensitive=True,
+        description="Discovery of visible food across own and partner groups",
+    ),
+    ApiFunction(
+        "claiming",
+        (
+            _r("POST", "/food/{foodId}/claims"),
+            _r("POST", "/exchanges/{exchangeId}/confirm"),
+            _r("POST", "/exchanges/{exchangeId}/cancel"),
+            _r("POST", "/exchanges/{exchangeId}/no-show"),
+        ),
+        latency_sensitive=True,
+        description="Claims and the exchange lifecycle",
+    ),
+    ApiFunction(
+        "reputation",
+        (_r("POST", "/exchanges/{exchangeId}/ratings"), _r("GET", "/users/{userId}/reputation")),
+        description="Ratings and reputation views",
+    ),
+    ApiFunction(
+        "credits",
+        (_r("GET", "/me/credits"),),
+        description="Credit balance and ledger",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """A function fed by its own SQS queue (with a DLQ) from the bus, by event type."""
+
+    name: str
+    event_types: tuple[str, ...]
+    batch_size: int = 10
+    max_batching_window_seconds: int = 1
+    max_receive_count: int = 5  # receives before a message is moved to the DLQ
+    visibility_timeout_seconds: int = 60
+    description: str = ""
+
+    @property
+    def module(self) -> str:
+        return f"functions.{self.name}.handler"
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    """A function run on a schedule (EventBridge Scheduler on AWS, a timer locally)."""
+
+    name: str
+    every_seconds: int
+    description: str = ""
+
+    @property
+    def module(self) -> str:
+        return f"functions.{self.name}.handler"
+
+
+# Filled by the event backbone: which consumer receives which event types.
+CONSUMERS: tuple[Consumer, ...] = ()
+SCHEDULED_JOBS: tuple[ScheduledJob, ...] = ()
+
+
+def api_function(name: str) -> ApiFunction:
+    for fn in API_FUNCTIONS:
+        if fn.name == name:
+            return fn
+    raise KeyError(name)
+
+
+def all_routes() -> list[tuple[str, Route]]:
+    """(function name, route) for every HTTP route of the platform."""
+    return [(fn.name, route) for fn in API_FUNCTIONS for route in fn.routes]

@@ -1,0 +1,1 @@
+"""Data access: the single DynamoDB table, its entity models and transactions."""

@@ -1,0 +1,321 @@
+"""PynamoDB models for every entity in the single table (layout in `schema.py`)."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from foodshare.data import schema
+from foodshare.settings import get_settings
+
+
+def _table_meta(index_name: str | None = None) -> type:
+    settings = get_settings()
+    attrs: dict = {"table_name": settings.table_name, "region": settings.region}
+    if settings.dynamodb_endpoint:
+        attrs["host"] = settings.dynamodb_endpoint
+    if index_name:
+        attrs.update(index_name=index_name, projection=AllProjection())
+    return type("Meta", (), attrs)
+
+
+class Item(Model):
+    """Base of every entity: the table's composite key."""
+
+    Meta = _table_meta()
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+# ---- indexes ---------------------------------------------------------------------------
+
+
+class ByUserIndex(GlobalSecondaryIndex):
+    Meta = _table_meta("by_user")
+    by_user_pk = UnicodeAttribute(hash_key=True)
+    by_user_sk = UnicodeAttribute(range_key=True)
+
+
+class AvailableFoodIndex(GlobalSecondaryIndex):
+    Meta = _table_meta("available_food")
+    avail_pk = UnicodeAttribute(hash_key=True)
+    avail_sk = UnicodeAttribute(range_key=True)
+
+
+class ExpiringFoodIndex(GlobalSecondaryIndex):
+    Meta = _table_meta("expiring_food")
+    expiry_pk = UnicodeAttribute(hash_key=True)
+    expiry_sk = UnicodeAttribute(range_key=True)
+
+
+class OutboxIndex(GlobalSecondaryIndex):
+    Meta = _table_meta("outbox")
+    outbox_pk = UnicodeAttribute(hash_key=True)
+    outbox_sk = UnicodeAttribute(range_key=True)
+
+
+# ---- users and credits -----------------------------------------------------------------
+
+
+class UserItem(Item):
+    """USER#<id> / PROFILE: profile, reputation summary and credit balance."""
+
+    user_id = UnicodeAttribute()
+    display_name = UnicodeAttribute(null=True)
+    pseudonym = UnicodeAttribute()
+    lat = NumberAttribute(null=True)
+    lng = NumberAttribute(null=True)
+    score = NumberAttribute()
+    trust_level = UnicodeAttribute()
+    shared_count = NumberAttribute(default=0)
+    completed_count = NumberAttribute(default=0)
+    cancelled_count = NumberAttribute(default=0)
+    no_show_count = NumberAttribute(default=0)
+    ratings_received = NumberAttribute(default=0)
+    rating_stars_total = NumberAttribute(default=0)
+    credit_balance = NumberAttribute()
+    credits_held = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(user_id: str) -> tuple[str, str]:
+        return f"USER#{user_id}", "PROFILE"
+
+
+class PseudonymItem(Item):
+    """PSEUDONYM#<name> / PSEUDONYM: makes pseudonyms unique across all users."""
+
+    user_id = UnicodeAttribute()
+
+    @staticmethod
+    def key(pseudonym: str) -> tuple[str, str]:
+        return f"PSEUDONYM#{pseudonym}", "PSEUDONYM"
+
+
+class LedgerEntryItem(Item):
+    """USER#<id> / CREDIT#<entryId>: one credit movement with the balance after it."""
+
+    entry_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    amount = NumberAttribute()
+    balance_after = NumberAttribute()
+    reason = UnicodeAttribute()
+    exchange_id = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(user_id: str, entry_id: str) -> tuple[str, str]:
+        return f"USER#{user_id}", f"CREDIT#{entry_id}"
+
+
+class PartnerClaimCounterItem(Item):
+    """USER#<id> / PARTNERCLAIMS#<partnershipId>#<isoWeek>: claims across one partnership."""
+
+    count = NumberAttribute(default=0)
+    expires_at_epoch = TTLAttribute(null=True)
+
+    @staticmethod
+    def key(user_id: str, partnership_id: str, week: str) -> tuple[str, str]:
+        return f"USER#{user_id}", f"PARTNERCLAIMS#{partnership_id}#{week}"
+
+
+# ---- groups and partnerships -----------------------------------------------------------
+
+
+class GroupItem(Item):
+    """GROUP#<id> / META."""
+
+    group_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    member_count = NumberAttribute(default=0)
+    admin_count = NumberAttribute(default=0)
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(group_id: str) -> tuple[str, str]:
+        return f"GROUP#{group_id}", "META"
+
+
+class MembershipItem(Item):
+    """GROUP#<groupId> / MEMBER#<userId>, indexed by user for "my groups"."""
+
+    group_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    role = UnicodeAttribute()  # "admin" | "member"
+    joined_at = UnicodeAttribute()
+    by_user_pk = UnicodeAttribute()
+    by_user_sk = UnicodeAttribute()
+    by_user = ByUserIndex()
+
+    @staticmethod
+    def key(group_id: str, user_id: str) -> tuple[str, str]:
+        return f"GROUP#{group_id}", f"MEMBER#{user_id}"
+
+
+class InviteItem(Item):
+    """INVITE#<code> / INVITE: a code that lets its holder join one group until it expires."""
+
+    code = UnicodeAttribute()
+    group_id = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    expires_at = UnicodeAttribute()
+    expires_at_epoch = TTLAttribute(null=True)
+
+    @staticmethod
+    def key(code: str) -> tuple[str, str]:
+        return f"INVITE#{code}", "INVITE"
+
+
+class PartnershipTerms(MapAttribute):
+    max_distance_km = NumberAttribute()
+    min_reputation = NumberAttribute()
+    max_claims_per_member_per_week = NumberAttribute()
+
+
+class PartnershipItem(Item):
+    """PARTNERSHIP#<id> / META: a proposal between two groups and its terms."""
+
+    partnership_id = UnicodeAttribute()
+    from_group_id = UnicodeAttribute()
+    to_group_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # pending | active | declined | ended
+    terms = PartnershipTerms()
+    created_by = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(partnership_id: str) -> tuple[str, str]:
+        return f"PARTNERSHIP#{partnership_id}", "META"
+
+
+class PartnerLinkItem(Item):
+    """GROUP#<groupId> / PARTNER#<otherGroupId>: a group's view of a partnership.
+
+    Written for both groups in the partnership's transactions; the conditional put on
+    it also stops two open partnerships between the same pair.
+    """
+
+    group_id = UnicodeAttribute()
+    partner_group_id = UnicodeAttribute()
+    partnership_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    terms = PartnershipTerms()
+
+    @staticmethod
+    def key(group_id: str, partner_group_id: str) -> tuple[str, str]:
+        return f"GROUP#{group_id}", f"PARTNER#{partner_group_id}"
+
+
+# ---- food and exchanges ----------------------------------------------------------------
+
+
+class FoodItem(Item):
+    """FOOD#<id> / META: a post; indexed while available by group and by expiry hour."""
+
+    food_id = UnicodeAttribute()
+    group_id = UnicodeAttribute()
+    sharer_id = UnicodeAttribute()
+    title = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    quantity = NumberAttribute()
+    dietary_tags = ListAttribute(of=UnicodeAttribute, default=list)
+    allergens = ListAttribute(of=UnicodeAttribute, default=list)
+    pickup_lat = NumberAttribute()
+    pickup_lng = NumberAttribute()
+    pickup_label = UnicodeAttribute(null=True)
+    pickup_start = UnicodeAttribute()
+    pickup_end = UnicodeAttribute()
+    status = UnicodeAttribute()  # available | claimed | completed | withdrawn | expired
+    exchange_id = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    avail_pk = UnicodeAttribute(null=True)
+    avail_sk = UnicodeAttribute(null=True)
+    expiry_pk = UnicodeAttribute(null=True)
+    expiry_sk = UnicodeAttribute(null=True)
+    available_food = AvailableFoodIndex()
+    expiring_food = ExpiringFoodIndex()
+
+    @staticmethod
+    def key(food_id: str) -> tuple[str, str]:
+        return f"FOOD#{food_id}", "META"
+
+    def index_as_available(self) -> None:
+        self.avail_pk = f"AVAIL#{self.group_id}"
+        self.avail_sk = f"{self.pickup_end}#{self.food_id}"
+        self.expiry_pk = f"EXPIRES#{self.pickup_end[:13]}"
+        self.expiry_sk = f"{self.pickup_end}#{self.food_id}"
+
+
+class ExchangeItem(Item):
+    """EXCHANGE#<id> / META: one claim of one post and its lifecycle."""
+
+    exchange_id = UnicodeAttribute()
+    food_id = UnicodeAttribute()
+    group_id = UnicodeAttribute()
+    sharer_id = UnicodeAttribute()
+    claimer_id = UnicodeAttribute()
+    partnership_id = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()  # claimed | completed | cancelled | no_show
+    sharer_confirmed = BooleanAttribute(default=False)
+    claimer_confirmed = BooleanAttribute(default=False)
+    pickup_start = UnicodeAttribute()
+    pickup_end = UnicodeAttribute()
+    claimed_at = UnicodeAttribute()
+    completed_at = UnicodeAttribute(null=True)
+    closed_at = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(exchange_id: str) -> tuple[str, str]:
+        return f"EXCHANGE#{exchange_id}", "META"
+
+
+class RatingItem(Item):
+    """EXCHANGE#<id> / RATING#<raterId>: one participant's rating of the other."""
+
+    exchange_id = UnicodeAttribute()
+    rater_id = UnicodeAttribute()
+    rated_user_id = UnicodeAttribute()
+    stars = NumberAttribute()
+    comment = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(exchange_id: str, rater_id: str) -> tuple[str, str]:
+        return f"EXCHANGE#{exchange_id}", f"RATING#{rater_id}"
+
+
+# ---- events ----------------------------------------------------------------------------
+
+
+class EventItem(Item):
+    """EVENTLOG#<day>#<shard> / <eventId>: the event store, and the outbox while unpublished."""
+
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    source = UnicodeAttribute()
+    occurred_at = UnicodeAttribute()
+    actor_id = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute()  # JSON of DomainEvent.envelope()
+    published_at = UnicodeAttribute(null=True)
+    outbox_pk = UnicodeAttribute(null=True)
+    outbox_sk = UnicodeAttribute(null=True)
+    outbox = OutboxIndex()
+
+    @staticmethod
+    def key(event_id: str, occurred_at: str) -> tuple[str, str]:
+        shard = int(event_id[-4:], 36) % schema.EVENT_LOG_SHARDS
+        return f"EVENTLOG#{occurred_at[:10]}#{shard}", event_id

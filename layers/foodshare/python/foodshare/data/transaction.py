@@ -1,0 +1,115 @@
+"""One state change = one DynamoDB transaction, holding the change and its domain events.
+
+Each write may name the domain error its condition failing means (for example
+"already claimed"), so a lost race surfaces as the right 409 and nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from foodshare.data import schema
+from foodshare.data.models import EventItem
+from foodshare.errors import ConcurrentUpdate, DomainError
+from foodshare.events import DomainEvent
+from foodshare.settings import get_settings
+
+T = TypeVar("T")
+MAX_ATTEMPTS = 4
+
+
+@lru_cache(maxsize=1)
+def _connection() -> Connection:
+    settings = get_settings()
+    return Connection(region=settings.region, host=settings.dynamodb_endpoint)
+
+
+@dataclass
+class _Op:
+    kind: str
+    args: tuple
+    kwargs: dict
+    on_condition_failure: DomainError | None
+
+
+def event_item(event: DomainEvent) -> EventItem:
+    pk, sk = EventItem.key(event.id, event.occurred_at)
+    shard = int(event.id[-2:], 36) % schema.OUTBOX_SHARDS
+    return EventItem(
+        pk,
+        sk,
+        event_id=event.id,
+        event_type=event.type,
+        source=event.source,
+        occurred_at=event.occurred_at,
+        actor_id=event.actor_id,
+        detail=json.dumps(event.envelope(), separators=(",", ":"), sort_keys=True),
+        outbox_pk=f"OUTBOX#{shard}",
+        outbox_sk=event.id,
+    )
+
+
+class UnitOfWork:
+    """Collects the writes and events of one state change, then commits them atomically."""
+
+    def __init__(self) -> None:
+        self._ops: list[_Op] = []
+        self.events: list[DomainEvent] = []
+
+    def save(self, item: Any, condition: Any = None, *, on_fail: DomainError | None = None) -> None:
+        self._ops.append(_Op("save", (item,), {"condition": condition}, on_fail))
+
+    def update(self, item: Any, actions: list, condition: Any = None, *, on_fail: DomainError | None = None) -> None:
+        self._ops.append(_Op("update", (item, actions), {"condition": condition}, on_fail))
+
+    def delete(self, item: Any, condition: Any = None, *, on_fail: DomainError | None = None) -> None:
+        self._ops.append(_Op("delete", (item,), {"condition": condition}, on_fail))
+
+    def check(self, model: type, key: tuple[str, str], condition: Any, *, on_fail: DomainError) -> None:
+        self._ops.append(_Op("condition_check", (model, *key), {"condition": condition}, on_fail))
+
+    def record(self, event_type: str, actor_id: str | None, payload: dict) -> DomainEvent:
+        event = DomainEvent(type=event_type, actor_id=actor_id, payload=payload)
+        self.events.append(event)
+        return event
+
+    def commit(self) -> list[DomainEvent]:
+        if not self.events:
+            raise RuntimeError("a state change must record at least one domain event")
+        ops = self._ops + [
+            _Op("save", (event_item(e),), {"condition": EventItem.pk.does_not_exist()}, None) for e in self.events
+        ]
+        try:
+            with TransactWrite(connection=_connection()) as transaction:
+                for op in ops:
+                    getattr(transaction, op.kind)(*op.args, **op.kwargs)
+        except TransactWriteError as exc:
+            raise _domain_error(exc, ops) from exc
+        return self.events
+
+
+def _domain_error(exc: TransactWriteError, ops: list[_Op]) -> DomainError:
+    reasons = exc.cancellation_reasons or []
+    for op, reason in zip(ops, reasons):
+        if reason is not None and reason.code == "ConditionalCheckFailed" and op.on_condition_failure:
+            return op.on_condition_failure
+    return ConcurrentUpdate("Another change to the same data happened at the same time; please retry.")
+
+
+def with_retries(operation: Callable[[], T], attempts: int = MAX_ATTEMPTS) -> T:
+    """Run an optimistic read-modify-write again when it lost a race."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return operation()
+        except ConcurrentUpdate:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")

@@ -1,0 +1,61 @@
+"""Domain errors: each carries the HTTP status and stable code the API answers with."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.fields = fields or {}
+
+    def to_body(self) -> dict:
+        error: dict = {"code": self.code, "message": self.message}
+        if self.fields:
+            error["fields"] = self.fields
+        return {"error": error}
+
+
+class ValidationFailed(DomainError):
+    status = 400
+    code = "validation_error"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.headers = headers or {}
+
+
+class ConcurrentUpdate(Conflict):
+    """An optimistic write lost a race; the operation is safe to retry from the start."""
+
+    code = "concurrent_update"

@@ -1,0 +1,73 @@
+"""Domain events: the catalog of event types and the record written with each state change.
+
+Each type maps to its EventBridge `source` (by category); `schemas/<Type>.json` holds
+the JSON Schema its payload (`detail`) must satisfy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from foodshare import clock, ids
+
+USER = "foodshare.user"
+GROUP = "foodshare.group"
+FOOD = "foodshare.food"
+CREDIT = "foodshare.credit"
+ANALYTICS = "foodshare.analytics"
+
+EVENT_SOURCES: dict[str, str] = {
+    "UserRegistered": USER,
+    "ProfileUpdated": USER,
+    "RatingSubmitted": USER,
+    "TrustLevelChanged": USER,
+    "GroupCreated": GROUP,
+    "InviteCreated": GROUP,
+    "MemberJoined": GROUP,
+    "MemberLeft": GROUP,
+    "PartnershipProposed": GROUP,
+    "PartnershipAccepted": GROUP,
+    "PartnershipDeclined": GROUP,
+    "PartnershipEnded": GROUP,
+    "FoodShared": FOOD,
+    "FoodWithdrawn": FOOD,
+    "FoodClaimed": FOOD,
+    "FoodExpired": FOOD,
+    "PickupConfirmed": FOOD,
+    "ExchangeCompleted": FOOD,
+    "ExchangeCancelled": FOOD,
+    "ExchangeNoShow": FOOD,
+    "CreditsGranted": CREDIT,
+    "CreditsHeld": CREDIT,
+    "CreditsTransferred": CREDIT,
+    "CreditsReleased": CREDIT,
+}
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    """Something that happened, recorded in the same transaction as the change itself."""
+
+    type: str
+    actor_id: str | None
+    payload: dict
+    id: str = field(default_factory=ids.new_id)
+    occurred_at: str = field(default_factory=clock.now_iso)
+
+    def __post_init__(self) -> None:
+        if self.type not in EVENT_SOURCES:
+            raise ValueError(f"unknown event type {self.type!r}")
+
+    @property
+    def source(self) -> str:
+        return EVENT_SOURCES[self.type]
+
+    def envelope(self) -> dict:
+        """The `detail` published on the bus: metadata plus the payload."""
+        return {
+            "eventId": self.id,
+            "eventType": self.type,
+            "occurredAt": self.occurred_at,
+            "actorId": self.actor_id,
+            "data": self.payload,
+        }

@@ -1,0 +1,42 @@
+"""Identifiers: time-ordered ids (ULID layout) and pseudonyms that reveal nothing."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_id() -> str:
+    """26-character ULID: 48-bit millisecond time + 80 random bits; sorts by creation time."""
+    value = (int(time.time() * 1000) << 80) | secrets.randbits(80)
+    chars = []
+    for _ in range(26):
+        chars.append(_CROCKFORD[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def invite_code() -> str:
+    """10 characters from an unambiguous alphabet: easy to type into a chat."""
+    return "".join(secrets.choice(_CROCKFORD) for _ in range(10))
+
+
+_ADJECTIVES = (
+    "Amber", "Brave", "Calm", "Clever", "Cosy", "Crisp", "Daring", "Eager", "Fair", "Fresh",
+    "Gentle", "Golden", "Happy", "Honest", "Jolly", "Kind", "Lively", "Lucky", "Mellow", "Merry",
+    "Nimble", "Noble", "Plucky", "Quiet", "Rosy", "Sunny", "Swift", "Tidy", "Warm", "Witty",
+    "Zesty", "Bright",
+)
+_NOUNS = (
+    "Apple", "Basil", "Bean", "Berry", "Carrot", "Cherry", "Chive", "Clove", "Fennel", "Fig",
+    "Ginger", "Grape", "Kale", "Leek", "Lemon", "Lentil", "Mango", "Melon", "Mint", "Olive",
+    "Onion", "Pea", "Peach", "Pear", "Plum", "Quince", "Radish", "Sage", "Thyme", "Turnip",
+    "Walnut", "Yam",
+)
+
+
+def pseudonym() -> str:
+    """Random food-themed handle, e.g. "SunnyFennel4821"; uniqueness is enforced on write."""
+    return f"{secrets.choice(_ADJECTIVES)}{secrets.choice(_NOUNS)}{secrets.randbelow(10000):04d}"

@@ -1,0 +1,123 @@
+"""The pure reputation scoring rules: score bounds, trust levels, impacts and their caps.
+
+No I/O here: the reputation consumer supplies how much of an impact's cap is already
+used in the current window and applies what this module returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+MIN_SCORE = 0.0
+MAX_SCORE = 100.0
+INITIAL_SCORE = 60.0
+
+# (threshold, level), highest first: a score belongs to the first level it reaches.
+TRUST_LEVELS: tuple[tuple[float, str], ...] = (
+    (90.0, "exemplary"),
+    (80.0, "trusted"),
+    (70.0, "established"),
+    (50.0, "developing"),
+    (MIN_SCORE, "concerning"),
+)
+# Higher rank sorts first in discovery.
+TRUST_RANK = {level: rank for rank, (_, level) in enumerate(reversed(TRUST_LEVELS))}
+
+
+@dataclass(frozen=True)
+class Impact:
+    """One kind of reputation change: its size and the cap on its total per window."""
+
+    kind: str
+    points: float
+    cap: float  # same sign as points: the most this kind may move a score per window
+    window: str  # "day" or "week"
+
+
+IMPACTS: dict[str, Impact] = {
+    impact.kind: impact
+    for impact in (
+        Impact("food_shared", 2.0, 10.0, "day"),
+        Impact("exchange_completed", 1.5, 15.0, "day"),
+        Impact("rated_high", 3.0, 15.0, "day"),
+        Impact("reliable_pickup", 1.0, 10.0, "day"),
+        Impact("exchange_cancelled", -1.0, -10.0, "day"),
+        Impact("no_show", -3.0, -15.0, "week"),
+        Impact("rated_low", -2.5, -10.0, "day"),
+    )
+}
+
+
+def trust_level(score: float) -> str:
+    for threshold, level in TRUST_LEVELS:
+        if score >= threshold:
+            return level
+    return TRUST_LEVELS[-1][1]
+
+
+def window_key(kind: str, at: datetime) -> str:
+    """The cap window an impact at `at` falls in: an ISO date, or an ISO week for weekly caps."""
+    if IMPACTS[kind].window == "week":
+        year, week, _ = at.isocalendar()
+        return f"{year}-W{week:02d}"
+    return at.date().isoformat()
+
+
+def window_start(kind: str, at: datetime) -> datetime:
+    day = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    if IMPACTS[kind].window == "week":
+        return day - timedelta(days=at.weekday())
+    return day
+
+
+def rating_impact_kind(stars: int) -> str | None:
+    """Ratings of 4-5 stars raise the rated user's score, 1-2 lower it, 3 is neutral."""
+    if stars >= 4:
+        return "rated_high"
+    if stars <= 2:
+        return "rated_low"
+    return None
+
+
+@dataclass(frozen=True)
+class ScoreChange:
+    kind: str
+    previous: float
+    new: float
+    applied: float  # what the score really moved by (after cap and bounds)
+    capped: bool
+
+    @property
+    def previous_level(self) -> str:
+        return trust_level(self.previous)
+
+    @property
+    def new_level(self) -> str:
+        return trust_level(self.new)
+
+    @property
+    def level_changed(self) -> bool:
+        return self.previous_level != self.new_level
+
+
+def score_change(kind: str, score: float, used_in_window: float) -> ScoreChange:
+    """Apply one impact of `kind` to `score`, given the sum already applied in its cap window.
+
+    The impact is cut to what remains of the window's cap, then the score is kept
+    within 0..100. Scores are kept to one decimal place.
+    """
+    impact = IMPACTS[kind]
+    remaining = impact.cap - used_in_window
+    if impact.points >= 0:
+        allowed = max(0.0, min(impact.points, remaining))
+    else:
+        allowed = min(0.0, max(impact.points, remaining))
+    new = round(min(MAX_SCORE, max(MIN_SCORE, score + allowed)), 1)
+    return ScoreChange(
+        kind=kind,
+        previous=score,
+        new=new,
+        applied=round(new - score, 1),
+        capped=allowed != impact.points,
+    )

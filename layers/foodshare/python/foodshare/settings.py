@@ -1,0 +1,52 @@
+"""Typed settings read once per container from the environment.
+
+Every tunable the functions need lives here so handlers never read os.environ
+themselves; tests and the local runner change behaviour by setting variables.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a Foodshare container needs to know about its surroundings."""
+
+    stage: str
+    region: str
+    table_name: str
+    dynamodb_endpoint: str | None
+    event_bus_name: str
+    redis_url: str | None
+    invite_ttl_hours: int
+    rating_window_days: int
+    welcome_credits: int
+    max_credit_balance: int
+    discovery_page_size: int
+    discovery_max_page_size: int
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings for this container; cached, cleared by tests with get_settings.cache_clear()."""
+    return Settings(
+        stage=os.environ.get("STAGE", "local"),
+        region=os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "eu-west-1")),
+        table_name=os.environ.get("TABLE_NAME", "foodshare-local"),
+        dynamodb_endpoint=os.environ.get("DYNAMODB_ENDPOINT") or None,
+        event_bus_name=os.environ.get("EVENT_BUS_NAME", "foodshare-local"),
+        redis_url=os.environ.get("REDIS_URL") or None,
+        invite_ttl_hours=_int("INVITE_TTL_HOURS", 168),
+        rating_window_days=_int("RATING_WINDOW_DAYS", 14),
+        welcome_credits=_int("WELCOME_CREDITS", 3),
+        max_credit_balance=_int("MAX_CREDIT_BALANCE", 50),
+        discovery_page_size=_int("DISCOVERY_PAGE_SIZE", 20),
+        discovery_max_page_size=_int("DISCOVERY_MAX_PAGE_SIZE", 50),
+    )
