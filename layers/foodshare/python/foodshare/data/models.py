@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -10,6 +12,8 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
+from pynamodb.connection.base import MetaTable
+from pynamodb.connection.table import TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -27,12 +31,35 @@ def _table_meta(index_name: str | None = None) -> type:
     return type("Meta", (), attrs)
 
 
+@lru_cache(maxsize=1)
+def table_connection() -> TableConnection:
+    """One connection (one botocore client) for every model, described with all of the table's indexes.
+
+    PynamoDB would otherwise build a client per model class and let the first class's
+    schema (without the other classes' indexes) stand for the whole table.
+    """
+    settings = get_settings()
+    return TableConnection(
+        settings.table_name,
+        region=settings.region,
+        host=settings.dynamodb_endpoint,
+        connect_timeout_seconds=2,
+        read_timeout_seconds=5,
+        max_retry_attempts=3,
+        meta_table=MetaTable(schema.table_definition(settings.table_name)),
+    )
+
+
 class Item(Model):
     """Base of every entity: the table's composite key."""
 
     Meta = _table_meta()
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
+
+    @classmethod
+    def _get_connection(cls) -> TableConnection:
+        return table_connection()
 
 
 # ---- indexes ---------------------------------------------------------------------------

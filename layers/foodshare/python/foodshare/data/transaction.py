@@ -9,27 +9,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, TypeVar
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from foodshare.data import schema
-from foodshare.data.models import EventItem
+from foodshare.data.models import EventItem, table_connection
 from foodshare.errors import ConcurrentUpdate, DomainError
 from foodshare.events import DomainEvent
-from foodshare.settings import get_settings
 
 T = TypeVar("T")
 MAX_ATTEMPTS = 4
-
-
-@lru_cache(maxsize=1)
-def _connection() -> Connection:
-    settings = get_settings()
-    return Connection(region=settings.region, host=settings.dynamodb_endpoint)
 
 
 @dataclass
@@ -88,7 +79,7 @@ class UnitOfWork:
             _Op("save", (event_item(e),), {"condition": EventItem.pk.does_not_exist()}, None) for e in self.events
         ]
         try:
-            with TransactWrite(connection=_connection()) as transaction:
+            with TransactWrite(connection=table_connection().connection) as transaction:
                 for op in ops:
                     getattr(transaction, op.kind)(*op.args, **op.kwargs)
         except TransactWriteError as exc:

@@ -1,0 +1,1 @@
+"""The Foodshare CDK app: one stack composed of one construct per concern."""

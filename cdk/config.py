@@ -1,0 +1,129 @@
+"""Per-stage settings, read from the `stages` context of cdk.json.
+
+Every number an operator or the capacity planner tunes lives in cdk.json, never in
+code: this module only gives it types and refuses settings that name a function the
+catalog does not know (a typo would otherwise silently fall back to the defaults).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+CDK_JSON = ROOT / "cdk.json"
+
+
+def file_context(path: Path = CDK_JSON) -> dict[str, Any]:
+    """The `context` block of cdk.json, so the app synthesizes the same without the CLI."""
+    return json.loads(path.read_text())["context"]
+
+
+@dataclass(frozen=True)
+class PeakFloor:
+    """A higher provisioned-concurrency minimum held during the daily peak (local time)."""
+
+    min: int
+    start: str  # "HH:MM"
+    end: str
+    time_zone: str
+
+    @classmethod
+    def parse(cls, raw: dict) -> PeakFloor:
+        return cls(raw["min"], raw["from"], raw["to"], raw["time_zone"])
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    min: int
+    max: int
+    target_utilisation: float
+    peak: PeakFloor | None = None
+
+
+@dataclass(frozen=True)
+class FunctionCapacity:
+    memory_mb: int
+    reserved_concurrency: int
+    timeout_seconds: int | None = None  # consumers derive theirs from the queue
+    max_concurrency: int | None = None  # SQS event source scaling cap (consumers)
+    provisioned: Provisioned | None = None  # latency-sensitive API functions
+
+
+@dataclass(frozen=True)
+class Alarms:
+    period_seconds: int
+    evaluation_periods: int
+    api_p95_warning_ms: float
+    api_p95_critical_ms: float
+    api_p99_ms: float
+    api_5xx_warning_percent: float
+    api_5xx_critical_percent: float
+    lambda_errors: float
+    lambda_throttles: float
+    queue_oldest_message_seconds: int
+    cache_hit_warning_percent: float
+    cache_hit_critical_percent: float
+
+
+@dataclass(frozen=True)
+class StageConfig:
+    name: str
+    retain_data: bool
+    log_retention_days: int
+    log_level: str
+    archive_retention_days: int
+    jwt_issuer: str  # empty: the stack creates a Cognito user pool
+    jwt_audience: tuple[str, ...]
+    cache_max_data_storage_gb: int
+    cache_max_ecpu_per_second: int
+    api_rate_limit: int
+    api_burst_limit: int
+    alarms: Alarms
+    cache_types: tuple[str, ...]
+    _defaults: dict = field(repr=False)
+    _overrides: dict = field(repr=False)
+
+    def capacity(self, kind: str, name: str, latency_sensitive: bool = False) -> FunctionCapacity:
+        """Kind defaults (`api`, `consumer`, `scheduled`) merged with the function's overrides."""
+        merged = {**self._defaults[kind], **self._overrides.get(name, {})}
+        provisioned = None
+        if latency_sensitive:
+            raw = {**self._defaults["provisioned"], **merged.pop("provisioned", {})}
+            peak = raw.pop("peak", None)
+            provisioned = Provisioned(**raw, peak=PeakFloor.parse(peak) if peak else None)
+        merged.pop("provisioned", None)
+        return FunctionCapacity(**merged, provisioned=provisioned)
+
+    def check_function_names(self, known: set[str]) -> None:
+        unknown = set(self._overrides) - known
+        if unknown:
+            raise ValueError(f"stage {self.name}: capacity set for unknown functions {sorted(unknown)}")
+
+
+def stage_config(context: dict[str, Any], stage: str) -> StageConfig:
+    """The typed settings of `stage` from a cdk.json-shaped context."""
+    try:
+        raw = context["stages"][stage]
+    except KeyError:
+        raise ValueError(f"unknown stage {stage!r}; cdk.json defines {sorted(context['stages'])}") from None
+    capacity = raw["capacity"]
+    return StageConfig(
+        name=stage,
+        retain_data=raw["removal_policy"] == "retain",
+        log_retention_days=raw["log_retention_days"],
+        log_level=raw["log_level"],
+        archive_retention_days=raw["archive_retention_days"],
+        jwt_issuer=raw["auth"]["issuer"],
+        jwt_audience=tuple(raw["auth"]["audience"]),
+        cache_max_data_storage_gb=raw["cache"]["max_data_storage_gb"],
+        cache_max_ecpu_per_second=raw["cache"]["max_ecpu_per_second"],
+        api_rate_limit=capacity["api"]["rate_limit"],
+        api_burst_limit=capacity["api"]["burst_limit"],
+        alarms=Alarms(**raw["alarms"]),
+        cache_types=tuple(context["cache_types"]),
+        _defaults=capacity["defaults"],
+        _overrides=capacity["functions"],
+    )

@@ -1,0 +1,32 @@
+"""Claiming function: claim a post and move its exchange through confirm, cancel or no-show."""
+
+from __future__ import annotations
+
+from foodshare.api import views
+from foodshare.api.http import build_resolver, caller_id, created, entrypoint
+from foodshare.domain import exchanges
+
+app = build_resolver()
+
+
+@app.post("/food/<foodId>/claims")
+def claim_food(foodId: str):
+    return created(views.exchange(exchanges.claim(foodId, caller_id(app))))
+
+
+@app.post("/exchanges/<exchangeId>/confirm")
+def confirm_pickup(exchangeId: str):
+    return views.exchange(exchanges.confirm(exchangeId, caller_id(app)))
+
+
+@app.post("/exchanges/<exchangeId>/cancel")
+def cancel_exchange(exchangeId: str):
+    return views.exchange(exchanges.cancel(exchangeId, caller_id(app)))
+
+
+@app.post("/exchanges/<exchangeId>/no-show")
+def report_no_show(exchangeId: str):
+    return views.exchange(exchanges.no_show(exchangeId, caller_id(app)))
+
+
+handler = entrypoint(app)

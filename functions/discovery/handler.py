@@ -1,0 +1,63 @@
+"""Discovery function: GET /food across the caller's groups and partner groups."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from pydantic import AwareDatetime
+
+from foodshare.api import views
+from foodshare.api.http import build_resolver, caller_id, entrypoint
+from foodshare.domain import discovery
+from foodshare.errors import ValidationFailed
+from foodshare.settings import get_settings
+
+app = build_resolver()
+
+
+def _labels(value: str | None) -> tuple[str, ...]:
+    return tuple(sorted({v.strip().lower() for v in (value or "").split(",") if v.strip()}))
+
+
+@app.get("/food")
+def discover_food(
+    lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
+    lng: Annotated[float | None, Query(ge=-180, le=180)] = None,
+    radius_km: Annotated[float | None, Query(alias="radiusKm", gt=0, le=200)] = None,
+    min_reputation: Annotated[float | None, Query(alias="minReputation", ge=0, le=100)] = None,
+    window_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    window_to: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    tags: Annotated[str | None, Query(description="Comma-separated; all must match")] = None,
+    exclude_allergens: Annotated[str | None, Query(alias="excludeAllergens", description="Comma-separated")] = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+):
+    settings = get_settings()
+    if (lat is None) != (lng is None):
+        raise ValidationFailed("Give both lat and lng, or neither.", fields={"lat" if lat is None else "lng": "required with the other"})
+    if radius_km is not None and lat is None:
+        raise ValidationFailed("radiusKm needs lat and lng.", fields={"radiusKm": "requires lat and lng"})
+    if window_from and window_to and window_to < window_from:
+        raise ValidationFailed("The window ends before it starts.", fields={"to": "must not be before from"})
+    if limit is not None and limit > settings.discovery_max_page_size:
+        raise ValidationFailed(
+            "limit is too large.", fields={"limit": f"must be at most {settings.discovery_max_page_size}"}
+        )
+    filters = discovery.Filters(
+        lat=lat,
+        lng=lng,
+        radius_km=radius_km,
+        min_reputation=min_reputation,
+        start=window_from,
+        end=window_to,
+        tags=_labels(tags),
+        exclude_allergens=_labels(exclude_allergens),
+        limit=limit or settings.discovery_page_size,
+        cursor=cursor,
+    )
+    page, next_cursor = discovery.discover(caller_id(app), filters)
+    return {"items": [views.discovered(r) for r in page], "nextCursor": next_cursor}
+
+
+handler = entrypoint(app)

@@ -1,0 +1,31 @@
+"""Users function: health check and the caller's own profile (GET/PUT /me)."""
+
+from __future__ import annotations
+
+from foodshare.api import views
+from foodshare.api.http import build_resolver, caller_id, entrypoint
+from foodshare.api.requests import ProfileRequest
+from foodshare.domain import users
+from foodshare.health import check_dependencies
+
+app = build_resolver()
+
+
+@app.get("/health")
+def health():
+    status, dependencies = check_dependencies()
+    return {"status": status, "dependencies": dependencies}, 503 if status == "unavailable" else 200
+
+
+@app.get("/me")
+def get_me():
+    return views.profile(users.ensure(caller_id(app)))
+
+
+@app.put("/me")
+def put_me(body: ProfileRequest):
+    location = (body.location.lat, body.location.lng) if body.location else None
+    return views.profile(users.update_profile(caller_id(app), body.display_name, location))
+
+
+handler = entrypoint(app)

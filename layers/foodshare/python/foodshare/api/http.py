@@ -1,0 +1,87 @@
+"""The resolver every API function uses: JSON errors, identity from the JWT claims, entry point.
+
+Errors always answer `{"error": {"code", "message", "fields"?}}`; request validation
+failures become 400 naming each bad field (Powertools would answer 422).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+
+from foodshare.errors import DomainError, Unauthorized
+from foodshare.observability import logger, metrics, tracer
+
+JSON = "application/json"
+
+
+def error_response(status: int, code: str, message: str, fields: dict | None = None,
+                   headers: dict | None = None) -> Response:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return Response(status_code=status, content_type=JSON, body=json.dumps({"error": error}), headers=headers)
+
+
+def _field_name(location: tuple) -> str:
+    # ("body", "pickupLocation", "lat") -> "pickupLocation.lat"; ("query", "limit") -> "limit"
+    parts = [str(p) for p in location if p not in ("body", "query", "path", "header") and not isinstance(p, int)]
+    return ".".join(parts) or "body"
+
+
+def build_resolver() -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    @app.exception_handler(DomainError)
+    def _domain_error(exc: DomainError) -> Response:
+        return error_response(exc.status, exc.code, exc.message, exc.fields, getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(exc: RequestValidationError) -> Response:
+        fields: dict[str, str] = {}
+        for error in exc.errors():
+            fields.setdefault(_field_name(tuple(error.get("loc", ()))), error.get("msg", "invalid"))
+        return error_response(400, "validation_error", "The request is not valid.", fields)
+
+    @app.not_found
+    def _unknown_route(exc: NotFoundError) -> Response:
+        return error_response(404, "not_found", "No such route.")
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        logger.exception("unhandled error")
+        return error_response(500, "internal_error", "Something went wrong on our side.")
+
+    return app
+
+
+def caller_id(app: APIGatewayHttpResolver) -> str:
+    """The signed-in user's id: the `sub` claim the JWT authorizer put in the request context."""
+    context = app.current_event.raw_event.get("requestContext") or {}
+    claims = ((context.get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
+    sub = claims.get("sub")
+    if not sub:
+        raise Unauthorized("Sign in first: this route needs a valid bearer token.")
+    return str(sub)
+
+
+def created(body: dict) -> Response:
+    return Response(status_code=201, content_type=JSON, body=json.dumps(body))
+
+
+def entrypoint(app: APIGatewayHttpResolver) -> Callable[[dict, Any], dict]:
+    """The Lambda handler for a resolver, with logging context, metrics and tracing around it."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics
+    def handler(event: dict, context: Any) -> dict:
+        return app.resolve(event, context)
+
+    return handler

@@ -1,0 +1,1 @@
+"""Domain operations: the rules of Foodshare, independent of how a request arrived."""

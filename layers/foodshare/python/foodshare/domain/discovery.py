@@ -1,0 +1,167 @@
+"""Discovery: available posts from the caller's groups and from partner groups whose terms hold.
+
+Candidates come from one index query per visible group (only available posts with a
+pickup window still open are in that index); sharers' profiles are fetched in one
+batch. Ordering is by sharer trust level, then pickup start, then id, and the
+opaque cursor is the sort key of the last item served.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from foodshare import clock, geo
+from foodshare.data.models import FoodItem, UserItem
+from foodshare.domain import groups, partnerships
+from foodshare.api import cursors
+from foodshare.errors import ValidationFailed
+from foodshare.reputation_rules import INITIAL_SCORE, TRUST_RANK, trust_level
+
+
+@dataclass(frozen=True)
+class Filters:
+    lat: float | None = None
+    lng: float | None = None
+    radius_km: float | None = None
+    min_reputation: float | None = None
+    start: datetime | None = None  # pickup window overlaps [start, end]
+    end: datetime | None = None
+    tags: tuple[str, ...] = ()
+    exclude_allergens: tuple[str, ...] = ()
+    limit: int = 20
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class Sharer:
+    user_id: str
+    pseudonym: str
+    score: float
+    trust_level: str
+
+    @classmethod
+    def of(cls, user: UserItem) -> Sharer:
+        return cls(user.user_id, user.pseudonym, float(user.score), user.trust_level)
+
+
+@dataclass(frozen=True)
+class Result:
+    post: FoodItem
+    sharer: Sharer
+    group_name: str
+    from_partner_group: bool
+    distance_km: float | None
+    sort_key: tuple = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: their groups, reachable partner groups, location and score."""
+
+    user_id: str
+    score: float
+    location: tuple[float, float] | None
+    own_groups: frozenset[str]
+    partners: dict[str, partnerships.Terms]  # partner group id -> the most lenient terms
+
+
+def viewer(user_id: str, lat: float | None, lng: float | None) -> Viewer:
+    try:
+        profile = UserItem.get(*UserItem.key(user_id))
+        score = float(profile.score)
+        home = (float(profile.lat), float(profile.lng)) if profile.lat is not None else None
+    except UserItem.DoesNotExist:
+        score, home = INITIAL_SCORE, None
+    own = frozenset(groups.group_ids_of(user_id))
+    partners: dict[str, partnerships.Terms] = {}
+    for group_id in own:
+        for partner in partnerships.active_partners(group_id):
+            if partner.group_id in own:
+                continue
+            known = partners.get(partner.group_id)
+            if known is None or partner.terms.max_distance_km > known.max_distance_km:
+                partners[partner.group_id] = partner.terms
+    location = (lat, lng) if lat is not None and lng is not None else home
+    return Viewer(user_id, score, location, own, partners)
+
+
+def available_posts(group_id: str, now_iso: str) -> list[FoodItem]:
+    """A group's available posts whose pickup window has not ended (the hot, cacheable read)."""
+    return list(FoodItem.available_food.query(f"AVAIL#{group_id}", FoodItem.avail_sk > now_iso))
+
+
+def sharers(user_ids: set[str]) -> dict[str, Sharer]:
+    keys = [UserItem.key(u) for u in user_ids]
+    return {u.user_id: Sharer.of(u) for u in UserItem.batch_get(keys)} if keys else {}
+
+
+def decode_cursor(cursor: str) -> tuple:
+    try:
+        rank, start, food_id = cursors.decode(cursor)
+        return (int(rank), str(start), str(food_id))
+    except (ValueError, TypeError):
+        raise ValidationFailed("The cursor is not valid.", fields={"cursor": "not a cursor from a previous page"})
+
+
+def _matches(post: FoodItem, sharer: Sharer, filters: Filters) -> bool:
+    if filters.min_reputation is not None and sharer.score < filters.min_reputation:
+        return False
+    if filters.start is not None and post.pickup_end < clock.iso(filters.start):
+        return False
+    if filters.end is not None and post.pickup_start > clock.iso(filters.end):
+        return False
+    if filters.tags and not set(filters.tags) <= set(post.dietary_tags):
+        return False
+    if filters.exclude_allergens and set(filters.exclude_allergens) & set(post.allergens):
+        return False
+    return True
+
+
+def discover(
+    user_id: str,
+    filters: Filters,
+    posts_of_group=available_posts,
+    profiles=sharers,
+    group_names=groups.names,
+) -> tuple[list[Result], str | None]:
+    """One page of results and the cursor of the next page (None on the last page).
+
+    The three readers are parameters so the cache layer can supply cached versions.
+    """
+    after = decode_cursor(filters.cursor) if filters.cursor else None
+    looker = viewer(user_id, filters.lat, filters.lng)
+    now = clock.now_iso()
+    candidates: list[tuple[FoodItem, bool]] = []
+    for group_id in looker.own_groups:
+        candidates += [(post, False) for post in posts_of_group(group_id, now)]
+    for group_id, terms in looker.partners.items():
+        if looker.location is None or looker.score < terms.min_reputation:
+            continue
+        candidates += [(post, True) for post in posts_of_group(group_id, now)]
+    profiles_by_id = profiles({post.sharer_id for post, _ in candidates})
+    results: list[Result] = []
+    for post, from_partner in candidates:
+        sharer = profiles_by_id.get(post.sharer_id)
+        if sharer is None or not _matches(post, sharer, filters):
+            continue
+        distance = None
+        if looker.location is not None:
+            distance = geo.distance_km(*looker.location, float(post.pickup_lat), float(post.pickup_lng))
+        if from_partner and distance > looker.partners[post.group_id].max_distance_km:
+            continue
+        if filters.radius_km is not None and (distance is None or distance > filters.radius_km):
+            continue
+        sort_key = (-TRUST_RANK[trust_level(sharer.score)], post.pickup_start, post.food_id)
+        if after is not None and sort_key <= after:
+            continue
+        results.append(Result(post, sharer, "", from_partner, distance, sort_key))
+    results.sort(key=lambda r: r.sort_key)
+    page = results[: filters.limit]
+    names = group_names({r.post.group_id for r in page})
+    page = [
+        Result(r.post, r.sharer, names.get(r.post.group_id, ""), r.from_partner_group, r.distance_km, r.sort_key)
+        for r in page
+    ]
+    next_cursor = cursors.encode(list(page[-1].sort_key)) if len(results) > filters.limit else None
+    return page, next_cursor

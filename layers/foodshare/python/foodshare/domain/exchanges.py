@@ -1,0 +1,225 @@
+"""Claims and the exchange lifecycle: claimed -> completed | cancelled | no_show.
+
+A claim is one transaction: the post flips from available to claimed only if it is
+still available, so of any number of racing claimers exactly one wins; the same
+transaction holds the claimer's credit and counts a claim across a partnership.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from foodshare import clock, geo, ids
+from foodshare.data.models import ExchangeItem, FoodItem, PartnerClaimCounterItem
+from foodshare.data.transaction import UnitOfWork, with_retries
+from foodshare.domain import credits, food as food_posts, users
+from foodshare.errors import Conflict, Forbidden, NotFound
+
+CLAIMED, COMPLETED, CANCELLED, NO_SHOW = "claimed", "completed", "cancelled", "no_show"
+
+
+def get_for_participant(exchange_id: str, user_id: str) -> ExchangeItem:
+    try:
+        exchange = ExchangeItem.get(*ExchangeItem.key(exchange_id))
+    except ExchangeItem.DoesNotExist:
+        raise NotFound(f"Exchange {exchange_id} not found.")
+    if user_id not in (exchange.sharer_id, exchange.claimer_id):
+        raise NotFound(f"Exchange {exchange_id} not found.")
+    return exchange
+
+
+def claim(food_id: str, user_id: str) -> ExchangeItem:
+    return with_retries(lambda: _claim(food_id, user_id))
+
+
+def _claim(food_id: str, user_id: str) -> ExchangeItem:
+    post, access = food_posts.get_visible(food_id, user_id)
+    if post.sharer_id == user_id:
+        raise Forbidden("You cannot claim your own post.", code="own_post")
+    already_claimed = Conflict("This food has already been claimed.", code="already_claimed")
+    if post.status == food_posts.CLAIMED:
+        raise already_claimed
+    now = clock.now()
+    if post.status != food_posts.AVAILABLE or post.pickup_end <= clock.iso(now):
+        raise Conflict(f"This food is no longer available ({post.status}).", code="not_available")
+    claimer = users.ensure(user_id)
+    exchange_id = ids.new_id()
+    uow = UnitOfWork()
+    uow.update(
+        post,
+        food_posts.unlist_actions(food_posts.CLAIMED) + [FoodItem.exchange_id.set(exchange_id)],
+        FoodItem.status == food_posts.AVAILABLE,
+        on_fail=already_claimed,
+    )
+    if access.partner is not None:
+        _check_partner_terms(post, claimer, access.partner)
+        _count_partner_claim(uow, user_id, access.partner, now)
+    credits.hold(uow, claimer, exchange_id)
+    exchange = ExchangeItem(
+        *ExchangeItem.key(exchange_id),
+        exchange_id=exchange_id,
+        food_id=food_id,
+        group_id=post.group_id,
+        sharer_id=post.sharer_id,
+        claimer_id=user_id,
+        partnership_id=access.partner.partnership_id if access.partner else None,
+        status=CLAIMED,
+        pickup_start=post.pickup_start,
+        pickup_end=post.pickup_end,
+        claimed_at=clock.iso(now),
+        updated_at=clock.iso(now),
+    )
+    uow.save(exchange, ExchangeItem.pk.does_not_exist())
+    uow.record(
+        "FoodClaimed",
+        user_id,
+        {
+            "foodId": food_id,
+            "exchangeId": exchange_id,
+            "groupId": post.group_id,
+            "sharerId": post.sharer_id,
+            "claimerId": user_id,
+            "partnershipId": exchange.partnership_id,
+        },
+    )
+    uow.commit()
+    return exchange
+
+
+def _check_partner_terms(post: FoodItem, claimer, partner) -> None:
+    terms = partner.terms
+    if float(claimer.score) < terms.min_reputation:
+        raise Forbidden(
+            f"The partnership requires a reputation of at least {terms.min_reputation:g}.", code="terms_not_met"
+        )
+    if claimer.lat is None or claimer.lng is None:
+        raise Forbidden("Set your location (PUT /me) to claim from partner groups.", code="terms_not_met")
+    distance = geo.distance_km(float(claimer.lat), float(claimer.lng), float(post.pickup_lat), float(post.pickup_lng))
+    if distance > terms.max_distance_km:
+        raise Forbidden(
+            f"The pickup is {distance:.1f} km away; the partnership allows {terms.max_distance_km:g} km.",
+            code="terms_not_met",
+        )
+
+
+def _count_partner_claim(uow: UnitOfWork, user_id: str, partner, now) -> None:
+    year, week, _ = now.isocalendar()
+    counter = PartnerClaimCounterItem(
+        *PartnerClaimCounterItem.key(user_id, partner.partnership_id, f"{year}-W{week:02d}")
+    )
+    limit = partner.terms.max_claims_per_member_per_week
+    uow.update(
+        counter,
+        [
+            PartnerClaimCounterItem.count.add(1),
+            PartnerClaimCounterItem.expires_at_epoch.set(now + timedelta(days=14)),
+        ],
+        PartnerClaimCounterItem.count.does_not_exist() | (PartnerClaimCounterItem.count < limit),
+        on_fail=Conflict(
+            f"You have reached this partnership's limit of {limit} claims per week.", code="partner_claim_limit"
+        ),
+    )
+
+
+def confirm(exchange_id: str, user_id: str) -> ExchangeItem:
+    return with_retries(lambda: _confirm(exchange_id, user_id))
+
+
+def _confirm(exchange_id: str, user_id: str) -> ExchangeItem:
+    exchange = get_for_participant(exchange_id, user_id)
+    if exchange.status != CLAIMED:
+        raise Conflict(f"The exchange is {exchange.status}.", code="invalid_state")
+    is_sharer = user_id == exchange.sharer_id
+    own_flag, other_flag = (
+        (ExchangeItem.sharer_confirmed, ExchangeItem.claimer_confirmed)
+        if is_sharer
+        else (ExchangeItem.claimer_confirmed, ExchangeItem.sharer_confirmed)
+    )
+    if getattr(exchange, own_flag.attr_name):
+        return exchange  # confirming twice changes nothing
+    other_confirmed = bool(getattr(exchange, other_flag.attr_name))
+    now = clock.now_iso()
+    actions = [own_flag.set(True), ExchangeItem.updated_at.set(now)]
+    if other_confirmed:
+        actions += [ExchangeItem.status.set(COMPLETED), ExchangeItem.completed_at.set(now), ExchangeItem.closed_at.set(now)]
+    uow = UnitOfWork()
+    # The other side's flag is part of the condition: if both confirm at once, one retries and completes.
+    uow.update(exchange, actions, (ExchangeItem.status == CLAIMED) & (other_flag == other_confirmed))
+    uow.record(
+        "PickupConfirmed",
+        user_id,
+        {"exchangeId": exchange_id, "foodId": exchange.food_id, "confirmedBy": "sharer" if is_sharer else "claimer"},
+    )
+    if other_confirmed:
+        uow.update(
+            FoodItem(*FoodItem.key(exchange.food_id)),
+            [FoodItem.status.set(food_posts.COMPLETED), FoodItem.updated_at.set(now)],
+            FoodItem.status == food_posts.CLAIMED,
+        )
+        credits.transfer(uow, users.get(exchange.claimer_id), users.get(exchange.sharer_id), exchange_id)
+        uow.record("ExchangeCompleted", user_id, _payload(exchange) | {"completedAt": now})
+    uow.commit()
+    exchange.refresh()
+    return exchange
+
+
+def cancel(exchange_id: str, user_id: str) -> ExchangeItem:
+    return with_retries(lambda: _close(exchange_id, user_id, CANCELLED))
+
+
+def no_show(exchange_id: str, user_id: str) -> ExchangeItem:
+    return with_retries(lambda: _close(exchange_id, user_id, NO_SHOW))
+
+
+def _close(exchange_id: str, user_id: str, outcome: str) -> ExchangeItem:
+    """Cancel or record a no-show: release the claimer's credit and re-list or expire the post."""
+    exchange = get_for_participant(exchange_id, user_id)
+    now = clock.now_iso()
+    if outcome == NO_SHOW:
+        if user_id != exchange.sharer_id:
+            raise Forbidden("Only the sharer may report a no-show.")
+        if now <= exchange.pickup_end:
+            raise Conflict("A no-show can be reported once the pickup window has ended.", code="too_early")
+    if exchange.status != CLAIMED:
+        raise Conflict(f"The exchange is {exchange.status}.", code="invalid_state")
+    post = food_posts.find(exchange.food_id)
+    uow = UnitOfWork()
+    uow.update(
+        exchange,
+        [ExchangeItem.status.set(outcome), ExchangeItem.closed_at.set(now), ExchangeItem.updated_at.set(now)],
+        ExchangeItem.status == CLAIMED,
+        on_fail=Conflict("The exchange changed meanwhile.", code="invalid_state"),
+    )
+    relist = outcome == CANCELLED and now < post.pickup_end
+    if relist:
+        post.status = food_posts.AVAILABLE
+        post.index_as_available()
+        post.exchange_id = None
+        post.updated_at = now
+        uow.save(post, (FoodItem.status == food_posts.CLAIMED) & (FoodItem.exchange_id == exchange_id))
+    else:
+        uow.update(
+            post,
+            food_posts.unlist_actions(food_posts.EXPIRED),
+            (FoodItem.status == food_posts.CLAIMED) & (FoodItem.exchange_id == exchange_id),
+        )
+    reason = "claim_cancelled" if outcome == CANCELLED else "no_show"
+    credits.release(uow, users.get(exchange.claimer_id), exchange_id, reason)
+    event_type = "ExchangeCancelled" if outcome == CANCELLED else "ExchangeNoShow"
+    uow.record(event_type, user_id, _payload(exchange) | {"closedBy": user_id, "foodRelisted": relist})
+    if not relist:
+        uow.record("FoodExpired", user_id, {"foodId": post.food_id, "groupId": post.group_id, "sharerId": post.sharer_id})
+    uow.commit()
+    exchange.refresh()
+    return exchange
+
+
+def _payload(exchange: ExchangeItem) -> dict:
+    return {
+        "exchangeId": exchange.exchange_id,
+        "foodId": exchange.food_id,
+        "groupId": exchange.group_id,
+        "sharerId": exchange.sharer_id,
+        "claimerId": exchange.claimer_id,
+        "partnershipId": exchange.partnership_id,
+    }

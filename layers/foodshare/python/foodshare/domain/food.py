@@ -1,0 +1,146 @@
+"""Food posts: sharing, who may see a post, and withdrawing it while still available."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from foodshare import clock, ids
+from foodshare.data.models import FoodItem
+from foodshare.data.transaction import UnitOfWork
+from foodshare.domain import groups, partnerships
+from foodshare.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+AVAILABLE, CLAIMED, COMPLETED, WITHDRAWN, EXPIRED = "available", "claimed", "completed", "withdrawn", "expired"
+
+
+@dataclass(frozen=True)
+class NewPost:
+    group_id: str
+    title: str
+    description: str | None
+    quantity: int
+    dietary_tags: list[str]
+    allergens: list[str]
+    lat: float
+    lng: float
+    label: str | None
+    pickup_start: datetime
+    pickup_end: datetime
+
+
+@dataclass(frozen=True)
+class Access:
+    """How a user reaches a post: through its own group, or through an active partnership."""
+
+    partner: partnerships.Partner | None
+
+    @property
+    def via_partnership(self) -> bool:
+        return self.partner is not None
+
+
+def find(food_id: str) -> FoodItem | None:
+    try:
+        return FoodItem.get(*FoodItem.key(food_id))
+    except FoodItem.DoesNotExist:
+        return None
+
+
+def access(food: FoodItem, user_id: str) -> Access | None:
+    """None when the user may not see the post (not a member of its group or of a partner)."""
+    if food.sharer_id == user_id or groups.membership(food.group_id, user_id) is not None:
+        return Access(partner=None)
+    for group_id in groups.group_ids_of(user_id):
+        partner = partnerships.partner_link(group_id, food.group_id)
+        if partner is not None:
+            return Access(partner=partner)
+    return None
+
+
+def get_visible(food_id: str, user_id: str) -> tuple[FoodItem, Access]:
+    food = find(food_id)
+    seen = access(food, user_id) if food else None
+    if food is None or seen is None:
+        raise NotFound(f"Food {food_id} not found.")
+    return food, seen
+
+
+def share(user_id: str, post: NewPost) -> FoodItem:
+    groups.require_member(post.group_id, user_id)
+    now = clock.now()
+    if post.pickup_end <= post.pickup_start:
+        raise ValidationFailed("The pickup window ends before it starts.", fields={"pickupEnd": "must be after pickupStart"})
+    if post.pickup_end <= now:
+        raise ValidationFailed("The pickup window is already over.", fields={"pickupEnd": "must be in the future"})
+    food_id = ids.new_id()
+    food = FoodItem(
+        *FoodItem.key(food_id),
+        food_id=food_id,
+        group_id=post.group_id,
+        sharer_id=user_id,
+        title=post.title,
+        description=post.description,
+        quantity=post.quantity,
+        dietary_tags=sorted(set(post.dietary_tags)),
+        allergens=sorted(set(post.allergens)),
+        pickup_lat=post.lat,
+        pickup_lng=post.lng,
+        pickup_label=post.label,
+        pickup_start=clock.iso(post.pickup_start),
+        pickup_end=clock.iso(post.pickup_end),
+        status=AVAILABLE,
+        created_at=clock.iso(now),
+        updated_at=clock.iso(now),
+    )
+    food.index_as_available()
+    uow = UnitOfWork()
+    uow.save(food, FoodItem.pk.does_not_exist())
+    uow.record(
+        "FoodShared",
+        user_id,
+        {
+            "foodId": food_id,
+            "groupId": post.group_id,
+            "sharerId": user_id,
+            "title": post.title,
+            "quantity": post.quantity,
+            "dietaryTags": food.dietary_tags,
+            "allergens": food.allergens,
+            "pickupStart": food.pickup_start,
+            "pickupEnd": food.pickup_end,
+        },
+    )
+    uow.commit()
+    return food
+
+
+def unlist_actions(status: str) -> list:
+    """Update actions that move a post out of `available` and drop it from the indexes."""
+    return [
+        FoodItem.status.set(status),
+        FoodItem.updated_at.set(clock.now_iso()),
+        FoodItem.avail_pk.remove(),
+        FoodItem.avail_sk.remove(),
+        FoodItem.expiry_pk.remove(),
+        FoodItem.expiry_sk.remove(),
+    ]
+
+
+def withdraw(food_id: str, user_id: str) -> FoodItem:
+    food, _ = get_visible(food_id, user_id)
+    if food.sharer_id != user_id:
+        raise Forbidden("Only the sharer may withdraw a post.")
+    if food.status != AVAILABLE:
+        raise Conflict(f"The post is {food.status} and can no longer be withdrawn.", code="invalid_state")
+    uow = UnitOfWork()
+    uow.update(
+        food,
+        unlist_actions(WITHDRAWN),
+        FoodItem.status == AVAILABLE,
+        on_fail=Conflict("The post was claimed meanwhile.", code="invalid_state"),
+    )
+    uow.record("FoodWithdrawn", user_id, {"foodId": food_id, "groupId": food.group_id, "sharerId": user_id})
+    uow.commit()
+    food.status = WITHDRAWN
+    return food

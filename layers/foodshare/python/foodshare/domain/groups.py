@@ -1,0 +1,161 @@
+"""Groups, invites and membership. The creator is the first admin; a group keeps at least one."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pynamodb.expressions.condition import Condition
+
+from foodshare import clock, ids
+from foodshare.data.models import GroupItem, InviteItem, MembershipItem
+from foodshare.data.transaction import UnitOfWork
+from foodshare.errors import Conflict, Forbidden, NotFound
+from foodshare.settings import get_settings
+
+ADMIN = "admin"
+MEMBER = "member"
+
+
+def find(group_id: str) -> GroupItem | None:
+    try:
+        return GroupItem.get(*GroupItem.key(group_id))
+    except GroupItem.DoesNotExist:
+        return None
+
+
+def membership(group_id: str, user_id: str) -> MembershipItem | None:
+    try:
+        return MembershipItem.get(*MembershipItem.key(group_id, user_id))
+    except MembershipItem.DoesNotExist:
+        return None
+
+
+def require_member(group_id: str, user_id: str) -> MembershipItem:
+    """The caller's membership; a group the caller is not in is reported as not found."""
+    member = membership(group_id, user_id)
+    if member is None:
+        raise NotFound(f"Group {group_id} not found.")
+    return member
+
+
+def require_admin(group_id: str, user_id: str) -> MembershipItem:
+    member = require_member(group_id, user_id)
+    if member.role != ADMIN:
+        raise Forbidden("Only a group admin may do this.")
+    return member
+
+
+def group_ids_of(user_id: str) -> list[str]:
+    """Every group the user belongs to (one index query)."""
+    return [
+        m.group_id
+        for m in MembershipItem.by_user.query(f"USER#{user_id}", MembershipItem.by_user_sk.startswith("GROUP#"))
+    ]
+
+
+def _membership(group_id: str, user_id: str, role: str, now: str) -> MembershipItem:
+    return MembershipItem(
+        *MembershipItem.key(group_id, user_id),
+        group_id=group_id,
+        user_id=user_id,
+        role=role,
+        joined_at=now,
+        by_user_pk=f"USER#{user_id}",
+        by_user_sk=f"GROUP#{group_id}",
+    )
+
+
+def create(user_id: str, name: str, description: str | None) -> tuple[GroupItem, MembershipItem]:
+    now = clock.now_iso()
+    group_id = ids.new_id()
+    group = GroupItem(
+        *GroupItem.key(group_id),
+        group_id=group_id,
+        name=name,
+        description=description,
+        member_count=1,
+        admin_count=1,
+        created_by=user_id,
+        created_at=now,
+    )
+    member = _membership(group_id, user_id, ADMIN, now)
+    uow = UnitOfWork()
+    uow.save(group, GroupItem.pk.does_not_exist())
+    uow.save(member, MembershipItem.pk.does_not_exist())
+    uow.record("GroupCreated", user_id, {"groupId": group_id, "name": name, "createdBy": user_id})
+    uow.record("MemberJoined", user_id, {"groupId": group_id, "userId": user_id, "role": ADMIN})
+    uow.commit()
+    return group, member
+
+
+def create_invite(group_id: str, user_id: str) -> InviteItem:
+    require_admin(group_id, user_id)
+    expires = clock.now() + timedelta(hours=get_settings().invite_ttl_hours)
+    code = ids.invite_code()
+    invite = InviteItem(
+        *InviteItem.key(code),
+        code=code,
+        group_id=group_id,
+        created_by=user_id,
+        expires_at=clock.iso(expires),
+        expires_at_epoch=expires,
+    )
+    uow = UnitOfWork()
+    uow.save(invite, InviteItem.pk.does_not_exist())
+    uow.record("InviteCreated", user_id, {"groupId": group_id, "expiresAt": invite.expires_at})
+    uow.commit()
+    return invite
+
+
+def join(user_id: str, code: str) -> tuple[GroupItem, MembershipItem]:
+    try:
+        invite = InviteItem.get(*InviteItem.key(code))
+    except InviteItem.DoesNotExist:
+        raise NotFound("Invite code not found.", code="invite_not_found", fields={"inviteCode": "unknown code"})
+    if invite.expires_at <= clock.now_iso():
+        raise Conflict("This invite has expired; ask an admin for a new one.", code="invite_expired")
+    group = find(invite.group_id)
+    if group is None:
+        raise NotFound("The invite's group no longer exists.", code="invite_not_found")
+    member = _membership(group.group_id, user_id, MEMBER, clock.now_iso())
+    uow = UnitOfWork()
+    uow.save(
+        member,
+        MembershipItem.pk.does_not_exist(),
+        on_fail=Conflict("You are already a member of this group.", code="already_member"),
+    )
+    uow.update(group, [GroupItem.member_count.add(1)], GroupItem.pk.exists())
+    uow.record("MemberJoined", user_id, {"groupId": group.group_id, "userId": user_id, "role": MEMBER})
+    uow.commit()
+    group.member_count += 1
+    return group, member
+
+
+def leave(group_id: str, user_id: str) -> None:
+    """Leave a group; its last admin may not leave while others remain."""
+    member = require_member(group_id, user_id)
+    group = find(group_id)
+    if group is None:
+        raise NotFound(f"Group {group_id} not found.")
+    actions = [GroupItem.member_count.add(-1)]
+    condition: Condition = GroupItem.pk.exists()
+    if member.role == ADMIN:
+        actions.append(GroupItem.admin_count.add(-1))
+        # Either another admin remains, or nobody else does.
+        condition &= (GroupItem.admin_count > 1) | (GroupItem.member_count == 1)
+    uow = UnitOfWork()
+    uow.delete(member, MembershipItem.pk.exists(), on_fail=NotFound(f"Group {group_id} not found."))
+    uow.update(
+        group,
+        actions,
+        condition,
+        on_fail=Conflict("You are the last admin of a group that still has members.", code="last_admin"),
+    )
+    uow.record("MemberLeft", user_id, {"groupId": group_id, "userId": user_id})
+    uow.commit()
+
+
+def names(group_ids: set[str]) -> dict[str, str]:
+    """Group names for display, fetched in one batch."""
+    keys = [GroupItem.key(g) for g in group_ids]
+    return {g.group_id: g.name for g in GroupItem.batch_get(keys)} if keys else {}

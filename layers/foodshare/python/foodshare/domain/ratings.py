@@ -1,0 +1,50 @@
+"""Ratings: each participant rates the other once, within the rating window after completion."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from foodshare import clock
+from foodshare.data.models import RatingItem
+from foodshare.data.transaction import UnitOfWork
+from foodshare.domain import exchanges
+from foodshare.errors import Conflict
+from foodshare.settings import get_settings
+
+
+def rate(exchange_id: str, user_id: str, stars: int, comment: str | None) -> RatingItem:
+    exchange = exchanges.get_for_participant(exchange_id, user_id)
+    if exchange.status != exchanges.COMPLETED:
+        raise Conflict("Only a completed exchange can be rated.", code="invalid_state")
+    window = timedelta(days=get_settings().rating_window_days)
+    if clock.now() > clock.parse_iso(exchange.completed_at) + window:
+        raise Conflict("The rating window for this exchange has closed.", code="rating_window_closed")
+    rated_user_id = exchange.claimer_id if user_id == exchange.sharer_id else exchange.sharer_id
+    rating = RatingItem(
+        *RatingItem.key(exchange_id, user_id),
+        exchange_id=exchange_id,
+        rater_id=user_id,
+        rated_user_id=rated_user_id,
+        stars=stars,
+        comment=comment,
+        created_at=clock.now_iso(),
+    )
+    uow = UnitOfWork()
+    uow.save(
+        rating,
+        RatingItem.pk.does_not_exist(),
+        on_fail=Conflict("You have already rated this exchange.", code="already_rated"),
+    )
+    uow.record(
+        "RatingSubmitted",
+        user_id,
+        {
+            "exchangeId": exchange_id,
+            "raterId": user_id,
+            "ratedUserId": rated_user_id,
+            "stars": stars,
+            "hasComment": bool(comment),
+        },
+    )
+    uow.commit()
+    return rating

@@ -1,0 +1,115 @@
+"""Profiles: created on first contact with a unique pseudonym, welcome credits and a start score."""
+
+from __future__ import annotations
+
+from foodshare import clock, ids
+from foodshare.data.models import LedgerEntryItem, PseudonymItem, UserItem
+from foodshare.data.transaction import UnitOfWork
+from foodshare.errors import ConcurrentUpdate, Conflict, NotFound
+from foodshare.reputation_rules import INITIAL_SCORE, trust_level
+from foodshare.settings import get_settings
+
+PSEUDONYM_ATTEMPTS = 5
+
+
+def find(user_id: str) -> UserItem | None:
+    try:
+        return UserItem.get(*UserItem.key(user_id))
+    except UserItem.DoesNotExist:
+        return None
+
+
+def get(user_id: str) -> UserItem:
+    user = find(user_id)
+    if user is None:
+        raise NotFound(f"User {user_id} not found.")
+    return user
+
+
+def ensure(user_id: str, display_name: str | None = None) -> UserItem:
+    """The user's profile, registering them on first contact (idempotent under races)."""
+    user = find(user_id)
+    if user is not None:
+        return user
+    for _ in range(PSEUDONYM_ATTEMPTS):
+        try:
+            return _register(user_id, display_name)
+        except _PseudonymTaken:
+            continue
+        except _AlreadyRegistered:
+            return get(user_id)
+    raise Conflict("Could not allocate a unique pseudonym; please retry.", code="pseudonym_unavailable")
+
+
+class _PseudonymTaken(ConcurrentUpdate):
+    pass
+
+
+class _AlreadyRegistered(ConcurrentUpdate):
+    pass
+
+
+def _register(user_id: str, display_name: str | None) -> UserItem:
+    settings = get_settings()
+    now = clock.now_iso()
+    name = ids.pseudonym()
+    user = UserItem(
+        *UserItem.key(user_id),
+        user_id=user_id,
+        display_name=display_name,
+        pseudonym=name,
+        score=INITIAL_SCORE,
+        trust_level=trust_level(INITIAL_SCORE),
+        credit_balance=settings.welcome_credits,
+        credits_held=0,
+        created_at=now,
+        updated_at=now,
+    )
+    entry_id = ids.new_id()
+    uow = UnitOfWork()
+    uow.save(user, UserItem.pk.does_not_exist(), on_fail=_AlreadyRegistered("registered concurrently"))
+    uow.save(
+        PseudonymItem(*PseudonymItem.key(name), user_id=user_id),
+        PseudonymItem.pk.does_not_exist(),
+        on_fail=_PseudonymTaken("pseudonym taken"),
+    )
+    uow.save(
+        LedgerEntryItem(
+            *LedgerEntryItem.key(user_id, entry_id),
+            entry_id=entry_id,
+            user_id=user_id,
+            amount=settings.welcome_credits,
+            balance_after=settings.welcome_credits,
+            reason="welcome",
+            created_at=now,
+        )
+    )
+    uow.record("UserRegistered", user_id, {"userId": user_id, "pseudonym": name, "score": INITIAL_SCORE})
+    uow.record(
+        "CreditsGranted",
+        user_id,
+        {"userId": user_id, "amount": settings.welcome_credits, "balanceAfter": settings.welcome_credits,
+         "reason": "welcome"},
+    )
+    uow.commit()
+    return user
+
+
+def update_profile(user_id: str, display_name: str, location: tuple[float, float] | None) -> UserItem:
+    """Create or update the caller's profile; the pseudonym never changes."""
+    user = ensure(user_id, display_name)
+    actions = [UserItem.display_name.set(display_name), UserItem.updated_at.set(clock.now_iso())]
+    if location is None:
+        actions += [UserItem.lat.remove(), UserItem.lng.remove()]
+    else:
+        actions += [UserItem.lat.set(location[0]), UserItem.lng.set(location[1])]
+    uow = UnitOfWork()
+    uow.update(user, actions, UserItem.pk.exists())
+    uow.record(
+        "ProfileUpdated",
+        user_id,
+        {"userId": user_id, "hasLocation": location is not None},
+    )
+    uow.commit()
+    user.refresh()
+    return user

@@ -1,0 +1,62 @@
+"""Test fixtures: moto for AWS (in-process), the real Redis when it answers, API Gateway v2 events."""
+
+from __future__ import annotations
+
+import os
+
+# Settings are read from the environment once per process: set them before any import.
+os.environ.update(
+    {
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "TABLE_NAME": "foodshare-test",
+        "EVENT_BUS_NAME": "foodshare-test",
+        "STAGE": "test",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "Foodshare",
+        "POWERTOOLS_SERVICE_NAME": "foodshare",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+)
+
+import pytest  # noqa: E402
+
+from tests.support.aws import aws_environment  # noqa: E402
+from tests.support.redis_server import redis_url_for_tests  # noqa: E402
+
+REDIS_URL = redis_url_for_tests()
+os.environ["REDIS_URL"] = REDIS_URL
+
+
+def pytest_report_header(config):
+    return f"redis: {REDIS_URL}"
+
+
+@pytest.fixture(autouse=True)
+def aws():
+    """A fresh moto account per test with the table created."""
+    with aws_environment():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def clean_redis():
+    from foodshare.redis_client import get_client
+
+    client = get_client()
+    if client is not None:
+        client.flushdb()
+    yield client
+
+
+@pytest.fixture(autouse=True)
+def reset_clock():
+    from foodshare import clock
+
+    clock.reset()
+    yield
+    clock.reset()

@@ -1,0 +1,67 @@
+"""Which Redis the tests use: the machine's real one, else a redis-server we start, else fakeredis.
+
+CI must use a real server, so with CI set the fakeredis fallback is refused.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+TEST_DB = 15
+DEFAULT_URL = f"redis://127.0.0.1:6379/{TEST_DB}"
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_redis_server(binary: str) -> str:
+    port = _free_port()
+    workdir = tempfile.mkdtemp(prefix="foodshare-redis-")
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", workdir],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    atexit.register(process.terminate)
+    for _ in range(50):
+        if _answers("127.0.0.1", port):
+            return f"redis://127.0.0.1:{port}/{TEST_DB}"
+        time.sleep(0.1)
+    raise RuntimeError("started redis-server but it does not answer")
+
+
+def redis_url_for_tests() -> str:
+    """A URL for a real Redis (env TEST_REDIS_URL wins); "fakeredis://" as the last resort."""
+    if os.environ.get("TEST_REDIS_URL"):
+        return os.environ["TEST_REDIS_URL"]
+    if _answers("127.0.0.1", 6379):
+        print(f"tests: using the real Redis at {DEFAULT_URL}", file=sys.stderr)
+        return DEFAULT_URL
+    binary = shutil.which("redis-server")
+    if binary:
+        url = _start_redis_server(binary)
+        print(f"tests: started {binary} for the tests at {url}", file=sys.stderr)
+        return url
+    if os.environ.get("CI"):
+        raise RuntimeError("CI must test against a real Redis: none answers on 127.0.0.1:6379 and no redis-server")
+    print("tests: no Redis found; falling back to fakeredis", file=sys.stderr)
+    return "fakeredis://"
