@@ -19,6 +19,7 @@ from aws_cdk import aws_pipes as pipes
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 from foodshare.catalog import Consumer
+from foodshare.data import schema
 
 from cdk.catalog import Catalog
 from cdk.config import StageConfig
@@ -73,15 +74,15 @@ class Backbone(Construct):
             Validations.of(cq.dlq).acknowledge(
                 id="AwsSolutions-SQS3", reason=f"This queue is the dead-letter queue of {cq.consumer.name}'s queue."
             )
-            self._route(cq, catalog)
+            self._route(cq, catalog, prefix)
         self.outbox_pipe = self._outbox_pipe(prefix, table)
 
-    def _route(self, cq: ConsumerQueue, catalog: Catalog) -> None:
+    def _route(self, cq: ConsumerQueue, catalog: Catalog, prefix: str) -> None:
         """The rule that copies the consumer's event types from the bus into its queue."""
         events.Rule(
             self,
             f"{cq.consumer.name}Rule",
-            rule_name=f"foodshare-{cq.consumer.name}",
+            rule_name=f"{prefix}-{cq.consumer.name}",
             event_bus=self.bus,
             event_pattern=events.EventPattern(
                 source=catalog.sources_of(cq.consumer.event_types), detail_type=list(cq.consumer.event_types)
@@ -133,4 +134,4 @@ class Backbone(Construct):
 
 def outbox_filter() -> dict:
     """Stream records the pipe forwards: newly inserted event-log items only."""
-    return {"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": [{"prefix": EVENT_LOG_PREFIX}]}}}}
+    return {"eventName": ["INSERT"], "dynamodb": {"Keys": {schema.HASH_KEY: {"S": [{"prefix": EVENT_LOG_PREFIX}]}}}}

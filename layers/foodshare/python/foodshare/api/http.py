@@ -35,6 +35,12 @@ def _field_name(location: tuple) -> str:
     return ".".join(parts) or "body"
 
 
+def _not_json(app: APIGatewayHttpResolver) -> bool:
+    event = app.current_event
+    content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
+    return bool(event.body) and bool(content_type) and content_type != JSON
+
+
 def build_resolver() -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True)
 
@@ -44,6 +50,8 @@ def build_resolver() -> APIGatewayHttpResolver:
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(exc: RequestValidationError) -> Response:
+        if _not_json(app):  # the API speaks JSON: say so rather than list confusing field errors
+            return error_response(415, "unsupported_media_type", "Send the body as JSON (content-type: application/json).")
         fields: dict[str, str] = {}
         for error in exc.errors():
             fields.setdefault(_field_name(tuple(error.get("loc", ()))), error.get("msg", "invalid"))

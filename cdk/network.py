@@ -1,0 +1,90 @@
+"""Network and cache: an isolated VPC (endpoints instead of NAT) and ElastiCache Serverless for Valkey.
+
+Only functions whose catalog entry says `uses_cache` join the VPC, with the one
+security group the cache and the endpoints admit.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_elasticache as elasticache
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from cdk.config import StageConfig
+
+VALKEY_MAJOR_VERSION = "8"
+
+
+class Network(Construct):
+    def __init__(self, scope: Construct, id: str, *, config: StageConfig) -> None:
+        super().__init__(scope, id)
+        prefix = f"foodshare-{config.name}"
+        self.vpc = ec2.Vpc(
+            self,
+            "Vpc",
+            max_azs=2,
+            nat_gateways=0,
+            subnet_configuration=[
+                ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=22)
+            ],
+            gateway_endpoints={"DynamoDb": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.DYNAMODB)},
+        )
+        self.vpc.add_flow_log(
+            "FlowLog",
+            destination=ec2.FlowLogDestination.to_cloud_watch_logs(
+                logs.LogGroup(
+                    self,
+                    "FlowLogGroup",
+                    retention=logs.RetentionDays(config.log_retention_days),
+                    removal_policy=RemovalPolicy.DESTROY,
+                )
+            ),
+            traffic_type=ec2.FlowLogTrafficType.REJECT,
+        )
+        self.subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+        self.function_sg = ec2.SecurityGroup(
+            self, "CacheClients", vpc=self.vpc, description="Functions that use the cache", allow_all_outbound=False
+        )
+        cache_sg = ec2.SecurityGroup(
+            self, "Cache", vpc=self.vpc, description="Valkey: reachable from cache clients only", allow_all_outbound=False
+        )
+        endpoint_sg = ec2.SecurityGroup(
+            self, "Endpoints", vpc=self.vpc, description="Interface endpoints: HTTPS from cache clients only",
+            allow_all_outbound=False,
+        )
+        self.cache = elasticache.CfnServerlessCache(
+            self,
+            "Valkey",
+            serverless_cache_name=prefix,
+            engine="valkey",
+            major_engine_version=VALKEY_MAJOR_VERSION,
+            description="Foodshare read cache (TLS is always on for serverless caches)",
+            security_group_ids=[cache_sg.security_group_id],
+            subnet_ids=self.vpc.select_subnets(subnet_group_name="isolated").subnet_ids,
+            cache_usage_limits=elasticache.CfnServerlessCache.CacheUsageLimitsProperty(
+                data_storage=elasticache.CfnServerlessCache.DataStorageProperty(
+                    maximum=config.cache_max_data_storage_gb, unit="GB"
+                ),
+                ecpu_per_second=elasticache.CfnServerlessCache.ECPUPerSecondProperty(
+                    maximum=config.cache_max_ecpu_per_second
+                ),
+            ),
+        )
+        # Functions in the VPC emit trace segments through this endpoint (DynamoDB uses the gateway).
+        self.vpc.add_interface_endpoint(
+            "XRay", service=ec2.InterfaceVpcEndpointAwsService.XRAY, subnets=self.subnets,
+            security_groups=[endpoint_sg], open=False,
+        )
+        cache_port = ec2.Port.tcp(6379)
+        cache_sg.add_ingress_rule(self.function_sg, cache_port, "Valkey over TLS from cache clients")
+        endpoint_sg.add_ingress_rule(self.function_sg, ec2.Port.HTTPS, "AWS APIs from cache clients")
+        self.function_sg.add_egress_rule(cache_sg, cache_port, "Valkey over TLS")
+        # HTTPS to any address: isolated subnets route only inside the VPC and to the
+        # DynamoDB gateway endpoint, whose prefix-list id would need an account lookup.
+        self.function_sg.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.HTTPS, "DynamoDB gateway and endpoints")
+
+    @property
+    def redis_url(self) -> str:
+        return f"rediss://{self.cache.attr_endpoint_address}:{self.cache.attr_endpoint_port}"
