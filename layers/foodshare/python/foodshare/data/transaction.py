@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from foodshare import hooks
 from foodshare.data import schema
 from foodshare.data.models import EventItem, table_connection
 from foodshare.errors import ConcurrentUpdate, DomainError
@@ -84,6 +85,7 @@ class UnitOfWork:
                     getattr(transaction, op.kind)(*op.args, **op.kwargs)
         except TransactWriteError as exc:
             raise _domain_error(exc, ops) from exc
+        hooks.run_after_commit(self.events)
         return self.events
 
 
