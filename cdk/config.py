@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 CDK_JSON = ROOT / "cdk.json"
@@ -103,12 +103,12 @@ class StageConfig:
             raise ValueError(f"stage {self.name}: capacity set for unknown functions {sorted(unknown)}")
 
 
-def stage_config(context: dict[str, Any], stage: str) -> StageConfig:
-    """The typed settings of `stage` from a cdk.json-shaped context."""
-    try:
-        raw = context["stages"][stage]
-    except KeyError:
-        raise ValueError(f"unknown stage {stage!r}; cdk.json defines {sorted(context['stages'])}") from None
+def stage_config(context: Callable[[str], Any]) -> StageConfig:
+    """The typed settings of the stage named by the `stage` key; `context` looks keys up."""
+    stage, stages = context("stage"), context("stages")
+    if stage not in stages:
+        raise ValueError(f"unknown stage {stage!r}; cdk.json defines {sorted(stages)}")
+    raw = stages[stage]
     capacity = raw["capacity"]
     return StageConfig(
         name=stage,
@@ -123,7 +123,7 @@ def stage_config(context: dict[str, Any], stage: str) -> StageConfig:
         api_rate_limit=capacity["api"]["rate_limit"],
         api_burst_limit=capacity["api"]["burst_limit"],
         alarms=Alarms(**raw["alarms"]),
-        cache_types=tuple(context["cache_types"]),
+        cache_types=tuple(context("cache_types")),
         _defaults=capacity["defaults"],
         _overrides=capacity["functions"],
     )

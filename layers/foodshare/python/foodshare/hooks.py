@@ -1,12 +1,15 @@
 """What must happen right after a state change commits, without the domain knowing who cares.
 
-The cache registers version bumps here (read-after-write), the event relay an
-immediate publish (the outbox sweeper is the guarantee; this is the fast path).
-A hook that fails is logged and never undoes or fails the committed change.
+The cache bumps its versions here (read-after-write), the event relay publishes at
+once (the outbox sweeper is the guarantee; this is the fast path). Hook modules are
+listed in AFTER_COMMIT_MODULES and imported on the first commit, so every process
+that writes (API, webhooks, consumers, jobs) runs them. A hook that fails is logged
+and never undoes or fails the committed change.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -14,18 +17,24 @@ if TYPE_CHECKING:
     from foodshare.events import DomainEvent
 
 AfterCommit = Callable[[list["DomainEvent"]], None]
-_after_commit: dict[str, AfterCommit] = {}
+
+# Each module defines `after_commit(events)`.
+AFTER_COMMIT_MODULES: tuple[str, ...] = ()
+
+_hooks: list[tuple[str, AfterCommit]] | None = None
 
 
-def after_commit(name: str, hook: AfterCommit) -> None:
-    """Register (or replace) the hook called with the events of every committed change."""
-    _after_commit[name] = hook
+def _load() -> list[tuple[str, AfterCommit]]:
+    global _hooks
+    if _hooks is None:
+        _hooks = [(name, importlib.import_module(name).after_commit) for name in AFTER_COMMIT_MODULES]
+    return _hooks
 
 
 def run_after_commit(events: list[DomainEvent]) -> None:
     from foodshare.observability import logger
 
-    for name, hook in list(_after_commit.items()):
+    for name, hook in _load():
         try:
             hook(events)
         except Exception:  # the change is committed; a hook's failure must not turn it into an error

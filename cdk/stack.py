@@ -1,0 +1,72 @@
+"""FoodshareStack: the whole platform of one stage, composed from one construct per concern."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import CfnOutput, Stack, Tags
+from constructs import Construct
+
+from cdk.api import Api
+from cdk.backbone import Backbone
+from cdk.catalog import Catalog
+from cdk.config import ROOT, StageConfig
+from cdk.data import Data
+from cdk.functions import Functions
+from cdk.network import Network
+from cdk.observability import Observability
+
+FUNCTIONS_DIR = ROOT / "functions"
+
+
+class FoodshareStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config: StageConfig,
+        layer_dir: Path,
+        functions_dir: Path = FUNCTIONS_DIR,
+        catalog: Catalog | None = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, id, description=f"Foodshare backend ({config.name})", **kwargs)
+        catalog = catalog or Catalog.current()
+        Tags.of(self).add("project", "foodshare")
+        Tags.of(self).add("stage", config.name)
+
+        data = Data(self, "Data", config=config)
+        backbone = Backbone(self, "Backbone", config=config, catalog=catalog, table=data.table)
+        network = Network(self, "Network", config=config)
+        functions = Functions(
+            self,
+            "Functions",
+            config=config,
+            catalog=catalog,
+            table=data.table,
+            bus=backbone.bus,
+            network=network,
+            consumer_queues=backbone.consumer_queues,
+            delivery_dlq=backbone.delivery_dlq,
+            layer_dir=layer_dir,
+            functions_dir=functions_dir,
+        )
+        api = Api(self, "Api", config=config, catalog=catalog, aliases=functions.aliases)
+        latency_sensitive = {fn.name for fn in catalog.api_functions if fn.latency_sensitive}
+        Observability(
+            self,
+            "Observability",
+            config=config,
+            http_api=api.http_api,
+            functions=functions.functions,
+            provisioned_aliases={n: a for n, a in functions.aliases.items() if n in latency_sensitive},
+            queues={cq.consumer.name: cq.queue for cq in backbone.consumer_queues},
+            dead_letter_queues={
+                "delivery": backbone.delivery_dlq,
+                **{cq.consumer.name: cq.dlq for cq in backbone.consumer_queues},
+            },
+        )
+        CfnOutput(self, "ApiUrl", value=api.http_api.api_endpoint)
+        CfnOutput(self, "TableName", value=data.table.table_name)
+        CfnOutput(self, "EventBusName", value=backbone.bus.event_bus_name)
