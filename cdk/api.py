@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import RemovalPolicy, Validations
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
@@ -20,6 +20,7 @@ from constructs import Construct
 
 from cdk.catalog import Catalog
 from cdk.config import StageConfig
+from cdk.nag import acknowledge
 
 # The API Gateway access-log fields written as one JSON object per request.
 ACCESS_LOG_FIELDS = {
@@ -56,7 +57,7 @@ class Api(Construct):
             self,
             "AccessLogs",
             log_group_name=f"/foodshare/{config.name}/api-access",
-            retention=logs.RetentionDays(config.log_retention_days),
+            retention=config.log_retention,
             removal_policy=RemovalPolicy.DESTROY,
         )
         self.stage = apigw.HttpStage(
@@ -66,10 +67,11 @@ class Api(Construct):
             stage_name="$default",
             auto_deploy=True,
             throttle=apigw.ThrottleSettings(rate_limit=config.api_rate_limit, burst_limit=config.api_burst_limit),
-            access_log_settings=apigw.AccessLogSettings(
-                destination=apigw.LogGroupLogDestination(self.access_logs),
-                format=apigw.AccessLogFormat.custom(json.dumps(ACCESS_LOG_FIELDS)),
-            ),
+        )
+        # Set on the L1 stage: the L2 prop wants a jsii interface object Python cannot pass as a dict.
+        cfn_stage: apigw.CfnStage = self.stage.node.default_child
+        cfn_stage.access_log_settings = apigw.CfnStage.AccessLogSettingsProperty(
+            destination_arn=self.access_logs.log_group_arn, format=json.dumps(ACCESS_LOG_FIELDS)
         )
         authorizer = self._authorizer(config, prefix)
         for fn in catalog.api_functions:
@@ -83,9 +85,10 @@ class Api(Construct):
                 )
                 if route.public:
                     for r in created:
-                        Validations.of(r).acknowledge(
-                            id="AwsSolutions-APIG4",
-                            reason=f"{route.method} {route.path} is public in the catalog (health check or a "
+                        acknowledge(
+                            r,
+                            "AwsSolutions-APIG4",
+                            f"{route.method} {route.path} is public in the catalog (health check or a "
                             "webhook that verifies its signature in code).",
                         )
 
@@ -113,14 +116,18 @@ class Api(Construct):
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
             removal_policy=RemovalPolicy.RETAIN if config.retain_data else RemovalPolicy.DESTROY,
         )
-        Validations.of(pool).acknowledge(
-            id="AwsSolutions-COG2",
-            reason="MFA is offered (TOTP) but not forced: neighbours sharing food are not a high-value target "
+        acknowledge(
+            pool,
+            "AwsSolutions-COG2",
+            "MFA is offered (TOTP) but not forced: neighbours sharing food are not a high-value target "
             "and forced MFA would keep most of them out.",
         )
-        Validations.of(pool).acknowledge(
-            id="AwsSolutions-COG3",
-            reason="Threat protection needs the Cognito Plus plan; its cost is not justified for this user base yet.",
+        acknowledge(
+            pool,
+            "AwsSolutions-COG8",
+            "Threat protection needs the Cognito Plus plan; its cost is not justified for this user base yet.",
         )
-        client = pool.add_client("App", user_pool_client_name=f"{prefix}-app", auth_flows=cognito.AuthFlow(user_srp=True))
+        client = pool.add_client(
+            "App", user_pool_client_name=f"{prefix}-app", auth_flows=cognito.AuthFlow(user_srp=True)
+        )
         return pool, client

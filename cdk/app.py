@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App, Validations
-from cdk_nag import AwsSolutionsChecks
+from aws_cdk import App
 
 from cdk.catalog import Catalog
 from cdk.config import file_context, stage_config
+from cdk.nag import add_checks
 from cdk.stack import FUNCTIONS_DIR, FoodshareStack
 
 
@@ -32,5 +32,5 @@ def build_app(
         functions_dir=functions_dir,
         catalog=catalog,
     )
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    add_checks(app)
     return app, stack

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import Duration, Stack, Validations
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -23,6 +23,7 @@ from foodshare.data import schema
 
 from cdk.catalog import Catalog
 from cdk.config import StageConfig
+from cdk.nag import acknowledge
 from cdk.queues import dead_letter_queue, encrypted_queue
 
 EVENT_LOG_PREFIX = "EVENTLOG#"
@@ -66,13 +67,15 @@ class Backbone(Construct):
         )
         # Where the rules, the pipe and the schedules park what they could not deliver.
         self.delivery_dlq = dead_letter_queue(self, "DeliveryDlq", f"{prefix}-delivery-dlq")
-        Validations.of(self.delivery_dlq).acknowledge(
-            id="AwsSolutions-SQS3", reason="This queue is itself the dead-letter queue of rule, pipe and schedule targets."
+        acknowledge(
+            self.delivery_dlq,
+            "AwsSolutions-SQS3",
+            "This queue is itself the dead-letter queue of the rule, pipe and schedule targets.",
         )
         self.consumer_queues = [ConsumerQueue(self, consumer, prefix) for consumer in catalog.consumers]
         for cq in self.consumer_queues:
-            Validations.of(cq.dlq).acknowledge(
-                id="AwsSolutions-SQS3", reason=f"This queue is the dead-letter queue of {cq.consumer.name}'s queue."
+            acknowledge(
+                cq.dlq, "AwsSolutions-SQS3", f"This queue is the dead-letter queue of {cq.consumer.name}'s queue."
             )
             self._route(cq, catalog, prefix)
         self.outbox_pipe = self._outbox_pipe(prefix, table)

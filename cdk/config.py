@@ -8,11 +8,23 @@ catalog does not know (a typo would otherwise silently fall back to the defaults
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+
+from aws_cdk.aws_logs import RetentionDays
 
 ROOT = Path(__file__).resolve().parents[1]
+# The retention periods cdk.json may name, in days (CloudWatch Logs accepts only fixed values).
+RETENTION = {
+    7: RetentionDays.ONE_WEEK,
+    14: RetentionDays.TWO_WEEKS,
+    30: RetentionDays.ONE_MONTH,
+    90: RetentionDays.THREE_MONTHS,
+    180: RetentionDays.SIX_MONTHS,
+    365: RetentionDays.ONE_YEAR,
+}
 CDK_JSON = ROOT / "cdk.json"
 
 
@@ -86,6 +98,10 @@ class StageConfig:
     _defaults: dict = field(repr=False)
     _overrides: dict = field(repr=False)
 
+    @property
+    def log_retention(self) -> RetentionDays:
+        return RETENTION[self.log_retention_days]
+
     def capacity(self, kind: str, name: str, latency_sensitive: bool = False) -> FunctionCapacity:
         """Kind defaults (`api`, `consumer`, `scheduled`) merged with the function's overrides."""
         merged = {**self._defaults[kind], **self._overrides.get(name, {})}
@@ -109,6 +125,8 @@ def stage_config(context: Callable[[str], Any]) -> StageConfig:
     if stage not in stages:
         raise ValueError(f"unknown stage {stage!r}; cdk.json defines {sorted(stages)}")
     raw = stages[stage]
+    if raw["log_retention_days"] not in RETENTION:
+        raise ValueError(f"stage {stage}: log_retention_days must be one of {sorted(RETENTION)}")
     capacity = raw["capacity"]
     return StageConfig(
         name=stage,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy, TimeZone, Validations
+from aws_cdk import Duration, RemovalPolicy, TimeZone
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
@@ -29,6 +29,7 @@ from foodshare.data import schema
 from cdk.backbone import ConsumerQueue
 from cdk.catalog import Catalog
 from cdk.config import FunctionCapacity, Provisioned, StageConfig
+from cdk.nag import acknowledge
 from cdk.network import Network
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12  # scripts/build_layer.py builds the layer's wheels for 3.12
@@ -154,7 +155,7 @@ class Functions(Construct):
             self,
             f"{spec.name}Logs",
             log_group_name=f"/aws/lambda/{name}",
-            retention=logs.RetentionDays(self._config.log_retention_days),
+            retention=self._config.log_retention,
             removal_policy=RemovalPolicy.DESTROY,
         )
         role = iam.Role(
@@ -186,14 +187,16 @@ class Functions(Construct):
                     resources=["*"],
                 )
             )
-            Validations.of(role).acknowledge(
-                id="AwsSolutions-IAM5[Resource::*]",
-                reason="Lambda's VPC networking and X-Ray's PutTraceSegments support no resource-level permissions.",
+            acknowledge(
+                role,
+                "AwsSolutions-IAM5[Resource::*]",
+                "Lambda's VPC networking and X-Ray's PutTraceSegments support no resource-level permissions.",
             )
         else:
-            Validations.of(role).acknowledge(
-                id="AwsSolutions-IAM5[Resource::*]",
-                reason="X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions.",
+            acknowledge(
+                role,
+                "AwsSolutions-IAM5[Resource::*]",
+                "X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions.",
             )
         fn = lambda_.Function(
             self,
@@ -217,9 +220,10 @@ class Functions(Construct):
             environment=environment,
             **vpc_props,
         )
-        Validations.of(fn).acknowledge(
-            id="AwsSolutions-L1",
-            reason="Python 3.12 is pinned together with the layer's cp312 wheels; both move in one change.",
+        acknowledge(
+            fn,
+            "AwsSolutions-L1",
+            "Python 3.12 is pinned together with the layer's cp312 wheels; both move in one change.",
         )
         self.functions[spec.name] = fn
         return fn
@@ -249,6 +253,9 @@ class Functions(Construct):
                 for id_, at, floor in (("PeakStart", peak.start, peak.min), ("PeakEnd", peak.end, provisioned.min)):
                     hour, minute = _hh_mm(at)
                     target.scale_on_schedule(
-                        id_, schedule=appscaling.Schedule.cron(hour=hour, minute=minute), min_capacity=floor, time_zone=zone
+                        id_,
+                        schedule=appscaling.Schedule.cron(hour=hour, minute=minute),
+                        min_capacity=floor,
+                        time_zone=zone,
                     )
         return alias

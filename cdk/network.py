@@ -29,7 +29,9 @@ class Network(Construct):
             subnet_configuration=[
                 ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=22)
             ],
-            gateway_endpoints={"DynamoDb": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.DYNAMODB)},
+            gateway_endpoints={
+                "DynamoDb": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.DYNAMODB)
+            },
         )
         self.vpc.add_flow_log(
             "FlowLog",
@@ -37,7 +39,7 @@ class Network(Construct):
                 logs.LogGroup(
                     self,
                     "FlowLogGroup",
-                    retention=logs.RetentionDays(config.log_retention_days),
+                    retention=config.log_retention,
                     removal_policy=RemovalPolicy.DESTROY,
                 )
             ),
@@ -48,10 +50,17 @@ class Network(Construct):
             self, "CacheClients", vpc=self.vpc, description="Functions that use the cache", allow_all_outbound=False
         )
         cache_sg = ec2.SecurityGroup(
-            self, "Cache", vpc=self.vpc, description="Valkey: reachable from cache clients only", allow_all_outbound=False
+            self,
+            "Cache",
+            vpc=self.vpc,
+            description="Valkey: reachable from cache clients only",
+            allow_all_outbound=False,
         )
         endpoint_sg = ec2.SecurityGroup(
-            self, "Endpoints", vpc=self.vpc, description="Interface endpoints: HTTPS from cache clients only",
+            self,
+            "Endpoints",
+            vpc=self.vpc,
+            description="Interface endpoints: HTTPS from cache clients only",
             allow_all_outbound=False,
         )
         self.cache = elasticache.CfnServerlessCache(
@@ -74,8 +83,11 @@ class Network(Construct):
         )
         # Functions in the VPC emit trace segments through this endpoint (DynamoDB uses the gateway).
         self.vpc.add_interface_endpoint(
-            "XRay", service=ec2.InterfaceVpcEndpointAwsService.XRAY, subnets=self.subnets,
-            security_groups=[endpoint_sg], open=False,
+            "XRay",
+            service=ec2.InterfaceVpcEndpointAwsService.XRAY,
+            subnets=self.subnets,
+            security_groups=[endpoint_sg],
+            open=False,
         )
         cache_port = ec2.Port.tcp(6379)
         cache_sg.add_ingress_rule(self.function_sg, cache_port, "Valkey over TLS from cache clients")

@@ -83,7 +83,7 @@ class Observability(Construct):
             age = queue.metric_approximate_age_of_oldest_message(statistic="Maximum", period=self._period)
             self._alarm("warning", f"{name}-queue-age", age, t.queue_oldest_message_seconds, GT, f"{name} oldest (s)")
 
-        hit_rates = {cache_type: _hit_rate(cache_type, self._period) for cache_type in config.cache_types}
+        hit_rates = {ct: _hit_rate(ct, i, self._period) for i, ct in enumerate(config.cache_types)}
         for cache_type, rate in hit_rates.items():
             label = f"{cache_type} cache hit rate (%)"
             self._alarm("warning", f"{cache_type}-cache-hit-rate", rate, t.cache_hit_warning_percent, LT, label)
@@ -96,20 +96,33 @@ class Observability(Construct):
             _graph("API requests", [http_api.metric_count(statistic="Sum", period=self._period)]),
         )
         self.dashboard.add_widgets(
-            _graph("Lambda errors", [fn.metric_errors(statistic="Sum", period=self._period) for fn in functions.values()]),
-            _graph("Lambda throttles", [fn.metric_throttles(statistic="Sum", period=self._period) for fn in functions.values()]),
+            _graph(
+                "Lambda errors", [fn.metric_errors(statistic="Sum", period=self._period) for fn in functions.values()]
+            ),
+            _graph(
+                "Lambda throttles",
+                [fn.metric_throttles(statistic="Sum", period=self._period) for fn in functions.values()],
+            ),
             _graph(
                 "Provisioned concurrency utilisation",
-                [a.metric("ProvisionedConcurrencyUtilization", statistic="Maximum", period=self._period)
-                 for a in provisioned_aliases.values()],
+                [
+                    a.metric("ProvisionedConcurrencyUtilization", statistic="Maximum", period=self._period)
+                    for a in provisioned_aliases.values()
+                ],
             ),
         )
         self.dashboard.add_widgets(
-            _graph("Queue age of oldest message (s)",
-                   [q.metric_approximate_age_of_oldest_message(period=self._period) for q in queues.values()]),
-            _graph("Messages in DLQs",
-                   [q.metric_approximate_number_of_messages_visible(period=self._period)
-                    for q in dead_letter_queues.values()]),
+            _graph(
+                "Queue age of oldest message (s)",
+                [q.metric_approximate_age_of_oldest_message(period=self._period) for q in queues.values()],
+            ),
+            _graph(
+                "Messages in DLQs",
+                [
+                    q.metric_approximate_number_of_messages_visible(period=self._period)
+                    for q in dead_letter_queues.values()
+                ],
+            ),
             _graph("Cache hit rate (%)", list(hit_rates.values()), t.cache_hit_warning_percent),
         )
 
@@ -151,7 +164,9 @@ class Observability(Construct):
         return alarm
 
 
-def _hit_rate(cache_type: str, period: Duration) -> cloudwatch.MathExpression:
+def _hit_rate(cache_type: str, index: int, period: Duration) -> cloudwatch.MathExpression:
+    """100 x hits / lookups; ids carry `index` because one graph shows every type's rate."""
+
     def metric(name: str) -> cloudwatch.Metric:
         return cloudwatch.Metric(
             namespace=METRICS_NAMESPACE,
@@ -162,8 +177,8 @@ def _hit_rate(cache_type: str, period: Duration) -> cloudwatch.MathExpression:
         )
 
     return cloudwatch.MathExpression(
-        expression="IF(hits + misses > 0, 100 * hits / (hits + misses), 100)",
-        using_metrics={"hits": metric(CACHE_HIT_METRIC), "misses": metric(CACHE_MISS_METRIC)},
+        expression=f"IF(hits{index} + misses{index} > 0, 100 * hits{index} / (hits{index} + misses{index}), 100)",
+        using_metrics={f"hits{index}": metric(CACHE_HIT_METRIC), f"misses{index}": metric(CACHE_MISS_METRIC)},
         label=f"{cache_type} hit rate (%)",
         period=period,
     )

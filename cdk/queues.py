@@ -12,9 +12,7 @@ DLQ_RETENTION = Duration.days(14)  # the SQS maximum: time to investigate and re
 def encrypted_queue(scope: Construct, id: str, name: str, **props) -> sqs.Queue:
     """SSE-SQS rather than a customer KMS key: EventBridge, Scheduler and Pipes can send
     to it without key-policy grants, and nothing here needs key-level auditing."""
-    return sqs.Queue(
-        scope, id, queue_name=name, encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True, **props
-    )
+    return sqs.Queue(scope, id, queue_name=name, encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True, **props)
 
 
 def dead_letter_queue(scope: Construct, id: str, name: str) -> sqs.Queue:

@@ -39,9 +39,24 @@ def build(layer_dir: Path = LAYER_DIR) -> Path:
         site.mkdir(parents=True)
         subprocess.run(
             [
-                sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                "--platform", PLATFORM, "--implementation", "cp", "--python-version", PYTHON_VERSION,
-                "--only-binary=:all:", "--no-compile", "--target", str(site), "-r", str(REQUIREMENTS),
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--platform",
+                PLATFORM,
+                "--implementation",
+                "cp",
+                "--python-version",
+                PYTHON_VERSION,
+                "--only-binary=:all:",
+                "--no-compile",
+                "--target",
+                str(site),
+                "-r",
+                str(REQUIREMENTS),
             ],
             check=True,
         )
