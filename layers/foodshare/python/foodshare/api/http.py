@@ -15,18 +15,24 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 
+from foodshare.catalog import all_routes
 from foodshare.errors import DomainError, Unauthorized
 from foodshare.observability import logger, metrics, tracer
 
 JSON = "application/json"
+_PUBLIC_ROUTE_KEYS = frozenset(f"{route.method} {route.path}" for _, route in all_routes() if route.public)
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> str:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return json.dumps({"error": error})
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None,
                    headers: dict | None = None) -> Response:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if fields:
-        error["fields"] = fields
-    return Response(status_code=status, content_type=JSON, body=json.dumps({"error": error}), headers=headers)
+    return Response(status_code=status, content_type=JSON, body=error_body(code, message, fields), headers=headers)
 
 
 def _field_name(location: tuple) -> str:
@@ -69,14 +75,22 @@ def build_resolver() -> APIGatewayHttpResolver:
     return app
 
 
-def caller_id(app: APIGatewayHttpResolver) -> str:
-    """The signed-in user's id: the `sub` claim the JWT authorizer put in the request context."""
-    context = app.current_event.raw_event.get("requestContext") or {}
+def _subject(event: dict) -> str | None:
+    context = event.get("requestContext") or {}
     claims = ((context.get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
     sub = claims.get("sub")
+    return str(sub) if sub else None
+
+
+def caller_id(app: APIGatewayHttpResolver) -> str:
+    """The signed-in user's id: the `sub` claim the JWT authorizer put in the request context."""
+    sub = _subject(app.current_event.raw_event)
     if not sub:
-        raise Unauthorized("Sign in first: this route needs a valid bearer token.")
-    return str(sub)
+        raise Unauthorized(UNAUTHORIZED_MESSAGE)
+    return sub
+
+
+UNAUTHORIZED_MESSAGE = "Sign in first: this route needs a valid bearer token."
 
 
 def created(body: dict) -> Response:
@@ -90,6 +104,14 @@ def entrypoint(app: APIGatewayHttpResolver) -> Callable[[dict, Any], dict]:
     @tracer.capture_lambda_handler
     @metrics.log_metrics
     def handler(event: dict, context: Any) -> dict:
+        # Identity before anything else, as the gateway's authorizer would: no 400s to strangers.
+        if event.get("routeKey") not in _PUBLIC_ROUTE_KEYS and not _subject(event):
+            return {
+                "statusCode": 401,
+                "headers": {"Content-Type": JSON},
+                "body": error_body("unauthorized", UNAUTHORIZED_MESSAGE),
+                "isBase64Encoded": False,
+            }
         return app.resolve(event, context)
 
     return handler
