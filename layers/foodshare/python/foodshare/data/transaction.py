@@ -22,6 +22,9 @@ from foodshare.events import DomainEvent
 
 T = TypeVar("T")
 MAX_ATTEMPTS = 4
+# PynamoDB sends a transaction's items grouped by kind in this order; cancellation
+# reasons come back in the order sent, so ops are kept in it too.
+_SEND_ORDER = {"condition_check": 0, "delete": 1, "save": 2, "update": 3}
 
 
 @dataclass
@@ -79,6 +82,7 @@ class UnitOfWork:
         ops = self._ops + [
             _Op("save", (event_item(e),), {"condition": EventItem.pk.does_not_exist()}, None) for e in self.events
         ]
+        ops.sort(key=lambda op: _SEND_ORDER[op.kind])
         try:
             with TransactWrite(connection=table_connection().connection) as transaction:
                 for op in ops:

@@ -1,0 +1,117 @@
+"""Groups, invites, membership and partnerships."""
+
+from __future__ import annotations
+
+from foodshare import clock
+from tests.support import flows
+from tests.support.api import call
+
+
+def test_create_group_makes_creator_admin():
+    reply = call("POST", "/groups", user="sam", json={"name": "Kiez Kitchen", "description": "Neighbours"})
+    assert reply.status == 201
+    group_id = reply.body["groupId"]
+    got = call("GET", f"/groups/{group_id}", user="sam")
+    assert got.status == 200
+    assert got.body["name"] == "Kiez Kitchen" and got.body["memberCount"] == 1 and got.body["role"] == "admin"
+
+
+def test_group_validation():
+    reply = call("POST", "/groups", user="sam", json={"name": " ", "description": "x" * 501})
+    assert reply.status == 400
+    assert set(reply.body["error"]["fields"]) == {"name", "description"}
+
+
+def test_group_is_invisible_to_non_members():
+    group_id = flows.group("sam")
+    assert call("GET", f"/groups/{group_id}", user="eve").status == 404
+    assert call("GET", "/groups/NOPE", user="sam").status == 404
+
+
+def test_invite_and_join():
+    group_id = flows.group("sam")
+    reply = call("POST", f"/groups/{group_id}/invites", user="sam")
+    assert reply.status == 201
+    code = reply.body["inviteCode"]
+    joined = call("POST", "/groups/join", user="cleo", json={"inviteCode": code.lower()})
+    assert joined.status == 200 and joined.body["role"] == "member" and joined.body["memberCount"] == 2
+    assert call("GET", f"/groups/{group_id}", user="cleo").body["memberCount"] == 2
+    again = call("POST", "/groups/join", user="cleo", json={"inviteCode": code})
+    assert again.status == 409 and again.error_code == "already_member"
+    assert call("GET", f"/groups/{group_id}", user="sam").body["memberCount"] == 2
+
+
+def test_only_admins_invite():
+    group_id = flows.group("sam")
+    flows.join("cleo", group_id, "sam")
+    assert call("POST", f"/groups/{group_id}/invites", user="cleo").status == 403
+    assert call("POST", f"/groups/{group_id}/invites", user="eve").status == 404
+
+
+def test_unknown_and_expired_invites():
+    group_id = flows.group("sam")
+    unknown = call("POST", "/groups/join", user="cleo", json={"inviteCode": "ZZZZZZZZZZ"})
+    assert unknown.status == 404 and unknown.body["error"]["fields"] == {"inviteCode": "unknown code"}
+    code = flows.invite("sam", group_id)
+    clock.advance(8 * 24 * 3600)
+    expired = call("POST", "/groups/join", user="cleo", json={"inviteCode": code})
+    assert expired.status == 409 and expired.error_code == "invite_expired"
+    assert call("POST", "/groups/join", user="cleo", json={}).status == 400
+
+
+def test_leave_group_and_last_admin_rule():
+    group_id = flows.group("sam")
+    flows.join("cleo", group_id, "sam")
+    blocked = call("DELETE", f"/groups/{group_id}/members/me", user="sam")
+    assert blocked.status == 409 and blocked.error_code == "last_admin"
+    assert call("DELETE", f"/groups/{group_id}/members/me", user="cleo").status == 200
+    assert call("GET", f"/groups/{group_id}", user="cleo").status == 404
+    assert call("GET", f"/groups/{group_id}", user="sam").body["memberCount"] == 1
+    assert call("DELETE", f"/groups/{group_id}/members/me", user="cleo").status == 404
+    assert call("DELETE", f"/groups/{group_id}/members/me", user="sam").status == 200  # alone: may leave
+
+
+def _two_groups():
+    group_a = flows.group("sam", "North")
+    group_b = flows.group("bea", "South")
+    return group_a, group_b
+
+
+def test_partnership_proposal_defaults_and_acceptance():
+    group_a, group_b = _two_groups()
+    reply = call("POST", f"/groups/{group_a}/partnerships", user="sam", json={"targetGroupId": group_b})
+    assert reply.status == 201
+    body = reply.body
+    assert body["status"] == "pending"
+    assert body["terms"] == {"maxDistanceKm": 10, "minReputation": 70, "maxClaimsPerMemberPerWeek": 3}
+    pid = body["partnershipId"]
+    assert call("POST", f"/partnerships/{pid}/accept", user="sam").status == 403  # proposer cannot accept
+    assert call("POST", f"/partnerships/{pid}/accept", user="eve").status == 404
+    accepted = call("POST", f"/partnerships/{pid}/accept", user="bea")
+    assert accepted.status == 200 and accepted.body["status"] == "active"
+    assert call("POST", f"/partnerships/{pid}/decline", user="bea").status == 409
+    ended = call("DELETE", f"/partnerships/{pid}", user="sam")
+    assert ended.status == 200 and ended.body["status"] == "ended"
+    assert call("DELETE", f"/partnerships/{pid}", user="bea").status == 409
+
+
+def test_partnership_rules():
+    group_a, group_b = _two_groups()
+    flows.join("cleo", group_a, "sam")
+    assert call("POST", f"/groups/{group_a}/partnerships", user="cleo", json={"targetGroupId": group_b}).status == 403
+    self_partner = call("POST", f"/groups/{group_a}/partnerships", user="sam", json={"targetGroupId": group_a})
+    assert self_partner.status == 400 and "targetGroupId" in self_partner.body["error"]["fields"]
+    assert call("POST", f"/groups/{group_a}/partnerships", user="sam", json={"targetGroupId": "NOPE"}).status == 404
+    bad_terms = call("POST", f"/groups/{group_a}/partnerships", user="sam",
+                     json={"targetGroupId": group_b, "terms": {"maxDistanceKm": -1, "minReputation": 101}})
+    assert bad_terms.status == 400
+    assert set(bad_terms.body["error"]["fields"]) == {"terms.maxDistanceKm", "terms.minReputation"}
+    first = call("POST", f"/groups/{group_a}/partnerships", user="sam",
+                 json={"targetGroupId": group_b, "terms": {"maxDistanceKm": 5}})
+    assert first.status == 201 and first.body["terms"]["maxDistanceKm"] == 5
+    duplicate = call("POST", f"/groups/{group_b}/partnerships", user="bea", json={"targetGroupId": group_a})
+    assert duplicate.status == 409 and duplicate.error_code == "partnership_exists"
+    declined = call("POST", f"/partnerships/{first.body['partnershipId']}/decline", user="bea")
+    assert declined.status == 200 and declined.body["status"] == "declined"
+    renewed = call("POST", f"/groups/{group_b}/partnerships", user="bea", json={"targetGroupId": group_a})
+    assert renewed.status == 201  # a declined proposal does not block a new one
