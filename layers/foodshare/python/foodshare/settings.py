@@ -16,6 +16,27 @@ def _int(name: str, default: int) -> int:
 
 
 @dataclass(frozen=True)
+class SecretRef:
+    """Where a secret comes from: the value itself (locally), or a Secrets Manager ARN / SSM parameter name."""
+
+    value: str | None
+    secret_arn: str | None
+    parameter: str | None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.value or self.secret_arn or self.parameter)
+
+
+def _secret(name: str) -> SecretRef:
+    return SecretRef(
+        value=os.environ.get(name) or None,
+        secret_arn=os.environ.get(f"{name}_SECRET_ARN") or None,
+        parameter=os.environ.get(f"{name}_PARAMETER") or None,
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     """What a Foodshare container needs to know about its surroundings."""
 
@@ -31,6 +52,15 @@ class Settings:
     max_credit_balance: int
     discovery_page_size: int
     discovery_max_page_size: int
+    telegram_bot_token: SecretRef
+    telegram_webhook_secret: SecretRef
+    telegram_api_base: str
+    telegram_bot_username: str | None  # "/cmd@OtherBot" in a group is not for us
+    slack_signing_secret: SecretRef
+    slack_bot_token: SecretRef
+    slack_api_base: str
+    bot_timezone: str  # how the bots read "18:00-20:00" pickup windows
+    bot_conversation_minutes: int
 
 
 @lru_cache(maxsize=1)
@@ -49,4 +79,13 @@ def get_settings() -> Settings:
         max_credit_balance=_int("MAX_CREDIT_BALANCE", 50),
         discovery_page_size=_int("DISCOVERY_PAGE_SIZE", 20),
         discovery_max_page_size=_int("DISCOVERY_MAX_PAGE_SIZE", 50),
+        telegram_bot_token=_secret("TELEGRAM_BOT_TOKEN"),
+        telegram_webhook_secret=_secret("TELEGRAM_WEBHOOK_SECRET"),
+        telegram_api_base=os.environ.get("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/"),
+        telegram_bot_username=(os.environ.get("TELEGRAM_BOT_USERNAME") or "").lstrip("@") or None,
+        slack_signing_secret=_secret("SLACK_SIGNING_SECRET"),
+        slack_bot_token=_secret("SLACK_BOT_TOKEN"),
+        slack_api_base=os.environ.get("SLACK_API_BASE", "https://slack.com/api").rstrip("/"),
+        bot_timezone=os.environ.get("BOT_TIMEZONE", "UTC"),
+        bot_conversation_minutes=_int("BOT_CONVERSATION_MINUTES", 30),
     )

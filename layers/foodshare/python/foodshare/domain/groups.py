@@ -65,7 +65,12 @@ def _membership(group_id: str, user_id: str, role: str, now: str) -> MembershipI
     )
 
 
-def create(user_id: str, name: str, description: str | None) -> tuple[GroupItem, MembershipItem]:
+def create(
+    user_id: str, name: str, description: str | None, uow: UnitOfWork | None = None
+) -> tuple[GroupItem, MembershipItem]:
+    """Create a group with its creator as admin; with `uow`, as part of the caller's change (the caller commits)."""
+    commit = uow is None
+    uow = uow or UnitOfWork()
     now = clock.now_iso()
     group_id = ids.new_id()
     group = GroupItem(
@@ -79,12 +84,12 @@ def create(user_id: str, name: str, description: str | None) -> tuple[GroupItem,
         created_at=now,
     )
     member = _membership(group_id, user_id, ADMIN, now)
-    uow = UnitOfWork()
     uow.save(group, GroupItem.pk.does_not_exist())
     uow.save(member, MembershipItem.pk.does_not_exist())
     uow.record("GroupCreated", user_id, {"groupId": group_id, "name": name, "createdBy": user_id})
     uow.record("MemberJoined", user_id, {"groupId": group_id, "userId": user_id, "role": ADMIN})
-    uow.commit()
+    if commit:
+        uow.commit()
     return group, member
 
 
@@ -117,6 +122,18 @@ def join(user_id: str, code: str) -> tuple[GroupItem, MembershipItem]:
     group = find(invite.group_id)
     if group is None:
         raise NotFound("The invite's group no longer exists.", code="invite_not_found")
+    return _admit(group, user_id)
+
+
+def add_member(group_id: str, user_id: str) -> tuple[GroupItem, MembershipItem]:
+    """Admit a user whose membership is vouched for elsewhere (a member of the group's linked chat)."""
+    group = find(group_id)
+    if group is None:
+        raise NotFound(f"Group {group_id} not found.")
+    return _admit(group, user_id)
+
+
+def _admit(group: GroupItem, user_id: str) -> tuple[GroupItem, MembershipItem]:
     member = _membership(group.group_id, user_id, MEMBER, clock.now_iso())
     uow = UnitOfWork()
     uow.save(
