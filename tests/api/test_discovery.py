@@ -1,0 +1,147 @@
+"""Discovery: visibility across own and partner groups, filters, ordering and pages."""
+
+from __future__ import annotations
+
+from foodshare.data.models import UserItem
+from foodshare.reputation_rules import trust_level
+from tests.support import flows
+from tests.support.api import call
+
+
+def _set_score(user_id: str, score: float) -> None:
+    user = UserItem.get(*UserItem.key(user_id))
+    user.update(actions=[UserItem.score.set(score), UserItem.trust_level.set(trust_level(score))])
+
+
+def _titles(reply) -> list[str]:
+    assert reply.status == 200, reply
+    return [item["title"] for item in reply.body["items"]]
+
+
+def test_items_carry_sharer_group_and_distance():
+    c = flows.community()
+    flows.share("sam", c["group"], title="Soup")
+    reply = call("GET", "/food", user="cleo", query={"lat": 52.52, "lng": 13.405})
+    item = reply.body["items"][0]
+    sam = call("GET", "/me", user="sam").body
+    assert item["sharer"] == {"userId": "sam", "pseudonym": sam["pseudonym"], "trustLevel": "developing", "score": 60}
+    assert item["groupName"] == "Kiez Kitchen" and item["fromPartnerGroup"] is False
+    assert item["distanceKm"] == 0
+    assert "displayName" not in str(item)
+
+
+def test_only_own_groups_and_open_windows():
+    c = flows.community()
+    flows.share("sam", c["group"], title="Mine")
+    elsewhere = flows.group("bea", "Elsewhere")
+    flows.share("bea", elsewhere, title="Not visible")
+    start, end = flows.window(start_in_hours=0, length_hours=1)
+    flows.share("sam", c["group"], title="Ends soon", pickupStart=start, pickupEnd=end)
+    assert sorted(_titles(call("GET", "/food", user="cleo"))) == ["Ends soon", "Mine"]
+    from foodshare import clock
+
+    clock.advance(3600 + 60)
+    assert _titles(call("GET", "/food", user="cleo")) == ["Mine"]
+
+
+def test_partner_posts_only_when_terms_hold():
+    c = flows.community()
+    south = flows.group("bea", "South")
+    flows.partnership("sam", c["group"], "bea", south, maxDistanceKm=10, minReputation=70)
+    flows.share("bea", south, title="Near", pickupLocation={**flows.BERLIN, "label": "x"})
+    flows.share("bea", south, title="Far", pickupLocation={**flows.POTSDAM, "label": "y"})
+    assert _titles(call("GET", "/food", user="cleo")) == []  # score 60 < 70
+    _set_score("cleo", 75)
+    near = call("GET", "/food", user="cleo")
+    assert _titles(near) == ["Near"] and near.body["items"][0]["fromPartnerGroup"] is True
+    flows.user("cleo", location=None)
+    assert _titles(call("GET", "/food", user="cleo")) == []  # no location: distance term cannot hold
+    assert _titles(call("GET", "/food", user="cleo", query={"lat": 52.39, "lng": 13.065})) == ["Far"]
+
+
+def test_ended_partnership_hides_partner_posts():
+    c = flows.community()
+    south = flows.group("bea", "South")
+    pid = flows.partnership("sam", c["group"], "bea", south, minReputation=0)
+    flows.share("bea", south, title="Partner food")
+    assert _titles(call("GET", "/food", user="cleo")) == ["Partner food"]
+    call("DELETE", f"/partnerships/{pid}", user="bea")
+    assert _titles(call("GET", "/food", user="cleo")) == []
+
+
+def test_filters():
+    c = flows.community()
+    flows.user("tom")
+    flows.join("tom", c["group"], "sam")
+    _set_score("tom", 85)
+    flows.share("sam", c["group"], title="Vegan curry", dietaryTags=["vegan", "gluten-free"], allergens=[])
+    flows.share("sam", c["group"], title="Peanut bars", dietaryTags=["vegan"], allergens=["peanuts"])
+    late_start, late_end = flows.window(start_in_hours=30)
+    flows.share("tom", c["group"], title="Tomorrow", pickupStart=late_start, pickupEnd=late_end,
+                pickupLocation={**flows.POTSDAM})
+    assert sorted(_titles(call("GET", "/food", user="cleo", query={"tags": "vegan,gluten-free"}))) == ["Vegan curry"]
+    assert "Peanut bars" not in _titles(call("GET", "/food", user="cleo", query={"excludeAllergens": "peanuts,gluten"}))
+    assert _titles(call("GET", "/food", user="cleo", query={"minReputation": 80})) == ["Tomorrow"]
+    near = call("GET", "/food", user="cleo", query={"lat": 52.52, "lng": 13.405, "radiusKm": 5})
+    assert sorted(_titles(near)) == ["Peanut bars", "Vegan curry"]
+    _, soon_end = flows.window(start_in_hours=0, length_hours=5)
+    window = call("GET", "/food", user="cleo", query={"from": late_start, "to": late_end})
+    assert _titles(window) == ["Tomorrow"]
+    early = call("GET", "/food", user="cleo", query={"to": soon_end})
+    assert sorted(_titles(early)) == ["Peanut bars", "Vegan curry"]
+
+
+def test_order_by_trust_then_pickup_start_then_id_with_pages():
+    c = flows.community()
+    flows.user("tom")
+    flows.join("tom", c["group"], "sam")
+    _set_score("tom", 92)
+    for hours in (5, 3, 4):
+        start, end = flows.window(start_in_hours=hours)
+        flows.share("sam", c["group"], title=f"sam+{hours}", pickupStart=start, pickupEnd=end)
+    start, end = flows.window(start_in_hours=9)
+    flows.share("tom", c["group"], title="tom+9", pickupStart=start, pickupEnd=end)
+    flows.share("tom", c["group"], title="tom+9b", pickupStart=start, pickupEnd=end)
+    everything = _titles(call("GET", "/food", user="cleo"))
+    assert everything[:2] in (["tom+9", "tom+9b"], ["tom+9b", "tom+9"])
+    assert everything[2:] == ["sam+3", "sam+4", "sam+5"]
+    ids = [i["foodId"] for i in call("GET", "/food", user="cleo").body["items"][:2]]
+    assert ids == sorted(ids)  # same trust and start: by id
+    pages, cursor = [], None
+    while True:
+        query = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        reply = call("GET", "/food", user="cleo", query=query)
+        pages.append(_titles(reply))
+        cursor = reply.body["nextCursor"]
+        if not cursor:
+            break
+    assert [len(p) for p in pages] == [2, 2, 1]
+    assert sum(pages, []) == everything
+
+
+def test_default_page_size_and_limits():
+    c = flows.community()
+    for i in range(23):
+        flows.share("sam", c["group"], title=f"Post {i}")
+    first = call("GET", "/food", user="cleo")
+    assert len(first.body["items"]) == 20 and first.body["nextCursor"]
+    second = call("GET", "/food", user="cleo", query={"cursor": first.body["nextCursor"]})
+    assert len(second.body["items"]) == 3 and second.body["nextCursor"] is None
+    too_many = call("GET", "/food", user="cleo", query={"limit": 51})
+    assert too_many.status == 400 and "limit" in too_many.body["error"]["fields"]
+    bad_cursor = call("GET", "/food", user="cleo", query={"cursor": "not-a-cursor"})
+    assert bad_cursor.status == 400 and "cursor" in bad_cursor.body["error"]["fields"]
+
+
+def test_query_validation():
+    flows.community()
+    for query, field in (
+        ({"lat": "north"}, "lat"),
+        ({"lat": 10}, "lng"),
+        ({"radiusKm": 5}, "radiusKm"),
+        ({"from": "2030-01-02T00:00:00Z", "to": "2030-01-01T00:00:00Z"}, "to"),
+        ({"minReputation": 101}, "minReputation"),
+    ):
+        reply = call("GET", "/food", user="cleo", query=query)
+        assert reply.status == 400, query
+        assert field in reply.body["error"]["fields"], (query, reply.body)

@@ -1,0 +1,77 @@
+"""Posting, reading and withdrawing food."""
+
+from __future__ import annotations
+
+from tests.support import flows
+from tests.support.api import call
+
+
+def test_share_food_returns_available_post():
+    c = flows.community()
+    reply = call("POST", "/food", user="sam", json=flows.post_body(c["group"], dietaryTags=["Vegan", "vegan", " Halal "]))
+    assert reply.status == 201
+    post = reply.body
+    assert post["status"] == "available" and post["foodId"]
+    assert post["dietaryTags"] == ["halal", "vegan"]
+    assert post["pickupLocation"]["label"] == "Bakery door"
+    assert call("GET", f"/food/{post['foodId']}", user="cleo").body["title"] == "Sourdough loaves"
+
+
+def test_share_requires_membership():
+    c = flows.community()
+    reply = call("POST", "/food", user="eve", json=flows.post_body(c["group"]))
+    assert reply.status == 404
+
+
+def test_share_validation_names_each_field():
+    c = flows.community()
+    body = flows.post_body(c["group"], quantity=11, title="", pickupLocation={"lat": 100, "lng": 0})
+    del body["pickupEnd"]
+    reply = call("POST", "/food", user="sam", json=body)
+    assert reply.status == 400
+    assert set(reply.body["error"]["fields"]) == {"quantity", "title", "pickupLocation.lat", "pickupEnd"}
+    zero = call("POST", "/food", user="sam", json=flows.post_body(c["group"], quantity=0))
+    assert zero.status == 400 and "quantity" in zero.body["error"]["fields"]
+
+
+def test_pickup_window_rules():
+    c = flows.community()
+    start, end = flows.window()
+    backwards = call("POST", "/food", user="sam", json=flows.post_body(c["group"], pickupStart=end, pickupEnd=start))
+    assert backwards.status == 400 and backwards.body["error"]["fields"] == {"pickupEnd": "must be after pickupStart"}
+    past_start, past_end = flows.window(start_in_hours=-5)
+    past = call("POST", "/food", user="sam", json=flows.post_body(c["group"], pickupStart=past_start, pickupEnd=past_end))
+    assert past.status == 400 and "pickupEnd" in past.body["error"]["fields"]
+    naive = call("POST", "/food", user="sam", json=flows.post_body(c["group"], pickupStart="2030-01-01T10:00:00"))
+    assert naive.status == 400 and "pickupStart" in naive.body["error"]["fields"]
+
+
+def test_post_visibility():
+    c = flows.community()
+    food_id = flows.share("sam", c["group"])
+    assert call("GET", f"/food/{food_id}", user="eve").status == 404
+    assert call("GET", "/food/UNKNOWN", user="sam").status == 404
+    other = flows.group("bea", "South")
+    flows.partnership("bea", other, "sam", c["group"])
+    partner_view = call("GET", f"/food/{food_id}", user="bea")
+    assert partner_view.status == 200 and partner_view.body["fromPartnerGroup"] is True
+
+
+def test_withdraw():
+    c = flows.community()
+    food_id = flows.share("sam", c["group"])
+    assert call("DELETE", f"/food/{food_id}", user="cleo").status == 403
+    reply = call("DELETE", f"/food/{food_id}", user="sam")
+    assert reply.status == 200 and reply.body["status"] == "withdrawn"
+    assert call("DELETE", f"/food/{food_id}", user="sam").status == 409
+    assert call("POST", f"/food/{food_id}/claims", user="cleo").status == 409
+    assert call("GET", "/food", user="cleo").body["items"] == []
+
+
+def test_claimed_post_cannot_be_withdrawn():
+    c = flows.community()
+    food_id = flows.share("sam", c["group"])
+    flows.claim("cleo", food_id)
+    reply = call("DELETE", f"/food/{food_id}", user="sam")
+    assert reply.status == 409 and reply.error_code == "invalid_state"
+    assert call("GET", f"/food/{food_id}", user="sam").body["status"] == "claimed"
