@@ -127,8 +127,6 @@ def confirm(exchange_id: str, user_id: str) -> ExchangeItem:
 
 def _confirm(exchange_id: str, user_id: str) -> ExchangeItem:
     exchange = get_for_participant(exchange_id, user_id)
-    if exchange.status != CLAIMED:
-        raise Conflict(f"The exchange is {exchange.status}.", code="invalid_state")
     is_sharer = user_id == exchange.sharer_id
     own_flag, other_flag = (
         (ExchangeItem.sharer_confirmed, ExchangeItem.claimer_confirmed)
@@ -137,6 +135,8 @@ def _confirm(exchange_id: str, user_id: str) -> ExchangeItem:
     )
     if getattr(exchange, own_flag.attr_name):
         return exchange  # confirming twice changes nothing
+    if exchange.status != CLAIMED:
+        raise Conflict(f"The exchange is {exchange.status}.", code="invalid_state")
     other_confirmed = bool(getattr(exchange, other_flag.attr_name))
     now = clock.now_iso()
     actions = [own_flag.set(True), ExchangeItem.updated_at.set(now)]

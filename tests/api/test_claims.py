@@ -1,0 +1,231 @@
+"""Claims and the exchange lifecycle, with the credit ledger that follows them."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+from foodshare import clock
+from foodshare.data.models import EventItem, ExchangeItem, LedgerEntryItem, UserItem
+from tests.support import flows
+from tests.support.api import call
+
+
+def _credits(user_id: str) -> dict:
+    return call("GET", "/me/credits", user=user_id).body
+
+
+def _assert_ledger_consistent(user_id: str) -> None:
+    """The balance equals the sum of the ledger, and each entry's balanceAfter chains."""
+    entries = sorted(LedgerEntryItem.query(f"USER#{user_id}", LedgerEntryItem.sk.startswith("CREDIT#")),
+                     key=lambda e: e.entry_id)
+    running = 0
+    for entry in entries:
+        running += int(entry.amount)
+        assert int(entry.balance_after) == running
+    assert int(UserItem.get(*UserItem.key(user_id)).credit_balance) == running
+
+
+def _exchanges_of(food_id: str) -> int:
+    return sum(1 for _ in ExchangeItem.scan(ExchangeItem.pk.startswith("EXCHANGE#") & (ExchangeItem.food_id == food_id)))
+
+
+def _race(targets, action) -> list:
+    """Run action(target) for every target at the same instant, one thread each."""
+    barrier = threading.Barrier(len(targets))
+    results = []
+
+    def run(target):
+        barrier.wait()
+        results.append(action(target))
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in targets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_claim_holds_a_credit():
+    c = flows.community()
+    food_id = flows.share("sam", c["group"])
+    reply = call("POST", f"/food/{food_id}/claims", user="cleo")
+    assert reply.status == 201
+    assert reply.body["status"] == "claimed" and reply.body["exchangeId"]
+    assert call("GET", f"/food/{food_id}", user="cleo").body["status"] == "claimed"
+    credits = _credits("cleo")
+    assert credits["balance"] == 2 and credits["held"] == 1
+    assert credits["transactions"][0]["reason"] == "claim_hold"
+    assert credits["transactions"][0]["balanceAfter"] == 2
+    assert call("POST", f"/food/{food_id}/claims", user="tom").status == 404  # not a member
+    flows.user("tom")
+    flows.join("tom", c["group"], "sam")
+    again = call("POST", f"/food/{food_id}/claims", user="tom")
+    assert again.status == 409 and again.error_code == "already_claimed"
+
+
+def test_cannot_claim_own_post():
+    c = flows.community()
+    food_id = flows.share("sam", c["group"])
+    reply = call("POST", f"/food/{food_id}/claims", user="sam")
+    assert reply.status == 403 and reply.error_code == "own_post"
+
+
+def test_insufficient_credits_writes_nothing():
+    c = flows.community()
+    foods = [flows.share("sam", c["group"], title=f"Meal {i}") for i in range(4)]
+    for food_id in foods[:3]:
+        flows.claim("cleo", food_id)
+    events_before = sum(1 for _ in EventItem.scan())
+    reply = call("POST", f"/food/{foods[3]}/claims", user="cleo")
+    assert reply.status == 409 and reply.error_code == "insufficient_credits"
+    assert call("GET", f"/food/{foods[3]}", user="cleo").body["status"] == "available"
+    assert sum(1 for _ in EventItem.scan()) == events_before
+    assert _exchanges_of(foods[3]) == 0
+    _assert_ledger_consistent("cleo")
+
+
+def test_completion_moves_the_credit_to_the_sharer():
+    c = flows.community()
+    food_id = flows.share("sam", c["group"])
+    exchange_id = flows.claim("cleo", food_id)
+    first = call("POST", f"/exchanges/{exchange_id}/confirm", user="cleo")
+    assert first.status == 200 and first.body["status"] == "claimed" and first.body["claimerConfirmed"] is True
+    assert call("POST", f"/exchanges/{exchange_id}/confirm", user="cleo").body["status"] == "claimed"  # idempotent
+    assert call("POST", f"/exchanges/{exchange_id}/confirm", user="eve").status == 404
+    done = call("POST", f"/exchanges/{exchange_id}/confirm", user="sam")
+    assert done.status == 200 and done.body["status"] == "completed" and done.body["completedAt"]
+    assert call("GET", f"/food/{food_id}", user="cleo").body["status"] == "completed"
+    assert _credits("sam")["balance"] == 4
+    cleo = _credits("cleo")
+    assert cleo["balance"] == 2 and cleo["held"] == 0
+    assert call("POST", f"/exchanges/{exchange_id}/cancel", user="cleo").status == 409
+    for user_id in ("sam", "cleo"):
+        _assert_ledger_consistent(user_id)
+
+
+def test_sharer_balance_is_capped():
+    c = flows.community()
+    UserItem.get(*UserItem.key("sam")).update(actions=[UserItem.credit_balance.set(50)])
+    exchange_id = flows.claim("cleo", flows.share("sam", c["group"]))
+    flows.complete("sam", "cleo", exchange_id)
+    assert _credits("sam")["balance"] == 50
+    assert _credits("cleo")["balance"] == 2
+
+
+def test_simultaneous_confirmations_complete_exactly_once():
+    c = flows.community()
+    exchange_id = flows.claim("cleo", flows.share("sam", c["group"]))
+    results = _race(["sam", "cleo"], lambda u: call("POST", f"/exchanges/{exchange_id}/confirm", user=u))
+    assert [r.status for r in results] == [200, 200]
+    assert call("POST", f"/exchanges/{exchange_id}/confirm", user="sam").body["status"] == "completed"
+    assert _credits("sam")["balance"] == 4
+    assert len([e for e in EventItem.scan() if e.event_type == "ExchangeCompleted"]) == 1
+
+
+def test_cancel_relists_while_window_open_and_releases_credit():
+    c = flows.community()
+    food_id = flows.share("sam", c["group"])
+    exchange_id = flows.claim("cleo", food_id)
+    assert call("POST", f"/exchanges/{exchange_id}/cancel", user="eve").status == 404
+    reply = call("POST", f"/exchanges/{exchange_id}/cancel", user="sam")
+    assert reply.status == 200 and reply.body["status"] == "cancelled"
+    assert call("GET", f"/food/{food_id}", user="cleo").body["status"] == "available"
+    assert [i["foodId"] for i in call("GET", "/food", user="cleo").body["items"]] == [food_id]
+    credits = _credits("cleo")
+    assert credits["balance"] == 3 and credits["held"] == 0
+    assert credits["transactions"][0]["reason"] == "claim_cancelled"
+    assert call("POST", f"/exchanges/{exchange_id}/cancel", user="cleo").status == 409
+    assert flows.claim("cleo", food_id) != exchange_id  # claimable again
+    _assert_ledger_consistent("cleo")
+
+
+def test_cancel_after_window_expires_the_post():
+    c = flows.community()
+    food_id = flows.share("sam", c["group"])
+    exchange_id = flows.claim("cleo", food_id)
+    clock.advance(4 * 3600)
+    assert call("POST", f"/exchanges/{exchange_id}/cancel", user="cleo").body["status"] == "cancelled"
+    assert call("GET", f"/food/{food_id}", user="cleo").body["status"] == "expired"
+    assert _credits("cleo")["balance"] == 3
+
+
+def test_no_show_rules():
+    c = flows.community()
+    food_id = flows.share("sam", c["group"])
+    exchange_id = flows.claim("cleo", food_id)
+    early = call("POST", f"/exchanges/{exchange_id}/no-show", user="sam")
+    assert early.status == 409 and early.error_code == "too_early"
+    clock.advance(4 * 3600)
+    assert call("POST", f"/exchanges/{exchange_id}/no-show", user="cleo").status == 403
+    reply = call("POST", f"/exchanges/{exchange_id}/no-show", user="sam")
+    assert reply.status == 200 and reply.body["status"] == "no_show"
+    assert call("GET", f"/food/{food_id}", user="sam").body["status"] == "expired"
+    assert _credits("cleo")["transactions"][0]["reason"] == "no_show"
+    assert call("POST", f"/exchanges/{exchange_id}/no-show", user="sam").status == 409
+
+
+def test_no_show_not_after_completion():
+    c = flows.community()
+    exchange_id = flows.claim("cleo", flows.share("sam", c["group"]))
+    flows.complete("sam", "cleo", exchange_id)
+    clock.advance(4 * 3600)
+    assert call("POST", f"/exchanges/{exchange_id}/no-show", user="sam").status == 409
+
+
+def test_partner_claims_respect_terms_and_weekly_limit():
+    c = flows.community()
+    south = flows.group("bea", "South")
+    flows.partnership("sam", c["group"], "bea", south, minReputation=50, maxDistanceKm=10,
+                      maxClaimsPerMemberPerWeek=2)
+    far = flows.share("bea", south, title="Far", pickupLocation=flows.POTSDAM)
+    too_far = call("POST", f"/food/{far}/claims", user="cleo")
+    assert too_far.status == 403 and too_far.error_code == "terms_not_met"
+    near = [flows.share("bea", south, title=f"Near {i}") for i in range(3)]
+    for food_id in near[:2]:
+        assert call("POST", f"/food/{food_id}/claims", user="cleo").status == 201
+    limited = call("POST", f"/food/{near[2]}/claims", user="cleo")
+    assert limited.status == 409 and limited.error_code == "partner_claim_limit"
+    assert call("GET", f"/food/{near[2]}", user="cleo").body["status"] == "available"
+    own = flows.share("sam", c["group"])
+    assert call("POST", f"/food/{own}/claims", user="cleo").status == 201  # own group: no partner limit
+
+
+def test_partner_claim_needs_reputation():
+    c = flows.community()
+    south = flows.group("bea", "South")
+    flows.partnership("sam", c["group"], "bea", south)  # default minReputation 70
+    food_id = flows.share("bea", south)
+    reply = call("POST", f"/food/{food_id}/claims", user="cleo")
+    assert reply.status == 403 and reply.error_code == "terms_not_met"
+
+
+def test_twenty_concurrent_claimers_exactly_one_wins():
+    c = flows.community()
+    claimers = [f"racer-{i}" for i in range(20)]
+    for user_id in claimers:
+        flows.user(user_id)
+        flows.join(user_id, c["group"], "sam")
+    food_id = flows.share("sam", c["group"])
+    replies = dict(_race(claimers, lambda u: (u, call("POST", f"/food/{food_id}/claims", user=u))))
+    outcomes = Counter(r.status for r in replies.values())
+    assert outcomes == {201: 1, 409: 19}, outcomes
+    assert {r.error_code for r in replies.values() if r.status == 409} == {"already_claimed"}
+    winner = next(u for u, r in replies.items() if r.status == 201)
+    assert _exchanges_of(food_id) == 1
+    for user_id in claimers:
+        assert _credits(user_id)["balance"] == (2 if user_id == winner else 3)
+        _assert_ledger_consistent(user_id)
+    assert len([e for e in EventItem.scan() if e.event_type == "FoodClaimed"]) == 1
+
+
+def test_one_claimer_racing_for_many_posts_never_overspends():
+    c = flows.community()
+    foods = [flows.share("sam", c["group"], title=f"Meal {i}") for i in range(6)]
+    replies = _race(foods, lambda f: call("POST", f"/food/{f}/claims", user="cleo"))
+    statuses = Counter(r.status for r in replies)
+    assert statuses == {201: 3, 409: 3}, [r.body for r in replies]
+    credits = _credits("cleo")
+    assert credits["balance"] == 0 and credits["held"] == 3
+    _assert_ledger_consistent("cleo")
