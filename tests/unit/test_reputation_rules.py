@@ -1,0 +1,74 @@
+"""The pure scoring rules: trust levels, impacts, caps and bounds."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from foodshare.reputation_rules import (
+    IMPACTS,
+    INITIAL_SCORE,
+    rating_impact_kind,
+    score_change,
+    trust_level,
+    window_key,
+    window_start,
+)
+
+
+@pytest.mark.parametrize(
+    ("score", "level"),
+    [(100, "exemplary"), (90, "exemplary"), (89.9, "trusted"), (80, "trusted"), (79.9, "established"),
+     (70, "established"), (69.9, "developing"), (50, "developing"), (49.9, "concerning"), (0, "concerning")],
+)
+def test_trust_levels(score, level):
+    assert trust_level(score) == level
+
+
+def test_new_users_start_developing():
+    assert INITIAL_SCORE == 60 and trust_level(INITIAL_SCORE) == "developing"
+
+
+@pytest.mark.parametrize(
+    ("kind", "points", "cap"),
+    [("food_shared", 2, 10), ("exchange_completed", 1.5, 15), ("rated_high", 3, 15), ("reliable_pickup", 1, 10),
+     ("exchange_cancelled", -1, -10), ("no_show", -3, -15), ("rated_low", -2.5, -10)],
+)
+def test_impacts_match_the_rules(kind, points, cap):
+    assert (IMPACTS[kind].points, IMPACTS[kind].cap) == (points, cap)
+    change = score_change(kind, 60, 0)
+    assert change.applied == points and change.new == 60 + points and not change.capped
+
+
+def test_caps_cut_the_last_impact_and_then_stop():
+    assert score_change("food_shared", 60, 9).applied == 1  # only 1 of the +2 left today
+    assert score_change("food_shared", 60, 9).capped
+    assert score_change("food_shared", 60, 10).applied == 0
+    assert score_change("no_show", 60, -13.5).applied == -1.5
+    assert score_change("no_show", 60, -15).applied == 0
+
+
+def test_score_stays_within_bounds():
+    assert score_change("rated_high", 99, 0).new == 100
+    assert score_change("rated_high", 99, 0).applied == 1
+    assert score_change("no_show", 1, 0).new == 0
+
+
+def test_level_change_is_reported():
+    change = score_change("rated_high", 78.5, 0)
+    assert change.level_changed and (change.previous_level, change.new_level) == ("established", "trusted")
+    assert not score_change("food_shared", 60, 0).level_changed
+
+
+def test_rating_kinds():
+    assert [rating_impact_kind(s) for s in (1, 2, 3, 4, 5)] == ["rated_low", "rated_low", None, "rated_high",
+                                                                 "rated_high"]
+
+
+def test_cap_windows():
+    sunday = datetime(2026, 11, 22, 23, 30, tzinfo=timezone.utc)
+    assert window_key("food_shared", sunday) == "2026-11-22"
+    assert window_key("no_show", sunday) == "2026-W47"
+    assert window_start("no_show", sunday) == datetime(2026, 11, 16, tzinfo=timezone.utc)
+    assert window_start("food_shared", sunday) == datetime(2026, 11, 22, tzinfo=timezone.utc)
