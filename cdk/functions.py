@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Duration, RemovalPolicy, TimeZone
+from aws_cdk import Duration, RemovalPolicy, Stack, TimeZone
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
@@ -24,6 +24,7 @@ from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as scheduler_targets
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
+from foodshare.catalog import ScheduledJob
 from foodshare.data import schema
 
 from cdk.backbone import ConsumerQueue
@@ -132,19 +133,32 @@ class Functions(Construct):
             spec = FunctionSpec(job.name, "scheduled", job.description, getattr(job, "uses_cache", False))
             capacity = config.capacity("scheduled", job.name)
             fn = self._function(spec, capacity, Duration.seconds(capacity.timeout_seconds))
-            scheduler.Schedule(
-                self,
-                f"{job.name}Schedule",
-                schedule_name=f"{self._prefix}-{job.name}",
-                description=job.description or None,
-                schedule=scheduler.ScheduleExpression.rate(Duration.seconds(job.every_seconds)),
-                target=scheduler_targets.LambdaInvoke(
-                    fn,
-                    dead_letter_queue=delivery_dlq,
-                    retry_attempts=SCHEDULE_RETRY_ATTEMPTS,
-                    max_event_age=Duration.seconds(min(job.every_seconds, 86_400)),
-                ),
-            )
+            self._schedule(job, fn, delivery_dlq)
+
+    def _schedule(self, job: ScheduledJob, fn: lambda_.Function, delivery_dlq: sqs.IQueue) -> None:
+        """Its own scheduler role, so the grant CDK makes on the function's versions is acknowledged there."""
+        role = iam.Role(self, f"{job.name}ScheduleRole", assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com"))
+        stack = Stack.of(self)
+        fn_logical_id = stack.resolve(stack.get_logical_id(fn.node.default_child))
+        acknowledge(
+            role,
+            f"AwsSolutions-IAM5[Resource::<{fn_logical_id}.Arn>:*]",
+            f"CDK grants invoking {job.name}'s own versions and aliases (`<arn>:*`), no other function.",
+        )
+        scheduler.Schedule(
+            self,
+            f"{job.name}Schedule",
+            schedule_name=f"{self._prefix}-{job.name}",
+            description=job.description or None,
+            schedule=scheduler.ScheduleExpression.rate(Duration.seconds(job.every_seconds)),
+            target=scheduler_targets.LambdaInvoke(
+                fn,
+                role=role,
+                dead_letter_queue=delivery_dlq,
+                retry_attempts=SCHEDULE_RETRY_ATTEMPTS,
+                max_event_age=Duration.seconds(min(job.every_seconds, 86_400)),
+            ),
+        )
 
     def _function(self, spec: FunctionSpec, capacity: FunctionCapacity, timeout: Duration) -> lambda_.Function:
         code_dir = self._functions_dir / spec.name
