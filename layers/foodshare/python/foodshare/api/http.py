@@ -20,6 +20,7 @@ from foodshare.errors import DomainError, Unauthorized
 from foodshare.observability import logger, metrics, tracer
 
 JSON = "application/json"
+COMPACT = (",", ":")  # the same JSON shape Powertools gives 200 responses
 _PUBLIC_ROUTE_KEYS = frozenset(f"{route.method} {route.path}" for _, route in all_routes() if route.public)
 
 
@@ -27,7 +28,7 @@ def error_body(code: str, message: str, fields: dict | None = None) -> str:
     error: dict[str, Any] = {"code": code, "message": message}
     if fields:
         error["fields"] = fields
-    return json.dumps({"error": error})
+    return json.dumps({"error": error}, separators=COMPACT)
 
 
 def error_response(status: int, code: str, message: str, fields: dict | None = None,
@@ -94,7 +95,7 @@ UNAUTHORIZED_MESSAGE = "Sign in first: this route needs a valid bearer token."
 
 
 def created(body: dict) -> Response:
-    return Response(status_code=201, content_type=JSON, body=json.dumps(body))
+    return Response(status_code=201, content_type=JSON, body=json.dumps(body, separators=COMPACT))
 
 
 def entrypoint(app: APIGatewayHttpResolver) -> Callable[[dict, Any], dict]:
