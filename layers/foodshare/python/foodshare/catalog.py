@@ -87,6 +87,16 @@ API_FUNCTIONS: tuple[ApiFunction, ...] = (
         (_r("GET", "/me/credits"),),
         description="Credit balance and ledger",
     ),
+    ApiFunction(
+        "telegram_webhook",
+        (_r("POST", "/webhooks/telegram", public=True),),
+        description="Telegram bot updates (secret-token checked)",
+    ),
+    ApiFunction(
+        "slack_webhook",
+        (_r("POST", "/webhooks/slack", public=True),),
+        description="Slack /food command and buttons (signature checked)",
+    ),
 )
 
 

@@ -1,0 +1,36 @@
+"""Slack webhook: POST /webhooks/slack, slash commands and interactive payloads (public route, signed).
+
+Slack posts form-encoded bodies, so not the JSON API's resolver rules; the signature
+is checked over the raw bytes (API Gateway may have base64-encoded them).
+"""
+
+from __future__ import annotations
+
+import json
+
+from aws_lambda_powertools.event_handler import Response
+
+from foodshare.api.http import JSON, entrypoint, error_response
+from foodshare.bots import slack, webhook
+from foodshare.errors import ValidationFailed
+
+app = webhook.resolver()
+
+
+@app.post("/webhooks/slack")
+def slack_request() -> Response:
+    if not slack.configured():
+        return error_response(503, "not_configured", "The Slack app is not configured.")
+    raw = webhook.raw_body(app)
+    if not slack.verified(app.current_event.headers, raw):
+        return error_response(401, "unauthorized", "Missing, wrong or expired Slack signature.")
+    try:
+        answer = slack.handle(slack.form(raw))
+    except ValidationFailed as exc:
+        return error_response(400, exc.code, exc.message, exc.fields)
+    if answer is None:
+        return Response(status_code=200, body="")
+    return Response(status_code=200, content_type=JSON, body=json.dumps(answer))
+
+
+handler = entrypoint(app)

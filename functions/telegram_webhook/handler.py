@@ -1,0 +1,38 @@
+"""Telegram webhook: POST /webhooks/telegram (public route; Telegram proves itself with the secret token).
+
+Not the JSON API's resolver rules: Telegram needs a 200 for every update it should
+stop redelivering, and the body of that 200 may carry one Bot API call.
+"""
+
+from __future__ import annotations
+
+import json
+
+from aws_lambda_powertools.event_handler import Response
+
+from foodshare.api.http import JSON, entrypoint, error_response
+from foodshare.bots import telegram, webhook
+
+app = webhook.resolver()
+
+
+@app.post("/webhooks/telegram")
+def telegram_update() -> Response:
+    if not telegram.configured():
+        return error_response(503, "not_configured", "The Telegram bot is not configured.")
+    if not telegram.authorized(app.current_event.headers):
+        return error_response(401, "unauthorized", "Missing or wrong X-Telegram-Bot-Api-Secret-Token.")
+    try:
+        update = json.loads(webhook.raw_body(app) or b"null")
+    except ValueError:
+        update = None
+    if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+        return error_response(400, "validation_error", "Not a Telegram Update.", {"update_id": "required integer"})
+    try:
+        answer = telegram.apply_once(update, app.lambda_context)
+    except telegram.UpdateInProgress:  # Telegram retries later and then gets the stored answer
+        return error_response(409, "in_progress", "This update is being processed.")
+    return Response(status_code=200, content_type=JSON, body=json.dumps(answer))
+
+
+handler = entrypoint(app)

@@ -1,0 +1,115 @@
+"""Telling people in their chat what concerns them, from the domain events on the bus.
+
+Who hears what: the sharer when food is claimed or a post expires; the other
+participant when one side confirms or cancels; both sides (except whoever completed
+it, who got the question in their own reply) get a rating request on completion.
+Whoever acted already saw the outcome where they acted, so they are never told.
+
+Each (event, recipient) is sent at most once: a sent-marker taken with a conditional
+write before sending and marked sent after; a failure releases it for the queue's retry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from foodshare.bots import dialogue, outbound, slack, store, telegram
+from foodshare.bots.dialogue import Reply
+from foodshare.domain import exchanges, food, users
+from foodshare.observability import logger, metrics
+
+LEASE_SECONDS = 60  # a crashed sender's marker is taken over after this
+EVENT_TYPES = ("FoodClaimed", "PickupConfirmed", "ExchangeCompleted", "ExchangeCancelled", "FoodExpired")
+
+
+@dataclass(frozen=True)
+class Notice:
+    user_id: str
+    group_id: str  # whose chat to use when the person has no private chat with the bot
+    reply: Reply
+
+
+def notices(detail: dict) -> list[Notice]:
+    """What an event (the bus `detail`: eventType, actorId, data) means for each person concerned."""
+    kind, data, actor = detail.get("eventType"), detail.get("data") or {}, detail.get("actorId")
+    if kind not in EVENT_TYPES:
+        return []
+    still_open = True
+    if kind == "PickupConfirmed":
+        exchange = exchanges.get_for_participant(data["exchangeId"], actor)
+        still_open = exchange.status == exchanges.CLAIMED  # else completed since: no confirm button any more
+        data = data | {"sharerId": exchange.sharer_id, "claimerId": exchange.claimer_id, "groupId": exchange.group_id}
+    post = food.find(data["foodId"])
+    title = post.title if post else "your food"
+    actor_name = users.get(actor).pseudonym if actor and users.find(actor) else "Someone"
+    if kind == "FoodClaimed":
+        texts = {data["sharerId"]: Reply(
+            f"{actor_name} claimed your {title}. Confirm once you have handed it over.",
+            buttons=dialogue.exchange_buttons(data["exchangeId"]))}
+    elif kind == "PickupConfirmed":
+        confirmed = Reply(f"{actor_name} confirmed the pickup of {title}. Please confirm too.",
+                          buttons=dialogue.exchange_buttons(data["exchangeId"]))
+        if not still_open:
+            confirmed = Reply(f"{actor_name} confirmed the pickup of {title}.")
+        texts = {who: confirmed for who in (data["sharerId"], data["claimerId"])}
+    elif kind == "ExchangeCompleted":
+        texts = {who: Reply(f"The exchange of {title} is complete. How was it?",
+                            buttons=dialogue.rating_buttons(data["exchangeId"]))
+                 for who in (data["sharerId"], data["claimerId"])}
+    elif kind == "ExchangeCancelled":
+        again = " It is available again." if data.get("foodRelisted") else ""
+        texts = {who: Reply(f"{actor_name} cancelled the exchange of {title}.{again}")
+                 for who in (data["sharerId"], data["claimerId"])}
+    else:  # FoodExpired
+        texts = {data["sharerId"]: Reply(f"Your post {title} expired without being picked up.")}
+    return [Notice(who, data["groupId"], reply) for who, reply in texts.items() if who != actor]
+
+
+def handle(detail: dict) -> None:
+    """Send every notice of one event; raise after trying them all if any must be retried."""
+    failure: Exception | None = None
+    for notice in notices(detail):
+        try:
+            deliver(detail["eventId"], notice)
+        except outbound.RetryLater as exc:
+            failure = exc
+    if failure is not None:
+        raise failure
+
+
+def deliver(event_id: str, notice: Notice) -> None:
+    if not notice.user_id.startswith(("tg:", "slack:")):
+        return  # an HTTP API user: no chat to tell
+    if not store.take_notice(event_id, notice.user_id, LEASE_SECONDS):
+        if store.notice_status(event_id, notice.user_id) == "sending":
+            raise outbound.RetryLater("another worker is sending this notification")
+        return  # already sent (or found undeliverable)
+    try:
+        _send(notice)
+    except outbound.Undeliverable as exc:
+        logger.warning("notification undeliverable", extra={"eventId": event_id, "status": exc.status})
+        store.finish_notice(event_id, notice.user_id, "undeliverable")
+        metrics.add_metric(name="NotificationsUndeliverable", unit="Count", value=1)
+        return
+    except BaseException:
+        store.release_notice(event_id, notice.user_id)
+        raise
+    store.finish_notice(event_id, notice.user_id, "sent")
+    metrics.add_metric(name="NotificationsSent", unit="Count", value=1)
+
+
+def _send(notice: Notice) -> None:
+    if notice.user_id.startswith("tg:"):
+        chat_id = store.private_chat(notice.user_id, telegram.PLATFORM)
+        if chat_id is None:
+            chats = store.group_chats(notice.group_id, telegram.PLATFORM)
+            if not chats:
+                raise outbound.Undeliverable(0, "no Telegram chat to reach this person")
+            chat_id = chats[0]
+            pseudonym = users.get(notice.user_id).pseudonym
+            notice = Notice(notice.user_id, notice.group_id,
+                            Reply(f"{pseudonym}: {notice.reply.text}", buttons=notice.reply.buttons))
+        telegram.call("sendMessage", telegram.message(chat_id, notice.reply))
+    else:
+        slack_user = notice.user_id.rsplit(":", 1)[1]
+        slack.post_message(store.private_chat(notice.user_id, slack.PLATFORM) or slack_user, notice.reply)

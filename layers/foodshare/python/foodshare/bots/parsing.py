@@ -1,0 +1,159 @@
+"""Reading what people type in a chat: commands, pickup windows, places, tags and filters.
+
+Every reader raises ValidationFailed naming the field, so a typo gets a helpful answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from foodshare import clock
+from foodshare.errors import ValidationFailed
+from foodshare.settings import get_settings
+
+_COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]{1,32})(?:@(?P<bot>[A-Za-z0-9_]{3,64}))?(?:\s+(?P<args>.*))?$", re.S)
+_DURATION = re.compile(r"^(?P<amount>\d{1,3})\s*(?P<unit>m|min|h)$", re.I)
+_CLOCK = r"(?P<{0}>\d{{1,2}})(?::(?P<{0}m>\d{{2}}))?"
+_WINDOW = re.compile(rf"^(?:{_CLOCK.format('sh')}|now)\s*[-–]\s*{_CLOCK.format('eh')}$", re.I)
+_PLACE = re.compile(r"^(?P<lat>-?\d{1,2}(?:\.\d+)?)\s*,\s*(?P<lng>-?\d{1,3}(?:\.\d+)?)(?:\s+(?P<label>.+))?$", re.S)
+_RADIUS = re.compile(r"^(?P<km>\d{1,3}(?:\.\d+)?)km$", re.I)
+MAX_LABEL = 40
+MAX_PLACE_LABEL = 100
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    args: str
+
+
+def command(text: str, bot_username: str | None) -> Command | None:
+    """`/share soup`, `/share@FoodshareBot soup`; None for plain text or a command meant for another bot."""
+    found = _COMMAND.match(text.strip())
+    if not found:
+        return None
+    bot = found.group("bot")
+    if bot and bot_username and bot.lower() != bot_username.lower():
+        return None
+    return Command(found.group("name").lower(), (found.group("args") or "").strip())
+
+
+def subcommand(text: str) -> Command:
+    """Slack's `/food share soup | …`: the first word is the command."""
+    name, _, args = text.strip().partition(" ")
+    return Command(name.lower() or "help", args.strip())
+
+
+def window(text: str) -> tuple[datetime, datetime]:
+    """`2h` / `90m` (from now), or `18:00-20:00` / `now-20:00` today in the bot's time zone (tomorrow if over)."""
+    value = text.strip()
+    now = clock.now()
+    found = _DURATION.match(value)
+    if found:
+        amount = int(found.group("amount"))
+        delta = timedelta(hours=amount) if found.group("unit").lower() == "h" else timedelta(minutes=amount)
+        if delta <= timedelta(0):
+            raise ValidationFailed("The pickup window must last a while.", fields={"pickupWindow": "empty"})
+        return now, now + delta
+    found = _WINDOW.match(value)
+    if not found:
+        raise ValidationFailed(
+            "Give the pickup window as 2h, 90m, 18:00-20:00 or now-20:00.",
+            fields={"pickupWindow": "not a window"},
+        )
+    local_now = now.astimezone(ZoneInfo(get_settings().bot_timezone))
+    end = _at(local_now, found.group("eh"), found.group("ehm"))
+    start = now if found.group("sh") is None else _at(local_now, found.group("sh"), found.group("shm"))
+    if end <= start:
+        end += timedelta(days=1)
+    if end <= now:
+        start, end = start + timedelta(days=1), end + timedelta(days=1)
+    return start, end
+
+
+def _at(local_now: datetime, hour: str, minute: str | None) -> datetime:
+    h, m = int(hour), int(minute or 0)
+    if h > 23 or m > 59:
+        raise ValidationFailed(f"{hour}:{minute or '00'} is not a time of day.", fields={"pickupWindow": "bad time"})
+    return local_now.replace(hour=h, minute=m, second=0, microsecond=0)
+
+
+def place(text: str) -> tuple[float, float, str | None]:
+    """`52.37,4.89 Community hall` -> (lat, lng, label)."""
+    found = _PLACE.match(text.strip())
+    if not found:
+        raise ValidationFailed(
+            "Give the pickup place as `lat,lng label`, e.g. `52.37,4.89 Community hall` (or send a location).",
+            fields={"pickupLocation": "not lat,lng"},
+        )
+    lat, lng = float(found.group("lat")), float(found.group("lng"))
+    return coordinates(lat, lng) + ((found.group("label") or "").strip()[:MAX_PLACE_LABEL] or None,)
+
+
+def coordinates(lat: float, lng: float) -> tuple[float, float]:
+    if not -90 <= lat <= 90 or not -180 <= lng <= 180:
+        raise ValidationFailed("Those coordinates are off the map.", fields={"pickupLocation": "out of range"})
+    return lat, lng
+
+
+def portions(text: str) -> int:
+    value = text.strip().lower().removesuffix("portions").removesuffix("portion").strip()
+    if not value.isdigit() or not 1 <= int(value) <= 10:
+        raise ValidationFailed("Portions must be a number from 1 to 10.", fields={"quantity": "1 to 10"})
+    return int(value)
+
+
+def title(text: str) -> str:
+    value = " ".join(text.split())
+    if not 1 <= len(value) <= 100:
+        raise ValidationFailed("The title must be 1 to 100 characters.", fields={"title": "1 to 100 characters"})
+    return value
+
+
+@dataclass(frozen=True)
+class Labels:
+    tags: tuple[str, ...] = ()
+    allergens: tuple[str, ...] = ()
+
+
+def labels(text: str) -> Labels:
+    """`#vegan #halal !nuts !gluten` (or `none`): dietary tags, then allergens it contains/excludes."""
+    tags: set[str] = set()
+    allergens: set[str] = set()
+    for word in text.lower().split():
+        if word in ("none", "-", "skip"):
+            continue
+        if word[:1] in "#!" and 1 < len(word) <= MAX_LABEL + 1:
+            (tags if word[0] == "#" else allergens).add(word[1:])
+        else:
+            raise ValidationFailed(
+                f"`{word}` is not a label: write #tag for dietary tags and !allergen for allergens.",
+                fields={"labels": word},
+            )
+    return Labels(tuple(sorted(tags)), tuple(sorted(allergens)))
+
+
+@dataclass(frozen=True)
+class BrowseFilters:
+    labels: Labels
+    place: tuple[float, float] | None
+    radius_km: float | None
+
+
+def browse_filters(text: str) -> BrowseFilters:
+    """`#vegan !nuts 52.37,4.89 5km`: tags required, allergens excluded, a place and a radius."""
+    label_words, place_at, radius = [], None, None
+    for word in text.split():
+        if _RADIUS.match(word):
+            radius = float(_RADIUS.match(word).group("km"))
+        elif _PLACE.match(word):
+            lat, lng, _ = place(word)
+            place_at = (lat, lng)
+        else:
+            label_words.append(word)
+    if radius is not None and place_at is None:
+        raise ValidationFailed("A radius needs a place: `52.37,4.89 5km`.", fields={"lat": "required with a radius"})
+    return BrowseFilters(labels(" ".join(label_words)), place_at, radius)

@@ -1,0 +1,179 @@
+"""Telegram adapter: Bot API updates in, Bot API method calls out.
+
+The webhook answers with one method call in its response body (Telegram executes
+it), so most replies cost no outbound request; a button press also needs
+answerCallbackQuery, sent through the Bot API client. Redelivered updates (same
+`update_id`) are applied once with Powertools Idempotency on our table: the first
+run's answer is stored and replayed, and a concurrent duplicate is refused while
+the first is still in progress.
+"""
+
+from __future__ import annotations
+
+import hmac
+from functools import lru_cache
+from typing import Any
+
+from foodshare.bots import dialogue, outbound, parsing, secrets
+from foodshare.bots.dialogue import Reply, Turn
+from foodshare.bots.store import ChatRef
+from foodshare.observability import logger
+from foodshare.settings import get_settings
+
+PLATFORM = "telegram"
+SECRET_HEADER = "x-telegram-bot-api-secret-token"
+UPDATE_RETENTION_SECONDS = 24 * 3600  # Telegram gives up on an update after a day
+GROUP_CHATS = ("group", "supergroup")
+
+
+def user_id(telegram_user_id: int | str) -> str:
+    return f"tg:{telegram_user_id}"
+
+
+def configured() -> bool:
+    settings = get_settings()
+    return settings.telegram_webhook_secret.configured and settings.telegram_bot_token.configured
+
+
+def authorized(headers: dict[str, str]) -> bool:
+    """The secret_token given to setWebhook, compared in constant time."""
+    expected = secrets.resolve(get_settings().telegram_webhook_secret)
+    given = headers.get(SECRET_HEADER)
+    return bool(expected and given) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def call(method: str, payload: dict, *, attempts: int = outbound.MAX_ATTEMPTS) -> Any:
+    """One Bot API call through the configured base URL; the `result` of an ok answer."""
+    token = secrets.resolve(get_settings().telegram_bot_token)
+    answer = outbound.post_json(f"{get_settings().telegram_api_base}/bot{token}/{method}", payload, attempts=attempts)
+    if not isinstance(answer, dict) or not answer.get("ok"):
+        raise outbound.Undeliverable(200, answer)
+    return answer.get("result")
+
+
+def message(chat_id: str | int, reply: Reply, reply_to: int | None = None) -> dict:
+    """sendMessage arguments for a reply."""
+    payload: dict = {"chat_id": chat_id, "text": reply.text}
+    markup = _markup(reply)
+    if markup:
+        payload["reply_markup"] = markup
+    if reply_to is not None:
+        payload["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
+    return payload
+
+
+def _markup(reply: Reply) -> dict | None:
+    if reply.buttons:
+        return {
+            "inline_keyboard": [[{"text": b.label, "callback_data": b.action} for b in row] for row in reply.buttons]
+        }
+    if reply.expects_answer:  # in a group with privacy mode, only replies to the bot reach it
+        return {"force_reply": True, "selective": True}
+    return None
+
+
+def chat(data: dict) -> ChatRef:
+    return ChatRef(PLATFORM, f"tg:{data['id']}", str(data["id"]), data.get("type") in GROUP_CHATS, data.get("title"))
+
+
+def handle_update(update: dict) -> dict:
+    """The webhook answer for one update: a Bot API call (`{"method": …}`) or {} (nothing to do)."""
+    if isinstance(update.get("message"), dict):
+        return _on_message(update["message"])
+    if isinstance(update.get("callback_query"), dict):
+        return _on_button(update["callback_query"])
+    return {}
+
+
+def _on_message(data: dict) -> dict:
+    sender = data.get("from") or {}
+    if not sender.get("id") or sender.get("is_bot") or not isinstance(data.get("chat"), dict):
+        return {}
+    where = chat(data["chat"])
+    turn = Turn(user_id(sender["id"]), where, can_converse=True)
+    text = data.get("text") or ""
+    entities = data.get("entities") or []
+    command = None
+    if any(e.get("type") == "bot_command" and e.get("offset") == 0 for e in entities):
+        command = parsing.command(text, get_settings().telegram_bot_username)
+        if command is None:  # addressed to another bot in the group
+            return {}
+    if command is not None:
+        reply = dialogue.on_command(turn, command)
+    else:
+        pin = data.get("location")
+        location = (float(pin["latitude"]), float(pin["longitude"])) if isinstance(pin, dict) else None
+        reply = dialogue.on_answer(turn, text=text or None, location=location)
+        if reply is None:
+            return {}
+    return {"method": "sendMessage", **message(where.address, reply, data.get("message_id") if where.is_group else None)}
+
+
+def _on_button(query: dict) -> dict:
+    origin = query.get("message")
+    if not isinstance(origin, dict) or not isinstance(origin.get("chat"), dict):
+        return {"method": "answerCallbackQuery", "callback_query_id": query["id"], "text": "Not supported here."}
+    where = chat(origin["chat"])
+    reply = dialogue.on_action(Turn(user_id(query["from"]["id"]), where, can_converse=True), str(query.get("data") or ""))
+    try:
+        call("answerCallbackQuery", {"callback_query_id": query["id"], "text": (reply.notice or "")[:200]}, attempts=2)
+    except (outbound.RetryLater, outbound.Undeliverable):  # the change is made; the spinner just times out
+        logger.warning("answerCallbackQuery failed", extra={"callback_query_id": query["id"]})
+    if reply.replaces:
+        edit = {"chat_id": where.address, "message_id": origin["message_id"], "text": reply.text}
+        if reply.buttons:  # without reply_markup the edit removes the old buttons
+            edit["reply_markup"] = _markup(reply)
+        return {"method": "editMessageText", **edit}
+    return {"method": "sendMessage", **message(where.address, reply)}
+
+
+@lru_cache(maxsize=1)
+def _idempotent_handler():
+    """handle_update guarded by Powertools Idempotency on `update_id` (built on first use: it imports boto3)."""
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
+    from foodshare.data.schema import HASH_KEY, RANGE_KEY, TTL_ATTRIBUTE
+
+    settings = get_settings()
+    client = None
+    if settings.dynamodb_endpoint:
+        import boto3
+
+        client = boto3.client("dynamodb", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint)
+    persistence = DynamoDBPersistenceLayer(
+        table_name=settings.table_name,
+        key_attr=HASH_KEY,
+        sort_key_attr=RANGE_KEY,
+        static_pk_value="IDEMPOTENCY#telegram",
+        expiry_attr=TTL_ATTRIBUTE,
+        boto3_client=client,
+    )
+    config = IdempotencyConfig(
+        event_key_jmespath="update_id",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=UPDATE_RETENTION_SECONDS,
+    )
+    guarded = idempotent_function(
+        data_keyword_argument="update", persistence_store=persistence, config=config, key_prefix="update"
+    )(handle_update)
+    return config, guarded
+
+
+class UpdateInProgress(Exception):
+    """The same update is being handled right now (a concurrent redelivery)."""
+
+
+def apply_once(update: dict, context: Any) -> dict:
+    """handle_update, at most once per update_id; a redelivery gets the first answer again."""
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
+    config, guarded = _idempotent_handler()
+    config.register_lambda_context(context)
+    try:
+        return guarded(update=update)
+    except IdempotencyAlreadyInProgressError as exc:
+        raise UpdateInProgress(str(update.get("update_id"))) from exc

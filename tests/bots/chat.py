@@ -1,0 +1,124 @@
+"""Realistic Telegram updates and signed Slack requests, sent through the webhooks' API Gateway events."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from foodshare import clock
+from tests.support.api import Reply, call
+
+TELEGRAM_SECRET = "tg-webhook-secret"
+SLACK_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+BOT_NAME = "FoodshareBot"
+
+_update_ids = itertools.count(700_000_000)
+_message_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class TgUser:
+    id: int
+    first_name: str
+
+    def json(self) -> dict:
+        return {"id": self.id, "is_bot": False, "first_name": self.first_name, "language_code": "en"}
+
+
+GROUP_CHAT = {"id": -1001234567890, "title": "Elm Street Neighbours", "type": "supergroup"}
+
+
+def private_chat(user: TgUser) -> dict:
+    return {"id": user.id, "first_name": user.first_name, "type": "private"}
+
+
+def message(user: TgUser, chat: dict, text: str | None = None, **extra) -> dict:
+    """An Update with a message; a leading /command gets its bot_command entity as Telegram sends it."""
+    body = {"message_id": next(_message_ids), "from": user.json(), "chat": chat, "date": int(time.time())}
+    if text is not None:
+        body["text"] = text
+        if text.startswith("/"):
+            body["entities"] = [{"offset": 0, "length": len(text.split()[0]), "type": "bot_command"}]
+    return {"update_id": next(_update_ids), "message": body | extra}
+
+
+def button(user: TgUser, chat: dict, data: str, message_id: int = 1) -> dict:
+    """An Update with a callback_query for an inline button on one of the bot's messages."""
+    return {
+        "update_id": next(_update_ids),
+        "callback_query": {
+            "id": str(next(_update_ids)),
+            "from": user.json(),
+            "message": {"message_id": message_id, "from": {"id": 1, "is_bot": True, "first_name": "Foodshare"},
+                        "chat": chat, "date": int(time.time()), "text": "…"},
+            "chat_instance": "-4242",
+            "data": data,
+        },
+    }
+
+
+def telegram(update: dict, secret: str | None = TELEGRAM_SECRET, base64_body: bool = False) -> Reply:
+    headers = {"x-telegram-bot-api-secret-token": secret} if secret is not None else {}
+    return call("POST", "/webhooks/telegram", json=update, headers=headers, base64_body=base64_body)
+
+
+def buttons(answer: dict) -> list[dict]:
+    """The inline keyboard of a Bot API call, flattened."""
+    keyboard = (answer.get("reply_markup") or {}).get("inline_keyboard") or []
+    return [b for row in keyboard for b in row]
+
+
+def action(answer: dict, prefix: str) -> str:
+    """The callback_data of the first button whose data starts with `prefix`."""
+    return next(b["callback_data"] for b in buttons(answer) if b["callback_data"].startswith(prefix))
+
+
+# ---- Slack -----------------------------------------------------------------------------
+
+TEAM = "T0001"
+CHANNEL = {"id": "C0FOOD", "name": "food-sharing"}
+
+
+def signed_headers(body: bytes, secret: str = SLACK_SECRET, timestamp: int | None = None) -> dict:
+    stamp = str(timestamp if timestamp is not None else int(clock.now().timestamp()))
+    digest = hmac.new(secret.encode(), f"v0:{stamp}:".encode() + body, hashlib.sha256).hexdigest()
+    return {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-slack-request-timestamp": stamp,
+        "x-slack-signature": f"v0={digest}",
+    }
+
+
+def slash(user: str, text: str, channel: dict = CHANNEL, response_url: str = "https://hooks.slack.invalid/x") -> bytes:
+    return urlencode({
+        "token": "legacy-verification-token", "team_id": TEAM, "team_domain": "neighbours",
+        "channel_id": channel["id"], "channel_name": channel["name"], "user_id": user, "user_name": user.lower(),
+        "command": "/food", "text": text, "api_app_id": "A0APP", "is_enterprise_install": "false",
+        "response_url": response_url, "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+    }).encode()
+
+
+def block_action(user: str, value: str, response_url: str, channel: dict = CHANNEL) -> bytes:
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+        "api_app_id": "A0APP",
+        "team": {"id": TEAM, "domain": "neighbours"},
+        "channel": channel,
+        "container": {"type": "message", "message_ts": "1548261231.000200", "channel_id": channel["id"]},
+        "trigger_id": "12321423423.333649436676.d8c1bb837935619ccad0f624c448ffb3",
+        "response_url": response_url,
+        "actions": [{"action_id": value, "block_id": "b1", "type": "button", "value": value,
+                     "text": {"type": "plain_text", "text": "…"}, "action_ts": "1548426417.840180"}],
+    }
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+def slack(body: bytes, headers: dict | None = None, base64_body: bool = False) -> Reply:
+    return call("POST", "/webhooks/slack", raw_body=body, headers=headers or signed_headers(body),
+                base64_body=base64_body)

@@ -1,0 +1,32 @@
+"""The domain events the bots' changes recorded, and the SQS batches the bus would deliver for them."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from foodshare.data.models import EventItem
+
+
+def recorded(event_type: str) -> list[dict]:
+    """`detail` envelopes of every recorded event of a type, oldest first."""
+    items = EventItem.scan(EventItem.event_type == event_type)
+    return sorted((json.loads(item.detail) for item in items), key=lambda d: d["eventId"])
+
+
+def sqs_batch(*details: dict) -> dict:
+    """An SQS event as Lambda receives it, each body the EventBridge event the rule forwarded."""
+    records = []
+    for detail in details:
+        body = {
+            "version": "0", "id": str(uuid.uuid4()), "detail-type": detail["eventType"],
+            "source": "foodshare.food", "account": "000000000000", "time": detail["occurredAt"],
+            "region": "eu-west-1", "resources": [], "detail": detail,
+        }
+        records.append({
+            "messageId": str(uuid.uuid4()), "receiptHandle": "rh", "body": json.dumps(body),
+            "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "md5OfBody": "x",
+            "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:eu-west-1:000000000000:notifications",
+            "awsRegion": "eu-west-1",
+        })
+    return {"Records": records}

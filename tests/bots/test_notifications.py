@@ -1,0 +1,110 @@
+"""Notifications consumer: SQS batches of bus events -> Bot API / Slack calls, once each."""
+
+from __future__ import annotations
+
+import time
+
+from functions.notifications.handler import handler
+from local.apigw import LambdaContext
+from tests.bots import chat
+from tests.bots.chat import GROUP_CHAT, TgUser, action, message, slash, telegram
+from tests.bots.events import recorded, sqs_batch
+
+ALICE = TgUser(111111, "Alice")
+BOB = TgUser(222222, "Bob")
+SOUP = "/share Soup | 2 | 2h | 52.37,4.89 Hall"
+
+
+def consume(event: dict) -> dict:
+    return handler(event, LambdaContext(function_name="foodshare-notifications"))
+
+
+def claimed_soup(alice_private: bool = False) -> str:
+    for person in (ALICE, BOB):
+        telegram(message(person, GROUP_CHAT, "/start"))
+    if alice_private:
+        telegram(message(ALICE, chat.private_chat(ALICE), "/start"))
+    shared = telegram(message(ALICE, GROUP_CHAT, SOUP))
+    claimed = telegram(chat.button(BOB, GROUP_CHAT, action(shared.body, "claim:")))
+    return action(claimed.body, "confirm:").split(":")[1]
+
+
+def test_sharer_hears_of_a_claim_in_their_private_chat_once_however_often_the_event_comes(recorder):
+    claimed_soup(alice_private=True)
+    event = recorded("FoodClaimed")[0]
+    assert consume(sqs_batch(event, event)) == {"batchItemFailures": []}
+    assert consume(sqs_batch(event)) == {"batchItemFailures": []}
+    sent = recorder.sent("sendMessage")
+    assert len(sent) == 1
+    assert sent[0]["chat_id"] == str(ALICE.id) and "claimed your Soup" in sent[0]["text"]
+    assert [b["callback_data"] for b in chat.buttons(sent[0])][0].startswith("confirm:")
+
+
+def test_without_a_private_chat_the_group_chat_is_told_by_pseudonym(recorder):
+    exchange_id = claimed_soup()
+    telegram(message(BOB, GROUP_CHAT, f"/confirm {exchange_id}"))
+    telegram(message(ALICE, GROUP_CHAT, f"/confirm {exchange_id}"))
+    details = recorded("FoodClaimed") + recorded("PickupConfirmed") + recorded("ExchangeCompleted")
+    assert consume(sqs_batch(*details)) == {"batchItemFailures": []}
+    sent = recorder.sent("sendMessage")
+    assert all(m["chat_id"] == str(GROUP_CHAT["id"]) for m in sent)
+    texts = [m["text"] for m in sent]
+    # Claim -> Alice; Bob's confirmation -> Alice (no button: it is complete by now); Alice's -> Bob;
+    # completion -> Bob only (Alice got the rating question in her own reply).
+    assert len(texts) == 4
+    assert "claimed your Soup" in texts[0] and "How was it?" in texts[3]
+    assert all("confirmed the pickup of Soup." in t for t in texts[1:3])
+    assert [len(chat.buttons(m)) for m in sent] == [2, 0, 0, 5]
+    assert "Alice" not in " ".join(texts) and "Bob" not in " ".join(texts)
+
+
+def test_telegram_429_retry_after_is_respected(recorder):
+    claimed_soup(alice_private=True)
+    recorder.script("sendMessage", (429, {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
+                                          "parameters": {"retry_after": 1}}, {}))
+    started = time.monotonic()
+    assert consume(sqs_batch(recorded("FoodClaimed")[0])) == {"batchItemFailures": []}
+    assert time.monotonic() - started >= 1
+    assert len(recorder.sent("sendMessage")) == 2  # the refused call, then the one that went through
+
+
+def test_a_failing_delivery_is_retried_by_the_queue_and_then_sent_once(recorder):
+    claimed_soup(alice_private=True)
+    outage = (502, {"ok": False}, {})
+    recorder.script("sendMessage", outage, outage, outage, outage)
+    event = sqs_batch(recorded("FoodClaimed")[0])
+    failed = consume(event)
+    assert failed == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
+    assert consume(event) == {"batchItemFailures": []}
+    assert consume(event) == {"batchItemFailures": []}
+    assert len(recorder.sent("sendMessage")) == 5  # four refused attempts, one delivery, no repeat
+
+
+def test_a_blocked_bot_is_not_retried_forever(recorder):
+    claimed_soup(alice_private=True)
+    recorder.script("sendMessage", (403, {"ok": False, "error_code": 403, "description": "Forbidden: bot was blocked"}, {}))
+    event = sqs_batch(recorded("FoodClaimed")[0])
+    assert consume(event) == {"batchItemFailures": []}
+    assert consume(event) == {"batchItemFailures": []}
+    assert len(recorder.sent("sendMessage")) == 1
+
+
+def test_slack_people_get_a_direct_message_from_the_app(recorder):
+    from tests.bots.chat import slack
+
+    slack(slash("U0ANNA", "start"))
+    slack(slash("U0BEN", "start"))
+    shared = slack(slash("U0ANNA", "share Curry | 2 | 2h | 52.52,13.40 Café"))
+    slack(chat.block_action("U0BEN", shared.body["blocks"][1]["elements"][0]["value"], f"{recorder.url}/r"))
+    assert consume(sqs_batch(recorded("FoodClaimed")[0])) == {"batchItemFailures": []}
+    posted = [c for c in recorder.calls if c.method == "chat.postMessage"]
+    assert len(posted) == 1
+    assert posted[0].headers["authorization"] == "Bearer xoxb-test"
+    assert posted[0].body["channel"] == "U0ANNA" and "claimed your Curry" in posted[0].body["text"]
+
+
+def test_events_that_concern_no_chat_user_send_nothing(recorder):
+    claimed_soup()
+    shared = recorded("FoodShared")[0]  # not a notification type
+    assert consume(sqs_batch(shared)) == {"batchItemFailures": []}
+    assert recorder.sent("sendMessage") == []

@@ -1,0 +1,209 @@
+"""Telegram webhook: updates as Telegram sends them, through API Gateway v2 events."""
+
+from __future__ import annotations
+
+from foodshare.data.models import ExchangeItem, FoodItem, GroupItem, MembershipItem, RatingItem
+from foodshare.domain import groups, users
+from foodshare.settings import get_settings
+from tests.bots import chat
+from tests.bots.chat import GROUP_CHAT, TgUser, action, message, telegram
+from tests.bots.events import recorded
+
+ALICE = TgUser(111111, "Alice")
+BOB = TgUser(222222, "Bob")
+SOUP = "/share Vegetable soup | 3 | 2h | 52.37,4.89 Community hall | #vegan !celery"
+
+
+def start_group(*members: TgUser) -> str:
+    for member in members:
+        assert telegram(message(member, GROUP_CHAT, "/start")).status == 200
+    return groups.group_ids_of(f"tg:{members[0].id}")[0]
+
+
+def test_first_start_in_a_group_chat_creates_the_group_and_later_members_join():
+    first = telegram(message(ALICE, GROUP_CHAT, f"/start@{chat.BOT_NAME}"))
+    assert first.status == 200
+    assert first.body["method"] == "sendMessage" and first.body["chat_id"] == str(GROUP_CHAT["id"])
+    assert "now a Foodshare group" in first.body["text"]
+    group_id = groups.group_ids_of("tg:111111")[0]
+    group = GroupItem.get(*GroupItem.key(group_id))
+    assert group.name == "Elm Street Neighbours"
+    assert groups.membership(group_id, "tg:111111").role == groups.ADMIN
+
+    second = telegram(message(BOB, GROUP_CHAT, "/start"))
+    assert "Welcome to the group" in second.body["text"]
+    assert groups.membership(group_id, "tg:222222").role == groups.MEMBER
+    assert GroupItem.get(*GroupItem.key(group_id)).member_count == 2
+    again = telegram(message(BOB, GROUP_CHAT, "/start"))
+    assert "already a member" in again.body["text"]
+    assert len(list(MembershipItem.query(f"GROUP#{group_id}", MembershipItem.sk.startswith("MEMBER#")))) == 2
+    # Others see a pseudonym; the Telegram name is stored nowhere.
+    bob = users.get("tg:222222")
+    assert bob.display_name is None and "Bob" not in bob.pseudonym
+    assert [e["data"]["role"] for e in recorded("MemberJoined")] == ["admin", "member"]
+
+
+def test_secret_token_is_required_and_compared_exactly():
+    update = message(ALICE, GROUP_CHAT, "/start")
+    assert telegram(update, secret=None).status == 401
+    assert telegram(update, secret=chat.TELEGRAM_SECRET + "x").status == 401
+    assert groups.group_ids_of("tg:111111") == []
+    assert telegram(update).status == 200
+
+
+def test_unconfigured_bot_answers_503_and_never_acts(monkeypatch):
+    monkeypatch.delenv("TELEGRAM_WEBHOOK_SECRET")
+    get_settings.cache_clear()
+    reply = telegram(message(ALICE, GROUP_CHAT, "/start"))
+    assert reply.status == 503 and reply.error_code == "not_configured"
+    reply = telegram(message(ALICE, GROUP_CHAT, "/start"), secret=None)
+    assert reply.status == 503
+    assert groups.group_ids_of("tg:111111") == []
+
+
+def test_same_update_delivered_twice_is_applied_once():
+    start_group(ALICE)
+    update = message(ALICE, GROUP_CHAT, SOUP)
+    first = telegram(update)
+    second = telegram(update)
+    assert first.status == second.status == 200
+    assert second.body == first.body  # the stored answer is replayed
+    assert len(list(FoodItem.scan(FoodItem.pk.startswith("FOOD#")))) == 1
+    assert len(recorded("FoodShared")) == 1
+
+
+def test_unknown_command_gets_help_and_other_bots_commands_are_ignored():
+    unknown = telegram(message(ALICE, GROUP_CHAT, "/pizza now"))
+    assert unknown.status == 200 and "I don't know /pizza" in unknown.body["text"] and "/share" in unknown.body["text"]
+    other_bot = telegram(message(ALICE, GROUP_CHAT, "/start@SomeOtherBot"))
+    assert other_bot.status == 200 and other_bot.body == {}
+    assert groups.group_ids_of("tg:111111") == []
+
+
+def test_updates_the_bot_does_not_handle_are_acknowledged_without_effect():
+    edited = {"update_id": 1, "edited_message": message(ALICE, GROUP_CHAT, "/start")["message"]}
+    member = {"update_id": 2, "my_chat_member": {"chat": GROUP_CHAT, "from": ALICE.json(), "date": 1}}
+    chatter = message(ALICE, GROUP_CHAT, "anyone fancy a walk?")
+    for update in (edited, member, chatter):
+        reply = telegram(update)
+        assert reply.status == 200 and reply.body == {}
+    assert groups.group_ids_of("tg:111111") == []
+
+
+def test_malformed_bodies_are_400_naming_the_field():
+    reply = telegram({"message": {"text": "/start"}})
+    assert reply.status == 400 and reply.body["error"]["fields"] == {"update_id": "required integer"}
+
+
+def test_one_line_share_posts_with_a_claim_button_and_bad_input_is_explained():
+    group_id = start_group(ALICE)
+    reply = telegram(message(ALICE, GROUP_CHAT, SOUP, message_thread_id=None))
+    assert "Vegetable soup: 3 portions" in reply.body["text"] and "#vegan" in reply.body["text"]
+    post = FoodItem.get(*FoodItem.key(action(reply.body, "claim:").split(":")[1]))
+    assert (post.group_id, post.title, int(post.quantity), post.dietary_tags, post.allergens) == (
+        group_id, "Vegetable soup", 3, ["vegan"], ["celery"])
+    assert post.pickup_label == "Community hall"
+
+    bad = telegram(message(ALICE, GROUP_CHAT, "/share Soup | 12 | 2h | 52.37,4.89"))
+    assert bad.status == 200 and "Portions must be a number from 1 to 10" in bad.body["text"]
+    outsider = telegram(message(BOB, GROUP_CHAT, SOUP))
+    assert "Send /start here first" in outsider.body["text"]
+    assert len(recorded("FoodShared")) == 1
+
+
+def test_guided_share_survives_between_webhook_calls_and_takes_a_location_pin():
+    group_id = start_group(ALICE)
+    prompt = telegram(message(ALICE, GROUP_CHAT, "/share"))
+    assert prompt.body["reply_markup"] == {"force_reply": True, "selective": True}
+    assert prompt.body["reply_parameters"]["message_id"] > 0
+    for answer in ("Bread rolls", "eleven"):
+        reply = telegram(message(ALICE, GROUP_CHAT, answer))
+    assert "Portions must be a number" in reply.body["text"]  # asked again, nothing lost
+    telegram(message(ALICE, GROUP_CHAT, "4"))
+    assert "Where?" in telegram(message(ALICE, GROUP_CHAT, "now-23:59")).body["text"]
+    pin = telegram(message(ALICE, GROUP_CHAT, None, location={"latitude": 52.3702, "longitude": 4.8952}))
+    assert "Dietary tags" in pin.body["text"]
+    done = telegram(message(ALICE, GROUP_CHAT, "#vegetarian"))
+    post = FoodItem.get(*FoodItem.key(action(done.body, "claim:").split(":")[1]))
+    assert (post.group_id, post.title, int(post.quantity), float(post.pickup_lat)) == (group_id, "Bread rolls", 4, 52.3702)
+    # The conversation is over: plain messages are not for the bot any more.
+    assert telegram(message(ALICE, GROUP_CHAT, "thanks")).body == {}
+
+
+def test_private_share_with_several_groups_asks_which_group():
+    group_id = start_group(ALICE)
+    other_chat = {"id": -1009999, "title": "Book club", "type": "group"}
+    telegram(message(ALICE, other_chat, "/start"))
+    reply = telegram(message(ALICE, chat.private_chat(ALICE), SOUP))
+    choice = f"group:{group_id}"
+    assert choice in [b["callback_data"] for b in chat.buttons(reply.body)]
+    posted = telegram(chat.button(ALICE, chat.private_chat(ALICE), choice))
+    assert posted.body["method"] == "sendMessage"
+    assert FoodItem.get(*FoodItem.key(action(posted.body, "claim:").split(":")[1])).group_id == group_id
+
+
+def test_full_share_claim_confirm_rate_flow_between_two_members_of_a_group_chat(recorder):
+    start_group(ALICE, BOB)
+    shared = telegram(message(ALICE, GROUP_CHAT, SOUP))
+    claim = action(shared.body, "claim:")
+
+    claimed = telegram(chat.button(BOB, GROUP_CHAT, claim, message_id=10))
+    assert claimed.body["method"] == "sendMessage" and "You claimed Vegetable soup" in claimed.body["text"]
+    assert recorder.sent("answerCallbackQuery")[-1]["text"] == "Claimed!"
+    assert recorder.calls[-1].path == "/bot123456:TEST-token/answerCallbackQuery"
+    confirm = action(claimed.body, "confirm:")
+    exchange_id = confirm.split(":")[1]
+
+    again = telegram(chat.button(BOB, GROUP_CHAT, claim, message_id=10))  # a second press of the same button
+    assert "⚠️" in again.body["text"]
+
+    waiting = telegram(chat.button(BOB, GROUP_CHAT, confirm, message_id=11))
+    assert waiting.body["method"] == "editMessageText" and waiting.body["message_id"] == 11
+    assert "Waiting for" in waiting.body["text"]
+    completed = telegram(message(ALICE, GROUP_CHAT, f"/confirm {exchange_id}"))
+    assert "Exchange complete" in completed.body["text"]
+    stars = [b["callback_data"] for b in chat.buttons(completed.body)]
+    assert stars == [f"rate:{exchange_id}:{n}" for n in range(1, 6)]
+
+    rated = telegram(chat.button(ALICE, GROUP_CHAT, stars[4], message_id=12))
+    assert rated.body["method"] == "editMessageText" and "★★★★★" in rated.body["text"]
+    assert "reply_markup" not in rated.body  # the stars are gone
+    bob_rates = telegram(message(BOB, GROUP_CHAT, f"/rate {exchange_id} 4 lovely soup"))
+    assert "You rated" in bob_rates.body["text"]
+    twice = telegram(message(BOB, GROUP_CHAT, f"/rate {exchange_id} 1"))
+    assert "already rated" in twice.body["text"]
+
+    exchange = ExchangeItem.get(*ExchangeItem.key(exchange_id))
+    assert exchange.status == "completed"
+    assert {r.rater_id: int(r.stars) for r in RatingItem.query(f"EXCHANGE#{exchange_id}",
+                                                                RatingItem.sk.startswith("RATING#"))} == {
+        "tg:111111": 5, "tg:222222": 4}
+    assert int(users.get("tg:111111").credit_balance) == 4 and int(users.get("tg:222222").credit_balance) == 2
+    for kind, count in (("FoodShared", 1), ("FoodClaimed", 1), ("PickupConfirmed", 2), ("ExchangeCompleted", 1),
+                        ("RatingSubmitted", 2), ("CreditsTransferred", 1)):
+        assert len(recorded(kind)) == count, kind
+
+    credits = telegram(message(BOB, GROUP_CHAT, "/credits"))
+    assert "Credits: 2" in credits.body["text"] and "claim paid" not in credits.body["text"]
+    rep = telegram(message(ALICE, GROUP_CHAT, "/rep"))
+    assert users.get("tg:111111").pseudonym in rep.body["text"]
+
+
+def test_browse_filters_and_claim_buttons():
+    start_group(ALICE, BOB)
+    telegram(message(ALICE, GROUP_CHAT, SOUP))
+    telegram(message(ALICE, GROUP_CHAT, "/share Peanut cookies | 2 | 3h | 52.40,4.90 Bakery | !nuts"))
+    everything = telegram(message(BOB, GROUP_CHAT, "/browse"))
+    assert "Vegetable soup" in everything.body["text"] and "Peanut cookies" in everything.body["text"]
+    assert len(chat.buttons(everything.body)) == 2
+    no_nuts = telegram(message(BOB, GROUP_CHAT, "/browse !nuts"))
+    assert "Peanut cookies" not in no_nuts.body["text"] and "Vegetable soup" in no_nuts.body["text"]
+    near = telegram(message(BOB, GROUP_CHAT, "/browse 52.37,4.89 1km"))
+    assert "Vegetable soup" in near.body["text"] and "Peanut cookies" not in near.body["text"] and "km" in near.body["text"]
+    typo = telegram(message(BOB, GROUP_CHAT, "/browse vegan"))
+    assert "not a label" in typo.body["text"]
+
+
+def test_base64_encoded_body_is_read():
+    reply = telegram(message(ALICE, GROUP_CHAT, "/help"), base64_body=True)
+    assert reply.status == 200 and "/browse" in reply.body["text"]
