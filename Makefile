@@ -37,3 +37,28 @@ openapi: venv
 
 clean:
 	rm -rf $(VENV) .local cdk.out build .pytest_cache
+
+# ---- infrastructure (docs/deploy.md) ------------------------------------------------
+STAGE   ?= dev
+CDK_CLI := npx --yes aws-cdk@2.1148.1
+
+.PHONY: layer synth cdk-diff deploy
+
+## Build the shared Lambda layer into build/layer without Docker (pip only when requirements.txt changed).
+layer: venv
+	$(BIN)/python scripts/build_layer.py
+
+## Synthesize both stages into cdk.out/<stage>, offline, with cdk-nag's checks; no AWS credentials needed.
+synth: layer
+	for stage in dev prod; do \
+	  CDK_CONTEXT_JSON='{"stage":"'$$stage'"}' CDK_OUTDIR=cdk.out/$$stage $(BIN)/python app.py || exit 1; \
+	  echo "synthesized cdk.out/$$stage"; \
+	done
+
+## Compare a stage with what is deployed: make cdk-diff STAGE=prod (needs AWS credentials).
+cdk-diff: layer
+	$(CDK_CLI) diff -c stage=$(STAGE)
+
+## Deploy a stage: make deploy STAGE=prod (needs AWS credentials and a bootstrapped account).
+deploy: layer
+	$(CDK_CLI) deploy -c stage=$(STAGE) --require-approval broadening

@@ -5,8 +5,13 @@ Builds the shared layer first (scripts/build_layer.py; pip only when
 requirements.txt changed), so a clean clone synthesizes and deploys as it is.
 """
 
+import os
 import sys
 from pathlib import Path
+
+# jsii warns loudly about Node 20 on every run; the synthesis itself works on it.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
 ROOT = Path(__file__).resolve().parent
 sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "foodshare" / "python")]

@@ -1,9 +1,11 @@
 """The event backbone: bus with archive, outbox delivery, and one queue + DLQ + rule per consumer.
 
-Delivery path (outbox): a state change writes an `EVENTLOG#...` item in the same
-transaction; the table's stream feeds an EventBridge Pipe that keeps only INSERTs of
-those items and puts `detail` (the stored envelope) on the bus with the item's
-`source` and `event_type` as source and detail-type.
+Delivery path (outbox), chosen by cdk.json `outbox_delivery`: a state change writes an
+`EVENTLOG#...` item in the same transaction; with "pipe" the table's stream feeds an
+EventBridge Pipe that keeps only INSERTs of those items and puts `detail` (the stored
+envelope) on the bus with the item's `source` and `event_type` as source and
+detail-type. With "relay" the functions publish themselves (after-commit hook and the
+outbox sweeper job) and no pipe exists: see cdk/functions.py.
 """
 
 from __future__ import annotations
@@ -78,7 +80,8 @@ class Backbone(Construct):
                 cq.dlq, "AwsSolutions-SQS3", f"This queue is the dead-letter queue of {cq.consumer.name}'s queue."
             )
             self._route(cq, catalog, prefix)
-        self.outbox_pipe = self._outbox_pipe(prefix, table)
+        if config.outbox_delivery == "pipe":
+            self._outbox_pipe(prefix, table)
 
     def _route(self, cq: ConsumerQueue, catalog: Catalog, prefix: str) -> None:
         """The rule that copies the consumer's event types from the bus into its queue."""

@@ -95,6 +95,7 @@ class StageConfig:
     api_burst_limit: int
     alarms: Alarms
     cache_types: tuple[str, ...]
+    outbox_delivery: str  # "pipe": stream -> EventBridge Pipe; "relay": functions publish (after commit + sweeper)
     _defaults: dict = field(repr=False)
     _overrides: dict = field(repr=False)
 
@@ -142,6 +143,16 @@ def stage_config(context: Callable[[str], Any]) -> StageConfig:
         api_burst_limit=capacity["api"]["burst_limit"],
         alarms=Alarms(**raw["alarms"]),
         cache_types=tuple(context("cache_types")),
+        outbox_delivery=_outbox_delivery(context("outbox_delivery")),
         _defaults=capacity["defaults"],
         _overrides=capacity["functions"],
     )
+
+
+OUTBOX_DELIVERIES = ("pipe", "relay")
+
+
+def _outbox_delivery(value: str) -> str:
+    if value not in OUTBOX_DELIVERIES:
+        raise ValueError(f"outbox_delivery must be one of {OUTBOX_DELIVERIES}, not {value!r}")
+    return value

@@ -41,8 +41,8 @@ READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query")
 # The item actions a TransactWriteItems call is authorised by (it has no action of its own).
 WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem")
 # Functions that only read the table (GET-only routes). Every other function also gets
-# the transactional item writes; nobody gets Scan, stream access or table administration,
-# and no function publishes to the bus itself (events leave through the outbox).
+# the transactional item writes, and with `outbox_delivery: relay` PutEvents on the bus
+# (it publishes what it committed); nobody gets Scan, stream access or table administration.
 READ_ONLY = frozenset({"discovery", "credits"})
 
 # A scheduled run that fails is retried twice, never past the next run, then parked.
@@ -85,6 +85,7 @@ class Functions(Construct):
         config.check_function_names(catalog.names())
         self._config = config
         self._table = table
+        self._bus = bus
         self._network = network
         self._functions_dir = functions_dir
         self._prefix = f"foodshare-{config.name}"
@@ -180,6 +181,8 @@ class Functions(Construct):
         )
         log_group.grant_write(role)
         self._grant_table(role, spec.name)
+        if self._config.outbox_delivery == "relay" and spec.name not in READ_ONLY:
+            self._bus.grant_put_events_to(role)
         environment = {**self._environment, "POWERTOOLS_SERVICE_NAME": spec.name}
         vpc_props = {}
         if spec.uses_cache:

@@ -81,14 +81,15 @@ class Network(Construct):
                 ),
             ),
         )
-        # Functions in the VPC emit trace segments through this endpoint (DynamoDB uses the gateway).
-        self.vpc.add_interface_endpoint(
-            "XRay",
-            service=ec2.InterfaceVpcEndpointAwsService.XRAY,
-            subnets=self.subnets,
-            security_groups=[endpoint_sg],
-            open=False,
-        )
+        # Functions in the VPC emit trace segments through X-Ray's endpoint (DynamoDB uses the
+        # gateway); when they publish events themselves they reach EventBridge through its own.
+        endpoints = {"XRay": ec2.InterfaceVpcEndpointAwsService.XRAY}
+        if config.outbox_delivery == "relay":
+            endpoints["Events"] = ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE
+        for endpoint_id, service in endpoints.items():
+            self.vpc.add_interface_endpoint(
+                endpoint_id, service=service, subnets=self.subnets, security_groups=[endpoint_sg], open=False
+            )
         cache_port = ec2.Port.tcp(6379)
         cache_sg.add_ingress_rule(self.function_sg, cache_port, "Valkey over TLS from cache clients")
         endpoint_sg.add_ingress_rule(self.function_sg, ec2.Port.HTTPS, "AWS APIs from cache clients")

@@ -60,7 +60,10 @@ def test_an_existing_issuer_from_context_replaces_the_user_pool(fake):
     assert not of_type(fake, "AWS::Cognito::UserPool")
     fake.template.has_resource_properties(
         "AWS::ApiGatewayV2::Authorizer",
-        {"AuthorizerType": "JWT", "JwtConfiguration": {"Issuer": fake.config.jwt_issuer, "Audience": ["foodshare-app"]}},
+        {
+            "AuthorizerType": "JWT",
+            "JwtConfiguration": {"Issuer": fake.config.jwt_issuer, "Audience": ["foodshare-app"]},
+        },
     )
 
 

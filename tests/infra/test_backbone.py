@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from foodshare.data import schema
 
 from tests.infra.cfn import arn_of, function_id, of_type, props, queue_id
@@ -14,7 +15,7 @@ def _prefix(synth) -> str:
 
 
 def test_bus_with_archive(synth):
-    (bus_id, bus), = of_type(synth, "AWS::Events::EventBus").items()
+    ((bus_id, bus),) = of_type(synth, "AWS::Events::EventBus").items()
     assert props(bus)["Name"] == _prefix(synth)
     (archive,) = of_type(synth, "AWS::Events::Archive").values()
     assert props(archive)["SourceArn"] == arn_of(bus_id)
@@ -28,7 +29,10 @@ def test_every_queue_is_encrypted_and_refuses_plain_http(synth):
     for queue_id_, queue in queues.items():
         assert props(queue)["SqsManagedSseEnabled"] is True
         statements = [
-            s for p in policies if {"Ref": queue_id_} in props(p)["Queues"] for s in props(p)["PolicyDocument"]["Statement"]
+            s
+            for p in policies
+            if {"Ref": queue_id_} in props(p)["Queues"]
+            for s in props(p)["PolicyDocument"]["Statement"]
         ]
         assert {
             "Action": "sqs:*",
@@ -90,7 +94,15 @@ def test_the_fake_catalog_exercises_schedules(fake):
     assert len(of_type(fake, "AWS::Scheduler::Schedule")) == 1
 
 
-def test_outbox_pipe_forwards_inserted_event_log_items_to_the_bus(synth):
+def test_relay_delivery_has_no_pipe(fake):
+    assert fake.config.outbox_delivery == "relay"
+    assert not of_type(fake, "AWS::Pipes::Pipe")
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_outbox_pipe_forwards_inserted_event_log_items_to_the_bus(stage, request):
+    synth = request.getfixturevalue(stage)
+    assert synth.config.outbox_delivery == "pipe"
     (pipe,) = of_type(synth, "AWS::Pipes::Pipe").values()
     pipe = props(pipe)
     (table_id,) = of_type(synth, "AWS::DynamoDB::GlobalTable")

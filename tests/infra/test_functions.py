@@ -95,9 +95,7 @@ def test_the_fake_catalog_exercises_a_function_outside_the_vpc(fake):
 def test_reserved_concurrency_leaves_the_account_its_unreserved_pool(stage, request):
     """With the default regional limit of 1000, AWS requires at least 100 unreserved."""
     synth = request.getfixturevalue(stage)
-    reserved = sum(
-        props(r)["ReservedConcurrentExecutions"] for r in of_type(synth, "AWS::Lambda::Function").values()
-    )
+    reserved = sum(props(r)["ReservedConcurrentExecutions"] for r in of_type(synth, "AWS::Lambda::Function").values())
     assert reserved <= 900
 
 

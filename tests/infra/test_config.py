@@ -1,0 +1,38 @@
+"""Stage settings: typed from cdk.json, and a typo in a function name fails loudly."""
+
+from __future__ import annotations
+
+import pytest
+
+from cdk.catalog import Catalog
+from cdk.config import file_context, stage_config
+
+
+def _config(stage: str, **overrides):
+    return stage_config({**file_context(), "stage": stage, **overrides}.get)
+
+
+def test_both_stages_are_defined():
+    assert {"dev", "prod"} <= set(file_context()["stages"])
+
+
+def test_capacity_merges_function_overrides_over_kind_defaults():
+    prod = _config("prod")
+    discovery = prod.capacity("api", "discovery", latency_sensitive=True)
+    assert discovery.reserved_concurrency == 150
+    assert discovery.provisioned.peak.min == 40
+    users = prod.capacity("api", "users")
+    assert users.provisioned is None
+    assert users.memory_mb == file_context()["stages"]["prod"]["capacity"]["defaults"]["api"]["memory_mb"]
+
+
+def test_settings_for_unknown_functions_are_refused():
+    for stage in file_context()["stages"]:
+        _config(stage).check_function_names(Catalog.current().names())
+    with pytest.raises(ValueError, match="unknown functions"):
+        _config("prod").check_function_names({"users"})
+
+
+def test_unknown_stage_is_refused():
+    with pytest.raises(ValueError, match="unknown stage"):
+        _config("staging")
