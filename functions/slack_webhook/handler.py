@@ -18,7 +18,7 @@ app = webhook.resolver()
 
 
 @app.post("/webhooks/slack")
-def slack_request() -> Response:
+def slack_request():
     if not slack.configured():
         return error_response(503, "not_configured", "The Slack app is not configured.")
     raw = webhook.raw_body(app)

@@ -17,7 +17,7 @@ app = webhook.resolver()
 
 
 @app.post("/webhooks/telegram")
-def telegram_update() -> Response:
+def telegram_update():
     if not telegram.configured():
         return error_response(503, "not_configured", "The Telegram bot is not configured.")
     if not telegram.authorized(app.current_event.headers):
