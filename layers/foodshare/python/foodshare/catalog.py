@@ -131,7 +131,13 @@ class ScheduledJob:
 
 
 # Filled by the event backbone: which consumer receives which event types.
-CONSUMERS: tuple[Consumer, ...] = ()
+CONSUMERS: tuple[Consumer, ...] = (
+    Consumer(
+        "notifications",
+        ("FoodClaimed", "PickupConfirmed", "ExchangeCompleted", "ExchangeCancelled", "FoodExpired"),
+        description="Tells people in their Telegram/Slack chat about claims, pickups, rating requests, expiry",
+    ),
+)
 SCHEDULED_JOBS: tuple[ScheduledJob, ...] = ()
 
 
