@@ -111,7 +111,7 @@ def _on_message(data: dict) -> dict:
 
 def _on_button(query: dict) -> dict:
     origin = query.get("message")
-    if not isinstance(origin, dict) or not isinstance(origin.get("chat"), dict):
+    if not isinstance(origin, dict) or not isinstance(origin.get("chat"), dict) or not (query.get("from") or {}).get("id"):
         return {"method": "answerCallbackQuery", "callback_query_id": query["id"], "text": "Not supported here."}
     where = chat(origin["chat"])
     reply = dialogue.on_action(Turn(user_id(query["from"]["id"]), where, can_converse=True), str(query.get("data") or ""))
