@@ -68,4 +68,23 @@ def start() -> LocalStack:
     boto3.client("dynamodb", region_name=settings.region).create_table(**table_definition(settings.table_name))
     stack = LocalStack(redis_url=settings.redis_url)
     stack.on_stop(mock.stop)
+    _start_event_backbone(stack)
     return stack
+
+
+def _start_event_backbone(stack: LocalStack) -> None:
+    """Bus, queues and rules from the catalog; a poller per consumer queue; timers for the scheduled jobs."""
+    from local import backbone
+    from local.event_source import SqsEventSource, function_invoker
+    from local.schedules import Timers
+
+    backbone.create_bus()
+    retry = os.environ.get("LOCAL_SQS_RETRY_SECONDS")
+    for queue in backbone.create_consumer_queues():
+        source = SqsEventSource(queue, function_invoker(queue.consumer.name),
+                                retry_after_seconds=int(retry) if retry else None)
+        source.start()
+        stack.on_stop(source.stop)
+    timers = Timers(function_invoker)
+    timers.start()
+    stack.on_stop(timers.stop)

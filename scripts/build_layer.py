@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 REQUIREMENTS = ROOT / "requirements.txt"
 OWN_PACKAGE = ROOT / "layers" / "foodshare" / "python" / "foodshare"
+EVENT_SCHEMAS = ROOT / "schemas"
 LAYER_DIR = ROOT / "build" / "layer"
 PLATFORM = "manylinux2014_aarch64"
 PYTHON_VERSION = "3.12"
@@ -63,6 +64,7 @@ def build(layer_dir: Path = LAYER_DIR) -> Path:
         stamp.write_text(_inputs_hash())
     shutil.rmtree(site / OWN_PACKAGE.name, ignore_errors=True)
     shutil.copytree(OWN_PACKAGE, site / OWN_PACKAGE.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(EVENT_SCHEMAS, site / OWN_PACKAGE.name / "schemas")  # read by foodshare.event_schemas
     return layer_dir
 
 

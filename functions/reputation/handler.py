@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from foodshare import reputation
 from foodshare.api import views
 from foodshare.api.http import build_resolver, caller_id, created, entrypoint
 from foodshare.api.requests import RatingRequest
@@ -18,7 +19,7 @@ def rate_exchange(exchangeId: str, body: RatingRequest):
 @app.get("/users/<userId>/reputation")
 def get_reputation(userId: str):
     caller_id(app)
-    return views.reputation(users.get(userId))
+    return views.reputation(users.get(userId), reputation.history(userId))
 
 
 handler = entrypoint(app)

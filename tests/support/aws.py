@@ -1,4 +1,4 @@
-"""moto-backed AWS for tests: a fresh account per test with the Foodshare table."""
+"""moto-backed AWS for tests: a fresh account per test with the Foodshare table and event bus."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from contextlib import contextmanager
 
 from moto import mock_aws
 
+from local.backbone import create_bus
 from local.moto_dynamodb import serialize_writes
 
 
@@ -20,4 +21,5 @@ def aws_environment():
     with mock_aws():
         settings = get_settings()
         boto3.client("dynamodb", region_name=settings.region).create_table(**table_definition(settings.table_name))
+        create_bus()  # the relay publishes every commit; queues and rules come with the `backbone` fixture
         yield

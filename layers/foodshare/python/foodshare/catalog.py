@@ -52,8 +52,10 @@ API_FUNCTIONS: tuple[ApiFunction, ...] = (
             _r("POST", "/partnerships/{partnershipId}/accept"),
             _r("POST", "/partnerships/{partnershipId}/decline"),
             _r("DELETE", "/partnerships/{partnershipId}"),
+            _r("GET", "/groups/{groupId}/summary"),
+            _r("GET", "/groups/{groupId}/leaderboard"),
         ),
-        description="Groups, invites, membership and partnerships",
+        description="Groups, invites, membership, partnerships, activity summary and leaderboard",
     ),
     ApiFunction(
         "posting",
@@ -130,15 +132,38 @@ class ScheduledJob:
         return f"functions.{self.name}.handler"
 
 
-# Filled by the event backbone: which consumer receives which event types.
+# Which consumer receives which event types: the CDK rules and the local runner both read this.
+# No batching window on these: their effects are read right after the change (p95 < 1 s).
 CONSUMERS: tuple[Consumer, ...] = (
+    Consumer(
+        "reputation_consumer",
+        ("FoodShared", "ExchangeCompleted", "ExchangeCancelled", "ExchangeNoShow", "RatingSubmitted"),
+        max_batching_window_seconds=0,
+        description="Applies reputation impacts and caps, keeps each user's history, emits TrustLevelChanged",
+    ),
+    Consumer(
+        "read_models",
+        ("FoodShared", "FoodClaimed", "ExchangeCompleted", "RatingSubmitted"),
+        max_batching_window_seconds=0,
+        description="Keeps each group's activity summary (posts, exchanges, active members, ratings)",
+    ),
     Consumer(
         "notifications",
         ("FoodClaimed", "PickupConfirmed", "ExchangeCompleted", "ExchangeCancelled", "FoodExpired"),
         description="Tells people in their Telegram/Slack chat about claims, pickups, rating requests, expiry",
     ),
 )
-SCHEDULED_JOBS: tuple[ScheduledJob, ...] = ()
+SCHEDULED_JOBS: tuple[ScheduledJob, ...] = (
+    ScheduledJob("outbox_sweeper", 60, description="Publishes events still in the outbox after the grace period"),
+    ScheduledJob("food_expiry", 60, description="Expires available posts whose pickup window has ended"),
+)
+
+
+def consumer(name: str) -> Consumer:
+    for entry in CONSUMERS:
+        if entry.name == name:
+            return entry
+    raise KeyError(name)
 
 
 def api_function(name: str) -> ApiFunction:

@@ -52,6 +52,8 @@ class Settings:
     max_credit_balance: int
     discovery_page_size: int
     discovery_max_page_size: int
+    outbox_sweep_grace_seconds: int  # the sweeper leaves younger events to the after-commit relay
+    expiry_lookback_hours: int  # how far back the expiry job looks for posts whose window ended
     telegram_bot_token: SecretRef
     telegram_webhook_secret: SecretRef
     telegram_api_base: str
@@ -79,6 +81,8 @@ def get_settings() -> Settings:
         max_credit_balance=_int("MAX_CREDIT_BALANCE", 50),
         discovery_page_size=_int("DISCOVERY_PAGE_SIZE", 20),
         discovery_max_page_size=_int("DISCOVERY_MAX_PAGE_SIZE", 50),
+        outbox_sweep_grace_seconds=_int("OUTBOX_SWEEP_GRACE_SECONDS", 30),
+        expiry_lookback_hours=_int("EXPIRY_LOOKBACK_HOURS", 48),
         telegram_bot_token=_secret("TELEGRAM_BOT_TOKEN"),
         telegram_webhook_secret=_secret("TELEGRAM_WEBHOOK_SECRET"),
         telegram_api_base=os.environ.get("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/"),

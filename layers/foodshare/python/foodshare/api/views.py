@@ -10,6 +10,7 @@ from foodshare.data.models import (
     MembershipItem,
     PartnershipItem,
     RatingItem,
+    ReputationHistoryItem,
     UserItem,
 )
 from foodshare.domain import partnerships
@@ -33,7 +34,7 @@ def profile(user: UserItem) -> dict:
     }
 
 
-def reputation(user: UserItem) -> dict:
+def reputation(user: UserItem, history: list[ReputationHistoryItem]) -> dict:
     ratings = int(user.ratings_received)
     return {
         "userId": user.user_id,
@@ -48,6 +49,31 @@ def reputation(user: UserItem) -> dict:
             "ratingsReceived": ratings,
         },
         "averageRating": round(float(user.rating_stars_total) / ratings, 2) if ratings else None,
+        "history": [reputation_change(h) for h in history],
+    }
+
+
+def reputation_change(item: ReputationHistoryItem) -> dict:
+    return {
+        "occurredAt": item.occurred_at,
+        "eventId": item.event_id,
+        "eventType": item.event_type,
+        "impact": item.kind,
+        "points": _number(item.points),
+        "applied": _number(item.applied),
+        "previousScore": _number(item.previous_score),
+        "newScore": _number(item.new_score),
+        "reason": item.reason,
+    }
+
+
+def leader(rank: int, user: UserItem) -> dict:
+    return {
+        "rank": rank,
+        "userId": user.user_id,
+        "pseudonym": user.pseudonym,
+        "score": _number(user.score),
+        "trustLevel": user.trust_level,
     }
 
 

@@ -346,3 +346,82 @@ class EventItem(Item):
     def key(event_id: str, occurred_at: str) -> tuple[str, str]:
         shard = int(event_id[-4:], 36) % schema.EVENT_LOG_SHARDS
         return f"EVENTLOG#{occurred_at[:10]}#{shard}", event_id
+
+
+# ---- event consumers: processed markers, reputation history, group read models -----------
+
+
+class ConsumedItem(Item):
+    """CONSUMED#<consumer>#<eventId> / CONSUMED: written with a consumer's effect, so it applies once."""
+
+    consumer = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+
+    @staticmethod
+    def key(consumer: str, event_id: str) -> tuple[str, str]:
+        return f"CONSUMED#{consumer}#{event_id}", "CONSUMED"
+
+
+class ReputationHistoryItem(Item):
+    """USER#<id> / REPHIST#<occurredAt>#<eventId>#<kind>: one impact on a user's score and why."""
+
+    user_id = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    points = NumberAttribute()  # the rule's nominal impact
+    applied = NumberAttribute()  # what the score really moved by (after caps and bounds)
+    previous_score = NumberAttribute()
+    new_score = NumberAttribute()
+    reason = UnicodeAttribute()
+    occurred_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(user_id: str, occurred_at: str, event_id: str, kind: str) -> tuple[str, str]:
+        return f"USER#{user_id}", f"REPHIST#{occurred_at}#{event_id}#{kind}"
+
+
+class ReputationWindowItem(Item):
+    """USER#<id> / REPCAP#<kind>#<window>: how much of an impact's cap a day/week has used."""
+
+    used = NumberAttribute(default=0)
+    expires_at_epoch = TTLAttribute(null=True)
+
+    @staticmethod
+    def key(user_id: str, kind: str, window: str) -> tuple[str, str]:
+        return f"USER#{user_id}", f"REPCAP#{kind}#{window}"
+
+
+class GroupDayItem(Item):
+    """GROUP#<id> / DAY#<yyyy-mm-dd>: a group's activity on one day (sums give "last 30 days")."""
+
+    posts = NumberAttribute(default=0)
+    completed = NumberAttribute(default=0)
+    expires_at_epoch = TTLAttribute(null=True)
+
+    @staticmethod
+    def key(group_id: str, day: str) -> tuple[str, str]:
+        return f"GROUP#{group_id}", f"DAY#{day}"
+
+
+class GroupActivityItem(Item):
+    """GROUP#<id> / ACTIVITY: all-time totals of a group's read model (ratings)."""
+
+    ratings_count = NumberAttribute(default=0)
+    rating_stars_total = NumberAttribute(default=0)
+
+    @staticmethod
+    def key(group_id: str) -> tuple[str, str]:
+        return f"GROUP#{group_id}", "ACTIVITY"
+
+
+class ActiveMemberItem(Item):
+    """GROUP#<id> / ACTIVE#<userId>: when a member last shared or picked up food in the group."""
+
+    user_id = UnicodeAttribute()
+    last_active_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(group_id: str, user_id: str) -> tuple[str, str]:
+        return f"GROUP#{group_id}", f"ACTIVE#{user_id}"

@@ -53,11 +53,17 @@ def event_item(event: DomainEvent) -> EventItem:
 
 
 class UnitOfWork:
-    """Collects the writes and events of one state change, then commits them atomically."""
+    """Collects the writes and events of one state change, then commits them atomically.
 
-    def __init__(self) -> None:
+    `allow_no_events` is for event consumers' bookkeeping (processed markers, read
+    models, reputation history): those writes follow from an event already in the
+    store, so they need not record one of their own. Domain changes keep the default.
+    """
+
+    def __init__(self, *, allow_no_events: bool = False) -> None:
         self._ops: list[_Op] = []
         self.events: list[DomainEvent] = []
+        self.allow_no_events = allow_no_events
 
     def save(self, item: Any, condition: Any = None, *, on_fail: DomainError | None = None) -> None:
         self._ops.append(_Op("save", (item,), {"condition": condition}, on_fail))
@@ -77,7 +83,7 @@ class UnitOfWork:
         return event
 
     def commit(self) -> list[DomainEvent]:
-        if not self.events:
+        if not self.events and not self.allow_no_events:
             raise RuntimeError("a state change must record at least one domain event")
         ops = self._ops + [
             _Op("save", (event_item(e),), {"condition": EventItem.pk.does_not_exist()}, None) for e in self.events

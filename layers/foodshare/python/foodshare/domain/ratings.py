@@ -40,6 +40,7 @@ def rate(exchange_id: str, user_id: str, stars: int, comment: str | None) -> Rat
         user_id,
         {
             "exchangeId": exchange_id,
+            "groupId": exchange.group_id,
             "raterId": user_id,
             "ratedUserId": rated_user_id,
             "stars": stars,

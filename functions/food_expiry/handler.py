@@ -1,0 +1,16 @@
+"""Food expiry (scheduled every minute): available posts past their pickup window become expired."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from foodshare.domain import expiry
+from foodshare.observability import logger, metrics
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict, context: Any) -> dict:
+    expired = expiry.expire_due()
+    metrics.add_metric(name="FoodExpired", unit="Count", value=expired)
+    return {"expired": expired}

@@ -1,0 +1,47 @@
+"""Expiry: available posts whose pickup window has ended become `expired`, without anyone reading them.
+
+Run every minute by the `food_expiry` job. The `expiring_food` index holds only
+available posts, bucketed by the hour their window ends, so each run reads just the
+hour buckets up to now (a lookback covers runs that were missed). Each post expires
+in its own transaction, only if it is still available, with its `FoodExpired` event.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from foodshare import clock
+from foodshare.data.models import FoodItem
+from foodshare.data.transaction import UnitOfWork
+from foodshare.domain.food import AVAILABLE, EXPIRED, unlist_actions
+from foodshare.errors import Conflict
+from foodshare.settings import get_settings
+
+
+def expire_due(now: datetime | None = None) -> int:
+    """Expire every available post whose window ended by `now`; returns how many expired."""
+    now = now or clock.now()
+    # expiry_sk is "<pickupEnd>#<foodId>": everything below "<now>#~" ended at or before now.
+    ended = f"{clock.iso(now)}#~"
+    expired = 0
+    for hours_ago in range(get_settings().expiry_lookback_hours, -1, -1):
+        bucket = f"EXPIRES#{(now - timedelta(hours=hours_ago)).strftime('%Y-%m-%dT%H')}"
+        for post in FoodItem.expiring_food.query(bucket, FoodItem.expiry_sk < ended):
+            expired += _expire(post)
+    return expired
+
+
+def _expire(post: FoodItem) -> int:
+    uow = UnitOfWork()
+    uow.update(
+        post,
+        unlist_actions(EXPIRED),
+        FoodItem.status == AVAILABLE,
+        on_fail=Conflict("The post changed meanwhile.", code="invalid_state"),
+    )
+    uow.record("FoodExpired", None, {"foodId": post.food_id, "groupId": post.group_id, "sharerId": post.sharer_id})
+    try:
+        uow.commit()
+    except Conflict:  # claimed or withdrawn since the index was read: nothing to expire
+        return 0
+    return 1

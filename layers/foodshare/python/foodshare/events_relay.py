@@ -1,0 +1,108 @@
+"""The outbox relay: puts recorded events on the bus and clears them from the outbox.
+
+Two callers, one code path. `after_commit` publishes a change's events the moment its
+transaction commits (the fast path). `sweep` (the scheduled outbox sweeper) publishes
+whatever is still in the outbox after a grace period: the function died between
+commit and publish, PutEvents failed, or an entry was throttled. Delivery is
+therefore at-least-once; consumers make duplicates harmless.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import timedelta
+from functools import lru_cache
+
+from foodshare import clock, event_schemas
+from foodshare.data import schema
+from foodshare.data.models import EventItem
+from foodshare.data.transaction import event_item
+from foodshare.events import DomainEvent
+from foodshare.observability import logger
+from foodshare.settings import get_settings
+
+MAX_ENTRIES_PER_PUT = 10  # the PutEvents limit
+SWEEP_PAGE_SIZE = 100
+
+
+@lru_cache(maxsize=1)
+def _events_client():
+    """botocore (not boto3) keeps s3transfer out of every writer's cold start."""
+    import botocore.session
+
+    return botocore.session.get_session().create_client("events", region_name=get_settings().region)
+
+
+def after_commit(events: list[DomainEvent]) -> None:
+    publish(event_item(e) for e in events)
+
+
+def publish(items: Iterable[EventItem]) -> int:
+    """Publish events (schema-checked) in batches of ten; returns how many the bus accepted.
+
+    An event the bus did not accept, or whose detail breaks its schema, stays in the
+    outbox: the sweeper tries again, and the error log says why.
+    """
+    published = 0
+    pending = list(items)
+    for start in range(0, len(pending), MAX_ENTRIES_PER_PUT):
+        chunk = [item for item in pending[start : start + MAX_ENTRIES_PER_PUT] if _valid(item)]
+        if not chunk:
+            continue
+        response = _events_client().put_events(Entries=[_entry(item) for item in chunk])
+        accepted = []
+        for item, result in zip(chunk, response["Entries"]):
+            if result.get("ErrorCode"):
+                logger.warning("bus refused event", extra={"eventId": item.event_id, "error": result["ErrorCode"]})
+            else:
+                accepted.append(item)
+        _clear_from_outbox(accepted)
+        published += len(accepted)
+    return published
+
+
+def _valid(item: EventItem) -> bool:
+    try:
+        event_schemas.validate(item.event_type, json.loads(item.detail))
+        return True
+    except event_schemas.InvalidEvent as exc:
+        logger.error("event breaks its schema; left in the outbox", extra={"eventId": item.event_id, "error": str(exc)})
+        return False
+
+
+def _entry(item: EventItem) -> dict:
+    return {
+        "EventBusName": get_settings().event_bus_name,
+        "Source": item.source,
+        "DetailType": item.event_type,
+        "Detail": item.detail,
+        "Time": clock.parse_iso(item.occurred_at),
+    }
+
+
+def _clear_from_outbox(items: list[EventItem]) -> None:
+    """Drop published items from the sparse outbox index, noting when they were published.
+
+    The items are rewritten whole with one BatchWriteItem: an event item never changes
+    except for these attributes, so the rewrite is idempotent and needs no condition.
+    """
+    now = clock.now_iso()
+    with EventItem.batch_write() as batch:
+        for item in items:
+            item.outbox_pk = item.outbox_sk = None
+            item.published_at = now
+            batch.save(item)
+
+
+def sweep(grace_seconds: int | None = None) -> int:
+    """Publish every event still in the outbox that is older than the grace period."""
+    grace = get_settings().outbox_sweep_grace_seconds if grace_seconds is None else grace_seconds
+    cutoff = clock.iso(clock.now() - timedelta(seconds=grace))
+    published = 0
+    for shard in range(schema.OUTBOX_SHARDS):
+        stale = EventItem.outbox.query(
+            f"OUTBOX#{shard}", filter_condition=EventItem.occurred_at <= cutoff, page_size=SWEEP_PAGE_SIZE
+        )
+        published += publish(stale)
+    return published

@@ -1,0 +1,120 @@
+"""Group read models: the activity summary (CQRS, fed by events) and the reputation leaderboard.
+
+Summary items, all under GROUP#<id>:
+- DAY#<yyyy-mm-dd>: posts shared and exchanges completed that day. "Last 30 days" is the
+  sum of today's bucket and the 29 before it, so the window slides without any job.
+- ACTIVE#<userId>: the latest moment a member shared or picked up food in the group;
+  only ever moved forward, so out-of-order delivery cannot move it back.
+- ACTIVITY: all-time rating totals for the average.
+Counters are ADDs (order does not matter); each event applies once (processed marker).
+
+The leaderboard is read from the members' profiles, where the reputation consumer
+keeps the score: it follows every score change at once and cannot drift from it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from foodshare import clock, consumers
+from foodshare.consumers import Delivered
+from foodshare.data.models import ActiveMemberItem, GroupActivityItem, GroupDayItem, MembershipItem, UserItem
+from foodshare.data.transaction import UnitOfWork
+from foodshare.errors import ConcurrentUpdate
+
+CONSUMER = "read_models"
+WINDOW_DAYS = 30
+DAY_RETENTION = timedelta(days=WINDOW_DAYS + 10)
+LEADERBOARD_SIZE = 20
+
+
+def apply(event: Delivered) -> bool:
+    """Apply an event to its group's summary once; returns False for a duplicate."""
+    return consumers.once(CONSUMER, event, lambda uow: _build(uow, event))
+
+
+def _build(uow: UnitOfWork, event: Delivered) -> None:
+    data = event.data
+    group_id = data["groupId"]
+    day = event.occurred_at[:10]
+    if event.event_type == "FoodShared":
+        _count_day(uow, group_id, day, event, GroupDayItem.posts)
+        _mark_active(uow, group_id, data["sharerId"], event.occurred_at)
+    elif event.event_type == "FoodClaimed":
+        if data.get("partnershipId") is None:  # partner-group claimers are not members of this group
+            _mark_active(uow, group_id, data["claimerId"], event.occurred_at)
+    elif event.event_type == "ExchangeCompleted":
+        _count_day(uow, group_id, day, event, GroupDayItem.completed)
+        _mark_active(uow, group_id, data["sharerId"], event.occurred_at)
+        if data.get("partnershipId") is None:
+            _mark_active(uow, group_id, data["claimerId"], event.occurred_at)
+    elif event.event_type == "RatingSubmitted":
+        uow.update(
+            GroupActivityItem(*GroupActivityItem.key(group_id)),
+            [GroupActivityItem.ratings_count.add(1), GroupActivityItem.rating_stars_total.add(int(data["stars"]))],
+        )
+
+
+def _count_day(uow: UnitOfWork, group_id: str, day: str, event: Delivered, counter) -> None:
+    uow.update(
+        GroupDayItem(*GroupDayItem.key(group_id, day)),
+        [counter.add(1), GroupDayItem.expires_at_epoch.set(event.moment + DAY_RETENTION)],
+    )
+
+
+def _mark_active(uow: UnitOfWork, group_id: str, user_id: str, at: str) -> None:
+    """Move the member's last-active moment forward (never back); optimistic on the value read."""
+    item = ActiveMemberItem(*ActiveMemberItem.key(group_id, user_id), user_id=user_id, last_active_at=at)
+    try:
+        current = ActiveMemberItem.get(item.pk, item.sk).last_active_at
+    except ActiveMemberItem.DoesNotExist:
+        current = None
+    if current is not None and current >= at:
+        return
+    condition = (ActiveMemberItem.pk.does_not_exist() if current is None
+                 else ActiveMemberItem.last_active_at == current)
+    uow.save(item, condition, on_fail=ConcurrentUpdate("activity moved meanwhile"))
+
+
+def summary(group_id: str, now: datetime | None = None) -> dict:
+    """The group's activity over the last 30 days (today and the 29 days before) and its rating."""
+    now = now or clock.now()
+    first_day = (now - timedelta(days=WINDOW_DAYS - 1)).date().isoformat()
+    pk = f"GROUP#{group_id}"
+    days = list(GroupDayItem.query(pk, GroupDayItem.sk.between(f"DAY#{first_day}", f"DAY#{now.date().isoformat()}")))
+    cutoff = clock.iso(now - timedelta(days=WINDOW_DAYS))
+    recently_active = [
+        a.user_id
+        for a in ActiveMemberItem.query(
+            pk, ActiveMemberItem.sk.startswith("ACTIVE#"), filter_condition=ActiveMemberItem.last_active_at >= cutoff
+        )
+    ]
+    try:
+        totals = GroupActivityItem.get(*GroupActivityItem.key(group_id))
+        ratings, stars = int(totals.ratings_count), int(totals.rating_stars_total)
+    except GroupActivityItem.DoesNotExist:
+        ratings, stars = 0, 0
+    return {
+        "groupId": group_id,
+        "windowDays": WINDOW_DAYS,
+        "activeMembers": len(_still_members(group_id, recently_active)),
+        "postsLast30Days": sum(int(d.posts) for d in days),
+        "completedExchangesLast30Days": sum(int(d.completed) for d in days),
+        "averageRating": round(stars / ratings, 2) if ratings else None,
+        "ratingsCount": ratings,
+    }
+
+
+def _still_members(group_id: str, user_ids: list[str]) -> list[str]:
+    """Those of `user_ids` who have not left the group since."""
+    return [m.user_id for m in MembershipItem.batch_get([MembershipItem.key(group_id, u) for u in user_ids])]
+
+
+def leaderboard(group_id: str, limit: int = LEADERBOARD_SIZE) -> list[UserItem]:
+    """The group's members' profiles by reputation score, highest first."""
+    member_ids = [
+        m.user_id for m in MembershipItem.query(f"GROUP#{group_id}", MembershipItem.sk.startswith("MEMBER#"))
+    ]
+    profiles = list(UserItem.batch_get([UserItem.key(u) for u in member_ids]))  # pages of 100 inside
+    profiles.sort(key=lambda p: (-float(p.score), p.pseudonym))
+    return profiles[:limit]

@@ -1,0 +1,68 @@
+"""Every event type has a JSON Schema, and every event the real flows record satisfies it."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import fastjsonschema
+import pytest
+
+from foodshare import clock, event_schemas
+from foodshare.data.models import EventItem
+from foodshare.events import EVENT_SOURCES
+from tests.support import flows
+from tests.support.api import call
+
+
+def test_every_event_type_has_a_compiling_schema_and_no_schema_is_orphaned():
+    for event_type in EVENT_SOURCES:
+        schema = json.loads(event_schemas.schema_path(event_type).read_text())
+        assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+        assert schema["properties"]["eventType"] == {"const": event_type}
+        fastjsonschema.compile(schema)
+    files = {p.stem for p in event_schemas.schema_dir().glob("*.json")}
+    assert files == set(EVENT_SOURCES)
+
+
+def test_a_payload_that_breaks_its_schema_is_named():
+    envelope = {"eventId": "E1", "eventType": "RatingSubmitted", "occurredAt": clock.now_iso(), "actorId": "u",
+                "data": {"exchangeId": "X", "groupId": "G", "raterId": "u", "ratedUserId": "v", "stars": 6,
+                         "hasComment": False}}
+    with pytest.raises(event_schemas.InvalidEvent, match="stars"):
+        event_schemas.validate("RatingSubmitted", envelope)
+
+
+def _every_kind_of_change(backbone) -> None:
+    c = flows.community()
+    sam, cleo, group = c["sharer"], c["claimer"], c["group"]
+    flows.user("ida")
+    flows.join("ida", group, sam)
+    assert call("DELETE", f"/groups/{group}/members/me", user="ida").status == 200
+    flows.user("olga")
+    flows.user("paul")
+    other, third = flows.group("olga", "Other"), flows.group("paul", "Third")
+    partnership = flows.partnership(sam, group, "olga", other)
+    assert call("DELETE", f"/partnerships/{partnership}", user=sam).status == 200
+    proposal = call("POST", f"/groups/{group}/partnerships", user=sam, json={"targetGroupId": third}).body
+    assert call("POST", f"/partnerships/{proposal['partnershipId']}/decline", user="paul").status == 200
+    assert call("DELETE", f"/food/{flows.share(sam, group)}", user=sam).status == 200
+    done = flows.claim(cleo, flows.share(sam, group))
+    flows.complete(sam, cleo, done)
+    assert call("POST", f"/exchanges/{done}/ratings", user=cleo, json={"stars": 5, "comment": "lovely"}).status == 201
+    assert call("POST", f"/exchanges/{flows.claim(cleo, flows.share(sam, group))}/cancel", user=cleo).status == 200
+    for _ in range(2):
+        flows.share(sam, group)  # five shares in all: +10 takes sam to 70, "established"
+    missed = flows.claim(cleo, flows.share(sam, group, pickupEnd=clock.iso(clock.now() + timedelta(hours=1.5))))
+    clock.advance(2 * 3600)
+    assert call("POST", f"/exchanges/{missed}/no-show", user=sam).status == 200
+    backbone.deliver()
+
+
+def test_every_recorded_event_validates_and_the_flows_cover_every_type(backbone):
+    _every_kind_of_change(backbone)
+    seen = set()
+    for item in EventItem.scan(EventItem.pk.startswith("EVENTLOG#")):
+        event_schemas.validate(item.event_type, json.loads(item.detail))
+        seen.add(item.event_type)
+    assert seen == set(EVENT_SOURCES)
