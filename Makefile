@@ -62,3 +62,14 @@ cdk-diff: layer
 ## Deploy a stage: make deploy STAGE=prod (needs AWS credentials and a bootstrapped account).
 deploy: layer
 	$(CDK_CLI) deploy -c stage=$(STAGE) --require-approval broadening
+
+# ---- event backbone (docs/events.md) ------------------------------------------------
+.PHONY: replay bench-events
+
+## Rebuild reputation and group read models from the event store of the configured table (pause consumers first).
+replay: venv
+	$(BIN)/python scripts/replay.py --verify
+
+## Event -> effect latency through the local stack (20 runs; target p95 < 1 s).
+bench-events: venv
+	$(BIN)/python -m benchmarks.event_to_effect --runs 20
