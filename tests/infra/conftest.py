@@ -4,8 +4,8 @@ Three stacks are synthesized lazily, each at most once per session:
 - `dev` and `prod`: the real catalog and cdk.json, as `make synth` builds them;
 - `fake`: prod settings with a catalog that already has what the real one does not
   yet (a consumer, a scheduled job, a public route of a function that does not use
-  the cache), an external JWT issuer and the "relay" outbox delivery, so those code
-  paths are tested before they are used.
+  the cache), an external JWT issuer and the "pipe" outbox delivery (the real stages
+  use the relay), so those code paths stay tested.
 
 The layer asset is `layers/foodshare` (our own package only): the tests check the
 infrastructure, not the wheels, and must not need the network that building the full
@@ -111,7 +111,7 @@ def fake(tmp_path_factory) -> Synth:
         (functions_dir / name / "handler.py").write_text("def handler(event, context):\n    return None\n")
     stages = file_context()["stages"]
     prod_settings = {**stages["prod"], "auth": {"issuer": EXTERNAL_ISSUER, "audience": ["foodshare-app"]}}
-    context = {"stage": "prod", "stages": {**stages, "prod": prod_settings}, "outbox_delivery": "relay"}
+    context = {"stage": "prod", "stages": {**stages, "prod": prod_settings}, "outbox_delivery": "pipe"}
     return _synthesize("fake", tmp_path_factory.mktemp("fake"), context, FAKE_CATALOG, functions_dir)
 
 
