@@ -115,7 +115,7 @@ class Functions(Construct):
 
         for cq in consumer_queues:
             consumer = cq.consumer
-            spec = FunctionSpec(consumer.name, "consumer", consumer.description, getattr(consumer, "uses_cache", False))
+            spec = FunctionSpec(consumer.name, "consumer", consumer.description, consumer.uses_cache)
             capacity = config.capacity("consumer", consumer.name)
             # AWS guidance: queue visibility >= 6 x function timeout + batching window.
             timeout = (consumer.visibility_timeout_seconds - consumer.max_batching_window_seconds) // 6
@@ -131,7 +131,7 @@ class Functions(Construct):
             )
 
         for job in catalog.scheduled_jobs:
-            spec = FunctionSpec(job.name, "scheduled", job.description, getattr(job, "uses_cache", False))
+            spec = FunctionSpec(job.name, "scheduled", job.description, job.uses_cache)
             capacity = config.capacity("scheduled", job.name)
             fn = self._function(spec, capacity, Duration.seconds(capacity.timeout_seconds))
             self._schedule(job, fn, delivery_dlq)

@@ -80,7 +80,7 @@ def test_powertools_and_app_settings_in_the_environment(synth):
 def test_only_cache_users_join_the_vpc_and_get_the_cache_url(synth):
     for name, _, entry in _entries(synth):
         fn = function(synth, name)
-        uses_cache = getattr(entry, "uses_cache", False)
+        uses_cache = entry.uses_cache
         assert ("VpcConfig" in fn) == uses_cache, name
         assert ("REDIS_URL" in fn["Environment"]["Variables"]) == uses_cache, name
         if uses_cache:

@@ -112,6 +112,7 @@ class Consumer:
     max_batching_window_seconds: int = 1
     max_receive_count: int = 5  # receives before a message is moved to the DLQ
     visibility_timeout_seconds: int = 60
+    uses_cache: bool = False  # its writes bump cache versions, so it needs Redis (and the VPC)
     description: str = ""
 
     @property
@@ -125,6 +126,7 @@ class ScheduledJob:
 
     name: str
     every_seconds: int
+    uses_cache: bool = False
     description: str = ""
 
     @property
@@ -139,12 +141,14 @@ CONSUMERS: tuple[Consumer, ...] = (
         "reputation_consumer",
         ("FoodShared", "ExchangeCompleted", "ExchangeCancelled", "ExchangeNoShow", "RatingSubmitted"),
         max_batching_window_seconds=0,
+        uses_cache=True,
         description="Applies reputation impacts and caps, keeps each user's history, emits TrustLevelChanged",
     ),
     Consumer(
         "read_models",
         ("FoodShared", "FoodClaimed", "ExchangeCompleted", "RatingSubmitted"),
         max_batching_window_seconds=0,
+        uses_cache=True,
         description="Keeps each group's activity summary (posts, exchanges, active members, ratings)",
     ),
     Consumer(
@@ -155,7 +159,7 @@ CONSUMERS: tuple[Consumer, ...] = (
 )
 SCHEDULED_JOBS: tuple[ScheduledJob, ...] = (
     ScheduledJob("outbox_sweeper", 60, description="Publishes events still in the outbox after the grace period"),
-    ScheduledJob("food_expiry", 60, description="Expires available posts whose pickup window has ended"),
+    ScheduledJob("food_expiry", 60, uses_cache=True, description="Expires available posts whose pickup window has ended"),
 )
 
 
