@@ -40,10 +40,10 @@ LIVE_ALIAS = "live"
 READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query")
 # The item actions a TransactWriteItems call is authorised by (it has no action of its own).
 WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem")
-# Functions that only read the table (GET-only routes). Every other function also gets
+# Functions that only read the table (GET-only routes that never register a user). Every other function also gets
 # the transactional item writes, and with `outbox_delivery: relay` PutEvents on the bus
 # (it publishes what it committed); nobody gets Scan, stream access or table administration.
-READ_ONLY = frozenset({"discovery", "credits"})
+READ_ONLY = frozenset({"discovery"})
 
 # A scheduled run that fails is retried twice, never past the next run, then parked.
 SCHEDULE_RETRY_ATTEMPTS = 2

@@ -19,7 +19,7 @@ def test_health_reports_dynamodb_outage(monkeypatch):
     def broken():
         raise RuntimeError("table gone")
 
-    monkeypatch.setattr(models.Item, "describe_table", classmethod(lambda cls: broken()))
+    monkeypatch.setattr(models.Item, "count", classmethod(lambda cls, *args, **kwargs: broken()))
     reply = call("GET", "/health")
     assert reply.status == 503
     assert reply.body["status"] == "unavailable"
