@@ -22,7 +22,8 @@ LOCAL_DEFAULTS = {
 }
 
 
-def _redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
+def redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
+    """True when a Redis server answers PING at host:port."""
     try:
         with socket.create_connection((host, port), timeout=0.3) as sock:
             sock.sendall(b"PING\r\n")
@@ -51,7 +52,7 @@ def start() -> LocalStack:
     """Set local defaults (explicit environment wins), start moto and create the table."""
     for key, value in LOCAL_DEFAULTS.items():
         os.environ.setdefault(key, value)
-    if "REDIS_URL" not in os.environ and _redis_answers():
+    if "REDIS_URL" not in os.environ and redis_answers():
         os.environ["REDIS_URL"] = "redis://127.0.0.1:6379/0"
 
     import boto3

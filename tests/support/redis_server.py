@@ -14,17 +14,10 @@ import sys
 import tempfile
 import time
 
+from local.environment import redis_answers
+
 TEST_DB = 15
 DEFAULT_URL = f"redis://127.0.0.1:6379/{TEST_DB}"
-
-
-def _answers(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=0.5) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
 
 
 def _free_port() -> int:
@@ -43,7 +36,7 @@ def _start_redis_server(binary: str) -> str:
     )
     atexit.register(process.terminate)
     for _ in range(50):
-        if _answers("127.0.0.1", port):
+        if redis_answers("127.0.0.1", port):
             return f"redis://127.0.0.1:{port}/{TEST_DB}"
         time.sleep(0.1)
     raise RuntimeError("started redis-server but it does not answer")
@@ -53,7 +46,7 @@ def redis_url_for_tests() -> str:
     """A URL for a real Redis (env TEST_REDIS_URL wins); "fakeredis://" as the last resort."""
     if os.environ.get("TEST_REDIS_URL"):
         return os.environ["TEST_REDIS_URL"]
-    if _answers("127.0.0.1", 6379):
+    if redis_answers("127.0.0.1", 6379):
         print(f"tests: using the real Redis at {DEFAULT_URL}", file=sys.stderr)
         return DEFAULT_URL
     binary = shutil.which("redis-server")
