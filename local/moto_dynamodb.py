@@ -31,4 +31,7 @@ def serialize_writes() -> None:
                 return __original(self, *args, **kwargs)
 
         setattr(DynamoHandler, name, locked)
+    from local.moto_transactions import install
+
+    install()  # and no whole-table copy per transaction
     _installed = True
