@@ -73,3 +73,28 @@ replay: venv
 ## Event -> effect latency through the local stack (20 runs; target p95 < 1 s).
 bench-events: venv
 	$(BIN)/python -m benchmarks.event_to_effect --runs 20
+
+# ---- performance (docs/performance.md) -------------------------------------------------
+SEED     ?= 200,2000,10000
+SCENARIO ?= daily_peak
+USERS    ?= 20
+DURATION ?= 60
+
+.PHONY: bench seed loadtest capacity
+
+## Benchmarks (cold starts, warm routes, cache, event to effect, claim race): a table and bench-results.json.
+bench: venv
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+## Start the local stack seeded with realistic data (groups,users,posts), then serve it on $(PORT).
+seed: venv
+	$(BIN)/python -m local.server --port $(PORT) --seed $(SEED)
+
+## Load test a scenario (daily_peak, viral_growth, sustained_growth); HOST=<url> drives a running stack.
+loadtest: venv
+	$(BIN)/python -m benchmarks.loadtest --scenario $(SCENARIO) --users $(USERS) --duration $(DURATION) \
+	  $(if $(HOST),--host $(HOST)) $(LOADTEST_ARGS)
+
+## Capacity plan from benchmarks/measured-durations.json; CAPACITY_ARGS=--write puts it into cdk.json (prod).
+capacity: venv
+	$(BIN)/python -m benchmarks.capacity $(CAPACITY_ARGS)

@@ -93,8 +93,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Run the Foodshare stack locally")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 3000)))
+    parser.add_argument("--seed", metavar="GROUPS,USERS,POSTS",
+                        help="seed realistic data first (local.seed), e.g. 200,2000,10000; writes .local/seed-manifest.json")
     args = parser.parse_args()
     stack = environment.start()
+    if args.seed:
+        from local.seed import SeedSize, seed
+
+        manifest = seed(SeedSize.parse(args.seed))
+        manifest.write()
+        print(f"seeded in {manifest.seconds} s; manifest: .local/seed-manifest.json", file=sys.stderr)
     server = make_server(args.host, args.port)
     print(f"Foodshare local stack on http://{args.host}:{args.port}  ({stack.describe()})", file=sys.stderr)
     print("Get a token with: make token USER=alice", file=sys.stderr)

@@ -1,0 +1,109 @@
+"""The settings every benchmark process runs with, and the two AWS stand-ins they use.
+
+Benchmarks use their own Redis database (flushed at start) so they never clobber a
+running `make serve` (db 0) or the tests (db 15), lift the per-user rate limits (one
+benchmark user makes hundreds of requests) and store cache entries at once.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+BENCH_REDIS_URL = "redis://127.0.0.1:6379/14"
+TELEGRAM_SECRET = "bench-telegram-secret"
+SLACK_SECRET = "bench-slack-signing-secret"
+
+BENCH_ENV = {
+    "REDIS_URL": BENCH_REDIS_URL,
+    "CACHE_SETTLE_MS": "0",
+    "RATE_LIMIT_POSTING": "1000000/60",
+    "RATE_LIMIT_CLAIMS": "1000000/60",
+    "RATE_LIMIT_DISCOVERY": "1000000/60",
+    "RATE_LIMIT_DEFAULT": "1000000/60",
+    "TELEGRAM_BOT_TOKEN": "123456:BENCH",
+    "TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
+    "TELEGRAM_API_BASE": "http://127.0.0.1:9",  # discard port: a benchmark never reaches Telegram
+    "SLACK_SIGNING_SECRET": SLACK_SECRET,
+    "SLACK_BOT_TOKEN": "xoxb-bench",
+    "SLACK_API_BASE": "http://127.0.0.1:9",
+}
+
+
+def configure() -> dict[str, str]:
+    """Put the local defaults and the benchmark settings into os.environ (before foodshare reads them)."""
+    import logging
+    import warnings
+
+    from local.environment import LOCAL_DEFAULTS
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto server's access log
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+    for key, value in LOCAL_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+    os.environ.update(BENCH_ENV)
+    from foodshare.settings import get_settings
+
+    get_settings.cache_clear()
+    return dict(os.environ)
+
+
+def flush_redis(url: str = BENCH_REDIS_URL) -> None:
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def in_process_aws() -> Iterator[None]:
+    """moto inside this process with the table and the bus (what the tests use)."""
+    from tests.support.aws import aws_environment
+
+    with aws_environment():
+        yield
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """moto as an HTTP server in a thread, with the table and the bus; yields its URL.
+
+    Child processes reach it through AWS_ENDPOINT_URL / DYNAMODB_ENDPOINT, so they import
+    nothing of moto (which would pre-load boto3 and spoil a cold start) and pay a real
+    HTTP round trip per AWS call, as a Lambda does. The endpoints are set before the
+    data models are imported (their connection settings are read at import).
+    """
+    import sys
+
+    assert "foodshare.data.models" not in sys.modules, "start moto_server() before importing foodshare.data"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    os.environ.update({"AWS_ENDPOINT_URL": url, "DYNAMODB_ENDPOINT": url})
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from foodshare.data.schema import table_definition
+    from foodshare.settings import get_settings
+    from local import backbone
+    from local.moto_dynamodb import serialize_writes
+
+    get_settings.cache_clear()
+    serialize_writes()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        settings = get_settings()
+        boto3.client("dynamodb", region_name=settings.region).create_table(**table_definition(settings.table_name))
+        backbone.create_bus()
+        yield url
+    finally:
+        server.stop()

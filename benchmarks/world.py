@@ -1,0 +1,266 @@
+"""A small community made through the domain layer, and a ready request for every API route.
+
+Benchmarks (warm latency, cold starts) need a request per route that the handler
+really serves: a claim needs a fresh available post and a claimer with credits, a
+rating needs a completed exchange. `request_for(route_key, world)` gives one, doing the
+setup through the domain (outside any timing); a route added to the catalog later with
+no sample here still gets a request (path parameters filled from the world by name),
+and `has_sample` tells the report it is generic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from foodshare import clock, ids
+from foodshare.domain import exchanges, food, groups, partnerships, users
+
+BERLIN = (52.52, 13.405)
+_serial = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    user: str | None = None
+    json: Any = None
+    raw_body: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def body(self) -> bytes | None:
+        return self.raw_body if self.raw_body is not None else (
+            json.dumps(self.json).encode() if self.json is not None else None)
+
+
+def to_event(request: Request) -> tuple[str, dict]:
+    """(function name, API Gateway v2 event) for a request, as the gateway would send it."""
+    from local.apigw import build_event, match_route
+    from tests.support.api import claims_for
+
+    matched = match_route(request.method, request.path)
+    if matched is None:
+        raise ValueError(f"no route for {request.method} {request.path}")
+    event = build_event(matched, request.path, query_string=urlencode(request.query),
+                        headers={"content-type": "application/json", **request.headers}, body=request.body,
+                        claims=claims_for(request.user) if request.user else None)
+    return matched.function, event
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}-{ids.new_id()[-8:].lower()}-{next(_serial)}"
+
+
+def post_window(start_in_hours: float = 1, hours: float = 2):
+    start = clock.now() + timedelta(hours=start_in_hours)
+    return start, start + timedelta(hours=hours)
+
+
+def new_post(group_id: str, title: str = "Sourdough loaves", lat_lng: tuple[float, float] = BERLIN,
+             start_in_hours: float = 1) -> food.NewPost:
+    start, end = post_window(start_in_hours)
+    return food.NewPost(group_id=group_id, title=title, description="Baked this morning", quantity=2,
+                        dietary_tags=["vegetarian"], allergens=["gluten"], lat=lat_lng[0], lng=lat_lng[1],
+                        label="Bakery door", pickup_start=start, pickup_end=end)
+
+
+def person(prefix: str = "user", lat_lng: tuple[float, float] = BERLIN) -> str:
+    user_id = _name(prefix)
+    users.ensure(user_id)
+    users.update_profile(user_id, prefix.title(), lat_lng)
+    return user_id
+
+
+@dataclass
+class World:
+    """Two partner groups: `sharer` (admin of A) posts, `claimer` (member of A) browses and claims."""
+
+    sharer: str
+    claimer: str
+    admin_b: str
+    group_a: str
+    group_b: str
+    partnership: str
+    posts: list[str]
+
+    @classmethod
+    def build(cls, posts: int = 20) -> World:
+        sharer, claimer, admin_b = person("sharer"), person("claimer"), person("partner")
+        group_a = groups.create(sharer, "Kiez Kitchen", "Neighbours sharing food")[0].group_id
+        group_b = groups.create(admin_b, "Elm Street", None)[0].group_id
+        groups.add_member(group_a, claimer)
+        partnership = partnerships.propose(group_a, sharer, group_b, partnerships.Terms(10, 0, 3)).partnership_id
+        partnerships.accept(partnership, admin_b)
+        post_ids = [food.share(sharer if i % 2 else admin_b, new_post(group_a if i % 2 else group_b,
+                                                                       f"Loaf {i}")).food_id
+                    for i in range(posts)]
+        return cls(sharer, claimer, admin_b, group_a, group_b, partnership, post_ids)
+
+    # -- fresh state for routes that consume it ------------------------------------------
+
+    def member(self) -> str:
+        """A new member of group A with their welcome credits."""
+        user_id = person("member")
+        groups.add_member(self.group_a, user_id)
+        return user_id
+
+    def fresh_post(self) -> str:
+        return food.share(self.sharer, new_post(self.group_a)).food_id
+
+    def claimed(self) -> tuple[str, str]:
+        """(exchange id, claimer) of a new claim on a new post."""
+        claimer = self.member()
+        return exchanges.claim(self.fresh_post(), claimer).exchange_id, claimer
+
+    def completed(self) -> tuple[str, str]:
+        exchange_id, claimer = self.claimed()
+        exchanges.confirm(exchange_id, claimer)
+        exchanges.confirm(exchange_id, self.sharer)
+        return exchange_id, claimer
+
+    def proposal(self) -> tuple[str, str]:
+        """(partnership id, admin of the proposed group) of a new pending proposal from group A."""
+        admin = person("admin")
+        target = groups.create(admin, "Corner Pantry", None)[0].group_id
+        return partnerships.propose(self.group_a, self.sharer, target, partnerships.Terms(10, 0, 3)).partnership_id, admin
+
+    def ids_by_parameter(self) -> dict[str, str]:
+        exchange_id, _ = self.claimed()
+        return {"groupId": self.group_a, "foodId": self.posts[1], "userId": self.sharer,
+                "partnershipId": self.partnership, "exchangeId": exchange_id}
+
+
+# -- one request per route ------------------------------------------------------------------
+
+
+def _answer_proposal(action: str) -> Callable[[World], Request]:
+    def build(world: World) -> Request:
+        partnership_id, admin = world.proposal()
+        return Request("POST", f"/partnerships/{partnership_id}/{action}", admin)
+
+    return build
+
+
+def _claimer_acts(action: str, prepare: Callable[[World], tuple[str, str]], body: dict | None = None
+                  ) -> Callable[[World], Request]:
+    def build(world: World) -> Request:
+        exchange_id, claimer = prepare(world)
+        return Request("POST", f"/exchanges/{exchange_id}/{action}", claimer, body)
+
+    return build
+
+
+def _no_show(world: World) -> Request:
+    exchange_id, _ = world.claimed()
+    clock.advance(4 * 3600)  # the pickup window has ended
+    return Request("POST", f"/exchanges/{exchange_id}/no-show", world.sharer)
+
+
+def _ended_partnership(world: World) -> Request:
+    partnership_id, admin = world.proposal()
+    partnerships.accept(partnership_id, admin)
+    return Request("DELETE", f"/partnerships/{partnership_id}", world.sharer)
+
+
+def _telegram(world: World) -> Request:
+    from benchmarks.environment import TELEGRAM_SECRET
+
+    sender = {"id": 4242, "is_bot": False, "first_name": "Bench"}
+    update = {"update_id": int(time.time() * 1000) % 2**31 + next(_serial),
+              "message": {"message_id": next(_serial), "from": sender, "date": int(time.time()),
+                          "chat": {"id": 4242, "type": "private", "first_name": "Bench"}, "text": "/help",
+                          "entities": [{"offset": 0, "length": 5, "type": "bot_command"}]}}
+    return Request("POST", "/webhooks/telegram", json=update, headers={"x-telegram-bot-api-secret-token": TELEGRAM_SECRET})
+
+
+def _slack(world: World) -> Request:
+    from benchmarks.environment import SLACK_SECRET
+
+    body = urlencode({"team_id": "T0001", "channel_id": "C0FOOD", "user_id": "U0BENCH", "command": "/food",
+                      "text": "help", "response_url": "https://hooks.slack.invalid/x"}).encode()
+    stamp = str(int(clock.now().timestamp()))
+    digest = hmac.new(SLACK_SECRET.encode(), f"v0:{stamp}:".encode() + body, hashlib.sha256).hexdigest()
+    return Request("POST", "/webhooks/slack", raw_body=body, headers={
+        "content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": stamp,
+        "x-slack-signature": f"v0={digest}"})
+
+
+def _share_body(world: World) -> dict:
+    start, end = post_window()
+    return {"groupId": world.group_a, "title": "Apples", "quantity": 3, "dietaryTags": ["vegan"],
+            "pickupLocation": {"lat": BERLIN[0], "lng": BERLIN[1], "label": "Gate"},
+            "pickupStart": clock.iso(start), "pickupEnd": clock.iso(end)}
+
+
+SAMPLES: dict[str, Callable[[World], Request]] = {
+    "GET /health": lambda w: Request("GET", "/health"),
+    "GET /me": lambda w: Request("GET", "/me", w.claimer),
+    "PUT /me": lambda w: Request("PUT", "/me", w.claimer, {"displayName": "Claire",
+                                                            "location": {"lat": BERLIN[0], "lng": BERLIN[1]}}),
+    "POST /groups": lambda w: Request("POST", "/groups", w.claimer, {"name": "Bench Street"}),
+    "GET /groups/{groupId}": lambda w: Request("GET", f"/groups/{w.group_a}", w.claimer),
+    "POST /groups/{groupId}/invites": lambda w: Request("POST", f"/groups/{w.group_a}/invites", w.sharer),
+    "POST /groups/join": lambda w: Request("POST", "/groups/join", person("joiner"),
+                                           {"inviteCode": groups.create_invite(w.group_a, w.sharer).code}),
+    "DELETE /groups/{groupId}/members/me": lambda w: Request("DELETE", f"/groups/{w.group_a}/members/me", w.member()),
+    "POST /groups/{groupId}/partnerships": lambda w: Request(
+        "POST", f"/groups/{w.group_a}/partnerships", w.sharer,
+        {"targetGroupId": groups.create(person("admin"), "Corner Pantry", None)[0].group_id}),
+    "POST /partnerships/{partnershipId}/accept": _answer_proposal("accept"),
+    "POST /partnerships/{partnershipId}/decline": _answer_proposal("decline"),
+    "DELETE /partnerships/{partnershipId}": _ended_partnership,
+    "GET /groups/{groupId}/summary": lambda w: Request("GET", f"/groups/{w.group_a}/summary", w.claimer),
+    "GET /groups/{groupId}/leaderboard": lambda w: Request("GET", f"/groups/{w.group_a}/leaderboard", w.claimer),
+    "POST /food": lambda w: Request("POST", "/food", w.sharer, _share_body(w)),
+    "GET /food/{foodId}": lambda w: Request("GET", f"/food/{w.posts[1]}", w.claimer),
+    "DELETE /food/{foodId}": lambda w: Request("DELETE", f"/food/{w.fresh_post()}", w.sharer),
+    "GET /food": lambda w: Request("GET", "/food", w.claimer, query={"lat": "52.52", "lng": "13.405", "radiusKm": "25"}),
+    "POST /food/{foodId}/claims": lambda w: Request("POST", f"/food/{w.fresh_post()}/claims", w.member()),
+    "POST /exchanges/{exchangeId}/confirm": _claimer_acts("confirm", World.claimed),
+    "POST /exchanges/{exchangeId}/cancel": _claimer_acts("cancel", World.claimed),
+    "POST /exchanges/{exchangeId}/no-show": _no_show,
+    "POST /exchanges/{exchangeId}/ratings": _claimer_acts("ratings", World.completed,
+                                                          {"stars": 5, "comment": "Lovely bread"}),
+    "GET /users/{userId}/reputation": lambda w: Request("GET", f"/users/{w.sharer}/reputation", w.claimer),
+    "GET /me/credits": lambda w: Request("GET", "/me/credits", w.claimer),
+    "POST /webhooks/telegram": _telegram,
+    "POST /webhooks/slack": _slack,
+}
+
+
+# Samples that move this process's clock forward: benchmarks run them after the others.
+TIME_TRAVELLING = frozenset({"POST /exchanges/{exchangeId}/no-show"})
+
+
+def route_keys() -> list[str]:
+    """Every catalog route key, the time-travelling ones last."""
+    from foodshare.catalog import all_routes
+
+    keys = [f"{route.method} {route.path}" for _, route in all_routes()]
+    return sorted(keys, key=lambda key: key in TIME_TRAVELLING)
+
+
+def has_sample(route_key: str) -> bool:
+    return route_key in SAMPLES
+
+
+def request_for(route_key: str, world: World) -> Request:
+    """A request the route's handler serves; a route with no sample gets its path filled from the world."""
+    if route_key in SAMPLES:
+        return SAMPLES[route_key](world)
+    method, path = route_key.split(" ", 1)
+    values = world.ids_by_parameter()
+    for name, value in values.items():
+        path = path.replace("{" + name + "}", value)
+    return Request(method, path, world.claimer)
