@@ -20,6 +20,11 @@ os.environ.update(
         "POWERTOOLS_METRICS_NAMESPACE": "Foodshare",
         "POWERTOOLS_SERVICE_NAME": "foodshare",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
+        # Tests not about rate limits must not meet them; tests/cache sets its own limits.
+        "RATE_LIMIT_POSTING": "100000/60",
+        "RATE_LIMIT_CLAIMS": "100000/60",
+        "RATE_LIMIT_DISCOVERY": "100000/60",
+        "RATE_LIMIT_DEFAULT": "100000/60",
     }
 )
 

@@ -9,6 +9,7 @@ from pydantic import AwareDatetime
 
 from foodshare.api import views
 from foodshare.api.http import build_resolver, caller_id, entrypoint
+from foodshare.cache.readers import discovery_readers
 from foodshare.domain import discovery
 from foodshare.errors import ValidationFailed
 from foodshare.settings import get_settings
@@ -56,7 +57,8 @@ def discover_food(
         limit=limit or settings.discovery_page_size,
         cursor=cursor,
     )
-    page, next_cursor = discovery.discover(caller_id(app), filters)
+    user_id = caller_id(app)
+    page, next_cursor = discovery.discover(user_id, filters, **discovery_readers(user_id))
     return {"items": [views.discovered(r) for r in page], "nextCursor": next_cursor}
 
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 AfterCommit = Callable[[list["DomainEvent"]], None]
 
 # Each module defines `after_commit(events)`.
-AFTER_COMMIT_MODULES: tuple[str, ...] = ("foodshare.events_relay",)
+AFTER_COMMIT_MODULES: tuple[str, ...] = ("foodshare.cache.versions", "foodshare.events_relay")
 
 _hooks: list[tuple[str, AfterCommit]] | None = None
 

@@ -17,7 +17,7 @@ SOCKET_TIMEOUT_SECONDS = 0.25
 
 
 @lru_cache(maxsize=1)
-def get_client() -> redis.Redis | None:
+def get_client() -> redis.Redis | redis.RedisCluster | None:
     """None when no Redis is configured for this container."""
     url = get_settings().redis_url
     if not url:
@@ -28,10 +28,14 @@ def get_client() -> redis.Redis | None:
         return fakeredis.FakeRedis()
     import redis
 
-    return redis.Redis.from_url(
-        url,
+    options = dict(
         socket_timeout=SOCKET_TIMEOUT_SECONDS,
         socket_connect_timeout=SOCKET_TIMEOUT_SECONDS,
         health_check_interval=30,
         decode_responses=False,
     )
+    if get_settings().redis_cluster:  # ElastiCache Serverless: cluster protocol, TLS from the rediss:// URL
+        from redis.cluster import RedisCluster
+
+        return RedisCluster.from_url(url, **options)
+    return redis.Redis.from_url(url, **options)

@@ -15,6 +15,18 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _rate(name: str, default: str) -> tuple[int, int]:
+    """A rate limit written "requests/seconds", e.g. "10/3600"."""
+    raw = os.environ.get(name, default)
+    try:
+        requests, seconds = (int(part) for part in raw.split("/"))
+    except ValueError:
+        raise ValueError(f"{name} must look like 10/3600 (requests/seconds), got {raw!r}") from None
+    if requests <= 0 or seconds <= 0:
+        raise ValueError(f"{name} needs positive numbers, got {raw!r}")
+    return requests, seconds
+
+
 @dataclass(frozen=True)
 class SecretRef:
     """Where a secret comes from: the value itself (locally), or a Secrets Manager ARN / SSM parameter name."""
@@ -46,6 +58,14 @@ class Settings:
     dynamodb_endpoint: str | None
     event_bus_name: str
     redis_url: str | None
+    redis_cluster: bool  # ElastiCache Serverless speaks the cluster protocol (rediss:// URLs by default)
+    cache_breaker_failures: int  # consecutive Redis failures that open the breaker
+    cache_breaker_cooldown_seconds: int  # open time before a half-open probe
+    cache_settle_ms: int  # entries built on versions younger than this are not stored (DynamoDB reads settle)
+    rate_limit_posting: tuple[int, int]  # (requests, seconds) per user: POST /food
+    rate_limit_claims: tuple[int, int]  # POST /food/{foodId}/claims
+    rate_limit_discovery: tuple[int, int]  # GET /food
+    rate_limit_default: tuple[int, int]  # every other authenticated route
     invite_ttl_hours: int
     rating_window_days: int
     welcome_credits: int
@@ -75,6 +95,16 @@ def get_settings() -> Settings:
         dynamodb_endpoint=os.environ.get("DYNAMODB_ENDPOINT") or None,
         event_bus_name=os.environ.get("EVENT_BUS_NAME", "foodshare-local"),
         redis_url=os.environ.get("REDIS_URL") or None,
+        redis_cluster=os.environ.get(
+            "REDIS_CLUSTER", str((os.environ.get("REDIS_URL") or "").startswith("rediss://"))
+        ).lower() in ("1", "true", "yes"),
+        cache_breaker_failures=_int("CACHE_BREAKER_FAILURES", 3),
+        cache_breaker_cooldown_seconds=_int("CACHE_BREAKER_COOLDOWN_SECONDS", 5),
+        cache_settle_ms=_int("CACHE_SETTLE_MS", 1000),
+        rate_limit_posting=_rate("RATE_LIMIT_POSTING", "10/3600"),
+        rate_limit_claims=_rate("RATE_LIMIT_CLAIMS", "30/3600"),
+        rate_limit_discovery=_rate("RATE_LIMIT_DISCOVERY", "120/60"),
+        rate_limit_default=_rate("RATE_LIMIT_DEFAULT", "60/60"),
         invite_ttl_hours=_int("INVITE_TTL_HOURS", 168),
         rating_window_days=_int("RATING_WINDOW_DAYS", 14),
         welcome_credits=_int("WELCOME_CREDITS", 3),

@@ -113,6 +113,11 @@ def entrypoint(app: APIGatewayHttpResolver) -> Callable[[dict, Any], dict]:
                 "body": error_body("unauthorized", UNAUTHORIZED_MESSAGE),
                 "isBase64Encoded": False,
             }
-        return app.resolve(event, context)
+        from foodshare.cache import ratelimit, stats
+
+        try:  # per-user limits around the resolver (its state is per request), cache metrics after it
+            return ratelimit.around(event, lambda: app.resolve(event, context))
+        finally:
+            stats.flush()
 
     return handler

@@ -124,13 +124,14 @@ def discover(
     posts_of_group=available_posts,
     profiles=sharers,
     group_names=groups.names,
+    look=viewer,
 ) -> tuple[list[Result], str | None]:
     """One page of results and the cursor of the next page (None on the last page).
 
-    The three readers are parameters so the cache layer can supply cached versions.
+    The four readers are parameters so the cache layer can supply cached versions.
     """
     after = decode_cursor(filters.cursor) if filters.cursor else None
-    looker = viewer(user_id, filters.lat, filters.lng)
+    looker = look(user_id, filters.lat, filters.lng)
     now = clock.now_iso()
     candidates: list[tuple[FoodItem, bool]] = []
     for group_id in looker.own_groups:

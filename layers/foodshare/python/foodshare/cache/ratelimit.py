@@ -1,0 +1,109 @@
+"""Per-user, per-route rate limits: GCRA in one Lua script, so concurrent requests never over-admit.
+
+Limits come from settings (RATE_LIMIT_POSTING / _CLAIMS / _DISCOVERY / _DEFAULT, as
+"requests/seconds"). Every authenticated route is limited by `around`, which the
+shared entry point (foodshare.api.http) wraps around the resolver; public routes
+(/health, webhooks) are not. Answers carry RateLimit-Limit,
+RateLimit-Remaining and RateLimit-Reset (seconds until the full allowance is back);
+a refusal is 429 `rate_limited` with Retry-After. If Redis cannot answer, requests
+are let through (fail open) and the log says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from foodshare import clock
+from foodshare.cache.breaker import RedisGuard, guard as default_guard
+from foodshare.cache.scripts import LuaScript
+from foodshare.observability import logger
+from foodshare.settings import get_settings
+
+# KEYS[1] the user's bucket for a route; ARGV: limit, period ms, now ms.
+# The bucket holds the "theoretical arrival time" (TAT): with an allowance of `limit`
+# per `period`, a request is admitted while TAT - now <= period - interval.
+_GCRA = LuaScript("""
+local limit = tonumber(ARGV[1])
+local period = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local interval = period / limit
+local tat = tonumber(redis.call('GET', KEYS[1])) or now
+if tat < now then tat = now end
+local allowed_at = tat + interval - period
+if now < allowed_at then
+  return {0, 0, math.ceil(allowed_at - now), math.ceil(tat - now)}
+end
+local new_tat = tat + interval
+redis.call('SET', KEYS[1], string.format('%.3f', new_tat), 'PX', math.ceil(new_tat - now))
+return {1, math.floor((now - (new_tat - period)) / interval), 0, math.ceil(new_tat - now)}
+""")
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    limit: int
+    remaining: int
+    retry_after_ms: int
+    reset_ms: int
+
+    def headers(self) -> dict[str, str]:
+        headers = {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(max(self.remaining, 0)),
+            "RateLimit-Reset": str(math.ceil(self.reset_ms / 1000)),
+        }
+        if not self.allowed:
+            headers["Retry-After"] = str(max(1, math.ceil(self.retry_after_ms / 1000)))
+        return headers
+
+
+def limit_for(route_key: str) -> tuple[int, int]:
+    """(requests, seconds) for a route key such as "POST /food"."""
+    settings = get_settings()
+    return {
+        "POST /food": settings.rate_limit_posting,
+        "POST /food/{foodId}/claims": settings.rate_limit_claims,
+        "GET /food": settings.rate_limit_discovery,
+    }.get(route_key, settings.rate_limit_default)
+
+
+def check(user_id: str, route_key: str, redis_guard: RedisGuard | None = None) -> Decision | None:
+    """Count one request; None when Redis cannot answer (the caller lets the request through)."""
+    limit, seconds = limit_for(route_key)
+    now_ms = int(clock.now().timestamp() * 1000)
+    key = f"rl:{user_id}:{route_key}"
+    answer = (redis_guard or default_guard).run(lambda c: _GCRA(c, [key], [limit, seconds * 1000, now_ms]), None)
+    if answer is None:
+        return None
+    allowed, remaining, retry_after_ms, reset_ms = (int(v) for v in answer)
+    return Decision(bool(allowed), limit, remaining, retry_after_ms, reset_ms)
+
+
+def around(event: dict, resolve: Callable[[], dict]) -> dict:
+    """Limit the signed-in caller on this route: a 429 answer, or the resolver's answer with the headers."""
+    from foodshare.api.http import _PUBLIC_ROUTE_KEYS, _subject, error_body
+
+    route_key = event.get("routeKey", "")
+    user_id = _subject(event)
+    if route_key in _PUBLIC_ROUTE_KEYS or not user_id:
+        return resolve()
+    decision = check(user_id, route_key)
+    if decision is None:
+        logger.warning("rate limiter unavailable (Redis down): request let through", extra={"route": route_key})
+        return resolve()
+    if not decision.allowed:
+        limit, seconds = limit_for(route_key)
+        retry = decision.headers()["Retry-After"]
+        return {
+            "statusCode": 429,
+            "headers": {"Content-Type": "application/json", **decision.headers()},
+            "body": error_body("rate_limited", f"Too many requests: {limit} per {seconds} s on {route_key}. "
+                                               f"Retry in {retry} s."),
+            "isBase64Encoded": False,
+        }
+    answer = resolve()
+    answer["headers"] = {**(answer.get("headers") or {}), **decision.headers()}
+    return answer

@@ -1,0 +1,182 @@
+"""Version tokens: what makes a cached entry current, bumped in the write path right after each commit.
+
+Every cached entry records the tokens of the version keys it depends on (plus the
+global epoch) as read before it was served; it is served only while all of them are
+unchanged. `after_commit` (an after-commit hook, see foodshare.hooks) gives new
+tokens to the keys a committed change touched, before the API call returns, so no
+later request in any container can be served the old state.
+
+Tokens are minted inside Redis ("<redis ms>-<sequence>"): unique even after Redis
+loses its data (a missing key is re-minted, never reset to an old value), and they
+carry their age, which `Snapshot.storable` uses to refuse entries built from reads
+that may not have settled yet (DynamoDB indexes and queries are eventually consistent).
+
+All version keys share the `{fsv}` hash tag so one script reads them on a cluster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from foodshare.cache.breaker import RedisGuard, guard as default_guard
+from foodshare.cache.scripts import LuaScript
+from foodshare.observability import logger
+from foodshare.settings import get_settings
+
+if TYPE_CHECKING:
+    from foodshare.events import DomainEvent
+
+SEQUENCE = "{fsv}seq"
+EPOCH = "{fsv}epoch"
+
+
+def _kind(name: str) -> Callable[[str], str]:
+    return lambda ident: f"{{fsv}}{name}:{ident}"
+
+
+food = _kind("food")  # a group's available posts
+user = _kind("user")  # a user's profile: pseudonym, score, trust level, location
+memberships = _kind("member")  # which groups a user belongs to
+partners = _kind("partners")  # a group's active partnerships
+group = _kind("group")  # a group's own record (its name)
+summary = _kind("summary")  # a group's summary and leaderboard read models
+
+
+# KEYS[1] sequence, KEYS[2] epoch, KEYS[3..] versions; ARGV[1] == "1" renews the epoch first.
+# Returns the Redis time in ms, then the epoch token, then one token per version key.
+_READ = LuaScript("""
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local function mint() return now .. '-' .. redis.call('INCR', KEYS[1]) end
+if ARGV[1] == '1' then redis.call('SET', KEYS[2], mint()) end
+local out = {tostring(now)}
+for i = 2, #KEYS do
+  local token = redis.call('GET', KEYS[i])
+  if not token then
+    token = mint()
+    redis.call('SET', KEYS[i], token)
+  end
+  out[#out + 1] = token
+end
+return out
+""")
+
+# KEYS[1] sequence, KEYS[2..] versions to bump.
+_BUMP = LuaScript("""
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+for i = 2, #KEYS do redis.call('SET', KEYS[i], now .. '-' .. redis.call('INCR', KEYS[1])) end
+return #KEYS - 1
+""")
+
+
+def _minted_ms(token: str) -> int:
+    return int(token.split("-", 1)[0])
+
+
+class Snapshot:
+    """The version tokens one request has read: one script call per batch of keys it has not seen yet.
+
+    `deps(keys)` is None once Redis is unavailable: the request then reads DynamoDB only.
+    """
+
+    def __init__(self, redis_guard: RedisGuard | None = None) -> None:
+        self._guard = redis_guard or default_guard
+        self._tokens: dict[str, str] = {}
+        self.started_ms: int | None = None  # Redis time of the first read, before any data was loaded
+        self.available = True
+
+    def fetch(self, keys: Iterable[str]) -> bool:
+        missing = list(dict.fromkeys(k for k in keys if k not in self._tokens))
+        if not self.available:
+            return False
+        if not missing and self.started_ms is not None:
+            return True
+        renew = self._guard.owes_epoch
+        script_keys = [SEQUENCE, EPOCH, *missing]
+
+        def read(client):
+            return _READ(client, script_keys, ["1" if renew else "0"])
+
+        result = self._guard.run(read, None)
+        if result is None:
+            self.available = False
+            return False
+        if renew:
+            self._guard.owes_epoch = False
+            logger.info("cache epoch renewed: entries built before it are no longer served")
+        now_ms, *tokens = (value.decode() if isinstance(value, bytes) else str(value) for value in result)
+        if self.started_ms is None:
+            self.started_ms = int(now_ms)
+        self._tokens.update(zip([EPOCH, *missing], tokens))
+        return True
+
+    def deps(self, keys: Iterable[str]) -> dict[str, str] | None:
+        """The current tokens of `keys` and the epoch, or None when Redis is unavailable."""
+        keys = [EPOCH, *keys]
+        if not self.fetch(keys):
+            return None
+        return {k: self._tokens[k] for k in keys}
+
+    def current(self, deps: dict[str, str]) -> bool:
+        """Whether an entry built from `deps` still shows the current state."""
+        return self.fetch(deps) and all(self._tokens[k] == token for k, token in deps.items())
+
+    def storable(self, deps: dict[str, str]) -> bool:
+        """Whether an entry may be stored: every token predates this request by the settle time.
+
+        A token minted after the request started means a write landed while its data
+        was being read; one minted just before may mean an index has not caught up.
+        """
+        if self.started_ms is None:
+            return False
+        horizon = self.started_ms - get_settings().cache_settle_ms
+        return all(_minted_ms(token) < horizon for token in deps.values())
+
+
+def bump(keys: Iterable[str], redis_guard: RedisGuard | None = None) -> bool:
+    """Give new tokens to `keys`. On failure the container owes an epoch renewal (see breaker)."""
+    keys = list(dict.fromkeys(keys))
+    if not keys:
+        return True
+    used = redis_guard or default_guard
+    script_keys = [SEQUENCE, *keys]
+    done = used.run(lambda client: _BUMP(client, script_keys), None)
+    if done is None:
+        used.owes_epoch = True
+        logger.warning("cache versions not bumped; entries are not served until the epoch is renewed",
+                       extra={"versionKeys": keys[:20]})
+        return False
+    return True
+
+
+_FOOD_CHANGES = {"FoodShared", "FoodWithdrawn", "FoodClaimed", "FoodExpired", "ExchangeCancelled"}
+_SUMMARY_CHANGES = _FOOD_CHANGES | {"ExchangeCompleted", "ExchangeNoShow", "MemberJoined", "MemberLeft"}
+_PARTNERSHIP_CHANGES = {"PartnershipAccepted", "PartnershipDeclined", "PartnershipEnded"}
+
+
+def keys_for(events: Iterable[DomainEvent]) -> list[str]:
+    """The version keys a batch of committed events makes stale."""
+    keys: list[str] = []
+    for event in events:
+        data = event.payload
+        group_id = data.get("groupId")
+        if event.type in _FOOD_CHANGES and group_id:
+            keys.append(food(group_id))
+        if event.type in _SUMMARY_CHANGES and group_id:
+            keys.append(summary(group_id))
+        if event.type in ("MemberJoined", "MemberLeft") and data.get("userId"):
+            keys.append(memberships(data["userId"]))
+        if event.type == "GroupCreated" and group_id:
+            keys.append(group(group_id))
+        if event.type in _PARTNERSHIP_CHANGES:
+            keys += [partners(data["fromGroupId"]), partners(data["toGroupId"])]
+        if data.get("userId"):  # registration, profile, trust level, credits: the user's profile changed
+            keys.append(user(data["userId"]))
+    return keys
+
+
+def after_commit(events: list[DomainEvent]) -> None:
+    """After-commit hook: bump what the change touched, before the API answers."""
+    bump(keys_for(events))
