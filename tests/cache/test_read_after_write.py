@@ -1,0 +1,171 @@
+"""Never stale after a write: once a write has answered, discovery from any container shows it.
+
+Each test first warms the cache until discovery is served from it (L1 hits counted),
+then writes through the API and reads again at once.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+from foodshare import clock
+from foodshare.cache import stats, versions
+from foodshare.cache.readers import POSTS
+from foodshare.redis_client import get_client
+from local.apigw import LambdaContext, build_event, match_route
+from local.runtime import invoke_function
+from tests.support import flows
+from tests.support.api import call, claims_for
+
+
+def _titles(user: str) -> list[str]:
+    reply = call("GET", "/food", user=user)
+    assert reply.status == 200, reply
+    return sorted(item["title"] for item in reply.body["items"])
+
+
+def _l1_hits() -> int:
+    return sum(n for (kind, level, hit), n in stats.totals().items() if kind == "food_discovery" and level == "L1" and hit)
+
+
+def _warm(user: str) -> list[str]:
+    """Read until the group lists come from L1, proving the next read would be served from the cache."""
+    before = _l1_hits()
+    for _ in range(3):
+        titles = _titles(user)
+    assert _l1_hits() > before, "discovery was not served from the cache"
+    return titles
+
+
+def _token(key: str) -> bytes:
+    return get_client().get(key)
+
+
+def test_new_post_is_visible_at_once():
+    c = flows.community()
+    flows.share("sam", c["group"], title="Bread")
+    assert _warm("cleo") == ["Bread"]
+    flows.share("sam", c["group"], title="Soup")
+    assert _titles("cleo") == ["Bread", "Soup"]
+
+
+def test_withdrawn_post_disappears_at_once():
+    c = flows.community()
+    food_id = flows.share("sam", c["group"], title="Bread")
+    assert _warm("cleo") == ["Bread"]
+    assert call("DELETE", f"/food/{food_id}", user="sam").status == 200
+    assert _titles("cleo") == []
+
+
+def test_claimed_post_disappears_and_cancel_relists_it():
+    c = flows.community()
+    flows.user("ada")
+    flows.join("ada", c["group"], "sam")
+    food_id = flows.share("sam", c["group"], title="Bread")
+    assert _warm("ada") == ["Bread"]
+    exchange_id = flows.claim("cleo", food_id)
+    assert _titles("ada") == []
+    assert _warm("ada") == []
+    assert call("POST", f"/exchanges/{exchange_id}/cancel", user="cleo").status == 200
+    assert _titles("ada") == ["Bread"]
+
+
+def test_expiry_bumps_the_group_version():
+    """A claim cancelled after its window expires the post (FoodExpired): the group's version moves."""
+    c = flows.community()
+    start, end = flows.window(start_in_hours=0, length_hours=1)
+    food_id = flows.share("sam", c["group"], title="Bread", pickupStart=start, pickupEnd=end)
+    flows.share("sam", c["group"], title="Soup")
+    exchange_id = flows.claim("cleo", food_id)
+    assert _warm("cleo") == ["Soup"]
+    before = _token(versions.food(c["group"]))
+    clock.advance(2 * 3600)
+    cancelled = call("POST", f"/exchanges/{exchange_id}/cancel", user="cleo")
+    assert cancelled.status == 200 and call("GET", f"/food/{food_id}", user="sam").body["status"] == "expired"
+    assert _token(versions.food(c["group"])) != before
+    assert _titles("cleo") == ["Soup"]
+
+
+def test_joining_and_partnering_show_new_groups_at_once():
+    c = flows.community()
+    flows.share("sam", c["group"], title="Bread")
+    flows.user("ada")
+    assert _titles("ada") == [] and _titles("ada") == []
+    flows.join("ada", c["group"], "sam")
+    assert _titles("ada") == ["Bread"]
+    south = flows.group("bea", "South")
+    flows.share("bea", south, title="Near")
+    assert _warm("ada") == ["Bread"]
+    from foodshare.data.models import UserItem
+
+    UserItem(*UserItem.key("ada")).update(actions=[UserItem.score.set(80)])  # partner terms: score >= 70
+    flows.user("ada")  # PUT /me: the profile version moves with it
+    flows.partnership("sam", c["group"], "bea", south)
+    assert _titles("ada") == ["Bread", "Near"]
+
+
+def test_ended_posts_drop_out_of_a_cached_list():
+    c = flows.community()
+    start, end = flows.window(start_in_hours=0, length_hours=1)
+    flows.share("sam", c["group"], title="Soon gone", pickupStart=start, pickupEnd=end)
+    flows.share("sam", c["group"], title="Later")
+    assert _warm("cleo") == ["Later", "Soon gone"]
+    clock.advance(3600 + 1)
+    assert _titles("cleo") == ["Later"]
+
+
+def _discover_in_container(user: str) -> set[str]:
+    """GET /food through the local Lambda runtime: each concurrent call gets its own container."""
+    event = build_event(match_route("GET", "/food"), "/food", claims=claims_for(user))
+    reply = invoke_function("discovery", event, LambdaContext(function_name="foodshare-discovery"))
+    assert reply["statusCode"] == 200, reply
+    return {item["foodId"] for item in json.loads(reply["body"])["items"]}
+
+
+def test_claim_racing_discovery_reads_is_never_shown_after_it_returned():
+    c = flows.community()
+    flows.user("ada")
+    flows.join("ada", c["group"], "sam")
+    food_id = flows.share("sam", c["group"], title="Bread")
+    for _ in range(3):
+        assert food_id in _discover_in_container("ada")
+    reads: list[tuple[float, float, bool]] = []
+    claimed_at: list[float] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        while not stop.is_set():
+            started = time.monotonic()
+            seen = food_id in _discover_in_container("ada")
+            reads.append((started, time.monotonic(), seen))
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.2)
+    flows.claim("cleo", food_id)
+    claimed_at.append(time.monotonic())
+    time.sleep(0.3)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    after = [seen for started, _, seen in reads if started > claimed_at[0]]
+    before = [seen for _, ended, seen in reads if ended < claimed_at[0]]
+    assert after and before, "the readers did not overlap the claim"
+    assert any(before) and not any(after)
+
+
+def test_group_lists_are_shared_between_members():
+    """One member's read fills the entry another member is then served from."""
+    c = flows.community()
+    flows.user("ada")
+    flows.join("ada", c["group"], "sam")
+    flows.share("sam", c["group"], title="Bread")
+    _titles("cleo")
+    _titles("cleo")
+    assert POSTS.memory.get(c["group"]) is not None
+    hits = _l1_hits()
+    assert _titles("ada") == ["Bread"]
+    assert _l1_hits() > hits
