@@ -74,6 +74,10 @@ replay: venv
 bench-events: venv
 	$(BIN)/python -m benchmarks.event_to_effect --runs 20
 
+## Cache: cached discovery vs a raw Redis GET and vs DynamoDB, hit rate of a browse-heavy mix, p95 of cache operations.
+bench-cache: venv
+	$(BIN)/python -m benchmarks.cache_bench
+
 # ---- performance (docs/performance.md) -------------------------------------------------
 SEED     ?= 200,2000,10000
 SCENARIO ?= daily_peak

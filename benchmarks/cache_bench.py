@@ -1,0 +1,183 @@
+"""Cache benchmark: prints what the discovery cache costs and buys (make bench-cache).
+
+- cached discovery (domain.discovery.discover with the cache's readers, warm) against a
+  raw Redis GET of the same response payload (goal: <= 2x);
+- uncached discovery (the DynamoDB readers) against cached (goal: >= 10x faster);
+- the hit rate (L1 or L2 served / lookups) on a browse-heavy mix: 95 % discovery by
+  random members, 5 % writes (share, claim, cancel, withdraw) that bump versions (goal: >= 90 %);
+- p95 of single cache operations: the versions read, a version bump, an L2 GET.
+
+AWS is moto in this process; Redis is the real local server, database 12 (flushed).
+Entries are stored at once (CACHE_SETTLE_MS=0): moto's indexes are consistent at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import statistics
+import time
+from collections.abc import Callable
+
+os.environ.update(
+    {
+        "AWS_DEFAULT_REGION": "eu-west-1", "AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench", "TABLE_NAME": "foodshare-bench", "STAGE": "bench",
+        "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_NAMESPACE": "Foodshare",
+        "REDIS_URL": os.environ.get("BENCH_CACHE_REDIS_URL", "redis://127.0.0.1:6379/12"), "CACHE_SETTLE_MS": "0",
+    }
+)
+
+GROUPS, USERS, POSTS_PER_GROUP, MIX_OPERATIONS = 30, 90, 8, 3000
+random.seed(5)
+
+
+def _percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+def _timed(operation: Callable[[], object], samples: int) -> list[float]:
+    operation()
+    latencies = []
+    for _ in range(samples):
+        started = time.perf_counter()
+        operation()
+        latencies.append((time.perf_counter() - started) * 1000)
+    return latencies
+
+
+def _world():
+    from datetime import timedelta
+
+    from foodshare import clock
+    from foodshare.domain import food, groups, users
+
+    people = [f"user{i:03d}" for i in range(USERS)]
+    for person in people:
+        users.update_profile(person, person.title(), (52.52, 13.405))
+    members: dict[str, list[str]] = {}
+    for g in range(GROUPS):
+        admin = people[g % USERS]
+        group, _ = groups.create(admin, f"Group {g}", None)
+        members[group.group_id] = [admin]
+    group_ids = list(members)
+    for person in people:
+        for group_id in random.sample(group_ids, 2):
+            if person not in members[group_id]:
+                groups.join(person, groups.create_invite(group_id, members[group_id][0]).code)
+                members[group_id].append(person)
+    start = clock.now() + timedelta(hours=1)
+    for group_id, who in members.items():
+        for p in range(POSTS_PER_GROUP):
+            food.share(random.choice(who), food.NewPost(
+                group_id, f"Post {p}", None, 2, ["vegetarian"], [], 52.52, 13.405, None, start, start + timedelta(hours=3)))
+    return people, members
+
+
+def _mix_write(people: list[str], members: dict[str, list[str]], open_claims: list[tuple[str, str]]) -> None:
+    from datetime import timedelta
+
+    from foodshare import clock
+    from foodshare.domain import discovery, exchanges, food
+    from foodshare.errors import DomainError
+
+    group_id = random.choice(list(members))
+    roll = random.random()
+    try:
+        if roll < 0.4:
+            start = clock.now() + timedelta(hours=1)
+            food.share(random.choice(members[group_id]), food.NewPost(
+                group_id, "Fresh", None, 1, [], [], 52.52, 13.405, None, start, start + timedelta(hours=3)))
+        elif roll < 0.8 or not open_claims:
+            posts = discovery.available_posts(group_id, clock.now_iso())
+            if posts:
+                post = random.choice(posts)
+                claimer = random.choice([m for m in members[group_id] if m != post.sharer_id] or [post.sharer_id])
+                open_claims.append((exchanges.claim(post.food_id, claimer).exchange_id, claimer))
+        else:
+            exchange_id, claimer = open_claims.pop()
+            exchanges.cancel(exchange_id, claimer)
+    except DomainError:
+        pass  # lost a race, out of credits, own post: the write simply does not happen
+
+
+def main() -> None:
+    from tests.support.aws import aws_environment
+
+    from foodshare.api import views
+    from foodshare.cache import stats, versions
+    from foodshare.cache.readers import POSTS, discovery_readers
+    from foodshare.cache.versions import Snapshot
+    from foodshare.domain import discovery
+    from foodshare.redis_client import get_client
+
+    client = get_client()
+    client.flushdb()
+    with aws_environment():
+        people, members = _world()
+        viewer = people[7]
+
+        def cached():
+            return discovery.discover(viewer, discovery.Filters(), **discovery_readers(viewer))
+
+        def uncached():
+            return discovery.discover(viewer, discovery.Filters())
+
+        time.sleep(0.01)
+        page, _ = cached()
+        payload = json.dumps({"items": [views.discovered(r) for r in page]})
+        client.set("bench:payload", payload)
+        raw = _timed(lambda: client.get("bench:payload"), 2000)
+        warm = _timed(cached, 1000)
+        cold = _timed(uncached, 100)
+
+        group_id = next(iter(members))
+        version_key = versions.food(group_id)
+        version_read = _timed(lambda: Snapshot().fetch([version_key]), 1000)
+        bump = _timed(lambda: versions.bump([version_key]), 1000)
+        POSTS.get(Snapshot(), group_id, [version_key], lambda: discovery.available_posts(group_id, "0"))
+        l2_get = _timed(lambda: client.get(f"c:food_discovery:{group_id}"), 1000)
+
+        for person in people:  # every member's first look fills the shared entries
+            discovery.discover(person, discovery.Filters(), **discovery_readers(person))
+        before = stats.totals()
+        open_claims: list[tuple[str, str]] = []
+        writes = 0
+        for _ in range(MIX_OPERATIONS):
+            if random.random() < 0.05:
+                _mix_write(people, members, open_claims)
+                writes += 1
+            else:
+                person = random.choice(people)
+                discovery.discover(person, discovery.Filters(), **discovery_readers(person))
+        after = stats.totals()
+
+    def delta(kind: str | None, level: str, hit: bool) -> int:
+        return sum(n - before.get(key, 0) for key, n in after.items()
+                   if key[1] == level and key[2] == hit and (kind is None or key[0] == kind))
+
+    def hit_rate(kind: str | None) -> float:
+        lookups = delta(kind, "L1", True) + delta(kind, "L1", False)
+        return 100 * (delta(kind, "L1", True) + delta(kind, "L2", True)) / lookups if lookups else 0.0
+
+    raw_p50, warm_p50, cold_p50 = statistics.median(raw), statistics.median(warm), statistics.median(cold)
+    print(f"payload: {len(payload)} bytes, {len(page)} items; world: {GROUPS} groups, {USERS} users")
+    print(f"raw Redis GET of the payload    p50 {raw_p50:.3f} ms  p95 {_percentile(raw, 95):.3f} ms")
+    print(f"cached discovery (warm)         p50 {warm_p50:.3f} ms  p95 {_percentile(warm, 95):.3f} ms"
+          f"  -> {warm_p50 / raw_p50:.2f}x raw GET (goal <= 2x)")
+    print(f"uncached discovery (DynamoDB)   p50 {cold_p50:.3f} ms  p95 {_percentile(cold, 95):.3f} ms"
+          f"  -> cached is {cold_p50 / warm_p50:.1f}x faster (goal >= 10x)")
+    print(f"browse-heavy mix: {MIX_OPERATIONS} operations, {writes} writes -> hit rate {hit_rate(None):.1f} % (goal >= 90 %)")
+    for kind in ("food_discovery", "visible_groups", "user_profile", "group_names"):
+        print(f"  {kind:<16} hit rate {hit_rate(kind):5.1f} %  (L1 {delta(kind, 'L1', True)}, "
+              f"L2 {delta(kind, 'L2', True)}, DynamoDB {delta(kind, 'L3', True)})")
+    print("cache operations p95: "
+          f"versions read {_percentile(version_read, 95):.3f} ms, version bump (invalidation) "
+          f"{_percentile(bump, 95):.3f} ms, L2 GET {_percentile(l2_get, 95):.3f} ms, "
+          f"whole cached discovery {_percentile(warm, 95):.3f} ms (goal < 5 ms)")
+
+
+if __name__ == "__main__":
+    main()
