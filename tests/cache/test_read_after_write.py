@@ -169,3 +169,24 @@ def test_group_lists_are_shared_between_members():
     hits = _l1_hits()
     assert _titles("ada") == ["Bread"]
     assert _l1_hits() > hits
+
+
+def _sharer_scores(user: str) -> set[float]:
+    return {item["sharer"]["score"] for item in call("GET", "/food", user=user).body["items"]}
+
+
+def test_reputation_change_is_shown_at_once():
+    import json as jsonlib
+
+    from foodshare import reputation
+    from foodshare.consumers import Delivered
+    from foodshare.data.models import EventItem
+
+    c = flows.community()
+    flows.share(c["sharer"], c["group"])
+    _warm(c["claimer"])
+    assert _sharer_scores(c["claimer"]) == {60}
+    shared = next(e for e in EventItem.scan(EventItem.pk.startswith("EVENTLOG#")) if e.event_type == "FoodShared")
+    assert reputation.apply(Delivered.of(jsonlib.loads(shared.detail)))  # the consumer's commit, as from the queue
+    assert _sharer_scores(c["claimer"]) == {62}
+    assert call("GET", f"/users/{c['sharer']}/reputation", user=c["claimer"]).body["score"] == 62

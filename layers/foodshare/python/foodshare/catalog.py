@@ -142,7 +142,7 @@ CONSUMERS: tuple[Consumer, ...] = (
         ("FoodShared", "ExchangeCompleted", "ExchangeCancelled", "ExchangeNoShow", "RatingSubmitted"),
         max_batching_window_seconds=0,
         uses_cache=True,
-        description="Applies reputation impacts and caps, keeps each user's history, emits TrustLevelChanged",
+        description="Applies reputation impacts and caps, keeps each user's history, emits ReputationChanged and TrustLevelChanged",
     ),
     Consumer(
         "read_models",

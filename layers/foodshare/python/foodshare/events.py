@@ -21,6 +21,7 @@ EVENT_SOURCES: dict[str, str] = {
     "ProfileUpdated": USER,
     "RatingSubmitted": USER,
     "TrustLevelChanged": USER,
+    "ReputationChanged": USER,
     "GroupCreated": GROUP,
     "InviteCreated": GROUP,
     "MemberJoined": GROUP,

@@ -16,7 +16,7 @@ from foodshare.consumers import Delivered
 from foodshare.data.models import EventItem, Item, UserItem, table_connection
 from foodshare.reputation_rules import INITIAL_SCORE, trust_level
 
-# Consumer name -> how to re-apply one event (TrustLevelChanged is already in the store).
+# Consumer name -> how to re-apply one event (the events it emits are already in the store).
 REBUILDERS = {
     reputation.CONSUMER: lambda event: reputation.apply(event, emit_events=False),
     group_activity.CONSUMER: group_activity.apply,

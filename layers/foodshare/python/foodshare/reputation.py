@@ -3,7 +3,7 @@
 Cap windows come from the event's `occurredAt`, never from processing time, so a late,
 out-of-order or replayed delivery lands in the same day/week it happened in. Each
 event's changes (every user it touches, every impact, the history lines, the
-`TrustLevelChanged` events) commit in one transaction with the processed marker.
+`ReputationChanged` and `TrustLevelChanged` events) commit in one transaction with the processed marker.
 Concurrent changes to one user are serialized by the condition on the score read:
 the window totals only ever move together with the score.
 """
@@ -71,8 +71,8 @@ def effects(event: Delivered) -> dict[str, UserEffect]:
 
 
 def apply(event: Delivered, *, emit_events: bool = True) -> bool:
-    """Apply an event once. `emit_events=False` (replay) leaves out `TrustLevelChanged`,
-    which the live path already recorded. Returns False for a duplicate."""
+    """Apply an event once. `emit_events=False` (replay) leaves out `ReputationChanged` and
+    `TrustLevelChanged`, which the live path already recorded. Returns False for a duplicate."""
     per_user = effects(event)
     return consumers.once(CONSUMER, event, lambda uow: _build(uow, event, per_user, emit_events))
 
@@ -89,6 +89,20 @@ def _build(uow: UnitOfWork, event: Delivered, per_user: dict[str, UserEffect], e
             actions += [UserItem.score.set(score), UserItem.trust_level.set(rules.trust_level(score))]
         uow.update(user, actions, UserItem.score == previous,
                    on_fail=ConcurrentUpdate("the score changed meanwhile"))
+        if emit_events and score != previous:
+            # Its userId is what makes the cache drop this user's cached profile and rankings.
+            uow.record(
+                "ReputationChanged",
+                None,
+                {
+                    "userId": user_id,
+                    "previousScore": previous,
+                    "score": score,
+                    "trustLevel": rules.trust_level(score),
+                    "causeEventId": event.event_id,
+                    "causeEventType": event.event_type,
+                },
+            )
         if emit_events and rules.trust_level(score) != rules.trust_level(previous):
             uow.record(
                 "TrustLevelChanged",
