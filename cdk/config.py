@@ -94,7 +94,6 @@ class StageConfig:
     api_rate_limit: int
     api_burst_limit: int
     alarms: Alarms
-    cache_types: tuple[str, ...]
     outbox_delivery: str  # "pipe": stream -> EventBridge Pipe; "relay": functions publish (after commit + sweeper)
     _defaults: dict = field(repr=False)
     _overrides: dict = field(repr=False)
@@ -142,7 +141,6 @@ def stage_config(context: Callable[[str], Any]) -> StageConfig:
         api_rate_limit=capacity["api"]["rate_limit"],
         api_burst_limit=capacity["api"]["burst_limit"],
         alarms=Alarms(**raw["alarms"]),
-        cache_types=tuple(context("cache_types")),
         outbox_delivery=_outbox_delivery(context("outbox_delivery")),
         _defaults=capacity["defaults"],
         _overrides=capacity["functions"],

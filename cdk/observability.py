@@ -2,9 +2,9 @@
 
 Thresholds come from cdk.json (`alarms`). Alarm names carry the severity
 (`foodshare-<stage>-warning-...` / `-critical-...`) so subscribers can filter on it.
-The cache hit rate is computed from the EMF metrics the functions emit through
-Powertools: namespace `Foodshare`, `CacheHit` / `CacheMiss` with the dimension
-`cache_type`, one alarm pair per type listed in cdk.json `cache_types`.
+The cache hit rate is computed from the EMF metrics `foodshare.cache.stats` emits:
+namespace `Foodshare`, `CacheHit` / `CacheMiss` with dimensions `cache_type`, `level`
+and `service`, one alarm pair per cache strategy the code defines.
 """
 
 from __future__ import annotations
@@ -22,10 +22,9 @@ from constructs import Construct
 
 from cdk.config import StageConfig
 from cdk.functions import METRICS_NAMESPACE
+from foodshare.cache import stats
+from foodshare.cache.strategies import STRATEGIES
 
-CACHE_HIT_METRIC = "CacheHit"
-CACHE_MISS_METRIC = "CacheMiss"
-CACHE_TYPE_DIMENSION = "cache_type"
 
 GT = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
 GTE = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
@@ -83,7 +82,7 @@ class Observability(Construct):
             age = queue.metric_approximate_age_of_oldest_message(statistic="Maximum", period=self._period)
             self._alarm("warning", f"{name}-queue-age", age, t.queue_oldest_message_seconds, GT, f"{name} oldest (s)")
 
-        hit_rates = {ct: _hit_rate(ct, i, self._period) for i, ct in enumerate(config.cache_types)}
+        hit_rates = {ct: _hit_rate(ct, i, self._period) for i, ct in enumerate(STRATEGIES)}
         for cache_type, rate in hit_rates.items():
             label = f"{cache_type} cache hit rate (%)"
             self._alarm("warning", f"{cache_type}-cache-hit-rate", rate, t.cache_hit_warning_percent, LT, label)
@@ -165,20 +164,26 @@ class Observability(Construct):
 
 
 def _hit_rate(cache_type: str, index: int, period: Duration) -> cloudwatch.MathExpression:
-    """100 x hits / lookups; ids carry `index` because one graph shows every type's rate."""
+    """100 x lookups served from L1 or L2 / all lookups (each starts at L1); ids carry `index`
+    because one graph shows every type's rate."""
 
-    def metric(name: str) -> cloudwatch.Metric:
+    def metric(name: str, level: str) -> cloudwatch.Metric:
         return cloudwatch.Metric(
             namespace=METRICS_NAMESPACE,
             metric_name=name,
-            dimensions_map={CACHE_TYPE_DIMENSION: cache_type},
+            dimensions_map={"cache_type": cache_type, "level": level, "service": stats.SERVICE},
             statistic="Sum",
             period=period,
         )
 
+    hits, lookups = f"(l1hits{index} + l2hits{index})", f"(l1hits{index} + l1misses{index})"
     return cloudwatch.MathExpression(
-        expression=f"IF(hits{index} + misses{index} > 0, 100 * hits{index} / (hits{index} + misses{index}), 100)",
-        using_metrics={f"hits{index}": metric(CACHE_HIT_METRIC), f"misses{index}": metric(CACHE_MISS_METRIC)},
+        expression=f"IF({lookups} > 0, 100 * {hits} / {lookups}, 100)",
+        using_metrics={
+            f"l1hits{index}": metric(stats.HIT_METRIC, stats.L1),
+            f"l2hits{index}": metric(stats.HIT_METRIC, stats.L2),
+            f"l1misses{index}": metric(stats.MISS_METRIC, stats.L1),
+        },
         label=f"{cache_type} hit rate (%)",
         period=period,
     )

@@ -121,7 +121,9 @@ def test_hits_and_misses_are_emitted_per_type_and_level(capsys):
         assert directive["Namespace"] == "Foodshare"
         for metric in directive["Metrics"]:
             if metric["Name"] in ("CacheHit", "CacheMiss"):
-                assert {"cache_type", "level"} <= set(directive["Dimensions"][0])
+                # exactly the dimension set the CDK alarms read (cdk/observability.py)
+                assert sorted(directive["Dimensions"][0]) == ["cache_type", "level", "service"]
+                assert blob["service"] == "foodshare"
                 seen.add((metric["Name"], blob["cache_type"], blob["level"]))
     assert ("CacheHit", "food_discovery", "L1") in seen
     assert ("CacheMiss", "food_discovery", "L1") in seen

@@ -87,19 +87,23 @@ def test_queue_age_per_consumer(synth):
 
 
 def test_cache_hit_rate_alarms_per_cache_type(synth):
+    from foodshare.cache.strategies import STRATEGIES
+
     alarms, t = _alarms(synth), synth.config.alarms
     assert (t.cache_hit_warning_percent, t.cache_hit_critical_percent) == (70, 50)
-    assert synth.config.cache_types
-    for cache_type in synth.config.cache_types:
+    for cache_type in STRATEGIES:
         for severity, threshold in (("warning", 70), ("critical", 50)):
             alarm = alarms[f"{severity}-{cache_type}-cache-hit-rate"]
             assert alarm["Threshold"] == threshold
             assert alarm["ComparisonOperator"] == "LessThanThreshold"
             metrics = [m["MetricStat"]["Metric"] for m in alarm["Metrics"] if "MetricStat" in m]
-            assert {m["MetricName"] for m in metrics} == {"CacheHit", "CacheMiss"}
+            seen = set()
             for m in metrics:
+                dims = {d["Name"]: d["Value"] for d in m["Dimensions"]}
                 assert m["Namespace"] == "Foodshare"
-                assert m["Dimensions"] == [{"Name": "cache_type", "Value": cache_type}]
+                assert dims == {"cache_type": cache_type, "level": dims["level"], "service": "foodshare"}
+                seen.add((m["MetricName"], dims["level"]))
+            assert seen == {("CacheHit", "L1"), ("CacheHit", "L2"), ("CacheMiss", "L1")}
 
 
 def test_one_dashboard(synth):

@@ -11,6 +11,10 @@ import threading
 from collections import Counter
 
 L1, L2, L3 = "L1", "L2", "L3"
+HIT_METRIC, MISS_METRIC = "CacheHit", "CacheMiss"
+# A fixed service value (not each function's own): the alarms read one dimension set,
+# {cache_type, level, service}, whichever function served the lookup.
+SERVICE = "foodshare"
 
 _lock = threading.Lock()
 _pending: Counter[tuple[str, str, bool]] = Counter()
@@ -40,8 +44,9 @@ def flush() -> None:
     namespace = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Foodshare")
     for (cache_type, level, hit), count in counts.items():
         with single_metric(
-            name="CacheHit" if hit else "CacheMiss", unit=MetricUnit.Count, value=count, namespace=namespace
+            name=HIT_METRIC if hit else MISS_METRIC, unit=MetricUnit.Count, value=count, namespace=namespace
         ) as metric:
             metric.add_dimension(name="cache_type", value=cache_type)
             metric.add_dimension(name="level", value=level)
+            metric.add_dimension(name="service", value=SERVICE)
 
