@@ -81,7 +81,7 @@ bench-cache: venv
 # ---- performance (docs/performance.md) -------------------------------------------------
 SEED     ?= 200,2000,10000
 SCENARIO ?= daily_peak
-USERS    ?= 20
+USERS    ?= 10
 DURATION ?= 60
 
 .PHONY: bench seed loadtest capacity

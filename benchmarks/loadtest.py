@@ -74,7 +74,7 @@ def main() -> None:
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="daily_peak")
     parser.add_argument("--users", type=int, default=20, help="concurrent simulated users")
     parser.add_argument("--duration", type=int, default=60, help="seconds of load")
-    parser.add_argument("--seed", type=SeedSize.parse, default=SeedSize(20, 200, 1000),
+    parser.add_argument("--seed", type=SeedSize.parse, default=SeedSize(10, 100, 400),
                         help="groups,users,posts for the local stack (make seed's default is 200,2000,10000)")
     parser.add_argument("--host", help="drive an already running stack instead of starting one")
     parser.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST, help="with --host: the seed's manifest")

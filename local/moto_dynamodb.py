@@ -11,7 +11,10 @@ from __future__ import annotations
 import threading
 from functools import wraps
 
-_WRITE_OPERATIONS = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item")
+_WRITE_OPERATIONS = ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item",
+                     # moto's reads iterate the table's dicts: a concurrent write fails them with "dictionary
+                     # changed size during iteration" (seen under load), so they take the same lock
+                     "query", "scan", "get_item", "batch_get_item", "transact_get_items")
 _lock = threading.RLock()
 _installed = False
 
