@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from foodshare import clock, event_schemas
 from foodshare.data import schema
-from foodshare.data.models import EventItem
+from foodshare.data.models import EventItem, botocore_client
 from foodshare.data.transaction import event_item
 from foodshare.events import DomainEvent
 from foodshare.observability import logger
@@ -29,9 +29,7 @@ SWEEP_PAGE_SIZE = 100
 @lru_cache(maxsize=1)
 def _events_client():
     """botocore (not boto3) keeps s3transfer out of every writer's cold start."""
-    import botocore.session
-
-    return botocore.session.get_session().create_client("events", region_name=get_settings().region)
+    return botocore_client("events")
 
 
 def after_commit(events: list[DomainEvent]) -> None:
