@@ -44,13 +44,19 @@ class SingleFlight:
                 self._locks[key] = lock
             return lock
 
-    def run(self, key: str, reread: Callable[[], T | None], load: Callable[[], T]) -> T:
-        """`reread` returns the value if someone else stored it meanwhile; `load` computes it."""
+    def run(self, key: str, reread: Callable[[], T | None], load: Callable[[], T],
+            across_containers: bool = True) -> T:
+        """`reread` returns the value if someone else stored it meanwhile; `load` computes it.
+
+        `across_containers=False` for values kept in this container only: no Redis lock.
+        """
         lock = self._local_lock(key)
         with lock:
             found = reread()
             if found is not None:
                 return found
+            if not across_containers:
+                return load()
             token = uuid.uuid4().hex
             lock_key = f"lock:{key}"
             acquired = self._guard.run(lambda c: c.set(lock_key, token, nx=True, px=LOCK_MS), _UNAVAILABLE)

@@ -3,6 +3,7 @@
 An entry is served from L1 or L2 only while the version tokens it was built from are
 current in the request's Snapshot; entries are stored only when Snapshot.storable
 allows it. Every lookup is counted per type and level (CacheHit / CacheMiss).
+A strategy without L2 (l2_ttl_seconds 0) keeps entries in this container only.
 """
 
 from __future__ import annotations
@@ -22,18 +23,22 @@ V = TypeVar("V")
 
 
 class Layered(Generic[V]):
-    """`encode`/`decode` turn a value into JSON-able data for L2 and back."""
+    """`encode`/`decode` turn a value into JSON-able data for L2 and back (unused without L2);
+    `still_valid(value)` is what else must hold to serve it besides its versions (e.g. a time bound)."""
 
     def __init__(
         self,
         strategy: Strategy,
-        encode: Callable[[V], Any],
-        decode: Callable[[Any], V],
+        encode: Callable[[V], Any] | None = None,
+        decode: Callable[[Any], V] | None = None,
         redis_guard: RedisGuard | None = None,
+        still_valid: Callable[[V], bool] | None = None,
     ) -> None:
         self.strategy = strategy
         self._encode = encode
         self._decode = decode
+        self._still_valid = still_valid
+        self._shared = strategy.l2_ttl_seconds > 0
         self._guard = redis_guard or default_guard
         self.memory = Memory(strategy.l1_max_entries)
         self._flight = SingleFlight(self._guard)
@@ -43,6 +48,12 @@ class Layered(Generic[V]):
 
     def _count(self, level: str, hit: bool, count: int = 1) -> None:
         stats.record(self.strategy.cache_type, level, hit, count)
+
+    def _count_unavailable(self, count: int = 1) -> None:
+        """Redis unavailable: nothing cached can be trusted, every level this type has misses."""
+        self._count(stats.L1, False, count)
+        if self._shared:
+            self._count(stats.L2, False, count)
 
     def peek(self, ident: str) -> Any | None:
         """The L1 value without checking its versions: only for prefetching their tokens."""
@@ -58,22 +69,23 @@ class Layered(Generic[V]):
     def get(self, snapshot: Snapshot, ident: str, dep_keys: list[str], load: Callable[[], V],
             extra_deps: Callable[[V], list[str]] | None = None) -> V:
         """The value of `ident`; `dep_keys` (and `extra_deps(value)`) are the versions it depends on."""
-        if snapshot.deps(dep_keys) is None:  # Redis unavailable: nothing cached can be trusted
-            self._count(stats.L1, False)
-            self._count(stats.L2, False)
+        if not snapshot.fetch(dep_keys):  # Redis unavailable
+            self._count_unavailable()
             return load()
         found = self._from_l1(snapshot, ident)
         if found is not None:
             self._count(stats.L1, True)
             return found
         self._count(stats.L1, False)
-        found = self._from_l2(snapshot, ident, count=True)
+        found = self._from_l2(snapshot, ident, count=True) if self._shared else None
         if found is not None:
             return found
 
         def reread() -> V | None:
             value = self._from_l1(snapshot, ident)
-            return value if value is not None else self._from_l2(snapshot, ident, count=False)
+            if value is None and self._shared:
+                value = self._from_l2(snapshot, ident, count=False)
+            return value
 
         def load_and_store() -> V:
             value = load()
@@ -83,13 +95,15 @@ class Layered(Generic[V]):
                 self._store({ident: (deps, value)})
             return value
 
-        return self._flight.run(self._l2_key(ident), reread, load_and_store)
+        return self._flight.run(self._l2_key(ident), reread, load_and_store, across_containers=self._shared)
 
     def _from_l1(self, snapshot: Snapshot, ident: str) -> V | None:
         entry = self.memory.get(ident)
-        if entry is not None and snapshot.current(entry.deps):
-            return entry.value
-        return None
+        if entry is None or not snapshot.current(entry.deps):
+            return None
+        if self._still_valid is not None and not self._still_valid(entry.value):
+            return None
+        return entry.value
 
     def _from_l2(self, snapshot: Snapshot, ident: str, count: bool) -> V | None:
         raw = self._guard.run(lambda c: c.get(self._l2_key(ident)), None)
@@ -110,14 +124,15 @@ class Layered(Generic[V]):
         return value
 
     def _store(self, entries: dict[str, tuple[dict[str, str], V]]) -> None:
-        """Keep entries in L1 and write them to L2 in one round trip."""
-        if not entries:
-            return
+        """Keep entries in L1 and write them to L2 (if this type has one) in one round trip."""
         payloads = {}
         for ident, (deps, value) in entries.items():
             self.memory.put(ident, deps, value, self.strategy.l1_ttl_seconds)
-            payloads[self._l2_key(ident)] = json.dumps({"deps": deps, "value": self._encode(value)},
-                                                       separators=(",", ":"))
+            if self._shared:
+                payloads[self._l2_key(ident)] = json.dumps({"deps": deps, "value": self._encode(value)},
+                                                           separators=(",", ":"))
+        if not payloads:
+            return
 
         def write(client: Any) -> None:
             pipe = client.pipeline(transaction=False)
@@ -135,8 +150,7 @@ class Layered(Generic[V]):
         if not idents:
             return {}
         if snapshot.deps([dep_key(i) for i in idents]) is None:
-            self._count(stats.L1, False, len(idents))
-            self._count(stats.L2, False, len(idents))
+            self._count_unavailable(len(idents))
             return load_many(set(idents))
         found: dict[str, V] = {}
         for ident in idents:
@@ -146,7 +160,7 @@ class Layered(Generic[V]):
         self._count(stats.L1, True, len(found))
         missing = [i for i in idents if i not in found]
         self._count(stats.L1, False, len(missing))
-        if missing:
+        if missing and self._shared:
             raws = self._guard.run(lambda c: self._get_all(c, missing), [None] * len(missing))
             for ident, raw in zip(missing, raws):
                 value = self._accept(snapshot, ident, raw)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 class Strategy:
     cache_type: str  # the `cache_type` dimension of the CacheHit / CacheMiss metrics
     l1_ttl_seconds: float  # in this container's memory
-    l2_ttl_seconds: int  # in Redis, shared by all containers
+    l2_ttl_seconds: int  # in Redis, shared by all containers; 0: no L2, this container's memory only
     l3: str  # the DynamoDB read model a miss falls back to
     l1_max_entries: int = 4096
 
@@ -28,8 +28,15 @@ GROUP_SUMMARY = Strategy("group_summary", 15, 300, "group summary read model (GE
 REPUTATION_RANKINGS = Strategy(
     "reputation_rankings", 30, 300, "leaderboard read model (GET /groups/{groupId}/leaderboard)"
 )
+# One caller's finished GET /food page (serialized body) for one set of filters: L1 only, as it is
+# per caller and cheap to rebuild from the entries above; 512 pages of <= 50 items bound its memory.
+DISCOVERY_PAGE = Strategy(
+    "discovery_page", 30, 0, "the four discovery types above: one caller's finished page", l1_max_entries=512
+)
 
 STRATEGIES: dict[str, Strategy] = {
     s.cache_type: s
-    for s in (FOOD_DISCOVERY, USER_PROFILE, VISIBLE_GROUPS, GROUP_NAMES, GROUP_SUMMARY, REPUTATION_RANKINGS)
+    for s in (
+        FOOD_DISCOVERY, USER_PROFILE, VISIBLE_GROUPS, GROUP_NAMES, GROUP_SUMMARY, REPUTATION_RANKINGS, DISCOVERY_PAGE
+    )
 }

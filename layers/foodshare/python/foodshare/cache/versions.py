@@ -50,15 +50,14 @@ local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 local function mint() return now .. '-' .. redis.call('INCR', KEYS[1]) end
 if ARGV[1] == '1' then redis.call('SET', KEYS[2], mint()) end
-local out = {tostring(now)}
-for i = 2, #KEYS do
-  local token = redis.call('GET', KEYS[i])
-  if not token then
-    token = mint()
-    redis.call('SET', KEYS[i], token)
+local out = redis.call('MGET', unpack(KEYS, 2))
+for i = 1, #out do
+  if not out[i] then
+    out[i] = mint()
+    redis.call('SET', KEYS[i + 1], out[i])
   end
-  out[#out + 1] = token
 end
+table.insert(out, 1, tostring(now))
 return out
 """)
 
