@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import AwareDatetime
 
 from foodshare.api import views
-from foodshare.api.http import build_resolver, caller_id, entrypoint
-from foodshare.cache.readers import discovery_readers
+from foodshare.api.http import JSON, build_resolver, caller_id, entrypoint
+from foodshare.cache.readers import discovery_page
 from foodshare.domain import discovery
 from foodshare.errors import ValidationFailed
 from foodshare.settings import get_settings
@@ -57,9 +58,8 @@ def discover_food(
         limit=limit or settings.discovery_page_size,
         cursor=cursor,
     )
-    user_id = caller_id(app)
-    page, next_cursor = discovery.discover(user_id, filters, **discovery_readers(user_id))
-    return {"items": [views.discovered(r) for r in page], "nextCursor": next_cursor}
+    body = discovery_page(caller_id(app), filters, views.discovery_page)
+    return Response(status_code=200, content_type=JSON, body=body)
 
 
 handler = entrypoint(app)

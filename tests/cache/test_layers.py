@@ -112,8 +112,8 @@ def test_a_bumped_version_invalidates_both_levels():
 def test_hits_and_misses_are_emitted_per_type_and_level(capsys):
     c = flows.community()
     flows.share("sam", c["group"], title="Bread")
-    for _ in range(3):
-        assert call("GET", "/food", user="cleo").status == 200
+    for query in (None, None, None, {"limit": "5"}):  # pages built, then served, then another built from L1
+        assert call("GET", "/food", user="cleo", query=query).status == 200
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     seen = set()
     for blob in lines:
@@ -125,6 +125,8 @@ def test_hits_and_misses_are_emitted_per_type_and_level(capsys):
                 assert sorted(directive["Dimensions"][0]) == ["cache_type", "level", "service"]
                 assert blob["service"] == "foodshare"
                 seen.add((metric["Name"], blob["cache_type"], blob["level"]))
+    assert ("CacheHit", "discovery_page", "L1") in seen
+    assert ("CacheMiss", "discovery_page", "L1") in seen
     assert ("CacheHit", "food_discovery", "L1") in seen
     assert ("CacheMiss", "food_discovery", "L1") in seen
     assert ("CacheHit", "user_profile", "L1") in seen

@@ -95,7 +95,9 @@ def _titles(user: str) -> list[str]:
 
 
 def _food_hits() -> int:
-    return stats.totals().get(("food_discovery", "L1", True), 0)
+    """Discovery served from L1: the finished page, or the group lists it is built from."""
+    totals = stats.totals()
+    return totals.get(("discovery_page", "L1", True), 0) + totals.get(("food_discovery", "L1", True), 0)
 
 
 def test_outage_open_half_open_closed_and_nothing_stale(outage_redis, caplog):

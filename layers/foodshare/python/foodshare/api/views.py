@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from foodshare.data.models import (
     ExchangeItem,
     FoodItem,
@@ -136,6 +138,11 @@ def discovered(result: Result) -> dict:
     if result.distance_km is not None:
         item["distanceKm"] = round(result.distance_km, 2)
     return item
+
+
+def discovery_page(page: list[Result], next_cursor: str | None) -> str:
+    """GET /food's body, serialized once: the page cache keeps and serves it as it is."""
+    return json.dumps({"items": [discovered(r) for r in page], "nextCursor": next_cursor}, separators=(",", ":"))
 
 
 def exchange(item: ExchangeItem) -> dict:

@@ -1,21 +1,29 @@
-"""Discovery's four readers served through the cache, all sharing one request Snapshot.
+"""Discovery served through the cache: the finished page, and the four readers it is built from.
 
-`discovery_readers(user_id)` returns keyword arguments for domain.discovery.discover.
-Before anything is read, the version keys of everything this container already
-holds for the user (their visible groups, those groups' posts, the sharers, the
-names) are fetched in one script call, so a warm request costs one Redis round trip.
+`discovery_page(user_id, filters, render)` is what GET /food serves: the rendered page
+kept in L1 with the versions of everything its readers read and the earliest end of
+a pickup window among its candidates, so a warm request costs one script call (the
+versions read) and a dict lookup. On a miss the page is built by domain.discovery.discover
+with `discovery_readers(user_id)`, all sharing one request Snapshot: before anything is
+read, the version keys of everything this container already holds for the user (their
+visible groups, those groups' posts, the sharers, the names) are fetched in one script call.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
+from foodshare import clock
 from foodshare.cache import versions
 from foodshare.cache.layered import Layered
-from foodshare.cache.strategies import FOOD_DISCOVERY, GROUP_NAMES, USER_PROFILE, VISIBLE_GROUPS
+from foodshare.cache.strategies import DISCOVERY_PAGE, FOOD_DISCOVERY, GROUP_NAMES, USER_PROFILE, VISIBLE_GROUPS
 from foodshare.cache.versions import Snapshot
 from foodshare.data.models import FoodItem
 from foodshare.domain import discovery, groups, partnerships
+
+T = TypeVar("T")
 
 
 def _encode_viewer(v: discovery.Viewer) -> dict:
@@ -68,31 +76,84 @@ def _known_keys(user_id: str) -> list[str]:
     return keys
 
 
-def discovery_readers(user_id: str, snapshot: Snapshot | None = None) -> dict:
+@dataclass
+class Reads:
+    """What one discovery build read: the version keys, and when its first candidate drops out."""
+
+    keys: list[str] = field(default_factory=list)
+    first_end: str | None = None  # the smallest "<pickupEnd>#<foodId>" among the candidate posts
+
+    def candidates(self, ends: list[str]) -> None:
+        if ends and (self.first_end is None or min(ends) < self.first_end):
+            self.first_end = min(ends)
+
+
+def _end(post: FoodItem) -> str:
+    """Compared with "now" as the AvailableFoodIndex query does (`avail_sk > now`)."""
+    return f"{post.pickup_end}#{post.food_id}"
+
+
+def _viewer_keys(viewer: discovery.Viewer) -> list[str]:
+    return [versions.partners(g) for g in viewer.own_groups]
+
+
+def discovery_readers(user_id: str, snapshot: Snapshot | None = None, reads: Reads | None = None) -> dict:
     snap = snapshot or Snapshot()
     snap.fetch(_known_keys(user_id))
+    seen = reads or Reads()
 
     def look(viewer_id: str, lat: float | None, lng: float | None) -> discovery.Viewer:
-        base = VIEWERS.get(
-            snap,
-            viewer_id,
-            [versions.user(viewer_id), versions.memberships(viewer_id)],
-            load=lambda: discovery.viewer(viewer_id, None, None),
-            extra_deps=lambda v: [versions.partners(g) for g in v.own_groups],
-        )
+        keys = [versions.user(viewer_id), versions.memberships(viewer_id)]
+        base = VIEWERS.get(snap, viewer_id, keys, load=lambda: discovery.viewer(viewer_id, None, None),
+                           extra_deps=_viewer_keys)
+        seen.keys += keys + _viewer_keys(base)
         return replace(base, location=(lat, lng)) if lat is not None and lng is not None else base
 
     def posts_of_group(group_id: str, now_iso: str) -> list[FoodItem]:
         posts = POSTS.get(
             snap, group_id, [versions.food(group_id)], load=lambda: discovery.available_posts(group_id, now_iso)
         )
+        seen.keys.append(versions.food(group_id))
         # The list was read at an earlier "now": drop what has ended since (the index query's `> now` rule).
-        return [p for p in posts if f"{p.pickup_end}#{p.food_id}" > now_iso]
+        ends = [(_end(p), p) for p in posts]
+        seen.candidates([end for end, _ in ends if end > now_iso])
+        return [p for end, p in ends if end > now_iso]
 
     def profiles(user_ids: set[str]) -> dict[str, discovery.Sharer]:
+        seen.keys += [versions.user(u) for u in user_ids]
         return SHARERS.get_many(snap, user_ids, versions.user, discovery.sharers)
 
     def group_names(group_ids: set[str]) -> dict[str, str]:
+        seen.keys += [versions.group(g) for g in group_ids]
         return GROUP_NAMES_CACHE.get_many(snap, group_ids, versions.group, groups.names)
 
     return {"look": look, "posts_of_group": posts_of_group, "profiles": profiles, "group_names": group_names}
+
+
+def _page_still_open(page: tuple[str | None, Any]) -> bool:
+    """A page holds until its first candidate's pickup window ends (that post drops out then)."""
+    first_end = page[0]
+    return first_end is None or clock.now_iso() < first_end
+
+
+PAGES: Layered[tuple[str | None, Any]] = Layered(DISCOVERY_PAGE, still_valid=_page_still_open)
+
+
+def discovery_page(
+    user_id: str, filters: discovery.Filters, render: Callable[[list[discovery.Result], str | None], T]
+) -> T:
+    """`render(page, next_cursor)` of the caller's page for `filters`, kept in L1 while what it was built from holds.
+
+    The key is everything the page depends on besides versions and time: the caller and every
+    filter (the caller's own groups, location and score are behind the caller's versions).
+    """
+    snap = Snapshot()
+    ident = f"{user_id}|{filters!r}"
+    snap.fetch(PAGES.peek_deps(ident) or _known_keys(user_id))  # one script call, hit or miss
+    reads = Reads()
+
+    def build() -> tuple[str | None, T]:
+        page, next_cursor = discovery.discover(user_id, filters, **discovery_readers(user_id, snap, reads))
+        return reads.first_end, render(page, next_cursor)
+
+    return PAGES.get(snap, ident, [], build, extra_deps=lambda _: reads.keys)[1]
