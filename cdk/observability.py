@@ -176,7 +176,9 @@ def _hit_rate(cache_type: str, index: int, period: Duration) -> cloudwatch.MathE
             period=period,
         )
 
-    hits, lookups = f"(l1hits{index} + l2hits{index})", f"(l1hits{index} + l1misses{index})"
+    # FILL: a level with no lookups in a period (L2 for an L1-only type) has no data point, not zero.
+    l1hits, l2hits, l1misses = (f"FILL({name}{index}, 0)" for name in ("l1hits", "l2hits", "l1misses"))
+    hits, lookups = f"({l1hits} + {l2hits})", f"({l1hits} + {l1misses})"
     return cloudwatch.MathExpression(
         expression=f"IF({lookups} > 0, 100 * {hits} / {lookups}, 100)",
         using_metrics={
