@@ -12,8 +12,7 @@ from datetime import datetime, timedelta
 
 from foodshare import clock
 from foodshare.data.models import FoodItem
-from foodshare.data.transaction import UnitOfWork
-from foodshare.domain.food import AVAILABLE, EXPIRED, unlist_actions
+from foodshare.domain.food import EXPIRED, take_down
 from foodshare.errors import Conflict
 from foodshare.settings import get_settings
 
@@ -32,16 +31,8 @@ def expire_due(now: datetime | None = None) -> int:
 
 
 def _expire(post: FoodItem) -> int:
-    uow = UnitOfWork()
-    uow.update(
-        post,
-        unlist_actions(EXPIRED),
-        FoodItem.status == AVAILABLE,
-        on_fail=Conflict("The post changed meanwhile.", code="invalid_state"),
-    )
-    uow.record("FoodExpired", None, {"foodId": post.food_id, "groupId": post.group_id, "sharerId": post.sharer_id})
     try:
-        uow.commit()
+        take_down(post, EXPIRED, "FoodExpired", None)
     except Conflict:  # claimed or withdrawn since the index was read: nothing to expire
         return 0
     return 1

@@ -127,20 +127,25 @@ def unlist_actions(status: str) -> list:
     ]
 
 
+def take_down(post: FoodItem, status: str, event_type: str, actor_id: str | None) -> None:
+    """Move a still-available post to `status` with its event; Conflict if it no longer is available."""
+    uow = UnitOfWork()
+    uow.update(
+        post,
+        unlist_actions(status),
+        FoodItem.status == AVAILABLE,
+        on_fail=Conflict("The post was claimed or changed meanwhile.", code="invalid_state"),
+    )
+    uow.record(event_type, actor_id, {"foodId": post.food_id, "groupId": post.group_id, "sharerId": post.sharer_id})
+    uow.commit()
+    post.status = status
+
+
 def withdraw(food_id: str, user_id: str) -> FoodItem:
     food, _ = get_visible(food_id, user_id)
     if food.sharer_id != user_id:
         raise Forbidden("Only the sharer may withdraw a post.")
     if food.status != AVAILABLE:
         raise Conflict(f"The post is {food.status} and can no longer be withdrawn.", code="invalid_state")
-    uow = UnitOfWork()
-    uow.update(
-        food,
-        unlist_actions(WITHDRAWN),
-        FoodItem.status == AVAILABLE,
-        on_fail=Conflict("The post was claimed meanwhile.", code="invalid_state"),
-    )
-    uow.record("FoodWithdrawn", user_id, {"foodId": food_id, "groupId": food.group_id, "sharerId": user_id})
-    uow.commit()
-    food.status = WITHDRAWN
+    take_down(food, WITHDRAWN, "FoodWithdrawn", user_id)
     return food
