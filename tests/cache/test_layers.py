@@ -131,3 +131,12 @@ def test_hits_and_misses_are_emitted_per_type_and_level(capsys):
     assert ("CacheMiss", "food_discovery", "L1") in seen
     assert ("CacheHit", "user_profile", "L1") in seen
     assert ("CacheHit", "visible_groups", "L1") in seen
+
+
+def test_no_metric_lines_where_metrics_are_disabled(capsys, monkeypatch):
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")  # as the local stack sets it
+    c = flows.community()
+    flows.share("sam", c["group"], title="Bread")
+    capsys.readouterr()
+    assert call("GET", "/food", user="cleo").status == 200
+    assert '"_aws"' not in capsys.readouterr().out

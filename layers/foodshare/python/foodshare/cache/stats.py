@@ -41,6 +41,8 @@ def flush() -> None:
     with _lock:
         counts = dict(_pending)
         _pending.clear()
+    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() == "true":  # single_metric ignores it
+        return
     namespace = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "Foodshare")
     for (cache_type, level, hit), count in counts.items():
         with single_metric(
