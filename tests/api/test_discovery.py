@@ -54,9 +54,16 @@ def test_partner_posts_only_when_terms_hold():
     _set_score("cleo", 75)
     near = call("GET", "/food", user="cleo")
     assert _titles(near) == ["Near"] and near.body["items"][0]["fromPartnerGroup"] is True
+    # The distance term is judged from the profile's location, as a claim judges it; a search
+    # centred elsewhere moves distanceKm and the radius, not what the partnership allows.
+    assert _titles(call("GET", "/food", user="cleo", query={"lat": 52.39, "lng": 13.065})) == ["Near"]
     flows.user("cleo", location=None)
-    assert _titles(call("GET", "/food", user="cleo")) == []  # no location: distance term cannot hold
-    assert _titles(call("GET", "/food", user="cleo", query={"lat": 52.39, "lng": 13.065})) == ["Far"]
+    assert _titles(call("GET", "/food", user="cleo")) == []  # no home: the distance term cannot hold
+    assert _titles(call("GET", "/food", user="cleo", query={"lat": 52.52, "lng": 13.405})) == []
+    flows.user("cleo", location=flows.POTSDAM)
+    far = call("GET", "/food", user="cleo")
+    assert _titles(far) == ["Far"]
+    assert call("POST", f"/food/{far.body['items'][0]['foodId']}/claims", user="cleo").status == 201
 
 
 def test_ended_partnership_hides_partner_posts():

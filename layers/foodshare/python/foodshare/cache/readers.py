@@ -31,6 +31,7 @@ def _encode_viewer(v: discovery.Viewer) -> dict:
         "userId": v.user_id,
         "score": v.score,
         "location": list(v.location) if v.location else None,
+        "home": list(v.home) if v.home else None,
         "ownGroups": sorted(v.own_groups),
         "partners": {
             g: [t.max_distance_km, t.min_reputation, t.max_claims_per_member_per_week] for g, t in v.partners.items()
@@ -45,6 +46,7 @@ def _decode_viewer(data: dict) -> discovery.Viewer:
         location=tuple(data["location"]) if data["location"] else None,
         own_groups=frozenset(data["ownGroups"]),
         partners={g: partnerships.Terms(*terms) for g, terms in data["partners"].items()},
+        home=tuple(data["home"]) if data["home"] else None,
     )
 
 

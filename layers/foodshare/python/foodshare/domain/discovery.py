@@ -57,13 +57,20 @@ class Result:
 
 @dataclass(frozen=True)
 class Viewer:
-    """Who is looking: their groups, reachable partner groups, location and score."""
+    """Who is looking: their groups, reachable partner groups, locations and score.
+
+    `location` is where the search is centred (the query's lat/lng, else home): it gives
+    `distanceKm` and the radius. Partnership distance terms are judged from `home`, the
+    profile's location, exactly as a claim judges them, so discovery never offers a
+    partner post the caller could not claim.
+    """
 
     user_id: str
     score: float
     location: tuple[float, float] | None
     own_groups: frozenset[str]
     partners: dict[str, partnerships.Terms]  # partner group id -> the most lenient terms
+    home: tuple[float, float] | None = None
 
 
 def viewer(user_id: str, lat: float | None, lng: float | None) -> Viewer:
@@ -83,7 +90,7 @@ def viewer(user_id: str, lat: float | None, lng: float | None) -> Viewer:
             if known is None or partner.terms.max_distance_km > known.max_distance_km:
                 partners[partner.group_id] = partner.terms
     location = (lat, lng) if lat is not None and lng is not None else home
-    return Viewer(user_id, score, location, own, partners)
+    return Viewer(user_id, score, location, own, partners, home=home)
 
 
 def available_posts(group_id: str, now_iso: str) -> list[FoodItem]:
@@ -137,7 +144,7 @@ def discover(
     for group_id in looker.own_groups:
         candidates += [(post, False) for post in posts_of_group(group_id, now)]
     for group_id, terms in looker.partners.items():
-        if looker.location is None or looker.score < terms.min_reputation:
+        if looker.home is None or looker.score < terms.min_reputation:
             continue
         candidates += [(post, True) for post in posts_of_group(group_id, now)]
     profiles_by_id = profiles({post.sharer_id for post, _ in candidates})
@@ -149,7 +156,8 @@ def discover(
         distance = None
         if looker.location is not None:
             distance = geo.distance_km(*looker.location, float(post.pickup_lat), float(post.pickup_lng))
-        if from_partner and distance > looker.partners[post.group_id].max_distance_km:
+        if from_partner and geo.distance_km(*looker.home, float(post.pickup_lat), float(post.pickup_lng)) > \
+                looker.partners[post.group_id].max_distance_km:
             continue
         if filters.radius_km is not None and (distance is None or distance > filters.radius_km):
             continue
