@@ -170,13 +170,6 @@ def consumer(name: str) -> Consumer:
     raise KeyError(name)
 
 
-def api_function(name: str) -> ApiFunction:
-    for fn in API_FUNCTIONS:
-        if fn.name == name:
-            return fn
-    raise KeyError(name)
-
-
 def all_routes() -> list[tuple[str, Route]]:
     """(function name, route) for every HTTP route of the platform."""
     return [(fn.name, route) for fn in API_FUNCTIONS for route in fn.routes]

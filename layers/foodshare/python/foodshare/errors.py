@@ -14,12 +14,6 @@ class DomainError(Exception):
             self.code = code
         self.fields = fields or {}
 
-    def to_body(self) -> dict:
-        error: dict = {"code": self.code, "message": self.message}
-        if self.fields:
-            error["fields"] = self.fields
-        return {"error": error}
-
 
 class ValidationFailed(DomainError):
     status = 400
@@ -44,15 +38,6 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
-
-
-class TooManyRequests(DomainError):
-    status = 429
-    code = "rate_limited"
-
-    def __init__(self, message: str, *, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.headers = headers or {}
 
 
 class ConcurrentUpdate(Conflict):

@@ -31,9 +31,18 @@ def error_body(code: str, message: str, fields: dict | None = None) -> str:
     return json.dumps({"error": error}, separators=COMPACT)
 
 
-def error_response(status: int, code: str, message: str, fields: dict | None = None,
-                   headers: dict | None = None) -> Response:
-    return Response(status_code=status, content_type=JSON, body=error_body(code, message, fields), headers=headers)
+def error_response(status: int, code: str, message: str, fields: dict | None = None) -> Response:
+    return Response(status_code=status, content_type=JSON, body=error_body(code, message, fields))
+
+
+def _proxy_error(status: int, code: str, message: str, headers: dict | None = None) -> dict:
+    """An error answered before the resolver runs, in the proxy response shape it would produce."""
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": JSON, **(headers or {})},
+        "body": error_body(code, message),
+        "isBase64Encoded": False,
+    }
 
 
 def _field_name(location: tuple) -> str:
@@ -53,7 +62,7 @@ def build_resolver() -> APIGatewayHttpResolver:
 
     @app.exception_handler(DomainError)
     def _domain_error(exc: DomainError) -> Response:
-        return error_response(exc.status, exc.code, exc.message, exc.fields, getattr(exc, "headers", None))
+        return error_response(exc.status, exc.code, exc.message, exc.fields)
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(exc: RequestValidationError) -> Response:
@@ -105,19 +114,40 @@ def entrypoint(app: APIGatewayHttpResolver) -> Callable[[dict, Any], dict]:
     @tracer.capture_lambda_handler
     @metrics.log_metrics
     def handler(event: dict, context: Any) -> dict:
-        # Identity before anything else, as the gateway's authorizer would: no 400s to strangers.
-        if event.get("routeKey") not in _PUBLIC_ROUTE_KEYS and not _subject(event):
-            return {
-                "statusCode": 401,
-                "headers": {"Content-Type": JSON},
-                "body": error_body("unauthorized", UNAUTHORIZED_MESSAGE),
-                "isBase64Encoded": False,
-            }
-        from foodshare.cache import ratelimit, stats
+        from foodshare.cache import stats
 
-        try:  # per-user limits around the resolver (its state is per request), cache metrics after it
-            return ratelimit.around(event, lambda: app.resolve(event, context))
+        try:  # cache metrics are flushed after every request
+            return _limited(event, lambda: app.resolve(event, context))
         finally:
             stats.flush()
 
     return handler
+
+
+def _limited(event: dict, resolve: Callable[[], dict]) -> dict:
+    """Identity first, as the gateway's authorizer would (no 400s to strangers), then the
+    caller's rate limit on this route: a 429, or the resolver's answer with the limit headers.
+
+    Here rather than in a Powertools middleware: those run after request validation and
+    share the resolver's per-request state between threads.
+    """
+    from foodshare.cache import ratelimit
+
+    route_key = event.get("routeKey", "")
+    if route_key in _PUBLIC_ROUTE_KEYS:
+        return resolve()
+    user_id = _subject(event)
+    if not user_id:
+        return _proxy_error(401, "unauthorized", UNAUTHORIZED_MESSAGE)
+    decision = ratelimit.check(user_id, route_key)
+    if decision is None:
+        logger.warning("rate limiter unavailable (Redis down): request let through", extra={"route": route_key})
+        return resolve()
+    headers = decision.headers()
+    if not decision.allowed:
+        limit, seconds = ratelimit.limit_for(route_key)
+        message = f"Too many requests: {limit} per {seconds} s on {route_key}. Retry in {headers['Retry-After']} s."
+        return _proxy_error(429, "rate_limited", message, headers)
+    answer = resolve()
+    answer["headers"] = {**(answer.get("headers") or {}), **headers}
+    return answer

@@ -1,9 +1,9 @@
 """Per-user, per-route rate limits: GCRA in one Lua script, so concurrent requests never over-admit.
 
 Limits come from settings (RATE_LIMIT_POSTING / _CLAIMS / _DISCOVERY / _DEFAULT, as
-"requests/seconds"). Every authenticated route is limited by `around`, which the
-shared entry point (foodshare.api.http) wraps around the resolver; public routes
-(/health, webhooks) are not. Answers carry RateLimit-Limit,
+"requests/seconds"). The shared API entry point (foodshare.api.http) asks `check`
+for every authenticated route and answers from the decision; public routes
+(/health, webhooks) are not limited. Answers carry RateLimit-Limit,
 RateLimit-Remaining and RateLimit-Reset (seconds until the full allowance is back);
 a refusal is 429 `rate_limited` with Retry-After. If Redis cannot answer, requests
 are let through (fail open) and the log says so.
@@ -12,7 +12,6 @@ are let through (fail open) and the log says so.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from foodshare import clock
@@ -80,30 +79,3 @@ def check(user_id: str, route_key: str, redis_guard: RedisGuard | None = None) -
         return None
     allowed, remaining, retry_after_ms, reset_ms = (int(v) for v in answer)
     return Decision(bool(allowed), limit, remaining, retry_after_ms, reset_ms)
-
-
-def around(event: dict, resolve: Callable[[], dict]) -> dict:
-    """Limit the signed-in caller on this route: a 429 answer, or the resolver's answer with the headers."""
-    from foodshare.api.http import _PUBLIC_ROUTE_KEYS, _subject, error_body
-
-    route_key = event.get("routeKey", "")
-    user_id = _subject(event)
-    if route_key in _PUBLIC_ROUTE_KEYS or not user_id:
-        return resolve()
-    decision = check(user_id, route_key)
-    if decision is None:
-        logger.warning("rate limiter unavailable (Redis down): request let through", extra={"route": route_key})
-        return resolve()
-    if not decision.allowed:
-        limit, seconds = limit_for(route_key)
-        retry = decision.headers()["Retry-After"]
-        return {
-            "statusCode": 429,
-            "headers": {"Content-Type": "application/json", **decision.headers()},
-            "body": error_body("rate_limited", f"Too many requests: {limit} per {seconds} s on {route_key}. "
-                                               f"Retry in {retry} s."),
-            "isBase64Encoded": False,
-        }
-    answer = resolve()
-    answer["headers"] = {**(answer.get("headers") or {}), **decision.headers()}
-    return answer
