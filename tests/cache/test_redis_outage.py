@@ -71,9 +71,14 @@ class Throwaway:
         self.process.wait(timeout=5)
 
 
+COOLDOWN_SECONDS = 4
+
+
 @pytest.fixture
 def outage_redis(monkeypatch, settings_env):
-    settings_env(CACHE_SETTLE_MS="0", CACHE_BREAKER_FAILURES="2", CACHE_BREAKER_COOLDOWN_SECONDS="1")
+    # A cool-down long enough that the outage steps (incl. restarting redis-server) fit inside it
+    # on a loaded machine: with 1 s the breaker could half-open before "still open" was checked.
+    settings_env(CACHE_SETTLE_MS="0", CACHE_BREAKER_FAILURES="2", CACHE_BREAKER_COOLDOWN_SECONDS=str(COOLDOWN_SECONDS))
     server = Throwaway()
     server.start()
     # Route the container's guard (cache, versions, rate limits) to the throwaway server, with a fresh breaker.
@@ -127,7 +132,7 @@ def test_outage_open_half_open_closed_and_nothing_stale(outage_redis, caplog):
     assert outage_redis.client.get(versions.food(c["group"])) == token_before
     assert _titles("cleo") == ["Bread", "Soup"]  # still open (cool-down): DynamoDB
     assert guard.state == "OPEN"
-    time.sleep(2.1)  # the breaker counts whole seconds
+    time.sleep(COOLDOWN_SECONDS + 1.1)  # the breaker counts whole seconds
     assert _titles("cleo") == ["Bread", "Soup"]  # half-open probe renews the epoch, then closes
     assert guard.state == "CLOSED" and not guard.owes_epoch
     assert POSTS.memory.get(c["group"]) is not None  # the stale L1 entry was there, and was not served
