@@ -1,9 +1,11 @@
 """Redis behind a circuit breaker: short timeouts, no Redis calls while open, a probe after the cool-down.
 
-The state machine is Powertools' circuit breaker; its state lives in this
-container's memory, because what fails is this container's path to Redis.
 closed -> open after `cache_breaker_failures` consecutive connection errors or
-timeouts -> half-open after `cache_breaker_cooldown_seconds` (one probe) -> closed.
+timeouts -> half-open after `cache_breaker_cooldown_seconds` (one probe, other
+callers keep the fallback) -> closed on success, open again on failure. The state
+lives in this container's memory, because what fails is this container's path to
+Redis. (Powertools' circuit breaker keeps state in a persistence layer and its
+package imports boto3: ~60 ms of every cold start for a dozen lines of state.)
 Every caller passes a fallback, so an outage degrades to DynamoDB reads instead of errors.
 
 While the breaker is open, or after a version bump failed, this container may have
@@ -13,10 +15,10 @@ renews the global epoch first, which invalidates every entry built before it.
 
 from __future__ import annotations
 
-import itertools
 import threading
+import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from foodshare.observability import logger
 from foodshare.redis_client import get_client
@@ -26,108 +28,83 @@ if TYPE_CHECKING:
     import redis
 
 T = TypeVar("T")
-_names = itertools.count(1)
+
+CLOSED, OPEN, HALF_OPEN = "CLOSED", "OPEN", "HALF_OPEN"
 
 
-def _container_state():
-    """A Powertools persistence layer that keeps circuit records in this process."""
-    from aws_lambda_powertools.utilities.circuit_breaker.persistence.base import (
-        CircuitBreakerExistingLockError,
-        CircuitBreakerPersistenceLayer,
-    )
-    from aws_lambda_powertools.utilities.circuit_breaker.states import CircuitState
+def _trips(exc: BaseException) -> bool:
+    """Errors that say Redis is unreachable (as opposed to Redis answering with an error)."""
+    from redis.exceptions import ClusterDownError, ConnectionError, TimeoutError
 
-    class ContainerState(CircuitBreakerPersistenceLayer):
-        def __init__(self) -> None:
-            super().__init__()
-            self._records: dict = {}
-            self._records_lock = threading.Lock()
-
-        def _get_record(self, name):
-            with self._records_lock:
-                return self._records.get(name)
-
-        def _put_record(self, record, condition=None, expected_opened_at=None):
-            with self._records_lock:
-                if condition == "half_open":
-                    current = self._records.get(record.name)
-                    if (
-                        current is None
-                        or current.state != CircuitState.OPEN
-                        or current.half_open_owner is not None
-                        or (expected_opened_at is not None and current.opened_at != expected_opened_at)
-                    ):
-                        raise CircuitBreakerExistingLockError()
-                self._records[record.name] = record
-
-        def _update_record(self, record):
-            with self._records_lock:
-                self._records[record.name] = record
-
-    return ContainerState()
+    return isinstance(exc, (ConnectionError, TimeoutError, ClusterDownError, OSError))
 
 
 class RedisGuard:
     """Runs Redis operations through the breaker; any failure returns the caller's fallback."""
 
-    def __init__(self, client_factory: Callable[[], redis.Redis | None] = get_client) -> None:
+    def __init__(
+        self,
+        client_factory: Callable[[], redis.Redis | None] = get_client,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._client_factory = client_factory
-        self._protected: Callable | None = None
-        self._build_lock = threading.Lock()
-        self.name = f"redis-{next(_names)}"
-        self.state = "CLOSED"
+        self._clock = clock
+        self._lock = threading.Lock()
+        self.state = CLOSED
+        self._failures = 0  # consecutive, while closed
+        self._opened_at = 0.0
         self.owes_epoch = False  # set when invalidations may have been missed; cleared by a renewed epoch
 
     def run(self, operation: Callable[[redis.Redis], T], fallback: T) -> T:
         client = self._client_factory()
-        if client is None:
+        if client is None or not self._admit():
             return fallback
-        protected = self._protected or self._build()
-        try:
-            return protected(operation, client)
-        except Exception as exc:
-            from aws_lambda_powertools.utilities.circuit_breaker import CircuitBreakerOpenError
-            from redis.exceptions import RedisError
+        from redis.exceptions import RedisError
 
-            if isinstance(exc, CircuitBreakerOpenError):
-                return fallback
-            if not isinstance(exc, (RedisError, OSError)):
-                raise
+        try:
+            result = operation(client)
+        except (RedisError, OSError) as exc:
+            self._settle(failed=_trips(exc))
             logger.warning("Redis call failed; serving without the cache", extra={"error": repr(exc)})
             return fallback
+        except BaseException:
+            self._settle(failed=False)
+            raise
+        self._settle(failed=False)
+        return result
 
-    def _build(self) -> Callable:
-        with self._build_lock:
-            if self._protected is None:
-                from aws_lambda_powertools.utilities.circuit_breaker import CircuitBreakerConfig, circuit_breaker
-                from redis.exceptions import ClusterDownError, ConnectionError, TimeoutError
+    def _admit(self) -> bool:
+        """Closed: go. Open: fallback, until the cool-down lets exactly one caller probe."""
+        with self._lock:
+            if self.state == CLOSED:
+                return True
+            cooled = self._clock() - self._opened_at >= get_settings().cache_breaker_cooldown_seconds
+            if self.state == OPEN and cooled:
+                self._move(HALF_OPEN)
+                return True
+            return False
 
-                settings = get_settings()
-                config = CircuitBreakerConfig(
-                    failure_threshold=settings.cache_breaker_failures,
-                    recovery_timeout=settings.cache_breaker_cooldown_seconds,
-                    success_threshold=1,
-                    handled_exceptions=(ConnectionError, TimeoutError, ClusterDownError, OSError),
-                    local_cache_max_age=0,
-                )
+    def _settle(self, failed: bool) -> None:
+        with self._lock:
+            if not failed:
+                self._failures = 0
+                if self.state == HALF_OPEN:
+                    self._move(CLOSED)
+                return
+            self._failures += 1
+            if self.state == HALF_OPEN or self._failures >= get_settings().cache_breaker_failures:
+                self._opened_at = self._clock()
+                self._move(OPEN)
 
-                @circuit_breaker(
-                    name=self.name, persistence_store=_container_state(), config=config,
-                    on_transition=self._on_transition,
-                )
-                def call(operation: Callable[[Any], Any], client: Any) -> Any:
-                    return operation(client)
-
-                self._protected = call
-        return self._protected
-
-    def _on_transition(self, transition) -> None:
-        self.state = str(transition.to_state)
-        if self.state == "OPEN":
+    def _move(self, state: str) -> None:
+        if state == self.state:
+            return
+        self.state = state
+        if state == OPEN:
             self.owes_epoch = True
-            logger.warning("Redis circuit open: reads go to DynamoDB, rate limits fail open", extra={"circuit": self.name})
-        elif self.state == "CLOSED":
-            logger.info("Redis circuit closed again", extra={"circuit": self.name})
+            logger.warning("Redis circuit open: reads go to DynamoDB, rate limits fail open")
+        elif state == CLOSED:
+            logger.info("Redis circuit closed again")
 
 
 guard = RedisGuard()
