@@ -1,8 +1,13 @@
-"""One cold start: a fresh interpreter imports a handler module and serves one event.
+"""One cold start in a fresh interpreter, reported as one line `COLD <json>`.
 
-Run by benchmarks.cold_start as `python -m benchmarks.cold_child <module> <event.json>`;
-prints one line `COLD <json>` with the import and first-event times it measured. It
-imports nothing before the handler that a Lambda container would not import itself.
+`python -m benchmarks.cold_child function <module> <event.json>`: import a handler module
+and serve one event. `... baseline`: import boto3 and aws_lambda_powertools. `... floor
+<modules.json>`: import just those (third-party) modules. The line carries the process's
+CPU time from interpreter start to that point (`cpu_ms`), split into import and first
+event for a function, with the first event's wall time and, for a function, the
+third-party modules it loaded. It is printed before the interpreter tears down, which
+Lambda never does on a cold start, so the parent's clock stops at the line too.
+Nothing is imported before the handler that a Lambda container would not import itself.
 """
 
 import importlib
@@ -11,27 +16,69 @@ import sys
 import time
 
 MARKER = "COLD "
+BASELINE_MODULES = ("boto3", "aws_lambda_powertools")
+OWN_PACKAGES = frozenset({"foodshare", "functions", "local", "benchmarks", "__main__"})
 
 
-def main() -> None:
-    module_name, event_path = sys.argv[1], sys.argv[2]
+def _cpu_ms() -> float:
+    return time.process_time() * 1000
+
+
+def third_party_modules() -> list[str]:
+    """Every loaded module of a package that is neither the standard library nor ours."""
+    return sorted(
+        name for name in list(sys.modules)
+        if name.split(".")[0] not in sys.stdlib_module_names and name.split(".")[0] not in OWN_PACKAGES
+        and not name.startswith("_")
+    )
+
+
+def _import_all(names: list[str]) -> None:
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - aliases some packages register at run time (six.moves.*) cannot be imported by name
+            pass
+
+
+def serve_first_event(module_name: str, event_path: str) -> dict:
     with open(event_path) as source:
         event = json.load(source)
-    started = time.perf_counter()
+    started = _cpu_ms()
     module = importlib.import_module(module_name)
-    imported = time.perf_counter()
+    imported = _cpu_ms()
     from local.apigw import LambdaContext  # the runtime's object, not part of the function's cold start
 
     context = LambdaContext(function_name=module_name.split(".")[1])
-    served_from = time.perf_counter()
+    serving, wall_from = _cpu_ms(), time.perf_counter()
     answer = module.handler(event, context) or {}
-    served = time.perf_counter()
-    print(MARKER + json.dumps({
-        "import_ms": (imported - started) * 1000,
-        "first_event_ms": (served - served_from) * 1000,
+    served, wall_to = _cpu_ms(), time.perf_counter()
+    runtime_ms = serving - imported
+    return {
+        "cpu_ms": served - runtime_ms,
+        "import_ms": imported - started,
+        "first_event_ms": served - serving,
+        "first_event_wall_ms": (wall_to - wall_from) * 1000,
         "status": answer.get("statusCode"),
         "failed_records": len(answer.get("batchItemFailures", [])),
-    }), flush=True)
+        "third_party": third_party_modules(),
+    }
+
+
+def main() -> None:
+    mode = sys.argv[1]
+    if mode == "function":
+        report = serve_first_event(sys.argv[2], sys.argv[3])
+    elif mode == "baseline":
+        _import_all(list(BASELINE_MODULES))
+        report = {"cpu_ms": _cpu_ms()}
+    elif mode == "floor":
+        with open(sys.argv[2]) as source:
+            _import_all(json.load(source))
+        report = {"cpu_ms": _cpu_ms()}
+    else:
+        raise SystemExit(f"unknown mode {mode!r}: function, baseline or floor")
+    print(MARKER + json.dumps(report), flush=True)
 
 
 if __name__ == "__main__":
