@@ -47,7 +47,8 @@ def _layer_environment() -> dict[str, str]:
     from scripts.build_layer import HOST, build
 
     site = build(BENCH_LAYER, HOST) / "python"
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)])}
+    # setuptools' distutils shim (a .pth of the venv, absent on Lambda) sits in front of every import
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)]), "SETUPTOOLS_USE_DISTUTILS": "stdlib"}
 
 
 def _child(env: dict[str, str], *args: str) -> dict:
