@@ -5,7 +5,7 @@ from __future__ import annotations
 from foodshare.api import views
 from foodshare.api.http import build_resolver, caller_id, created, entrypoint
 from foodshare.api.requests import CreateGroupRequest, JoinGroupRequest, ProposePartnershipRequest
-from foodshare import group_activity
+from foodshare.cache import group_reads
 from foodshare.domain import groups, partnerships, users
 from foodshare.errors import NotFound
 
@@ -76,14 +76,14 @@ def end_partnership(partnershipId: str):
 @app.get("/groups/<groupId>/summary")
 def get_group_summary(groupId: str):
     groups.require_member(groupId, caller_id(app))
-    return group_activity.summary(groupId)
+    return group_reads.group_summary(groupId)
 
 
 @app.get("/groups/<groupId>/leaderboard")
 def get_group_leaderboard(groupId: str):
     groups.require_member(groupId, caller_id(app))
     return {"groupId": groupId, "leaders": [views.leader(rank, p) for rank, p in
-                                              enumerate(group_activity.leaderboard(groupId), start=1)]}
+                                              enumerate(group_reads.leaderboard(groupId), start=1)]}
 
 
 handler = entrypoint(app)

@@ -10,13 +10,18 @@ Counters are ADDs (order does not matter); each event applies once (processed ma
 
 The leaderboard is read from the members' profiles, where the reputation consumer
 keeps the score: it follows every score change at once and cannot drift from it.
+
+Both are served through the cache (`foodshare.cache.group_reads`) under the group's
+`summary:<g>` version, which this consumer bumps after each event it applies.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from foodshare import clock, consumers
+from foodshare.cache import versions
 from foodshare.consumers import Delivered
 from foodshare.data.models import ActiveMemberItem, GroupActivityItem, GroupDayItem, MembershipItem, UserItem
 from foodshare.data.transaction import UnitOfWork
@@ -28,9 +33,21 @@ DAY_RETENTION = timedelta(days=WINDOW_DAYS + 10)
 LEADERBOARD_SIZE = 20
 
 
+@dataclass(frozen=True)
+class Leader:
+    user_id: str
+    pseudonym: str
+    score: float
+    trust_level: str
+
+
 def apply(event: Delivered) -> bool:
     """Apply an event to its group's summary once; returns False for a duplicate."""
-    return consumers.once(CONSUMER, event, lambda uow: _build(uow, event))
+    applied = consumers.once(CONSUMER, event, lambda uow: _build(uow, event))
+    group_id = event.data.get("groupId")
+    if applied and group_id:
+        versions.bump([versions.summary(group_id)])  # the read model changed under its cached copies
+    return applied
 
 
 def _build(uow: UnitOfWork, event: Delivered) -> None:
@@ -110,11 +127,11 @@ def _still_members(group_id: str, user_ids: list[str]) -> list[str]:
     return [m.user_id for m in MembershipItem.batch_get([MembershipItem.key(group_id, u) for u in user_ids])]
 
 
-def leaderboard(group_id: str, limit: int = LEADERBOARD_SIZE) -> list[UserItem]:
-    """The group's members' profiles by reputation score, highest first."""
+def leaderboard(group_id: str, limit: int = LEADERBOARD_SIZE) -> list[Leader]:
+    """The group's members by reputation score, highest first."""
     member_ids = [
         m.user_id for m in MembershipItem.query(f"GROUP#{group_id}", MembershipItem.sk.startswith("MEMBER#"))
     ]
     profiles = list(UserItem.batch_get([UserItem.key(u) for u in member_ids]))  # pages of 100 inside
     profiles.sort(key=lambda p: (-float(p.score), p.pseudonym))
-    return profiles[:limit]
+    return [Leader(p.user_id, p.pseudonym, float(p.score), p.trust_level) for p in profiles[:limit]]

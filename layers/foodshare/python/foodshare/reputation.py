@@ -17,7 +17,7 @@ from foodshare import consumers, reputation_rules as rules
 from foodshare.consumers import Delivered
 from foodshare.data.models import ReputationHistoryItem, ReputationWindowItem, UserItem
 from foodshare.data.transaction import UnitOfWork
-from foodshare.domain import users
+from foodshare.domain import groups, users
 from foodshare.errors import ConcurrentUpdate
 
 CONSUMER = "reputation_consumer"
@@ -90,12 +90,13 @@ def _build(uow: UnitOfWork, event: Delivered, per_user: dict[str, UserEffect], e
         uow.update(user, actions, UserItem.score == previous,
                    on_fail=ConcurrentUpdate("the score changed meanwhile"))
         if emit_events and score != previous:
-            # Its userId is what makes the cache drop this user's cached profile and rankings.
+            # Its userId makes the cache drop this user's cached profile, its groupIds their leaderboards.
             uow.record(
                 "ReputationChanged",
                 None,
                 {
                     "userId": user_id,
+                    "groupIds": groups.group_ids_of(user_id),
                     "previousScore": previous,
                     "score": score,
                     "trustLevel": rules.trust_level(score),

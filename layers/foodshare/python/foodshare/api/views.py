@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from foodshare.data.models import (
     ExchangeItem,
@@ -17,6 +18,9 @@ from foodshare.data.models import (
 )
 from foodshare.domain import partnerships
 from foodshare.domain.discovery import Result
+
+if TYPE_CHECKING:
+    from foodshare.group_activity import Leader
 
 
 def _number(value) -> float | int:
@@ -69,13 +73,13 @@ def reputation_change(item: ReputationHistoryItem) -> dict:
     }
 
 
-def leader(rank: int, user: UserItem) -> dict:
+def leader(rank: int, row: Leader) -> dict:
     return {
         "rank": rank,
-        "userId": user.user_id,
-        "pseudonym": user.pseudonym,
-        "score": _number(user.score),
-        "trustLevel": user.trust_level,
+        "userId": row.user_id,
+        "pseudonym": row.pseudonym,
+        "score": _number(row.score),
+        "trustLevel": row.trust_level,
     }
 
 

@@ -1,0 +1,73 @@
+"""The cached group summary and leaderboard follow their read models the moment a consumer applies an event.
+
+Each test reads the route between the API write and the delivery to the one consumer that
+maintains the read model, so the cache holds the state from before that consumer ran, under
+the version the API write bumped; the next read after delivery must show the consumer's effect.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from foodshare.cache import stats
+from foodshare.settings import get_settings
+from local.event_source import drain
+from tests.support import flows
+from tests.support.api import call
+
+
+@pytest.fixture(autouse=True)
+def no_settle_time(monkeypatch):
+    """Store entries at once (by default an entry built on versions younger than 1 s is not kept)."""
+    monkeypatch.setenv("CACHE_SETTLE_MS", "0")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def _hits(cache_type: str) -> int:
+    return sum(n for (kind, level, hit), n in stats.totals().items() if kind == cache_type and level == "L1" and hit)
+
+
+def _summary(group_id: str) -> dict:
+    reply = call("GET", f"/groups/{group_id}/summary", user="cleo")
+    assert reply.status == 200, reply
+    return reply.body
+
+
+def _board(group_id: str) -> list[tuple[str, float]]:
+    reply = call("GET", f"/groups/{group_id}/leaderboard", user="cleo")
+    assert reply.status == 200, reply
+    return [(e["userId"], e["score"]) for e in reply.body["leaders"]]
+
+
+def test_summary_is_cached_and_shows_what_the_consumer_applied_at_once(backbone):
+    c = flows.community()
+    hits = _hits("group_summary")
+    assert [_summary(c["group"])["postsLast30Days"] for _ in range(3)] == [0, 0, 0]
+    assert _hits("group_summary") > hits  # served from the cache (a fresh Redis stores from the second read)
+
+    flows.share("sam", c["group"])
+    assert _summary(c["group"])["postsLast30Days"] == 0  # the consumer has not run yet: cached again
+    drain([backbone.sources["read_models"]])
+    assert _summary(c["group"])["postsLast30Days"] == 1
+
+
+def test_leaderboard_is_cached_and_follows_score_changes_and_members_at_once(backbone):
+    c = flows.community()
+    hits = _hits("reputation_rankings")
+    before = _board(c["group"])
+    assert [_board(c["group"]) for _ in range(2)] == [before, before]
+    assert _hits("reputation_rankings") > hits
+
+    exchange = flows.claim("cleo", flows.share("sam", c["group"]))
+    flows.complete("sam", "cleo", exchange)
+    assert call("POST", f"/exchanges/{exchange}/ratings", user="sam", json={"stars": 5}).status == 201
+    assert _board(c["group"]) == before  # the reputation consumer has not run yet
+    drain([backbone.sources["reputation_consumer"]])
+    after = dict(_board(c["group"]))
+    assert after["cleo"] > dict(before)["cleo"] and after["sam"] > dict(before)["sam"]
+
+    flows.user("ida")
+    flows.join("ida", c["group"], "sam")
+    assert "ida" in dict(_board(c["group"]))
