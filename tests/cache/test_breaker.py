@@ -46,6 +46,14 @@ def _get(guard: RedisGuard) -> str:
     return guard.run(lambda client: client.get("k"), "fallback")
 
 
+def _trip(redis: FlakyRedis, guard: RedisGuard) -> None:
+    """Three refused connections: the breaker opens."""
+    redis.error = ConnectionError("refused")
+    for _ in range(3):
+        _get(guard)
+    assert guard.state == OPEN
+
+
 def test_opens_after_consecutive_connection_failures_and_stops_calling(rig):
     clock, redis, guard = rig
     redis.error = ConnectionError("refused")
@@ -74,9 +82,7 @@ def test_redis_answering_with_an_error_does_not_trip(rig):
 
 def test_half_open_probe_closes_or_reopens(rig):
     clock, redis, guard = rig
-    redis.error = ConnectionError("refused")
-    for _ in range(3):
-        _get(guard)
+    _trip(redis, guard)
     clock.now += 4.9
     assert _get(guard) == "fallback" and redis.calls == 3  # still cooling down
     clock.now += 0.1
@@ -91,9 +97,7 @@ def test_half_open_probe_closes_or_reopens(rig):
 
 def test_only_one_caller_probes(rig):
     clock, redis, guard = rig
-    redis.error = ConnectionError("refused")
-    for _ in range(3):
-        _get(guard)
+    _trip(redis, guard)
     clock.now += 5
     redis.error = None
     entered, release = threading.Event(), threading.Event()
