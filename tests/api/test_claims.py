@@ -229,3 +229,32 @@ def test_one_claimer_racing_for_many_posts_never_overspends():
     credits = _credits("cleo")
     assert credits["balance"] == 0 and credits["held"] == 3
     _assert_ledger_consistent("cleo")
+
+
+def test_twenty_concurrent_domain_claims_exactly_one_wins():
+    """The same race below the API: API requests in one process now resolve one at a time
+    (Powertools keeps the current event on the class), so this is what still races the
+    conditional `available -> claimed` write itself."""
+    from foodshare.domain import exchanges
+    from foodshare.errors import DomainError
+
+    c = flows.community()
+    claimers = [f"domain-racer-{i}" for i in range(20)]
+    for user_id in claimers:
+        flows.user(user_id)
+        flows.join(user_id, c["group"], "sam")
+    food_id = flows.share("sam", c["group"])
+
+    def claim(user_id: str):
+        try:
+            return user_id, exchanges.claim(food_id, user_id).exchange_id
+        except DomainError as exc:
+            return user_id, exc.code
+
+    outcomes = dict(_race(claimers, claim))
+    assert Counter(v == "already_claimed" for v in outcomes.values()) == {True: 19, False: 1}, outcomes
+    winner = next(u for u, v in outcomes.items() if v != "already_claimed")
+    assert _exchanges_of(food_id) == 1
+    for user_id in claimers:
+        assert _credits(user_id)["balance"] == (2 if user_id == winner else 3)
+        _assert_ledger_consistent(user_id)
