@@ -35,6 +35,20 @@ def _public_key():
     return serialization.load_pem_private_key(_private_key_pem(), password=None).public_key()
 
 
+def jwks() -> dict:
+    """The public key as the issuer's JWKS document (what the emulator's JWT authorizer checks)."""
+    import base64
+
+    numbers = _public_key().public_numbers()
+
+    def b64(value: int) -> str:
+        raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    return {"keys": [{"kty": "RSA", "kid": "local", "use": "sig", "alg": "RS256",
+                      "n": b64(numbers.n), "e": b64(numbers.e)}]}
+
+
 def issue_token(user_id: str, ttl_seconds: int = 24 * 3600) -> str:
     import jwt
 

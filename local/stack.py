@@ -1,0 +1,275 @@
+"""The local stack: a synthesized template deployed onto ministack, served on one port.
+
+Runs with the emulator's own interpreter (.local/stack-venv, requirements-stack.txt), so it
+imports only the standard library, ministack and the botocore ministack pins. One process:
+
+1. ministack (all AWS services) listens on `--emulator-port`: the AWS endpoint for
+   `aws --endpoint-url` and boto3;
+2. the same server listens on `--port` for the HTTP API: every request there is handed to
+   ministack's API Gateway (its `/_aws/execute-api/{apiId}/$default` form), so the API answers
+   at the root paths, as the deployed `$default` stage does (authorizer, routes, 404s are
+   ministack's);
+3. once listening, it plays `cdk deploy`: the bootstrap pieces CDK expects (assets bucket,
+   bootstrap version parameter), the assets uploaded (the layer rebuilt for this machine:
+   local/layer.py), CreateStack with the template from local/template.py, the stack's
+   parameters and secrets from the environment (bot settings), then it prints where things are
+   and writes them to `--ready-file` as JSON.
+
+Functions run as ministack's worker subprocesses (one event at a time per worker), with this
+interpreter and the environment the template gives them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import os
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from local.template import LOCAL_ISSUER, transform  # noqa: E402
+
+ACCOUNT, REGION = "000000000000", "us-east-1"
+BOOTSTRAP_QUALIFIER = "hnb659fds"  # CDK's default synthesizer
+# Bot settings: parameters of the template (non-secret) and secrets tagged with the setting they hold.
+PARAMETERS_FROM_ENV = {"TelegramApiBase": "TELEGRAM_API_BASE", "SlackApiBase": "SLACK_API_BASE",
+                       "TelegramBotUsername": "TELEGRAM_BOT_USERNAME"}
+SECRET_SETTING_TAG = "foodshare:setting"
+
+
+def _args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--template", required=True, type=Path, help="a synthesized *.template.json (assets beside it)")
+    parser.add_argument("--layer-dir", required=True, type=Path, help="the shared layer built for this machine")
+    parser.add_argument("--port", type=int, default=3000, help="where the HTTP API answers")
+    parser.add_argument("--emulator-port", type=int, default=4566, help="the AWS endpoint")
+    parser.add_argument("--ready-file", type=Path, help="JSON with the URLs, written once deployed")
+    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    return parser.parse_args()
+
+
+def _prepare_environment(args: argparse.Namespace) -> None:
+    """Before ministack is imported (it reads its settings at import). Workers inherit this
+    environment under the function's own variables: nothing of the developer's shell
+    (PYTHONPATH, AWS profiles) leaks into them."""
+    for name in ("PYTHONPATH", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "REDIS_URL", "STAGE",
+                 "TABLE_NAME", "EVENT_BUS_NAME"):
+        os.environ.pop(name, None)
+    data = ROOT / ".local" / f"ministack-{args.emulator_port}"
+    os.environ.update({
+        "GATEWAY_PORT": str(args.emulator_port), "BIND_HOST": "127.0.0.1", "MINISTACK_HOST": "localhost",
+        "MINISTACK_REGION": REGION, "MINISTACK_ACCOUNT_ID": ACCOUNT,
+        "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": REGION,
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"), "S3_DATA_DIR": str(data / "s3"), "TMPDIR": str(data),
+    })
+    data.mkdir(parents=True, exist_ok=True)
+
+
+def _seed_local_issuer() -> None:
+    """The authorizer fetches `{issuer}/.well-known/openid-configuration` then the JWKS; the local
+    issuer is not a real host, so its documents are put where ministack caches them."""
+    from ministack.services import apigateway
+
+    jwks = json.loads((ROOT / ".local" / "jwks.json").read_text())
+    jwks_uri = f"{LOCAL_ISSUER}/.well-known/jwks.json"
+    forever = time.time() + 10 * 365 * 24 * 3600
+    apigateway._oidc_config_cache[LOCAL_ISSUER] = {"jwks_uri": jwks_uri, "expiresAt": forever}
+    apigateway._jwks_cache[jwks_uri] = {"jwks": jwks, "expiresAt": forever}
+
+
+class FrontDoor:
+    """ASGI: requests on the API port go to the deployed HTTP API; the rest is ministack."""
+
+    def __init__(self, app, api_port: int, emulator_port: int):
+        self.app, self.api_port, self.emulator_port = app, api_port, emulator_port
+        self.api_id: str | None = None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and (scope.get("server") or (None, None))[1] == self.api_port:
+            if self.api_id is None:
+                body = b'{"error": {"code": "starting", "message": "The stack is still being deployed."}}'
+                await send({"type": "http.response.start", "status": 503,
+                            "headers": [(b"content-type", b"application/json"), (b"retry-after", b"2")]})
+                await send({"type": "http.response.body", "body": body})
+                return
+            # ministack's path form of execute-api (its own /health would shadow ours on a host form)
+            prefix = f"/_aws/execute-api/{self.api_id}/$default"
+            scope = {**scope, "path": prefix + scope["path"], "raw_path": prefix.encode() + scope.get("raw_path", b"")}
+        await self.app(scope, receive, send)
+
+
+def _zip_dir(path: Path) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for file in sorted(path.rglob("*")):
+            if file.is_file():
+                archive.write(file, file.relative_to(path).as_posix())
+    return buffer.getvalue()
+
+
+def _layer_object_keys(template: dict[str, Any]) -> set[str]:
+    return {resource["Properties"]["Content"]["S3Key"] for resource in template["Resources"].values()
+            if resource["Type"] == "AWS::Lambda::LayerVersion"}
+
+
+class Deployer:
+    """What `cdk deploy` does, against the emulator."""
+
+    def __init__(self, args: argparse.Namespace):
+        import botocore.session
+
+        self.args = args
+        session = botocore.session.get_session()
+        endpoint = f"http://127.0.0.1:{args.emulator_port}"
+        self.client = lambda service: session.create_client(
+            service, region_name=REGION, endpoint_url=endpoint,
+            aws_access_key_id="test", aws_secret_access_key="test")
+
+    def run(self) -> dict[str, Any]:
+        started = time.monotonic()
+        source = json.loads(self.args.template.read_text())
+        local = transform(source, redis_url=self.args.redis_url)
+        stack_name = self.args.template.name.removesuffix(".template.json")
+        self._bootstrap()
+        self._upload_assets(source)
+        cfn = self.client("cloudformation")
+        body = json.dumps(local.template)
+        s3 = self.client("s3")
+        s3.put_object(Bucket=self._bucket, Key=f"templates/{stack_name}.json", Body=body.encode())
+        cfn.create_stack(StackName=stack_name, TemplateURL=f"http://127.0.0.1:{self.args.emulator_port}/{self._bucket}/templates/{stack_name}.json",
+                         Parameters=self._parameters(local.template), Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"])
+        stack = self._wait(cfn, stack_name)
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        secrets = self._put_secrets(cfn, stack_name)
+        return {"stack": stack_name, "outputs": outputs, "skipped": local.skipped, "rewritten": local.rewritten,
+                "secrets": secrets, "deploySeconds": round(time.monotonic() - started, 1)}
+
+    @property
+    def _bucket(self) -> str:
+        return f"cdk-{BOOTSTRAP_QUALIFIER}-assets-{ACCOUNT}-{REGION}"
+
+    def _bootstrap(self) -> None:
+        self.client("s3").create_bucket(Bucket=self._bucket)
+        self.client("ssm").put_parameter(Name=f"/cdk-bootstrap/{BOOTSTRAP_QUALIFIER}/version", Value="30",
+                                         Type="String", Overwrite=True)
+
+    def _upload_assets(self, template: dict[str, Any]) -> None:
+        s3 = self.client("s3")
+        assets_file = next(self.args.template.parent.glob(f"{self.args.template.name.removesuffix('.template.json')}.assets.json"))
+        layer_keys = _layer_object_keys(template)
+        for asset in json.loads(assets_file.read_text())["files"].values():
+            for destination in asset["destinations"].values():
+                key = destination["objectKey"]
+                if not key.endswith(".zip"):
+                    continue
+                source = self.args.layer_dir if key in layer_keys else self.args.template.parent / asset["source"]["path"]
+                s3.put_object(Bucket=self._bucket, Key=key, Body=_zip_dir(source))
+
+    def _parameters(self, template: dict[str, Any]) -> list[dict[str, str]]:
+        declared = template.get("Parameters", {})
+        return [{"ParameterKey": name, "ParameterValue": os.environ[env]}
+                for name, env in PARAMETERS_FROM_ENV.items() if name in declared and os.environ.get(env)]
+
+    def _wait(self, cfn, stack_name: str) -> dict[str, Any]:
+        while True:
+            stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
+            status = stack["StackStatus"]
+            if status.endswith("_COMPLETE") and "ROLLBACK" not in status:
+                return stack
+            if status.endswith(("_FAILED", "ROLLBACK_COMPLETE")):
+                events = cfn.describe_stack_events(StackName=stack_name)["StackEvents"]
+                failed = [f"{e['LogicalResourceId']} ({e['ResourceType']}): {e.get('ResourceStatusReason')}"
+                          for e in events if e["ResourceStatus"].endswith("FAILED")]
+                raise RuntimeError(f"CreateStack {status}:\n  " + "\n  ".join(failed[:20]))
+            time.sleep(0.25)
+
+    def _put_secrets(self, cfn, stack_name: str) -> dict[str, str]:
+        """Each bot secret of the template carries a tag naming the setting it holds; the value
+        comes from this process's environment, as `make serve` got it. Unset: left empty."""
+        secrets = self.client("secretsmanager")
+        resources = cfn.describe_stack_resources(StackName=stack_name)["StackResources"]
+        put = {}
+        for resource in resources:
+            if resource["ResourceType"] != "AWS::SecretsManager::Secret":
+                continue
+            arn = resource["PhysicalResourceId"]
+            tags = {t["Key"]: t["Value"] for t in secrets.describe_secret(SecretId=arn).get("Tags", [])}
+            setting = tags.get(SECRET_SETTING_TAG)
+            value = os.environ.get(setting or "")
+            if value:
+                secrets.put_secret_value(SecretId=arn, SecretString=value)
+                put[setting] = arn
+        return put
+
+
+def _deploy_when_listening(args: argparse.Namespace, door: FrontDoor, stop) -> None:
+    import urllib.request
+
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{args.emulator_port}/_ministack/health", timeout=1)
+            break
+        except Exception:
+            time.sleep(0.05)
+    try:
+        deployed = Deployer(args).run()
+    except Exception as error:  # the stack cannot serve: say why and stop
+        print(f"\nDeploying {args.template} onto the emulator failed: {error}", file=sys.stderr)
+        stop()
+        return
+    api_url = deployed["outputs"].get("ApiUrl", "")
+    door.api_id = api_url.split("//", 1)[-1].split(".", 1)[0] if api_url else None
+    info = {"apiUrl": f"http://127.0.0.1:{args.port}", "awsEndpoint": f"http://127.0.0.1:{args.emulator_port}",
+            "region": REGION, "issuer": LOCAL_ISSUER, **deployed}
+    if args.ready_file:
+        args.ready_file.write_text(json.dumps(info, indent=2))
+    print(f"\nFoodshare stack {deployed['stack']} deployed on ministack in {deployed['deploySeconds']} s "
+          f"({len(deployed['skipped'])} resources skipped: local/template.py)\n"
+          f"  API           {info['apiUrl']}\n"
+          f"  AWS endpoint  {info['awsEndpoint']}   (aws --endpoint-url {info['awsEndpoint']} --region {REGION} ...)\n"
+          f"  outputs       {json.dumps(deployed['outputs'])}\n"
+          "Get a token with: make token USER=alice", file=sys.stderr, flush=True)
+
+
+def main() -> None:
+    args = _args()
+    _prepare_environment(args)
+    from hypercorn.asyncio import serve
+    from hypercorn.config import Config
+    from ministack import app as ministack
+
+    _seed_local_issuer()
+    door = FrontDoor(ministack.app, args.port, args.emulator_port)
+    config = Config()
+    config.bind = [f"127.0.0.1:{args.emulator_port}", f"127.0.0.1:{args.port}"]
+    config.keep_alive_timeout = 75
+    config.backlog = 1024
+    config.loglevel = "WARNING"
+    config.accesslog = None
+    shutdown = asyncio.Event()
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        stop = lambda: loop.call_soon_threadsafe(shutdown.set)  # noqa: E731
+        threading.Thread(target=_deploy_when_listening, args=(args, door, stop), daemon=True).start()
+        await serve(door, config, shutdown_trigger=shutdown.wait)
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
+    if door.api_id is None:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
