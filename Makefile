@@ -4,13 +4,18 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 PORT   ?= 3000
+EMULATOR_PORT ?= 4566
+STACK_VENV  := .local/stack-venv
+STACK_STAMP := $(STACK_VENV)/.installed-$(shell cat requirements-stack.txt | cksum | cut -d' ' -f1)
 USER_ID ?= $(or $(filter-out root,$(USER)),demo-user)
 
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/foodshare/python
 
-.PHONY: venv serve test token openapi lint clean
+.PHONY: venv stack-venv prerequisites serve test rehearse token openapi lint clean
 
 $(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || \
+	  { echo "Foodshare needs Python 3.11 or newer as $(PYTHON) (found: $$($(PYTHON) --version 2>&1)); PYTHON=/path/to/python3.11 make ..." >&2; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
@@ -19,13 +24,31 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 venv: $(STAMP)
 
-## Start the whole stack locally (API on http://127.0.0.1:$(PORT), AWS on embedded moto).
-serve: venv
-	$(BIN)/python -m local.server --port $(PORT)
+# The AWS emulator (ministack) in its own virtualenv: it pins a botocore our boto3 conflicts with.
+$(STACK_STAMP): requirements-stack.txt | $(STAMP)
+	test -x $(STACK_VENV)/bin/python || $(PYTHON) -m venv $(STACK_VENV)
+	$(STACK_VENV)/bin/python -m pip install -q -r requirements-stack.txt
+	rm -f $(STACK_VENV)/.installed-*
+	touch $@
+
+stack-venv: $(STACK_STAMP)
+
+# Synthesis needs Node (the CDK's jsii runtime); a given TEMPLATE does not.
+prerequisites:
+	@$(if $(TEMPLATE),,command -v node >/dev/null 2>&1 || { echo "make serve synthesizes the CDK app, which needs Node.js 18+ on the PATH (https://nodejs.org); or serve an already synthesized template: make serve TEMPLATE=path/to/Foodshare-dev.template.json" >&2; exit 1; })
+
+## The CDK app's own template (dev, synthesis cached) deployed onto ministack: API on http://127.0.0.1:$(PORT),
+## the AWS endpoint on http://127.0.0.1:$(EMULATOR_PORT). TEMPLATE=path serves a given synthesized template.
+serve: venv stack-venv prerequisites
+	@$(BIN)/python -m local.serve --port $(PORT) --emulator-port $(EMULATOR_PORT) $(if $(TEMPLATE),--template $(TEMPLATE))
 
 ## Run the whole test suite (real Redis on 127.0.0.1:6379 when it answers).
-test: venv
+test: venv stack-venv prerequisites
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## The rehearsal alone: the synthesized template deployed on the emulator, end-to-end flows through its API.
+rehearse: venv stack-venv prerequisites
+	$(BIN)/python -m pytest tests/stack $(PYTEST_ARGS)
 
 ## Print a bearer token the local stack accepts: make token USER=alice
 token: venv
@@ -91,8 +114,8 @@ bench: venv
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 ## Start the local stack seeded with realistic data (groups,users,posts), then serve it on $(PORT).
-seed: venv
-	$(BIN)/python -m local.server --port $(PORT) --seed $(SEED)
+seed: venv stack-venv prerequisites
+	$(BIN)/python -m local.serve --port $(PORT) --emulator-port $(EMULATOR_PORT) --seed $(SEED)
 
 ## Load test a scenario (daily_peak, viral_growth, sustained_growth); HOST=<url> drives a running stack.
 loadtest: venv

@@ -19,8 +19,8 @@ RACES = 3
 
 def race(world: World, claimers: list[str]) -> float:
     """Milliseconds from the start signal until every claimer has an answer; checks exactly one 201."""
-    from local.apigw import LambdaContext
-    from local.runtime import invoke_function
+    from tests.support.apigw import LambdaContext
+    from tests.support.runtime import invoke_function
 
     post = world.fresh_post()
     events = [to_event(Request("POST", f"/food/{post}/claims", claimer))[1] for claimer in claimers]

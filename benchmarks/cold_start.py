@@ -97,9 +97,9 @@ def _first_events(world) -> dict[str, Callable[[], dict]]:
     """For every catalog function, a maker of a fresh first event (new state per run)."""
     from benchmarks.world import request_for, to_event
     from foodshare.catalog import API_FUNCTIONS, CONSUMERS, SCHEDULED_JOBS
-    from local import backbone
-    from local.event_source import SqsEventSource
-    from local.schedules import scheduled_event
+    from tests.support import backbone
+    from tests.support.event_source import SqsEventSource
+    from tests.support.schedules import scheduled_event
 
     makers: dict[str, Callable[[], dict]] = {}
     for fn in API_FUNCTIONS:

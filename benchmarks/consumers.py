@@ -17,8 +17,8 @@ ROUNDS = 10
 
 def measure(world: World) -> dict[str, float]:
     from foodshare.catalog import CONSUMERS
-    from local import backbone
-    from local.event_source import SqsEventSource, function_invoker
+    from tests.support import backbone
+    from tests.support.event_source import SqsEventSource, function_invoker
 
     spent = {c.name: 0.0 for c in CONSUMERS}
     records = dict.fromkeys(spent, 0)

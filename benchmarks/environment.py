@@ -37,7 +37,7 @@ def configure() -> dict[str, str]:
     import logging
     import warnings
 
-    from local.environment import LOCAL_DEFAULTS
+    from tests.support.environment import LOCAL_DEFAULTS
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto server's access log
     warnings.filterwarnings("ignore", message="No application metrics to publish")
@@ -93,8 +93,8 @@ def moto_server() -> Iterator[str]:
 
     from foodshare.data.schema import table_definition
     from foodshare.settings import get_settings
-    from local import backbone
-    from local.moto_dynamodb import serialize_writes
+    from tests.support import backbone
+    from tests.support.moto_dynamodb import serialize_writes
 
     get_settings.cache_clear()
     serialize_writes()

@@ -1,8 +1,8 @@
 """Event to effect through the whole local stack: exchange completed and rated -> reputations and summary.
 
-Runs `local.environment` (moto, relay, EventBridge rules -> SQS, the event-source
-emulator polling each consumer queue) and the local API Gateway server, then drives
-real HTTP requests. Each run: share, claim, both confirm, both rate 5 stars; the clock
+Serves the synthesized dev template on the emulator (local/serve.py: the relay, the bus, its
+rules to the consumers' queues, the event source mappings, all as deployed), then drives
+real HTTP requests through its API Gateway. Each run: share, claim, both confirm, both rate 5 stars; the clock
 starts when the second rating's response arrives and stops when both participants'
 reputation and the group summary show it. Prints p50/p95/max; the target is p95 < 1 s.
 Run: `make bench-events` (or `python -m benchmarks.event_to_effect --runs 20`).
@@ -14,7 +14,6 @@ import argparse
 import json
 import statistics
 import sys
-import threading
 import time
 import urllib.request
 from datetime import timedelta
@@ -70,19 +69,12 @@ def _one_run(api: Client, group_id: str, sharer: str, claimer: str, done: int) -
 def measure(runs: int) -> dict[str, float]:
     import os
 
-    from benchmarks import environment as bench_environment
+    from local.serve import ServedStack
 
-    bench_environment.configure()  # lifted rate limits, the benchmark Redis database
-    bench_environment.flush_redis()
-    os.environ.setdefault("LOCAL_ACCESS_LOG", "0")
-    from local import environment
-    from local.server import make_server
-
-    stack = environment.start()
-    server = make_server("127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    stack = ServedStack(port=int(os.environ.get("PORT", 3000)), emulator_port=int(os.environ.get("EMULATOR_PORT", 4566)),
+                        redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12")).start()
     try:
-        api = Client(f"http://127.0.0.1:{server.server_address[1]}")
+        api = Client(stack.api_url)
         for user in ("sam", "cleo"):
             api.call("PUT", "/me", user, {"displayName": user.title(), "location": {"lat": 52.52, "lng": 13.405}})
         group_id = api.call("POST", "/groups", "sam", {"name": "Bench Kitchen"})["groupId"]
@@ -92,7 +84,6 @@ def measure(runs: int) -> dict[str, float]:
         samples = [_one_run(api, group_id, *(("sam", "cleo") if i % 2 == 0 else ("cleo", "sam")), done=i + 1)
                    for i in range(runs)]
     finally:
-        server.shutdown()
         stack.stop()
     ordered = sorted(samples)
     return {

@@ -1,13 +1,12 @@
 """`make loadtest`: a seed scenario as a headless locust run, then the report under loadtest-results/.
 
-Against the local stack by default: this process starts it (moto, backbone, Redis
-database 13 flushed first), seeds it through the domain (small by default, so a run
-fits a 2-core machine in a few minutes) and serves the API on a free port; locust
-runs as a separate process so the load generator does not share this one's GIL. The
-cache's hit/miss counters are read from this process, where every container runs.
-With `--host URL` (e.g. a `make seed` server) it only drives load: give the seed's
-manifest (`--manifest`, default .local/seed-manifest.json); the hit rate is then
-CloudWatch's (CacheHit/CacheMiss) and reported as n/a.
+Against the served stack by default: this process deploys the synthesized dev template on
+the emulator (local/serve.py, free ports, Redis database 13 flushed first), seeds it through
+the domain from here (small by default, so a run fits a 2-core machine in a few minutes),
+and locust drives its API Gateway from a separate process. The functions run in the
+emulator's worker processes, so the cache hit rate is CloudWatch's (CacheHit/CacheMiss
+metrics) and reported as n/a. With `--host URL` it only drives load against a running stack:
+give the seed's manifest (`--manifest`, default .local/seed-manifest.json).
 """
 
 from __future__ import annotations
@@ -16,9 +15,7 @@ import argparse
 import os
 import subprocess
 import sys
-import threading
 import time
-from collections import Counter
 from pathlib import Path
 
 from benchmarks import report
@@ -42,31 +39,23 @@ def run_locust(host: str, scenario: str, manifest: Path, users: int, duration: i
 
 
 def start_local_stack(size: SeedSize, manifest_path: Path):
-    """The local stack in this process, seeded; returns (base URL, stop)."""
-    os.environ.setdefault("REDIS_URL", LOADTEST_REDIS_URL)
-    os.environ.setdefault("LOCAL_ACCESS_LOG", "0")
-    os.environ.setdefault("LOCAL_MAX_CONTAINERS", "8")
-    from local import environment
+    """The dev template on the emulator, seeded; returns (base URL, stop)."""
+    import redis
+
+    from local.serve import ServedStack, free_port
+
+    redis_url = os.environ.get("REDIS_URL", LOADTEST_REDIS_URL)
+    redis.Redis.from_url(redis_url).flushdb()
+    stack = ServedStack(port=free_port(), emulator_port=free_port(), redis_url=redis_url,
+                        log=manifest_path.parent / "stack.log").start()
+    os.environ.update(stack.client_environment())  # seeding writes into the emulator's table and bus
     from local.seed import seed
-    from local.server import make_server
 
-    stack = environment.start()
-    if stack.redis_url:
-        import redis
-
-        redis.Redis.from_url(stack.redis_url).flushdb()
     manifest = seed(size)
     manifest.write(manifest_path)
     print(f"seeded {len(manifest.groups)} groups, {len(manifest.users)} users, {len(manifest.posts)} posts "
           f"in {manifest.seconds} s", file=sys.stderr)
-    server = make_server("127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-
-    def stop() -> None:
-        server.shutdown()
-        stack.stop()
-
-    return f"http://127.0.0.1:{server.server_address[1]}", stop
+    return stack.api_url, stack.stop
 
 
 def main() -> None:
@@ -82,27 +71,20 @@ def main() -> None:
     args = parser.parse_args()
     folder = args.out / f"{args.scenario}-{time.strftime('%Y%m%d-%H%M%S')}"
     folder.mkdir(parents=True, exist_ok=True)
-    stop, before = None, None
+    stop = None
     if args.host:
         host, manifest = args.host.rstrip("/"), args.manifest
     else:
         manifest = folder / "manifest.json"
         host, stop = start_local_stack(args.seed, manifest)
-        from foodshare.cache import stats
-
-        before = Counter(stats.totals())
     try:
         run_locust(host, args.scenario, manifest, args.users, args.duration, folder / "locust")
     finally:
-        counts = None
-        if before is not None:
-            from foodshare.cache import stats
-
-            counts = dict(Counter(stats.totals()) - before)
+        counts = None  # the functions count in their own processes: CloudWatch has the hit rate
         if stop:
             stop()
     meta = {"scenario": args.scenario, "users": args.users, "duration_s": args.duration,
-            "host": args.host or "local stack (this process)",
+            "host": args.host or "served stack (dev template on the emulator)",
             "seed": "external" if args.host else f"{args.seed.groups},{args.seed.users},{args.seed.posts}",
             "date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count()}
     summary = report.write(report.Run(folder / "locust", meta), counts, folder)

@@ -46,7 +46,7 @@ class Request:
 
 def to_event(request: Request) -> tuple[str, dict]:
     """(function name, API Gateway v2 event) for a request, as the gateway would send it."""
-    from local.apigw import build_event, match_route
+    from tests.support.apigw import build_event, match_route
     from tests.support.api import claims_for
 
     matched = match_route(request.method, request.path)

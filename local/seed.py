@@ -1,6 +1,6 @@
 """Realistic data for the local stack, written through the domain layer: groups, people, partnerships, posts.
 
-Used by `make seed` (`python -m local.server --seed`) and the load test, in the process
+Used by `make seed` (`python -m local.serve --seed`) and the load test, in a process
 that runs the local stack (moto lives there). Everything goes through the same domain
 operations the API uses (profiles, groups, memberships, partnerships, shares), so
 invariants, indexes, cache versions and events are what real use would leave. A

@@ -11,7 +11,7 @@ imports only the standard library, ministack and the botocore ministack pins. On
    ministack's);
 3. once listening, it plays `cdk deploy`: the bootstrap pieces CDK expects (assets bucket,
    bootstrap version parameter), the assets uploaded (the layer rebuilt for this machine:
-   local/layer.py), CreateStack with the template from local/template.py, the stack's
+   local/prepare.py), CreateStack with the template from local/template.py, the stack's
    parameters and secrets from the environment (bot settings), then it prints where things are
    and writes them to `--ready-file` as JSON.
 

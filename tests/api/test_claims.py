@@ -232,9 +232,9 @@ def test_one_claimer_racing_for_many_posts_never_overspends():
 
 
 def test_twenty_concurrent_domain_claims_exactly_one_wins():
-    """The same race below the API: API requests in one process now resolve one at a time
-    (Powertools keeps the current event on the class), so this is what still races the
-    conditional `available -> claimed` write itself."""
+    """The same race below the API: the in-process harness resolves API requests one at a time
+    (tests/support/runtime.py), so this is what races the conditional `available -> claimed`
+    write itself here; the HTTP race runs on the served stack (tests/stack)."""
     from foodshare.domain import exchanges
     from foodshare.errors import DomainError
 

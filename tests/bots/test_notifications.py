@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from functions.notifications.handler import handler
-from local.apigw import LambdaContext
+from tests.support.apigw import LambdaContext
 from tests.bots import chat
 from tests.bots.chat import GROUP_CHAT, TgUser, action, message, slash, telegram
 from tests.bots.events import recorded, sqs_batch

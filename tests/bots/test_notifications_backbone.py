@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from foodshare.catalog import consumer
-from local import backbone
-from local.event_source import SqsEventSource, drain, function_invoker
+from tests.support import backbone
+from tests.support.event_source import SqsEventSource, drain, function_invoker
 from tests.bots import chat
 from tests.bots.chat import GROUP_CHAT, TgUser, action, message, telegram
 

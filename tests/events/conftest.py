@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from local import backbone as local_backbone
-from local.event_source import SqsEventSource, drain, function_invoker
+from tests.support import backbone as local_backbone
+from tests.support.event_source import SqsEventSource, drain, function_invoker
 
 
 @dataclass

@@ -11,7 +11,7 @@ import pytest
 
 from foodshare.cache import stats
 from foodshare.settings import get_settings
-from local.event_source import drain
+from tests.support.event_source import drain
 from tests.support import flows
 from tests.support.api import call
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 from foodshare import clock, replay
 from foodshare.catalog import SCHEDULED_JOBS
 from foodshare.data.models import EventItem
-from local.event_source import function_invoker
-from local.schedules import scheduled_event
+from tests.support.event_source import function_invoker
+from tests.support.schedules import scheduled_event
 from tests.support import flows
 from tests.support.api import call
 

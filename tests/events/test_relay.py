@@ -8,8 +8,8 @@ from foodshare import clock, events_relay
 from foodshare.data.models import EventItem, UserItem
 from foodshare.settings import get_settings
 from foodshare.catalog import SCHEDULED_JOBS
-from local.event_source import function_invoker
-from local.schedules import scheduled_event
+from tests.support.event_source import function_invoker
+from tests.support.schedules import scheduled_event
 from tests.support import flows
 
 

@@ -105,13 +105,13 @@ def test_out_of_order_delivery_ends_in_the_same_state(backbone):
 
 
 def _purge(consumer: str, backbone) -> None:
-    from local.backbone import clients
+    from tests.support.backbone import clients
 
     clients()[1].purge_queue(QueueUrl=backbone.sources[consumer].queue.url)
 
 
 def _redeliver(consumer: str, backbone, message: dict, times: int = 1) -> None:
-    from local.backbone import clients
+    from tests.support.backbone import clients
 
     for _ in range(times):
         clients()[1].send_message(QueueUrl=backbone.sources[consumer].queue.url, MessageBody=json.dumps(message))

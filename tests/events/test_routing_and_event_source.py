@@ -7,8 +7,8 @@ import json
 from foodshare.catalog import CONSUMERS, Consumer
 from foodshare.events import EVENT_SOURCES
 from foodshare.settings import get_settings
-from local import backbone as local_backbone
-from local.event_source import PollResult, SqsEventSource
+from tests.support import backbone as local_backbone
+from tests.support.event_source import PollResult, SqsEventSource
 
 
 def _put(event_type: str, detail: dict | None = None) -> None:

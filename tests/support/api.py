@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from local.apigw import LambdaContext, build_event, match_route
+from tests.support.apigw import LambdaContext, build_event, match_route
 
 
 @dataclass
@@ -28,8 +28,11 @@ def claims_for(user_id: str) -> dict:
 
 
 def invoke(event: dict, function: str) -> dict:
+    from tests.support.runtime import ONE_EVENT_AT_A_TIME
+
     module = importlib.import_module(f"functions.{function}.handler")
-    return module.handler(event, LambdaContext(function_name=f"foodshare-{function}"))
+    with ONE_EVENT_AT_A_TIME:  # one event at a time per process, as on Lambda (tests/support/runtime.py)
+        return module.handler(event, LambdaContext(function_name=f"foodshare-{function}"))
 
 
 def call(

@@ -6,8 +6,8 @@ from contextlib import contextmanager
 
 from moto import mock_aws
 
-from local.backbone import create_bus
-from local.moto_dynamodb import serialize_writes
+from tests.support.backbone import create_bus
+from tests.support.moto_dynamodb import serialize_writes
 
 
 @contextmanager

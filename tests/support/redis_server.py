@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 
-from local.environment import redis_answers
+from tests.support.environment import redis_answers
 
 TEST_DB = 15
 DEFAULT_URL = f"redis://127.0.0.1:6379/{TEST_DB}"

@@ -4,6 +4,9 @@ Powertools' Tracer imports the X-Ray SDK when it is built (~0.25 s of every cold
 start), even with tracing off. Where tracing is off by Powertools' own rule
 (POWERTOOLS_TRACE_DISABLED, or not running in Lambda: the local stack, tests,
 benchmarks) the tracer is a stand-in whose decorators return the function unchanged.
+
+Every function imports this module first, so it is also where a container checks at cold
+start that its environment names what it needs (settings.check_required).
 """
 
 from __future__ import annotations
@@ -13,6 +16,10 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.tracing.tracer import Tracer
+
+from foodshare.settings import check_required
+
+check_required()
 
 
 class _TracingOff:

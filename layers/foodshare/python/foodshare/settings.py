@@ -1,7 +1,12 @@
 """Typed settings read once per container from the environment.
 
 Every tunable the functions need lives here so handlers never read os.environ
-themselves; tests and the local runner change behaviour by setting variables.
+themselves; tests and the local stack change behaviour by setting variables.
+
+Where things are (STAGE, TABLE_NAME, EVENT_BUS_NAME) has no default: the deployed template
+sets them, tests and scripts set them explicitly, and a container missing one fails when it
+starts (foodshare.observability checks at import, i.e. the cold start) with `MissingSetting`
+naming the variable, instead of quietly using a table that does not exist.
 """
 
 from __future__ import annotations
@@ -9,6 +14,28 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+
+
+REQUIRED = ("STAGE", "TABLE_NAME", "EVENT_BUS_NAME")
+
+
+class MissingSetting(RuntimeError):
+    """A variable the container cannot run without is not set."""
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise MissingSetting(f"{name} is not set: this function's environment must name it (the stack sets it)")
+    return value
+
+
+def check_required() -> None:
+    """Fail now, naming every missing variable, rather than at the first request that needs one."""
+    missing = [name for name in REQUIRED if not os.environ.get(name)]
+    if missing:
+        raise MissingSetting(f"{', '.join(missing)} not set: this function's environment must name "
+                             f"{'it' if len(missing) == 1 else 'them'} (the stack sets them)")
 
 
 def _int(name: str, default: int) -> int:
@@ -89,11 +116,11 @@ class Settings:
 def get_settings() -> Settings:
     """Settings for this container; cached, cleared by tests with get_settings.cache_clear()."""
     return Settings(
-        stage=os.environ.get("STAGE", "local"),
+        stage=_required("STAGE"),
         region=os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "eu-west-1")),
-        table_name=os.environ.get("TABLE_NAME", "foodshare-local"),
+        table_name=_required("TABLE_NAME"),
         dynamodb_endpoint=os.environ.get("DYNAMODB_ENDPOINT") or None,
-        event_bus_name=os.environ.get("EVENT_BUS_NAME", "foodshare-local"),
+        event_bus_name=_required("EVENT_BUS_NAME"),
         redis_url=os.environ.get("REDIS_URL") or None,
         redis_cluster=os.environ.get(
             "REDIS_CLUSTER", str((os.environ.get("REDIS_URL") or "").startswith("rediss://"))

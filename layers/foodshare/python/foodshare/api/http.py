@@ -7,7 +7,6 @@ failures become 400 naming each bad field (Powertools would answer 422).
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -108,13 +107,6 @@ def created(body: dict) -> Response:
     return Response(status_code=201, content_type=JSON, body=json.dumps(body, separators=COMPACT))
 
 
-# Powertools keeps the event being resolved on the class (`BaseRouter.current_event`), shared by
-# every resolver in the process: two resolutions at once in one process (the local stack's
-# containers, threaded tests) would read each other's request and caller. Lambda sends a
-# process one event at a time, so there this lock is never contended.
-_ONE_RESOLUTION_AT_A_TIME = threading.RLock()
-
-
 def entrypoint(app: APIGatewayHttpResolver) -> Callable[[dict, Any], dict]:
     """The Lambda handler for a resolver, with logging context, metrics and tracing around it."""
 
@@ -125,8 +117,7 @@ def entrypoint(app: APIGatewayHttpResolver) -> Callable[[dict, Any], dict]:
         from foodshare.cache import stats
 
         try:  # cache metrics are flushed after every request
-            with _ONE_RESOLUTION_AT_A_TIME:
-                return _limited(event, lambda: app.resolve(event, context))
+            return _limited(event, lambda: app.resolve(event, context))
         finally:
             stats.flush()
 

@@ -60,7 +60,7 @@ def start() -> LocalStack:
 
     from foodshare.data.schema import table_definition
     from foodshare.settings import get_settings
-    from local.moto_dynamodb import serialize_writes
+    from tests.support.moto_dynamodb import serialize_writes
 
     serialize_writes()
     mock = mock_aws()
@@ -75,9 +75,9 @@ def start() -> LocalStack:
 
 def _start_event_backbone(stack: LocalStack) -> None:
     """Bus, queues and rules from the catalog; a poller per consumer queue; timers for the scheduled jobs."""
-    from local import backbone
-    from local.event_source import SqsEventSource, function_invoker
-    from local.schedules import Timers
+    from tests.support import backbone
+    from tests.support.event_source import SqsEventSource, function_invoker
+    from tests.support.schedules import Timers
 
     backbone.create_bus()
     retry = os.environ.get("LOCAL_SQS_RETRY_SECONDS")

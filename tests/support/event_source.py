@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from local.backbone import ConsumerQueue, clients
+from tests.support.backbone import ConsumerQueue, clients
 
 MAX_RECEIVE = 10  # SQS ReceiveMessage limit per call
 IDLE_WAIT_SECONDS = 1  # long polling while the queue is empty
@@ -137,7 +137,7 @@ def drain(sources: list[SqsEventSource], max_rounds: int = 50) -> int:
 
 def function_invoker(name: str) -> Callable[[dict], dict | None]:
     """Invoke a function's handler through the local Lambda runtime's container pool."""
-    from local.apigw import LambdaContext
-    from local.runtime import invoke_function
+    from tests.support.apigw import LambdaContext
+    from tests.support.runtime import invoke_function
 
     return lambda event: invoke_function(name, event, LambdaContext(function_name=f"foodshare-{name}"))

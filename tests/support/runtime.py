@@ -1,8 +1,11 @@
-"""A local Lambda runtime: each function runs in containers that serve one event at a time.
+"""The in-process harness's Lambda runtime (tests and benchmarks only; the served stack runs
+functions in the emulator's worker processes).
 
-Like Lambda, a container is a separately imported copy of the handler module (its own
-module-level state, its own cold start); concurrent requests get more containers, up
-to LOCAL_MAX_CONTAINERS per function, and then wait for a free one.
+A container is a separately imported copy of the handler module (its own module-level
+state, its own cold start), up to LOCAL_MAX_CONTAINERS per function. All of them share this
+process, and Powertools keeps the event being resolved on the class (`BaseRouter.current_event`):
+so, as Lambda gives a process one event at a time, this harness runs one event at a time
+(`ONE_EVENT_AT_A_TIME`). Concurrency itself is tested on the served stack (tests/stack).
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ class FunctionPool:
             self._idle.put(handler)
 
 
+ONE_EVENT_AT_A_TIME = threading.RLock()
 _pools: dict[str, FunctionPool] = {}
 _pools_lock = threading.Lock()
 
@@ -63,4 +67,5 @@ def pool(name: str) -> FunctionPool:
 
 
 def invoke_function(name: str, event: dict, context: Any) -> Any:
-    return pool(name).invoke(event, context)
+    with ONE_EVENT_AT_A_TIME:
+        return pool(name).invoke(event, context)

@@ -1,0 +1,128 @@
+"""The served stack for tests: the synthesized `dev` template deployed on the emulator, once per session.
+
+    def test_something(served_stack):             # session-scoped, started on first use
+        reply = served_stack.call("GET", "/food", user="sam", query={"lat": 52.5, "lng": 13.4})
+        assert reply.status == 200
+        served_stack.api_url                       # http://127.0.0.1:<port>
+        served_stack.aws_endpoint                  # http://127.0.0.1:<port>: boto3 / aws --endpoint-url
+        served_stack.token("sam")                  # a bearer token its JWT authorizer accepts
+        served_stack.client("sqs")                 # a boto3 client on the emulator
+        served_stack.outputs["TableName"]          # the stack's outputs
+
+`start_stack(template=..., env=...)` serves another template for one test module (e.g. a
+modified copy of the dev template): a context manager, stopped at the end.
+
+Ports are free ones picked at start (STACK_PORT / STACK_EMULATOR_PORT pin them); Redis is the
+tests' (REDIS_URL). The test process's own moto mock (tests/conftest.py) only intercepts AWS
+hostnames, not the emulator's endpoint.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import os
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from local.jwt_keys import issue_token
+from local.serve import ROOT, ServedStack, free_port
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any
+    headers: dict
+
+    @property
+    def error_code(self) -> str | None:
+        return (self.body or {}).get("error", {}).get("code") if isinstance(self.body, dict) else None
+
+
+class StackHandle:
+    """What a test needs of a running stack."""
+
+    def __init__(self, served: ServedStack):
+        self.served = served
+        self.api_url = served.api_url
+        self.aws_endpoint = served.aws_endpoint
+        self.region = served.info["region"]
+        self.outputs: dict[str, str] = served.info["outputs"]
+        self._tokens: dict[str, str] = {}
+
+    def token(self, user: str) -> str:
+        if user not in self._tokens:
+            self._tokens[user] = issue_token(user)
+        return self._tokens[user]
+
+    def client(self, service: str):
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.aws_endpoint, region_name=self.region,
+                            aws_access_key_id="test", aws_secret_access_key="test")
+
+    def call(self, method: str, path: str, *, user: str | None = None, json: Any = None, query: dict | None = None,
+             headers: dict | None = None, body: bytes | None = None, timeout: float = 60) -> Reply:
+        data = body if body is not None else (jsonlib.dumps(json).encode() if json is not None else None)
+        url = self.api_url + path + (f"?{urlencode(query)}" if query else "")
+        request = urllib.request.Request(url, data=data, method=method)
+        if data is not None:
+            request.add_header("content-type", "application/json")
+        if user:
+            request.add_header("authorization", f"Bearer {self.token(user)}")
+        for key, value in (headers or {}).items():
+            request.add_header(key, value)
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                status, raw, reply_headers = response.status, response.read(), dict(response.headers)
+        except urllib.error.HTTPError as error:
+            status, raw, reply_headers = error.code, error.read(), dict(error.headers)
+        try:
+            parsed = jsonlib.loads(raw) if raw else None
+        except ValueError:
+            parsed = raw.decode(errors="replace")
+        return Reply(status, parsed, {k.lower(): v for k, v in reply_headers.items()})
+
+
+@contextmanager
+def start_stack(template: Path | None = None, env: dict[str, str] | None = None, log_name: str = "stack"):
+    """A stack on free ports for the duration of the block; its log in .local/test-<log_name>.log."""
+    served = ServedStack(port=int(os.environ.get("STACK_PORT") or free_port()),
+                         emulator_port=int(os.environ.get("STACK_EMULATOR_PORT") or free_port()),
+                         template=template, redis_url=os.environ["REDIS_URL"], env=env or {},
+                         log=ROOT / ".local" / f"test-{log_name}.log")
+    try:
+        served.start(timeout=300)
+        yield StackHandle(served)
+    finally:
+        served.stop()
+
+
+# The bots' settings the session stack is deployed with: the platforms' API bases point at a
+# local recorder (tests/bots/recorder.py); the secrets go into the template's tagged secrets
+# when it has them (local/stack.py), else the webhooks answer 503.
+BOT_SECRETS = {"TELEGRAM_BOT_TOKEN": "123456:stack-test", "TELEGRAM_WEBHOOK_SECRET": "stack-webhook-secret",
+               "SLACK_SIGNING_SECRET": "stack-signing-secret", "SLACK_BOT_TOKEN": "xoxb-stack-test"}
+
+
+@pytest.fixture(scope="session")
+def served_stack():
+    """The dev template deployed once for the whole session (see the module docstring)."""
+    from tests.bots.recorder import Recorder
+
+    recorder = Recorder().start()
+    env = {"TELEGRAM_API_BASE": recorder.url, "SLACK_API_BASE": recorder.url, "TELEGRAM_BOT_USERNAME": "FoodshareTestBot",
+           **BOT_SECRETS}
+    try:
+        with start_stack(env=env, log_name="session") as stack:
+            stack.recorder = recorder
+            yield stack
+    finally:
+        recorder.stop()
