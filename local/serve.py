@@ -69,7 +69,7 @@ class ServedStack:
         command = [str(STACK_PYTHON), "-m", "local.stack", "--template", str(template), "--layer-dir", str(layer),
                    "--port", str(self.port), "--emulator-port", str(self.emulator_port),
                    "--ready-file", str(ready), "--redis-url", self.redis_url]
-        out = open(self.log, "ab") if self.log else None
+        out = open(self.log, "wb") if self.log else None
         self._process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT if out else None,
                                          start_new_session=True)
         deadline = time.monotonic() + timeout
