@@ -16,7 +16,8 @@ imports only the standard library, ministack and the botocore ministack pins. On
    and writes them to `--ready-file` as JSON.
 
 Functions run as ministack's worker subprocesses (one event at a time per worker), with this
-interpreter and the environment the template gives them.
+interpreter and the environment the template gives them; at most LOCAL_WORKERS_PER_FUNCTION
+workers per function (`_wait_for_warm_workers`).
 """
 
 from __future__ import annotations
@@ -84,6 +85,36 @@ def _seed_local_issuer() -> None:
     forever = time.time() + 10 * 365 * 24 * 3600
     apigateway._oidc_config_cache[LOCAL_ISSUER] = {"jwks_uri": jwks_uri, "expiresAt": forever}
     apigateway._jwks_cache[jwks_uri] = {"jwks": jwks, "expiresAt": forever}
+
+
+def _wait_for_warm_workers(per_function: int) -> None:
+    """The one change to the emulator's behaviour: at most `per_function` workers per function;
+    an event arriving while all are busy waits for one instead of spawning another.
+
+    On AWS a concurrent event gets a new execution environment (a cold start of its own).
+    Here every cold start is a process importing the layer on a machine with a few cores:
+    50 claims at once would be 50 cold starts competing for the same CPUs, each past its
+    10 s timeout. Queuing for a warm worker keeps the outcome AWS gives (every caller
+    answered, each event handled alone by one worker) on hardware that cannot give 50
+    environments at once. LOCAL_WORKERS_PER_FUNCTION sets the number (0: ministack's own
+    behaviour, unbounded).
+    """
+    if per_function <= 0:
+        return
+    from ministack.core import lambda_runtime
+    from ministack.services import lambda_svc
+
+    lease = lambda_runtime.acquire_worker
+
+    def acquire_worker(func_name, config, code_zip, qualifier="$LATEST", max_concurrency=None):
+        deadline = time.monotonic() + 120
+        while True:
+            worker, reason = lease(func_name, config, code_zip, qualifier=qualifier, max_concurrency=per_function)
+            if worker is not None or time.monotonic() > deadline:
+                return worker, reason
+            time.sleep(0.005)
+
+    lambda_runtime.acquire_worker = lambda_svc.acquire_worker = acquire_worker
 
 
 class FrontDoor:
@@ -240,6 +271,14 @@ def _deploy_when_listening(args: argparse.Namespace, door: FrontDoor, stop) -> N
           "Get a token with: make token USER=alice", file=sys.stderr, flush=True)
 
 
+def _stop_with_parent(stop) -> None:
+    """A stack started by a test session or `make serve` must not outlive it, however it ended."""
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(1)
+    stop()
+
+
 def main() -> None:
     args = _args()
     _prepare_environment(args)
@@ -248,6 +287,7 @@ def main() -> None:
     from ministack import app as ministack
 
     _seed_local_issuer()
+    _wait_for_warm_workers(int(os.environ.get("LOCAL_WORKERS_PER_FUNCTION", "3")))
     door = FrontDoor(ministack.app, args.port, args.emulator_port)
     config = Config()
     config.bind = [f"127.0.0.1:{args.emulator_port}", f"127.0.0.1:{args.port}"]
@@ -261,6 +301,7 @@ def main() -> None:
         loop = asyncio.get_running_loop()
         stop = lambda: loop.call_soon_threadsafe(shutdown.set)  # noqa: E731
         threading.Thread(target=_deploy_when_listening, args=(args, door, stop), daemon=True).start()
+        threading.Thread(target=_stop_with_parent, args=(stop,), daemon=True).start()
         await serve(door, config, shutdown_trigger=shutdown.wait)
 
     try:
