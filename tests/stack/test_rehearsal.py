@@ -119,7 +119,8 @@ def test_partner_group_member_claims_and_the_consumer_updates_reputation(served_
     for user in (sam, bo):
         _profile(served_stack, user)
     group_a, group_b = _group(served_stack, sam, "Kiez A"), _group(served_stack, bo, "Kiez B")
-    proposal = served_stack.call("POST", f"/groups/{group_a}/partnerships", user=sam, json={"targetGroupId": group_b})
+    proposal = served_stack.call("POST", f"/groups/{group_a}/partnerships", user=sam, json={
+        "targetGroupId": group_b, "terms": {"maxDistanceKm": 15, "minReputation": 0}})  # a new member's score is 60
     assert proposal.status == 201, proposal
     accepted = served_stack.call("POST", f"/partnerships/{proposal.body['partnershipId']}/accept", user=bo)
     assert accepted.status == 200, accepted

@@ -26,7 +26,7 @@ class MissingSetting(RuntimeError):
 def _required(name: str) -> str:
     value = os.environ.get(name)
     if not value:
-        raise MissingSetting(f"{name} is not set: this function's environment must name it (the stack sets it)")
+        raise MissingSetting(f"{name} not set: this function's environment must name it (the stack sets it)")
     return value
 
 
