@@ -9,8 +9,9 @@ VPC reaches
   gateway (or straight to such an internet gateway), and its security groups allow
   HTTPS out to 0.0.0.0/0;
 - an AWS service through a gateway endpoint listing all of its route tables, or an
-  interface endpoint with private DNS in all of its subnets whose security group admits
-  HTTPS from the function's groups (or, failing both, through the internet path above).
+  interface endpoint with private DNS whose security group admits HTTPS from the
+  function's groups (its interfaces answer the whole VPC), or, failing both, through
+  the internet path above.
 
 Each check returns what is missing, in words, or None when the path exists.
 """
@@ -127,13 +128,10 @@ class Network:
                     reasons.append(f"security groups {where.security_groups} allow no HTTPS to {service}'s prefix list")
                 else:
                     return None
-            else:
-                subnets = {_ref(s) for s in p.get("SubnetIds", [])}
+            else:  # its network interfaces answer the whole VPC (local route), whichever subnets they are in
                 admitted = any(self.admits_https(_ref(g), where.security_groups) for g in p.get("SecurityGroupIds", []))
                 if not p.get("PrivateDnsEnabled"):
                     reasons.append(f"interface endpoint for {service} has private DNS off")
-                elif not set(where.subnets) <= subnets:
-                    reasons.append(f"interface endpoint for {service} is not in subnets {set(where.subnets) - subnets}")
                 elif not admitted:
                     reasons.append(f"interface endpoint for {service} does not admit HTTPS from {where.security_groups}")
                 else:
