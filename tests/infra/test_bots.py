@@ -8,12 +8,7 @@ import pytest
 from foodshare.catalog import BOT_SECRETS
 
 from cdk.bots import PARAMETERS, SETTING_TAG, secret_name
-from tests.infra.cfn import actions_of, function, of_type, props, role_statements
-
-
-def _entries(synth):
-    c = synth.catalog
-    return {e.name: e for e in (*c.api_functions, *c.consumers, *c.scheduled_jobs)}
+from tests.infra.cfn import actions_of, catalog_entries, function, of_type, props, role_statements
 
 
 def _secrets(synth) -> dict[str, str]:
@@ -46,7 +41,7 @@ def test_nothing_secret_in_the_template(prod):
 def test_each_function_gets_the_arns_and_read_grant_of_exactly_its_secrets(request, stage):
     synth = request.getfixturevalue(stage)
     secrets = _secrets(synth)
-    for name, entry in _entries(synth).items():
+    for name, entry in catalog_entries(synth).items():
         variables = function(synth, name)["Environment"]["Variables"]
         given = {k.removesuffix("_SECRET_ARN"): v for k, v in variables.items() if k.endswith("_SECRET_ARN")}
         assert given == {s: {"Ref": secrets[s]} for s in entry.secrets}, name
@@ -59,7 +54,7 @@ def test_each_function_gets_the_arns_and_read_grant_of_exactly_its_secrets(reque
             assert sorted(r["Ref"] for r in resources) == sorted(secrets[s] for s in entry.secrets), name
         else:
             assert not reads, name
-    bots = {n for n, e in _entries(synth).items() if e.secrets}
+    bots = {n for n, e in catalog_entries(synth).items() if e.secrets}
     assert {"telegram_webhook", "slack_webhook", "notifications"} <= bots
 
 
@@ -68,7 +63,7 @@ def test_platform_settings_are_parameters_with_defaults_passed_to_the_platforms_
     for platform, entries in PARAMETERS.items():
         for name, variable, default, _ in entries:
             assert parameters[name]["Type"] == "String" and parameters[name]["Default"] == default
-            for fn_name, entry in _entries(prod).items():
+            for fn_name, entry in catalog_entries(prod).items():
                 variables = function(prod, fn_name)["Environment"]["Variables"]
                 if platform in entry.chats:
                     assert variables[variable] == {"Ref": name}, (fn_name, variable)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from foodshare.catalog import CHAT_HOSTS
 
-from tests.infra.cfn import actions_of, role_statements
+from tests.infra.cfn import actions_of, catalog_entries, role_statements
 from tests.infra.reach import Network, placement
 
 # Actions the Lambda service performs with the function's role, from its own network
@@ -35,11 +35,6 @@ SERVICE_SIDE = {
 }
 
 
-def entries(synth):
-    c = synth.catalog
-    return {e.name: e for e in (*c.api_functions, *c.consumers, *c.scheduled_jobs)}
-
-
 def aws_services(synth, name: str) -> set[str]:
     """The AWS APIs the function calls from its own code: its role's services, plus secrets it declares."""
     services = {
@@ -48,7 +43,7 @@ def aws_services(synth, name: str) -> set[str]:
         for action in actions_of(statement)
         if action not in SERVICE_SIDE or action.startswith("xray:")
     }
-    if entries(synth)[name].secrets:
+    if catalog_entries(synth)[name].secrets:
         services.add("secretsmanager")
     return services
 
@@ -56,7 +51,7 @@ def aws_services(synth, name: str) -> set[str]:
 def gaps(synth) -> list[str]:
     network = Network(synth)
     found = []
-    for name, entry in sorted(entries(synth).items()):
+    for name, entry in sorted(catalog_entries(synth).items()):
         where = placement(synth, name)
         for platform in entry.chats:
             for host in CHAT_HOSTS[platform]:
@@ -79,7 +74,7 @@ def test_every_function_reaches_what_it_calls(request, stage):
 
 def test_functions_that_call_chat_platforms_are_declared_and_some_sit_in_the_vpc(prod):
     """The check above must have something to check: the bot functions are declared, and some are in the VPC."""
-    callers = {name for name, e in entries(prod).items() if e.chats}
+    callers = {name for name, e in catalog_entries(prod).items() if e.chats}
     assert {"telegram_webhook", "slack_webhook", "notifications"} <= callers
     assert any(placement(prod, name).subnets for name in callers)
 

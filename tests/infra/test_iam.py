@@ -5,7 +5,7 @@ from __future__ import annotations
 from foodshare.data import schema
 
 from cdk.functions import READ_ACTIONS, READ_ONLY, WRITE_ACTIONS
-from tests.infra.cfn import actions_of, arn_of, function, of_type, role_statements
+from tests.infra.cfn import actions_of, arn_of, catalog_entries, function, of_type, role_statements
 
 TRACING = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
@@ -23,11 +23,6 @@ QUEUE_CONSUMPTION = {
     "sqs:DeleteMessage",
     "sqs:GetQueueAttributes",
 }
-
-
-def _entry(synth, name: str):
-    c = synth.catalog
-    return next(e for e in (*c.api_functions, *c.consumers, *c.scheduled_jobs) if e.name == name)
 
 
 def _table_arns(synth) -> tuple[dict, list[dict]]:
@@ -81,7 +76,7 @@ def test_functions_hold_only_known_permission_groups(synth):
         allowed = TRACING | LOGS | VPC_NETWORKING | set(READ_ACTIONS) | set(WRITE_ACTIONS) | {"events:PutEvents"}
         if name in consumers:
             allowed |= QUEUE_CONSUMPTION
-        if _entry(synth, name).secrets:
+        if catalog_entries(synth)[name].secrets:
             allowed |= {"secretsmanager:GetSecretValue"}  # test_bots.py: on exactly its secrets
         actions = {a for s in role_statements(synth, name) for a in actions_of(s)}
         assert actions <= allowed, (name, actions - allowed)

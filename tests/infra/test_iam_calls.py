@@ -19,7 +19,7 @@ import pytest
 from foodshare.catalog import BOT_SECRETS
 
 from tests.infra.aws_calls import Call, Resolver, bindings, grants, invoking, recording
-from tests.infra.cfn import function, role_statements
+from tests.infra.cfn import catalog_entries, function, role_statements
 from tests.infra.test_egress import SERVICE_SIDE
 
 SECRET_VALUES = {
@@ -49,6 +49,7 @@ def _events(event_types: tuple[str, ...]) -> list[dict]:
 def _run_flows(recorder_url: str) -> None:
     """Every function at least once, through the paths the API, the bots, the bus and the scheduler take."""
     from foodshare import catalog, clock
+
     from tests.bots import chat
     from tests.bots.chat import GROUP_CHAT, TgUser, action, message, telegram
     from tests.support import api, flows
@@ -111,9 +112,9 @@ class Recorded:
 @pytest.fixture(scope="module")
 def recorded() -> Recorded:
     from aws_lambda_powertools.utilities import parameters
-
     from foodshare.redis_client import get_client
     from foodshare.settings import get_settings
+
     from tests.bots import chat
     from tests.bots.recorder import Recorder
     from tests.support.aws import aws_environment
@@ -200,8 +201,7 @@ def test_declared_secrets_are_the_ones_read(recorded, prod):
     for c in recorded.calls:
         if c.action == "secretsmanager:GetSecretValue":
             read[c.function].add(arns[c.resource])
-    c = prod.catalog
-    declared = {e.name: set(e.secrets) for e in (*c.api_functions, *c.consumers, *c.scheduled_jobs) if e.secrets}
+    declared = {name: set(e.secrets) for name, e in catalog_entries(prod).items() if e.secrets}
     assert dict(read) == declared
 
 

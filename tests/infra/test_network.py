@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.infra.cfn import of_type, props
+from tests.infra.cfn import catalog_entries, of_type, props
 
 
 def test_nat_gateways_per_stage_and_no_public_addresses_on_launch(synth):
@@ -17,8 +17,7 @@ def test_only_functions_that_call_chat_platforms_have_a_way_out(synth):
     from tests.infra.reach import Network, placement
 
     network = Network(synth)
-    entries = (*synth.catalog.api_functions, *synth.catalog.consumers, *synth.catalog.scheduled_jobs)
-    in_vpc = [e for e in entries if placement(synth, e.name).subnets]
+    in_vpc = [e for e in catalog_entries(synth).values() if placement(synth, e.name).subnets]
     assert in_vpc
     for entry in in_vpc:
         subnets = placement(synth, entry.name).subnets

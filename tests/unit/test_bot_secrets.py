@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from aws_lambda_powertools.utilities import parameters
-
 from foodshare.bots import secrets
 from foodshare.settings import get_settings
+
 from tests.infra.aws_calls import invoking, recording
 
 
