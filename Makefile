@@ -82,9 +82,21 @@ synth: layer
 cdk-diff: layer
 	$(CDK_CLI) diff -c stage=$(STAGE)
 
-## Deploy a stage: make deploy STAGE=prod (needs AWS credentials and a bootstrapped account).
+## Deploy a stage: make deploy STAGE=prod (needs AWS credentials and a bootstrapped account);
+## DEPLOY_ARGS="--parameters TelegramBotUsername=FoodshareBot" sets stack parameters (docs/bots.md).
 deploy: layer
-	$(CDK_CLI) deploy -c stage=$(STAGE) --require-approval broadening
+	$(CDK_CLI) deploy -c stage=$(STAGE) --require-approval broadening $(DEPLOY_ARGS)
+
+# ---- chat bots (docs/bots.md) --------------------------------------------------------
+.PHONY: telegram-webhook slack-manifest
+
+## Register the deployed Telegram webhook (URL and secrets from the stack): make telegram-webhook STAGE=prod
+telegram-webhook: venv
+	$(BIN)/python -m scripts.bots telegram-webhook --stage $(STAGE) $(if $(ENDPOINT_URL),--endpoint-url $(ENDPOINT_URL))
+
+## Write slack/manifest.yml for the deployed stage's Slack app: make slack-manifest STAGE=prod
+slack-manifest: venv
+	$(BIN)/python -m scripts.bots slack-manifest --stage $(STAGE) $(if $(ENDPOINT_URL),--endpoint-url $(ENDPOINT_URL))
 
 # ---- event backbone (docs/events.md) ------------------------------------------------
 .PHONY: replay bench-events

@@ -95,6 +95,7 @@ class StageConfig:
     api_burst_limit: int
     alarms: Alarms
     outbox_delivery: str  # "pipe": stream -> EventBridge Pipe; "relay": functions publish (after commit + sweeper)
+    nat_gateways: int  # NAT gateways for the functions that call the chat platforms (docs/deploy.md: one per AZ in prod)
     _defaults: dict = field(repr=False)
     _overrides: dict = field(repr=False)
 
@@ -142,6 +143,7 @@ def stage_config(context: Callable[[str], Any]) -> StageConfig:
         api_burst_limit=capacity["api"]["burst_limit"],
         alarms=Alarms(**raw["alarms"]),
         outbox_delivery=_outbox_delivery(context("outbox_delivery")),
+        nat_gateways=_nat_gateways(stage, raw.get("network", {}).get("nat_gateways", 1)),
         _defaults=capacity["defaults"],
         _overrides=capacity["functions"],
     )
@@ -153,4 +155,11 @@ OUTBOX_DELIVERIES = ("pipe", "relay")
 def _outbox_delivery(value: str) -> str:
     if value not in OUTBOX_DELIVERIES:
         raise ValueError(f"outbox_delivery must be one of {OUTBOX_DELIVERIES}, not {value!r}")
+    return value
+
+
+def _nat_gateways(stage: str, value: int) -> int:
+    """At least one (the bot functions need a way out), at most one per AZ (the VPC spans two)."""
+    if not isinstance(value, int) or not 1 <= value <= 2:
+        raise ValueError(f"stage {stage}: network.nat_gateways must be 1 or 2, not {value!r}")
     return value

@@ -28,6 +28,7 @@ from foodshare.catalog import ScheduledJob
 from foodshare.data import schema
 
 from cdk.backbone import ConsumerQueue
+from cdk.bots import Bots
 from cdk.catalog import Catalog
 from cdk.config import FunctionCapacity, Provisioned, StageConfig
 from cdk.nag import acknowledge
@@ -39,7 +40,9 @@ LIVE_ALIAS = "live"
 
 READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query")
 # The item actions a TransactWriteItems call is authorised by (it has no action of its own).
-WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem")
+WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem",
+                 # the outbox relay clears published events with one BatchWriteItem (events_relay)
+                 "dynamodb:BatchWriteItem")
 # Functions that only read the table (GET-only routes that never register a user). Every other function also gets
 # the transactional item writes, and with `outbox_delivery: relay` PutEvents on the bus
 # (it publishes what it committed); nobody gets Scan, stream access or table administration.
@@ -58,6 +61,8 @@ class FunctionSpec:
     description: str
     uses_cache: bool
     latency_sensitive: bool = False
+    chats: tuple[str, ...] = ()  # chat platforms it calls (catalog.CHAT_HOSTS)
+    secrets: tuple[str, ...] = ()  # bot secrets it reads (catalog.BOT_SECRETS)
 
 
 def _hh_mm(value: str) -> tuple[str, str]:
@@ -76,6 +81,7 @@ class Functions(Construct):
         table: dynamodb.ITableV2,
         bus: events.IEventBus,
         network: Network,
+        bots: Bots,
         consumer_queues: list[ConsumerQueue],
         delivery_dlq: sqs.IQueue,
         layer_dir: Path,
@@ -87,6 +93,7 @@ class Functions(Construct):
         self._table = table
         self._bus = bus
         self._network = network
+        self._bots = bots
         self._functions_dir = functions_dir
         self._prefix = f"foodshare-{config.name}"
         self._environment = {
@@ -108,14 +115,16 @@ class Functions(Construct):
         self.aliases: dict[str, lambda_.Alias] = {}
 
         for entry in catalog.api_functions:
-            spec = FunctionSpec(entry.name, "api", entry.description, entry.uses_cache, entry.latency_sensitive)
+            spec = FunctionSpec(entry.name, "api", entry.description, entry.uses_cache, entry.latency_sensitive,
+                                entry.chats, entry.secrets)
             capacity = config.capacity("api", entry.name, entry.latency_sensitive)
             fn = self._function(spec, capacity, Duration.seconds(capacity.timeout_seconds))
             self.aliases[entry.name] = self._live_alias(fn, capacity.provisioned)
 
         for cq in consumer_queues:
             consumer = cq.consumer
-            spec = FunctionSpec(consumer.name, "consumer", consumer.description, consumer.uses_cache)
+            spec = FunctionSpec(consumer.name, "consumer", consumer.description, consumer.uses_cache,
+                                chats=consumer.chats, secrets=consumer.secrets)
             capacity = config.capacity("consumer", consumer.name)
             # AWS guidance: queue visibility >= 6 x function timeout + batching window.
             timeout = (consumer.visibility_timeout_seconds - consumer.max_batching_window_seconds) // 6
@@ -131,7 +140,8 @@ class Functions(Construct):
             )
 
         for job in catalog.scheduled_jobs:
-            spec = FunctionSpec(job.name, "scheduled", job.description, job.uses_cache)
+            spec = FunctionSpec(job.name, "scheduled", job.description, job.uses_cache,
+                                chats=job.chats, secrets=job.secrets)
             capacity = config.capacity("scheduled", job.name)
             fn = self._function(spec, capacity, Duration.seconds(capacity.timeout_seconds))
             self._schedule(job, fn, delivery_dlq)
@@ -183,13 +193,19 @@ class Functions(Construct):
         self._grant_table(role, spec.name)
         if self._config.outbox_delivery == "relay" and spec.name not in READ_ONLY:
             self._bus.grant_put_events_to(role)
-        environment = {**self._environment, "POWERTOOLS_SERVICE_NAME": spec.name}
+        environment = {
+            **self._environment,
+            "POWERTOOLS_SERVICE_NAME": spec.name,
+            **self._bots.environment(spec.chats, spec.secrets),
+        }
+        self._bots.grant_read(role, spec.secrets)
         vpc_props = {}
         if spec.uses_cache:
             environment["REDIS_URL"] = self._network.redis_url
             vpc_props = {
                 "vpc": self._network.vpc,
-                "vpc_subnets": self._network.subnets,
+                # Callers of the chat platforms need a way out; the rest stay without one.
+                "vpc_subnets": self._network.egress_subnets if spec.chats else self._network.subnets,
                 "security_groups": [self._network.function_sg],
             }
             role.add_to_policy(

@@ -1,7 +1,12 @@
-"""Network and cache: an isolated VPC (endpoints instead of NAT) and ElastiCache Serverless for Valkey.
+"""Network and cache: a VPC whose cache users have no way out unless they call a chat platform, and Valkey.
 
 Only functions whose catalog entry says `uses_cache` join the VPC, with the one
-security group the cache and the endpoints admit.
+security group the cache and the endpoints admit. They sit in isolated subnets
+(DynamoDB through its gateway endpoint, X-Ray and EventBridge through interface
+endpoints), except those that also call Telegram or Slack (`chats`): they sit in
+`egress` subnets whose default route goes to NAT gateways (one per AZ in prod, one in
+dev: `network.nat_gateways` in cdk.json), which is also their way to Secrets Manager.
+docs/deploy.md argues this against the alternatives, with its cost.
 """
 
 from __future__ import annotations
@@ -25,9 +30,14 @@ class Network(Construct):
             self,
             "Vpc",
             max_azs=2,
-            nat_gateways=0,
+            nat_gateways=config.nat_gateways,
+            # Isolated first: its CIDRs stay those of the VPC before the egress subnets were added.
             subnet_configuration=[
-                ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=22)
+                ec2.SubnetConfiguration(name="isolated", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=22),
+                ec2.SubnetConfiguration(name="egress", subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=22),
+                ec2.SubnetConfiguration(
+                    name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=26, map_public_ip_on_launch=False
+                ),
             ],
             gateway_endpoints={
                 "DynamoDb": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.DYNAMODB)
@@ -46,6 +56,7 @@ class Network(Construct):
             traffic_type=ec2.FlowLogTrafficType.REJECT,
         )
         self.subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)
+        self.egress_subnets = ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
         self.function_sg = ec2.SecurityGroup(
             self, "CacheClients", vpc=self.vpc, description="Functions that use the cache", allow_all_outbound=False
         )
@@ -95,7 +106,8 @@ class Network(Construct):
         endpoint_sg.add_ingress_rule(self.function_sg, ec2.Port.HTTPS, "AWS APIs from cache clients")
         self.function_sg.add_egress_rule(cache_sg, cache_port, "Valkey over TLS")
         # HTTPS to any address: isolated subnets route only inside the VPC and to the
-        # DynamoDB gateway endpoint, whose prefix-list id would need an account lookup.
+        # DynamoDB gateway endpoint, whose prefix-list id would need an account lookup;
+        # egress subnets also reach the chat platforms and Secrets Manager through NAT.
         self.function_sg.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.HTTPS, "DynamoDB gateway and endpoints")
 
     @property

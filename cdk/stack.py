@@ -9,6 +9,7 @@ from constructs import Construct
 
 from cdk.api import Api
 from cdk.backbone import Backbone
+from cdk.bots import Bots
 from cdk.catalog import Catalog
 from cdk.config import ROOT, StageConfig
 from cdk.data import Data
@@ -39,6 +40,7 @@ class FoodshareStack(Stack):
         data = Data(self, "Data", config=config)
         backbone = Backbone(self, "Backbone", config=config, catalog=catalog, table=data.table)
         network = Network(self, "Network", config=config)
+        bots = Bots(self, "Bots", config=config)
         functions = Functions(
             self,
             "Functions",
@@ -47,6 +49,7 @@ class FoodshareStack(Stack):
             table=data.table,
             bus=backbone.bus,
             network=network,
+            bots=bots,
             consumer_queues=backbone.consumer_queues,
             delivery_dlq=backbone.delivery_dlq,
             layer_dir=layer_dir,
@@ -70,3 +73,11 @@ class FoodshareStack(Stack):
         CfnOutput(self, "ApiUrl", value=api.http_api.api_endpoint)
         CfnOutput(self, "TableName", value=data.table.table_name)
         CfnOutput(self, "EventBusName", value=backbone.bus.event_bus_name)
+        # What `make telegram-webhook` / `make slack-manifest` read (scripts/bots.py): URLs and secret ARNs.
+        for fn in catalog.api_functions:
+            if fn.chats:
+                (route,) = fn.routes
+                CfnOutput(self, f"{fn.name.title().replace('_', '')}Url",
+                          value=f"{api.http_api.api_endpoint}{route.path}")
+        for setting, secret in bots.secrets.items():
+            CfnOutput(self, f"{setting.title().replace('_', '')}Arn", value=secret.secret_arn)

@@ -58,3 +58,9 @@ def queue_id(synth: Synth, queue_name: str) -> str:
 
 def arn_of(logical_id: str) -> dict:
     return {"Fn::GetAtt": [logical_id, "Arn"]}
+
+
+def catalog_entries(synth: Synth) -> dict:
+    """name -> catalog entry (API function, consumer or scheduled job) of the stack's catalog."""
+    c = synth.catalog
+    return {e.name: e for e in (*c.api_functions, *c.consumers, *c.scheduled_jobs)}

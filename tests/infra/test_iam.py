@@ -5,7 +5,7 @@ from __future__ import annotations
 from foodshare.data import schema
 
 from cdk.functions import READ_ACTIONS, READ_ONLY, WRITE_ACTIONS
-from tests.infra.cfn import actions_of, arn_of, function, of_type, role_statements
+from tests.infra.cfn import actions_of, arn_of, catalog_entries, function, of_type, role_statements
 
 TRACING = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
@@ -76,6 +76,8 @@ def test_functions_hold_only_known_permission_groups(synth):
         allowed = TRACING | LOGS | VPC_NETWORKING | set(READ_ACTIONS) | set(WRITE_ACTIONS) | {"events:PutEvents"}
         if name in consumers:
             allowed |= QUEUE_CONSUMPTION
+        if catalog_entries(synth)[name].secrets:
+            allowed |= {"secretsmanager:GetSecretValue"}  # test_bots.py: on exactly its secrets
         actions = {a for s in role_statements(synth, name) for a in actions_of(s)}
         assert actions <= allowed, (name, actions - allowed)
 

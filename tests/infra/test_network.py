@@ -1,15 +1,28 @@
-"""Isolated VPC without NAT, the DynamoDB gateway endpoint, and a Valkey cache only cache users reach."""
+"""The VPC: isolated subnets for cache users, NAT-routed ones for chat callers, endpoints, and Valkey."""
 
 from __future__ import annotations
 
-from tests.infra.cfn import of_type, props
+from tests.infra.cfn import catalog_entries, of_type, props
 
 
-def test_no_nat_and_no_internet_gateway(synth):
-    assert not of_type(synth, "AWS::EC2::NatGateway")
-    assert not of_type(synth, "AWS::EC2::InternetGateway")
+def test_nat_gateways_per_stage_and_no_public_addresses_on_launch(synth):
+    """Only the NAT gateways hold public addresses (routes: test_egress.py)."""
+    assert len(of_type(synth, "AWS::EC2::NatGateway")) == synth.config.nat_gateways
+    assert len(of_type(synth, "AWS::EC2::InternetGateway")) == 1
     for subnet in of_type(synth, "AWS::EC2::Subnet").values():
         assert props(subnet)["MapPublicIpOnLaunch"] is False
+
+
+def test_only_functions_that_call_chat_platforms_have_a_way_out(synth):
+    from tests.infra.reach import Network, placement
+
+    network = Network(synth)
+    in_vpc = [e for e in catalog_entries(synth).values() if placement(synth, e.name).subnets]
+    assert in_vpc
+    for entry in in_vpc:
+        subnets = placement(synth, entry.name).subnets
+        open_ = [s for s in subnets if network.internet_gap(s) is None]
+        assert open_ == (list(subnets) if entry.chats else []), entry.name
 
 
 def test_endpoints_for_dynamodb_xray_and_eventbridge_when_functions_publish(synth):

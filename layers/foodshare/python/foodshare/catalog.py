@@ -9,6 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The chat platforms' API hosts. A function that lists a platform in `chats` calls these
+# (Bot API / Web API, Slack's response_url), so the stack must give it a route to them;
+# `secrets` names the bot secrets (settings.SecretRef names) it reads. The stack grants and
+# passes exactly those, and tests/infra/test_egress.py checks the route from the template.
+CHAT_HOSTS: dict[str, tuple[str, ...]] = {
+    "telegram": ("api.telegram.org",),
+    "slack": ("slack.com", "hooks.slack.com"),
+}
+BOT_SECRETS = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN")
+
 
 @dataclass(frozen=True)
 class Route:
@@ -24,6 +34,8 @@ class ApiFunction:
     latency_sensitive: bool = False  # gets a provisioned-concurrency alias
     uses_cache: bool = True
     description: str = ""
+    chats: tuple[str, ...] = ()  # CHAT_HOSTS keys it calls out to
+    secrets: tuple[str, ...] = ()  # BOT_SECRETS it reads
 
     @property
     def module(self) -> str:
@@ -93,11 +105,15 @@ API_FUNCTIONS: tuple[ApiFunction, ...] = (
         "telegram_webhook",
         (_r("POST", "/webhooks/telegram", public=True),),
         description="Telegram bot updates (secret-token checked)",
+        chats=("telegram",),  # answerCallbackQuery
+        secrets=("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET"),
     ),
     ApiFunction(
         "slack_webhook",
         (_r("POST", "/webhooks/slack", public=True),),
         description="Slack /food command and buttons (signature checked)",
+        chats=("slack",),  # response_url follow-ups
+        secrets=("SLACK_SIGNING_SECRET",),
     ),
 )
 
@@ -114,6 +130,8 @@ class Consumer:
     visibility_timeout_seconds: int = 60
     uses_cache: bool = False  # its writes bump cache versions, so it needs Redis (and the VPC)
     description: str = ""
+    chats: tuple[str, ...] = ()  # CHAT_HOSTS keys it calls out to
+    secrets: tuple[str, ...] = ()  # BOT_SECRETS it reads
 
     @property
     def module(self) -> str:
@@ -128,6 +146,8 @@ class ScheduledJob:
     every_seconds: int
     uses_cache: bool = False
     description: str = ""
+    chats: tuple[str, ...] = ()  # CHAT_HOSTS keys it calls out to
+    secrets: tuple[str, ...] = ()  # BOT_SECRETS it reads
 
     @property
     def module(self) -> str:
@@ -155,6 +175,8 @@ CONSUMERS: tuple[Consumer, ...] = (
         "notifications",
         ("FoodClaimed", "PickupConfirmed", "ExchangeCompleted", "ExchangeCancelled", "FoodExpired"),
         description="Tells people in their Telegram/Slack chat about claims, pickups, rating requests, expiry",
+        chats=("telegram", "slack"),  # sendMessage, chat.postMessage
+        secrets=("TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN"),
     ),
 )
 SCHEDULED_JOBS: tuple[ScheduledJob, ...] = (
