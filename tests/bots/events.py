@@ -30,3 +30,18 @@ def sqs_batch(*details: dict) -> dict:
             "awsRegion": "eu-west-1",
         })
     return {"Records": records}
+
+
+def shared_food_ids() -> list[str]:
+    """Ids of the posts shared so far, oldest first (the Claim button's data is `claim:<id>`)."""
+    return [d["data"]["foodId"] for d in recorded("FoodShared")]
+
+
+def deliver(consumer: str, *details: dict) -> dict:
+    """Run a consumer's Lambda handler on one SQS batch of these events; its batch response."""
+    import importlib
+
+    from local.apigw import LambdaContext
+
+    handler = importlib.import_module(f"functions.{consumer}.handler").handler
+    return handler(sqs_batch(*details), LambdaContext(function_name=f"foodshare-{consumer}"))

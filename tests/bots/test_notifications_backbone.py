@@ -6,6 +6,7 @@ from foodshare.catalog import consumer
 from local import backbone
 from local.event_source import SqsEventSource, drain, function_invoker
 from tests.bots import chat
+from tests.bots.events import shared_food_ids
 from tests.bots.chat import GROUP_CHAT, TgUser, action, message, telegram
 
 ALICE = TgUser(111111, "Alice")
@@ -19,7 +20,7 @@ def test_a_claim_made_in_the_chat_reaches_the_sharer_through_the_bus(recorder):
         telegram(message(person, GROUP_CHAT, "/start"))
     telegram(message(ALICE, chat.private_chat(ALICE), "/start"))
     shared = telegram(message(ALICE, GROUP_CHAT, "/share Soup | 2 | 2h | 52.37,4.89 Hall"))
-    claimed = telegram(chat.button(BOB, GROUP_CHAT, action(shared.body, "claim:")))
+    claimed = telegram(chat.button(BOB, GROUP_CHAT, f"claim:{shared_food_ids()[-1]}"))
     telegram(chat.button(BOB, GROUP_CHAT, action(claimed.body, "cancel:")))
 
     assert drain([source]) == 2  # FoodClaimed, ExchangeCancelled (FoodShared is not routed here)

@@ -13,8 +13,8 @@ import json
 from urllib.parse import parse_qsl
 
 from foodshare import clock
-from foodshare.bots import dialogue, outbound, parsing, secrets
-from foodshare.bots.dialogue import Reply, Turn
+from foodshare.bots import commands, outbound, parsing, secrets
+from foodshare.bots.turns import Reply, Turn
 from foodshare.bots.store import ChatRef
 from foodshare.errors import ValidationFailed
 from foodshare.observability import logger
@@ -75,7 +75,7 @@ def handle(fields: dict[str, str]) -> dict | None:
         return None
     team, user, channel = _required(fields, "team_id", "user_id", "channel_id")
     turn = Turn(user_id(team, user), chat(team, channel, fields.get("channel_name")), can_converse=False)
-    return render(dialogue.on_command(turn, parsing.subcommand(fields.get("text", ""))))
+    return render(commands.on_command(turn, parsing.subcommand(fields.get("text", ""))))
 
 
 def _on_interaction(payload: dict) -> None:
@@ -89,7 +89,7 @@ def _on_interaction(payload: dict) -> None:
         raise ValidationFailed("The interaction payload is incomplete.",
                                fields={"payload": "needs team, user, channel, actions and response_url"})
     turn = Turn(user_id(team, person["id"]), chat(team, channel["id"], channel.get("name")), can_converse=False)
-    reply = dialogue.on_action(turn, str(actions[0].get("value") or actions[0].get("action_id") or ""))
+    reply = commands.on_action(turn, str(actions[0].get("value") or actions[0].get("action_id") or ""))
     try:
         outbound.post_json(payload["response_url"], render(reply) | {"replace_original": reply.replaces},
                            attempts=1, timeout=FOLLOW_UP_TIMEOUT_SECONDS)
@@ -119,15 +119,27 @@ def render(reply: Reply) -> dict:
     return body
 
 
-def post_message(channel: str, reply: Reply) -> None:
-    """chat.postMessage with the bot token (notifications); a user id as channel means a DM from the app."""
+def post_message(channel: str, reply: Reply) -> str:
+    """chat.postMessage with the bot token; a user id as channel means a DM from the app. The message's ts."""
+    body = {k: v for k, v in render(reply).items() if k != "response_type"}
+    answer = web_api("chat.postMessage", {"channel": channel} | body)
+    return str(answer.get("ts") or "")
+
+
+def update_message(channel: str, ts: str, reply: Reply) -> None:
+    """chat.update of one of the app's messages; the blocks are always sent, so old buttons go."""
+    body = render(reply)
+    blocks = body.get("blocks") or [{"type": "section", "text": {"type": "plain_text", "text": body["text"]}}]
+    web_api("chat.update", {"channel": channel, "ts": ts, "text": body["text"], "blocks": blocks})
+
+
+def web_api(method: str, payload: dict) -> dict:
+    """One Web API call with the bot token; Undeliverable unless Slack says ok."""
     token = secrets.resolve(get_settings().slack_bot_token)
     if not token:
         raise outbound.Undeliverable(0, "SLACK_BOT_TOKEN is not configured")
-    answer = outbound.post_json(
-        f"{get_settings().slack_api_base}/chat.postMessage",
-        {"channel": channel} | {k: v for k, v in render(reply).items() if k != "response_type"},
-        headers={"authorization": f"Bearer {token}"},
-    )
+    answer = outbound.post_json(f"{get_settings().slack_api_base}/{method}", payload,
+                                headers={"authorization": f"Bearer {token}"})
     if not isinstance(answer, dict) or not answer.get("ok"):
         raise outbound.Undeliverable(200, answer)
+    return answer

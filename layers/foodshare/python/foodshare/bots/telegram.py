@@ -14,8 +14,8 @@ import hmac
 from functools import lru_cache
 from typing import Any
 
-from foodshare.bots import dialogue, outbound, parsing, secrets
-from foodshare.bots.dialogue import Reply, Turn
+from foodshare.bots import commands, outbound, parsing, secrets, sharing
+from foodshare.bots.turns import Reply, Turn
 from foodshare.bots.store import ChatRef
 from foodshare.observability import logger
 from foodshare.settings import get_settings
@@ -72,25 +72,43 @@ def _markup(reply: Reply) -> dict | None:
     return None
 
 
+def send(chat_id: str | int, reply: Reply) -> str:
+    """sendMessage through the Bot API (not a webhook answer): the new message's id, to edit it later."""
+    result = call("sendMessage", message(chat_id, reply))
+    return str(result["message_id"]) if isinstance(result, dict) and "message_id" in result else ""
+
+
+def edit(chat_id: str | int, message_id: str, reply: Reply) -> None:
+    """editMessageText; an empty keyboard removes the old buttons."""
+    payload = {"chat_id": chat_id, "message_id": int(message_id), "text": reply.text,
+               "reply_markup": _markup(reply) or {"inline_keyboard": []}}
+    try:
+        call("editMessageText", payload)
+    except outbound.Undeliverable as exc:
+        if "message is not modified" not in str(exc.body):  # already shows this: done
+            raise
+
+
 def chat(data: dict) -> ChatRef:
     return ChatRef(PLATFORM, f"tg:{data['id']}", str(data["id"]), data.get("type") in GROUP_CHATS, data.get("title"))
 
 
 def handle_update(update: dict) -> dict:
     """The webhook answer for one update: a Bot API call (`{"method": …}`) or {} (nothing to do)."""
+    request_key = f"telegram-update:{update['update_id']}"
     if isinstance(update.get("message"), dict):
-        return _on_message(update["message"])
+        return _on_message(update["message"], request_key)
     if isinstance(update.get("callback_query"), dict):
-        return _on_button(update["callback_query"])
+        return _on_button(update["callback_query"], request_key)
     return {}
 
 
-def _on_message(data: dict) -> dict:
+def _on_message(data: dict, request_key: str) -> dict:
     sender = data.get("from") or {}
     if not sender.get("id") or sender.get("is_bot") or not isinstance(data.get("chat"), dict):
         return {}
     where = chat(data["chat"])
-    turn = Turn(user_id(sender["id"]), where, can_converse=True)
+    turn = Turn(user_id(sender["id"]), where, can_converse=True, request_key=request_key)
     text = data.get("text") or ""
     entities = data.get("entities") or []
     command = None
@@ -99,22 +117,23 @@ def _on_message(data: dict) -> dict:
         if command is None:  # addressed to another bot in the group
             return {}
     if command is not None:
-        reply = dialogue.on_command(turn, command)
+        reply = commands.on_command(turn, command)
     else:
         pin = data.get("location")
         location = (float(pin["latitude"]), float(pin["longitude"])) if isinstance(pin, dict) else None
-        reply = dialogue.on_answer(turn, text=text or None, location=location)
+        reply = sharing.on_answer(turn, text=text or None, location=location)
         if reply is None:
             return {}
     return {"method": "sendMessage", **message(where.address, reply, data.get("message_id") if where.is_group else None)}
 
 
-def _on_button(query: dict) -> dict:
+def _on_button(query: dict, request_key: str) -> dict:
     origin = query.get("message")
     if not isinstance(origin, dict) or not isinstance(origin.get("chat"), dict) or not (query.get("from") or {}).get("id"):
         return {"method": "answerCallbackQuery", "callback_query_id": query["id"], "text": "Not supported here."}
     where = chat(origin["chat"])
-    reply = dialogue.on_action(Turn(user_id(query["from"]["id"]), where, can_converse=True), str(query.get("data") or ""))
+    turn = Turn(user_id(query["from"]["id"]), where, can_converse=True, request_key=request_key)
+    reply = commands.on_action(turn, str(query.get("data") or ""))
     try:
         call("answerCallbackQuery", {"callback_query_id": query["id"], "text": (reply.notice or "")[:200]}, attempts=2)
     except (outbound.RetryLater, outbound.Undeliverable):  # the change is made; the spinner just times out
