@@ -10,7 +10,7 @@ from foodshare.data.models import EventItem
 
 def recorded(event_type: str) -> list[dict]:
     """`detail` envelopes of every recorded event of a type, oldest first."""
-    items = EventItem.scan(EventItem.event_type == event_type)
+    items = EventItem.scan((EventItem.event_type == event_type) & EventItem.detail.exists())  # not consumers' markers
     return sorted((json.loads(item.detail) for item in items), key=lambda d: d["eventId"])
 
 

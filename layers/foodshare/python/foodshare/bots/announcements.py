@@ -6,9 +6,10 @@ more than once, and each delivery only moves the chat's message towards that sta
 - A post never announced is announced only while it is still available (a claim that
   overtakes its FoodShared never creates a message about food nobody can claim).
 - One worker at a time calls a chat's API for one post (a lease on its
-  AnnouncementItem), so there is one sendMessage and edits never cross; a delivery
-  finding the lease held is retried by the queue (nothing is lost: the retry reads the
-  state again), and the holder re-reads the post after recording what it showed.
+  AnnouncementItem), so there is one sendMessage and edits never cross. The holder
+  re-reads the post after recording what it showed and goes again if it moved, so a
+  change that committed while it was calling the API is shown by it; a delivery that
+  wants to change the message while the lease is held is retried by the queue.
 - Only the post's own group's chats: partner groups' chats never see it.
 - A chat that refuses for good (bot removed, chat migrated) marks the message `gone`.
 Each event is applied once: a `CONSUMED#announcements#<eventId>` marker (the consumers'
@@ -87,7 +88,7 @@ def reconcile(food_id: str, group_id: str, chat: ChatRef) -> None:
         if held is None:
             raise outbound.RetryLater("another worker is updating this announcement")
         _update(food_id, group_id, chat, owner, held)
-    # three rounds and the post still moved: the next event's delivery catches up
+    raise outbound.RetryLater("the post kept changing while its announcement was updated")
 
 
 def _update(food_id: str, group_id: str, chat: ChatRef, owner: str, held: store.Announcement) -> None:
