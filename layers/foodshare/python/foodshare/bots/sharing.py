@@ -65,8 +65,16 @@ def on_answer(turn: Turn, text: str | None = None, location: tuple[float, float]
     """A plain message: the next answer of an open /share flow, or None (not for the bot)."""
     flow = store.conversation(turn.chat.key, turn.user_id)
     if flow is None:
-        return None
+        return _replayed(turn)
     return answering(lambda: _advance(turn, flow, text, location))
+
+
+def _replayed(turn: Turn) -> Reply | None:
+    """A redelivered last answer whose share committed (and ended the flow) before the first run could answer."""
+    if turn.request_key is None:
+        return None
+    post = food.shared_for(turn.request_key)
+    return shared_reply(turn, post) if post is not None and post.sharer_id == turn.user_id else None
 
 
 def choose_group(turn: Turn, group_id: str) -> Reply:

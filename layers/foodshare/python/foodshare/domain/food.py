@@ -125,11 +125,20 @@ def share(user_id: str, post: NewPost, *, request_key: str | None = None) -> Foo
     try:
         uow.commit()
     except AlreadyApplied:
-        first = find(AppliedRequestItem.get(*AppliedRequestItem.key(request_key), consistent_read=True).result_id)
+        first = shared_for(request_key)
         if first is None or first.sharer_id != user_id:
             raise
         return first
     return food
+
+
+def shared_for(request_key: str) -> FoodItem | None:
+    """The post a request (by its `request_key`) shared, if it did."""
+    try:
+        applied = AppliedRequestItem.get(*AppliedRequestItem.key(request_key), consistent_read=True)
+    except AppliedRequestItem.DoesNotExist:
+        return None
+    return find(applied.result_id)
 
 
 def unlist_actions(status: str) -> list:
