@@ -62,6 +62,27 @@ def button(user: TgUser, chat: dict, data: str, message_id: int = 1) -> dict:
     }
 
 
+BOT = {"id": 123456, "is_bot": True, "first_name": "Foodshare", "username": BOT_NAME}
+
+
+def bot_status(user: TgUser, chat: dict, old: str, new: str) -> dict:
+    """A my_chat_member Update: the bot's own status in a chat changed (added: left -> member, removed: -> left)."""
+    def member(status: str) -> dict:
+        return {"user": BOT, "status": status} | ({"until_date": 0} if status == "kicked" else {})
+
+    return {
+        "update_id": next(_update_ids),
+        "my_chat_member": {"chat": chat, "from": user.json(), "date": int(time.time()),
+                           "old_chat_member": member(old), "new_chat_member": member(new)},
+    }
+
+
+def service(user: TgUser, chat: dict, **fields) -> dict:
+    """A service message (migrate_to_chat_id, migrate_from_chat_id, left_chat_member, …): no text."""
+    body = {"message_id": next(_message_ids), "from": user.json(), "chat": chat, "date": int(time.time())}
+    return {"update_id": next(_update_ids), "message": body | fields}
+
+
 def telegram(update: dict, secret: str | None = TELEGRAM_SECRET, base64_body: bool = False) -> Reply:
     headers = {"x-telegram-bot-api-secret-token": secret} if secret is not None else {}
     return call("POST", "/webhooks/telegram", json=update, headers=headers, base64_body=base64_body)

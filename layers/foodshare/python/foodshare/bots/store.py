@@ -87,6 +87,60 @@ def group_chat_refs(group_id: str) -> list[ChatRef]:
     ]
 
 
+def detach_chat(chat_key: str) -> str | None:
+    """The bot left the chat: its group keeps the link (re-adding the bot restores it) but
+    nothing is sent there any more. The group id, or None if the chat was not linked."""
+    group_id = linked_group(chat_key)
+    if group_id is not None:
+        GroupChatItem(*GroupChatItem.key(group_id, chat_key)).delete()
+    return group_id
+
+
+def reattach_chat(chat: ChatRef) -> str | None:
+    """The bot is back in a chat it was linked to: announcements and notices go there again."""
+    try:
+        link = ChatLinkItem.get(*ChatLinkItem.key(chat.key))
+    except ChatLinkItem.DoesNotExist:
+        return None
+    GroupChatItem(*GroupChatItem.key(link.group_id, chat.key), platform=link.platform, address=link.address).save()
+    return link.group_id
+
+
+def migrate_chat(old_key: str, new: ChatRef) -> str | None:
+    """A Telegram group became a supergroup (a new chat id): the link moves with it, in one
+    transaction, once (a repeated or second migration message finds it moved). The group id."""
+    try:
+        old = ChatLinkItem.get(*ChatLinkItem.key(old_key), consistent_read=True)
+    except ChatLinkItem.DoesNotExist:
+        return linked_group(new.key)
+    try:
+        GroupChatItem.get(*GroupChatItem.key(old.group_id, old_key), consistent_read=True)
+        attached = True
+    except GroupChatItem.DoesNotExist:
+        attached = False
+    uow = UnitOfWork(allow_no_events=True)  # where a group's messages go is bot bookkeeping, not a domain change
+    uow.delete(ChatLinkItem(*ChatLinkItem.key(old_key)), ChatLinkItem.group_id == old.group_id,
+               on_fail=Conflict("The chat moved meanwhile.", code="chat_moved"))
+    uow.delete(GroupChatItem(*GroupChatItem.key(old.group_id, old_key)))
+    uow.save(ChatLinkItem(*ChatLinkItem.key(new.key), group_id=old.group_id, platform=new.platform,
+                          address=new.address), ChatLinkItem.pk.does_not_exist(),
+             on_fail=Conflict("The new chat is linked already.", code="chat_moved"))
+    if attached:
+        uow.save(GroupChatItem(*GroupChatItem.key(old.group_id, new.key), platform=new.platform, address=new.address))
+    try:
+        uow.commit()
+    except Conflict as exc:
+        if exc.code != "chat_moved":
+            raise
+        return linked_group(new.key)
+    return old.group_id
+
+
+def forget_private_chat(user_id: str, platform: str) -> None:
+    """The person blocked the bot: no more private messages (notices fall back to their group chat)."""
+    ContactItem(*ContactItem.key(user_id, platform)).delete()
+
+
 # ---- private contact -------------------------------------------------------------------
 
 

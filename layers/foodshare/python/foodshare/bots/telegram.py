@@ -14,9 +14,11 @@ import hmac
 from functools import lru_cache
 from typing import Any
 
-from foodshare.bots import commands, outbound, parsing, secrets, sharing
-from foodshare.bots.turns import Reply, Turn
+from foodshare.bots import commands, outbound, parsing, secrets, sharing, store
 from foodshare.bots.store import ChatRef
+from foodshare.bots.turns import Reply, Turn
+from foodshare.domain import groups
+from foodshare.errors import Conflict
 from foodshare.observability import logger
 from foodshare.settings import get_settings
 
@@ -100,10 +102,80 @@ def handle_update(update: dict) -> dict:
         return _on_message(update["message"], request_key)
     if isinstance(update.get("callback_query"), dict):
         return _on_button(update["callback_query"], request_key)
+    if isinstance(update.get("my_chat_member"), dict):
+        return _on_membership_of_bot(update["my_chat_member"])
     return {}
 
 
+# ---- chat lifecycle: the bot added or removed, a group upgraded, a member leaving -------
+
+PRESENT = ("member", "administrator", "creator", "restricted")
+WELCOME = ("Hi! I help this chat share food. Send /start to make it a Foodshare group "
+           "(or to join it), then /share what you have.")
+
+
+def _on_membership_of_bot(change: dict) -> dict:
+    """my_chat_member: the bot's own status in a chat changed (added, removed, blocked, unblocked)."""
+    if not isinstance(change.get("chat"), dict):
+        return {}
+    where = chat(change["chat"])
+    before = (change.get("old_chat_member") or {}).get("status")
+    after = (change.get("new_chat_member") or {}).get("status")
+    if after in ("left", "kicked"):
+        if where.is_group:
+            store.detach_chat(where.key)
+        elif (change.get("from") or {}).get("id"):
+            store.forget_private_chat(user_id(change["from"]["id"]), PLATFORM)  # blocked by the person
+        return {}
+    if after in PRESENT and before not in PRESENT and where.is_group:
+        if store.reattach_chat(where) is not None:
+            return {"method": "sendMessage", "chat_id": where.address,
+                    "text": "I'm back: new food shared in this group is announced here again."}
+        return {"method": "sendMessage", "chat_id": where.address, "text": WELCOME}
+    return {}
+
+
+def _on_service_message(data: dict, where: ChatRef) -> dict | None:
+    """Service messages about the chat itself; None when the message is not one of them."""
+    if data.get("migrate_to_chat_id") is not None:  # sent in the old group
+        new_id = data["migrate_to_chat_id"]
+        store.migrate_chat(where.key, ChatRef(PLATFORM, f"tg:{new_id}", str(new_id), True, where.title))
+        return {}
+    if data.get("migrate_from_chat_id") is not None:  # sent in the new supergroup
+        store.migrate_chat(f"tg:{data['migrate_from_chat_id']}", where)
+        return {}
+    left = data.get("left_chat_member")
+    if isinstance(left, dict):
+        if left.get("is_bot"):
+            if _is_this_bot(left):
+                store.detach_chat(where.key)
+            return {}
+        group_id = store.linked_group(where.key)
+        if group_id is not None and groups.membership(group_id, user_id(left["id"])) is not None:
+            try:
+                groups.leave(group_id, user_id(left["id"]))
+            except Conflict:  # the last admin of a group with members stays its admin
+                logger.info("a chat member left but stays the group's last admin", extra={"groupId": group_id})
+        return {}
+    return None
+
+
+def _is_this_bot(account: dict) -> bool:
+    username = get_settings().telegram_bot_username
+    if username:
+        return (account.get("username") or "").lower() == username.lower()
+    token = secrets.resolve(get_settings().telegram_bot_token) or ""
+    return token.split(":", 1)[0] == str(account.get("id"))
+
+
+# ---- messages and buttons ----------------------------------------------------------------
+
+
 def _on_message(data: dict, request_key: str) -> dict:
+    if isinstance(data.get("chat"), dict):
+        service = _on_service_message(data, chat(data["chat"]))
+        if service is not None:
+            return service
     sender = data.get("from") or {}
     if not sender.get("id") or sender.get("is_bot") or not isinstance(data.get("chat"), dict):
         return {}
