@@ -51,8 +51,8 @@ def test_help_unknown_subcommands_and_missing_fields():
     body = b"command=%2Ffood&text=help&team_id=T0001"
     reply = slack(body)
     assert reply.status == 400 and reply.body["error"]["fields"] == {"user_id": "required", "channel_id": "required"}
-    guided = slack(slash(ANNA, "share", channel={"id": "D0DM", "name": "directmessage"}))
-    assert "Share in one line" in guided.body["text"]
+    no_group = slack(slash(ANNA, "share", channel={"id": "D0DM", "name": "directmessage"}))
+    assert "not in a group yet" in no_group.body["text"]  # said before any form opens
 
 
 def test_share_in_channel_then_claim_with_a_button_follows_up_through_response_url(recorder):

@@ -15,7 +15,7 @@ from foodshare.api.requests import ShareFoodRequest
 from foodshare.bots import parsing, rendering, store
 from foodshare.bots.turns import Button, Reply, Turn, answering
 from foodshare.domain import food, groups, users
-from foodshare.errors import Conflict, ValidationFailed
+from foodshare.errors import Conflict, DomainError, ValidationFailed
 
 STEPS = ("title", "quantity", "window", "place", "labels")
 PROMPTS = {
@@ -67,6 +67,55 @@ def on_answer(turn: Turn, text: str | None = None, location: tuple[float, float]
     if flow is None:
         return _replayed(turn)
     return answering(lambda: _advance(turn, flow, text, location))
+
+
+# ---- a form with every field at once (Slack's modal) -------------------------------------
+
+FORM_FIELDS = STEPS  # title, quantity, window, place, labels (optional)
+_FIELD_OF = {"title": "title", "quantity": "quantity", "pickupWindow": "window", "pickupStart": "window",
+             "pickupEnd": "window", "pickupLocation": "place", "labels": "labels", "dietaryTags": "labels",
+             "allergens": "labels", "groupId": "group"}
+
+
+def form_groups(turn: Turn) -> dict[str, str] | None:
+    """The groups a form must offer to choose from (id -> name); None when the chat says which."""
+    if chat_group(turn):
+        return None
+    mine = groups.group_ids_of(turn.user_id)
+    if not mine:
+        raise Conflict("You are not in a group yet: add me to your group's channel and run /food start there.",
+                       code="no_group")
+    return groups.names(set(mine)) if len(mine) > 1 else None
+
+
+def share_form(turn: Turn, answers: dict[str, str | None], group_id: str | None = None) -> tuple[Reply | None, dict]:
+    """Share from a form: (the confirmation, {}) or (None, a message for each field that is wrong)."""
+    draft: dict = {}
+    problems: dict[str, str] = {}
+    for field in FORM_FIELDS:
+        text = (answers.get(field) or "").strip()
+        if not text:
+            if field != "labels":
+                problems[field] = "Required."
+            continue
+        try:
+            draft |= read(field, text)
+        except ValidationFailed as exc:
+            problems[field] = exc.message
+    if problems:
+        return None, problems
+    try:
+        users.ensure(turn.user_id)
+        chosen = chat_group(turn) or group_id
+        if chosen:
+            groups.require_member(chosen, turn.user_id)
+            draft["groupId"] = chosen
+        elif len(groups.group_ids_of(turn.user_id)) > 1:
+            return None, {"group": "Choose the group it is for."}
+        return complete(turn, draft, None), {}
+    except DomainError as exc:
+        fields = {_FIELD_OF.get(name, "title"): exc.message for name in exc.fields} or {"title": exc.message}
+        return None, fields
 
 
 def _replayed(turn: Turn) -> Reply | None:
