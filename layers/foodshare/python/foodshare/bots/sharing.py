@@ -8,14 +8,16 @@ maps it to the domain's NewPost, the same path as `POST /food`.
 
 from __future__ import annotations
 
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
 from foodshare import clock
-from foodshare.api.requests import ShareFoodRequest
 from foodshare.bots import parsing, rendering, store
 from foodshare.bots.turns import Button, Reply, Turn, answering
 from foodshare.domain import food, groups, users
 from foodshare.errors import Conflict, DomainError, ValidationFailed
+
+if TYPE_CHECKING:
+    from foodshare.api.requests import ShareFoodRequest
 
 STEPS = ("title", "quantity", "window", "place", "labels")
 PROMPTS = {
@@ -179,7 +181,13 @@ def read(step: str, text: str | None, location: tuple[float, float] | None = Non
 
 
 def request(draft: dict) -> ShareFoodRequest:
-    """The draft as the HTTP API's share request, or ValidationFailed naming the fields."""
+    """The draft as the HTTP API's share request, or ValidationFailed naming the fields.
+
+    pydantic is imported here, on the first share, not at every webhook cold start."""
+    from pydantic import ValidationError
+
+    from foodshare.api.requests import ShareFoodRequest
+
     try:
         return ShareFoodRequest.model_validate(draft)
     except ValidationError as exc:
