@@ -29,9 +29,10 @@ from foodshare.observability import logger, metrics
 
 CONSUMER = "announcements"
 EVENT_TYPES = ("FoodShared", "FoodClaimed", "ExchangeCancelled", "ExchangeCompleted", "FoodWithdrawn", "FoodExpired")
-LEASE_MS = 30_000
+LEASE_MS = 30_000  # longer than the consumer's Lambda timeout (10 s): a live worker always settles in time
 MAX_ROUNDS = 3
 AVAILABLE, REMOVED, GONE = "available", "removed", "gone"
+NOTHING, SEND, EDIT = "nothing", "send", "edit"
 
 HEADLINES = {
     "claimed": "✅ Claimed",
@@ -74,16 +75,20 @@ def apply(event: Delivered) -> None:
     once(CONSUMER, event, lambda uow: None)
 
 
+def step(seen: store.Announcement | None, wanted: str) -> str:
+    """What a chat's message for a post needs now: NOTHING, SEND or EDIT (pure: the rules above)."""
+    if seen is not None and seen.shown in (wanted, GONE):
+        return NOTHING
+    if seen is None or seen.message_id is None:
+        return SEND if wanted == AVAILABLE else NOTHING  # never announced: only food one can claim
+    return EDIT
+
+
 def reconcile(food_id: str, group_id: str, chat: ChatRef) -> None:
     owner = ids.new_id()
     for _ in range(MAX_ROUNDS):
-        post = _post(food_id)
-        wanted = state(post)
-        seen = store.announcement(food_id, chat.key)
-        if seen is not None and seen.shown in (wanted, GONE):
+        if step(store.announcement(food_id, chat.key), state(_post(food_id))) == NOTHING:
             return
-        if (seen is None or seen.message_id is None) and wanted != AVAILABLE:
-            return  # never announced, and nothing to claim any more
         held = store.lease_announcement(food_id, chat, owner, LEASE_MS)
         if held is None:
             raise outbound.RetryLater("another worker is updating this announcement")
@@ -95,13 +100,12 @@ def _update(food_id: str, group_id: str, chat: ChatRef, owner: str, held: store.
     """Under the lease: send or edit the message to show the post's state now, then record it."""
     post = _post(food_id)
     wanted = state(post)
+    todo = step(held, wanted)
     message_id, shown = held.message_id, held.shown
     try:
-        if shown in (wanted, GONE) or (message_id is None and wanted != AVAILABLE):
-            pass
-        else:
+        if todo != NOTHING:
             reply = render(post, rendering.shown_name(post.sharer_id, group_id) if post else None)
-            if message_id is None:
+            if todo == SEND:
                 message_id = _send(chat, reply)
                 metrics.add_metric(name="AnnouncementsSent", unit="Count", value=1)
             else:
