@@ -14,22 +14,7 @@ app = build_resolver()
 def share_food(body: ShareFoodRequest):
     user_id = caller_id(app)
     users.ensure(user_id)
-    post = food.share(
-        user_id,
-        food.NewPost(
-            group_id=body.group_id,
-            title=body.title,
-            description=body.description,
-            quantity=body.quantity,
-            dietary_tags=body.dietary_tags,
-            allergens=body.allergens,
-            lat=body.pickup_location.lat,
-            lng=body.pickup_location.lng,
-            label=body.pickup_location.label,
-            pickup_start=body.pickup_start,
-            pickup_end=body.pickup_end,
-        ),
-    )
+    post = food.share(user_id, body.new_post())
     return created(views.food(post))
 
 

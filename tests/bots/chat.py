@@ -62,6 +62,27 @@ def button(user: TgUser, chat: dict, data: str, message_id: int = 1) -> dict:
     }
 
 
+BOT = {"id": 123456, "is_bot": True, "first_name": "Foodshare", "username": BOT_NAME}
+
+
+def bot_status(user: TgUser, chat: dict, old: str, new: str) -> dict:
+    """A my_chat_member Update: the bot's own status in a chat changed (added: left -> member, removed: -> left)."""
+    def member(status: str) -> dict:
+        return {"user": BOT, "status": status} | ({"until_date": 0} if status == "kicked" else {})
+
+    return {
+        "update_id": next(_update_ids),
+        "my_chat_member": {"chat": chat, "from": user.json(), "date": int(time.time()),
+                           "old_chat_member": member(old), "new_chat_member": member(new)},
+    }
+
+
+def service(user: TgUser, chat: dict, **fields) -> dict:
+    """A service message (migrate_to_chat_id, migrate_from_chat_id, left_chat_member, …): no text."""
+    body = {"message_id": next(_message_ids), "from": user.json(), "chat": chat, "date": int(time.time())}
+    return {"update_id": next(_update_ids), "message": body | fields}
+
+
 def telegram(update: dict, secret: str | None = TELEGRAM_SECRET, base64_body: bool = False) -> Reply:
     headers = {"x-telegram-bot-api-secret-token": secret} if secret is not None else {}
     return call("POST", "/webhooks/telegram", json=update, headers=headers, base64_body=base64_body)
@@ -122,3 +143,24 @@ def block_action(user: str, value: str, response_url: str, channel: dict = CHANN
 def slack(body: bytes, headers: dict | None = None, base64_body: bool = False) -> Reply:
     return call("POST", "/webhooks/slack", raw_body=body, headers=headers or signed_headers(body),
                 base64_body=base64_body)
+
+
+def view_submission(user: str, view: dict, answers: dict[str, str]) -> bytes:
+    """A view_submission of the share modal `view` (as views.open got it) with these answers typed in."""
+    values = {}
+    for block in view["blocks"]:
+        answer = answers.get(block["block_id"])
+        if block["element"]["type"] == "static_select":
+            values[block["block_id"]] = {"value": {"type": "static_select",
+                                                   "selected_option": {"value": answer} if answer else None}}
+        else:
+            values[block["block_id"]] = {"value": {"type": "plain_text_input", "value": answer}}
+    payload = {
+        "type": "view_submission",
+        "team": {"id": TEAM, "domain": "neighbours"},
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+        "api_app_id": "A0APP",
+        "trigger_id": "12466734323.1395872398.1b5c8f0d3f1c2f5e",
+        "view": {**view, "id": "V0SHARE", "team_id": TEAM, "state": {"values": values}, "hash": "1.abc"},
+    }
+    return urlencode({"payload": json.dumps(payload)}).encode()

@@ -28,3 +28,21 @@ def bot_settings(monkeypatch, recorder):
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def throttle_waits_on_the_clock(monkeypatch):
+    """The outbound limiter's short waits advance the test clock instead of sleeping."""
+    from foodshare import clock
+    from foodshare.bots import throttle
+
+    waits: list[float] = []
+
+    def advance(seconds: float) -> None:
+        waits.append(seconds)
+        clock.advance(seconds)
+
+    monkeypatch.setattr(throttle, "sleep", advance)
+    monkeypatch.setattr(throttle, "_local", throttle._LocalCounts())
+    monkeypatch.setattr(throttle, "_local_holds", {})
+    yield waits

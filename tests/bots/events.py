@@ -10,7 +10,7 @@ from foodshare.data.models import EventItem
 
 def recorded(event_type: str) -> list[dict]:
     """`detail` envelopes of every recorded event of a type, oldest first."""
-    items = EventItem.scan(EventItem.event_type == event_type)
+    items = EventItem.scan((EventItem.event_type == event_type) & EventItem.detail.exists())  # not consumers' markers
     return sorted((json.loads(item.detail) for item in items), key=lambda d: d["eventId"])
 
 
@@ -30,3 +30,18 @@ def sqs_batch(*details: dict) -> dict:
             "awsRegion": "eu-west-1",
         })
     return {"Records": records}
+
+
+def shared_food_ids() -> list[str]:
+    """Ids of the posts shared so far, oldest first (the Claim button's data is `claim:<id>`)."""
+    return [d["data"]["foodId"] for d in recorded("FoodShared")]
+
+
+def deliver(consumer: str, *details: dict) -> dict:
+    """Run a consumer's Lambda handler on one SQS batch of these events; its batch response."""
+    import importlib
+
+    from local.apigw import LambdaContext
+
+    handler = importlib.import_module(f"functions.{consumer}.handler").handler
+    return handler(sqs_batch(*details), LambdaContext(function_name=f"foodshare-{consumer}"))

@@ -8,7 +8,7 @@ from functions.notifications.handler import handler
 from tests.support.apigw import LambdaContext
 from tests.bots import chat
 from tests.bots.chat import GROUP_CHAT, TgUser, action, message, slash, telegram
-from tests.bots.events import recorded, sqs_batch
+from tests.bots.events import recorded, sqs_batch, shared_food_ids
 
 ALICE = TgUser(111111, "Alice")
 BOB = TgUser(222222, "Bob")
@@ -25,7 +25,7 @@ def claimed_soup(alice_private: bool = False) -> str:
     if alice_private:
         telegram(message(ALICE, chat.private_chat(ALICE), "/start"))
     shared = telegram(message(ALICE, GROUP_CHAT, SOUP))
-    claimed = telegram(chat.button(BOB, GROUP_CHAT, action(shared.body, "claim:")))
+    claimed = telegram(chat.button(BOB, GROUP_CHAT, f"claim:{shared_food_ids()[-1]}"))
     return action(claimed.body, "confirm:").split(":")[1]
 
 
@@ -95,7 +95,7 @@ def test_slack_people_get_a_direct_message_from_the_app(recorder):
     slack(slash("U0ANNA", "start"))
     slack(slash("U0BEN", "start"))
     shared = slack(slash("U0ANNA", "share Curry | 2 | 2h | 52.52,13.40 Café"))
-    slack(chat.block_action("U0BEN", shared.body["blocks"][1]["elements"][0]["value"], f"{recorder.url}/r"))
+    slack(chat.block_action("U0BEN", f"claim:{shared_food_ids()[-1]}", f"{recorder.url}/r"))
     assert consume(sqs_batch(recorded("FoodClaimed")[0])) == {"batchItemFailures": []}
     posted = [c for c in recorder.calls if c.method == "chat.postMessage"]
     assert len(posted) == 1

@@ -7,6 +7,7 @@ from foodshare.data.models import ExchangeItem
 from foodshare.domain import groups
 from foodshare.settings import get_settings
 from tests.bots.chat import CHANNEL, block_action, signed_headers, slack, slash
+from tests.bots.events import deliver, recorded
 
 ANNA, BEN = "U0ANNA", "U0BEN"
 SHARE = "share Lentil curry | 2 | 90m | 52.52,13.40 Kiez café | #vegan"
@@ -50,16 +51,19 @@ def test_help_unknown_subcommands_and_missing_fields():
     body = b"command=%2Ffood&text=help&team_id=T0001"
     reply = slack(body)
     assert reply.status == 400 and reply.body["error"]["fields"] == {"user_id": "required", "channel_id": "required"}
-    guided = slack(slash(ANNA, "share", channel={"id": "D0DM", "name": "directmessage"}))
-    assert "Share in one line" in guided.body["text"]
+    no_group = slack(slash(ANNA, "share", channel={"id": "D0DM", "name": "directmessage"}))
+    assert "not in a group yet" in no_group.body["text"]  # said before any form opens
 
 
 def test_share_in_channel_then_claim_with_a_button_follows_up_through_response_url(recorder):
     slack(slash(ANNA, "start"))
     slack(slash(BEN, "start"))
     shared = slack(slash(ANNA, SHARE))
-    assert shared.body["response_type"] == "in_channel" and "Lentil curry" in shared.body["text"]
-    button = shared.body["blocks"][1]["elements"][0]
+    assert shared.body["response_type"] == "ephemeral" and "Lentil curry is shared" in shared.body["text"]
+    assert deliver("announcements", *recorded("FoodShared")) == {"batchItemFailures": []}
+    announced, = recorder.sent("chat.postMessage")
+    assert announced["channel"] == CHANNEL["id"] and "Lentil curry" in announced["text"]
+    button = announced["blocks"][1]["elements"][0]
     assert button["type"] == "button" and button["value"].startswith("claim:")
 
     response_url = f"{recorder.url}/slack-response/1"

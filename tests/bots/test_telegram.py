@@ -7,7 +7,7 @@ from foodshare.domain import groups, users
 from foodshare.settings import get_settings
 from tests.bots import chat
 from tests.bots.chat import GROUP_CHAT, TgUser, action, message, telegram
-from tests.bots.events import recorded
+from tests.bots.events import recorded, shared_food_ids
 
 ALICE = TgUser(111111, "Alice")
 BOB = TgUser(222222, "Bob")
@@ -95,11 +95,12 @@ def test_malformed_bodies_are_400_naming_the_field():
     assert reply.status == 400 and reply.body["error"]["fields"] == {"update_id": "required integer"}
 
 
-def test_one_line_share_posts_with_a_claim_button_and_bad_input_is_explained():
+def test_one_line_share_posts_and_bad_input_is_explained():
     group_id = start_group(ALICE)
     reply = telegram(message(ALICE, GROUP_CHAT, SOUP, message_thread_id=None))
-    assert "Vegetable soup: 3 portions" in reply.body["text"] and "#vegan" in reply.body["text"]
-    post = FoodItem.get(*FoodItem.key(action(reply.body, "claim:").split(":")[1]))
+    assert "Vegetable soup is shared" in reply.body["text"] and "52.37" not in reply.body["text"]
+    assert chat.buttons(reply.body) == []  # the Claim button is on the announcement
+    post = FoodItem.get(*FoodItem.key(shared_food_ids()[-1]))
     assert (post.group_id, post.title, int(post.quantity), post.dietary_tags, post.allergens) == (
         group_id, "Vegetable soup", 3, ["vegan"], ["celery"])
     assert post.pickup_label == "Community hall"
@@ -124,7 +125,7 @@ def test_guided_share_survives_between_webhook_calls_and_takes_a_location_pin():
     pin = telegram(message(ALICE, GROUP_CHAT, None, location={"latitude": 52.3702, "longitude": 4.8952}))
     assert "Dietary tags" in pin.body["text"]
     done = telegram(message(ALICE, GROUP_CHAT, "#vegetarian"))
-    post = FoodItem.get(*FoodItem.key(action(done.body, "claim:").split(":")[1]))
+    post = FoodItem.get(*FoodItem.key(shared_food_ids()[-1]))
     assert (post.group_id, post.title, int(post.quantity), float(post.pickup_lat)) == (group_id, "Bread rolls", 4, 52.3702)
     # The conversation is over: plain messages are not for the bot any more.
     assert telegram(message(ALICE, GROUP_CHAT, "thanks")).body == {}
@@ -139,13 +140,14 @@ def test_private_share_with_several_groups_asks_which_group():
     assert choice in [b["callback_data"] for b in chat.buttons(reply.body)]
     posted = telegram(chat.button(ALICE, chat.private_chat(ALICE), choice))
     assert posted.body["method"] == "sendMessage"
-    assert FoodItem.get(*FoodItem.key(action(posted.body, "claim:").split(":")[1])).group_id == group_id
+    assert "Shared:" in posted.body["text"] and "Vegetable soup: 3 portions" in posted.body["text"]
+    assert FoodItem.get(*FoodItem.key(shared_food_ids()[-1])).group_id == group_id
 
 
 def test_full_share_claim_confirm_rate_flow_between_two_members_of_a_group_chat(recorder):
     start_group(ALICE, BOB)
     shared = telegram(message(ALICE, GROUP_CHAT, SOUP))
-    claim = action(shared.body, "claim:")
+    claim = f"claim:{shared_food_ids()[-1]}"
 
     claimed = telegram(chat.button(BOB, GROUP_CHAT, claim, message_id=10))
     assert claimed.body["method"] == "sendMessage" and "You claimed Vegetable soup" in claimed.body["text"]

@@ -174,9 +174,18 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer(
         "notifications",
         ("FoodClaimed", "PickupConfirmed", "ExchangeCompleted", "ExchangeCancelled", "FoodExpired"),
+        uses_cache=True,  # the shared outbound limiter counts in Redis
         description="Tells people in their Telegram/Slack chat about claims, pickups, rating requests, expiry",
         chats=("telegram", "slack"),  # sendMessage, chat.postMessage
         secrets=("TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN"),
+    ),
+    Consumer(
+        "announcements",
+        ("FoodShared", "FoodClaimed", "ExchangeCancelled", "ExchangeCompleted", "FoodWithdrawn", "FoodExpired"),
+        batch_size=5,  # at ~1 message a second per chat, a batch fits the function's 10 s
+        max_batching_window_seconds=0,
+        uses_cache=True,  # the shared outbound limiter counts in Redis
+        description="Announces food in its group's Telegram/Slack chats and edits the message as it is claimed, withdrawn or expires",
     ),
 )
 SCHEDULED_JOBS: tuple[ScheduledJob, ...] = (

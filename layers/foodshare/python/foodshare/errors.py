@@ -44,3 +44,9 @@ class ConcurrentUpdate(Conflict):
     """An optimistic write lost a race; the operation is safe to retry from the start."""
 
     code = "concurrent_update"
+
+
+class AlreadyApplied(Conflict):
+    """The request that asks for this write was applied before (a redelivery)."""
+
+    code = "already_applied"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+
+if TYPE_CHECKING:
+    from foodshare.domain.food import NewPost
 
 
 def _normalize_labels(values: list[str]) -> list[str]:
@@ -69,6 +72,24 @@ class ShareFoodRequest(Body):
     pickup_location: PickupLocation
     pickup_start: AwareDatetime
     pickup_end: AwareDatetime
+
+    def new_post(self) -> NewPost:
+        """The domain's NewPost: the one mapping from a share request, for the HTTP API and the bots alike."""
+        from foodshare.domain.food import NewPost
+
+        return NewPost(
+            group_id=self.group_id,
+            title=self.title,
+            description=self.description,
+            quantity=self.quantity,
+            dietary_tags=self.dietary_tags,
+            allergens=self.allergens,
+            lat=self.pickup_location.lat,
+            lng=self.pickup_location.lng,
+            label=self.pickup_location.label,
+            pickup_start=self.pickup_start,
+            pickup_end=self.pickup_end,
+        )
 
 
 class RatingRequest(Body):

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from foodshare.bots import dialogue, outbound, slack, store, telegram
-from foodshare.bots.dialogue import Reply
+from foodshare.bots import outbound, rendering, slack, store, telegram, throttle
+from foodshare.bots.turns import Reply
 from foodshare.domain import exchanges, food, users
 from foodshare.observability import logger, metrics
 
@@ -41,20 +41,20 @@ def notices(detail: dict) -> list[Notice]:
         data = data | {"sharerId": exchange.sharer_id, "claimerId": exchange.claimer_id, "groupId": exchange.group_id}
     post = food.find(data["foodId"])
     title = post.title if post else "your food"
-    actor_name = users.get(actor).pseudonym if actor and users.find(actor) else "Someone"
+    actor_name = rendering.shown_name(actor, data["groupId"]) if actor and users.find(actor) else "Someone"
     if kind == "FoodClaimed":
         texts = {data["sharerId"]: Reply(
             f"{actor_name} claimed your {title}. Confirm once you have handed it over.",
-            buttons=dialogue.exchange_buttons(data["exchangeId"]))}
+            buttons=rendering.exchange_buttons(data["exchangeId"]))}
     elif kind == "PickupConfirmed":
         confirmed = Reply(f"{actor_name} confirmed the pickup of {title}. Please confirm too.",
-                          buttons=dialogue.exchange_buttons(data["exchangeId"]))
+                          buttons=rendering.exchange_buttons(data["exchangeId"]))
         if not still_open:
             confirmed = Reply(f"{actor_name} confirmed the pickup of {title}.")
         texts = {who: confirmed for who in (data["sharerId"], data["claimerId"])}
     elif kind == "ExchangeCompleted":
         texts = {who: Reply(f"The exchange of {title} is complete. How was it?",
-                            buttons=dialogue.rating_buttons(data["exchangeId"]))
+                            buttons=rendering.rating_buttons(data["exchangeId"]))
                  for who in (data["sharerId"], data["claimerId"])}
     elif kind == "ExchangeCancelled":
         again = " It is available again." if data.get("foodRelisted") else ""
@@ -99,17 +99,16 @@ def deliver(event_id: str, notice: Notice) -> None:
 
 
 def _send(notice: Notice) -> None:
+    reply, in_group = notice.reply, False
     if notice.user_id.startswith("tg:"):
         chat_id = store.private_chat(notice.user_id, telegram.PLATFORM)
         if chat_id is None:
             chats = store.group_chats(notice.group_id, telegram.PLATFORM)
             if not chats:
                 raise outbound.Undeliverable(0, "no Telegram chat to reach this person")
-            chat_id = chats[0]
-            pseudonym = users.get(notice.user_id).pseudonym
-            notice = Notice(notice.user_id, notice.group_id,
-                            Reply(f"{pseudonym}: {notice.reply.text}", buttons=notice.reply.buttons))
-        telegram.call("sendMessage", telegram.message(chat_id, notice.reply))
+            chat_id, in_group = chats[0], True
+            reply = Reply(f"{rendering.shown_name(notice.user_id, notice.group_id)}: {reply.text}", buttons=reply.buttons)
+        throttle.send(telegram.PLATFORM, chat_id, in_group, lambda: telegram.send(chat_id, reply))
     else:
-        slack_user = notice.user_id.rsplit(":", 1)[1]
-        slack.post_message(store.private_chat(notice.user_id, slack.PLATFORM) or slack_user, notice.reply)
+        channel = store.private_chat(notice.user_id, slack.PLATFORM) or notice.user_id.rsplit(":", 1)[1]
+        throttle.send(slack.PLATFORM, channel, False, lambda: slack.post_message(channel, reply))

@@ -15,12 +15,16 @@ import urllib.request
 
 MAX_ATTEMPTS = 4
 BASE_DELAY_SECONDS = 0.2
-MAX_WAIT_SECONDS = 5.0
+MAX_WAIT_SECONDS = 2.0  # a longer retry_after goes back to the queue rather than sleeping a Lambda
 TIMEOUT_SECONDS = 5.0
 
 
 class RetryLater(Exception):
     """A transient failure that outlasted our retries: try the whole delivery again later."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds the platform asked us to wait (429), if it said
 
 
 class Undeliverable(Exception):
@@ -48,7 +52,7 @@ def post_json(url: str, payload: dict, headers: dict[str, str] | None = None, *,
             if exc.code == 429:
                 wait = _retry_after(exc.headers.get("retry-after"), body)
                 if last or wait > MAX_WAIT_SECONDS:
-                    raise RetryLater(f"rate limited for {wait:g} s") from exc
+                    raise RetryLater(f"rate limited for {wait:g} s", retry_after=wait) from exc
                 time.sleep(wait)
                 continue
             if exc.code < 500:

@@ -13,10 +13,10 @@ import json
 from urllib.parse import parse_qsl
 
 from foodshare import clock
-from foodshare.bots import dialogue, outbound, parsing, secrets
-from foodshare.bots.dialogue import Reply, Turn
+from foodshare.bots import commands, outbound, parsing, secrets, sharing
+from foodshare.bots.turns import Reply, Turn
 from foodshare.bots.store import ChatRef
-from foodshare.errors import ValidationFailed
+from foodshare.errors import DomainError, ValidationFailed
 from foodshare.observability import logger
 from foodshare.settings import get_settings
 
@@ -65,22 +65,26 @@ def chat(team_id: str, channel_id: str, channel_name: str | None) -> ChatRef:
 
 
 def handle(fields: dict[str, str]) -> dict | None:
-    """The response body for a slash command, or None for an interaction (answered via response_url)."""
+    """The response body for a slash command or a form submission; None for a button (answered via response_url)."""
     if "payload" in fields:
         try:
             payload = json.loads(fields["payload"])
         except ValueError:
             raise ValidationFailed("The payload is not JSON.", fields={"payload": "invalid JSON"})
-        _on_interaction(payload if isinstance(payload, dict) else {})
-        return None
+        return _on_interaction(payload if isinstance(payload, dict) else {})
     team, user, channel = _required(fields, "team_id", "user_id", "channel_id")
     turn = Turn(user_id(team, user), chat(team, channel, fields.get("channel_name")), can_converse=False)
-    return render(dialogue.on_command(turn, parsing.subcommand(fields.get("text", ""))))
+    command = parsing.subcommand(fields.get("text", ""))
+    if command.name == "share" and not command.args and fields.get("trigger_id"):
+        return _open_share_form(turn, fields["trigger_id"])
+    return render(commands.on_command(turn, command))
 
 
-def _on_interaction(payload: dict) -> None:
+def _on_interaction(payload: dict) -> dict | None:
+    if payload.get("type") == "view_submission":
+        return _on_form(payload)
     if payload.get("type") != "block_actions":
-        return
+        return None
     person = payload.get("user") or {}
     team = (payload.get("team") or {}).get("id") or person.get("team_id")
     channel = payload.get("channel") or {}
@@ -89,12 +93,88 @@ def _on_interaction(payload: dict) -> None:
         raise ValidationFailed("The interaction payload is incomplete.",
                                fields={"payload": "needs team, user, channel, actions and response_url"})
     turn = Turn(user_id(team, person["id"]), chat(team, channel["id"], channel.get("name")), can_converse=False)
-    reply = dialogue.on_action(turn, str(actions[0].get("value") or actions[0].get("action_id") or ""))
+    reply = commands.on_action(turn, str(actions[0].get("value") or actions[0].get("action_id") or ""))
     try:
         outbound.post_json(payload["response_url"], render(reply) | {"replace_original": reply.replaces},
                            attempts=1, timeout=FOLLOW_UP_TIMEOUT_SECONDS)
     except (outbound.RetryLater, outbound.Undeliverable):
         logger.warning("Slack response_url follow-up failed")
+
+
+# ---- the share form (a modal) ------------------------------------------------------------
+
+SHARE_FORM = "share"
+FORM_INPUTS = {  # block_id: (label, placeholder, optional)
+    "title": ("What are you sharing?", "Vegetable soup", False),
+    "quantity": ("Portions (1-10)", "3", False),
+    "window": ("Pickup window", "2h, 90m, 18:00-20:00 or now-20:00", False),
+    "place": ("Pickup place", "52.37,4.89 Community hall", False),
+    "labels": ("Dietary tags and allergens", "#vegan #halal !nuts", True),
+}
+
+
+def _open_share_form(turn: Turn, trigger_id: str) -> dict | None:
+    """views.open with the command's trigger_id; the slash command itself then answers nothing."""
+    try:
+        choices = sharing.form_groups(turn)
+    except DomainError as exc:
+        return render(Reply(f"⚠️ {exc.message}"))
+    try:
+        web_api("views.open", {"trigger_id": trigger_id, "view": share_form_view(turn.chat.address, choices)})
+    except (outbound.RetryLater, outbound.Undeliverable):
+        logger.warning("views.open failed; answering with the one-line form")
+        return render(Reply(sharing.ONE_LINE))
+    return None
+
+
+def share_form_view(channel: str, choices: dict[str, str] | None) -> dict:
+    """The modal: one input block per field (block_id = the field, so errors land next to it)."""
+    blocks = []
+    if choices:
+        options = [{"text": {"type": "plain_text", "text": name[:75]}, "value": gid}
+                   for gid, name in sorted(choices.items(), key=lambda x: x[1])]
+        blocks.append({"type": "input", "block_id": "group", "label": {"type": "plain_text", "text": "Group"},
+                       "element": {"type": "static_select", "action_id": "value", "options": options[:100]}})
+    for block_id, (label, placeholder, optional) in FORM_INPUTS.items():
+        blocks.append({
+            "type": "input", "block_id": block_id, "optional": optional,
+            "label": {"type": "plain_text", "text": label},
+            "element": {"type": "plain_text_input", "action_id": "value",
+                        "placeholder": {"type": "plain_text", "text": placeholder}},
+        })
+    return {
+        "type": "modal", "callback_id": SHARE_FORM,
+        "title": {"type": "plain_text", "text": "Share food"},
+        "submit": {"type": "plain_text", "text": "Share"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps({"channel": channel}),
+        "blocks": blocks,
+    }
+
+
+def _on_form(payload: dict) -> dict | None:
+    """view_submission: share, or `response_action: errors` with a message next to each wrong field."""
+    view = payload.get("view") or {}
+    person = payload.get("user") or {}
+    team = (payload.get("team") or {}).get("id") or person.get("team_id")
+    if view.get("callback_id") != SHARE_FORM or not (team and person.get("id")):
+        raise ValidationFailed("The form submission is incomplete.", fields={"payload": "needs team, user and view"})
+    try:
+        channel = json.loads(view.get("private_metadata") or "{}").get("channel") or ""
+    except ValueError:
+        channel = ""
+    answers = {}
+    for block_id, actions in ((view.get("state") or {}).get("values") or {}).items():
+        value = (actions or {}).get("value") or {}
+        answers[block_id] = value.get("value") or (value.get("selected_option") or {}).get("value")
+    where = chat(team, channel, None) if channel else chat(team, f"D{person['id']}", "directmessage")
+    turn = Turn(user_id(team, person["id"]), where, can_converse=False)
+    reply, problems = sharing.share_form(turn, answers, answers.get("group"))
+    if problems:
+        blocks = {b.get("block_id") for b in view.get("blocks") or []} or set(FORM_INPUTS)
+        return {"response_action": "errors",
+                "errors": {(f if f in blocks else "title"): message[:150] for f, message in problems.items()}}
+    return None  # an empty 200 closes the modal; the announcement follows in the channel
 
 
 def render(reply: Reply) -> dict:
@@ -119,15 +199,27 @@ def render(reply: Reply) -> dict:
     return body
 
 
-def post_message(channel: str, reply: Reply) -> None:
-    """chat.postMessage with the bot token (notifications); a user id as channel means a DM from the app."""
+def post_message(channel: str, reply: Reply) -> str:
+    """chat.postMessage with the bot token; a user id as channel means a DM from the app. The message's ts."""
+    body = {k: v for k, v in render(reply).items() if k != "response_type"}
+    answer = web_api("chat.postMessage", {"channel": channel} | body)
+    return str(answer.get("ts") or "")
+
+
+def update_message(channel: str, ts: str, reply: Reply) -> None:
+    """chat.update of one of the app's messages; the blocks are always sent, so old buttons go."""
+    body = render(reply)
+    blocks = body.get("blocks") or [{"type": "section", "text": {"type": "plain_text", "text": body["text"]}}]
+    web_api("chat.update", {"channel": channel, "ts": ts, "text": body["text"], "blocks": blocks})
+
+
+def web_api(method: str, payload: dict) -> dict:
+    """One Web API call with the bot token; Undeliverable unless Slack says ok."""
     token = secrets.resolve(get_settings().slack_bot_token)
     if not token:
         raise outbound.Undeliverable(0, "SLACK_BOT_TOKEN is not configured")
-    answer = outbound.post_json(
-        f"{get_settings().slack_api_base}/chat.postMessage",
-        {"channel": channel} | {k: v for k, v in render(reply).items() if k != "response_type"},
-        headers={"authorization": f"Bearer {token}"},
-    )
+    answer = outbound.post_json(f"{get_settings().slack_api_base}/{method}", payload,
+                                headers={"authorization": f"Bearer {token}"})
     if not isinstance(answer, dict) or not answer.get("ok"):
         raise outbound.Undeliverable(200, answer)
+    return answer

@@ -1,11 +1,7 @@
 """What the bots keep in the single table: chat links, contacts, conversations, sent-markers.
 
-Keys (all prefixed, none collides with the core entities):
-- CHAT#<chatKey> / GROUP            which Foodshare group a group chat or channel is
-- GROUP#<groupId> / CHAT#<chatKey>  where a group's notifications go (reverse of the above)
-- USER#<userId> / CONTACT#<platform> the user's private chat with the bot
-- CONVO#<chatKey>#<userId> / SHARE  the guided /share flow's state (TTL `expires_at_epoch`)
-- NOTICE#<eventId> / TO#<userId>    a notification's sent-marker (TTL `expires_at_epoch`)
+The models (ChatLinkItem, GroupChatItem, ContactItem, ConversationItem, NoticeItem) live
+with the others in `foodshare.data.models`; this module holds the reads and writes.
 """
 
 from __future__ import annotations
@@ -14,11 +10,17 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
-from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 
 from foodshare import clock
-from foodshare.data.models import Item
+from foodshare.data.models import (
+    AnnouncementItem,
+    ChatLinkItem,
+    ContactItem,
+    ConversationItem,
+    GroupChatItem,
+    NoticeItem,
+)
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import groups
 from foodshare.errors import Conflict, ConcurrentUpdate
@@ -37,55 +39,6 @@ class ChatRef:
     address: str  # Telegram chat id, Slack channel id
     is_group: bool
     title: str | None = None
-
-
-class ChatLinkItem(Item):
-    group_id = UnicodeAttribute()
-    platform = UnicodeAttribute()
-    address = UnicodeAttribute()
-
-    @staticmethod
-    def key(chat_key: str) -> tuple[str, str]:
-        return f"CHAT#{chat_key}", "GROUP"
-
-
-class GroupChatItem(Item):
-    platform = UnicodeAttribute()
-    address = UnicodeAttribute()
-
-    @staticmethod
-    def key(group_id: str, chat_key: str) -> tuple[str, str]:
-        return f"GROUP#{group_id}", f"CHAT#{chat_key}"
-
-
-class ContactItem(Item):
-    address = UnicodeAttribute()
-    updated_at = UnicodeAttribute()
-
-    @staticmethod
-    def key(user_id: str, platform: str) -> tuple[str, str]:
-        return f"USER#{user_id}", f"CONTACT#{platform}"
-
-
-class ConversationItem(Item):
-    step = UnicodeAttribute()
-    draft = UnicodeAttribute()  # JSON of the answers so far
-    version = NumberAttribute()
-    expires_at_epoch = TTLAttribute()
-
-    @staticmethod
-    def key(chat_key: str, user_id: str) -> tuple[str, str]:
-        return f"CONVO#{chat_key}#{user_id}", "SHARE"
-
-
-class NoticeItem(Item):
-    status = UnicodeAttribute()  # sending | sent | undeliverable
-    lease_until = NumberAttribute()  # epoch seconds; a "sending" marker past it may be taken over
-    expires_at_epoch = TTLAttribute()
-
-    @staticmethod
-    def key(event_id: str, user_id: str) -> tuple[str, str]:
-        return f"NOTICE#{event_id}", f"TO#{user_id}"
 
 
 # ---- chats and groups ------------------------------------------------------------------
@@ -124,6 +77,68 @@ def group_chats(group_id: str, platform: str) -> list[str]:
         for c in GroupChatItem.query(f"GROUP#{group_id}", GroupChatItem.sk.startswith("CHAT#"))
         if c.platform == platform
     ]
+
+
+def group_chat_refs(group_id: str) -> list[ChatRef]:
+    """Every chat, on any platform, linked to the group (where its announcements go)."""
+    return [
+        ChatRef(c.platform, c.sk.removeprefix("CHAT#"), c.address, True)
+        for c in GroupChatItem.query(f"GROUP#{group_id}", GroupChatItem.sk.startswith("CHAT#"))
+    ]
+
+
+def detach_chat(chat_key: str) -> str | None:
+    """The bot left the chat: its group keeps the link (re-adding the bot restores it) but
+    nothing is sent there any more. The group id, or None if the chat was not linked."""
+    group_id = linked_group(chat_key)
+    if group_id is not None:
+        GroupChatItem(*GroupChatItem.key(group_id, chat_key)).delete()
+    return group_id
+
+
+def reattach_chat(chat: ChatRef) -> str | None:
+    """The bot is back in a chat it was linked to: announcements and notices go there again."""
+    try:
+        link = ChatLinkItem.get(*ChatLinkItem.key(chat.key))
+    except ChatLinkItem.DoesNotExist:
+        return None
+    GroupChatItem(*GroupChatItem.key(link.group_id, chat.key), platform=link.platform, address=link.address).save()
+    return link.group_id
+
+
+def migrate_chat(old_key: str, new: ChatRef) -> str | None:
+    """A Telegram group became a supergroup (a new chat id): the link moves with it, in one
+    transaction, once (a repeated or second migration message finds it moved). The group id."""
+    try:
+        old = ChatLinkItem.get(*ChatLinkItem.key(old_key), consistent_read=True)
+    except ChatLinkItem.DoesNotExist:
+        return linked_group(new.key)
+    try:
+        GroupChatItem.get(*GroupChatItem.key(old.group_id, old_key), consistent_read=True)
+        attached = True
+    except GroupChatItem.DoesNotExist:
+        attached = False
+    uow = UnitOfWork(allow_no_events=True)  # where a group's messages go is bot bookkeeping, not a domain change
+    uow.delete(ChatLinkItem(*ChatLinkItem.key(old_key)), ChatLinkItem.group_id == old.group_id,
+               on_fail=Conflict("The chat moved meanwhile.", code="chat_moved"))
+    uow.delete(GroupChatItem(*GroupChatItem.key(old.group_id, old_key)))
+    uow.save(ChatLinkItem(*ChatLinkItem.key(new.key), group_id=old.group_id, platform=new.platform,
+                          address=new.address), ChatLinkItem.pk.does_not_exist(),
+             on_fail=Conflict("The new chat is linked already.", code="chat_moved"))
+    if attached:
+        uow.save(GroupChatItem(*GroupChatItem.key(old.group_id, new.key), platform=new.platform, address=new.address))
+    try:
+        uow.commit()
+    except Conflict as exc:
+        if exc.code != "chat_moved":
+            raise
+        return linked_group(new.key)
+    return old.group_id
+
+
+def forget_private_chat(user_id: str, platform: str) -> None:
+    """The person blocked the bot: no more private messages (notices fall back to their group chat)."""
+    ContactItem(*ContactItem.key(user_id, platform)).delete()
 
 
 # ---- private contact -------------------------------------------------------------------
@@ -220,3 +235,72 @@ def notice_status(event_id: str, user_id: str) -> str | None:
         return NoticeItem.get(*NoticeItem.key(event_id, user_id)).status
     except NoticeItem.DoesNotExist:
         return None
+
+
+# ---- announcements ---------------------------------------------------------------------
+
+ANNOUNCEMENT_RETENTION_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Announcement:
+    message_id: str | None  # None until the message was sent
+    shown: str | None  # the post state it shows
+
+
+def announcement(food_id: str, chat_key: str) -> Announcement | None:
+    try:
+        item = AnnouncementItem.get(*AnnouncementItem.key(food_id, chat_key), consistent_read=True)
+    except AnnouncementItem.DoesNotExist:
+        return None
+    return Announcement(item.message_id, item.shown)
+
+
+def lease_announcement(food_id: str, chat: ChatRef, owner: str, lease_ms: int) -> Announcement | None:
+    """Become the one worker calling the chat's API for this post's message (creating the record);
+    None when another worker holds it. The returned state is the stored one, read under the lease."""
+    now = clock.now()
+    now_ms = int(now.timestamp() * 1000)
+    item = AnnouncementItem(*AnnouncementItem.key(food_id, chat.key))
+    try:
+        item.update(
+            actions=[
+                AnnouncementItem.platform.set(chat.platform),
+                AnnouncementItem.address.set(chat.address),
+                AnnouncementItem.lease_until.set(now_ms + lease_ms),
+                AnnouncementItem.lease_owner.set(owner),
+                AnnouncementItem.expires_at_epoch.set(now + timedelta(days=ANNOUNCEMENT_RETENTION_DAYS)),
+            ],
+            condition=AnnouncementItem.pk.does_not_exist() | (AnnouncementItem.lease_until < now_ms),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        raise
+    return Announcement(item.message_id, item.shown)
+
+
+def settle_announcement(food_id: str, chat_key: str, owner: str, message_id: str | None, shown: str | None) -> None:
+    """Record what the message now shows and release the lease (only if still ours)."""
+    actions = [AnnouncementItem.shown.set(shown) if shown else AnnouncementItem.shown.remove(),
+               AnnouncementItem.lease_until.set(0), AnnouncementItem.lease_owner.remove()]
+    if message_id:
+        actions.append(AnnouncementItem.message_id.set(message_id))
+    try:
+        AnnouncementItem(*AnnouncementItem.key(food_id, chat_key)).update(
+            actions=actions, condition=AnnouncementItem.lease_owner == owner)
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        raise ConcurrentUpdate("The announcement lease expired while the chat was being updated.") from exc
+
+
+def release_announcement(food_id: str, chat_key: str, owner: str) -> None:
+    """Give the lease back without a change (the call failed; the queue retries)."""
+    try:
+        AnnouncementItem(*AnnouncementItem.key(food_id, chat_key)).update(
+            actions=[AnnouncementItem.lease_until.set(0), AnnouncementItem.lease_owner.remove()],
+            condition=AnnouncementItem.lease_owner == owner)
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise

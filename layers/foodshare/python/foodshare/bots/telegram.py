@@ -14,9 +14,11 @@ import hmac
 from functools import lru_cache
 from typing import Any
 
-from foodshare.bots import dialogue, outbound, parsing, secrets
-from foodshare.bots.dialogue import Reply, Turn
+from foodshare.bots import commands, outbound, parsing, secrets, sharing, store
 from foodshare.bots.store import ChatRef
+from foodshare.bots.turns import Reply, Turn
+from foodshare.domain import groups
+from foodshare.errors import Conflict
 from foodshare.observability import logger
 from foodshare.settings import get_settings
 
@@ -72,25 +74,113 @@ def _markup(reply: Reply) -> dict | None:
     return None
 
 
+def send(chat_id: str | int, reply: Reply) -> str:
+    """sendMessage through the Bot API (not a webhook answer): the new message's id, to edit it later."""
+    result = call("sendMessage", message(chat_id, reply))
+    return str(result["message_id"]) if isinstance(result, dict) and "message_id" in result else ""
+
+
+def edit(chat_id: str | int, message_id: str, reply: Reply) -> None:
+    """editMessageText; an empty keyboard removes the old buttons."""
+    payload = {"chat_id": chat_id, "message_id": int(message_id), "text": reply.text,
+               "reply_markup": _markup(reply) or {"inline_keyboard": []}}
+    try:
+        call("editMessageText", payload)
+    except outbound.Undeliverable as exc:
+        if "message is not modified" not in str(exc.body):  # already shows this: done
+            raise
+
+
 def chat(data: dict) -> ChatRef:
     return ChatRef(PLATFORM, f"tg:{data['id']}", str(data["id"]), data.get("type") in GROUP_CHATS, data.get("title"))
 
 
 def handle_update(update: dict) -> dict:
     """The webhook answer for one update: a Bot API call (`{"method": …}`) or {} (nothing to do)."""
+    request_key = f"telegram-update:{update['update_id']}"
     if isinstance(update.get("message"), dict):
-        return _on_message(update["message"])
+        return _on_message(update["message"], request_key)
     if isinstance(update.get("callback_query"), dict):
-        return _on_button(update["callback_query"])
+        return _on_button(update["callback_query"], request_key)
+    if isinstance(update.get("my_chat_member"), dict):
+        return _on_membership_of_bot(update["my_chat_member"])
     return {}
 
 
-def _on_message(data: dict) -> dict:
+# ---- chat lifecycle: the bot added or removed, a group upgraded, a member leaving -------
+
+PRESENT = ("member", "administrator", "creator", "restricted")
+WELCOME = ("Hi! I help this chat share food. Send /start to make it a Foodshare group "
+           "(or to join it), then /share what you have.")
+
+
+def _on_membership_of_bot(change: dict) -> dict:
+    """my_chat_member: the bot's own status in a chat changed (added, removed, blocked, unblocked)."""
+    if not isinstance(change.get("chat"), dict):
+        return {}
+    where = chat(change["chat"])
+    before = (change.get("old_chat_member") or {}).get("status")
+    after = (change.get("new_chat_member") or {}).get("status")
+    if after in ("left", "kicked"):
+        if where.is_group:
+            store.detach_chat(where.key)
+        elif (change.get("from") or {}).get("id"):
+            store.forget_private_chat(user_id(change["from"]["id"]), PLATFORM)  # blocked by the person
+        return {}
+    if after in PRESENT and before not in PRESENT and where.is_group:
+        if store.reattach_chat(where) is not None:
+            return {"method": "sendMessage", "chat_id": where.address,
+                    "text": "I'm back: new food shared in this group is announced here again."}
+        return {"method": "sendMessage", "chat_id": where.address, "text": WELCOME}
+    return {}
+
+
+def _on_service_message(data: dict, where: ChatRef) -> dict | None:
+    """Service messages about the chat itself; None when the message is not one of them."""
+    if data.get("migrate_to_chat_id") is not None:  # sent in the old group
+        new_id = data["migrate_to_chat_id"]
+        store.migrate_chat(where.key, ChatRef(PLATFORM, f"tg:{new_id}", str(new_id), True, where.title))
+        return {}
+    if data.get("migrate_from_chat_id") is not None:  # sent in the new supergroup
+        store.migrate_chat(f"tg:{data['migrate_from_chat_id']}", where)
+        return {}
+    left = data.get("left_chat_member")
+    if isinstance(left, dict):
+        if left.get("is_bot"):
+            if _is_this_bot(left):
+                store.detach_chat(where.key)
+            return {}
+        group_id = store.linked_group(where.key)
+        if group_id is not None and groups.membership(group_id, user_id(left["id"])) is not None:
+            try:
+                groups.leave(group_id, user_id(left["id"]))
+            except Conflict:  # the last admin of a group with members stays its admin
+                logger.info("a chat member left but stays the group's last admin", extra={"groupId": group_id})
+        return {}
+    return None
+
+
+def _is_this_bot(account: dict) -> bool:
+    username = get_settings().telegram_bot_username
+    if username:
+        return (account.get("username") or "").lower() == username.lower()
+    token = secrets.resolve(get_settings().telegram_bot_token) or ""
+    return token.split(":", 1)[0] == str(account.get("id"))
+
+
+# ---- messages and buttons ----------------------------------------------------------------
+
+
+def _on_message(data: dict, request_key: str) -> dict:
+    if isinstance(data.get("chat"), dict):
+        service = _on_service_message(data, chat(data["chat"]))
+        if service is not None:
+            return service
     sender = data.get("from") or {}
     if not sender.get("id") or sender.get("is_bot") or not isinstance(data.get("chat"), dict):
         return {}
     where = chat(data["chat"])
-    turn = Turn(user_id(sender["id"]), where, can_converse=True)
+    turn = Turn(user_id(sender["id"]), where, can_converse=True, request_key=request_key)
     text = data.get("text") or ""
     entities = data.get("entities") or []
     command = None
@@ -99,22 +189,23 @@ def _on_message(data: dict) -> dict:
         if command is None:  # addressed to another bot in the group
             return {}
     if command is not None:
-        reply = dialogue.on_command(turn, command)
+        reply = commands.on_command(turn, command)
     else:
         pin = data.get("location")
         location = (float(pin["latitude"]), float(pin["longitude"])) if isinstance(pin, dict) else None
-        reply = dialogue.on_answer(turn, text=text or None, location=location)
+        reply = sharing.on_answer(turn, text=text or None, location=location)
         if reply is None:
             return {}
     return {"method": "sendMessage", **message(where.address, reply, data.get("message_id") if where.is_group else None)}
 
 
-def _on_button(query: dict) -> dict:
+def _on_button(query: dict, request_key: str) -> dict:
     origin = query.get("message")
     if not isinstance(origin, dict) or not isinstance(origin.get("chat"), dict) or not (query.get("from") or {}).get("id"):
         return {"method": "answerCallbackQuery", "callback_query_id": query["id"], "text": "Not supported here."}
     where = chat(origin["chat"])
-    reply = dialogue.on_action(Turn(user_id(query["from"]["id"]), where, can_converse=True), str(query.get("data") or ""))
+    turn = Turn(user_id(query["from"]["id"]), where, can_converse=True, request_key=request_key)
+    reply = commands.on_action(turn, str(query.get("data") or ""))
     try:
         call("answerCallbackQuery", {"callback_query_id": query["id"], "text": (reply.notice or "")[:200]}, attempts=2)
     except (outbound.RetryLater, outbound.Undeliverable):  # the change is made; the spinner just times out

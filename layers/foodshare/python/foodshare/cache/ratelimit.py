@@ -79,3 +79,16 @@ def check(user_id: str, route_key: str, redis_guard: RedisGuard | None = None) -
         return None
     allowed, remaining, retry_after_ms, reset_ms = (int(v) for v in answer)
     return Decision(bool(allowed), limit, remaining, retry_after_ms, reset_ms)
+
+
+def take(key: str, limit: int, period_ms: int, redis_guard: RedisGuard | None = None) -> int | None:
+    """Count one event against `limit` per `period_ms` under `key` (same GCRA as the API's limits).
+
+    0 when admitted; else the milliseconds until it would be (nothing is counted);
+    None when Redis cannot answer (the caller decides how to degrade).
+    """
+    now_ms = int(clock.now().timestamp() * 1000)
+    answer = (redis_guard or default_guard).run(lambda c: _GCRA(c, [key], [limit, period_ms, now_ms]), None)
+    if answer is None:
+        return None
+    return 0 if int(answer[0]) else max(1, int(answer[2]))

@@ -431,3 +431,103 @@ class ActiveMemberItem(Item):
     @staticmethod
     def key(group_id: str, user_id: str) -> tuple[str, str]:
         return f"GROUP#{group_id}", f"ACTIVE#{user_id}"
+
+
+# ---- chat bots: chat links, private contacts, guided flows, notices, announcements -------
+
+
+class ChatLinkItem(Item):
+    """CHAT#<chatKey> / GROUP: which Foodshare group a group chat or channel stands for."""
+
+    group_id = UnicodeAttribute()
+    platform = UnicodeAttribute()
+    address = UnicodeAttribute()
+
+    @staticmethod
+    def key(chat_key: str) -> tuple[str, str]:
+        return f"CHAT#{chat_key}", "GROUP"
+
+
+class GroupChatItem(Item):
+    """GROUP#<groupId> / CHAT#<chatKey>: where a group's announcements and notices go (reverse link)."""
+
+    platform = UnicodeAttribute()
+    address = UnicodeAttribute()
+
+    @staticmethod
+    def key(group_id: str, chat_key: str) -> tuple[str, str]:
+        return f"GROUP#{group_id}", f"CHAT#{chat_key}"
+
+
+class ContactItem(Item):
+    """USER#<userId> / CONTACT#<platform>: the user's private chat with the bot."""
+
+    address = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(user_id: str, platform: str) -> tuple[str, str]:
+        return f"USER#{user_id}", f"CONTACT#{platform}"
+
+
+class ConversationItem(Item):
+    """CONVO#<chatKey>#<userId> / SHARE: the guided /share flow's state (expires)."""
+
+    step = UnicodeAttribute()
+    draft = UnicodeAttribute()  # JSON of the answers so far
+    version = NumberAttribute()
+    expires_at_epoch = TTLAttribute()
+
+    @staticmethod
+    def key(chat_key: str, user_id: str) -> tuple[str, str]:
+        return f"CONVO#{chat_key}#{user_id}", "SHARE"
+
+
+class NoticeItem(Item):
+    """NOTICE#<eventId> / TO#<userId>: a notification's sent-marker."""
+
+    status = UnicodeAttribute()  # sending | sent | undeliverable
+    lease_until = NumberAttribute()  # epoch seconds; a "sending" marker past it may be taken over
+    expires_at_epoch = TTLAttribute()
+
+    @staticmethod
+    def key(event_id: str, user_id: str) -> tuple[str, str]:
+        return f"NOTICE#{event_id}", f"TO#{user_id}"
+
+
+class AnnouncementItem(Item):
+    """FOOD#<foodId> / ANNOUNCE#<chatKey>: a post's announcement in one group chat, to edit as the post changes.
+
+    Whoever calls the chat's API for it holds `lease_until`, so one message is sent and
+    edits never cross; `shown` is the post state the message shows now.
+    """
+
+    platform = UnicodeAttribute()
+    address = UnicodeAttribute()  # the chat as its API names it
+    message_id = UnicodeAttribute(null=True)  # Telegram message_id, Slack ts; None until sent
+    shown = UnicodeAttribute(null=True)  # the rendered state; "gone" when the chat can no longer be edited
+    lease_until = NumberAttribute(default=0)  # epoch ms
+    lease_owner = UnicodeAttribute(null=True)
+    expires_at_epoch = TTLAttribute()
+
+    @staticmethod
+    def key(food_id: str, chat_key: str) -> tuple[str, str]:
+        return f"FOOD#{food_id}", f"ANNOUNCE#{chat_key}"
+
+
+# ---- applied requests: a redelivered request finds its write done ------------------------
+
+
+class AppliedRequestItem(Item):
+    """REQUEST#<requestKey> / APPLIED: put (if absent) in the same transaction as the write a request asked for.
+
+    A platform that redelivers (Telegram, until it gets a 200) then cannot apply the
+    same request twice, even if the first run died before its idempotency record.
+    """
+
+    result_id = UnicodeAttribute()  # what the first run created (e.g. the food id)
+    expires_at_epoch = TTLAttribute()
+
+    @staticmethod
+    def key(request_key: str) -> tuple[str, str]:
+        return f"REQUEST#{request_key}", "APPLIED"

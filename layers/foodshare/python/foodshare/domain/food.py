@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from foodshare import clock, ids
-from foodshare.data.models import FoodItem
+from foodshare.data.models import AppliedRequestItem, FoodItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import groups, partnerships
-from foodshare.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from foodshare.errors import AlreadyApplied, Conflict, Forbidden, NotFound, ValidationFailed
 
 AVAILABLE, CLAIMED, COMPLETED, WITHDRAWN, EXPIRED = "available", "claimed", "completed", "withdrawn", "expired"
+REQUEST_RETENTION = timedelta(days=2)  # longer than any platform redelivers (Telegram: 24 h)
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,10 @@ def get_visible(food_id: str, user_id: str) -> tuple[FoodItem, Access]:
     return food, seen
 
 
-def share(user_id: str, post: NewPost) -> FoodItem:
+def share(user_id: str, post: NewPost, *, request_key: str | None = None) -> FoodItem:
+    """Publish a post. With `request_key` (a platform's id for a request it may redeliver) the
+    key is recorded in the same transaction, so a redelivery gets the first post back instead
+    of a second one, even when the first run died right after committing."""
     groups.require_member(post.group_id, user_id)
     now = clock.now()
     if post.pickup_end <= post.pickup_start:
@@ -111,8 +115,30 @@ def share(user_id: str, post: NewPost) -> FoodItem:
             "pickupEnd": food.pickup_end,
         },
     )
-    uow.commit()
+    if request_key is not None:
+        uow.save(
+            AppliedRequestItem(*AppliedRequestItem.key(request_key), result_id=food_id,
+                               expires_at_epoch=now + REQUEST_RETENTION),
+            AppliedRequestItem.pk.does_not_exist(),
+            on_fail=AlreadyApplied(f"Request {request_key} was applied already."),
+        )
+    try:
+        uow.commit()
+    except AlreadyApplied:
+        first = shared_for(request_key)
+        if first is None or first.sharer_id != user_id:
+            raise
+        return first
     return food
+
+
+def shared_for(request_key: str) -> FoodItem | None:
+    """The post a request (by its `request_key`) shared, if it did."""
+    try:
+        applied = AppliedRequestItem.get(*AppliedRequestItem.key(request_key), consistent_read=True)
+    except AppliedRequestItem.DoesNotExist:
+        return None
+    return find(applied.result_id)
 
 
 def unlist_actions(status: str) -> list:

@@ -1,0 +1,150 @@
+"""Group chats see new food: one message per post in each chat linked to the post's group, edited as the post changes.
+
+Reacts to the post's events (catalog consumer `announcements`), but always renders the
+post's *current* state, read strongly consistent: events may arrive in any order and
+more than once, and each delivery only moves the chat's message towards that state.
+- A post never announced is announced only while it is still available (a claim that
+  overtakes its FoodShared never creates a message about food nobody can claim).
+- One worker at a time calls a chat's API for one post (a lease on its
+  AnnouncementItem), so there is one sendMessage and edits never cross. The holder
+  re-reads the post after recording what it showed and goes again if it moved, so a
+  change that committed while it was calling the API is shown by it; a delivery that
+  wants to change the message while the lease is held is retried by the queue.
+- Only the post's own group's chats: partner groups' chats never see it.
+- A chat that refuses for good (bot removed, chat migrated) marks the message `gone`.
+Each event is applied once: a `CONSUMED#announcements#<eventId>` marker (the consumers'
+exactly-once record) is written when every chat is up to date, and a redelivery
+finding it does nothing.
+"""
+
+from __future__ import annotations
+
+from foodshare import ids
+from foodshare.bots import outbound, rendering, slack, store, telegram, throttle
+from foodshare.bots.store import ChatRef
+from foodshare.bots.turns import Reply
+from foodshare.consumers import Delivered, once
+from foodshare.data.models import ConsumedItem, FoodItem
+from foodshare.observability import logger, metrics
+
+CONSUMER = "announcements"
+EVENT_TYPES = ("FoodShared", "FoodClaimed", "ExchangeCancelled", "ExchangeCompleted", "FoodWithdrawn", "FoodExpired")
+LEASE_MS = 30_000  # longer than the consumer's Lambda timeout (10 s): a live worker always settles in time
+MAX_ROUNDS = 3
+AVAILABLE, REMOVED, GONE = "available", "removed", "gone"
+NOTHING, SEND, EDIT = "nothing", "send", "edit"
+
+HEADLINES = {
+    "claimed": "✅ Claimed",
+    "completed": "🎉 Picked up",
+    "withdrawn": "↩️ Withdrawn by the sharer",
+    "expired": "⌛ Expired without being picked up",
+}
+
+
+def state(post: FoodItem | None) -> str:
+    """What the announcement should show: the post's status, or `removed` when it is gone."""
+    return post.status if post is not None else REMOVED
+
+
+def render(post: FoodItem | None, sharer: str | None) -> Reply:
+    """The announcement for a post in a state (pure: the post and the sharer's shown name in)."""
+    shown = state(post)
+    if post is None:
+        return Reply("This post is no longer available.")
+    if shown == AVAILABLE:
+        return Reply(f"{rendering.post_text(post, exact_place=False)}\nShared by {sharer}",
+                     buttons=rendering.claim_buttons(post.food_id), public=True)
+    headline = HEADLINES.get(shown, shown.capitalize())
+    return Reply(f"{headline}: {post.title} ({int(post.quantity)} shared by {sharer})", public=True)
+
+
+def apply(event: Delivered) -> None:
+    """Bring the post's message in each of its group's chats up to date; RetryLater if one must wait."""
+    if event.event_type not in EVENT_TYPES or _consumed(event):
+        return
+    food_id, group_id = event.data["foodId"], event.data["groupId"]
+    failure: outbound.RetryLater | None = None
+    for chat in store.group_chat_refs(group_id):
+        try:
+            reconcile(food_id, group_id, chat)
+        except outbound.RetryLater as exc:
+            failure = exc
+    if failure is not None:
+        raise failure
+    once(CONSUMER, event, lambda uow: None)
+
+
+def step(seen: store.Announcement | None, wanted: str) -> str:
+    """What a chat's message for a post needs now: NOTHING, SEND or EDIT (pure: the rules above)."""
+    if seen is not None and seen.shown in (wanted, GONE):
+        return NOTHING
+    if seen is None or seen.message_id is None:
+        return SEND if wanted == AVAILABLE else NOTHING  # never announced: only food one can claim
+    return EDIT
+
+
+def reconcile(food_id: str, group_id: str, chat: ChatRef) -> None:
+    owner = ids.new_id()
+    for _ in range(MAX_ROUNDS):
+        if step(store.announcement(food_id, chat.key), state(_post(food_id))) == NOTHING:
+            return
+        held = store.lease_announcement(food_id, chat, owner, LEASE_MS)
+        if held is None:
+            raise outbound.RetryLater("another worker is updating this announcement")
+        _update(food_id, group_id, chat, owner, held)
+    raise outbound.RetryLater("the post kept changing while its announcement was updated")
+
+
+def _update(food_id: str, group_id: str, chat: ChatRef, owner: str, held: store.Announcement) -> None:
+    """Under the lease: send or edit the message to show the post's state now, then record it."""
+    post = _post(food_id)
+    wanted = state(post)
+    todo = step(held, wanted)
+    message_id, shown = held.message_id, held.shown
+    try:
+        if todo != NOTHING:
+            reply = render(post, rendering.shown_name(post.sharer_id, group_id) if post else None)
+            if todo == SEND:
+                message_id = _send(chat, reply)
+                metrics.add_metric(name="AnnouncementsSent", unit="Count", value=1)
+            else:
+                _edit(chat, message_id, reply)
+                metrics.add_metric(name="AnnouncementsEdited", unit="Count", value=1)
+            shown = wanted
+    except outbound.Undeliverable as exc:
+        logger.warning("announcement undeliverable", extra={"foodId": food_id, "platform": chat.platform,
+                                                            "status": exc.status})
+        shown = GONE
+    except BaseException:
+        store.release_announcement(food_id, chat.key, owner)
+        raise
+    store.settle_announcement(food_id, chat.key, owner, message_id, shown)
+
+
+def _send(chat: ChatRef, reply: Reply) -> str:
+    if chat.platform == telegram.PLATFORM:
+        return throttle.send(chat.platform, chat.address, True, lambda: telegram.send(chat.address, reply))
+    return throttle.send(chat.platform, chat.address, True, lambda: slack.post_message(chat.address, reply))
+
+
+def _edit(chat: ChatRef, message_id: str, reply: Reply) -> None:
+    if chat.platform == telegram.PLATFORM:
+        throttle.send(chat.platform, chat.address, True, lambda: telegram.edit(chat.address, message_id, reply))
+    else:
+        throttle.send(chat.platform, chat.address, True, lambda: slack.update_message(chat.address, message_id, reply))
+
+
+def _post(food_id: str) -> FoodItem | None:
+    try:
+        return FoodItem.get(*FoodItem.key(food_id), consistent_read=True)
+    except FoodItem.DoesNotExist:
+        return None
+
+
+def _consumed(event: Delivered) -> bool:
+    try:
+        ConsumedItem.get(*ConsumedItem.key(CONSUMER, event.event_id))
+    except ConsumedItem.DoesNotExist:
+        return False
+    return True

@@ -1,0 +1,199 @@
+"""The bot's commands and buttons, the same on every platform: the table and what each one does.
+
+Each entry point takes a Turn and returns a Reply. Every change goes through the
+domain (the same rules and events as the HTTP API); a DomainError becomes a
+friendly answer. Sharing lives in `sharing`, how things read in `rendering`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from foodshare.bots import parsing, rendering, sharing, store
+from foodshare.bots.rendering import STARS, shown_name
+from foodshare.bots.turns import Button, Reply, Turn, answering
+from foodshare.domain import credits, discovery, exchanges, food, groups, ratings, users
+from foodshare.errors import Conflict, ValidationFailed
+
+BROWSE_LIMIT = 5
+LEDGER_LINES = 5
+
+HELP = """Foodshare: share food with your group and partner groups.
+/start: join this chat's group (the first /start in a group chat creates it)
+/share: share food step by step, or in one line:
+  /share Vegetable soup | 3 | 18:00-20:00 | 52.37,4.89 Community hall | #vegan !celery
+/browse [#tag] [!allergen] [lat,lng Nkm]: what you can claim
+/claim <foodId>, /confirm <exchangeId>, /cancel <exchangeId>
+/rate <exchangeId> <1-5> [comment]
+/rep: your reputation · /credits: your credits
+Others only ever see your pseudonym."""
+
+
+def on_command(turn: Turn, command: parsing.Command) -> Reply:
+    handler = COMMANDS.get(command.name)
+    if handler is None:
+        return Reply(f"I don't know /{command.name}.\n\n{HELP}")
+    return answering(lambda: handler(turn, command.args))
+
+
+def on_action(turn: Turn, action: str) -> Reply:
+    verb, _, rest = action.partition(":")
+    handler = ACTIONS.get(verb)
+    if handler is None or not rest:
+        return Reply("That button is no longer valid.", notice="That button is no longer valid.")
+    return answering(lambda: handler(turn, rest))
+
+
+# ---- membership ------------------------------------------------------------------------
+
+
+def _start(turn: Turn, _: str) -> Reply:
+    user = users.ensure(turn.user_id)
+    if not turn.chat.is_group:
+        store.remember_private_chat(turn.user_id, turn.chat.platform, turn.chat.address)
+        return Reply(f"Hi {user.pseudonym}! I'll tell you here when something concerns you.\n\n{HELP}")
+    group_id = store.linked_group(turn.chat.key)
+    if group_id is None:
+        group_id = store.create_linked_group(turn.chat, turn.user_id)
+        if group_id is not None:
+            return Reply(
+                f"This chat is now a Foodshare group, with {user.pseudonym} as its admin. "
+                "Everyone here: send /start to join, then /share food.",
+                public=True,
+            )
+        group_id = store.linked_group(turn.chat.key)
+    try:
+        groups.add_member(group_id, turn.user_id)
+    except Conflict as exc:
+        if exc.code != "already_member":
+            raise
+        return Reply(f"{user.pseudonym}, you are already a member of this group.")
+    return Reply(f"Welcome to the group, {user.pseudonym}! /browse to see what's shared.", public=True)
+
+
+def _help(turn: Turn, _: str) -> Reply:
+    return Reply(HELP)
+
+
+# ---- discovery and exchanges -----------------------------------------------------------
+
+
+def _browse(turn: Turn, args: str) -> Reply:
+    wanted = parsing.browse_filters(args)
+    lat, lng = wanted.place or (None, None)
+    results, _ = discovery.discover(
+        turn.user_id,
+        discovery.Filters(
+            lat=lat, lng=lng, radius_km=wanted.radius_km, tags=wanted.labels.tags,
+            exclude_allergens=wanted.labels.allergens, limit=BROWSE_LIMIT,
+        ),
+    )
+    if not results:
+        return Reply("Nothing you can claim right now. /share something yourself?")
+    blocks, buttons = [], []
+    for number, result in enumerate(results, 1):
+        distance = f", {result.distance_km:.1f} km" if result.distance_km is not None else ""
+        origin = f"partner group {result.group_name}" if result.from_partner_group else result.group_name
+        blocks.append(
+            f"{number}. {rendering.post_text(result.post)}\n"
+            f"   by {result.sharer.pseudonym} ({result.sharer.trust_level}) in {origin}{distance}"
+        )
+        buttons.append((Button(f"Claim {number}: {result.post.title[:30]}", f"claim:{result.post.food_id}"),))
+    return Reply("\n\n".join(blocks), buttons=tuple(buttons))
+
+
+def _claim(turn: Turn, food_id: str) -> Reply:
+    if not food_id:
+        raise ValidationFailed("Which food? /claim <foodId>, or press Claim under a post.", fields={"foodId": "required"})
+    exchange = exchanges.claim(food_id.strip(), turn.user_id)
+    post = food.find(exchange.food_id)
+    return Reply(
+        f"You claimed {post.title} from {shown_name(exchange.sharer_id, post.group_id)}.\n"
+        f"Pickup {rendering.window_text(post.pickup_start, post.pickup_end)} at "
+        f"{post.pickup_label or ''} ({float(post.pickup_lat):.5f},{float(post.pickup_lng):.5f}).\n"
+        "Confirm once you have it.",
+        buttons=rendering.exchange_buttons(exchange.exchange_id),
+        notice="Claimed!",
+    )
+
+
+def _other_party(exchange, user_id: str) -> str:
+    return shown_name(exchange.claimer_id if user_id == exchange.sharer_id else exchange.sharer_id, exchange.group_id)
+
+
+def _confirm(turn: Turn, exchange_id: str) -> Reply:
+    if not exchange_id:
+        raise ValidationFailed("Which exchange? /confirm <exchangeId>.", fields={"exchangeId": "required"})
+    exchange = exchanges.confirm(exchange_id.strip(), turn.user_id)
+    other = _other_party(exchange, turn.user_id)
+    if exchange.status == exchanges.COMPLETED:
+        return Reply(
+            f"Exchange complete, thank you! How was it with {other}?",
+            buttons=rendering.rating_buttons(exchange.exchange_id),
+            replaces=True,
+            notice="Exchange complete",
+        )
+    return Reply(f"Pickup confirmed. Waiting for {other} to confirm too.", replaces=True, notice="Confirmed")
+
+
+def _cancel(turn: Turn, exchange_id: str) -> Reply:
+    if not exchange_id:
+        stopped = sharing.stop(turn)
+        if stopped is None:
+            raise ValidationFailed("Which exchange? /cancel <exchangeId>.", fields={"exchangeId": "required"})
+        return stopped
+    exchange = exchanges.cancel(exchange_id.strip(), turn.user_id)
+    post = food.find(exchange.food_id)
+    again = "it is available again" if post.status == food.AVAILABLE else "its pickup window is over"
+    return Reply(f"Exchange cancelled: your credit is released and {again}.", replaces=True, notice="Cancelled")
+
+
+def _rate(turn: Turn, args: str) -> Reply:
+    words = args.replace(":", " ").split(maxsplit=2)
+    if len(words) < 2 or not words[1].isdigit() or not 1 <= int(words[1]) <= 5:
+        raise ValidationFailed("Write /rate <exchangeId> <1-5> [comment].", fields={"stars": "1 to 5"})
+    comment = words[2].strip()[:500] if len(words) > 2 else None
+    stars = int(words[1])
+    rating = ratings.rate(words[0], turn.user_id, stars, comment)
+    rated = shown_name(rating.rated_user_id)
+    return Reply(f"Thanks! You rated {rated} {STARS[:stars]}.", replaces=True, notice="Thanks for rating")
+
+
+def _rep(turn: Turn, _: str) -> Reply:
+    user = users.ensure(turn.user_id)
+    ratings_received = int(user.ratings_received)
+    average = f"{float(user.rating_stars_total) / ratings_received:.1f}★ from {ratings_received}" if ratings_received else "no ratings yet"
+    return Reply(
+        f"{user.pseudonym}: reputation {float(user.score):g} ({user.trust_level})\n"
+        f"shared {int(user.shared_count)} · completed {int(user.completed_count)} · "
+        f"cancelled {int(user.cancelled_count)} · no-shows {int(user.no_show_count)} · {average}"
+    )
+
+
+def _credits(turn: Turn, _: str) -> Reply:
+    user = users.ensure(turn.user_id)
+    entries, _ = credits.ledger(turn.user_id, LEDGER_LINES, None)
+    lines = [f"Credits: {int(user.credit_balance)} (held for claims: {int(user.credits_held)})"]
+    lines += [f"{int(e.amount):+d} {e.reason.replace('_', ' ')} → {int(e.balance_after)}  {e.created_at[:10]}" for e in entries]
+    return Reply("\n".join(lines))
+
+
+COMMANDS: dict[str, Callable[[Turn, str], Reply]] = {
+    "start": _start,
+    "help": _help,
+    "share": sharing.share,
+    "browse": _browse,
+    "claim": _claim,
+    "confirm": _confirm,
+    "cancel": _cancel,
+    "rate": _rate,
+    "rep": _rep,
+    "credits": _credits,
+}
+ACTIONS: dict[str, Callable[[Turn, str], Reply]] = {
+    "claim": _claim,
+    "confirm": _confirm,
+    "cancel": _cancel,
+    "rate": _rate,
+    "group": sharing.choose_group,
+}

@@ -1,0 +1,47 @@
+"""What goes into and comes out of one step of a chat conversation, the same on every platform.
+
+A Turn says who speaks in which chat; a Reply is what the bot answers, platform-neutral,
+for the adapters (`telegram`, `slack`) to render.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from foodshare.bots.store import ChatRef
+from foodshare.errors import DomainError
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: str  # "<verb>:<id>[:<arg>]", at most 64 bytes (Telegram's callback_data limit)
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    public: bool = False  # everyone in the chat should see it (Slack in_channel)
+    expects_answer: bool = False  # the next plain message answers it (Telegram force_reply)
+    replaces: bool = False  # replaces the message whose button was pressed
+    notice: str | None = None  # one-line acknowledgement of a button press
+
+
+@dataclass(frozen=True)
+class Turn:
+    user_id: str  # the Foodshare user: "tg:<id>" or "slack:<team>:<user>"
+    chat: ChatRef
+    can_converse: bool  # the platform delivers plain-text answers (Telegram does, Slack commands do not)
+    # The platform's id for this request when it may redeliver it (Telegram's update_id):
+    # writes made for it are recorded under it, so a redelivery cannot apply them twice.
+    request_key: str | None = None
+
+
+def answering(action: Callable[[], Reply]) -> Reply:
+    """The action's reply; a domain refusal becomes a friendly answer, never an error."""
+    try:
+        return action()
+    except DomainError as exc:
+        return Reply(f"⚠️ {exc.message}", notice=exc.message)

@@ -1,0 +1,94 @@
+"""Slack without one-line forms: `/food share` alone opens a modal; its submission is checked field by field."""
+
+from __future__ import annotations
+
+from foodshare.data.models import FoodItem
+from tests.bots.chat import CHANNEL, block_action, slack, slash, view_submission
+from tests.bots.events import deliver, recorded
+
+ANNA, BEN = "U0ANNA", "U0BEN"
+GOOD = {"title": "Lentil curry", "quantity": "4", "window": "2h", "place": "52.52,13.40 Café Kreuzberg",
+        "labels": "#vegan !mustard"}
+
+
+def posts() -> list[FoodItem]:
+    return list(FoodItem.scan(FoodItem.pk.startswith("FOOD#") & (FoodItem.sk == "META")))
+
+
+def open_form(recorder, user: str = ANNA, channel: dict = CHANNEL) -> dict:
+    opened = slack(slash(user, "share", channel=channel))
+    assert opened.status == 200 and opened.body is None  # nothing in the channel: the modal is the answer
+    call = recorder.sent("views.open")[-1]
+    assert call["trigger_id"] == "13345224609.738474920.8088930838d88f008e0"
+    return call["view"]
+
+
+def test_the_modal_collects_the_share_and_the_channel_gets_the_announcement_then_the_claim(recorder):
+    slack(slash(ANNA, "start"))
+    slack(slash(BEN, "start"))
+    view = open_form(recorder)
+    assert [b["block_id"] for b in view["blocks"]] == ["title", "quantity", "window", "place", "labels"]
+    assert recorder.calls[-1].headers["authorization"] == "Bearer xoxb-test"
+
+    submitted = slack(view_submission(ANNA, view, GOOD))
+    assert submitted.status == 200 and submitted.body is None  # an empty 200 closes the modal
+    post, = posts()
+    assert (post.title, int(post.quantity), post.dietary_tags, post.allergens, post.pickup_label) == (
+        "Lentil curry", 4, ["vegan"], ["mustard"], "Café Kreuzberg")
+
+    recorder.script("chat.postMessage", (200, {"ok": True, "channel": CHANNEL["id"], "ts": "1700000001.000200"}, {}))
+    assert deliver("announcements", *recorded("FoodShared")) == {"batchItemFailures": []}
+    announced, = recorder.sent("chat.postMessage")
+    assert announced["channel"] == CHANNEL["id"] and "Lentil curry: 4 portions" in announced["text"]
+    slack(block_action(BEN, announced["blocks"][1]["elements"][0]["value"], f"{recorder.url}/r"))
+    assert deliver("announcements", *recorded("FoodClaimed")) == {"batchItemFailures": []}
+    update, = recorder.sent("chat.update")
+    assert update["ts"] == "1700000001.000200" and "Claimed" in update["text"]
+
+
+def test_each_wrong_field_gets_its_own_message_and_nothing_is_shared(recorder):
+    slack(slash(ANNA, "start"))
+    view = open_form(recorder)
+    answers = GOOD | {"title": "", "quantity": "twelve", "window": "soon", "place": "the park", "labels": "vegan"}
+    refused = slack(view_submission(ANNA, view, answers))
+    assert refused.status == 200 and refused.body["response_action"] == "errors"
+    errors = refused.body["errors"]
+    assert set(errors) == {"title", "quantity", "window", "place", "labels"}
+    assert "Required" in errors["title"] and "1 to 10" in errors["quantity"]
+    assert "pickup window" in errors["window"] and "lat,lng" in errors["place"] and "#tag" in errors["labels"]
+    assert posts() == []
+
+    fixed = slack(view_submission(ANNA, view, GOOD | {"labels": ""}))  # labels are optional
+    assert fixed.body is None and len(posts()) == 1
+
+
+def test_from_a_direct_message_with_several_groups_the_form_asks_which(recorder):
+    other = {"id": "C0BOOKS", "name": "book-club"}
+    slack(slash(ANNA, "start"))
+    slack(slash(ANNA, "start", channel=other))
+    view = open_form(recorder, channel={"id": "D0DM", "name": "directmessage"})
+    assert view["blocks"][0]["block_id"] == "group"
+    options = {o["text"]["text"]: o["value"] for o in view["blocks"][0]["element"]["options"]}
+    assert set(options) == {"#food-sharing", "#book-club"}
+    missing = slack(view_submission(ANNA, view, GOOD))
+    assert "group" in missing.body["errors"]
+    assert slack(view_submission(ANNA, view, GOOD | {"group": options["#book-club"]})).body is None
+    post, = posts()
+    assert post.group_id == options["#book-club"]
+
+
+def test_someone_not_in_the_channels_group_is_told_before_and_in_the_form(recorder):
+    slack(slash(ANNA, "start"))
+    told = slack(slash(BEN, "share"))
+    assert "start" in told.body["text"] and recorder.sent("views.open") == []
+    view = open_form(recorder)  # Anna's form, submitted by someone who is not a member (e.g. left meanwhile)
+    refused = slack(view_submission(BEN, view, GOOD))
+    assert "start" in refused.body["errors"]["title"]
+    assert posts() == []
+
+
+def test_if_the_modal_cannot_open_the_one_line_form_is_explained(recorder):
+    slack(slash(ANNA, "start"))
+    recorder.script("views.open", (200, {"ok": False, "error": "expired_trigger_id"}, {}))
+    reply = slack(slash(ANNA, "share"))
+    assert reply.status == 200 and "Share in one line" in reply.body["text"]

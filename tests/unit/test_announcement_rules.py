@@ -1,0 +1,47 @@
+"""The announcement rules as pure decisions: what a chat's message needs, and what it says (no AWS)."""
+
+from __future__ import annotations
+
+from foodshare.bots.announcements import EDIT, GONE, NOTHING, SEND, render, step
+from foodshare.bots.store import Announcement
+from foodshare.data.models import FoodItem
+
+
+def post(status: str = "available", label: str | None = "Community hall") -> FoodItem:
+    return FoodItem("FOOD#F1", "META", food_id="F1", group_id="G1", sharer_id="tg:1", title="Soup", quantity=3,
+                    dietary_tags=["vegan"], allergens=["celery"], pickup_lat=52.37021, pickup_lng=4.89517,
+                    pickup_label=label, pickup_start="2026-12-01T17:00:00Z", pickup_end="2026-12-01T19:00:00Z",
+                    status=status, created_at="2026-12-01T16:00:00Z", updated_at="2026-12-01T16:00:00Z")
+
+
+def test_only_available_food_is_ever_announced():
+    assert step(None, "available") == SEND
+    assert step(Announcement(None, None), "available") == SEND  # a record without a message (lease only)
+    for later in ("claimed", "completed", "withdrawn", "expired", "removed"):
+        assert step(None, later) == NOTHING
+
+
+def test_an_announced_message_is_edited_until_it_shows_the_state():
+    sent = Announcement("42", "available")
+    assert step(sent, "available") == NOTHING
+    assert step(sent, "claimed") == EDIT
+    assert step(Announcement("42", "claimed"), "available") == EDIT  # a cancelled claim: the button comes back
+    assert step(Announcement("42", GONE), "claimed") == NOTHING  # the chat refused for good
+
+
+def test_the_announcement_shows_the_place_by_label_only():
+    available = render(post(), "CalmOtter12")
+    assert "Soup: 3 portions" in available.text and "Community hall" in available.text
+    assert "#vegan" in available.text and "celery" in available.text and "CalmOtter12" in available.text
+    assert "52.37" not in available.text and "4.89" not in available.text
+    assert [b.action for row in available.buttons for b in row] == ["claim:F1"]
+    unlabelled = render(post(label=None), "CalmOtter12")
+    assert "52.37" not in unlabelled.text and "whoever claims" in unlabelled.text
+
+
+def test_a_post_that_moved_on_loses_its_button():
+    for status, headline in (("claimed", "Claimed"), ("completed", "Picked up"), ("withdrawn", "Withdrawn"),
+                             ("expired", "Expired")):
+        reply = render(post(status), "CalmOtter12")
+        assert headline in reply.text and "Soup" in reply.text and reply.buttons == ()
+    assert "no longer available" in render(None, None).text
