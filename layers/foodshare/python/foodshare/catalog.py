@@ -112,8 +112,8 @@ API_FUNCTIONS: tuple[ApiFunction, ...] = (
         "slack_webhook",
         (_r("POST", "/webhooks/slack", public=True),),
         description="Slack /food command and buttons (signature checked)",
-        chats=("slack",),  # response_url follow-ups
-        secrets=("SLACK_SIGNING_SECRET",),
+        chats=("slack",),  # response_url follow-ups, views.open for the share form
+        secrets=("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN"),
     ),
 )
 
@@ -186,6 +186,8 @@ CONSUMERS: tuple[Consumer, ...] = (
         max_batching_window_seconds=0,
         uses_cache=True,  # the shared outbound limiter counts in Redis
         description="Announces food in its group's Telegram/Slack chats and edits the message as it is claimed, withdrawn or expires",
+        chats=("telegram", "slack"),  # sendMessage / editMessageText, chat.postMessage / chat.update
+        secrets=("TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN"),
     ),
 )
 SCHEDULED_JOBS: tuple[ScheduledJob, ...] = (
