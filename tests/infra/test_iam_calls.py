@@ -46,7 +46,7 @@ def _events(event_types: tuple[str, ...]) -> list[dict]:
     return sorted((json.loads(item.detail) for item in items), key=lambda d: d["eventId"])
 
 
-def _run_flows(recorder_url: str) -> None:
+def _run_flows(recorder) -> None:
     """Every function at least once, through the paths the API, the bots, the bus and the scheduler take."""
     from foodshare import catalog, clock
 
@@ -54,6 +54,10 @@ def _run_flows(recorder_url: str) -> None:
     from tests.bots.chat import GROUP_CHAT, TgUser, action, message, telegram
     from tests.support import api, flows
     from tests.support.api import call
+
+    def announce() -> None:
+        answer = api.invoke(_sqs_batch(_events(("FoodShared",))), "announcements")
+        assert not answer.get("batchItemFailures"), answer
 
     # HTTP API: the README tour's functions.
     assert call("GET", "/health").status == 200
@@ -80,15 +84,22 @@ def _run_flows(recorder_url: str) -> None:
     for person in (alice, bob):
         assert telegram(message(person, GROUP_CHAT, "/start")).status == 200
     assert telegram(message(alice, chat.private_chat(alice), "/start")).status == 200
-    shared = telegram(message(alice, GROUP_CHAT, "/share Soup | 2 | 2h | 52.37,4.89 Hall"))
-    assert telegram(chat.button(bob, GROUP_CHAT, action(shared.body, "claim:"))).status == 200
+    assert telegram(message(alice, GROUP_CHAT, "/share Soup | 2 | 2h | 52.37,4.89 Hall")).status == 200
+    announce()  # the group chat's announcement carries the Claim button
+    announced = [m for m in recorder.sent("sendMessage") if any(
+        b["callback_data"].startswith("claim:") for b in chat.buttons(m))][-1]
+    assert telegram(chat.button(bob, GROUP_CHAT, action(announced, "claim:"))).status == 200
 
-    # Slack: a share in a channel and a claim button whose follow-up goes to response_url.
+    # Slack: a share in a channel, its announcement, a claim button whose follow-up goes to response_url.
     for person in ("U0ANNA", "U0BEN"):
         assert chat.slack(chat.slash(person, "start")).status == 200
-    posted = chat.slack(chat.slash("U0ANNA", "share Curry | 2 | 2h | 52.52,13.40 Café"))
-    claim = posted.body["blocks"][1]["elements"][0]["value"]
-    assert chat.slack(chat.block_action("U0BEN", claim, f"{recorder_url}/slack/response")).status == 200
+    assert chat.slack(chat.slash("U0ANNA", "share")).status == 200  # the share form: views.open with the bot token
+    assert recorder.sent("views.open")
+    assert chat.slack(chat.slash("U0ANNA", "share Curry | 2 | 2h | 52.52,13.40 Café")).status == 200
+    recorder.script("chat.postMessage", (200, {"ok": True, "channel": chat.CHANNEL["id"], "ts": "1700000000.000100"}, {}))
+    announce()
+    claim = recorder.sent("chat.postMessage")[-1]["blocks"][1]["elements"][0]["value"]
+    assert chat.slack(chat.block_action("U0BEN", claim, f"{recorder.url}/slack/response")).status == 200
 
     # The bus: each consumer gets the committed events its rule matches, as an SQS batch.
     for consumer in catalog.CONSUMERS:
@@ -148,7 +159,7 @@ def recorded() -> Recorded:
         patch.setattr(api, "invoke", invoke)
         try:
             with recording() as calls:
-                _run_flows(server.url)
+                _run_flows(server)
             environment = dict(os.environ)
         finally:
             server.stop()
