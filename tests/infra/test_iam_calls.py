@@ -78,6 +78,7 @@ def _run_flows(recorder) -> None:
     assert call("GET", f"/groups/{group_id}/summary", user=claimer).status == 200
     withdrawn = flows.share(sharer, group_id, title="Apples")
     assert call("DELETE", f"/food/{withdrawn}", user=sharer).status == 200
+    flows.share(sharer, group_id, title="Pears")  # left unclaimed: the expiry job expires it
 
     # Telegram: a group, a private chat, a share and a claim button (answerCallbackQuery goes out).
     alice, bob = TgUser(111111, "Alice"), TgUser(222222, "Bob")
@@ -109,9 +110,10 @@ def _run_flows(recorder) -> None:
         assert not answer.get("batchItemFailures"), (consumer.name, answer)
 
     # The scheduler: the jobs once the pickup windows are over.
-    clock.advance(3 * 86400)
+    clock.advance(6 * 3600)  # past every pickup window, within the job's 48 h lookback
     for job in catalog.SCHEDULED_JOBS:
         api.invoke({"source": "aws.scheduler"}, job.name)
+    assert _events(("FoodExpired",)), "the expiry job expired nothing"
 
 
 @dataclass(frozen=True)
