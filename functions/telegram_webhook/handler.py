@@ -10,14 +10,18 @@ import json
 
 from aws_lambda_powertools.event_handler import Response
 
+from foodshare.api.contract import TELEGRAM_SECRET, public
 from foodshare.api.http import JSON, entrypoint, error_response
 from foodshare.bots import telegram, webhook
 
 app = webhook.resolver()
 
 
-@app.post("/webhooks/telegram")
-def telegram_update():
+@app.post("/webhooks/telegram", operation_id="telegramUpdate",
+          summary="Telegram Bot API updates (setWebhook); the 200's body may carry one Bot API call",
+          **public(200, "validation_error", "unauthorized", "in_progress", "not_configured",
+                   security=[{TELEGRAM_SECRET: []}]))
+def telegram_update() -> Response[dict]:
     if not telegram.configured():
         return error_response(503, "not_configured", "The Telegram bot is not configured.")
     if not telegram.authorized(app.current_event.headers):
