@@ -253,6 +253,8 @@ def request_guard(event: dict) -> dict | None:
     headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
     if not _is_json(str(headers.get("content-type") or "")):
         return _proxy_error(415, "unsupported_media_type", "Send the body as JSON (content-type: application/json).")
+    if headers.get("content-type"):  # media types are case-insensitive; Powertools compares them as written
+        event["headers"] = {**headers, "content-type": JSON}
     if event.get("isBase64Encoded"):
         try:
             raw = base64.b64decode(body, validate=True)
