@@ -29,7 +29,15 @@ class ApiGateway(BaseHTTPRequestHandler):
 
         started = time.perf_counter()
         url = urlsplit(self.path)
-        length = int(self.headers.get("content-length") or 0)
+        try:
+            length = int(self.headers.get("content-length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self.close_connection = True
+            self._reply(400, {"content-type": "application/json"},
+                        json.dumps({"error": {"code": "validation_error", "message": "Bad content-length."}}).encode())
+            return
         body = self.rfile.read(length) if length else None
         matched = match_route(self.command, url.path)
         if matched is None:
@@ -75,9 +83,14 @@ class ApiGateway(BaseHTTPRequestHandler):
                 self.send_header(key, value)
         self.send_header("content-length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+    def __getattr__(self, name: str):
+        # every method reaches the routing, as at API Gateway: a method a path lacks is a 405, not a 501
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def log_message(self, format: str, *args) -> None:  # the access log above says what matters
         return
