@@ -5,7 +5,9 @@ from __future__ import annotations
 import importlib
 import re
 
-from foodshare.api import contract
+import jsonschema
+
+from foodshare.api import contract, requests
 from foodshare.catalog import API_FUNCTIONS
 from local.openapi import DOCUMENT, document, render
 
@@ -61,3 +63,39 @@ def test_creations_answer_201_with_the_model_they_return():
     assert share["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ShareFoodRequest"}
     assert spec["paths"]["/food"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/DiscoveryPage"}
+
+
+def _schema_of(spec: dict, schema: dict) -> dict:
+    ref = schema.get("$ref", "")
+    return spec["components"]["schemas"][ref.rsplit("/", 1)[-1]] if ref else schema
+
+
+def test_every_request_body_has_an_example_its_schema_accepts():
+    spec = document()
+    bodies = 0
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for media, content in operation.get("requestBody", {}).get("content", {}).items():
+                bodies += 1
+                schema = _schema_of(spec, content["schema"])
+                examples = schema.get("examples") or [content.get("example")]
+                assert examples and examples[0] is not None, (method, path, media)
+                if "$ref" in content["schema"]:  # a request model: the resolver itself must accept it
+                    model = getattr(requests, content["schema"]["$ref"].rsplit("/", 1)[-1])
+                    for example in examples:
+                        model.model_validate(example)
+                else:
+                    for example in examples:
+                        jsonschema.validate(example, schema)
+    assert bodies == 8  # six JSON API bodies and the two webhooks'
+
+
+def test_webhook_bodies_are_typed_in_their_platforms_media_type():
+    spec = document()
+    telegram = spec["paths"]["/webhooks/telegram"]["post"]["requestBody"]
+    assert telegram["required"] is True
+    update = telegram["content"]["application/json"]["schema"]
+    assert update["required"] == ["update_id"] and update["properties"]["update_id"]["type"] == "integer"
+    slack = spec["paths"]["/webhooks/slack"]["post"]["requestBody"]["content"]
+    assert list(slack) == ["application/x-www-form-urlencoded"]
+    assert slack["application/x-www-form-urlencoded"]["schema"]["properties"]["payload"]["type"] == "string"

@@ -172,15 +172,20 @@ def private(success: int = 200, *codes: str, description: str | None = None, mod
 
 
 def public(success: int = 200, *codes: str, security: list[dict[str, list[str]]] | None = None,
-           description: str | None = None, also: dict[int, dict[str, Any]] | None = None) -> dict[str, Any]:
+           description: str | None = None, also: dict[int, dict[str, Any]] | None = None,
+           body: dict[str, Any] | None = None) -> dict[str, Any]:
     """Route keyword arguments for a route without the authorizer (health, signed webhooks).
 
     `also`: more answers in the success's shape (no content given: the return annotation's).
+    `body`: the requestBody of a route that reads its body itself (webhooks: `api/webhook_bodies.py`).
     With no `security`, the operation says so explicitly (`security: []`)."""
     answers = {**responses(success, codes, False, description), **(also or {})}
     kwargs: dict[str, Any] = {"status_code": success, "responses": answers}
+    extensions: dict[str, Any] = {"requestBody": body} if body else {}
     if security:
         kwargs["security"] = security
     else:
-        kwargs["openapi_extensions"] = {"security": []}
+        extensions["security"] = []
+    if extensions:  # Powertools copies these into the operation as they are
+        kwargs["openapi_extensions"] = extensions
     return kwargs
