@@ -97,6 +97,8 @@ class StageConfig:
     outbox_delivery: str  # "pipe": stream -> EventBridge Pipe; "relay": functions publish (after commit + sweeper)
     _defaults: dict = field(repr=False)
     _overrides: dict = field(repr=False)
+    # GET /openapi.json and Swagger UI at GET /docs (the catalog's api_docs functions); off unless set
+    api_docs: bool = False
 
     @property
     def log_retention(self) -> RetentionDays:
@@ -144,7 +146,14 @@ def stage_config(context: Callable[[str], Any]) -> StageConfig:
         outbox_delivery=_outbox_delivery(context("outbox_delivery")),
         _defaults=capacity["defaults"],
         _overrides=capacity["functions"],
+        api_docs=_flag(stage, "api_docs", raw.get("api_docs", False)),
     )
+
+
+def _flag(stage: str, name: str, value: object) -> bool:
+    if not isinstance(value, bool):  # "false" would otherwise turn the setting on
+        raise ValueError(f"stage {stage}: {name} must be true or false, not {value!r}")
+    return value
 
 
 OUTBOX_DELIVERIES = ("pipe", "relay")

@@ -58,6 +58,7 @@ class FunctionSpec:
     description: str
     uses_cache: bool
     latency_sensitive: bool = False
+    uses_data: bool = True  # False: serves files from the layer (the catalog's api_docs), no table, no bus
 
 
 def _hh_mm(value: str) -> tuple[str, str]:
@@ -108,7 +109,8 @@ class Functions(Construct):
         self.aliases: dict[str, lambda_.Alias] = {}
 
         for entry in catalog.api_functions:
-            spec = FunctionSpec(entry.name, "api", entry.description, entry.uses_cache, entry.latency_sensitive)
+            spec = FunctionSpec(entry.name, "api", entry.description, entry.uses_cache, entry.latency_sensitive,
+                                uses_data=not entry.api_docs)
             capacity = config.capacity("api", entry.name, entry.latency_sensitive)
             fn = self._function(spec, capacity, Duration.seconds(capacity.timeout_seconds))
             self.aliases[entry.name] = self._live_alias(fn, capacity.provisioned)
@@ -180,8 +182,9 @@ class Functions(Construct):
             description=f"{name}: its log group, its table actions, tracing",
         )
         log_group.grant_write(role)
-        self._grant_table(role, spec.name)
-        if self._config.outbox_delivery == "relay" and spec.name not in READ_ONLY:
+        if spec.uses_data:
+            self._grant_table(role, spec.name)
+        if self._config.outbox_delivery == "relay" and spec.name not in READ_ONLY and spec.uses_data:
             self._bus.grant_put_events_to(role)
         environment = {**self._environment, "POWERTOOLS_SERVICE_NAME": spec.name}
         vpc_props = {}

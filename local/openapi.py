@@ -2,7 +2,9 @@
 
 Each API function's resolver generates its part (routes, models, responses and security
 as declared in the code, see foodshare/api/contract.py); Powertools' OpenAPIMerge joins
-them. The catalog says which functions exist and tags each operation with its function.
+them. The catalog says which functions exist and tags each operation with its function; the
+api_docs function, which serves this document and its Swagger UI, is not in it (it
+describes the API rather than being part of it, and only some stages deploy it).
 Two things Powertools adds are dropped, because this API never answers them: the 422
 `HTTPValidationError` response of every validating route (request validation failures
 are answered 400 with the error envelope) and its `ResponseValidationError` schema.
@@ -19,6 +21,8 @@ from aws_lambda_powertools.event_handler.openapi import OpenAPIMerge
 
 from foodshare.api import contract
 from foodshare.catalog import API_FUNCTIONS
+
+DOCUMENTED = tuple(fn for fn in API_FUNCTIONS if not fn.api_docs)
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "docs" / "openapi.json"
@@ -50,11 +54,11 @@ def document() -> dict:
         version=contract.API_VERSION,
         description=DESCRIPTION,
         security_schemes=contract.SECURITY_SCHEMES,  # type: ignore[arg-type]
-        tags=[{"name": fn.name, "description": fn.description} for fn in API_FUNCTIONS],  # type: ignore[misc]
+        tags=[{"name": fn.name, "description": fn.description} for fn in DOCUMENTED],  # type: ignore[misc]
         on_conflict="error",
     )
     seen: dict[str, dict] = {}
-    for fn in API_FUNCTIONS:
+    for fn in DOCUMENTED:
         schema = _function_schema(fn.module, fn.name)
         for name, definition in schema.get("components", {}).get("schemas", {}).items():
             if seen.setdefault(name, definition) != definition:  # the merge would keep only one of them

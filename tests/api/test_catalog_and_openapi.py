@@ -12,16 +12,30 @@ from foodshare.catalog import API_FUNCTIONS
 from local.openapi import DOCUMENT, document, render
 
 
-def _registered_routes(module: str) -> set[tuple[str, str]]:
+def _registered_routes(module: str, documented: bool = True) -> set[tuple[str, str]]:
     app = importlib.import_module(module).app
     routes = app._static_routes + app._dynamic_routes
-    return {(route.method, re.sub(r"<(\w+)>", r"{\1}", route.path)) for route in routes if route.include_in_schema}
+    return {(route.method, re.sub(r"<(\w+)>", r"{\1}", route.path)) for route in routes
+            if route.include_in_schema == documented}
 
 
 def test_every_catalog_route_is_served_by_its_function_and_nothing_else():
     for fn in API_FUNCTIONS:
         declared = {(route.method, route.path) for route in fn.routes}
-        assert _registered_routes(fn.module) == declared, fn.name
+        if fn.api_docs:  # served, but kept out of the document
+            assert _registered_routes(fn.module, documented=False) == declared, fn.name
+            assert _registered_routes(fn.module) == set(), fn.name
+        else:
+            assert _registered_routes(fn.module) == declared, fn.name
+
+
+def test_the_document_lists_every_api_route_and_not_the_docs_own():
+    paths = document()["paths"]
+    documented = {(method.upper(), path) for path, operations in paths.items() for method in operations}
+    expected = {(route.method, route.path) for fn in API_FUNCTIONS if not fn.api_docs for route in fn.routes}
+    assert documented == expected
+    assert "/openapi.json" not in paths and "/docs" not in paths
+    assert "api_docs" not in {tag["name"] for tag in document()["tags"]}
 
 
 def test_the_committed_document_is_the_generated_one():
@@ -32,7 +46,7 @@ def test_every_operation_declares_its_answers_security_and_version():
     spec = document()
     assert spec["info"]["version"] == contract.API_VERSION
     for fn in API_FUNCTIONS:
-        for route in fn.routes:
+        for route in () if fn.api_docs else fn.routes:
             operation = spec["paths"][route.path][route.method.lower()]
             assert operation["tags"] == [fn.name]
             assert re.fullmatch(r"[a-z][A-Za-z]+", operation["operationId"]), operation["operationId"]

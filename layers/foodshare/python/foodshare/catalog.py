@@ -24,6 +24,9 @@ class ApiFunction:
     latency_sensitive: bool = False  # gets a provisioned-concurrency alias
     uses_cache: bool = True
     description: str = ""
+    # Serves the API's own documentation, not the API: deployed only on stages whose cdk.json
+    # settings say `"api_docs": true`, outside the OpenAPI document, touching no table.
+    api_docs: bool = False
 
     @property
     def module(self) -> str:
@@ -98,6 +101,13 @@ API_FUNCTIONS: tuple[ApiFunction, ...] = (
         "slack_webhook",
         (_r("POST", "/webhooks/slack", public=True),),
         description="Slack /food command and buttons (signature checked)",
+    ),
+    ApiFunction(
+        "api_docs",
+        (_r("GET", "/openapi.json", public=True), _r("GET", "/docs", public=True)),
+        uses_cache=False,
+        api_docs=True,
+        description="The OpenAPI document and Swagger UI (stages with api_docs on, and the local stack)",
     ),
 )
 
