@@ -59,3 +59,12 @@ def test_both_are_gzipped_for_browsers_that_accept_it():
 
 def test_other_methods_are_not_routes():
     assert match_route("POST", "/openapi.json") is None and match_route("DELETE", "/docs") is None
+
+
+def test_the_layer_build_copies_the_document_where_the_function_looks_for_it():
+    from scripts import build_layer
+
+    assert build_layer.OPENAPI_DOCUMENT == DOCUMENT
+    # build_layer copies it to <site>/foodshare/openapi.json; OWN_PACKAGE is the same package in the repository
+    assert docs._PACKAGED == build_layer.OWN_PACKAGE.resolve() / "openapi.json"
+    assert not docs._PACKAGED.exists()  # never committed into the package: the repository's file is the one
