@@ -11,7 +11,7 @@ USER_ID ?= $(or $(filter-out root,$(USER)),demo-user)
 
 export PYTHONPATH := $(CURDIR):$(CURDIR)/layers/foodshare/python
 
-.PHONY: venv stack-venv prerequisites serve test rehearse token openapi lint clean
+.PHONY: venv stack-venv prerequisites serve test rehearse token openapi fuzz lint clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || \
@@ -57,6 +57,11 @@ token: venv
 ## Write the OpenAPI document generated from the handlers' routes.
 openapi: venv
 	$(BIN)/python -m local.openapi docs/openapi.json
+
+## Fuzz the running local stack against docs/openapi.json (larger than the CI run: coverage phase, 60 examples).
+fuzz: venv
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-60} FUZZ_PHASES=$${FUZZ_PHASES:-examples,coverage,fuzzing} \
+	  $(BIN)/python -m pytest tests/contract/test_fuzz.py -q $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .local cdk.out build .pytest_cache

@@ -236,6 +236,8 @@ SAMPLES: dict[str, Callable[[World], Request]] = {
     "GET /me/credits": lambda w: Request("GET", "/me/credits", w.claimer),
     "POST /webhooks/telegram": _telegram,
     "POST /webhooks/slack": _slack,
+    "GET /openapi.json": lambda w: Request("GET", "/openapi.json"),
+    "GET /docs": lambda w: Request("GET", "/docs"),
 }
 
 

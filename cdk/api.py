@@ -2,7 +2,9 @@
 
 Routes require a JWT from the stage's issuer (a Cognito user pool made here, or an
 existing issuer named in cdk.json) unless the catalog marks them public: the health
-check, and webhooks that verify their signatures in code.
+check, webhooks that verify their signatures in code, and the API docs (GET /openapi.json,
+GET /docs), whose function and routes the stack receives only when the stage's `api_docs`
+setting is on (`Catalog.deployed`).
 """
 
 from __future__ import annotations
@@ -88,8 +90,8 @@ class Api(Construct):
                         acknowledge(
                             r,
                             "AwsSolutions-APIG4",
-                            f"{route.method} {route.path} is public in the catalog (health check or a "
-                            "webhook that verifies its signature in code).",
+                            f"{route.method} {route.path} is public in the catalog (health check, API docs on "
+                            "stages that serve them, or a webhook that verifies its signature in code).",
                         )
 
     def _authorizer(self, config: StageConfig, prefix: str) -> authorizers.HttpJwtAuthorizer:

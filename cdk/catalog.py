@@ -7,7 +7,7 @@ code) while `Catalog.current()` keeps the real one the single source of truth.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from foodshare import catalog as app_catalog
 from foodshare.events import EVENT_SOURCES
@@ -23,6 +23,12 @@ class Catalog:
     @classmethod
     def current(cls) -> Catalog:
         return cls(app_catalog.API_FUNCTIONS, app_catalog.CONSUMERS, app_catalog.SCHEDULED_JOBS, EVENT_SOURCES)
+
+    def deployed(self, api_docs: bool) -> Catalog:
+        """What a stage deploys: without the api_docs functions (and their routes) unless it serves API docs."""
+        if api_docs:
+            return self
+        return replace(self, api_functions=tuple(fn for fn in self.api_functions if not fn.api_docs))
 
     def names(self) -> set[str]:
         return {entry.name for entry in (*self.api_functions, *self.consumers, *self.scheduled_jobs)}

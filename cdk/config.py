@@ -98,6 +98,8 @@ class StageConfig:
     nat_gateways: int  # NAT gateways for the functions that call the chat platforms (docs/deploy.md: one per AZ in prod)
     _defaults: dict = field(repr=False)
     _overrides: dict = field(repr=False)
+    # GET /openapi.json and Swagger UI at GET /docs (the catalog's api_docs functions); off unless set
+    api_docs: bool = False
 
     @property
     def log_retention(self) -> RetentionDays:
@@ -146,7 +148,14 @@ def stage_config(context: Callable[[str], Any]) -> StageConfig:
         nat_gateways=_nat_gateways(stage, raw.get("network", {}).get("nat_gateways", 1)),
         _defaults=capacity["defaults"],
         _overrides=capacity["functions"],
+        api_docs=_flag(stage, "api_docs", raw.get("api_docs", False)),
     )
+
+
+def _flag(stage: str, name: str, value: object) -> bool:
+    if not isinstance(value, bool):  # "false" would otherwise turn the setting on
+        raise ValueError(f"stage {stage}: {name} must be true or false, not {value!r}")
+    return value
 
 
 OUTBOX_DELIVERIES = ("pipe", "relay")

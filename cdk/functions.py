@@ -63,6 +63,7 @@ class FunctionSpec:
     latency_sensitive: bool = False
     chats: tuple[str, ...] = ()  # chat platforms it calls (catalog.CHAT_HOSTS)
     secrets: tuple[str, ...] = ()  # bot secrets it reads (catalog.BOT_SECRETS)
+    uses_data: bool = True  # False: serves files from the layer (the catalog's api_docs), no table, no bus
 
 
 def _hh_mm(value: str) -> tuple[str, str]:
@@ -116,7 +117,7 @@ class Functions(Construct):
 
         for entry in catalog.api_functions:
             spec = FunctionSpec(entry.name, "api", entry.description, entry.uses_cache, entry.latency_sensitive,
-                                entry.chats, entry.secrets)
+                                entry.chats, entry.secrets, uses_data=not entry.api_docs)
             capacity = config.capacity("api", entry.name, entry.latency_sensitive)
             fn = self._function(spec, capacity, Duration.seconds(capacity.timeout_seconds))
             self.aliases[entry.name] = self._live_alias(fn, capacity.provisioned)
@@ -190,8 +191,9 @@ class Functions(Construct):
             description=f"{name}: its log group, its table actions, tracing",
         )
         log_group.grant_write(role)
-        self._grant_table(role, spec.name)
-        if self._config.outbox_delivery == "relay" and spec.name not in READ_ONLY:
+        if spec.uses_data:
+            self._grant_table(role, spec.name)
+        if self._config.outbox_delivery == "relay" and spec.name not in READ_ONLY and spec.uses_data:
             self._bus.grant_put_events_to(role)
         environment = {
             **self._environment,

@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REQUIREMENTS = ROOT / "requirements.txt"
 OWN_PACKAGE = ROOT / "layers" / "foodshare" / "python" / "foodshare"
 EVENT_SCHEMAS = ROOT / "schemas"
+OPENAPI_DOCUMENT = ROOT / "docs" / "openapi.json"
 LAYER_DIR = ROOT / "build" / "layer"
 LAMBDA = ("--platform", "manylinux2014_aarch64", "--implementation", "cp", "--python-version", "3.12", "--only-binary=:all:")
 HOST = ()
@@ -113,6 +114,7 @@ def build(layer_dir: Path = LAYER_DIR, target: tuple[str, ...] = LAMBDA) -> Path
     shutil.rmtree(site / OWN_PACKAGE.name, ignore_errors=True)
     shutil.copytree(OWN_PACKAGE, site / OWN_PACKAGE.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     shutil.copytree(EVENT_SCHEMAS, site / OWN_PACKAGE.name / "schemas")  # read by foodshare.event_schemas
+    shutil.copy2(OPENAPI_DOCUMENT, site / OWN_PACKAGE.name / "openapi.json")  # served by foodshare.api.docs
     if python:
         compile_bytecode(site / OWN_PACKAGE.name, python)
     return layer_dir

@@ -32,6 +32,7 @@ import pytest  # noqa: E402
 
 from tests.support.aws import aws_environment  # noqa: E402
 from tests.support.redis_server import redis_url_for_tests  # noqa: E402
+from tests.support.stack import served_stack  # noqa: E402,F401  (one served stack per session: tests/stack, tests/contract)
 
 REDIS_URL = redis_url_for_tests()
 os.environ["REDIS_URL"] = REDIS_URL

@@ -2,30 +2,38 @@
 
 from __future__ import annotations
 
-from foodshare.api import views
-from foodshare.api.http import build_resolver, caller_id, created, entrypoint
+from foodshare.api import models, views
+from foodshare.api.contract import private
+from foodshare.api.http import build_resolver, caller_id, entrypoint
 from foodshare.domain import exchanges
 
 app = build_resolver()
 
 
-@app.post("/food/<foodId>/claims")
-def claim_food(foodId: str):
-    return created(views.exchange(exchanges.claim(foodId, caller_id(app))))
+@app.post("/food/<foodId>/claims", operation_id="claimFood", summary="Claim a post (one claim wins)",
+          **private(201, "not_found", "own_post", "terms_not_met", "already_claimed", "not_available",
+                    "insufficient_credits", "partner_claim_limit", "pseudonym_unavailable", "concurrent_update"))
+def claim_food(foodId: str) -> models.Exchange:
+    return views.exchange(exchanges.claim(foodId, caller_id(app)))
 
 
-@app.post("/exchanges/<exchangeId>/confirm")
-def confirm_pickup(exchangeId: str):
+@app.post("/exchanges/<exchangeId>/confirm", operation_id="confirmPickup",
+          summary="Confirm the pickup (completed once both sides confirmed)",
+          **private(200, "not_found", "invalid_state", "concurrent_update"))
+def confirm_pickup(exchangeId: str) -> models.Exchange:
     return views.exchange(exchanges.confirm(exchangeId, caller_id(app)))
 
 
-@app.post("/exchanges/<exchangeId>/cancel")
-def cancel_exchange(exchangeId: str):
+@app.post("/exchanges/<exchangeId>/cancel", operation_id="cancelExchange", summary="Cancel a claimed exchange",
+          **private(200, "not_found", "invalid_state", "concurrent_update"))
+def cancel_exchange(exchangeId: str) -> models.Exchange:
     return views.exchange(exchanges.cancel(exchangeId, caller_id(app)))
 
 
-@app.post("/exchanges/<exchangeId>/no-show")
-def report_no_show(exchangeId: str):
+@app.post("/exchanges/<exchangeId>/no-show", operation_id="reportNoShow",
+          summary="The sharer reports that the claimer did not come",
+          **private(200, "not_found", "forbidden", "too_early", "invalid_state", "concurrent_update"))
+def report_no_show(exchangeId: str) -> models.Exchange:
     return views.exchange(exchanges.no_show(exchangeId, caller_id(app)))
 
 

@@ -8,7 +8,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import AwareDatetime
 
-from foodshare.api import views
+from foodshare.api import models, views
+from foodshare.api.contract import private
 from foodshare.api.http import JSON, build_resolver, caller_id, entrypoint
 from foodshare.cache.readers import discovery_page
 from foodshare.domain import discovery
@@ -22,7 +23,11 @@ def _labels(value: str | None) -> tuple[str, ...]:
     return tuple(sorted({v.strip().lower() for v in (value or "").split(",") if v.strip()}))
 
 
-@app.get("/food")
+# The page comes serialized from the page cache (views.discovery_page renders a models.DiscoveryPage),
+# so the model is declared for the document rather than as a return annotation to validate again.
+@app.get("/food", operation_id="discoverFood",
+         summary="Available food in the caller's groups and partner groups, nearest and most trusted first",
+         **private(200, model=models.DiscoveryPage))
 def discover_food(
     lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
     lng: Annotated[float | None, Query(ge=-180, le=180)] = None,

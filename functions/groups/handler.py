@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from foodshare.api import views
-from foodshare.api.http import build_resolver, caller_id, created, entrypoint
+from foodshare.api import models, views
+from foodshare.api.contract import private
+from foodshare.api.http import build_resolver, caller_id, entrypoint
 from foodshare.api.requests import CreateGroupRequest, JoinGroupRequest, ProposePartnershipRequest
 from foodshare.cache import group_reads
 from foodshare.domain import groups, partnerships, users
@@ -12,16 +13,18 @@ from foodshare.errors import NotFound
 app = build_resolver()
 
 
-@app.post("/groups")
-def create_group(body: CreateGroupRequest):
+@app.post("/groups", operation_id="createGroup", summary="Create a group; the caller becomes its admin",
+          **private(201, "pseudonym_unavailable", "concurrent_update"))
+def create_group(body: CreateGroupRequest) -> models.Group:
     user_id = caller_id(app)
     users.ensure(user_id)
     group, member = groups.create(user_id, body.name, body.description)
-    return created(views.group(group, member))
+    return views.group(group, member)
 
 
-@app.get("/groups/<groupId>")
-def get_group(groupId: str):
+@app.get("/groups/<groupId>", operation_id="getGroup", summary="A group the caller belongs to",
+         **private(200, "not_found"))
+def get_group(groupId: str) -> models.Group:
     member = groups.require_member(groupId, caller_id(app))
     group = groups.find(groupId)
     if group is None:
@@ -29,61 +32,74 @@ def get_group(groupId: str):
     return views.group(group, member)
 
 
-@app.post("/groups/<groupId>/invites")
-def create_invite(groupId: str):
+@app.post("/groups/<groupId>/invites", operation_id="createInvite", summary="A new invite code (admins only)",
+          **private(201, "not_found", "forbidden", "concurrent_update"))
+def create_invite(groupId: str) -> models.Invite:
     invite = groups.create_invite(groupId, caller_id(app))
-    return created({"inviteCode": invite.code, "groupId": groupId, "expiresAt": invite.expires_at})
+    return models.Invite(invite_code=invite.code, group_id=groupId, expires_at=invite.expires_at)
 
 
-@app.post("/groups/join")
-def join_group(body: JoinGroupRequest):
+@app.post("/groups/join", operation_id="joinGroup", summary="Join a group with an invite code",
+          **private(200, "invite_not_found", "not_found", "invite_expired", "already_member",
+                    "pseudonym_unavailable", "concurrent_update"))
+def join_group(body: JoinGroupRequest) -> models.Group:
     user_id = caller_id(app)
     users.ensure(user_id)
     group, member = groups.join(user_id, body.invite_code.strip().upper())
     return views.group(group, member)
 
 
-@app.delete("/groups/<groupId>/members/me")
-def leave_group(groupId: str):
+@app.delete("/groups/<groupId>/members/me", operation_id="leaveGroup", summary="Leave a group",
+            **private(200, "not_found", "last_admin", "concurrent_update"))
+def leave_group(groupId: str) -> models.LeftGroup:
     groups.leave(groupId, caller_id(app))
-    return {"groupId": groupId, "left": True}
+    return models.LeftGroup(group_id=groupId, left=True)
 
 
-@app.post("/groups/<groupId>/partnerships")
-def propose_partnership(groupId: str, body: ProposePartnershipRequest):
+@app.post("/groups/<groupId>/partnerships", operation_id="proposePartnership",
+          summary="Propose a partnership to another group (admins only)",
+          **private(201, "not_found", "forbidden", "partnership_exists", "concurrent_update"))
+def propose_partnership(groupId: str, body: ProposePartnershipRequest) -> models.Partnership:
     terms = partnerships.Terms(
         body.terms.max_distance_km, body.terms.min_reputation, body.terms.max_claims_per_member_per_week
     )
-    partnership = partnerships.propose(groupId, caller_id(app), body.target_group_id, terms)
-    return created(views.partnership(partnership))
+    return views.partnership(partnerships.propose(groupId, caller_id(app), body.target_group_id, terms))
 
 
-@app.post("/partnerships/<partnershipId>/accept")
-def accept_partnership(partnershipId: str):
+@app.post("/partnerships/<partnershipId>/accept", operation_id="acceptPartnership",
+          summary="Accept a proposed partnership (admins of the invited group)",
+          **private(200, "not_found", "forbidden", "invalid_state", "concurrent_update"))
+def accept_partnership(partnershipId: str) -> models.Partnership:
     return views.partnership(partnerships.accept(partnershipId, caller_id(app)))
 
 
-@app.post("/partnerships/<partnershipId>/decline")
-def decline_partnership(partnershipId: str):
+@app.post("/partnerships/<partnershipId>/decline", operation_id="declinePartnership",
+          summary="Decline a proposed partnership (admins of the invited group)",
+          **private(200, "not_found", "forbidden", "invalid_state", "concurrent_update"))
+def decline_partnership(partnershipId: str) -> models.Partnership:
     return views.partnership(partnerships.decline(partnershipId, caller_id(app)))
 
 
-@app.delete("/partnerships/<partnershipId>")
-def end_partnership(partnershipId: str):
+@app.delete("/partnerships/<partnershipId>", operation_id="endPartnership",
+            summary="End a partnership (admins of either group)",
+            **private(200, "not_found", "forbidden", "invalid_state", "concurrent_update"))
+def end_partnership(partnershipId: str) -> models.Partnership:
     return views.partnership(partnerships.end(partnershipId, caller_id(app)))
 
 
-@app.get("/groups/<groupId>/summary")
-def get_group_summary(groupId: str):
+@app.get("/groups/<groupId>/summary", operation_id="getGroupSummary",
+         summary="The group's activity over the last 30 days", **private(200, "not_found"))
+def get_group_summary(groupId: str) -> models.GroupSummary:
     groups.require_member(groupId, caller_id(app))
-    return group_reads.group_summary(groupId)
+    return models.GroupSummary.model_validate(group_reads.group_summary(groupId))
 
 
-@app.get("/groups/<groupId>/leaderboard")
-def get_group_leaderboard(groupId: str):
+@app.get("/groups/<groupId>/leaderboard", operation_id="getGroupLeaderboard",
+         summary="The group's members by reputation", **private(200, "not_found"))
+def get_group_leaderboard(groupId: str) -> models.Leaderboard:
     groups.require_member(groupId, caller_id(app))
-    return {"groupId": groupId, "leaders": [views.leader(rank, p) for rank, p in
-                                              enumerate(group_reads.leaderboard(groupId), start=1)]}
+    leaders = [views.leader(rank, p) for rank, p in enumerate(group_reads.leaderboard(groupId), start=1)]
+    return models.Leaderboard(group_id=groupId, leaders=leaders)
 
 
 handler = entrypoint(app)

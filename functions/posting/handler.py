@@ -2,34 +2,36 @@
 
 from __future__ import annotations
 
-from foodshare.api import views
-from foodshare.api.http import build_resolver, caller_id, created, entrypoint
+from foodshare.api import models, views
+from foodshare.api.contract import private
+from foodshare.api.http import build_resolver, caller_id, entrypoint
 from foodshare.api.requests import ShareFoodRequest
 from foodshare.domain import food, users
 
 app = build_resolver()
 
 
-@app.post("/food")
-def share_food(body: ShareFoodRequest):
+@app.post("/food", operation_id="shareFood", summary="Share food with one of the caller's groups",
+          **private(201, "not_found", "pseudonym_unavailable", "concurrent_update"))
+def share_food(body: ShareFoodRequest) -> models.Food:
     user_id = caller_id(app)
     users.ensure(user_id)
     post = food.share(user_id, body.new_post())
-    return created(views.food(post))
+    return views.food(post)
 
 
-@app.get("/food/<foodId>")
-def get_food(foodId: str):
+@app.get("/food/<foodId>", operation_id="getFood", summary="A post visible to the caller",
+         **private(200, "not_found"))
+def get_food(foodId: str) -> models.FoodDetail:
     user_id = caller_id(app)
     post, access = food.get_visible(foodId, user_id)
-    body = views.food(post) | {"fromPartnerGroup": access.via_partnership}
-    if post.exchange_id and user_id == post.sharer_id:
-        body["exchangeId"] = post.exchange_id
-    return body
+    exchange_id = post.exchange_id if post.exchange_id and user_id == post.sharer_id else None
+    return views.food_detail(post, access.via_partnership, exchange_id)
 
 
-@app.delete("/food/<foodId>")
-def withdraw_food(foodId: str):
+@app.delete("/food/<foodId>", operation_id="withdrawFood", summary="Withdraw the caller's own post",
+            **private(200, "not_found", "forbidden", "invalid_state", "concurrent_update"))
+def withdraw_food(foodId: str) -> models.Food:
     return views.food(food.withdraw(foodId, caller_id(app)))
 
 

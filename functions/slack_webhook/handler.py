@@ -10,15 +10,22 @@ import json
 
 from aws_lambda_powertools.event_handler import Response
 
+from foodshare.api.contract import SLACK_SIGNATURE, SLACK_TIMESTAMP, public
 from foodshare.api.http import JSON, entrypoint, error_response
+from foodshare.api.webhook_bodies import FORM, SLACK_REQUEST, request_body
 from foodshare.bots import slack, webhook
 from foodshare.errors import ValidationFailed
 
 app = webhook.resolver()
 
 
-@app.post("/webhooks/slack")
-def slack_request():
+@app.post("/webhooks/slack", operation_id="slackRequest",
+          summary="Slack slash commands and interactive payloads (form-encoded, signed)",
+          **public(200, "validation_error", "unauthorized", "not_configured",
+                   security=[{SLACK_SIGNATURE: [], SLACK_TIMESTAMP: []}],
+                   description="The answer shown in Slack (JSON), or an empty body",
+                   body=request_body(SLACK_REQUEST, FORM)))
+def slack_request() -> Response[dict]:
     if not slack.configured():
         return error_response(503, "not_configured", "The Slack app is not configured.")
     raw = webhook.raw_body(app)

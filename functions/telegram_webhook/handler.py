@@ -10,21 +10,26 @@ import json
 
 from aws_lambda_powertools.event_handler import Response
 
-from foodshare.api.http import JSON, entrypoint, error_response
+from foodshare.api.contract import TELEGRAM_SECRET, public
+from foodshare.api.http import JSON, entrypoint, error_response, strict_json
+from foodshare.api.webhook_bodies import TELEGRAM_UPDATE, request_body
 from foodshare.bots import telegram, webhook
 
 app = webhook.resolver()
 
 
-@app.post("/webhooks/telegram")
-def telegram_update():
+@app.post("/webhooks/telegram", operation_id="telegramUpdate",
+          summary="Telegram Bot API updates (setWebhook); the 200's body may carry one Bot API call",
+          **public(200, "validation_error", "unauthorized", "in_progress", "not_configured",
+                   security=[{TELEGRAM_SECRET: []}], body=request_body(TELEGRAM_UPDATE)))
+def telegram_update() -> Response[dict]:
     if not telegram.configured():
         return error_response(503, "not_configured", "The Telegram bot is not configured.")
     if not telegram.authorized(app.current_event.headers):
         return error_response(401, "unauthorized", "Missing or wrong X-Telegram-Bot-Api-Secret-Token.")
-    try:
-        update = json.loads(webhook.raw_body(app) or b"null")
-    except ValueError:
+    try:  # the JSON API's strict parser: a NaN, huge or deeply nested update is a 400, never a 500
+        update = strict_json(webhook.raw_body(app).decode() or "null")
+    except ValueError:  # not base64, not UTF-8 or not JSON (JSONDecodeError is a ValueError)
         update = None
     if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
         return error_response(400, "validation_error", "Not a Telegram Update.", {"update_id": "required integer"})

@@ -23,7 +23,7 @@ def test_health_reports_dynamodb_outage(monkeypatch):
     reply = call("GET", "/health")
     assert reply.status == 503
     assert reply.body["status"] == "unavailable"
-    assert reply.body["dependencies"]["dynamodb"] == {"status": "down", "error": "RuntimeError"}
+    assert reply.body["dependencies"]["dynamodb"] == {"status": "down", "error": "RuntimeError", "latencyMs": None}
 
 
 def test_profile_created_with_pseudonym_welcome_credits_and_start_score():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from foodshare import clock
 from foodshare.data.models import ExchangeItem
 from foodshare.domain import groups
@@ -87,3 +89,12 @@ def test_share_in_channel_then_claim_with_a_button_follows_up_through_response_u
 def test_direct_message_share_needs_a_group():
     reply = slack(slash(ANNA, SHARE, channel={"id": "D0DM", "name": "directmessage"}))
     assert "not in a group yet" in reply.body["text"]
+
+
+def test_interaction_payloads_no_json_parser_accepts_are_400_never_500():
+    """Signed, so only the payload decides: the JSON API's strict parser, not json.loads."""
+    for payload in ('{"type": "block_actions", "actions": NaN}', '{"type": ' + "[" * 100_000 + "]" * 100_000 + "}",
+                    '{"type": "block_actions", "n": 1' + "0" * 5000 + "}", "not json"):
+        reply = slack(urlencode({"payload": payload}).encode())
+        assert reply.status == 400, payload[:40]
+        assert reply.body["error"]["fields"] == {"payload": "invalid JSON"}

@@ -8,6 +8,7 @@ from foodshare.settings import get_settings
 from tests.bots import chat
 from tests.bots.chat import GROUP_CHAT, TgUser, action, message, telegram
 from tests.bots.events import recorded, shared_food_ids
+from tests.support.api import call
 
 ALICE = TgUser(111111, "Alice")
 BOB = TgUser(222222, "Bob")
@@ -209,3 +210,25 @@ def test_browse_filters_and_claim_buttons():
 def test_base64_encoded_body_is_read():
     reply = telegram(message(ALICE, GROUP_CHAT, "/help"), base64_body=True)
     assert reply.status == 200 and "/browse" in reply.body["text"]
+
+
+def test_updates_no_json_parser_accepts_are_400_never_500():
+    """Authenticated (right secret token), so only the body decides: the JSON API's strict parser."""
+    deep = b'{"update_id": 1, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    bodies = [
+        b'{"update_id": 1, "message": {"date": NaN}}',
+        b'{"update_id": 1, "message": {"date": Infinity}}',
+        b'{"update_id": 1, "message": {"date": 1e999}}',
+        b'{"update_id": 1' + b"0" * 5000 + b"}",
+        deep,
+        b'{"update_id": 1, "message": {"text": "\xff\xfe"}}',
+        b"not json",
+    ]
+    for body in bodies:
+        for base64_body in (False, True):
+            reply = call("POST", "/webhooks/telegram", raw_body=body, base64_body=base64_body,
+                              headers={"x-telegram-bot-api-secret-token": chat.TELEGRAM_SECRET})
+            assert reply.status == 400, body[:40]
+            assert reply.body["error"] == {"code": "validation_error", "message": "Not a Telegram Update.",
+                                           "fields": {"update_id": "required integer"}}
+    assert groups.group_ids_of("tg:111111") == []

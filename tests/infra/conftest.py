@@ -65,7 +65,7 @@ class Synth:
     template: Template
     template_path: Path
     resources: dict  # the template's Resources, for plain lookups
-    catalog: Catalog
+    catalog: Catalog  # what the stage deploys (without the api_docs functions where its settings leave them out)
     config: StageConfig
 
 
@@ -77,7 +77,8 @@ def _synthesize(name: str, outdir: Path, context: dict, catalog: Catalog, functi
     config = stage_config({**file_context(), **context}.get)
     template = artifact.template
     return Synth(
-        name, Template.from_json(template), Path(artifact.template_full_path), template["Resources"], catalog, config
+        name, Template.from_json(template), Path(artifact.template_full_path), template["Resources"],
+        catalog.deployed(config.api_docs), config,
     )
 
 

@@ -83,3 +83,23 @@ def test_stage_throttling_and_access_logs(synth):
 def test_prod_throttles_higher_than_dev(dev, prod):
     assert dev.config.api_rate_limit < prod.config.api_rate_limit
     assert prod.config.api_rate_limit <= prod.config.api_burst_limit
+
+
+DOCS_ROUTES = {"GET /openapi.json", "GET /docs"}
+
+
+def test_api_docs_are_served_where_the_stage_turns_them_on_and_absent_elsewhere(dev, prod):
+    assert dev.config.api_docs is True and prod.config.api_docs is False
+    dev_routes, prod_routes = _routes(dev), _routes(prod)
+    assert DOCS_ROUTES <= set(dev_routes)
+    assert not DOCS_ROUTES & set(prod_routes)
+    for key in DOCS_ROUTES:  # public, on the api_docs function's live alias
+        assert dev_routes[key]["AuthorizationType"] == "NONE"
+        integration_id = dev_routes[key]["Target"]["Fn::Join"][1][1]["Ref"]
+        integration = props(of_type(dev, "AWS::ApiGatewayV2::Integration")[integration_id])
+        assert integration["IntegrationUri"] == {"Ref": live_alias_id(dev, "api_docs")}
+    dev.template.has_resource_properties("AWS::Lambda::Function", {"FunctionName": "foodshare-dev-api_docs"})
+    prod_functions = {props(r)["FunctionName"] for r in of_type(prod, "AWS::Lambda::Function").values()}
+    assert "foodshare-prod-api_docs" not in prod_functions
+    # everything else is the same API in both stages
+    assert set(dev_routes) - DOCS_ROUTES == set(prod_routes)

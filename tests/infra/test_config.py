@@ -37,3 +37,15 @@ def test_settings_for_unknown_functions_are_refused():
 def test_unknown_stage_is_refused():
     with pytest.raises(ValueError, match="unknown stage"):
         _config("staging")
+
+
+def test_api_docs_are_a_stage_setting_off_unless_set_to_true():
+    assert _config("dev").api_docs is True and _config("prod").api_docs is False
+    stages = file_context()["stages"]
+    unset = {name: {k: v for k, v in settings.items() if k != "api_docs"} for name, settings in stages.items()}
+    assert _config("dev", stages=unset).api_docs is False
+    with pytest.raises(ValueError, match="api_docs must be true or false"):
+        _config("dev", stages={**stages, "dev": {**stages["dev"], "api_docs": "false"}})
+    catalog = Catalog.current()
+    assert {fn.name for fn in catalog.deployed(True).api_functions} - {
+        fn.name for fn in catalog.deployed(False).api_functions} == {"api_docs"}

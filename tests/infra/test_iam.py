@@ -43,9 +43,14 @@ def _dynamodb_grants(statements) -> dict[str, list]:
     return grants
 
 
+def _without_data(synth) -> set[str]:
+    """Functions that serve files from the layer (the catalog's api_docs ones)."""
+    return {fn.name for fn in synth.catalog.api_functions if fn.api_docs}
+
+
 def test_table_access_follows_the_read_only_map(synth):
     table, indexes = _table_arns(synth)
-    for name in synth.catalog.names():
+    for name in synth.catalog.names() - _without_data(synth):
         grants = _dynamodb_grants(role_statements(synth, name))
         expected = set(READ_ACTIONS) | (set() if name in READ_ONLY else set(WRITE_ACTIONS))
         assert set(grants) == expected, name
@@ -86,7 +91,7 @@ def test_only_relaying_writers_may_publish_and_only_to_the_bus(synth):
     (bus_id,) = of_type(synth, "AWS::Events::EventBus")
     for name in synth.catalog.names():
         publishing = [s for s in role_statements(synth, name) if "events:PutEvents" in actions_of(s)]
-        if synth.config.outbox_delivery == "relay" and name not in READ_ONLY:
+        if synth.config.outbox_delivery == "relay" and name not in READ_ONLY | _without_data(synth):
             assert [s["Resource"] for s in publishing] == [arn_of(bus_id)], name
         else:
             assert not publishing, name
@@ -105,3 +110,9 @@ def test_log_writes_are_scoped_to_the_functions_own_log_group(synth):
         (statement,) = log_statements
         own_group = function(synth, name)["LoggingConfig"]["LogGroup"]["Ref"]
         assert statement["Resource"] == arn_of(own_group)
+
+
+def test_the_api_docs_function_reads_nothing_and_publishes_nothing(dev):
+    assert _without_data(dev) == {"api_docs"}
+    actions = {a for s in role_statements(dev, "api_docs") for a in actions_of(s)}
+    assert actions == TRACING | LOGS  # no table, no bus, no VPC

@@ -36,6 +36,9 @@ class ApiFunction:
     description: str = ""
     chats: tuple[str, ...] = ()  # CHAT_HOSTS keys it calls out to
     secrets: tuple[str, ...] = ()  # BOT_SECRETS it reads
+    # Serves the API's own documentation, not the API: deployed only on stages whose cdk.json
+    # settings say `"api_docs": true`, outside the OpenAPI document, touching no table.
+    api_docs: bool = False
 
     @property
     def module(self) -> str:
@@ -114,6 +117,13 @@ API_FUNCTIONS: tuple[ApiFunction, ...] = (
         description="Slack /food command and buttons (signature checked)",
         chats=("slack",),  # response_url follow-ups, views.open for the share form
         secrets=("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN"),
+    ),
+    ApiFunction(
+        "api_docs",
+        (_r("GET", "/openapi.json", public=True), _r("GET", "/docs", public=True)),
+        uses_cache=False,
+        api_docs=True,
+        description="The OpenAPI document and Swagger UI (stages with api_docs on, and the local stack)",
     ),
 )
 

@@ -34,16 +34,24 @@ class Location(Body):
 
 
 class ProfileRequest(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "displayName": "Sam", "location": {"lat": 52.52, "lng": 13.405}}]})
+
     display_name: str = Field(min_length=1, max_length=60)
     location: Location | None = None
 
 
 class CreateGroupRequest(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "name": "Linden Street", "description": "Neighbours of Linden Street and around"}]})
+
     name: str = Field(min_length=1, max_length=80)
     description: str | None = Field(default=None, max_length=500)
 
 
 class JoinGroupRequest(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"inviteCode": "K7Q2XR9M"}]})
+
     invite_code: str = Field(min_length=4, max_length=32)
 
 
@@ -54,6 +62,9 @@ class PartnershipTermsBody(Body):
 
 
 class ProposePartnershipRequest(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "targetGroupId": "g-8d41", "terms": {"maxDistanceKm": 10, "minReputation": 70, "maxClaimsPerMemberPerWeek": 3}}]})
+
     target_group_id: str = Field(min_length=1, max_length=64)
     terms: PartnershipTermsBody = Field(default_factory=PartnershipTermsBody)
 
@@ -63,6 +74,12 @@ class PickupLocation(Location):
 
 
 class ShareFoodRequest(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "groupId": "g-5f2c", "title": "Six bagels", "description": "From this morning, sesame and plain",
+        "quantity": 6, "dietaryTags": ["vegetarian"], "allergens": ["gluten", "sesame"],
+        "pickupLocation": {"lat": 52.52, "lng": 13.405, "label": "Front door, Linden St 4"},
+        "pickupStart": "2026-05-01T17:00:00Z", "pickupEnd": "2026-05-01T19:00:00Z"}]})
+
     group_id: str = Field(min_length=1, max_length=64)
     title: str = Field(min_length=1, max_length=100)
     description: str | None = Field(default=None, max_length=1000)
@@ -93,5 +110,7 @@ class ShareFoodRequest(Body):
 
 
 class RatingRequest(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"stars": 5, "comment": "On time and friendly"}]})
+
     stars: int = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=500)

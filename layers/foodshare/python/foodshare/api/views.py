@@ -1,10 +1,10 @@
-"""Response shapes (camelCase JSON) for the entities the API returns."""
+"""Views: the response models (`api/models.py`) built from the data items."""
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
+from foodshare.api import models
 from foodshare.data.models import (
     ExchangeItem,
     FoodItem,
@@ -28,162 +28,164 @@ def _number(value) -> float | int:
     return int(as_float) if as_float.is_integer() else as_float
 
 
-def profile(user: UserItem) -> dict:
-    return {
-        "userId": user.user_id,
-        "displayName": user.display_name,
-        "pseudonym": user.pseudonym,
-        "location": {"lat": _number(user.lat), "lng": _number(user.lng)} if user.lat is not None else None,
-        "score": _number(user.score),
-        "trustLevel": user.trust_level,
-        "createdAt": user.created_at,
-    }
+def profile(user: UserItem) -> models.Profile:
+    return models.Profile(
+        user_id=user.user_id,
+        display_name=user.display_name,
+        pseudonym=user.pseudonym,
+        location=models.GeoPoint(lat=_number(user.lat), lng=_number(user.lng)) if user.lat is not None else None,
+        score=_number(user.score),
+        trust_level=user.trust_level,
+        created_at=user.created_at,
+    )
 
 
-def reputation(user: UserItem, history: list[ReputationHistoryItem]) -> dict:
+def reputation(user: UserItem, history: list[ReputationHistoryItem]) -> models.Reputation:
     ratings = int(user.ratings_received)
+    return models.Reputation(
+        user_id=user.user_id,
+        pseudonym=user.pseudonym,
+        score=_number(user.score),
+        trust_level=user.trust_level,
+        counts=models.ReputationCounts(
+            food_shared=int(user.shared_count),
+            exchanges_completed=int(user.completed_count),
+            exchanges_cancelled=int(user.cancelled_count),
+            no_shows=int(user.no_show_count),
+            ratings_received=ratings,
+        ),
+        average_rating=round(float(user.rating_stars_total) / ratings, 2) if ratings else None,
+        history=[reputation_change(h) for h in history],
+    )
+
+
+def reputation_change(item: ReputationHistoryItem) -> models.ReputationChange:
+    return models.ReputationChange(
+        occurred_at=item.occurred_at,
+        event_id=item.event_id,
+        event_type=item.event_type,
+        impact=item.kind,
+        points=_number(item.points),
+        applied=_number(item.applied),
+        previous_score=_number(item.previous_score),
+        new_score=_number(item.new_score),
+        reason=item.reason,
+    )
+
+
+def leader(rank: int, row: Leader) -> models.Leader:
+    return models.Leader(
+        rank=rank, user_id=row.user_id, pseudonym=row.pseudonym, score=_number(row.score), trust_level=row.trust_level
+    )
+
+
+def group(item: GroupItem, member: MembershipItem | None) -> models.Group:
+    return models.Group(
+        group_id=item.group_id,
+        name=item.name,
+        description=item.description,
+        member_count=int(item.member_count),
+        role=member.role if member else None,
+        created_at=item.created_at,
+    )
+
+
+def partnership(item: PartnershipItem) -> models.Partnership:
+    return models.Partnership(
+        partnership_id=item.partnership_id,
+        from_group_id=item.from_group_id,
+        to_group_id=item.to_group_id,
+        status=item.status,
+        terms=models.PartnershipTerms.model_validate(partnerships.terms_view(partnerships.Terms.of(item.terms))),
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
+
+
+def _food_fields(post: FoodItem) -> dict:
     return {
-        "userId": user.user_id,
-        "pseudonym": user.pseudonym,
-        "score": _number(user.score),
-        "trustLevel": user.trust_level,
-        "counts": {
-            "foodShared": int(user.shared_count),
-            "exchangesCompleted": int(user.completed_count),
-            "exchangesCancelled": int(user.cancelled_count),
-            "noShows": int(user.no_show_count),
-            "ratingsReceived": ratings,
-        },
-        "averageRating": round(float(user.rating_stars_total) / ratings, 2) if ratings else None,
-        "history": [reputation_change(h) for h in history],
-    }
-
-
-def reputation_change(item: ReputationHistoryItem) -> dict:
-    return {
-        "occurredAt": item.occurred_at,
-        "eventId": item.event_id,
-        "eventType": item.event_type,
-        "impact": item.kind,
-        "points": _number(item.points),
-        "applied": _number(item.applied),
-        "previousScore": _number(item.previous_score),
-        "newScore": _number(item.new_score),
-        "reason": item.reason,
-    }
-
-
-def leader(rank: int, row: Leader) -> dict:
-    return {
-        "rank": rank,
-        "userId": row.user_id,
-        "pseudonym": row.pseudonym,
-        "score": _number(row.score),
-        "trustLevel": row.trust_level,
-    }
-
-
-def group(item: GroupItem, member: MembershipItem | None) -> dict:
-    return {
-        "groupId": item.group_id,
-        "name": item.name,
-        "description": item.description,
-        "memberCount": int(item.member_count),
-        "role": member.role if member else None,
-        "createdAt": item.created_at,
-    }
-
-
-def partnership(item: PartnershipItem) -> dict:
-    return {
-        "partnershipId": item.partnership_id,
-        "fromGroupId": item.from_group_id,
-        "toGroupId": item.to_group_id,
-        "status": item.status,
-        "terms": partnerships.terms_view(partnerships.Terms.of(item.terms)),
-        "createdAt": item.created_at,
-        "updatedAt": item.updated_at,
-    }
-
-
-def food(post: FoodItem) -> dict:
-    return {
-        "foodId": post.food_id,
-        "groupId": post.group_id,
-        "sharerId": post.sharer_id,
+        "food_id": post.food_id,
+        "group_id": post.group_id,
+        "sharer_id": post.sharer_id,
         "title": post.title,
         "description": post.description,
         "quantity": int(post.quantity),
-        "dietaryTags": list(post.dietary_tags or []),
+        "dietary_tags": list(post.dietary_tags or []),
         "allergens": list(post.allergens or []),
-        "pickupLocation": {
-            "lat": _number(post.pickup_lat),
-            "lng": _number(post.pickup_lng),
-            "label": post.pickup_label,
-        },
-        "pickupStart": post.pickup_start,
-        "pickupEnd": post.pickup_end,
+        "pickup_location": models.PickupPoint(
+            lat=_number(post.pickup_lat), lng=_number(post.pickup_lng), label=post.pickup_label
+        ),
+        "pickup_start": post.pickup_start,
+        "pickup_end": post.pickup_end,
         "status": post.status,
-        "createdAt": post.created_at,
+        "created_at": post.created_at,
     }
 
 
-def discovered(result: Result) -> dict:
-    item = food(result.post) | {
-        "groupName": result.group_name,
-        "fromPartnerGroup": result.from_partner_group,
-        "sharer": {
-            "userId": result.sharer.user_id,
-            "pseudonym": result.sharer.pseudonym,
-            "trustLevel": result.sharer.trust_level,
-            "score": _number(result.sharer.score),
-        },
-    }
-    if result.distance_km is not None:
-        item["distanceKm"] = round(result.distance_km, 2)
-    return item
+def food(post: FoodItem) -> models.Food:
+    return models.Food(**_food_fields(post))
+
+
+def food_detail(post: FoodItem, from_partner_group: bool, exchange_id: str | None) -> models.FoodDetail:
+    return models.FoodDetail(**_food_fields(post), from_partner_group=from_partner_group, exchange_id=exchange_id)
+
+
+def discovered(result: Result) -> models.DiscoveredFood:
+    return models.DiscoveredFood(
+        **_food_fields(result.post),
+        group_name=result.group_name,
+        from_partner_group=result.from_partner_group,
+        sharer=models.Sharer(
+            user_id=result.sharer.user_id,
+            pseudonym=result.sharer.pseudonym,
+            trust_level=result.sharer.trust_level,
+            score=_number(result.sharer.score),
+        ),
+        distance_km=round(result.distance_km, 2) if result.distance_km is not None else None,
+    )
 
 
 def discovery_page(page: list[Result], next_cursor: str | None) -> str:
     """GET /food's body, serialized once: the page cache keeps and serves it as it is."""
-    return json.dumps({"items": [discovered(r) for r in page], "nextCursor": next_cursor}, separators=(",", ":"))
+    body = models.DiscoveryPage(items=[discovered(r) for r in page], next_cursor=next_cursor)
+    return body.model_dump_json(by_alias=True)
 
 
-def exchange(item: ExchangeItem) -> dict:
-    return {
-        "exchangeId": item.exchange_id,
-        "foodId": item.food_id,
-        "groupId": item.group_id,
-        "sharerId": item.sharer_id,
-        "claimerId": item.claimer_id,
-        "status": item.status,
-        "sharerConfirmed": bool(item.sharer_confirmed),
-        "claimerConfirmed": bool(item.claimer_confirmed),
-        "viaPartnership": item.partnership_id is not None,
-        "pickupStart": item.pickup_start,
-        "pickupEnd": item.pickup_end,
-        "claimedAt": item.claimed_at,
-        "completedAt": item.completed_at,
-    }
+def exchange(item: ExchangeItem) -> models.Exchange:
+    return models.Exchange(
+        exchange_id=item.exchange_id,
+        food_id=item.food_id,
+        group_id=item.group_id,
+        sharer_id=item.sharer_id,
+        claimer_id=item.claimer_id,
+        status=item.status,
+        sharer_confirmed=bool(item.sharer_confirmed),
+        claimer_confirmed=bool(item.claimer_confirmed),
+        via_partnership=item.partnership_id is not None,
+        pickup_start=item.pickup_start,
+        pickup_end=item.pickup_end,
+        claimed_at=item.claimed_at,
+        completed_at=item.completed_at,
+    )
 
 
-def rating(item: RatingItem) -> dict:
-    return {
-        "exchangeId": item.exchange_id,
-        "raterId": item.rater_id,
-        "ratedUserId": item.rated_user_id,
-        "stars": int(item.stars),
-        "comment": item.comment,
-        "createdAt": item.created_at,
-    }
+def rating(item: RatingItem) -> models.Rating:
+    return models.Rating(
+        exchange_id=item.exchange_id,
+        rater_id=item.rater_id,
+        rated_user_id=item.rated_user_id,
+        stars=int(item.stars),
+        comment=item.comment,
+        created_at=item.created_at,
+    )
 
 
-def ledger_entry(entry: LedgerEntryItem) -> dict:
-    return {
-        "entryId": entry.entry_id,
-        "amount": int(entry.amount),
-        "balanceAfter": int(entry.balance_after),
-        "reason": entry.reason,
-        "exchangeId": entry.exchange_id,
-        "createdAt": entry.created_at,
-    }
+def ledger_entry(entry: LedgerEntryItem) -> models.LedgerEntry:
+    return models.LedgerEntry(
+        entry_id=entry.entry_id,
+        amount=int(entry.amount),
+        balance_after=int(entry.balance_after),
+        reason=entry.reason,
+        exchange_id=entry.exchange_id,
+        created_at=entry.created_at,
+    )

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from urllib.parse import parse_qsl
 
 from foodshare import clock
+from foodshare.api.http import strict_json
 from foodshare.bots import commands, outbound, parsing, secrets, sharing
 from foodshare.bots.turns import Reply, Turn
 from foodshare.bots.store import ChatRef
@@ -68,7 +68,7 @@ def handle(fields: dict[str, str]) -> dict | None:
     """The response body for a slash command or a form submission; None for a button (answered via response_url)."""
     if "payload" in fields:
         try:
-            payload = json.loads(fields["payload"])
+            payload = strict_json(fields["payload"])  # NaN, huge or deeply nested: a 400, never a 500
         except ValueError:
             raise ValidationFailed("The payload is not JSON.", fields={"payload": "invalid JSON"})
         return _on_interaction(payload if isinstance(payload, dict) else {})

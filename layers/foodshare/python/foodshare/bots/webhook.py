@@ -6,6 +6,7 @@ import base64
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
+from foodshare.api import contract
 from foodshare.api.http import error_response
 from foodshare.observability import logger
 
@@ -13,6 +14,8 @@ from foodshare.observability import logger
 def resolver() -> APIGatewayHttpResolver:
     """A resolver whose unexpected errors are logged and answered 500 (the platform then redelivers)."""
     app = APIGatewayHttpResolver()
+    app.configure_openapi(title=contract.TITLE, version=contract.API_VERSION,
+                          security_schemes=contract.SECURITY_SCHEMES)  # type: ignore[arg-type]
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response:

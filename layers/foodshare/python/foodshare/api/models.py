@@ -1,0 +1,257 @@
+"""Response models: what every route answers, camelCase on the wire (serialized by alias).
+
+Handlers declare these as their return annotation (`-> models.Food`); Powertools then
+documents them in the OpenAPI schema and validates each answer against them before it
+leaves. `api/views.py` builds them from the data items. A new response shape goes here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"}, description="UTC, ISO 8601")]
+TrustLevel = Annotated[str, Field(description="exemplary | trusted | established | developing | concerning")]
+
+
+class View(BaseModel):
+    # defer_build: a model's schema is built when first used, not at import (cold starts)
+    # names must not clash with request models (api/requests.py): the document has one namespace
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, defer_build=True,
+                              json_schema_serialization_defaults_required=True)
+
+
+class GeoPoint(View):
+    lat: float
+    lng: float
+
+
+class Profile(View):
+    """The caller's own profile."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "userId": "u-5f2c", "displayName": "Sam", "pseudonym": "CalmOtter42", "location": {"lat": 52.52, "lng": 13.405},
+        "score": 50, "trustLevel": "developing", "createdAt": "2026-05-01T09:00:00Z"}]})
+
+    user_id: str
+    display_name: str | None
+    pseudonym: str
+    location: GeoPoint | None
+    score: float
+    trust_level: TrustLevel
+    created_at: Timestamp
+
+
+class ReputationCounts(View):
+    food_shared: int
+    exchanges_completed: int
+    exchanges_cancelled: int
+    no_shows: int
+    ratings_received: int
+
+
+class ReputationChange(View):
+    occurred_at: Timestamp
+    event_id: str
+    event_type: str
+    impact: str
+    points: float
+    applied: float
+    previous_score: float
+    new_score: float
+    reason: str | None
+
+
+class Reputation(View):
+    user_id: str
+    pseudonym: str
+    score: float
+    trust_level: TrustLevel
+    counts: ReputationCounts
+    average_rating: float | None
+    history: list[ReputationChange]
+
+
+class Leader(View):
+    rank: int
+    user_id: str
+    pseudonym: str
+    score: float
+    trust_level: TrustLevel
+
+
+class Leaderboard(View):
+    group_id: str
+    leaders: list[Leader]
+
+
+class GroupSummary(View):
+    group_id: str
+    window_days: int
+    active_members: int
+    posts_last30_days: int = Field(alias="postsLast30Days")
+    completed_exchanges_last30_days: int = Field(alias="completedExchangesLast30Days")
+    average_rating: float | None
+    ratings_count: int
+
+
+class Group(View):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "groupId": "g-01", "name": "Kiez Kitchen", "description": "Neighbours sharing food", "memberCount": 2,
+        "role": "admin", "createdAt": "2026-05-01T09:00:00Z"}]})
+
+    group_id: str
+    name: str
+    description: str | None
+    member_count: int
+    role: Literal["admin", "member"] | None = Field(description="The caller's role in the group")
+    created_at: Timestamp
+
+
+class Invite(View):
+    invite_code: str
+    group_id: str
+    expires_at: Timestamp
+
+
+class LeftGroup(View):
+    group_id: str
+    left: bool
+
+
+class PartnershipTerms(View):
+    max_distance_km: float
+    min_reputation: float
+    max_claims_per_member_per_week: int
+
+
+class Partnership(View):
+    partnership_id: str
+    from_group_id: str
+    to_group_id: str
+    status: Literal["pending", "active", "declined", "ended"]
+    terms: PartnershipTerms
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class PickupPoint(GeoPoint):
+    label: str | None
+
+
+FoodStatus = Literal["available", "claimed", "completed", "withdrawn", "expired"]
+
+
+class Food(View):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "foodId": "f-01", "groupId": "g-01", "sharerId": "u-5f2c", "title": "Sourdough loaves",
+        "description": "Baked this morning", "quantity": 3, "dietaryTags": ["vegetarian"], "allergens": ["gluten"],
+        "pickupLocation": {"lat": 52.52, "lng": 13.405, "label": "Bakery door"},
+        "pickupStart": "2026-05-01T17:00:00Z", "pickupEnd": "2026-05-01T19:00:00Z", "status": "available",
+        "createdAt": "2026-05-01T09:00:00Z"}]})
+
+    food_id: str
+    group_id: str
+    sharer_id: str
+    title: str
+    description: str | None
+    quantity: int
+    dietary_tags: list[str]
+    allergens: list[str]
+    pickup_location: PickupPoint
+    pickup_start: Timestamp
+    pickup_end: Timestamp
+    status: FoodStatus
+    created_at: Timestamp
+
+
+class FoodDetail(Food):
+    """A post as GET /food/{foodId} shows it; the sharer also sees the exchange of a claimed post."""
+
+    from_partner_group: bool
+    exchange_id: str | None = None
+
+
+class Sharer(View):
+    user_id: str
+    pseudonym: str
+    trust_level: TrustLevel
+    score: float
+
+
+class DiscoveredFood(Food):
+    group_name: str | None
+    from_partner_group: bool
+    sharer: Sharer
+    distance_km: float | None = Field(default=None, description="Only when lat and lng were given")
+
+
+class DiscoveryPage(View):
+    items: list[DiscoveredFood]
+    next_cursor: str | None
+
+
+class Exchange(View):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "exchangeId": "x-01", "foodId": "f-01", "groupId": "g-01", "sharerId": "u-5f2c", "claimerId": "u-9a1b",
+        "status": "claimed", "sharerConfirmed": False, "claimerConfirmed": False, "viaPartnership": False,
+        "pickupStart": "2026-05-01T17:00:00Z", "pickupEnd": "2026-05-01T19:00:00Z",
+        "claimedAt": "2026-05-01T10:00:00Z", "completedAt": None}]})
+
+    exchange_id: str
+    food_id: str
+    group_id: str
+    sharer_id: str
+    claimer_id: str
+    status: Literal["claimed", "completed", "cancelled", "no_show"]
+    sharer_confirmed: bool
+    claimer_confirmed: bool
+    via_partnership: bool
+    pickup_start: Timestamp
+    pickup_end: Timestamp
+    claimed_at: Timestamp
+    completed_at: Timestamp | None
+
+
+class Rating(View):
+    exchange_id: str
+    rater_id: str
+    rated_user_id: str
+    stars: int
+    comment: str | None
+    created_at: Timestamp
+
+
+class LedgerEntry(View):
+    entry_id: str
+    amount: int
+    balance_after: int
+    reason: str
+    exchange_id: str | None
+    created_at: Timestamp
+
+
+class Credits(View):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "balance": 4, "held": 0, "transactions": [{"entryId": "e-01", "amount": 1, "balanceAfter": 4,
+                                                   "reason": "exchange_completed", "exchangeId": "x-01",
+                                                   "createdAt": "2026-05-01T19:05:00Z"}],
+        "nextCursor": None}]})
+
+    balance: int
+    held: int
+    transactions: list[LedgerEntry]
+    next_cursor: str | None
+
+
+class DependencyStatus(View):
+    status: str = Field(description="ok | not_configured | down")
+    latency_ms: float | None = None
+    error: str | None = None
+
+
+class Health(View):
+    status: Literal["ok", "degraded", "unavailable"]
+    dependencies: dict[str, DependencyStatus]

@@ -1,0 +1,130 @@
+"""No input gets a 5xx: each class of bad input, through the real handler, gets a 4xx envelope."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from foodshare.api.http import MAX_BODY_BYTES
+from tests.support.apigw import build_event, match_route
+from tests.support import flows
+from tests.support.api import call, invoke
+
+BODY_ROUTES = [
+    ("POST", "/food"),
+    ("POST", "/groups/join"),
+    ("POST", "/groups/g1/partnerships"),
+    ("POST", "/exchanges/x1/ratings"),
+    ("PUT", "/me"),
+    ("POST", "/groups"),
+]
+
+
+def _raw(method: str, path: str, body: bytes | str | None, *, headers: dict | None = None,
+         base64_body: bool = False, user: str | None = "sam") -> tuple[int, dict]:
+    matched = match_route(method, path)
+    event = build_event(matched, path, headers={"content-type": "application/json", **(headers or {})},
+                        claims={"sub": user} if user else None)
+    if body is not None:
+        raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
+        if base64_body:
+            event.update(body=base64.b64encode(raw).decode(), isBase64Encoded=True)
+        else:
+            event["body"] = raw.decode("utf-8", "surrogatepass")
+    response = invoke(event, matched.function)
+    return response["statusCode"], json.loads(response.get("body") or "null")
+
+
+def _assert_envelope(status: int, body: dict, expected_status: int, code: str) -> None:
+    assert status == expected_status, body
+    assert body["error"]["code"] == code and body["error"]["message"], body
+
+
+@pytest.mark.parametrize("method,path", BODY_ROUTES)
+def test_a_body_that_is_not_utf8_is_a_400(method, path):
+    status, body = _raw(method, path, b"\xff\xfe{\"a\":1}\x80", base64_body=True)
+    _assert_envelope(status, body, 400, "validation_error")
+    assert body["error"]["fields"] == {"body": "not UTF-8 JSON"}
+
+
+@pytest.mark.parametrize("method,path", BODY_ROUTES)
+def test_base64_bodies_that_are_utf8_json_still_work_as_before(method, path):
+    status, body = _raw(method, path, b'{"unknown": 1}', base64_body=True)
+    _assert_envelope(status, body, 400, "validation_error")
+
+
+@pytest.mark.parametrize("text", ["{", "not json", "[1,2", '{"a": NaN}', '{"a": Infinity}', '{"a": -Infinity}',
+                                  '{"displayName": 1e400}', '{"displayName": ' + "9" * 5000 + "}",
+                                  "[" * 5000 + "]" * 5000, '{"a":' * 3000 + "1" + "}" * 3000],
+                         ids=lambda text: text[:20])
+def test_bodies_that_are_not_json_numbers_out_of_range_or_nested_too_deeply_are_400s(text):
+    status, body = _raw("PUT", "/me", text)
+    _assert_envelope(status, body, 400, "validation_error")
+
+
+def test_a_body_too_large_is_a_413_before_anything_parses_it():
+    big = json.dumps({"displayName": "x" * MAX_BODY_BYTES})
+    _assert_envelope(*_raw("PUT", "/me", big), 413, "payload_too_large")
+    _assert_envelope(*_raw("PUT", "/me", big.encode(), base64_body=True), 413, "payload_too_large")
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "multipart/form-data", "multipart/form-data; boundary=x",
+                                          "application/x-www-form-urlencoded", "Application/JSON-ish", "\x00\xff"])
+def test_bodies_not_sent_as_json_are_415s(content_type):
+    status, body = _raw("POST", "/groups", '{"name": "x"}', headers={"content-type": content_type})
+    _assert_envelope(status, body, 415, "unsupported_media_type")
+
+
+def test_json_content_type_is_case_insensitive_and_may_carry_a_charset():
+    status, body = _raw("POST", "/groups", '{"name": "Kiez"}', headers={"content-type": "Application/JSON; charset=utf-8"})
+    assert status == 201, body
+
+
+@pytest.mark.parametrize("payload", [
+    {"displayName": "x", "extra": 1},
+    {"displayName": ["x"]},
+    {"displayName": "\ud800"},
+    {"displayName": "x", "location": {"lat": 10 ** 30, "lng": 1}},
+    {"displayName": "x", "location": {"lat": "52", "lng": None}},
+    [],
+    "a string",
+    None,
+])
+def test_unknown_fields_wrong_types_and_lone_surrogates_are_400s_naming_the_field(payload):
+    text = json.dumps(payload)
+    status, body = _raw("PUT", "/me", text)
+    _assert_envelope(status, body, 400, "validation_error")
+
+
+@pytest.mark.parametrize("food_id", ["x" * 5000, "%00", "%FF%FE", "..", "a b", "é", "ﬀ", "'\"<>", "%2F"])
+def test_path_parameters_of_any_bytes_are_4xx(food_id):
+    for method, path in (("GET", f"/food/{food_id}"), ("POST", f"/food/{food_id}/claims"),
+                         ("POST", f"/exchanges/{food_id}/ratings")):
+        status, body = _raw(method, path, json.dumps({"stars": 5}) if "ratings" in path else None)
+        assert 400 <= status < 500 and body["error"]["code"] in ("not_found", "validation_error"), (path, body)
+
+
+@pytest.mark.parametrize("headers", [{"content-type": ""}, {"x-weird": "\x00" * 1000}, {"accept": "*/*" * 500},
+                                     {"content-length": "-1"}, {"authorization": "Bearer \xff"}])
+def test_headers_of_any_shape_do_not_break_a_route(headers):
+    status, body = _raw("PUT", "/me", json.dumps({"displayName": "Sam"}), headers=headers)
+    assert status == 200, body
+
+
+@pytest.mark.parametrize("query", [{"limit": "1e400"}, {"limit": "9" * 5000}, {"lat": "nan", "lng": "1"},
+                                   {"lat": "inf", "lng": "1"}, {"cursor": "!!!"}, {"cursor": "bnVsbA"},
+                                   {"cursor": "W10"}, {"cursor": "eyJhIjoxfQ"}, {"from": "yesterday"}],
+                         ids=lambda query: str(query)[:30])
+def test_query_parameters_out_of_range_or_malformed_are_400s(query):
+    flows.user("sam")
+    reply = call("GET", "/food", user="sam", query=query)
+    assert reply.status == 400 and reply.error_code == "validation_error", (query, reply)
+    reply = call("GET", "/me/credits", user="sam", query=query)  # ignores what it does not read
+    assert reply.status == 200 or reply.error_code == "validation_error", (query, reply)
+
+
+def test_strangers_get_a_401_before_any_check_of_their_input():
+    status, body = _raw("PUT", "/me", b"\xff", base64_body=True, user=None)
+    _assert_envelope(status, body, 401, "unauthorized")
