@@ -26,7 +26,11 @@ SKIPPED_TYPES: dict[str, str] = {
     "AWS::EC2::SecurityGroupEgress": "security-group rules: the emulator ignores VpcConfig, nothing filters traffic",
     "AWS::ElastiCache::ServerlessCache": "Valkey: the real Redis on REDIS_URL stands in for it (see REDIS_URL below)",
     "AWS::Events::Archive": "event archive for replays: the emulator's EventBridge has no archives",
+    "AWS::EC2::NatGateway": "the chat callers' way out: the emulator ignores VpcConfig, its workers reach any host",
+    "AWS::EC2::EIP": "the NAT gateways' public addresses (see AWS::EC2::NatGateway)",
 }
+# Routes to a skipped target (the NAT gateways) go with it: without VpcConfig nothing routes.
+SKIPPED_ROUTE_REASON = "a route through a NAT gateway the local stack skips: the emulator ignores VpcConfig"
 # Alarms on metric math (`Metrics` instead of `MetricName`): the emulator's CloudWatch rejects
 # them, and no alarm ever fires locally anyway (no metrics are emitted to it).
 SKIP_METRIC_MATH_ALARMS = "metric-math alarms: the emulator's CloudWatch cannot create them; nothing alarms locally"
@@ -74,6 +78,9 @@ def transform(template: dict[str, Any], *, redis_url: str) -> Transformed:
             result.skipped[logical_id] = f"{kind}: {SKIPPED_TYPES[kind]}"
         elif kind == "AWS::CloudWatch::Alarm" and "Metrics" in resource.get("Properties", {}):
             result.skipped[logical_id] = f"{kind}: {SKIP_METRIC_MATH_ALARMS}"
+    for logical_id, resource in resources.items():
+        if resource["Type"] == "AWS::EC2::Route" and _referenced(resource.get("Properties", {}), set(result.skipped)):
+            result.skipped[logical_id] = f"AWS::EC2::Route: {SKIPPED_ROUTE_REASON}"
     skipped = set(result.skipped)
     for logical_id in skipped:
         del resources[logical_id]
