@@ -225,7 +225,8 @@ class Deployer:
 
     def _put_secrets(self, cfn, stack_name: str) -> dict[str, str]:
         """Each bot secret of the template carries a tag naming the setting it holds; the value
-        comes from this process's environment, as `make serve` got it. Unset: left empty."""
+        comes from this process's environment, as `make serve` got it. Unset: emptied (the stack
+        generates a value for each), so the webhooks answer 503, not configured, as documented."""
         secrets = self.client("secretsmanager")
         resources = cfn.describe_stack_resources(StackName=stack_name)["StackResources"]
         put = {}
@@ -235,9 +236,11 @@ class Deployer:
             arn = resource["PhysicalResourceId"]
             tags = {t["Key"]: t["Value"] for t in secrets.describe_secret(SecretId=arn).get("Tags", [])}
             setting = tags.get(SECRET_SETTING_TAG)
-            value = os.environ.get(setting or "")
+            if not setting:
+                continue
+            value = os.environ.get(setting, "")
+            secrets.put_secret_value(SecretId=arn, SecretString=value)
             if value:
-                secrets.put_secret_value(SecretId=arn, SecretString=value)
                 put[setting] = arn
         return put
 

@@ -59,6 +59,7 @@ def test_posting_without_table_name_fails_while_discovery_answers(tmp_path, body
         assert invoked.get("FunctionError"), invoked
         assert "TABLE_NAME not set" in invoked["Payload"].read().decode()
 
+
 def test_a_template_without_the_get_food_route_answers_404(tmp_path):
     def drop_route(resources):
         for logical_id in [k for k, r in resources.items()
@@ -68,3 +69,7 @@ def test_a_template_without_the_get_food_route_answers_404(tmp_path):
     with start_stack(_variant(tmp_path, "noroute", drop_route), log_name="noroute") as stack:
         assert stack.call("GET", "/food", user="tess", query={"lat": 52.5, "lng": 13.4}).status == 404
         assert stack.call("GET", "/me", user="tess").status == 200  # the rest is served
+        # Deployed without the bots' settings in the environment: the webhooks say they are not set up.
+        assert stack.call("POST", "/webhooks/telegram", json={"update_id": 1}).status == 503
+        assert stack.call("POST", "/webhooks/slack", body=b"command=%2Ffood&text=help",
+                          headers={"content-type": "application/x-www-form-urlencoded"}).status == 503

@@ -18,7 +18,7 @@ from typing import Any
 
 # The API's version: bump it with every change to the contract and say what changed in
 # docs/api.md ("Changelog"). The generated document's info.version is this value.
-API_VERSION = "1.2.0"
+API_VERSION = "1.3.0"
 TITLE = "Foodshare API"
 
 JSON = "application/json"
@@ -126,12 +126,28 @@ def error_schema(codes: list[str]) -> dict[str, Any]:
     }
 
 
+# What API Gateway itself answers before a function runs: a route behind the JWT authorizer
+# without a valid token gets 401, and a stage over its throttle 429, each as `{"message": ...}`.
+GATEWAY_ANSWERS = {401: "Unauthorized", 429: "Too Many Requests"}
+GATEWAY_MESSAGE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["message"],
+    "additionalProperties": False,
+    "properties": {"message": {"type": "string"}},
+    "description": "API Gateway's own answer (the authorizer or the stage's throttle), before any function runs.",
+}
+
+
 def _error_response(status: int, codes: list[str], rate_limited: bool) -> dict[str, Any]:
     examples = {code: {"summary": ERRORS[code][1], "value": {"error": {"code": code, "message": ERRORS[code][1]}}}
                 for code in codes}
+    schema = error_schema(codes)
+    if rate_limited and status in GATEWAY_ANSWERS:  # behind the authorizer: the gateway may answer first
+        schema = {"anyOf": [schema, GATEWAY_MESSAGE_SCHEMA]}
+        examples["gateway"] = {"summary": "API Gateway's own answer", "value": {"message": GATEWAY_ANSWERS[status]}}
     response: dict[str, Any] = {
         "description": " ".join(f"`{code}`: {ERRORS[code][1]}" for code in codes),
-        "content": {JSON: {"schema": error_schema(codes), "examples": examples}},
+        "content": {JSON: {"schema": schema, "examples": examples}},
     }
     if status == 429:
         response["headers"] = _headers({**_RATE_HEADERS, "Retry-After": "Seconds to wait before retrying."})

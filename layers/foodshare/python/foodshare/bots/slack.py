@@ -32,7 +32,8 @@ def user_id(team_id: str, slack_user_id: str) -> str:
 
 
 def configured() -> bool:
-    return get_settings().slack_signing_secret.configured
+    """The signing secret named and holding a value (an emptied secret is as good as none: 503)."""
+    return bool(secrets.resolve(get_settings().slack_signing_secret))
 
 
 def verified(headers: dict[str, str], raw_body: bytes) -> bool:

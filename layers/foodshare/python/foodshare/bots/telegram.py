@@ -33,8 +33,9 @@ def user_id(telegram_user_id: int | str) -> str:
 
 
 def configured() -> bool:
+    """Both secrets named and holding a value (an emptied secret is as good as none: 503)."""
     settings = get_settings()
-    return settings.telegram_webhook_secret.configured and settings.telegram_bot_token.configured
+    return bool(secrets.resolve(settings.telegram_webhook_secret) and secrets.resolve(settings.telegram_bot_token))
 
 
 def authorized(headers: dict[str, str]) -> bool:
