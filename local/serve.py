@@ -58,7 +58,7 @@ class ServedStack:
         from local.prepare import host_layer, synthesize, write_jwks
 
         if not STACK_PYTHON.exists():
-            sys.exit("The emulator's virtualenv is missing: run `make serve` (it creates .local/stack-venv).")
+            sys.exit("The emulator's virtualenv is missing: `make stack-venv` creates it (make serve and make test do).")
         template = Path(self.template).resolve() if self.template else synthesize("dev")
         layer = host_layer()
         write_jwks()
