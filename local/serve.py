@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -96,6 +97,9 @@ class ServedStack:
                 except ProcessLookupError:
                     pass
         self._process = None
+        # The emulator's scratch space (its S3 data, each worker's extracted code) dies with it.
+        shutil.rmtree(ROOT / ".local" / f"ministack-{self.emulator_port}", ignore_errors=True)
+        (ROOT / ".local" / f"stack-{self.port}.json").unlink(missing_ok=True)
 
     def wait(self) -> int:
         return self._process.wait() if self._process else 0
