@@ -68,6 +68,8 @@ def main() -> None:
     parser.add_argument("--host", help="drive an already running stack instead of starting one")
     parser.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST, help="with --host: the seed's manifest")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--warmup", type=int, default=20,
+                        help="seconds of the same load first, not measured: the functions' workers start then")
     args = parser.parse_args()
     folder = args.out / f"{args.scenario}-{time.strftime('%Y%m%d-%H%M%S')}"
     folder.mkdir(parents=True, exist_ok=True)
@@ -78,12 +80,14 @@ def main() -> None:
         manifest = folder / "manifest.json"
         host, stop = start_local_stack(args.seed, manifest)
     try:
+        if args.warmup > 0:  # cold starts (a worker spawning and importing the layer) are measured by make bench
+            run_locust(host, args.scenario, manifest, args.users, args.warmup, folder / "warmup")
         run_locust(host, args.scenario, manifest, args.users, args.duration, folder / "locust")
     finally:
         counts = None  # the functions count in their own processes: CloudWatch has the hit rate
         if stop:
             stop()
-    meta = {"scenario": args.scenario, "users": args.users, "duration_s": args.duration,
+    meta = {"scenario": args.scenario, "users": args.users, "duration_s": args.duration, "warmup_s": args.warmup,
             "host": args.host or "served stack (dev template on the emulator)",
             "seed": "external" if args.host else f"{args.seed.groups},{args.seed.users},{args.seed.posts}",
             "date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -58,7 +59,7 @@ class ServedStack:
         from local.prepare import host_layer, synthesize, write_jwks
 
         if not STACK_PYTHON.exists():
-            sys.exit("The emulator's virtualenv is missing: run `make serve` (it creates .local/stack-venv).")
+            sys.exit("The emulator's virtualenv is missing: `make stack-venv` creates it (make serve and make test do).")
         template = Path(self.template).resolve() if self.template else synthesize("dev")
         layer = host_layer()
         write_jwks()
@@ -96,6 +97,9 @@ class ServedStack:
                 except ProcessLookupError:
                     pass
         self._process = None
+        # The emulator's scratch space (its S3 data, each worker's extracted code) dies with it.
+        shutil.rmtree(ROOT / ".local" / f"ministack-{self.emulator_port}", ignore_errors=True)
+        (ROOT / ".local" / f"stack-{self.port}.json").unlink(missing_ok=True)
 
     def wait(self) -> int:
         return self._process.wait() if self._process else 0

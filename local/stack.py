@@ -58,13 +58,22 @@ def _args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def _prepare_environment(args: argparse.Namespace) -> None:
-    """Before ministack is imported (it reads its settings at import). Workers inherit this
-    environment under the function's own variables: nothing of the developer's shell
-    (PYTHONPATH, AWS profiles) leaks into them."""
-    for name in ("PYTHONPATH", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "REDIS_URL", "STAGE",
-                 "TABLE_NAME", "EVENT_BUS_NAME"):
-        os.environ.pop(name, None)
+# The bots' secrets, each put into the template's secret tagged with its name.
+SECRET_SETTINGS = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN")
+# What the emulator process keeps of the environment it was started with.
+KEPT_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "LOG_LEVEL", "LOCAL_WORKERS_PER_FUNCTION")
+
+
+def _prepare_environment(args: argparse.Namespace) -> dict[str, str]:
+    """Before ministack is imported (it reads its settings at import). Function workers inherit
+    this process's environment under the function's own variables, so only what ministack needs
+    is kept: nothing of the developer's shell (PYTHONPATH, AWS profiles, the bots' secrets)
+    reaches a function except through the template. Returns the bot settings for the deploy step."""
+    settings = {name: os.environ[name] for name in (*SECRET_SETTINGS, *PARAMETERS_FROM_ENV.values()) if os.environ.get(name)}
+    kept = {name: value for name, value in os.environ.items()
+            if name in KEPT_ENVIRONMENT or name.startswith(("MINISTACK_", "LAMBDA_"))}
+    os.environ.clear()
+    os.environ.update(kept)
     data = ROOT / ".local" / f"ministack-{args.emulator_port}"
     os.environ.update({
         "GATEWAY_PORT": str(args.emulator_port), "BIND_HOST": "127.0.0.1", "MINISTACK_HOST": "localhost",
@@ -73,6 +82,7 @@ def _prepare_environment(args: argparse.Namespace) -> None:
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"), "S3_DATA_DIR": str(data / "s3"), "TMPDIR": str(data),
     })
     data.mkdir(parents=True, exist_ok=True)
+    return settings
 
 
 def _seed_local_issuer() -> None:
@@ -155,10 +165,10 @@ def _layer_object_keys(template: dict[str, Any]) -> set[str]:
 class Deployer:
     """What `cdk deploy` does, against the emulator."""
 
-    def __init__(self, args: argparse.Namespace):
+    def __init__(self, args: argparse.Namespace, settings: dict[str, str]):
         import botocore.session
 
-        self.args = args
+        self.args, self.settings = args, settings
         session = botocore.session.get_session()
         endpoint = f"http://127.0.0.1:{args.emulator_port}"
         self.client = lambda service: session.create_client(
@@ -207,8 +217,8 @@ class Deployer:
 
     def _parameters(self, template: dict[str, Any]) -> list[dict[str, str]]:
         declared = template.get("Parameters", {})
-        return [{"ParameterKey": name, "ParameterValue": os.environ[env]}
-                for name, env in PARAMETERS_FROM_ENV.items() if name in declared and os.environ.get(env)]
+        return [{"ParameterKey": name, "ParameterValue": self.settings[env]}
+                for name, env in PARAMETERS_FROM_ENV.items() if name in declared and self.settings.get(env)]
 
     def _wait(self, cfn, stack_name: str) -> dict[str, Any]:
         while True:
@@ -225,7 +235,7 @@ class Deployer:
 
     def _put_secrets(self, cfn, stack_name: str) -> dict[str, str]:
         """Each bot secret of the template carries a tag naming the setting it holds; the value
-        comes from this process's environment, as `make serve` got it. Unset: emptied (the stack
+        comes from the environment `make serve` was started with. Unset: emptied (the stack
         generates a value for each), so the webhooks answer 503, not configured, as documented."""
         secrets = self.client("secretsmanager")
         resources = cfn.describe_stack_resources(StackName=stack_name)["StackResources"]
@@ -236,16 +246,16 @@ class Deployer:
             arn = resource["PhysicalResourceId"]
             tags = {t["Key"]: t["Value"] for t in secrets.describe_secret(SecretId=arn).get("Tags", [])}
             setting = tags.get(SECRET_SETTING_TAG)
-            if not setting:
+            if setting not in SECRET_SETTINGS:
                 continue
-            value = os.environ.get(setting, "")
+            value = self.settings.get(setting) or ""
             secrets.put_secret_value(SecretId=arn, SecretString=value)
             if value:
                 put[setting] = arn
         return put
 
 
-def _deploy_when_listening(args: argparse.Namespace, door: FrontDoor, stop) -> None:
+def _deploy_when_listening(args: argparse.Namespace, settings: dict[str, str], door: FrontDoor, stop) -> None:
     import urllib.request
 
     for _ in range(200):
@@ -255,7 +265,7 @@ def _deploy_when_listening(args: argparse.Namespace, door: FrontDoor, stop) -> N
         except Exception:
             time.sleep(0.05)
     try:
-        deployed = Deployer(args).run()
+        deployed = Deployer(args, settings).run()
     except Exception as error:  # the stack cannot serve: say why and stop
         print(f"\nDeploying {args.template} onto the emulator failed: {error}", file=sys.stderr)
         stop()
@@ -284,7 +294,7 @@ def _stop_with_parent(stop) -> None:
 
 def main() -> None:
     args = _args()
-    _prepare_environment(args)
+    settings = _prepare_environment(args)
     from hypercorn.asyncio import serve
     from hypercorn.config import Config
     from ministack import app as ministack
@@ -303,7 +313,7 @@ def main() -> None:
     async def run() -> None:
         loop = asyncio.get_running_loop()
         stop = lambda: loop.call_soon_threadsafe(shutdown.set)  # noqa: E731
-        threading.Thread(target=_deploy_when_listening, args=(args, door, stop), daemon=True).start()
+        threading.Thread(target=_deploy_when_listening, args=(args, settings, door, stop), daemon=True).start()
         threading.Thread(target=_stop_with_parent, args=(stop,), daemon=True).start()
         await serve(door, config, shutdown_trigger=shutdown.wait)
 

@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
+FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "functions"
 
 
 class FunctionPool:
@@ -42,8 +42,9 @@ class FunctionPool:
             pass
         with self._lock:
             if self.cold_starts < self.max_containers:
+                handler = self._new_container()  # counted once it exists: a failed import is not a container
                 self.cold_starts += 1
-                return self._new_container()
+                return handler
         return self._idle.get()
 
     def invoke(self, event: dict, context: Any) -> Any:
