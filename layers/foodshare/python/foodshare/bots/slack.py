@@ -1,8 +1,10 @@
-"""Slack adapter: the `/food` slash command and button presses (block_actions), signed by Slack.
+"""Slack adapter: the `/food` slash command, button presses (block_actions) and the share form, signed by Slack.
 
 A slash command is answered in the response body (ephemeral, or in_channel for what
 the channel should see); a button press is acknowledged with an empty 200 and its
 result goes to the payload's `response_url`, as Slack expects for interactions.
+`/food share` alone opens a modal (views.open); its view_submission is answered in the
+response body, with `response_action: errors` naming each wrong field's block.
 """
 
 from __future__ import annotations
@@ -120,7 +122,8 @@ def _open_share_form(turn: Turn, trigger_id: str) -> dict | None:
     except DomainError as exc:
         return render(Reply(f"⚠️ {exc.message}"))
     try:
-        web_api("views.open", {"trigger_id": trigger_id, "view": share_form_view(turn.chat.address, choices)})
+        web_api("views.open", {"trigger_id": trigger_id, "view": share_form_view(turn.chat.address, choices)},
+                attempts=1, timeout=FOLLOW_UP_TIMEOUT_SECONDS)  # the trigger and the command both expire in 3 s
     except (outbound.RetryLater, outbound.Undeliverable):
         logger.warning("views.open failed; answering with the one-line form")
         return render(Reply(sharing.ONE_LINE))
@@ -213,13 +216,14 @@ def update_message(channel: str, ts: str, reply: Reply) -> None:
     web_api("chat.update", {"channel": channel, "ts": ts, "text": body["text"], "blocks": blocks})
 
 
-def web_api(method: str, payload: dict) -> dict:
+def web_api(method: str, payload: dict, *, attempts: int = outbound.MAX_ATTEMPTS,
+            timeout: float = outbound.TIMEOUT_SECONDS) -> dict:
     """One Web API call with the bot token; Undeliverable unless Slack says ok."""
     token = secrets.resolve(get_settings().slack_bot_token)
     if not token:
         raise outbound.Undeliverable(0, "SLACK_BOT_TOKEN is not configured")
     answer = outbound.post_json(f"{get_settings().slack_api_base}/{method}", payload,
-                                headers={"authorization": f"Bearer {token}"})
+                                headers={"authorization": f"Bearer {token}"}, attempts=attempts, timeout=timeout)
     if not isinstance(answer, dict) or not answer.get("ok"):
         raise outbound.Undeliverable(200, answer)
     return answer

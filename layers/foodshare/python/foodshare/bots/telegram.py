@@ -5,7 +5,10 @@ it), so most replies cost no outbound request; a button press also needs
 answerCallbackQuery, sent through the Bot API client. Redelivered updates (same
 `update_id`) are applied once with Powertools Idempotency on our table: the first
 run's answer is stored and replayed, and a concurrent duplicate is refused while
-the first is still in progress.
+the first is still in progress; a share also records the update id in its own
+transaction, for a redelivery after a run died before that record was saved.
+Chat lifecycle updates (my_chat_member, supergroup migration, left_chat_member) keep
+the chat's link to its group where announcements and notices go.
 """
 
 from __future__ import annotations
@@ -124,7 +127,7 @@ def _on_membership_of_bot(change: dict) -> dict:
     if after in ("left", "kicked"):
         if where.is_group:
             store.detach_chat(where.key)
-        elif (change.get("from") or {}).get("id"):
+        elif change["chat"].get("type") == "private" and (change.get("from") or {}).get("id"):
             store.forget_private_chat(user_id(change["from"]["id"]), PLATFORM)  # blocked by the person
         return {}
     if after in PRESENT and before not in PRESENT and where.is_group:
