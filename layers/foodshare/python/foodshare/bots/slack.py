@@ -181,10 +181,13 @@ def _on_form(payload: dict) -> dict | None:
 
 
 def render(reply: Reply) -> dict:
-    """A Slack message: text, plus Block Kit buttons when the reply has some."""
-    body: dict = {"response_type": "in_channel" if reply.public else "ephemeral", "text": reply.text[:MAX_TEXT]}
+    """A Slack message: text, plus Block Kit buttons when the reply has some.
+
+    The private part is shown only in an ephemeral answer (only the person sees those)."""
+    text = f"{reply.text}\n{reply.private}" if reply.private and not reply.public else reply.text
+    body: dict = {"response_type": "in_channel" if reply.public else "ephemeral", "text": text[:MAX_TEXT]}
     if reply.buttons:
-        body["blocks"] = [{"type": "section", "text": {"type": "plain_text", "text": reply.text[:MAX_TEXT]}}] + [
+        body["blocks"] = [{"type": "section", "text": {"type": "plain_text", "text": text[:MAX_TEXT]}}] + [
             {
                 "type": "actions",
                 "elements": [
