@@ -95,7 +95,10 @@ def test_the_bot_itself_leaving_or_being_blocked(recorder):
 
     telegram(message(ALICE, chat.private_chat(ALICE), "/start"))
     assert store.private_chat("tg:111111", "telegram") == str(ALICE.id)
-    telegram(bot_status(ALICE, chat.private_chat(ALICE), "member", "kicked"))
+    news = {"id": -1005550001, "title": "Elm Street news", "type": "channel"}
+    telegram(bot_status(ALICE, news, "administrator", "left"))  # Alice removed the bot from a channel
+    assert store.private_chat("tg:111111", "telegram") == str(ALICE.id)
+    telegram(bot_status(ALICE, chat.private_chat(ALICE), "member", "kicked"))  # Alice blocked the bot
     assert store.private_chat("tg:111111", "telegram") is None
     assert list(ContactItem.scan(ContactItem.sk.startswith("CONTACT#"))) == []
 

@@ -232,3 +232,23 @@ def test_updates_no_json_parser_accepts_are_400_never_500():
             assert reply.body["error"] == {"code": "validation_error", "message": "Not a Telegram Update.",
                                            "fields": {"update_id": "required integer"}}
     assert groups.group_ids_of("tg:111111") == []
+
+
+def test_a_claim_in_a_group_chat_never_shows_the_exact_place_there(recorder):
+    start_group(ALICE, BOB)
+    telegram(message(ALICE, GROUP_CHAT, SOUP))
+    food_id = shared_food_ids()[-1]
+    claimed = telegram(chat.button(BOB, GROUP_CHAT, f"claim:{food_id}"))
+    assert claimed.body["chat_id"] == str(GROUP_CHAT["id"]) and "at Community hall" in claimed.body["text"]
+    assert "52.37" not in claimed.body["text"] and "private chat" in claimed.body["text"]  # how to get it
+    telegram(chat.button(BOB, GROUP_CHAT, action(claimed.body, "cancel:")))
+
+    telegram(message(BOB, chat.private_chat(BOB), "/start"))
+    again = telegram(chat.button(BOB, GROUP_CHAT, f"claim:{food_id}"))
+    assert "52.37" not in again.body["text"] and "in our private chat" in again.body["text"]
+    private, = recorder.sent("sendMessage")  # the exact place went to Bob alone
+    assert private["chat_id"] == str(BOB.id) and "52.37000,4.89000 (Community hall)" in private["text"]
+
+    telegram(chat.button(BOB, GROUP_CHAT, action(again.body, "cancel:")))
+    alone = telegram(chat.button(BOB, chat.private_chat(BOB), f"claim:{food_id}"))  # in private it is just shown
+    assert alone.body["chat_id"] == str(BOB.id) and "52.37000,4.89000" in alone.body["text"]

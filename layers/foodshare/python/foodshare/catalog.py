@@ -184,6 +184,7 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer(
         "notifications",
         ("FoodClaimed", "PickupConfirmed", "ExchangeCompleted", "ExchangeCancelled", "FoodExpired"),
+        max_receive_count=20,  # the limiter sends records back to wait for a slot: ~20 min before the DLQ
         uses_cache=True,  # the shared outbound limiter counts in Redis
         description="Tells people in their Telegram/Slack chat about claims, pickups, rating requests, expiry",
         chats=("telegram", "slack"),  # sendMessage, chat.postMessage
@@ -194,6 +195,7 @@ CONSUMERS: tuple[Consumer, ...] = (
         ("FoodShared", "FoodClaimed", "ExchangeCancelled", "ExchangeCompleted", "FoodWithdrawn", "FoodExpired"),
         batch_size=5,  # at ~1 message a second per chat, a batch fits the function's 10 s
         max_batching_window_seconds=0,
+        max_receive_count=20,  # the limiter sends records back to wait for a slot: ~20 min before the DLQ
         uses_cache=True,  # the shared outbound limiter counts in Redis
         description="Announces food in its group's Telegram/Slack chats and edits the message as it is claimed, withdrawn or expires",
         chats=("telegram", "slack"),  # sendMessage / editMessageText, chat.postMessage / chat.update

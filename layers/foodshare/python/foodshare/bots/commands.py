@@ -110,10 +110,11 @@ def _claim(turn: Turn, food_id: str) -> Reply:
     return Reply(
         f"You claimed {post.title} from {shown_name(exchange.sharer_id, post.group_id)}.\n"
         f"Pickup {rendering.window_text(post.pickup_start, post.pickup_end)} at "
-        f"{post.pickup_label or ''} ({float(post.pickup_lat):.5f},{float(post.pickup_lng):.5f}).\n"
-        "Confirm once you have it.",
+        f"{post.pickup_label or 'the place the sharer gave'}.\nConfirm once you have it.",
         buttons=rendering.exchange_buttons(exchange.exchange_id),
         notice="Claimed!",
+        private=f"Exact pickup place for {post.title}: {float(post.pickup_lat):.5f},{float(post.pickup_lng):.5f}"
+                f"{' (' + post.pickup_label + ')' if post.pickup_label else ''}",
     )
 
 

@@ -1,8 +1,10 @@
-"""Slack adapter: the `/food` slash command and button presses (block_actions), signed by Slack.
+"""Slack adapter: the `/food` slash command, button presses (block_actions) and the share form, signed by Slack.
 
 A slash command is answered in the response body (ephemeral, or in_channel for what
 the channel should see); a button press is acknowledged with an empty 200 and its
 result goes to the payload's `response_url`, as Slack expects for interactions.
+`/food share` alone opens a modal (views.open); its view_submission is answered in the
+response body, with `response_action: errors` naming each wrong field's block.
 """
 
 from __future__ import annotations
@@ -121,7 +123,8 @@ def _open_share_form(turn: Turn, trigger_id: str) -> dict | None:
     except DomainError as exc:
         return render(Reply(f"⚠️ {exc.message}"))
     try:
-        web_api("views.open", {"trigger_id": trigger_id, "view": share_form_view(turn.chat.address, choices)})
+        web_api("views.open", {"trigger_id": trigger_id, "view": share_form_view(turn.chat.address, choices)},
+                attempts=1, timeout=FOLLOW_UP_TIMEOUT_SECONDS)  # the trigger and the command both expire in 3 s
     except (outbound.RetryLater, outbound.Undeliverable):
         logger.warning("views.open failed; answering with the one-line form")
         return render(Reply(sharing.ONE_LINE))
@@ -179,10 +182,13 @@ def _on_form(payload: dict) -> dict | None:
 
 
 def render(reply: Reply) -> dict:
-    """A Slack message: text, plus Block Kit buttons when the reply has some."""
-    body: dict = {"response_type": "in_channel" if reply.public else "ephemeral", "text": reply.text[:MAX_TEXT]}
+    """A Slack message: text, plus Block Kit buttons when the reply has some.
+
+    The private part is shown only in an ephemeral answer (only the person sees those)."""
+    text = f"{reply.text}\n{reply.private}" if reply.private and not reply.public else reply.text
+    body: dict = {"response_type": "in_channel" if reply.public else "ephemeral", "text": text[:MAX_TEXT]}
     if reply.buttons:
-        body["blocks"] = [{"type": "section", "text": {"type": "plain_text", "text": reply.text[:MAX_TEXT]}}] + [
+        body["blocks"] = [{"type": "section", "text": {"type": "plain_text", "text": text[:MAX_TEXT]}}] + [
             {
                 "type": "actions",
                 "elements": [
@@ -214,13 +220,14 @@ def update_message(channel: str, ts: str, reply: Reply) -> None:
     web_api("chat.update", {"channel": channel, "ts": ts, "text": body["text"], "blocks": blocks})
 
 
-def web_api(method: str, payload: dict) -> dict:
+def web_api(method: str, payload: dict, *, attempts: int = outbound.MAX_ATTEMPTS,
+            timeout: float = outbound.TIMEOUT_SECONDS) -> dict:
     """One Web API call with the bot token; Undeliverable unless Slack says ok."""
     token = secrets.resolve(get_settings().slack_bot_token)
     if not token:
         raise outbound.Undeliverable(0, "SLACK_BOT_TOKEN is not configured")
     answer = outbound.post_json(f"{get_settings().slack_api_base}/{method}", payload,
-                                headers={"authorization": f"Bearer {token}"})
+                                headers={"authorization": f"Bearer {token}"}, attempts=attempts, timeout=timeout)
     if not isinstance(answer, dict) or not answer.get("ok"):
         raise outbound.Undeliverable(200, answer)
     return answer

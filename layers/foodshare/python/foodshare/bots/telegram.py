@@ -5,12 +5,16 @@ it), so most replies cost no outbound request; a button press also needs
 answerCallbackQuery, sent through the Bot API client. Redelivered updates (same
 `update_id`) are applied once with Powertools Idempotency on our table: the first
 run's answer is stored and replayed, and a concurrent duplicate is refused while
-the first is still in progress.
+the first is still in progress; a share also records the update id in its own
+transaction, for a redelivery after a run died before that record was saved.
+Chat lifecycle updates (my_chat_member, supergroup migration, left_chat_member) keep
+the chat's link to its group where announcements and notices go.
 """
 
 from __future__ import annotations
 
 import hmac
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -125,7 +129,7 @@ def _on_membership_of_bot(change: dict) -> dict:
     if after in ("left", "kicked"):
         if where.is_group:
             store.detach_chat(where.key)
-        elif (change.get("from") or {}).get("id"):
+        elif change["chat"].get("type") == "private" and (change.get("from") or {}).get("id"):
             store.forget_private_chat(user_id(change["from"]["id"]), PLATFORM)  # blocked by the person
         return {}
     if after in PRESENT and before not in PRESENT and where.is_group:
@@ -197,6 +201,7 @@ def _on_message(data: dict, request_key: str) -> dict:
         reply = sharing.on_answer(turn, text=text or None, location=location)
         if reply is None:
             return {}
+    reply = _keep_private(reply, where, turn.user_id)
     return {"method": "sendMessage", **message(where.address, reply, data.get("message_id") if where.is_group else None)}
 
 
@@ -206,7 +211,7 @@ def _on_button(query: dict, request_key: str) -> dict:
         return {"method": "answerCallbackQuery", "callback_query_id": query["id"], "text": "Not supported here."}
     where = chat(origin["chat"])
     turn = Turn(user_id(query["from"]["id"]), where, can_converse=True, request_key=request_key)
-    reply = commands.on_action(turn, str(query.get("data") or ""))
+    reply = _keep_private(commands.on_action(turn, str(query.get("data") or "")), where, turn.user_id)
     try:
         call("answerCallbackQuery", {"callback_query_id": query["id"], "text": (reply.notice or "")[:200]}, attempts=2)
     except (outbound.RetryLater, outbound.Undeliverable):  # the change is made; the spinner just times out
@@ -217,6 +222,26 @@ def _on_button(query: dict, request_key: str) -> dict:
             edit["reply_markup"] = _markup(reply)
         return {"method": "editMessageText", **edit}
     return {"method": "sendMessage", **message(where.address, reply)}
+
+
+PRIVATE_HINT = "Send /start to me in a private chat and I'll send you exact pickup places there."
+
+
+def _keep_private(reply: Reply, where: ChatRef, person: str) -> Reply:
+    """A reply's private part: in a private chat it is simply shown; a group chat never sees it, it
+    goes to the person's private chat with the bot (best effort), or they are told how to get it."""
+    if not reply.private:
+        return reply
+    if not where.is_group:
+        return replace(reply, text=f"{reply.text}\n{reply.private}", private=None)
+    address = store.private_chat(person, PLATFORM)
+    if address is not None:
+        try:
+            call("sendMessage", {"chat_id": address, "text": reply.private}, attempts=2)
+            return replace(reply, text=f"{reply.text}\nThe exact place is in our private chat.", private=None)
+        except (outbound.RetryLater, outbound.Undeliverable):
+            logger.warning("private detail not delivered")
+    return replace(reply, text=f"{reply.text}\n{PRIVATE_HINT}", private=None)
 
 
 @lru_cache(maxsize=1)

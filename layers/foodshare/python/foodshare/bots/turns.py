@@ -27,6 +27,9 @@ class Reply:
     expects_answer: bool = False  # the next plain message answers it (Telegram force_reply)
     replaces: bool = False  # replaces the message whose button was pressed
     notice: str | None = None  # one-line acknowledgement of a button press
+    # For the person's eyes only (an exact pickup place): the adapters never put it in a
+    # message the whole chat sees; Telegram sends it to the private chat with the bot.
+    private: str | None = None
 
 
 @dataclass(frozen=True)
