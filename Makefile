@@ -102,3 +102,12 @@ loadtest: venv
 ## Capacity plan from benchmarks/measured-durations.json; CAPACITY_ARGS=--write puts it into cdk.json (prod).
 capacity: venv
 	$(BIN)/python -m benchmarks.capacity $(CAPACITY_ARGS)
+
+# ---- operations (docs/slo.md, docs/runbook.md) -------------------------------------------
+SLO_SOURCE ?= loadtest
+
+.PHONY: slo-report
+
+## SLO attainment and error budget left: from the newest load test (default) or SLO_SOURCE=cloudwatch STAGE=prod.
+slo-report: venv
+	$(BIN)/python scripts/slo_report.py --source $(SLO_SOURCE) --stage $(STAGE) $(SLO_ARGS)

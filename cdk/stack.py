@@ -15,6 +15,7 @@ from cdk.data import Data
 from cdk.functions import Functions
 from cdk.network import Network
 from cdk.observability import Observability
+from cdk.slo_alarms import SloAlarms
 
 FUNCTIONS_DIR = ROOT / "functions"
 
@@ -54,7 +55,7 @@ class FoodshareStack(Stack):
         )
         api = Api(self, "Api", config=config, catalog=catalog, aliases=functions.aliases)
         latency_sensitive = {fn.name for fn in catalog.api_functions if fn.latency_sensitive}
-        Observability(
+        observability = Observability(
             self,
             "Observability",
             config=config,
@@ -66,6 +67,15 @@ class FoodshareStack(Stack):
                 "delivery": backbone.delivery_dlq,
                 **{cq.consumer.name: cq.dlq for cq in backbone.consumer_queues},
             },
+            slo_covered=frozenset(fn.name for fn in catalog.api_functions),
+        )
+        SloAlarms(
+            self,
+            "Slo",
+            stage=config.name,
+            http_api=api.http_api,
+            functions=functions.functions,
+            topic=observability.topic,
         )
         CfnOutput(self, "ApiUrl", value=api.http_api.api_endpoint)
         CfnOutput(self, "TableName", value=data.table.table_name)
