@@ -111,3 +111,9 @@ SLO_SOURCE ?= loadtest
 ## SLO attainment and error budget left: from the newest load test (default) or SLO_SOURCE=cloudwatch STAGE=prod.
 slo-report: venv
 	$(BIN)/python scripts/slo_report.py --source $(SLO_SOURCE) --stage $(STAGE) $(SLO_ARGS)
+
+.PHONY: restore-drill
+
+## Restore drill: rehearsed on the point-in-time emulator (local.pitr, or AWS_ENDPOINT_URL); with STAGE=<s> on the command line, the deployed stage's table.
+restore-drill: venv
+	$(BIN)/python scripts/restore_drill.py $(if $(filter command line,$(origin STAGE)),--stage $(STAGE),--rehearse) $(DRILL_ARGS)
