@@ -81,6 +81,13 @@ class Alarms:
 
 
 @dataclass(frozen=True)
+class BackupSettings:
+    retention_days: int
+    hour_utc: int  # when the daily snapshot starts
+    copy_region: str  # "" = no cross-region copy
+
+
+@dataclass(frozen=True)
 class StageConfig:
     name: str
     retain_data: bool
@@ -97,6 +104,7 @@ class StageConfig:
     outbox_delivery: str  # "pipe": stream -> EventBridge Pipe; "relay": functions publish (after commit + sweeper)
     _defaults: dict = field(repr=False)
     _overrides: dict = field(repr=False)
+    backup: BackupSettings = BackupSettings(35, 3, "")
 
     @property
     def log_retention(self) -> RetentionDays:
@@ -144,7 +152,15 @@ def stage_config(context: Callable[[str], Any]) -> StageConfig:
         outbox_delivery=_outbox_delivery(context("outbox_delivery")),
         _defaults=capacity["defaults"],
         _overrides=capacity["functions"],
+        backup=_backup(raw.get("backup", {})),
     )
+
+
+def _backup(raw: dict) -> BackupSettings:
+    settings = BackupSettings(**{**BackupSettings(35, 3, "").__dict__, **raw})
+    if settings.retention_days < 1 or not 0 <= settings.hour_utc <= 23:
+        raise ValueError(f"backup: retention_days >= 1 and hour_utc 0-23, not {raw}")
+    return settings
 
 
 OUTBOX_DELIVERIES = ("pipe", "relay")

@@ -9,6 +9,7 @@ from constructs import Construct
 
 from cdk.api import Api
 from cdk.backbone import Backbone
+from cdk.backup import Backup
 from cdk.catalog import Catalog
 from cdk.config import ROOT, StageConfig
 from cdk.data import Data
@@ -38,6 +39,7 @@ class FoodshareStack(Stack):
         Tags.of(self).add("stage", config.name)
 
         data = Data(self, "Data", config=config)
+        Backup(self, "Backup", config=config, table=data.table)
         backbone = Backbone(self, "Backbone", config=config, catalog=catalog, table=data.table)
         network = Network(self, "Network", config=config)
         functions = Functions(
