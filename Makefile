@@ -94,10 +94,11 @@ bench: venv
 seed: venv
 	$(BIN)/python -m local.server --port $(PORT) --seed $(SEED)
 
-## Load test a scenario (daily_peak, viral_growth, sustained_growth); HOST=<url> drives a running stack.
+## Load test a scenario (daily_peak, viral_growth, sustained_growth); HOST=<url> drives a running stack;
+## SHAPE=baseline|stress|spike|soak shapes the users over time (USERS = the peak; docs/performance.md).
 loadtest: venv
 	$(BIN)/python -m benchmarks.loadtest --scenario $(SCENARIO) --users $(USERS) --duration $(DURATION) \
-	  $(if $(HOST),--host $(HOST)) $(LOADTEST_ARGS)
+	  $(if $(HOST),--host $(HOST)) $(if $(SHAPE),--shape $(SHAPE)) $(LOADTEST_ARGS)
 
 ## Capacity plan from benchmarks/measured-durations.json; CAPACITY_ARGS=--write puts it into cdk.json (prod).
 capacity: venv

@@ -13,6 +13,7 @@ CloudWatch's (CacheHit/CacheMiss) and reported as n/a.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -21,7 +22,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from benchmarks import report
+from benchmarks import memory, report, shape_report, shapes
 from benchmarks.scenarios import SCENARIOS
 from local.seed import DEFAULT_MANIFEST, SeedSize
 
@@ -30,9 +31,13 @@ LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 LOADTEST_REDIS_URL = "redis://127.0.0.1:6379/13"
 
 
-def run_locust(host: str, scenario: str, manifest: Path, users: int, duration: int, prefix: Path) -> None:
+def run_locust(host: str, scenario: str, manifest: Path, users: int, duration: int, prefix: Path,
+               shape: str | None = None) -> None:
     spawn_rate = users / max(duration / 2, 1) if SCENARIOS[scenario].ramp_up else max(users / 5, 1)
     env = {**os.environ, "LOADTEST_SCENARIO": scenario, "LOADTEST_MANIFEST": str(manifest)}
+    if shape:  # the locustfile's shape class drives users; -t stays as a backstop
+        env.update(LOADTEST_SHAPE=shape, LOADTEST_USERS=str(users), LOADTEST_DURATION=str(duration))
+        duration += 10
     command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", host,
                "-u", str(users), "-r", f"{spawn_rate:.2f}", "-t", f"{duration}s", "--csv", str(prefix),
                "--csv-full-history", "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "5"]
@@ -79,8 +84,13 @@ def main() -> None:
     parser.add_argument("--host", help="drive an already running stack instead of starting one")
     parser.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST, help="with --host: the seed's manifest")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--shape", choices=shapes.SHAPES, help="a load shape over time instead of steady users")
+    parser.add_argument("--workers", default="self",
+                        help="soak: whose memory to sample (benchmarks.memory: self, pids:1,2, match:TEXT)")
+    parser.add_argument("--sample-seconds", type=float, default=5.0, help="soak: memory sampling interval")
     args = parser.parse_args()
-    folder = args.out / f"{args.scenario}-{time.strftime('%Y%m%d-%H%M%S')}"
+    label = f"{args.shape}-{args.scenario}" if args.shape else args.scenario
+    folder = args.out / f"{label}-{time.strftime('%Y%m%d-%H%M%S')}"
     folder.mkdir(parents=True, exist_ok=True)
     stop, before = None, None
     if args.host:
@@ -91,9 +101,12 @@ def main() -> None:
         from foodshare.cache import stats
 
         before = Counter(stats.totals())
+    sampler = memory.Sampler(memory.finder(args.workers), args.sample_seconds).start() if args.shape == "soak" \
+        else None
     try:
-        run_locust(host, args.scenario, manifest, args.users, args.duration, folder / "locust")
+        run_locust(host, args.scenario, manifest, args.users, args.duration, folder / "locust", args.shape)
     finally:
+        samples = sampler.stop() if sampler else None
         counts = None
         if before is not None:
             from foodshare.cache import stats
@@ -105,10 +118,22 @@ def main() -> None:
             "host": args.host or "local stack (this process)",
             "seed": "external" if args.host else f"{args.seed.groups},{args.seed.users},{args.seed.posts}",
             "date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count()}
+    if args.shape:
+        meta["shape"] = args.shape
     summary = report.write(report.Run(folder / "locust", meta), counts, folder)
+    passed = summary["passed"]
+    if args.shape:
+        stages = shapes.plan(args.shape, args.users, args.duration)
+        analysis = shape_report.analyse(folder / "locust", args.shape, stages, meta, folder, samples)
+        summary["shape"] = analysis
+        (folder / "report.json").write_text(json.dumps(summary, indent=2) + "\n")
+        with (folder / "report.md").open("a") as handle:
+            handle.write(shape_report.markdown(analysis))
+        # A stress run is meant to break the latency SLOs: its verdict is the shape's (it ran, it found the point).
+        passed = analysis["passed"] and (passed or args.shape == "stress")
     print((folder / "report.md").read_text())
     print(f"report: {folder / 'report.md'}")
-    sys.exit(0 if summary["passed"] else 1)
+    sys.exit(0 if passed else 1)
 
 
 if __name__ == "__main__":
