@@ -35,11 +35,12 @@ def run_locust(host: str, scenario: str, manifest: Path, users: int, duration: i
                shape: str | None = None) -> None:
     spawn_rate = users / max(duration / 2, 1) if SCENARIOS[scenario].ramp_up else max(users / 5, 1)
     env = {**os.environ, "LOADTEST_SCENARIO": scenario, "LOADTEST_MANIFEST": str(manifest)}
-    if shape:  # the locustfile's shape class drives users; -t stays as a backstop
+    steady = ["-u", str(users), "-r", f"{spawn_rate:.2f}", "-t", f"{duration}s"]
+    if shape:  # the locustfile's shape class drives users and ends the run (locust ignores -u/-r/-t then)
         env.update(LOADTEST_SHAPE=shape, LOADTEST_USERS=str(users), LOADTEST_DURATION=str(duration))
-        duration += 10
+        steady = []
     command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", host,
-               "-u", str(users), "-r", f"{spawn_rate:.2f}", "-t", f"{duration}s", "--csv", str(prefix),
+               *steady, "--csv", str(prefix),
                "--csv-full-history", "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "5"]
     done = subprocess.run(command, env=env, check=False)
     if done.returncode not in (0, 1):  # 1: some requests failed, which the report shows
