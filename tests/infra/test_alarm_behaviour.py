@@ -12,13 +12,19 @@ import math
 import pytest
 from foodshare import slo
 
+from cdk.slo_alarms import window_label
 from tests.infra.alarm_eval import ALARM, OK, Evaluator, MetricRef, first
 
 REQUESTS_PER_MINUTE = 1000.0
 HOUR, DAY = 60, 1440
 PAGE = "foodshare-prod-page-api-availability"
 TICKET = "foodshare-prod-ticket-api-availability"
-BURN = [f"foodshare-prod-burn-{w}" for w in ("1h-14.4x", "5m-14.4x", "6h-6x", "30m-6x", "3d-1x", "6h-1x")]
+# long and short window alarm of each pair, in foodshare.slo's order: 1h-14.4x, 5m-14.4x, 6h-6x, 30m-6x, 3d-1x, 6h-1x
+BURN = [
+    f"foodshare-prod-burn-{window_label(seconds)}-{w.burn_rate:g}x"
+    for w in slo.BURN_WINDOWS
+    for seconds in (w.long_seconds, w.short_seconds)
+]
 
 
 @pytest.fixture(scope="module")
