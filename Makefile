@@ -134,11 +134,27 @@ bench: venv
 seed: venv stack-venv prerequisites
 	$(BIN)/python -m local.serve --port $(PORT) --emulator-port $(EMULATOR_PORT) --seed $(SEED)
 
-## Load test a scenario (daily_peak, viral_growth, sustained_growth); HOST=<url> drives a running stack.
+## Load test a scenario (daily_peak, viral_growth, sustained_growth); HOST=<url> drives a running stack;
+## SHAPE=baseline|stress|spike|soak shapes the users over time (USERS = the peak; docs/performance.md).
 loadtest: venv
 	$(BIN)/python -m benchmarks.loadtest --scenario $(SCENARIO) --users $(USERS) --duration $(DURATION) \
-	  $(if $(HOST),--host $(HOST)) $(LOADTEST_ARGS)
+	  $(if $(HOST),--host $(HOST)) $(if $(SHAPE),--shape $(SHAPE)) $(LOADTEST_ARGS)
 
 ## Capacity plan from benchmarks/measured-durations.json; CAPACITY_ARGS=--write puts it into cdk.json (prod).
 capacity: venv
 	$(BIN)/python -m benchmarks.capacity $(CAPACITY_ARGS)
+
+# ---- operations (docs/slo.md, docs/runbook.md) -------------------------------------------
+SLO_SOURCE ?= loadtest
+
+.PHONY: slo-report
+
+## SLO attainment and error budget left: from the newest load test (default) or SLO_SOURCE=cloudwatch STAGE=prod.
+slo-report: venv
+	$(BIN)/python scripts/slo_report.py --source $(SLO_SOURCE) --stage $(STAGE) $(SLO_ARGS)
+
+.PHONY: restore-drill
+
+## Restore drill: rehearsed on the point-in-time emulator (local.pitr, or AWS_ENDPOINT_URL); with STAGE=<s> on the command line, the deployed stage's table.
+restore-drill: venv
+	$(BIN)/python scripts/restore_drill.py $(if $(filter command line,$(origin STAGE)),--stage $(STAGE),--rehearse) $(DRILL_ARGS)

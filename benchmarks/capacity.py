@@ -321,6 +321,8 @@ def main() -> None:
     parser.add_argument("--rps", type=float, default=1000, help="daily_peak target rate")
     parser.add_argument("--viral-users", type=int, default=50_000)
     parser.add_argument("--write", action="store_true", help="put the plan into cdk.json stages.prod.capacity")
+    parser.add_argument("--durations", type=Path, default=DURATIONS_FILE,
+                        help="measured durations to plan from (e.g. a stress run's capacity-input.json)")
     parser.add_argument("--measure", action="store_true",
                         help="first replace measured-durations.json with bench-results.json's numbers")
     args = parser.parse_args()
@@ -333,7 +335,7 @@ def main() -> None:
         DURATIONS_FILE.write_text(json.dumps(durations_from_bench(results.read(), machine,
                                                                   datetime.date.today().isoformat()), indent=2) + "\n")
         print(f"wrote {DURATIONS_FILE}")
-    plan = plan_for(load_durations(), default_cases(args.rps, args.viral_users))
+    plan = plan_for(load_durations(args.durations), default_cases(args.rps, args.viral_users))
     print(render(plan))
     if args.write:
         write_cdk_json(plan)

@@ -12,13 +12,14 @@ give the seed's manifest (`--manifest`, default .local/seed-manifest.json).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from benchmarks import report
+from benchmarks import memory, report, shape_report, shapes
 from benchmarks.scenarios import SCENARIOS
 from local.seed import DEFAULT_MANIFEST, SeedSize
 
@@ -27,11 +28,16 @@ LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 LOADTEST_REDIS_URL = "redis://127.0.0.1:6379/13"
 
 
-def run_locust(host: str, scenario: str, manifest: Path, users: int, duration: int, prefix: Path) -> None:
+def run_locust(host: str, scenario: str, manifest: Path, users: int, duration: int, prefix: Path,
+               shape: str | None = None) -> None:
     spawn_rate = users / max(duration / 2, 1) if SCENARIOS[scenario].ramp_up else max(users / 5, 1)
     env = {**os.environ, "LOADTEST_SCENARIO": scenario, "LOADTEST_MANIFEST": str(manifest)}
+    steady = ["-u", str(users), "-r", f"{spawn_rate:.2f}", "-t", f"{duration}s"]
+    if shape:  # the locustfile's shape class drives users and ends the run (locust ignores -u/-r/-t then)
+        env.update(LOADTEST_SHAPE=shape, LOADTEST_USERS=str(users), LOADTEST_DURATION=str(duration))
+        steady = []
     command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--host", host,
-               "-u", str(users), "-r", f"{spawn_rate:.2f}", "-t", f"{duration}s", "--csv", str(prefix),
+               *steady, "--csv", str(prefix),
                "--csv-full-history", "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "5"]
     done = subprocess.run(command, env=env, check=False)
     if done.returncode not in (0, 1):  # 1: some requests failed, which the report shows
@@ -70,8 +76,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--warmup", type=int, default=20,
                         help="seconds of the same load first, not measured: the functions' workers start then")
+    parser.add_argument("--shape", choices=shapes.SHAPES, help="a load shape over time instead of steady users")
+    parser.add_argument("--workers", default="self",
+                        help="soak: whose memory to sample (benchmarks.memory: self, pids:1,2, match:TEXT)")
+    parser.add_argument("--sample-seconds", type=float, default=5.0, help="soak: memory sampling interval")
     args = parser.parse_args()
-    folder = args.out / f"{args.scenario}-{time.strftime('%Y%m%d-%H%M%S')}"
+    label = f"{args.shape}-{args.scenario}" if args.shape else args.scenario
+    folder = args.out / f"{label}-{time.strftime('%Y%m%d-%H%M%S')}"
     folder.mkdir(parents=True, exist_ok=True)
     stop = None
     if args.host:
@@ -79,11 +90,14 @@ def main() -> None:
     else:
         manifest = folder / "manifest.json"
         host, stop = start_local_stack(args.seed, manifest)
+    sampler = memory.Sampler(memory.finder(args.workers), args.sample_seconds).start() if args.shape == "soak" \
+        else None
     try:
         if args.warmup > 0:  # cold starts (a worker spawning and importing the layer) are measured by make bench
             run_locust(host, args.scenario, manifest, args.users, args.warmup, folder / "warmup")
-        run_locust(host, args.scenario, manifest, args.users, args.duration, folder / "locust")
+        run_locust(host, args.scenario, manifest, args.users, args.duration, folder / "locust", args.shape)
     finally:
+        samples = sampler.stop() if sampler else None
         counts = None  # the functions count in their own processes: CloudWatch has the hit rate
         if stop:
             stop()
@@ -91,10 +105,22 @@ def main() -> None:
             "host": args.host or "served stack (dev template on the emulator)",
             "seed": "external" if args.host else f"{args.seed.groups},{args.seed.users},{args.seed.posts}",
             "date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count()}
+    if args.shape:
+        meta["shape"] = args.shape
     summary = report.write(report.Run(folder / "locust", meta), counts, folder)
+    passed = summary["passed"]
+    if args.shape:
+        stages = shapes.plan(args.shape, args.users, args.duration)
+        analysis = shape_report.analyse(folder / "locust", args.shape, stages, meta, folder, samples)
+        summary["shape"] = analysis
+        (folder / "report.json").write_text(json.dumps(summary, indent=2) + "\n")
+        with (folder / "report.md").open("a") as handle:
+            handle.write(shape_report.markdown(analysis))
+        # A stress run is meant to break the latency SLOs: its verdict is the shape's (it ran, it found the point).
+        passed = analysis["passed"] and (passed or args.shape == "stress")
     print((folder / "report.md").read_text())
     print(f"report: {folder / 'report.md'}")
-    sys.exit(0 if summary["passed"] else 1)
+    sys.exit(0 if passed else 1)
 
 
 if __name__ == "__main__":

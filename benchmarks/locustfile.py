@@ -138,3 +138,18 @@ ROUTE_METHODS = {
     "POST /exchanges/{exchangeId}/cancel": "cancel", "GET /groups/{groupId}/summary": "summary",
     "GET /groups/{groupId}": "group", "POST /groups/{groupId}/invites": "invite",
 }
+
+
+if os.environ.get("LOADTEST_SHAPE"):
+    from locust import LoadTestShape
+
+    from benchmarks import shapes
+
+    class Shaped(LoadTestShape):
+        """The stages of benchmarks.shapes for LOADTEST_SHAPE, LOADTEST_USERS (peak) and LOADTEST_DURATION."""
+
+        stages = shapes.plan(os.environ["LOADTEST_SHAPE"], int(os.environ.get("LOADTEST_USERS", "10")),
+                             float(os.environ.get("LOADTEST_DURATION", "60")))
+
+        def tick(self):
+            return shapes.tick(self.stages, self.get_run_time())

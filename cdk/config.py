@@ -81,6 +81,13 @@ class Alarms:
 
 
 @dataclass(frozen=True)
+class BackupSettings:
+    retention_days: int
+    hour_utc: int  # when the daily snapshot starts
+    copy_region: str  # "" = no cross-region copy
+
+
+@dataclass(frozen=True)
 class StageConfig:
     name: str
     retain_data: bool
@@ -100,6 +107,7 @@ class StageConfig:
     _overrides: dict = field(repr=False)
     # GET /openapi.json and Swagger UI at GET /docs (the catalog's api_docs functions); off unless set
     api_docs: bool = False
+    backup: BackupSettings = BackupSettings(35, 3, "")
 
     @property
     def log_retention(self) -> RetentionDays:
@@ -149,7 +157,15 @@ def stage_config(context: Callable[[str], Any]) -> StageConfig:
         _defaults=capacity["defaults"],
         _overrides=capacity["functions"],
         api_docs=_flag(stage, "api_docs", raw.get("api_docs", False)),
+        backup=_backup(raw.get("backup", {})),
     )
+
+
+def _backup(raw: dict) -> BackupSettings:
+    settings = BackupSettings(**{**BackupSettings(35, 3, "").__dict__, **raw})
+    if settings.retention_days < 1 or not 0 <= settings.hour_utc <= 23:
+        raise ValueError(f"backup: retention_days >= 1 and hour_utc 0-23, not {raw}")
+    return settings
 
 
 def _flag(stage: str, name: str, value: object) -> bool:

@@ -43,7 +43,10 @@ class Observability(Construct):
         provisioned_aliases: dict[str, lambda_.Alias],
         queues: dict[str, sqs.IQueue],
         dead_letter_queues: dict[str, sqs.IQueue],
+        slo_covered: frozenset[str] = frozenset(),
     ) -> None:
+        """`slo_covered`: functions whose errors reach callers as API 5xx, so the error-budget
+        burn-rate alarms (cdk/slo_alarms.py) judge them instead of a per-function error count."""
         super().__init__(scope, id)
         self._prefix = f"foodshare-{config.name}"
         self._thresholds = config.alarms
@@ -72,7 +75,8 @@ class Observability(Construct):
         for name, fn in functions.items():
             errors = fn.metric_errors(statistic="Sum", period=self._period)
             throttles = fn.metric_throttles(statistic="Sum", period=self._period)
-            self._alarm("critical", f"{name}-errors", errors, t.lambda_errors, GTE, f"{name} errors")
+            if name not in slo_covered:
+                self._alarm("critical", f"{name}-errors", errors, t.lambda_errors, GTE, f"{name} errors")
             self._alarm("warning", f"{name}-throttles", throttles, t.lambda_throttles, GTE, f"{name} throttles")
 
         for name, dlq in dead_letter_queues.items():

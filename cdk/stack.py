@@ -10,12 +10,14 @@ from constructs import Construct
 from cdk.api import Api
 from cdk.backbone import Backbone
 from cdk.bots import Bots
+from cdk.backup import Backup
 from cdk.catalog import Catalog
 from cdk.config import ROOT, StageConfig
 from cdk.data import Data
 from cdk.functions import Functions
 from cdk.network import Network
 from cdk.observability import Observability
+from cdk.slo_alarms import SloAlarms
 
 FUNCTIONS_DIR = ROOT / "functions"
 
@@ -38,6 +40,7 @@ class FoodshareStack(Stack):
         Tags.of(self).add("stage", config.name)
 
         data = Data(self, "Data", config=config)
+        Backup(self, "Backup", config=config, table=data.table)
         backbone = Backbone(self, "Backbone", config=config, catalog=catalog, table=data.table)
         network = Network(self, "Network", config=config)
         bots = Bots(self, "Bots", config=config)
@@ -57,7 +60,7 @@ class FoodshareStack(Stack):
         )
         api = Api(self, "Api", config=config, catalog=catalog, aliases=functions.aliases)
         latency_sensitive = {fn.name for fn in catalog.api_functions if fn.latency_sensitive}
-        Observability(
+        observability = Observability(
             self,
             "Observability",
             config=config,
@@ -69,6 +72,15 @@ class FoodshareStack(Stack):
                 "delivery": backbone.delivery_dlq,
                 **{cq.consumer.name: cq.dlq for cq in backbone.consumer_queues},
             },
+            slo_covered=frozenset(fn.name for fn in catalog.api_functions),
+        )
+        SloAlarms(
+            self,
+            "Slo",
+            stage=config.name,
+            http_api=api.http_api,
+            functions=functions.functions,
+            topic=observability.topic,
         )
         CfnOutput(self, "ApiUrl", value=api.http_api.api_endpoint)
         CfnOutput(self, "TableName", value=data.table.table_name)

@@ -75,8 +75,15 @@ def _build(uow: UnitOfWork, event: Delivered) -> None:
 def _count_day(uow: UnitOfWork, group_id: str, day: str, event: Delivered, counter) -> None:
     uow.update(
         GroupDayItem(*GroupDayItem.key(group_id, day)),
-        [counter.add(1), GroupDayItem.expires_at_epoch.set(event.moment + DAY_RETENTION)],
+        [counter.add(1), GroupDayItem.expires_at_epoch.set(day_expiry(day))],
     )
+
+
+def day_expiry(day: str) -> datetime:
+    """When a day bucket may go: from its day, not from the event that touched it last, so
+    events delivered in any order leave the same item (the restore drill's archive replay
+    found the expiry following the last-delivered event)."""
+    return clock.parse_iso(f"{day}T00:00:00Z") + timedelta(days=1) + DAY_RETENTION
 
 
 def _mark_active(uow: UnitOfWork, group_id: str, user_id: str, at: str) -> None:

@@ -1,0 +1,92 @@
+"""Load shapes as stages, the stress breaking point and capacity input, spike recovery, soak memory growth."""
+
+from __future__ import annotations
+
+import csv
+import json
+from itertools import pairwise
+
+import pytest
+
+from benchmarks import memory, shape_report, shapes
+from benchmarks.capacity import default_cases, load_durations, plan_for
+
+
+def test_each_shape_covers_the_duration_and_then_stops():
+    for name in shapes.SHAPES:
+        stages = shapes.plan(name, 40, 120)
+        assert stages[0].start_s == 0 and stages[-1].end_s == 120
+        assert all(a.end_s == b.start_s for a, b in pairwise(stages))
+        assert shapes.tick(stages, 119.9) is not None and shapes.tick(stages, 120) is None
+    assert [s.users for s in shapes.plan("stress", 40, 120)] == [10, 20, 30, 40]
+    assert [s.users for s in shapes.plan("spike", 40, 120)] == [4, 40, 4]
+    assert shapes.plan("spike", 40, 120)[1].spawn_rate == 40  # all at once
+    assert shapes.plan("baseline", 500, 60)[0].users == 10
+    with pytest.raises(ValueError):
+        shapes.plan("ramp", 1, 1)
+
+
+HEADER = ["Timestamp", "User Count", "Type", "Name", "Requests/s", "Failures/s", "50%", "66%", "75%", "80%",
+          "90%", "95%", "98%", "99%", "99.9%", "99.99%", "100%", "Total Request Count", "Total Failure Count"]
+
+
+def _history(tmp_path, seconds: int, p95_of, failures_of=lambda t: 0):
+    """One Aggregated and one GET /food row per second; p95_of(t) and cumulative failures_of(t)."""
+    with (tmp_path / "locust_stats_history.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        for t in range(seconds):
+            p95 = p95_of(t)
+            for name in ("Aggregated", "GET /food"):
+                writer.writerow([1_790_000_000 + t, 1, "", name, 10.0, 0, p95 / 4, 0, 0, 0, 0, p95, 0, 0, 0, 0, 0,
+                                 10 * (t + 1), failures_of(t)])
+    return tmp_path / "locust"
+
+
+def test_stress_finds_the_first_step_over_the_latency_slo_and_writes_capacity_input(tmp_path):
+    stages = shapes.plan("stress", 40, 120)  # steps of 30 s
+    prefix = _history(tmp_path, 120, lambda t: [300, 900, 2500, 4000][t // 30])
+    result = shape_report.analyse(prefix, "stress", stages, {"date": "2026-12-01", "cores": 2}, tmp_path)
+    assert result["breaking_point"]["users"] == 30 and result["breaking_point"]["p95_ms"] == 2500
+    assert result["capacity"] == {"users": 20, "rps": 10.0}
+    durations = json.loads((tmp_path / "capacity-input.json").read_text())
+    assert durations["routes"]["GET /food"] == {"p50_ms": 225.0, "p95_ms": 900.0}
+    plan = plan_for(load_durations(tmp_path / "capacity-input.json"), default_cases())
+    committed = plan_for(load_durations(), default_cases())
+    assert plan.functions["discovery"].peak > committed.functions["discovery"].peak  # slower routes: more capacity
+    assert "Breaking point**: 30 users" in shape_report.markdown(result)
+
+
+def test_stress_breaks_on_errors_at_the_page_burn_rate(tmp_path):
+    stages = shapes.plan("stress", 40, 120)
+    # 300 requests per step; from the third step on, 2 % fail (over 14.4 x 0.1 %).
+    prefix = _history(tmp_path, 120, lambda t: 300, lambda t: 0 if t < 60 else (t - 59) * 0.2)
+    result = shape_report.analyse(prefix, "stress", stages, {}, tmp_path)
+    assert result["breaking_point"]["users"] == 30
+
+
+def test_spike_recovery(tmp_path):
+    stages = shapes.plan("spike", 40, 90)
+    recovered = shape_report.analyse(_history(tmp_path, 90, lambda t: 3000 if 30 <= t < 60 else 200), "spike",
+                                     stages, {}, tmp_path)
+    assert recovered["recovered"] and recovered["passed"]
+    stuck = shape_report.analyse(_history(tmp_path, 90, lambda t: 200 if t < 30 else 3000), "spike", stages, {},
+                                 tmp_path)
+    assert not stuck["recovered"] and not stuck["passed"]
+
+
+def test_memory_growth_per_hour_and_the_leak_verdict():
+    flat = [(t, 200_000_000 + (1_000_000 if t < 10 else 0)) for t in range(0, 600, 5)]
+    leaking = [(t, 200_000_000 + t * 20_000) for t in range(0, 600, 5)]  # 20 kB/s = 72 MB/h
+    result = memory.growth({"flat": flat, "leaking": leaking})
+    assert result["flat"]["growth_mb_per_hour"] == 0 and not result["flat"]["leak"]
+    assert result["leaking"]["growth_mb_per_hour"] == pytest.approx(72, abs=0.5) and result["leaking"]["leak"]
+
+
+def test_the_sampler_reads_this_process_and_matching_processes():
+    sampler = memory.Sampler(memory.finder("self"), interval=0.05).start()
+    samples = sampler.stop()
+    assert samples["local-stack"][0][1] > 10_000_000
+    assert memory.finder("pids:1")() == {"pid 1": 1}
+    with pytest.raises(ValueError):
+        memory.finder("everything")

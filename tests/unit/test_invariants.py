@@ -1,0 +1,83 @@
+"""The restore drill's invariants as pure decisions over raw items: a consistent table passes, each break is named."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from foodshare import invariants
+from foodshare.reputation_rules import INITIAL_SCORE, trust_level
+
+AS_OF = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+GRACE = 30
+
+
+def _profile(user: str, balance: int, held: int = 0, score: float = INITIAL_SCORE) -> dict:
+    return {"pk": f"USER#{user}", "sk": "PROFILE", "credit_balance": balance, "credits_held": held, "score": score,
+            "trust_level": trust_level(score)}
+
+
+def _entry(user: str, n: int, amount: int, after: int) -> dict:
+    return {"pk": f"USER#{user}", "sk": f"CREDIT#{n:02d}", "entry_id": f"{n:02d}", "amount": amount,
+            "balance_after": after, "created_at": f"2026-12-01T10:00:{n:02d}Z"}
+
+
+def _world() -> list[dict]:
+    """ana shared soup, bo claimed it and it completed; ana's second post is claimed by bo, open."""
+    return [
+        _profile("ana", 4, score=INITIAL_SCORE + 2.5), _entry("ana", 1, 3, 3), _entry("ana", 4, 1, 4),
+        {"pk": "USER#ana", "sk": "REPHIST#2026-12-01T10:00:04Z#e1#completed", "applied": 2.5},
+        _profile("bo", 1, held=1), _entry("bo", 2, 3, 3), _entry("bo", 3, -1, 2), _entry("bo", 5, -1, 1),
+        {"pk": "FOOD#f1", "sk": "META", "food_id": "f1", "status": "completed", "exchange_id": "x1"},
+        {"pk": "EXCHANGE#x1", "sk": "META", "exchange_id": "x1", "food_id": "f1", "status": "completed",
+         "claimer_id": "bo"},
+        {"pk": "FOOD#f2", "sk": "META", "food_id": "f2", "status": "claimed", "exchange_id": "x2"},
+        {"pk": "EXCHANGE#x2", "sk": "META", "exchange_id": "x2", "food_id": "f2", "status": "claimed",
+         "claimer_id": "bo"},
+        {"pk": "FOOD#f3", "sk": "META", "food_id": "f3", "status": "available", "exchange_id": None},
+        {"pk": "EXCHANGE#x3", "sk": "META", "exchange_id": "x3", "food_id": "f3", "status": "cancelled",
+         "claimer_id": "bo"},
+        {"pk": "EVENTLOG#2026-12-01#1", "sk": "e9", "outbox_pk": "OUTBOX#1", "event_type": "FoodShared",
+         "occurred_at": "2026-12-01T11:59:50Z"},
+    ]
+
+
+def _rules(items: list[dict]) -> set[tuple[str, str]]:
+    return {(v.rule, v.key) for v in invariants.check(items, AS_OF, GRACE)}
+
+
+def _replace(items: list[dict], pk: str, sk: str, **changes) -> list[dict]:
+    return [{**i, **changes} if (i["pk"], i["sk"]) == (pk, sk) else i for i in items]
+
+
+def test_a_consistent_table_passes():
+    assert _rules(_world()) == set()
+
+
+def test_a_balance_changed_outside_the_ledger_is_caught():
+    assert _rules(_replace(_world(), "USER#ana", "PROFILE", credit_balance=11)) == {
+        ("ledger-balance", "USER#ana/PROFILE")}
+
+
+def test_a_broken_chain_is_caught_at_its_entry():
+    assert ("ledger-chain", "USER#bo/CREDIT#03") in _rules(_replace(_world(), "USER#bo", "CREDIT#03", balance_after=5))
+
+
+def test_held_credits_must_match_open_claims():
+    assert _rules(_replace(_world(), "USER#bo", "PROFILE", credits_held=0)) == {("credits-held", "USER#bo/PROFILE")}
+
+
+def test_an_exchange_and_its_post_must_agree():
+    rules = _rules(_replace(_world(), "FOOD#f2", "META", status="available", exchange_id=None))
+    assert rules == {("exchange-post", "EXCHANGE#x2")}
+    rules = _rules(_replace(_world(), "EXCHANGE#x2", "META", status="cancelled"))
+    assert rules == {("exchange-post", "EXCHANGE#x2"), ("post-exchange", "FOOD#f2"), ("credits-held", "USER#bo/PROFILE")}
+
+
+def test_reputation_must_equal_its_history_replayed():
+    rules = _rules(_replace(_world(), "USER#ana", "PROFILE", score=INITIAL_SCORE))
+    assert ("reputation", "USER#ana/PROFILE") in rules
+
+
+def test_an_event_in_the_outbox_past_the_grace_is_stuck():
+    stuck = _replace(_world(), "EVENTLOG#2026-12-01#1", "e9", occurred_at="2026-12-01T11:58:00Z")
+    assert _rules(stuck) == {("outbox-stuck", "EVENTLOG#2026-12-01#1/e9")}
