@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from foodshare import clock, ids
-from foodshare.domain import exchanges, food, groups, partnerships, users
+from foodshare.domain import exchanges, food, groups, identities, partnerships, users
 
 BERLIN = (52.52, 13.405)
 _serial = itertools.count(1)
@@ -232,7 +232,8 @@ SAMPLES: dict[str, Callable[[World], Request]] = {
     "POST /exchanges/{exchangeId}/no-show": _no_show,
     "POST /exchanges/{exchangeId}/ratings": _claimer_acts("ratings", World.completed,
                                                           {"stars": 5, "comment": "Lovely bread"}),
-    "GET /users/{userId}/reputation": lambda w: Request("GET", f"/users/{w.sharer}/reputation", w.claimer),
+    "GET /users/{userId}/reputation": lambda w: Request(  # someone else's, by their handle in the group
+        "GET", f"/users/{identities.of(w.sharer, w.group_a).handle}/reputation", w.claimer),
     "GET /me/credits": lambda w: Request("GET", "/me/credits", w.claimer),
     "POST /webhooks/telegram": _telegram,
     "POST /webhooks/slack": _slack,

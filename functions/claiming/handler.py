@@ -11,22 +11,26 @@ app = build_resolver()
 
 @app.post("/food/<foodId>/claims")
 def claim_food(foodId: str):
-    return created(views.exchange(exchanges.claim(foodId, caller_id(app))))
+    user_id = caller_id(app)
+    return created(views.exchange(exchanges.claim(foodId, user_id), user_id))
 
 
 @app.post("/exchanges/<exchangeId>/confirm")
 def confirm_pickup(exchangeId: str):
-    return views.exchange(exchanges.confirm(exchangeId, caller_id(app)))
+    user_id = caller_id(app)
+    return views.exchange(exchanges.confirm(exchangeId, user_id), user_id)
 
 
 @app.post("/exchanges/<exchangeId>/cancel")
 def cancel_exchange(exchangeId: str):
-    return views.exchange(exchanges.cancel(exchangeId, caller_id(app)))
+    user_id = caller_id(app)
+    return views.exchange(exchanges.cancel(exchangeId, user_id), user_id)
 
 
 @app.post("/exchanges/<exchangeId>/no-show")
 def report_no_show(exchangeId: str):
-    return views.exchange(exchanges.no_show(exchangeId, caller_id(app)))
+    user_id = caller_id(app)
+    return views.exchange(exchanges.no_show(exchangeId, user_id), user_id)
 
 
 handler = entrypoint(app)

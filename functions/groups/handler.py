@@ -81,8 +81,9 @@ def get_group_summary(groupId: str):
 
 @app.get("/groups/<groupId>/leaderboard")
 def get_group_leaderboard(groupId: str):
-    groups.require_member(groupId, caller_id(app))
-    return {"groupId": groupId, "leaders": [views.leader(rank, p) for rank, p in
+    user_id = caller_id(app)
+    groups.require_member(groupId, user_id)
+    return {"groupId": groupId, "leaders": [views.leader(rank, p, groupId, user_id) for rank, p in
                                               enumerate(group_reads.leaderboard(groupId), start=1)]}
 
 

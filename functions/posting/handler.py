@@ -37,7 +37,7 @@ def share_food(body: ShareFoodRequest):
 def get_food(foodId: str):
     user_id = caller_id(app)
     post, access = food.get_visible(foodId, user_id)
-    body = views.food(post) | {"fromPartnerGroup": access.via_partnership}
+    body = views.food(post, user_id, food.sees_exact(post, user_id)) | {"fromPartnerGroup": access.via_partnership}
     if post.exchange_id and user_id == post.sharer_id:
         body["exchangeId"] = post.exchange_id
     return body

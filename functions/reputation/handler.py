@@ -6,20 +6,32 @@ from foodshare import reputation
 from foodshare.api import views
 from foodshare.api.http import build_resolver, caller_id, created, entrypoint
 from foodshare.api.requests import RatingRequest
-from foodshare.domain import ratings, users
+from foodshare.domain import discovery, exchanges, identities, ratings, users
+from foodshare.errors import NotFound
 
 app = build_resolver()
 
 
 @app.post("/exchanges/<exchangeId>/ratings")
 def rate_exchange(exchangeId: str, body: RatingRequest):
-    return created(views.rating(ratings.rate(exchangeId, caller_id(app), body.stars, body.comment)))
+    user_id = caller_id(app)
+    rating = ratings.rate(exchangeId, user_id, body.stars, body.comment)
+    return created(views.rating(rating, exchanges.get_for_participant(exchangeId, user_id).group_id))
 
 
 @app.get("/users/<userId>/reputation")
 def get_reputation(userId: str):
-    caller_id(app)
-    return views.reputation(users.get(userId), reputation.history(userId))
+    """The caller's own reputation (by their id or a handle of theirs), or someone else's by handle."""
+    caller = caller_id(app)
+    if userId == caller:
+        return views.reputation(users.get(caller), reputation.history(caller))
+    found = identities.resolve(userId, caller, discovery.visible_group_ids(caller))
+    if found is None:
+        raise NotFound(f"User {userId} not found.")
+    user_id, group_id = found
+    if user_id == caller:
+        return views.reputation(users.get(caller), reputation.history(caller))
+    return views.reputation_of_other(users.get(user_id), identities.in_group(user_id, group_id))
 
 
 handler = entrypoint(app)

@@ -25,6 +25,7 @@ from foodshare.cache import versions
 from foodshare.consumers import Delivered
 from foodshare.data.models import ActiveMemberItem, GroupActivityItem, GroupDayItem, MembershipItem, UserItem
 from foodshare.data.transaction import UnitOfWork
+from foodshare.domain import identities
 from foodshare.errors import ConcurrentUpdate
 
 CONSUMER = "read_models"
@@ -129,9 +130,11 @@ def _still_members(group_id: str, user_ids: list[str]) -> list[str]:
 
 def leaderboard(group_id: str, limit: int = LEADERBOARD_SIZE) -> list[Leader]:
     """The group's members by reputation score, highest first."""
-    member_ids = [
-        m.user_id for m in MembershipItem.query(f"GROUP#{group_id}", MembershipItem.sk.startswith("MEMBER#"))
-    ]
-    profiles = list(UserItem.batch_get([UserItem.key(u) for u in member_ids]))  # pages of 100 inside
-    profiles.sort(key=lambda p: (-float(p.score), p.pseudonym))
-    return [Leader(p.user_id, p.pseudonym, float(p.score), p.trust_level) for p in profiles[:limit]]
+    members = {
+        m.user_id: m for m in MembershipItem.query(f"GROUP#{group_id}", MembershipItem.sk.startswith("MEMBER#"))
+    }
+    profiles = list(UserItem.batch_get([UserItem.key(u) for u in members]))  # pages of 100 inside
+    # Each member as the group knows them: their pseudonym in this group, not their global one.
+    names = {p.user_id: identities.of(p.user_id, group_id, members[p.user_id].pseudonym).pseudonym for p in profiles}
+    profiles.sort(key=lambda p: (-float(p.score), names[p.user_id]))
+    return [Leader(p.user_id, names[p.user_id], float(p.score), p.trust_level) for p in profiles[:limit]]

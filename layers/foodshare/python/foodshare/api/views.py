@@ -16,7 +16,8 @@ from foodshare.data.models import (
     ReputationHistoryItem,
     UserItem,
 )
-from foodshare.domain import partnerships
+from foodshare import identity_key
+from foodshare.domain import identities, partnerships, privacy
 from foodshare.domain.discovery import Result
 
 if TYPE_CHECKING:
@@ -38,6 +39,15 @@ def profile(user: UserItem) -> dict:
         "trustLevel": user.trust_level,
         "createdAt": user.created_at,
     }
+
+
+def reputation_of_other(user: UserItem, identity: identities.Identity) -> dict:
+    """Someone else's reputation, opened by their handle: what one group may know of them.
+
+    Only the trust level: an exact score, counts or a history are the same in every group the
+    person is in and would let members of two groups recognise them.
+    """
+    return {**identities.view(identity, False), "trustLevel": user.trust_level}
 
 
 def reputation(user: UserItem, history: list[ReputationHistoryItem]) -> dict:
@@ -73,14 +83,15 @@ def reputation_change(item: ReputationHistoryItem) -> dict:
     }
 
 
-def leader(rank: int, row: Leader) -> dict:
-    return {
-        "rank": rank,
-        "userId": row.user_id,
-        "pseudonym": row.pseudonym,
-        "score": _number(row.score),
-        "trustLevel": row.trust_level,
-    }
+def leader(rank: int, row: Leader, group_id: str, viewer_id: str) -> dict:
+    """A leaderboard row: the member's identity in this group and trust level; the exact score only
+    on the viewer's own row (an exact score is the same in every group and would link them)."""
+    mine = row.user_id == viewer_id
+    body = {"rank": rank, **identities.seen_by(viewer_id, row.user_id, group_id, row.pseudonym),
+            "trustLevel": row.trust_level}
+    if mine:
+        body["score"] = _number(row.score)
+    return body
 
 
 def group(item: GroupItem, member: MembershipItem | None) -> dict:
@@ -106,20 +117,27 @@ def partnership(item: PartnershipItem) -> dict:
     }
 
 
-def food(post: FoodItem) -> dict:
+def food(post: FoodItem, viewer_id: str | None = None, exact: bool = True,
+         shown: privacy.Shown | None = None) -> dict:
+    """A post as `viewer_id` sees it (default: its sharer): the sharer as a per-group identity,
+    the pickup place exact or as an area (`domain/privacy.py`)."""
+    viewer_id = viewer_id or post.sharer_id
+    shown = shown or privacy.pickup(identity_key.key(), post.food_id, float(post.pickup_lat),
+                                    float(post.pickup_lng), post.pickup_label, exact)
     return {
         "foodId": post.food_id,
         "groupId": post.group_id,
-        "sharerId": post.sharer_id,
+        "sharer": identities.seen_by(viewer_id, post.sharer_id, post.group_id, post.sharer_pseudonym),
         "title": post.title,
         "description": post.description,
         "quantity": int(post.quantity),
         "dietaryTags": list(post.dietary_tags or []),
         "allergens": list(post.allergens or []),
         "pickupLocation": {
-            "lat": _number(post.pickup_lat),
-            "lng": _number(post.pickup_lng),
-            "label": post.pickup_label,
+            "lat": _number(shown.lat),
+            "lng": _number(shown.lng),
+            "label": shown.label,
+            "precision": shown.precision,
         },
         "pickupStart": post.pickup_start,
         "pickupEnd": post.pickup_end,
@@ -128,34 +146,31 @@ def food(post: FoodItem) -> dict:
     }
 
 
-def discovered(result: Result) -> dict:
-    item = food(result.post) | {
+def discovered(result: Result, viewer_id: str) -> dict:
+    item = food(result.post, viewer_id, shown=result.shown) | {
         "groupName": result.group_name,
         "fromPartnerGroup": result.from_partner_group,
-        "sharer": {
-            "userId": result.sharer.user_id,
-            "pseudonym": result.sharer.pseudonym,
-            "trustLevel": result.sharer.trust_level,
-            "score": _number(result.sharer.score),
-        },
     }
+    item["sharer"]["trustLevel"] = result.sharer.trust_level
     if result.distance_km is not None:
         item["distanceKm"] = round(result.distance_km, 2)
     return item
 
 
-def discovery_page(page: list[Result], next_cursor: str | None) -> str:
-    """GET /food's body, serialized once: the page cache keeps and serves it as it is."""
-    return json.dumps({"items": [discovered(r) for r in page], "nextCursor": next_cursor}, separators=(",", ":"))
+def discovery_page(page: list[Result], next_cursor: str | None, viewer_id: str) -> str:
+    """GET /food's body, serialized once: the page cache keeps and serves it as it is (per caller)."""
+    return json.dumps({"items": [discovered(r, viewer_id) for r in page], "nextCursor": next_cursor},
+                      separators=(",", ":"))
 
 
-def exchange(item: ExchangeItem) -> dict:
+def exchange(item: ExchangeItem, viewer_id: str) -> dict:
+    """Both participants as per-group identities in the exchange's group (`mine` marks the viewer)."""
     return {
         "exchangeId": item.exchange_id,
         "foodId": item.food_id,
         "groupId": item.group_id,
-        "sharerId": item.sharer_id,
-        "claimerId": item.claimer_id,
+        "sharer": identities.view(identities.in_group(item.sharer_id, item.group_id), item.sharer_id == viewer_id),
+        "claimer": identities.view(identities.in_group(item.claimer_id, item.group_id), item.claimer_id == viewer_id),
         "status": item.status,
         "sharerConfirmed": bool(item.sharer_confirmed),
         "claimerConfirmed": bool(item.claimer_confirmed),
@@ -167,11 +182,11 @@ def exchange(item: ExchangeItem) -> dict:
     }
 
 
-def rating(item: RatingItem) -> dict:
+def rating(item: RatingItem, group_id: str) -> dict:
+    """A rating as its rater sees it: the rated person as their identity in the exchange's group."""
     return {
         "exchangeId": item.exchange_id,
-        "raterId": item.rater_id,
-        "ratedUserId": item.rated_user_id,
+        "ratedUser": identities.view(identities.in_group(item.rated_user_id, group_id), False),
         "stars": int(item.stars),
         "comment": item.comment,
         "createdAt": item.created_at,

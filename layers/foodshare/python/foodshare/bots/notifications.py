@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from foodshare.bots import dialogue, outbound, slack, store, telegram
 from foodshare.bots.dialogue import Reply
-from foodshare.domain import exchanges, food, users
+from foodshare.domain import exchanges, food, identities
 from foodshare.observability import logger, metrics
 
 LEASE_SECONDS = 60  # a crashed sender's marker is taken over after this
@@ -41,7 +41,8 @@ def notices(detail: dict) -> list[Notice]:
         data = data | {"sharerId": exchange.sharer_id, "claimerId": exchange.claimer_id, "groupId": exchange.group_id}
     post = food.find(data["foodId"])
     title = post.title if post else "your food"
-    actor_name = users.get(actor).pseudonym if actor and users.find(actor) else "Someone"
+    # The actor as the exchange's group knows them (never a name that is the same in every group).
+    actor_name = identities.in_group(actor, data["groupId"]).pseudonym if actor and data.get("groupId") else "Someone"
     if kind == "FoodClaimed":
         texts = {data["sharerId"]: Reply(
             f"{actor_name} claimed your {title}. Confirm once you have handed it over.",
@@ -106,7 +107,7 @@ def _send(notice: Notice) -> None:
             if not chats:
                 raise outbound.Undeliverable(0, "no Telegram chat to reach this person")
             chat_id = chats[0]
-            pseudonym = users.get(notice.user_id).pseudonym
+            pseudonym = identities.in_group(notice.user_id, notice.group_id).pseudonym
             notice = Notice(notice.user_id, notice.group_id,
                             Reply(f"{pseudonym}: {notice.reply.text}", buttons=notice.reply.buttons))
         telegram.call("sendMessage", telegram.message(chat_id, notice.reply))

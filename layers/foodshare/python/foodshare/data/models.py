@@ -187,6 +187,7 @@ class MembershipItem(Item):
     user_id = UnicodeAttribute()
     role = UnicodeAttribute()  # "admin" | "member"
     joined_at = UnicodeAttribute()
+    pseudonym = UnicodeAttribute(null=True)  # per-group pseudonym (domain/privacy.py); absent on older memberships
     by_user_pk = UnicodeAttribute()
     by_user_sk = UnicodeAttribute()
     by_user = ByUserIndex()
@@ -194,6 +195,16 @@ class MembershipItem(Item):
     @staticmethod
     def key(group_id: str, user_id: str) -> tuple[str, str]:
         return f"GROUP#{group_id}", f"MEMBER#{user_id}"
+
+
+class GroupPseudonymItem(Item):
+    """GROUP#<groupId> / PSEUDONYM#<name>: a conditional put makes per-group pseudonyms unique in the group."""
+
+    user_id = UnicodeAttribute()
+
+    @staticmethod
+    def key(group_id: str, pseudonym: str) -> tuple[str, str]:
+        return f"GROUP#{group_id}", f"PSEUDONYM#{pseudonym}"
 
 
 class InviteItem(Item):
@@ -268,6 +279,7 @@ class FoodItem(Item):
     pickup_lat = NumberAttribute()
     pickup_lng = NumberAttribute()
     pickup_label = UnicodeAttribute(null=True)
+    sharer_pseudonym = UnicodeAttribute(null=True)  # the sharer's pseudonym in the post's group, at share time
     pickup_start = UnicodeAttribute()
     pickup_end = UnicodeAttribute()
     status = UnicodeAttribute()  # available | claimed | completed | withdrawn | expired

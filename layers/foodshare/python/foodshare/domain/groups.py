@@ -7,8 +7,9 @@ from datetime import timedelta
 from pynamodb.expressions.condition import Condition
 
 from foodshare import clock, ids
-from foodshare.data.models import GroupItem, InviteItem, MembershipItem
+from foodshare.data.models import GroupItem, GroupPseudonymItem, InviteItem, MembershipItem
 from foodshare.data.transaction import UnitOfWork
+from foodshare.domain import identities
 from foodshare.errors import Conflict, Forbidden, NotFound
 from foodshare.settings import get_settings
 
@@ -53,13 +54,14 @@ def group_ids_of(user_id: str) -> list[str]:
     ]
 
 
-def _membership(group_id: str, user_id: str, role: str, now: str) -> MembershipItem:
+def _membership(group_id: str, user_id: str, role: str, now: str, pseudonym: str | None = None) -> MembershipItem:
     return MembershipItem(
         *MembershipItem.key(group_id, user_id),
         group_id=group_id,
         user_id=user_id,
         role=role,
         joined_at=now,
+        pseudonym=pseudonym,
         by_user_pk=f"USER#{user_id}",
         by_user_sk=f"GROUP#{group_id}",
     )
@@ -84,6 +86,7 @@ def create(
         created_at=now,
     )
     member = _membership(group_id, user_id, ADMIN, now)
+    member.pseudonym = identities.claim_pseudonym(uow, group_id, user_id, 0)  # a new group: nobody else has one
     uow.save(group, GroupItem.pk.does_not_exist())
     uow.save(member, MembershipItem.pk.does_not_exist())
     uow.record("GroupCreated", user_id, {"groupId": group_id, "name": name, "createdBy": user_id})
@@ -134,13 +137,24 @@ def add_member(group_id: str, user_id: str) -> tuple[GroupItem, MembershipItem]:
 
 
 def _admit(group: GroupItem, user_id: str) -> tuple[GroupItem, MembershipItem]:
+    """Join with the group's first free pseudonym candidate for this person."""
+    for attempt in range(identities.PSEUDONYM_ATTEMPTS):
+        try:
+            return _admit_as(group, user_id, attempt)
+        except identities.PseudonymTaken:
+            continue
+    raise Conflict("Could not allocate a unique pseudonym in this group; please retry.", code="pseudonym_unavailable")
+
+
+def _admit_as(group: GroupItem, user_id: str, attempt: int) -> tuple[GroupItem, MembershipItem]:
     member = _membership(group.group_id, user_id, MEMBER, clock.now_iso())
     uow = UnitOfWork()
-    uow.save(
+    uow.save(  # first: "already a member" wins over the pseudonym claim the member still holds
         member,
         MembershipItem.pk.does_not_exist(),
         on_fail=Conflict("You are already a member of this group.", code="already_member"),
     )
+    member.pseudonym = identities.claim_pseudonym(uow, group.group_id, user_id, attempt)
     uow.update(group, [GroupItem.member_count.add(1)], GroupItem.pk.exists())
     uow.record("MemberJoined", user_id, {"groupId": group.group_id, "userId": user_id, "role": MEMBER})
     uow.commit()
@@ -162,6 +176,8 @@ def leave(group_id: str, user_id: str) -> None:
         condition &= (GroupItem.admin_count > 1) | (GroupItem.member_count == 1)
     uow = UnitOfWork()
     uow.delete(member, MembershipItem.pk.exists(), on_fail=NotFound(f"Group {group_id} not found."))
+    if member.pseudonym:  # the name is free again (and no longer points at this person)
+        uow.delete(GroupPseudonymItem(*GroupPseudonymItem.key(group_id, member.pseudonym)))
     uow.update(
         group,
         actions,
