@@ -32,6 +32,7 @@ from cdk.catalog import Catalog
 from cdk.config import FunctionCapacity, Provisioned, StageConfig
 from cdk.nag import acknowledge
 from cdk.network import Network
+from cdk.privacy import Privacy
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12  # scripts/build_layer.py builds the layer's wheels for 3.12
 METRICS_NAMESPACE = "Foodshare"
@@ -80,8 +81,10 @@ class Functions(Construct):
         delivery_dlq: sqs.IQueue,
         layer_dir: Path,
         functions_dir: Path,
+        privacy: Privacy | None = None,
     ) -> None:
         super().__init__(scope, id)
+        self._privacy = privacy
         config.check_function_names(catalog.names())
         self._config = config
         self._table = table
@@ -184,6 +187,8 @@ class Functions(Construct):
         if self._config.outbox_delivery == "relay" and spec.name not in READ_ONLY:
             self._bus.grant_put_events_to(role)
         environment = {**self._environment, "POWERTOOLS_SERVICE_NAME": spec.name}
+        if self._privacy is not None:
+            self._privacy.grant_functions(role, environment)
         vpc_props = {}
         if spec.uses_cache:
             environment["REDIS_URL"] = self._network.redis_url

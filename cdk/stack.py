@@ -15,6 +15,7 @@ from cdk.data import Data
 from cdk.functions import Functions
 from cdk.network import Network
 from cdk.observability import Observability
+from cdk.privacy import Privacy
 
 FUNCTIONS_DIR = ROOT / "functions"
 
@@ -39,6 +40,7 @@ class FoodshareStack(Stack):
         data = Data(self, "Data", config=config)
         backbone = Backbone(self, "Backbone", config=config, catalog=catalog, table=data.table)
         network = Network(self, "Network", config=config)
+        privacy = Privacy(self, "Privacy", config=config)
         functions = Functions(
             self,
             "Functions",
@@ -51,6 +53,7 @@ class FoodshareStack(Stack):
             delivery_dlq=backbone.delivery_dlq,
             layer_dir=layer_dir,
             functions_dir=functions_dir,
+            privacy=privacy,
         )
         api = Api(self, "Api", config=config, catalog=catalog, aliases=functions.aliases)
         latency_sensitive = {fn.name for fn in catalog.api_functions if fn.latency_sensitive}

@@ -31,7 +31,10 @@ def get_reputation(userId: str):
     user_id, group_id = found
     if user_id == caller:
         return views.reputation(users.get(caller), reputation.history(caller))
-    return views.reputation_of_other(users.get(user_id), identities.in_group(user_id, group_id))
+    other = users.get(user_id)
+    if other.restricted:  # restricted processing: their profile is not shown
+        raise NotFound(f"User {userId} not found.")
+    return views.reputation_of_other(other, identities.in_group(user_id, group_id))
 
 
 handler = entrypoint(app)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from foodshare.api import views
 from foodshare.api.http import build_resolver, caller_id, entrypoint
-from foodshare.api.requests import ProfileRequest
-from foodshare.domain import users
+from foodshare.api.requests import PrivacyRequest, ProfileRequest
+from foodshare.domain import privacy_settings, users
 from foodshare.health import check_dependencies
 
 app = build_resolver()
@@ -26,6 +26,18 @@ def get_me():
 def put_me(body: ProfileRequest):
     location = (body.location.lat, body.location.lng) if body.location else None
     return views.profile(users.update_profile(caller_id(app), body.display_name, location))
+
+
+@app.get("/me/privacy")
+def get_privacy():
+    return views.privacy_settings(privacy_settings.get(caller_id(app)))
+
+
+@app.put("/me/privacy")
+def put_privacy(body: PrivacyRequest):
+    return views.privacy_settings(
+        privacy_settings.update(caller_id(app), body.restricted, body.leaderboard, body.location_precision)
+    )
 
 
 handler = entrypoint(app)

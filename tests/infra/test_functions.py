@@ -103,3 +103,10 @@ def test_every_function_has_its_own_role(synth):
     roles = [function(synth, name)["Role"]["Fn::GetAtt"][0] for name in synth.catalog.names()]
     assert len(set(roles)) == len(roles)
     assert all(function_id(synth, name) for name in synth.catalog.names())
+
+
+def test_every_function_reads_the_identity_key_secret(synth):
+    (secret_id,) = of_type(synth, "AWS::SecretsManager::Secret")
+    assert synth.resources[secret_id]["DeletionPolicy"] == "Retain"
+    for name, _, _ in _entries(synth):
+        assert function(synth, name)["Environment"]["Variables"]["IDENTITY_KEY_SECRET_ARN"] == {"Ref": secret_id}

@@ -73,7 +73,8 @@ def test_functions_hold_only_known_permission_groups(synth):
     """Anything outside these groups is a new permission a reviewer should see in this test."""
     consumers = {c.name for c in synth.catalog.consumers}
     for name in synth.catalog.names():
-        allowed = TRACING | LOGS | VPC_NETWORKING | set(READ_ACTIONS) | set(WRITE_ACTIONS) | {"events:PutEvents"}
+        allowed = TRACING | LOGS | VPC_NETWORKING | set(READ_ACTIONS) | set(WRITE_ACTIONS) | {"events:PutEvents"} \
+            | IDENTITY_KEY_READ
         if name in consumers:
             allowed |= QUEUE_CONSUMPTION
         actions = {a for s in role_statements(synth, name) for a in actions_of(s)}
@@ -103,3 +104,13 @@ def test_log_writes_are_scoped_to_the_functions_own_log_group(synth):
         (statement,) = log_statements
         own_group = function(synth, name)["LoggingConfig"]["LogGroup"]["Ref"]
         assert statement["Resource"] == arn_of(own_group)
+
+
+IDENTITY_KEY_READ = {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
+
+
+def test_secret_reads_only_of_the_identity_key(synth):
+    (secret_id,) = of_type(synth, "AWS::SecretsManager::Secret")
+    for name in synth.catalog.names():
+        reading = [s for s in role_statements(synth, name) if set(actions_of(s)) & IDENTITY_KEY_READ]
+        assert [s["Resource"] for s in reading] == [{"Ref": secret_id}], name

@@ -37,7 +37,8 @@ def _r(method: str, path: str, public: bool = False) -> Route:
 API_FUNCTIONS: tuple[ApiFunction, ...] = (
     ApiFunction(
         "users",
-        (_r("GET", "/health", public=True), _r("GET", "/me"), _r("PUT", "/me")),
+        (_r("GET", "/health", public=True), _r("GET", "/me"), _r("PUT", "/me"),
+         _r("GET", "/me/privacy"), _r("PUT", "/me/privacy")),
         description="Profiles, pseudonyms and the health check",
     ),
     ApiFunction(

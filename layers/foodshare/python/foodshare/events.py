@@ -19,6 +19,7 @@ ANALYTICS = "foodshare.analytics"
 EVENT_SOURCES: dict[str, str] = {
     "UserRegistered": USER,
     "ProfileUpdated": USER,
+    "PrivacySettingsChanged": USER,
     "RatingSubmitted": USER,
     "TrustLevelChanged": USER,
     "ReputationChanged": USER,

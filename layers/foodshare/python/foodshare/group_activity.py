@@ -133,7 +133,9 @@ def leaderboard(group_id: str, limit: int = LEADERBOARD_SIZE) -> list[Leader]:
     members = {
         m.user_id: m for m in MembershipItem.query(f"GROUP#{group_id}", MembershipItem.sk.startswith("MEMBER#"))
     }
-    profiles = list(UserItem.batch_get([UserItem.key(u) for u in members]))  # pages of 100 inside
+    profiles = [  # pages of 100 inside; without those who restricted processing or objected to ranking
+        p for p in UserItem.batch_get([UserItem.key(u) for u in members]) if not p.restricted and p.leaderboard is not False
+    ]
     # Each member as the group knows them: their pseudonym in this group, not their global one.
     names = {p.user_id: identities.of(p.user_id, group_id, members[p.user_id].pseudonym).pseudonym for p in profiles}
     profiles.sort(key=lambda p: (-float(p.score), names[p.user_id]))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -69,6 +69,14 @@ class ShareFoodRequest(Body):
     pickup_location: PickupLocation
     pickup_start: AwareDatetime
     pickup_end: AwareDatetime
+
+
+class PrivacyRequest(Body):
+    """PUT /me/privacy: the choices to change (an absent field keeps its current value)."""
+
+    restricted: bool | None = None
+    leaderboard: bool | None = None
+    location_precision: Literal["exact", "area"] | None = None
 
 
 class RatingRequest(Body):

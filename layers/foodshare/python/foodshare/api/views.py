@@ -41,6 +41,11 @@ def profile(user: UserItem) -> dict:
     }
 
 
+def privacy_settings(chosen) -> dict:
+    return {"restricted": chosen.restricted, "leaderboard": chosen.leaderboard,
+            "locationPrecision": chosen.location_precision}
+
+
 def reputation_of_other(user: UserItem, identity: identities.Identity) -> dict:
     """Someone else's reputation, opened by their handle: what one group may know of them.
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from foodshare.bots import dialogue, outbound, slack, store, telegram
 from foodshare.bots.dialogue import Reply
-from foodshare.domain import exchanges, food, identities
+from foodshare.domain import exchanges, food, identities, privacy_settings, users
 from foodshare.observability import logger, metrics
 
 LEASE_SECONDS = 60  # a crashed sender's marker is taken over after this
@@ -81,6 +81,8 @@ def handle(detail: dict) -> None:
 def deliver(event_id: str, notice: Notice) -> None:
     if not notice.user_id.startswith(("tg:", "slack:")):
         return  # an HTTP API user: no chat to tell
+    if privacy_settings.is_restricted(users.find(notice.user_id)):
+        return  # restricted processing: no notifications
     if not store.take_notice(event_id, notice.user_id, LEASE_SECONDS):
         if store.notice_status(event_id, notice.user_id) == "sending":
             raise outbound.RetryLater("another worker is sending this notification")

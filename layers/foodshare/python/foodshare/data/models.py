@@ -116,6 +116,10 @@ class UserItem(Item):
     rating_stars_total = NumberAttribute(default=0)
     credit_balance = NumberAttribute()
     credits_held = NumberAttribute(default=0)
+    # Privacy choices (PUT /me/privacy, domain/privacy_settings.py); absent = the defaults.
+    restricted = BooleanAttribute(null=True)
+    leaderboard = BooleanAttribute(null=True)
+    location_precision = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 

@@ -40,11 +40,12 @@ class Sharer:
     score: float
     trust_level: str
     precision: str = privacy.AREA  # how the sharer lets others see their pickup places (PUT /me/privacy)
+    restricted: bool = False  # processing restricted: their posts leave discovery
 
     @classmethod
     def of(cls, user: UserItem) -> Sharer:
         return cls(user.user_id, user.pseudonym, float(user.score), user.trust_level,
-                   getattr(user, "location_precision", None) or privacy.AREA)
+                   user.location_precision or privacy.AREA, bool(user.restricted))
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,7 @@ def discover(
     results: list[Result] = []
     for post, from_partner in candidates:
         sharer = profiles_by_id.get(post.sharer_id)
-        if sharer is None or not _matches(post, sharer, filters):
+        if sharer is None or (sharer.restricted and sharer.user_id != user_id) or not _matches(post, sharer, filters):
             continue
         distance = None
         if looker.location is not None:

@@ -79,7 +79,7 @@ def sees_exact(post: FoodItem, viewer_id: str) -> bool:
         except ExchangeItem.DoesNotExist:
             pass
     try:
-        precision = getattr(UserItem.get(*UserItem.key(post.sharer_id)), "location_precision", None) or privacy.AREA
+        precision = UserItem.get(*UserItem.key(post.sharer_id)).location_precision or privacy.AREA
     except UserItem.DoesNotExist:
         precision = privacy.AREA
     return privacy.sees_exact(viewer_id, post.sharer_id, claimer, precision)
