@@ -16,7 +16,7 @@ app = build_resolver()
 def create_group(body: CreateGroupRequest):
     user_id = caller_id(app)
     users.ensure(user_id)
-    group, member = groups.create(user_id, body.name, body.description)
+    group, member = groups.create(user_id, body.name, body.description, disclaimer=body.disclaimer)
     return created(views.group(group, member))
 
 
@@ -39,7 +39,7 @@ def create_invite(groupId: str):
 def join_group(body: JoinGroupRequest):
     user_id = caller_id(app)
     users.ensure(user_id)
-    group, member = groups.join(user_id, body.invite_code.strip().upper())
+    group, member = groups.join(user_id, body.invite_code.strip().upper(), body.accepted_disclaimer_version)
     return views.group(group, member)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from foodshare.api import views
 from foodshare.api.http import build_resolver, caller_id, entrypoint
 from foodshare.api.requests import PrivacyRequest, ProfileRequest
-from foodshare.domain import privacy_settings, users
+from foodshare.domain import privacy_settings, subject_requests, users
 from foodshare.health import check_dependencies
 
 app = build_resolver()
@@ -38,6 +38,12 @@ def put_privacy(body: PrivacyRequest):
     return views.privacy_settings(
         privacy_settings.update(caller_id(app), body.restricted, body.leaderboard, body.location_precision)
     )
+
+
+@app.get("/me/requests")
+def get_requests():
+    """The caller's data-subject requests (type, time, outcome), oldest first."""
+    return {"requests": [subject_requests.view(r) for r in subject_requests.of(caller_id(app))]}
 
 
 handler = entrypoint(app)

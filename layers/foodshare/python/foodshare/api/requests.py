@@ -38,10 +38,14 @@ class ProfileRequest(Body):
 class CreateGroupRequest(Body):
     name: str = Field(min_length=1, max_length=80)
     description: str | None = Field(default=None, max_length=500)
+    disclaimer: str | None = Field(default=None, min_length=1, max_length=2000,
+                                   description="What members accept when they join (version 1)")
 
 
 class JoinGroupRequest(Body):
     invite_code: str = Field(min_length=4, max_length=32)
+    accepted_disclaimer_version: int | None = Field(default=None, ge=1,
+                                                    description="Required when the group has a disclaimer")
 
 
 class PartnershipTermsBody(Body):

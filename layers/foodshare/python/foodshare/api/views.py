@@ -106,6 +106,8 @@ def group(item: GroupItem, member: MembershipItem | None) -> dict:
         "description": item.description,
         "memberCount": int(item.member_count),
         "role": member.role if member else None,
+        "disclaimer": item.disclaimer,
+        "disclaimerVersion": int(item.disclaimer_version) if item.disclaimer_version else None,
         "createdAt": item.created_at,
     }
 

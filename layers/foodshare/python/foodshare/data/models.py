@@ -128,6 +128,35 @@ class UserItem(Item):
         return f"USER#{user_id}", "PROFILE"
 
 
+class ConsentItem(Item):
+    """USER#<id> / CONSENT#<groupId>#<version>: the person accepted a group's disclaimer in that version, when."""
+
+    user_id = UnicodeAttribute()
+    group_id = UnicodeAttribute()
+    version = NumberAttribute()
+    accepted_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(user_id: str, group_id: str, version: int) -> tuple[str, str]:
+        return f"USER#{user_id}", f"CONSENT#{group_id}#{version}"
+
+
+class DataSubjectRequestItem(Item):
+    """USER#<id> / DSR#<requestId>: one data-subject request (GDPR Art. 15-21): type, when, outcome."""
+
+    request_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    type = UnicodeAttribute()  # access | rectification | erasure | portability | restriction | objection
+    requested_at = UnicodeAttribute()
+    outcome = UnicodeAttribute()  # completed | pending | failed | ...
+    completed_at = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(null=True)  # what was done, in words without personal data
+
+    @staticmethod
+    def key(user_id: str, request_id: str) -> tuple[str, str]:
+        return f"USER#{user_id}", f"DSR#{request_id}"
+
+
 class PseudonymItem(Item):
     """PSEUDONYM#<name> / PSEUDONYM: makes pseudonyms unique across all users."""
 
@@ -176,6 +205,8 @@ class GroupItem(Item):
     description = UnicodeAttribute(null=True)
     member_count = NumberAttribute(default=0)
     admin_count = NumberAttribute(default=0)
+    disclaimer = UnicodeAttribute(null=True)  # what joining members accept (ConsentItem), in this version
+    disclaimer_version = NumberAttribute(null=True)
     created_by = UnicodeAttribute()
     created_at = UnicodeAttribute()
 

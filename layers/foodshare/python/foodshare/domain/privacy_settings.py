@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from foodshare import clock
 from foodshare.data.models import UserItem
 from foodshare.data.transaction import UnitOfWork
-from foodshare.domain import groups, privacy, users
+from foodshare.domain import groups, privacy, subject_requests, users
 
 
 @dataclass(frozen=True)
@@ -77,5 +77,10 @@ def update(user_id: str, restricted: bool | None, leaderboard: bool | None,
             "groupIds": sorted(groups.group_ids_of(user_id)),
         },
     )
+    if chosen.restricted != current.restricted:
+        subject_requests.record(uow, user_id, "restriction", detail="restricted" if chosen.restricted else "lifted")
+    if (chosen.leaderboard, chosen.location_precision) != (current.leaderboard, current.location_precision):
+        subject_requests.record(uow, user_id, "objection",
+                                detail=f"leaderboard={chosen.leaderboard}, locationPrecision={chosen.location_precision}")
     uow.commit()
     return chosen
