@@ -43,8 +43,10 @@ READ_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query")
 WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem")
 # Functions that only read the table (GET-only routes that never register a user). Every other function also gets
 # the transactional item writes, and with `outbox_delivery: relay` PutEvents on the bus
-# (it publishes what it committed); nobody gets Scan, stream access or table administration.
+# (it publishes what it committed); nobody gets stream access or table administration.
 READ_ONLY = frozenset({"discovery"})
+# Erasure reads the whole table (posts and exchanges have no by-user index: docs/privacy.md); nobody else scans.
+TABLE_SCANNERS = frozenset({"users"})
 
 # A scheduled run that fails is retried twice, never past the next run, then parked.
 SCHEDULE_RETRY_ATTEMPTS = 2
@@ -257,6 +259,8 @@ class Functions(Construct):
         role.add_to_policy(iam.PolicyStatement(actions=list(READ_ACTIONS), resources=[table_arn, *index_arns]))
         if function_name not in READ_ONLY:
             role.add_to_policy(iam.PolicyStatement(actions=list(WRITE_ACTIONS), resources=[table_arn]))
+        if function_name in TABLE_SCANNERS:
+            role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:Scan"], resources=[table_arn]))
 
     def _live_alias(self, fn: lambda_.Function, provisioned: Provisioned | None) -> lambda_.Alias:
         alias = lambda_.Alias(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from foodshare.api import views
-from foodshare.api.http import build_resolver, caller_id, entrypoint
-from foodshare.api.requests import PrivacyRequest, ProfileRequest
-from foodshare.domain import privacy_settings, subject_requests, users
+from foodshare.api.http import build_resolver, caller_id, created, entrypoint
+from foodshare.api.requests import EraseAccountRequest, PrivacyRequest, ProfileRequest
+from foodshare.cache import purge
+from foodshare.domain import erasure, privacy_settings, subject_requests, users
 from foodshare.health import check_dependencies
 
 app = build_resolver()
@@ -44,6 +45,20 @@ def put_privacy(body: PrivacyRequest):
 def get_requests():
     """The caller's data-subject requests (type, time, outcome), oldest first."""
     return {"requests": [subject_requests.view(r) for r in subject_requests.of(caller_id(app))]}
+
+
+@app.post("/me/erasure")
+def request_erasure():
+    code, expires_at = erasure.request(caller_id(app))
+    return created({"confirmationCode": code, "expiresAt": expires_at})
+
+
+@app.delete("/me")
+def erase_me(body: EraseAccountRequest):
+    """Erase the caller's account (docs/privacy.md); the cache forgets them before the answer."""
+    erased = erasure.erase(caller_id(app), body.confirmation_code)
+    purge.purge(erased.markers, erased.group_ids)
+    return {"erased": True}
 
 
 handler = entrypoint(app)

@@ -41,11 +41,12 @@ def test_every_data_subject_request_is_recorded_with_type_time_and_outcome():
     reply = call("GET", "/me/requests", user="sam")
     assert reply.status == 200
     kinds = [(r["type"], r["outcome"], r["detail"]) for r in reply.body["requests"]]
-    assert kinds == [
+    assert sorted(kinds) == sorted([
         ("rectification", "completed", "profile: display name and location"),
         ("restriction", "completed", "restricted"),
         ("restriction", "completed", "lifted"),
         ("objection", "completed", "leaderboard=False, locationPrecision=area"),
-    ]
+    ])  # the last two come from one request: same moment, either order
+    assert kinds[0][0] == "rectification" and kinds[1][2] == "restricted"
     assert all(r["requestedAt"] and r["completedAt"] for r in reply.body["requests"])
     assert call("GET", "/me/requests", user="cleo").body == {"requests": []}

@@ -81,7 +81,11 @@ def _count_day(uow: UnitOfWork, group_id: str, day: str, event: Delivered, count
 
 
 def _mark_active(uow: UnitOfWork, group_id: str, user_id: str, at: str) -> None:
-    """Move the member's last-active moment forward (never back); optimistic on the value read."""
+    """Move the member's last-active moment forward (never back); optimistic on the value read.
+
+    Not for a person erased while the event was in flight (no profile): that would bring their id back."""
+    if UserItem.count(f"USER#{user_id}", UserItem.sk == "PROFILE") == 0:
+        return
     item = ActiveMemberItem(*ActiveMemberItem.key(group_id, user_id), user_id=user_id, last_active_at=at)
     try:
         current = ActiveMemberItem.get(item.pk, item.sk).last_active_at

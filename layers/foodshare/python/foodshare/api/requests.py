@@ -83,6 +83,10 @@ class PrivacyRequest(Body):
     location_precision: Literal["exact", "area"] | None = None
 
 
+class EraseAccountRequest(Body):
+    confirmation_code: str = Field(min_length=4, max_length=32, description="From POST /me/erasure, within 3 hours")
+
+
 class RatingRequest(Body):
     stars: int = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=500)
