@@ -100,8 +100,8 @@ def _check_partner_terms(post: FoodItem, claimer, partner) -> None:
         raise Forbidden("Set your location (PUT /me) to claim from partner groups.", code="terms_not_met")
     distance = geo.distance_km(float(claimer.lat), float(claimer.lng), float(post.pickup_lat), float(post.pickup_lng))
     if distance > terms.max_distance_km:
-        raise Forbidden(
-            f"The pickup is {distance:.1f} km away; the partnership allows {terms.max_distance_km:g} km.",
+        raise Forbidden(  # no exact distance: repeated tries from moved homes would triangulate the doorstep
+            f"The pickup is farther from your home than the partnership's {terms.max_distance_km:g} km.",
             code="terms_not_met",
         )
 
