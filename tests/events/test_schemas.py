@@ -36,6 +36,8 @@ def test_a_payload_that_breaks_its_schema_is_named():
 def _every_kind_of_change(backbone) -> None:
     c = flows.community()
     sam, cleo, group = c["sharer"], c["claimer"], c["group"]
+    quota = {"maxClaims": 50, "windowHours": 24}
+    assert call("PUT", f"/groups/{group}/claim-quota", user=sam, json=quota).status == 200
     flows.user("ida")
     flows.join("ida", group, sam)
     assert call("DELETE", f"/groups/{group}/members/me", user="ida").status == 200

@@ -90,6 +90,15 @@ API_FUNCTIONS: tuple[ApiFunction, ...] = (
         description="Credit balance and ledger",
     ),
     ApiFunction(
+        "safety",
+        (
+            _r("GET", "/groups/{groupId}/claim-quota"),
+            _r("PUT", "/groups/{groupId}/claim-quota"),
+            _r("DELETE", "/groups/{groupId}/claim-quota"),
+        ),
+        description="Trust and safety: group claim quotas",
+    ),
+    ApiFunction(
         "telegram_webhook",
         (_r("POST", "/webhooks/telegram", public=True),),
         description="Telegram bot updates (secret-token checked)",

@@ -30,6 +30,7 @@ EVENT_SOURCES: dict[str, str] = {
     "PartnershipAccepted": GROUP,
     "PartnershipDeclined": GROUP,
     "PartnershipEnded": GROUP,
+    "GroupClaimQuotaChanged": GROUP,
     "FoodShared": FOOD,
     "FoodWithdrawn": FOOD,
     "FoodClaimed": FOOD,

@@ -431,3 +431,54 @@ class ActiveMemberItem(Item):
     @staticmethod
     def key(group_id: str, user_id: str) -> tuple[str, str]:
         return f"GROUP#{group_id}", f"ACTIVE#{user_id}"
+
+
+# ---- fairness rules (domain/fairness.py, domain/standing.py) -------------------------------
+
+
+class DailySpendItem(Item):
+    """USER#<id> / SPENT#<yyyy-mm-dd>: credits spent on claims that UTC day; `count < limit` is the condition."""
+
+    count = NumberAttribute(default=0)
+    expires_at_epoch = TTLAttribute(null=True)
+
+    @staticmethod
+    def key(user_id: str, day: str) -> tuple[str, str]:
+        return f"USER#{user_id}", f"SPENT#{day}"
+
+
+class ReceivedRatingItem(Item):
+    """USER#<ratedId> / RATED#<createdAt>#<exchangeId>: stars received, kept 31 days for the low-rating rule."""
+
+    stars = NumberAttribute()
+    created_at = UnicodeAttribute()
+    expires_at_epoch = TTLAttribute(null=True)
+
+    @staticmethod
+    def key(user_id: str, created_at: str, exchange_id: str) -> tuple[str, str]:
+        return f"USER#{user_id}", f"RATED#{created_at}#{exchange_id}"
+
+
+class GroupClaimQuotaItem(Item):
+    """GROUP#<id> / CLAIMQUOTA: the group's own claim quota, set by its admins."""
+
+    max_claims = NumberAttribute()
+    window_hours = NumberAttribute()
+    lift_hours = NumberAttribute()
+    updated_by = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(group_id: str) -> tuple[str, str]:
+        return f"GROUP#{group_id}", "CLAIMQUOTA"
+
+
+class QuotaSlotItem(Item):
+    """GROUP#<id> / QUOTA#<userId>#<slot>: when the member's claim in this slot leaves the rolling window."""
+
+    until = UnicodeAttribute()
+    expires_at_epoch = TTLAttribute(null=True)
+
+    @staticmethod
+    def key(group_id: str, user_id: str, slot: int) -> tuple[str, str]:
+        return f"GROUP#{group_id}", f"QUOTA#{user_id}#{slot:03d}"

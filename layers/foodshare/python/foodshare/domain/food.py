@@ -8,7 +8,7 @@ from datetime import datetime
 from foodshare import clock, ids
 from foodshare.data.models import FoodItem
 from foodshare.data.transaction import UnitOfWork
-from foodshare.domain import groups, partnerships
+from foodshare.domain import groups, partnerships, standing
 from foodshare.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 AVAILABLE, CLAIMED, COMPLETED, WITHDRAWN, EXPIRED = "available", "claimed", "completed", "withdrawn", "expired"
@@ -68,6 +68,7 @@ def get_visible(food_id: str, user_id: str) -> tuple[FoodItem, Access]:
 
 def share(user_id: str, post: NewPost) -> FoodItem:
     groups.require_member(post.group_id, user_id)
+    standing.check_may_post(user_id)
     now = clock.now()
     if post.pickup_end <= post.pickup_start:
         raise ValidationFailed("The pickup window ends before it starts.", fields={"pickupEnd": "must be after pickupStart"})
