@@ -1,10 +1,10 @@
-"""Safety function: group claim quotas (and the trust-and-safety routes)."""
+"""Safety function: group claim quotas, reports."""
 
 from __future__ import annotations
 
-from foodshare.api.http import build_resolver, caller_id, entrypoint
-from foodshare.api.safety import ClaimQuotaRequest, ClaimQuotaView
-from foodshare.domain import groups, standing
+from foodshare.api.http import build_resolver, caller_id, created, entrypoint
+from foodshare.api.safety import ClaimQuotaRequest, ClaimQuotaView, ReportRequest, ReportView
+from foodshare.domain import groups, reports, standing
 from foodshare.domain.fairness import GroupQuota
 
 app = build_resolver()
@@ -34,6 +34,14 @@ def set_claim_quota(groupId: str, body: ClaimQuotaRequest):
 @app.delete("/groups/<groupId>/claim-quota")
 def remove_claim_quota(groupId: str):
     return _quota_view(groupId, standing.set_group_quota(groupId, caller_id(app), None))
+
+
+@app.post("/reports")
+def file_report(body: ReportRequest):
+    report = reports.file(caller_id(app), body.subject_type, body.subject_id, body.reason, body.details)
+    return created(ReportView(report_id=report.report_id, subject_type=report.subject_type,
+                              subject_id=report.subject_id, reason=report.reason, status=report.status,
+                              created_at=report.created_at).dump())
 
 
 handler = entrypoint(app)

@@ -38,6 +38,8 @@ def _every_kind_of_change(backbone) -> None:
     sam, cleo, group = c["sharer"], c["claimer"], c["group"]
     quota = {"maxClaims": 50, "windowHours": 24}
     assert call("PUT", f"/groups/{group}/claim-quota", user=sam, json=quota).status == 200
+    report = {"subjectType": "user", "subjectId": sam, "reason": "late"}
+    assert call("POST", "/reports", user=cleo, json=report).status == 201
     flows.user("ida")
     flows.join("ida", group, sam)
     assert call("DELETE", f"/groups/{group}/members/me", user="ida").status == 200

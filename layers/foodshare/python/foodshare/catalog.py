@@ -95,8 +95,9 @@ API_FUNCTIONS: tuple[ApiFunction, ...] = (
             _r("GET", "/groups/{groupId}/claim-quota"),
             _r("PUT", "/groups/{groupId}/claim-quota"),
             _r("DELETE", "/groups/{groupId}/claim-quota"),
+            _r("POST", "/reports"),
         ),
-        description="Trust and safety: group claim quotas",
+        description="Trust and safety: group claim quotas, reports",
     ),
     ApiFunction(
         "telegram_webhook",

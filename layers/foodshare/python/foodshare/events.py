@@ -15,6 +15,7 @@ GROUP = "foodshare.group"
 FOOD = "foodshare.food"
 CREDIT = "foodshare.credit"
 ANALYTICS = "foodshare.analytics"
+SAFETY = "foodshare.safety"
 
 EVENT_SOURCES: dict[str, str] = {
     "UserRegistered": USER,
@@ -39,6 +40,7 @@ EVENT_SOURCES: dict[str, str] = {
     "ExchangeCompleted": FOOD,
     "ExchangeCancelled": FOOD,
     "ExchangeNoShow": FOOD,
+    "ReportFiled": SAFETY,
     "CreditsGranted": CREDIT,
     "CreditsHeld": CREDIT,
     "CreditsTransferred": CREDIT,

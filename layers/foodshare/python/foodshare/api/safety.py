@@ -6,10 +6,13 @@ routes; handlers answer `Model(...).dump()`.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from foodshare.api.requests import Body
+from foodshare.domain import reports
 
 
 class ClaimQuotaRequest(Body):
@@ -30,3 +33,25 @@ class ClaimQuotaView(Shape):
     max_claims: int | None
     window_hours: int | None
     lift_hours: int | None
+
+
+SubjectType = Literal[reports.SUBJECT_TYPES]  # type: ignore[valid-type]
+Reason = Literal[reports.REASONS]  # type: ignore[valid-type]
+
+
+class ReportRequest(Body):
+    subject_type: SubjectType
+    subject_id: str = Field(min_length=1, max_length=64)
+    reason: Reason
+    details: str | None = Field(default=None, max_length=1000)
+
+
+class ReportView(Shape):
+    """A report as its reporter sees it (the subject's identity stays as they gave it)."""
+
+    report_id: str
+    subject_type: str
+    subject_id: str
+    reason: str
+    status: str
+    created_at: str
