@@ -96,8 +96,14 @@ API_FUNCTIONS: tuple[ApiFunction, ...] = (
             _r("PUT", "/groups/{groupId}/claim-quota"),
             _r("DELETE", "/groups/{groupId}/claim-quota"),
             _r("POST", "/reports"),
+            _r("POST", "/groups/{groupId}/moderators"),
+            _r("GET", "/groups/{groupId}/moderation"),
+            _r("POST", "/groups/{groupId}/moderation/actions"),
+            _r("GET", "/me/moderation"),
+            _r("POST", "/appeals"),
+            _r("POST", "/appeals/{appealId}/decision"),
         ),
-        description="Trust and safety: group claim quotas, reports",
+        description="Trust and safety: group claim quotas, reports, moderation, appeals",
     ),
     ApiFunction(
         "telegram_webhook",
@@ -149,7 +155,8 @@ class ScheduledJob:
 CONSUMERS: tuple[Consumer, ...] = (
     Consumer(
         "reputation_consumer",
-        ("FoodShared", "ExchangeCompleted", "ExchangeCancelled", "ExchangeNoShow", "RatingSubmitted"),
+        ("FoodShared", "ExchangeCompleted", "ExchangeCancelled", "ExchangeNoShow", "RatingSubmitted",
+         "ModerationActionTaken", "AppealDecided"),
         max_batching_window_seconds=0,
         uses_cache=True,
         description="Applies reputation impacts and caps, keeps each user's history, emits ReputationChanged and TrustLevelChanged",
@@ -163,7 +170,8 @@ CONSUMERS: tuple[Consumer, ...] = (
     ),
     Consumer(
         "notifications",
-        ("FoodClaimed", "PickupConfirmed", "ExchangeCompleted", "ExchangeCancelled", "FoodExpired"),
+        ("FoodClaimed", "PickupConfirmed", "ExchangeCompleted", "ExchangeCancelled", "FoodExpired",
+         "ModerationActionTaken", "AppealDecided"),
         description="Tells people in their Telegram/Slack chat about claims, pickups, rating requests, expiry",
     ),
 )

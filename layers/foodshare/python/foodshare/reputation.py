@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from foodshare import consumers, reputation_rules as rules
+from foodshare import clock, consumers, reputation_rules as rules
 from foodshare.consumers import Delivered
 from foodshare.data.models import ReputationHistoryItem, ReputationWindowItem, UserItem
 from foodshare.data.transaction import UnitOfWork
@@ -21,7 +21,7 @@ from foodshare.domain import groups, users
 from foodshare.errors import ConcurrentUpdate
 
 CONSUMER = "reputation_consumer"
-WINDOW_RETENTION = timedelta(days=15)  # cap windows are a day or a week; keep them a little longer
+WINDOW_RETENTION = timedelta(days=32)  # cap windows are a day, a week or a month; keep them a little longer
 
 LABELS = {
     "food_shared": "Shared food",
@@ -31,6 +31,8 @@ LABELS = {
     "no_show": "Did not show up for a pickup",
     "rated_high": "Received a good rating",
     "rated_low": "Received a poor rating",
+    "safety_violation": "A moderator upheld a report of unsafe food or harassment",
+    "spam_report": "A moderator upheld a report of spam",
 }
 
 
@@ -40,6 +42,17 @@ class UserEffect:
 
     kinds: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    reversals: list[Reversal] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Reversal:
+    """An earlier impact to take back: which history line, and why in words."""
+
+    occurred_at: str
+    event_id: str
+    kind: str
+    reason: str
 
 
 def effects(event: Delivered) -> dict[str, UserEffect]:
@@ -64,6 +77,12 @@ def effects(event: Delivered) -> dict[str, UserEffect]:
         add(data["closedBy"], "exchange_cancelled", cancelled_count=1)
     elif event.event_type == "ExchangeNoShow":
         add(data["claimerId"], "no_show", no_show_count=1)
+    elif event.event_type == "ModerationActionTaken" and data.get("penalty"):
+        add(data["memberId"], data["penalty"])
+    elif event.event_type == "AppealDecided" and data["outcome"] == "overturned" and data.get("penalty"):
+        out.setdefault(data["memberId"], UserEffect()).reversals.append(Reversal(
+            data["actionOccurredAt"], data["actionEventId"], data["penalty"],
+            "The moderation penalty was overturned on appeal"))
     elif event.event_type == "RatingSubmitted":
         stars = int(data["stars"])
         add(data["ratedUserId"], rules.rating_impact_kind(stars), ratings_received=1, rating_stars_total=stars)
@@ -84,11 +103,17 @@ def _build(uow: UnitOfWork, event: Delivered, per_user: dict[str, UserEffect], e
         score = previous
         for kind in effect.kinds:
             score = _impact(uow, event, user_id, kind, score)
+        for taken_back in effect.reversals:
+            score = _reverse(uow, event, user_id, taken_back, score)
         actions = [getattr(UserItem, name).add(n) for name, n in effect.counts.items()]
         if score != previous:
             actions += [UserItem.score.set(score), UserItem.trust_level.set(rules.trust_level(score))]
-        uow.update(user, actions, UserItem.score == previous,
-                   on_fail=ConcurrentUpdate("the score changed meanwhile"))
+        if actions:
+            uow.update(user, actions, UserItem.score == previous,
+                       on_fail=ConcurrentUpdate("the score changed meanwhile"))
+        else:  # an impact cut to nothing by its cap, with no count to add: the history line still depends on the score read
+            uow.check(UserItem, UserItem.key(user_id), UserItem.score == previous,
+                      on_fail=ConcurrentUpdate("the score changed meanwhile"))
         if emit_events and score != previous:
             # Its userId makes the cache drop this user's cached profile, its groupIds their leaderboards.
             uow.record(
@@ -148,6 +173,37 @@ def _impact(uow: UnitOfWork, event: Delivered, user_id: str, kind: str, score: f
             previous_score=change.previous,
             new_score=change.new,
             reason=reason,
+            occurred_at=event.occurred_at,
+        )
+    )
+    return change.new
+
+
+def _reverse(uow: UnitOfWork, event: Delivered, user_id: str, target: Reversal, score: float) -> float:
+    """Take back what an earlier impact applied (read from its history line), give its cap window the
+    room back, and write a history line saying why; returns the new score."""
+    try:
+        original = ReputationHistoryItem.get(
+            *ReputationHistoryItem.key(user_id, target.occurred_at, target.event_id, target.kind))
+    except ReputationHistoryItem.DoesNotExist:
+        return score  # never applied (or not yet): nothing to take back
+    change = rules.reversal(float(original.applied), score)
+    if original.applied:
+        moment = clock.parse_iso(target.occurred_at)
+        window = ReputationWindowItem(*ReputationWindowItem.key(user_id, target.kind, rules.window_key(target.kind, moment)))
+        uow.update(window, [ReputationWindowItem.used.add(-float(original.applied))])
+    uow.save(
+        ReputationHistoryItem(
+            *ReputationHistoryItem.key(user_id, event.occurred_at, event.event_id, f"reversed_{target.kind}"),
+            user_id=user_id,
+            event_id=event.event_id,
+            event_type=event.event_type,
+            kind=f"reversed_{target.kind}",
+            points=-float(original.applied),
+            applied=change.applied,
+            previous_score=change.previous,
+            new_score=change.new,
+            reason=f"{target.reason}: {LABELS[target.kind].lower()} ({float(original.applied):+g}) taken back",
             occurred_at=event.occurred_at,
         )
     )

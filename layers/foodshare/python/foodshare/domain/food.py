@@ -68,7 +68,7 @@ def get_visible(food_id: str, user_id: str) -> tuple[FoodItem, Access]:
 
 def share(user_id: str, post: NewPost) -> FoodItem:
     groups.require_member(post.group_id, user_id)
-    standing.check_may_post(user_id)
+    standing.check_may_post(user_id, post.group_id)
     now = clock.now()
     if post.pickup_end <= post.pickup_start:
         raise ValidationFailed("The pickup window ends before it starts.", fields={"pickupEnd": "must be after pickupStart"})

@@ -20,10 +20,11 @@ from foodshare.data.models import (
     GroupClaimQuotaItem,
     QuotaSlotItem,
     ReceivedRatingItem,
+    RestrictionItem,
     UserItem,
 )
 from foodshare.data.transaction import UnitOfWork
-from foodshare.domain import fairness, groups
+from foodshare.domain import fairness, groups, moderation_rules
 from foodshare.domain.fairness import GroupQuota, Refusal
 from foodshare.errors import Conflict
 from foodshare.settings import get_settings
@@ -71,11 +72,21 @@ def suspension(user_id: str, now: datetime) -> Refusal | None:
     return fairness.suspension(_received_ratings(user_id, now), _suspension_period(), now)
 
 
-def check_may_post(user_id: str) -> None:
-    """Posting is refused while the user is suspended."""
-    refusal = suspension(user_id, clock.now())
-    if refusal:
-        raise refused(refusal)
+def restriction(group_id: str, user_id: str, now: datetime) -> Refusal | None:
+    """A moderator's restriction of the user in this group (domain/moderation.py), while it lasts."""
+    try:
+        item = RestrictionItem.get(*RestrictionItem.key(group_id, user_id))
+    except RestrictionItem.DoesNotExist:
+        return None
+    return moderation_rules.restriction(clock.parse_iso(item.until), now)
+
+
+def check_may_post(user_id: str, group_id: str) -> None:
+    """Posting is refused while the user is suspended, or restricted in the group."""
+    now = clock.now()
+    for refusal in (suspension(user_id, now), restriction(group_id, user_id, now)):
+        if refusal:
+            raise refused(refusal)
 
 
 # ---- claims ----------------------------------------------------------------------------------
@@ -91,6 +102,7 @@ def check_may_claim(uow: UnitOfWork, claimer: UserItem, post: FoodItem, now: dat
     level = claimer.trust_level
     for refusal in (
         suspension(claimer.user_id, now),
+        restriction(post.group_id, claimer.user_id, now),
         fairness.active_claims(level, int(claimer.credits_held or 0), settings.claim_limits),
     ):
         if refusal:
