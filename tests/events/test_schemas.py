@@ -34,7 +34,8 @@ def test_a_payload_that_breaks_its_schema_is_named():
 
 
 def _moderation(group: str, admin: str, reporter: str) -> None:
-    """A moderator appointed, reports dismissed until the reporter is flagged, one upheld, appealed, overturned."""
+    """A moderator appointed, reports dismissed until the reporter is flagged, one upheld, appealed, overturned;
+    a member flagged by the fraud signals."""
     from foodshare.data.models import UserItem
 
     for name in ("mia", "max"):
@@ -52,6 +53,9 @@ def _moderation(group: str, admin: str, reporter: str) -> None:
     appeal = call("POST", "/appeals", user="max", json={"actionId": taken.body["actionId"]}).body
     assert call("POST", f"/appeals/{appeal['appealId']}/decision", user=admin,
                 json={"outcome": "overturned", "reason": "Not spam"}).status == 200
+    for _ in range(7):  # claims cancelled again and again: the fraud consumer flags credit abuse
+        exchange = flows.claim("max", flows.share("mia", group))
+        assert call("POST", f"/exchanges/{exchange}/cancel", user="max").status == 200
 
 
 def _every_kind_of_change(backbone) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from foodshare.settings import get_settings
+
 from tests.cache.conftest import settings_env  # noqa: F401  (the fixtures, shared)
 from tests.events.conftest import backbone  # noqa: F401
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from foodshare import clock
 from foodshare.data.models import UserItem
+
 from tests.support import flows
 from tests.support.api import call
 

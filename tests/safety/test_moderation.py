@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-
 from foodshare import clock
 from foodshare.data.models import UserItem
+
 from tests.support import flows
 from tests.support.api import call
 

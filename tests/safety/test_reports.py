@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from foodshare.data.models import EventItem
 from foodshare.domain.reports import REASONS
+
 from tests.support import flows
 from tests.support.api import call
 

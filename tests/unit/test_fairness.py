@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 from foodshare.domain import fairness
 from foodshare.domain.fairness import GroupQuota, Refusal
 

@@ -156,7 +156,7 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer(
         "reputation_consumer",
         ("FoodShared", "ExchangeCompleted", "ExchangeCancelled", "ExchangeNoShow", "RatingSubmitted",
-         "ModerationActionTaken", "AppealDecided"),
+         "ModerationActionTaken", "AppealDecided", "FraudFlagged"),
         max_batching_window_seconds=0,
         uses_cache=True,
         description="Applies reputation impacts and caps, keeps each user's history, emits ReputationChanged and TrustLevelChanged",
@@ -173,6 +173,14 @@ CONSUMERS: tuple[Consumer, ...] = (
         ("FoodClaimed", "PickupConfirmed", "ExchangeCompleted", "ExchangeCancelled", "FoodExpired",
          "ModerationActionTaken", "AppealDecided"),
         description="Tells people in their Telegram/Slack chat about claims, pickups, rating requests, expiry",
+    ),
+    Consumer(
+        "fraud_signals",
+        ("RatingSubmitted", "FoodShared", "FoodClaimed", "FoodExpired", "ExchangeCancelled", "ExchangeNoShow",
+         "ModerationActionTaken"),
+        max_batching_window_seconds=0,
+        description="Scores each user on the four fraud patterns (rating rings by dense-block peeling), flags to "
+                    "moderators and restricts at the thresholds",
     ),
 )
 SCHEDULED_JOBS: tuple[ScheduledJob, ...] = (

@@ -46,6 +46,7 @@ EVENT_SOURCES: dict[str, str] = {
     "MemberFlagged": SAFETY,
     "AppealFiled": SAFETY,
     "AppealDecided": SAFETY,
+    "FraudFlagged": SAFETY,
     "CreditsGranted": CREDIT,
     "CreditsHeld": CREDIT,
     "CreditsTransferred": CREDIT,

@@ -10,6 +10,7 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     TTLAttribute,
+    UnicodeSetAttribute,
     UnicodeAttribute,
 )
 from pynamodb.connection.base import MetaTable
@@ -382,6 +383,7 @@ class ReputationHistoryItem(Item):
     new_score = NumberAttribute()
     reason = UnicodeAttribute()
     occurred_at = UnicodeAttribute()
+    source_user_id = UnicodeAttribute(null=True)  # who caused it, for ratings: the rater (rating rings)
 
     @staticmethod
     def key(user_id: str, occurred_at: str, event_id: str, kind: str) -> tuple[str, str]:
@@ -626,3 +628,52 @@ class BanItem(Item):
     @staticmethod
     def key(group_id: str, user_id: str) -> tuple[str, str]:
         return f"GROUP#{group_id}", f"BANNED#{user_id}"
+
+
+# ---- fraud signals (fraud.py) ----------------------------------------------------------------
+
+
+class RatingEdgeItem(Item):
+    """USER#<id> / RATEOUT#<other> (ratings given) and RATEIN#<other> (received): the rating graph."""
+
+    count = NumberAttribute(default=0)
+    first_day = NumberAttribute(null=True)  # days since the epoch
+    last_day = NumberAttribute(null=True)
+
+    @staticmethod
+    def key(user_id: str, direction: str, other_id: str) -> tuple[str, str]:
+        return f"USER#{user_id}", f"RATE{direction}#{other_id}"
+
+
+class SignalDayItem(Item):
+    """USER#<id> / SIGNALS#<yyyy-mm-dd>: what the fraud consumer counts for a user on one day."""
+
+    claims = NumberAttribute(default=0)
+    cancels = NumberAttribute(default=0)
+    posts = NumberAttribute(default=0)
+    duplicate_posts = NumberAttribute(default=0)
+    expired_posts = NumberAttribute(default=0)
+    no_shows = NumberAttribute(default=0)
+    unsafe_reports = NumberAttribute(default=0)
+    titles = UnicodeSetAttribute(null=True)  # hashes of post titles, for duplicates
+    expires_at_epoch = TTLAttribute(null=True)
+
+    @staticmethod
+    def key(user_id: str, day: str) -> tuple[str, str]:
+        return f"USER#{user_id}", f"SIGNALS#{day}"
+
+
+class RiskItem(Item):
+    """USER#<id> / RISK: the four pattern scores, their explanations, and which were flagged."""
+
+    scores = UnicodeAttribute()  # JSON pattern -> score
+    evidence = UnicodeAttribute()  # JSON pattern -> explanation in words
+    risk = NumberAttribute(default=0)
+    flagged = UnicodeSetAttribute(null=True)
+    ring_id = UnicodeAttribute(null=True)
+    ring_members = UnicodeSetAttribute(null=True)
+    updated_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(user_id: str) -> tuple[str, str]:
+        return f"USER#{user_id}", "RISK"

@@ -28,13 +28,14 @@ from foodshare.data.models import (
     ModerationActionItem,
     OpenAppealItem,
     OpenReportItem,
-    ReportItem,
     ReporterRecordItem,
+    ReportItem,
     RestrictionItem,
     UserItem,
 )
 from foodshare.data.transaction import UnitOfWork
-from foodshare.domain import food as food_posts, groups, reports, users
+from foodshare.domain import food as food_posts
+from foodshare.domain import groups, reports, users
 from foodshare.domain import moderation_rules as rules
 from foodshare.errors import Conflict, Forbidden, NotFound, ValidationFailed
 

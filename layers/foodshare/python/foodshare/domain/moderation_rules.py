@@ -72,4 +72,5 @@ def may_decide_appeal(decider_id: str, decider_role: str, moderator_id: str, mem
 def restriction(until: datetime | None, now: datetime) -> Refusal | None:
     if until is None or until <= now:
         return None
-    return Refusal(RESTRICTED, "A moderator of this group has restricted you from posting and claiming here.", until)
+    return Refusal(RESTRICTED, "You are restricted from posting and claiming in this group (by its moderators, "
+                               "or while they review a flag on your account).", until)

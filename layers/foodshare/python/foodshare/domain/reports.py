@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from foodshare import clock, ids
 from foodshare.data.models import OpenReportItem, ReportItem, ReportLockItem
 from foodshare.data.transaction import UnitOfWork
-from foodshare.domain import exchanges, food as food_posts, groups
+from foodshare.domain import exchanges, groups
+from foodshare.domain import food as food_posts
 from foodshare.errors import Conflict, NotFound, ValidationFailed
 
 SUBJECT_TYPES = ("user", "food", "exchange")
