@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from foodshare.api.http import build_resolver, caller_id, created, entrypoint
 from foodshare.api import safety as shapes
+from foodshare.api.http import build_resolver, caller_id, created, entrypoint
 from foodshare.api.safety import (
     AppealDecisionRequest,
     AppealRequest,
