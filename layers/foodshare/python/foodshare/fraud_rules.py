@@ -30,7 +30,7 @@ PATTERNS = tuple(THRESHOLDS)
 
 RING_MIN_SIZE = 3
 RING_MAX_SIZE = 12
-RING_INTENSITY = 4.0  # ratings received from inside the block per member per week that count as "fully intense"
+RING_INTENSITY = 7.0  # ratings received from inside per member per week that count as "fully intense": daily
 
 
 @dataclass(frozen=True)
