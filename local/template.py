@@ -29,8 +29,12 @@ SKIPPED_TYPES: dict[str, str] = {
     "AWS::EC2::NatGateway": "the chat callers' way out: the emulator ignores VpcConfig, its workers reach any host",
     "AWS::EC2::EIP": "the NAT gateways' public addresses (see AWS::EC2::NatGateway)",
 }
-# Routes to a skipped target (the NAT gateways) go with it: without VpcConfig nothing routes.
-SKIPPED_ROUTE_REASON = "a route through a NAT gateway the local stack skips: the emulator ignores VpcConfig"
+# Resources that only exist for a skipped one go with it (until nothing more is skipped).
+SKIPPED_WITH_TARGET: dict[str, str] = {
+    "AWS::EC2::Route": "a route through a NAT gateway the local stack skips: the emulator ignores VpcConfig",
+    "AWS::CloudWatch::CompositeAlarm": "a composite of metric-math alarms the local stack skips: nothing alarms locally",
+    "AWS::CloudWatch::Dashboard": "a dashboard showing alarms the local stack skips: no metrics reach it locally",
+}
 # Alarms on metric math (`Metrics` instead of `MetricName`): the emulator's CloudWatch rejects
 # them, and no alarm ever fires locally anyway (no metrics are emitted to it).
 SKIP_METRIC_MATH_ALARMS = "metric-math alarms: the emulator's CloudWatch cannot create them; nothing alarms locally"
@@ -78,9 +82,15 @@ def transform(template: dict[str, Any], *, redis_url: str) -> Transformed:
             result.skipped[logical_id] = f"{kind}: {SKIPPED_TYPES[kind]}"
         elif kind == "AWS::CloudWatch::Alarm" and "Metrics" in resource.get("Properties", {}):
             result.skipped[logical_id] = f"{kind}: {SKIP_METRIC_MATH_ALARMS}"
-    for logical_id, resource in resources.items():
-        if resource["Type"] == "AWS::EC2::Route" and _referenced(resource.get("Properties", {}), set(result.skipped)):
-            result.skipped[logical_id] = f"AWS::EC2::Route: {SKIPPED_ROUTE_REASON}"
+    grew = True
+    while grew:
+        grew = False
+        for logical_id, resource in resources.items():
+            kind = resource["Type"]
+            if (kind in SKIPPED_WITH_TARGET and logical_id not in result.skipped
+                    and _referenced(resource.get("Properties", {}), set(result.skipped))):
+                result.skipped[logical_id] = f"{kind}: {SKIPPED_WITH_TARGET[kind]}"
+                grew = True
     skipped = set(result.skipped)
     for logical_id in skipped:
         del resources[logical_id]

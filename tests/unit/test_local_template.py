@@ -57,3 +57,19 @@ def test_the_given_template_is_left_as_it_is():
     template = _template(Fn=_function({"REDIS_URL": {"Fn::GetAtt": ["Valkey", "Endpoint.Address"]}}))
     transform(template, redis_url="redis://r/0")
     assert "Valkey" in template["Resources"]
+
+
+def test_what_exists_only_for_a_skipped_resource_goes_with_it_and_nothing_else_does():
+    done = transform(_template(
+        Nat={"Type": "AWS::EC2::NatGateway", "Properties": {}},
+        Route={"Type": "AWS::EC2::Route", "Properties": {"NatGatewayId": {"Ref": "Nat"}}},
+        LocalRoute={"Type": "AWS::EC2::Route", "Properties": {"GatewayId": "local"}},
+        Math={"Type": "AWS::CloudWatch::Alarm", "Properties": {"Metrics": []}},
+        Page={"Type": "AWS::CloudWatch::CompositeAlarm",
+              "Properties": {"AlarmRule": {"Fn::Join": ["", ["ALARM(", {"Fn::GetAtt": ["Math", "Arn"]}, ")"]]}}},
+        Ticket={"Type": "AWS::CloudWatch::CompositeAlarm",  # a composite of a composite: skipped in turn
+                "Properties": {"AlarmRule": {"Fn::GetAtt": ["Page", "Arn"]}}},
+    ), redis_url="redis://r/0")
+    assert {"Nat", "Route", "Page", "Ticket"} <= set(done.skipped)
+    assert "NAT gateway" in done.skipped["Route"] and "composite" in done.skipped["Ticket"]
+    assert "LocalRoute" in done.template["Resources"]
