@@ -28,6 +28,8 @@ SKIPPED_TYPES: dict[str, str] = {
     "AWS::Events::Archive": "event archive for replays: the emulator's EventBridge has no archives",
     "AWS::EC2::NatGateway": "the chat callers' way out: the emulator ignores VpcConfig, its workers reach any host",
     "AWS::EC2::EIP": "the NAT gateways' public addresses (see AWS::EC2::NatGateway)",
+    "AWS::Backup::BackupSelection": "what the daily backup plan covers: the emulator's Backup has no selections "
+                                    "(restores are rehearsed with `make restore-drill`)",
 }
 # Resources that only exist for a skipped one go with it (until nothing more is skipped).
 SKIPPED_WITH_TARGET: dict[str, str] = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from urllib.parse import parse_qsl
 
 from foodshare import clock
