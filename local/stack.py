@@ -45,6 +45,7 @@ BOOTSTRAP_QUALIFIER = "hnb659fds"  # CDK's default synthesizer
 PARAMETERS_FROM_ENV = {"TelegramApiBase": "TELEGRAM_API_BASE", "SlackApiBase": "SLACK_API_BASE",
                        "TelegramBotUsername": "TELEGRAM_BOT_USERNAME"}
 SECRET_SETTING_TAG = "foodshare:setting"
+BLANK_SECRET = " "  # what an unset bot secret holds locally (foodshare.bots.secrets reads it as not configured)
 
 
 def _args() -> argparse.Namespace:
@@ -235,8 +236,9 @@ class Deployer:
 
     def _put_secrets(self, cfn, stack_name: str) -> dict[str, str]:
         """Each bot secret of the template carries a tag naming the setting it holds; the value
-        comes from the environment `make serve` was started with. Unset: emptied (the stack
-        generates a value for each), so the webhooks answer 503, not configured, as documented."""
+        comes from the environment `make serve` was started with. Unset: blanked (the stack
+        generates a value for each; Secrets Manager needs one character, so a space), and a blank
+        secret is no secret: the webhooks answer 503, not configured (foodshare.bots.secrets)."""
         secrets = self.client("secretsmanager")
         resources = cfn.describe_stack_resources(StackName=stack_name)["StackResources"]
         put = {}
@@ -249,7 +251,7 @@ class Deployer:
             if setting not in SECRET_SETTINGS:
                 continue
             value = self.settings.get(setting) or ""
-            secrets.put_secret_value(SecretId=arn, SecretString=value)
+            secrets.put_secret_value(SecretId=arn, SecretString=value or BLANK_SECRET)
             if value:
                 put[setting] = arn
         return put

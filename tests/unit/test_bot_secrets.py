@@ -57,3 +57,12 @@ def test_without_value_or_arn_the_secret_is_not_configured(monkeypatch):
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN_SECRET_ARN", raising=False)
     ref = get_settings().telegram_bot_token
     assert not ref.configured and secrets.resolve(ref) is None
+
+
+def test_a_blank_secret_is_not_configured():
+    """Secrets Manager cannot hold "", so a blank secret is how a bot is switched off (503)."""
+    from foodshare.bots import secrets
+    from foodshare.settings import SecretRef
+
+    assert secrets.resolve(SecretRef(value=" ", secret_arn=None, parameter=None)) is None
+    assert secrets.resolve(SecretRef(value="tok", secret_arn=None, parameter=None)) == "tok"

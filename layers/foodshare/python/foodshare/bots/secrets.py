@@ -12,7 +12,15 @@ SECRET_MAX_AGE_SECONDS = 300
 
 
 def resolve(ref: SecretRef) -> str | None:
-    """The secret's value, or None when it is not configured (the webhook then answers 503)."""
+    """The secret's value, or None when it is not configured (the webhook then answers 503).
+
+    A blank value counts as not configured: Secrets Manager cannot hold an empty string, so a
+    secret put to " " switches a bot off (the local stack does that for unset settings)."""
+    value = _value(ref)
+    return value if value and value.strip() else None
+
+
+def _value(ref: SecretRef) -> str | None:
     if ref.value:
         return ref.value
     if ref.secret_arn:
