@@ -30,7 +30,7 @@ class Stack:
         request = urllib.request.Request(self.base_url + path, data=data, method=method, headers={
             "authorization": f"Bearer {self.token_for(user)}", "content-type": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=10) as answer:
+            with urllib.request.urlopen(request, timeout=60) as answer:  # a first call may wait for a cold worker
                 return answer.status, json.loads(answer.read() or b"null")
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"null")

@@ -52,8 +52,11 @@ def test_the_generated_client_runs_the_readme_tour(client_package, stack):
 
     suffix = datetime.now().strftime("%H%M%S%f")
     sam_id, cleo_id = f"sam-{suffix}", f"cleo-{suffix}"
-    sam = client_module.AuthenticatedClient(base_url=stack.base_url, token=stack.token_for(sam_id))
-    cleo = client_module.AuthenticatedClient(base_url=stack.base_url, token=stack.token_for(cleo_id))
+    import httpx
+
+    wait = httpx.Timeout(60.0)  # a first call may wait for a cold worker of the served stack
+    sam = client_module.AuthenticatedClient(base_url=stack.base_url, token=stack.token_for(sam_id), timeout=wait)
+    cleo = client_module.AuthenticatedClient(base_url=stack.base_url, token=stack.token_for(cleo_id), timeout=wait)
     berlin = models.Location(lat=52.52, lng=13.405)
 
     profile = users.put_me.sync(client=sam, body=models.ProfileRequest(display_name="Sam", location=berlin))
