@@ -18,6 +18,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tests.support.stack import aws, clean_redis  # noqa: F401  (the served stack's replacements)
+
 
 
 @dataclass(frozen=True)
@@ -41,18 +43,6 @@ def stack(served_stack) -> Stack:
     """The session's served stack (tests/support/stack.py): the dev template on the emulator, its
     webhooks configured with secrets the fuzzer does not know."""
     return Stack(served_stack.api_url, served_stack.token)
-
-
-@pytest.fixture(autouse=True)
-def aws():
-    """Overrides the suite's in-process moto: these tests talk to the served stack over HTTP."""
-    yield
-
-
-@pytest.fixture(autouse=True)
-def clean_redis():
-    """Overrides the suite's per-test flush: the served stack's cache and rate limits live on."""
-    yield None
 
 
 @dataclass

@@ -6,14 +6,4 @@ per-test Redis flush, the fake clock) are replaced here: these tests talk to the
 
 from __future__ import annotations
 
-import pytest
-
-
-@pytest.fixture(autouse=True)
-def aws():
-    yield
-
-
-@pytest.fixture(autouse=True)
-def clean_redis():
-    yield None
+from tests.support.stack import aws, clean_redis  # noqa: F401  (the served stack's replacements)

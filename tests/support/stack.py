@@ -24,7 +24,6 @@ import os
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -33,17 +32,21 @@ import pytest
 
 from local.jwt_keys import issue_token
 from local.serve import ROOT, ServedStack, free_port
+from tests.support.api import Reply
 
 
-@dataclass
-class Reply:
-    status: int
-    body: Any
-    headers: dict
+# Tests that talk to the served stack import these two into their conftest: they replace the
+# suite's autouse fixtures of the same names (tests/conftest.py).
+@pytest.fixture(autouse=True)
+def aws():
+    """No in-process moto: these tests talk to the served stack over HTTP."""
+    yield
 
-    @property
-    def error_code(self) -> str | None:
-        return (self.body or {}).get("error", {}).get("code") if isinstance(self.body, dict) else None
+
+@pytest.fixture(autouse=True)
+def clean_redis():
+    """No per-test flush: the served stack's cache and rate limits live on."""
+    yield None
 
 
 class StackHandle:
