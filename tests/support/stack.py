@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json as jsonlib
 import os
+import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
@@ -92,6 +93,18 @@ class StackHandle:
         except ValueError:
             parsed = raw.decode(errors="replace")
         return Reply(status, parsed, {k.lower(): v for k, v in reply_headers.items()})
+
+
+def eventually(check, timeout: float, every: float = 1.0):
+    """Call `check` until it returns something truthy or `timeout` seconds passed; its last value.
+
+    For what the stack does asynchronously (the relay, the bus, the consumers' queues, schedules)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(every)
 
 
 @contextmanager
