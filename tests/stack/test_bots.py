@@ -13,10 +13,16 @@ skipped, and that 503 is what is checked.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 import uuid
 
 import pytest
+import yaml
+
+from local.serve import ROOT
 
 from tests.bots.chat import TgUser, action, block_action, bot_status, button, buttons, message, private_chat, service
 from tests.bots.chat import signed_headers, slash, view_submission
@@ -263,3 +269,35 @@ def test_slack_modal_share_announcement_claim(served_stack):
     notice = _seen(lambda: recorder.sent("chat.postMessage", channel=anna))
     assert "claimed your Lentil curry" in _one(notice, "the sharer's notice")["text"]
     assert len(recorder.sent("chat.postMessage", channel=channel["id"])) == 1  # edited, never a second message
+
+
+def test_the_registration_commands_read_the_deployed_stack(served_stack, tmp_path):
+    """`make telegram-webhook` and `make slack-manifest` pointed at the emulator: the webhook URLs from the
+    deployed stack's outputs, the token and webhook secret from its secret store, setWebhook on the recorder."""
+    stack, recorder = served_stack, served_stack.recorder
+    if not _configured(stack, "TELEGRAM_WEBHOOK_SECRET"):
+        pytest.skip("the template has no Telegram secrets (the bots issue adds them)")
+    env = {**os.environ, **stack.served.client_environment(), "TELEGRAM_API_BASE": recorder.url}
+
+    def command(*args: str) -> str:  # as the Makefile runs it, with ENDPOINT_URL set
+        done = subprocess.run([sys.executable, "-m", "scripts.bots", *args, "--stage", "dev",
+                               "--endpoint-url", stack.aws_endpoint], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    printed = command("telegram-webhook")
+    registered = [c for c in recorder.calls if c.method == "setWebhook"][-1]
+    assert registered.path == f"/bot{BOT_SECRETS['TELEGRAM_BOT_TOKEN']}/setWebhook"
+    assert registered.body == {"url": stack.outputs["TelegramWebhookUrl"],
+                               "secret_token": BOT_SECRETS["TELEGRAM_WEBHOOK_SECRET"],
+                               "allowed_updates": ["message", "callback_query", "my_chat_member"]}
+    assert stack.outputs["TelegramWebhookUrl"].endswith("/webhooks/telegram") and "getWebhookInfo" in printed
+    assert not any(secret in printed for secret in BOT_SECRETS.values())  # nothing secret printed
+
+    command("slack-manifest", "--out", str(tmp_path / "manifest.yml"))
+    manifest = yaml.safe_load((tmp_path / "manifest.yml").read_text())
+    url = stack.outputs["SlackWebhookUrl"]
+    assert url.endswith("/webhooks/slack")
+    assert manifest["features"]["slash_commands"][0]["url"] == url == manifest["settings"]["interactivity"]["request_url"]
+    assert {"commands", "chat:write"} <= set(manifest["oauth_config"]["scopes"]["bot"])
