@@ -301,3 +301,21 @@ def test_the_registration_commands_read_the_deployed_stack(served_stack, tmp_pat
     assert url.endswith("/webhooks/slack")
     assert manifest["features"]["slash_commands"][0]["url"] == url == manifest["settings"]["interactivity"]["request_url"]
     assert {"commands", "chat:write"} <= set(manifest["oauth_config"]["scopes"]["bot"])
+
+
+def test_no_bot_secret_reaches_the_functions_logs(served_stack):
+    """What the bot functions logged on the emulator (CloudWatch Logs, /aws/lambda/…) holds no secret value."""
+    stack = served_stack
+    if not _configured(stack, "TELEGRAM_WEBHOOK_SECRET"):
+        pytest.skip("the template has no Telegram secrets (the bots issue adds them)")
+    _ok(_telegram(stack, message(TgUser(_telegram_id(), "Ada"), {"id": _telegram_id(), "type": "private"}, "/start")))
+    _ok(_slack(stack, slash(f"U{uuid.uuid4().hex[:8].upper()}", "help")))
+    logs = stack.client("logs")
+    groups = [g["logGroupName"] for page in logs.get_paginator("describe_log_groups").paginate(
+        logGroupNamePrefix="/aws/lambda/") for g in page["logGroups"]]
+    bots = [g for g in groups if any(name in g for name in ("telegram", "slack", "notifications", "announcements"))]
+    messages = [e["message"] for g in bots for page in logs.get_paginator("filter_log_events").paginate(logGroupName=g)
+                for e in page["events"]]
+    assert messages, groups
+    for setting, value in BOT_SECRETS.items():
+        assert not [m for m in messages if value in m], f"{setting} in the logs"
