@@ -299,7 +299,8 @@ def test_the_registration_commands_read_the_deployed_stack(served_stack, tmp_pat
     manifest = yaml.safe_load((tmp_path / "manifest.yml").read_text())
     url = stack.outputs["SlackWebhookUrl"]
     assert url.endswith("/webhooks/slack")
-    assert manifest["features"]["slash_commands"][0]["url"] == url == manifest["settings"]["interactivity"]["request_url"]
+    assert manifest["features"]["slash_commands"][0]["url"] == url
+    assert manifest["settings"]["interactivity"]["request_url"] == url
     assert {"commands", "chat:write"} <= set(manifest["oauth_config"]["scopes"]["bot"])
 
 
