@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +21,7 @@ class Call:
     body: dict
     headers: dict
     answer: dict | None = None  # the body the recorder answered with
+    at: float = 0.0  # when it arrived (time.monotonic())
 
     @property
     def method(self) -> str:
@@ -73,7 +75,7 @@ class Recorder:
             else:  # Slack's Web API (or a response_url)
                 status, body, headers = 200, {"ok": True, "channel": call.body.get("channel"),
                                               "ts": f"1700000000.{number:06d}"}, {}
-            self.calls.append(Call(call.path, call.body, call.headers, body))
+            self.calls.append(Call(call.path, call.body, call.headers, body, time.monotonic()))
         return status, body, headers
 
     def sent(self, method: str, **where) -> list[dict]:

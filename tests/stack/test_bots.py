@@ -209,10 +209,21 @@ def test_telegram_group_flow_announce_claim_edit_confirm_rate_migrate(served_sta
     assert _ok(_telegram(stack, service(alice, group_chat, migrate_to_chat_id=supergroup["id"]))) == {}
     assert _ok(_telegram(stack, service(alice, supergroup, migrate_from_chat_id=group_chat["id"]))) == {}
     assert _linked_group(stack, f"tg:{supergroup['id']}") == group_id
+    # Its announcement meets Telegram's flood control once: the consumer waits `retry_after`, then sends.
+    flood = {"ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
+             "parameters": {"retry_after": 1}}
+    recorder.script("sendMessage", (429, flood, {}))
     again = stack.call("POST", "/food", user=sharer, json=post_body(group_id, title="Apples"))
     assert again.status == 201, again
-    moved = _seen(lambda: recorder.sent("sendMessage", chat_id=str(supergroup["id"])))
-    assert "Apples" in _one(moved, "the announcement in the supergroup")["text"]
+
+    def sent_there() -> list:
+        return [c for c in recorder.calls if c.method == "sendMessage" and c.body["chat_id"] == str(supergroup["id"])]
+
+    to_supergroup = _seen(lambda: [c for c in sent_there() if c.answer.get("ok")])
+    attempts = sent_there()
+    assert [c.answer["ok"] for c in attempts] == [False, True] and attempts[0].body == attempts[1].body, attempts
+    assert attempts[1].at - attempts[0].at >= 1  # it waited out retry_after
+    assert "Apples" in _one(to_supergroup, "the announcement in the supergroup").body["text"]
     announcements = [m for m in recorder.sent("sendMessage", chat_id=chat_id)
                      if any(b["callback_data"].startswith("claim:") for b in buttons(m))]
     assert announcements == [announcement]  # nothing more in the old chat
