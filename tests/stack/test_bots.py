@@ -70,9 +70,15 @@ def _linked_group(stack, chat_key: str) -> str:
     return item["Item"]["group_id"]["S"]
 
 
+def _reputation(stack, user: str, viewer: str) -> dict:
+    reply = stack.call("GET", f"/users/{user}/reputation", user=viewer)
+    assert reply.status == 200, reply
+    return reply.body
+
+
 def _rated(stack, user: str, viewer: str) -> dict | None:
     """`user`'s reputation once a rating reached it (the reputation consumer), else None."""
-    reputation = stack.call("GET", f"/users/{user}/reputation", user=viewer).body
+    reputation = _reputation(stack, user, viewer)
     return reputation if reputation["counts"]["ratingsReceived"] else None
 
 
@@ -114,11 +120,14 @@ def _drained(stack, queue: str) -> bool:
     return not any(int(v) for v in attributes["Attributes"].values())
 
 
-def _recorded_events(stack, food_id: str) -> list[dict]:
-    """The post's domain events as the stack's event store holds them (the envelopes the relay published)."""
+def _recorded_events(stack, food_id: str, exchange_id: str) -> list[dict]:
+    """The post's and its exchange's domain events as the stack's event store holds them (the envelopes
+    the relay published)."""
     pages = stack.client("dynamodb").get_paginator("scan").paginate(
-        TableName=stack.outputs["TableName"], FilterExpression="begins_with(pk, :log) AND contains(detail, :food)",
-        ExpressionAttributeValues={":log": {"S": "EVENTLOG#"}, ":food": {"S": food_id}})
+        TableName=stack.outputs["TableName"],
+        FilterExpression="begins_with(pk, :log) AND (contains(detail, :food) OR contains(detail, :exchange))",
+        ExpressionAttributeValues={":log": {"S": "EVENTLOG#"}, ":food": {"S": food_id},
+                                   ":exchange": {"S": exchange_id}})
     return [json.loads(item["detail"]["S"]) for page in pages for item in page["Items"]]
 
 
@@ -192,17 +201,19 @@ def test_telegram_group_flow_announce_claim_edit_confirm_rate_migrate(served_sta
     assert reputation and reputation["averageRating"] == 5, reputation
 
     # Redeliveries: Telegram sends updates again; the queues deliver every event of the post again.
-    before = len(recorder.calls)
+    queues = [_queue(stack, name) for name in ("announcements", "notifications", "reputation")]
+    assert eventually(lambda: all(_drained(stack, q) for q in queues), CONSUMER_TIMEOUT), "deliveries left over"
+    before, reputations = len(recorder.calls), [_reputation(stack, who, sharer) for who in (claimer, sharer)]
     assert _ok(_telegram(stack, press)) == claimed and _ok(_telegram(stack, rate)) == rated
-    events = _recorded_events(stack, food_id)
-    assert {e["eventType"] for e in events} >= {"FoodShared", "FoodClaimed", "PickupConfirmed", "ExchangeCompleted"}
-    queues = [_queue(stack, name) for name in ("announcements", "notifications")]
+    events = _recorded_events(stack, food_id, exchange_id=action(claimed, "confirm:").split(":", 1)[1])
+    assert {e["eventType"] for e in events} >= {"FoodShared", "FoodClaimed", "PickupConfirmed", "ExchangeCompleted",
+                                                  "RatingSubmitted"}
     for queue in queues:
         for event in events:
             stack.client("sqs").send_message(QueueUrl=queue, MessageBody=json.dumps(bus_event(event)))
     assert eventually(lambda: all(_drained(stack, q) for q in queues), CONSUMER_TIMEOUT), "redeliveries left over"
     assert recorder.calls[before:] == []
-    assert _rated(stack, claimer, sharer)["counts"]["ratingsReceived"] == 1
+    assert [_reputation(stack, who, sharer) for who in (claimer, sharer)] == reputations
 
     # The group becomes a supergroup (a new chat id): Telegram says so in both chats; the link follows.
     supergroup = {"id": -1000000000000 - uuid.uuid4().int % 10**9, "title": "Stack Street", "type": "supergroup"}
