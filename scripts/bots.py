@@ -105,7 +105,7 @@ def slack_manifest(stage: str, endpoint_url: str | None = None, name: str = "Foo
                 "command": SLACK_COMMAND,
                 "url": url,
                 "description": "Share, find and claim food",
-                "usage_hint": "share | list | help",
+                "usage_hint": "share | browse | help",
                 "should_escape": False,
             }],
         },

@@ -14,17 +14,21 @@ def recorded(event_type: str) -> list[dict]:
     return sorted((json.loads(item.detail) for item in items), key=lambda d: d["eventId"])
 
 
+def bus_event(detail: dict, source: str = "foodshare.food") -> dict:
+    """The EventBridge event a rule forwards to a queue (an SQS message's body) for an envelope."""
+    return {
+        "version": "0", "id": str(uuid.uuid4()), "detail-type": detail["eventType"],
+        "source": source, "account": "000000000000", "time": detail["occurredAt"],
+        "region": "eu-west-1", "resources": [], "detail": detail,
+    }
+
+
 def sqs_batch(*details: dict) -> dict:
     """An SQS event as Lambda receives it, each body the EventBridge event the rule forwarded."""
     records = []
     for detail in details:
-        body = {
-            "version": "0", "id": str(uuid.uuid4()), "detail-type": detail["eventType"],
-            "source": "foodshare.food", "account": "000000000000", "time": detail["occurredAt"],
-            "region": "eu-west-1", "resources": [], "detail": detail,
-        }
         records.append({
-            "messageId": str(uuid.uuid4()), "receiptHandle": "rh", "body": json.dumps(body),
+            "messageId": str(uuid.uuid4()), "receiptHandle": "rh", "body": json.dumps(bus_event(detail)),
             "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "md5OfBody": "x",
             "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:eu-west-1:000000000000:notifications",
             "awsRegion": "eu-west-1",

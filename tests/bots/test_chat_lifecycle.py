@@ -104,3 +104,24 @@ def test_the_bot_itself_leaving_or_being_blocked(recorder):
 
 
 BOT_USER = TgUser(1087968824, "Group")  # Telegram's GroupAnonymousBot signs some service messages
+
+
+def test_the_loser_of_a_race_on_a_chat_link_gets_the_winners_group():
+    """Two /start at once in a new chat, or a migration meeting a link already made: the conflict is no error."""
+    from foodshare.domain import users
+
+    chat_ref = telegram_chat(SMALL_GROUP)
+    users.ensure("tg:111111")
+    first = store.create_linked_group(chat_ref, "tg:111111")
+    assert store.create_linked_group(chat_ref, "tg:111111") is None  # lost: the caller reads the link
+    assert store.linked_group(chat_ref.key) == first
+
+    store.create_linked_group(telegram_chat(SUPERGROUP), "tg:111111")  # the new chat is linked meanwhile
+    winner = store.linked_group(f"tg:{SUPERGROUP['id']}")
+    assert store.migrate_chat(chat_ref.key, telegram_chat(SUPERGROUP)) == winner != first
+
+
+def telegram_chat(data: dict) -> store.ChatRef:
+    from foodshare.bots import telegram as adapter
+
+    return adapter.chat(data)

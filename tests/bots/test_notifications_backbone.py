@@ -1,4 +1,8 @@
-"""Notifications through the emulated backbone: commit -> relay -> bus rule -> queue -> consumer -> chat."""
+"""Notifications through the emulated backbone: commit -> relay -> bus rule -> queue -> consumer -> chat.
+
+The whole group flow (announced, claimed, edited, confirmed, rated) runs on the deployed template:
+tests/stack/test_bots.py.
+"""
 
 from __future__ import annotations
 
@@ -29,39 +33,3 @@ def test_a_claim_made_in_the_chat_reaches_the_sharer_through_the_bus(recorder):
     assert "claimed your Soup" in sent[0]["text"] and "cancelled the exchange of Soup" in sent[1]["text"]
     assert "available again" in sent[1]["text"]
 
-
-def test_group_flow_through_the_bus_announce_claim_edit_confirm_rate(recorder):
-    """Bot added -> /start -> food shared through the HTTP API -> announced -> Claim pressed on the
-    announcement -> edited in place -> confirm -> rate; every event through the emulated bus and queues."""
-    from foodshare.domain import groups
-    from tests.bots.chat import bot_status
-    from tests.support.api import call
-    from tests.support.flows import post_body
-
-    sources = [SqsEventSource(queue, function_invoker(queue.consumer.name), retry_after_seconds=0)
-               for queue in backbone.create_consumer_queues((consumer("notifications"), consumer("announcements")))]
-    assert "/start" in telegram(bot_status(ALICE, GROUP_CHAT, "left", "member")).body["text"]
-    for person in (ALICE, BOB):
-        telegram(message(person, GROUP_CHAT, "/start"))
-    group_id = groups.group_ids_of("tg:111111")[0]
-    assert call("POST", "/food", user="tg:111111", json=post_body(group_id)).status == 201
-    drain(sources)
-    announced, = recorder.sent("sendMessage")
-    message_id = next(i + 1 for i, c in enumerate(recorder.calls) if c.method == "sendMessage")
-
-    claimed = telegram(chat.button(BOB, GROUP_CHAT, action(announced, "claim:"), message_id=message_id))
-    drain(sources)
-    edit, = recorder.sent("editMessageText")
-    assert edit["message_id"] == message_id and "Claimed" in edit["text"]
-    exchange_id = action(claimed.body, "confirm:").split(":")[1]
-    telegram(message(BOB, GROUP_CHAT, f"/confirm {exchange_id}"))
-    done = telegram(message(ALICE, GROUP_CHAT, f"/confirm {exchange_id}"))
-    rated = telegram(chat.button(ALICE, GROUP_CHAT, action(done.body, "rate:"), message_id=99))
-    assert "You rated" in rated.body["text"]
-    drain(sources)
-    edits = recorder.sent("editMessageText")
-    assert [e["message_id"] for e in edits] == [message_id, message_id] and "Picked up" in edits[1]["text"]
-    # One announcement; the rest were notices to Alice (claim, Bob's confirmation) and Bob's rating request.
-    texts = [m["text"] for m in recorder.sent("sendMessage")]
-    assert sum("Sourdough loaves: 3 portions" in t for t in texts) == 1
-    assert drain(sources) == 0  # nothing left, nothing repeated

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from local.serve import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-PORT = 4674  # this helper's emulator port range (4670-4679)
+PORT = int(os.environ.get("DRILL_PORT") or 0) or free_port()  # the drill's emulator (a fixed port collided)
 
 
 @pytest.fixture(scope="module")

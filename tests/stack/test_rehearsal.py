@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
+
+from tests.support.stack import eventually
 
 BERLIN = {"lat": 52.52, "lng": 13.405}
 
@@ -57,17 +58,6 @@ def _share(stack, user: str, group_id: str, *, start: datetime | None = None, en
         "pickupStart": _iso(start), "pickupEnd": _iso(end)})
     assert reply.status == 201, reply
     return reply.body["foodId"]
-
-
-def _eventually(check, timeout: float, every: float = 1.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            return value
-        time.sleep(every)
 
 
 def _warm(stack, method: str, path: str, users: list[str]) -> None:
@@ -134,7 +124,7 @@ def test_partner_group_member_claims_and_the_consumer_updates_reputation(served_
         assert served_stack.call("POST", f"/exchanges/{exchange}/confirm", user=user).status == 200
     assert served_stack.call("POST", f"/exchanges/{exchange}/ratings", user=bo, json={"stars": 5}).status == 201
     # RatingSubmitted: relay -> EventBridge -> rule -> the consumer's queue -> event source mapping -> consumer
-    history = _eventually(lambda: served_stack.call("GET", f"/users/{sam}/reputation", user=bo).body.get("history"), 60)
+    history = eventually(lambda: served_stack.call("GET", f"/users/{sam}/reputation", user=bo).body.get("history"), 60)
     assert history, "the reputation consumer never applied the rating"
 
 
@@ -154,7 +144,7 @@ def test_a_poison_message_lands_in_the_dead_letter_queue(served_stack):
         got = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
         return [m for m in got if marker in m["Body"]]
 
-    assert _eventually(dead_lettered, 90), "the poison message never reached the DLQ"
+    assert eventually(dead_lettered, 90), "the poison message never reached the DLQ"
 
 
 def test_two_hundred_clients_connecting_at_once_all_get_answers(served_stack):
@@ -199,5 +189,5 @@ def test_concurrent_callers_each_get_their_own_answer(served_stack):
 
 def test_the_schedule_expired_the_post(expiring_post, served_stack):
     food_id, sharer = expiring_post
-    status = _eventually(lambda: served_stack.call("GET", f"/food/{food_id}", user=sharer).body["status"] == "expired", 150, 3)
+    status = eventually(lambda: served_stack.call("GET", f"/food/{food_id}", user=sharer).body["status"] == "expired", 150, 3)
     assert status, "food_expiry never ran on its schedule"

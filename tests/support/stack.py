@@ -12,15 +12,17 @@
 `start_stack(template=..., env=...)` serves another template for one test module (e.g. a
 modified copy of the dev template): a context manager, stopped at the end.
 
-Ports are free ones picked at start (STACK_PORT / STACK_EMULATOR_PORT pin them); Redis is the
+Ports are free ones picked at start (STACK_PORT / STACK_EMULATOR_PORT pin them: see _ports); Redis is the
 tests' (REDIS_URL). The test process's own moto mock (tests/conftest.py) only intercepts AWS
 hostnames, not the emulator's endpoint.
 """
 
 from __future__ import annotations
 
+import itertools
 import json as jsonlib
 import os
+import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
@@ -94,11 +96,39 @@ class StackHandle:
         return Reply(status, parsed, {k.lower(): v for k, v in reply_headers.items()})
 
 
+def eventually(check, timeout: float, every: float = 1.0):
+    """Call `check` until it returns something truthy or `timeout` seconds passed; its last value.
+
+    For what the stack does asynchronously (the relay, the bus, the consumers' queues, schedules)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(every)
+
+
+_stacks_started = itertools.count()
+
+
+def _ports() -> tuple[int, int]:
+    """(API port, emulator port): free ones, or pinned by STACK_PORT / STACK_EMULATOR_PORT for the first
+    stack of this process and 2, 4, … above them for the next ones (a module's own stack runs beside the
+    session's), so a pinned pair such as 19500/19501 keeps the stacks within a small range."""
+    offset = 2 * next(_stacks_started)
+
+    def port(variable: str) -> int:
+        base = os.environ.get(variable)
+        return int(base) + offset if base else free_port()
+
+    return port("STACK_PORT"), port("STACK_EMULATOR_PORT")
+
+
 @contextmanager
 def start_stack(template: Path | None = None, env: dict[str, str] | None = None, log_name: str = "stack"):
     """A stack on free ports for the duration of the block; its log in .local/test-<log_name>.log."""
-    served = ServedStack(port=int(os.environ.get("STACK_PORT") or free_port()),
-                         emulator_port=int(os.environ.get("STACK_EMULATOR_PORT") or free_port()),
+    port, emulator_port = _ports()
+    served = ServedStack(port=port, emulator_port=emulator_port,
                          template=template, redis_url=os.environ["REDIS_URL"], env=env or {},
                          log=ROOT / ".local" / f"test-{log_name}.log")
     try:

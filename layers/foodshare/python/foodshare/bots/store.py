@@ -61,13 +61,7 @@ def create_linked_group(chat: ChatRef, user_id: str) -> str | None:
         on_fail=Conflict("This chat is already linked to a group.", code="chat_linked"),
     )
     uow.save(GroupChatItem(*GroupChatItem.key(group.group_id, chat.key), platform=chat.platform, address=chat.address))
-    try:
-        uow.commit()
-    except Conflict as exc:
-        if exc.code != "chat_linked":
-            raise
-        return None
-    return group.group_id
+    return group.group_id if _committed_unless(uow, "chat_linked") else None
 
 
 def group_chats(group_id: str, platform: str) -> list[str]:
@@ -127,13 +121,19 @@ def migrate_chat(old_key: str, new: ChatRef) -> str | None:
              on_fail=Conflict("The new chat is linked already.", code="chat_moved"))
     if attached:
         uow.save(GroupChatItem(*GroupChatItem.key(old.group_id, new.key), platform=new.platform, address=new.address))
+    return old.group_id if _committed_unless(uow, "chat_moved") else linked_group(new.key)
+
+
+def _committed_unless(uow: UnitOfWork, lost_race: str) -> bool:
+    """Commit; False when it failed on the conflict `lost_race` (another update got there first), which is
+    then no error: the caller reads what the winner wrote. Any other conflict is raised."""
     try:
         uow.commit()
     except Conflict as exc:
-        if exc.code != "chat_moved":
+        if exc.code != lost_race:
             raise
-        return linked_group(new.key)
-    return old.group_id
+        return False
+    return True
 
 
 def forget_private_chat(user_id: str, platform: str) -> None:
