@@ -398,26 +398,32 @@ def write_cdk_json(plan: Plan, path: Path = CDK_JSON) -> None:
 # -- measured inputs -----------------------------------------------------------------------
 
 
-def durations_from_bench(metrics: dict[str, float], machine: str, date: str) -> dict:
-    """measured-durations.json from a bench-results.json: warm route times, consumer record times, cold starts."""
+def durations_from_bench(metrics: dict[str, float], machine: str, date: str, previous: dict | None = None) -> dict:
+    """measured-durations.json from a bench-results.json: warm route times, consumer record times, cold starts, use per
+    request. A block the run did not measure (`make bench BENCH_ARGS="--only cold cost"`) is kept from `previous`."""
+    from foodshare.catalog import CONSUMERS
+
+    previous = previous or {}
     routes = {}
     for name, value in metrics.items():
         if name.startswith("warm_p50_ms."):
             route = name.split(".", 1)[1]
             routes[route] = {"p50_ms": value, "p95_ms": metrics[f"warm_p95_ms.{route}"]}
-    from foodshare.catalog import CONSUMERS
-
-    return {
-        "measured_on": date,
-        "machine": machine,
-        "source": "make bench (bench-results.json): warm in-process routes and consumer handlers per record",
+    consumers = {c.name: {"per_record_ms": metrics[f"consumer_record_ms.{c.name}"]}
+                 for c in CONSUMERS if f"consumer_record_ms.{c.name}" in metrics}
+    cold_start = {k.split(".", 1)[1]: v for k, v in sorted(metrics.items()) if k.startswith("cold_start_ms.")}
+    blocks = {
         "routes": dict(sorted(routes.items())),
-        "consumers": {c.name: {"per_record_ms": metrics[f"consumer_record_ms.{c.name}"]} for c in CONSUMERS},
-        "cold_start_ms": {k.split(".", 1)[1]: v for k, v in sorted(metrics.items()) if k.startswith("cold_start_ms.")},
+        "consumers": consumers,
+        "cold_start_ms": cold_start,
         "cold": _cold_from_bench(metrics),
         "requests": request_cost.unflatten(metrics, "request"),
         "consumer_requests": request_cost.unflatten(metrics, "consumer_request"),
     }
+    return {"measured_on": date, "machine": machine,
+            "source": "make bench (bench-results.json): warm in-process routes and consumer handlers per record, "
+                      "cold starts, use of each billed service per request (benchmarks.request_cost)",
+            **{name: block if block else previous.get(name, {}) for name, block in blocks.items()}}
 
 
 def _cold_from_bench(metrics: dict[str, float]) -> dict[str, dict]:
@@ -514,8 +520,9 @@ def main() -> None:
         import platform
 
         machine = f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, Python {platform.python_version()}"
-        DURATIONS_FILE.write_text(json.dumps(durations_from_bench(results.read(), machine,
-                                                                  datetime.date.today().isoformat()), indent=2) + "\n")
+        previous = load_durations() if DURATIONS_FILE.exists() else None
+        DURATIONS_FILE.write_text(json.dumps(durations_from_bench(results.read(), machine, datetime.date.today().isoformat(),
+                                                                  previous), indent=2) + "\n")
         print(f"wrote {DURATIONS_FILE}")
     durations = load_durations(args.durations)
     plan = plan_for(durations, default_cases(args.rps, args.viral_users))
