@@ -3,7 +3,8 @@
 Sections: cold starts (benchmarks.cold_start), the in-process benchmarks (warm routes
 and the claim race: benchmarks.in_process), the discovery cache (benchmarks.cache_bench,
 the cache's own benchmark) and event to effect through the local backbone
-(benchmarks.event_to_effect, the backbone's own benchmark). `--quick` takes fewer samples.
+(benchmarks.event_to_effect, the backbone's own benchmark), and what a request of every route uses
+of each billed service (benchmarks.request_cost, priced by make capacity). `--quick` takes fewer samples.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from benchmarks import results
 
-SECTIONS = ("cold", "warm", "cache", "events")
+SECTIONS = ("cold", "warm", "cache", "events", "cost")
 # What benchmarks.cache_bench prints, as bench-results.json names it.
 CACHE_LINES = {
     "redis_get_p50_ms": r"raw Redis GET of the payload\s+p50 ([\d.]+) ms",
@@ -64,6 +65,15 @@ def events_section(runs: int) -> dict[str, float]:
     return json.loads(first)
 
 
+AFTER_RESTORE_GOAL_MS = 50.0
+
+
+def _api_functions() -> set[str]:
+    from foodshare.catalog import API_FUNCTIONS
+
+    return {fn.name for fn in API_FUNCTIONS}
+
+
 def goals(metrics: dict[str, float]) -> list[str]:
     """One line per goal of issue 8 that the metrics can answer."""
     lines = []
@@ -77,6 +87,13 @@ def goals(metrics: dict[str, float]) -> list[str]:
                 floor = metrics.get(f"cold_floor_ms.{function}")
                 libraries = f"; its libraries' imports alone {floor / base:.2f} x" if floor else ""
                 lines.append(f"{verdict:4} cold start {function}: {ratio:.2f} x baseline (goal <= 1.5{libraries})")
+    for name, value in sorted(metrics.items()):
+        if name.startswith("cold_after_restore_ms."):
+            function = name.split(".", 1)[1]
+            if function in _api_functions():
+                lines.append(f"{'ok' if value <= AFTER_RESTORE_GOAL_MS else 'OVER':4} after restore {function}: "
+                             f"{value:.0f} ms CPU (goal <= {AFTER_RESTORE_GOAL_MS:.0f}; snapshot hooks "
+                             f"{metrics.get(f'cold_snapshot_ms.{function}', 0):.0f} ms once per version)")
     cached, raw, uncached = (metrics.get(k) for k in
                              ("discovery_cached_p50_ms", "redis_get_p50_ms", "discovery_uncached_p50_ms"))
     if cached and raw and uncached:
@@ -103,7 +120,13 @@ def main() -> None:
         metrics.update(cache_section())
     if "events" in args.only:
         metrics.update(events_section(5 if args.quick else 20))
-    print(results.table(results.rounded(metrics)))
+    if "cost" in args.only:  # what each request uses of every billed service (make capacity prices it)
+        metrics.update(_part("benchmarks.request_cost", "--samples", "3" if args.quick else "5"))
+    shown = {k: v for k, v in metrics.items() if not k.startswith(("request.", "consumer_request."))}
+    print(results.table(results.rounded(shown)))
+    if "cost" in args.only:
+        print(f"(request.* / consumer_request.*: {len(metrics) - len(shown)} figures of use per request, in {args.out};"
+              " make capacity CAPACITY_ARGS=--measure prices them)")
     print("\n".join(goals(metrics)))
     results.write(metrics, args.out)
     print(f"wrote {args.out}")

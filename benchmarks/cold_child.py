@@ -1,7 +1,11 @@
 """One cold start in a fresh interpreter, reported as one line `COLD <json>`.
 
 `python -m benchmarks.cold_child function <module> <event.json>`: import a handler module
-and serve one event. `... baseline`: import boto3 and aws_lambda_powertools. `... floor
+and serve one event (an on-demand cold start: INIT, then the first event). `... snapstart
+<module> <event.json>`: the same with SnapStart's cycle between them, as Lambda runs it: the
+handler's before-snapshot hooks (`snapshot_ms`, part of the INIT that runs once, when a
+version is published), then the after-restore hooks and the first event, which every
+restored environment runs (`after_restore_ms` = `restore_hooks_ms` + `first_event_ms`). `... baseline`: import boto3 and aws_lambda_powertools. `... floor
 <modules.json>`: import just those (third-party) modules. The line carries the process's
 CPU time from interpreter start to that point (`cpu_ms`), split into import and first
 event for a function, with the first event's wall time and, for a function, the
@@ -41,23 +45,37 @@ def _import_all(names: list[str]) -> None:
             pass
 
 
-def serve_first_event(module_name: str, event_path: str) -> dict:
+def serve_first_event(module_name: str, event_path: str, snapstart: bool = False) -> dict:
     with open(event_path) as source:
         event = json.load(source)
     started = _cpu_ms()
     module = importlib.import_module(module_name)
     imported = _cpu_ms()
+    hooks = {}
+    if snapstart:
+        from foodshare import snapstart as hooks_module  # the function registered its hooks when it was assembled
+
+        hooks_module.run_before_snapshot()
+        snapshotted = _cpu_ms()
+        hooks_module.run_after_restore()
+        restored = _cpu_ms()
+        hooks = {"snapshot_ms": snapshotted - imported, "restore_hooks_ms": restored - snapshotted}
+    runtime_from = _cpu_ms()
     from tests.support.apigw import LambdaContext  # the runtime's object, not part of the function's cold start
 
     context = LambdaContext(function_name=module_name.split(".")[1])
     serving, wall_from = _cpu_ms(), time.perf_counter()
     answer = module.handler(event, context) or {}
     served, wall_to = _cpu_ms(), time.perf_counter()
-    runtime_ms = serving - imported
+    runtime_ms = serving - runtime_from
+    first_event_ms = served - serving
+    if hooks:
+        hooks["after_restore_ms"] = hooks["restore_hooks_ms"] + first_event_ms
     return {
+        **hooks,
         "cpu_ms": served - runtime_ms,
         "import_ms": imported - started,
-        "first_event_ms": served - serving,
+        "first_event_ms": first_event_ms,
         "first_event_wall_ms": (wall_to - wall_from) * 1000,
         "status": answer.get("statusCode"),
         "failed_records": len(answer.get("batchItemFailures", [])),
@@ -67,8 +85,8 @@ def serve_first_event(module_name: str, event_path: str) -> dict:
 
 def main() -> None:
     mode = sys.argv[1]
-    if mode == "function":
-        report = serve_first_event(sys.argv[2], sys.argv[3])
+    if mode in ("function", "snapstart"):
+        report = serve_first_event(sys.argv[2], sys.argv[3], snapstart=mode == "snapstart")
     elif mode == "baseline":
         _import_all(list(BASELINE_MODULES))
         report = {"cpu_ms": _cpu_ms()}

@@ -61,7 +61,8 @@ class FunctionCapacity:
     reserved_concurrency: int
     timeout_seconds: int | None = None  # consumers derive theirs from the queue
     max_concurrency: int | None = None  # SQS event source scaling cap (consumers)
-    provisioned: Provisioned | None = None  # latency-sensitive API functions
+    provisioned: Provisioned | None = None  # functions the capacity plan keeps warm (make capacity)
+    snap_start: bool = False  # SnapStart on published versions; never together with provisioned concurrency
 
 
 @dataclass(frozen=True)
@@ -113,15 +114,23 @@ class StageConfig:
     def log_retention(self) -> RetentionDays:
         return RETENTION[self.log_retention_days]
 
-    def capacity(self, kind: str, name: str, latency_sensitive: bool = False) -> FunctionCapacity:
-        """Kind defaults (`api`, `consumer`, `scheduled`) merged with the function's overrides."""
+    def capacity(self, kind: str, name: str) -> FunctionCapacity:
+        """Kind defaults (`api`, `consumer`, `scheduled`) merged with the function's overrides.
+
+        A function has provisioned concurrency when its override says `provisioned` (the capacity
+        plan's choice, written by `make capacity CAPACITY_ARGS=--write`; `defaults.provisioned`
+        fills in what it leaves out); SnapStart when `snap_start` is true. AWS refuses the two
+        together on one version, and so does this.
+        """
         merged = {**self._defaults[kind], **self._overrides.get(name, {})}
         provisioned = None
-        if latency_sensitive:
-            raw = {**self._defaults["provisioned"], **merged.pop("provisioned", {})}
+        if "provisioned" in merged:
+            raw = {**self._defaults["provisioned"], **merged.pop("provisioned")}
             peak = raw.pop("peak", None)
             provisioned = Provisioned(**raw, peak=PeakFloor.parse(peak) if peak else None)
-        merged.pop("provisioned", None)
+            if merged.get("snap_start"):
+                raise ValueError(f"stage {self.name}: {name} has both provisioned concurrency and SnapStart; "
+                                 f"AWS allows one of the two (set snap_start false)")
         return FunctionCapacity(**merged, provisioned=provisioned)
 
     def check_function_names(self, known: set[str]) -> None:

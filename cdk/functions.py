@@ -1,9 +1,12 @@
 """The Lambda functions: one per catalog entry, with their triggers, scaling and permissions.
 
-API functions are reached through a `live` alias (the HTTP API integrates with it);
-latency-sensitive ones keep provisioned concurrency on that alias, scaled on its
-utilisation. Consumers read their own SQS queue; scheduled jobs run from EventBridge
-Scheduler. Every function has its own role with only the table actions its map entry
+Every function is reached through its `live` alias on the current published version: the
+HTTP API integrates with it, the SQS event source mappings and the schedules invoke it.
+The capacity plan (make capacity, cdk.json) gives each function either provisioned
+concurrency on that alias, scaled on its utilisation, or SnapStart on its published
+versions (which only takes effect when callers invoke a version or alias, never
+$LATEST; AWS allows one of the two). Consumers read their own SQS queue; scheduled
+jobs run from EventBridge Scheduler. Every function has its own role with only the table actions its map entry
 grants, its own log group, and reserved concurrency from cdk.json.
 """
 
@@ -114,13 +117,16 @@ class Functions(Construct):
         )
         self.functions: dict[str, lambda_.Function] = {}
         self.aliases: dict[str, lambda_.Alias] = {}
+        self.provisioned_aliases: dict[str, lambda_.Alias] = {}
 
         for entry in catalog.api_functions:
             spec = FunctionSpec(entry.name, "api", entry.description, entry.uses_cache, entry.latency_sensitive,
                                 entry.chats, entry.secrets, uses_data=not entry.api_docs)
-            capacity = config.capacity("api", entry.name, entry.latency_sensitive)
+            capacity = config.capacity("api", entry.name)
             fn = self._function(spec, capacity, Duration.seconds(capacity.timeout_seconds))
             self.aliases[entry.name] = self._live_alias(fn, capacity.provisioned)
+            if capacity.provisioned:
+                self.provisioned_aliases[entry.name] = self.aliases[entry.name]
 
         for cq in consumer_queues:
             consumer = cq.consumer
@@ -130,7 +136,8 @@ class Functions(Construct):
             # AWS guidance: queue visibility >= 6 x function timeout + batching window.
             timeout = (consumer.visibility_timeout_seconds - consumer.max_batching_window_seconds) // 6
             fn = self._function(spec, capacity, Duration.seconds(max(1, timeout)))
-            fn.add_event_source(
+            alias = self.aliases[consumer.name] = self._live_alias(fn, capacity.provisioned)
+            alias.add_event_source(
                 sources.SqsEventSource(
                     cq.queue,
                     batch_size=consumer.batch_size,
@@ -145,9 +152,10 @@ class Functions(Construct):
                                 chats=job.chats, secrets=job.secrets)
             capacity = config.capacity("scheduled", job.name)
             fn = self._function(spec, capacity, Duration.seconds(capacity.timeout_seconds))
-            self._schedule(job, fn, delivery_dlq)
+            self.aliases[job.name] = self._live_alias(fn, capacity.provisioned)
+            self._schedule(job, fn, self.aliases[job.name], delivery_dlq)
 
-    def _schedule(self, job: ScheduledJob, fn: lambda_.Function, delivery_dlq: sqs.IQueue) -> None:
+    def _schedule(self, job: ScheduledJob, fn: lambda_.Function, alias: lambda_.Alias, delivery_dlq: sqs.IQueue) -> None:
         """Its own scheduler role, so the grant CDK makes on the function's versions is acknowledged there."""
         role = iam.Role(self, f"{job.name}ScheduleRole", assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com"))
         stack = Stack.of(self)
@@ -164,7 +172,7 @@ class Functions(Construct):
             description=job.description or None,
             schedule=scheduler.ScheduleExpression.rate(Duration.seconds(job.every_seconds)),
             target=scheduler_targets.LambdaInvoke(
-                fn,
+                alias,
                 role=role,
                 dead_letter_queue=delivery_dlq,
                 retry_attempts=SCHEDULE_RETRY_ATTEMPTS,
@@ -253,6 +261,10 @@ class Functions(Construct):
             system_log_level_v2=lambda_.SystemLogLevel.WARN,
             log_group=log_group,
             environment=environment,
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if capacity.snap_start else None,
+            # a replaced version is deleted once the alias has moved on: a SnapStart version left behind
+            # would keep its snapshot cache billed
+            current_version_options=lambda_.VersionOptions(removal_policy=RemovalPolicy.DESTROY),
             **vpc_props,
         )
         acknowledge(

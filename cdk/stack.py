@@ -59,14 +59,13 @@ class FoodshareStack(Stack):
             functions_dir=functions_dir,
         )
         api = Api(self, "Api", config=config, catalog=catalog, aliases=functions.aliases)
-        latency_sensitive = {fn.name for fn in catalog.api_functions if fn.latency_sensitive}
         observability = Observability(
             self,
             "Observability",
             config=config,
             http_api=api.http_api,
             functions=functions.functions,
-            provisioned_aliases={n: a for n, a in functions.aliases.items() if n in latency_sensitive},
+            provisioned_aliases=functions.provisioned_aliases,
             queues={cq.consumer.name: cq.queue for cq in backbone.consumer_queues},
             dead_letter_queues={
                 "delivery": backbone.delivery_dlq,

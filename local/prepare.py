@@ -9,8 +9,10 @@ local/stack.py (which runs with the emulator's interpreter).
   `TEMPLATE=path` skips synthesis and serves that template (its assets beside it).
 - **The layer, for this machine.** The template's layer is built for Lambda (arm64, CPython 3.12);
   ministack runs functions with its own interpreter here, so the same requirements are built
-  for the host (scripts/build_layer.py's HOST target) plus the AWS SDK that Lambda's Python
-  runtime provides and the host interpreter does not (boto3, pinned as in requirements-dev.txt).
+  for the host (scripts/build_layer.py's HOST target) plus what Lambda's Python runtime provides
+  and the host interpreter does not: the AWS SDK (boto3, pinned as in requirements-dev.txt) and
+  SnapStart's runtime hooks module (snapshot-restore-py), through which the emulator runs the
+  functions' before-snapshot and after-restore hooks when it publishes a SnapStart version.
 - **The issuer's key.** `make token` signs with the key in `.local/`; its JWKS is written where
   local/stack.py hands it to the emulator's JWT authorizer.
 """
@@ -32,6 +34,8 @@ SYNTH_INPUTS = ("app.py", "cdk.json", "cdk", "functions", "layers/foodshare/pyth
 HOST_LAYER = LOCAL / "host-layer"
 # What the Lambda Python runtime ships and the layer therefore leaves out.
 RUNTIME_PROVIDED = ("boto3", "s3transfer")
+# ... and what it provides that no requirements file pins (python3.12+ runtimes).
+RUNTIME_PINNED = ("snapshot-restore-py==1.0.0",)
 
 
 def synthesis_key(stage: str) -> str:
@@ -75,7 +79,7 @@ def _runtime_pins() -> list[str]:
         from importlib.metadata import version
 
         pins["s3transfer"] = f"s3transfer=={version('s3transfer')}"
-    return sorted(pins.values())
+    return sorted([*pins.values(), *RUNTIME_PINNED])
 
 
 def host_layer() -> Path:

@@ -12,8 +12,9 @@ imports only the standard library, ministack and the botocore ministack pins. On
 3. once listening, it plays `cdk deploy`: the bootstrap pieces CDK expects (assets bucket,
    bootstrap version parameter), the assets uploaded (the layer rebuilt for this machine:
    local/prepare.py), CreateStack with the template from local/template.py, the stack's
-   parameters and secrets from the environment (bot settings), then it prints where things are
-   and writes them to `--ready-file` as JSON.
+   parameters and secrets from the environment (bot settings), waits until every function version
+   is published (SnapStart: its first environment started and its hooks run, as CloudFormation
+   waits for on AWS), then it prints where things are and writes them to `--ready-file` as JSON.
 
 Functions run as ministack's worker subprocesses (one event at a time per worker), with this
 interpreter and the environment the template gives them; at most LOCAL_WORKERS_PER_FUNCTION
@@ -190,6 +191,7 @@ class Deployer:
         cfn.create_stack(StackName=stack_name, TemplateURL=f"http://127.0.0.1:{self.args.emulator_port}/{self._bucket}/templates/{stack_name}.json",
                          Parameters=self._parameters(local.template), Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"])
         stack = self._wait(cfn, stack_name)
+        self._wait_for_published_versions(cfn, stack_name)
         outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
         secrets = self._put_secrets(cfn, stack_name)
         return {"stack": stack_name, "outputs": outputs, "skipped": local.skipped, "rewritten": local.rewritten,
@@ -233,6 +235,26 @@ class Deployer:
                           for e in events if e["ResourceStatus"].endswith("FAILED")]
                 raise RuntimeError(f"CreateStack {status}:\n  " + "\n  ".join(failed[:20]))
             time.sleep(0.25)
+
+    def _wait_for_published_versions(self, cfn, stack_name: str, timeout_s: float = 600) -> None:
+        """Until no function version is Pending: on AWS a SnapStart version's resource completes once its
+        snapshot exists, so a deployed stack answers at once; ministack publishes it in the background
+        (it starts the version's first environment and runs the before-snapshot and after-restore
+        hooks) and answers 409 meanwhile. A version whose initialisation failed is left Failed, as on AWS."""
+        lam = self.client("lambda")
+        resources = cfn.describe_stack_resources(StackName=stack_name)["StackResources"]
+        names = [r["PhysicalResourceId"] for r in resources if r["ResourceType"] == "AWS::Lambda::Function"]
+        deadline = time.monotonic() + timeout_s
+        while names and time.monotonic() < deadline:
+            pending = [name for name in names
+                       if any(v.get("State") == "Pending" for v in lam.list_versions_by_function(FunctionName=name)["Versions"]
+                              if v["Version"] != "$LATEST")]
+            if not pending:
+                return
+            names = pending
+            time.sleep(0.5)
+        if names:
+            raise RuntimeError(f"function versions still publishing after {timeout_s:.0f} s: {', '.join(names)}")
 
     def _put_secrets(self, cfn, stack_name: str) -> dict[str, str]:
         """Each bot secret of the template carries a tag naming the setting it holds; the value

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from foodshare import snapstart
 from foodshare.domain import expiry
 from foodshare.observability import logger, metrics
+
+snapstart.install()  # SnapStart hooks: foodshare.snapstart
 
 
 @logger.inject_lambda_context(clear_state=True)

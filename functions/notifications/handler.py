@@ -10,9 +10,11 @@ import json
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-
+from foodshare import snapstart
 from foodshare.bots import notifications
 from foodshare.observability import logger, metrics, tracer
+
+snapstart.install()  # SnapStart hooks: foodshare.snapstart
 
 # A batch whose every record failed still answers with batchItemFailures rather than raising.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from foodshare import events_relay
+from foodshare import events_relay, snapstart
 from foodshare.observability import logger, metrics
+
+snapstart.install()  # SnapStart hooks: foodshare.snapstart
 
 
 @logger.inject_lambda_context(clear_state=True)

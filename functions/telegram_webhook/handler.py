@@ -10,6 +10,7 @@ import json
 
 from aws_lambda_powertools.event_handler import Response
 
+from foodshare import snapstart
 from foodshare.api.contract import TELEGRAM_SECRET, public
 from foodshare.api.http import JSON, entrypoint, error_response, strict_json
 from foodshare.api.webhook_bodies import TELEGRAM_UPDATE, request_body
@@ -41,3 +42,4 @@ def telegram_update() -> Response[dict]:
 
 
 handler = entrypoint(app)
+snapstart.register_before_snapshot(telegram.prepare)  # its own client: Powertools Idempotency on the table

@@ -7,7 +7,7 @@ import json
 import pytest
 from foodshare.data import schema
 
-from tests.infra.cfn import arn_of, function_id, of_type, props, queue_id
+from tests.infra.cfn import arn_of, live_alias_id, of_type, props, queue_id
 
 
 def _prefix(synth) -> str:
@@ -85,7 +85,7 @@ def test_each_scheduled_job_has_a_schedule_with_dlq_and_retries(synth):
         schedule = schedules[f"{_prefix(synth)}-{job.name}"]
         minutes = job.every_seconds // 60
         assert schedule["ScheduleExpression"] == f"rate({minutes} minute{'s' if minutes > 1 else ''})"
-        assert schedule["Target"]["Arn"] == arn_of(function_id(synth, job.name))
+        assert schedule["Target"]["Arn"] == {"Ref": live_alias_id(synth, job.name)}  # a version: SnapStart
         assert schedule["Target"]["DeadLetterConfig"] == {"Arn": delivery_dlq}
         assert schedule["Target"]["RetryPolicy"]["MaximumRetryAttempts"] > 0
 

@@ -18,7 +18,7 @@ def test_both_stages_are_defined():
 
 def test_capacity_merges_function_overrides_over_kind_defaults():
     prod = _config("prod")
-    discovery = prod.capacity("api", "discovery", latency_sensitive=True)
+    discovery = prod.capacity("api", "discovery")
     override = file_context()["stages"]["prod"]["capacity"]["functions"]["discovery"]  # written by make capacity
     assert discovery.reserved_concurrency == override["reserved_concurrency"]
     assert discovery.provisioned.peak.min == override["provisioned"]["peak"]["min"]

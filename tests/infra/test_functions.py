@@ -44,7 +44,7 @@ def test_log_retention_per_stage(dev, prod):
 
 def test_memory_timeout_and_reserved_concurrency_come_from_the_stage(synth):
     for name, kind, entry in _entries(synth):
-        capacity = synth.config.capacity(kind, name, getattr(entry, "latency_sensitive", False))
+        capacity = synth.config.capacity(kind, name)
         fn = function(synth, name)
         assert fn["MemorySize"] == capacity.memory_mb
         assert fn["ReservedConcurrentExecutions"] == capacity.reserved_concurrency

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.infra.cfn import function_id, live_alias_id, of_type, props
+from tests.infra.cfn import live_alias_id, of_type, props
 
 
 def _scalable_target(synth, alias_id: str) -> tuple[str | None, dict]:
@@ -21,16 +21,17 @@ def test_every_api_function_has_a_live_alias(synth):
         assert live_alias_id(synth, fn.name)
 
 
-def test_latency_sensitive_aliases_keep_provisioned_concurrency_scaled_on_utilisation(synth):
+def test_provisioned_aliases_keep_provisioned_concurrency_scaled_on_utilisation(synth):
+    """Provisioned concurrency where the stage's capacity (the plan's choice) says so, and nowhere else."""
     policies = of_type(synth, "AWS::ApplicationAutoScaling::ScalingPolicy").values()
     for fn in synth.catalog.api_functions:
         alias = props(synth.resources[live_alias_id(synth, fn.name)])
         target_id, target = _scalable_target(synth, live_alias_id(synth, fn.name))
-        if not fn.latency_sensitive:
+        if synth.config.capacity("api", fn.name).provisioned is None:
             assert "ProvisionedConcurrencyConfig" not in alias
             assert not target
             continue
-        capacity = synth.config.capacity("api", fn.name, latency_sensitive=True).provisioned
+        capacity = synth.config.capacity("api", fn.name).provisioned
         assert alias["ProvisionedConcurrencyConfig"] == {"ProvisionedConcurrentExecutions": capacity.min}
         assert target["ScalableDimension"] == "lambda:function:ProvisionedConcurrency"
         assert (target["MinCapacity"], target["MaxCapacity"]) == (capacity.min, capacity.max)
@@ -49,18 +50,18 @@ def test_latency_sensitive_aliases_keep_provisioned_concurrency_scaled_on_utilis
 
 def test_provisioned_concurrency_fits_in_reserved_concurrency(synth):
     for fn in synth.catalog.api_functions:
-        if fn.latency_sensitive:
-            capacity = synth.config.capacity("api", fn.name, latency_sensitive=True)
+        capacity = synth.config.capacity("api", fn.name)
+        if capacity.provisioned:
             assert capacity.provisioned.min <= capacity.provisioned.max <= capacity.reserved_concurrency
             if capacity.provisioned.peak:
                 assert capacity.provisioned.min <= capacity.provisioned.peak.min <= capacity.provisioned.max
 
 
 def test_prod_raises_the_floor_for_the_daily_peak_and_lowers_it_after(prod):
-    latency_sensitive = [fn for fn in prod.catalog.api_functions if fn.latency_sensitive]
-    assert {"discovery", "claiming"} <= {fn.name for fn in latency_sensitive}
-    for fn in latency_sensitive:
-        provisioned = prod.config.capacity("api", fn.name, latency_sensitive=True).provisioned
+    provisioned_functions = [fn for fn in prod.catalog.api_functions if prod.config.capacity("api", fn.name).provisioned]
+    assert {"discovery", "claiming"} <= {fn.name for fn in provisioned_functions}  # the plan's choice at prod load
+    for fn in provisioned_functions:
+        provisioned = prod.config.capacity("api", fn.name).provisioned
         actions = {
             a["ScheduledActionName"]: a
             for a in _scalable_target(prod, live_alias_id(prod, fn.name))[1]["ScheduledActions"]
@@ -81,8 +82,8 @@ def test_consumers_read_their_queue_in_capped_batches_with_partial_failures(synt
     mappings = list(of_type(synth, "AWS::Lambda::EventSourceMapping").values())
     assert len(mappings) == len(synth.catalog.consumers)
     for consumer in synth.catalog.consumers:
-        fn_ref = {"Ref": function_id(synth, consumer.name)}
-        (mapping,) = [props(m) for m in mappings if props(m)["FunctionName"] == fn_ref]
+        alias_ref = {"Ref": live_alias_id(synth, consumer.name)}  # the alias (`name:live`): SnapStart serves versions
+        (mapping,) = [props(m) for m in mappings if alias_ref in props(m)["FunctionName"]["Fn::Join"][1][0]["Fn::Select"][1]["Fn::Split"]]
         capacity = synth.config.capacity("consumer", consumer.name)
         assert mapping["BatchSize"] == consumer.batch_size
         assert mapping["MaximumBatchingWindowInSeconds"] == consumer.max_batching_window_seconds

@@ -14,8 +14,15 @@ from foodshare.catalog import CONSUMERS, all_routes
 
 
 def _durations(p50: float = 10.0, p95: float = 20.0, per_record: float = 50.0) -> dict:
+    events = {"POST /food": {"FoodShared": 1.0}, "POST /food/{foodId}/claims": {"FoodClaimed": 1.0}}
+    use = {"cpu_ms": 5.0, "rru": 1.0, "wru": 0.0, "index_wru": 0.0, "events": 0.0, "redis": 1.0,
+           "calls": {"dynamodb:GetItem": 1.0}, "event_types": {}}
     return {"routes": {f"{r.method} {r.path}": {"p50_ms": p50, "p95_ms": p95} for _, r in all_routes()},
-            "consumers": {c.name: {"per_record_ms": per_record} for c in CONSUMERS}}
+            "consumers": {c.name: {"per_record_ms": per_record} for c in CONSUMERS},
+            "requests": {key: {**use, "event_types": events.get(key, {}), "events": sum(events.get(key, {}).values()),
+                               "wru": 4.0 if key in events else 0.0}
+                         for key in (f"{r.method} {r.path}" for _, r in all_routes())},
+            "consumer_requests": {c.name: {**use, "wru": 2.0} for c in CONSUMERS}}
 
 
 def test_concurrency_is_rate_times_duration():
@@ -32,13 +39,19 @@ def test_scenario_shares_cover_all_requests():
         assert sum(scenario.route_shares().values()) == pytest.approx(1.0)
 
 
-def test_latency_sensitive_functions_get_provisioned_concurrency_inside_their_reserve():
+def test_provisioned_concurrency_where_it_is_cheaper_than_snapstart_inside_the_reserve():
     plan = plan_for(_durations(), [Case("daily_peak", 1000, "test")])
-    for name in ("discovery", "claiming"):
-        fn = plan.functions[name]
-        assert fn.provisioned["peak_min"] == math.ceil(fn.steady / capacity.TARGET_UTILISATION)
-        assert fn.provisioned["min"] <= fn.provisioned["peak_min"] <= fn.provisioned["max"] <= fn.reserved
-    assert plan.functions["posting"].provisioned is None
+    for fn in plan.functions.values():
+        if fn.kind != "api":
+            continue
+        assert (fn.provisioned is not None) == (fn.options["provisioned"] < fn.options["snap_start"]), fn.name
+        assert fn.snap_start == (fn.provisioned is None)
+        if fn.provisioned:
+            assert fn.provisioned["peak_min"] == math.ceil(fn.steady / capacity.TARGET_UTILISATION)
+            assert fn.provisioned["min"] <= fn.provisioned["peak_min"] <= fn.provisioned["max"] <= fn.reserved
+    assert plan.functions["discovery"].provisioned  # busy: kept warm at 70 % utilisation costs less than on demand
+    low = plan_for(_durations(), [Case("daily_peak", 1, "quiet")])
+    assert all(fn.provisioned is None for fn in low.functions.values())  # quiet: one warm environment costs more
 
 
 def test_each_function_is_sized_for_the_case_that_needs_most_of_it():
@@ -62,7 +75,9 @@ def test_cost_grows_with_the_rate_and_adds_up():
     low = plan_for(_durations(), [Case("daily_peak", 100, "low")]).monthly_cost
     high = plan_for(_durations(), [Case("daily_peak", 1000, "high")]).monthly_cost
     assert high["api_gateway"] == pytest.approx(10 * low["api_gateway"], rel=0.01)
-    assert high["total"] == pytest.approx(sum(v for k, v in high.items() if k != "total"), abs=0.05)
+    # (each item rounded to cents)
+    assert high["total"] == pytest.approx(sum(v for k, v in high.items() if k not in ("total", "fixed_items")), abs=0.05)
+    assert high["fixed"] == pytest.approx(sum(high["fixed_items"].values()), abs=0.05)
 
 
 def test_a_route_without_a_measured_duration_is_refused():

@@ -77,8 +77,10 @@ def sqs_handler(apply: Callable[[Delivered], Any]) -> Callable[[dict, Any], dict
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+    from foodshare import snapstart
     from foodshare.observability import logger
 
+    snapstart.install()
     processor = BatchProcessor(event_type=EventType.SQS)
 
     def record_handler(record: SQSRecord) -> None:

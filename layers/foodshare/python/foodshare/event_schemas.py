@@ -27,6 +27,11 @@ def schema_path(event_type: str) -> Path:
     return schema_dir() / f"{event_type}.json"
 
 
+def event_types() -> list[str]:
+    """Every event type with a schema."""
+    return sorted(path.stem for path in schema_dir().glob("*.json"))
+
+
 @lru_cache(maxsize=None)
 def _validator(event_type: str) -> Callable[[dict], object]:
     import fastjsonschema  # compiled code per type; imported on the first publish only

@@ -75,3 +75,16 @@ def get_client() -> redis.Redis | redis.RedisCluster | None:
 
         return RedisCluster.from_url(url, **options)
     return redis.Redis.from_url(url, **options)
+
+
+def reset() -> None:
+    """Forget this container's client (after a SnapStart restore: its pool and sockets belong to the snapshot);
+    the next `get_client()` builds a fresh one. The circuit breaker starts closed again."""
+    if get_client.cache_info().currsize:
+        client = get_client()
+        if client is not None and hasattr(client, "connection_pool"):
+            client.connection_pool.reset()
+    get_client.cache_clear()
+    breaker = sys.modules.get("foodshare.cache.breaker")
+    if breaker is not None:
+        breaker.guard.reset()

@@ -22,6 +22,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 
+from foodshare import snapstart
 from foodshare.api import contract
 from foodshare.catalog import all_routes
 from foodshare.errors import DomainError, Unauthorized
@@ -171,7 +172,9 @@ def created(body: dict) -> Response:
 
 
 def entrypoint(app: APIGatewayHttpResolver) -> Callable[[dict, Any], dict]:
-    """The Lambda handler for a resolver, with logging context, metrics and tracing around it."""
+    """The Lambda handler for a resolver, with logging context, metrics and tracing around it
+    (and the SnapStart hooks registered: foodshare.snapstart)."""
+    snapstart.install()
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
     @tracer.capture_lambda_handler

@@ -280,6 +280,12 @@ def _idempotent_handler():
     return config, guarded
 
 
+def prepare() -> None:
+    """Before a SnapStart snapshot: the Idempotency layer and its client, built as the first update would build them.
+    No call is made, and no secret is read: a secret in the snapshot would outlive its rotation."""
+    _idempotent_handler()
+
+
 class UpdateInProgress(Exception):
     """The same update is being handled right now (a concurrent redelivery)."""
 

@@ -55,6 +55,11 @@ class RedisGuard:
         self._opened_at = 0.0
         self.owes_epoch = False  # set when invalidations may have been missed; cleared by a renewed epoch
 
+    def reset(self) -> None:
+        """Closed, no failures counted: a fresh container's breaker (after a SnapStart restore)."""
+        with self._lock:
+            self.state, self._failures, self._opened_at = CLOSED, 0, 0.0
+
     def run(self, operation: Callable[[redis.Redis], T], fallback: T) -> T:
         client = self._client_factory()
         if client is None or not self._admit():

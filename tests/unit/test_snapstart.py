@@ -1,0 +1,48 @@
+"""SnapStart hooks: registered once where a function is assembled; the snapshot holds clients, never a connection;
+a restore gets its own Redis client, breaker and random state."""
+
+from __future__ import annotations
+
+import importlib
+import random
+
+from foodshare import redis_client, snapstart
+
+
+def test_assembling_a_function_registers_the_hooks_once():
+    importlib.import_module("functions.claiming.handler")
+    importlib.import_module("functions.reputation_consumer.handler")
+    importlib.import_module("functions.food_expiry.handler")
+    assert not snapstart.ON_LAMBDA_RUNTIME  # the shim stands in off Lambda
+    befores = [f for f, _, _ in snapstart.get_before_snapshot()]
+    afters = [f for f, _, _ in snapstart.get_after_restore()]
+    assert befores.count(snapstart.prepare) == 1
+    assert afters.count(snapstart.restored) == 1
+
+
+def test_before_the_snapshot_clients_and_schemas_are_ready_and_no_redis_connection_exists():
+    from foodshare import event_schemas
+    from foodshare.data.models import table_connection
+
+    redis_client.reset()
+    event_schemas._validator.cache_clear()
+    snapstart.prepare()
+    assert redis_client.get_client.cache_info().currsize == 0  # no client, so no socket in the snapshot
+    client = table_connection().connection.client
+    assert "TransactWriteItems" in client.meta.service_model.operation_names
+    assert event_schemas._validator.cache_info().currsize == len(event_schemas.event_types()) > 0
+
+
+def test_after_a_restore_redis_client_breaker_and_random_state_are_fresh():
+    from foodshare.cache.breaker import OPEN, guard
+
+    before = redis_client.get_client()
+    guard.state = OPEN
+    random.seed(42)
+    snapshot_draw = random.random()
+    random.seed(42)  # as if every restored environment started from the same snapshotted state
+    snapstart.restored()
+    assert random.random() != snapshot_draw
+    assert guard.state == "CLOSED"
+    after = redis_client.get_client()
+    assert before is None or after is not before
