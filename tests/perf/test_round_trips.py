@@ -73,3 +73,36 @@ def test_a_budget_catches_an_added_read(settled, monkeypatch):
     monkeypatch.setattr(users, "find", lambda user_id: (find(user_id), find(user_id))[1])
     trips = _serve("GET /me", world)
     assert over_budget(BUDGETS["GET /me"].warm, trips.aws) == ["dynamodb:GetItem: 2 > 1"]
+
+
+def test_cache_cold_discovery_grows_only_by_the_posts_query_of_each_group(settled):
+    """Partner sets come in one batch and the cache in pipelined round trips, whatever the number of groups;
+    only each visible group's available-posts query remains (an index query reads one partition)."""
+    from benchmarks.world import Request, person
+    from foodshare.domain import groups, partnerships
+
+    world = World.build(posts=2)
+    few, many = person("few"), person("many")
+    groups.add_member(world.group_a, few)
+    groups.add_member(world.group_a, many)
+    for i in range(11):
+        admin = person("admin")
+        group_id = groups.create(admin, f"Street {i}", None)[0].group_id
+        groups.add_member(group_id, many)
+        if i % 3 == 0:  # some of them have partners of their own
+            other_admin = person("admin")
+            other = groups.create(other_admin, f"Partner {i}", None)[0].group_id
+            proposal = partnerships.propose(group_id, admin, other, partnerships.Terms(10, 0, 3)).partnership_id
+            partnerships.accept(proposal, other_admin)
+    trips = {}
+    for who in (few, many):
+        function, event = to_event(Request("GET", "/food", who, query={"lat": "52.52", "lng": "13.405"}))
+        round_trips.measure(function, event)
+        round_trips.cold()
+        trips[who] = round_trips.measure(function, event)
+        assert trips[who].status == 200
+    visible_few, visible_many = 2, 2 + 11 + 4  # own groups + reachable partners
+    for op in ("dynamodb:GetItem", "dynamodb:BatchGetItem"):
+        assert trips[many].aws[op] == trips[few].aws[op], (trips[few].describe(), trips[many].describe())
+    assert trips[many].aws["dynamodb:Query"] - trips[few].aws["dynamodb:Query"] == visible_many - visible_few
+    assert trips[many].redis == trips[few].redis, (trips[few].describe(), trips[many].describe())

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pynamodb.expressions.condition import Condition
 
 from foodshare import clock, ids
-from foodshare.data.models import GroupItem, InviteItem, MembershipItem
+from foodshare.data.models import GroupItem, InviteItem, MembershipItem, PartnerSetItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.errors import Conflict, Forbidden, NotFound
 from foodshare.settings import get_settings
@@ -86,6 +86,7 @@ def create(
     member = _membership(group_id, user_id, ADMIN, now)
     uow.save(group, GroupItem.pk.does_not_exist())
     uow.save(member, MembershipItem.pk.does_not_exist())
+    uow.save(PartnerSetItem(*PartnerSetItem.key(group_id)), PartnerSetItem.pk.does_not_exist())  # no partners yet
     uow.record("GroupCreated", user_id, {"groupId": group_id, "name": name, "createdBy": user_id})
     uow.record("MemberJoined", user_id, {"groupId": group_id, "userId": user_id, "role": ADMIN})
     if commit:
