@@ -14,7 +14,6 @@ from dataclasses import dataclass
 # Shorthands for the operations.
 GET, BATCH_GET, QUERY = "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"
 TRANSACT_GET, TRANSACT = "dynamodb:TransactGetItems", "dynamodb:TransactWriteItems"
-BATCH_WRITE, PUT_EVENTS = "dynamodb:BatchWriteItem", "events:PutEvents"
 
 
 @dataclass(frozen=True)
@@ -35,8 +34,9 @@ class Budget:
 
 
 def _write(reads: int, redis: int = 2, **more: int) -> Budget:
-    """A write: `reads` reads its rules need, then one transaction (its events in the outbox within it)."""
-    warm = {GET: reads, TRANSACT: 1, PUT_EVENTS: 1, BATCH_WRITE: 1}
+    """A write: `reads` reads its rules need, then one transaction holding its events (the outbox). Nothing
+    after it: the table's stream feeds the outbox relay, which publishes (its calls are not the route's)."""
+    warm = {GET: reads, TRANSACT: 1}
     warm.update({f"dynamodb:{op}": n for op, n in more.items()})
     return Budget({op: n for op, n in warm.items() if n}, redis)
 

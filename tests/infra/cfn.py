@@ -61,6 +61,6 @@ def arn_of(logical_id: str) -> dict:
 
 
 def catalog_entries(synth: Synth) -> dict:
-    """name -> catalog entry (API function, consumer or scheduled job) of the stack's catalog."""
+    """name -> catalog entry (API function, consumer, scheduled job or stream relay) of the stack's catalog."""
     c = synth.catalog
-    return {e.name: e for e in (*c.api_functions, *c.consumers, *c.scheduled_jobs)}
+    return {e.name: e for e in (*c.api_functions, *c.consumers, *c.scheduled_jobs, *c.stream_relays)}
