@@ -2,8 +2,9 @@
 
 Sections: cold starts (benchmarks.cold_start), the in-process benchmarks (warm routes
 and the claim race: benchmarks.in_process), the discovery cache (benchmarks.cache_bench,
-the cache's own benchmark) and event to effect through the local backbone
-(benchmarks.event_to_effect, the backbone's own benchmark). `--quick` takes fewer samples.
+the cache's own benchmark), event to effect through the local backbone
+(benchmarks.event_to_effect, the backbone's own benchmark) and round trips and CPU per route
+beside a baseline commit (benchmarks.round_trips, issue 15). `--quick` takes fewer samples.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from benchmarks import results
 
-SECTIONS = ("cold", "warm", "cache", "events")
+SECTIONS = ("cold", "warm", "cache", "events", "round_trips")
 # What benchmarks.cache_bench prints, as bench-results.json names it.
 CACHE_LINES = {
     "redis_get_p50_ms": r"raw Redis GET of the payload\s+p50 ([\d.]+) ms",
@@ -64,6 +65,17 @@ def events_section(runs: int) -> dict[str, float]:
     return json.loads(first)
 
 
+def round_trips_section(samples: int) -> dict[str, float]:
+    """Prints the per-route table (before/after, verdicts); returns its flat metrics."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "part.json"
+        done = _python("-m", "benchmarks.round_trips", "--samples", str(samples), "--out", str(out))
+        if done.returncode != 0:
+            raise RuntimeError("benchmarks.round_trips failed (its output is above)")
+        print(done.stdout, flush=True)
+        return json.loads(out.read_text())
+
+
 def goals(metrics: dict[str, float]) -> list[str]:
     """One line per goal of issue 8 that the metrics can answer."""
     lines = []
@@ -103,6 +115,8 @@ def main() -> None:
         metrics.update(cache_section())
     if "events" in args.only:
         metrics.update(events_section(5 if args.quick else 20))
+    if "round_trips" in args.only:
+        metrics.update(round_trips_section(5 if args.quick else 20))
     print(results.table(results.rounded(metrics)))
     print("\n".join(goals(metrics)))
     results.write(metrics, args.out)

@@ -12,7 +12,7 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-BENCH_REDIS_URL = "redis://127.0.0.1:6379/14"
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")  # another db when several run
 TELEGRAM_SECRET = "bench-telegram-secret"
 SLACK_SECRET = "bench-slack-signing-secret"
 

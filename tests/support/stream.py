@@ -19,8 +19,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from foodshare.catalog import OUTBOX_RELAY, OUTBOX_STREAM_FILTER
-
 _lock = threading.RLock()
 _state = {"paused": False, "installed": False}
 POSITION = "_foodshare_stream_position"  # on moto's table object: records already given to the mapping
@@ -62,6 +60,8 @@ def pump() -> int:
     """Give the relay every new record the filter passes; returns how many records it was given."""
     if _state["paused"] or not _state["installed"]:
         return 0
+    from foodshare.catalog import OUTBOX_RELAY, OUTBOX_STREAM_FILTER
+
     from tests.infra.aws_calls import invoking
     from tests.support import api  # looked up at call time: tests may wrap api.invoke
 
