@@ -49,14 +49,17 @@ BUDGETS: dict[str, Budget] = {
     "GET /groups/{groupId}": Budget({GET: 2}, 1),
     "POST /groups/{groupId}/invites": _write(1, redis=1),
     "POST /groups/join": _write(3),
-    "DELETE /groups/{groupId}/members/me": _write(2),
-    "POST /groups/{groupId}/partnerships": _write(2, redis=1),
+    "DELETE /groups/{groupId}/members/me": _write(0, BatchGetItem=1),  # membership + group in one read
+    "POST /groups/{groupId}/partnerships": _write(0, redis=1, BatchGetItem=1),  # membership + target group
     # the partnership, then both memberships and both partner sets in one BatchGetItem
     "POST /partnerships/{partnershipId}/accept": _write(1, BatchGetItem=1),
     "POST /partnerships/{partnershipId}/decline": _write(1, BatchGetItem=1),
     "DELETE /partnerships/{partnershipId}": _write(1, BatchGetItem=1),
-    "GET /groups/{groupId}/summary": Budget({GET: 1}, 2, cold={GET: 2, QUERY: 2}, cold_redis=6),
-    "GET /groups/{groupId}/leaderboard": Budget({GET: 1}, 2, cold={GET: 1, QUERY: 1, BATCH_GET: 1}, cold_redis=6),
+    # members only, the caller's groups cached too (member_groups): warm, no DynamoDB call at all;
+    # cold: the caller's memberships (1 query) and the read model (summary: days, active members, totals;
+    # leaderboard: every member's profile, in batches of 100)
+    "GET /groups/{groupId}/summary": Budget({}, 2, cold={GET: 1, QUERY: 3}, cold_redis=10),
+    "GET /groups/{groupId}/leaderboard": Budget({}, 2, cold={QUERY: 2, BATCH_GET: 1}, cold_redis=10),
     "POST /food": _write(2),
     "GET /food/{foodId}": Budget({GET: 2}, 1),
     "DELETE /food/{foodId}": _write(1),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from foodshare import clock, ids
 from foodshare.data import reads
-from foodshare.data.models import MembershipItem, PartnerLinkItem, PartnershipItem, PartnerSetItem, PartnershipTerms
+from foodshare.data.models import GroupItem, MembershipItem, PartnerLinkItem, PartnershipItem, PartnerSetItem, PartnershipTerms
 from foodshare.data.transaction import UnitOfWork, with_retries
 from foodshare.domain import groups
 from foodshare.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -59,10 +59,16 @@ def get(partnership_id: str) -> PartnershipItem:
 
 
 def propose(group_id: str, user_id: str, target_group_id: str, terms: Terms) -> PartnershipItem:
-    groups.require_admin(group_id, user_id)
+    # The caller's membership and the target group, in one read.
+    member, target = reads.get_many([(MembershipItem, MembershipItem.key(group_id, user_id)),
+                                     (GroupItem, GroupItem.key(target_group_id))])
+    if member is None:
+        raise NotFound(f"Group {group_id} not found.")
+    if member.role != groups.ADMIN:
+        raise Forbidden("Only a group admin may do this.")
     if target_group_id == group_id:
         raise ValidationFailed("A group cannot partner with itself.", fields={"targetGroupId": "must be another group"})
-    if groups.find(target_group_id) is None:
+    if target is None:
         raise NotFound(f"Group {target_group_id} not found.", fields={"targetGroupId": "unknown group"})
     now = clock.now_iso()
     partnership_id = ids.new_id()
