@@ -2,9 +2,10 @@
 
 Sections: cold starts (benchmarks.cold_start), the in-process benchmarks (warm routes
 and the claim race: benchmarks.in_process), the discovery cache (benchmarks.cache_bench,
-the cache's own benchmark) and event to effect through the local backbone
-(benchmarks.event_to_effect, the backbone's own benchmark), and what a request of every route uses
-of each billed service (benchmarks.request_cost, priced by make capacity). `--quick` takes fewer samples.
+the cache's own benchmark), event to effect through the local backbone
+(benchmarks.event_to_effect, the backbone's own benchmark), what a request of every route uses
+of each billed service (benchmarks.request_cost, priced by make capacity) and round trips and CPU per
+route beside a baseline commit (benchmarks.round_trips, issue 15). `--quick` takes fewer samples.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from benchmarks import results
 
-SECTIONS = ("cold", "warm", "cache", "events", "cost")
+SECTIONS = ("cold", "warm", "cache", "events", "cost", "round_trips")
 # What benchmarks.cache_bench prints, as bench-results.json names it.
 CACHE_LINES = {
     "redis_get_p50_ms": r"raw Redis GET of the payload\s+p50 ([\d.]+) ms",
@@ -74,6 +75,17 @@ def _api_functions() -> set[str]:
     return {fn.name for fn in API_FUNCTIONS}
 
 
+def round_trips_section(samples: int) -> dict[str, float]:
+    """Prints the per-route table (before/after, verdicts); returns its flat metrics."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "part.json"
+        done = _python("-m", "benchmarks.round_trips", "--samples", str(samples), "--out", str(out))
+        if done.returncode != 0:
+            raise RuntimeError("benchmarks.round_trips failed (its output is above)")
+        print(done.stdout, flush=True)
+        return json.loads(out.read_text())
+
+
 def goals(metrics: dict[str, float]) -> list[str]:
     """One line per goal of issue 8 that the metrics can answer."""
     lines = []
@@ -122,6 +134,8 @@ def main() -> None:
         metrics.update(events_section(5 if args.quick else 20))
     if "cost" in args.only:  # what each request uses of every billed service (make capacity prices it)
         metrics.update(_part("benchmarks.request_cost", "--samples", "3" if args.quick else "5"))
+    if "round_trips" in args.only:
+        metrics.update(round_trips_section(5 if args.quick else 20))
     shown = {k: v for k, v in metrics.items() if not k.startswith(("request.", "consumer_request."))}
     print(results.table(results.rounded(shown)))
     if "cost" in args.only:

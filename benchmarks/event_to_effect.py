@@ -36,7 +36,7 @@ class Client:
             self.base + path, method=method, data=json.dumps(body).encode() if body is not None else None,
             headers={"authorization": f"Bearer {token}", "content-type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=60) as response:  # a fresh stack's first calls meet cold workers
             return json.loads(response.read() or b"null")
 
 

@@ -102,7 +102,9 @@ class StageConfig:
     api_rate_limit: int
     api_burst_limit: int
     alarms: Alarms
-    outbox_delivery: str  # "pipe": stream -> EventBridge Pipe; "relay": functions publish (after commit + sweeper)
+    # "stream": the table's stream -> filtered event source mapping -> the outbox_relay function (docs/events.md);
+    # "pipe": stream -> EventBridge Pipe (no schema check); "relay": each writer publishes after commit. All + sweeper.
+    outbox_delivery: str
     nat_gateways: int  # NAT gateways for the functions that call the chat platforms (docs/deploy.md: one per AZ in prod)
     _defaults: dict = field(repr=False)
     _overrides: dict = field(repr=False)
@@ -183,7 +185,7 @@ def _flag(stage: str, name: str, value: object) -> bool:
     return value
 
 
-OUTBOX_DELIVERIES = ("pipe", "relay")
+OUTBOX_DELIVERIES = ("stream", "pipe", "relay")
 
 
 def _outbox_delivery(value: str) -> str:

@@ -27,7 +27,7 @@ from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as scheduler_targets
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
-from foodshare.catalog import ScheduledJob
+from foodshare.catalog import OUTBOX_STREAM_FILTER, ScheduledJob
 from foodshare.data import schema
 
 from cdk.backbone import ConsumerQueue
@@ -47,9 +47,13 @@ WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem
                  # the outbox relay clears published events with one BatchWriteItem (events_relay)
                  "dynamodb:BatchWriteItem")
 # Functions that only read the table (GET-only routes that never register a user). Every other function also gets
-# the transactional item writes, and with `outbox_delivery: relay` PutEvents on the bus
-# (it publishes what it committed); nobody gets Scan, stream access or table administration.
+# the transactional item writes. PutEvents on the bus: with `outbox_delivery: relay` every writer (it publishes
+# what it committed), otherwise only the publishers below. Only the stream relay reads the table's stream;
+# nobody gets Scan or table administration.
 READ_ONLY = frozenset({"discovery"})
+STREAM_READ_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                       "dynamodb:ListStreams")
+PUBLISHERS = frozenset({"outbox_relay", "outbox_sweeper"})
 
 # A scheduled run that fails is retried twice, never past the next run, then parked.
 SCHEDULE_RETRY_ATTEMPTS = 2
@@ -104,6 +108,7 @@ class Functions(Construct):
             "STAGE": config.name,
             "TABLE_NAME": table.table_name,
             "EVENT_BUS_NAME": bus.event_bus_name,
+            "OUTBOX_DELIVERY": "relay" if config.outbox_delivery == "relay" else "stream",
             "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
             "POWERTOOLS_LOG_LEVEL": config.log_level,
         }
@@ -144,6 +149,26 @@ class Functions(Construct):
                     max_batching_window=Duration.seconds(consumer.max_batching_window_seconds),
                     max_concurrency=capacity.max_concurrency,
                     report_batch_item_failures=True,
+                )
+            )
+
+        for relay in catalog.stream_relays:
+            spec = FunctionSpec(relay.name, "consumer", relay.description, uses_cache=False)
+            capacity = config.capacity("consumer", relay.name)
+            fn = self._function(spec, capacity, Duration.seconds(relay.timeout_seconds))
+            table.grant_stream_read(fn.role)
+            alias = self.aliases[relay.name] = self._live_alias(fn, capacity.provisioned)
+            alias.add_event_source(
+                sources.DynamoEventSource(
+                    table,
+                    starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                    batch_size=relay.batch_size,
+                    max_batching_window=Duration.seconds(relay.max_batching_window_seconds),
+                    retry_attempts=relay.retry_attempts,
+                    bisect_batch_on_error=True,
+                    max_record_age=Duration.seconds(relay.max_record_age_seconds),
+                    on_failure=sources.SqsDlq(delivery_dlq),
+                    filters=[lambda_.FilterCriteria.filter(OUTBOX_STREAM_FILTER)],
                 )
             )
 
@@ -201,7 +226,8 @@ class Functions(Construct):
         log_group.grant_write(role)
         if spec.uses_data:
             self._grant_table(role, spec.name)
-        if self._config.outbox_delivery == "relay" and spec.name not in READ_ONLY and spec.uses_data:
+        publishes = spec.name in PUBLISHERS or (self._config.outbox_delivery == "relay" and spec.name not in READ_ONLY)
+        if publishes and spec.uses_data:
             self._bus.grant_put_events_to(role)
         environment = {
             **self._environment,

@@ -35,7 +35,7 @@ class FoodshareStack(Stack):
         **kwargs,
     ) -> None:
         super().__init__(scope, id, description=f"Foodshare backend ({config.name})", **kwargs)
-        catalog = (catalog or Catalog.current()).deployed(config.api_docs)
+        catalog = (catalog or Catalog.current()).deployed(config.api_docs, config.outbox_delivery)
         Tags.of(self).add("project", "foodshare")
         Tags.of(self).add("stage", config.name)
 

@@ -90,15 +90,14 @@ def end_partnership(partnershipId: str) -> models.Partnership:
 @app.get("/groups/<groupId>/summary", operation_id="getGroupSummary",
          summary="The group's activity over the last 30 days", **private(200, "not_found"))
 def get_group_summary(groupId: str) -> models.GroupSummary:
-    groups.require_member(groupId, caller_id(app))
-    return models.GroupSummary.model_validate(group_reads.group_summary(groupId))
+    return models.GroupSummary.model_validate(group_reads.group_summary(groupId, caller_id(app)))  # members only
 
 
 @app.get("/groups/<groupId>/leaderboard", operation_id="getGroupLeaderboard",
          summary="The group's members by reputation", **private(200, "not_found"))
 def get_group_leaderboard(groupId: str) -> models.Leaderboard:
-    groups.require_member(groupId, caller_id(app))
-    leaders = [views.leader(rank, p) for rank, p in enumerate(group_reads.leaderboard(groupId), start=1)]
+    leaders = [views.leader(rank, p)  # members only
+               for rank, p in enumerate(group_reads.leaderboard(groupId, caller_id(app)), start=1)]
     return models.Leaderboard(group_id=groupId, leaders=leaders)
 
 

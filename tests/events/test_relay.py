@@ -1,4 +1,5 @@
-"""The outbox relay: publish at once after commit; a failed publish stays in the outbox until the sweeper."""
+"""The outbox relay: the table's stream feeds it each commit's events (in-process: tests/support/stream.py,
+through the real outbox_relay handler); a failed publish stays in the outbox until the sweeper."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from foodshare.settings import get_settings
 from foodshare.catalog import CONSUMERS, SCHEDULED_JOBS
 from tests.support.event_source import function_invoker
 from tests.support.schedules import scheduled_event
-from tests.support import flows
+from tests.support import flows, stream
 
 
 def _outbox() -> list[EventItem]:
@@ -64,13 +65,12 @@ def test_a_failed_publish_is_recovered_by_the_sweeper_and_applied_once(backbone,
     assert (int(sharer.shared_count), float(sharer.score)) == (1, 62.0)
 
 
-def test_an_event_lost_between_commit_and_publish_is_swept(backbone, monkeypatch):
-    """The function dies after the commit: no after-commit hook runs at all."""
+def test_an_event_the_stream_never_relayed_is_swept(backbone):
+    """The relay is down until the records age out of the stream: the outbox still has the event."""
     c = flows.community()
-    monkeypatch.setattr(events_relay, "after_commit", lambda events: None)
-    monkeypatch.setattr("foodshare.hooks._hooks", [("foodshare.events_relay", lambda events: None)])
-    flows.share(c["sharer"], c["group"])
-    monkeypatch.undo()
+    with stream.paused():
+        flows.share(c["sharer"], c["group"])
+    assert stream.skip_pending() > 0
     assert [e.event_type for e in _outbox()] == ["FoodShared"]
     clock.advance(get_settings().outbox_sweep_grace_seconds + 1)
     assert events_relay.sweep() == 1
@@ -82,3 +82,48 @@ def _with_bus(name: str):
     from dataclasses import replace
 
     return replace(get_settings(), event_bus_name=name)
+
+
+def test_the_relay_is_given_the_commits_event_items_and_publishes_them_in_order(backbone, monkeypatch):
+    """What the stream carries for a commit: one INSERT per event item (the filter drops the rest)."""
+    c = flows.community()
+    given: list[list[dict]] = []
+    relay = events_relay.relay_stream
+    monkeypatch.setattr(events_relay, "relay_stream", lambda records: (given.append(records), relay(records))[1])
+    exchange_id = flows.claim(c["claimer"], flows.share(c["sharer"], c["group"]))
+    claimed = [[r["dynamodb"]["NewImage"]["event_type"]["S"] for r in batch] for batch in given]
+    assert sorted(claimed[-1]) == ["CreditsHeld", "FoodClaimed"]  # one batch: the claim's commit
+    assert all(r["eventName"] == "INSERT" and r["dynamodb"]["NewImage"]["outbox_pk"]["S"].startswith("OUTBOX#")
+               for batch in given for r in batch)
+    assert _outbox() == []
+    assert any(m["detail"]["data"].get("exchangeId") == exchange_id for m in backbone.queued("notifications"))
+
+
+def test_the_relay_publishes_nothing_but_new_outbox_items():
+    """A record the filter should have kept out (the relay's own clearing rewrite, any other item) is ignored."""
+    c = flows.community()
+    item = _stored("UserRegistered")[0]
+    image = {"pk": {"S": item.pk}, "sk": {"S": item.sk}, "event_type": {"S": item.event_type}}
+    modify = {"eventName": "MODIFY", "dynamodb": {"NewImage": {**image, "outbox_pk": {"S": "OUTBOX#1"}}}}
+    other = {"eventName": "INSERT", "dynamodb": {"NewImage": {"pk": {"S": f"USER#{c['sharer']}"}, "sk": {"S": "PROFILE"}}}}
+    assert events_relay.relay_stream([modify, other]) == 0
+    assert not stream.matches(events_relay.STREAM_FILTER, modify) and not stream.matches(events_relay.STREAM_FILTER, other)
+
+
+def test_with_outbox_delivery_relay_the_writer_publishes_after_its_commit(backbone, monkeypatch):
+    """The `relay` mode (cdk.json outbox_delivery) keeps the old path: no stream relay needed."""
+    from foodshare import hooks
+
+    monkeypatch.setenv("OUTBOX_DELIVERY", "relay")
+    get_settings.cache_clear()
+    hooks.reset()
+    try:
+        c = flows.community()
+        with stream.paused():
+            flows.share(c["sharer"], c["group"])
+        assert _outbox() == []
+        assert [m["detail-type"] for m in backbone.queued("reputation_consumer")][-1] == "FoodShared"
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+        hooks.reset()

@@ -56,9 +56,34 @@ def invoking(function: str) -> Iterator[None]:
         _current.function = outer
 
 
+@dataclass(frozen=True)
+class ApiCall:
+    """One API round trip (a TransactWriteItems is one, whatever its items) and the items it read."""
+
+    function: str
+    operation: str  # service:Operation, e.g. dynamodb:TransactWriteItems
+    items_read: int
+
+
+def items_read(operation: str, response: dict) -> int:
+    """Items a DynamoDB call read (what it is billed on: a Query's scanned items, not only the matches)."""
+    if operation == "GetItem":
+        return int("Item" in response)
+    if operation in ("Query", "Scan"):
+        return int(response.get("ScannedCount", response.get("Count", 0)))
+    if operation == "BatchGetItem":
+        return sum(len(items) for items in response.get("Responses", {}).values())
+    if operation == "TransactGetItems":
+        return sum(1 for r in response.get("Responses", []) if r.get("Item"))
+    return 0
+
+
 @contextmanager
-def recording() -> Iterator[list[Call]]:
-    """Record the calls made inside `invoking` blocks while this block runs (all threads)."""
+def recording(operations: list[ApiCall] | None = None) -> Iterator[list[Call]]:
+    """Record the calls made inside `invoking` blocks while this block runs (all threads).
+
+    `operations`, when given, also gets one ApiCall per round trip (the IAM view splits a
+    transaction into its item actions; this one counts requests)."""
     from botocore.client import BaseClient
 
     calls: list[Call] = []
@@ -67,12 +92,21 @@ def recording() -> Iterator[list[Call]]:
 
     def recorded(client, operation_name, api_params):
         function = getattr(_current, "function", None)
-        if function is not None:
-            model = client.meta.service_model
-            found = authorizations(model.signing_name, operation_name, api_params, client.meta.region_name)
-            with lock:
-                calls.extend(Call(function, action, resource) for action, resource in found)
-        return original(client, operation_name, api_params)
+        if function is None:
+            return original(client, operation_name, api_params)
+        model = client.meta.service_model
+        found = authorizations(model.signing_name, operation_name, api_params, client.meta.region_name)
+        with lock:
+            calls.extend(Call(function, action, resource) for action, resource in found)
+        response: dict = {}
+        try:
+            response = original(client, operation_name, api_params)
+            return response
+        finally:  # a refused call (a failed condition) was a round trip too
+            if operations is not None:
+                read = items_read(operation_name, response) if model.signing_name == "dynamodb" else 0
+                with lock:
+                    operations.append(ApiCall(function, f"{model.signing_name}:{operation_name}", read))
 
     BaseClient._make_api_call = recorded
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.infra.conftest import Synth
 
 
@@ -35,6 +37,11 @@ def live_alias_id(synth: Synth, name: str) -> str:
     return ids[0]
 
 
+def refers_to(value: object, logical_id: str) -> bool:
+    """Whether a property value (plain Ref or an intrinsic built from one, e.g. an alias ARN) refers to logical_id."""
+    return json.dumps({"Ref": logical_id}) in json.dumps(value)
+
+
 def role_statements(synth: Synth, name: str) -> list[dict]:
     """Every statement of every policy attached to the function's role."""
     role = function(synth, name)["Role"]["Fn::GetAtt"][0]
@@ -61,6 +68,6 @@ def arn_of(logical_id: str) -> dict:
 
 
 def catalog_entries(synth: Synth) -> dict:
-    """name -> catalog entry (API function, consumer or scheduled job) of the stack's catalog."""
+    """name -> catalog entry (API function, consumer, scheduled job or stream relay) of the stack's catalog."""
     c = synth.catalog
-    return {e.name: e for e in (*c.api_functions, *c.consumers, *c.scheduled_jobs)}
+    return {e.name: e for e in (*c.api_functions, *c.consumers, *c.scheduled_jobs, *c.stream_relays)}

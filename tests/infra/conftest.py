@@ -78,7 +78,7 @@ def _synthesize(name: str, outdir: Path, context: dict, catalog: Catalog, functi
     template = artifact.template
     return Synth(
         name, Template.from_json(template), Path(artifact.template_full_path), template["Resources"],
-        catalog.deployed(config.api_docs), config,
+        catalog.deployed(config.api_docs, config.outbox_delivery), config,
     )
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from foodshare.data import schema
 
-from tests.infra.cfn import arn_of, live_alias_id, of_type, props, queue_id
+from tests.infra.cfn import arn_of, function, live_alias_id, of_type, props, queue_id, refers_to
 
 
 def _prefix(synth) -> str:
@@ -95,10 +95,29 @@ def test_the_fake_catalog_exercises_schedules(fake):
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
-def test_stages_deliver_the_outbox_by_relay_without_a_pipe(stage, request):
+def test_stages_deliver_the_outbox_from_the_stream_to_the_relay_without_a_pipe(stage, request):
+    from foodshare.catalog import OUTBOX_RELAY, OUTBOX_STREAM_FILTER
+
     synth = request.getfixturevalue(stage)
-    assert synth.config.outbox_delivery == "relay"
+    assert synth.config.outbox_delivery == "stream"
     assert not of_type(synth, "AWS::Pipes::Pipe")
+    (table_id,) = of_type(synth, "AWS::DynamoDB::GlobalTable")
+    (mapping,) = [props(m) for m in of_type(synth, "AWS::Lambda::EventSourceMapping").values()
+                  if props(m)["EventSourceArn"] == {"Fn::GetAtt": [table_id, "StreamArn"]}]
+    assert refers_to(mapping["FunctionName"], live_alias_id(synth, OUTBOX_RELAY.name))  # a version: SnapStart
+    (flt,) = mapping["FilterCriteria"]["Filters"]
+    assert json.loads(flt["Pattern"]) == OUTBOX_STREAM_FILTER
+    assert mapping["StartingPosition"] == "TRIM_HORIZON"
+    assert mapping["BatchSize"] == OUTBOX_RELAY.batch_size
+    assert mapping["MaximumBatchingWindowInSeconds"] == 0  # publish at once
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["MaximumRetryAttempts"] == OUTBOX_RELAY.retry_attempts
+    assert mapping["MaximumRecordAgeInSeconds"] == OUTBOX_RELAY.max_record_age_seconds
+    destination = mapping["DestinationConfig"]["OnFailure"]["Destination"]
+    assert destination == arn_of(queue_id(synth, f"{_prefix(synth)}-delivery-dlq"))
+    environment = function(synth, OUTBOX_RELAY.name)["Environment"]["Variables"]
+    assert environment["OUTBOX_DELIVERY"] == "stream"
+    assert "VpcConfig" not in function(synth, OUTBOX_RELAY.name)  # reaches DynamoDB and EventBridge directly
 
 
 def test_outbox_pipe_forwards_inserted_event_log_items_to_the_bus(fake):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from foodshare.data import schema
 
-from cdk.functions import READ_ACTIONS, READ_ONLY, WRITE_ACTIONS
+from cdk.functions import PUBLISHERS, READ_ACTIONS, READ_ONLY, STREAM_READ_ACTIONS, WRITE_ACTIONS
 from tests.infra.cfn import actions_of, arn_of, catalog_entries, function, of_type, role_statements
 
 TRACING = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
@@ -48,11 +48,20 @@ def _without_data(synth) -> set[str]:
     return {fn.name for fn in synth.catalog.api_functions if fn.api_docs}
 
 
+def _stream_relays(synth) -> set[str]:
+    return {relay.name for relay in synth.catalog.stream_relays}
+
+
 def test_table_access_follows_the_read_only_map(synth):
     table, indexes = _table_arns(synth)
     for name in synth.catalog.names() - _without_data(synth):
         grants = _dynamodb_grants(role_statements(synth, name))
         expected = set(READ_ACTIONS) | (set() if name in READ_ONLY else set(WRITE_ACTIONS))
+        if name in _stream_relays(synth):  # only the stream relay reads the table's stream
+            expected |= set(STREAM_READ_ACTIONS)
+            stream_arn = {"Fn::GetAtt": [table["Fn::GetAtt"][0], "StreamArn"]}
+            for action in set(STREAM_READ_ACTIONS) - {"dynamodb:ListStreams"}:
+                assert grants[action] == [stream_arn], (name, action, grants[action])
         assert set(grants) == expected, name
         for action in READ_ACTIONS:
             assert grants[action] == [table, *indexes], (name, action)
@@ -81,6 +90,8 @@ def test_functions_hold_only_known_permission_groups(synth):
         allowed = TRACING | LOGS | VPC_NETWORKING | set(READ_ACTIONS) | set(WRITE_ACTIONS) | {"events:PutEvents"}
         if name in consumers:
             allowed |= QUEUE_CONSUMPTION
+        if name in _stream_relays(synth):  # the stream, and the on-failure destination of its mapping
+            allowed |= set(STREAM_READ_ACTIONS) | {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
         if catalog_entries(synth)[name].secrets:
             allowed |= {"secretsmanager:GetSecretValue"}  # test_bots.py: on exactly its secrets
         actions = {a for s in role_statements(synth, name) for a in actions_of(s)}
@@ -88,10 +99,12 @@ def test_functions_hold_only_known_permission_groups(synth):
 
 
 def test_only_relaying_writers_may_publish_and_only_to_the_bus(synth):
+    """With the stream relay (or a pipe) only the relay and the sweeper publish; with `relay` every writer."""
     (bus_id,) = of_type(synth, "AWS::Events::EventBus")
     for name in synth.catalog.names():
         publishing = [s for s in role_statements(synth, name) if "events:PutEvents" in actions_of(s)]
-        if synth.config.outbox_delivery == "relay" and name not in READ_ONLY | _without_data(synth):
+        every_writer = synth.config.outbox_delivery == "relay" and name not in READ_ONLY | _without_data(synth)
+        if every_writer or name in PUBLISHERS:
             assert [s["Resource"] for s in publishing] == [arn_of(bus_id)], name
         else:
             assert not publishing, name

@@ -3,7 +3,7 @@
 SnapStart only serves published versions: a caller that invokes the function itself
 ($LATEST) gets a plain cold start every time. So every function has a `live` alias on its
 current version, and the API's integrations, the SQS event source mappings and the
-schedules all invoke that alias; a replaced version is deleted (a SnapStart version left
+schedules and the stream relay's mapping all invoke that alias; a replaced version is deleted (a SnapStart version left
 behind keeps its snapshot cache billed).
 """
 
@@ -17,6 +17,7 @@ from tests.infra.cfn import function_id, live_alias_id, of_type, props
 def _entries(synth):
     return ([("api", fn.name) for fn in synth.catalog.api_functions]
             + [("consumer", c.name) for c in synth.catalog.consumers]
+            + [("consumer", r.name) for r in synth.catalog.stream_relays]
             + [("scheduled", j.name) for j in synth.catalog.scheduled_jobs])
 
 
@@ -67,7 +68,7 @@ def test_api_integrations_event_sources_and_schedules_invoke_the_alias(synth):
     for caller in (*integrations, *mappings, *schedules):
         assert json.dumps(caller) not in unqualified, f"a caller invokes $LATEST of {unqualified[json.dumps(caller)]}"
         assert names_the_alias(caller), caller
-    assert len(mappings) == len(synth.catalog.consumers)
+    assert len(mappings) == len(synth.catalog.consumers) + len(synth.catalog.stream_relays)
     assert len(schedules) == len(synth.catalog.scheduled_jobs)
 
 

@@ -21,5 +21,5 @@ def aws_environment():
     with mock_aws():
         settings = get_settings()
         boto3.client("dynamodb", region_name=settings.region).create_table(**table_definition(settings.table_name))
-        create_bus()  # the relay publishes every commit; queues and rules come with the `backbone` fixture
+        create_bus()  # the stream feeds the relay after every commit; queues and rules come with the `backbone` fixture
         yield

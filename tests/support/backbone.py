@@ -41,8 +41,12 @@ def event_pattern(consumer: Consumer) -> dict:
 
 
 def create_bus() -> None:
+    """The bus, and the table's stream feeding the outbox relay that publishes to it (tests/support/stream.py)."""
+    from tests.support import stream
+
     events, _ = clients()
     events.create_event_bus(Name=get_settings().event_bus_name)
+    stream.install()
 
 
 def create_consumer_queues(consumers: tuple[Consumer, ...] = CONSUMERS) -> list[ConsumerQueue]:

@@ -164,6 +164,38 @@ class ScheduledJob:
         return f"functions.{self.name}.handler"
 
 
+@dataclass(frozen=True)
+class StreamRelay:
+    """A function fed by the table's DynamoDB stream through a filtered event source mapping."""
+
+    name: str
+    batch_size: int = 100
+    max_batching_window_seconds: int = 0  # publish at once: event -> effect p95 <= 1 s
+    retry_attempts: int = 10  # a failing batch is retried (bisected), then its records' pointers are parked
+    max_record_age_seconds: int = 3600  # older records are left to the sweeper (the outbox still holds them)
+    timeout_seconds: int = 30
+    description: str = ""
+    uses_cache: bool = False  # outside the VPC: it reaches DynamoDB and EventBridge directly
+    chats: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = ()
+
+    @property
+    def module(self) -> str:
+        return f"functions.{self.name}.handler"
+
+
+# The stream records the outbox relay is given (Lambda event filtering: the same pattern on AWS
+# and in the local stack): items inserted with outbox keys, i.e. events as they are committed.
+# The relay's own clearing rewrite is a MODIFY and never comes back to it.
+OUTBOX_STREAM_FILTER = {"eventName": ["INSERT"],
+                        "dynamodb": {"NewImage": {"outbox_pk": {"S": [{"prefix": "OUTBOX#"}]}}}}
+
+# The outbox relay (with cdk.json `outbox_delivery: stream`): see foodshare.events_relay and docs/events.md.
+OUTBOX_RELAY = StreamRelay(
+    "outbox_relay", description="Publishes each committed event from the table's stream to the bus (schema-checked)"
+)
+STREAM_RELAYS: tuple[StreamRelay, ...] = (OUTBOX_RELAY,)
+
 # Which consumer receives which event types: the CDK rules and the local runner both read this.
 # No batching window on these: their effects are read right after the change (p95 < 1 s).
 CONSUMERS: tuple[Consumer, ...] = (

@@ -1,10 +1,14 @@
 """The outbox relay: puts recorded events on the bus and clears them from the outbox.
 
-Two callers, one code path. `after_commit` publishes a change's events the moment its
-transaction commits (the fast path). `sweep` (the scheduled outbox sweeper) publishes
-whatever is still in the outbox after a grace period: the function died between
-commit and publish, PutEvents failed, or an entry was throttled. Delivery is
-therefore at-least-once; consumers make duplicates harmless.
+One code path (`publish`: schema check, PutEvents in tens, clear what the bus accepted),
+three callers:
+- `relay_stream` (the `outbox_relay` function, OUTBOX_DELIVERY=stream): the table's stream
+  feeds it the new event-log items through an event source mapping filtered by
+  `STREAM_FILTER`, so no request waits for the bus (docs/events.md);
+- `after_commit` (OUTBOX_DELIVERY=relay only): the writer publishes its own events;
+- `sweep` (the scheduled outbox sweeper) publishes whatever is still in the outbox after a
+  grace period: the relay failed, PutEvents refused an entry, a record aged out of the stream.
+Delivery is therefore at-least-once; consumers make duplicates harmless.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from datetime import timedelta
 from functools import lru_cache
 
 from foodshare import clock, event_schemas
+from foodshare.catalog import OUTBOX_STREAM_FILTER
 from foodshare.data import schema
 from foodshare.data.models import EventItem, botocore_client
 from foodshare.data.transaction import event_item
@@ -32,8 +37,23 @@ def _events_client():
     return botocore_client("events")
 
 
+STREAM_FILTER = OUTBOX_STREAM_FILTER  # what the event source mapping passes to relay_stream
+
+
 def after_commit(events: list[DomainEvent]) -> None:
     publish(event_item(e) for e in events)
+
+
+def relay_stream(records: list[dict]) -> int:
+    """Publish the event items of a batch of stream records, in stream order; returns how many were accepted."""
+    items = [EventItem.from_raw_data(r["dynamodb"]["NewImage"]) for r in records if _is_outbox_insert(r)]
+    return publish(items)
+
+
+def _is_outbox_insert(record: dict) -> bool:
+    """The filter again, in code: a mapping without it (or a replayed record) must not publish anything else."""
+    image = record.get("dynamodb", {}).get("NewImage", {})
+    return record.get("eventName") == "INSERT" and image.get("outbox_pk", {}).get("S", "").startswith("OUTBOX#")
 
 
 def publish(items: Iterable[EventItem]) -> int:

@@ -42,6 +42,13 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _choice(name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = os.environ.get(name) or default
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
+    return value
+
+
 def _rate(name: str, default: str) -> tuple[int, int]:
     """A rate limit written "requests/seconds", e.g. "10/3600"."""
     raw = os.environ.get(name, default)
@@ -99,7 +106,8 @@ class Settings:
     max_credit_balance: int
     discovery_page_size: int
     discovery_max_page_size: int
-    outbox_sweep_grace_seconds: int  # the sweeper leaves younger events to the after-commit relay
+    outbox_delivery: str  # "stream": the table's stream feeds the outbox relay; "relay": each writer publishes after commit
+    outbox_sweep_grace_seconds: int  # the sweeper leaves younger events to the relay
     expiry_lookback_hours: int  # how far back the expiry job looks for posts whose window ended
     telegram_bot_token: SecretRef
     telegram_webhook_secret: SecretRef
@@ -138,6 +146,7 @@ def get_settings() -> Settings:
         max_credit_balance=_int("MAX_CREDIT_BALANCE", 50),
         discovery_page_size=_int("DISCOVERY_PAGE_SIZE", 20),
         discovery_max_page_size=_int("DISCOVERY_MAX_PAGE_SIZE", 50),
+        outbox_delivery=_choice("OUTBOX_DELIVERY", ("stream", "relay"), "stream"),
         outbox_sweep_grace_seconds=_int("OUTBOX_SWEEP_GRACE_SECONDS", 30),
         expiry_lookback_hours=_int("EXPIRY_LOOKBACK_HOURS", 48),
         telegram_bot_token=_secret("TELEGRAM_BOT_TOKEN"),

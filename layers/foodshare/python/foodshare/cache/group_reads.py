@@ -1,4 +1,7 @@
-"""The group summary and leaderboard served through the cache (`group_summary`, `reputation_rankings`).
+"""The group summary and leaderboard served through the cache (`group_summary`, `reputation_rankings`),
+members only: the caller's groups come from the cache too (`member_groups`, versioned by the caller's
+memberships, which MemberJoined/MemberLeft bump), so a warm read makes no DynamoDB call and reads the
+versions of both in one script call.
 
 Both read models change only through events, and every such change bumps the group's
 `summary:<g>` version before anyone can read the new state: MemberJoined/MemberLeft in the
@@ -13,8 +16,10 @@ from __future__ import annotations
 from foodshare import clock, group_activity
 from foodshare.cache import versions
 from foodshare.cache.layered import Layered
-from foodshare.cache.strategies import GROUP_SUMMARY, REPUTATION_RANKINGS
+from foodshare.cache.strategies import GROUP_SUMMARY, MEMBER_GROUPS, REPUTATION_RANKINGS
 from foodshare.cache.versions import Snapshot
+from foodshare.domain import groups
+from foodshare.errors import NotFound
 
 SUMMARIES: Layered[dict] = Layered(GROUP_SUMMARY, dict, dict)
 LEADERBOARDS: Layered[list[group_activity.Leader]] = Layered(
@@ -24,12 +29,29 @@ LEADERBOARDS: Layered[list[group_activity.Leader]] = Layered(
 )
 
 
-def group_summary(group_id: str) -> dict:
+MEMBER_OF: Layered[list[str]] = Layered(MEMBER_GROUPS, list, list)
+
+
+def _member_snapshot(group_id: str, user_id: str) -> Snapshot:
+    """A Snapshot holding the group's read-model version and the caller's memberships version (one round trip),
+    after checking the caller is a member (NotFound otherwise, as groups.require_member)."""
+    snap = Snapshot()
+    snap.fetch([versions.summary(group_id), versions.memberships(user_id)])
+    own = MEMBER_OF.get(snap, user_id, [versions.memberships(user_id)],
+                        load=lambda: sorted(groups.group_ids_of(user_id)))
+    if group_id not in own:
+        raise NotFound(f"Group {group_id} not found.")
+    return snap
+
+
+def group_summary(group_id: str, user_id: str) -> dict:
+    snap = _member_snapshot(group_id, user_id)
     today = clock.now().date().isoformat()
-    return SUMMARIES.get(Snapshot(), f"{group_id}|{today}", [versions.summary(group_id)],
+    return SUMMARIES.get(snap, f"{group_id}|{today}", [versions.summary(group_id)],
                          load=lambda: group_activity.summary(group_id))
 
 
-def leaderboard(group_id: str) -> list[group_activity.Leader]:
-    return LEADERBOARDS.get(Snapshot(), group_id, [versions.summary(group_id)],
+def leaderboard(group_id: str, user_id: str) -> list[group_activity.Leader]:
+    snap = _member_snapshot(group_id, user_id)
+    return LEADERBOARDS.get(snap, group_id, [versions.summary(group_id)],
                             load=lambda: group_activity.leaderboard(group_id))

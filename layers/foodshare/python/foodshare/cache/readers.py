@@ -111,15 +111,18 @@ def discovery_readers(user_id: str, snapshot: Snapshot | None = None, reads: Rea
         seen.keys += keys + _viewer_keys(base)
         return replace(base, location=(lat, lng)) if lat is not None and lng is not None else base
 
-    def posts_of_group(group_id: str, now_iso: str) -> list[FoodItem]:
-        posts = POSTS.get(
-            snap, group_id, [versions.food(group_id)], load=lambda: discovery.available_posts(group_id, now_iso)
-        )
-        seen.keys.append(versions.food(group_id))
-        # The list was read at an earlier "now": drop what has ended since (the index query's `> now` rule).
-        ends = [(_end(p), p) for p in posts]
-        seen.candidates([end for end, _ in ends if end > now_iso])
-        return [p for end, p in ends if end > now_iso]
+    def posts_of_groups(group_ids: list[str], now_iso: str) -> dict[str, list[FoodItem]]:
+        """Every group's list in one versions read, one pipelined L2 read and one pipelined store."""
+        lists = POSTS.get_many(snap, group_ids, versions.food,
+                               lambda missing: discovery.available_posts_of(sorted(missing), now_iso))
+        seen.keys += [versions.food(g) for g in group_ids]
+        out = {}
+        for group_id, posts in lists.items():
+            # The list was read at an earlier "now": drop what has ended since (the index query's `> now` rule).
+            ends = [(_end(p), p) for p in posts]
+            seen.candidates([end for end, _ in ends if end > now_iso])
+            out[group_id] = [p for end, p in ends if end > now_iso]
+        return out
 
     def profiles(user_ids: set[str]) -> dict[str, discovery.Sharer]:
         seen.keys += [versions.user(u) for u in user_ids]
@@ -129,7 +132,7 @@ def discovery_readers(user_id: str, snapshot: Snapshot | None = None, reads: Rea
         seen.keys += [versions.group(g) for g in group_ids]
         return GROUP_NAMES_CACHE.get_many(snap, group_ids, versions.group, groups.names)
 
-    return {"look": look, "posts_of_group": posts_of_group, "profiles": profiles, "group_names": group_names}
+    return {"look": look, "posts_of_groups": posts_of_groups, "profiles": profiles, "group_names": group_names}
 
 
 def _page_still_open(page: tuple[str | None, Any]) -> bool:

@@ -28,6 +28,9 @@ GROUP_SUMMARY = Strategy("group_summary", 15, 300, "group summary read model (GE
 REPUTATION_RANKINGS = Strategy(
     "reputation_rankings", 30, 300, "leaderboard read model (GET /groups/{groupId}/leaderboard)"
 )
+MEMBER_GROUPS = Strategy(
+    "member_groups", 60, 1800, "ByUserIndex USER#<id>: the groups a user belongs to (members-only reads)"
+)
 # One caller's finished GET /food page (serialized body) for one set of filters: L1 only, as it is
 # per caller and cheap to rebuild from the entries above; 512 pages of <= 50 items bound its memory.
 DISCOVERY_PAGE = Strategy(
@@ -37,6 +40,7 @@ DISCOVERY_PAGE = Strategy(
 STRATEGIES: dict[str, Strategy] = {
     s.cache_type: s
     for s in (
-        FOOD_DISCOVERY, USER_PROFILE, VISIBLE_GROUPS, GROUP_NAMES, GROUP_SUMMARY, REPUTATION_RANKINGS, DISCOVERY_PAGE
+        FOOD_DISCOVERY, USER_PROFILE, VISIBLE_GROUPS, GROUP_NAMES, GROUP_SUMMARY, REPUTATION_RANKINGS, DISCOVERY_PAGE,
+        MEMBER_GROUPS,
     )
 }

@@ -251,6 +251,24 @@ class PartnerLinkItem(Item):
         return f"GROUP#{group_id}", f"PARTNER#{partner_group_id}"
 
 
+class PartnerSetItem(Item):
+    """GROUP#<groupId> / PARTNERS: the group's active partnerships in one item.
+
+    Kept beside the links in the same transactions (created empty with the group, rewritten
+    whole when a partnership becomes or stops being active, conditioned on `version`), so
+    discovery reads the partners of all of a user's groups in one BatchGetItem per 100 groups
+    instead of one Query per group. `partners` is JSON: partner group id ->
+    [partnershipId, maxDistanceKm, minReputation, maxClaimsPerMemberPerWeek].
+    """
+
+    partners = UnicodeAttribute(default="{}")
+    version = NumberAttribute(default=0)
+
+    @staticmethod
+    def key(group_id: str) -> tuple[str, str]:
+        return f"GROUP#{group_id}", "PARTNERS"
+
+
 # ---- food and exchanges ----------------------------------------------------------------
 
 

@@ -1,8 +1,8 @@
 """Discovery: available posts from the caller's groups and from partner groups whose terms hold.
 
 Candidates come from one index query per visible group (only available posts with a
-pickup window still open are in that index); sharers' profiles are fetched in one
-batch. Ordering is by sharer trust level, then pickup start, then id, and the
+pickup window still open are in that index), asked for all visible groups at once so the
+cache can serve them in one round trip; sharers' profiles are fetched in one batch. Ordering is by sharer trust level, then pickup start, then id, and the
 opaque cursor is the sort key of the last item served.
 """
 
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from foodshare import clock, geo
+from foodshare.data import reads
 from foodshare.data.models import FoodItem, UserItem
 from foodshare.domain import groups, partnerships
 from foodshare.api import cursors
@@ -74,16 +75,19 @@ class Viewer:
 
 
 def viewer(user_id: str, lat: float | None, lng: float | None) -> Viewer:
-    try:
-        profile = UserItem.get(*UserItem.key(user_id))
+    """Two reads whatever the number of groups: the memberships (one index query), then the
+    profile and every own group's partner set (one BatchGetItem per 100 keys)."""
+    own_ids = sorted(groups.group_ids_of(user_id))
+    profile, *partner_sets = reads.get_many([(UserItem, UserItem.key(user_id)), *partnerships.set_keys(own_ids)])
+    if profile is not None:
         score = float(profile.score)
         home = (float(profile.lat), float(profile.lng)) if profile.lat is not None else None
-    except UserItem.DoesNotExist:
+    else:
         score, home = INITIAL_SCORE, None
-    own = frozenset(groups.group_ids_of(user_id))
+    own = frozenset(own_ids)
     partners: dict[str, partnerships.Terms] = {}
-    for group_id in own:
-        for partner in partnerships.active_partners(group_id):
+    for group_id, partner_set in zip(own_ids, partner_sets):
+        for partner in partnerships.partners_in(group_id, partner_set):
             if partner.group_id in own:
                 continue
             known = partners.get(partner.group_id)
@@ -96,6 +100,11 @@ def viewer(user_id: str, lat: float | None, lng: float | None) -> Viewer:
 def available_posts(group_id: str, now_iso: str) -> list[FoodItem]:
     """A group's available posts whose pickup window has not ended (the hot, cacheable read)."""
     return list(FoodItem.available_food.query(f"AVAIL#{group_id}", FoodItem.avail_sk > now_iso))
+
+
+def available_posts_of(group_ids: list[str], now_iso: str) -> dict[str, list[FoodItem]]:
+    """Each group's available posts (one index query per group: a query reads one partition)."""
+    return {group_id: available_posts(group_id, now_iso) for group_id in group_ids}
 
 
 def sharers(user_ids: set[str]) -> dict[str, Sharer]:
@@ -128,7 +137,7 @@ def _matches(post: FoodItem, sharer: Sharer, filters: Filters) -> bool:
 def discover(
     user_id: str,
     filters: Filters,
-    posts_of_group=available_posts,
+    posts_of_groups=available_posts_of,
     profiles=sharers,
     group_names=groups.names,
     look=viewer,
@@ -140,13 +149,15 @@ def discover(
     after = decode_cursor(filters.cursor) if filters.cursor else None
     looker = look(user_id, filters.lat, filters.lng)
     now = clock.now_iso()
+    reachable = [g for g, terms in looker.partners.items()
+                 if looker.home is not None and looker.score >= terms.min_reputation]
+    own = sorted(looker.own_groups)
+    posts = posts_of_groups(own + sorted(reachable), now)  # every visible group's posts at once
     candidates: list[tuple[FoodItem, bool]] = []
-    for group_id in looker.own_groups:
-        candidates += [(post, False) for post in posts_of_group(group_id, now)]
-    for group_id, terms in looker.partners.items():
-        if looker.home is None or looker.score < terms.min_reputation:
-            continue
-        candidates += [(post, True) for post in posts_of_group(group_id, now)]
+    for group_id in own:
+        candidates += [(post, False) for post in posts.get(group_id, ())]
+    for group_id in reachable:
+        candidates += [(post, True) for post in posts.get(group_id, ())]
     profiles_by_id = profiles({post.sharer_id for post, _ in candidates})
     results: list[Result] = []
     for post, from_partner in candidates:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from foodshare import clock, geo, ids
-from foodshare.data.models import ExchangeItem, FoodItem, PartnerClaimCounterItem
+from foodshare.data import reads
+from foodshare.data.models import ExchangeItem, FoodItem, PartnerClaimCounterItem, UserItem
 from foodshare.data.transaction import UnitOfWork, with_retries
 from foodshare.domain import credits, food as food_posts, users
 from foodshare.errors import Conflict, Forbidden, NotFound
@@ -156,11 +157,25 @@ def _confirm(exchange_id: str, user_id: str) -> ExchangeItem:
             [FoodItem.status.set(food_posts.COMPLETED), FoodItem.updated_at.set(now)],
             FoodItem.status == food_posts.CLAIMED,
         )
-        credits.transfer(uow, users.get(exchange.claimer_id), users.get(exchange.sharer_id), exchange_id)
+        claimer, sharer = _profiles(exchange.claimer_id, exchange.sharer_id)
+        credits.transfer(uow, claimer, sharer, exchange_id)
         uow.record("ExchangeCompleted", user_id, _payload(exchange) | {"completedAt": now})
     uow.commit()
-    exchange.refresh()
+    # The answer is what was written (no re-read).
+    setattr(exchange, own_flag.attr_name, True)
+    exchange.updated_at = now
+    if other_confirmed:
+        exchange.status, exchange.completed_at, exchange.closed_at = COMPLETED, now, now
     return exchange
+
+
+def _profiles(*user_ids: str) -> list[UserItem]:
+    """The profiles of an exchange's participants, in one read."""
+    found = reads.get_many([(UserItem, UserItem.key(u)) for u in user_ids])
+    for user_id, user in zip(user_ids, found):
+        if user is None:
+            raise NotFound(f"User {user_id} not found.")
+    return found
 
 
 def cancel(exchange_id: str, user_id: str) -> ExchangeItem:
@@ -182,7 +197,10 @@ def _close(exchange_id: str, user_id: str, outcome: str) -> ExchangeItem:
             raise Conflict("A no-show can be reported once the pickup window has ended.", code="too_early")
     if exchange.status != CLAIMED:
         raise Conflict(f"The exchange is {exchange.status}.", code="invalid_state")
-    post = food_posts.find(exchange.food_id)
+    post, claimer = reads.get_many([(FoodItem, FoodItem.key(exchange.food_id)),
+                                    (UserItem, UserItem.key(exchange.claimer_id))])  # one read for both
+    if claimer is None:
+        raise NotFound(f"User {exchange.claimer_id} not found.")
     uow = UnitOfWork()
     uow.update(
         exchange,
@@ -204,13 +222,13 @@ def _close(exchange_id: str, user_id: str, outcome: str) -> ExchangeItem:
             (FoodItem.status == food_posts.CLAIMED) & (FoodItem.exchange_id == exchange_id),
         )
     reason = "claim_cancelled" if outcome == CANCELLED else "no_show"
-    credits.release(uow, users.get(exchange.claimer_id), exchange_id, reason)
+    credits.release(uow, claimer, exchange_id, reason)
     event_type = "ExchangeCancelled" if outcome == CANCELLED else "ExchangeNoShow"
     uow.record(event_type, user_id, _payload(exchange) | {"closedBy": user_id, "foodRelisted": relist})
     if not relist:
         uow.record("FoodExpired", user_id, {"foodId": post.food_id, "groupId": post.group_id, "sharerId": post.sharer_id})
     uow.commit()
-    exchange.refresh()
+    exchange.status, exchange.closed_at, exchange.updated_at = outcome, now, now  # what was written (no re-read)
     return exchange
 
 

@@ -7,7 +7,8 @@ from datetime import timedelta
 from pynamodb.expressions.condition import Condition
 
 from foodshare import clock, ids
-from foodshare.data.models import GroupItem, InviteItem, MembershipItem
+from foodshare.data import reads
+from foodshare.data.models import GroupItem, InviteItem, MembershipItem, PartnerSetItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.errors import Conflict, Forbidden, NotFound
 from foodshare.settings import get_settings
@@ -86,6 +87,7 @@ def create(
     member = _membership(group_id, user_id, ADMIN, now)
     uow.save(group, GroupItem.pk.does_not_exist())
     uow.save(member, MembershipItem.pk.does_not_exist())
+    uow.save(PartnerSetItem(*PartnerSetItem.key(group_id)), PartnerSetItem.pk.does_not_exist())  # no partners yet
     uow.record("GroupCreated", user_id, {"groupId": group_id, "name": name, "createdBy": user_id})
     uow.record("MemberJoined", user_id, {"groupId": group_id, "userId": user_id, "role": ADMIN})
     if commit:
@@ -150,9 +152,9 @@ def _admit(group: GroupItem, user_id: str) -> tuple[GroupItem, MembershipItem]:
 
 def leave(group_id: str, user_id: str) -> None:
     """Leave a group; its last admin may not leave while others remain."""
-    member = require_member(group_id, user_id)
-    group = find(group_id)
-    if group is None:
+    member, group = reads.get_many([(MembershipItem, MembershipItem.key(group_id, user_id)),
+                                    (GroupItem, GroupItem.key(group_id))])  # one read for both
+    if member is None or group is None:
         raise NotFound(f"Group {group_id} not found.")
     actions = [GroupItem.member_count.add(-1)]
     condition: Condition = GroupItem.pk.exists()

@@ -6,11 +6,13 @@ group's link stops a second open partnership between the same two groups.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from foodshare import clock, ids
-from foodshare.data.models import PartnerLinkItem, PartnershipItem, PartnershipTerms
-from foodshare.data.transaction import UnitOfWork
+from foodshare.data import reads
+from foodshare.data.models import GroupItem, MembershipItem, PartnerLinkItem, PartnershipItem, PartnerSetItem, PartnershipTerms
+from foodshare.data.transaction import UnitOfWork, with_retries
 from foodshare.domain import groups
 from foodshare.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -57,10 +59,16 @@ def get(partnership_id: str) -> PartnershipItem:
 
 
 def propose(group_id: str, user_id: str, target_group_id: str, terms: Terms) -> PartnershipItem:
-    groups.require_admin(group_id, user_id)
+    # The caller's membership and the target group, in one read.
+    member, target = reads.get_many([(MembershipItem, MembershipItem.key(group_id, user_id)),
+                                     (GroupItem, GroupItem.key(target_group_id))])
+    if member is None:
+        raise NotFound(f"Group {group_id} not found.")
+    if member.role != groups.ADMIN:
+        raise Forbidden("Only a group admin may do this.")
     if target_group_id == group_id:
         raise ValidationFailed("A group cannot partner with itself.", fields={"targetGroupId": "must be another group"})
-    if groups.find(target_group_id) is None:
+    if target is None:
         raise NotFound(f"Group {target_group_id} not found.", fields={"targetGroupId": "unknown group"})
     now = clock.now_iso()
     partnership_id = ids.new_id()
@@ -107,8 +115,13 @@ def propose(group_id: str, user_id: str, target_group_id: str, terms: Terms) -> 
 
 def _transition(partnership_id: str, user_id: str, action: str) -> PartnershipItem:
     partnership = get(partnership_id)
-    is_target_admin = _is_admin(partnership.to_group_id, user_id)
-    is_source_admin = _is_admin(partnership.from_group_id, user_id)
+    pair = (partnership.to_group_id, partnership.from_group_id)
+    # The caller's memberships of both groups and both groups' partner sets, in one read.
+    target_member, source_member, *partner_sets = reads.get_many(
+        [(MembershipItem, MembershipItem.key(g, user_id)) for g in pair] + set_keys(pair)
+    )
+    is_target_admin = _is_admin(target_member)
+    is_source_admin = _is_admin(source_member)
     if not (is_target_admin or is_source_admin):
         raise NotFound(f"Partnership {partnership_id} not found.")
     if action in ("accept", "decline"):
@@ -137,6 +150,10 @@ def _transition(partnership_id: str, user_id: str, action: str) -> PartnershipIt
             PartnerLinkItem.partnership_id == partnership_id,
             on_fail=wrong_state,
         )
+    if new_status == ACTIVE or partnership.status == ACTIVE:  # becomes, or stops being, active
+        terms = Terms.of(partnership.terms) if new_status == ACTIVE else None
+        for own, other, current in zip(pair, reversed(pair), partner_sets):
+            _write_partner_set(uow, own, current, other, partnership_id, terms)
     event_type = {"accept": "PartnershipAccepted", "decline": "PartnershipDeclined", "end": "PartnershipEnded"}[action]
     uow.record(
         event_type,
@@ -153,19 +170,51 @@ def _transition(partnership_id: str, user_id: str, action: str) -> PartnershipIt
 
 
 def accept(partnership_id: str, user_id: str) -> PartnershipItem:
-    return _transition(partnership_id, user_id, "accept")
+    return with_retries(lambda: _transition(partnership_id, user_id, "accept"))
 
 
 def decline(partnership_id: str, user_id: str) -> PartnershipItem:
-    return _transition(partnership_id, user_id, "decline")
+    return with_retries(lambda: _transition(partnership_id, user_id, "decline"))
 
 
 def end(partnership_id: str, user_id: str) -> PartnershipItem:
-    return _transition(partnership_id, user_id, "end")
+    return with_retries(lambda: _transition(partnership_id, user_id, "end"))
 
 
-def _is_admin(group_id: str, user_id: str) -> bool:
-    member = groups.membership(group_id, user_id)
+# ---- partner sets: every active partner of a group in one item ----------------------------
+
+
+def set_keys(group_ids) -> list[tuple[type[PartnerSetItem], tuple[str, str]]]:
+    return [(PartnerSetItem, PartnerSetItem.key(g)) for g in group_ids]
+
+
+def partners_in(group_id: str, item: PartnerSetItem | None) -> list[Partner]:
+    """The group's active partners from its partner set; a group from before partner sets has
+    none, and its links are queried instead (until its next partnership change writes the set)."""
+    if item is None:
+        return active_partners(group_id)
+    return [Partner(other, pid, Terms(float(d), float(r), int(c)))
+            for other, (pid, d, r, c) in sorted(json.loads(item.partners).items())]
+
+
+def _write_partner_set(uow: UnitOfWork, group_id: str, current: PartnerSetItem | None, other: str,
+                       partnership_id: str, terms: Terms | None) -> None:
+    """Add (`terms`) or drop `other` in the group's partner set: the whole item, on the version read."""
+    entries = {p.group_id: [p.partnership_id, p.terms.max_distance_km, p.terms.min_reputation,
+                            p.terms.max_claims_per_member_per_week] for p in partners_in(group_id, current)}
+    if terms is None:
+        entries.pop(other, None)
+    else:
+        entries[other] = [partnership_id, terms.max_distance_km, terms.min_reputation,
+                          terms.max_claims_per_member_per_week]
+    version = int(current.version) if current is not None else 0
+    item = PartnerSetItem(*PartnerSetItem.key(group_id), partners=json.dumps(entries, sort_keys=True),
+                          version=version + 1)
+    condition = PartnerSetItem.version == version if current is not None else PartnerSetItem.pk.does_not_exist()
+    uow.save(item, condition)  # a lost race is a ConcurrentUpdate: the transition is retried
+
+
+def _is_admin(member: MembershipItem | None) -> bool:
     return member is not None and member.role == groups.ADMIN
 
 

@@ -98,7 +98,8 @@ def _register(user_id: str, display_name: str | None) -> UserItem:
 def update_profile(user_id: str, display_name: str, location: tuple[float, float] | None) -> UserItem:
     """Create or update the caller's profile; the pseudonym never changes."""
     user = ensure(user_id, display_name)
-    actions = [UserItem.display_name.set(display_name), UserItem.updated_at.set(clock.now_iso())]
+    updated_at = clock.now_iso()
+    actions = [UserItem.display_name.set(display_name), UserItem.updated_at.set(updated_at)]
     if location is None:
         actions += [UserItem.lat.remove(), UserItem.lng.remove()]
     else:
@@ -111,5 +112,7 @@ def update_profile(user_id: str, display_name: str, location: tuple[float, float
         {"userId": user_id, "hasLocation": location is not None},
     )
     uow.commit()
-    user.refresh()
+    # The answer is what was written (no re-read): the same values the update set.
+    user.display_name, user.updated_at = display_name, updated_at
+    user.lat, user.lng = location if location is not None else (None, None)
     return user

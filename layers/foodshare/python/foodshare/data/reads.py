@@ -1,0 +1,45 @@
+"""Reads of several items of any entity in one round trip (every entity lives in the one table).
+
+PynamoDB's `Model.batch_get` reads one model class; a rule that needs, say, a post and its
+claimer's profile would make two calls. `get_many` sends their keys in one BatchGetItem
+(100 keys a call, unprocessed keys asked again) and hands each item back as its own model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+from foodshare.data.models import Item, table_connection
+
+T = TypeVar("T", bound=Item)
+MAX_KEYS_PER_CALL = 100  # the BatchGetItem limit
+MAX_ROUNDS = 5  # unprocessed keys (throttling) asked again this many times
+
+
+def get_many(wanted: Sequence[tuple[type[T], tuple[str, str]]]) -> list[Any]:
+    """The items at `wanted` (model, (pk, sk)) in the same order, None where there is none."""
+    found: dict[tuple[str, str], dict] = {}
+    keys = list(dict.fromkeys(key for _, key in wanted))
+    for start in range(0, len(keys), MAX_KEYS_PER_CALL):
+        found.update(_batch(keys[start : start + MAX_KEYS_PER_CALL]))
+    return [model.from_raw_data(found[key]) if key in found else None for model, key in wanted]
+
+
+def _batch(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+    connection = table_connection()
+    table = connection.table_name
+    pending = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in keys]
+    found: dict[tuple[str, str], dict] = {}
+    for _ in range(MAX_ROUNDS):
+        if not pending:
+            return found
+        answer = connection.connection.dispatch(
+            "BatchGetItem", {"RequestItems": {table: {"Keys": pending}}}
+        )
+        for raw in answer.get("Responses", {}).get(table, []):
+            found[(raw["pk"]["S"], raw["sk"]["S"])] = raw
+        pending = answer.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+    if pending:
+        raise RuntimeError(f"BatchGetItem left {len(pending)} keys unprocessed after {MAX_ROUNDS} rounds")
+    return found

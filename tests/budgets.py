@@ -1,0 +1,86 @@
+"""Round-trip budgets per API route: the most AWS calls (by operation) and Redis round trips one request may make.
+
+One table, read by tests/perf/test_round_trips.py (a route over its budget fails) and by
+`make bench` (benchmarks/round_trips.py prints each route against it). Measured on the
+benchmarks' sample request of each route (benchmarks/world.py). `warm`: the function's
+container and the cache are warm; `cold`: the cache is empty (only for the cached reads).
+Lower a number when a change saves a call; raising one needs a reason in the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Shorthands for the operations.
+GET, BATCH_GET, QUERY = "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"
+TRANSACT_GET, TRANSACT = "dynamodb:TransactGetItems", "dynamodb:TransactWriteItems"
+
+
+@dataclass(frozen=True)
+class Budget:
+    warm: dict[str, int]  # operation -> most calls, container and cache warm
+    redis: int  # most Redis round trips, warm
+    cold: dict[str, int] | None = None  # operation -> most calls with an empty cache (cached reads only)
+    cold_redis: int | None = None
+    notes: str = ""
+
+    @property
+    def warm_calls(self) -> int:
+        return sum(self.warm.values())
+
+    @property
+    def cold_calls(self) -> int | None:
+        return None if self.cold is None else sum(self.cold.values())
+
+
+def _write(reads: int, redis: int = 2, **more: int) -> Budget:
+    """A write: `reads` reads its rules need, then one transaction holding its events (the outbox). Nothing
+    after it: the table's stream feeds the outbox relay, which publishes (its calls are not the route's)."""
+    warm = {GET: reads, TRANSACT: 1}
+    warm.update({f"dynamodb:{op}": n for op, n in more.items()})
+    return Budget({op: n for op, n in warm.items() if n}, redis)
+
+
+BUDGETS: dict[str, Budget] = {
+    "GET /health": Budget({QUERY: 1}, 1),
+    "GET /me": Budget({GET: 1}, 1),
+    "PUT /me": _write(1),  # no re-read after the commit
+    "POST /groups": _write(1),
+    "GET /groups/{groupId}": Budget({GET: 2}, 1),
+    "POST /groups/{groupId}/invites": _write(1, redis=1),
+    "POST /groups/join": _write(3),
+    "DELETE /groups/{groupId}/members/me": _write(0, BatchGetItem=1),  # membership + group in one read
+    "POST /groups/{groupId}/partnerships": _write(0, redis=1, BatchGetItem=1),  # membership + target group
+    # the partnership, then both memberships and both partner sets in one BatchGetItem
+    "POST /partnerships/{partnershipId}/accept": _write(1, BatchGetItem=1),
+    "POST /partnerships/{partnershipId}/decline": _write(1, BatchGetItem=1),
+    "DELETE /partnerships/{partnershipId}": _write(1, BatchGetItem=1),
+    # members only, the caller's groups cached too (member_groups): warm, no DynamoDB call at all;
+    # cold: the caller's memberships (1 query) and the read model (summary: days, active members, totals;
+    # leaderboard: every member's profile, in batches of 100)
+    "GET /groups/{groupId}/summary": Budget({}, 2, cold={GET: 1, QUERY: 3}, cold_redis=10),
+    "GET /groups/{groupId}/leaderboard": Budget({}, 2, cold={QUERY: 2, BATCH_GET: 1}, cold_redis=10),
+    "POST /food": _write(2),
+    "GET /food/{foodId}": Budget({GET: 2}, 1),
+    "DELETE /food/{foodId}": _write(1),
+    # cold: memberships (1 query), profile + partner sets (1 batch), each visible group's posts (1 query each:
+    # the sample's viewer sees 2 groups), sharers and group names (1 batch each); Redis pipelined per read
+    "GET /food": Budget({}, 2, cold={QUERY: 3, BATCH_GET: 3}, cold_redis=14),
+    "POST /food/{foodId}/claims": _write(3),
+    "POST /exchanges/{exchangeId}/confirm": _write(1, redis=1),  # completing: + both profiles in one batch
+    "POST /exchanges/{exchangeId}/cancel": _write(1, BatchGetItem=1),  # the exchange, then post + claimer
+    "POST /exchanges/{exchangeId}/no-show": _write(1, BatchGetItem=1),
+    "POST /exchanges/{exchangeId}/ratings": _write(1, redis=1),
+    "GET /users/{userId}/reputation": Budget({GET: 1, QUERY: 1}, 1),
+    "GET /me/credits": Budget({GET: 1, QUERY: 1}, 1),
+}
+
+# Routes measured but not budgeted here: the docs (no AWS) and the chat webhooks (their calls
+# depend on the chat command; tests/bots pins their behaviour).
+UNBUDGETED = frozenset({"GET /openapi.json", "GET /docs", "POST /webhooks/telegram", "POST /webhooks/slack"})
+
+
+def over_budget(allowed: dict[str, int], measured: dict[str, int]) -> list[str]:
+    """One line per operation called more often than allowed."""
+    return [f"{op}: {n} > {allowed.get(op, 0)}" for op, n in sorted(measured.items()) if n > allowed.get(op, 0)]
+

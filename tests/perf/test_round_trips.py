@@ -1,0 +1,108 @@
+"""Round-trip budgets: each API route's sample request makes no more AWS calls (by operation) and Redis
+round trips than tests/budgets.py allows, warm and (for the cached reads) with an empty cache.
+
+Each request is the benchmarks' sample for the route (benchmarks/world.py) served through its
+handler in-process; AWS calls are counted by the IAM tests' botocore recorder, Redis round trips
+where redis-py sends (tests/support/round_trips.py).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from benchmarks.world import World, request_for, route_keys, to_event
+from foodshare.settings import get_settings
+from tests.budgets import BUDGETS, UNBUDGETED, over_budget
+from tests.support import round_trips
+
+WARM_UPS = 2
+
+
+@pytest.fixture
+def settled(monkeypatch):
+    """Cache entries are stored as soon as their versions are older than the request (no settle wait)."""
+    monkeypatch.setenv("CACHE_SETTLE_MS", "0")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def _serve(key: str, world: World) -> round_trips.Trips:
+    function, event = to_event(request_for(key, world))
+    return round_trips.measure(function, event)
+
+
+def test_every_route_has_a_budget():
+    assert set(route_keys()) - UNBUDGETED == set(BUDGETS)
+
+
+@pytest.mark.parametrize("key", sorted(BUDGETS))
+def test_warm_request_stays_within_its_budget(key, settled):
+    world = World.build(posts=2)
+    for _ in range(WARM_UPS):  # the container's clients and the cache are warm
+        assert _serve(key, world).status < 500
+        time.sleep(0.002)  # versions minted by the warm-up are older than the measured request
+    trips = _serve(key, world)
+    budget = BUDGETS[key]
+    assert trips.status < 400, trips
+    assert not over_budget(budget.warm, trips.aws), f"{key}: {trips.describe()}"
+    assert trips.redis <= budget.redis, f"{key}: {trips.describe()}"
+
+
+@pytest.mark.parametrize("key", sorted(k for k, b in BUDGETS.items() if b.cold is not None))
+def test_cache_cold_read_stays_within_its_budget(key, settled):
+    world = World.build(posts=2)
+    assert _serve(key, world).status == 200  # the function's container is warm, ...
+    round_trips.cold()  # ... its cache and Redis are empty
+    trips = _serve(key, world)
+    budget = BUDGETS[key]
+    assert trips.status == 200, trips
+    assert not over_budget(budget.cold, trips.aws), f"{key}: {trips.describe()}"
+    assert trips.redis <= budget.cold_redis, f"{key}: {trips.describe()}"
+
+
+def test_a_budget_catches_an_added_read(settled, monkeypatch):
+    """The recorder sees a read a route did not make before (the budget test can fail)."""
+    from foodshare.domain import users
+
+    world = World.build(posts=0)
+    _serve("GET /me", world)
+    find = users.find
+    monkeypatch.setattr(users, "find", lambda user_id: (find(user_id), find(user_id))[1])
+    trips = _serve("GET /me", world)
+    assert over_budget(BUDGETS["GET /me"].warm, trips.aws) == ["dynamodb:GetItem: 2 > 1"]
+
+
+def test_cache_cold_discovery_grows_only_by_the_posts_query_of_each_group(settled):
+    """Partner sets come in one batch and the cache in pipelined round trips, whatever the number of groups;
+    only each visible group's available-posts query remains (an index query reads one partition)."""
+    from benchmarks.world import Request, person
+    from foodshare.domain import groups, partnerships
+
+    world = World.build(posts=2)
+    few, many = person("few"), person("many")
+    groups.add_member(world.group_a, few)
+    groups.add_member(world.group_a, many)
+    for i in range(11):
+        admin = person("admin")
+        group_id = groups.create(admin, f"Street {i}", None)[0].group_id
+        groups.add_member(group_id, many)
+        if i % 3 == 0:  # some of them have partners of their own
+            other_admin = person("admin")
+            other = groups.create(other_admin, f"Partner {i}", None)[0].group_id
+            proposal = partnerships.propose(group_id, admin, other, partnerships.Terms(10, 0, 3)).partnership_id
+            partnerships.accept(proposal, other_admin)
+    trips = {}
+    for who in (few, many):
+        function, event = to_event(Request("GET", "/food", who, query={"lat": "52.52", "lng": "13.405"}))
+        round_trips.measure(function, event)
+        round_trips.cold()
+        trips[who] = round_trips.measure(function, event)
+        assert trips[who].status == 200
+    visible_few, visible_many = 2, 2 + 11 + 4  # own groups + reachable partners
+    for op in ("dynamodb:GetItem", "dynamodb:BatchGetItem"):
+        assert trips[many].aws[op] == trips[few].aws[op], (trips[few].describe(), trips[many].describe())
+    assert trips[many].aws["dynamodb:Query"] - trips[few].aws["dynamodb:Query"] == visible_many - visible_few
+    assert trips[many].redis == trips[few].redis, (trips[few].describe(), trips[many].describe())
