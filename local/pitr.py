@@ -49,7 +49,7 @@ def _mark(handler) -> None:
 
 def snapshot(now: float | None = None) -> None:
     """Copy every changed table; the caller may hold the write lock already (it is re-entrant)."""
-    from tests.support.moto_dynamodb import _lock
+    from local.moto_dynamodb import _lock
 
     with _lock:
         with _state:
@@ -89,7 +89,7 @@ def install() -> None:
     from moto.dynamodb.exceptions import MockValidationException
     from moto.dynamodb.responses import DynamoHandler, DynamoResult
 
-    from tests.support.moto_dynamodb import serialize_writes
+    from local.moto_dynamodb import serialize_writes
 
     serialize_writes()
     for name in _WRITES:
