@@ -122,6 +122,8 @@ def analyse(prefix: Path, shape: str, stages: list[Stage], meta: dict, folder: P
 
         result["memory"] = growth(memory)
         result["passed"] = result["passed"] and not any(w["leak"] for w in result["memory"].values())
+        (folder / "memory-samples.json").write_text(json.dumps(
+            {label: [[round(t, 1), rss] for t, rss in points] for label, points in memory.items()}) + "\n")
         chart = memory_chart(memory, folder)
         if chart:
             result["memory_chart"] = chart.name
@@ -170,7 +172,7 @@ def markdown(result: dict) -> str:
         lines += ["", "| worker | samples | start MB | settled MB | end MB | growth MB/h | leak |",
                   "|---|---|---|---|---|---|---|"]
         lines += [f"| {label} | {m['samples']} | {m['start_mb']} | {m['settled_mb']} | {m['end_mb']} | "
-                  f"{m['growth_mb_per_hour']} | {'LEAK' if m['leak'] else 'no'} |"
+                  f"{m['growth_mb_per_hour']} | {'not judged (data)' if m['leak'] is None else 'LEAK' if m['leak'] else 'no'} |"
                   for label, m in result["memory"].items()]
         if "memory_chart" in result:
             lines.append(f"\n![memory]({result['memory_chart']})")

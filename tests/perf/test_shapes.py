@@ -83,6 +83,20 @@ def test_memory_growth_per_hour_and_the_leak_verdict():
     assert result["leaking"]["growth_mb_per_hour"] == pytest.approx(72, abs=0.5) and result["leaking"]["leak"]
 
 
+def test_the_emulator_holding_the_data_is_reported_but_not_judged(tmp_path):
+    growing = [(t, 150_000_000 + t * 20_000) for t in range(0, 600, 5)]
+    stages = shapes.plan("soak", 10, 600)
+    result = shape_report.analyse(_history(tmp_path, 60, lambda t: 200), "soak", stages, {}, tmp_path,
+                                  {"emulator": growing, "foodshare-dev-users#1": [(t, 60_000_000) for t in range(0, 600, 5)]})
+    assert result["memory"]["emulator"]["growth_mb_per_hour"] == pytest.approx(72, abs=0.5)
+    assert result["memory"]["emulator"]["leak"] is None and result["passed"]
+    assert "not judged (data)" in shape_report.markdown(result)
+    assert (tmp_path / "memory-samples.json").exists()
+    leaking = shape_report.analyse(_history(tmp_path, 60, lambda t: 200), "soak", stages, {}, tmp_path,
+                                   {"foodshare-dev-users#1": growing})
+    assert not leaking["passed"]
+
+
 def test_the_sampler_reads_this_process_and_matching_processes():
     sampler = memory.Sampler(memory.finder("self"), interval=0.05).start()
     samples = sampler.stop()
@@ -90,3 +104,24 @@ def test_the_sampler_reads_this_process_and_matching_processes():
     assert memory.finder("pids:1")() == {"pid 1": 1}
     with pytest.raises(ValueError):
         memory.finder("everything")
+
+
+def test_the_tree_finder_names_each_descendant_by_its_function():
+    import os
+    import subprocess
+    import sys
+    import time
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"],
+                             env={**os.environ, "AWS_LAMBDA_FUNCTION_NAME": "foodshare-dev-posting"})
+    try:
+        deadline = time.monotonic() + 10
+        while (found := memory.finder(f"tree:{os.getpid()}")()).get(f"foodshare-dev-posting#{child.pid}") is None:
+            assert time.monotonic() < deadline, found
+            time.sleep(0.05)
+        assert found["emulator"] == os.getpid()
+        assert all(label == "emulator" or "#" in label for label in found)
+        assert memory.finder("tree:1")()  # everything descends from 1: the finder walks the whole tree
+    finally:
+        child.kill()
+        child.wait()
