@@ -31,7 +31,8 @@ LOADTEST_REDIS_URL = "redis://127.0.0.1:6379/13"
 def run_locust(host: str, scenario: str, manifest: Path, users: int, duration: int, prefix: Path,
                shape: str | None = None) -> None:
     spawn_rate = users / max(duration / 2, 1) if SCENARIOS[scenario].ramp_up else max(users / 5, 1)
-    env = {**os.environ, "LOADTEST_SCENARIO": scenario, "LOADTEST_MANIFEST": str(manifest)}
+    env = {**os.environ, "LOADTEST_SCENARIO": scenario, "LOADTEST_MANIFEST": str(manifest),
+           "LOADTEST_RATE_LIMITED_LOG": f"{prefix}_rate_limited.txt"}
     steady = ["-u", str(users), "-r", f"{spawn_rate:.2f}", "-t", f"{duration}s"]
     if shape:  # the locustfile's shape class drives users and ends the run (locust ignores -u/-r/-t then)
         env.update(LOADTEST_SHAPE=shape, LOADTEST_USERS=str(users), LOADTEST_DURATION=str(duration))

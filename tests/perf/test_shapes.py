@@ -57,6 +57,21 @@ def test_stress_finds_the_first_step_over_the_latency_slo_and_writes_capacity_in
     assert "Breaking point**: 30 users" in shape_report.markdown(result)
 
 
+def test_rate_limited_answers_do_not_count_as_a_stages_errors(tmp_path):
+    stages = shapes.plan("stress", 40, 120)  # steps of 30 s; 10 requests a second
+    prefix = _history(tmp_path, 120, lambda t: 300, failures_of=lambda t: 0 if t < 30 else 2 * (t - 29))
+    # every failure of steps 2-4 was a 429 (two a second), except 6 in step 4
+    start = 1_790_000_000
+    limited = [start + t + 0.5 for t in range(30, 120) for _ in range(2)][:-6]
+    (tmp_path / "locust_rate_limited.txt").write_text("".join(f"{t}\n" for t in limited))
+    result = shape_report.analyse(prefix, "stress", stages, {}, tmp_path)
+    assert [s["rate_limited"] for s in result["stages"]] == [0, 60, 60, 54]
+    assert [round(s["error_share"] * 300) for s in result["stages"]] == [0, 0, 0, 6]
+    assert result["breaking_point"]["users"] == 40  # 2 % errors (6 in 300) pages; the 429s never did
+    (tmp_path / "locust_rate_limited.txt").unlink()
+    assert shape_report.analyse(prefix, "stress", stages, {}, tmp_path)["breaking_point"]["users"] == 20
+
+
 def test_stress_breaks_on_errors_at_the_page_burn_rate(tmp_path):
     stages = shapes.plan("stress", 40, 120)
     # 300 requests per step; from the third step on, 2 % fail (over 14.4 x 0.1 %).
