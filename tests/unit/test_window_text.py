@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from foodshare.bots.rendering import window_text
 
 
