@@ -86,6 +86,7 @@ def test_the_api_answers_as_documented(case, stack, world):
     fresh_window(world.user)
     response = None
     try:
-        response = case.call_and_validate(base_url=stack.base_url, headers=headers, checks=CHECKS)
+        # 60 s, not schemathesis's 10: a route's first call may wait for a cold worker (as in conftest.py)
+        response = case.call_and_validate(base_url=stack.base_url, headers=headers, checks=CHECKS, timeout=60)
     finally:
         _answers[f"{case.method} {case.path}"][str(response.status_code) if response is not None else "failed"] += 1
