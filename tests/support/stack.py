@@ -94,11 +94,25 @@ class StackHandle:
         return Reply(status, parsed, {k.lower(): v for k, v in reply_headers.items()})
 
 
+def _port(pinned: str) -> int:
+    """A free port: the one `pinned` names when it is free, else the next free one 2, 4, ... above it
+    (a shared machine's range: the session stack holds the pinned pair while a module starts its own),
+    or any free port when nothing is pinned."""
+    import socket
+
+    if not os.environ.get(pinned):
+        return free_port()
+    for port in range(int(os.environ[pinned]), int(os.environ[pinned]) + 40, 2):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise RuntimeError(f"no free port within 40 above {pinned}={os.environ[pinned]}")
+
+
 @contextmanager
 def start_stack(template: Path | None = None, env: dict[str, str] | None = None, log_name: str = "stack"):
     """A stack on free ports for the duration of the block; its log in .local/test-<log_name>.log."""
-    served = ServedStack(port=int(os.environ.get("STACK_PORT") or free_port()),
-                         emulator_port=int(os.environ.get("STACK_EMULATOR_PORT") or free_port()),
+    served = ServedStack(port=_port("STACK_PORT"), emulator_port=_port("STACK_EMULATOR_PORT"),
                          template=template, redis_url=os.environ["REDIS_URL"], env=env or {},
                          log=ROOT / ".local" / f"test-{log_name}.log")
     try:
