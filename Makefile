@@ -155,6 +155,6 @@ slo-report: venv
 
 .PHONY: restore-drill
 
-## Restore drill: rehearsed on the point-in-time emulator (local.pitr, or AWS_ENDPOINT_URL); with STAGE=<s> on the command line, the deployed stage's table.
-restore-drill: venv
+## Restore drill: rehearsed on the served stack (dev template on the emulator, point-in-time history on); with STAGE=<s> on the command line, the deployed stage's table.
+restore-drill: venv $(if $(filter command line,$(origin STAGE)),,stack-venv prerequisites)
 	$(BIN)/python scripts/restore_drill.py $(if $(filter command line,$(origin STAGE)),--stage $(STAGE),--rehearse) $(DRILL_ARGS)

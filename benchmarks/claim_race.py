@@ -19,7 +19,7 @@ RACES = 3
 
 def race(world: World, claimers: list[str]) -> float:
     """Milliseconds from the start signal until every claimer has an answer; checks exactly one 201."""
-    from tests.support.apigw import LambdaContext
+    from local.lambda_context import LambdaContext
     from tests.support.runtime import invoke_function
 
     post = world.fresh_post()

@@ -61,7 +61,7 @@ def serve_first_event(module_name: str, event_path: str, snapstart: bool = False
         restored = _cpu_ms()
         hooks = {"snapshot_ms": snapshotted - imported, "restore_hooks_ms": restored - snapshotted}
     runtime_from = _cpu_ms()
-    from tests.support.apigw import LambdaContext  # the runtime's object, not part of the function's cold start
+    from local.lambda_context import LambdaContext  # the runtime's object, not part of the function's cold start
 
     context = LambdaContext(function_name=module_name.split(".")[1])
     serving, wall_from = _cpu_ms(), time.perf_counter()

@@ -94,7 +94,7 @@ def moto_server() -> Iterator[str]:
     from foodshare.data.schema import table_definition
     from foodshare.settings import get_settings
     from tests.support import backbone
-    from tests.support.moto_dynamodb import serialize_writes
+    from local.moto_dynamodb import serialize_writes
 
     get_settings.cache_clear()
     serialize_writes()

@@ -31,7 +31,8 @@ LOADTEST_REDIS_URL = "redis://127.0.0.1:6379/13"
 def run_locust(host: str, scenario: str, manifest: Path, users: int, duration: int, prefix: Path,
                shape: str | None = None) -> None:
     spawn_rate = users / max(duration / 2, 1) if SCENARIOS[scenario].ramp_up else max(users / 5, 1)
-    env = {**os.environ, "LOADTEST_SCENARIO": scenario, "LOADTEST_MANIFEST": str(manifest)}
+    env = {**os.environ, "LOADTEST_SCENARIO": scenario, "LOADTEST_MANIFEST": str(manifest),
+           "LOADTEST_RATE_LIMITED_LOG": f"{prefix}_rate_limited.txt"}
     steady = ["-u", str(users), "-r", f"{spawn_rate:.2f}", "-t", f"{duration}s"]
     if shape:  # the locustfile's shape class drives users and ends the run (locust ignores -u/-r/-t then)
         env.update(LOADTEST_SHAPE=shape, LOADTEST_USERS=str(users), LOADTEST_DURATION=str(duration))
@@ -52,8 +53,9 @@ def start_local_stack(size: SeedSize, manifest_path: Path):
 
     redis_url = os.environ.get("REDIS_URL", LOADTEST_REDIS_URL)
     redis.Redis.from_url(redis_url).flushdb()
-    stack = ServedStack(port=free_port(), emulator_port=free_port(), redis_url=redis_url,
-                        log=manifest_path.parent / "stack.log").start()
+    stack = ServedStack(port=int(os.environ.get("STACK_PORT") or free_port()),
+                        emulator_port=int(os.environ.get("STACK_EMULATOR_PORT") or free_port()),
+                        redis_url=redis_url, log=manifest_path.parent / "stack.log").start()
     os.environ.update(stack.client_environment())  # seeding writes into the emulator's table and bus
     from local.seed import seed
 
@@ -61,7 +63,7 @@ def start_local_stack(size: SeedSize, manifest_path: Path):
     manifest.write(manifest_path)
     print(f"seeded {len(manifest.groups)} groups, {len(manifest.users)} users, {len(manifest.posts)} posts "
           f"in {manifest.seconds} s", file=sys.stderr)
-    return stack.api_url, stack.stop
+    return stack.api_url, stack.stop, stack.pid
 
 
 def main() -> None:
@@ -77,21 +79,23 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20,
                         help="seconds of the same load first, not measured: the functions' workers start then")
     parser.add_argument("--shape", choices=shapes.SHAPES, help="a load shape over time instead of steady users")
-    parser.add_argument("--workers", default="self",
-                        help="soak: whose memory to sample (benchmarks.memory: self, pids:1,2, match:TEXT)")
+    parser.add_argument("--workers", help="soak: whose memory to sample (benchmarks.memory: self, tree:PID, pids:1,2, "
+                        "match:TEXT); default: the started stack's emulator and its function workers (tree:)")
     parser.add_argument("--sample-seconds", type=float, default=5.0, help="soak: memory sampling interval")
     args = parser.parse_args()
     label = f"{args.shape}-{args.scenario}" if args.shape else args.scenario
     folder = args.out / f"{label}-{time.strftime('%Y%m%d-%H%M%S')}"
     folder.mkdir(parents=True, exist_ok=True)
-    stop = None
+    stop, workers = None, args.workers
     if args.host:
         host, manifest = args.host.rstrip("/"), args.manifest
+        if args.shape == "soak" and not workers:
+            parser.error("--shape soak --host URL: say whose memory to sample with --workers (tree:PID, pids:, match:)")
     else:
         manifest = folder / "manifest.json"
-        host, stop = start_local_stack(args.seed, manifest)
-    sampler = memory.Sampler(memory.finder(args.workers), args.sample_seconds).start() if args.shape == "soak" \
-        else None
+        host, stop, stack_pid = start_local_stack(args.seed, manifest)
+        workers = workers or f"tree:{stack_pid}"
+    sampler = memory.Sampler(memory.finder(workers), args.sample_seconds).start() if args.shape == "soak" else None
     try:
         if args.warmup > 0:  # cold starts (a worker spawning and importing the layer) are measured by make bench
             run_locust(host, args.scenario, manifest, args.users, args.warmup, folder / "warmup")

@@ -4,17 +4,21 @@ Read by locust (run by benchmarks.loadtest) with LOADTEST_SCENARIO and LOADTEST_
 (the seed's manifest: who is in which group) in the environment. Every request is named
 by its route key so the report has per-route percentiles. Outcomes that are normal
 business answers (a claim on a post someone else just took: 409) count as successes;
-429 is reported as failure "rate_limited" so the report can count it apart from errors.
+429 is reported as failure "rate_limited" so the report can count it apart from errors;
+with LOADTEST_RATE_LIMITED_LOG set, the time of each 429 is also written there (one epoch
+second a line) when the run stops, so a shape's stages can count them apart too (locust's
+per-second history counts them as failures).
 """
 
 from __future__ import annotations
 
 import os
 import random
+import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 
 from benchmarks.scenarios import ACTIONS, SCENARIOS
 from local.seed import Manifest
@@ -27,6 +31,15 @@ ACTION_WEIGHTS = [SCENARIO.mix[a] for a in ACTION_NAMES]
 RATE_LIMITED = "rate_limited"
 ACCEPTED = {"POST /food/{foodId}/claims": {409}, "POST /exchanges/{exchangeId}/confirm": {409},
             "POST /exchanges/{exchangeId}/cancel": {409}}
+
+
+_rate_limited_at: list[float] = []
+
+
+@events.test_stop.add_listener
+def _write_rate_limited(**_kwargs) -> None:
+    if os.environ.get("LOADTEST_RATE_LIMITED_LOG"):
+        Path(os.environ["LOADTEST_RATE_LIMITED_LOG"]).write_text("".join(f"{t:.3f}\n" for t in _rate_limited_at))
 
 
 def _iso(moment: datetime) -> str:
@@ -55,6 +68,7 @@ class Neighbour(HttpUser):
         with self.client.request(method, path, name=route, json=json, params=params, catch_response=True,
                                  headers={"authorization": f"Bearer {self.tokens[user]}"}) as response:
             if response.status_code == 429:
+                _rate_limited_at.append(time.time())
                 response.failure(RATE_LIMITED)
             elif response.status_code < 400 or response.status_code in ACCEPTED.get(route, ()):
                 response.success()

@@ -3,7 +3,10 @@
 Which processes serve is pluggable (`--workers`): a finder returns {label: pid} and is
 asked again at every sample, because workers come and go (a Lambda emulator's worker
 subprocesses are recycled):
-- `self`: this process (today's local stack serves in-process);
+- `self`: this process (an in-process server);
+- `tree:PID`: every descendant of PID (the served stack's emulator process: its Lambda
+  worker subprocesses, each labelled `<function>#pid` from AWS_LAMBDA_FUNCTION_NAME), and
+  PID itself as `emulator`; the default of `make loadtest` on the stack it starts;
 - `pids:123,456`: fixed processes;
 - `match:TEXT`: every process whose command line contains TEXT (e.g. an emulator's
   Lambda worker subprocesses), labelled `TEXT#pid`.
@@ -26,6 +29,9 @@ ProcessFinder = Callable[[], dict[str, int]]
 WARMUP_FRACTION = 0.2
 LEAK_MB_PER_HOUR = 20.0
 LEAK_FRACTION_PER_HOUR = 0.10
+# Sampled and reported, never judged: the emulator process is the stand-in for DynamoDB, SQS,
+# CloudWatch Logs... and holds their data, which grows with every write the load makes.
+NOT_JUDGED = ("emulator",)
 
 
 def this_process() -> dict[str, int]:
@@ -53,6 +59,41 @@ def matching(text: str) -> ProcessFinder:
     return find
 
 
+def _parent(pid: str) -> int | None:
+    try:  # /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces and parentheses
+        return int((Path("/proc") / pid / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _function_name(pid: int) -> str | None:
+    try:
+        for entry in (Path("/proc") / str(pid) / "environ").read_bytes().split(b"\0"):
+            if entry.startswith(b"AWS_LAMBDA_FUNCTION_NAME="):
+                return entry.split(b"=", 1)[1].decode(errors="replace")
+    except OSError:
+        pass
+    return None
+
+
+def descendants(root: int) -> ProcessFinder:
+    def find() -> dict[str, int]:
+        parents = {int(e.name): _parent(e.name) for e in Path("/proc").iterdir() if e.name.isdigit()}
+        tree, grew = {root}, True
+        while grew:
+            grew = False
+            for pid, parent in parents.items():
+                if parent in tree and pid not in tree:
+                    tree.add(pid)
+                    grew = True
+        found = {"emulator": root} if root in parents else {}
+        for pid in sorted(tree - {root}):
+            found[f"{_function_name(pid) or 'process'}#{pid}"] = pid
+        return found
+
+    return find
+
+
 def finder(spec: str) -> ProcessFinder:
     if spec == "self":
         return this_process
@@ -61,7 +102,9 @@ def finder(spec: str) -> ProcessFinder:
         return by_pids([int(p) for p in value.split(",") if p])
     if kind == "match" and value:
         return matching(value)
-    raise ValueError(f"--workers: self, pids:1,2 or match:TEXT, not {spec!r}")
+    if kind == "tree" and value.isdigit():
+        return descendants(int(value))
+    raise ValueError(f"--workers: self, tree:PID, pids:1,2 or match:TEXT, not {spec!r}")
 
 
 def rss_bytes(pid: int) -> int | None:
@@ -128,7 +171,8 @@ def slope_per_hour(points: list[tuple[float, int]]) -> float:
 
 
 def growth(samples: dict[str, list[tuple[float, int]]]) -> dict[str, dict]:
-    """Per worker: start and end RSS (MB), growth per hour after the warm-up, and the leak verdict."""
+    """Per worker: start and end RSS (MB), growth per hour after the warm-up, and the leak verdict
+    (None for a process in NOT_JUDGED: it holds the emulated services' data, not a function's)."""
     out = {}
     for label, points in samples.items():
         if not points:
@@ -138,6 +182,8 @@ def growth(samples: dict[str, list[tuple[float, int]]]) -> dict[str, dict]:
         per_hour = slope_per_hour(settled)
         start_mb = settled[0][1] / 1e6
         leak = per_hour > LEAK_MB_PER_HOUR and per_hour > LEAK_FRACTION_PER_HOUR * start_mb
+        if label in NOT_JUDGED:
+            leak = None
         out[label] = {"samples": len(points), "start_mb": round(points[0][1] / 1e6, 1),
                       "settled_mb": round(start_mb, 1), "end_mb": round(points[-1][1] / 1e6, 1),
                       "growth_mb_per_hour": round(per_hour, 1), "leak": leak}

@@ -53,12 +53,20 @@ def cache_hit_rate(counts: dict[tuple[str, str, bool], int]) -> float | None:
     return 100.0 * served / lookups if lookups else None
 
 
+def is_rate_limited(error: str) -> bool:
+    """locust's failures.csv names the error as the script gave it ("rate_limited") or, since 2.x,
+    as the exception it wrapped it in ("CatchResponseError('rate_limited')")."""
+    error = error.strip()
+    return error == RATE_LIMITED or error in (f"CatchResponseError('{RATE_LIMITED}')",
+                                              f'CatchResponseError("{RATE_LIMITED}")')
+
+
 def summarize(run: Run, cache_counts: dict[tuple[str, str, bool], int] | None) -> dict:
     stats = _rows(Path(f"{run.prefix}_stats.csv"))
     failures = _rows(Path(f"{run.prefix}_failures.csv"))
     limited: dict[str, int] = {}
     for row in failures:
-        if row["Error"].strip() == RATE_LIMITED:
+        if is_rate_limited(row["Error"]):
             limited[row["Name"]] = limited.get(row["Name"], 0) + int(row["Occurrences"])
     routes, total = {}, None
     for row in stats:

@@ -3,8 +3,9 @@
 Reads locust's full stats history (`<prefix>_stats_history.csv`, one row per route and
 one `Aggregated` row every second) and cuts it into the shape's stages
 (benchmarks.shapes). A stage's p95 is the median of locust's rolling p95 over the
-stage; its error share is the failures over the requests counted in it (429s
-included: locust's history does not tell them apart).
+stage; its error share is the failures over the requests counted in it, less the
+429s answered in it (the per-user rate limits answering as designed, not errors: the
+locustfile logs when each came, `<prefix>_rate_limited.txt`).
 
 - stress: the breaking point is the first step whose p95 reaches the API latency SLO
   or whose error share would page (the fast-burn rate x the error budget, foodshare.slo);
@@ -52,12 +53,12 @@ def _median(values: list[float]) -> float:
     return statistics.median(values) if values else 0.0
 
 
-def stage_stats(rows: list[dict], stages: list[Stage]) -> list[dict]:
+def stage_stats(rows: list[dict], stages: list[Stage], rate_limited_at: list[float] = ()) -> list[dict]:
     aggregated = [r for r in rows if r["Name"] == "Aggregated"]
     if not aggregated:
         return []
     t0 = _num(aggregated[0]["Timestamp"])
-    out, before = [], (0.0, 0.0)
+    out, before, since = [], (0.0, 0.0), float("-inf")
     for stage in stages:
         inside = [r for r in aggregated if stage.start_s <= _num(r["Timestamp"]) - t0 < stage.end_s]
         if not inside:
@@ -66,7 +67,12 @@ def stage_stats(rows: list[dict], stages: list[Stage]) -> list[dict]:
             continue
         last = (_num(inside[-1]["Total Request Count"]), _num(inside[-1]["Total Failure Count"]))
         requests, failures = last[0] - before[0], last[1] - before[1]
-        before = last
+        # a history row counts what completed up to its second: the stage's 429s came after the
+        # previous stage's last row and by this stage's last row
+        until = _num(inside[-1]["Timestamp"]) + 1
+        limited = sum(1 for t in rate_limited_at if since <= t < until)
+        failures = max(0.0, failures - limited)
+        before, since = last, until
         routes = {}
         for name in {r["Name"] for r in rows if r["Name"] != "Aggregated"}:
             mine = [r for r in rows if r["Name"] == name and stage.start_s <= _num(r["Timestamp"]) - t0 < stage.end_s]
@@ -76,7 +82,8 @@ def stage_stats(rows: list[dict], stages: list[Stage]) -> list[dict]:
         out.append({"stage": stage.label, "users": stage.users, "rps": round(statistics.mean(_num(r["Requests/s"])
                                                                                            for r in inside), 2),
                     "p95_ms": _median([_num(r["95%"]) for r in inside]), "requests": int(requests),
-                    "error_share": failures / requests if requests else 0.0, "routes": routes})
+                    "error_share": failures / requests if requests else 0.0, "rate_limited": limited,
+                    "routes": routes})
     return out
 
 
@@ -95,7 +102,9 @@ def capacity_input(step: dict, meta: dict) -> dict:
 
 def analyse(prefix: Path, shape: str, stages: list[Stage], meta: dict, folder: Path,
             memory: dict | None = None) -> dict:
-    steps = stage_stats(_rows(prefix), stages)
+    limited_log = Path(f"{prefix}_rate_limited.txt")
+    limited_at = [float(x) for x in limited_log.read_text().split()] if limited_log.exists() else []
+    steps = stage_stats(_rows(prefix), stages, limited_at)
     result: dict = {"shape": shape, "stages": [{k: v for k, v in s.items() if k != "routes"} for s in steps],
                     "passed": True}
     if shape == "stress":
@@ -122,6 +131,8 @@ def analyse(prefix: Path, shape: str, stages: list[Stage], meta: dict, folder: P
 
         result["memory"] = growth(memory)
         result["passed"] = result["passed"] and not any(w["leak"] for w in result["memory"].values())
+        (folder / "memory-samples.json").write_text(json.dumps(
+            {label: [[round(t, 1), rss] for t, rss in points] for label, points in memory.items()}) + "\n")
         chart = memory_chart(memory, folder)
         if chart:
             result["memory_chart"] = chart.name
@@ -148,10 +159,10 @@ def memory_chart(samples: dict, folder: Path) -> Path | None:
 
 
 def markdown(result: dict) -> str:
-    lines = ["", f"## Shape: {result['shape']}", "", "| stage | users | req/s | p95 ms | requests | errors % |",
-             "|---|---|---|---|---|---|"]
+    lines = ["", f"## Shape: {result['shape']}", "",
+             "| stage | users | req/s | p95 ms | requests | errors % | 429 |", "|---|---|---|---|---|---|---|"]
     lines += [f"| {s['stage']} | {s['users']} | {s['rps']:.1f} | {s['p95_ms']:.0f} | {s['requests']} | "
-              f"{100 * s['error_share']:.2f} |" for s in result["stages"]]
+              f"{100 * s['error_share']:.2f} | {s.get('rate_limited', 0)} |" for s in result["stages"]]
     if result["shape"] == "stress":
         bp, cap = result.get("breaking_point"), result.get("capacity")
         lines.append("")
@@ -170,7 +181,7 @@ def markdown(result: dict) -> str:
         lines += ["", "| worker | samples | start MB | settled MB | end MB | growth MB/h | leak |",
                   "|---|---|---|---|---|---|---|"]
         lines += [f"| {label} | {m['samples']} | {m['start_mb']} | {m['settled_mb']} | {m['end_mb']} | "
-                  f"{m['growth_mb_per_hour']} | {'LEAK' if m['leak'] else 'no'} |"
+                  f"{m['growth_mb_per_hour']} | {'not judged (data)' if m['leak'] is None else 'LEAK' if m['leak'] else 'no'} |"
                   for label, m in result["memory"].items()]
         if "memory_chart" in result:
             lines.append(f"\n![memory]({result['memory_chart']})")

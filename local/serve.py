@@ -64,6 +64,11 @@ class ServedStack:
     def aws_endpoint(self) -> str:
         return self.info["awsEndpoint"]
 
+    @property
+    def pid(self) -> int:
+        """The emulator process (its function workers are its descendants)."""
+        return self._process.pid if self._process else 0
+
     def client_environment(self) -> dict[str, str]:
         """Variables that point this process's foodshare code (seeding, replay) at the stack's table and bus."""
         outputs, region = self.info["outputs"], self.info["region"]

@@ -57,6 +57,8 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--emulator-port", type=int, default=4566, help="the AWS endpoint")
     parser.add_argument("--ready-file", type=Path, help="JSON with the URLs, written once deployed")
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    parser.add_argument("--pitr-minutes", type=float, default=float(os.environ.get("LOCAL_PITR_MINUTES") or 0),
+                        help="keep DynamoDB point-in-time history this long (local/ministack_pitr.py; 0: none)")
     return parser.parse_args()
 
 
@@ -194,8 +196,9 @@ class Deployer:
         self._wait_for_published_versions(cfn, stack_name)
         outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
         secrets = self._put_secrets(cfn, stack_name)
+        tables = self._table_settings(cfn, stack_name, local.template)
         return {"stack": stack_name, "outputs": outputs, "skipped": local.skipped, "rewritten": local.rewritten,
-                "secrets": secrets, "deploySeconds": round(time.monotonic() - started, 1)}
+                "secrets": secrets, "tableSettings": tables, "deploySeconds": round(time.monotonic() - started, 1)}
 
     @property
     def _bucket(self) -> str:
@@ -255,6 +258,40 @@ class Deployer:
             time.sleep(0.5)
         if names:
             raise RuntimeError(f"function versions still publishing after {timeout_s:.0f} s: {', '.join(names)}")
+
+    def _table_settings(self, cfn, stack_name: str, template: dict[str, Any]) -> dict[str, list[str]]:
+        """What ministack's CloudFormation leaves out of a table, set as CreateStack would: a
+        GlobalTable's replica settings (point-in-time recovery, tags: it ignores `Replicas`) and
+        the time-to-live specification. So DescribeContinuousBackups, ListTagsOfResource and
+        DescribeTimeToLive, and the restore drill that reads them, see what AWS would."""
+        resources, applied = template["Resources"], {}
+        dynamodb = self.client("dynamodb")
+        for resource in cfn.describe_stack_resources(StackName=stack_name)["StackResources"]:
+            props = resources.get(resource["LogicalResourceId"], {}).get("Properties", {})
+            if resource["ResourceType"] == "AWS::DynamoDB::Table":
+                settings = props
+            elif resource["ResourceType"] == "AWS::DynamoDB::GlobalTable":  # one replica: this region's
+                settings = next(iter(props.get("Replicas", [])), {})
+            else:
+                continue
+            table, done = resource["PhysicalResourceId"], []
+            if settings.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled"):
+                dynamodb.update_continuous_backups(TableName=table,
+                                                   PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+                done.append("pitr")
+            ttl = props.get("TimeToLiveSpecification", {})
+            described = dynamodb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+            if ttl.get("Enabled") and described.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
+                dynamodb.update_time_to_live(TableName=table, TimeToLiveSpecification={
+                    "Enabled": True, "AttributeName": ttl["AttributeName"]})
+                done.append(f"ttl:{ttl['AttributeName']}")
+            tags = [t for t in settings.get("Tags", []) if isinstance(t.get("Value"), str)]
+            if tags:
+                arn = dynamodb.describe_table(TableName=table)["Table"]["TableArn"]
+                dynamodb.tag_resource(ResourceArn=arn, Tags=tags)
+                done.append(f"tags:{len(tags)}")
+            applied[table] = done
+        return applied
 
     def _put_secrets(self, cfn, stack_name: str) -> dict[str, str]:
         """Each bot secret of the template carries a tag naming the setting it holds; the value
@@ -323,6 +360,9 @@ def main() -> None:
     from hypercorn.config import Config
     from ministack import app as ministack
 
+    from local.ministack_pitr import install as install_point_in_time_recovery
+
+    install_point_in_time_recovery(args.pitr_minutes)
     _seed_local_issuer()
     _wait_for_warm_workers(int(os.environ.get("LOCAL_WORKERS_PER_FUNCTION", "3")))
     door = FrontDoor(ministack.app, args.port, args.emulator_port)

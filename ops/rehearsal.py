@@ -113,7 +113,7 @@ def window(live_table: str, after_iso: str, rng: random.Random) -> dict:
 
     from foodshare import catalog, replay
 
-    from tests.support.apigw import LambdaContext
+    from local.lambda_context import LambdaContext
     from ops.restore import scan
 
     rebuilt = replay.rebuild()

@@ -5,8 +5,11 @@ TTL, the stream, point-in-time recovery itself, deletion protection, tags, auto
 scaling, alarms and IAM. This module re-attaches what applies to foodshare (TTL on
 `expires_at_epoch`, the NEW_IMAGE stream when the source had one, PITR, deletion
 protection when the source had it, the source's tags), points every function of the
-stage whose TABLE_NAME is the source at the new table, and grants their roles the
-new table (an inline policy; the CDK grants name only the original table). Alarms are
+stage whose TABLE_NAME is the source at the new table, grants their roles the
+new table (an inline policy; the CDK grants name only the original table), and moves
+each function's aliases (the API's `live` alias) to a version published from the new
+configuration: an alias points at an immutable version, so a configuration change
+alone never reaches the API. Alarms are
 per stage, not per table, and the table is on-demand, so nothing else applies.
 
 Everything goes through boto3, so AWS_ENDPOINT_URL sends it to an emulator.
@@ -81,6 +84,7 @@ class Restored:
     restore_seconds: float = 0.0  # from the request until the new table is ACTIVE
     reattached: list[str] = field(default_factory=list)
     switched: list[str] = field(default_factory=list)
+    aliases: dict[str, str] = field(default_factory=dict)  # "<function>:<alias>" -> the version it now points at
 
 
 def restore(source: str, target: str, point: datetime, poll_seconds: float = 2.0, timeout: float = 3600) -> Restored:
@@ -155,3 +159,19 @@ def switch(restored: Restored, stage: str) -> None:
         restored.switched.append(fn["FunctionName"])
     for name in restored.switched:
         lambda_.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+    for name in restored.switched:
+        _move_aliases(lambda_, name, restored)
+
+
+def _move_aliases(lambda_, name: str, restored: Restored) -> None:
+    """The HTTP API integrates with each API function's `live` alias, which points at a published,
+    immutable version: a new configuration reaches it only through a new version. So every alias of
+    the function is moved to a version published from the switched configuration (provisioned
+    concurrency on the alias follows it: AWS warms the new version's environments)."""
+    aliases = lambda_.list_aliases(FunctionName=name).get("Aliases", [])
+    if not aliases:
+        return
+    version = lambda_.publish_version(FunctionName=name, Description=f"restored table {restored.target}")["Version"]
+    for alias in aliases:
+        lambda_.update_alias(FunctionName=name, Name=alias["Name"], FunctionVersion=version)
+        restored.aliases[f"{name}:{alias['Name']}"] = version

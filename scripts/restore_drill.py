@@ -7,13 +7,16 @@ Two modes:
   the stage's functions to it (unless `--no-switch`), checks the invariants
   (foodshare.invariants) on the restored data and prints the recovery time and the
   data-loss window. Nothing is deleted: the old table stays for forensics.
-- `--rehearse` (the default of `make restore-drill`): the same against an emulator
-  (AWS_ENDPOINT_URL, or local.pitr started here on --port) after building a history
-  to restore: a seeded community with exchanges (T0), the restore point T, then
-  more exchanges and one corrupting write. It proves the live table fails the
-  invariants, the restored one passes them and does not have the corruption, and
-  that rebuilding the read side from the event store plus the archive window after
-  T, reordered and duplicated through the real consumers, ends in the live read side.
+- `--rehearse` (the default of `make restore-drill`): the same on the served stack (the
+  synthesized dev template deployed on the emulator, as `make serve` does, with point-in-time
+  history: local/ministack_pitr.py) after building a history to restore: a seeded community
+  with exchanges (T0), the restore point T, then more exchanges and one corrupting write. It
+  proves the live table fails the invariants, the restored one passes them and does not have
+  the corruption, that the stack's API (through the switched functions' `live` aliases)
+  answers from the restored table, and that rebuilding the read side from the event store
+  plus the archive window after T, reordered and duplicated through the real consumer
+  handlers, ends in the live read side. With AWS_ENDPOINT_URL set, it rehearses on that
+  (empty) emulator instead, building the table and stand-in functions itself.
 
 Exit status 0 only when every check passed. `--json FILE` writes the measurements.
 """
@@ -23,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -44,21 +46,14 @@ def _log(message: str) -> None:
     print(f"[drill] {message}", file=sys.stderr, flush=True)
 
 
-def _wait_for_port(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"nothing answers on port {port}")
-
-
-def _emulator_environment(endpoint: str, stage: str) -> None:
+def _emulator_environment(endpoint: str, stage: str, region: str) -> None:
+    """This process and its steps on the emulator's table. Events go to a bus of the drill's own
+    (`foodshare-<stage>-drill`, no rules): the stack's consumers are not fed during the drill, the
+    read side is derived by replaying the event store, and the second path delivers the window itself."""
     os.environ.update({
         "AWS_ENDPOINT_URL": endpoint, "DYNAMODB_ENDPOINT": endpoint, "AWS_ACCESS_KEY_ID": "drill",
-        "AWS_SECRET_ACCESS_KEY": "drill", "AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-1",
-        "STAGE": stage, "TABLE_NAME": f"foodshare-{stage}", "EVENT_BUS_NAME": f"foodshare-{stage}",
+        "AWS_SECRET_ACCESS_KEY": "drill", "AWS_REGION": region, "AWS_DEFAULT_REGION": region,
+        "STAGE": stage, "TABLE_NAME": f"foodshare-{stage}", "EVENT_BUS_NAME": f"foodshare-{stage}-drill",
         "REDIS_URL": "", "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_SERVICE_NAME": "foodshare",
         "POWERTOOLS_METRICS_NAMESPACE": "Foodshare"})
@@ -76,7 +71,8 @@ def _step(step: str, table: str, *args: str) -> dict:
 
 
 def prepare(stage: str) -> None:
-    """The stage's table as the CDK builds it (PITR, TTL, stream, tags), its bus, and stand-in functions."""
+    """On an empty emulator (AWS_ENDPOINT_URL), the stage's table as the CDK builds it (PITR, TTL, stream,
+    tags) and stand-in functions; the served stack has its own. The drill's bus either way."""
     import boto3
     from foodshare.data import schema
 
@@ -90,9 +86,9 @@ def prepare(stage: str) -> None:
             "Enabled": True, "AttributeName": schema.TTL_ATTRIBUTE})
         dynamodb.update_continuous_backups(TableName=table, PointInTimeRecoverySpecification={
             "PointInTimeRecoveryEnabled": True})
-    events = boto3.client("events")
-    if f"foodshare-{stage}" not in [b["Name"] for b in events.list_event_buses()["EventBuses"]]:
-        events.create_event_bus(Name=f"foodshare-{stage}")
+    events, bus = boto3.client("events"), os.environ["EVENT_BUS_NAME"]
+    if bus not in [b["Name"] for b in events.list_event_buses()["EventBuses"]]:
+        events.create_event_bus(Name=bus)
     if restore.stage_functions(stage, table):
         return
     iam, lambda_ = boto3.client("iam"), boto3.client("lambda")
@@ -141,27 +137,38 @@ def drill(stage: str, point: datetime | None, switch: bool) -> dict:
         "requested_at": clock.iso(requested), "restore_seconds": round(restored.restore_seconds, 2),
         "recovery_seconds": round(recovery, 2), "verify_seconds": round(time.monotonic() - verify_started, 2),
         "data_loss_window_seconds": round((requested - point).total_seconds(), 2),
-        "reattached": restored.reattached, "switched": restored.switched, "checked": counts,
+        "reattached": restored.reattached, "switched": restored.switched, "aliases": restored.aliases,
+        "checked": counts,
         "violations": [v.__dict__ for v in violations],
     }
 
 
-def rehearse(stage: str, port: int) -> dict:
-    emulator = None
+def _served_stack(port: int, emulator_port: int):
+    """The synthesized dev template deployed on the emulator with point-in-time history
+    (local/ministack_pitr.py), caching off (the drill reads the table, never a cache)."""
+    from local.serve import ServedStack, free_port
+
+    return ServedStack(port=port or free_port(), emulator_port=emulator_port or free_port(), redis_url="",
+                       env={"LOCAL_PITR_MINUTES": "30"}, log=ROOT / ".local" / "restore-drill-stack.log")
+
+
+def rehearse(port: int, emulator_port: int) -> dict:
+    stack = None
     endpoint = os.environ.get("AWS_ENDPOINT_URL")
-    if not endpoint:
-        endpoint = f"http://127.0.0.1:{port}"
-        emulator = subprocess.Popen([sys.executable, "-m", "local.pitr", "--port", str(port)], cwd=ROOT,
-                                    env={**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT}/layers/foodshare/python"},
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _wait_for_port(port)
-    _emulator_environment(endpoint, stage)
+    if endpoint:  # any emulator with real point-in-time restore, empty: the drill builds its table
+        stage, region = "drill", os.environ.get("AWS_REGION", "us-east-1")
+    else:
+        _log("deploying the dev template on the emulator (point-in-time history on)")
+        stack = _served_stack(port, emulator_port).start(timeout=600)
+        endpoint, stage, region = stack.aws_endpoint, "dev", stack.info["region"]
+        _log(f"served: API {stack.api_url}, AWS endpoint {endpoint}; table settings applied {stack.info['tableSettings']}")
+    _emulator_environment(endpoint, stage, region)
     source = f"foodshare-{stage}"
     try:
         prepare(stage)
         _log("populating: a seeded community and its exchanges")
         populated = _step("populate", source)
-        time.sleep(2.5)  # past the emulator's snapshot interval (local.pitr.SNAPSHOT_SECONDS)
+        time.sleep(2.5)  # past the emulator's snapshot interval (one second)
         point = clock.now().replace(microsecond=0)
         time.sleep(2.5)
         _log(f"restore point {clock.iso(point)}; now the writes the restore must not bring back")
@@ -171,6 +178,11 @@ def rehearse(stage: str, port: int) -> dict:
         report = drill(stage, point, switch=True)
         restored_items = {(i["pk"], i["sk"]): i for i in restore.scan(report["target"])}
         restored_value = restored_items[(corrupted["pk"], corrupted["sk"])][corrupted["attribute"]]
+        report["served_stack"] = bool(stack)
+        if stack:  # the switched functions answer from the restored table, through the API
+            answer = _api_balance(stack, corrupted["pk"].split("#", 1)[1])
+            report["api_after_switch"] = answer
+            report["api_serves_restored"] = answer["status"] == 200 and answer["body"]["balance"] == corrupted["before"]
         _log("second path: read side from the event store, then the archive window reordered")
         window = _step("window", report["target"], "--live", source, "--after", clock.iso(point))
         live = _step("derived", source)["derived"]
@@ -193,9 +205,25 @@ def rehearse(stage: str, port: int) -> dict:
         })
         return report
     finally:
-        if emulator:
-            emulator.terminate()
-            emulator.wait(timeout=10)
+        if stack:
+            stack.stop()
+
+
+def _api_balance(stack, user_id: str) -> dict:
+    """GET /me/credits as the corrupted user, through the stack's API Gateway and its switched function."""
+    import urllib.error
+    import urllib.request
+
+    from local.jwt_keys import issue_token
+
+    request = urllib.request.Request(f"{stack.api_url}/me/credits",
+                                     headers={"authorization": f"Bearer {issue_token(user_id)}"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            status, body = response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        status, body = error.code, error.read().decode(errors="replace")
+    return {"user": user_id, "status": status, "body": body}
 
 
 def passed(report: dict, rehearsal: bool) -> bool:
@@ -204,6 +232,8 @@ def passed(report: dict, rehearsal: bool) -> bool:
         ok = ok and report["corruption_absent"] and report["live_check_caught_corruption"] \
             and report["window_replay_matches_live"] and not report["window"]["failures"] \
             and len(report["functions_on_restored_table"]) == len(report["switched"]) > 0
+        if report.get("served_stack"):
+            ok = ok and report["api_serves_restored"]
     return ok
 
 
@@ -223,13 +253,19 @@ def summary(report: dict, rehearsal: bool) -> str:
             (f"  corruption after the point: {c['pk']} {c['attribute']} {c['before']} -> {c['after']}; live check "
              f"caught it: {report['live_check_caught_corruption']}; restored value {report['restored_value']} "
              f"(absent: {report['corruption_absent']})"),
-            f"  functions on the restored table: {report['functions_on_restored_table']}",
+            (f"  functions on the restored table: {len(report['functions_on_restored_table'])}, aliases moved: "
+             f"{report['aliases']}"),
             (f"  archive window: {report['window']['window_events']} events after the point, delivered "
              f"{report['window']['delivered']} times reordered (duplicates included), failures "
              f"{report['window']['failures']}; read side equals live: {report['window_replay_matches_live']}"),
         ]
         lines += [f"    differs: {d['key']}: live {d['live']} replayed {d['replayed']}"
                   for d in report["window_differences"]]
+    if report.get("served_stack"):
+        answer = report["api_after_switch"]
+        lines.append(f"  through the API after the switch: GET /me/credits as {answer['user']} -> {answer['status']}, "
+                     f"balance {answer['body'].get('balance') if isinstance(answer['body'], dict) else answer['body']} "
+                     f"(restored value served: {report['api_serves_restored']})")
     lines.append("DRILL " + ("PASSED" if passed(report, rehearsal) else "FAILED"))
     return "\n".join(lines)
 
@@ -241,11 +277,12 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--rehearse", action="store_true", help="build a history on an emulator, then restore it")
     parser.add_argument("--restore-time", help="ISO time to restore to (default: the latest restorable)")
     parser.add_argument("--no-switch", action="store_true", help="leave the functions on the old table")
-    parser.add_argument("--port", type=int, default=4671, help="--rehearse without AWS_ENDPOINT_URL: emulator port")
+    parser.add_argument("--port", type=int, default=0, help="--rehearse: the served stack's API port (default: a free one)")
+    parser.add_argument("--emulator-port", type=int, default=0, help="--rehearse: its AWS endpoint port (default: free)")
     parser.add_argument("--json", type=Path, help="write the measurements here")
     args = parser.parse_args(argv)
     if args.rehearse:
-        report = rehearse("drill", args.port)
+        report = rehearse(args.port, args.emulator_port)
     else:
         point = clock.parse_iso(args.restore_time) if args.restore_time else None
         report = drill(args.stage, point, switch=not args.no_switch)

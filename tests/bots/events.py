@@ -45,7 +45,7 @@ def deliver(consumer: str, *details: dict) -> dict:
     """Run a consumer's Lambda handler on one SQS batch of these events; its batch response."""
     import importlib
 
-    from tests.support.apigw import LambdaContext
+    from local.lambda_context import LambdaContext
 
     handler = importlib.import_module(f"functions.{consumer}.handler").handler
     return handler(sqs_batch(*details), LambdaContext(function_name=f"foodshare-{consumer}"))

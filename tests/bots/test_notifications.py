@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from functions.notifications.handler import handler
-from tests.support.apigw import LambdaContext
+from local.lambda_context import LambdaContext
 from tests.bots import chat
 from tests.bots.chat import GROUP_CHAT, TgUser, action, message, slash, telegram
 from tests.bots.events import recorded, sqs_batch, shared_food_ids

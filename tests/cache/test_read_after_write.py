@@ -14,7 +14,8 @@ from foodshare import clock
 from foodshare.cache import stats, versions
 from foodshare.cache.readers import POSTS
 from foodshare.redis_client import get_client
-from tests.support.apigw import LambdaContext, build_event, match_route
+from local.lambda_context import LambdaContext
+from tests.support.apigw import build_event, match_route
 from tests.support.runtime import invoke_function
 from tests.support import flows
 from tests.support.api import call, claims_for

@@ -50,7 +50,8 @@ class World:
     """Who and what exists on the stack: `user` belongs to a group and has things to act on."""
 
     user: str
-    ids: dict[str, list[str]] = field(default_factory=dict)
+    ids: dict[str, list[str]] = field(default_factory=dict)  # path parameters
+    body: dict[str, list[str]] = field(default_factory=dict)  # request body fields
 
 
 def _iso(hours: float) -> str:
@@ -80,6 +81,8 @@ def world(stack: Stack) -> World:
     active = _ok(stack.call("POST", f"/groups/{partner_a}/partnerships", other, {"targetGroupId": group}))
     _ok(stack.call("POST", f"/partnerships/{active['partnershipId']}/accept", me))
     pending = _ok(stack.call("POST", f"/groups/{partner_b}/partnerships", other, {"targetGroupId": group}))
+    unrelated = _ok(stack.call("POST", "/groups", other, {"name": "Partner C"}))["groupId"]  # no partnership yet
+    fresh_code = _ok(stack.call("POST", f"/groups/{unrelated}/invites", other))["inviteCode"]
 
     def post(user: str, title: str) -> str:
         return _ok(stack.call("POST", "/food", user, {
@@ -96,4 +99,10 @@ def world(stack: Stack) -> World:
         "exchangeId": [claimed_by_me, claimed_from_me],
         "partnershipId": [pending["partnershipId"], active["partnershipId"]],
         "userId": [me, friend],
+    }, body={
+        # request body fields that must name something real to get past 404 (POST /food,
+        # POST /groups/{groupId}/partnerships, POST /groups/join)
+        "groupId": [group],
+        "targetGroupId": [unrelated, partner_a],
+        "inviteCode": [fresh_code, code],
     })

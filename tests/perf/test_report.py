@@ -41,6 +41,12 @@ def _tiny_run(tmp_path, failures_rows, aggregated_failures):
     return report.Run(prefix, {"scenario": "daily_peak", "users": 10})
 
 
+def test_locusts_wrapped_error_name_is_recognised_as_rate_limited(tmp_path):
+    run = _tiny_run(tmp_path, [["POST", "POST /food", "CatchResponseError('rate_limited')", 7]], aggregated_failures=7)
+    summary = report.summarize(run, None)
+    assert summary["routes"]["POST /food"]["rate_limited"] == 7 and summary["routes"]["POST /food"]["errors"] == 0
+
+
 def test_rate_limited_answers_are_counted_apart_from_errors_and_slos_judged(tmp_path):
     run = _tiny_run(tmp_path, [["POST", "POST /food", "rate_limited", 7]], aggregated_failures=7)
     hits = {("food_discovery", "L1", True): 80, ("food_discovery", "L1", False): 20,

@@ -57,6 +57,21 @@ def test_stress_finds_the_first_step_over_the_latency_slo_and_writes_capacity_in
     assert "Breaking point**: 30 users" in shape_report.markdown(result)
 
 
+def test_rate_limited_answers_do_not_count_as_a_stages_errors(tmp_path):
+    stages = shapes.plan("stress", 40, 120)  # steps of 30 s; 10 requests a second
+    prefix = _history(tmp_path, 120, lambda t: 300, failures_of=lambda t: 0 if t < 30 else 2 * (t - 29))
+    # every failure of steps 2-4 was a 429 (two a second), except 6 in step 4
+    start = 1_790_000_000
+    limited = [start + t + 0.5 for t in range(30, 120) for _ in range(2)][:-6]
+    (tmp_path / "locust_rate_limited.txt").write_text("".join(f"{t}\n" for t in limited))
+    result = shape_report.analyse(prefix, "stress", stages, {}, tmp_path)
+    assert [s["rate_limited"] for s in result["stages"]] == [0, 60, 60, 54]
+    assert [round(s["error_share"] * 300) for s in result["stages"]] == [0, 0, 0, 6]
+    assert result["breaking_point"]["users"] == 40  # 2 % errors (6 in 300) pages; the 429s never did
+    (tmp_path / "locust_rate_limited.txt").unlink()
+    assert shape_report.analyse(prefix, "stress", stages, {}, tmp_path)["breaking_point"]["users"] == 20
+
+
 def test_stress_breaks_on_errors_at_the_page_burn_rate(tmp_path):
     stages = shapes.plan("stress", 40, 120)
     # 300 requests per step; from the third step on, 2 % fail (over 14.4 x 0.1 %).
@@ -83,6 +98,20 @@ def test_memory_growth_per_hour_and_the_leak_verdict():
     assert result["leaking"]["growth_mb_per_hour"] == pytest.approx(72, abs=0.5) and result["leaking"]["leak"]
 
 
+def test_the_emulator_holding_the_data_is_reported_but_not_judged(tmp_path):
+    growing = [(t, 150_000_000 + t * 20_000) for t in range(0, 600, 5)]
+    stages = shapes.plan("soak", 10, 600)
+    result = shape_report.analyse(_history(tmp_path, 60, lambda t: 200), "soak", stages, {}, tmp_path,
+                                  {"emulator": growing, "foodshare-dev-users#1": [(t, 60_000_000) for t in range(0, 600, 5)]})
+    assert result["memory"]["emulator"]["growth_mb_per_hour"] == pytest.approx(72, abs=0.5)
+    assert result["memory"]["emulator"]["leak"] is None and result["passed"]
+    assert "not judged (data)" in shape_report.markdown(result)
+    assert (tmp_path / "memory-samples.json").exists()
+    leaking = shape_report.analyse(_history(tmp_path, 60, lambda t: 200), "soak", stages, {}, tmp_path,
+                                   {"foodshare-dev-users#1": growing})
+    assert not leaking["passed"]
+
+
 def test_the_sampler_reads_this_process_and_matching_processes():
     sampler = memory.Sampler(memory.finder("self"), interval=0.05).start()
     samples = sampler.stop()
@@ -90,3 +119,24 @@ def test_the_sampler_reads_this_process_and_matching_processes():
     assert memory.finder("pids:1")() == {"pid 1": 1}
     with pytest.raises(ValueError):
         memory.finder("everything")
+
+
+def test_the_tree_finder_names_each_descendant_by_its_function():
+    import os
+    import subprocess
+    import sys
+    import time
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"],
+                             env={**os.environ, "AWS_LAMBDA_FUNCTION_NAME": "foodshare-dev-posting"})
+    try:
+        deadline = time.monotonic() + 10
+        while (found := memory.finder(f"tree:{os.getpid()}")()).get(f"foodshare-dev-posting#{child.pid}") is None:
+            assert time.monotonic() < deadline, found
+            time.sleep(0.05)
+        assert found["emulator"] == os.getpid()
+        assert all(label == "emulator" or "#" in label for label in found)
+        assert memory.finder("tree:1")()  # everything descends from 1: the finder walks the whole tree
+    finally:
+        child.kill()
+        child.wait()

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from tests.support.apigw import LambdaContext, build_event, match_route
+from local.lambda_context import LambdaContext
+from tests.support.apigw import build_event, match_route
 
 
 @dataclass

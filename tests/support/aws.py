@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from moto import mock_aws
 
 from tests.support.backbone import create_bus
-from tests.support.moto_dynamodb import serialize_writes
+from local.moto_dynamodb import serialize_writes
 
 
 @contextmanager

@@ -60,7 +60,7 @@ def start() -> LocalStack:
 
     from foodshare.data.schema import table_definition
     from foodshare.settings import get_settings
-    from tests.support.moto_dynamodb import serialize_writes
+    from local.moto_dynamodb import serialize_writes
 
     serialize_writes()
     mock = mock_aws()

@@ -137,7 +137,7 @@ def drain(sources: list[SqsEventSource], max_rounds: int = 50) -> int:
 
 def function_invoker(name: str) -> Callable[[dict], dict | None]:
     """Invoke a function's handler through the local Lambda runtime's container pool."""
-    from tests.support.apigw import LambdaContext
+    from local.lambda_context import LambdaContext
     from tests.support.runtime import invoke_function
 
     return lambda event: invoke_function(name, event, LambdaContext(function_name=f"foodshare-{name}"))

@@ -12,14 +12,13 @@
 `start_stack(template=..., env=...)` serves another template for one test module (e.g. a
 modified copy of the dev template): a context manager, stopped at the end.
 
-Ports are free ones picked at start (STACK_PORT / STACK_EMULATOR_PORT pin them: see _ports); Redis is the
+Ports are free ones picked at start (STACK_PORT / STACK_EMULATOR_PORT pin them: see _port); Redis is the
 tests' (REDIS_URL). The test process's own moto mock (tests/conftest.py) only intercepts AWS
 hostnames, not the emulator's endpoint.
 """
 
 from __future__ import annotations
 
-import itertools
 import json as jsonlib
 import os
 import time
@@ -108,27 +107,25 @@ def eventually(check, timeout: float, every: float = 1.0):
         time.sleep(every)
 
 
-_stacks_started = itertools.count()
+def _port(pinned: str) -> int:
+    """A free port: the one `pinned` names when it is free, else the next free one 2, 4, ... above it
+    (a shared machine's range: the session stack holds the pinned pair while a module starts its own),
+    or any free port when nothing is pinned."""
+    import socket
 
-
-def _ports() -> tuple[int, int]:
-    """(API port, emulator port): free ones, or pinned by STACK_PORT / STACK_EMULATOR_PORT for the first
-    stack of this process and 2, 4, … above them for the next ones (a module's own stack runs beside the
-    session's), so a pinned pair such as 19500/19501 keeps the stacks within a small range."""
-    offset = 2 * next(_stacks_started)
-
-    def port(variable: str) -> int:
-        base = os.environ.get(variable)
-        return int(base) + offset if base else free_port()
-
-    return port("STACK_PORT"), port("STACK_EMULATOR_PORT")
+    if not os.environ.get(pinned):
+        return free_port()
+    for port in range(int(os.environ[pinned]), int(os.environ[pinned]) + 40, 2):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise RuntimeError(f"no free port within 40 above {pinned}={os.environ[pinned]}")
 
 
 @contextmanager
 def start_stack(template: Path | None = None, env: dict[str, str] | None = None, log_name: str = "stack"):
     """A stack on free ports for the duration of the block; its log in .local/test-<log_name>.log."""
-    port, emulator_port = _ports()
-    served = ServedStack(port=port, emulator_port=emulator_port,
+    served = ServedStack(port=_port("STACK_PORT"), emulator_port=_port("STACK_EMULATOR_PORT"),
                          template=template, redis_url=os.environ["REDIS_URL"], env=env or {},
                          log=ROOT / ".local" / f"test-{log_name}.log")
     try:

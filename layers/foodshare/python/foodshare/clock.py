@@ -23,8 +23,12 @@ def reset() -> None:
 
 
 def iso(moment: datetime) -> str:
-    """UTC ISO-8601 with a Z suffix and second precision: sortable as a string."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """UTC ISO-8601 with a Z suffix and second precision: sortable as a string.
+
+    The year is always four digits: strftime's %Y writes year 8 as "8" on Linux, which is no
+    ISO date-time and sorts after "2026" (a fuzzer's pickupStart of 0008-01-01 found it)."""
+    utc = moment.astimezone(timezone.utc)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%SZ}"
 
 
 def parse_iso(value: str) -> datetime:

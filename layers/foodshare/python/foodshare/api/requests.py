@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
@@ -15,6 +16,16 @@ def _normalize_labels(values: list[str]) -> list[str]:
     return sorted({v.strip().lower() for v in values if v.strip()})
 
 
+def _utc(value: datetime) -> datetime:
+    """A time with an offset, in UTC; one whose UTC value falls outside years 1-9999
+    (0001-01-01T00:00:00+01:00) is a bad value, not a crash when it is stored."""
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError as error:
+        raise ValueError("must be a time between years 1 and 9999 in UTC") from error
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_utc)]
 Labels = Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=20), AfterValidator(_normalize_labels)]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
@@ -87,8 +98,8 @@ class ShareFoodRequest(Body):
     dietary_tags: Labels = Field(default_factory=list)
     allergens: Labels = Field(default_factory=list)
     pickup_location: PickupLocation
-    pickup_start: AwareDatetime
-    pickup_end: AwareDatetime
+    pickup_start: UtcDatetime
+    pickup_end: UtcDatetime
 
     def new_post(self) -> NewPost:
         """The domain's NewPost: the one mapping from a share request, for the HTTP API and the bots alike."""

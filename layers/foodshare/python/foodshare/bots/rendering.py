@@ -40,10 +40,17 @@ def post_text(post, *, exact_place: bool = True) -> str:
 
 
 def window_text(start_iso: str, end_iso: str) -> str:
-    zone = ZoneInfo(get_settings().bot_timezone)
-    start, end = clock.parse_iso(start_iso).astimezone(zone), clock.parse_iso(end_iso).astimezone(zone)
+    """The pickup window in the bots' time zone; in UTC when that zone cannot hold it (a window
+    ending at 9999-12-31T23:59Z is a valid post, and 01:59 on 1 January 10000 in Berlin is no
+    datetime: the announcement must not fail on it)."""
+    name = get_settings().bot_timezone
+    start, end = clock.parse_iso(start_iso), clock.parse_iso(end_iso)
+    try:
+        start, end = start.astimezone(ZoneInfo(name)), end.astimezone(ZoneInfo(name))
+    except OverflowError:
+        name = "UTC"
     end_format = "%H:%M" if start.date() == end.date() else "%a %d %b %H:%M"
-    return f"{start:%a %d %b %H:%M}–{end.strftime(end_format)} ({get_settings().bot_timezone})"
+    return f"{start:%a %d %b %H:%M}–{end.strftime(end_format)} ({name})"
 
 
 def claim_buttons(food_id: str) -> tuple[tuple[Button, ...], ...]:

@@ -34,7 +34,7 @@ def serialize_writes() -> None:
                 return __original(self, *args, **kwargs)
 
         setattr(DynamoHandler, name, locked)
-    from tests.support.moto_transactions import install
+    from local.moto_transactions import install
 
     install()  # and no whole-table copy per transaction
     _installed = True
