@@ -39,7 +39,6 @@ def _members_other_than(manifest, group_id: str, sharer: str) -> list[str]:
 
 
 def populate(rng: random.Random) -> dict:
-    from foodshare import replay
     from foodshare.domain import exchanges, food, ratings
     from foodshare.errors import DomainError
 
@@ -68,14 +67,21 @@ def populate(rng: random.Random) -> dict:
             cancelled += 1
         else:
             opened.append(exchange.exchange_id)
-    replayed = replay.rebuild()
     return {"users": len(manifest.users), "posts": len(manifest.posts), "completed": completed,
-            "cancelled": cancelled, "rated": rated, "open": opened, "events_replayed": replayed}
+            "cancelled": cancelled, "rated": rated, "open": opened}
+
+
+def rebuild() -> dict:
+    """The read side from the event store. A separate step: on a served stack it runs once the consumers
+    have applied every event (scripts/restore_drill.py waits for that), never beside them."""
+    from foodshare import replay
+
+    return {"events_replayed": replay.rebuild()}
 
 
 def after(open_exchanges: list[str], rng: random.Random) -> dict:
-    from foodshare import replay
-    from foodshare.data.models import ExchangeItem, UserItem
+    """Legitimate writes after the restore point (the restore must not bring them back)."""
+    from foodshare.data.models import ExchangeItem
     from foodshare.domain import exchanges, ratings
 
     done, touched = 0, set()
@@ -86,14 +92,19 @@ def after(open_exchanges: list[str], rng: random.Random) -> dict:
         exchanges.confirm(exchange_id, exchange.sharer_id)
         ratings.rate(exchange_id, exchange.sharer_id, rng.randint(1, 5), None)
         done += 1
-    replay.rebuild()
-    # Someone nothing legitimate changed after the point: their balance then is their balance now.
-    victim = min((u for u in UserItem.scan(UserItem.sk == "PROFILE") if u.user_id not in touched),
+    return {"completed_after_point": done, "touched": sorted(touched)}
+
+
+def corrupt(touched: list[str]) -> dict:
+    """The incident: someone nothing legitimate changed after the point gets a balance written outside the
+    domain (no ledger entry); their balance at the point is their balance now."""
+    from foodshare.data.models import UserItem
+
+    victim = min((u for u in UserItem.scan(UserItem.sk == "PROFILE") if u.user_id not in set(touched)),
                  key=lambda u: u.pk)
     before = int(victim.credit_balance)
-    victim.update([UserItem.credit_balance.set(before + 7)])  # outside the domain: no ledger entry
-    return {"completed_after_point": done,
-            "corrupted": {"pk": victim.pk, "sk": victim.sk, "attribute": "credit_balance", "before": before,
+    victim.update([UserItem.credit_balance.set(before + 7)])
+    return {"corrupted": {"pk": victim.pk, "sk": victim.sk, "attribute": "credit_balance", "before": before,
                           "after": before + 7}}
 
 
@@ -151,8 +162,9 @@ def _derived() -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=("populate", "after", "window", "derived"))
+    parser.add_argument("step", choices=("populate", "rebuild", "after", "corrupt", "window", "derived"))
     parser.add_argument("--open", default="[]", help="after: JSON list of exchanges open at the restore point")
+    parser.add_argument("--touched", default="[]", help="corrupt: JSON list of users the writes after it touched")
     parser.add_argument("--live", help="window: the live table")
     parser.add_argument("--after", help="window: the restore point (ISO)")
     parser.add_argument("--seed", type=int, default=11)
@@ -160,8 +172,12 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(args.seed)
     if args.step == "populate":
         result = populate(rng)
+    elif args.step == "rebuild":
+        result = rebuild()
     elif args.step == "after":
         result = after(json.loads(args.open), rng)
+    elif args.step == "corrupt":
+        result = corrupt(json.loads(args.touched))
     elif args.step == "window":
         result = window(args.live, args.after, rng)
     else:

@@ -152,6 +152,30 @@ def _served_stack(port: int, emulator_port: int):
                        env={"LOCAL_PITR_MINUTES": "30"}, log=ROOT / ".local" / "restore-drill-stack.log")
 
 
+def _settle(stage: str, table: str, timeout_s: float = 240) -> float:
+    """Wait until the stack has done what the drill's writes set off: no event left in the outbox (the
+    stream relay published it) and the consumers' queues empty, twice in a row. Writes go to the table
+    directly; their effects (reputation, read models) follow through the bus, so a restore point or a
+    comparison taken meanwhile would see them half applied. Returns the seconds waited."""
+    import boto3
+
+    sqs = boto3.client("sqs")
+    urls = [u for u in sqs.list_queues(QueueNamePrefix=f"foodshare-{stage}").get("QueueUrls", [])
+            if "dlq" not in u.rsplit("/", 1)[-1].lower()]
+    started, quiet = time.monotonic(), 0
+    while time.monotonic() - started < timeout_s:
+        pending = invariants.summary(restore.scan(table))["outbox"]
+        for url in urls:
+            attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+                "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+            pending += int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
+        quiet = quiet + 1 if pending == 0 else 0
+        if quiet >= 2:
+            return round(time.monotonic() - started, 1)
+        time.sleep(1.0)
+    raise RuntimeError(f"the stack did not settle within {timeout_s:.0f} s (outbox or consumer queues not empty)")
+
+
 def rehearse(port: int, emulator_port: int) -> dict:
     stack = None
     endpoint = os.environ.get("AWS_ENDPOINT_URL")
@@ -168,12 +192,18 @@ def rehearse(port: int, emulator_port: int) -> dict:
         prepare(stage)
         _log("populating: a seeded community and its exchanges")
         populated = _step("populate", source)
+        if stack:
+            _log(f"settled after {_settle(stage, source)} s (outbox published, consumers' queues empty)")
+        populated.update(_step("rebuild", source))
         time.sleep(2.5)  # past the emulator's snapshot interval (one second)
         point = clock.now().replace(microsecond=0)
         time.sleep(2.5)
         _log(f"restore point {clock.iso(point)}; now the writes the restore must not bring back")
         later = _step("after", source, "--open", json.dumps(populated["open"]))
-        corrupted = later["corrupted"]
+        if stack:
+            _log(f"settled after {_settle(stage, source)} s")
+        _step("rebuild", source)
+        corrupted = _step("corrupt", source, "--touched", json.dumps(later["touched"]))["corrupted"]
         live_violations, _, _ = verify(source, clock.now() + timedelta(seconds=0))
         report = drill(stage, point, switch=True)
         restored_items = {(i["pk"], i["sk"]): i for i in restore.scan(report["target"])}
