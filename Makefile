@@ -120,7 +120,7 @@ bench-cache: venv
 
 # ---- trust and safety (docs/trust-safety.md) ----------------------------------------------
 .PHONY: bench-abuse
-ABUSE_USERS ?= 200  # the goal's 2,000 takes ~35 CPU-minutes (docs/trust-safety.md)
+ABUSE_USERS ?= 2000  # the issue's community size; a run takes minutes (docs/trust-safety.md)
 
 ## Planted abusers in a synthetic community through the fraud-signals consumer: detection, false positives, time to flag.
 bench-abuse: venv

@@ -106,3 +106,23 @@ def test_pattern_scores_and_risk():
     scores = {"reputation_manipulation": 0.2, **{p: s for p, (s, _) in canceller.items()}}
     assert fr.risk(scores) == 1.0 and fr.over_threshold(scores) == ["credit_abuse"]
     assert Counter(fr.over_threshold({p: t for p, t in fr.THRESHOLDS.items()})) == Counter(fr.PATTERNS)
+
+
+def test_a_users_graph_map_counts_ratings_per_partner_and_forgets_pairs_silent_for_the_keep_window():
+    pairs: dict[str, list[int]] = {}
+    fr.add_rating(pairs, "bo", 100)
+    fr.add_rating(pairs, "bo", 103)
+    fr.add_rating(pairs, "cy", 101)
+    assert pairs == {"bo": [2, 100, 103], "cy": [1, 101, 101]}
+    keep = fr.GRAPH_KEEP_DAYS
+    assert fr.recent_pairs(pairs, 101 + keep - 1) == pairs  # cy's last rating is still inside the window
+    assert fr.recent_pairs(pairs, 101 + keep) == {"bo": [2, 100, 103]}  # cy fell out, bo did not
+    assert fr.recent_pairs(pairs, 103 + keep) == {}
+
+
+def test_post_volume_is_spam_only_when_nobody_claims_the_posts():
+    busy_sharer = fr.pattern_scores(Activity(posts=45, claimed_posts=41))
+    assert busy_sharer["spam_behavior"][0] == 0.0 and "41 claims on them" in busy_sharer["spam_behavior"][1]
+    ignored = fr.pattern_scores(Activity(posts=45, claimed_posts=5))
+    assert ignored["spam_behavior"][0] == 1.0
+    assert fr.pattern_scores(Activity(posts=30, claimed_posts=40))["spam_behavior"][0] == 0.0  # older posts' claims

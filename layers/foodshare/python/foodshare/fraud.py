@@ -1,7 +1,8 @@
 """The fraud-signals consumer: per user, the four pattern scores with their evidence; flags and restrictions.
 
-From events it keeps the rating graph (`RATEOUT#`/`RATEIN#` edges with counts and day
-spans) and per-user daily counters (`SIGNALS#<day>`), and after each event recomputes
+From events it keeps the rating graph (one `GRAPH` item per user: whom they rated and who
+rated them, with counts and day spans, so a neighbourhood is one batch read) and per-user
+daily counters (`SIGNALS#<day>`), and after each event recomputes
 the concerned users' scores with the pure `fraud_rules`. A pattern at or above its
 threshold flags the user to the moderators of each of their groups (a `FlagItem` with
 the explanation in words), restricts them there for RESTRICTION_DAYS, and records
@@ -19,7 +20,7 @@ from datetime import timedelta
 from foodshare import clock, consumers, ids
 from foodshare import fraud_rules as rules
 from foodshare.consumers import Delivered
-from foodshare.data.models import FlagItem, RatingEdgeItem, RestrictionItem, RiskItem, SignalDayItem
+from foodshare.data.models import FlagItem, RatingGraphItem, RestrictionItem, RiskItem, SignalDayItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import groups
 
@@ -46,6 +47,12 @@ def _build(uow: UnitOfWork, event: Delivered) -> None:
     counted = _counts(event)
     for user_id, fields in counted.items():
         _count_and_score(uow, event, user_id, fields)
+    if event.event_type == "FoodClaimed":
+        # The sharer's engagement: counted, not scored (a claim can only lower a spam score; the
+        # sharer's next post is scored with it), so a claim costs no read of the sharer's counters.
+        sharer_day = SignalDayItem(*SignalDayItem.key(data["sharerId"], event.moment.date().isoformat()))
+        uow.update(sharer_day, [SignalDayItem.claimed_posts.add(1),
+                                SignalDayItem.expires_at_epoch.set(event.moment + timedelta(days=31))])
 
 
 def _counts(event: Delivered) -> dict[str, dict]:
@@ -85,7 +92,6 @@ def _count_and_score(uow: UnitOfWork, event: Delivered, user_id: str, fields: di
     actions.append(SignalDayItem.expires_at_epoch.set(event.moment + timedelta(days=31)))
     if title:
         actions.append(SignalDayItem.titles.add({title}))
-    uow.update(SignalDayItem(*SignalDayItem.key(user_id, today)), actions)
 
     def total(name: str, items: list[SignalDayItem]) -> int:  # what is stored, plus this event
         return sum(int(getattr(d, name) or 0) for d in items) + fields.get(name, 0)
@@ -94,12 +100,20 @@ def _count_and_score(uow: UnitOfWork, event: Delivered, user_id: str, fields: di
         claims=total("claims", week),
         cancels=total("cancels", week),
         posts=total("posts", week),
+        claimed_posts=total("claimed_posts", week),
         duplicate_posts=total("duplicate_posts", week),
         expired_posts=total("expired_posts", week),
         no_shows_30d=total("no_shows", days),
         unsafe_reports_30d=total("unsafe_reports", days),
     )
-    _score(uow, event, user_id, rules.pattern_scores(activity))
+    patterns = rules.pattern_scores(activity)
+    highest = max(score for score, _ in patterns.values())
+    actions.append(SignalDayItem.scored.set(highest))
+    uow.update(SignalDayItem(*SignalDayItem.key(user_id, today)), actions)
+    latest = max(days, key=lambda d: d.sk, default=None)  # its `scored`: what the user's last event left
+    if highest == 0 and not (latest and latest.scored):
+        return  # the three scores were 0 and stay 0: nothing to store (most events of most members)
+    _score(uow, event, user_id, patterns)
 
 
 def _risk(user_id: str) -> RiskItem | None:
@@ -167,28 +181,42 @@ def _flag(uow: UnitOfWork, event: Delivered, user_id: str, pattern: str, score: 
 # ---- rating rings ----------------------------------------------------------------------------
 
 
-def _edges_of(user_id: str, direction: str) -> list[RatingEdgeItem]:
-    return list(RatingEdgeItem.query(f"USER#{user_id}", RatingEdgeItem.sk.startswith(f"RATE{direction}#")))
+class _Graph:
+    """A user's RatingGraphItem as maps (other user -> [count, first day, last day]), written back
+    on the condition that nobody changed it since it was read."""
+
+    def __init__(self, user_id: str, item: RatingGraphItem | None):
+        self.user_id = user_id
+        self.version = int(item.version) if item else 0
+        self.inbound: dict[str, list[int]] = json.loads(item.inbound) if item else {}
+        self.outbound: dict[str, list[int]] = json.loads(item.outbound) if item else {}
+
+    def save(self, uow: UnitOfWork, day: int) -> None:
+        item = RatingGraphItem(*RatingGraphItem.key(self.user_id), version=self.version + 1,
+                               inbound=json.dumps(rules.recent_pairs(self.inbound, day), separators=(",", ":")),
+                               outbound=json.dumps(rules.recent_pairs(self.outbound, day), separators=(",", ":")))
+        condition = (RatingGraphItem.version == self.version) if self.version else RatingGraphItem.pk.does_not_exist()
+        uow.save(item, condition)  # a lost race fails the transaction: the event is built again from fresh reads
 
 
-def _other(item: RatingEdgeItem) -> str:
-    return item.sk.split("#", 1)[1]
-
-
-def _as_edge(rater: str, ratee: str, item: RatingEdgeItem) -> rules.Edge:
-    return rules.Edge(rater, ratee, int(item.count), int(item.first_day), int(item.last_day))
+def _graphs(user_ids: list[str]) -> dict[str, _Graph]:
+    """The users' graph items in one batch read (absent ones: empty)."""
+    found = {item.pk.removeprefix("USER#"): item
+             for item in RatingGraphItem.batch_get([RatingGraphItem.key(u) for u in dict.fromkeys(user_ids)])}
+    return {u: _Graph(u, found.get(u)) for u in user_ids}
 
 
 def _rating(uow: UnitOfWork, event: Delivered, rater: str, ratee: str) -> None:
     day = _day_number(event)
-    for owner, direction, other in ((rater, "OUT", ratee), (ratee, "IN", rater)):
-        edge = RatingEdgeItem(*RatingEdgeItem.key(owner, direction, other))
-        uow.update(edge, [RatingEdgeItem.count.add(1), RatingEdgeItem.first_day.set(
-            RatingEdgeItem.first_day | day), RatingEdgeItem.last_day.set(day)])
+    graphs = _graphs([rater, ratee])
+    rules.add_rating(graphs[rater].outbound, ratee, day)
+    rules.add_rating(graphs[ratee].inbound, rater, day)
+    for graph in graphs.values():
+        graph.save(uow, day)
     current = _risk(rater)
     if current is not None and current.ring_id:
         return  # already in a detected ring: its later ratings are ignored by the reputation consumer
-    ring = _detect(rater, ratee, day)
+    ring = _detect(graphs[rater], graphs[ratee])
     if ring is None:
         return
     ring_id = ids.new_id()
@@ -199,23 +227,18 @@ def _rating(uow: UnitOfWork, event: Delivered, rater: str, ratee: str) -> None:
         _score(uow, event, member, {"reputation_manipulation": (ring.score, ring.explain())}, ring, ring_id)
 
 
-def _detect(rater: str, ratee: str, day: int) -> rules.Ring | None:
-    """Look for a ring around a new rating: only where ratings go both ways (a ring's do), among the
-    rater's mutual partners, with every rating those people received (for insularity)."""
-    given = {_other(i): i for i in _edges_of(rater, "OUT")}
-    received = {_other(i): i for i in _edges_of(rater, "IN")}
-    if ratee not in received:  # not returned: a one-way rating is no ring's
+def _detect(rater: _Graph, ratee: _Graph) -> rules.Ring | None:
+    """Look for a ring around a new rating (already counted in both graphs): only where ratings go
+    both ways (a ring's do), among the rater's mutual partners, with every rating those people
+    received (for insularity). The partners' graphs are one batch read."""
+    given, received = rater.outbound, rater.inbound
+    if ratee.user_id not in received:  # not returned: a one-way rating is no ring's
         return None
-    mutual = sorted(set(given) & set(received) | {ratee},
-                    key=lambda u: -(int(received[u].count) if u in received else 0))[:NEIGHBOURS]
+    mutual = sorted(set(given) & set(received) | {ratee.user_id}, key=lambda u: -received.get(u, [0])[0])[:NEIGHBOURS]
     if len(mutual) + 1 < rules.RING_MIN_SIZE:
         return None
-    edges: dict[tuple[str, str], rules.Edge] = {}
-    for user in [rater, *mutual]:
-        for item in _edges_of(user, "IN"):
-            edges[(_other(item), user)] = _as_edge(_other(item), user, item)
-    # This rating is committed with the edges, after this read: count it here.
-    new = edges.get((rater, ratee))
-    edges[(rater, ratee)] = (rules.Edge(rater, ratee, new.count + 1, new.first_day, day) if new
-                             else rules.Edge(rater, ratee, 1, day, day))
-    return rules.find_ring(list(edges.values()), {rater, ratee})
+    graphs = {rater.user_id: rater, ratee.user_id: ratee}
+    graphs.update(_graphs([u for u in mutual if u not in graphs]))
+    edges = [rules.Edge(other, user, *pair)
+             for user in [rater.user_id, *mutual] for other, pair in graphs[user].inbound.items()]
+    return rules.find_ring(edges, {rater.user_id, ratee.user_id})

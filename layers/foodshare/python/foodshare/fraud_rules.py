@@ -31,6 +31,7 @@ PATTERNS = tuple(THRESHOLDS)
 RING_MIN_SIZE = 3
 RING_MAX_SIZE = 12
 RING_INTENSITY = 7.0  # ratings received from inside per member per week that count as "fully intense": daily
+GRAPH_KEEP_DAYS = 90  # a pair of users silent this long leaves the rating graph (a ring is recent, dense activity)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,17 @@ class Edge:
     count: int
     first_day: int  # days since the epoch
     last_day: int
+
+
+def add_rating(pairs: dict[str, list[int]], other: str, day: int) -> None:
+    """Count one more rating with `other` on `day` in a user's map other -> [count, first day, last day]."""
+    count, first, _ = pairs.get(other, (0, day, day))
+    pairs[other] = [count + 1, first, day]
+
+
+def recent_pairs(pairs: dict[str, list[int]], day: int, keep_days: int = GRAPH_KEEP_DAYS) -> dict[str, list[int]]:
+    """The pairs still active within `keep_days` of `day` (what a user's graph item keeps)."""
+    return {other: pair for other, pair in pairs.items() if pair[2] > day - keep_days}
 
 
 def _column_weight(in_degree: int) -> float:
@@ -143,6 +155,7 @@ class Activity:
     claims: int = 0
     cancels: int = 0  # claims the user cancelled
     posts: int = 0
+    claimed_posts: int = 0  # claims others made on the user's posts (engagement)
     duplicate_posts: int = 0  # posts whose title the user already used in the window
     expired_posts: int = 0  # posts nobody claimed
     no_shows_30d: int = 0
@@ -160,13 +173,15 @@ def pattern_scores(a: Activity) -> dict[str, tuple[float, str]]:
     """The three count-based patterns' scores in [0, 1], each with its explanation in words."""
     cancel_share = a.cancels / a.claims if a.claims else 0.0
     credit = max(_ramp(a.cancels, 3, 8) * (1.0 if cancel_share >= 0.5 else 0.5), _ramp(a.claims, 25, 45))
-    spam = max(_ramp(a.posts, 20, 40), _ramp(a.duplicate_posts, 4, 12),
+    unclaimed = max(0, a.posts - a.claimed_posts)  # volume nobody wants; a busy sharer whose food goes is no spammer
+    spam = max(_ramp(unclaimed, 20, 40), _ramp(a.duplicate_posts, 4, 12),
                _ramp(a.expired_posts, 6, 16) * (1.0 if a.posts and a.expired_posts / a.posts >= 0.8 else 0.5))
     safety = max(_ramp(a.no_shows_30d, 1, 4), _ramp(a.unsafe_reports_30d, 0, 2))
     return {
         "credit_abuse": (round(credit, 3), f"{a.claims} claims in 7 days, {a.cancels} of them cancelled by them"),
-        "spam_behavior": (round(spam, 3), f"{a.posts} posts in 7 days, {a.duplicate_posts} repeating an earlier "
-                                          f"title, {a.expired_posts} expired unclaimed"),
+        "spam_behavior": (round(spam, 3), f"{a.posts} posts in 7 days ({a.claimed_posts} claims on them), "
+                                          f"{a.duplicate_posts} repeating an earlier title, {a.expired_posts} "
+                                          "expired unclaimed"),
         "safety_violations": (round(safety, 3), f"{a.no_shows_30d} missed pickups and {a.unsafe_reports_30d} "
                                                 "upheld unsafe-food reports in 30 days"),
     }

@@ -733,16 +733,21 @@ class BanItem(Item):
 # ---- fraud signals (fraud.py) ----------------------------------------------------------------
 
 
-class RatingEdgeItem(Item):
-    """USER#<id> / RATEOUT#<other> (ratings given) and RATEIN#<other> (received): the rating graph."""
+class RatingGraphItem(Item):
+    """USER#<id> / GRAPH: the user's place in the rating graph, one item so a neighbourhood is one batch read.
 
-    count = NumberAttribute(default=0)
-    first_day = NumberAttribute(null=True)  # days since the epoch
-    last_day = NumberAttribute(null=True)
+    `inbound` (ratings received) and `outbound` (given) are JSON maps other user -> [count,
+    first day, last day] (days since the epoch); pairs silent for GRAPH_KEEP_DAYS are dropped
+    on the next write. `version` makes each write conditional on the read it was built from.
+    """
+
+    inbound = UnicodeAttribute(default="{}")
+    outbound = UnicodeAttribute(default="{}")
+    version = NumberAttribute(default=0)
 
     @staticmethod
-    def key(user_id: str, direction: str, other_id: str) -> tuple[str, str]:
-        return f"USER#{user_id}", f"RATE{direction}#{other_id}"
+    def key(user_id: str) -> tuple[str, str]:
+        return f"USER#{user_id}", "GRAPH"
 
 
 class SignalDayItem(Item):
@@ -751,11 +756,13 @@ class SignalDayItem(Item):
     claims = NumberAttribute(default=0)
     cancels = NumberAttribute(default=0)
     posts = NumberAttribute(default=0)
+    claimed_posts = NumberAttribute(default=0)  # claims others made on the user's posts
     duplicate_posts = NumberAttribute(default=0)
     expired_posts = NumberAttribute(default=0)
     no_shows = NumberAttribute(default=0)
     unsafe_reports = NumberAttribute(default=0)
     titles = UnicodeSetAttribute(null=True)  # hashes of post titles, for duplicates
+    scored = NumberAttribute(null=True)  # the highest count-based pattern score the day's last event left
     expires_at_epoch = TTLAttribute(null=True)
 
     @staticmethod
