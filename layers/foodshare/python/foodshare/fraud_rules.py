@@ -179,11 +179,11 @@ def pattern_scores(a: Activity) -> dict[str, tuple[float, str]]:
     safety = max(_ramp(a.no_shows_30d, 1, 4), _ramp(a.unsafe_reports_30d, 0, 2))
     return {
         "credit_abuse": (round(credit, 3), f"{a.claims} claims in 7 days, {a.cancels} of them cancelled by them"),
-        "spam_behavior": (round(spam, 3), f"{a.posts} posts in 7 days ({a.claimed_posts} claims on them), "
-                                          f"{a.duplicate_posts} repeating an earlier title, {a.expired_posts} "
-                                          "expired unclaimed"),
-        "safety_violations": (round(safety, 3), f"{a.no_shows_30d} missed pickups and {a.unsafe_reports_30d} "
-                                                "upheld unsafe-food reports in 30 days"),
+        "spam_behavior": (round(spam, 3), (f"{a.posts} posts in 7 days ({a.claimed_posts} claims on them), "
+                                           f"{a.duplicate_posts} repeating an earlier title, {a.expired_posts} "
+                                           "expired unclaimed")),
+        "safety_violations": (round(safety, 3), (f"{a.no_shows_30d} missed pickups and {a.unsafe_reports_30d} "
+                                                 "upheld unsafe-food reports in 30 days")),
     }
 
 

@@ -51,14 +51,14 @@ ERRORS: dict[str, tuple[int, str]] = {
     "last_admin": (409, "The last admin cannot leave a group that still has members."),
     "partnership_exists": (409, "The groups already have an open partnership."),
     "pseudonym_unavailable": (409, "No unique pseudonym could be allocated; retry."),
-    "active_claim_limit": (409, "The caller's trust level allows no more simultaneous active claims; "
-                                "`retryAt` is absent: it lifts when one of them completes or is cancelled."),
-    "daily_credit_limit": (409, "The caller's trust level allows no more credits spent on claims today; "
-                                "`retryAt` says when the next UTC day starts."),
-    "group_claim_quota": (409, "The group's claim quota for a member is used up; `retryAt` says when a claim "
-                               "leaves the rolling window (or the quota lifts near the pickup's end)."),
-    "suspended_low_ratings": (409, "Suspended from claiming and posting after low ratings (3 below 3 stars in 30 days, "
-                                   "average below 3); `retryAt` says when it lifts."),
+    "active_claim_limit": (409, ("The caller's trust level allows no more simultaneous active claims; "
+                                 "`retryAt` is absent: it lifts when one of them completes or is cancelled.")),
+    "daily_credit_limit": (409, ("The caller's trust level allows no more credits spent on claims today; "
+                                 "`retryAt` says when the next UTC day starts.")),
+    "group_claim_quota": (409, ("The group's claim quota for a member is used up; `retryAt` says when a claim "
+                                "leaves the rolling window (or the quota lifts near the pickup's end).")),
+    "suspended_low_ratings": (409, ("Suspended from claiming and posting after low ratings (3 below 3 stars in 30 "
+                                    "days, average below 3); `retryAt` says when it lifts.")),
     "restricted": (409, "Restricted from posting and claiming in this group by its moderators; `retryAt` says until when."),
     "already_reported": (409, "The caller already has an open report about this subject."),
     "report_closed": (409, "The report has already been decided."),
