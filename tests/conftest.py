@@ -25,6 +25,10 @@ os.environ.update(
         "RATE_LIMIT_CLAIMS": "100000/60",
         "RATE_LIMIT_DISCOVERY": "100000/60",
         "RATE_LIMIT_DEFAULT": "100000/60",
+        "RATE_LIMIT_REPORTS": "100000/60",
+        # Likewise the fairness rules' per-trust-level limits; tests/safety sets the real ones.
+        "CLAIM_LIMITS": "1000/1000/1000/1000/1000",
+        "DAILY_CREDIT_LIMITS": "1000/1000/1000/1000/1000",
     }
 )
 

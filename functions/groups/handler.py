@@ -40,7 +40,7 @@ def create_invite(groupId: str) -> models.Invite:
 
 
 @app.post("/groups/join", operation_id="joinGroup", summary="Join a group with an invite code",
-          **private(200, "invite_not_found", "not_found", "invite_expired", "already_member",
+          **private(200, "invite_not_found", "not_found", "invite_expired", "already_member", "banned",
                     "pseudonym_unavailable", "concurrent_update"))
 def join_group(body: JoinGroupRequest) -> models.Group:
     user_id = caller_id(app)

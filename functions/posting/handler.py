@@ -12,7 +12,8 @@ app = build_resolver()
 
 
 @app.post("/food", operation_id="shareFood", summary="Share food with one of the caller's groups",
-          **private(201, "not_found", "pseudonym_unavailable", "concurrent_update"))
+          **private(201, "not_found", "suspended_low_ratings", "restricted", "pseudonym_unavailable",
+                    "concurrent_update"))
 def share_food(body: ShareFoodRequest) -> models.Food:
     user_id = caller_id(app)
     users.ensure(user_id)

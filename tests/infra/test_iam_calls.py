@@ -80,6 +80,19 @@ def _run_flows(recorder) -> None:
     assert call("DELETE", f"/food/{withdrawn}", user=sharer).status == 200
     flows.share(sharer, group_id, title="Pears")  # left unclaimed: the expiry job expires it
 
+    # Trust and safety: a claim quota, a report, the moderation queue, an action and its appeal.
+    quota = {"maxClaims": 5, "windowHours": 168, "liftHours": 2}
+    assert call("PUT", f"/groups/{group_id}/claim-quota", user=sharer, json=quota).status == 200
+    report = call("POST", "/reports", user=sharer, json={"subjectType": "user", "subjectId": claimer, "reason": "late"})
+    assert report.status == 201, report.body
+    assert call("GET", f"/groups/{group_id}/moderation", user=sharer).status == 200
+    warned = call("POST", f"/groups/{group_id}/moderation/actions", user=sharer,
+                  json={"action": "warn", "reason": "Came an hour late", "reportId": report.body["reportId"]})
+    assert warned.status == 201, warned.body
+    assert call("GET", "/me/moderation", user=claimer).status == 200
+    appeal = call("POST", "/appeals", user=claimer, json={"actionId": warned.body["actionId"]})
+    assert appeal.status == 201, appeal.body
+
     # Telegram: a group, a private chat, a share and a claim button (answerCallbackQuery goes out).
     alice, bob = TgUser(111111, "Alice"), TgUser(222222, "Bob")
     for person in (alice, bob):

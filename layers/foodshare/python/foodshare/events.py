@@ -15,6 +15,7 @@ GROUP = "foodshare.group"
 FOOD = "foodshare.food"
 CREDIT = "foodshare.credit"
 ANALYTICS = "foodshare.analytics"
+SAFETY = "foodshare.safety"
 
 EVENT_SOURCES: dict[str, str] = {
     "UserRegistered": USER,
@@ -30,6 +31,7 @@ EVENT_SOURCES: dict[str, str] = {
     "PartnershipAccepted": GROUP,
     "PartnershipDeclined": GROUP,
     "PartnershipEnded": GROUP,
+    "GroupClaimQuotaChanged": GROUP,
     "FoodShared": FOOD,
     "FoodWithdrawn": FOOD,
     "FoodClaimed": FOOD,
@@ -38,6 +40,13 @@ EVENT_SOURCES: dict[str, str] = {
     "ExchangeCompleted": FOOD,
     "ExchangeCancelled": FOOD,
     "ExchangeNoShow": FOOD,
+    "ReportFiled": SAFETY,
+    "ModeratorAppointed": SAFETY,
+    "ModerationActionTaken": SAFETY,
+    "MemberFlagged": SAFETY,
+    "AppealFiled": SAFETY,
+    "AppealDecided": SAFETY,
+    "FraudFlagged": SAFETY,
     "CreditsGranted": CREDIT,
     "CreditsHeld": CREDIT,
     "CreditsTransferred": CREDIT,

@@ -106,7 +106,7 @@ class Group(View):
     name: str
     description: str | None
     member_count: int
-    role: Literal["admin", "member"] | None = Field(description="The caller's role in the group")
+    role: Literal["admin", "moderator", "member"] | None = Field(description="The caller's role in the group")
     created_at: Timestamp
 
 
@@ -141,7 +141,7 @@ class PickupPoint(GeoPoint):
     label: str | None
 
 
-FoodStatus = Literal["available", "claimed", "completed", "withdrawn", "expired"]
+FoodStatus = Literal["available", "claimed", "completed", "withdrawn", "expired", "removed"]  # removed: by a moderator
 
 
 class Food(View):
@@ -255,3 +255,125 @@ class DependencyStatus(View):
 class Health(View):
     status: Literal["ok", "degraded", "unavailable"]
     dependencies: dict[str, DependencyStatus]
+
+
+# ---- trust and safety (functions/safety; docs/trust-safety.md) --------------------------------
+# The moderation view names members by `userId`: moderators must act on them.
+
+
+class ClaimQuota(View):
+    """A group's own claim quota; all three are null when the group has none."""
+
+    group_id: str
+    max_claims: int | None = Field(description="Claims a member may make in the rolling window")
+    window_hours: int | None
+    lift_hours: int | None = Field(description="Hours before a post's pickup ends when the quota is off")
+
+
+class Report(View):
+    """A report as its reporter sees it."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "reportId": "r-01", "subjectType": "food", "subjectId": "f-01", "reason": "unsafe_food", "status": "open",
+        "createdAt": "2026-05-01T19:30:00Z"}]})
+
+    report_id: str
+    subject_type: Literal["user", "food", "exchange"]
+    subject_id: str
+    reason: str
+    status: Literal["open", "upheld", "dismissed"]
+    created_at: Timestamp
+
+
+class Moderator(View):
+    group_id: str
+    member_id: str
+    role: Literal["admin", "moderator", "member"]
+
+
+class MemberEvidence(View):
+    """What a moderator sees of the member a report is about."""
+
+    user_id: str
+    trust_level: TrustLevel | None
+    score: float | None
+    exchanges_completed: int
+    no_shows: int
+    cancellations: int
+    average_rating: float | None
+    open_reports: int = Field(description="Open reports about this member in the group")
+
+
+class ReporterRecord(View):
+    user_id: str
+    upheld: int = Field(description="The reporter's earlier reports in this group that were upheld")
+    dismissed: int
+
+
+class QueuedReport(View):
+    report_id: str
+    subject_type: Literal["user", "food", "exchange"]
+    subject_id: str
+    reason: str
+    details: str | None
+    created_at: Timestamp
+    member: MemberEvidence
+    reporter: ReporterRecord
+
+
+class MemberFlag(View):
+    """A member flagged to the moderators: by a fraud pattern, or for repeatedly unfounded reports."""
+
+    user_id: str
+    kind: str = Field(description="unfounded_reports | reputation_manipulation | credit_abuse | spam_behavior | "
+                                  "safety_violations")
+    explanation: str = Field(description="Why, in words")
+    evidence: dict = Field(description="The numbers behind the explanation")
+    created_at: Timestamp
+
+
+class Appeal(View):
+    appeal_id: str
+    action_id: str
+    member_id: str
+    statement: str | None
+    status: Literal["open", "upheld", "overturned"]
+    created_at: Timestamp
+
+
+class ModerationQueue(View):
+    group_id: str
+    reports: list[QueuedReport]
+    flagged: list[MemberFlag]
+    appeals: list[Appeal]
+
+
+class ModerationAction(View):
+    """An action as the member it concerns (and the moderator who took it) sees it."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "actionId": "a-01", "groupId": "g-01", "action": "restrict", "reason": "Three no-shows this month",
+        "reportId": "r-01", "foodId": None, "until": "2026-05-08T19:30:00Z", "penalty": None, "appealId": None,
+        "appealStatus": None, "occurredAt": "2026-05-01T19:30:00Z"}]})
+
+    action_id: str
+    group_id: str
+    action: Literal["dismiss", "warn", "remove_post", "restrict", "remove_member", "ban"]
+    reason: str
+    report_id: str | None
+    food_id: str | None
+    until: Timestamp | None = Field(description="restrict: when it ends")
+    penalty: str | None = Field(description="The reputation impact an upheld report applied")
+    appeal_id: str | None
+    appeal_status: Literal["open", "upheld", "overturned"] | None
+    occurred_at: Timestamp
+
+
+class ModerationActions(View):
+    actions: list[ModerationAction]
+
+
+class AppealDecision(View):
+    appeal_id: str
+    action_id: str
+    status: Literal["open", "upheld", "overturned"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from foodshare.api import models
@@ -20,6 +21,9 @@ from foodshare.domain import partnerships
 from foodshare.domain.discovery import Result
 
 if TYPE_CHECKING:
+    from foodshare.data.models import AppealItem, ModerationActionItem, ReportItem
+    from foodshare.domain.fairness import GroupQuota
+    from foodshare.domain.moderation import Queue
     from foodshare.group_activity import Leader
 
 
@@ -189,3 +193,74 @@ def ledger_entry(entry: LedgerEntryItem) -> models.LedgerEntry:
         exchange_id=entry.exchange_id,
         created_at=entry.created_at,
     )
+
+
+# ---- trust and safety -------------------------------------------------------------------------
+
+
+def claim_quota(group_id: str, quota: GroupQuota | None) -> models.ClaimQuota:
+    return models.ClaimQuota(
+        group_id=group_id,
+        max_claims=quota.max_claims if quota else None,
+        window_hours=quota.window_hours if quota else None,
+        lift_hours=quota.lift_hours if quota else None,
+    )
+
+
+def report(item: ReportItem) -> models.Report:
+    return models.Report(report_id=item.report_id, subject_type=item.subject_type, subject_id=item.subject_id,
+                         reason=item.reason, status=item.status, created_at=item.created_at)
+
+
+def _member_evidence(user_id: str, user: UserItem | None, open_reports: int) -> models.MemberEvidence:
+    received = int(user.ratings_received) if user else 0
+    return models.MemberEvidence(
+        user_id=user_id,
+        trust_level=user.trust_level if user else None,
+        score=_number(user.score) if user else None,
+        exchanges_completed=int(user.completed_count) if user else 0,
+        no_shows=int(user.no_show_count) if user else 0,
+        cancellations=int(user.cancelled_count) if user else 0,
+        average_rating=round(float(user.rating_stars_total) / received, 2) if received else None,
+        open_reports=open_reports,
+    )
+
+
+def appeal(item: AppealItem) -> models.Appeal:
+    return models.Appeal(appeal_id=item.appeal_id, action_id=item.action_id, member_id=item.member_id,
+                         statement=item.statement, status=item.status, created_at=item.created_at)
+
+
+def moderation_queue(group_id: str, queue: Queue) -> models.ModerationQueue:
+    return models.ModerationQueue(
+        group_id=group_id,
+        reports=[
+            models.QueuedReport(
+                report_id=e.report.report_id,
+                subject_type=e.report.subject_type,
+                subject_id=e.report.subject_id,
+                reason=e.report.reason,
+                details=e.report.details,
+                created_at=e.report.created_at,
+                member=_member_evidence(e.report.subject_user_id, e.subject, e.open_reports_about_subject),
+                reporter=models.ReporterRecord(user_id=e.report.reporter_id, upheld=e.reporter_upheld,
+                                               dismissed=e.reporter_dismissed),
+            )
+            for e in queue.reports
+        ],
+        flagged=[models.MemberFlag(user_id=f.user_id, kind=f.kind, explanation=f.explanation,
+                                   evidence=json.loads(f.evidence), created_at=f.created_at) for f in queue.flags],
+        appeals=[appeal(a) for a in queue.appeals],
+    )
+
+
+def moderation_action(item: ModerationActionItem) -> models.ModerationAction:
+    return models.ModerationAction(
+        action_id=item.action_id, group_id=item.group_id, action=item.action, reason=item.reason,
+        report_id=item.report_id, food_id=item.food_id, until=item.until, penalty=item.penalty,
+        appeal_id=item.appeal_id, appeal_status=item.appeal_status, occurred_at=item.occurred_at,
+    )
+
+
+def appeal_decision(item: AppealItem) -> models.AppealDecision:
+    return models.AppealDecision(appeal_id=item.appeal_id, action_id=item.action_id, status=item.status)

@@ -19,7 +19,16 @@ from foodshare.domain import exchanges, food, users
 from foodshare.observability import logger, metrics
 
 LEASE_SECONDS = 60  # a crashed sender's marker is taken over after this
-EVENT_TYPES = ("FoodClaimed", "PickupConfirmed", "ExchangeCompleted", "ExchangeCancelled", "FoodExpired")
+EVENT_TYPES = ("FoodClaimed", "PickupConfirmed", "ExchangeCompleted", "ExchangeCancelled", "FoodExpired",
+               "ModerationActionTaken", "AppealDecided")
+MODERATION_WORDS = {
+    "dismiss": "reviewed your report and dismissed it",
+    "warn": "warned you",
+    "remove_post": "removed your post",
+    "restrict": "restricted you from posting and claiming",
+    "remove_member": "removed you from the group",
+    "ban": "banned you from the group",
+}
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,7 @@ class Notice:
     user_id: str
     group_id: str  # whose chat to use when the person has no private chat with the bot
     reply: Reply
+    private: bool = False  # never through the group's chat (moderation concerns only the member)
 
 
 def notices(detail: dict) -> list[Notice]:
@@ -34,6 +44,8 @@ def notices(detail: dict) -> list[Notice]:
     kind, data, actor = detail.get("eventType"), detail.get("data") or {}, detail.get("actorId")
     if kind not in EVENT_TYPES:
         return []
+    if kind in ("ModerationActionTaken", "AppealDecided"):
+        return _moderation_notices(kind, data)
     still_open = True
     if kind == "PickupConfirmed":
         exchange = exchanges.get_for_participant(data["exchangeId"], actor)
@@ -63,6 +75,23 @@ def notices(detail: dict) -> list[Notice]:
     else:  # FoodExpired
         texts = {data["sharerId"]: Reply(f"Your post {title} expired without being picked up.")}
     return [Notice(who, data["groupId"], reply) for who, reply in texts.items() if who != actor]
+
+
+def _moderation_notices(kind: str, data: dict) -> list[Notice]:
+    """The member an action concerns hears what was decided and why (the reason is read from the
+    action record: events carry ids only), privately."""
+    from foodshare.domain import moderation
+
+    action = next((a for a in moderation.actions_about(data["memberId"]) if a.action_id == data["actionId"]), None)
+    if action is None:
+        return []
+    if kind == "ModerationActionTaken":
+        until = f" until {action.until[:10]}" if action.until else ""
+        text = (f"A moderator of your group {MODERATION_WORDS[action.action]}{until}. Reason: {action.reason}. "
+                "You may appeal once (POST /appeals).")
+    else:
+        text = f"Your appeal against '{MODERATION_WORDS[action.action]}' was {data['outcome']}."
+    return [Notice(data["memberId"], data["groupId"], Reply(text), private=True)]
 
 
 def handle(detail: dict) -> None:
@@ -102,6 +131,8 @@ def _send(notice: Notice) -> None:
     reply, in_group = notice.reply, False
     if notice.user_id.startswith("tg:"):
         chat_id = store.private_chat(notice.user_id, telegram.PLATFORM)
+        if chat_id is None and notice.private:
+            raise outbound.Undeliverable(0, "no private Telegram chat with this person")
         if chat_id is None:
             chats = store.group_chats(notice.group_id, telegram.PLATFORM)
             if not chats:

@@ -13,7 +13,7 @@ from foodshare import clock, geo, ids
 from foodshare.data import reads
 from foodshare.data.models import ExchangeItem, FoodItem, PartnerClaimCounterItem, UserItem
 from foodshare.data.transaction import UnitOfWork, with_retries
-from foodshare.domain import credits, food as food_posts, users
+from foodshare.domain import credits, food as food_posts, standing, users
 from foodshare.errors import Conflict, Forbidden, NotFound
 
 CLAIMED, COMPLETED, CANCELLED, NO_SHOW = "claimed", "completed", "cancelled", "no_show"
@@ -55,7 +55,8 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
     if access.partner is not None:
         _check_partner_terms(post, claimer, access.partner)
         _count_partner_claim(uow, user_id, access.partner, now)
-    credits.hold(uow, claimer, exchange_id)
+    max_active = standing.check_may_claim(uow, claimer, post, now)
+    credits.hold(uow, claimer, exchange_id, max_held=max_active)
     exchange = ExchangeItem(
         *ExchangeItem.key(exchange_id),
         exchange_id=exchange_id,

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from foodshare import clock, ids
 from foodshare.data.models import AppliedRequestItem, FoodItem
 from foodshare.data.transaction import UnitOfWork
-from foodshare.domain import groups, partnerships
+from foodshare.domain import groups, partnerships, standing
 from foodshare.errors import AlreadyApplied, Conflict, Forbidden, NotFound, ValidationFailed
 
 AVAILABLE, CLAIMED, COMPLETED, WITHDRAWN, EXPIRED = "available", "claimed", "completed", "withdrawn", "expired"
@@ -72,6 +72,7 @@ def share(user_id: str, post: NewPost, *, request_key: str | None = None) -> Foo
     key is recorded in the same transaction, so a redelivery gets the first post back instead
     of a second one, even when the first run died right after committing."""
     groups.require_member(post.group_id, user_id)
+    standing.check_may_post(user_id, post.group_id)
     now = clock.now()
     if post.pickup_end <= post.pickup_start:
         raise ValidationFailed("The pickup window ends before it starts.", fields={"pickupEnd": "must be after pickupStart"})

@@ -8,7 +8,7 @@ from pynamodb.expressions.condition import Condition
 
 from foodshare import clock, ids
 from foodshare.data import reads
-from foodshare.data.models import GroupItem, InviteItem, MembershipItem, PartnerSetItem
+from foodshare.data.models import BanItem, GroupItem, InviteItem, MembershipItem, PartnerSetItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.errors import Conflict, Forbidden, NotFound
 from foodshare.settings import get_settings
@@ -144,6 +144,9 @@ def _admit(group: GroupItem, user_id: str) -> tuple[GroupItem, MembershipItem]:
         on_fail=Conflict("You are already a member of this group.", code="already_member"),
     )
     uow.update(group, [GroupItem.member_count.add(1)], GroupItem.pk.exists())
+    # A member banned by the group's moderators (domain/moderation.py) cannot come back by invite or chat.
+    uow.check(BanItem, BanItem.key(group.group_id, user_id), BanItem.pk.does_not_exist(),
+              on_fail=Forbidden("You have been banned from this group.", code="banned"))
     uow.record("MemberJoined", user_id, {"groupId": group.group_id, "userId": user_id, "role": MEMBER})
     uow.commit()
     group.member_count += 1
