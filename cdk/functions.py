@@ -33,6 +33,7 @@ from cdk.catalog import Catalog
 from cdk.config import FunctionCapacity, Provisioned, StageConfig
 from cdk.nag import acknowledge
 from cdk.network import Network
+from cdk.privacy import Privacy
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12  # scripts/build_layer.py builds the layer's wheels for 3.12
 METRICS_NAMESPACE = "Foodshare"
@@ -45,8 +46,10 @@ WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem
                  "dynamodb:BatchWriteItem")
 # Functions that only read the table (GET-only routes that never register a user). Every other function also gets
 # the transactional item writes, and with `outbox_delivery: relay` PutEvents on the bus
-# (it publishes what it committed); nobody gets Scan, stream access or table administration.
+# (it publishes what it committed); nobody gets stream access or table administration.
 READ_ONLY = frozenset({"discovery"})
+# Erasure reads the whole table (posts and exchanges have no by-user index: docs/privacy.md); nobody else scans.
+TABLE_SCANNERS = frozenset({"users"})
 
 # A scheduled run that fails is retried twice, never past the next run, then parked.
 SCHEDULE_RETRY_ATTEMPTS = 2
@@ -87,8 +90,10 @@ class Functions(Construct):
         delivery_dlq: sqs.IQueue,
         layer_dir: Path,
         functions_dir: Path,
+        privacy: Privacy | None = None,
     ) -> None:
         super().__init__(scope, id)
+        self._privacy = privacy
         config.check_function_names(catalog.names())
         self._config = config
         self._table = table
@@ -201,6 +206,8 @@ class Functions(Construct):
             **self._bots.environment(spec.chats, spec.secrets),
         }
         self._bots.grant_read(role, spec.secrets)
+        if self._privacy is not None and spec.uses_data:
+            self._privacy.grant_functions(role, environment)
         vpc_props = {}
         if spec.uses_cache:
             environment["REDIS_URL"] = self._network.redis_url
@@ -270,6 +277,8 @@ class Functions(Construct):
         role.add_to_policy(iam.PolicyStatement(actions=list(READ_ACTIONS), resources=[table_arn, *index_arns]))
         if function_name not in READ_ONLY:
             role.add_to_policy(iam.PolicyStatement(actions=list(WRITE_ACTIONS), resources=[table_arn]))
+        if function_name in TABLE_SCANNERS:
+            role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:Scan"], resources=[table_arn]))
 
     def _live_alias(self, fn: lambda_.Function, provisioned: Provisioned | None) -> lambda_.Alias:
         alias = lambda_.Alias(

@@ -93,8 +93,10 @@ class Network(Construct):
             ),
         )
         # Functions in the VPC emit trace segments through X-Ray's endpoint (DynamoDB uses the
-        # gateway); when they publish events themselves they reach EventBridge through its own.
-        endpoints = {"XRay": ec2.InterfaceVpcEndpointAwsService.XRAY}
+        # gateway) and read the identity key (cdk/privacy.py) through Secrets Manager's; when
+        # they publish events themselves they reach EventBridge through its own.
+        endpoints = {"XRay": ec2.InterfaceVpcEndpointAwsService.XRAY,
+                     "SecretsManager": ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER}
         if config.outbox_delivery == "relay":
             endpoints["Events"] = ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE
         for endpoint_id, service in endpoints.items():

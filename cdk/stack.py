@@ -18,6 +18,7 @@ from cdk.functions import Functions
 from cdk.network import Network
 from cdk.observability import Observability
 from cdk.slo_alarms import SloAlarms
+from cdk.privacy import Privacy
 
 FUNCTIONS_DIR = ROOT / "functions"
 
@@ -44,6 +45,7 @@ class FoodshareStack(Stack):
         backbone = Backbone(self, "Backbone", config=config, catalog=catalog, table=data.table)
         network = Network(self, "Network", config=config)
         bots = Bots(self, "Bots", config=config)
+        privacy = Privacy(self, "Privacy", config=config)
         functions = Functions(
             self,
             "Functions",
@@ -57,6 +59,7 @@ class FoodshareStack(Stack):
             delivery_dlq=backbone.delivery_dlq,
             layer_dir=layer_dir,
             functions_dir=functions_dir,
+            privacy=privacy,
         )
         api = Api(self, "Api", config=config, catalog=catalog, aliases=functions.aliases)
         latency_sensitive = {fn.name for fn in catalog.api_functions if fn.latency_sensitive}

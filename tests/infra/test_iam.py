@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from foodshare.data import schema
 
-from cdk.functions import READ_ACTIONS, READ_ONLY, WRITE_ACTIONS
+from cdk.functions import READ_ACTIONS, READ_ONLY, TABLE_SCANNERS, WRITE_ACTIONS
 from tests.infra.cfn import actions_of, arn_of, catalog_entries, function, of_type, role_statements
 
 TRACING = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
@@ -53,10 +53,11 @@ def test_table_access_follows_the_read_only_map(synth):
     for name in synth.catalog.names() - _without_data(synth):
         grants = _dynamodb_grants(role_statements(synth, name))
         expected = set(READ_ACTIONS) | (set() if name in READ_ONLY else set(WRITE_ACTIONS))
+        expected |= {"dynamodb:Scan"} if name in TABLE_SCANNERS else set()
         assert set(grants) == expected, name
         for action in READ_ACTIONS:
             assert grants[action] == [table, *indexes], (name, action)
-        for action in set(WRITE_ACTIONS) & set(grants):
+        for action in (set(WRITE_ACTIONS) | {"dynamodb:Scan"}) & set(grants):
             assert grants[action] == [table], (name, action)
 
 
@@ -66,19 +67,21 @@ def test_read_only_functions_are_the_get_only_ones(synth):
             assert {route.method for route in fn.routes} == {"GET"}, fn.name
 
 
-def test_no_role_has_wildcard_actions_scan_or_table_administration(synth):
+def test_no_role_has_wildcard_actions_table_administration_or_scan_but_erasure(synth):
     for name in synth.catalog.names():
         for statement in role_statements(synth, name):
             for action in actions_of(statement):
                 assert "*" not in action, (name, action)
-                assert action not in {"dynamodb:Scan", "dynamodb:DeleteTable", "dynamodb:UpdateTable"}
+                assert action not in {"dynamodb:DeleteTable", "dynamodb:UpdateTable"}
+                assert action != "dynamodb:Scan" or name == "users", (name, action)  # erasure only
 
 
 def test_functions_hold_only_known_permission_groups(synth):
     """Anything outside these groups is a new permission a reviewer should see in this test."""
     consumers = {c.name for c in synth.catalog.consumers}
     for name in synth.catalog.names():
-        allowed = TRACING | LOGS | VPC_NETWORKING | set(READ_ACTIONS) | set(WRITE_ACTIONS) | {"events:PutEvents"}
+        allowed = TRACING | LOGS | VPC_NETWORKING | set(READ_ACTIONS) | set(WRITE_ACTIONS) | {"events:PutEvents"} \
+            | IDENTITY_KEY_READ | ({"dynamodb:Scan"} if name in TABLE_SCANNERS else set())
         if name in consumers:
             allowed |= QUEUE_CONSUMPTION
         if catalog_entries(synth)[name].secrets:
@@ -116,3 +119,26 @@ def test_the_api_docs_function_reads_nothing_and_publishes_nothing(dev):
     assert _without_data(dev) == {"api_docs"}
     actions = {a for s in role_statements(dev, "api_docs") for a in actions_of(s)}
     assert actions == TRACING | LOGS  # no table, no bus, no VPC
+
+
+IDENTITY_KEY_READ = {"secretsmanager:GetSecretValue"}
+
+
+def _identity_key(synth) -> str:
+    (secret_id,) = [lid for lid, r in of_type(synth, "AWS::SecretsManager::Secret").items()
+                    if r["Properties"]["Name"].endswith("/identity-key")]
+    return secret_id
+
+
+def test_every_function_with_data_reads_the_identity_key_and_no_other_secret_but_its_own(synth):
+    key = {"Ref": _identity_key(synth)}
+    for name, entry in catalog_entries(synth).items():
+        reading = [s for s in role_statements(synth, name) if set(actions_of(s)) & IDENTITY_KEY_READ]
+        resources = [r for s in reading for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])]
+        if getattr(entry, "api_docs", False):
+            assert key not in resources, name
+        else:
+            assert key in resources, name
+            env = function(synth, name)["Environment"]["Variables"]
+            assert env["IDENTITY_KEY_SECRET_ARN"] == key, name
+        assert len(resources) == len(entry.secrets) + (0 if getattr(entry, "api_docs", False) else 1), name

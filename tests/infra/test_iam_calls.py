@@ -72,13 +72,20 @@ def _run_flows(recorder) -> None:
     assert call("GET", "/food", user=claimer).status == 200
     exchange_id = flows.claim(claimer, food_id)
     flows.complete(sharer, claimer, exchange_id)
-    assert call("POST", f"/exchanges/{exchange_id}/ratings", user=claimer, json={"stars": 5}).status == 201
-    assert call("GET", f"/users/{sharer}/reputation", user=claimer).status == 200
+    rated = call("POST", f"/exchanges/{exchange_id}/ratings", user=claimer, json={"stars": 5})
+    assert rated.status == 201
+    assert call("GET", f"/users/{rated.body['ratedUser']['handle']}/reputation", user=claimer).status == 200
     assert call("GET", "/me/credits", user=claimer).status == 200
     assert call("GET", f"/groups/{group_id}/summary", user=claimer).status == 200
     withdrawn = flows.share(sharer, group_id, title="Apples")
     assert call("DELETE", f"/food/{withdrawn}", user=sharer).status == 200
     flows.share(sharer, group_id, title="Pears")  # left unclaimed: the expiry job expires it
+    # Privacy: choices, the record of requests, and an erasure (the users function's Scan).
+    assert call("PUT", "/me/privacy", user="pat", json={"leaderboard": False}).status == 200
+    assert call("GET", "/me/requests", user="pat").status == 200
+    flows.user("quinn")
+    code = call("POST", "/me/erasure", user="quinn").body["confirmationCode"]
+    assert call("DELETE", "/me", user="quinn", json={"confirmationCode": code}).status == 200
 
     # Telegram: a group, a private chat, a share and a claim button (answerCallbackQuery goes out).
     alice, bob = TgUser(111111, "Alice"), TgUser(222222, "Bob")

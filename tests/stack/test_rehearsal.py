@@ -134,7 +134,7 @@ def test_partner_group_member_claims_and_the_consumer_updates_reputation(served_
         assert served_stack.call("POST", f"/exchanges/{exchange}/confirm", user=user).status == 200
     assert served_stack.call("POST", f"/exchanges/{exchange}/ratings", user=bo, json={"stars": 5}).status == 201
     # RatingSubmitted: relay -> EventBridge -> rule -> the consumer's queue -> event source mapping -> consumer
-    history = _eventually(lambda: served_stack.call("GET", f"/users/{sam}/reputation", user=bo).body.get("history"), 60)
+    history = _eventually(lambda: served_stack.call("GET", f"/users/{sam}/reputation", user=sam).body.get("history"), 60)
     assert history, "the reputation consumer never applied the rating"
 
 

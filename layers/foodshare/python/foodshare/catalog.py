@@ -52,7 +52,9 @@ def _r(method: str, path: str, public: bool = False) -> Route:
 API_FUNCTIONS: tuple[ApiFunction, ...] = (
     ApiFunction(
         "users",
-        (_r("GET", "/health", public=True), _r("GET", "/me"), _r("PUT", "/me")),
+        (_r("GET", "/health", public=True), _r("GET", "/me"), _r("PUT", "/me"),
+         _r("GET", "/me/privacy"), _r("PUT", "/me/privacy"), _r("GET", "/me/requests"),
+         _r("POST", "/me/erasure"), _r("DELETE", "/me")),
         description="Profiles, pseudonyms and the health check",
     ),
     ApiFunction(

@@ -19,6 +19,10 @@ ANALYTICS = "foodshare.analytics"
 EVENT_SOURCES: dict[str, str] = {
     "UserRegistered": USER,
     "ProfileUpdated": USER,
+    "PrivacySettingsChanged": USER,
+    "ErasureRequested": USER,
+    "AccountErased": USER,
+    "AdminHandedOver": GROUP,
     "RatingSubmitted": USER,
     "TrustLevelChanged": USER,
     "ReputationChanged": USER,

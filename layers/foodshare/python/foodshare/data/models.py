@@ -116,12 +116,45 @@ class UserItem(Item):
     rating_stars_total = NumberAttribute(default=0)
     credit_balance = NumberAttribute()
     credits_held = NumberAttribute(default=0)
+    # Privacy choices (PUT /me/privacy, domain/privacy_settings.py); absent = the defaults.
+    restricted = BooleanAttribute(null=True)
+    leaderboard = BooleanAttribute(null=True)
+    location_precision = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 
     @staticmethod
     def key(user_id: str) -> tuple[str, str]:
         return f"USER#{user_id}", "PROFILE"
+
+
+class ConsentItem(Item):
+    """USER#<id> / CONSENT#<groupId>#<version>: the person accepted a group's disclaimer in that version, when."""
+
+    user_id = UnicodeAttribute()
+    group_id = UnicodeAttribute()
+    version = NumberAttribute()
+    accepted_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(user_id: str, group_id: str, version: int) -> tuple[str, str]:
+        return f"USER#{user_id}", f"CONSENT#{group_id}#{version}"
+
+
+class DataSubjectRequestItem(Item):
+    """USER#<id> / DSR#<requestId>: one data-subject request (GDPR Art. 15-21): type, when, outcome."""
+
+    request_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    type = UnicodeAttribute()  # access | rectification | erasure | portability | restriction | objection
+    requested_at = UnicodeAttribute()
+    outcome = UnicodeAttribute()  # completed | pending | failed | ...
+    completed_at = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(null=True)  # what was done, in words without personal data
+
+    @staticmethod
+    def key(user_id: str, request_id: str) -> tuple[str, str]:
+        return f"USER#{user_id}", f"DSR#{request_id}"
 
 
 class PseudonymItem(Item):
@@ -172,6 +205,8 @@ class GroupItem(Item):
     description = UnicodeAttribute(null=True)
     member_count = NumberAttribute(default=0)
     admin_count = NumberAttribute(default=0)
+    disclaimer = UnicodeAttribute(null=True)  # what joining members accept (ConsentItem), in this version
+    disclaimer_version = NumberAttribute(null=True)
     created_by = UnicodeAttribute()
     created_at = UnicodeAttribute()
 
@@ -187,6 +222,7 @@ class MembershipItem(Item):
     user_id = UnicodeAttribute()
     role = UnicodeAttribute()  # "admin" | "member"
     joined_at = UnicodeAttribute()
+    pseudonym = UnicodeAttribute(null=True)  # per-group pseudonym (domain/privacy.py); absent on older memberships
     by_user_pk = UnicodeAttribute()
     by_user_sk = UnicodeAttribute()
     by_user = ByUserIndex()
@@ -194,6 +230,16 @@ class MembershipItem(Item):
     @staticmethod
     def key(group_id: str, user_id: str) -> tuple[str, str]:
         return f"GROUP#{group_id}", f"MEMBER#{user_id}"
+
+
+class GroupPseudonymItem(Item):
+    """GROUP#<groupId> / PSEUDONYM#<name>: a conditional put makes per-group pseudonyms unique in the group."""
+
+    user_id = UnicodeAttribute()
+
+    @staticmethod
+    def key(group_id: str, pseudonym: str) -> tuple[str, str]:
+        return f"GROUP#{group_id}", f"PSEUDONYM#{pseudonym}"
 
 
 class InviteItem(Item):
@@ -268,6 +314,7 @@ class FoodItem(Item):
     pickup_lat = NumberAttribute()
     pickup_lng = NumberAttribute()
     pickup_label = UnicodeAttribute(null=True)
+    sharer_pseudonym = UnicodeAttribute(null=True)  # the sharer's pseudonym in the post's group, at share time
     pickup_start = UnicodeAttribute()
     pickup_end = UnicodeAttribute()
     status = UnicodeAttribute()  # available | claimed | completed | withdrawn | expired
