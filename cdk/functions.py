@@ -48,8 +48,9 @@ WRITE_ACTIONS = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem
 # the transactional item writes, and with `outbox_delivery: relay` PutEvents on the bus
 # (it publishes what it committed); nobody gets stream access or table administration.
 READ_ONLY = frozenset({"discovery"})
-# Erasure reads the whole table (posts and exchanges have no by-user index: docs/privacy.md); nobody else scans.
-TABLE_SCANNERS = frozenset({"users"})
+# Erasure and export read the whole table (posts and exchanges have no by-user index: docs/privacy.md);
+# nobody else scans.
+TABLE_SCANNERS = frozenset({"users", "exports"})
 
 # A scheduled run that fails is retried twice, never past the next run, then parked.
 SCHEDULE_RETRY_ATTEMPTS = 2

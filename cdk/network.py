@@ -40,7 +40,9 @@ class Network(Construct):
                 ),
             ],
             gateway_endpoints={
-                "DynamoDb": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.DYNAMODB)
+                "DynamoDb": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.DYNAMODB),
+                # the users function deletes a person's exports at erasure (cdk/exports.py)
+                "S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3),
             },
         )
         self.vpc.add_flow_log(

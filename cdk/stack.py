@@ -18,6 +18,7 @@ from cdk.functions import Functions
 from cdk.network import Network
 from cdk.observability import Observability
 from cdk.slo_alarms import SloAlarms
+from cdk.exports import READER, WRITER, Exports
 from cdk.privacy import Privacy
 
 FUNCTIONS_DIR = ROOT / "functions"
@@ -61,6 +62,11 @@ class FoodshareStack(Stack):
             functions_dir=functions_dir,
             privacy=privacy,
         )
+        exports = Exports(self, "Exports", config=config)
+        if WRITER in functions.functions:  # a test's fake catalog may have neither
+            exports.grant_writer(functions.functions[WRITER])
+        if READER in functions.functions:
+            exports.grant_reader(functions.functions[READER])
         api = Api(self, "Api", config=config, catalog=catalog, aliases=functions.aliases)
         latency_sensitive = {fn.name for fn in catalog.api_functions if fn.latency_sensitive}
         observability = Observability(

@@ -9,7 +9,7 @@ from foodshare.api.contract import ALWAYS, private, public
 from foodshare.api.http import JSON, build_resolver, caller_id, entrypoint
 from foodshare.api.requests import EraseAccountRequest, PrivacyRequest, ProfileRequest
 from foodshare.cache import purge
-from foodshare.domain import erasure, privacy_settings, subject_requests, users
+from foodshare.domain import erasure, exports, privacy_settings, subject_requests, users
 from foodshare.health import check_dependencies
 
 app = build_resolver()
@@ -73,6 +73,22 @@ def erase_me(body: EraseAccountRequest) -> models.Erased:
     erased = erasure.erase(caller_id(app), body.confirmation_code)
     purge.purge(erased.markers, erased.group_ids)
     return models.Erased(erased=True)
+
+
+@app.post("/me/exports", operation_id="requestExport",
+          summary="Export everything stored about the caller (one JSON document, built asynchronously)",
+          **private(202, "pseudonym_unavailable", "concurrent_update",
+                    description="Accepted: the export is being built; poll GET /me/exports/{exportId}"))
+def request_export() -> models.DataExport:
+    item = exports.request(caller_id(app))
+    return views.data_export(item, item.status)
+
+
+@app.get("/me/exports/<exportId>", operation_id="getExport",
+         summary="An export's state and, once ready, a download URL valid for 5 minutes", **private(200, "not_found"))
+def get_export(exportId: str) -> models.DataExport:
+    item, status, url, url_expires_at = exports.status(caller_id(app), exportId)
+    return views.data_export(item, status, url, url_expires_at)
 
 
 handler = entrypoint(app)

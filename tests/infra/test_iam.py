@@ -7,6 +7,7 @@ from foodshare.data import schema
 from cdk.functions import READ_ACTIONS, READ_ONLY, TABLE_SCANNERS, WRITE_ACTIONS
 from tests.infra.cfn import actions_of, arn_of, catalog_entries, function, of_type, role_statements
 
+EXPORT_ACCESS = {"exports": {"s3:PutObject"}, "users": {"s3:GetObject", "s3:DeleteObject"}}
 TRACING = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 VPC_NETWORKING = {
@@ -73,7 +74,7 @@ def test_no_role_has_wildcard_actions_table_administration_or_scan_but_erasure(s
             for action in actions_of(statement):
                 assert "*" not in action, (name, action)
                 assert action not in {"dynamodb:DeleteTable", "dynamodb:UpdateTable"}
-                assert action != "dynamodb:Scan" or name == "users", (name, action)  # erasure only
+                assert action != "dynamodb:Scan" or name in TABLE_SCANNERS, (name, action)  # erasure, export
 
 
 def test_functions_hold_only_known_permission_groups(synth):
@@ -81,7 +82,8 @@ def test_functions_hold_only_known_permission_groups(synth):
     consumers = {c.name for c in synth.catalog.consumers}
     for name in synth.catalog.names():
         allowed = TRACING | LOGS | VPC_NETWORKING | set(READ_ACTIONS) | set(WRITE_ACTIONS) | {"events:PutEvents"} \
-            | IDENTITY_KEY_READ | ({"dynamodb:Scan"} if name in TABLE_SCANNERS else set())
+            | IDENTITY_KEY_READ | ({"dynamodb:Scan"} if name in TABLE_SCANNERS else set()) \
+            | EXPORT_ACCESS.get(name, set())  # test_exports.py: on the export bucket's objects only
         if name in consumers:
             allowed |= QUEUE_CONSUMPTION
         if catalog_entries(synth)[name].secrets:

@@ -83,7 +83,10 @@ def _run_flows(recorder) -> None:
     # Privacy: choices, the record of requests, and an erasure (the users function's Scan).
     assert call("PUT", "/me/privacy", user="pat", json={"leaderboard": False}).status == 200
     assert call("GET", "/me/requests", user="pat").status == 200
+    exported = call("POST", "/me/exports", user="pat")
+    assert exported.status == 202
     flows.user("quinn")
+    assert call("POST", "/me/exports", user="quinn").status == 202  # erasure deletes its document
     code = call("POST", "/me/erasure", user="quinn").body["confirmationCode"]
     assert call("DELETE", "/me", user="quinn", json={"confirmationCode": code}).status == 200
 
@@ -115,6 +118,9 @@ def _run_flows(recorder) -> None:
         assert batch, f"the flows committed no event for {consumer.name}"
         answer = api.invoke(_sqs_batch(batch), consumer.name)
         assert not answer.get("batchItemFailures"), (consumer.name, answer)
+
+    ready = call("GET", f"/me/exports/{exported.body['exportId']}", user="pat")  # presigned with the users role
+    assert ready.body["status"] == "ready" and ready.body["downloadUrl"]
 
     # The scheduler: the jobs once the pickup windows are over.
     clock.advance(6 * 3600)  # past every pickup window, within the job's 48 h lookback

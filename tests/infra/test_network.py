@@ -31,7 +31,8 @@ def test_endpoints_for_dynamodb_xray_secrets_manager_and_eventbridge_when_functi
         name = props(endpoint)["ServiceName"]
         name = name if isinstance(name, str) else "".join(p for p in name["Fn::Join"][1] if isinstance(p, str))
         services[name.rsplit(".", 1)[-1]] = props(endpoint).get("VpcEndpointType", "Gateway")
-    expected = {"dynamodb": "Gateway", "xray": "Interface", "secretsmanager": "Interface"}  # the identity key
+    # the identity key (Secrets Manager), exports deleted at erasure (S3)
+    expected = {"dynamodb": "Gateway", "s3": "Gateway", "xray": "Interface", "secretsmanager": "Interface"}
     if synth.config.outbox_delivery == "relay":
         expected["events"] = "Interface"
     assert services == expected

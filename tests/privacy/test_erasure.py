@@ -42,6 +42,13 @@ def _redis_dump() -> list[str]:
     return found
 
 
+def _bucket_dump() -> list[str]:
+    """Every stored export document (the export bucket), as text."""
+    s3, bucket = boto3.client("s3", region_name=get_settings().region), get_settings().export_bucket
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    return [s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode() for key in keys]
+
+
 def _ledger_adds_up(user_id: str) -> None:
     user = UserItem.get(*UserItem.key(user_id))
     entries = sorted(LedgerEntryItem.query(f"USER#{user_id}", LedgerEntryItem.sk.startswith("CREDIT#")),
@@ -67,6 +74,7 @@ def test_erasure_leaves_no_personal_data_and_counterparts_add_up(backbone):  # n
     flows.share("erin", group, title="xyzzy apples", pickupLocation=door)  # still available
     open_as_claimer = flows.claim("erin", flows.share("cleo", group, title="Pears"))
     assert call("PUT", "/me/privacy", user="erin", json={"leaderboard": True}).status == 200
+    assert call("POST", "/me/exports", user="erin").status == 202  # a stored export holds all of the above
     backbone.deliver()
     for user in ("cleo", "ida"):  # warm every cache that holds erin
         call("GET", "/food", user=user)
@@ -74,6 +82,7 @@ def test_erasure_leaves_no_personal_data_and_counterparts_add_up(backbone):  # n
         call("GET", f"/groups/{group}/summary", user=user)
     call("GET", "/me", user="erin")
     assert any(PERSONAL.search(t) for t in _table_dump()) and any(PERSONAL.search(t) for t in _redis_dump())
+    assert any(PERSONAL.search(t) for t in _bucket_dump())
 
     asked = call("POST", "/me/erasure", user="erin")
     assert asked.status == 201 and asked.body["confirmationCode"]
@@ -85,6 +94,7 @@ def test_erasure_leaves_no_personal_data_and_counterparts_add_up(backbone):  # n
     leaks = [t for t in _table_dump() if PERSONAL.search(t)]
     assert leaks == []
     assert [t for t in _redis_dump() if PERSONAL.search(t)] == []
+    assert _bucket_dump() == []  # the export document is deleted, not only its record
 
     # Counterparts: open exchanges were cancelled with the credit released, the completed one and its stars stay.
     assert ExchangeItem.get(*ExchangeItem.key(open_as_sharer)).status == "cancelled"

@@ -21,6 +21,7 @@ EVENT_SOURCES: dict[str, str] = {
     "ProfileUpdated": USER,
     "PrivacySettingsChanged": USER,
     "ErasureRequested": USER,
+    "ExportRequested": USER,
     "AccountErased": USER,
     "AdminHandedOver": GROUP,
     "RatingSubmitted": USER,

@@ -98,7 +98,7 @@ _RATE_HEADERS = {
     "RateLimit-Remaining": "Requests left in the current window.",
     "RateLimit-Reset": "Seconds until the window resets.",
 }
-_SUCCESS = {200: "OK", 201: "Created"}
+_SUCCESS = {200: "OK", 201: "Created", 202: "Accepted"}
 
 
 def _headers(names: dict[str, str]) -> dict[str, dict]:

@@ -86,6 +86,23 @@ class Erased(View):
     erased: bool
 
 
+class DataExport(View):
+    """A data export: its state and, while ready, a short-lived download URL of the JSON document."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "exportId": "x-01", "status": "ready", "requestedAt": "2026-05-01T09:00:00Z", "readyAt": "2026-05-01T09:00:05Z",
+        "expiresAt": "2026-05-08T09:00:00Z", "downloadUrl": "https://exports.example/x-01.json?X-Amz-Signature=...",
+        "urlExpiresAt": "2026-05-01T09:05:00Z"}]})
+
+    export_id: str
+    status: Literal["pending", "ready", "failed", "expired"]
+    requested_at: Timestamp
+    ready_at: Timestamp | None
+    expires_at: Timestamp = Field(description="When the export is deleted (7 days after the request)")
+    download_url: str | None = Field(description="Only while ready; valid until urlExpiresAt (5 minutes)")
+    url_expires_at: Timestamp | None
+
+
 class ReputationCounts(View):
     food_shared: int
     exchanges_completed: int

@@ -8,6 +8,7 @@ from foodshare.api import models
 from foodshare.data.models import (
     DataSubjectRequestItem,
     ExchangeItem,
+    ExportItem,
     FoodItem,
     GroupItem,
     LedgerEntryItem,
@@ -60,6 +61,13 @@ def privacy_settings(chosen: PrivacySettings) -> models.PrivacySettings:
 def subject_request(item: DataSubjectRequestItem) -> models.DataSubjectRequest:
     return models.DataSubjectRequest(request_id=item.request_id, type=item.type, requested_at=item.requested_at,
                                      outcome=item.outcome, completed_at=item.completed_at, detail=item.detail)
+
+
+def data_export(item: ExportItem, status: str, url: str | None = None,
+                url_expires_at: str | None = None) -> models.DataExport:
+    return models.DataExport(export_id=item.export_id, status=status, requested_at=item.requested_at,
+                             ready_at=item.ready_at, expires_at=item.expires_at, download_url=url,
+                             url_expires_at=url_expires_at)
 
 
 def reputation_of_other(user: UserItem, who: identities.Identity) -> models.MemberReputation:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from foodshare.bots import parsing, rendering, sharing, store
 from foodshare.bots.rendering import STARS, shown_name
 from foodshare.bots.turns import Button, Reply, Turn, answering
-from foodshare.domain import credits, discovery, exchanges, food, groups, privacy, ratings, users
+from foodshare.domain import credits, discovery, exchanges, exports, food, groups, privacy, ratings, users
 from foodshare.errors import Conflict, ValidationFailed
 
 BROWSE_LIMIT = 5
@@ -26,6 +26,7 @@ HELP = """Foodshare: share food with your group and partner groups.
 /claim <foodId>, /confirm <exchangeId>, /cancel <exchangeId>
 /rate <exchangeId> <1-5> [comment]
 /rep: your reputation · /credits: your credits
+/export: everything Foodshare holds about you, as a download
 Others only ever see your pseudonym in their group."""
 
 
@@ -184,6 +185,22 @@ def _credits(turn: Turn, _: str) -> Reply:
     return Reply("\n".join(lines))
 
 
+def _export(turn: Turn, export_id: str) -> Reply:
+    """/export asks for an export of everything stored about the person; /export <id> gives its link."""
+    if turn.chat.is_group and turn.chat.platform != "slack":  # Slack answers a command to its sender alone
+        return Reply("An export is for your eyes only: send /export to me in a private chat.")
+    if not export_id.strip():
+        item = exports.request(turn.user_id)
+        return Reply(f"I'm preparing an export of everything Foodshare holds about you ({item.export_id}). "
+                     f"Send /export {item.export_id} in a minute for the download link.")
+    item, status, url, _ = exports.status(turn.user_id, export_id.strip())
+    if url is None:
+        return Reply(f"Your export {item.export_id} is {status}."
+                     + (" Try again in a minute." if status == exports.PENDING else ""))
+    return Reply(f"Your export (JSON), for the next {exports.URL_SECONDS // 60} minutes: {url}\n"
+                 f"It is deleted on {item.expires_at[:10]}.")
+
+
 COMMANDS: dict[str, Callable[[Turn, str], Reply]] = {
     "start": _start,
     "help": _help,
@@ -195,6 +212,7 @@ COMMANDS: dict[str, Callable[[Turn, str], Reply]] = {
     "rate": _rate,
     "rep": _rep,
     "credits": _credits,
+    "export": _export,
 }
 ACTIONS: dict[str, Callable[[Turn, str], Reply]] = {
     "claim": _claim,

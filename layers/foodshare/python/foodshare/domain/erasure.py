@@ -10,8 +10,8 @@
    is deleted or blanked: profile name, location and pseudonym, posts' titles,
    descriptions, places and labels, comments they wrote, consents, contacts, chat links to
    their private chat, bot conversations and notices, idempotency records, pseudonym
-   claims, and in the event store (and outbox) their ids, their posts' titles and their
-   registration pseudonym.
+   claims, exports (the documents in the export bucket and their records), and in the event
+   store (and outbox) their ids, their posts' titles and their registration pseudonym.
 3. The cache is purged by the caller (`cache/purge.py`: the domain does not reach the cache).
 
 The pass reads the whole table: erasure is rare and must find items no index leads to
@@ -32,18 +32,17 @@ from datetime import timedelta
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 
-from foodshare import clock, ids, identity_key
+from foodshare import clock, identity_key, ids
 from foodshare.data.models import (
     ExchangeItem,
     FoodItem,
     GroupItem,
     Item,
     MembershipItem,
-    UserItem,
     table_connection,
 )
 from foodshare.data.transaction import UnitOfWork
-from foodshare.domain import exchanges, food, groups, subject_requests, users
+from foodshare.domain import exchanges, exports, food, groups, personal_data, subject_requests, users
 from foodshare.errors import Forbidden, NotFound, ValidationFailed
 from foodshare.settings import get_settings
 
@@ -107,8 +106,9 @@ def erase(user_id: str, code: str) -> Erased:
         pending.update(actions=[ErasureRequestItem.anonymous_id.set(f"anon-{ids.new_id()}")])
     anon = pending.anonymous_id
     group_ids = tuple(groups.group_ids_of(user_id))
-    markers = {user_id} | _chat_addresses(user_id)
+    markers = {user_id} | personal_data.chat_addresses(user_id)
     _wind_down(user_id, group_ids)
+    exports.delete_documents(user_id)  # their export items go with the rewrite below
     _rewrite(user_id, anon, markers)
     uow = UnitOfWork()
     subject_requests.record(uow, anon, "erasure", detail="account erased; statistics kept under an anonymous id",
@@ -118,28 +118,15 @@ def erase(user_id: str, code: str) -> Erased:
     return Erased(anon, frozenset(markers), group_ids)
 
 
-def _chat_addresses(user_id: str) -> set[str]:
-    """Their private chats' ids (the bots' `USER#<u>/CONTACT#<platform>` items, read without importing the bots)."""
-    page = table_connection().connection.client.query(
-        TableName=get_settings().table_name,
-        KeyConditionExpression="pk = :pk AND begins_with(sk, :contact)",
-        ExpressionAttributeValues={":pk": {"S": f"USER#{user_id}"}, ":contact": {"S": "CONTACT#"}},
-    )
-    found = {i["address"]["S"] for i in page.get("Items", []) if "address" in i}
-    if user_id.startswith("tg:"):
-        found.add(user_id[3:])  # a Telegram user's private chat id is their user id
-    return found
-
-
 # ---- 1. wind down -----------------------------------------------------------------------------
 
 
 def _wind_down(user_id: str, group_ids: tuple[str, ...]) -> None:
-    for item in _scan(lambda i: i["sk"]["S"] == "META" and i["pk"]["S"].startswith("EXCHANGE#")):
+    for item in personal_data.scan(lambda i: i["sk"]["S"] == "META" and i["pk"]["S"].startswith("EXCHANGE#")):
         exchange = ExchangeItem.from_raw_data(item)
         if exchange.status == exchanges.CLAIMED and user_id in (exchange.sharer_id, exchange.claimer_id):
             exchanges.cancel(exchange.exchange_id, user_id)
-    for item in _scan(lambda i: i["sk"]["S"] == "META" and i["pk"]["S"].startswith("FOOD#")):
+    for item in personal_data.scan(lambda i: i["sk"]["S"] == "META" and i["pk"]["S"].startswith("FOOD#")):
         post = FoodItem.from_raw_data(item)
         if post.sharer_id == user_id and post.status == food.AVAILABLE:
             food.withdraw(post.food_id, user_id)
@@ -168,36 +155,6 @@ def _hand_over_if_last_admin(group_id: str, user_id: str) -> None:
 # ---- 2. rewrite --------------------------------------------------------------------------------
 
 
-def _scan(keep=lambda item: True):
-    client = table_connection().connection.client
-    kwargs = {"TableName": get_settings().table_name}
-    while True:
-        page = client.scan(**kwargs)
-        yield from (i for i in page.get("Items", []) if keep(i))
-        if "LastEvaluatedKey" not in page:
-            return
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
-def _names(value, markers: set[str]) -> bool:
-    """Whether a stored value (DynamoDB JSON, or a JSON document inside a string) holds one of the markers."""
-    if isinstance(value, dict):
-        return any(_names(v, markers) for v in value.values())
-    if isinstance(value, list):
-        return any(_names(v, markers) for v in value)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value) in markers
-    if isinstance(value, str):
-        if value in markers or any(part in markers for part in value.split("#")):
-            return True
-        if value[:1] in "{[":
-            try:
-                return _names(json.loads(value), markers)
-            except ValueError:
-                return False
-    return False
-
-
 def _swap(value, user_id: str, anon: str):
     if isinstance(value, dict):
         return {k: _swap(v, user_id, anon) for k, v in value.items()}
@@ -211,7 +168,7 @@ def _rewrite(user_id: str, anon: str, markers: set[str]) -> None:
     table = get_settings().table_name
     # Idempotency records keep a bot's answers (the person's words) for a day without saying whose
     # update they were: all of them go. A redelivery inside that day is then applied again.
-    for raw in list(_scan(lambda i: i["pk"]["S"].startswith("IDEMPOTENCY#") or _names(i, markers))):
+    for raw in list(personal_data.scan(lambda i: i["pk"]["S"].startswith("IDEMPOTENCY#") or personal_data.names(i, markers))):
         new = _rewritten(raw, user_id, anon, markers)
         key = {"pk": raw["pk"], "sk": raw["sk"]}
         if new is None or (new["pk"], new["sk"]) != (raw["pk"], raw["sk"]):
@@ -271,7 +228,7 @@ def _rewritten(raw: dict, user_id: str, anon: str, markers: set[str]) -> dict | 
             or sk.startswith("PARTNER#"):
         if item.get("created_by", {}).get("S") == user_id:
             item["created_by"] = _s(anon)
-        return item if not _names(item, markers) else _swap_plain(item, user_id, anon)
+        return item if not personal_data.names(item, markers) else _swap_plain(item, user_id, anon)
     return None  # active-member marks, pseudonym claims, chats, conversations, notices, idempotency records
 
 
