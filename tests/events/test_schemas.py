@@ -57,6 +57,7 @@ def _every_kind_of_change(backbone) -> None:
     clock.advance(2 * 3600)
     assert call("POST", f"/exchanges/{missed}/no-show", user=sam).status == 200
     assert call("PUT", "/me/privacy", user=cleo, json={"leaderboard": False}).status == 200
+    assert call("POST", "/me/exports", user=cleo).status == 202
     flows.join("paul", group, sam)
     assert call("DELETE", f"/groups/{group}/members/me", user=cleo).status == 200
     backbone.deliver()  # consumers catch up before sam goes

@@ -16,6 +16,7 @@ never by their id.
 from __future__ import annotations
 
 import json
+import os
 from datetime import timedelta
 
 from foodshare import clock, ids
@@ -51,8 +52,10 @@ def _bucket() -> str:
 def _s3():
     from botocore.config import Config
 
-    # SigV4 presigned URLs (X-Amz-Expires): what every region accepts, and the URL carries its lifetime
-    return botocore_client("s3", Config(signature_version="s3v4"))
+    # SigV4 presigned URLs (X-Amz-Expires): what every region accepts, and the URL carries its lifetime.
+    # On an emulator (AWS_ENDPOINT_URL: the local stack) path-style URLs, as no bucket subdomain resolves there.
+    emulated = {"addressing_style": "path"} if os.environ.get("AWS_ENDPOINT_URL") else None
+    return botocore_client("s3", Config(signature_version="s3v4", s3=emulated))
 
 
 def object_key(export_id: str) -> str:
