@@ -95,7 +95,8 @@ class DataExport(View):
         "urlExpiresAt": "2026-05-01T09:05:00Z"}]})
 
     export_id: str
-    status: Literal["pending", "ready", "failed", "expired"]
+    status: Literal["pending", "ready", "expired"] = Field(
+        description="pending until built (a build that keeps failing is retried, then parked in the queue's DLQ)")
     requested_at: Timestamp
     ready_at: Timestamp | None
     expires_at: Timestamp = Field(description="When the export is deleted (7 days after the request)")

@@ -166,7 +166,7 @@ class ExportItem(Item):
 
     export_id = UnicodeAttribute()
     user_id = UnicodeAttribute()
-    status = UnicodeAttribute()  # pending | ready | failed
+    status = UnicodeAttribute()  # pending | ready
     requested_at = UnicodeAttribute()
     ready_at = UnicodeAttribute(null=True)
     object_key = UnicodeAttribute(null=True)

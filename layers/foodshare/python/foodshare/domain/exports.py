@@ -29,7 +29,7 @@ from foodshare.settings import get_settings
 EXPORT_DAYS = 7
 URL_SECONDS = 300
 EVENT_DAYS = 365  # the domain events that name the person: a year of them
-PENDING, READY, FAILED, EXPIRED = "pending", "ready", "failed", "expired"
+PENDING, READY, EXPIRED = "pending", "ready", "expired"
 FORMAT = "foodshare-export/1"
 # Keys in stored items and events that hold a person's id: someone else's is replaced (`_others_out`).
 PERSON_KEYS = frozenset({"sharerId", "claimerId", "raterId", "ratedUserId", "userId", "actorId", "createdBy",
@@ -86,7 +86,7 @@ def find(user_id: str, export_id: str) -> ExportItem | None:
 
 
 def state(item: ExportItem, now_iso: str) -> str:
-    """pending | ready | failed | expired (pure)."""
+    """pending | ready | expired (pure)."""
     if item.expires_at <= now_iso:
         return EXPIRED
     return item.status
