@@ -203,6 +203,13 @@ def _share_body(world: World) -> dict:
             "pickupStart": clock.iso(start), "pickupEnd": clock.iso(end)}
 
 
+def _an_export(world) -> Request:
+    """The status of an export the claimer asked for (pending: no consumer runs in the sample)."""
+    from foodshare.domain import exports
+
+    return Request("GET", f"/me/exports/{exports.request(world.claimer).export_id}", world.claimer)
+
+
 def _erase_someone(world: World) -> Request:
     """A fresh person with a confirmation code erases their account (a whole-table pass: docs/privacy.md)."""
     leaver = person("leaver")
@@ -247,6 +254,8 @@ SAMPLES: dict[str, Callable[[World], Request]] = {
     "GET /me/requests": lambda w: Request("GET", "/me/requests", w.claimer),
     "POST /me/erasure": lambda w: Request("POST", "/me/erasure", w.claimer),
     "DELETE /me": _erase_someone,
+    "POST /me/exports": lambda w: Request("POST", "/me/exports", w.claimer),
+    "GET /me/exports/{exportId}": _an_export,
     "POST /webhooks/telegram": _telegram,
     "POST /webhooks/slack": _slack,
     "GET /openapi.json": lambda w: Request("GET", "/openapi.json"),
