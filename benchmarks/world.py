@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from foodshare import clock, ids
-from foodshare.domain import exchanges, food, groups, partnerships, users
+from foodshare.domain import erasure, exchanges, food, groups, identities, partnerships, users
 
 BERLIN = (52.52, 13.405)
 _serial = itertools.count(1)
@@ -244,6 +244,20 @@ def _share_body(world: World) -> dict:
             "pickupStart": clock.iso(start), "pickupEnd": clock.iso(end)}
 
 
+def _an_export(world) -> Request:
+    """The status of an export the claimer asked for (pending: no consumer runs in the sample)."""
+    from foodshare.domain import exports
+
+    return Request("GET", f"/me/exports/{exports.request(world.claimer).export_id}", world.claimer)
+
+
+def _erase_someone(world: World) -> Request:
+    """A fresh person with a confirmation code erases their account (a whole-table pass: docs/privacy.md)."""
+    leaver = person("leaver")
+    code, _ = erasure.request(leaver)
+    return Request("DELETE", "/me", leaver, {"confirmationCode": code})
+
+
 SAMPLES: dict[str, Callable[[World], Request]] = {
     "GET /health": lambda w: Request("GET", "/health"),
     "GET /me": lambda w: Request("GET", "/me", w.claimer),
@@ -273,8 +287,16 @@ SAMPLES: dict[str, Callable[[World], Request]] = {
     "POST /exchanges/{exchangeId}/no-show": _no_show,
     "POST /exchanges/{exchangeId}/ratings": _claimer_acts("ratings", World.completed,
                                                           {"stars": 5, "comment": "Lovely bread"}),
-    "GET /users/{userId}/reputation": lambda w: Request("GET", f"/users/{w.sharer}/reputation", w.claimer),
+    "GET /users/{userId}/reputation": lambda w: Request(  # someone else's, by their handle in the group
+        "GET", f"/users/{identities.of(w.sharer, w.group_a).handle}/reputation", w.claimer),
     "GET /me/credits": lambda w: Request("GET", "/me/credits", w.claimer),
+    "GET /me/privacy": lambda w: Request("GET", "/me/privacy", w.claimer),
+    "PUT /me/privacy": lambda w: Request("PUT", "/me/privacy", w.claimer, {"leaderboard": True}),
+    "GET /me/requests": lambda w: Request("GET", "/me/requests", w.claimer),
+    "POST /me/erasure": lambda w: Request("POST", "/me/erasure", w.claimer),
+    "DELETE /me": _erase_someone,
+    "POST /me/exports": lambda w: Request("POST", "/me/exports", w.claimer),
+    "GET /me/exports/{exportId}": _an_export,
     "POST /webhooks/telegram": _telegram,
     "POST /webhooks/slack": _slack,
     "GET /groups/{groupId}/claim-quota": lambda w: Request("GET", f"/groups/{w.group_a}/claim-quota", w.claimer),

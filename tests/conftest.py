@@ -15,6 +15,7 @@ os.environ.update(
         "AWS_SESSION_TOKEN": "testing",
         "TABLE_NAME": "foodshare-test",
         "EVENT_BUS_NAME": "foodshare-test",
+        "EXPORT_BUCKET": "foodshare-test-exports",
         "STAGE": "test",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "Foodshare",

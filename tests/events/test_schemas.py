@@ -86,6 +86,13 @@ def _every_kind_of_change(backbone) -> None:
     missed = flows.claim(cleo, flows.share(sam, group, pickupEnd=clock.iso(clock.now() + timedelta(hours=1.5))))
     clock.advance(2 * 3600)
     assert call("POST", f"/exchanges/{missed}/no-show", user=sam).status == 200
+    assert call("PUT", "/me/privacy", user=cleo, json={"leaderboard": False}).status == 200
+    assert call("POST", "/me/exports", user=cleo).status == 202
+    flows.join("paul", group, sam)
+    assert call("DELETE", f"/groups/{group}/members/me", user=cleo).status == 200
+    backbone.deliver()  # consumers catch up before sam goes
+    code = call("POST", "/me/erasure", user=sam).body["confirmationCode"]  # sam is the last admin: hands over
+    assert call("DELETE", "/me", user=sam, json={"confirmationCode": code}).status == 200
     backbone.deliver()
 
 

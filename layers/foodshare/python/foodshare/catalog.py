@@ -52,7 +52,10 @@ def _r(method: str, path: str, public: bool = False) -> Route:
 API_FUNCTIONS: tuple[ApiFunction, ...] = (
     ApiFunction(
         "users",
-        (_r("GET", "/health", public=True), _r("GET", "/me"), _r("PUT", "/me")),
+        (_r("GET", "/health", public=True), _r("GET", "/me"), _r("PUT", "/me"),
+         _r("GET", "/me/privacy"), _r("PUT", "/me/privacy"), _r("GET", "/me/requests"),
+         _r("POST", "/me/erasure"), _r("DELETE", "/me"), _r("POST", "/me/exports"),
+         _r("GET", "/me/exports/{exportId}")),
         description="Profiles, pseudonyms and the health check",
     ),
     ApiFunction(
@@ -215,6 +218,15 @@ STREAM_RELAYS: tuple[StreamRelay, ...] = (OUTBOX_RELAY,)
 # Which consumer receives which event types: the CDK rules and the local runner both read this.
 # No batching window on these: their effects are read right after the change (p95 < 1 s).
 CONSUMERS: tuple[Consumer, ...] = (
+    Consumer(
+        "exports",
+        ("ExportRequested",),
+        batch_size=1,  # one document at a time: a whole-table read each
+        max_batching_window_seconds=0,
+        max_receive_count=3,
+        visibility_timeout_seconds=300,
+        description="Assembles a person's data export (GDPR access and portability) into the export bucket",
+    ),
     Consumer(
         "reputation_consumer",
         ("FoodShared", "ExchangeCompleted", "ExchangeCancelled", "ExchangeNoShow", "RatingSubmitted",

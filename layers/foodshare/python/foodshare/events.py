@@ -20,6 +20,11 @@ SAFETY = "foodshare.safety"
 EVENT_SOURCES: dict[str, str] = {
     "UserRegistered": USER,
     "ProfileUpdated": USER,
+    "PrivacySettingsChanged": USER,
+    "ErasureRequested": USER,
+    "ExportRequested": USER,
+    "AccountErased": USER,
+    "AdminHandedOver": GROUP,
     "RatingSubmitted": USER,
     "TrustLevelChanged": USER,
     "ReputationChanged": USER,

@@ -109,7 +109,9 @@ def apply(event: Delivered, *, emit_events: bool = True) -> bool:
 
 def _build(uow: UnitOfWork, event: Delivered, per_user: dict[str, UserEffect], emit_events: bool) -> None:
     for user_id, effect in per_user.items():
-        user = users.get(user_id)
+        user = users.find(user_id)
+        if user is None:  # erased while this event was in flight: their profile lives on under an anonymous id
+            continue
         previous = float(user.score)
         score = previous
         if effect.source and _in_ring(user_id, effect.source):

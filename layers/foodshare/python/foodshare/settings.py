@@ -134,6 +134,8 @@ class Settings:
     slack_api_base: str
     bot_timezone: str  # how the bots read "18:00-20:00" pickup windows
     bot_conversation_minutes: int
+    export_bucket: str | None = None  # EXPORT_BUCKET: where data exports go (the users and exports functions)
+    identity_key: SecretRef = SecretRef(None, None, None)  # HMAC key of per-group handles, pseudonyms, areas
 
 
 @lru_cache(maxsize=1)
@@ -178,4 +180,6 @@ def get_settings() -> Settings:
         slack_api_base=os.environ.get("SLACK_API_BASE", "https://slack.com/api").rstrip("/"),
         bot_timezone=os.environ.get("BOT_TIMEZONE", "UTC"),
         bot_conversation_minutes=_int("BOT_CONVERSATION_MINUTES", 30),
+        export_bucket=os.environ.get("EXPORT_BUCKET") or None,
+        identity_key=_secret("IDENTITY_KEY"),
     )

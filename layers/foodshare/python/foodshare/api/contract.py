@@ -18,7 +18,7 @@ from typing import Any
 
 # The API's version: bump it with every change to the contract and say what changed in
 # docs/api.md ("Changelog"). The generated document's info.version is this value.
-API_VERSION = "1.4.0"
+API_VERSION = "2.0.0"
 TITLE = "Foodshare API"
 
 JSON = "application/json"
@@ -26,9 +26,13 @@ JSON = "application/json"
 # Every error code the API answers, with its HTTP status and what it means.
 ERRORS: dict[str, tuple[int, str]] = {
     "validation_error": (400, "A parameter or the body is not valid; `fields` names each bad field."),
+    "disclaimer_not_accepted": (400, "The group has a disclaimer; `acceptedDisclaimerVersion` must be its version."),
     "unauthorized": (401, "No valid bearer token (or webhook credential)."),
     "forbidden": (403, "The caller may not do this."),
     "own_post": (403, "Sharers cannot claim their own post."),
+    "processing_restricted": (403, "The caller restricted processing of their data (PUT /me/privacy); lift it first."),
+    "erasure_not_requested": (403, "No pending erasure: ask for a confirmation code first (POST /me/erasure)."),
+    "erasure_code_expired": (403, "The erasure confirmation code has expired; ask for a new one."),
     "terms_not_met": (403, "The partnership's terms (reputation, distance, location) are not met."),
     "banned": (403, "The caller was banned from this group by its moderators and cannot rejoin."),
     "own_report": (403, "A report about the caller is decided by another admin or moderator."),
@@ -113,7 +117,7 @@ _RATE_HEADERS = {
     "RateLimit-Remaining": "Requests left in the current window.",
     "RateLimit-Reset": "Seconds until the window resets.",
 }
-_SUCCESS = {200: "OK", 201: "Created"}
+_SUCCESS = {200: "OK", 201: "Created", 202: "Accepted"}
 
 
 def _headers(names: dict[str, str]) -> dict[str, dict]:

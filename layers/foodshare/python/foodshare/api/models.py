@@ -44,6 +44,66 @@ class Profile(View):
     created_at: Timestamp
 
 
+class Identity(View):
+    """A person as one group knows them: never an id or name that is the same in two groups.
+
+    `handle` opens their reputation (GET /users/{handle}/reputation) from the caller's own or
+    partner groups; `mine` marks the caller themself (docs/privacy.md)."""
+
+    handle: str = Field(description="Opaque per-group id (h- and 20 characters)")
+    pseudonym: str = Field(description="The person's name in this group, unique in it")
+    mine: bool
+
+
+class PrivacySettings(View):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "restricted": False, "leaderboard": True, "locationPrecision": "area"}]})
+
+    restricted: bool = Field(description="Processing restricted: out of discovery, leaderboards, notifications, claims")
+    leaderboard: bool = Field(description="False: the caller objected to being ranked")
+    location_precision: Literal["exact", "area"] = Field(description="How others see the caller's pickup places")
+
+
+class DataSubjectRequest(View):
+    request_id: str
+    type: Literal["access", "rectification", "erasure", "portability", "restriction", "objection"]
+    requested_at: Timestamp
+    outcome: str = Field(description="completed | pending | failed")
+    completed_at: Timestamp | None
+    detail: str | None
+
+
+class DataSubjectRequests(View):
+    requests: list[DataSubjectRequest]
+
+
+class ErasureCode(View):
+    confirmation_code: str = Field(description="Send it to DELETE /me before expiresAt")
+    expires_at: Timestamp
+
+
+class Erased(View):
+    erased: bool
+
+
+class DataExport(View):
+    """A data export: its state and, while ready, a short-lived download URL of the JSON document."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "exportId": "x-01", "status": "ready", "requestedAt": "2026-05-01T09:00:00Z", "readyAt": "2026-05-01T09:00:05Z",
+        "expiresAt": "2026-05-08T09:00:00Z", "downloadUrl": "https://exports.example/x-01.json?X-Amz-Signature=...",
+        "urlExpiresAt": "2026-05-01T09:05:00Z"}]})
+
+    export_id: str
+    status: Literal["pending", "ready", "expired"] = Field(
+        description="pending until built (a build that keeps failing is retried, then parked in the queue's DLQ)")
+    requested_at: Timestamp
+    ready_at: Timestamp | None
+    expires_at: Timestamp = Field(description="When the export is deleted (7 days after the request)")
+    download_url: str | None = Field(description="Only while ready; valid until urlExpiresAt (5 minutes)")
+    url_expires_at: Timestamp | None
+
+
 class ReputationCounts(View):
     food_shared: int
     exchanges_completed: int
@@ -65,6 +125,8 @@ class ReputationChange(View):
 
 
 class Reputation(View):
+    """The caller's own reputation: exact score, counts and history."""
+
     user_id: str
     pseudonym: str
     score: float
@@ -74,12 +136,17 @@ class Reputation(View):
     history: list[ReputationChange]
 
 
-class Leader(View):
-    rank: int
-    user_id: str
-    pseudonym: str
-    score: float
+class MemberReputation(Identity):
+    """Someone else's reputation, opened by their handle: the trust level only (an exact score,
+    counts or history are the same in every group and would let two groups recognise them)."""
+
     trust_level: TrustLevel
+
+
+class Leader(Identity):
+    rank: int
+    trust_level: TrustLevel
+    score: float | None = Field(description="Only on the caller's own row")
 
 
 class Leaderboard(View):
@@ -100,13 +167,15 @@ class GroupSummary(View):
 class Group(View):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "groupId": "g-01", "name": "Kiez Kitchen", "description": "Neighbours sharing food", "memberCount": 2,
-        "role": "admin", "createdAt": "2026-05-01T09:00:00Z"}]})
+        "role": "admin", "disclaimer": None, "disclaimerVersion": None, "createdAt": "2026-05-01T09:00:00Z"}]})
 
     group_id: str
     name: str
     description: str | None
     member_count: int
     role: Literal["admin", "moderator", "member"] | None = Field(description="The caller's role in the group")
+    disclaimer: str | None = Field(description="What members accept when they join (POST /groups/join)")
+    disclaimer_version: int | None
     created_at: Timestamp
 
 
@@ -138,7 +207,11 @@ class Partnership(View):
 
 
 class PickupPoint(GeoPoint):
+    """Exact for the sharer, the claimer of an active exchange, or when the sharer chose `exact`;
+    otherwise an area (~2 km, stable per post) without the label."""
+
     label: str | None
+    precision: Literal["exact", "area"]
 
 
 FoodStatus = Literal["available", "claimed", "completed", "withdrawn", "expired", "removed"]  # removed: by a moderator
@@ -146,15 +219,17 @@ FoodStatus = Literal["available", "claimed", "completed", "withdrawn", "expired"
 
 class Food(View):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "foodId": "f-01", "groupId": "g-01", "sharerId": "u-5f2c", "title": "Sourdough loaves",
+        "foodId": "f-01", "groupId": "g-01",
+        "sharer": {"handle": "h-k3m9q2x7w4b8n5t6r1vz", "pseudonym": "SunnyFennel4821", "mine": True},
+        "title": "Sourdough loaves",
         "description": "Baked this morning", "quantity": 3, "dietaryTags": ["vegetarian"], "allergens": ["gluten"],
-        "pickupLocation": {"lat": 52.52, "lng": 13.405, "label": "Bakery door"},
+        "pickupLocation": {"lat": 52.52, "lng": 13.405, "label": "Bakery door", "precision": "exact"},
         "pickupStart": "2026-05-01T17:00:00Z", "pickupEnd": "2026-05-01T19:00:00Z", "status": "available",
         "createdAt": "2026-05-01T09:00:00Z"}]})
 
     food_id: str
     group_id: str
-    sharer_id: str
+    sharer: Identity
     title: str
     description: str | None
     quantity: int
@@ -174,18 +249,16 @@ class FoodDetail(Food):
     exchange_id: str | None = None
 
 
-class Sharer(View):
-    user_id: str
-    pseudonym: str
+class Sharer(Identity):
     trust_level: TrustLevel
-    score: float
 
 
 class DiscoveredFood(Food):
     group_name: str | None
     from_partner_group: bool
     sharer: Sharer
-    distance_km: float | None = Field(default=None, description="Only when lat and lng were given")
+    distance_km: float | None = Field(default=None, description="To the shown location; only when lat and lng "
+                                      "were given (radiusKm filters on the exact one)")
 
 
 class DiscoveryPage(View):
@@ -195,7 +268,9 @@ class DiscoveryPage(View):
 
 class Exchange(View):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "exchangeId": "x-01", "foodId": "f-01", "groupId": "g-01", "sharerId": "u-5f2c", "claimerId": "u-9a1b",
+        "exchangeId": "x-01", "foodId": "f-01", "groupId": "g-01",
+        "sharer": {"handle": "h-k3m9q2x7w4b8n5t6r1vz", "pseudonym": "SunnyFennel4821", "mine": False},
+        "claimer": {"handle": "h-p8d2f6j4l1s9a3c7e5gx", "pseudonym": "CalmOtter0042", "mine": True},
         "status": "claimed", "sharerConfirmed": False, "claimerConfirmed": False, "viaPartnership": False,
         "pickupStart": "2026-05-01T17:00:00Z", "pickupEnd": "2026-05-01T19:00:00Z",
         "claimedAt": "2026-05-01T10:00:00Z", "completedAt": None}]})
@@ -203,8 +278,8 @@ class Exchange(View):
     exchange_id: str
     food_id: str
     group_id: str
-    sharer_id: str
-    claimer_id: str
+    sharer: Identity
+    claimer: Identity
     status: Literal["claimed", "completed", "cancelled", "no_show"]
     sharer_confirmed: bool
     claimer_confirmed: bool
@@ -216,9 +291,10 @@ class Exchange(View):
 
 
 class Rating(View):
+    """A rating as its rater sees it: the rated person as the exchange's group knows them."""
+
     exchange_id: str
-    rater_id: str
-    rated_user_id: str
+    rated_user: Identity
     stars: int
     comment: str | None
     created_at: Timestamp

@@ -60,12 +60,16 @@ class CreateGroupRequest(Body):
 
     name: str = Field(min_length=1, max_length=80)
     description: str | None = Field(default=None, max_length=500)
+    disclaimer: str | None = Field(default=None, min_length=1, max_length=2000,
+                                   description="What members accept when they join (version 1)")
 
 
 class JoinGroupRequest(Body):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"inviteCode": "K7Q2XR9M"}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"inviteCode": "K7Q2XR9M", "acceptedDisclaimerVersion": 1}]})
 
     invite_code: str = Field(min_length=4, max_length=32)
+    accepted_disclaimer_version: int | None = Field(default=None, ge=1,
+                                                    description="Required when the group has a disclaimer")
 
 
 class PartnershipTermsBody(Body):
@@ -120,6 +124,23 @@ class ShareFoodRequest(Body):
             pickup_start=self.pickup_start,
             pickup_end=self.pickup_end,
         )
+
+
+class PrivacyRequest(Body):
+    """PUT /me/privacy: the choices to change (an absent field keeps its current value)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"restricted": False, "leaderboard": False,
+                                                               "locationPrecision": "area"}]})
+
+    restricted: bool | None = None
+    leaderboard: bool | None = None
+    location_precision: Literal["exact", "area"] | None = None
+
+
+class EraseAccountRequest(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"confirmationCode": "9F3A1C7E"}]})
+
+    confirmation_code: str = Field(min_length=4, max_length=32, description="From POST /me/erasure, within 3 hours")
 
 
 class RatingRequest(Body):

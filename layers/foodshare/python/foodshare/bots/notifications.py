@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from foodshare.bots import outbound, rendering, slack, store, telegram, throttle
 from foodshare.bots.turns import Reply
-from foodshare.domain import exchanges, food, users
+from foodshare.domain import exchanges, food, privacy_settings, users
 from foodshare.observability import logger, metrics
 
 LEASE_SECONDS = 60  # a crashed sender's marker is taken over after this
@@ -53,6 +53,7 @@ def notices(detail: dict) -> list[Notice]:
         data = data | {"sharerId": exchange.sharer_id, "claimerId": exchange.claimer_id, "groupId": exchange.group_id}
     post = food.find(data["foodId"])
     title = post.title if post else "your food"
+    # The actor as the exchange's group knows them (never a name that is the same in every group).
     actor_name = rendering.shown_name(actor, data["groupId"]) if actor and users.find(actor) else "Someone"
     if kind == "FoodClaimed":
         texts = {data["sharerId"]: Reply(
@@ -109,6 +110,8 @@ def handle(detail: dict) -> None:
 def deliver(event_id: str, notice: Notice) -> None:
     if not notice.user_id.startswith(("tg:", "slack:")):
         return  # an HTTP API user: no chat to tell
+    if privacy_settings.is_restricted(users.find(notice.user_id)):
+        return  # restricted processing: no notifications
     if not store.take_notice(event_id, notice.user_id, LEASE_SECONDS):
         if store.notice_status(event_id, notice.user_id) == "sending":
             raise outbound.RetryLater("another worker is sending this notification")

@@ -51,10 +51,11 @@ def table_connection() -> TableConnection:
     )
 
 
-def botocore_client(service: str):
+def botocore_client(service: str, config=None):
     """Another AWS client on the table connection's botocore session: it reuses the loaded
     endpoint and credential data, which saves ~80 ms of the first call in a new container."""
-    return table_connection().connection.session.create_client(service, region_name=get_settings().region)
+    return table_connection().connection.session.create_client(service, region_name=get_settings().region,
+                                                               config=config)
 
 
 class Item(Model):
@@ -117,12 +118,65 @@ class UserItem(Item):
     rating_stars_total = NumberAttribute(default=0)
     credit_balance = NumberAttribute()
     credits_held = NumberAttribute(default=0)
+    # Privacy choices (PUT /me/privacy, domain/privacy_settings.py); absent = the defaults.
+    restricted = BooleanAttribute(null=True)
+    leaderboard = BooleanAttribute(null=True)
+    location_precision = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 
     @staticmethod
     def key(user_id: str) -> tuple[str, str]:
         return f"USER#{user_id}", "PROFILE"
+
+
+class ConsentItem(Item):
+    """USER#<id> / CONSENT#<groupId>#<version>: the person accepted a group's disclaimer in that version, when."""
+
+    user_id = UnicodeAttribute()
+    group_id = UnicodeAttribute()
+    version = NumberAttribute()
+    accepted_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(user_id: str, group_id: str, version: int) -> tuple[str, str]:
+        return f"USER#{user_id}", f"CONSENT#{group_id}#{version}"
+
+
+class DataSubjectRequestItem(Item):
+    """USER#<id> / DSR#<requestId>: one data-subject request (GDPR Art. 15-21): type, when, outcome."""
+
+    request_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    type = UnicodeAttribute()  # access | rectification | erasure | portability | restriction | objection
+    requested_at = UnicodeAttribute()
+    outcome = UnicodeAttribute()  # completed | pending | failed | ...
+    completed_at = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(null=True)  # what was done, in words without personal data
+
+    @staticmethod
+    def key(user_id: str, request_id: str) -> tuple[str, str]:
+        return f"USER#{user_id}", f"DSR#{request_id}"
+
+
+class ExportItem(Item):
+    """USER#<id> / EXPORT#<exportId>: one data export (GDPR Art. 15/20), its state and where its document is.
+
+    The document is the object `object_key` in the export bucket; both go after EXPORT_DAYS
+    (the bucket's lifecycle rule, this item's TTL) or at erasure."""
+
+    export_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # pending | ready
+    requested_at = UnicodeAttribute()
+    ready_at = UnicodeAttribute(null=True)
+    object_key = UnicodeAttribute(null=True)
+    expires_at = UnicodeAttribute()
+    expires_at_epoch = TTLAttribute(null=True)
+
+    @staticmethod
+    def key(user_id: str, export_id: str) -> tuple[str, str]:
+        return f"USER#{user_id}", f"EXPORT#{export_id}"
 
 
 class PseudonymItem(Item):
@@ -173,6 +227,8 @@ class GroupItem(Item):
     description = UnicodeAttribute(null=True)
     member_count = NumberAttribute(default=0)
     admin_count = NumberAttribute(default=0)
+    disclaimer = UnicodeAttribute(null=True)  # what joining members accept (ConsentItem), in this version
+    disclaimer_version = NumberAttribute(null=True)
     created_by = UnicodeAttribute()
     created_at = UnicodeAttribute()
 
@@ -188,6 +244,7 @@ class MembershipItem(Item):
     user_id = UnicodeAttribute()
     role = UnicodeAttribute()  # "admin" | "member"
     joined_at = UnicodeAttribute()
+    pseudonym = UnicodeAttribute(null=True)  # per-group pseudonym (domain/privacy.py); absent on older memberships
     by_user_pk = UnicodeAttribute()
     by_user_sk = UnicodeAttribute()
     by_user = ByUserIndex()
@@ -195,6 +252,16 @@ class MembershipItem(Item):
     @staticmethod
     def key(group_id: str, user_id: str) -> tuple[str, str]:
         return f"GROUP#{group_id}", f"MEMBER#{user_id}"
+
+
+class GroupPseudonymItem(Item):
+    """GROUP#<groupId> / PSEUDONYM#<name>: a conditional put makes per-group pseudonyms unique in the group."""
+
+    user_id = UnicodeAttribute()
+
+    @staticmethod
+    def key(group_id: str, pseudonym: str) -> tuple[str, str]:
+        return f"GROUP#{group_id}", f"PSEUDONYM#{pseudonym}"
 
 
 class InviteItem(Item):
@@ -287,6 +354,7 @@ class FoodItem(Item):
     pickup_lat = NumberAttribute()
     pickup_lng = NumberAttribute()
     pickup_label = UnicodeAttribute(null=True)
+    sharer_pseudonym = UnicodeAttribute(null=True)  # the sharer's pseudonym in the post's group, at share time
     pickup_start = UnicodeAttribute()
     pickup_end = UnicodeAttribute()
     status = UnicodeAttribute()  # available | claimed | completed | withdrawn | expired

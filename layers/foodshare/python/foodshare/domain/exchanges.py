@@ -13,7 +13,7 @@ from foodshare import clock, geo, ids
 from foodshare.data import reads
 from foodshare.data.models import ExchangeItem, FoodItem, PartnerClaimCounterItem, UserItem
 from foodshare.data.transaction import UnitOfWork, with_retries
-from foodshare.domain import credits, food as food_posts, standing, users
+from foodshare.domain import credits, food as food_posts, privacy_settings, standing, users
 from foodshare.errors import Conflict, Forbidden, NotFound
 
 CLAIMED, COMPLETED, CANCELLED, NO_SHOW = "claimed", "completed", "cancelled", "no_show"
@@ -44,6 +44,11 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
     if post.status != food_posts.AVAILABLE or post.pickup_end <= clock.iso(now):
         raise Conflict(f"This food is no longer available ({post.status}).", code="not_available")
     claimer = users.ensure(user_id)
+    if claimer.restricted:
+        raise Forbidden("You restricted processing of your data; lift it (PUT /me/privacy) to claim.",
+                        code="processing_restricted")
+    if privacy_settings.is_restricted(users.find(post.sharer_id)):
+        raise Conflict("This food is no longer available.", code="not_available")
     exchange_id = ids.new_id()
     uow = UnitOfWork()
     uow.update(
@@ -98,8 +103,8 @@ def _check_partner_terms(post: FoodItem, claimer, partner) -> None:
         raise Forbidden("Set your location (PUT /me) to claim from partner groups.", code="terms_not_met")
     distance = geo.distance_km(float(claimer.lat), float(claimer.lng), float(post.pickup_lat), float(post.pickup_lng))
     if distance > terms.max_distance_km:
-        raise Forbidden(
-            f"The pickup is {distance:.1f} km away; the partnership allows {terms.max_distance_km:g} km.",
+        raise Forbidden(  # no exact distance: repeated tries from moved homes would triangulate the doorstep
+            f"The pickup is farther from your home than the partnership's {terms.max_distance_km:g} km.",
             code="terms_not_met",
         )
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from foodshare import clock, ids
-from foodshare.data.models import AppliedRequestItem, FoodItem
+from foodshare.data.models import AppliedRequestItem, ExchangeItem, FoodItem, UserItem
 from foodshare.data.transaction import UnitOfWork
-from foodshare.domain import groups, partnerships, standing
+from foodshare.domain import groups, identities, partnerships, privacy, standing
 from foodshare.errors import AlreadyApplied, Conflict, Forbidden, NotFound, ValidationFailed
 
 AVAILABLE, CLAIMED, COMPLETED, WITHDRAWN, EXPIRED = "available", "claimed", "completed", "withdrawn", "expired"
@@ -67,11 +67,30 @@ def get_visible(food_id: str, user_id: str) -> tuple[FoodItem, Access]:
     return food, seen
 
 
+def sees_exact(post: FoodItem, viewer_id: str) -> bool:
+    """Whether `viewer_id` sees the post's exact pickup place: its sharer, the claimer of its
+    active exchange, or anyone if the sharer chose exact precision (privacy rules in `privacy.py`)."""
+    if viewer_id == post.sharer_id:
+        return True
+    claimer = None
+    if post.exchange_id and post.status == CLAIMED:
+        try:
+            exchange = ExchangeItem.get(*ExchangeItem.key(post.exchange_id))
+            claimer = exchange.claimer_id if exchange.status == "claimed" else None
+        except ExchangeItem.DoesNotExist:
+            pass
+    try:
+        precision = UserItem.get(*UserItem.key(post.sharer_id)).location_precision or privacy.AREA
+    except UserItem.DoesNotExist:
+        precision = privacy.AREA
+    return privacy.sees_exact(viewer_id, post.sharer_id, claimer, precision)
+
+
 def share(user_id: str, post: NewPost, *, request_key: str | None = None) -> FoodItem:
     """Publish a post. With `request_key` (a platform's id for a request it may redeliver) the
     key is recorded in the same transaction, so a redelivery gets the first post back instead
     of a second one, even when the first run died right after committing."""
-    groups.require_member(post.group_id, user_id)
+    member = groups.require_member(post.group_id, user_id)
     standing.check_may_post(user_id, post.group_id)
     now = clock.now()
     if post.pickup_end <= post.pickup_start:
@@ -92,6 +111,7 @@ def share(user_id: str, post: NewPost, *, request_key: str | None = None) -> Foo
         pickup_lat=post.lat,
         pickup_lng=post.lng,
         pickup_label=post.label,
+        sharer_pseudonym=identities.of(user_id, post.group_id, member.pseudonym).pseudonym,
         pickup_start=clock.iso(post.pickup_start),
         pickup_end=clock.iso(post.pickup_end),
         status=AVAILABLE,
