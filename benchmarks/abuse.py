@@ -144,6 +144,7 @@ def run(c: Community, start_epoch: float) -> tuple[dict[str, tuple[str, float]],
     from foodshare import clock, fraud
     from foodshare.consumers import Delivered
 
+    _register(c)
     began = time.perf_counter()
     for n, planned in enumerate(c.events):
         clock.reset()
@@ -153,6 +154,19 @@ def run(c: Community, start_epoch: float) -> tuple[dict[str, tuple[str, float]],
             print(f"  {n} events, {time.perf_counter() - began:.0f} s", flush=True)
     seconds = time.perf_counter() - began
     return _flags(start_epoch), len(c.events), seconds
+
+
+def _register(c: Community) -> None:
+    """A profile for every member: the consumer ignores people without one (erased while their events were
+    in flight)."""
+    from foodshare import clock
+    from foodshare.data.models import UserItem
+
+    now = clock.now_iso()
+    with UserItem.batch_write() as batch:
+        for user_id in sorted({*c.honest, *c.abusers}):
+            batch.save(UserItem(*UserItem.key(user_id), user_id=user_id, pseudonym=user_id, score=50,
+                                trust_level="developing", credit_balance=10, created_at=now, updated_at=now))
 
 
 def _flags(start_epoch: float) -> dict[str, tuple[str, float]]:

@@ -20,7 +20,8 @@ from datetime import timedelta
 from foodshare import clock, consumers, ids
 from foodshare import fraud_rules as rules
 from foodshare.consumers import Delivered
-from foodshare.data.models import FlagItem, RatingGraphItem, RestrictionItem, RiskItem, SignalDayItem
+from foodshare.data import reads
+from foodshare.data.models import FlagItem, RatingGraphItem, RestrictionItem, RiskItem, SignalDayItem, UserItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import groups
 
@@ -39,15 +40,27 @@ def apply(event: Delivered) -> bool:
     return consumers.once(CONSUMER, event, lambda uow: _build(uow, event))
 
 
+def _erased(user_ids: set[str]) -> set[str]:
+    """Who has no profile any more: erased while the event was in flight (their profile lives on under an
+    anonymous id). Counting or scoring them would bring their id back into the table (docs/privacy.md)."""
+    wanted = sorted(user_ids)
+    found = reads.get_many([(UserItem, UserItem.key(u)) for u in wanted])
+    return {u for u, item in zip(wanted, found, strict=True) if item is None}
+
+
 def _build(uow: UnitOfWork, event: Delivered) -> None:
     data = event.data
     if event.event_type == "RatingSubmitted":
-        _rating(uow, event, data["raterId"], data["ratedUserId"])
+        if not _erased({data["raterId"], data["ratedUserId"]}):
+            _rating(uow, event, data["raterId"], data["ratedUserId"])
         return
     counted = _counts(event)
+    involved = set(counted) | ({data["sharerId"]} if event.event_type == "FoodClaimed" else set())
+    gone = _erased(involved) if involved else set()
     for user_id, fields in counted.items():
-        _count_and_score(uow, event, user_id, fields)
-    if event.event_type == "FoodClaimed":
+        if user_id not in gone:
+            _count_and_score(uow, event, user_id, fields)
+    if event.event_type == "FoodClaimed" and data["sharerId"] not in gone:
         # The sharer's engagement: counted, not scored (a claim can only lower a spam score; the
         # sharer's next post is scored with it), so a claim costs no read of the sharer's counters.
         sharer_day = SignalDayItem(*SignalDayItem.key(data["sharerId"], event.moment.date().isoformat()))

@@ -199,6 +199,14 @@ def _rewritten(raw: dict, user_id: str, anon: str, markers: set[str]) -> dict | 
                 item["user_id"] = _s(anon)
             return item
         return None  # contacts, consents, caps, partner-claim counters, the erasure request
+    if pk.startswith("USER#") and sk == "GRAPH":  # a neighbour's rating graph keeps the pair under `anon`
+        for field in ("inbound", "outbound"):
+            if field in item:
+                pairs = json.loads(item[field]["S"])
+                if user_id in pairs:
+                    pairs[anon] = pairs.pop(user_id)
+                item[field] = _s(json.dumps(pairs, separators=(",", ":"), sort_keys=True))
+        return item
     if pk.startswith("EVENTLOG#"):
         envelope = json.loads(raw["detail"]["S"])
         data = envelope.get("data") or {}

@@ -41,8 +41,8 @@ def scan(keep=lambda item: True):
 
 def names(value, markers: set[str]) -> bool:
     """Whether a stored value (DynamoDB JSON, or a JSON document inside a string) holds one of the markers."""
-    if isinstance(value, dict):
-        return any(names(v, markers) for v in value.values())
+    if isinstance(value, dict):  # keys too: a JSON map may be keyed by people (the rating graph's neighbours)
+        return any(k in markers for k in value) or any(names(v, markers) for v in value.values())
     if isinstance(value, list):
         return any(names(v, markers) for v in value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
