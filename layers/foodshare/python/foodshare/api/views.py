@@ -203,12 +203,13 @@ def discovery_page(page: list[Result], next_cursor: str | None, viewer_id: str) 
 
 def exchange(item: ExchangeItem, viewer_id: str) -> models.Exchange:
     """Both participants as their identities in the exchange's group (`mine` marks the viewer)."""
+    sharer, claimer = identities.in_groups([(item.sharer_id, item.group_id), (item.claimer_id, item.group_id)])
     return models.Exchange(
         exchange_id=item.exchange_id,
         food_id=item.food_id,
         group_id=item.group_id,
-        sharer=identity(identities.in_group(item.sharer_id, item.group_id), item.sharer_id == viewer_id),
-        claimer=identity(identities.in_group(item.claimer_id, item.group_id), item.claimer_id == viewer_id),
+        sharer=identity(sharer, item.sharer_id == viewer_id),
+        claimer=identity(claimer, item.claimer_id == viewer_id),
         status=item.status,
         sharer_confirmed=bool(item.sharer_confirmed),
         claimer_confirmed=bool(item.claimer_confirmed),

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from foodshare import clock, ids
-from foodshare.data.models import AppliedRequestItem, ExchangeItem, FoodItem, UserItem
+from foodshare.data import reads
+from foodshare.data.models import AppliedRequestItem, ExchangeItem, FoodItem, MembershipItem, RestrictionItem, UserItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import groups, identities, partnerships, privacy, standing
 from foodshare.errors import AlreadyApplied, Conflict, Forbidden, NotFound, ValidationFailed
@@ -48,9 +49,15 @@ def find(food_id: str) -> FoodItem | None:
         return None
 
 
-def access(food: FoodItem, user_id: str) -> Access | None:
-    """None when the user may not see the post (not a member of its group or of a partner)."""
-    if food.sharer_id == user_id or groups.membership(food.group_id, user_id) is not None:
+_UNREAD = object()
+
+
+def access(food: FoodItem, user_id: str, membership: MembershipItem | None | object = _UNREAD) -> Access | None:
+    """None when the user may not see the post (not a member of its group or of a partner).
+    `membership`: the user's membership of the post's group when the caller read it already (in a batch)."""
+    if membership is _UNREAD and food.sharer_id != user_id:
+        membership = groups.membership(food.group_id, user_id)
+    if food.sharer_id == user_id or membership is not None:
         return Access(partner=None)
     for group_id in groups.group_ids_of(user_id):
         partner = partnerships.partner_link(group_id, food.group_id)
@@ -90,9 +97,12 @@ def share(user_id: str, post: NewPost, *, request_key: str | None = None) -> Foo
     """Publish a post. With `request_key` (a platform's id for a request it may redeliver) the
     key is recorded in the same transaction, so a redelivery gets the first post back instead
     of a second one, even when the first run died right after committing."""
-    member = groups.require_member(post.group_id, user_id)
-    standing.check_may_post(user_id, post.group_id)
+    member, restricted = reads.get_many([(MembershipItem, MembershipItem.key(post.group_id, user_id)),
+                                         (RestrictionItem, RestrictionItem.key(post.group_id, user_id))])
+    if member is None:
+        raise NotFound(f"Group {post.group_id} not found.")
     now = clock.now()
+    standing.check_may_post(user_id, now, restricted)
     if post.pickup_end <= post.pickup_start:
         raise ValidationFailed("The pickup window ends before it starts.", fields={"pickupEnd": "must be after pickupStart"})
     if post.pickup_end <= now:

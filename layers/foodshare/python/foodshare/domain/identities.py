@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from foodshare import identity_key
+from foodshare.data import reads
 from foodshare.data.models import GroupPseudonymItem, MembershipItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import privacy
@@ -45,6 +46,14 @@ def in_group(user_id: str, group_id: str) -> Identity:
     except MembershipItem.DoesNotExist:
         stored = None
     return of(user_id, group_id, stored)
+
+
+def in_groups(people: list[tuple[str, str]]) -> list[Identity]:
+    """`in_group` of each (user id, group id), in one batch read (e.g. both parties of an exchange)."""
+    keys = [(MembershipItem, MembershipItem.key(group_id, user_id)) for user_id, group_id in people]
+    found = reads.get_many(keys)
+    return [of(user_id, group_id, m.pseudonym if m is not None else None)
+            for (user_id, group_id), m in zip(people, found, strict=True)]
 
 
 def claim_pseudonym(uow: UnitOfWork, group_id: str, user_id: str, attempt: int) -> str:

@@ -11,6 +11,7 @@ pure rule then refuses it with its own 409.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from foodshare import clock
@@ -72,19 +73,14 @@ def suspension(user_id: str, now: datetime) -> Refusal | None:
     return fairness.suspension(_received_ratings(user_id, now), _suspension_period(), now)
 
 
-def restriction(group_id: str, user_id: str, now: datetime) -> Refusal | None:
-    """A moderator's restriction of the user in this group (domain/moderation.py), while it lasts."""
-    try:
-        item = RestrictionItem.get(*RestrictionItem.key(group_id, user_id))
-    except RestrictionItem.DoesNotExist:
-        return None
-    return moderation_rules.restriction(clock.parse_iso(item.until), now)
+def _restriction(item: RestrictionItem | None, now: datetime) -> Refusal | None:
+    return None if item is None else moderation_rules.restriction(clock.parse_iso(item.until), now)
 
 
-def check_may_post(user_id: str, group_id: str) -> None:
-    """Posting is refused while the user is suspended, or restricted in the group."""
-    now = clock.now()
-    for refusal in (suspension(user_id, now), restriction(group_id, user_id, now)):
+def check_may_post(user_id: str, now: datetime, restricted: RestrictionItem | None) -> None:
+    """Posting is refused while the user is suspended, or restricted in the group (`restricted`: the
+    user's restriction item there, read by the caller with its other reads: `RestrictionItem.key`)."""
+    for refusal in (suspension(user_id, now), _restriction(restricted, now)):
         if refusal:
             raise refused(refusal)
 
@@ -92,7 +88,23 @@ def check_may_post(user_id: str, group_id: str) -> None:
 # ---- claims ----------------------------------------------------------------------------------
 
 
-def check_may_claim(uow: UnitOfWork, claimer: UserItem, post: FoodItem, now: datetime) -> int:
+@dataclass(frozen=True)
+class ClaimReads:
+    """The items the claim rules read, fetched with the claim's other reads in one batch (`claim_keys`)."""
+
+    restriction: RestrictionItem | None
+    spent_today: DailySpendItem | None
+    quota: GroupClaimQuotaItem | None
+
+
+def claim_keys(user_id: str, group_id: str, now: datetime) -> list[tuple[type, tuple[str, str]]]:
+    """Keys of what `check_may_claim` needs, in `ClaimReads`' order, for `data.reads.get_many`."""
+    return [(RestrictionItem, RestrictionItem.key(group_id, user_id)),
+            (DailySpendItem, DailySpendItem.key(user_id, fairness.day_key(now))),
+            (GroupClaimQuotaItem, GroupClaimQuotaItem.key(group_id))]
+
+
+def check_may_claim(uow: UnitOfWork, claimer: UserItem, post: FoodItem, now: datetime, read: ClaimReads) -> int:
     """Refuse a claim that breaks a rule, and add the rules' conditional writes to `uow`.
 
     Returns the claimer's active-claim limit, which `credits.hold` puts in the condition
@@ -102,23 +114,20 @@ def check_may_claim(uow: UnitOfWork, claimer: UserItem, post: FoodItem, now: dat
     level = claimer.trust_level
     for refusal in (
         suspension(claimer.user_id, now),
-        restriction(post.group_id, claimer.user_id, now),
+        _restriction(read.restriction, now),
         fairness.active_claims(level, int(claimer.credits_held or 0), settings.claim_limits),
     ):
         if refusal:
             raise refused(refusal)
-    _spend_today(uow, claimer.user_id, level, now)
-    _take_quota_slot(uow, post, claimer.user_id, now)
+    _spend_today(uow, claimer.user_id, level, now, read.spent_today)
+    _take_quota_slot(uow, post, claimer.user_id, now, _quota(read.quota))
     return fairness.active_claim_limit(level, settings.claim_limits)
 
 
-def _spend_today(uow: UnitOfWork, user_id: str, level: str, now: datetime) -> None:
+def _spend_today(uow: UnitOfWork, user_id: str, level: str, now: datetime, spent_item: DailySpendItem | None) -> None:
     limits = get_settings().daily_credit_limits
     counter = DailySpendItem(*DailySpendItem.key(user_id, fairness.day_key(now)))
-    try:
-        spent = int(DailySpendItem.get(counter.pk, counter.sk).count)
-    except DailySpendItem.DoesNotExist:
-        spent = 0
+    spent = int(spent_item.count) if spent_item is not None else 0
     refusal = fairness.daily_credits(level, spent, CLAIM_COST, limits, now)
     if refusal:
         raise refused(refusal)
@@ -135,14 +144,16 @@ def _spend_today(uow: UnitOfWork, user_id: str, level: str, now: datetime) -> No
 
 def group_quota(group_id: str) -> GroupQuota | None:
     try:
-        item = GroupClaimQuotaItem.get(*GroupClaimQuotaItem.key(group_id))
+        return _quota(GroupClaimQuotaItem.get(*GroupClaimQuotaItem.key(group_id)))
     except GroupClaimQuotaItem.DoesNotExist:
         return None
-    return GroupQuota(int(item.max_claims), int(item.window_hours), int(item.lift_hours))
 
 
-def _take_quota_slot(uow: UnitOfWork, post: FoodItem, user_id: str, now: datetime) -> None:
-    quota = group_quota(post.group_id)
+def _quota(item: GroupClaimQuotaItem | None) -> GroupQuota | None:
+    return None if item is None else GroupQuota(int(item.max_claims), int(item.window_hours), int(item.lift_hours))
+
+
+def _take_quota_slot(uow: UnitOfWork, post: FoodItem, user_id: str, now: datetime, quota: GroupQuota | None) -> None:
     if quota is None or fairness.quota_lifted(quota, now, clock.parse_iso(post.pickup_end)):
         return
     pk, prefix = QuotaSlotItem.key(post.group_id, user_id, 0)
