@@ -118,6 +118,14 @@ bench-events: venv
 bench-cache: venv
 	$(BIN)/python -m benchmarks.cache_bench
 
+# ---- trust and safety (docs/trust-safety.md) ----------------------------------------------
+.PHONY: bench-abuse
+ABUSE_USERS ?= 2000  # the issue's community size; a run takes minutes (docs/trust-safety.md)
+
+## Planted abusers in a synthetic community through the fraud-signals consumer: detection, false positives, time to flag.
+bench-abuse: venv
+	$(BIN)/python -m benchmarks.abuse --users $(ABUSE_USERS)
+
 # ---- performance (docs/performance.md) -------------------------------------------------
 SEED     ?= 200,2000,10000
 SCENARIO ?= daily_peak

@@ -89,7 +89,7 @@ class Neighbour(HttpUser):
         self._call("GET", f"/food/{random.choice(self.seen)['foodId']}", "GET /food/{foodId}")
 
     def reputation(self) -> None:
-        sharer = random.choice(self.seen)["sharer"]["userId"] if self.seen else self.person
+        sharer = random.choice(self.seen)["sharer"]["handle"] if self.seen else self.person
         self._call("GET", f"/users/{sharer}/reputation", "GET /users/{userId}/reputation")
 
     def share(self) -> None:
@@ -103,7 +103,7 @@ class Neighbour(HttpUser):
     def claim(self) -> None:
         if not self.seen:
             return self.discover()
-        mine = [i for i, item in enumerate(self.seen) if item["sharer"]["userId"] == self.person]
+        mine = [i for i, item in enumerate(self.seen) if item["sharer"]["mine"]]
         for i in reversed(mine):  # nobody claims their own post
             self.seen.pop(i)
         if not self.seen:

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from foodshare import clock, ids
-from foodshare.domain import exchanges, food, groups, partnerships, users
+from foodshare.domain import erasure, exchanges, food, groups, identities, partnerships, users
 
 BERLIN = (52.52, 13.405)
 _serial = itertools.count(1)
@@ -196,11 +196,66 @@ def _slack(world: World) -> Request:
         "x-slack-signature": f"v0={digest}"})
 
 
+def _exemplary_member(world: World) -> str:
+    """A new member of group A at the exemplary trust level (as its reputation would make them)."""
+    from foodshare.data.models import UserItem
+
+    user_id = world.member()
+    UserItem.get(*UserItem.key(user_id)).update(actions=[UserItem.score.set(92), UserItem.trust_level.set("exemplary")])
+    return user_id
+
+
+def _report(world: World) -> tuple[str, str]:
+    """(report id, member reported) of a new report between two new members of group A."""
+    from foodshare.domain import reports
+
+    subject = world.member()
+    return reports.file(world.member(), "user", subject, "late", None).report_id, subject
+
+
+def _moderator_action(world: World) -> tuple[str, str]:
+    """(action id, member) of a warning a moderator of group A gave on a report."""
+    from foodshare.domain import moderation
+
+    moderator = _exemplary_member(world)
+    moderation.appoint_moderator(world.group_a, world.sharer, moderator)
+    report_id, member = _report(world)
+    action = moderation.act(world.group_a, moderator, moderation.ActionRequest("warn", "Came late", report_id))
+    return action.action_id, member
+
+
+def _appeal(world: World) -> Request:
+    action_id, member = _moderator_action(world)
+    return Request("POST", "/appeals", member, {"actionId": action_id, "statement": "I was on time"})
+
+
+def _appeal_decision(world: World) -> Request:
+    from foodshare.domain import moderation
+
+    action_id, member = _moderator_action(world)
+    appeal_id = moderation.appeal(member, action_id, "I was on time").appeal_id
+    return Request("POST", f"/appeals/{appeal_id}/decision", world.sharer, {"outcome": "upheld", "reason": "Confirmed"})
+
+
 def _share_body(world: World) -> dict:
     start, end = post_window()
     return {"groupId": world.group_a, "title": "Apples", "quantity": 3, "dietaryTags": ["vegan"],
             "pickupLocation": {"lat": BERLIN[0], "lng": BERLIN[1], "label": "Gate"},
             "pickupStart": clock.iso(start), "pickupEnd": clock.iso(end)}
+
+
+def _an_export(world) -> Request:
+    """The status of an export the claimer asked for (pending: no consumer runs in the sample)."""
+    from foodshare.domain import exports
+
+    return Request("GET", f"/me/exports/{exports.request(world.claimer).export_id}", world.claimer)
+
+
+def _erase_someone(world: World) -> Request:
+    """A fresh person with a confirmation code erases their account (a whole-table pass: docs/privacy.md)."""
+    leaver = person("leaver")
+    code, _ = erasure.request(leaver)
+    return Request("DELETE", "/me", leaver, {"confirmationCode": code})
 
 
 SAMPLES: dict[str, Callable[[World], Request]] = {
@@ -232,10 +287,33 @@ SAMPLES: dict[str, Callable[[World], Request]] = {
     "POST /exchanges/{exchangeId}/no-show": _no_show,
     "POST /exchanges/{exchangeId}/ratings": _claimer_acts("ratings", World.completed,
                                                           {"stars": 5, "comment": "Lovely bread"}),
-    "GET /users/{userId}/reputation": lambda w: Request("GET", f"/users/{w.sharer}/reputation", w.claimer),
+    "GET /users/{userId}/reputation": lambda w: Request(  # someone else's, by their handle in the group
+        "GET", f"/users/{identities.of(w.sharer, w.group_a).handle}/reputation", w.claimer),
     "GET /me/credits": lambda w: Request("GET", "/me/credits", w.claimer),
+    "GET /me/privacy": lambda w: Request("GET", "/me/privacy", w.claimer),
+    "PUT /me/privacy": lambda w: Request("PUT", "/me/privacy", w.claimer, {"leaderboard": True}),
+    "GET /me/requests": lambda w: Request("GET", "/me/requests", w.claimer),
+    "POST /me/erasure": lambda w: Request("POST", "/me/erasure", w.claimer),
+    "DELETE /me": _erase_someone,
+    "POST /me/exports": lambda w: Request("POST", "/me/exports", w.claimer),
+    "GET /me/exports/{exportId}": _an_export,
     "POST /webhooks/telegram": _telegram,
     "POST /webhooks/slack": _slack,
+    "GET /groups/{groupId}/claim-quota": lambda w: Request("GET", f"/groups/{w.group_a}/claim-quota", w.claimer),
+    "PUT /groups/{groupId}/claim-quota": lambda w: Request("PUT", f"/groups/{w.group_a}/claim-quota", w.sharer,
+                                                           {"maxClaims": 50, "windowHours": 168, "liftHours": 2}),
+    "DELETE /groups/{groupId}/claim-quota": lambda w: Request("DELETE", f"/groups/{w.group_a}/claim-quota", w.sharer),
+    "POST /reports": lambda w: Request("POST", "/reports", w.member(),
+                                       {"subjectType": "user", "subjectId": w.claimer, "reason": "late"}),
+    "POST /groups/{groupId}/moderators": lambda w: Request("POST", f"/groups/{w.group_a}/moderators", w.sharer,
+                                                           {"memberId": _exemplary_member(w)}),
+    "GET /groups/{groupId}/moderation": lambda w: Request("GET", f"/groups/{w.group_a}/moderation", w.sharer),
+    "POST /groups/{groupId}/moderation/actions": lambda w: Request(
+        "POST", f"/groups/{w.group_a}/moderation/actions", w.sharer,
+        {"action": "dismiss", "reason": "Not a rule breach", "reportId": _report(w)[0]}),
+    "GET /me/moderation": lambda w: Request("GET", "/me/moderation", w.claimer),
+    "POST /appeals": _appeal,
+    "POST /appeals/{appealId}/decision": _appeal_decision,
     "GET /openapi.json": lambda w: Request("GET", "/openapi.json"),
     "GET /docs": lambda w: Request("GET", "/docs"),
 }

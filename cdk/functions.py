@@ -36,6 +36,7 @@ from cdk.catalog import Catalog
 from cdk.config import FunctionCapacity, Provisioned, StageConfig
 from cdk.nag import acknowledge
 from cdk.network import Network
+from cdk.privacy import Privacy
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12  # scripts/build_layer.py builds the layer's wheels for 3.12
 METRICS_NAMESPACE = "Foodshare"
@@ -54,6 +55,9 @@ READ_ONLY = frozenset({"discovery"})
 STREAM_READ_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
                        "dynamodb:ListStreams")
 PUBLISHERS = frozenset({"outbox_relay", "outbox_sweeper"})
+# Erasure and export read the whole table (posts and exchanges have no by-user index: docs/privacy.md);
+# nobody else scans.
+TABLE_SCANNERS = frozenset({"users", "exports"})
 
 # A scheduled run that fails is retried twice, never past the next run, then parked.
 SCHEDULE_RETRY_ATTEMPTS = 2
@@ -94,8 +98,10 @@ class Functions(Construct):
         delivery_dlq: sqs.IQueue,
         layer_dir: Path,
         functions_dir: Path,
+        privacy: Privacy | None = None,
     ) -> None:
         super().__init__(scope, id)
+        self._privacy = privacy
         config.check_function_names(catalog.names())
         self._config = config
         self._table = table
@@ -235,6 +241,8 @@ class Functions(Construct):
             **self._bots.environment(spec.chats, spec.secrets),
         }
         self._bots.grant_read(role, spec.secrets)
+        if self._privacy is not None and spec.uses_data:
+            self._privacy.grant_functions(role, environment)
         vpc_props = {}
         if spec.uses_cache:
             environment["REDIS_URL"] = self._network.redis_url
@@ -308,6 +316,8 @@ class Functions(Construct):
         role.add_to_policy(iam.PolicyStatement(actions=list(READ_ACTIONS), resources=[table_arn, *index_arns]))
         if function_name not in READ_ONLY:
             role.add_to_policy(iam.PolicyStatement(actions=list(WRITE_ACTIONS), resources=[table_arn]))
+        if function_name in TABLE_SCANNERS:
+            role.add_to_policy(iam.PolicyStatement(actions=["dynamodb:Scan"], resources=[table_arn]))
 
     def _live_alias(self, fn: lambda_.Function, provisioned: Provisioned | None) -> lambda_.Alias:
         alias = lambda_.Alias(

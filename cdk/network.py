@@ -40,7 +40,9 @@ class Network(Construct):
                 ),
             ],
             gateway_endpoints={
-                "DynamoDb": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.DYNAMODB)
+                "DynamoDb": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.DYNAMODB),
+                # the users function deletes a person's exports at erasure (cdk/exports.py)
+                "S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3),
             },
         )
         self.vpc.add_flow_log(
@@ -93,8 +95,10 @@ class Network(Construct):
             ),
         )
         # Functions in the VPC emit trace segments through X-Ray's endpoint (DynamoDB uses the
-        # gateway); when they publish events themselves they reach EventBridge through its own.
-        endpoints = {"XRay": ec2.InterfaceVpcEndpointAwsService.XRAY}
+        # gateway) and read the identity key (cdk/privacy.py) through Secrets Manager's; when
+        # they publish events themselves they reach EventBridge through its own.
+        endpoints = {"XRay": ec2.InterfaceVpcEndpointAwsService.XRAY,
+                     "SecretsManager": ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER}
         if config.outbox_delivery == "relay":
             endpoints["Events"] = ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE
         for endpoint_id, service in endpoints.items():

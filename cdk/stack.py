@@ -18,6 +18,8 @@ from cdk.functions import Functions
 from cdk.network import Network
 from cdk.observability import Observability
 from cdk.slo_alarms import SloAlarms
+from cdk.exports import READER, WRITER, Exports
+from cdk.privacy import Privacy
 
 FUNCTIONS_DIR = ROOT / "functions"
 
@@ -44,6 +46,7 @@ class FoodshareStack(Stack):
         backbone = Backbone(self, "Backbone", config=config, catalog=catalog, table=data.table)
         network = Network(self, "Network", config=config)
         bots = Bots(self, "Bots", config=config)
+        privacy = Privacy(self, "Privacy", config=config)
         functions = Functions(
             self,
             "Functions",
@@ -57,7 +60,13 @@ class FoodshareStack(Stack):
             delivery_dlq=backbone.delivery_dlq,
             layer_dir=layer_dir,
             functions_dir=functions_dir,
+            privacy=privacy,
         )
+        exports = Exports(self, "Exports", config=config)
+        if WRITER in functions.functions:  # a test's fake catalog may have neither
+            exports.grant_writer(functions.functions[WRITER])
+        if READER in functions.functions:
+            exports.grant_reader(functions.functions[READER])
         api = Api(self, "Api", config=config, catalog=catalog, aliases=functions.aliases)
         observability = Observability(
             self,

@@ -34,7 +34,8 @@ def serialize_writes() -> None:
                 return __original(self, *args, **kwargs)
 
         setattr(DynamoHandler, name, locked)
-    from local.moto_transactions import install
+    from local import moto_query, moto_transactions
 
-    install()  # and no whole-table copy per transaction
+    moto_transactions.install()  # and no whole-table copy per transaction
+    moto_query.install()  # and a Query reads its partition, not the whole table
     _installed = True

@@ -67,11 +67,16 @@ def install() -> None:
     def transact_write_items(self, transact_items: list[dict[str, Any]]) -> None:
         with _lock:
             touched = _touched(self, transact_items)
+            # Stream records the failed part wrote go too (moto's own rollback restored whole tables, their
+            # stream shards included): DynamoDB streams only what a transaction committed.
+            streamed = {id(t): (t, len(t.stream_shard.items)) for t, *_ in touched if t.stream_shard is not None}
             Table.__deepcopy__ = _same
             try:
                 original(self, transact_items)
             except Exception:
                 _restore(touched)
+                for table, length in streamed.values():
+                    del table.stream_shard.items[length:]
                 raise
             finally:
                 del Table.__deepcopy__

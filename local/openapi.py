@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "docs" / "openapi.json"
 DESCRIPTION = (
     "Share surplus food within groups and their partner groups. Errors always answer "
-    '`{"error": {"code", "message", "fields"?}}`; each operation lists its codes. '
+    '`{"error": {"code", "message", "fields"?, "retryAt"?}}`; each operation lists its codes. '
     "Changelog: docs/api.md."
 )
 _UNANSWERED_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")

@@ -43,7 +43,7 @@ LAMBDA = ("--platform", "manylinux2014_aarch64", "--implementation", "cp", "--py
 HOST = ()
 # What the functions call: DynamoDB (PynamoDB, Idempotency), EventBridge (the outbox relay),
 # Secrets Manager and SSM (the bots' secrets), STS (credential providers outside Lambda).
-BOTOCORE_SERVICES = ("dynamodb", "events", "secretsmanager", "ssm", "sts")
+BOTOCORE_SERVICES = ("dynamodb", "events", "s3", "secretsmanager", "ssm", "sts")
 
 
 def _inputs_hash(target: tuple[str, ...], python: str | None) -> str:

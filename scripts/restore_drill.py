@@ -56,7 +56,9 @@ def _emulator_environment(endpoint: str, stage: str, region: str) -> None:
         "STAGE": stage, "TABLE_NAME": f"foodshare-{stage}", "EVENT_BUS_NAME": f"foodshare-{stage}-drill",
         "REDIS_URL": "", "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_SERVICE_NAME": "foodshare",
-        "POWERTOOLS_METRICS_NAMESPACE": "Foodshare"})
+        "POWERTOOLS_METRICS_NAMESPACE": "Foodshare",
+        # the emulated stage's own HMAC key for per-group pseudonyms and handles (foodshare.identity_key)
+        "IDENTITY_KEY": f"foodshare-{stage}-rehearsal-identity-key"})
 
 
 def _step(step: str, table: str, *args: str) -> dict:

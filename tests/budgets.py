@@ -60,19 +60,49 @@ BUDGETS: dict[str, Budget] = {
     # leaderboard: every member's profile, in batches of 100)
     "GET /groups/{groupId}/summary": Budget({}, 2, cold={GET: 1, QUERY: 3}, cold_redis=10),
     "GET /groups/{groupId}/leaderboard": Budget({}, 2, cold={QUERY: 2, BATCH_GET: 1}, cold_redis=10),
-    "POST /food": _write(2),
-    "GET /food/{foodId}": Budget({GET: 2}, 1),
+    # the caller's profile (registration), then membership + a moderator's restriction in one batch, and the
+    # low-rating suspension rule's received ratings (1 query, issue 17)
+    "POST /food": _write(1, BatchGetItem=1, Query=1),
+    "GET /food/{foodId}": Budget({GET: 3}, 1),  # + the sharer's location precision (issue 16: exact or area)
     "DELETE /food/{foodId}": _write(1),
     # cold: memberships (1 query), profile + partner sets (1 batch), each visible group's posts (1 query each:
     # the sample's viewer sees 2 groups), sharers and group names (1 batch each); Redis pipelined per read
     "GET /food": Budget({}, 2, cold={QUERY: 3, BATCH_GET: 3}, cold_redis=14),
-    "POST /food/{foodId}/claims": _write(3),
-    "POST /exchanges/{exchangeId}/confirm": _write(1, redis=1),  # completing: + both profiles in one batch
-    "POST /exchanges/{exchangeId}/cancel": _write(1, BatchGetItem=1),  # the exchange, then post + claimer
-    "POST /exchanges/{exchangeId}/no-show": _write(1, BatchGetItem=1),
-    "POST /exchanges/{exchangeId}/ratings": _write(1, redis=1),
-    "GET /users/{userId}/reputation": Budget({GET: 1, QUERY: 1}, 1),
+    # the post, then membership, both profiles and the fairness rules' items (restriction, today's spend, the
+    # group's quota) in one batch; the suspension rule's received ratings (1 query); both parties' per-group
+    # identities for the answer (1 batch)
+    "POST /food/{foodId}/claims": _write(1, BatchGetItem=2, Query=1),
+    # + both parties' per-group identities for the answer in one batch (issue 16), on every exchange route
+    "POST /exchanges/{exchangeId}/confirm": _write(1, redis=1, BatchGetItem=1),  # completing: + both profiles
+    "POST /exchanges/{exchangeId}/cancel": _write(1, BatchGetItem=2),  # the exchange, then post + claimer
+    "POST /exchanges/{exchangeId}/no-show": _write(1, BatchGetItem=2),
+    "POST /exchanges/{exchangeId}/ratings": _write(3, redis=1),  # + the rated person's identity, low-rating record
+    # someone else's is opened by a per-group handle (issue 16): the caller's groups and their members are
+    # searched for it (handles are not stored), then their profile
+    "GET /users/{userId}/reputation": Budget({GET: 2, QUERY: 3, BATCH_GET: 1}, 1),
     "GET /me/credits": Budget({GET: 1, QUERY: 1}, 1),
+    # privacy (issue 16)
+    "GET /me/privacy": Budget({GET: 1}, 1),
+    "PUT /me/privacy": _write(1, Query=1),  # + the caller's memberships (their leaderboards' cache goes stale)
+    "GET /me/requests": Budget({QUERY: 1}, 1),
+    "POST /me/erasure": _write(1),
+    "POST /me/exports": _write(1),
+    "GET /me/exports/{exportId}": Budget({GET: 1}, 1),
+    # erasure is rare and thorough: a scan of the table for what names the person (no by-user index for
+    # posts and exchanges, docs/privacy.md), then each item blanked or deleted, and every cache key dropped
+    "DELETE /me": Budget({GET: 1, QUERY: 3, "dynamodb:Scan": 3, "dynamodb:PutItem": 8, "dynamodb:DeleteItem": 6,
+                          "dynamodb:UpdateItem": 1, TRANSACT: 1}, 63),
+    # trust and safety (issue 17)
+    "GET /groups/{groupId}/claim-quota": Budget({GET: 2}, 1),
+    "PUT /groups/{groupId}/claim-quota": _write(1, redis=1),
+    "DELETE /groups/{groupId}/claim-quota": _write(1, redis=1),
+    "POST /reports": _write(0, redis=1, Query=2),
+    "POST /groups/{groupId}/moderators": _write(3),
+    "GET /groups/{groupId}/moderation": Budget({GET: 1, QUERY: 4}, 1),
+    "POST /groups/{groupId}/moderation/actions": _write(4, redis=1),
+    "GET /me/moderation": Budget({QUERY: 1}, 1),
+    "POST /appeals": _write(1, redis=1),
+    "POST /appeals/{appealId}/decision": _write(3, redis=1),
 }
 
 # Routes measured but not budgeted here: the docs (no AWS) and the chat webhooks (their calls

@@ -15,6 +15,7 @@ os.environ.update(
         "AWS_SESSION_TOKEN": "testing",
         "TABLE_NAME": "foodshare-test",
         "EVENT_BUS_NAME": "foodshare-test",
+        "EXPORT_BUCKET": "foodshare-test-exports",
         "STAGE": "test",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "Foodshare",
@@ -25,6 +26,10 @@ os.environ.update(
         "RATE_LIMIT_CLAIMS": "100000/60",
         "RATE_LIMIT_DISCOVERY": "100000/60",
         "RATE_LIMIT_DEFAULT": "100000/60",
+        "RATE_LIMIT_REPORTS": "100000/60",
+        # Likewise the fairness rules' per-trust-level limits; tests/safety sets the real ones.
+        "CLAIM_LIMITS": "1000/1000/1000/1000/1000",
+        "DAILY_CREDIT_LIMITS": "1000/1000/1000/1000/1000",
     }
 )
 

@@ -12,29 +12,36 @@ app = build_resolver()
 
 @app.post("/food/<foodId>/claims", operation_id="claimFood", summary="Claim a post (one claim wins)",
           **private(201, "not_found", "own_post", "terms_not_met", "already_claimed", "not_available",
-                    "insufficient_credits", "partner_claim_limit", "pseudonym_unavailable", "concurrent_update"))
+                    "insufficient_credits", "partner_claim_limit", "active_claim_limit", "daily_credit_limit",
+                    "group_claim_quota", "suspended_low_ratings", "restricted", "processing_restricted",
+                    "pseudonym_unavailable",
+                    "concurrent_update"))
 def claim_food(foodId: str) -> models.Exchange:
-    return views.exchange(exchanges.claim(foodId, caller_id(app)))
+    user_id = caller_id(app)
+    return views.exchange(exchanges.claim(foodId, user_id), user_id)
 
 
 @app.post("/exchanges/<exchangeId>/confirm", operation_id="confirmPickup",
           summary="Confirm the pickup (completed once both sides confirmed)",
           **private(200, "not_found", "invalid_state", "concurrent_update"))
 def confirm_pickup(exchangeId: str) -> models.Exchange:
-    return views.exchange(exchanges.confirm(exchangeId, caller_id(app)))
+    user_id = caller_id(app)
+    return views.exchange(exchanges.confirm(exchangeId, user_id), user_id)
 
 
 @app.post("/exchanges/<exchangeId>/cancel", operation_id="cancelExchange", summary="Cancel a claimed exchange",
           **private(200, "not_found", "invalid_state", "concurrent_update"))
 def cancel_exchange(exchangeId: str) -> models.Exchange:
-    return views.exchange(exchanges.cancel(exchangeId, caller_id(app)))
+    user_id = caller_id(app)
+    return views.exchange(exchanges.cancel(exchangeId, user_id), user_id)
 
 
 @app.post("/exchanges/<exchangeId>/no-show", operation_id="reportNoShow",
           summary="The sharer reports that the claimer did not come",
           **private(200, "not_found", "forbidden", "too_early", "invalid_state", "concurrent_update"))
 def report_no_show(exchangeId: str) -> models.Exchange:
-    return views.exchange(exchanges.no_show(exchangeId, caller_id(app)))
+    user_id = caller_id(app)
+    return views.exchange(exchanges.no_show(exchangeId, user_id), user_id)
 
 
 handler = entrypoint(app)

@@ -63,7 +63,8 @@ def discover_food(
         limit=limit or settings.discovery_page_size,
         cursor=cursor,
     )
-    body = discovery_page(caller_id(app), filters, views.discovery_page)
+    user_id = caller_id(app)
+    body = discovery_page(user_id, filters, lambda page, cursor: views.discovery_page(page, cursor, user_id))
     return Response(status_code=200, content_type=JSON, body=body)
 
 

@@ -18,7 +18,7 @@ app = build_resolver()
 def create_group(body: CreateGroupRequest) -> models.Group:
     user_id = caller_id(app)
     users.ensure(user_id)
-    group, member = groups.create(user_id, body.name, body.description)
+    group, member = groups.create(user_id, body.name, body.description, disclaimer=body.disclaimer)
     return views.group(group, member)
 
 
@@ -40,12 +40,12 @@ def create_invite(groupId: str) -> models.Invite:
 
 
 @app.post("/groups/join", operation_id="joinGroup", summary="Join a group with an invite code",
-          **private(200, "invite_not_found", "not_found", "invite_expired", "already_member",
-                    "pseudonym_unavailable", "concurrent_update"))
+          **private(200, "disclaimer_not_accepted", "invite_not_found", "not_found", "invite_expired", "already_member",
+                    "banned", "pseudonym_unavailable", "concurrent_update"))
 def join_group(body: JoinGroupRequest) -> models.Group:
     user_id = caller_id(app)
     users.ensure(user_id)
-    group, member = groups.join(user_id, body.invite_code.strip().upper())
+    group, member = groups.join(user_id, body.invite_code.strip().upper(), body.accepted_disclaimer_version)
     return views.group(group, member)
 
 
@@ -96,8 +96,9 @@ def get_group_summary(groupId: str) -> models.GroupSummary:
 @app.get("/groups/<groupId>/leaderboard", operation_id="getGroupLeaderboard",
          summary="The group's members by reputation", **private(200, "not_found"))
 def get_group_leaderboard(groupId: str) -> models.Leaderboard:
-    leaders = [views.leader(rank, p)  # members only
-               for rank, p in enumerate(group_reads.leaderboard(groupId, caller_id(app)), start=1)]
+    user_id = caller_id(app)
+    leaders = [views.leader(rank, p, groupId, user_id)  # members only
+               for rank, p in enumerate(group_reads.leaderboard(groupId, user_id), start=1)]
     return models.Leaderboard(group_id=groupId, leaders=leaders)
 
 

@@ -12,7 +12,8 @@ app = build_resolver()
 
 
 @app.post("/food", operation_id="shareFood", summary="Share food with one of the caller's groups",
-          **private(201, "not_found", "pseudonym_unavailable", "concurrent_update"))
+          **private(201, "not_found", "suspended_low_ratings", "restricted", "pseudonym_unavailable",
+                    "concurrent_update"))
 def share_food(body: ShareFoodRequest) -> models.Food:
     user_id = caller_id(app)
     users.ensure(user_id)
@@ -26,7 +27,7 @@ def get_food(foodId: str) -> models.FoodDetail:
     user_id = caller_id(app)
     post, access = food.get_visible(foodId, user_id)
     exchange_id = post.exchange_id if post.exchange_id and user_id == post.sharer_id else None
-    return views.food_detail(post, access.via_partnership, exchange_id)
+    return views.food_detail(post, user_id, food.sees_exact(post, user_id), access.via_partnership, exchange_id)
 
 
 @app.delete("/food/<foodId>", operation_id="withdrawFood", summary="Withdraw the caller's own post",

@@ -7,7 +7,8 @@ from foodshare.api import models, views
 from foodshare.api.contract import private
 from foodshare.api.http import build_resolver, caller_id, entrypoint
 from foodshare.api.requests import RatingRequest
-from foodshare.domain import ratings, users
+from foodshare.domain import discovery, exchanges, identities, ratings, users
+from foodshare.errors import NotFound
 
 app = build_resolver()
 
@@ -16,14 +17,28 @@ app = build_resolver()
           summary="Rate the other participant of a completed exchange",
           **private(201, "not_found", "invalid_state", "rating_window_closed", "already_rated", "concurrent_update"))
 def rate_exchange(exchangeId: str, body: RatingRequest) -> models.Rating:
-    return views.rating(ratings.rate(exchangeId, caller_id(app), body.stars, body.comment))
+    user_id = caller_id(app)
+    rating = ratings.rate(exchangeId, user_id, body.stars, body.comment)
+    return views.rating(rating, exchanges.get_for_participant(exchangeId, user_id).group_id)
 
 
-@app.get("/users/<userId>/reputation", operation_id="getReputation", summary="A user's reputation and its history",
+@app.get("/users/<userId>/reputation", operation_id="getReputation",
+         summary="The caller's own reputation (by their id or handle), or a member's trust level by their handle",
          **private(200, "not_found"))
-def get_reputation(userId: str) -> models.Reputation:
-    caller_id(app)
-    return views.reputation(users.get(userId), reputation.history(userId))
+def get_reputation(userId: str) -> models.Reputation | models.MemberReputation:
+    caller = caller_id(app)
+    if userId == caller:
+        return views.reputation(users.get(caller), reputation.history(caller))
+    found = identities.resolve(userId, caller, discovery.visible_group_ids(caller))
+    if found is None:
+        raise NotFound(f"User {userId} not found.")
+    user_id, group_id = found
+    if user_id == caller:
+        return views.reputation(users.get(caller), reputation.history(caller))
+    other = users.get(user_id)
+    if other.restricted:  # restricted processing: their profile is not shown
+        raise NotFound(f"User {userId} not found.")
+    return views.reputation_of_other(other, identities.in_group(user_id, group_id))
 
 
 handler = entrypoint(app)

@@ -7,8 +7,9 @@ from aws_lambda_powertools.event_handler import Response
 from foodshare.api import models, views
 from foodshare.api.contract import ALWAYS, private, public
 from foodshare.api.http import JSON, build_resolver, caller_id, entrypoint
-from foodshare.api.requests import ProfileRequest
-from foodshare.domain import users
+from foodshare.api.requests import EraseAccountRequest, PrivacyRequest, ProfileRequest
+from foodshare.cache import purge
+from foodshare.domain import erasure, exports, privacy_settings, subject_requests, users
 from foodshare.health import check_dependencies
 
 app = build_resolver()
@@ -34,6 +35,60 @@ def get_me() -> models.Profile:
 def put_me(body: ProfileRequest) -> models.Profile:
     location = (body.location.lat, body.location.lng) if body.location else None
     return views.profile(users.update_profile(caller_id(app), body.display_name, location))
+
+
+@app.get("/me/privacy", operation_id="getPrivacy", summary="The caller's privacy choices",
+         **private(200, "pseudonym_unavailable", "concurrent_update"))
+def get_privacy() -> models.PrivacySettings:
+    return views.privacy_settings(privacy_settings.get(caller_id(app)))
+
+
+@app.put("/me/privacy", operation_id="putPrivacy",
+         summary="Restrict processing, object to leaderboards, choose how others see pickup places",
+         **private(200, "pseudonym_unavailable", "concurrent_update"))
+def put_privacy(body: PrivacyRequest) -> models.PrivacySettings:
+    return views.privacy_settings(
+        privacy_settings.update(caller_id(app), body.restricted, body.leaderboard, body.location_precision)
+    )
+
+
+@app.get("/me/requests", operation_id="getSubjectRequests",
+         summary="The caller's data-subject requests (type, time, outcome), oldest first", **private(200))
+def get_requests() -> models.DataSubjectRequests:
+    return models.DataSubjectRequests(requests=[views.subject_request(r) for r in subject_requests.of(caller_id(app))])
+
+
+@app.post("/me/erasure", operation_id="requestErasure",
+          summary="A confirmation code for erasing the caller's account (valid 3 hours)",
+          **private(201, "not_found", "concurrent_update"))
+def request_erasure() -> models.ErasureCode:
+    code, expires_at = erasure.request(caller_id(app))
+    return models.ErasureCode(confirmation_code=code, expires_at=expires_at)
+
+
+@app.delete("/me", operation_id="eraseMe", summary="Erase the caller's account with the confirmation code",
+            **private(200, "erasure_not_requested", "erasure_code_expired", "concurrent_update"))
+def erase_me(body: EraseAccountRequest) -> models.Erased:
+    """Erase the caller's account (docs/privacy.md); the cache forgets them before the answer."""
+    erased = erasure.erase(caller_id(app), body.confirmation_code)
+    purge.purge(erased.markers, erased.group_ids)
+    return models.Erased(erased=True)
+
+
+@app.post("/me/exports", operation_id="requestExport",
+          summary="Export everything stored about the caller (one JSON document, built asynchronously)",
+          **private(202, "pseudonym_unavailable", "concurrent_update",
+                    description="Accepted: the export is being built; poll GET /me/exports/{exportId}"))
+def request_export() -> models.DataExport:
+    item = exports.request(caller_id(app))
+    return views.data_export(item, item.status)
+
+
+@app.get("/me/exports/<exportId>", operation_id="getExport",
+         summary="An export's state and, once ready, a download URL valid for 5 minutes", **private(200, "not_found"))
+def get_export(exportId: str) -> models.DataExport:
+    item, status, url, url_expires_at = exports.status(caller_id(app), exportId)
+    return views.data_export(item, status, url, url_expires_at)
 
 
 handler = entrypoint(app)

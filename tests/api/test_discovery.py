@@ -24,9 +24,13 @@ def test_items_carry_sharer_group_and_distance():
     reply = call("GET", "/food", user="cleo", query={"lat": 52.52, "lng": 13.405})
     item = reply.body["items"][0]
     sam = call("GET", "/me", user="sam").body
-    assert item["sharer"] == {"userId": "sam", "pseudonym": sam["pseudonym"], "trustLevel": "developing", "score": 60}
+    # Sam as the group knows him: a per-group handle and pseudonym, never his id or global pseudonym.
+    assert item["sharer"]["trustLevel"] == "developing" and item["sharer"]["mine"] is False
+    assert item["sharer"]["handle"].startswith("h-") and item["sharer"]["pseudonym"] not in (sam["pseudonym"], "")
+    assert set(item["sharer"]) == {"handle", "pseudonym", "mine", "trustLevel"} and "sam" not in str(item)
     assert item["groupName"] == "Kiez Kitchen" and item["fromPartnerGroup"] is False
-    assert item["distanceKm"] == 0
+    assert item["pickupLocation"]["precision"] == "area" and item["pickupLocation"]["label"] is None
+    assert 0 < item["distanceKm"] < 3  # measured to the area shown, not the doorstep
     assert "displayName" not in str(item)
 
 

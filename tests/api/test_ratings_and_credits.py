@@ -8,21 +8,29 @@ from tests.support.api import call
 
 
 def _completed_exchange() -> str:
+    return _completed()[0]
+
+
+def _completed() -> tuple[str, str]:
     c = flows.community()
-    exchange_id = flows.claim("cleo", flows.share("sam", c["group"]))
+    food_id = flows.share("sam", c["group"])
+    exchange_id = flows.claim("cleo", food_id)
     flows.complete("sam", "cleo", exchange_id)
-    return exchange_id
+    return exchange_id, food_id
 
 
 def test_each_participant_rates_once():
-    exchange_id = _completed_exchange()
+    exchange_id, food_id = _completed()
     reply = call("POST", f"/exchanges/{exchange_id}/ratings", user="cleo", json={"stars": 5, "comment": "Lovely bread"})
     assert reply.status == 201
-    assert reply.body["ratedUserId"] == "sam" and reply.body["stars"] == 5
+    # The rated person as the group knows them (the same handle as on the post), never their id.
+    sam = call("GET", f"/food/{food_id}", user="cleo").body["sharer"]
+    assert reply.body["ratedUser"] == {"handle": sam["handle"], "pseudonym": sam["pseudonym"], "mine": False}
+    assert reply.body["stars"] == 5 and "sam" not in str(reply.body)
     duplicate = call("POST", f"/exchanges/{exchange_id}/ratings", user="cleo", json={"stars": 4})
     assert duplicate.status == 409 and duplicate.error_code == "already_rated"
     other = call("POST", f"/exchanges/{exchange_id}/ratings", user="sam", json={"stars": 4})
-    assert other.status == 201 and other.body["ratedUserId"] == "cleo"
+    assert other.status == 201 and "cleo" not in str(other.body)
     assert call("POST", f"/exchanges/{exchange_id}/ratings", user="eve", json={"stars": 1}).status == 404
 
 
@@ -45,13 +53,24 @@ def test_rating_needs_completion_and_open_window():
     assert late.status == 409 and late.error_code == "rating_window_closed"
 
 
-def test_reputation_of_a_user():
-    flows.user("sam")
-    reply = call("GET", "/users/sam/reputation", user="cleo")
-    assert reply.status == 200
-    assert reply.body["score"] == 60 and reply.body["trustLevel"] == "developing"
-    assert set(reply.body["counts"]) >= {"foodShared", "exchangesCompleted", "exchangesCancelled", "noShows",
-                                         "ratingsReceived"}
+def test_reputation_own_by_id_and_others_by_handle_only():
+    c = flows.community()
+    food_id = flows.share("sam", c["group"])
+    own = call("GET", "/users/sam/reputation", user="sam")
+    assert own.status == 200 and own.body["userId"] == "sam"
+    assert own.body["score"] == 60 and own.body["trustLevel"] == "developing"
+    assert set(own.body["counts"]) >= {"foodShared", "exchangesCompleted", "exchangesCancelled", "noShows",
+                                       "ratingsReceived"}
+    # Others: the raw id is not an address any more; the handle from the post is.
+    assert call("GET", "/users/sam/reputation", user="cleo").status == 404
+    sharer = call("GET", f"/food/{food_id}", user="cleo").body["sharer"]
+    other = call("GET", f"/users/{sharer['handle']}/reputation", user="cleo")
+    assert other.status == 200
+    assert other.body == {"handle": sharer["handle"], "pseudonym": sharer["pseudonym"], "mine": False,
+                          "trustLevel": "developing"}
+    # A handle means nothing to someone outside the groups it was shown in.
+    flows.user("eve")
+    assert call("GET", f"/users/{sharer['handle']}/reputation", user="eve").status == 404
     assert call("GET", "/users/nobody/reputation", user="cleo").status == 404
 
 

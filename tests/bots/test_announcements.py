@@ -10,7 +10,7 @@ import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from foodshare import clock
-from foodshare.bots import telegram as telegram_adapter
+from foodshare.bots import rendering, telegram as telegram_adapter
 from foodshare.domain import expiry, groups, users
 from tests.bots import chat
 from tests.bots.chat import GROUP_CHAT, TgUser, action, message, telegram
@@ -47,10 +47,11 @@ def test_food_shared_through_the_api_is_announced_once_and_the_same_message_is_e
     announced, = recorder.sent("sendMessage")
     assert announced["chat_id"] == str(GROUP_CHAT["id"])
     text = announced["text"]
-    for part in ("Sourdough loaves: 3 portions", "Bakery door", "#vegetarian", "contains gluten",
-                 f"Shared by {users.get('tg:111111').pseudonym}"):
+    for part in ("Sourdough loaves: 3 portions", "#vegetarian", "contains gluten",
+                 f"Shared by {rendering.shown_name('tg:111111', group_id)}"):
         assert part in text, part
-    assert "52.52" not in text and "13.40" not in text  # the place by its label only, never coordinates
+    assert "52.52" not in text and "13.40" not in text and "Bakery door" not in text  # no place: claimers learn it
+    assert users.get("tg:111111").pseudonym not in text  # the group's pseudonym, not the account's
     assert "Alice" not in text
     claim = action(announced, "claim:")
     message_id = next(i + 1 for i, c in enumerate(recorder.calls) if c.method == "sendMessage")
@@ -197,7 +198,8 @@ def test_slack_channel_announcement_is_updated_in_place_when_claimed(recorder):
     recorder.script("chat.postMessage", (200, {"ok": True, "channel": CHANNEL["id"], "ts": "1700000000.000100"}, {}))
     announce()
     posted, = recorder.sent("chat.postMessage")
-    assert posted["channel"] == CHANNEL["id"] and "Café" in posted["text"] and "52.52" not in posted["text"]
+    assert posted["channel"] == CHANNEL["id"] and "Curry" in posted["text"]
+    assert "Café" not in posted["text"] and "52.52" not in posted["text"]  # no place in the channel
     slack(block_action("U0BEN", posted["blocks"][1]["elements"][0]["value"], f"{recorder.url}/r"))
     announce()
     update, = recorder.sent("chat.update")

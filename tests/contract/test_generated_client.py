@@ -78,7 +78,10 @@ def test_the_generated_client_runs_the_readme_tour(client_package, stack):
     assert isinstance(post, models.Food) and post.status == "available"
     page = discovery.discover_food.sync(client=cleo, lat=52.52, lng=13.405)
     assert isinstance(page, models.DiscoveryPage)
-    assert [item.food_id for item in page.items] == [post.food_id] and page.items[0].distance_km == 0
+    assert [item.food_id for item in page.items] == [post.food_id]
+    shown = page.items[0]  # someone else's post: its area (~2 km, no label), the distance to that area
+    assert shown.pickup_location.precision.value == "area" and shown.pickup_location.label is None
+    assert 0 < shown.distance_km < 3.5 and shown.sharer.mine is False
 
     exchange = claiming.claim_food.sync(post.food_id, client=cleo)
     assert isinstance(exchange, models.Exchange) and exchange.status == "claimed"
@@ -92,7 +95,9 @@ def test_the_generated_client_runs_the_readme_tour(client_package, stack):
         rating = reputation.rate_exchange.sync(exchange.exchange_id, client=rater,
                                                body=models.RatingRequest(stars=5, comment="Lovely"))
         assert isinstance(rating, models.Rating) and rating.stars == 5
-    seen = reputation.get_reputation.sync(sam_id, client=cleo)
-    assert isinstance(seen, models.Reputation) and seen.counts.food_shared >= 1
+    own = reputation.get_reputation.sync(sam_id, client=sam)
+    assert isinstance(own, models.Reputation) and own.counts.food_shared >= 1
+    seen = reputation.get_reputation.sync(rating.rated_user.handle, client=cleo)  # Sam as Cleo's group knows him
+    assert isinstance(seen, models.MemberReputation) and seen.pseudonym == rating.rated_user.pseudonym
     balance = credits.get_credits.sync(client=sam)
     assert isinstance(balance, models.Credits) and balance.balance == 4  # 3 welcome credits + 1 from Cleo

@@ -58,8 +58,15 @@ def test_leaderboard_follows_scores_and_is_for_members_only(backbone):
     _exchange(c["group"], stars=(1, 5))  # sam rated 1 star, cleo 5
     backbone.deliver()
     board = call("GET", f"/groups/{c['group']}/leaderboard", user="ida").body["leaders"]
-    assert [(e["rank"], e["userId"], e["score"]) for e in board] == [(1, "cleo", 65.5), (2, "sam", 61), (3, "ida", 60)]
+    own = {}
+    for user in ("cleo", "sam", "ida"):
+        row = next(e for e in call("GET", f"/groups/{c['group']}/leaderboard", user=user).body["leaders"] if e["mine"])
+        own[user] = (row["rank"], row["handle"], row["score"])
+    assert own["cleo"][0::2] == (1, 65.5) and own["sam"][0::2] == (2, 61) and own["ida"][0::2] == (3, 60)
+    assert [(e["rank"], e["handle"]) for e in board] == [own[u][:2] for u in ("cleo", "sam", "ida")]
     assert all(e["pseudonym"] and e["trustLevel"] for e in board)
+    assert [e["score"] is not None for e in board] == [False, False, True]  # only ida's own row: no exact scores of others
+    assert not {"cleo", "sam"} & set(str(board).split("'"))
     flows.user("eve")
     assert call("GET", f"/groups/{c['group']}/leaderboard", user="eve").status == 404
     assert call("GET", f"/groups/{c['group']}/summary", user="eve").status == 404

@@ -127,3 +127,21 @@ def test_with_outbox_delivery_relay_the_writer_publishes_after_its_commit(backbo
         monkeypatch.undo()
         get_settings.cache_clear()
         hooks.reset()
+
+
+def test_a_transaction_that_failed_streams_nothing_and_publishes_nothing(backbone):
+    """Only what a transaction committed reaches the stream: a second report of one subject loses on its
+    lock's condition after its event item was written in the emulator; no stream record may remain, or the
+    relay would publish (and re-create) an event that never happened."""
+    from tests.support.api import call
+
+    c = flows.community()
+    food_id = flows.share(c["sharer"], c["group"])
+    body = {"subjectType": "food", "subjectId": food_id, "reason": "spam"}
+    assert call("POST", "/reports", user=c["claimer"], json=body).status == 201
+    backbone.deliver()
+    with stream.paused():
+        again = call("POST", "/reports", user=c["claimer"], json={**body, "reason": "unsafe_food"})
+    assert again.status == 409 and again.body["error"]["code"] == "already_reported"
+    assert stream.skip_pending() == 0
+    assert [json.loads(e.detail)["data"]["reason"] for e in _stored("ReportFiled")] == ["spam"]

@@ -12,7 +12,7 @@ from tests.support.api import call
 
 
 def _reputation(user_id: str) -> dict:
-    reply = call("GET", f"/users/{user_id}/reputation", user="cleo")
+    reply = call("GET", f"/users/{user_id}/reputation", user=user_id)  # one's own: score, counts, history
     assert reply.status == 200, reply
     return reply.body
 

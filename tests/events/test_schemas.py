@@ -33,9 +33,39 @@ def test_a_payload_that_breaks_its_schema_is_named():
         event_schemas.validate("RatingSubmitted", envelope)
 
 
+def _moderation(group: str, admin: str, reporter: str) -> None:
+    """A moderator appointed, reports dismissed until the reporter is flagged, one upheld, appealed, overturned;
+    a member flagged by the fraud signals."""
+    from foodshare.data.models import UserItem
+
+    for name in ("mia", "max"):
+        flows.user(name)
+        flows.join(name, group, admin)
+    UserItem.get(*UserItem.key("mia")).update(actions=[UserItem.score.set(95), UserItem.trust_level.set("exemplary")])
+    assert call("POST", f"/groups/{group}/moderators", user=admin, json={"memberId": "mia"}).status == 200
+    actions = f"/groups/{group}/moderation/actions"
+    for reason in ("late", "other", "selling", "spam"):
+        report = call("POST", "/reports", user=reporter, json={"subjectType": "user", "subjectId": "max",
+                                                               "reason": reason}).body["reportId"]
+        action = "warn" if reason == "spam" else "dismiss"
+        taken = call("POST", actions, user="mia", json={"action": action, "reportId": report, "reason": "Checked"})
+        assert taken.status == 201, taken
+    appeal = call("POST", "/appeals", user="max", json={"actionId": taken.body["actionId"]}).body
+    assert call("POST", f"/appeals/{appeal['appealId']}/decision", user=admin,
+                json={"outcome": "overturned", "reason": "Not spam"}).status == 200
+    for _ in range(7):  # claims cancelled again and again: the fraud consumer flags credit abuse
+        exchange = flows.claim("max", flows.share("mia", group))
+        assert call("POST", f"/exchanges/{exchange}/cancel", user="max").status == 200
+
+
 def _every_kind_of_change(backbone) -> None:
     c = flows.community()
     sam, cleo, group = c["sharer"], c["claimer"], c["group"]
+    quota = {"maxClaims": 50, "windowHours": 24}
+    assert call("PUT", f"/groups/{group}/claim-quota", user=sam, json=quota).status == 200
+    report = {"subjectType": "user", "subjectId": sam, "reason": "late"}
+    assert call("POST", "/reports", user=cleo, json=report).status == 201
+    _moderation(group, sam, cleo)
     flows.user("ida")
     flows.join("ida", group, sam)
     assert call("DELETE", f"/groups/{group}/members/me", user="ida").status == 200
@@ -56,6 +86,13 @@ def _every_kind_of_change(backbone) -> None:
     missed = flows.claim(cleo, flows.share(sam, group, pickupEnd=clock.iso(clock.now() + timedelta(hours=1.5))))
     clock.advance(2 * 3600)
     assert call("POST", f"/exchanges/{missed}/no-show", user=sam).status == 200
+    assert call("PUT", "/me/privacy", user=cleo, json={"leaderboard": False}).status == 200
+    assert call("POST", "/me/exports", user=cleo).status == 202
+    flows.join("paul", group, sam)
+    assert call("DELETE", f"/groups/{group}/members/me", user=cleo).status == 200
+    backbone.deliver()  # consumers catch up before sam goes
+    code = call("POST", "/me/erasure", user=sam).body["confirmationCode"]  # sam is the last admin: hands over
+    assert call("DELETE", "/me", user=sam, json={"confirmationCode": code}).status == 200
     backbone.deliver()
 
 

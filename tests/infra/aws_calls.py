@@ -153,6 +153,9 @@ def authorizations(service: str, operation: str, params: dict, region: str) -> l
     if service == "ssm" and operation in ("GetParameter", "GetParameters"):
         names = [params["Name"]] if operation == "GetParameter" else params["Names"]
         return [(f"ssm:{operation}", f"arn:{PARTITION}:ssm:{region}:{ACCOUNT}:parameter/{n.lstrip('/')}") for n in names]
+    if service == "s3" and operation in ("PutObject", "GetObject", "DeleteObject", "HeadObject"):
+        action = "GetObject" if operation == "HeadObject" else operation  # HEAD is authorised by GetObject
+        return [(f"s3:{action}", f"arn:{PARTITION}:s3:::{params['Bucket']}/{params['Key']}")]
     if service == "sqs" and operation in ("SendMessage", "SendMessageBatch"):
         url = params["QueueUrl"]
         return [(f"sqs:{operation.replace('Batch', '')}", f"arn:{PARTITION}:sqs:{region}:{ACCOUNT}:{url.rsplit('/', 1)[-1]}")]
@@ -201,6 +204,8 @@ class Resolver:
         if attribute == "Arn":
             if kind in ("AWS::DynamoDB::GlobalTable", "AWS::DynamoDB::Table"):
                 return _table_arn(self.region, name)
+            if kind == "AWS::S3::Bucket":
+                return f"arn:{PARTITION}:s3:::{name}"
             if kind == "AWS::Events::EventBus":
                 return f"arn:{PARTITION}:events:{self.region}:{ACCOUNT}:event-bus/{name}"
         return f"<unresolved {logical_id}.{attribute}>"

@@ -103,3 +103,10 @@ def test_every_function_has_its_own_role(synth):
     roles = [function(synth, name)["Role"]["Fn::GetAtt"][0] for name in synth.catalog.names()]
     assert len(set(roles)) == len(roles)
     assert all(function_id(synth, name) for name in synth.catalog.names())
+
+
+def test_the_identity_key_secret_is_retained(synth):
+    """A new key would change every handle and shown area (cdk/privacy.py); who reads it: test_iam.py."""
+    (secret_id,) = [lid for lid, r in of_type(synth, "AWS::SecretsManager::Secret").items()
+                    if r["Properties"]["Name"].endswith("/identity-key")]
+    assert synth.resources[secret_id]["DeletionPolicy"] == "Retain"

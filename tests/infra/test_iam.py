@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from foodshare.data import schema
 
-from cdk.functions import PUBLISHERS, READ_ACTIONS, READ_ONLY, STREAM_READ_ACTIONS, WRITE_ACTIONS
+from cdk.functions import PUBLISHERS, READ_ACTIONS, READ_ONLY, STREAM_READ_ACTIONS, TABLE_SCANNERS, WRITE_ACTIONS
 from tests.infra.cfn import actions_of, arn_of, catalog_entries, function, of_type, role_statements
 
+EXPORT_ACCESS = {"exports": {"s3:PutObject"}, "users": {"s3:GetObject", "s3:DeleteObject"}}
 TRACING = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 VPC_NETWORKING = {
@@ -62,10 +63,11 @@ def test_table_access_follows_the_read_only_map(synth):
             stream_arn = {"Fn::GetAtt": [table["Fn::GetAtt"][0], "StreamArn"]}
             for action in set(STREAM_READ_ACTIONS) - {"dynamodb:ListStreams"}:
                 assert grants[action] == [stream_arn], (name, action, grants[action])
+        expected |= {"dynamodb:Scan"} if name in TABLE_SCANNERS else set()
         assert set(grants) == expected, name
         for action in READ_ACTIONS:
             assert grants[action] == [table, *indexes], (name, action)
-        for action in set(WRITE_ACTIONS) & set(grants):
+        for action in (set(WRITE_ACTIONS) | {"dynamodb:Scan"}) & set(grants):
             assert grants[action] == [table], (name, action)
 
 
@@ -75,19 +77,22 @@ def test_read_only_functions_are_the_get_only_ones(synth):
             assert {route.method for route in fn.routes} == {"GET"}, fn.name
 
 
-def test_no_role_has_wildcard_actions_scan_or_table_administration(synth):
+def test_no_role_has_wildcard_actions_table_administration_or_scan_but_erasure(synth):
     for name in synth.catalog.names():
         for statement in role_statements(synth, name):
             for action in actions_of(statement):
                 assert "*" not in action, (name, action)
-                assert action not in {"dynamodb:Scan", "dynamodb:DeleteTable", "dynamodb:UpdateTable"}
+                assert action not in {"dynamodb:DeleteTable", "dynamodb:UpdateTable"}
+                assert action != "dynamodb:Scan" or name in TABLE_SCANNERS, (name, action)  # erasure, export
 
 
 def test_functions_hold_only_known_permission_groups(synth):
     """Anything outside these groups is a new permission a reviewer should see in this test."""
     consumers = {c.name for c in synth.catalog.consumers}
     for name in synth.catalog.names():
-        allowed = TRACING | LOGS | VPC_NETWORKING | set(READ_ACTIONS) | set(WRITE_ACTIONS) | {"events:PutEvents"}
+        allowed = TRACING | LOGS | VPC_NETWORKING | set(READ_ACTIONS) | set(WRITE_ACTIONS) | {"events:PutEvents"} \
+            | IDENTITY_KEY_READ | ({"dynamodb:Scan"} if name in TABLE_SCANNERS else set()) \
+            | EXPORT_ACCESS.get(name, set())  # test_exports.py: on the export bucket's objects only
         if name in consumers:
             allowed |= QUEUE_CONSUMPTION
         if name in _stream_relays(synth):  # the stream, and the on-failure destination of its mapping
@@ -129,3 +134,26 @@ def test_the_api_docs_function_reads_nothing_and_publishes_nothing(dev):
     assert _without_data(dev) == {"api_docs"}
     actions = {a for s in role_statements(dev, "api_docs") for a in actions_of(s)}
     assert actions == TRACING | LOGS  # no table, no bus, no VPC
+
+
+IDENTITY_KEY_READ = {"secretsmanager:GetSecretValue"}
+
+
+def _identity_key(synth) -> str:
+    (secret_id,) = [lid for lid, r in of_type(synth, "AWS::SecretsManager::Secret").items()
+                    if r["Properties"]["Name"].endswith("/identity-key")]
+    return secret_id
+
+
+def test_every_function_with_data_reads_the_identity_key_and_no_other_secret_but_its_own(synth):
+    key = {"Ref": _identity_key(synth)}
+    for name, entry in catalog_entries(synth).items():
+        reading = [s for s in role_statements(synth, name) if set(actions_of(s)) & IDENTITY_KEY_READ]
+        resources = [r for s in reading for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])]
+        if getattr(entry, "api_docs", False):
+            assert key not in resources, name
+        else:
+            assert key in resources, name
+            env = function(synth, name)["Environment"]["Variables"]
+            assert env["IDENTITY_KEY_SECRET_ARN"] == key, name
+        assert len(resources) == len(entry.secrets) + (0 if getattr(entry, "api_docs", False) else 1), name

@@ -72,13 +72,36 @@ def _run_flows(recorder) -> None:
     assert call("GET", "/food", user=claimer).status == 200
     exchange_id = flows.claim(claimer, food_id)
     flows.complete(sharer, claimer, exchange_id)
-    assert call("POST", f"/exchanges/{exchange_id}/ratings", user=claimer, json={"stars": 5}).status == 201
-    assert call("GET", f"/users/{sharer}/reputation", user=claimer).status == 200
+    rated = call("POST", f"/exchanges/{exchange_id}/ratings", user=claimer, json={"stars": 5})
+    assert rated.status == 201
+    assert call("GET", f"/users/{rated.body['ratedUser']['handle']}/reputation", user=claimer).status == 200
     assert call("GET", "/me/credits", user=claimer).status == 200
     assert call("GET", f"/groups/{group_id}/summary", user=claimer).status == 200
     withdrawn = flows.share(sharer, group_id, title="Apples")
     assert call("DELETE", f"/food/{withdrawn}", user=sharer).status == 200
     flows.share(sharer, group_id, title="Pears")  # left unclaimed: the expiry job expires it
+    # Privacy: choices, the record of requests, and an erasure (the users function's Scan).
+    assert call("PUT", "/me/privacy", user="pat", json={"leaderboard": False}).status == 200
+    assert call("GET", "/me/requests", user="pat").status == 200
+    exported = call("POST", "/me/exports", user="pat")
+    assert exported.status == 202
+    flows.user("quinn")
+    assert call("POST", "/me/exports", user="quinn").status == 202  # erasure deletes its document
+    code = call("POST", "/me/erasure", user="quinn").body["confirmationCode"]
+    assert call("DELETE", "/me", user="quinn", json={"confirmationCode": code}).status == 200
+
+    # Trust and safety: a claim quota, a report, the moderation queue, an action and its appeal.
+    quota = {"maxClaims": 5, "windowHours": 168, "liftHours": 2}
+    assert call("PUT", f"/groups/{group_id}/claim-quota", user=sharer, json=quota).status == 200
+    report = call("POST", "/reports", user=sharer, json={"subjectType": "user", "subjectId": claimer, "reason": "late"})
+    assert report.status == 201, report.body
+    assert call("GET", f"/groups/{group_id}/moderation", user=sharer).status == 200
+    warned = call("POST", f"/groups/{group_id}/moderation/actions", user=sharer,
+                  json={"action": "warn", "reason": "Came an hour late", "reportId": report.body["reportId"]})
+    assert warned.status == 201, warned.body
+    assert call("GET", "/me/moderation", user=claimer).status == 200
+    appeal = call("POST", "/appeals", user=claimer, json={"actionId": warned.body["actionId"]})
+    assert appeal.status == 201, appeal.body
 
     # Telegram: a group, a private chat, a share and a claim button (answerCallbackQuery goes out).
     alice, bob = TgUser(111111, "Alice"), TgUser(222222, "Bob")
@@ -108,6 +131,9 @@ def _run_flows(recorder) -> None:
         assert batch, f"the flows committed no event for {consumer.name}"
         answer = api.invoke(_sqs_batch(batch), consumer.name)
         assert not answer.get("batchItemFailures"), (consumer.name, answer)
+
+    ready = call("GET", f"/me/exports/{exported.body['exportId']}", user="pat")  # presigned with the users role
+    assert ready.body["status"] == "ready" and ready.body["downloadUrl"]
 
     # The scheduler: the jobs once the pickup windows are over.
     clock.advance(6 * 3600)  # past every pickup window, within the job's 48 h lookback

@@ -25,13 +25,14 @@ def test_only_functions_that_call_chat_platforms_have_a_way_out(synth):
         assert open_ == (list(subnets) if entry.chats else []), entry.name
 
 
-def test_endpoints_for_dynamodb_xray_and_eventbridge_when_functions_publish(synth):
+def test_endpoints_for_dynamodb_xray_secrets_manager_and_eventbridge_when_functions_publish(synth):
     services = {}
     for endpoint in of_type(synth, "AWS::EC2::VPCEndpoint").values():
         name = props(endpoint)["ServiceName"]
         name = name if isinstance(name, str) else "".join(p for p in name["Fn::Join"][1] if isinstance(p, str))
         services[name.rsplit(".", 1)[-1]] = props(endpoint).get("VpcEndpointType", "Gateway")
-    expected = {"dynamodb": "Gateway", "xray": "Interface"}
+    # the identity key (Secrets Manager), exports deleted at erasure (S3)
+    expected = {"dynamodb": "Gateway", "s3": "Gateway", "xray": "Interface", "secretsmanager": "Interface"}
     if synth.config.outbox_delivery == "relay":
         expected["events"] = "Interface"
     assert services == expected

@@ -21,5 +21,7 @@ def aws_environment():
     with mock_aws():
         settings = get_settings()
         boto3.client("dynamodb", region_name=settings.region).create_table(**table_definition(settings.table_name))
+        boto3.client("s3", region_name=settings.region).create_bucket(
+            Bucket=settings.export_bucket, CreateBucketConfiguration={"LocationConstraint": settings.region})
         create_bus()  # the stream feeds the relay after every commit; queues and rules come with the `backbone` fixture
         yield

@@ -13,6 +13,7 @@ LOCAL_DEFAULTS = {
     "AWS_SECRET_ACCESS_KEY": "local",
     "TABLE_NAME": "foodshare-local",
     "EVENT_BUS_NAME": "foodshare-local",
+    "EXPORT_BUCKET": "foodshare-local-exports",
     "STAGE": "local",
     "POWERTOOLS_SERVICE_NAME": "foodshare",
     "POWERTOOLS_METRICS_NAMESPACE": "Foodshare",
@@ -67,6 +68,8 @@ def start() -> LocalStack:
     mock.start()
     settings = get_settings()
     boto3.client("dynamodb", region_name=settings.region).create_table(**table_definition(settings.table_name))
+    boto3.client("s3", region_name=settings.region).create_bucket(
+        Bucket=settings.export_bucket, CreateBucketConfiguration={"LocationConstraint": settings.region})
     stack = LocalStack(redis_url=settings.redis_url)
     stack.on_stop(mock.stop)
     _start_event_backbone(stack)

@@ -29,11 +29,11 @@ def test_an_announced_message_is_edited_until_it_shows_the_state():
     assert step(Announcement("42", GONE), "claimed") == NOTHING  # the chat refused for good
 
 
-def test_the_announcement_shows_the_place_by_label_only():
+def test_the_announcement_shows_no_place_neither_coordinates_nor_label():
     available = render(post(), "CalmOtter12")
-    assert "Soup: 3 portions" in available.text and "Community hall" in available.text
+    assert "Soup: 3 portions" in available.text and "Community hall" not in available.text
     assert "#vegan" in available.text and "celery" in available.text and "CalmOtter12" in available.text
-    assert "52.37" not in available.text and "4.89" not in available.text
+    assert "52.37" not in available.text and "4.89" not in available.text and "whoever claims" in available.text
     assert [b.action for row in available.buttons for b in row] == ["claim:F1"]
     unlabelled = render(post(label=None), "CalmOtter12")
     assert "52.37" not in unlabelled.text and "whoever claims" in unlabelled.text

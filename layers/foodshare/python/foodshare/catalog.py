@@ -52,7 +52,10 @@ def _r(method: str, path: str, public: bool = False) -> Route:
 API_FUNCTIONS: tuple[ApiFunction, ...] = (
     ApiFunction(
         "users",
-        (_r("GET", "/health", public=True), _r("GET", "/me"), _r("PUT", "/me")),
+        (_r("GET", "/health", public=True), _r("GET", "/me"), _r("PUT", "/me"),
+         _r("GET", "/me/privacy"), _r("PUT", "/me/privacy"), _r("GET", "/me/requests"),
+         _r("POST", "/me/erasure"), _r("DELETE", "/me"), _r("POST", "/me/exports"),
+         _r("GET", "/me/exports/{exportId}")),
         description="Profiles, pseudonyms and the health check",
     ),
     ApiFunction(
@@ -103,6 +106,22 @@ API_FUNCTIONS: tuple[ApiFunction, ...] = (
         "credits",
         (_r("GET", "/me/credits"),),
         description="Credit balance and ledger",
+    ),
+    ApiFunction(
+        "safety",
+        (
+            _r("GET", "/groups/{groupId}/claim-quota"),
+            _r("PUT", "/groups/{groupId}/claim-quota"),
+            _r("DELETE", "/groups/{groupId}/claim-quota"),
+            _r("POST", "/reports"),
+            _r("POST", "/groups/{groupId}/moderators"),
+            _r("GET", "/groups/{groupId}/moderation"),
+            _r("POST", "/groups/{groupId}/moderation/actions"),
+            _r("GET", "/me/moderation"),
+            _r("POST", "/appeals"),
+            _r("POST", "/appeals/{appealId}/decision"),
+        ),
+        description="Trust and safety: group claim quotas, reports, moderation, appeals",
     ),
     ApiFunction(
         "telegram_webhook",
@@ -200,8 +219,18 @@ STREAM_RELAYS: tuple[StreamRelay, ...] = (OUTBOX_RELAY,)
 # No batching window on these: their effects are read right after the change (p95 < 1 s).
 CONSUMERS: tuple[Consumer, ...] = (
     Consumer(
+        "exports",
+        ("ExportRequested",),
+        batch_size=1,  # one document at a time: a whole-table read each
+        max_batching_window_seconds=0,
+        max_receive_count=3,
+        visibility_timeout_seconds=300,
+        description="Assembles a person's data export (GDPR access and portability) into the export bucket",
+    ),
+    Consumer(
         "reputation_consumer",
-        ("FoodShared", "ExchangeCompleted", "ExchangeCancelled", "ExchangeNoShow", "RatingSubmitted"),
+        ("FoodShared", "ExchangeCompleted", "ExchangeCancelled", "ExchangeNoShow", "RatingSubmitted",
+         "ModerationActionTaken", "AppealDecided", "FraudFlagged"),
         max_batching_window_seconds=0,
         uses_cache=True,
         description="Applies reputation impacts and caps, keeps each user's history, emits ReputationChanged and TrustLevelChanged",
@@ -215,7 +244,8 @@ CONSUMERS: tuple[Consumer, ...] = (
     ),
     Consumer(
         "notifications",
-        ("FoodClaimed", "PickupConfirmed", "ExchangeCompleted", "ExchangeCancelled", "FoodExpired"),
+        ("FoodClaimed", "PickupConfirmed", "ExchangeCompleted", "ExchangeCancelled", "FoodExpired",
+         "ModerationActionTaken", "AppealDecided"),
         max_receive_count=20,  # the limiter sends records back to wait for a slot: ~20 min before the DLQ
         uses_cache=True,  # the shared outbound limiter counts in Redis
         description="Tells people in their Telegram/Slack chat about claims, pickups, rating requests, expiry",
@@ -232,6 +262,14 @@ CONSUMERS: tuple[Consumer, ...] = (
         description="Announces food in its group's Telegram/Slack chats and edits the message as it is claimed, withdrawn or expires",
         chats=("telegram", "slack"),  # sendMessage / editMessageText, chat.postMessage / chat.update
         secrets=("TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN"),
+    ),
+    Consumer(
+        "fraud_signals",
+        ("RatingSubmitted", "FoodShared", "FoodClaimed", "FoodExpired", "ExchangeCancelled", "ExchangeNoShow",
+         "ModerationActionTaken"),
+        max_batching_window_seconds=0,
+        description="Scores each user on the four fraud patterns (rating rings by dense-block peeling), flags to "
+                    "moderators and restricts at the thresholds",
     ),
 )
 SCHEDULED_JOBS: tuple[ScheduledJob, ...] = (

@@ -7,12 +7,20 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, code: str | None = None, fields: dict[str, str] | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        fields: dict[str, str] | None = None,
+        retry_at: str | None = None,
+    ):
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
         self.fields = fields or {}
+        self.retry_at = retry_at  # when a refusal by a rule lifts (ISO time), answered as `retryAt`
 
 
 class ValidationFailed(DomainError):

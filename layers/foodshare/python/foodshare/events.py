@@ -15,10 +15,16 @@ GROUP = "foodshare.group"
 FOOD = "foodshare.food"
 CREDIT = "foodshare.credit"
 ANALYTICS = "foodshare.analytics"
+SAFETY = "foodshare.safety"
 
 EVENT_SOURCES: dict[str, str] = {
     "UserRegistered": USER,
     "ProfileUpdated": USER,
+    "PrivacySettingsChanged": USER,
+    "ErasureRequested": USER,
+    "ExportRequested": USER,
+    "AccountErased": USER,
+    "AdminHandedOver": GROUP,
     "RatingSubmitted": USER,
     "TrustLevelChanged": USER,
     "ReputationChanged": USER,
@@ -30,6 +36,7 @@ EVENT_SOURCES: dict[str, str] = {
     "PartnershipAccepted": GROUP,
     "PartnershipDeclined": GROUP,
     "PartnershipEnded": GROUP,
+    "GroupClaimQuotaChanged": GROUP,
     "FoodShared": FOOD,
     "FoodWithdrawn": FOOD,
     "FoodClaimed": FOOD,
@@ -38,6 +45,13 @@ EVENT_SOURCES: dict[str, str] = {
     "ExchangeCompleted": FOOD,
     "ExchangeCancelled": FOOD,
     "ExchangeNoShow": FOOD,
+    "ReportFiled": SAFETY,
+    "ModeratorAppointed": SAFETY,
+    "ModerationActionTaken": SAFETY,
+    "MemberFlagged": SAFETY,
+    "AppealFiled": SAFETY,
+    "AppealDecided": SAFETY,
+    "FraudFlagged": SAFETY,
     "CreditsGranted": CREDIT,
     "CreditsHeld": CREDIT,
     "CreditsTransferred": CREDIT,

@@ -25,6 +25,7 @@ from foodshare.cache import versions
 from foodshare.consumers import Delivered
 from foodshare.data.models import ActiveMemberItem, GroupActivityItem, GroupDayItem, MembershipItem, UserItem
 from foodshare.data.transaction import UnitOfWork
+from foodshare.domain import identities
 from foodshare.errors import ConcurrentUpdate
 
 CONSUMER = "read_models"
@@ -87,7 +88,11 @@ def day_expiry(day: str) -> datetime:
 
 
 def _mark_active(uow: UnitOfWork, group_id: str, user_id: str, at: str) -> None:
-    """Move the member's last-active moment forward (never back); optimistic on the value read."""
+    """Move the member's last-active moment forward (never back); optimistic on the value read.
+
+    Not for a person erased while the event was in flight (no profile): that would bring their id back."""
+    if UserItem.count(f"USER#{user_id}", UserItem.sk == "PROFILE") == 0:
+        return
     item = ActiveMemberItem(*ActiveMemberItem.key(group_id, user_id), user_id=user_id, last_active_at=at)
     try:
         current = ActiveMemberItem.get(item.pk, item.sk).last_active_at
@@ -136,9 +141,13 @@ def _still_members(group_id: str, user_ids: list[str]) -> list[str]:
 
 def leaderboard(group_id: str, limit: int = LEADERBOARD_SIZE) -> list[Leader]:
     """The group's members by reputation score, highest first."""
-    member_ids = [
-        m.user_id for m in MembershipItem.query(f"GROUP#{group_id}", MembershipItem.sk.startswith("MEMBER#"))
+    members = {
+        m.user_id: m for m in MembershipItem.query(f"GROUP#{group_id}", MembershipItem.sk.startswith("MEMBER#"))
+    }
+    profiles = [  # pages of 100 inside; without those who restricted processing or objected to ranking
+        p for p in UserItem.batch_get([UserItem.key(u) for u in members]) if not p.restricted and p.leaderboard is not False
     ]
-    profiles = list(UserItem.batch_get([UserItem.key(u) for u in member_ids]))  # pages of 100 inside
-    profiles.sort(key=lambda p: (-float(p.score), p.pseudonym))
-    return [Leader(p.user_id, p.pseudonym, float(p.score), p.trust_level) for p in profiles[:limit]]
+    # Each member as the group knows them: their pseudonym in this group, not their global one.
+    names = {p.user_id: identities.of(p.user_id, group_id, members[p.user_id].pseudonym).pseudonym for p in profiles}
+    profiles.sort(key=lambda p: (-float(p.score), names[p.user_id]))
+    return [Leader(p.user_id, names[p.user_id], float(p.score), p.trust_level) for p in profiles[:limit]]

@@ -37,6 +37,9 @@ _NOUNS = (
 )
 
 
+ADJECTIVES, NOUNS = _ADJECTIVES, _NOUNS  # also the words of per-group pseudonyms (domain/privacy.py)
+
+
 def pseudonym() -> str:
     """Random food-themed handle, e.g. "SunnyFennel4821"; uniqueness is enforced on write."""
     return f"{secrets.choice(_ADJECTIVES)}{secrets.choice(_NOUNS)}{secrets.randbelow(10000):04d}"

@@ -13,15 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from foodshare import consumers, reputation_rules as rules
+from foodshare import clock, consumers, reputation_rules as rules
 from foodshare.consumers import Delivered
-from foodshare.data.models import ReputationHistoryItem, ReputationWindowItem, UserItem
+from foodshare.data.models import ReputationHistoryItem, ReputationWindowItem, RiskItem, UserItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import groups, users
 from foodshare.errors import ConcurrentUpdate
 
 CONSUMER = "reputation_consumer"
-WINDOW_RETENTION = timedelta(days=15)  # cap windows are a day or a week; keep them a little longer
+WINDOW_RETENTION = timedelta(days=32)  # cap windows are a day, a week or a month; keep them a little longer
 
 LABELS = {
     "food_shared": "Shared food",
@@ -31,6 +31,8 @@ LABELS = {
     "no_show": "Did not show up for a pickup",
     "rated_high": "Received a good rating",
     "rated_low": "Received a poor rating",
+    "safety_violation": "A moderator upheld a report of unsafe food or harassment",
+    "spam_report": "A moderator upheld a report of spam",
 }
 
 
@@ -40,6 +42,24 @@ class UserEffect:
 
     kinds: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    reversals: list[Reversal] = field(default_factory=list)
+    source: str | None = None  # the rater, for a rating
+
+
+@dataclass(frozen=True)
+class Reversal:
+    """Earlier impacts to take back, and why in words: one history line (an overturned penalty), or
+    every rating impact from the members of a detected rating ring."""
+
+    reason: str
+    occurred_at: str | None = None
+    event_id: str | None = None
+    kind: str | None = None
+    ring_members: frozenset[str] = frozenset()
+
+
+RING_LOOKBACK = timedelta(days=60)  # how far back a detected ring's ratings are taken back
+RATING_KINDS = ("rated_high", "rated_low")
 
 
 def effects(event: Delivered) -> dict[str, UserEffect]:
@@ -64,9 +84,19 @@ def effects(event: Delivered) -> dict[str, UserEffect]:
         add(data["closedBy"], "exchange_cancelled", cancelled_count=1)
     elif event.event_type == "ExchangeNoShow":
         add(data["claimerId"], "no_show", no_show_count=1)
+    elif event.event_type == "ModerationActionTaken" and data.get("penalty"):
+        add(data["memberId"], data["penalty"])
+    elif event.event_type == "AppealDecided" and data["outcome"] == "overturned" and data.get("penalty"):
+        out.setdefault(data["memberId"], UserEffect()).reversals.append(Reversal(
+            "The moderation penalty was overturned on appeal", data["actionOccurredAt"], data["actionEventId"],
+            data["penalty"]))
+    elif event.event_type == "FraudFlagged" and data.get("ringMembers"):
+        out.setdefault(data["userId"], UserEffect()).reversals.append(Reversal(
+            "Ratings from inside a detected rating ring no longer count", ring_members=frozenset(data["ringMembers"])))
     elif event.event_type == "RatingSubmitted":
         stars = int(data["stars"])
         add(data["ratedUserId"], rules.rating_impact_kind(stars), ratings_received=1, rating_stars_total=stars)
+        out[data["ratedUserId"]].source = data["raterId"]
     return out
 
 
@@ -79,16 +109,34 @@ def apply(event: Delivered, *, emit_events: bool = True) -> bool:
 
 def _build(uow: UnitOfWork, event: Delivered, per_user: dict[str, UserEffect], emit_events: bool) -> None:
     for user_id, effect in per_user.items():
-        user = users.get(user_id)
+        user = users.find(user_id)
+        if user is None:  # erased while this event was in flight: their profile lives on under an anonymous id
+            continue
         previous = float(user.score)
         score = previous
+        if effect.source and _in_ring(user_id, effect.source):
+            _ring_rating(uow, event, user_id, score)
+            effect = UserEffect()  # neither the score nor the rating counts move
         for kind in effect.kinds:
-            score = _impact(uow, event, user_id, kind, score)
+            score = _impact(uow, event, user_id, kind, score, effect.source)
+        returned: dict[tuple[str, str], float] = {}
+        for taken_back in effect.reversals:
+            for original in _originals(user_id, taken_back, event):
+                score = _reverse(uow, event, user_id, original, taken_back.reason, score)
+                window = (original.kind, rules.window_key(original.kind, clock.parse_iso(original.occurred_at)))
+                returned[window] = returned.get(window, 0.0) + float(original.applied)
+        for (kind, window_key), applied in returned.items():  # one update per cap window (one op per item)
+            uow.update(ReputationWindowItem(*ReputationWindowItem.key(user_id, kind, window_key)),
+                       [ReputationWindowItem.used.add(-applied)])
         actions = [getattr(UserItem, name).add(n) for name, n in effect.counts.items()]
         if score != previous:
             actions += [UserItem.score.set(score), UserItem.trust_level.set(rules.trust_level(score))]
-        uow.update(user, actions, UserItem.score == previous,
-                   on_fail=ConcurrentUpdate("the score changed meanwhile"))
+        if actions:
+            uow.update(user, actions, UserItem.score == previous,
+                       on_fail=ConcurrentUpdate("the score changed meanwhile"))
+        else:  # an impact cut to nothing by its cap, with no count to add: the history line still depends on the score read
+            uow.check(UserItem, UserItem.key(user_id), UserItem.score == previous,
+                      on_fail=ConcurrentUpdate("the score changed meanwhile"))
         if emit_events and score != previous:
             # Its userId makes the cache drop this user's cached profile, its groupIds their leaderboards.
             uow.record(
@@ -120,7 +168,8 @@ def _build(uow: UnitOfWork, event: Delivered, per_user: dict[str, UserEffect], e
             )
 
 
-def _impact(uow: UnitOfWork, event: Delivered, user_id: str, kind: str, score: float) -> float:
+def _impact(uow: UnitOfWork, event: Delivered, user_id: str, kind: str, score: float,
+            source: str | None = None) -> float:
     """Add one impact (cut to its window's cap) and its history line; returns the new score."""
     window_key = rules.window_key(kind, event.moment)
     window = ReputationWindowItem(*ReputationWindowItem.key(user_id, kind, window_key))
@@ -149,6 +198,66 @@ def _impact(uow: UnitOfWork, event: Delivered, user_id: str, kind: str, score: f
             new_score=change.new,
             reason=reason,
             occurred_at=event.occurred_at,
+            source_user_id=source,
+        )
+    )
+    return change.new
+
+
+def _in_ring(rated_id: str, rater_id: str) -> bool:
+    """Whether the fraud consumer found rater and rated in one rating ring."""
+    try:
+        risk = RiskItem.get(*RiskItem.key(rated_id))
+    except RiskItem.DoesNotExist:
+        return False
+    return rater_id in (risk.ring_members or ())
+
+
+def _ring_rating(uow: UnitOfWork, event: Delivered, user_id: str, score: float) -> None:
+    uow.save(ReputationHistoryItem(
+        *ReputationHistoryItem.key(user_id, event.occurred_at, event.event_id, "ring_rating"),
+        user_id=user_id, event_id=event.event_id, event_type=event.event_type, kind="ring_rating", points=0,
+        applied=0, previous_score=score, new_score=score, occurred_at=event.occurred_at,
+        reason="A rating from inside a detected rating ring: it does not count",
+        source_user_id=event.data.get("raterId"),
+    ))
+
+
+def _originals(user_id: str, target: Reversal, event: Delivered) -> list[ReputationHistoryItem]:
+    """The history lines a reversal takes back (only those that moved the score)."""
+    if target.ring_members:
+        since = clock.iso(event.moment - RING_LOOKBACK)
+        lines = ReputationHistoryItem.query(
+            f"USER#{user_id}", ReputationHistoryItem.sk.between(f"REPHIST#{since}", "REPHIST#~"))
+        return [h for h in lines if h.kind in RATING_KINDS and h.source_user_id in target.ring_members and h.applied]
+    try:
+        line = ReputationHistoryItem.get(
+            *ReputationHistoryItem.key(user_id, target.occurred_at, target.event_id, target.kind))
+    except ReputationHistoryItem.DoesNotExist:
+        return []  # never applied (or not yet): nothing to take back
+    return [line] if line.applied else []
+
+
+def _reverse(uow: UnitOfWork, event: Delivered, user_id: str, original: ReputationHistoryItem, why: str,
+             score: float) -> float:
+    """Take back what an earlier impact applied, with a history line saying why; returns the new score.
+    (The caller gives the impact's cap window the room back.)"""
+    change = rules.reversal(float(original.applied), score)
+    kind = f"reversed_{original.kind}"
+    uow.save(
+        ReputationHistoryItem(
+            *ReputationHistoryItem.key(user_id, event.occurred_at, event.event_id, f"{kind}#{original.event_id}"),
+            user_id=user_id,
+            event_id=event.event_id,
+            event_type=event.event_type,
+            kind=kind,
+            points=-float(original.applied),
+            applied=change.applied,
+            previous_score=change.previous,
+            new_score=change.new,
+            reason=f"{why}: {LABELS[original.kind].lower()} ({float(original.applied):+g}) taken back",
+            occurred_at=event.occurred_at,
+            source_user_id=original.source_user_id,
         )
     )
     return change.new

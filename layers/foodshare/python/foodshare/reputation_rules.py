@@ -32,7 +32,7 @@ class Impact:
     kind: str
     points: float
     cap: float  # same sign as points: the most this kind may move a score per window
-    window: str  # "day" or "week"
+    window: str  # "day", "week" or "month"
 
 
 IMPACTS: dict[str, Impact] = {
@@ -45,6 +45,9 @@ IMPACTS: dict[str, Impact] = {
         Impact("exchange_cancelled", -1.0, -10.0, "day"),
         Impact("no_show", -3.0, -15.0, "week"),
         Impact("rated_low", -2.5, -10.0, "day"),
+        # Upheld reports (domain/moderation.py): the plan's caps are per month.
+        Impact("safety_violation", -10.0, -30.0, "month"),
+        Impact("spam_report", -5.0, -25.0, "month"),
     )
 }
 
@@ -57,7 +60,9 @@ def trust_level(score: float) -> str:
 
 
 def window_key(kind: str, at: datetime) -> str:
-    """The cap window an impact at `at` falls in: an ISO date, or an ISO week for weekly caps."""
+    """The cap window an impact at `at` falls in: an ISO date, an ISO week, or a month (yyyy-mm)."""
+    if IMPACTS[kind].window == "month":
+        return f"{at.year}-{at.month:02d}"
     if IMPACTS[kind].window == "week":
         year, week, _ = at.isocalendar()
         return f"{year}-W{week:02d}"
@@ -66,6 +71,8 @@ def window_key(kind: str, at: datetime) -> str:
 
 def window_start(kind: str, at: datetime) -> datetime:
     day = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    if IMPACTS[kind].window == "month":
+        return day.replace(day=1)
     if IMPACTS[kind].window == "week":
         return day - timedelta(days=at.weekday())
     return day
@@ -121,3 +128,10 @@ def score_change(kind: str, score: float, used_in_window: float) -> ScoreChange:
         applied=round(new - score, 1),
         capped=allowed != impact.points,
     )
+
+
+def reversal(applied: float, score: float) -> ScoreChange:
+    """Take back an impact that moved a score by `applied` (an appeal overturned it, or it came from
+    ratings inside a detected ring): the score moves the other way, within 0..100."""
+    new = round(min(MAX_SCORE, max(MIN_SCORE, score - applied)), 1)
+    return ScoreChange(kind="reversal", previous=score, new=new, applied=round(new - score, 1), capped=False)

@@ -61,6 +61,18 @@ def _rate(name: str, default: str) -> tuple[int, int]:
     return requests, seconds
 
 
+def _per_level(name: str, default: str) -> tuple[int, ...]:
+    """One number per trust level, highest level first, written "5/4/3/2/1"."""
+    raw = os.environ.get(name, default)
+    try:
+        values = tuple(int(part) for part in raw.split("/"))
+    except ValueError:
+        raise ValueError(f"{name} must look like 5/4/3/2/1 (exemplary/.../concerning), got {raw!r}") from None
+    if len(values) != 5 or min(values) < 0:
+        raise ValueError(f"{name} needs five non-negative numbers (exemplary/.../concerning), got {raw!r}")
+    return values
+
+
 @dataclass(frozen=True)
 class SecretRef:
     """Where a secret comes from: the value itself (locally), or a Secrets Manager ARN / SSM parameter name."""
@@ -100,6 +112,10 @@ class Settings:
     rate_limit_claims: tuple[int, int]  # POST /food/{foodId}/claims
     rate_limit_discovery: tuple[int, int]  # GET /food
     rate_limit_default: tuple[int, int]  # every other authenticated route
+    rate_limit_reports: tuple[int, int]  # POST /reports
+    claim_limits: tuple[int, ...]  # simultaneous active claims per trust level, exemplary first
+    daily_credit_limits: tuple[int, ...]  # credits a user may spend on claims per UTC day, per trust level
+    low_rating_suspension_days: int  # how long the low-rating rule suspends claiming and posting
     invite_ttl_hours: int
     rating_window_days: int
     welcome_credits: int
@@ -118,6 +134,8 @@ class Settings:
     slack_api_base: str
     bot_timezone: str  # how the bots read "18:00-20:00" pickup windows
     bot_conversation_minutes: int
+    export_bucket: str | None = None  # EXPORT_BUCKET: where data exports go (the users and exports functions)
+    identity_key: SecretRef = SecretRef(None, None, None)  # HMAC key of per-group handles, pseudonyms, areas
 
 
 @lru_cache(maxsize=1)
@@ -140,6 +158,10 @@ def get_settings() -> Settings:
         rate_limit_claims=_rate("RATE_LIMIT_CLAIMS", "30/3600"),
         rate_limit_discovery=_rate("RATE_LIMIT_DISCOVERY", "120/60"),
         rate_limit_default=_rate("RATE_LIMIT_DEFAULT", "60/60"),
+        rate_limit_reports=_rate("RATE_LIMIT_REPORTS", "10/3600"),
+        claim_limits=_per_level("CLAIM_LIMITS", "5/4/3/2/1"),
+        daily_credit_limits=_per_level("DAILY_CREDIT_LIMITS", "20/15/10/7/3"),
+        low_rating_suspension_days=_int("LOW_RATING_SUSPENSION_DAYS", 14),
         invite_ttl_hours=_int("INVITE_TTL_HOURS", 168),
         rating_window_days=_int("RATING_WINDOW_DAYS", 14),
         welcome_credits=_int("WELCOME_CREDITS", 3),
@@ -158,4 +180,6 @@ def get_settings() -> Settings:
         slack_api_base=os.environ.get("SLACK_API_BASE", "https://slack.com/api").rstrip("/"),
         bot_timezone=os.environ.get("BOT_TIMEZONE", "UTC"),
         bot_conversation_minutes=_int("BOT_CONVERSATION_MINUTES", 30),
+        export_bucket=os.environ.get("EXPORT_BUCKET") or None,
+        identity_key=_secret("IDENTITY_KEY"),
     )

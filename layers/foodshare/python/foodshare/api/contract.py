@@ -18,7 +18,7 @@ from typing import Any
 
 # The API's version: bump it with every change to the contract and say what changed in
 # docs/api.md ("Changelog"). The generated document's info.version is this value.
-API_VERSION = "1.3.0"
+API_VERSION = "2.0.0"
 TITLE = "Foodshare API"
 
 JSON = "application/json"
@@ -26,10 +26,18 @@ JSON = "application/json"
 # Every error code the API answers, with its HTTP status and what it means.
 ERRORS: dict[str, tuple[int, str]] = {
     "validation_error": (400, "A parameter or the body is not valid; `fields` names each bad field."),
+    "disclaimer_not_accepted": (400, "The group has a disclaimer; `acceptedDisclaimerVersion` must be its version."),
     "unauthorized": (401, "No valid bearer token (or webhook credential)."),
     "forbidden": (403, "The caller may not do this."),
     "own_post": (403, "Sharers cannot claim their own post."),
+    "processing_restricted": (403, "The caller restricted processing of their data (PUT /me/privacy); lift it first."),
+    "erasure_not_requested": (403, "No pending erasure: ask for a confirmation code first (POST /me/erasure)."),
+    "erasure_code_expired": (403, "The erasure confirmation code has expired; ask for a new one."),
     "terms_not_met": (403, "The partnership's terms (reputation, distance, location) are not met."),
+    "banned": (403, "The caller was banned from this group by its moderators and cannot rejoin."),
+    "own_report": (403, "A report about the caller is decided by another admin or moderator."),
+    "not_allowed_on_member": (403, "This action may not be taken on this member (an admin, or the caller)."),
+    "not_another_admin": (403, "An appeal is decided by a group admin other than whoever took the action."),
     "not_found": (404, "No such resource, or not visible to the caller."),
     "invite_not_found": (404, "Unknown invite code, or its group is gone."),
     "conflict": (409, "The request conflicts with the current state."),
@@ -47,6 +55,21 @@ ERRORS: dict[str, tuple[int, str]] = {
     "last_admin": (409, "The last admin cannot leave a group that still has members."),
     "partnership_exists": (409, "The groups already have an open partnership."),
     "pseudonym_unavailable": (409, "No unique pseudonym could be allocated; retry."),
+    "active_claim_limit": (409, ("The caller's trust level allows no more simultaneous active claims; "
+                                 "`retryAt` is absent: it lifts when one of them completes or is cancelled.")),
+    "daily_credit_limit": (409, ("The caller's trust level allows no more credits spent on claims today; "
+                                 "`retryAt` says when the next UTC day starts.")),
+    "group_claim_quota": (409, ("The group's claim quota for a member is used up; `retryAt` says when a claim "
+                                "leaves the rolling window (or the quota lifts near the pickup's end).")),
+    "suspended_low_ratings": (409, ("Suspended from claiming and posting after low ratings (3 below 3 stars in 30 "
+                                    "days, average below 3); `retryAt` says when it lifts.")),
+    "restricted": (409, "Restricted from posting and claiming in this group by its moderators; `retryAt` says until when."),
+    "already_reported": (409, "The caller already has an open report about this subject."),
+    "report_closed": (409, "The report has already been decided."),
+    "already_moderating": (409, "The member is already a moderator or admin."),
+    "not_exemplary": (409, "Only exemplary members may be made moderators."),
+    "already_appealed": (409, "The action has already been appealed; an action can be appealed once."),
+    "appeal_decided": (409, "The appeal has already been decided."),
     "in_progress": (409, "This webhook update is being processed; retry later."),
     "payload_too_large": (413, "The body is larger than the API accepts."),
     "unsupported_media_type": (415, "The body is not sent as application/json."),
@@ -94,7 +117,7 @@ _RATE_HEADERS = {
     "RateLimit-Remaining": "Requests left in the current window.",
     "RateLimit-Reset": "Seconds until the window resets.",
 }
-_SUCCESS = {200: "OK", 201: "Created"}
+_SUCCESS = {200: "OK", 201: "Created", 202: "Accepted"}
 
 
 def _headers(names: dict[str, str]) -> dict[str, dict]:
@@ -102,7 +125,7 @@ def _headers(names: dict[str, str]) -> dict[str, dict]:
 
 
 def error_schema(codes: list[str]) -> dict[str, Any]:
-    """The `{"error": {"code", "message", "fields"?}}` envelope, `code` limited to `codes`."""
+    """The `{"error": {"code", "message", "fields"?, "retryAt"?}}` envelope, `code` limited to `codes`."""
     return {
         "type": "object",
         "required": ["error"],
@@ -119,6 +142,11 @@ def error_schema(codes: list[str]) -> dict[str, Any]:
                         "type": "object",
                         "additionalProperties": {"type": "string"},
                         "description": "Each bad field (camelCase, dotted for nested ones) and what is wrong with it.",
+                    },
+                    "retryAt": {
+                        "type": "string",
+                        "format": "date-time",
+                        "description": "A refusal by a fairness or moderation rule: when it lifts (UTC).",
                     },
                 },
             }

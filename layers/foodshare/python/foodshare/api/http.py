@@ -33,15 +33,19 @@ COMPACT = (",", ":")  # the same JSON shape Powertools gives 200 responses
 _PUBLIC_ROUTE_KEYS = frozenset(f"{route.method} {route.path}" for _, route in all_routes() if route.public)
 
 
-def error_body(code: str, message: str, fields: dict | None = None) -> str:
+def error_body(code: str, message: str, fields: dict | None = None, retry_at: str | None = None) -> str:
     error: dict[str, Any] = {"code": code, "message": message}
     if fields:
         error["fields"] = fields
+    if retry_at:
+        error["retryAt"] = retry_at
     return json.dumps({"error": error}, separators=COMPACT)
 
 
-def error_response(status: int, code: str, message: str, fields: dict | None = None) -> Response:
-    return Response(status_code=status, content_type=JSON, body=error_body(code, message, fields))
+def error_response(
+    status: int, code: str, message: str, fields: dict | None = None, retry_at: str | None = None
+) -> Response:
+    return Response(status_code=status, content_type=JSON, body=error_body(code, message, fields, retry_at))
 
 
 def _proxy_error(status: int, code: str, message: str, headers: dict | None = None, fields: dict | None = None) -> dict:
@@ -117,7 +121,7 @@ def build_resolver() -> APIGatewayHttpResolver:
 
     @app.exception_handler(DomainError)
     def _domain_error(exc: DomainError) -> Response:
-        return error_response(exc.status, exc.code, exc.message, exc.fields)
+        return error_response(exc.status, exc.code, exc.message, exc.fields, exc.retry_at)
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(exc: RequestValidationError) -> Response:

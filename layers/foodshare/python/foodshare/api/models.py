@@ -44,6 +44,66 @@ class Profile(View):
     created_at: Timestamp
 
 
+class Identity(View):
+    """A person as one group knows them: never an id or name that is the same in two groups.
+
+    `handle` opens their reputation (GET /users/{handle}/reputation) from the caller's own or
+    partner groups; `mine` marks the caller themself (docs/privacy.md)."""
+
+    handle: str = Field(description="Opaque per-group id (h- and 20 characters)")
+    pseudonym: str = Field(description="The person's name in this group, unique in it")
+    mine: bool
+
+
+class PrivacySettings(View):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "restricted": False, "leaderboard": True, "locationPrecision": "area"}]})
+
+    restricted: bool = Field(description="Processing restricted: out of discovery, leaderboards, notifications, claims")
+    leaderboard: bool = Field(description="False: the caller objected to being ranked")
+    location_precision: Literal["exact", "area"] = Field(description="How others see the caller's pickup places")
+
+
+class DataSubjectRequest(View):
+    request_id: str
+    type: Literal["access", "rectification", "erasure", "portability", "restriction", "objection"]
+    requested_at: Timestamp
+    outcome: str = Field(description="completed | pending | failed")
+    completed_at: Timestamp | None
+    detail: str | None
+
+
+class DataSubjectRequests(View):
+    requests: list[DataSubjectRequest]
+
+
+class ErasureCode(View):
+    confirmation_code: str = Field(description="Send it to DELETE /me before expiresAt")
+    expires_at: Timestamp
+
+
+class Erased(View):
+    erased: bool
+
+
+class DataExport(View):
+    """A data export: its state and, while ready, a short-lived download URL of the JSON document."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "exportId": "x-01", "status": "ready", "requestedAt": "2026-05-01T09:00:00Z", "readyAt": "2026-05-01T09:00:05Z",
+        "expiresAt": "2026-05-08T09:00:00Z", "downloadUrl": "https://exports.example/x-01.json?X-Amz-Signature=...",
+        "urlExpiresAt": "2026-05-01T09:05:00Z"}]})
+
+    export_id: str
+    status: Literal["pending", "ready", "expired"] = Field(
+        description="pending until built (a build that keeps failing is retried, then parked in the queue's DLQ)")
+    requested_at: Timestamp
+    ready_at: Timestamp | None
+    expires_at: Timestamp = Field(description="When the export is deleted (7 days after the request)")
+    download_url: str | None = Field(description="Only while ready; valid until urlExpiresAt (5 minutes)")
+    url_expires_at: Timestamp | None
+
+
 class ReputationCounts(View):
     food_shared: int
     exchanges_completed: int
@@ -65,6 +125,8 @@ class ReputationChange(View):
 
 
 class Reputation(View):
+    """The caller's own reputation: exact score, counts and history."""
+
     user_id: str
     pseudonym: str
     score: float
@@ -74,12 +136,17 @@ class Reputation(View):
     history: list[ReputationChange]
 
 
-class Leader(View):
-    rank: int
-    user_id: str
-    pseudonym: str
-    score: float
+class MemberReputation(Identity):
+    """Someone else's reputation, opened by their handle: the trust level only (an exact score,
+    counts or history are the same in every group and would let two groups recognise them)."""
+
     trust_level: TrustLevel
+
+
+class Leader(Identity):
+    rank: int
+    trust_level: TrustLevel
+    score: float | None = Field(description="Only on the caller's own row")
 
 
 class Leaderboard(View):
@@ -100,13 +167,15 @@ class GroupSummary(View):
 class Group(View):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "groupId": "g-01", "name": "Kiez Kitchen", "description": "Neighbours sharing food", "memberCount": 2,
-        "role": "admin", "createdAt": "2026-05-01T09:00:00Z"}]})
+        "role": "admin", "disclaimer": None, "disclaimerVersion": None, "createdAt": "2026-05-01T09:00:00Z"}]})
 
     group_id: str
     name: str
     description: str | None
     member_count: int
-    role: Literal["admin", "member"] | None = Field(description="The caller's role in the group")
+    role: Literal["admin", "moderator", "member"] | None = Field(description="The caller's role in the group")
+    disclaimer: str | None = Field(description="What members accept when they join (POST /groups/join)")
+    disclaimer_version: int | None
     created_at: Timestamp
 
 
@@ -138,23 +207,29 @@ class Partnership(View):
 
 
 class PickupPoint(GeoPoint):
+    """Exact for the sharer, the claimer of an active exchange, or when the sharer chose `exact`;
+    otherwise an area (~2 km, stable per post) without the label."""
+
     label: str | None
+    precision: Literal["exact", "area"]
 
 
-FoodStatus = Literal["available", "claimed", "completed", "withdrawn", "expired"]
+FoodStatus = Literal["available", "claimed", "completed", "withdrawn", "expired", "removed"]  # removed: by a moderator
 
 
 class Food(View):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "foodId": "f-01", "groupId": "g-01", "sharerId": "u-5f2c", "title": "Sourdough loaves",
+        "foodId": "f-01", "groupId": "g-01",
+        "sharer": {"handle": "h-k3m9q2x7w4b8n5t6r1vz", "pseudonym": "SunnyFennel4821", "mine": True},
+        "title": "Sourdough loaves",
         "description": "Baked this morning", "quantity": 3, "dietaryTags": ["vegetarian"], "allergens": ["gluten"],
-        "pickupLocation": {"lat": 52.52, "lng": 13.405, "label": "Bakery door"},
+        "pickupLocation": {"lat": 52.52, "lng": 13.405, "label": "Bakery door", "precision": "exact"},
         "pickupStart": "2026-05-01T17:00:00Z", "pickupEnd": "2026-05-01T19:00:00Z", "status": "available",
         "createdAt": "2026-05-01T09:00:00Z"}]})
 
     food_id: str
     group_id: str
-    sharer_id: str
+    sharer: Identity
     title: str
     description: str | None
     quantity: int
@@ -174,18 +249,16 @@ class FoodDetail(Food):
     exchange_id: str | None = None
 
 
-class Sharer(View):
-    user_id: str
-    pseudonym: str
+class Sharer(Identity):
     trust_level: TrustLevel
-    score: float
 
 
 class DiscoveredFood(Food):
     group_name: str | None
     from_partner_group: bool
     sharer: Sharer
-    distance_km: float | None = Field(default=None, description="Only when lat and lng were given")
+    distance_km: float | None = Field(default=None, description="To the shown location; only when lat and lng "
+                                      "were given (radiusKm filters on the exact one)")
 
 
 class DiscoveryPage(View):
@@ -195,7 +268,9 @@ class DiscoveryPage(View):
 
 class Exchange(View):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "exchangeId": "x-01", "foodId": "f-01", "groupId": "g-01", "sharerId": "u-5f2c", "claimerId": "u-9a1b",
+        "exchangeId": "x-01", "foodId": "f-01", "groupId": "g-01",
+        "sharer": {"handle": "h-k3m9q2x7w4b8n5t6r1vz", "pseudonym": "SunnyFennel4821", "mine": False},
+        "claimer": {"handle": "h-p8d2f6j4l1s9a3c7e5gx", "pseudonym": "CalmOtter0042", "mine": True},
         "status": "claimed", "sharerConfirmed": False, "claimerConfirmed": False, "viaPartnership": False,
         "pickupStart": "2026-05-01T17:00:00Z", "pickupEnd": "2026-05-01T19:00:00Z",
         "claimedAt": "2026-05-01T10:00:00Z", "completedAt": None}]})
@@ -203,8 +278,8 @@ class Exchange(View):
     exchange_id: str
     food_id: str
     group_id: str
-    sharer_id: str
-    claimer_id: str
+    sharer: Identity
+    claimer: Identity
     status: Literal["claimed", "completed", "cancelled", "no_show"]
     sharer_confirmed: bool
     claimer_confirmed: bool
@@ -216,9 +291,10 @@ class Exchange(View):
 
 
 class Rating(View):
+    """A rating as its rater sees it: the rated person as the exchange's group knows them."""
+
     exchange_id: str
-    rater_id: str
-    rated_user_id: str
+    rated_user: Identity
     stars: int
     comment: str | None
     created_at: Timestamp
@@ -255,3 +331,125 @@ class DependencyStatus(View):
 class Health(View):
     status: Literal["ok", "degraded", "unavailable"]
     dependencies: dict[str, DependencyStatus]
+
+
+# ---- trust and safety (functions/safety; docs/trust-safety.md) --------------------------------
+# The moderation view names members by `userId`: moderators must act on them.
+
+
+class ClaimQuota(View):
+    """A group's own claim quota; all three are null when the group has none."""
+
+    group_id: str
+    max_claims: int | None = Field(description="Claims a member may make in the rolling window")
+    window_hours: int | None
+    lift_hours: int | None = Field(description="Hours before a post's pickup ends when the quota is off")
+
+
+class Report(View):
+    """A report as its reporter sees it."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "reportId": "r-01", "subjectType": "food", "subjectId": "f-01", "reason": "unsafe_food", "status": "open",
+        "createdAt": "2026-05-01T19:30:00Z"}]})
+
+    report_id: str
+    subject_type: Literal["user", "food", "exchange"]
+    subject_id: str
+    reason: str
+    status: Literal["open", "upheld", "dismissed"]
+    created_at: Timestamp
+
+
+class Moderator(View):
+    group_id: str
+    member_id: str
+    role: Literal["admin", "moderator", "member"]
+
+
+class MemberEvidence(View):
+    """What a moderator sees of the member a report is about."""
+
+    user_id: str
+    trust_level: TrustLevel | None
+    score: float | None
+    exchanges_completed: int
+    no_shows: int
+    cancellations: int
+    average_rating: float | None
+    open_reports: int = Field(description="Open reports about this member in the group")
+
+
+class ReporterRecord(View):
+    user_id: str
+    upheld: int = Field(description="The reporter's earlier reports in this group that were upheld")
+    dismissed: int
+
+
+class QueuedReport(View):
+    report_id: str
+    subject_type: Literal["user", "food", "exchange"]
+    subject_id: str
+    reason: str
+    details: str | None
+    created_at: Timestamp
+    member: MemberEvidence
+    reporter: ReporterRecord
+
+
+class MemberFlag(View):
+    """A member flagged to the moderators: by a fraud pattern, or for repeatedly unfounded reports."""
+
+    user_id: str
+    kind: str = Field(description="unfounded_reports | reputation_manipulation | credit_abuse | spam_behavior | "
+                                  "safety_violations")
+    explanation: str = Field(description="Why, in words")
+    evidence: dict = Field(description="The numbers behind the explanation")
+    created_at: Timestamp
+
+
+class Appeal(View):
+    appeal_id: str
+    action_id: str
+    member_id: str
+    statement: str | None
+    status: Literal["open", "upheld", "overturned"]
+    created_at: Timestamp
+
+
+class ModerationQueue(View):
+    group_id: str
+    reports: list[QueuedReport]
+    flagged: list[MemberFlag]
+    appeals: list[Appeal]
+
+
+class ModerationAction(View):
+    """An action as the member it concerns (and the moderator who took it) sees it."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "actionId": "a-01", "groupId": "g-01", "action": "restrict", "reason": "Three no-shows this month",
+        "reportId": "r-01", "foodId": None, "until": "2026-05-08T19:30:00Z", "penalty": None, "appealId": None,
+        "appealStatus": None, "occurredAt": "2026-05-01T19:30:00Z"}]})
+
+    action_id: str
+    group_id: str
+    action: Literal["dismiss", "warn", "remove_post", "restrict", "remove_member", "ban"]
+    reason: str
+    report_id: str | None
+    food_id: str | None
+    until: Timestamp | None = Field(description="restrict: when it ends")
+    penalty: str | None = Field(description="The reputation impact an upheld report applied")
+    appeal_id: str | None
+    appeal_status: Literal["open", "upheld", "overturned"] | None
+    occurred_at: Timestamp
+
+
+class ModerationActions(View):
+    actions: list[ModerationAction]
+
+
+class AppealDecision(View):
+    appeal_id: str
+    action_id: str
+    status: Literal["open", "upheld", "overturned"]

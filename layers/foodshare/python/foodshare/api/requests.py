@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+
+from foodshare.domain import moderation_rules
 
 if TYPE_CHECKING:
     from foodshare.domain.food import NewPost
@@ -58,12 +60,16 @@ class CreateGroupRequest(Body):
 
     name: str = Field(min_length=1, max_length=80)
     description: str | None = Field(default=None, max_length=500)
+    disclaimer: str | None = Field(default=None, min_length=1, max_length=2000,
+                                   description="What members accept when they join (version 1)")
 
 
 class JoinGroupRequest(Body):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"inviteCode": "K7Q2XR9M"}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"inviteCode": "K7Q2XR9M", "acceptedDisclaimerVersion": 1}]})
 
     invite_code: str = Field(min_length=4, max_length=32)
+    accepted_disclaimer_version: int | None = Field(default=None, ge=1,
+                                                    description="Required when the group has a disclaimer")
 
 
 class PartnershipTermsBody(Body):
@@ -120,8 +126,85 @@ class ShareFoodRequest(Body):
         )
 
 
+class PrivacyRequest(Body):
+    """PUT /me/privacy: the choices to change (an absent field keeps its current value)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"restricted": False, "leaderboard": False,
+                                                               "locationPrecision": "area"}]})
+
+    restricted: bool | None = None
+    leaderboard: bool | None = None
+    location_precision: Literal["exact", "area"] | None = None
+
+
+class EraseAccountRequest(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"confirmationCode": "9F3A1C7E"}]})
+
+    confirmation_code: str = Field(min_length=4, max_length=32, description="From POST /me/erasure, within 3 hours")
+
+
 class RatingRequest(Body):
     model_config = ConfigDict(json_schema_extra={"examples": [{"stars": 5, "comment": "On time and friendly"}]})
 
     stars: int = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=500)
+
+
+# ---- trust and safety (functions/safety) ------------------------------------------------------
+# (the choices come from the pure rules module, so these stay in step with the domain)
+
+ReportSubject = Literal[moderation_rules.SUBJECT_TYPES]  # type: ignore[valid-type]
+ReportReason = Literal[moderation_rules.REASONS]  # type: ignore[valid-type]
+ModerationActionKind = Literal[moderation_rules.ACTIONS]  # type: ignore[valid-type]
+
+
+class ClaimQuotaRequest(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"maxClaims": 3, "windowHours": 168, "liftHours": 2}]})
+
+    max_claims: int = Field(ge=1, le=100, description="Claims a member may make in the window")
+    window_hours: int = Field(ge=1, le=24 * 31, description="Length of the rolling window")
+    lift_hours: int = Field(default=0, ge=0, le=72, description="Hours before a post's pickup ends when the quota is off")
+
+
+class ReportRequest(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "subjectType": "food", "subjectId": "f-01", "reason": "unsafe_food", "details": "The milk was two weeks old"}]})
+
+    subject_type: ReportSubject
+    subject_id: str = Field(min_length=1, max_length=64)
+    reason: ReportReason
+    details: str | None = Field(default=None, max_length=1000)
+
+
+class AppointModeratorRequest(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"memberId": "u-9a1b"}]})
+
+    member_id: str = Field(min_length=1, max_length=128)
+
+
+class ModerationActionRequest(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "action": "restrict", "reason": "Three no-shows this month", "reportId": "r-01", "days": 7}]})
+
+    action: ModerationActionKind
+    reason: str = Field(min_length=3, max_length=500, description="Required: why, shown to the member")
+    report_id: str | None = Field(default=None, min_length=1, max_length=64)
+    member_id: str | None = Field(default=None, min_length=1, max_length=128)
+    food_id: str | None = Field(default=None, min_length=1, max_length=64)
+    days: int | None = Field(default=None, ge=1, le=365, description="restrict: for how many days")
+
+
+class AppealRequest(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "actionId": "a-01", "statement": "I was there on time; the sharer did not open the door"}]})
+
+    action_id: str = Field(min_length=1, max_length=64)
+    statement: str | None = Field(default=None, max_length=1000)
+
+
+class AppealDecisionRequest(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "outcome": "overturned", "reason": "The chat log shows the member waited at the door"}]})
+
+    outcome: Literal["upheld", "overturned"]
+    reason: str = Field(min_length=3, max_length=500)

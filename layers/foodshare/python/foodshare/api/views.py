@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from foodshare.api import models
 from foodshare.data.models import (
+    DataSubjectRequestItem,
     ExchangeItem,
+    ExportItem,
     FoodItem,
     GroupItem,
     LedgerEntryItem,
@@ -16,10 +19,15 @@ from foodshare.data.models import (
     ReputationHistoryItem,
     UserItem,
 )
-from foodshare.domain import partnerships
+from foodshare import identity_key
+from foodshare.domain import identities, partnerships, privacy
 from foodshare.domain.discovery import Result
 
 if TYPE_CHECKING:
+    from foodshare.data.models import AppealItem, ModerationActionItem, ReportItem
+    from foodshare.domain.fairness import GroupQuota
+    from foodshare.domain.moderation import Queue
+    from foodshare.domain.privacy_settings import PrivacySettings
     from foodshare.group_activity import Leader
 
 
@@ -38,6 +46,38 @@ def profile(user: UserItem) -> models.Profile:
         trust_level=user.trust_level,
         created_at=user.created_at,
     )
+
+
+def identity(who: identities.Identity, mine: bool) -> models.Identity:
+    return models.Identity(handle=who.handle, pseudonym=who.pseudonym, mine=mine)
+
+
+def seen_by(viewer_id: str, user_id: str, group_id: str, stored_pseudonym: str | None = None) -> models.Identity:
+    """`user_id` as members of `group_id` know them, seen by `viewer_id`."""
+    return identity(identities.of(user_id, group_id, stored_pseudonym), viewer_id == user_id)
+
+
+def privacy_settings(chosen: PrivacySettings) -> models.PrivacySettings:
+    return models.PrivacySettings(restricted=chosen.restricted, leaderboard=chosen.leaderboard,
+                                  location_precision=chosen.location_precision)
+
+
+def subject_request(item: DataSubjectRequestItem) -> models.DataSubjectRequest:
+    return models.DataSubjectRequest(request_id=item.request_id, type=item.type, requested_at=item.requested_at,
+                                     outcome=item.outcome, completed_at=item.completed_at, detail=item.detail)
+
+
+def data_export(item: ExportItem, status: str, url: str | None = None,
+                url_expires_at: str | None = None) -> models.DataExport:
+    return models.DataExport(export_id=item.export_id, status=status, requested_at=item.requested_at,
+                             ready_at=item.ready_at, expires_at=item.expires_at, download_url=url,
+                             url_expires_at=url_expires_at)
+
+
+def reputation_of_other(user: UserItem, who: identities.Identity) -> models.MemberReputation:
+    """Someone else's reputation, opened by their handle: what one group may know of them."""
+    return models.MemberReputation(handle=who.handle, pseudonym=who.pseudonym, mine=False,
+                                   trust_level=user.trust_level)
 
 
 def reputation(user: UserItem, history: list[ReputationHistoryItem]) -> models.Reputation:
@@ -73,10 +113,12 @@ def reputation_change(item: ReputationHistoryItem) -> models.ReputationChange:
     )
 
 
-def leader(rank: int, row: Leader) -> models.Leader:
-    return models.Leader(
-        rank=rank, user_id=row.user_id, pseudonym=row.pseudonym, score=_number(row.score), trust_level=row.trust_level
-    )
+def leader(rank: int, row: Leader, group_id: str, viewer_id: str) -> models.Leader:
+    """A leaderboard row: the member's identity in this group and trust level; the exact score only
+    on the viewer's own row (an exact score is the same in every group and would link them)."""
+    who = seen_by(viewer_id, row.user_id, group_id, row.pseudonym)
+    return models.Leader(**who.model_dump(), rank=rank, trust_level=row.trust_level,
+                         score=_number(row.score) if who.mine else None)
 
 
 def group(item: GroupItem, member: MembershipItem | None) -> models.Group:
@@ -86,6 +128,8 @@ def group(item: GroupItem, member: MembershipItem | None) -> models.Group:
         description=item.description,
         member_count=int(item.member_count),
         role=member.role if member else None,
+        disclaimer=item.disclaimer,
+        disclaimer_version=int(item.disclaimer_version) if item.disclaimer_version else None,
         created_at=item.created_at,
     )
 
@@ -102,18 +146,18 @@ def partnership(item: PartnershipItem) -> models.Partnership:
     )
 
 
-def _food_fields(post: FoodItem) -> dict:
+def _food_fields(post: FoodItem, viewer_id: str, shown: privacy.Shown) -> dict:
     return {
         "food_id": post.food_id,
         "group_id": post.group_id,
-        "sharer_id": post.sharer_id,
+        "sharer": seen_by(viewer_id, post.sharer_id, post.group_id, post.sharer_pseudonym),
         "title": post.title,
         "description": post.description,
         "quantity": int(post.quantity),
         "dietary_tags": list(post.dietary_tags or []),
         "allergens": list(post.allergens or []),
         "pickup_location": models.PickupPoint(
-            lat=_number(post.pickup_lat), lng=_number(post.pickup_lng), label=post.pickup_label
+            lat=_number(shown.lat), lng=_number(shown.lng), label=shown.label, precision=shown.precision
         ),
         "pickup_start": post.pickup_start,
         "pickup_end": post.pickup_end,
@@ -122,42 +166,50 @@ def _food_fields(post: FoodItem) -> dict:
     }
 
 
+def _shown(post: FoodItem, exact: bool) -> privacy.Shown:
+    return privacy.pickup(identity_key.key(), post.food_id, float(post.pickup_lat), float(post.pickup_lng),
+                          post.pickup_label, exact)
+
+
 def food(post: FoodItem) -> models.Food:
-    return models.Food(**_food_fields(post))
+    """A post as its sharer sees it (share, withdraw): exact place, `mine` sharer."""
+    return models.Food(**_food_fields(post, post.sharer_id, _shown(post, True)))
 
 
-def food_detail(post: FoodItem, from_partner_group: bool, exchange_id: str | None) -> models.FoodDetail:
-    return models.FoodDetail(**_food_fields(post), from_partner_group=from_partner_group, exchange_id=exchange_id)
+def food_detail(post: FoodItem, viewer_id: str, exact: bool, from_partner_group: bool,
+                exchange_id: str | None) -> models.FoodDetail:
+    """A post as `viewer_id` sees it: the place exact or as an area (`food.sees_exact`)."""
+    return models.FoodDetail(**_food_fields(post, viewer_id, _shown(post, exact)),
+                             from_partner_group=from_partner_group, exchange_id=exchange_id)
 
 
-def discovered(result: Result) -> models.DiscoveredFood:
+def discovered(result: Result, viewer_id: str) -> models.DiscoveredFood:
+    fields = _food_fields(result.post, viewer_id, result.shown or _shown(result.post, False))
+    who = fields.pop("sharer")
     return models.DiscoveredFood(
-        **_food_fields(result.post),
+        **fields,
         group_name=result.group_name,
         from_partner_group=result.from_partner_group,
-        sharer=models.Sharer(
-            user_id=result.sharer.user_id,
-            pseudonym=result.sharer.pseudonym,
-            trust_level=result.sharer.trust_level,
-            score=_number(result.sharer.score),
-        ),
+        sharer=models.Sharer(**who.model_dump(), trust_level=result.sharer.trust_level),
         distance_km=round(result.distance_km, 2) if result.distance_km is not None else None,
     )
 
 
-def discovery_page(page: list[Result], next_cursor: str | None) -> str:
-    """GET /food's body, serialized once: the page cache keeps and serves it as it is."""
-    body = models.DiscoveryPage(items=[discovered(r) for r in page], next_cursor=next_cursor)
+def discovery_page(page: list[Result], next_cursor: str | None, viewer_id: str) -> str:
+    """GET /food's body, serialized once: the page cache keeps and serves it as it is (per caller)."""
+    body = models.DiscoveryPage(items=[discovered(r, viewer_id) for r in page], next_cursor=next_cursor)
     return body.model_dump_json(by_alias=True)
 
 
-def exchange(item: ExchangeItem) -> models.Exchange:
+def exchange(item: ExchangeItem, viewer_id: str) -> models.Exchange:
+    """Both participants as their identities in the exchange's group (`mine` marks the viewer)."""
+    sharer, claimer = identities.in_groups([(item.sharer_id, item.group_id), (item.claimer_id, item.group_id)])
     return models.Exchange(
         exchange_id=item.exchange_id,
         food_id=item.food_id,
         group_id=item.group_id,
-        sharer_id=item.sharer_id,
-        claimer_id=item.claimer_id,
+        sharer=identity(sharer, item.sharer_id == viewer_id),
+        claimer=identity(claimer, item.claimer_id == viewer_id),
         status=item.status,
         sharer_confirmed=bool(item.sharer_confirmed),
         claimer_confirmed=bool(item.claimer_confirmed),
@@ -169,11 +221,11 @@ def exchange(item: ExchangeItem) -> models.Exchange:
     )
 
 
-def rating(item: RatingItem) -> models.Rating:
+def rating(item: RatingItem, group_id: str) -> models.Rating:
+    """A rating as its rater sees it: the rated person as their identity in the exchange's group."""
     return models.Rating(
         exchange_id=item.exchange_id,
-        rater_id=item.rater_id,
-        rated_user_id=item.rated_user_id,
+        rated_user=identity(identities.in_group(item.rated_user_id, group_id), False),
         stars=int(item.stars),
         comment=item.comment,
         created_at=item.created_at,
@@ -189,3 +241,74 @@ def ledger_entry(entry: LedgerEntryItem) -> models.LedgerEntry:
         exchange_id=entry.exchange_id,
         created_at=entry.created_at,
     )
+
+
+# ---- trust and safety -------------------------------------------------------------------------
+
+
+def claim_quota(group_id: str, quota: GroupQuota | None) -> models.ClaimQuota:
+    return models.ClaimQuota(
+        group_id=group_id,
+        max_claims=quota.max_claims if quota else None,
+        window_hours=quota.window_hours if quota else None,
+        lift_hours=quota.lift_hours if quota else None,
+    )
+
+
+def report(item: ReportItem) -> models.Report:
+    return models.Report(report_id=item.report_id, subject_type=item.subject_type, subject_id=item.subject_id,
+                         reason=item.reason, status=item.status, created_at=item.created_at)
+
+
+def _member_evidence(user_id: str, user: UserItem | None, open_reports: int) -> models.MemberEvidence:
+    received = int(user.ratings_received) if user else 0
+    return models.MemberEvidence(
+        user_id=user_id,
+        trust_level=user.trust_level if user else None,
+        score=_number(user.score) if user else None,
+        exchanges_completed=int(user.completed_count) if user else 0,
+        no_shows=int(user.no_show_count) if user else 0,
+        cancellations=int(user.cancelled_count) if user else 0,
+        average_rating=round(float(user.rating_stars_total) / received, 2) if received else None,
+        open_reports=open_reports,
+    )
+
+
+def appeal(item: AppealItem) -> models.Appeal:
+    return models.Appeal(appeal_id=item.appeal_id, action_id=item.action_id, member_id=item.member_id,
+                         statement=item.statement, status=item.status, created_at=item.created_at)
+
+
+def moderation_queue(group_id: str, queue: Queue) -> models.ModerationQueue:
+    return models.ModerationQueue(
+        group_id=group_id,
+        reports=[
+            models.QueuedReport(
+                report_id=e.report.report_id,
+                subject_type=e.report.subject_type,
+                subject_id=e.report.subject_id,
+                reason=e.report.reason,
+                details=e.report.details,
+                created_at=e.report.created_at,
+                member=_member_evidence(e.report.subject_user_id, e.subject, e.open_reports_about_subject),
+                reporter=models.ReporterRecord(user_id=e.report.reporter_id, upheld=e.reporter_upheld,
+                                               dismissed=e.reporter_dismissed),
+            )
+            for e in queue.reports
+        ],
+        flagged=[models.MemberFlag(user_id=f.user_id, kind=f.kind, explanation=f.explanation,
+                                   evidence=json.loads(f.evidence), created_at=f.created_at) for f in queue.flags],
+        appeals=[appeal(a) for a in queue.appeals],
+    )
+
+
+def moderation_action(item: ModerationActionItem) -> models.ModerationAction:
+    return models.ModerationAction(
+        action_id=item.action_id, group_id=item.group_id, action=item.action, reason=item.reason,
+        report_id=item.report_id, food_id=item.food_id, until=item.until, penalty=item.penalty,
+        appeal_id=item.appeal_id, appeal_status=item.appeal_status, occurred_at=item.occurred_at,
+    )
+
+
+def appeal_decision(item: AppealItem) -> models.AppealDecision:
+    return models.AppealDecision(appeal_id=item.appeal_id, action_id=item.action_id, status=item.status)

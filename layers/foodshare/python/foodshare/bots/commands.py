@@ -12,7 +12,7 @@ from collections.abc import Callable
 from foodshare.bots import parsing, rendering, sharing, store
 from foodshare.bots.rendering import STARS, shown_name
 from foodshare.bots.turns import Button, Reply, Turn, answering
-from foodshare.domain import credits, discovery, exchanges, food, groups, ratings, users
+from foodshare.domain import credits, discovery, exchanges, exports, food, groups, privacy, ratings, users
 from foodshare.errors import Conflict, ValidationFailed
 
 BROWSE_LIMIT = 5
@@ -26,7 +26,8 @@ HELP = """Foodshare: share food with your group and partner groups.
 /claim <foodId>, /confirm <exchangeId>, /cancel <exchangeId>
 /rate <exchangeId> <1-5> [comment]
 /rep: your reputation · /credits: your credits
-Others only ever see your pseudonym."""
+/export: everything Foodshare holds about you, as a download
+Others only ever see your pseudonym in their group."""
 
 
 def on_command(turn: Turn, command: parsing.Command) -> Reply:
@@ -57,7 +58,7 @@ def _start(turn: Turn, _: str) -> Reply:
         group_id = store.create_linked_group(turn.chat, turn.user_id)
         if group_id is not None:
             return Reply(
-                f"This chat is now a Foodshare group, with {user.pseudonym} as its admin. "
+                f"This chat is now a Foodshare group, with {shown_name(turn.user_id, group_id)} as its admin. "
                 "Everyone here: send /start to join, then /share food.",
                 public=True,
             )
@@ -67,8 +68,9 @@ def _start(turn: Turn, _: str) -> Reply:
     except Conflict as exc:
         if exc.code != "already_member":
             raise
-        return Reply(f"{user.pseudonym}, you are already a member of this group.")
-    return Reply(f"Welcome to the group, {user.pseudonym}! /browse to see what's shared.", public=True)
+        return Reply(f"{shown_name(turn.user_id, group_id)}, you are already a member of this group.")
+    return Reply(f"Welcome to the group, {shown_name(turn.user_id, group_id)}! /browse to see what's shared.",
+                 public=True)
 
 
 def _help(turn: Turn, _: str) -> Reply:
@@ -95,11 +97,16 @@ def _browse(turn: Turn, args: str) -> Reply:
         distance = f", {result.distance_km:.1f} km" if result.distance_km is not None else ""
         origin = f"partner group {result.group_name}" if result.from_partner_group else result.group_name
         blocks.append(
-            f"{number}. {rendering.post_text(result.post)}\n"
+            f"{number}. {rendering.post_text(result.post, exact_place=_exact(result))}\n"
             f"   by {result.sharer.pseudonym} ({result.sharer.trust_level}) in {origin}{distance}"
         )
         buttons.append((Button(f"Claim {number}: {result.post.title[:30]}", f"claim:{result.post.food_id}"),))
     return Reply("\n\n".join(blocks), buttons=tuple(buttons))
+
+
+def _exact(result) -> bool:
+    """Browse shows a post's place as discovery does: exact only when the sharer chose so (or it is theirs)."""
+    return result.shown is not None and result.shown.precision == privacy.EXACT
 
 
 def _claim(turn: Turn, food_id: str) -> Reply:
@@ -109,8 +116,7 @@ def _claim(turn: Turn, food_id: str) -> Reply:
     post = food.find(exchange.food_id)
     return Reply(
         f"You claimed {post.title} from {shown_name(exchange.sharer_id, post.group_id)}.\n"
-        f"Pickup {rendering.window_text(post.pickup_start, post.pickup_end)} at "
-        f"{post.pickup_label or 'the place the sharer gave'}.\nConfirm once you have it.",
+        f"Pickup {rendering.window_text(post.pickup_start, post.pickup_end)}.\nConfirm once you have it.",
         buttons=rendering.exchange_buttons(exchange.exchange_id),
         notice="Claimed!",
         private=f"Exact pickup place for {post.title}: {float(post.pickup_lat):.5f},{float(post.pickup_lng):.5f}"
@@ -156,7 +162,7 @@ def _rate(turn: Turn, args: str) -> Reply:
     comment = words[2].strip()[:500] if len(words) > 2 else None
     stars = int(words[1])
     rating = ratings.rate(words[0], turn.user_id, stars, comment)
-    rated = shown_name(rating.rated_user_id)
+    rated = shown_name(rating.rated_user_id, exchanges.get_for_participant(words[0], turn.user_id).group_id)
     return Reply(f"Thanks! You rated {rated} {STARS[:stars]}.", replaces=True, notice="Thanks for rating")
 
 
@@ -179,6 +185,22 @@ def _credits(turn: Turn, _: str) -> Reply:
     return Reply("\n".join(lines))
 
 
+def _export(turn: Turn, export_id: str) -> Reply:
+    """/export asks for an export of everything stored about the person; /export <id> gives its link."""
+    if turn.chat.is_group and turn.chat.platform != "slack":  # Slack answers a command to its sender alone
+        return Reply("An export is for your eyes only: send /export to me in a private chat.")
+    if not export_id.strip():
+        item = exports.request(turn.user_id)
+        return Reply(f"I'm preparing an export of everything Foodshare holds about you ({item.export_id}). "
+                     f"Send /export {item.export_id} in a minute for the download link.")
+    item, status, url, _ = exports.status(turn.user_id, export_id.strip())
+    if url is None:
+        return Reply(f"Your export {item.export_id} is {status}."
+                     + (" Try again in a minute." if status == exports.PENDING else ""))
+    return Reply(f"Your export (JSON), for the next {exports.URL_SECONDS // 60} minutes: {url}\n"
+                 f"It is deleted on {item.expires_at[:10]}.")
+
+
 COMMANDS: dict[str, Callable[[Turn, str], Reply]] = {
     "start": _start,
     "help": _help,
@@ -190,6 +212,7 @@ COMMANDS: dict[str, Callable[[Turn, str], Reply]] = {
     "rate": _rate,
     "rep": _rep,
     "credits": _credits,
+    "export": _export,
 }
 ACTIONS: dict[str, Callable[[Turn, str], Reply]] = {
     "claim": _claim,

@@ -15,11 +15,20 @@ from dataclasses import dataclass
 
 from foodshare.bots import outbound, rendering, slack, store, telegram, throttle
 from foodshare.bots.turns import Reply
-from foodshare.domain import exchanges, food, users
+from foodshare.domain import exchanges, food, privacy_settings, users
 from foodshare.observability import logger, metrics
 
 LEASE_SECONDS = 60  # a crashed sender's marker is taken over after this
-EVENT_TYPES = ("FoodClaimed", "PickupConfirmed", "ExchangeCompleted", "ExchangeCancelled", "FoodExpired")
+EVENT_TYPES = ("FoodClaimed", "PickupConfirmed", "ExchangeCompleted", "ExchangeCancelled", "FoodExpired",
+               "ModerationActionTaken", "AppealDecided")
+MODERATION_WORDS = {
+    "dismiss": "reviewed your report and dismissed it",
+    "warn": "warned you",
+    "remove_post": "removed your post",
+    "restrict": "restricted you from posting and claiming",
+    "remove_member": "removed you from the group",
+    "ban": "banned you from the group",
+}
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,7 @@ class Notice:
     user_id: str
     group_id: str  # whose chat to use when the person has no private chat with the bot
     reply: Reply
+    private: bool = False  # never through the group's chat (moderation concerns only the member)
 
 
 def notices(detail: dict) -> list[Notice]:
@@ -34,6 +44,8 @@ def notices(detail: dict) -> list[Notice]:
     kind, data, actor = detail.get("eventType"), detail.get("data") or {}, detail.get("actorId")
     if kind not in EVENT_TYPES:
         return []
+    if kind in ("ModerationActionTaken", "AppealDecided"):
+        return _moderation_notices(kind, data)
     still_open = True
     if kind == "PickupConfirmed":
         exchange = exchanges.get_for_participant(data["exchangeId"], actor)
@@ -41,6 +53,7 @@ def notices(detail: dict) -> list[Notice]:
         data = data | {"sharerId": exchange.sharer_id, "claimerId": exchange.claimer_id, "groupId": exchange.group_id}
     post = food.find(data["foodId"])
     title = post.title if post else "your food"
+    # The actor as the exchange's group knows them (never a name that is the same in every group).
     actor_name = rendering.shown_name(actor, data["groupId"]) if actor and users.find(actor) else "Someone"
     if kind == "FoodClaimed":
         texts = {data["sharerId"]: Reply(
@@ -65,6 +78,23 @@ def notices(detail: dict) -> list[Notice]:
     return [Notice(who, data["groupId"], reply) for who, reply in texts.items() if who != actor]
 
 
+def _moderation_notices(kind: str, data: dict) -> list[Notice]:
+    """The member an action concerns hears what was decided and why (the reason is read from the
+    action record: events carry ids only), privately."""
+    from foodshare.domain import moderation
+
+    action = next((a for a in moderation.actions_about(data["memberId"]) if a.action_id == data["actionId"]), None)
+    if action is None:
+        return []
+    if kind == "ModerationActionTaken":
+        until = f" until {action.until[:10]}" if action.until else ""
+        text = (f"A moderator of your group {MODERATION_WORDS[action.action]}{until}. Reason: {action.reason}. "
+                "You may appeal once (POST /appeals).")
+    else:
+        text = f"Your appeal against '{MODERATION_WORDS[action.action]}' was {data['outcome']}."
+    return [Notice(data["memberId"], data["groupId"], Reply(text), private=True)]
+
+
 def handle(detail: dict) -> None:
     """Send every notice of one event; raise after trying them all if any must be retried."""
     failure: Exception | None = None
@@ -80,6 +110,8 @@ def handle(detail: dict) -> None:
 def deliver(event_id: str, notice: Notice) -> None:
     if not notice.user_id.startswith(("tg:", "slack:")):
         return  # an HTTP API user: no chat to tell
+    if privacy_settings.is_restricted(users.find(notice.user_id)):
+        return  # restricted processing: no notifications
     if not store.take_notice(event_id, notice.user_id, LEASE_SECONDS):
         if store.notice_status(event_id, notice.user_id) == "sending":
             raise outbound.RetryLater("another worker is sending this notification")
@@ -102,6 +134,8 @@ def _send(notice: Notice) -> None:
     reply, in_group = notice.reply, False
     if notice.user_id.startswith("tg:"):
         chat_id = store.private_chat(notice.user_id, telegram.PLATFORM)
+        if chat_id is None and notice.private:
+            raise outbound.Undeliverable(0, "no private Telegram chat with this person")
         if chat_id is None:
             chats = store.group_chats(notice.group_id, telegram.PLATFORM)
             if not chats:

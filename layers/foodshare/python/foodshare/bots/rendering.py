@@ -1,8 +1,9 @@
 """How posts, windows, people and exchange buttons read in a chat: shared by replies, notices and announcements.
 
 Others are shown by `shown_name` only, the one place that decides how a person
-appears in a group context (so per-group pseudonyms can replace it in one edit).
-Group chats see a pickup place by its label, never its coordinates.
+appears in a group context: their pseudonym in that group (`domain/identities.py`),
+never a name that is the same in every group.
+Group chats never see a pickup place (neither coordinates nor label: docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -17,19 +18,23 @@ STARS = "★★★★★"
 
 
 def shown_name(user_id: str, group_id: str | None = None) -> str:
-    """How `user_id` appears to others (in `group_id`'s context when given): their pseudonym."""
-    from foodshare.domain import users
+    """How `user_id` appears in `group_id`: their pseudonym there. Without a group (the person's
+    own private chat about themself) their account's pseudonym, which only they see."""
+    from foodshare.domain import identities, users
 
-    return users.get(user_id).pseudonym
+    if group_id is None:
+        return users.get(user_id).pseudonym
+    return identities.in_group(user_id, group_id).pseudonym
 
 
 def post_text(post, *, exact_place: bool = True) -> str:
-    """Title, portions, window, place, labels; `exact_place=False` keeps coordinates out (group chats)."""
+    """Title, portions, window, place, labels; `exact_place=False` (group chats, browsing others' posts)
+    keeps both the coordinates and the label out: only the sharer and the claimer learn the place."""
     lines = [f"🍲 {post.title}: {int(post.quantity)} portion{'s' if int(post.quantity) > 1 else ''}"]
     if exact_place:
         where = post.pickup_label or f"{float(post.pickup_lat):.5f},{float(post.pickup_lng):.5f}"
     else:
-        where = post.pickup_label or "a place the sharer tells whoever claims it"
+        where = "a place the sharer tells whoever claims it"
     lines.append(f"Pickup {window_text(post.pickup_start, post.pickup_end)} at {where}")
     labels = " ".join(f"#{t}" for t in post.dietary_tags or [])
     if post.allergens:

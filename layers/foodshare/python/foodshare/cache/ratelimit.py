@@ -1,6 +1,6 @@
 """Per-user, per-route rate limits: GCRA in one Lua script, so concurrent requests never over-admit.
 
-Limits come from settings (RATE_LIMIT_POSTING / _CLAIMS / _DISCOVERY / _DEFAULT, as
+Limits come from settings (RATE_LIMIT_POSTING / _CLAIMS / _DISCOVERY / _REPORTS / _DEFAULT, as
 "requests/seconds"). The shared API entry point (foodshare.api.http) asks `check`
 for every authenticated route and answers from the decision; public routes
 (/health, webhooks) are not limited. Answers carry RateLimit-Limit,
@@ -66,6 +66,7 @@ def limit_for(route_key: str) -> tuple[int, int]:
         "POST /food": settings.rate_limit_posting,
         "POST /food/{foodId}/claims": settings.rate_limit_claims,
         "GET /food": settings.rate_limit_discovery,
+        "POST /reports": settings.rate_limit_reports,
     }.get(route_key, settings.rate_limit_default)
 
 

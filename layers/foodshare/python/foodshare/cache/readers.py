@@ -58,7 +58,7 @@ POSTS: Layered[list[FoodItem]] = Layered(
 )
 SHARERS: Layered[discovery.Sharer] = Layered(
     USER_PROFILE,
-    lambda s: [s.user_id, s.pseudonym, s.score, s.trust_level],
+    lambda s: [s.user_id, s.pseudonym, s.score, s.trust_level, s.precision, s.restricted],
     lambda data: discovery.Sharer(*data),
 )
 GROUP_NAMES_CACHE: Layered[str] = Layered(GROUP_NAMES, lambda name: name, lambda name: name)

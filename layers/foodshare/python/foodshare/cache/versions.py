@@ -165,7 +165,7 @@ def keys_for(events: Iterable[DomainEvent]) -> list[str]:
             keys.append(food(group_id))
         if event.type in _SUMMARY_CHANGES and group_id:
             keys.append(summary(group_id))
-        if event.type == "ReputationChanged":
+        if event.type in ("ReputationChanged", "PrivacySettingsChanged"):
             keys += [summary(g) for g in data.get("groupIds", ())]  # the user's groups' leaderboards
         if event.type in ("MemberJoined", "MemberLeft") and data.get("userId"):
             keys.append(memberships(data["userId"]))

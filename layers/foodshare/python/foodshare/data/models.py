@@ -10,6 +10,7 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     TTLAttribute,
+    UnicodeSetAttribute,
     UnicodeAttribute,
 )
 from pynamodb.connection.base import MetaTable
@@ -50,10 +51,11 @@ def table_connection() -> TableConnection:
     )
 
 
-def botocore_client(service: str):
+def botocore_client(service: str, config=None):
     """Another AWS client on the table connection's botocore session: it reuses the loaded
     endpoint and credential data, which saves ~80 ms of the first call in a new container."""
-    return table_connection().connection.session.create_client(service, region_name=get_settings().region)
+    return table_connection().connection.session.create_client(service, region_name=get_settings().region,
+                                                               config=config)
 
 
 class Item(Model):
@@ -116,12 +118,65 @@ class UserItem(Item):
     rating_stars_total = NumberAttribute(default=0)
     credit_balance = NumberAttribute()
     credits_held = NumberAttribute(default=0)
+    # Privacy choices (PUT /me/privacy, domain/privacy_settings.py); absent = the defaults.
+    restricted = BooleanAttribute(null=True)
+    leaderboard = BooleanAttribute(null=True)
+    location_precision = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 
     @staticmethod
     def key(user_id: str) -> tuple[str, str]:
         return f"USER#{user_id}", "PROFILE"
+
+
+class ConsentItem(Item):
+    """USER#<id> / CONSENT#<groupId>#<version>: the person accepted a group's disclaimer in that version, when."""
+
+    user_id = UnicodeAttribute()
+    group_id = UnicodeAttribute()
+    version = NumberAttribute()
+    accepted_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(user_id: str, group_id: str, version: int) -> tuple[str, str]:
+        return f"USER#{user_id}", f"CONSENT#{group_id}#{version}"
+
+
+class DataSubjectRequestItem(Item):
+    """USER#<id> / DSR#<requestId>: one data-subject request (GDPR Art. 15-21): type, when, outcome."""
+
+    request_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    type = UnicodeAttribute()  # access | rectification | erasure | portability | restriction | objection
+    requested_at = UnicodeAttribute()
+    outcome = UnicodeAttribute()  # completed | pending | failed | ...
+    completed_at = UnicodeAttribute(null=True)
+    detail = UnicodeAttribute(null=True)  # what was done, in words without personal data
+
+    @staticmethod
+    def key(user_id: str, request_id: str) -> tuple[str, str]:
+        return f"USER#{user_id}", f"DSR#{request_id}"
+
+
+class ExportItem(Item):
+    """USER#<id> / EXPORT#<exportId>: one data export (GDPR Art. 15/20), its state and where its document is.
+
+    The document is the object `object_key` in the export bucket; both go after EXPORT_DAYS
+    (the bucket's lifecycle rule, this item's TTL) or at erasure."""
+
+    export_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # pending | ready
+    requested_at = UnicodeAttribute()
+    ready_at = UnicodeAttribute(null=True)
+    object_key = UnicodeAttribute(null=True)
+    expires_at = UnicodeAttribute()
+    expires_at_epoch = TTLAttribute(null=True)
+
+    @staticmethod
+    def key(user_id: str, export_id: str) -> tuple[str, str]:
+        return f"USER#{user_id}", f"EXPORT#{export_id}"
 
 
 class PseudonymItem(Item):
@@ -172,6 +227,8 @@ class GroupItem(Item):
     description = UnicodeAttribute(null=True)
     member_count = NumberAttribute(default=0)
     admin_count = NumberAttribute(default=0)
+    disclaimer = UnicodeAttribute(null=True)  # what joining members accept (ConsentItem), in this version
+    disclaimer_version = NumberAttribute(null=True)
     created_by = UnicodeAttribute()
     created_at = UnicodeAttribute()
 
@@ -187,6 +244,7 @@ class MembershipItem(Item):
     user_id = UnicodeAttribute()
     role = UnicodeAttribute()  # "admin" | "member"
     joined_at = UnicodeAttribute()
+    pseudonym = UnicodeAttribute(null=True)  # per-group pseudonym (domain/privacy.py); absent on older memberships
     by_user_pk = UnicodeAttribute()
     by_user_sk = UnicodeAttribute()
     by_user = ByUserIndex()
@@ -194,6 +252,16 @@ class MembershipItem(Item):
     @staticmethod
     def key(group_id: str, user_id: str) -> tuple[str, str]:
         return f"GROUP#{group_id}", f"MEMBER#{user_id}"
+
+
+class GroupPseudonymItem(Item):
+    """GROUP#<groupId> / PSEUDONYM#<name>: a conditional put makes per-group pseudonyms unique in the group."""
+
+    user_id = UnicodeAttribute()
+
+    @staticmethod
+    def key(group_id: str, pseudonym: str) -> tuple[str, str]:
+        return f"GROUP#{group_id}", f"PSEUDONYM#{pseudonym}"
 
 
 class InviteItem(Item):
@@ -286,6 +354,7 @@ class FoodItem(Item):
     pickup_lat = NumberAttribute()
     pickup_lng = NumberAttribute()
     pickup_label = UnicodeAttribute(null=True)
+    sharer_pseudonym = UnicodeAttribute(null=True)  # the sharer's pseudonym in the post's group, at share time
     pickup_start = UnicodeAttribute()
     pickup_end = UnicodeAttribute()
     status = UnicodeAttribute()  # available | claimed | completed | withdrawn | expired
@@ -400,6 +469,7 @@ class ReputationHistoryItem(Item):
     new_score = NumberAttribute()
     reason = UnicodeAttribute()
     occurred_at = UnicodeAttribute()
+    source_user_id = UnicodeAttribute(null=True)  # who caused it, for ratings: the rater (rating rings)
 
     @staticmethod
     def key(user_id: str, occurred_at: str, event_id: str, kind: str) -> tuple[str, str]:
@@ -549,3 +619,254 @@ class AppliedRequestItem(Item):
     @staticmethod
     def key(request_key: str) -> tuple[str, str]:
         return f"REQUEST#{request_key}", "APPLIED"
+
+
+# ---- fairness rules (domain/fairness.py, domain/standing.py) -------------------------------
+
+
+class DailySpendItem(Item):
+    """USER#<id> / SPENT#<yyyy-mm-dd>: credits spent on claims that UTC day; `count < limit` is the condition."""
+
+    count = NumberAttribute(default=0)
+    expires_at_epoch = TTLAttribute(null=True)
+
+    @staticmethod
+    def key(user_id: str, day: str) -> tuple[str, str]:
+        return f"USER#{user_id}", f"SPENT#{day}"
+
+
+class ReceivedRatingItem(Item):
+    """USER#<ratedId> / RATED#<createdAt>#<exchangeId>: stars received, kept 31 days for the low-rating rule."""
+
+    stars = NumberAttribute()
+    created_at = UnicodeAttribute()
+    expires_at_epoch = TTLAttribute(null=True)
+
+    @staticmethod
+    def key(user_id: str, created_at: str, exchange_id: str) -> tuple[str, str]:
+        return f"USER#{user_id}", f"RATED#{created_at}#{exchange_id}"
+
+
+class GroupClaimQuotaItem(Item):
+    """GROUP#<id> / CLAIMQUOTA: the group's own claim quota, set by its admins."""
+
+    max_claims = NumberAttribute()
+    window_hours = NumberAttribute()
+    lift_hours = NumberAttribute()
+    updated_by = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(group_id: str) -> tuple[str, str]:
+        return f"GROUP#{group_id}", "CLAIMQUOTA"
+
+
+class QuotaSlotItem(Item):
+    """GROUP#<id> / QUOTA#<userId>#<slot>: when the member's claim in this slot leaves the rolling window."""
+
+    until = UnicodeAttribute()
+    expires_at_epoch = TTLAttribute(null=True)
+
+    @staticmethod
+    def key(group_id: str, user_id: str, slot: int) -> tuple[str, str]:
+        return f"GROUP#{group_id}", f"QUOTA#{user_id}#{slot:03d}"
+
+
+# ---- reports and moderation (domain/reports.py, domain/moderation.py) ----------------------
+
+
+class ReportItem(Item):
+    """REPORT#<id> / META: a member's report about a user, a post or an exchange."""
+
+    report_id = UnicodeAttribute()
+    reporter_id = UnicodeAttribute()
+    subject_type = UnicodeAttribute()  # user | food | exchange
+    subject_id = UnicodeAttribute()
+    subject_user_id = UnicodeAttribute()  # whom the report is about (the sharer of a post, the other participant)
+    reason = UnicodeAttribute()
+    details = UnicodeAttribute(null=True)
+    group_ids = ListAttribute(of=UnicodeAttribute)  # whose moderators see it
+    status = UnicodeAttribute()  # open | upheld | dismissed
+    created_at = UnicodeAttribute()
+    resolved_at = UnicodeAttribute(null=True)
+    resolved_by = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def key(report_id: str) -> tuple[str, str]:
+        return f"REPORT#{report_id}", "META"
+
+
+class OpenReportItem(Item):
+    """GROUP#<id> / OPENREPORT#<reportId>: an open report in a group's moderation queue (deleted on resolution)."""
+
+    report_id = UnicodeAttribute()
+
+    @staticmethod
+    def key(group_id: str, report_id: str) -> tuple[str, str]:
+        return f"GROUP#{group_id}", f"OPENREPORT#{report_id}"
+
+
+class ReportLockItem(Item):
+    """USER#<reporterId> / REPORTING#<subjectType>#<subjectId>: one open report per reporter and subject."""
+
+    report_id = UnicodeAttribute()
+
+    @staticmethod
+    def key(reporter_id: str, subject_type: str, subject_id: str) -> tuple[str, str]:
+        return f"USER#{reporter_id}", f"REPORTING#{subject_type}#{subject_id}"
+
+
+class ReporterRecordItem(Item):
+    """GROUP#<id> / REPORTER#<userId>: how a reporter's reports in a group were decided."""
+
+    upheld = NumberAttribute(default=0)
+    dismissed = NumberAttribute(default=0)
+
+    @staticmethod
+    def key(group_id: str, user_id: str) -> tuple[str, str]:
+        return f"GROUP#{group_id}", f"REPORTER#{user_id}"
+
+
+class FlagItem(Item):
+    """GROUP#<id> / FLAG#<userId>#<kind>: a member flagged to the group's moderators, with why in words."""
+
+    user_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # unfounded_reports | a fraud pattern
+    explanation = UnicodeAttribute()
+    evidence = UnicodeAttribute()  # JSON: the numbers behind the explanation
+    created_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(group_id: str, user_id: str, kind: str) -> tuple[str, str]:
+        return f"GROUP#{group_id}", f"FLAG#{user_id}#{kind}"
+
+
+class ModerationActionItem(Item):
+    """USER#<memberId> / MODACTION#<actionId>: a moderation action taken about a member, appealable once."""
+
+    action_id = UnicodeAttribute()
+    group_id = UnicodeAttribute()
+    member_id = UnicodeAttribute()
+    moderator_id = UnicodeAttribute()
+    action = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    report_id = UnicodeAttribute(null=True)
+    food_id = UnicodeAttribute(null=True)
+    penalty = UnicodeAttribute(null=True)  # the reputation impact kind an upheld report applied
+    until = UnicodeAttribute(null=True)  # end of a restriction
+    event_id = UnicodeAttribute()
+    occurred_at = UnicodeAttribute()
+    appeal_id = UnicodeAttribute(null=True)
+    appeal_status = UnicodeAttribute(null=True)  # open | upheld | overturned
+
+    @staticmethod
+    def key(member_id: str, action_id: str) -> tuple[str, str]:
+        return f"USER#{member_id}", f"MODACTION#{action_id}"
+
+
+class AppealItem(Item):
+    """APPEAL#<id> / META: a member's one appeal against an action, decided by another admin."""
+
+    appeal_id = UnicodeAttribute()
+    action_id = UnicodeAttribute()
+    group_id = UnicodeAttribute()
+    member_id = UnicodeAttribute()
+    moderator_id = UnicodeAttribute()
+    statement = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()  # open | upheld | overturned
+    created_at = UnicodeAttribute()
+    decided_by = UnicodeAttribute(null=True)
+    decision_reason = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def key(appeal_id: str) -> tuple[str, str]:
+        return f"APPEAL#{appeal_id}", "META"
+
+
+class OpenAppealItem(Item):
+    """GROUP#<id> / OPENAPPEAL#<appealId>: an undecided appeal in the group's moderation view."""
+
+    appeal_id = UnicodeAttribute()
+
+    @staticmethod
+    def key(group_id: str, appeal_id: str) -> tuple[str, str]:
+        return f"GROUP#{group_id}", f"OPENAPPEAL#{appeal_id}"
+
+
+class RestrictionItem(Item):
+    """GROUP#<id> / RESTRICTED#<userId>: no posting or claiming in the group until `until`."""
+
+    until = UnicodeAttribute()
+    action_id = UnicodeAttribute()
+    expires_at_epoch = TTLAttribute(null=True)
+
+    @staticmethod
+    def key(group_id: str, user_id: str) -> tuple[str, str]:
+        return f"GROUP#{group_id}", f"RESTRICTED#{user_id}"
+
+
+class BanItem(Item):
+    """GROUP#<id> / BANNED#<userId>: may not join the group again (by invite or chat)."""
+
+    action_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(group_id: str, user_id: str) -> tuple[str, str]:
+        return f"GROUP#{group_id}", f"BANNED#{user_id}"
+
+
+# ---- fraud signals (fraud.py) ----------------------------------------------------------------
+
+
+class RatingGraphItem(Item):
+    """USER#<id> / GRAPH: the user's place in the rating graph, one item so a neighbourhood is one batch read.
+
+    `inbound` (ratings received) and `outbound` (given) are JSON maps other user -> [count,
+    first day, last day] (days since the epoch); pairs silent for GRAPH_KEEP_DAYS are dropped
+    on the next write. `version` makes each write conditional on the read it was built from.
+    """
+
+    inbound = UnicodeAttribute(default="{}")
+    outbound = UnicodeAttribute(default="{}")
+    version = NumberAttribute(default=0)
+
+    @staticmethod
+    def key(user_id: str) -> tuple[str, str]:
+        return f"USER#{user_id}", "GRAPH"
+
+
+class SignalDayItem(Item):
+    """USER#<id> / SIGNALS#<yyyy-mm-dd>: what the fraud consumer counts for a user on one day."""
+
+    claims = NumberAttribute(default=0)
+    cancels = NumberAttribute(default=0)
+    posts = NumberAttribute(default=0)
+    claimed_posts = NumberAttribute(default=0)  # claims others made on the user's posts
+    duplicate_posts = NumberAttribute(default=0)
+    expired_posts = NumberAttribute(default=0)
+    no_shows = NumberAttribute(default=0)
+    unsafe_reports = NumberAttribute(default=0)
+    titles = UnicodeSetAttribute(null=True)  # hashes of post titles, for duplicates
+    scored = NumberAttribute(null=True)  # the highest count-based pattern score the day's last event left
+    expires_at_epoch = TTLAttribute(null=True)
+
+    @staticmethod
+    def key(user_id: str, day: str) -> tuple[str, str]:
+        return f"USER#{user_id}", f"SIGNALS#{day}"
+
+
+class RiskItem(Item):
+    """USER#<id> / RISK: the four pattern scores, their explanations, and which were flagged."""
+
+    scores = UnicodeAttribute()  # JSON pattern -> score
+    evidence = UnicodeAttribute()  # JSON pattern -> explanation in words
+    risk = NumberAttribute(default=0)
+    flagged = UnicodeSetAttribute(null=True)
+    ring_id = UnicodeAttribute(null=True)
+    ring_members = UnicodeSetAttribute(null=True)
+    updated_at = UnicodeAttribute()
+
+    @staticmethod
+    def key(user_id: str) -> tuple[str, str]:
+        return f"USER#{user_id}", "RISK"

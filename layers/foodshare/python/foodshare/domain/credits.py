@@ -25,7 +25,15 @@ class Movement:
     balance_after: int
 
 
-def _move(uow: UnitOfWork, user: UserItem, amount: int, held_delta: int, reason: str, exchange_id: str) -> Movement:
+def _move(
+    uow: UnitOfWork,
+    user: UserItem,
+    amount: int,
+    held_delta: int,
+    reason: str,
+    exchange_id: str,
+    max_held: int | None = None,
+) -> Movement:
     before = int(user.credit_balance)
     after = min(get_settings().max_credit_balance, before + amount)
     if after < 0:
@@ -35,12 +43,10 @@ def _move(uow: UnitOfWork, user: UserItem, amount: int, held_delta: int, reason:
         actions.append(UserItem.credit_balance.set(after))
     if held_delta:
         actions.append(UserItem.credits_held.add(held_delta))
-    uow.update(
-        user,
-        actions,
-        UserItem.credit_balance == before,
-        on_fail=ConcurrentUpdate("credit balance changed concurrently"),
-    )
+    condition = UserItem.credit_balance == before
+    if max_held is not None:  # the active-claim limit (domain/standing.py): one held credit per active claim
+        condition &= UserItem.credits_held.does_not_exist() | (UserItem.credits_held < max_held)
+    uow.update(user, actions, condition, on_fail=ConcurrentUpdate("credit balance changed concurrently"))
     if after != before:
         entry_id = ids.new_id()
         uow.save(
@@ -58,8 +64,9 @@ def _move(uow: UnitOfWork, user: UserItem, amount: int, held_delta: int, reason:
     return Movement(user.user_id, after - before, after)
 
 
-def hold(uow: UnitOfWork, claimer: UserItem, exchange_id: str) -> Movement:
-    movement = _move(uow, claimer, -CLAIM_COST, CLAIM_COST, "claim_hold", exchange_id)
+def hold(uow: UnitOfWork, claimer: UserItem, exchange_id: str, max_held: int | None = None) -> Movement:
+    """Hold a claim's credit; with `max_held`, only while the claimer holds fewer (else the claim retries)."""
+    movement = _move(uow, claimer, -CLAIM_COST, CLAIM_COST, "claim_hold", exchange_id, max_held)
     uow.record("CreditsHeld", claimer.user_id, _payload(movement, exchange_id))
     return movement
 

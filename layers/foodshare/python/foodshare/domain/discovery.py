@@ -8,13 +8,13 @@ opaque cursor is the sort key of the last item served.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from foodshare import clock, geo
+from foodshare import clock, geo, identity_key
 from foodshare.data import reads
 from foodshare.data.models import FoodItem, UserItem
-from foodshare.domain import groups, partnerships
+from foodshare.domain import groups, identities, partnerships, privacy
 from foodshare.api import cursors
 from foodshare.errors import ValidationFailed
 from foodshare.reputation_rules import INITIAL_SCORE, TRUST_RANK, trust_level
@@ -40,20 +40,31 @@ class Sharer:
     pseudonym: str
     score: float
     trust_level: str
+    precision: str = privacy.AREA  # how the sharer lets others see their pickup places (PUT /me/privacy)
+    restricted: bool = False  # processing restricted: their posts leave discovery
 
     @classmethod
     def of(cls, user: UserItem) -> Sharer:
-        return cls(user.user_id, user.pseudonym, float(user.score), user.trust_level)
+        return cls(user.user_id, user.pseudonym, float(user.score), user.trust_level,
+                   user.location_precision or privacy.AREA, bool(user.restricted))
 
 
 @dataclass(frozen=True)
 class Result:
+    """One discovered post as the caller may see it.
+
+    `sharer.pseudonym` is the sharer's pseudonym in the post's group; `shown` is the pickup
+    location at the precision the caller may see and `distance_km` is measured to it (the
+    radius and partnership filters use the exact location).
+    """
+
     post: FoodItem
     sharer: Sharer
     group_name: str
     from_partner_group: bool
     distance_km: float | None
     sort_key: tuple = field(compare=False)
+    shown: privacy.Shown | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,12 @@ def viewer(user_id: str, lat: float | None, lng: float | None) -> Viewer:
                 partners[partner.group_id] = partner.terms
     location = (lat, lng) if lat is not None and lng is not None else home
     return Viewer(user_id, score, location, own, partners, home=home)
+
+
+def visible_group_ids(user_id: str) -> set[str]:
+    """The caller's own groups and their active partner groups: every group whose members the caller can be shown."""
+    looker = viewer(user_id, None, None)
+    return set(looker.own_groups) | set(looker.partners)
 
 
 def available_posts(group_id: str, now_iso: str) -> list[FoodItem]:
@@ -162,7 +179,7 @@ def discover(
     results: list[Result] = []
     for post, from_partner in candidates:
         sharer = profiles_by_id.get(post.sharer_id)
-        if sharer is None or not _matches(post, sharer, filters):
+        if sharer is None or (sharer.restricted and sharer.user_id != user_id) or not _matches(post, sharer, filters):
             continue
         distance = None
         if looker.location is not None:
@@ -179,9 +196,21 @@ def discover(
     results.sort(key=lambda r: r.sort_key)
     page = results[: filters.limit]
     names = group_names({r.post.group_id for r in page})
-    page = [
-        Result(r.post, r.sharer, names.get(r.post.group_id, ""), r.from_partner_group, r.distance_km, r.sort_key)
-        for r in page
-    ]
+    page = [_as_seen(r, names.get(r.post.group_id, ""), looker) for r in page]
     next_cursor = cursors.encode(list(page[-1].sort_key)) if len(results) > filters.limit else None
     return page, next_cursor
+
+
+def _as_seen(result: Result, group_name: str, looker: Viewer) -> Result:
+    """The result with the sharer's pseudonym in the post's group and the location the caller may see.
+
+    Discovery lists available posts only, so nobody holds an active exchange on them: the
+    sharer sees the exact place, everyone else its area.
+    """
+    post = result.post
+    exact = privacy.sees_exact(looker.user_id, post.sharer_id, None, result.sharer.precision)
+    shown = privacy.pickup(identity_key.key(), post.food_id, float(post.pickup_lat), float(post.pickup_lng),
+                           post.pickup_label, exact)
+    distance = geo.distance_km(*looker.location, shown.lat, shown.lng) if looker.location is not None else None
+    sharer = replace(result.sharer, pseudonym=identities.of(post.sharer_id, post.group_id, post.sharer_pseudonym).pseudonym)
+    return Result(post, sharer, group_name, result.from_partner_group, distance, result.sort_key, shown)

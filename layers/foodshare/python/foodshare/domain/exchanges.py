@@ -11,9 +11,9 @@ from datetime import timedelta
 
 from foodshare import clock, geo, ids
 from foodshare.data import reads
-from foodshare.data.models import ExchangeItem, FoodItem, PartnerClaimCounterItem, UserItem
+from foodshare.data.models import ExchangeItem, FoodItem, MembershipItem, PartnerClaimCounterItem, UserItem
 from foodshare.data.transaction import UnitOfWork, with_retries
-from foodshare.domain import credits, food as food_posts, users
+from foodshare.domain import credits, food as food_posts, privacy_settings, standing, users
 from foodshare.errors import Conflict, Forbidden, NotFound
 
 CLAIMED, COMPLETED, CANCELLED, NO_SHOW = "claimed", "completed", "cancelled", "no_show"
@@ -34,16 +34,33 @@ def claim(food_id: str, user_id: str) -> ExchangeItem:
 
 
 def _claim(food_id: str, user_id: str) -> ExchangeItem:
-    post, access = food_posts.get_visible(food_id, user_id)
+    post = food_posts.find(food_id)
+    if post is None:
+        raise NotFound(f"Food {food_id} not found.")
+    now = clock.now()
+    # Everything else the rules read, in one round trip: membership, both profiles, the standing rules' items.
+    membership, claimer, sharer, *rule_items = reads.get_many([
+        (MembershipItem, MembershipItem.key(post.group_id, user_id)),
+        (UserItem, UserItem.key(user_id)),
+        (UserItem, UserItem.key(post.sharer_id)),
+        *standing.claim_keys(user_id, post.group_id, now),
+    ])
+    access = food_posts.access(post, user_id, membership)
+    if access is None:
+        raise NotFound(f"Food {food_id} not found.")
     if post.sharer_id == user_id:
         raise Forbidden("You cannot claim your own post.", code="own_post")
     already_claimed = Conflict("This food has already been claimed.", code="already_claimed")
     if post.status == food_posts.CLAIMED:
         raise already_claimed
-    now = clock.now()
     if post.status != food_posts.AVAILABLE or post.pickup_end <= clock.iso(now):
         raise Conflict(f"This food is no longer available ({post.status}).", code="not_available")
-    claimer = users.ensure(user_id)
+    claimer = claimer or users.ensure(user_id)
+    if claimer.restricted:
+        raise Forbidden("You restricted processing of your data; lift it (PUT /me/privacy) to claim.",
+                        code="processing_restricted")
+    if privacy_settings.is_restricted(sharer):
+        raise Conflict("This food is no longer available.", code="not_available")
     exchange_id = ids.new_id()
     uow = UnitOfWork()
     uow.update(
@@ -55,7 +72,8 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
     if access.partner is not None:
         _check_partner_terms(post, claimer, access.partner)
         _count_partner_claim(uow, user_id, access.partner, now)
-    credits.hold(uow, claimer, exchange_id)
+    max_active = standing.check_may_claim(uow, claimer, post, now, standing.ClaimReads(*rule_items))
+    credits.hold(uow, claimer, exchange_id, max_held=max_active)
     exchange = ExchangeItem(
         *ExchangeItem.key(exchange_id),
         exchange_id=exchange_id,
@@ -97,8 +115,8 @@ def _check_partner_terms(post: FoodItem, claimer, partner) -> None:
         raise Forbidden("Set your location (PUT /me) to claim from partner groups.", code="terms_not_met")
     distance = geo.distance_km(float(claimer.lat), float(claimer.lng), float(post.pickup_lat), float(post.pickup_lng))
     if distance > terms.max_distance_km:
-        raise Forbidden(
-            f"The pickup is {distance:.1f} km away; the partnership allows {terms.max_distance_km:g} km.",
+        raise Forbidden(  # no exact distance: repeated tries from moved homes would triangulate the doorstep
+            f"The pickup is farther from your home than the partnership's {terms.max_distance_km:g} km.",
             code="terms_not_met",
         )
 

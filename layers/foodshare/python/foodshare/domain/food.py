@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from foodshare import clock, ids
-from foodshare.data.models import AppliedRequestItem, FoodItem
+from foodshare.data import reads
+from foodshare.data.models import AppliedRequestItem, ExchangeItem, FoodItem, MembershipItem, RestrictionItem, UserItem
 from foodshare.data.transaction import UnitOfWork
-from foodshare.domain import groups, partnerships
+from foodshare.domain import groups, identities, partnerships, privacy, standing
 from foodshare.errors import AlreadyApplied, Conflict, Forbidden, NotFound, ValidationFailed
 
 AVAILABLE, CLAIMED, COMPLETED, WITHDRAWN, EXPIRED = "available", "claimed", "completed", "withdrawn", "expired"
@@ -48,9 +49,15 @@ def find(food_id: str) -> FoodItem | None:
         return None
 
 
-def access(food: FoodItem, user_id: str) -> Access | None:
-    """None when the user may not see the post (not a member of its group or of a partner)."""
-    if food.sharer_id == user_id or groups.membership(food.group_id, user_id) is not None:
+_UNREAD = object()
+
+
+def access(food: FoodItem, user_id: str, membership: MembershipItem | None | object = _UNREAD) -> Access | None:
+    """None when the user may not see the post (not a member of its group or of a partner).
+    `membership`: the user's membership of the post's group when the caller read it already (in a batch)."""
+    if membership is _UNREAD and food.sharer_id != user_id:
+        membership = groups.membership(food.group_id, user_id)
+    if food.sharer_id == user_id or membership is not None:
         return Access(partner=None)
     for group_id in groups.group_ids_of(user_id):
         partner = partnerships.partner_link(group_id, food.group_id)
@@ -67,12 +74,35 @@ def get_visible(food_id: str, user_id: str) -> tuple[FoodItem, Access]:
     return food, seen
 
 
+def sees_exact(post: FoodItem, viewer_id: str) -> bool:
+    """Whether `viewer_id` sees the post's exact pickup place: its sharer, the claimer of its
+    active exchange, or anyone if the sharer chose exact precision (privacy rules in `privacy.py`)."""
+    if viewer_id == post.sharer_id:
+        return True
+    claimer = None
+    if post.exchange_id and post.status == CLAIMED:
+        try:
+            exchange = ExchangeItem.get(*ExchangeItem.key(post.exchange_id))
+            claimer = exchange.claimer_id if exchange.status == "claimed" else None
+        except ExchangeItem.DoesNotExist:
+            pass
+    try:
+        precision = UserItem.get(*UserItem.key(post.sharer_id)).location_precision or privacy.AREA
+    except UserItem.DoesNotExist:
+        precision = privacy.AREA
+    return privacy.sees_exact(viewer_id, post.sharer_id, claimer, precision)
+
+
 def share(user_id: str, post: NewPost, *, request_key: str | None = None) -> FoodItem:
     """Publish a post. With `request_key` (a platform's id for a request it may redeliver) the
     key is recorded in the same transaction, so a redelivery gets the first post back instead
     of a second one, even when the first run died right after committing."""
-    groups.require_member(post.group_id, user_id)
+    member, restricted = reads.get_many([(MembershipItem, MembershipItem.key(post.group_id, user_id)),
+                                         (RestrictionItem, RestrictionItem.key(post.group_id, user_id))])
+    if member is None:
+        raise NotFound(f"Group {post.group_id} not found.")
     now = clock.now()
+    standing.check_may_post(user_id, now, restricted)
     if post.pickup_end <= post.pickup_start:
         raise ValidationFailed("The pickup window ends before it starts.", fields={"pickupEnd": "must be after pickupStart"})
     if post.pickup_end <= now:
@@ -91,6 +121,7 @@ def share(user_id: str, post: NewPost, *, request_key: str | None = None) -> Foo
         pickup_lat=post.lat,
         pickup_lng=post.lng,
         pickup_label=post.label,
+        sharer_pseudonym=identities.of(user_id, post.group_id, member.pseudonym).pseudonym,
         pickup_start=clock.iso(post.pickup_start),
         pickup_end=clock.iso(post.pickup_end),
         status=AVAILABLE,

@@ -8,9 +8,11 @@ from pynamodb.expressions.condition import Condition
 
 from foodshare import clock, ids
 from foodshare.data import reads
-from foodshare.data.models import GroupItem, InviteItem, MembershipItem, PartnerSetItem
+from foodshare.data.models import (BanItem, ConsentItem, GroupItem, GroupPseudonymItem, InviteItem, MembershipItem,
+                                    PartnerSetItem)
 from foodshare.data.transaction import UnitOfWork
-from foodshare.errors import Conflict, Forbidden, NotFound
+from foodshare.domain import identities
+from foodshare.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from foodshare.settings import get_settings
 
 ADMIN = "admin"
@@ -54,20 +56,21 @@ def group_ids_of(user_id: str) -> list[str]:
     ]
 
 
-def _membership(group_id: str, user_id: str, role: str, now: str) -> MembershipItem:
+def _membership(group_id: str, user_id: str, role: str, now: str, pseudonym: str | None = None) -> MembershipItem:
     return MembershipItem(
         *MembershipItem.key(group_id, user_id),
         group_id=group_id,
         user_id=user_id,
         role=role,
         joined_at=now,
+        pseudonym=pseudonym,
         by_user_pk=f"USER#{user_id}",
         by_user_sk=f"GROUP#{group_id}",
     )
 
 
 def create(
-    user_id: str, name: str, description: str | None, uow: UnitOfWork | None = None
+    user_id: str, name: str, description: str | None, uow: UnitOfWork | None = None, disclaimer: str | None = None
 ) -> tuple[GroupItem, MembershipItem]:
     """Create a group with its creator as admin; with `uow`, as part of the caller's change (the caller commits)."""
     commit = uow is None
@@ -81,18 +84,28 @@ def create(
         description=description,
         member_count=1,
         admin_count=1,
+        disclaimer=disclaimer,
+        disclaimer_version=1 if disclaimer else None,
         created_by=user_id,
         created_at=now,
     )
     member = _membership(group_id, user_id, ADMIN, now)
+    member.pseudonym = identities.claim_pseudonym(uow, group_id, user_id, 0)  # a new group: nobody else has one
     uow.save(group, GroupItem.pk.does_not_exist())
     uow.save(member, MembershipItem.pk.does_not_exist())
     uow.save(PartnerSetItem(*PartnerSetItem.key(group_id)), PartnerSetItem.pk.does_not_exist())  # no partners yet
+    if disclaimer:  # its author accepts it too
+        _consent(uow, user_id, group_id, 1, now)
     uow.record("GroupCreated", user_id, {"groupId": group_id, "name": name, "createdBy": user_id})
     uow.record("MemberJoined", user_id, {"groupId": group_id, "userId": user_id, "role": ADMIN})
     if commit:
         uow.commit()
     return group, member
+
+
+def _consent(uow: UnitOfWork, user_id: str, group_id: str, version: int, at: str) -> None:
+    uow.save(ConsentItem(*ConsentItem.key(user_id, group_id, version), user_id=user_id, group_id=group_id,
+                         version=version, accepted_at=at))
 
 
 def create_invite(group_id: str, user_id: str) -> InviteItem:
@@ -114,7 +127,8 @@ def create_invite(group_id: str, user_id: str) -> InviteItem:
     return invite
 
 
-def join(user_id: str, code: str) -> tuple[GroupItem, MembershipItem]:
+def join(user_id: str, code: str, accepted_version: int | None = None) -> tuple[GroupItem, MembershipItem]:
+    """Join with an invite; a group with a disclaimer needs its current version accepted (recorded as consent)."""
     try:
         invite = InviteItem.get(*InviteItem.key(code))
     except InviteItem.DoesNotExist:
@@ -124,7 +138,7 @@ def join(user_id: str, code: str) -> tuple[GroupItem, MembershipItem]:
     group = find(invite.group_id)
     if group is None:
         raise NotFound("The invite's group no longer exists.", code="invite_not_found")
-    return _admit(group, user_id)
+    return _admit(group, user_id, accepted_version)
 
 
 def add_member(group_id: str, user_id: str) -> tuple[GroupItem, MembershipItem]:
@@ -135,15 +149,38 @@ def add_member(group_id: str, user_id: str) -> tuple[GroupItem, MembershipItem]:
     return _admit(group, user_id)
 
 
-def _admit(group: GroupItem, user_id: str) -> tuple[GroupItem, MembershipItem]:
+def _admit(group: GroupItem, user_id: str, accepted_version: int | None = None) -> tuple[GroupItem, MembershipItem]:
+    """Join with the group's first free pseudonym candidate for this person."""
+    version = int(group.disclaimer_version) if group.disclaimer_version else None
+    if version is not None and accepted_version != version:
+        raise ValidationFailed(
+            f"Joining this group means accepting its disclaimer (version {version}): {group.disclaimer}",
+            code="disclaimer_not_accepted",
+            fields={"acceptedDisclaimerVersion": f"must be {version}, the version of the disclaimer you accept"},
+        )
+    for attempt in range(identities.PSEUDONYM_ATTEMPTS):
+        try:
+            return _admit_as(group, user_id, attempt, version)
+        except identities.PseudonymTaken:
+            continue
+    raise Conflict("Could not allocate a unique pseudonym in this group; please retry.", code="pseudonym_unavailable")
+
+
+def _admit_as(group: GroupItem, user_id: str, attempt: int, version: int | None) -> tuple[GroupItem, MembershipItem]:
     member = _membership(group.group_id, user_id, MEMBER, clock.now_iso())
     uow = UnitOfWork()
-    uow.save(
+    if version is not None:
+        _consent(uow, user_id, group.group_id, version, member.joined_at)
+    uow.save(  # first: "already a member" wins over the pseudonym claim the member still holds
         member,
         MembershipItem.pk.does_not_exist(),
         on_fail=Conflict("You are already a member of this group.", code="already_member"),
     )
+    member.pseudonym = identities.claim_pseudonym(uow, group.group_id, user_id, attempt)
     uow.update(group, [GroupItem.member_count.add(1)], GroupItem.pk.exists())
+    # A member banned by the group's moderators (domain/moderation.py) cannot come back by invite or chat.
+    uow.check(BanItem, BanItem.key(group.group_id, user_id), BanItem.pk.does_not_exist(),
+              on_fail=Forbidden("You have been banned from this group.", code="banned"))
     uow.record("MemberJoined", user_id, {"groupId": group.group_id, "userId": user_id, "role": MEMBER})
     uow.commit()
     group.member_count += 1
@@ -164,6 +201,8 @@ def leave(group_id: str, user_id: str) -> None:
         condition &= (GroupItem.admin_count > 1) | (GroupItem.member_count == 1)
     uow = UnitOfWork()
     uow.delete(member, MembershipItem.pk.exists(), on_fail=NotFound(f"Group {group_id} not found."))
+    if member.pseudonym:  # the name is free again (and no longer points at this person)
+        uow.delete(GroupPseudonymItem(*GroupPseudonymItem.key(group_id, member.pseudonym)))
     uow.update(
         group,
         actions,

@@ -7,7 +7,7 @@ from datetime import timedelta
 from foodshare import clock
 from foodshare.data.models import RatingItem
 from foodshare.data.transaction import UnitOfWork
-from foodshare.domain import exchanges
+from foodshare.domain import exchanges, standing
 from foodshare.errors import Conflict
 from foodshare.settings import get_settings
 
@@ -35,6 +35,7 @@ def rate(exchange_id: str, user_id: str, stars: int, comment: str | None) -> Rat
         RatingItem.pk.does_not_exist(),
         on_fail=Conflict("You have already rated this exchange.", code="already_rated"),
     )
+    standing.record_received_rating(uow, rated_user_id, exchange_id, stars, clock.parse_iso(rating.created_at))
     uow.record(
         "RatingSubmitted",
         user_id,

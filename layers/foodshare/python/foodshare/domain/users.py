@@ -5,6 +5,7 @@ from __future__ import annotations
 from foodshare import clock, ids
 from foodshare.data.models import LedgerEntryItem, PseudonymItem, UserItem
 from foodshare.data.transaction import UnitOfWork
+from foodshare.domain import subject_requests
 from foodshare.errors import ConcurrentUpdate, Conflict, NotFound
 from foodshare.reputation_rules import INITIAL_SCORE, trust_level
 from foodshare.settings import get_settings
@@ -111,6 +112,7 @@ def update_profile(user_id: str, display_name: str, location: tuple[float, float
         user_id,
         {"userId": user_id, "hasLocation": location is not None},
     )
+    subject_requests.record(uow, user_id, "rectification", detail="profile: display name and location")
     uow.commit()
     # The answer is what was written (no re-read): the same values the update set.
     user.display_name, user.updated_at = display_name, updated_at

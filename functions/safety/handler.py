@@ -1,0 +1,98 @@
+"""Safety function: group claim quotas, reports, moderation and appeals (docs/trust-safety.md)."""
+
+from __future__ import annotations
+
+from foodshare.api import models, views
+from foodshare.api.contract import private
+from foodshare.api.http import build_resolver, caller_id, entrypoint
+from foodshare.api.requests import (
+    AppealDecisionRequest,
+    AppealRequest,
+    AppointModeratorRequest,
+    ClaimQuotaRequest,
+    ModerationActionRequest,
+    ReportRequest,
+)
+from foodshare.domain import groups, moderation, reports, standing
+from foodshare.domain.fairness import GroupQuota
+
+app = build_resolver()
+
+
+@app.get("/groups/<groupId>/claim-quota", operation_id="getClaimQuota",
+         summary="The group's claim quota (null fields: none)", **private(200, "not_found"))
+def get_claim_quota(groupId: str) -> models.ClaimQuota:
+    groups.require_member(groupId, caller_id(app))
+    return views.claim_quota(groupId, standing.group_quota(groupId))
+
+
+@app.put("/groups/<groupId>/claim-quota", operation_id="setClaimQuota",
+         summary="Set the group's claim quota: at most N claims per member per rolling window (admins only)",
+         **private(200, "not_found", "forbidden", "concurrent_update"))
+def set_claim_quota(groupId: str, body: ClaimQuotaRequest) -> models.ClaimQuota:
+    quota = GroupQuota(body.max_claims, body.window_hours, body.lift_hours)
+    return views.claim_quota(groupId, standing.set_group_quota(groupId, caller_id(app), quota))
+
+
+@app.delete("/groups/<groupId>/claim-quota", operation_id="removeClaimQuota",
+            summary="Remove the group's claim quota (admins only)",
+            **private(200, "not_found", "forbidden", "concurrent_update"))
+def remove_claim_quota(groupId: str) -> models.ClaimQuota:
+    return views.claim_quota(groupId, standing.set_group_quota(groupId, caller_id(app), None))
+
+
+@app.post("/reports", operation_id="fileReport",
+          summary="Report a user, a post or an exchange to the moderators of its group",
+          **private(201, "not_found", "already_reported", "concurrent_update"))
+def file_report(body: ReportRequest) -> models.Report:
+    return views.report(reports.file(caller_id(app), body.subject_type, body.subject_id, body.reason, body.details))
+
+
+@app.post("/groups/<groupId>/moderators", operation_id="appointModerator",
+          summary="Make an exemplary member a moderator (admins only)",
+          **private(200, "not_found", "forbidden", "already_moderating", "not_exemplary", "invalid_state",
+                    "concurrent_update"))
+def appoint_moderator(groupId: str, body: AppointModeratorRequest) -> models.Moderator:
+    member = moderation.appoint_moderator(groupId, caller_id(app), body.member_id)
+    return models.Moderator(group_id=groupId, member_id=member.user_id, role=member.role)
+
+
+@app.get("/groups/<groupId>/moderation", operation_id="getModerationQueue",
+         summary="Open reports with evidence, flagged members and open appeals (admins and moderators)",
+         **private(200, "not_found", "forbidden"))
+def get_moderation(groupId: str) -> models.ModerationQueue:
+    return views.moderation_queue(groupId, moderation.queue(groupId, caller_id(app)))
+
+
+@app.post("/groups/<groupId>/moderation/actions", operation_id="takeModerationAction",
+          summary="Dismiss, warn, remove a post, restrict, remove or ban a member, with a reason "
+                  "(admins and moderators)",
+          **private(201, "not_found", "forbidden", "own_report", "not_allowed_on_member", "report_closed",
+                    "invalid_state", "concurrent_update"))
+def take_action(groupId: str, body: ModerationActionRequest) -> models.ModerationAction:
+    request = moderation.ActionRequest(body.action, body.reason, body.report_id, body.member_id, body.food_id,
+                                       body.days)
+    return views.moderation_action(moderation.act(groupId, caller_id(app), request))
+
+
+@app.get("/me/moderation", operation_id="getMyModerationActions",
+         summary="Moderation actions taken about the caller, with their appeals", **private(200))
+def my_moderation() -> models.ModerationActions:
+    return models.ModerationActions(actions=[views.moderation_action(a) for a in moderation.actions_about(caller_id(app))])
+
+
+@app.post("/appeals", operation_id="fileAppeal",
+          summary="Appeal a moderation action about the caller (once per action)",
+          **private(201, "not_found", "already_appealed", "concurrent_update"))
+def file_appeal(body: AppealRequest) -> models.AppealDecision:
+    return views.appeal_decision(moderation.appeal(caller_id(app), body.action_id, body.statement))
+
+
+@app.post("/appeals/<appealId>/decision", operation_id="decideAppeal",
+          summary="Uphold or overturn an appeal (a group admin other than whoever took the action)",
+          **private(200, "not_found", "forbidden", "not_another_admin", "appeal_decided", "concurrent_update"))
+def decide_appeal(appealId: str, body: AppealDecisionRequest) -> models.AppealDecision:
+    return views.appeal_decision(moderation.decide(appealId, caller_id(app), body.outcome, body.reason))
+
+
+handler = entrypoint(app)

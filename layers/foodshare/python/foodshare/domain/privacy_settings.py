@@ -1,0 +1,86 @@
+"""A person's privacy choices (GDPR restriction and objection): `PUT /me/privacy`.
+
+- `restricted`: processing frozen until the person lifts it: their posts and profile
+  leave discovery, reputation look-ups and leaderboards, they get no notifications, and
+  no new claims are made by them or on their posts.
+- `leaderboard`: false = objection to being ranked: left out of every leaderboard.
+- `locationPrecision`: `area` (default) shows others their pickup places as areas;
+  `exact` shows everyone who can see a post its exact place.
+
+Stored on the profile; the change records `PrivacySettingsChanged` (ids and flags only),
+whose after-commit bump refreshes the person's cached profile (discovery) and their
+groups' leaderboards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from foodshare import clock
+from foodshare.data.models import UserItem
+from foodshare.data.transaction import UnitOfWork
+from foodshare.domain import groups, privacy, subject_requests, users
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    restricted: bool = False
+    leaderboard: bool = True
+    location_precision: str = privacy.AREA
+
+    @classmethod
+    def of(cls, user: UserItem) -> PrivacySettings:
+        return cls(
+            restricted=bool(user.restricted),
+            leaderboard=user.leaderboard is not False,
+            location_precision=user.location_precision or privacy.AREA,
+        )
+
+
+def is_restricted(user: UserItem | None) -> bool:
+    return bool(user is not None and user.restricted)
+
+
+def get(user_id: str) -> PrivacySettings:
+    return PrivacySettings.of(users.ensure(user_id))
+
+
+def update(user_id: str, restricted: bool | None, leaderboard: bool | None,
+           location_precision: str | None) -> PrivacySettings:
+    """Change the given choices (None keeps the current one)."""
+    user = users.ensure(user_id)
+    current = PrivacySettings.of(user)
+    chosen = PrivacySettings(
+        restricted=current.restricted if restricted is None else restricted,
+        leaderboard=current.leaderboard if leaderboard is None else leaderboard,
+        location_precision=location_precision or current.location_precision,
+    )
+    uow = UnitOfWork()
+    uow.update(
+        user,
+        [
+            UserItem.restricted.set(chosen.restricted),
+            UserItem.leaderboard.set(chosen.leaderboard),
+            UserItem.location_precision.set(chosen.location_precision),
+            UserItem.updated_at.set(clock.now_iso()),
+        ],
+        UserItem.pk.exists(),
+    )
+    uow.record(
+        "PrivacySettingsChanged",
+        user_id,
+        {
+            "userId": user_id,
+            "restricted": chosen.restricted,
+            "leaderboard": chosen.leaderboard,
+            "locationPrecision": chosen.location_precision,
+            "groupIds": sorted(groups.group_ids_of(user_id)),
+        },
+    )
+    if chosen.restricted != current.restricted:
+        subject_requests.record(uow, user_id, "restriction", detail="restricted" if chosen.restricted else "lifted")
+    if (chosen.leaderboard, chosen.location_precision) != (current.leaderboard, current.location_precision):
+        subject_requests.record(uow, user_id, "objection",
+                                detail=f"leaderboard={chosen.leaderboard}, locationPrecision={chosen.location_precision}")
+    uow.commit()
+    return chosen

@@ -1,0 +1,120 @@
+"""Reports: a member flags a user, a post or an exchange for the moderators of the groups concerned.
+
+A reporter can only report what they can see (a post visible to them, an exchange
+they took part in, a user they share a group with); anything else is "not found",
+so reporting cannot probe for ids. One open report per reporter and subject: a lock
+item put only if absent, in the report's own transaction, released when the report
+is decided. The `ReportFiled` event carries ids only (never the details text).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from foodshare import clock, ids
+from foodshare.data.models import OpenReportItem, ReportItem, ReportLockItem
+from foodshare.data.transaction import UnitOfWork
+from foodshare.domain import exchanges, groups
+from foodshare.domain import food as food_posts
+from foodshare.domain.moderation_rules import REASONS, SUBJECT_TYPES  # noqa: F401  (re-exported)
+from foodshare.errors import Conflict, NotFound, ValidationFailed
+
+OPEN, UPHELD, DISMISSED = "open", "upheld", "dismissed"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """Whom a report is about and whose moderators receive it."""
+
+    user_id: str
+    group_ids: list[str]
+
+
+def _subject(reporter_id: str, subject_type: str, subject_id: str) -> Subject:
+    if subject_type == "food":
+        post, _ = food_posts.get_visible(subject_id, reporter_id)
+        return Subject(post.sharer_id, [post.group_id])
+    if subject_type == "exchange":
+        exchange = exchanges.get_for_participant(subject_id, reporter_id)
+        other = exchange.claimer_id if reporter_id == exchange.sharer_id else exchange.sharer_id
+        return Subject(other, [exchange.group_id])
+    shared = sorted(set(groups.group_ids_of(reporter_id)) & set(groups.group_ids_of(subject_id)))
+    if not shared:
+        raise NotFound(f"User {subject_id} not found.")
+    return Subject(subject_id, shared)
+
+
+def file(reporter_id: str, subject_type: str, subject_id: str, reason: str, details: str | None) -> ReportItem:
+    if subject_type == "user" and subject_id == reporter_id:
+        raise ValidationFailed("You cannot report yourself.", fields={"subjectId": "is you"})
+    subject = _subject(reporter_id, subject_type, subject_id)
+    if subject.user_id == reporter_id:
+        raise ValidationFailed("You cannot report your own post.", fields={"subjectId": "is your own"})
+    report_id = ids.new_id()
+    report = ReportItem(
+        *ReportItem.key(report_id),
+        report_id=report_id,
+        reporter_id=reporter_id,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        subject_user_id=subject.user_id,
+        reason=reason,
+        details=details,
+        group_ids=subject.group_ids,
+        status=OPEN,
+        created_at=clock.now_iso(),
+    )
+    uow = UnitOfWork()
+    uow.save(
+        ReportLockItem(*ReportLockItem.key(reporter_id, subject_type, subject_id), report_id=report_id),
+        ReportLockItem.pk.does_not_exist(),
+        on_fail=Conflict("You already have an open report about this.", code="already_reported"),
+    )
+    uow.save(report, ReportItem.pk.does_not_exist())
+    for group_id in subject.group_ids:
+        uow.save(OpenReportItem(*OpenReportItem.key(group_id, report_id), report_id=report_id))
+    uow.record(
+        "ReportFiled",
+        reporter_id,
+        {
+            "reportId": report_id,
+            "subjectType": subject_type,
+            "subjectId": subject_id,
+            "subjectUserId": subject.user_id,
+            "reason": reason,
+            "groupIds": subject.group_ids,
+        },
+    )
+    uow.commit()
+    return report
+
+
+def get(report_id: str) -> ReportItem:
+    try:
+        return ReportItem.get(*ReportItem.key(report_id))
+    except ReportItem.DoesNotExist:
+        raise NotFound(f"Report {report_id} not found.")
+
+
+def open_in_group(group_id: str) -> list[ReportItem]:
+    """The group's open reports, oldest first (one query, one batch read)."""
+    keys = [
+        ReportItem.key(item.report_id)
+        for item in OpenReportItem.query(f"GROUP#{group_id}", OpenReportItem.sk.startswith("OPENREPORT#"))
+    ]
+    found = list(ReportItem.batch_get(keys)) if keys else []
+    return sorted(found, key=lambda r: r.report_id)
+
+
+def resolve(uow: UnitOfWork, report: ReportItem, status: str, moderator_id: str) -> None:
+    """Close an open report (in the caller's transaction): its queue entries and its reporter's lock go."""
+    now = clock.now_iso()
+    uow.update(
+        report,
+        [ReportItem.status.set(status), ReportItem.resolved_at.set(now), ReportItem.resolved_by.set(moderator_id)],
+        ReportItem.status == OPEN,
+        on_fail=Conflict("This report has already been decided.", code="report_closed"),
+    )
+    for group_id in report.group_ids:
+        uow.delete(OpenReportItem(*OpenReportItem.key(group_id, report.report_id)))
+    uow.delete(ReportLockItem(*ReportLockItem.key(report.reporter_id, report.subject_type, report.subject_id)))

@@ -1,0 +1,33 @@
+"""Erasure of a Telegram user: their chat id, name and words leave every table item and Redis key."""
+
+from __future__ import annotations
+
+import re
+
+from foodshare.domain import groups
+from tests.bots.chat import GROUP_CHAT, TgUser, message, private_chat, telegram
+from tests.support.api import call
+from tests.privacy.test_erasure import _redis_dump, _table_dump
+
+XENIA = TgUser(777123456, "Xyzzyname")
+BOB = TgUser(222222, "Bob")
+PERSONAL = re.compile(r"777123456|xyzzy", re.IGNORECASE)
+
+
+def test_a_telegram_users_erasure_reaches_contacts_chats_conversations_and_idempotency_records():
+    assert telegram(message(XENIA, private_chat(XENIA), "/start")).status == 200
+    assert telegram(message(XENIA, GROUP_CHAT, "/start")).status == 200
+    assert telegram(message(BOB, GROUP_CHAT, "/start")).status == 200
+    group_id = groups.group_ids_of(f"tg:{XENIA.id}")[0]
+    shared = telegram(message(XENIA, GROUP_CHAT, "/share Xyzzy soup | 2 | 2h | 52.37,4.89 xyzzy hall"))
+    assert shared.status == 200
+    assert telegram(message(XENIA, private_chat(XENIA), "/share")).status == 200  # a conversation left open
+    assert any(PERSONAL.search(t) for t in _table_dump())
+
+    me = f"tg:{XENIA.id}"
+    code = call("POST", "/me/erasure", user=me).body["confirmationCode"]
+    assert call("DELETE", "/me", user=me, json={"confirmationCode": code}).status == 200
+
+    assert [t for t in _table_dump() if PERSONAL.search(t)] == []
+    assert [t for t in _redis_dump() if PERSONAL.search(t)] == []
+    assert groups.membership(group_id, f"tg:{BOB.id}").role == "admin"  # handed over to Bob

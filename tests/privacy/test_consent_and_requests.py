@@ -1,0 +1,52 @@
+"""Consent to a group's disclaimer at join, and the record of data-subject requests."""
+
+from __future__ import annotations
+
+from foodshare.data.models import ConsentItem
+from tests.support import flows
+from tests.support.api import call
+
+
+def test_joining_a_group_with_a_disclaimer_needs_its_version_accepted_and_records_consent():
+    flows.user("sam")
+    flows.user("cleo")
+    created = call("POST", "/groups", user="sam", json={"name": "Kiez", "disclaimer": "Food is shared as is."})
+    assert created.status == 201 and created.body["disclaimerVersion"] == 1
+    group_id = created.body["groupId"]
+    code = flows.invite("sam", group_id)
+    for body in ({"inviteCode": code}, {"inviteCode": code, "acceptedDisclaimerVersion": 2}):
+        refused = call("POST", "/groups/join", user="cleo", json=body)
+        assert refused.status == 400 and refused.error_code == "disclaimer_not_accepted"
+        assert "acceptedDisclaimerVersion" in refused.body["error"]["fields"]
+        assert "Food is shared as is." in refused.body["error"]["message"]
+    assert call("GET", f"/groups/{group_id}", user="cleo").status == 404  # nothing half-written
+    assert call("POST", "/groups/join", user="cleo", json={"inviteCode": code, "acceptedDisclaimerVersion": 0}).status == 400
+    joined = call("POST", "/groups/join", user="cleo", json={"inviteCode": code, "acceptedDisclaimerVersion": 1})
+    assert joined.status == 200
+    consent = ConsentItem.get(*ConsentItem.key("cleo", group_id, 1))
+    assert consent.version == 1 and consent.accepted_at
+    assert ConsentItem.get(*ConsentItem.key("sam", group_id, 1))  # the author accepted it by writing it
+
+
+def test_groups_without_a_disclaimer_join_as_before():
+    c = flows.community()
+    assert call("GET", f"/groups/{c['group']}", user="cleo").body["disclaimer"] is None
+
+
+def test_every_data_subject_request_is_recorded_with_type_time_and_outcome():
+    flows.user("sam")  # PUT /me: rectification
+    call("PUT", "/me/privacy", user="sam", json={"restricted": True})
+    call("PUT", "/me/privacy", user="sam", json={"restricted": False, "leaderboard": False})
+    call("PUT", "/me/privacy", user="sam", json={"leaderboard": False})  # no change: no request
+    reply = call("GET", "/me/requests", user="sam")
+    assert reply.status == 200
+    kinds = [(r["type"], r["outcome"], r["detail"]) for r in reply.body["requests"]]
+    assert sorted(kinds) == sorted([
+        ("rectification", "completed", "profile: display name and location"),
+        ("restriction", "completed", "restricted"),
+        ("restriction", "completed", "lifted"),
+        ("objection", "completed", "leaderboard=False, locationPrecision=area"),
+    ])  # the last two come from one request: same moment, either order
+    assert kinds[0][0] == "rectification" and kinds[1][2] == "restricted"
+    assert all(r["requestedAt"] and r["completedAt"] for r in reply.body["requests"])
+    assert call("GET", "/me/requests", user="cleo").body == {"requests": []}

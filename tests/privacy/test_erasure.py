@@ -1,0 +1,127 @@
+"""Erasure through the HTTP API: after DELETE /me nothing stored names the person; counterparts still add up."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import boto3
+
+from foodshare.bots import store
+from foodshare.data.models import ExchangeItem, LedgerEntryItem, RatingItem, UserItem
+from foodshare.redis_client import get_client
+from foodshare.settings import get_settings
+from tests.events.conftest import backbone  # noqa: F401  (the fixture)
+from tests.support import flows
+from tests.support.api import call
+
+HOME = {"lat": 52.5311, "lng": 13.4277}
+DOOR = {"lat": 52.5377, "lng": 13.4199}
+CHAT_ID = "777123456"
+PERSONAL = re.compile(r"\berin\b|xyzzy|52\.5311|13\.4277|52\.5377|13\.4199|" + CHAT_ID, re.IGNORECASE)
+
+
+def _table_dump() -> list[str]:
+    client = boto3.client("dynamodb", region_name=get_settings().region)
+    items, kwargs = [], {"TableName": get_settings().table_name}
+    while True:
+        page = client.scan(**kwargs)
+        items += [json.dumps(i) for i in page["Items"]]
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _redis_dump() -> list[str]:
+    client = get_client()
+    found = []
+    for key in client.scan_iter(count=500):
+        found.append(key.decode(errors="replace"))
+        if client.type(key) == b"string":
+            found.append((client.get(key) or b"").decode(errors="replace"))
+    return found
+
+
+def _bucket_dump() -> list[str]:
+    """Every stored export document (the export bucket), as text."""
+    s3, bucket = boto3.client("s3", region_name=get_settings().region), get_settings().export_bucket
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+    return [s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode() for key in keys]
+
+
+def _ledger_adds_up(user_id: str) -> None:
+    user = UserItem.get(*UserItem.key(user_id))
+    entries = sorted(LedgerEntryItem.query(f"USER#{user_id}", LedgerEntryItem.sk.startswith("CREDIT#")),
+                     key=lambda e: e.entry_id)
+    assert sum(int(e.amount) for e in entries) == int(user.credit_balance) == int(entries[-1].balance_after)
+
+
+def test_erasure_leaves_no_personal_data_and_counterparts_add_up(backbone):  # noqa: F811
+    flows.user("erin", location=HOME, name="Erin Xyzzy")
+    flows.user("cleo")
+    flows.user("ida")
+    group = flows.group("erin", "Corner street")  # the group's name is the group's, and stays
+    flows.join("cleo", group, "erin")
+    flows.join("ida", group, "erin")
+    store.remember_private_chat("erin", "telegram", CHAT_ID)
+    door = {**DOOR, "label": "xyzzy door"}
+    done = flows.claim("cleo", flows.share("erin", group, title="xyzzy soup", description="xyzzy pot",
+                                           pickupLocation=door))
+    flows.complete("erin", "cleo", done)
+    assert call("POST", f"/exchanges/{done}/ratings", user="erin", json={"stars": 4, "comment": "xyzzy thanks"}).status == 201
+    assert call("POST", f"/exchanges/{done}/ratings", user="cleo", json={"stars": 5, "comment": "great"}).status == 201
+    open_as_sharer = flows.claim("cleo", flows.share("erin", group, title="xyzzy bread", pickupLocation=door))
+    flows.share("erin", group, title="xyzzy apples", pickupLocation=door)  # still available
+    open_as_claimer = flows.claim("erin", flows.share("cleo", group, title="Pears"))
+    assert call("PUT", "/me/privacy", user="erin", json={"leaderboard": True}).status == 200
+    assert call("POST", "/me/exports", user="erin").status == 202  # a stored export holds all of the above
+    backbone.deliver()
+    for user in ("cleo", "ida"):  # warm every cache that holds erin
+        call("GET", "/food", user=user)
+        call("GET", f"/groups/{group}/leaderboard", user=user)
+        call("GET", f"/groups/{group}/summary", user=user)
+    call("GET", "/me", user="erin")
+    assert any(PERSONAL.search(t) for t in _table_dump()) and any(PERSONAL.search(t) for t in _redis_dump())
+    assert any(PERSONAL.search(t) for t in _bucket_dump())
+
+    asked = call("POST", "/me/erasure", user="erin")
+    assert asked.status == 201 and asked.body["confirmationCode"]
+    wrong = call("DELETE", "/me", user="erin", json={"confirmationCode": "WRONG123"})
+    assert wrong.status == 400 and "confirmationCode" in wrong.body["error"]["fields"]
+    assert call("DELETE", "/me", user="erin", json={"confirmationCode": asked.body["confirmationCode"]}).status == 200
+    backbone.deliver()
+
+    leaks = [t for t in _table_dump() if PERSONAL.search(t)]
+    assert leaks == []
+    assert [t for t in _redis_dump() if PERSONAL.search(t)] == []
+    assert _bucket_dump() == []  # the export document is deleted, not only its record
+
+    # Counterparts: open exchanges were cancelled with the credit released, the completed one and its stars stay.
+    assert ExchangeItem.get(*ExchangeItem.key(open_as_sharer)).status == "cancelled"
+    assert ExchangeItem.get(*ExchangeItem.key(open_as_claimer)).status == "cancelled"
+    finished = ExchangeItem.get(*ExchangeItem.key(done))
+    assert finished.status == "completed" and finished.claimer_id == "cleo" and finished.sharer_id.startswith("anon-")
+    stars = sorted(int(r.stars) for r in RatingItem.query(f"EXCHANGE#{done}", RatingItem.sk.startswith("RATING#")))
+    assert stars == [4, 5]
+    cleo = UserItem.get(*UserItem.key("cleo"))
+    assert int(cleo.credits_held) == 0
+    _ledger_adds_up("cleo")
+    _ledger_adds_up(finished.sharer_id)
+    assert int(UserItem.get(*UserItem.key(finished.sharer_id)).completed_count) == 1
+    # The group lives on with a new admin; its other members keep their view.
+    assert call("POST", f"/groups/{group}/invites", user="cleo").status == 201
+    assert call("GET", f"/groups/{group}/leaderboard", user="ida").status == 200
+    assert call("GET", "/food", user="cleo").status == 200
+
+
+def test_the_code_is_needed_and_expires_after_three_hours():
+    from foodshare import clock
+
+    flows.user("erin")
+    assert call("DELETE", "/me", user="erin", json={"confirmationCode": "ABCDEFGH"}).error_code == "erasure_not_requested"
+    code = call("POST", "/me/erasure", user="erin").body["confirmationCode"]
+    clock.advance(3 * 3600 + 1)
+    late = call("DELETE", "/me", user="erin", json={"confirmationCode": code})
+    assert late.status == 403 and late.error_code == "erasure_code_expired"
+    assert call("GET", "/me", user="erin").body["displayName"] == "Erin"
+    assert [r["type"] for r in call("GET", "/me/requests", user="erin").body["requests"]][-1] == "erasure"

@@ -1,0 +1,121 @@
+"""Export (GDPR access and portability) through the HTTP API: POST /me/exports, the queue-fed build,
+GET /me/exports/{id} with a short-lived URL, and what the document holds."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from urllib.parse import parse_qs, urlparse
+
+import boto3
+
+from foodshare import clock
+from foodshare.bots import store
+from foodshare.settings import get_settings
+from tests.events.conftest import backbone  # noqa: F401  (the fixture)
+from tests.support import flows
+from tests.support.api import call
+
+CHAT_ID = "777123456"
+
+
+def _s3():
+    return boto3.client("s3", region_name=get_settings().region)
+
+
+def _object_of(url: str) -> tuple[str, dict]:
+    """The key a presigned URL points at, and its query (moto intercepts boto3, not plain HTTP)."""
+    parsed = urlparse(url)
+    key = parsed.path.lstrip("/").removeprefix(f"{get_settings().export_bucket}/")
+    return key, parse_qs(parsed.query)
+
+
+def _document(url: str) -> dict:
+    key, _ = _object_of(url)
+    return json.loads(_s3().get_object(Bucket=get_settings().export_bucket, Key=key)["Body"].read())
+
+
+def _exported(user: str, backbone) -> tuple[dict, dict]:  # noqa: F811
+    asked = call("POST", "/me/exports", user=user)
+    assert asked.status == 202 and asked.body["status"] == "pending" and asked.body["downloadUrl"] is None
+    export_id = asked.body["exportId"]
+    assert call("GET", f"/me/exports/{export_id}", user=user).body["status"] == "pending"
+    backbone.deliver()
+    ready = call("GET", f"/me/exports/{export_id}", user=user)
+    assert ready.status == 200 and ready.body["status"] == "ready", ready
+    return ready.body, _document(ready.body["downloadUrl"])
+
+
+def test_an_export_holds_every_kind_of_item_of_a_user_who_did_everything(backbone):  # noqa: F811
+    flows.user("erin", name="Erin Marker")
+    flows.user("cleo")
+    flows.user("pat")
+    made = call("POST", "/groups", user="erin", json={"name": "Corner", "disclaimer": "Eat at your own risk"})
+    group = made.body["groupId"]
+    code = flows.invite("erin", group)
+    assert call("POST", "/groups/join", user="cleo", json={"inviteCode": code, "acceptedDisclaimerVersion": 1}).status == 200
+    flows.partnership("erin", group, "pat", flows.group("pat", "Next door"))
+    store.remember_private_chat("erin", "telegram", CHAT_ID)
+    given = flows.claim("cleo", flows.share("erin", group, title="Erin's marker soup"))
+    flows.complete("erin", "cleo", given)
+    taken = flows.claim("erin", flows.share("cleo", group, title="Pears"))
+    flows.complete("cleo", "erin", taken)
+    for exchange, rater, comment in ((given, "erin", "marker thanks"), (given, "cleo", "lovely soup"),
+                                     (taken, "erin", "marker pears")):
+        assert call("POST", f"/exchanges/{exchange}/ratings", user=rater,
+                    json={"stars": 5, "comment": comment}).status == 201
+    assert call("PUT", "/me/privacy", user="erin", json={"leaderboard": False}).status == 200
+    backbone.deliver()
+
+    status, doc = _exported("erin", backbone)
+    assert doc["format"] == "foodshare-export/1" and doc["userId"] == "erin" and doc["exportId"] == status["exportId"]
+    assert doc["profile"]["display_name"] == "Erin Marker"
+    assert doc["privacySettings"] == {"restricted": False, "leaderboard": False, "locationPrecision": "area"}
+    assert [(m["group_id"], m["role"]) for m in doc["memberships"]] == [(group, "admin")]
+    assert [(c["group_id"], c["version"]) for c in doc["consents"]] == [(group, 1)]
+    assert [p["title"] for p in doc["posts"]] == ["Erin's marker soup"]
+    assert sorted(e["role"] for e in doc["exchanges"]) == ["claimer", "sharer"]
+    assert all(e["counterpart"]["pseudonym"] and e["counterpart"]["handle"].startswith("h-") for e in doc["exchanges"])
+    assert sorted(r["comment"] for r in doc["ratingsGiven"]) == ["marker pears", "marker thanks"]
+    assert [r["comment"] for r in doc["ratingsReceived"]] == ["lovely soup"]
+    assert doc["ratingsReceived"][0]["rater"]["pseudonym"]
+    assert doc["reputationHistory"] and doc["creditLedger"]
+    assert sum(e["amount"] for e in doc["creditLedger"]) == doc["profile"]["credit_balance"]
+    assert any(p.get("created_by") == "erin" for p in doc["partnerships"])
+    assert [c["address"] for c in doc["chatLinks"]] == [CHAT_ID]
+    assert {"objection", "access"} <= {r["type"] for r in doc["dataSubjectRequests"]}
+    assert [e["export_id"] for e in doc["exports"]] == [status["exportId"]]
+    kinds = {e["eventType"] for e in doc["events"]}
+    assert {"UserRegistered", "GroupCreated", "FoodShared", "FoodClaimed", "ExchangeCompleted", "RatingSubmitted",
+            "PartnershipProposed", "PrivacySettingsChanged", "ExportRequested"} <= kinds
+    # Sanitised: other people appear only as the person's group knows them, never by their ids.
+    text = json.dumps(doc)
+    for other in ("cleo", "pat"):
+        assert f'"{other}"' not in text
+    # The request is recorded, and completed once the document exists.
+    records = call("GET", "/me/requests", user="erin").body["requests"]
+    access, = [r for r in records if r["type"] == "access"]
+    assert access["outcome"] == "completed" and access["completedAt"]
+
+
+def test_the_url_is_short_lived_the_object_encrypted_and_the_export_gone_after_seven_days(backbone):  # noqa: F811
+    flows.user("erin")
+    status, _ = _exported("erin", backbone)
+    key, query = _object_of(status["downloadUrl"])
+    assert query["X-Amz-Expires"] == ["300"]
+    assert clock.parse_iso(status["urlExpiresAt"]) <= clock.now() + timedelta(seconds=300)
+    head = _s3().head_object(Bucket=get_settings().export_bucket, Key=key)
+    assert head["ServerSideEncryption"] == "AES256" and head["ContentType"] == "application/json"
+    assert call("GET", f"/me/exports/{status['exportId']}", user="cleo").status == 404  # nobody else's
+    clock.advance(7 * 24 * 3600 + 1)
+    late = call("GET", f"/me/exports/{status['exportId']}", user="erin")
+    assert late.status == 200 and late.body["status"] == "expired" and late.body["downloadUrl"] is None
+
+
+def test_a_redelivered_request_builds_the_export_once(backbone):  # noqa: F811
+    from foodshare.domain import exports
+
+    flows.user("erin")
+    status, _ = _exported("erin", backbone)
+    assert exports.build("erin", status["exportId"]) is False  # ready already: nothing to do
+    assert exports.build("erin", "no-such-export") is False

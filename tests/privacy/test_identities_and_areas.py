@@ -1,0 +1,101 @@
+"""Through the HTTP API: no field links a sharer across groups; exact places only for sharer and active claimer."""
+
+from __future__ import annotations
+
+from foodshare import geo
+from tests.support import flows
+from tests.support.api import call
+
+EXACT = flows.BERLIN
+
+
+def _leaves(value) -> set:
+    if isinstance(value, dict):
+        return set().union(*(_leaves(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(_leaves(v) for v in value)) if value else set()
+    return {value}
+
+
+def test_a_partner_member_finds_no_field_equal_for_one_sharer_in_two_groups():
+    flows.user("sam")
+    flows.user("bea")
+    flows.user("pia")
+    one = flows.group("sam", "North")
+    two = flows.group("bea", "South")
+    flows.join("sam", two, "bea")
+    partner = flows.group("pia", "Partner")
+    for g, admin in ((one, "sam"), (two, "bea")):
+        flows.partnership("pia", partner, admin, g, maxDistanceKm=50, minReputation=0)
+    for g in (one, two):
+        flows.share("sam", g, title="Soup", pickupLocation={**EXACT, "label": "My door"})
+
+    found = call("GET", "/food", user="pia", query={"lat": 52.5, "lng": 13.4}).body["items"]
+    assert sorted(i["groupId"] for i in found) == sorted([one, two])
+    about_sam: dict[str, set] = {}
+    for item in found:
+        sharer = item["sharer"]
+        reputation = call("GET", f"/users/{sharer['handle']}/reputation", user="pia")
+        single = call("GET", f"/food/{item['foodId']}", user="pia").body
+        assert reputation.status == 200 and single["sharer"]["handle"] == sharer["handle"]
+        about_sam[item["groupId"]] = (_leaves(sharer) | _leaves(item["pickupLocation"]) | _leaves(reputation.body)
+                                      | _leaves(single["sharer"]) | _leaves(single["pickupLocation"])
+                                      | {item["distanceKm"]})
+    shared = about_sam[one] & about_sam[two]
+    # Only the vocabulary many people share: "area" precision, no label, not mine, the coarse trust level.
+    assert shared <= {"area", None, False, "developing"}, shared
+    assert "'sam'" not in str(found)  # the id as a value (a random handle may contain the letters)
+
+
+def test_discovery_shows_areas_and_the_active_claimer_gets_the_exact_place():
+    c = flows.community()
+    flows.user("ida")
+    flows.join("ida", c["group"], "sam")
+    food_id = flows.share("sam", c["group"], pickupLocation={**EXACT, "label": "Bakery door"})
+
+    def place(user: str) -> dict:
+        return call("GET", f"/food/{food_id}", user=user).body["pickupLocation"]
+
+    for user in ("cleo", "ida"):
+        (item,) = call("GET", "/food", user=user).body["items"]
+        assert item["pickupLocation"]["precision"] == "area" and item["pickupLocation"]["label"] is None
+        assert (item["pickupLocation"]["lat"], item["pickupLocation"]["lng"]) != (EXACT["lat"], EXACT["lng"])
+        assert place(user) == item["pickupLocation"]  # stable: the same area on every read
+    assert place("sam") == {**EXACT, "label": "Bakery door", "precision": "exact"}
+    (own,) = call("GET", "/food", user="sam").body["items"]
+    assert own["pickupLocation"]["precision"] == "exact" and own["sharer"]["mine"] is True
+
+    exchange_id = flows.claim("cleo", food_id)
+    assert place("cleo") == {**EXACT, "label": "Bakery door", "precision": "exact"}
+    assert place("ida")["precision"] == "area"
+    assert call("POST", f"/exchanges/{exchange_id}/cancel", user="cleo").status == 200
+    assert place("cleo")["precision"] == "area"  # no active exchange any more
+
+
+def test_radius_filters_on_the_exact_place_while_showing_the_area():
+    c = flows.community()
+    me = (52.52, 13.405)
+    points = [(52.52 + d, 13.405) for d in (0.004, 0.009, 0.0125, 0.0135, 0.02, 0.03)]  # ~0.4 … 3.3 km north
+    ids = {flows.share("sam", c["group"], title=f"P{i}", pickupLocation={"lat": lat, "lng": lng}): (lat, lng)
+           for i, (lat, lng) in enumerate(points)}
+    for radius in (1.0, 1.45, 2.0, 3.0):
+        reply = call("GET", "/food", user="cleo", query={"lat": me[0], "lng": me[1], "radiusKm": radius})
+        found = {i["foodId"] for i in reply.body["items"]}
+        expected = {f for f, p in ids.items() if geo.distance_km(*me, *p) <= radius}
+        assert found == expected, radius
+        for item in reply.body["items"]:
+            shown = item["pickupLocation"]
+            assert item["distanceKm"] == round(geo.distance_km(*me, shown["lat"], shown["lng"]), 2)
+            assert (shown["lat"], shown["lng"]) != ids[item["foodId"]]
+
+
+def test_exchange_views_name_both_sides_by_group_identity():
+    c = flows.community()
+    food_id = flows.share("sam", c["group"])
+    reply = call("POST", f"/food/{food_id}/claims", user="cleo")
+    assert reply.status == 201
+    body = reply.body
+    assert body["claimer"]["mine"] is True and body["sharer"]["mine"] is False
+    assert body["sharer"]["handle"] == call("GET", f"/food/{food_id}", user="cleo").body["sharer"]["handle"]
+    assert "'sam'" not in str(body) and "'cleo'" not in str(body)  # as values (handles are random letters)
+    assert call("GET", "/me", user="cleo").body["userId"] == "cleo"  # one's own stable id stays visible

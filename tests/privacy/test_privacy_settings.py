@@ -1,0 +1,73 @@
+"""PUT /me/privacy: restriction (processing frozen), leaderboard objection, location precision."""
+
+from __future__ import annotations
+
+from tests.support import flows
+from tests.support.api import call
+
+
+def _titles(user: str) -> list[str]:
+    reply = call("GET", "/food", user=user)
+    assert reply.status == 200, reply
+    return [i["title"] for i in reply.body["items"]]
+
+
+def _board(group_id: str, user: str) -> list[dict]:
+    reply = call("GET", f"/groups/{group_id}/leaderboard", user=user)
+    assert reply.status == 200, reply
+    return reply.body["leaders"]
+
+
+def test_defaults_changes_and_validation():
+    flows.user("sam")
+    assert call("GET", "/me/privacy", user="sam").body == {"restricted": False, "leaderboard": True,
+                                                           "locationPrecision": "area"}
+    changed = call("PUT", "/me/privacy", user="sam", json={"leaderboard": False})
+    assert changed.status == 200 and changed.body == {"restricted": False, "leaderboard": False,
+                                                      "locationPrecision": "area"}
+    assert call("GET", "/me/privacy", user="sam").body["leaderboard"] is False
+    for body, field in (({"locationPrecision": "street"}, "locationPrecision"), ({"colour": "red"}, "colour")):
+        bad = call("PUT", "/me/privacy", user="sam", json=body)
+        assert bad.status == 400 and field in bad.body["error"]["fields"], bad
+    assert call("GET", "/me/privacy", user="sam").body["locationPrecision"] == "area"  # nothing half-written
+
+
+def test_restriction_freezes_discovery_leaderboards_profile_and_claims_until_lifted():
+    c = flows.community()
+    food_id = flows.share("sam", c["group"], title="Soup")
+    handle = call("GET", f"/food/{food_id}", user="cleo").body["sharer"]["handle"]
+    assert _titles("cleo") == ["Soup"] and len(_board(c["group"], "cleo")) == 2  # warm caches
+
+    assert call("PUT", "/me/privacy", user="sam", json={"restricted": True}).status == 200
+    assert _titles("cleo") == []
+    assert [e["mine"] for e in _board(c["group"], "cleo")] == [True]
+    assert call("GET", f"/users/{handle}/reputation", user="cleo").status == 404
+    claim = call("POST", f"/food/{food_id}/claims", user="cleo")
+    assert claim.status == 409 and claim.error_code == "not_available"
+    other = flows.share("cleo", c["group"], title="Bread")
+    mine = call("POST", f"/food/{other}/claims", user="sam")
+    assert mine.status == 403 and mine.error_code == "processing_restricted"
+    assert sorted(_titles("sam")) == ["Bread", "Soup"]  # one's own posts stay visible to oneself
+
+    assert call("PUT", "/me/privacy", user="sam", json={"restricted": False}).status == 200
+    assert sorted(_titles("cleo")) == ["Bread", "Soup"]
+    assert call("GET", f"/users/{handle}/reputation", user="cleo").status == 200
+    assert call("POST", f"/food/{food_id}/claims", user="cleo").status == 201
+
+
+def test_leaderboard_objection_leaves_every_leaderboard_but_not_discovery():
+    c = flows.community()
+    flows.share("sam", c["group"], title="Soup")
+    assert len(_board(c["group"], "cleo")) == 2
+    assert call("PUT", "/me/privacy", user="sam", json={"leaderboard": False}).status == 200
+    assert [e["mine"] for e in _board(c["group"], "cleo")] == [True]
+    assert _titles("cleo") == ["Soup"]
+
+
+def test_exact_location_precision_is_the_sharers_choice():
+    c = flows.community()
+    flows.share("sam", c["group"], pickupLocation={**flows.BERLIN, "label": "Door"})
+    assert call("GET", "/food", user="cleo").body["items"][0]["pickupLocation"]["precision"] == "area"
+    assert call("PUT", "/me/privacy", user="sam", json={"locationPrecision": "exact"}).status == 200
+    shown = call("GET", "/food", user="cleo").body["items"][0]["pickupLocation"]
+    assert shown == {**flows.BERLIN, "label": "Door", "precision": "exact"}

@@ -1,0 +1,98 @@
+"""Fraud signals through the real path: API changes -> bus -> fraud_signals and reputation consumers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from foodshare import clock
+from foodshare.data.models import EventItem, RiskItem
+
+from tests.support import flows
+from tests.support.api import call
+
+
+@pytest.fixture(autouse=True)
+def generous_limits(settings_env):
+    """The fairness rules would slow a ring down, not stop it: lift them to test detection alone."""
+    settings_env(CLAIM_LIMITS="50/50/50/50/50", DAILY_CREDIT_LIMITS="50/50/50/50/50", MAX_CREDIT_BALANCE="500",
+                 WELCOME_CREDITS="100")
+
+
+def _trade(sharer: str, claimer: str, group: str, stars: tuple[int, int] = (5, 5)) -> None:
+    exchange = flows.claim(claimer, flows.share(sharer, group, title=f"Food from {sharer}"))
+    flows.complete(sharer, claimer, exchange)
+    for who, rating in ((claimer, stars[0]), (sharer, stars[1])):
+        assert call("POST", f"/exchanges/{exchange}/ratings", user=who, json={"stars": rating}).status == 201
+
+
+def _rating_gain(user_id: str) -> float:
+    """What ratings did to the user's score, net of anything taken back."""
+    from foodshare import reputation
+
+    lines = reputation.history(user_id, limit=1000)
+    return sum(float(h.applied) for h in lines if h.kind in ("rated_high", "rated_low", "reversed_rated_high",
+                                                             "reversed_rated_low", "ring_rating"))
+
+
+def _flagged(event_pattern: str) -> set[str]:
+    return {json.loads(e.detail)["data"]["userId"] for e in EventItem.scan(EventItem.pk.startswith("EVENTLOG#"))
+            if e.event_type == "FraudFlagged" and json.loads(e.detail)["data"]["pattern"] == event_pattern}
+
+
+def test_a_ring_of_four_rating_each_other_daily_is_flagged_restricted_and_gains_nothing(backbone):
+    admin = "sam"
+    flows.user(admin)
+    group = flows.group(admin)
+    ring = ["r1", "r2", "r3", "r4"]
+    for name in ring + ["ann", "bob"]:
+        flows.user(name)
+        flows.join(name, group, admin)
+    flagged_on = None
+    for day in range(7):
+        for i, sharer in enumerate(ring):
+            if call("POST", "/food", user=sharer, json=flows.post_body(group)).error_code == "restricted":
+                continue  # the ring tries every day; once flagged it is restricted in the group
+            _trade(sharer, ring[(i + 1 + day % 3) % 4], group)
+        if flagged_on is None and _flagged("reputation_manipulation"):
+            flagged_on = day
+        if day % 3 == 0:
+            _trade("ann", "bob", group)  # honest neighbours, twice a week or so
+        backbone.deliver()
+        clock.advance(86400)
+    assert _flagged("reputation_manipulation") == set(ring) and flagged_on is not None and flagged_on <= 3
+    for member in ring:
+        risk = RiskItem.get(*RiskItem.key(member))
+        assert set(risk.ring_members) == set(ring) and float(risk.risk) >= 0.8
+        assert _rating_gain(member) == 0, member  # taken back, and later ones ignored
+    assert _rating_gain("ann") > 0 and _rating_gain("bob") > 0
+    assert _flagged("reputation_manipulation") & {"ann", "bob"} == set()
+    # Moderators see why, in words; the members are restricted in the group.
+    flags = call("GET", f"/groups/{group}/moderation", user=admin).body["flagged"]
+    assert {f["userId"] for f in flags} == set(ring)
+    assert all("rate each other far more than anyone else" in f["explanation"] for f in flags)
+    refused = call("POST", f"/food/{flows.share('ann', group)}/claims", user="r1")
+    assert refused.status == 409 and refused.error_code == "restricted"
+
+
+def test_honest_neighbours_trading_twice_a_week_for_a_month_are_not_flagged(backbone):
+    c = flows.community()
+    for week in range(4):
+        for _ in range(2):
+            _trade("sam", "cleo", c["group"])
+            _trade("cleo", "sam", c["group"], stars=(4, 5))
+            clock.advance(3 * 86400)
+        backbone.deliver()
+    assert not any(e.event_type == "FraudFlagged" for e in EventItem.scan(EventItem.pk.startswith("EVENTLOG#")))
+    assert _rating_gain("sam") > 0
+
+
+def test_a_member_who_keeps_cancelling_claims_is_flagged_for_credit_abuse(backbone):
+    c = flows.community()
+    for _ in range(8):
+        exchange = flows.claim("cleo", flows.share("sam", c["group"]))
+        assert call("POST", f"/exchanges/{exchange}/cancel", user="cleo").status == 200
+    backbone.deliver()
+    assert _flagged("credit_abuse") == {"cleo"}
+    [flag] = call("GET", f"/groups/{c['group']}/moderation", user="sam").body["flagged"]
+    assert flag["kind"] == "credit_abuse" and "7 claims in 7 days, 7 of them cancelled" in flag["explanation"]  # at the threshold

@@ -1,0 +1,86 @@
+"""The fairness rules as pure functions: limits per trust level, group quotas, the low-rating rule."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from foodshare.domain import fairness
+from foodshare.domain.fairness import GroupQuota, Refusal
+
+PLAN_CLAIMS = (5, 4, 3, 2, 1)
+PLAN_CREDITS = (20, 15, 10, 7, 3)
+NOW = datetime(2026, 3, 10, 15, 30, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize("level,limit", zip(fairness.LEVELS, PLAN_CLAIMS))
+def test_active_claims_per_level(level, limit):
+    assert fairness.active_claims(level, limit - 1, PLAN_CLAIMS) is None
+    refusal = fairness.active_claims(level, limit, PLAN_CLAIMS)
+    assert refusal.rule == "active_claim_limit" and str(limit) in refusal.message and refusal.retry_at is None
+
+
+@pytest.mark.parametrize("level,limit", zip(fairness.LEVELS, PLAN_CREDITS))
+def test_daily_credits_per_level_lift_at_midnight(level, limit):
+    assert fairness.daily_credits(level, limit - 1, 1, PLAN_CREDITS, NOW) is None
+    refusal = fairness.daily_credits(level, limit, 1, PLAN_CREDITS, NOW)
+    assert refusal.rule == "daily_credit_limit"
+    assert refusal.retry_at == datetime(2026, 3, 11, tzinfo=timezone.utc)
+
+
+def test_per_level_needs_five_values():
+    with pytest.raises(ValueError):
+        fairness.per_level((1, 2, 3))
+
+
+def test_quota_slots_free_up_as_the_window_rolls():
+    quota = GroupQuota(max_claims=2, window_hours=24, lift_hours=3)
+    assert fairness.quota_slot(quota, {}, NOW) == 0
+    assert fairness.quota_slot(quota, {0: NOW + timedelta(hours=5)}, NOW) == 1
+    full = {0: NOW + timedelta(hours=5), 1: NOW + timedelta(hours=2)}
+    refusal = fairness.quota_slot(quota, full, NOW)
+    assert isinstance(refusal, Refusal) and refusal.rule == "group_claim_quota"
+    assert refusal.retry_at == NOW + timedelta(hours=2)  # the earliest slot to free up
+    assert fairness.quota_slot(quota, full, NOW + timedelta(hours=2)) == 1
+    # Slots beyond a lowered quota do not count.
+    assert isinstance(fairness.quota_slot(GroupQuota(1, 24, 0), full | {2: NOW - timedelta(hours=1)}, NOW), Refusal)
+
+
+def test_quota_lifted_in_the_last_hours_of_a_pickup():
+    quota = GroupQuota(max_claims=1, window_hours=24, lift_hours=3)
+    end = NOW + timedelta(hours=3)
+    assert fairness.quota_lifted(quota, NOW, end)
+    assert not fairness.quota_lifted(quota, NOW - timedelta(seconds=1), end)
+
+
+def _ratings(*spec: tuple[float, int]) -> list[tuple[datetime, int]]:
+    return [(NOW + timedelta(days=days), stars) for days, stars in spec]
+
+
+PERIOD = timedelta(days=14)
+
+
+def test_three_low_ratings_in_a_month_with_a_low_average_suspend():
+    ratings = _ratings((0, 2), (10, 1), (20, 2))
+    assert fairness.low_rating_suspension(ratings, PERIOD) == NOW + timedelta(days=34)
+    refusal = fairness.suspension(ratings, PERIOD, NOW + timedelta(days=21))
+    assert refusal.rule == "suspended_low_ratings" and refusal.retry_at == NOW + timedelta(days=34)
+    assert fairness.suspension(ratings, PERIOD, NOW + timedelta(days=34)) is None  # lifted
+
+
+def test_low_ratings_spread_over_more_than_a_month_do_not():
+    assert fairness.low_rating_suspension(_ratings((0, 2), (15, 1), (31, 2)), PERIOD) is None
+
+
+def test_a_good_average_outweighs_three_low_ratings():
+    # 2+2+2+5+5+5+5 = 26 over 7 ratings: average 3.7
+    ratings = _ratings((0, 2), (1, 2), (2, 2), (3, 5), (3, 5), (3, 5), (3, 5))
+    # At the third low rating (day 2) the average is 2: that moment triggers.
+    assert fairness.low_rating_suspension(ratings, PERIOD) == NOW + timedelta(days=16)
+    # With the good ratings first, the average never falls below 3.
+    good_first = _ratings((-1, 5), (-1, 5), (-1, 5), (-1, 5), (0, 2), (1, 2), (2, 2))
+    assert fairness.low_rating_suspension(good_first, PERIOD) is None
+
+
+def test_two_low_ratings_are_not_enough():
+    assert fairness.low_rating_suspension(_ratings((0, 1), (1, 1)), PERIOD) is None
