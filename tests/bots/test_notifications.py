@@ -54,7 +54,7 @@ def test_without_a_private_chat_the_group_chat_is_told_by_pseudonym(recorder):
     assert len(texts) == 4
     assert "claimed your Soup" in texts[0] and "How was it?" in texts[3]
     assert all("confirmed the pickup of Soup." in t for t in texts[1:3])
-    assert [len(chat.buttons(m)) for m in sent] == [2, 0, 0, 5]
+    assert [len(chat.buttons(m)) for m in sent] == [3, 0, 0, 5]  # Confirm, Cancel, Report
     assert "Alice" not in " ".join(texts) and "Bob" not in " ".join(texts)
 
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from foodshare.bots import parsing, rendering, sharing, store
 from foodshare.bots.rendering import STARS, shown_name
 from foodshare.bots.turns import Button, Reply, Turn, answering
-from foodshare.domain import credits, discovery, exchanges, exports, food, groups, privacy, ratings, users
-from foodshare.errors import Conflict, ValidationFailed
+from foodshare.domain import credits, discovery, exchanges, exports, food, groups, privacy, ratings, reports, users
+from foodshare.errors import Conflict, DomainError, ValidationFailed
 
 BROWSE_LIMIT = 5
 LEDGER_LINES = 5
@@ -201,6 +201,48 @@ def _export(turn: Turn, export_id: str) -> Reply:
                  f"It is deleted on {item.expires_at[:10]}.")
 
 
+# ---- reports: a post or an exchange, from its buttons ------------------------------------
+
+REPORTED = {"food": "this post", "exchange": "this exchange"}
+
+
+def _report(turn: Turn, args: str) -> Reply:
+    """`report:<food|exchange>:<id>` asks why; `…:<reason>` files the report as the person pressing
+    (domain/reports.py: what they can see, one open report per subject). Every answer is for the
+    reporter alone: a group chat never learns that someone reported."""
+    try:
+        return _report_step(turn, args)
+    except DomainError as exc:
+        return Reply(f"⚠️ {exc.message}", notice=exc.message, personal=True)
+
+
+def _report_step(turn: Turn, args: str) -> Reply:
+    subject_type, _, rest = args.partition(":")
+    subject_id, _, reason = rest.partition(":")
+    if subject_type not in REPORTED or not subject_id or (reason and reason not in reports.REASONS):
+        raise ValidationFailed("That button is no longer valid.", fields={"report": "unknown subject or reason"})
+    if not reason:
+        return Reply(f"Why are you reporting {REPORTED[subject_type]}? Its group's moderators see your report; "
+                     "the member is not told who reported.",
+                     buttons=rendering.reason_buttons(subject_type, subject_id), personal=True, notice="Report")
+    _within_report_limit(turn.user_id)
+    reports.file(turn.user_id, subject_type, subject_id, reason, None)
+    label = rendering.REASON_LABELS[reason].lower()
+    return Reply(f"Thank you: your report about {REPORTED[subject_type]} ({label}) went to its group's moderators.",
+                 replaces=True, personal=True, notice="Reported")
+
+
+def _within_report_limit(user_id: str) -> None:
+    """The same per-person allowance as POST /reports (one bucket for the API and the bots)."""
+    from foodshare.cache import ratelimit
+
+    decision = ratelimit.check(user_id, "POST /reports")
+    if decision is not None and not decision.allowed:
+        minutes = max(1, -(-decision.retry_after_ms // 60_000))
+        raise Conflict(f"You have filed many reports lately: please try again in {minutes} min.",
+                       code="rate_limited")
+
+
 COMMANDS: dict[str, Callable[[Turn, str], Reply]] = {
     "start": _start,
     "help": _help,
@@ -220,4 +262,5 @@ ACTIONS: dict[str, Callable[[Turn, str], Reply]] = {
     "cancel": _cancel,
     "rate": _rate,
     "group": sharing.choose_group,
+    "report": _report,
 }

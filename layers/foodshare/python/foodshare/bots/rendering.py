@@ -58,12 +58,30 @@ def window_text(start_iso: str, end_iso: str) -> str:
     return f"{start:%a %d %b %H:%M}–{end.strftime(end_format)} ({name})"
 
 
+REASON_LABELS = {  # domain/moderation_rules.REASONS, as a button reads
+    "late": "Late", "no_show": "No-show", "cancellation": "Cancelled", "unsafe_food": "Unsafe food",
+    "selling": "Selling", "spam": "Spam", "harassment": "Harassment", "other": "Other",
+}
+
+
+def report_button(subject_type: str, subject_id: str) -> Button:
+    """Report a post ("food") or an exchange: opens the reason choice (`reason_buttons`)."""
+    return Button("⚑ Report", f"report:{subject_type}:{subject_id}")
+
+
+def reason_buttons(subject_type: str, subject_id: str) -> tuple[tuple[Button, ...], ...]:
+    """One button per reason, two a row; `report:exchange:<26-char id>:cancellation` is 55 bytes (limit 64)."""
+    choices = [Button(label, f"report:{subject_type}:{subject_id}:{reason}") for reason, label in REASON_LABELS.items()]
+    return tuple(tuple(choices[i:i + 2]) for i in range(0, len(choices), 2))
+
+
 def claim_buttons(food_id: str) -> tuple[tuple[Button, ...], ...]:
-    return ((Button("Claim", f"claim:{food_id}"),),)
+    return ((Button("Claim", f"claim:{food_id}"), report_button("food", food_id)),)
 
 
 def exchange_buttons(exchange_id: str) -> tuple[tuple[Button, ...], ...]:
-    return ((Button("Confirm pickup", f"confirm:{exchange_id}"), Button("Cancel", f"cancel:{exchange_id}")),)
+    return ((Button("Confirm pickup", f"confirm:{exchange_id}"), Button("Cancel", f"cancel:{exchange_id}")),
+            (report_button("exchange", exchange_id),))
 
 
 def rating_buttons(exchange_id: str) -> tuple[tuple[Button, ...], ...]:

@@ -211,17 +211,42 @@ def _on_button(query: dict, request_key: str) -> dict:
         return {"method": "answerCallbackQuery", "callback_query_id": query["id"], "text": "Not supported here."}
     where = chat(origin["chat"])
     turn = Turn(user_id(query["from"]["id"]), where, can_converse=True, request_key=request_key)
-    reply = _keep_private(commands.on_action(turn, str(query.get("data") or "")), where, turn.user_id)
-    try:
-        call("answerCallbackQuery", {"callback_query_id": query["id"], "text": (reply.notice or "")[:200]}, attempts=2)
-    except (outbound.RetryLater, outbound.Undeliverable):  # the change is made; the spinner just times out
-        logger.warning("answerCallbackQuery failed", extra={"callback_query_id": query["id"]})
+    reply = commands.on_action(turn, str(query.get("data") or ""))
+    if reply.personal and where.is_group:
+        _answer_button(query, _to_private_chat(reply, turn.user_id))
+        return {}
+    reply = _keep_private(reply, where, turn.user_id)
+    _answer_button(query, reply.notice)
     if reply.replaces:
         edit = {"chat_id": where.address, "message_id": origin["message_id"], "text": reply.text}
         if reply.buttons:  # without reply_markup the edit removes the old buttons
             edit["reply_markup"] = _markup(reply)
         return {"method": "editMessageText", **edit}
     return {"method": "sendMessage", **message(where.address, reply)}
+
+
+def _answer_button(query: dict, notice: str | None) -> None:
+    """answerCallbackQuery: the toast only the presser sees (best effort: the change is already made)."""
+    try:
+        call("answerCallbackQuery", {"callback_query_id": query["id"], "text": (notice or "")[:200]}, attempts=2)
+    except (outbound.RetryLater, outbound.Undeliverable):  # the spinner just times out
+        logger.warning("answerCallbackQuery failed", extra={"callback_query_id": query["id"]})
+
+
+def _to_private_chat(reply: Reply, person: str) -> str:
+    """A reply for the person alone, pressed in a group: sent to their private chat with the bot;
+    the toast says where it went (or how to open that chat). The group sees nothing."""
+    if reply.buttons:  # a choice to make (the report reasons): it needs the private chat
+        address = store.private_chat(person, PLATFORM)
+        if address is None:
+            return "Send /start to me in a private chat first, then press the button again."
+        try:
+            send(address, replace(reply, replaces=False))
+        except (outbound.RetryLater, outbound.Undeliverable):
+            logger.warning("personal reply not delivered")
+            return "I could not reach our private chat: send /start to me there and try again."
+        return "I sent you the choice in our private chat."
+    return reply.notice or reply.text
 
 
 PRIVATE_HINT = "Send /start to me in a private chat and I'll send you exact pickup places there."

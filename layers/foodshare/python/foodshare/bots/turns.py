@@ -30,6 +30,9 @@ class Reply:
     # For the person's eyes only (an exact pickup place): the adapters never put it in a
     # message the whole chat sees; Telegram sends it to the private chat with the bot.
     private: str | None = None
+    # The whole reply (text and buttons) is for the person alone (a report's reason choice): a group
+    # chat never sees it; Telegram sends it to the private chat with the bot, Slack answers ephemerally.
+    personal: bool = False
 
 
 @dataclass(frozen=True)
