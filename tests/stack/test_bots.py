@@ -156,10 +156,11 @@ def test_telegram_group_flow_announce_claim_edit_confirm_rate_migrate(served_sta
     food_id = shared.body["foodId"]
     announced = _seen(lambda: recorder.sent("sendMessage", chat_id=chat_id))
     announcement = _one(announced, "one announcement")
-    for shown in ("Sourdough loaves: 3 portions", "Pickup ", "at Bakery door", "#vegetarian", "contains gluten",
-                  "Shared by "):  # title, window, place label, labels, the sharer's pseudonym
+    for shown in ("Sourdough loaves: 3 portions", "Pickup ", "#vegetarian", "contains gluten",
+                  "Shared by "):  # title, window, labels, the sharer's pseudonym
         assert shown in announcement["text"], announcement
-    assert "52.52" not in announcement["text"]  # a group chat never sees the exact place
+    # A group chat never sees the place: neither its label nor coordinates (only the active claimer does).
+    assert "Bakery door" not in announcement["text"] and "52.52" not in announcement["text"]
     sent_with = next(c.path for c in recorder.calls if c.body is announcement)
     assert sent_with == f"/bot{BOT_SECRETS['TELEGRAM_BOT_TOKEN']}/sendMessage"  # the token from the secret
     assert action(announcement, "claim:") == f"claim:{food_id}"
