@@ -34,7 +34,7 @@ def test_the_announcement_shows_no_place_neither_coordinates_nor_label():
     assert "Soup: 3 portions" in available.text and "Community hall" not in available.text
     assert "#vegan" in available.text and "celery" in available.text and "CalmOtter12" in available.text
     assert "52.37" not in available.text and "4.89" not in available.text and "whoever claims" in available.text
-    assert [b.action for row in available.buttons for b in row] == ["claim:F1"]
+    assert [b.action for row in available.buttons for b in row] == ["claim:F1", "report:food:F1"]
     unlabelled = render(post(label=None), "CalmOtter12")
     assert "52.37" not in unlabelled.text and "whoever claims" in unlabelled.text
 
