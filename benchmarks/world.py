@@ -213,6 +213,13 @@ def _report(world: World) -> tuple[str, str]:
     return reports.file(world.member(), "user", subject, "late", None).report_id, subject
 
 
+def _handle(user_id: str, group_id: str) -> str:
+    """The handle members of the group are shown for the user (what a client sends back, issue 16)."""
+    from foodshare.domain import identities
+
+    return identities.of(user_id, group_id).handle
+
+
 def _moderator_action(world: World) -> tuple[str, str]:
     """(action id, member) of a warning a moderator of group A gave on a report."""
     from foodshare.domain import moderation
@@ -304,9 +311,11 @@ SAMPLES: dict[str, Callable[[World], Request]] = {
                                                            {"maxClaims": 50, "windowHours": 168, "liftHours": 2}),
     "DELETE /groups/{groupId}/claim-quota": lambda w: Request("DELETE", f"/groups/{w.group_a}/claim-quota", w.sharer),
     "POST /reports": lambda w: Request("POST", "/reports", w.member(),
-                                       {"subjectType": "user", "subjectId": w.claimer, "reason": "late"}),
-    "POST /groups/{groupId}/moderators": lambda w: Request("POST", f"/groups/{w.group_a}/moderators", w.sharer,
-                                                           {"memberId": _exemplary_member(w)}),
+                                       {"subjectType": "user", "subjectId": _handle(w.claimer, w.group_a),
+                                        "reason": "late"}),
+    "POST /groups/{groupId}/moderators": lambda w: Request(
+        "POST", f"/groups/{w.group_a}/moderators", w.sharer,
+        {"memberHandle": _handle(_exemplary_member(w), w.group_a)}),
     "GET /groups/{groupId}/moderation": lambda w: Request("GET", f"/groups/{w.group_a}/moderation", w.sharer),
     "POST /groups/{groupId}/moderation/actions": lambda w: Request(
         "POST", f"/groups/{w.group_a}/moderation/actions", w.sharer,

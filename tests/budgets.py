@@ -96,8 +96,9 @@ BUDGETS: dict[str, Budget] = {
     "GET /groups/{groupId}/claim-quota": Budget({GET: 2}, 1),
     "PUT /groups/{groupId}/claim-quota": _write(1, redis=1),
     "DELETE /groups/{groupId}/claim-quota": _write(1, redis=1),
-    "POST /reports": _write(0, redis=1, Query=2),
-    "POST /groups/{groupId}/moderators": _write(3),
+    # A handle names the person (issue 16): the caller's groups and one members query per group resolve it.
+    "POST /reports": _write(0, redis=1, Query=4),
+    "POST /groups/{groupId}/moderators": _write(4, Query=1),  # the admin check first: handles are no probe
     "GET /groups/{groupId}/moderation": Budget({GET: 1, QUERY: 4}, 1),
     "POST /groups/{groupId}/moderation/actions": _write(4, redis=1),
     "GET /me/moderation": Budget({QUERY: 1}, 1),

@@ -13,10 +13,19 @@ from foodshare.api.requests import (
     ModerationActionRequest,
     ReportRequest,
 )
-from foodshare.domain import groups, moderation, reports, standing
+from foodshare.domain import groups, identities, moderation, reports, standing
 from foodshare.domain.fairness import GroupQuota
+from foodshare.errors import NotFound
 
 app = build_resolver()
+
+
+def _person(handle: str, caller: str, group_ids: set[str], field: str) -> tuple[str, str]:
+    """(user id, group id) of the handle the caller was shown in one of `group_ids` (issue 16: no stable ids)."""
+    found = identities.resolve(handle, caller, group_ids)
+    if found is None:
+        raise NotFound("Member not found.", fields={field: "no member of the group has this handle"})
+    return found
 
 
 @app.get("/groups/<groupId>/claim-quota", operation_id="getClaimQuota",
@@ -45,7 +54,11 @@ def remove_claim_quota(groupId: str) -> models.ClaimQuota:
           summary="Report a user, a post or an exchange to the moderators of its group",
           **private(201, "not_found", "already_reported", "concurrent_update"))
 def file_report(body: ReportRequest) -> models.Report:
-    return views.report(reports.file(caller_id(app), body.subject_type, body.subject_id, body.reason, body.details))
+    caller = caller_id(app)
+    if body.subject_type != "user":
+        return views.report(reports.file(caller, body.subject_type, body.subject_id, body.reason, body.details))
+    user_id, group_id = _person(body.subject_id, caller, set(groups.group_ids_of(caller)), "subjectId")
+    return views.report(reports.file(caller, "user", user_id, body.reason, body.details, group_id=group_id))
 
 
 @app.post("/groups/<groupId>/moderators", operation_id="appointModerator",
@@ -53,15 +66,18 @@ def file_report(body: ReportRequest) -> models.Report:
           **private(200, "not_found", "forbidden", "already_moderating", "not_exemplary", "invalid_state",
                     "concurrent_update"))
 def appoint_moderator(groupId: str, body: AppointModeratorRequest) -> models.Moderator:
-    member = moderation.appoint_moderator(groupId, caller_id(app), body.member_id)
-    return models.Moderator(group_id=groupId, member_id=member.user_id, role=member.role)
+    caller = caller_id(app)
+    groups.require_admin(groupId, caller)  # before resolving: a handle is no probe for outsiders
+    member_id, _ = _person(body.member_handle, caller, {groupId}, "memberHandle")
+    return views.moderator(groupId, moderation.appoint_moderator(groupId, caller, member_id), caller)
 
 
 @app.get("/groups/<groupId>/moderation", operation_id="getModerationQueue",
          summary="Open reports with evidence, flagged members and open appeals (admins and moderators)",
          **private(200, "not_found", "forbidden"))
 def get_moderation(groupId: str) -> models.ModerationQueue:
-    return views.moderation_queue(groupId, moderation.queue(groupId, caller_id(app)))
+    caller = caller_id(app)
+    return views.moderation_queue(groupId, moderation.queue(groupId, caller), caller)
 
 
 @app.post("/groups/<groupId>/moderation/actions", operation_id="takeModerationAction",
@@ -70,9 +86,13 @@ def get_moderation(groupId: str) -> models.ModerationQueue:
           **private(201, "not_found", "forbidden", "own_report", "not_allowed_on_member", "report_closed",
                     "invalid_state", "concurrent_update"))
 def take_action(groupId: str, body: ModerationActionRequest) -> models.ModerationAction:
-    request = moderation.ActionRequest(body.action, body.reason, body.report_id, body.member_id, body.food_id,
-                                       body.days)
-    return views.moderation_action(moderation.act(groupId, caller_id(app), request))
+    caller = caller_id(app)
+    member_id = None
+    if body.member_handle is not None:
+        moderation.require_moderator(groupId, caller)  # before resolving: a handle is no probe for outsiders
+        member_id, _ = _person(body.member_handle, caller, {groupId}, "memberHandle")
+    request = moderation.ActionRequest(body.action, body.reason, body.report_id, member_id, body.food_id, body.days)
+    return views.moderation_action(moderation.act(groupId, caller, request))
 
 
 @app.get("/me/moderation", operation_id="getMyModerationActions",

@@ -42,10 +42,13 @@ def _moderation(group: str, admin: str, reporter: str) -> None:
         flows.user(name)
         flows.join(name, group, admin)
     UserItem.get(*UserItem.key("mia")).update(actions=[UserItem.score.set(95), UserItem.trust_level.set("exemplary")])
-    assert call("POST", f"/groups/{group}/moderators", user=admin, json={"memberId": "mia"}).status == 200
+    appointed = call("POST", f"/groups/{group}/moderators", user=admin,
+                     json={"memberHandle": flows.handle("mia", group)})
+    assert appointed.status == 200
     actions = f"/groups/{group}/moderation/actions"
     for reason in ("late", "other", "selling", "spam"):
-        report = call("POST", "/reports", user=reporter, json={"subjectType": "user", "subjectId": "max",
+        report = call("POST", "/reports", user=reporter, json={"subjectType": "user",
+                                                               "subjectId": flows.handle("max", group),
                                                                "reason": reason}).body["reportId"]
         action = "warn" if reason == "spam" else "dismiss"
         taken = call("POST", actions, user="mia", json={"action": action, "reportId": report, "reason": "Checked"})
@@ -63,7 +66,7 @@ def _every_kind_of_change(backbone) -> None:
     sam, cleo, group = c["sharer"], c["claimer"], c["group"]
     quota = {"maxClaims": 50, "windowHours": 24}
     assert call("PUT", f"/groups/{group}/claim-quota", user=sam, json=quota).status == 200
-    report = {"subjectType": "user", "subjectId": sam, "reason": "late"}
+    report = {"subjectType": "user", "subjectId": flows.handle(sam, group), "reason": "late"}
     assert call("POST", "/reports", user=cleo, json=report).status == 201
     _moderation(group, sam, cleo)
     flows.user("ida")

@@ -93,7 +93,10 @@ def _run_flows(recorder) -> None:
     # Trust and safety: a claim quota, a report, the moderation queue, an action and its appeal.
     quota = {"maxClaims": 5, "windowHours": 168, "liftHours": 2}
     assert call("PUT", f"/groups/{group_id}/claim-quota", user=sharer, json=quota).status == 200
-    report = call("POST", "/reports", user=sharer, json={"subjectType": "user", "subjectId": claimer, "reason": "late"})
+    from tests.support.flows import handle
+
+    report = call("POST", "/reports", user=sharer,
+                  json={"subjectType": "user", "subjectId": handle(claimer, group_id), "reason": "late"})
     assert report.status == 201, report.body
     assert call("GET", f"/groups/{group_id}/moderation", user=sharer).status == 200
     warned = call("POST", f"/groups/{group_id}/moderation/actions", user=sharer,

@@ -99,3 +99,40 @@ def test_exchange_views_name_both_sides_by_group_identity():
     assert body["sharer"]["handle"] == call("GET", f"/food/{food_id}", user="cleo").body["sharer"]["handle"]
     assert "'sam'" not in str(body) and "'cleo'" not in str(body)  # as values (handles are random letters)
     assert call("GET", "/me", user="cleo").body["userId"] == "cleo"  # one's own stable id stays visible
+
+
+def test_a_moderator_of_two_groups_sees_no_equal_identifier_for_one_member_in_both_queues():
+    for name in ("mo", "cleo", "ida", "bea"):
+        flows.user(name)
+    one, two = flows.group("mo", "North"), flows.group("mo", "South")  # mo is admin (moderates) of both
+    queues = {}
+    for g, reporter in ((one, "ida"), (two, "bea")):
+        for name in ("cleo", reporter):
+            flows.join(name, g, "mo")
+        food = flows.share("cleo", g)
+        sharer = call("GET", f"/food/{food}", user=reporter).body["sharer"]
+        for subject_type, subject_id in (("user", sharer["handle"]), ("food", food)):  # the handle they were shown
+            reply = call("POST", "/reports", user=reporter,
+                         json={"subjectType": subject_type, "subjectId": subject_id, "reason": "spam"})
+            assert reply.status == 201, reply
+            assert reply.body["subjectId"] == subject_id
+        queues[g] = call("GET", f"/groups/{g}/moderation", user="mo").body
+        assert "'cleo'" not in str(queues[g]) and "'ida'" not in str(queues[g]) and "'bea'" not in str(queues[g])
+    about_cleo = {
+        g: set().union(*(_leaves(r["member"]["member"]) | ({r["subjectId"]} if r["subjectType"] == "user" else set())
+                         for r in q["reports"]))
+        for g, q in queues.items()
+    }
+    assert len(queues[one]["reports"]) == len(queues[two]["reports"]) == 2
+    assert about_cleo[one] & about_cleo[two] == {False}  # only `mine`
+    # The moderator acts on the handle shown in that group; the other group's handle names nobody here.
+    handle_two = next(r["member"]["member"]["handle"] for r in queues[two]["reports"])
+    wrong = call("POST", f"/groups/{one}/moderation/actions", user="mo",
+                 json={"action": "warn", "reason": "Please stop", "memberHandle": handle_two})
+    assert wrong.status == 404 and set(wrong.body["error"]["fields"]) == {"memberHandle"}
+    handle_one = next(r["member"]["member"]["handle"] for r in queues[one]["reports"])
+    warned = call("POST", f"/groups/{one}/moderation/actions", user="mo",
+                  json={"action": "warn", "reason": "Please stop", "memberHandle": handle_one})
+    assert warned.status == 201, warned
+    assert [a["actionId"] for a in call("GET", "/me/moderation", user="cleo").body["actions"]] == [
+        warned.body["actionId"]]

@@ -69,7 +69,8 @@ def test_a_ring_of_four_rating_each_other_daily_is_flagged_restricted_and_gains_
     assert _flagged("reputation_manipulation") & {"ann", "bob"} == set()
     # Moderators see why, in words; the members are restricted in the group.
     flags = call("GET", f"/groups/{group}/moderation", user=admin).body["flagged"]
-    assert {f["userId"] for f in flags} == set(ring)
+    assert {f["member"]["handle"] for f in flags} == {flows.handle(m, group) for m in ring}
+    assert all(sorted(f["evidence"]["ringMembers"]) == sorted(flows.handle(m, group) for m in ring) for f in flags)
     assert all("rate each other far more than anyone else" in f["explanation"] for f in flags)
     refused = call("POST", f"/food/{flows.share('ann', group)}/claims", user="r1")
     assert refused.status == 409 and refused.error_code == "restricted"

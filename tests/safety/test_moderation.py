@@ -33,8 +33,8 @@ def g() -> dict:
         flows.join(name, other, "olga")
     for admin, group_id, moderator in (("sam", group, "mo"), ("olga", other, "hal")):
         _exemplary(moderator)
-        assert call("POST", f"/groups/{group_id}/moderators", user=admin, json={"memberId": moderator}).status == 200
-    ada = call("POST", f"/groups/{group}/moderators", user="sam", json={"memberId": "ada"})
+        assert _appoint(admin, group_id, moderator).status == 200
+    ada = _appoint("sam", group, "ada")
     assert ada.status == 409 and ada.error_code == "not_exemplary"
     return {"g": group, "h": other}
 
@@ -53,9 +53,17 @@ def _report(who: str, subject_type: str, subject_id: str, reason: str) -> str:
     return reply.body["reportId"]
 
 
-def _act(who: str, group_id: str, **body):
+def _act(who: str, group_id: str, member: str | None = None, **body):
+    """`member`: the member acted on, sent as the handle the moderator is shown in the group."""
     body.setdefault("reason", "Against the group's rules")
+    if member is not None:
+        body["memberHandle"] = flows.handle(member, group_id)
     return call("POST", f"/groups/{group_id}/moderation/actions", user=who, json=body)
+
+
+def _appoint(admin: str, group_id: str, member: str):
+    return call("POST", f"/groups/{group_id}/moderators", user=admin,
+                json={"memberHandle": flows.handle(member, group_id)})
 
 
 def _view(who: str, group_id: str):
@@ -67,30 +75,39 @@ def _score(user_id: str) -> float:
 
 
 def test_appointing_moderators(g):
-    assert call("POST", f"/groups/{g['g']}/moderators", user="mo", json={"memberId": "ida"}).status == 403
+    assert _appoint("mo", g["g"], "ida").status == 403
     _exemplary("ida")
-    assert call("POST", f"/groups/{g['g']}/moderators", user="cleo", json={"memberId": "ida"}).status == 403
-    assert call("POST", f"/groups/{g['g']}/moderators", user="sam", json={"memberId": "ida"}).body == {
-        "groupId": g["g"], "memberId": "ida", "role": "moderator"}
-    again = call("POST", f"/groups/{g['g']}/moderators", user="sam", json={"memberId": "ida"})
+    assert _appoint("cleo", g["g"], "ida").status == 403
+    appointed = call("POST", f"/groups/{g['g']}/moderators", user="sam",
+                     json={"memberHandle": flows.handle("ida", g["g"])}).body
+    assert appointed | {"member": None} == {"groupId": g["g"], "member": None, "role": "moderator"}
+    assert appointed["member"]["handle"] == flows.handle("ida", g["g"]) and appointed["member"]["mine"] is False
+    again = _appoint("sam", g["g"], "ida")
     assert again.status == 409 and again.error_code == "already_moderating"
-    assert call("POST", f"/groups/{g['g']}/moderators", user="sam", json={"memberId": "olga"}).status == 404
+    unknown = _appoint("sam", g["g"], "olga")
+    assert unknown.status == 404 and set(unknown.body["error"]["fields"]) == {"memberHandle"}  # not a member of g
+    for bad in ("olga", "h-" + "x" * 20):
+        assert call("POST", f"/groups/{g['g']}/moderators", user="sam", json={"memberHandle": bad}).status == 404
 
 
 def test_the_queue_shows_open_reports_with_evidence_to_moderators_only(g):
     food = flows.share("cleo", g["g"])
     report = _report("ida", "food", food, "unsafe_food")
-    _report("sam", "user", "cleo", "harassment")
+    _report("sam", "user", flows.handle("cleo", g["g"]), "harassment")
     for who, status in (("cleo", 403), ("olga", 404), ("hal", 404)):
         assert _view(who, g["g"]).status == status, who
     view = _view("mo", g["g"]).body
     assert view["groupId"] == g["g"] and view["flagged"] == [] and view["appeals"] == []
     entry = next(e for e in view["reports"] if e["reportId"] == report)
     assert entry["reason"] == "unsafe_food" and entry["details"] == "seen it"
-    assert entry["member"] | {"score": None, "trustLevel": None} == {
-        "userId": "cleo", "trustLevel": None, "score": None, "exchangesCompleted": 0, "noShows": 0,
+    assert entry["member"]["member"]["handle"] == flows.handle("cleo", g["g"])
+    assert entry["member"] | {"score": None, "trustLevel": None, "member": None} == {
+        "member": None, "trustLevel": None, "score": None, "exchangesCompleted": 0, "noShows": 0,
         "cancellations": 0, "averageRating": None, "openReports": 2}
-    assert entry["reporter"] == {"userId": "ida", "upheld": 0, "dismissed": 0}
+    assert entry["reporter"] | {"member": None} == {"member": None, "upheld": 0, "dismissed": 0}
+    assert entry["reporter"]["member"]["handle"] == flows.handle("ida", g["g"])
+    [about_cleo] = [e for e in view["reports"] if e["subjectType"] == "user"]
+    assert about_cleo["subjectId"] == flows.handle("cleo", g["g"])
     # The user report went to both groups cleo and sam share? Only g: sam is not in h.
     assert _view("hal", g["h"]).body["reports"] == []
 
@@ -99,7 +116,7 @@ def test_upheld_reports_apply_their_penalties_with_monthly_caps(g, backbone):
     backbone.deliver()
     start = _score("cleo")
     for _ in range(4):  # safety_violation: -10 each, at most -30 a month
-        report = _report("ida", "user", "cleo", "harassment")
+        report = _report("ida", "user", flows.handle("cleo", g["g"]), "harassment")
         reply = _act("mo", g["g"], action="warn", reportId=report)
         assert reply.status == 201 and reply.body["penalty"] == "safety_violation", reply
     backbone.deliver()
@@ -109,9 +126,9 @@ def test_upheld_reports_apply_their_penalties_with_monthly_caps(g, backbone):
     assert sorted(h["applied"] for h in penalties) == [-10, -10, -10, 0]  # whichever came last hit the cap
     assert all(h["reason"].startswith("A moderator upheld a report") for h in penalties)
     assert sum("the month's cap of -30" in h["reason"] for h in penalties) == 1
-    report = _report("ida", "user", "cleo", "spam")
+    report = _report("ida", "user", flows.handle("cleo", g["g"]), "spam")
     assert _act("mo", g["g"], action="warn", reportId=report).body["penalty"] == "spam_report"
-    report = _report("ida", "user", "cleo", "late")  # no penalty for other reasons
+    report = _report("ida", "user", flows.handle("cleo", g["g"]), "late")  # no penalty for other reasons
     assert _act("mo", g["g"], action="warn", reportId=report).body["penalty"] is None
     backbone.deliver()
     assert _score("cleo") == start - 35
@@ -120,11 +137,11 @@ def test_upheld_reports_apply_their_penalties_with_monthly_caps(g, backbone):
 
 def test_dismissals_flag_a_reporter_whose_reports_keep_being_dismissed(g):
     for reason in ("spam", "selling", "other"):
-        report = _report("ida", "user", "cleo", reason)
+        report = _report("ida", "user", flows.handle("cleo", g["g"]), reason)
         reply = _act("mo", g["g"], action="dismiss", reportId=report, reason="Nothing found")
         assert reply.status == 201 and reply.body["penalty"] is None
     [flag] = _view("mo", g["g"]).body["flagged"]
-    assert flag["userId"] == "ida" and flag["kind"] == "unfounded_reports"
+    assert flag["member"]["handle"] == flows.handle("ida", g["g"]) and flag["kind"] == "unfounded_reports"
     assert flag["evidence"] == {"upheld": 0, "dismissed": 3} and "3 of this member's reports" in flag["explanation"]
     # The dismissal concerns the reporter: it is theirs to see and appeal.
     assert [a["action"] for a in call("GET", "/me/moderation", user="ida").body["actions"]] == ["dismiss"] * 3
@@ -139,7 +156,7 @@ def test_remove_post_restrict_remove_member_and_ban(g):
     assert removed.status == 201 and removed.body["foodId"] == food
     assert call("GET", f"/food/{food}", user="ida").body["status"] == "removed"
 
-    restricted = _act("mo", g["g"], action="restrict", memberId="cleo", days=3)
+    restricted = _act("mo", g["g"], action="restrict", member="cleo", days=3)
     assert restricted.status == 201
     other = flows.share("sam", g["g"])
     refused = call("POST", f"/food/{other}/claims", user="cleo")
@@ -150,49 +167,49 @@ def test_remove_post_restrict_remove_member_and_ban(g):
     clock.advance(3 * 86400 + 1)
     assert call("POST", f"/food/{flows.share('sam', g['g'])}/claims", user="cleo").status == 201
 
-    assert _act("mo", g["g"], action="remove_member", memberId="ida").status == 201
+    assert _act("mo", g["g"], action="remove_member", member="ida").status == 201
     assert call("GET", f"/groups/{g['g']}", user="ida").status == 404
     flows.join("ida", g["g"], "sam")  # removed, not banned: may be invited again
 
-    assert _act("mo", g["g"], action="ban", memberId="ida").status == 201
+    assert _act("mo", g["g"], action="ban", member="ida").status == 201
     code = call("POST", f"/groups/{g['g']}/invites", user="sam").body["inviteCode"]
     rejoin = call("POST", "/groups/join", user="ida", json={"inviteCode": code})
     assert rejoin.status == 403 and rejoin.error_code == "banned"
 
 
 def test_actions_need_a_reason_and_their_target(g):
-    no_reason = call("POST", f"/groups/{g['g']}/moderation/actions", user="mo", json={"action": "warn",
-                                                                                      "memberId": "cleo"})
+    no_reason = call("POST", f"/groups/{g['g']}/moderation/actions", user="mo", json={
+        "action": "warn", "memberHandle": flows.handle("cleo", g["g"])})
     assert no_reason.status == 400 and set(no_reason.body["error"]["fields"]) == {"reason"}
-    assert set(_act("mo", g["g"], action="restrict", memberId="cleo").body["error"]["fields"]) == {"days"}
+    assert set(_act("mo", g["g"], action="restrict", member="cleo").body["error"]["fields"]) == {"days"}
     assert set(_act("mo", g["g"], action="dismiss").body["error"]["fields"]) == {"reportId"}
     assert set(_act("mo", g["g"], action="remove_post").body["error"]["fields"]) == {"foodId"}
-    assert set(_act("mo", g["g"], action="warn").body["error"]["fields"]) == {"memberId"}
-    assert set(_act("mo", g["g"], action="shout", memberId="cleo").body["error"]["fields"]) == {"action"}
+    assert set(_act("mo", g["g"], action="warn").body["error"]["fields"]) == {"memberHandle"}
+    assert set(_act("mo", g["g"], action="shout", member="cleo").body["error"]["fields"]) == {"action"}
     assert call("GET", "/me/moderation", user="cleo").body == {"actions": []}  # nothing was written
 
 
 def test_authorization_only_this_groups_admins_and_moderators(g):
-    report_h = _report("hal", "user", "cleo", "spam")  # in group h
+    report_h = _report("hal", "user", flows.handle("cleo", g["h"]), "spam")  # in group h
     # A member may not act; a moderator of g may not act in h (a plain member there) or on h's report from g.
-    assert _act("ida", g["g"], action="warn", memberId="cleo").status == 403
-    assert _act("mo", g["h"], action="warn", memberId="cleo").status == 403
+    assert _act("ida", g["g"], action="warn", member="cleo").status == 403
+    assert _act("mo", g["h"], action="warn", member="cleo").status == 403
     assert _act("mo", g["g"], action="dismiss", reportId=report_h).status == 404
-    assert _act("hal", g["g"], action="warn", memberId="cleo").status == 404
-    about_mo = _report("ida", "user", "mo", "harassment")
+    assert _act("hal", g["g"], action="warn", member="cleo").status == 404
+    about_mo = _report("ida", "user", flows.handle("mo", g["g"]), "harassment")
     own = _act("mo", g["g"], action="dismiss", reportId=about_mo)
     assert own.status == 403 and own.error_code == "own_report"
     food_h = flows.share("cleo", g["h"])
     assert _act("mo", g["g"], action="remove_post", foodId=food_h).status == 404
     # Nobody acts on an admin or on themselves; moderators not on moderators.
     for who, target in (("mo", "sam"), ("mo", "mo"), ("sam", "sam")):
-        reply = _act(who, g["g"], action="warn", memberId=target)
+        reply = _act(who, g["g"], action="warn", member=target)
         assert reply.status == 403 and reply.error_code == "not_allowed_on_member", (who, target)
     _exemplary("ida")
-    call("POST", f"/groups/{g['g']}/moderators", user="sam", json={"memberId": "ida"})
-    assert _act("mo", g["g"], action="warn", memberId="ida").status == 403
-    assert _act("sam", g["g"], action="warn", memberId="ida").status == 201  # an admin may
-    assert _act("mo", g["g"], action="warn", memberId="olga").status == 404  # not a member of g
+    _appoint("sam", g["g"], "ida")
+    assert _act("mo", g["g"], action="warn", member="ida").status == 403
+    assert _act("sam", g["g"], action="warn", member="ida").status == 201  # an admin may
+    assert _act("mo", g["g"], action="warn", member="olga").status == 404  # not a member of g
     assert call("GET", "/me/moderation", user="cleo").body == {"actions": []}
 
 
@@ -200,7 +217,7 @@ def test_appeal_once_decided_by_another_admin_undoes_a_restriction_and_its_penal
     _promote_ada_to_admin(g["g"])
     backbone.deliver()
     start = _score("cleo")
-    report = _report("ida", "user", "cleo", "unsafe_food")
+    report = _report("ida", "user", flows.handle("cleo", g["g"]), "unsafe_food")
     action = _act("mo", g["g"], action="restrict", reportId=report, days=30).body
     backbone.deliver()
     assert _score("cleo") == start - 10
@@ -210,7 +227,7 @@ def test_appeal_once_decided_by_another_admin_undoes_a_restriction_and_its_penal
     again = call("POST", "/appeals", user="cleo", json={"actionId": action["actionId"]})
     assert again.status == 409 and again.error_code == "already_appealed"
     [listed] = _view("sam", g["g"]).body["appeals"]
-    assert listed["statement"] == "It was fine" and listed["memberId"] == "cleo"
+    assert listed["statement"] == "It was fine" and listed["member"]["handle"] == flows.handle("cleo", g["g"])
     decision = f"/appeals/{appeal.body['appealId']}/decision"
     for who, status in (("mo", 403), ("cleo", 403), ("olga", 404)):  # the moderator who acted, the appellant, outsiders
         assert call("POST", decision, user=who, json={"outcome": "overturned", "reason": "Fine"}).status == status
@@ -228,13 +245,16 @@ def test_appeal_once_decided_by_another_admin_undoes_a_restriction_and_its_penal
 
 def test_an_overturned_ban_lets_the_member_rejoin_and_an_upheld_one_does_not(g):
     _promote_ada_to_admin(g["g"])
-    for outcome, status in (("upheld", 403), ("overturned", 200)):
-        banned = _act("mo", g["g"], action="ban", memberId="cleo").body
-        appeal = call("POST", "/appeals", user="cleo", json={"actionId": banned["actionId"]}).body
+    for member, outcome, status in (("cleo", "upheld", 403), ("ida", "overturned", 200)):
+        banned = _act("mo", g["g"], action="ban", member=member).body
+        appeal = call("POST", "/appeals", user=member, json={"actionId": banned["actionId"]}).body
         assert call("POST", f"/appeals/{appeal['appealId']}/decision", user="ada",
                     json={"outcome": outcome, "reason": "Reviewed"}).status == 200
         code = call("POST", f"/groups/{g['g']}/invites", user="sam").body["inviteCode"]
-        assert call("POST", "/groups/join", user="cleo", json={"inviteCode": code}).status == status, outcome
+        assert call("POST", "/groups/join", user=member, json={"inviteCode": code}).status == status, outcome
+    # A handle names a member: someone banned is no longer one, so their handle acts on nobody.
+    again = _act("mo", g["g"], action="ban", member="cleo")
+    assert again.status == 404 and set(again.body["error"]["fields"]) == {"memberHandle"}
 
 
 def test_the_member_is_told_privately_with_the_reason():
@@ -243,7 +263,7 @@ def test_the_member_is_told_privately_with_the_reason():
     c = flows.community()
     flows.user("tg:77")
     flows.join("tg:77", c["group"], "sam")
-    action = _act("sam", c["group"], action="restrict", memberId="tg:77", days=2, reason="Three no-shows").body
+    action = _act("sam", c["group"], action="restrict", member="tg:77", days=2, reason="Three no-shows").body
     detail = {"eventId": "E", "eventType": "ModerationActionTaken", "actorId": "sam",
               "data": {"actionId": action["actionId"], "memberId": "tg:77", "groupId": c["group"]}}
     [notice] = notifications.notices(detail)

@@ -97,3 +97,10 @@ def community() -> dict:
     group_id = group("sam")
     join("cleo", group_id, "sam")
     return {"group": group_id, "sharer": "sam", "claimer": "cleo"}
+
+
+def handle(user_id: str, group_id: str) -> str:
+    """The handle other members of `group_id` are shown for `user_id` (what a client would send back)."""
+    from foodshare.domain import identities
+
+    return identities.of(user_id, group_id).handle

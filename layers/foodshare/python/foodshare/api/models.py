@@ -334,7 +334,7 @@ class Health(View):
 
 
 # ---- trust and safety (functions/safety; docs/trust-safety.md) --------------------------------
-# The moderation view names members by `userId`: moderators must act on them.
+# Members appear as their identity in the group (`Identity`, issue 16): moderators act on the handle.
 
 
 class ClaimQuota(View):
@@ -355,7 +355,7 @@ class Report(View):
 
     report_id: str
     subject_type: Literal["user", "food", "exchange"]
-    subject_id: str
+    subject_id: str = Field(description="The post's or exchange's id, or (user) the person's handle in the group")
     reason: str
     status: Literal["open", "upheld", "dismissed"]
     created_at: Timestamp
@@ -363,14 +363,14 @@ class Report(View):
 
 class Moderator(View):
     group_id: str
-    member_id: str
+    member: Identity
     role: Literal["admin", "moderator", "member"]
 
 
 class MemberEvidence(View):
     """What a moderator sees of the member a report is about."""
 
-    user_id: str
+    member: Identity
     trust_level: TrustLevel | None
     score: float | None
     exchanges_completed: int
@@ -381,7 +381,7 @@ class MemberEvidence(View):
 
 
 class ReporterRecord(View):
-    user_id: str
+    member: Identity
     upheld: int = Field(description="The reporter's earlier reports in this group that were upheld")
     dismissed: int
 
@@ -389,7 +389,7 @@ class ReporterRecord(View):
 class QueuedReport(View):
     report_id: str
     subject_type: Literal["user", "food", "exchange"]
-    subject_id: str
+    subject_id: str = Field(description="The post's or exchange's id, or (user) the person's handle in this group")
     reason: str
     details: str | None
     created_at: Timestamp
@@ -400,18 +400,18 @@ class QueuedReport(View):
 class MemberFlag(View):
     """A member flagged to the moderators: by a fraud pattern, or for repeatedly unfounded reports."""
 
-    user_id: str
+    member: Identity
     kind: str = Field(description="unfounded_reports | reputation_manipulation | credit_abuse | spam_behavior | "
                                   "safety_violations")
     explanation: str = Field(description="Why, in words")
-    evidence: dict = Field(description="The numbers behind the explanation")
+    evidence: dict = Field(description="The numbers behind the explanation (a ring's members as their handles)")
     created_at: Timestamp
 
 
 class Appeal(View):
     appeal_id: str
     action_id: str
-    member_id: str
+    member: Identity
     statement: str | None
     status: Literal["open", "upheld", "overturned"]
     created_at: Timestamp

@@ -171,15 +171,16 @@ class ReportRequest(Body):
         "subjectType": "food", "subjectId": "f-01", "reason": "unsafe_food", "details": "The milk was two weeks old"}]})
 
     subject_type: ReportSubject
-    subject_id: str = Field(min_length=1, max_length=64)
+    subject_id: str = Field(min_length=1, max_length=64,
+                            description="A post's or exchange's id, or (user) the handle the caller was shown")
     reason: ReportReason
     details: str | None = Field(default=None, max_length=1000)
 
 
 class AppointModeratorRequest(Body):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"memberId": "u-9a1b"}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"memberHandle": "h-0123456789abcdefghij"}]})
 
-    member_id: str = Field(min_length=1, max_length=128)
+    member_handle: str = Field(min_length=1, max_length=128, description="The member's handle in this group")
 
 
 class ModerationActionRequest(Body):
@@ -189,7 +190,8 @@ class ModerationActionRequest(Body):
     action: ModerationActionKind
     reason: str = Field(min_length=3, max_length=500, description="Required: why, shown to the member")
     report_id: str | None = Field(default=None, min_length=1, max_length=64)
-    member_id: str | None = Field(default=None, min_length=1, max_length=128)
+    member_handle: str | None = Field(default=None, min_length=1, max_length=128,
+                                      description="The member's handle in this group (from the moderation queue)")
     food_id: str | None = Field(default=None, min_length=1, max_length=64)
     days: int | None = Field(default=None, ge=1, le=365, description="restrict: for how many days")
 

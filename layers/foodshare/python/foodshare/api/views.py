@@ -255,15 +255,24 @@ def claim_quota(group_id: str, quota: GroupQuota | None) -> models.ClaimQuota:
     )
 
 
+def _subject_id(item: ReportItem, group_id: str) -> str:
+    """A reported person is named by their handle in the group (issue 16); posts and exchanges by id."""
+    if item.subject_type == "user":
+        return identities.of(item.subject_user_id, group_id).handle
+    return item.subject_id
+
+
 def report(item: ReportItem) -> models.Report:
-    return models.Report(report_id=item.report_id, subject_type=item.subject_type, subject_id=item.subject_id,
+    """As the reporter sees it: a reported person by the handle they were shown (the report's group)."""
+    return models.Report(report_id=item.report_id, subject_type=item.subject_type,
+                         subject_id=_subject_id(item, item.group_ids[0]),
                          reason=item.reason, status=item.status, created_at=item.created_at)
 
 
-def _member_evidence(user_id: str, user: UserItem | None, open_reports: int) -> models.MemberEvidence:
+def _member_evidence(who: models.Identity, user: UserItem | None, open_reports: int) -> models.MemberEvidence:
     received = int(user.ratings_received) if user else 0
     return models.MemberEvidence(
-        user_id=user_id,
+        member=who,
         trust_level=user.trust_level if user else None,
         score=_number(user.score) if user else None,
         exchanges_completed=int(user.completed_count) if user else 0,
@@ -274,32 +283,49 @@ def _member_evidence(user_id: str, user: UserItem | None, open_reports: int) -> 
     )
 
 
-def appeal(item: AppealItem) -> models.Appeal:
-    return models.Appeal(appeal_id=item.appeal_id, action_id=item.action_id, member_id=item.member_id,
-                         statement=item.statement, status=item.status, created_at=item.created_at)
+def moderation_queue(group_id: str, queue: Queue, viewer_id: str) -> models.ModerationQueue:
+    """Everyone in it as their identity in this group (one batch read): nothing links them to another group."""
+    evidence = [json.loads(f.evidence) for f in queue.flags]
+    ring = {m for e in evidence for m in e.get("ringMembers") or []}  # fraud.py: a ring's user ids
+    people = sorted({e.report.subject_user_id for e in queue.reports} | {e.report.reporter_id for e in queue.reports}
+                    | {f.user_id for f in queue.flags} | {a.member_id for a in queue.appeals} | ring)
+    found = dict(zip(people, identities.in_groups([(p, group_id) for p in people]), strict=True))
 
+    def who(user_id: str) -> models.Identity:
+        return identity(found[user_id], user_id == viewer_id)
 
-def moderation_queue(group_id: str, queue: Queue) -> models.ModerationQueue:
+    def shown(e: dict) -> dict:
+        if e.get("ringMembers"):
+            return e | {"ringMembers": sorted(found[m].handle for m in e["ringMembers"])}
+        return e
+
     return models.ModerationQueue(
         group_id=group_id,
         reports=[
             models.QueuedReport(
                 report_id=e.report.report_id,
                 subject_type=e.report.subject_type,
-                subject_id=e.report.subject_id,
+                subject_id=_subject_id(e.report, group_id),
                 reason=e.report.reason,
                 details=e.report.details,
                 created_at=e.report.created_at,
-                member=_member_evidence(e.report.subject_user_id, e.subject, e.open_reports_about_subject),
-                reporter=models.ReporterRecord(user_id=e.report.reporter_id, upheld=e.reporter_upheld,
+                member=_member_evidence(who(e.report.subject_user_id), e.subject, e.open_reports_about_subject),
+                reporter=models.ReporterRecord(member=who(e.report.reporter_id), upheld=e.reporter_upheld,
                                                dismissed=e.reporter_dismissed),
             )
             for e in queue.reports
         ],
-        flagged=[models.MemberFlag(user_id=f.user_id, kind=f.kind, explanation=f.explanation,
-                                   evidence=json.loads(f.evidence), created_at=f.created_at) for f in queue.flags],
-        appeals=[appeal(a) for a in queue.appeals],
+        flagged=[models.MemberFlag(member=who(f.user_id), kind=f.kind, explanation=f.explanation,
+                                   evidence=shown(e), created_at=f.created_at) for f, e in zip(queue.flags, evidence)],
+        appeals=[models.Appeal(appeal_id=a.appeal_id, action_id=a.action_id, member=who(a.member_id),
+                               statement=a.statement, status=a.status, created_at=a.created_at)
+                 for a in queue.appeals],
     )
+
+
+def moderator(group_id: str, member: MembershipItem, viewer_id: str) -> models.Moderator:
+    who = identities.of(member.user_id, group_id, member.pseudonym)
+    return models.Moderator(group_id=group_id, member=identity(who, member.user_id == viewer_id), role=member.role)
 
 
 def moderation_action(item: ModerationActionItem) -> models.ModerationAction:

@@ -56,7 +56,7 @@ def appoint_moderator(group_id: str, admin_id: str, member_id: str) -> Membershi
     groups.require_admin(group_id, admin_id)
     member = groups.membership(group_id, member_id)
     if member is None:
-        raise NotFound(f"Member {member_id} not found.", fields={"memberId": "not a member of this group"})
+        raise NotFound("Member not found.", fields={"memberHandle": "not a member of this group"})
     if member.role != rules.MEMBER:
         raise Conflict(f"This member is already {member.role}.", code="already_moderating")
     if not rules.may_grant_moderator(users.get(member_id).trust_level):
@@ -164,7 +164,7 @@ def _target(group_id: str, request: ActionRequest) -> _Target:
         raise ValidationFailed("The action is missing what it applies to.", fields=missing)
     membership = groups.membership(group_id, member_id) if member_id else None
     if member_id and membership is None and request.action in (rules.WARN, rules.RESTRICT, rules.REMOVE_MEMBER):
-        raise NotFound(f"Member {member_id} not found.", fields={"memberId": "not a member of this group"})
+        raise NotFound("Member not found.", fields={"memberHandle": "not a member of this group"})
     return _Target(report, member_id, post, membership)
 
 

@@ -49,7 +49,7 @@ def missing_for(action: str, *, report: bool, member: bool, food: bool, days: in
     if action == REMOVE_POST and not food:
         missing["foodId"] = "remove_post needs the post (or a report about a post)"
     if action in (WARN, RESTRICT, REMOVE_MEMBER, BAN) and not member:
-        missing["memberId"] = f"{action} needs the member (or a report about them)"
+        missing["memberHandle"] = f"{action} needs the member (or a report about them)"
     if action == RESTRICT and not days:
         missing["days"] = "restrict needs the number of days"
     return missing

@@ -30,7 +30,7 @@ class Subject:
     group_ids: list[str]
 
 
-def _subject(reporter_id: str, subject_type: str, subject_id: str) -> Subject:
+def _subject(reporter_id: str, subject_type: str, subject_id: str, group_id: str | None) -> Subject:
     if subject_type == "food":
         post, _ = food_posts.get_visible(subject_id, reporter_id)
         return Subject(post.sharer_id, [post.group_id])
@@ -39,15 +39,20 @@ def _subject(reporter_id: str, subject_type: str, subject_id: str) -> Subject:
         other = exchange.claimer_id if reporter_id == exchange.sharer_id else exchange.sharer_id
         return Subject(other, [exchange.group_id])
     shared = sorted(set(groups.group_ids_of(reporter_id)) & set(groups.group_ids_of(subject_id)))
+    if group_id is not None:
+        shared = [g for g in shared if g == group_id]
     if not shared:
-        raise NotFound(f"User {subject_id} not found.")
+        raise NotFound("User not found.", fields={"subjectId": "not a member of a group you are in"})
     return Subject(subject_id, shared)
 
 
-def file(reporter_id: str, subject_type: str, subject_id: str, reason: str, details: str | None) -> ReportItem:
+def file(reporter_id: str, subject_type: str, subject_id: str, reason: str, details: str | None,
+         group_id: str | None = None) -> ReportItem:
+    """`subject_id` is a user id for a user; `group_id` (users only) keeps the report to the group the
+    reporter saw them in (the API resolves the handle they were shown to both)."""
     if subject_type == "user" and subject_id == reporter_id:
         raise ValidationFailed("You cannot report yourself.", fields={"subjectId": "is you"})
-    subject = _subject(reporter_id, subject_type, subject_id)
+    subject = _subject(reporter_id, subject_type, subject_id, group_id)
     if subject.user_id == reporter_id:
         raise ValidationFailed("You cannot report your own post.", fields={"subjectId": "is your own"})
     report_id = ids.new_id()
