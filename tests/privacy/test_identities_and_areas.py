@@ -39,8 +39,10 @@ def test_a_partner_member_finds_no_field_equal_for_one_sharer_in_two_groups():
         single = call("GET", f"/food/{item['foodId']}", user="pia").body
         assert reputation.status == 200 and single["sharer"]["handle"] == sharer["handle"]
         about_sam[item["groupId"]] = (_leaves(sharer) | _leaves(item["pickupLocation"]) | _leaves(reputation.body)
-                                      | _leaves(single["sharer"]) | _leaves(single["pickupLocation"])
-                                      | {item["distanceKm"]})
+                                      | _leaves(single["sharer"]) | _leaves(single["pickupLocation"]))
+        # distanceKm follows from the area's point (compared above) and is rounded to 10 m, so two
+        # areas a few km apart can show the same distance by coincidence (seen in ~0.3 % of runs): not an identifier.
+        assert isinstance(item["distanceKm"], (int, float))
     shared = about_sam[one] & about_sam[two]
     # Only the vocabulary many people share: "area" precision, no label, not mine, the coarse trust level.
     assert shared <= {"area", None, False, "developing"}, shared
