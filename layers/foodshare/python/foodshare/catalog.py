@@ -278,6 +278,17 @@ SCHEDULED_JOBS: tuple[ScheduledJob, ...] = (
 )
 
 
+# Event types put on the bus although no consumer above subscribes to them (an integration outside this
+# catalog): none today. Every other event type is stored in the event store (EVENTLOG#, the audit record and
+# what replay reads) but never put on the bus: no outbox pointer, no relay, no PutEvents (docs/events.md).
+PUBLISHED_WITHOUT_SUBSCRIBER: frozenset[str] = frozenset()
+
+
+def published(event_type: str) -> bool:
+    """Whether events of this type go on the bus: some consumer's rule (or an outside integration) wants them."""
+    return event_type in PUBLISHED_WITHOUT_SUBSCRIBER or any(event_type in c.event_types for c in CONSUMERS)
+
+
 def consumer(name: str) -> Consumer:
     for entry in CONSUMERS:
         if entry.name == name:
