@@ -36,6 +36,8 @@ PEAK_HOURS_PER_DAY = 4  # 16:30-20:30: the provisioned peak floor's window
 MIN_RESERVED = {"api": 30, "consumer": 10}  # never below the stage defaults (a cold cache costs 10x the duration)
 MIN_SQS_CONCURRENCY = 2  # the lowest MaximumConcurrency an SQS event source accepts
 THROTTLE_HEADROOM = 1.2
+INTERFACE_ENDPOINTS = 2  # X-Ray and Secrets Manager (cdk/network.py; EventBridge's too only with outbox_delivery relay)
+VPC_AZS = 2
 
 # Memory the plan chooses from for an API function: the smallest whose slowest route in the mixes stays within
 # API_DURATION_BUDGET_MS on Lambda (benchmarks.cost.duration_ms). Below 1,769 MB the CPU part of a request costs
@@ -237,7 +239,8 @@ def _fixed_monthly(plan: Plan, settings: dict[str, cost.FunctionSetting], nat_ga
     from foodshare.catalog import CONSUMERS, SCHEDULED_JOBS
 
     fixed = cost.shared_fixed_monthly(nat_gateways, len(CONSUMERS),
-                                      [(job.every_seconds, settings[job.name].memory_mb) for job in SCHEDULED_JOBS])
+                                      [(job.every_seconds, settings[job.name].memory_mb) for job in SCHEDULED_JOBS],
+                                      INTERFACE_ENDPOINTS * VPC_AZS)
     fixed["provisioned_concurrency"] = sum(
         cost.provisioned_monthly(settings[name].memory_mb, _mean_provisioned(fn.provisioned))
         for name, fn in plan.functions.items() if fn.provisioned and settings[name].provisioned)

@@ -25,7 +25,7 @@ Per request of a route:
   it emits in turn (with their own consumers).
 
 Fixed monthly costs (provisioned concurrency, SnapStart caches, Valkey storage, NAT gateways,
-idle queue polling, scheduled jobs) are spread over the month's requests at the planned load.
+VPC interface endpoints, idle queue polling, scheduled jobs, DynamoDB index minimum capacity) are spread over the month's requests at the planned load.
 Not counted: CloudWatch (logs, metrics, alarms, X-Ray traces), KMS, Secrets Manager, DynamoDB
 storage and backups, data transfer out: see docs/performance.md.
 """
@@ -39,7 +39,7 @@ PRICES_REGION = "us-east-1"
 PRICES_DATE = "2026-12-01"
 PRICES_SOURCE = ("AWS public pricing pages, list prices for us-east-1, on-demand, first tier: aws.amazon.com/"
                  "api-gateway/pricing, /lambda/pricing, /dynamodb/pricing/on-demand, /eventbridge/pricing, "
-                 "/sqs/pricing, /elasticache/pricing (Serverless, Valkey), /vpc/pricing (NAT gateway), "
+                 "/sqs/pricing, /elasticache/pricing (Serverless, Valkey), /vpc/pricing (NAT gateway), /privatelink/pricing (interface endpoints), "
                  "/dynamodb/pricing/provisioned")
 PRICES = {
     "api_gateway_http_per_million": 1.00,  # first 300 M requests a month
@@ -59,6 +59,7 @@ PRICES = {
     "valkey_serverless_ecpu_per_million": 0.0023,
     "valkey_serverless_gb_hour": 0.084,  # data stored, at least 100 MB
     "nat_gateway_hour": 0.045,
+    "vpc_interface_endpoint_hour": 0.01,  # per endpoint per AZ (X-Ray, Secrets Manager); the DynamoDB gateway is free
 }
 
 HOURS_PER_MONTH = 730
@@ -273,12 +274,15 @@ def provisioned_monthly(memory_mb: int, mean_provisioned: float) -> float:
     return gb(memory_mb) * mean_provisioned * HOURS_PER_MONTH * 3600 * PRICES["lambda_provisioned_gb_second_arm"]
 
 
-def shared_fixed_monthly(nat_gateways: int, queues: int, scheduled: list[tuple[int, int]]) -> dict[str, float]:
-    """Valkey storage, NAT gateways, idle queue polling, scheduled runs ((every_seconds, memory_mb) each)."""
+def shared_fixed_monthly(nat_gateways: int, queues: int, scheduled: list[tuple[int, int]],
+                         interface_endpoints: int = 0) -> dict[str, float]:
+    """Valkey storage, NAT gateways, VPC interface endpoints (endpoint x AZ), idle queue polling, scheduled runs
+    ((every_seconds, memory_mb) each)."""
     runs = [(HOURS_PER_MONTH * 3600 / every, memory) for every, memory in scheduled]
     return {
         "valkey_storage": max(CACHE_STORED_GB, 0.1) * HOURS_PER_MONTH * PRICES["valkey_serverless_gb_hour"],
         "nat_gateways": nat_gateways * HOURS_PER_MONTH * PRICES["nat_gateway_hour"],
+        "vpc_interface_endpoints": interface_endpoints * HOURS_PER_MONTH * PRICES["vpc_interface_endpoint_hour"],
         "sqs_idle_polling": queues * SQS_IDLE_REQUESTS_PER_MONTH / 1e6 * PRICES["sqs_per_million"],
         "scheduled_jobs": sum(n * (PRICES["lambda_requests_per_million"] / 1e6 + math.ceil(SCHEDULED_DURATION_MS) / 1000
                                    * gb(memory) * PRICES["lambda_gb_second_arm"]) for n, memory in runs),
