@@ -36,6 +36,8 @@ PEAK_HOURS_PER_DAY = 4  # 16:30-20:30: the provisioned peak floor's window
 MIN_RESERVED = {"api": 30, "consumer": 10}  # never below the stage defaults (a cold cache costs 10x the duration)
 MIN_SQS_CONCURRENCY = 2  # the lowest MaximumConcurrency an SQS event source accepts
 THROTTLE_HEADROOM = 1.2
+INTERFACE_ENDPOINTS = 2  # X-Ray and Secrets Manager (cdk/network.py; EventBridge's too only with outbox_delivery relay)
+VPC_AZS = 2
 
 # Memory the plan chooses from for an API function: the smallest whose slowest route in the mixes stays within
 # API_DURATION_BUDGET_MS on Lambda (benchmarks.cost.duration_ms). Below 1,769 MB the CPU part of a request costs
@@ -81,6 +83,7 @@ class Plan:
     dynamodb_wru_per_s: float
     cache_ops_per_s: float
     events_per_s: float
+    dynamodb: dict = field(default_factory=dict)  # the table's capacity mode and auto scaling bounds (_dynamodb_plan)
     monthly_cost: dict[str, float] = field(default_factory=dict)
     per_million: dict[str, dict[str, float]] = field(default_factory=dict)  # blended per scenario, by service
     route_per_million: dict[str, float] = field(default_factory=dict)  # daily_peak's routes, all-in variable
@@ -127,7 +130,8 @@ class Load:
     api_rps: float
     route_rates: dict[str, float] = field(default_factory=dict)
     rru: float = 0.0
-    wru: float = 0.0
+    wru: float = 0.0  # table and index write units
+    index_wru: float = 0.0  # of which index writes
     cache_ops: float = 0.0
     events: float = 0.0
 
@@ -158,6 +162,7 @@ def load_for(durations: dict, case: Case) -> Load:
         figures = model._figures(route)
         load.rru += rate * figures["rru"]
         load.wru += rate * (figures["wru"] + figures["index_wru"])
+        load.index_wru += rate * figures["index_wru"]
         load.cache_ops += rate * figures["redis"]
         for event_type, count in figures.get("event_types", {}).items():
             event_rates[event_type] = event_rates.get(event_type, 0.0) + rate * count
@@ -174,6 +179,7 @@ def load_for(durations: dict, case: Case) -> Load:
         use = durations["consumer_requests"].get(consumer.name, {})
         load.rru += rate * use.get("rru", 0)
         load.wru += rate * (use.get("wru", 0) + use.get("index_wru", 0))
+        load.index_wru += rate * use.get("index_wru", 0)
         load.cache_ops += rate * use.get("redis", 0)
     return load
 
@@ -225,6 +231,7 @@ def cost_model_for(durations: dict, plan: Plan, load: Load, settings: dict[str, 
     model.consumer_rates = {n: fn.rps for n, fn in load.functions.items() if fn.kind == "consumer"}
     model.consumer_concurrency = {n: fn.max_concurrency or 1 for n, fn in plan.functions.items() if fn.kind == "consumer"}
     model.environments_per_request = _environments_per_request(load, plan.functions)
+    model.dynamodb_mode = plan.dynamodb.get("billing", "on_demand")
     return model
 
 
@@ -232,12 +239,61 @@ def _fixed_monthly(plan: Plan, settings: dict[str, cost.FunctionSetting], nat_ga
     from foodshare.catalog import CONSUMERS, SCHEDULED_JOBS
 
     fixed = cost.shared_fixed_monthly(nat_gateways, len(CONSUMERS),
-                                      [(job.every_seconds, settings[job.name].memory_mb) for job in SCHEDULED_JOBS])
+                                      [(job.every_seconds, settings[job.name].memory_mb) for job in SCHEDULED_JOBS],
+                                      INTERFACE_ENDPOINTS * VPC_AZS)
     fixed["provisioned_concurrency"] = sum(
         cost.provisioned_monthly(settings[name].memory_mb, _mean_provisioned(fn.provisioned))
         for name, fn in plan.functions.items() if fn.provisioned and settings[name].provisioned)
     fixed["snapstart_caches"] = sum(cost.snapstart_cache_monthly(s.memory_mb) for s in settings.values() if s.snap_start)
+    fixed["dynamodb_index_minimums"] = _index_minimums_monthly(plan.dynamodb)
     return fixed
+
+
+# DynamoDB capacity (issue 15): on demand, or provisioned with target-tracking auto scaling on the table and on
+# every index, whichever costs less at the first case's load profile. Provisioned capacity is priced per consumed
+# unit at cost.DYNAMODB_TARGET_UTILISATION (benchmarks.cost.dynamodb_unit_prices): the table's minimum is the
+# off-peak need, so tracking never holds more than the load asks; each index's minimum (1 unit, AWS's least) is
+# a fixed cost. Maximum: the larger case's peak need x HEADROOM (a ceiling, not a cost).
+DYNAMODB_INDEX_MIN_UNITS = 1
+
+
+def _dynamodb_bounds(off_peak_units: float, peak_units: float) -> dict:
+    low = max(1, math.ceil(off_peak_units / cost.DYNAMODB_TARGET_UTILISATION))
+    return {"min": low, "max": max(low, _roundup(peak_units / cost.DYNAMODB_TARGET_UTILISATION * HEADROOM, 10))}
+
+
+def _index_minimums_monthly(dynamodb: dict) -> float:
+    from foodshare.data import schema
+
+    if dynamodb.get("billing") != "provisioned":
+        return 0.0
+    hourly = cost.PRICES["dynamodb_provisioned_rcu_hour"] + cost.PRICES["dynamodb_provisioned_wcu_hour"]
+    return len(schema.INDEXES) * DYNAMODB_INDEX_MIN_UNITS * hourly * HOURS_PER_MONTH
+
+
+def _dynamodb_plan(loads: list[Load]) -> dict:
+    """The capacity mode that costs less for the first case's month, with the bounds auto scaling keeps to."""
+    daily = loads[0]
+    units = {"read": daily.rru * month_seconds(), "write": daily.wru * month_seconds()}
+    options = {}
+    for mode in cost.DYNAMODB_MODES:
+        read, write = cost.dynamodb_unit_prices(mode)
+        options[mode] = round(units["read"] * read + units["write"] * write
+                              + _index_minimums_monthly({"billing": mode}), 2)
+    if options["on_demand"] <= options["provisioned"]:
+        return {"billing": "on_demand", "options": options}
+    peak_read = max(load.rru for load in loads)
+    peak_table_write = max(load.wru - load.index_wru for load in loads)
+    peak_index_write = max(load.index_wru for load in loads)
+    return {
+        "billing": "provisioned", "options": options,
+        "target_utilisation": cost.DYNAMODB_TARGET_UTILISATION,
+        "table": {"read": _dynamodb_bounds(daily.rru * OFF_PEAK_FRACTION, peak_read),
+                  "write": _dynamodb_bounds((daily.wru - daily.index_wru) * OFF_PEAK_FRACTION, peak_table_write)},
+        # reads served by an index are not told apart from the table's: each index may grow to all of them
+        "indexes": {"read": {"min": DYNAMODB_INDEX_MIN_UNITS, "max": _dynamodb_bounds(0, peak_read)["max"]},
+                    "write": {"min": DYNAMODB_INDEX_MIN_UNITS, "max": _dynamodb_bounds(0, peak_index_write)["max"]}},
+    }
 
 
 def price(durations: dict, plan: Plan, load: Load, settings: dict[str, cost.FunctionSetting],
@@ -316,6 +372,7 @@ def plan_for(durations: dict, cases: list[Case], nat_gateways: int = 2) -> Plan:
                 max(load.rru for load in loads), max(load.wru for load in loads),
                 max(load.cache_ops for load in loads), max(load.events for load in loads))
     plan.monthly_requests = daily.api_rps * month_seconds()
+    plan.dynamodb = _dynamodb_plan(loads)
     settings = plan_settings(plan)
     plan.per_million, plan.route_per_million, fixed = price(durations, plan, daily, settings, nat_gateways)
     plan.route_breakdown = route_breakdown(durations, plan, daily, settings)
@@ -372,8 +429,9 @@ def prod_capacity(plan: Plan, current: dict) -> dict:
         defaults["consumer"] = {**defaults["consumer"],
                                 "reserved_concurrency": max(fn.reserved for fn in consumers),
                                 "max_concurrency": max(fn.max_concurrency for fn in consumers)}
+    dynamodb = {k: v for k, v in plan.dynamodb.items() if k != "options"}
     return {**current, "api": {"rate_limit": plan.throttle_rate, "burst_limit": plan.throttle_burst},
-            "defaults": defaults, "functions": overrides}
+            "defaults": defaults, "functions": overrides, "dynamodb": dynamodb}
 
 
 def _compact(value, indent: int = 0) -> str:
@@ -454,7 +512,13 @@ def render(plan: Plan, compare: tuple[str, Plan] | None = None) -> str:
         lines.append(f"{fn.name:<22}{fn.kind:<10}{fn.rps:>9.1f}{fn.steady:>10.1f}{fn.peak:>10.1f}{fn.reserved:>10}"
                      f"{prov:>19}{fn.max_concurrency or '-':>9}{fn.memory_mb or '':>6}{choice:>12}{options}")
     lines += ["", f"API throttle: {plan.throttle_rate} req/s, burst {plan.throttle_burst}",
-              f"DynamoDB at peak: {plan.dynamodb_rru_per_s:,.0f} read units/s, {plan.dynamodb_wru_per_s:,.0f} write units/s",
+              f"DynamoDB at peak: {plan.dynamodb_rru_per_s:,.0f} read units/s, {plan.dynamodb_wru_per_s:,.0f} write units/s; "
+              f"{plan.dynamodb['billing'].replace('_', '-')} capacity ($/month at {plan.cases[0].scenario}: "
+              + ", ".join(f"{k.replace('_', '-')} {v:,.0f}" for k, v in plan.dynamodb["options"].items()) + ")"
+              + (f"; auto scaling at {plan.dynamodb['target_utilisation']:.0%}, table read "
+                 f"{plan.dynamodb['table']['read']['min']}-{plan.dynamodb['table']['read']['max']}, write "
+                 f"{plan.dynamodb['table']['write']['min']}-{plan.dynamodb['table']['write']['max']}"
+                 if plan.dynamodb["billing"] == "provisioned" else ""),
               f"cache at peak: {plan.cache_ops_per_s:,.0f} commands/s; bus: {plan.events_per_s:,.0f} events/s", "",
               f"Cost: prices of {cost.PRICES_DATE}, {cost.PRICES_REGION} ({cost.PRICES_SOURCE})",
               f"{plan.cases[0].label} for {PEAK_HOURS_PER_DAY} h a day, {OFF_PEAK_FRACTION:g} of it otherwise: "
@@ -495,6 +559,7 @@ def priced_with(plan: Plan, durations: dict, stage_capacity: dict, nat_gateways:
                            "peak_min": override["provisioned"].get("peak", {}).get("min", override["provisioned"]["min"])}
                           if "provisioned" in override else None)
     daily = load_for(durations, plan.cases[0])
+    other.dynamodb = stage_capacity.get("dynamodb", {"billing": "on_demand"})
     other.per_million, other.route_per_million, fixed = price(durations, other, daily, settings, nat_gateways)
     other.monthly_cost = {k: round(v * other.monthly_requests / 1e6, 2)
                           for k, v in other.per_million[plan.cases[0].scenario].items()}

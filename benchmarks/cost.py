@@ -14,7 +14,9 @@ Per request of a route:
   rate on functions with provisioned concurrency. Cold starts: every environment started
   bills its INIT (import, measured) on demand, or a SnapStart restore (per GB) plus the
   after-restore work; environments start at the rate concurrency / `ENVIRONMENT_LIFETIME_S`;
-- **DynamoDB**: the measured read and write request units (transactions doubled, index writes);
+- **DynamoDB**: the measured read and write request units (transactions doubled, index writes), at
+  the on-demand price, or with provisioned capacity at the hourly unit price over the target
+  utilisation auto scaling keeps (`dynamodb_unit_prices`);
 - **Valkey** (ElastiCache Serverless): one ECPU per Redis command (each moves < 1 KB);
 - **EventBridge**: each event put (64 KB chunks) and archived;
 - **downstream**, for each event the route commits, every consumer whose rule matches it: SQS
@@ -23,7 +25,7 @@ Per request of a route:
   it emits in turn (with their own consumers).
 
 Fixed monthly costs (provisioned concurrency, SnapStart caches, Valkey storage, NAT gateways,
-idle queue polling, scheduled jobs) are spread over the month's requests at the planned load.
+VPC interface endpoints, idle queue polling, scheduled jobs, DynamoDB index minimum capacity) are spread over the month's requests at the planned load.
 Not counted: CloudWatch (logs, metrics, alarms, X-Ray traces), KMS, Secrets Manager, DynamoDB
 storage and backups, data transfer out: see docs/performance.md.
 """
@@ -37,7 +39,8 @@ PRICES_REGION = "us-east-1"
 PRICES_DATE = "2026-12-01"
 PRICES_SOURCE = ("AWS public pricing pages, list prices for us-east-1, on-demand, first tier: aws.amazon.com/"
                  "api-gateway/pricing, /lambda/pricing, /dynamodb/pricing/on-demand, /eventbridge/pricing, "
-                 "/sqs/pricing, /elasticache/pricing (Serverless, Valkey), /vpc/pricing (NAT gateway)")
+                 "/sqs/pricing, /elasticache/pricing (Serverless, Valkey), /vpc/pricing (NAT gateway), /privatelink/pricing (interface endpoints), "
+                 "/dynamodb/pricing/provisioned")
 PRICES = {
     "api_gateway_http_per_million": 1.00,  # first 300 M requests a month
     "lambda_requests_per_million": 0.20,
@@ -48,12 +51,15 @@ PRICES = {
     "lambda_snapstart_restore_per_gb": 0.0001397998,  # per environment restored
     "dynamodb_read_per_million": 0.125,  # on-demand read request units
     "dynamodb_write_per_million": 0.625,  # on-demand write request units
+    "dynamodb_provisioned_rcu_hour": 0.00013,  # provisioned read capacity unit, per hour (used or not)
+    "dynamodb_provisioned_wcu_hour": 0.00065,  # provisioned write capacity unit, per hour (used or not)
     "eventbridge_events_per_million": 1.00,  # custom events put (64 KB chunks)
     "eventbridge_archive_per_gb": 0.10,  # events archived
     "sqs_per_million": 0.40,  # standard queue requests (64 KB chunks)
     "valkey_serverless_ecpu_per_million": 0.0023,
     "valkey_serverless_gb_hour": 0.084,  # data stored, at least 100 MB
     "nat_gateway_hour": 0.045,
+    "vpc_interface_endpoint_hour": 0.01,  # per endpoint per AZ (X-Ray, Secrets Manager); the DynamoDB gateway is free
 }
 
 HOURS_PER_MONTH = 730
@@ -72,6 +78,10 @@ SCHEDULED_DURATION_MS = 50.0  # a scheduled run that finds nothing to do
 CONSUMER_FILL_SECONDS = 0.1  # without a batching window, a poller's batch is what arrived in ~100 ms
 CACHE_HIT_RATE = 0.9  # cached reads (benchmarks.cache_bench's browse-heavy mix: 91 %)
 MISS = " (cache miss)"
+# Provisioned DynamoDB capacity follows the load by target tracking at this utilisation (table and every
+# index): a consumed unit costs the hourly price / 3,600 / this. A transaction still consumes two units.
+DYNAMODB_TARGET_UTILISATION = 0.7
+DYNAMODB_MODES = ("on_demand", "provisioned")
 DOWNSTREAM_DEPTH = 3  # events emitted by consumers, and theirs, up to this depth
 
 
@@ -138,11 +148,23 @@ class Breakdown:
         return out
 
 
-def _service_use(figures: dict) -> Breakdown:
+def dynamodb_unit_prices(mode: str = "on_demand") -> tuple[float, float]:
+    """Dollars per consumed (read, write) unit: on demand per request; provisioned, capacity kept at
+    DYNAMODB_TARGET_UTILISATION of what is consumed, hour by hour (auto scaling follows the load)."""
+    if mode == "on_demand":
+        return PRICES["dynamodb_read_per_million"] / 1e6, PRICES["dynamodb_write_per_million"] / 1e6
+    if mode == "provisioned":
+        unit_seconds = 3600 * DYNAMODB_TARGET_UTILISATION
+        return (PRICES["dynamodb_provisioned_rcu_hour"] / unit_seconds,
+                PRICES["dynamodb_provisioned_wcu_hour"] / unit_seconds)
+    raise ValueError(f"DynamoDB capacity mode must be one of {DYNAMODB_MODES}, not {mode!r}")
+
+
+def _service_use(figures: dict, dynamodb_mode: str = "on_demand") -> Breakdown:
     """DynamoDB, Valkey and EventBridge for one request's (or record's) measured figures."""
+    read, write = dynamodb_unit_prices(dynamodb_mode)
     return Breakdown(
-        dynamodb=figures.get("rru", 0) / 1e6 * PRICES["dynamodb_read_per_million"]
-        + (figures.get("wru", 0) + figures.get("index_wru", 0)) / 1e6 * PRICES["dynamodb_write_per_million"],
+        dynamodb=figures.get("rru", 0) * read + (figures.get("wru", 0) + figures.get("index_wru", 0)) * write,
         valkey=figures.get("redis", 0) / 1e6 * PRICES["valkey_serverless_ecpu_per_million"],
         eventbridge=figures.get("events", 0) * (PRICES["eventbridge_events_per_million"] / 1e6
                                                + EVENT_KB / 1024 / 1024 * PRICES["eventbridge_archive_per_gb"]),
@@ -160,6 +182,7 @@ class CostModel:
     consumer_rates: dict[str, float] = field(default_factory=dict)  # records/s at the plan's load (batch fill)
     consumer_concurrency: dict[str, int] = field(default_factory=dict)
     environments_per_request: dict[str, float] = field(default_factory=dict)  # cold starts per request (or record)
+    dynamodb_mode: str = "on_demand"  # the table's capacity mode (benchmarks.capacity chooses it per stage)
 
     def function_of(self, route: str) -> str:
         from foodshare.catalog import all_routes
@@ -198,7 +221,7 @@ class CostModel:
             figures = self.consumer_requests[consumer.name]
             batch = self.batch_size(consumer)
             setting = self.settings[consumer.name]
-            record = _service_use(figures)
+            record = _service_use(figures, self.dynamodb_mode)
             record.sqs = (1 + 2 / batch) / 1e6 * PRICES["sqs_per_million"]  # EventBridge's send; receive + delete
             record.lambda_ = PRICES["lambda_requests_per_million"] / 1e6 / batch \
                 + lambda_duration_cost(duration_ms(figures, setting.memory_mb), setting) \
@@ -218,7 +241,7 @@ class CostModel:
     def route(self, route: str, downstream: bool = True) -> Breakdown:
         """Variable dollars of one request of `route`, with what its events cost downstream unless told not to."""
         figures = self._figures(route)
-        cost = _service_use(figures)
+        cost = _service_use(figures, self.dynamodb_mode)
         cost.api_gateway = PRICES["api_gateway_http_per_million"] / 1e6
         cost.lambda_ = self._lambda(self.function_of(route), figures)
         if downstream:
@@ -251,12 +274,15 @@ def provisioned_monthly(memory_mb: int, mean_provisioned: float) -> float:
     return gb(memory_mb) * mean_provisioned * HOURS_PER_MONTH * 3600 * PRICES["lambda_provisioned_gb_second_arm"]
 
 
-def shared_fixed_monthly(nat_gateways: int, queues: int, scheduled: list[tuple[int, int]]) -> dict[str, float]:
-    """Valkey storage, NAT gateways, idle queue polling, scheduled runs ((every_seconds, memory_mb) each)."""
+def shared_fixed_monthly(nat_gateways: int, queues: int, scheduled: list[tuple[int, int]],
+                         interface_endpoints: int = 0) -> dict[str, float]:
+    """Valkey storage, NAT gateways, VPC interface endpoints (endpoint x AZ), idle queue polling, scheduled runs
+    ((every_seconds, memory_mb) each)."""
     runs = [(HOURS_PER_MONTH * 3600 / every, memory) for every, memory in scheduled]
     return {
         "valkey_storage": max(CACHE_STORED_GB, 0.1) * HOURS_PER_MONTH * PRICES["valkey_serverless_gb_hour"],
         "nat_gateways": nat_gateways * HOURS_PER_MONTH * PRICES["nat_gateway_hour"],
+        "vpc_interface_endpoints": interface_endpoints * HOURS_PER_MONTH * PRICES["vpc_interface_endpoint_hour"],
         "sqs_idle_polling": queues * SQS_IDLE_REQUESTS_PER_MONTH / 1e6 * PRICES["sqs_per_million"],
         "scheduled_jobs": sum(n * (PRICES["lambda_requests_per_million"] / 1e6 + math.ceil(SCHEDULED_DURATION_MS) / 1000
                                    * gb(memory) * PRICES["lambda_gb_second_arm"]) for n, memory in runs),

@@ -66,6 +66,42 @@ class FunctionCapacity:
 
 
 @dataclass(frozen=True)
+class Bounds:
+    min: int
+    max: int
+
+
+@dataclass(frozen=True)
+class TableCapacity:
+    """The table's capacity mode: on demand, or provisioned with target-tracking auto scaling on the table and
+    each index (`capacity.dynamodb` in cdk.json, written by `make capacity` for prod; absent = on demand)."""
+
+    billing: str = "on_demand"
+    target_utilisation: float = 0.7
+    table_read: Bounds | None = None
+    table_write: Bounds | None = None
+    index_read: Bounds | None = None
+    index_write: Bounds | None = None
+
+    @classmethod
+    def parse(cls, stage: str, raw: dict | None) -> TableCapacity:
+        raw = raw or {"billing": "on_demand"}
+        if raw.get("billing") == "on_demand":
+            return cls()
+        if raw.get("billing") != "provisioned":
+            raise ValueError(f"stage {stage}: capacity.dynamodb.billing must be on_demand or provisioned, "
+                             f"not {raw.get('billing')!r}")
+        bounds = {f"{part}_{kind}": Bounds(**raw[{"table": "table", "index": "indexes"}[part]][kind])
+                  for part in ("table", "index") for kind in ("read", "write")}
+        for name, b in bounds.items():
+            if not 1 <= b.min <= b.max:
+                raise ValueError(f"stage {stage}: capacity.dynamodb {name} needs 1 <= min <= max, not {b}")
+        if not 0.2 <= raw["target_utilisation"] <= 0.9:
+            raise ValueError(f"stage {stage}: capacity.dynamodb.target_utilisation must be 0.2-0.9 (AWS: 20-90 %)")
+        return cls("provisioned", raw["target_utilisation"], **bounds)
+
+
+@dataclass(frozen=True)
 class Alarms:
     period_seconds: int
     evaluation_periods: int
@@ -111,6 +147,7 @@ class StageConfig:
     # GET /openapi.json and Swagger UI at GET /docs (the catalog's api_docs functions); off unless set
     api_docs: bool = False
     backup: BackupSettings = BackupSettings(35, 3, "")
+    dynamodb: TableCapacity = TableCapacity()
 
     @property
     def log_retention(self) -> RetentionDays:
@@ -169,6 +206,7 @@ def stage_config(context: Callable[[str], Any]) -> StageConfig:
         _overrides=capacity["functions"],
         api_docs=_flag(stage, "api_docs", raw.get("api_docs", False)),
         backup=_backup(raw.get("backup", {})),
+        dynamodb=TableCapacity.parse(stage, capacity.get("dynamodb")),
     )
 
 

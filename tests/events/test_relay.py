@@ -92,11 +92,33 @@ def test_the_relay_is_given_the_commits_event_items_and_publishes_them_in_order(
     monkeypatch.setattr(events_relay, "relay_stream", lambda records: (given.append(records), relay(records))[1])
     exchange_id = flows.claim(c["claimer"], flows.share(c["sharer"], c["group"]))
     claimed = [[r["dynamodb"]["NewImage"]["event_type"]["S"] for r in batch] for batch in given]
-    assert sorted(claimed[-1]) == ["CreditsHeld", "FoodClaimed"]  # one batch: the claim's commit
+    assert claimed[-1] == ["FoodClaimed"]  # the claim's commit; its CreditsHeld has no subscriber (next test)
     assert all(r["eventName"] == "INSERT" and r["dynamodb"]["NewImage"]["outbox_pk"]["S"].startswith("OUTBOX#")
                for batch in given for r in batch)
     assert _outbox() == []
     assert any(m["detail"]["data"].get("exchangeId") == exchange_id for m in backbone.queued("notifications"))
+
+
+def test_an_event_no_consumer_subscribes_to_is_stored_but_never_put_on_the_bus(backbone, monkeypatch):
+    """CreditsHeld (the claim's hold) is in the event store for audit and replay, outside the outbox: neither the
+    stream relay, the sweeper nor a relay-mode writer publishes it; a subscribed type still goes out."""
+    from foodshare import catalog
+
+    assert not catalog.published("CreditsHeld") and catalog.published("FoodClaimed")
+    put: list[str] = []
+    publish = events_relay.publish
+    monkeypatch.setattr(events_relay, "publish", lambda items: publish(
+        [put.append(i.event_type) or i for i in items]))
+    c = flows.community()
+    flows.claim(c["claimer"], flows.share(c["sharer"], c["group"]))
+    (held,) = _stored("CreditsHeld")
+    assert held.outbox_pk is None and held.published_at is None and json.loads(held.detail)["eventType"] == "CreditsHeld"
+    assert "CreditsHeld" not in put and "FoodClaimed" in put
+    assert events_relay.sweep(grace_seconds=0) == 0  # nothing left in the outbox, and CreditsHeld never was
+    assert all(m["detail-type"] != "CreditsHeld" for c_ in CONSUMERS for m in backbone.queued(c_.name))
+    monkeypatch.setattr(catalog, "PUBLISHED_WITHOUT_SUBSCRIBER", frozenset({"CreditsHeld"}))
+    flows.claim(c["claimer"], flows.share(c["sharer"], c["group"]))
+    assert put.count("CreditsHeld") == 1  # an outside integration named there gets it
 
 
 def test_the_relay_publishes_nothing_but_new_outbox_items():

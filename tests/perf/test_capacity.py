@@ -93,3 +93,19 @@ def test_committed_prod_scaling_is_the_plan_from_the_committed_measurements():
     committed = stages["prod"]["capacity"]
     plan = plan_for(capacity.load_durations(), capacity.default_cases())
     assert committed == capacity.prod_capacity(plan, committed)
+
+
+def test_dynamodb_capacity_mode_is_the_cheaper_at_the_load_and_auto_scaling_covers_the_peak():
+    busy = plan_for(_durations(), [Case("daily_peak", 1000, "busy")])
+    options = busy.dynamodb["options"]
+    assert busy.dynamodb["billing"] == min(options, key=options.get) == "provisioned"
+    load = capacity.load_for(_durations(), Case("daily_peak", 1000, "busy"))
+    table = busy.dynamodb["table"]
+    for kind, peak in (("read", load.rru), ("write", load.wru - load.index_wru)):
+        bounds = table[kind]
+        assert bounds["min"] == max(1, math.ceil(peak * capacity.OFF_PEAK_FRACTION / 0.7))  # the off-peak need
+        assert bounds["max"] * 0.7 >= peak * capacity.HEADROOM  # the peak, twice over
+    # a quiet stage: the indexes' minimum capacity alone costs more than its few requests on demand
+    quiet = plan_for(_durations(), [Case("daily_peak", 0.001, "quiet")])
+    assert quiet.dynamodb["billing"] == "on_demand" and "table" not in quiet.dynamodb
+    assert quiet.dynamodb["options"]["on_demand"] < quiet.dynamodb["options"]["provisioned"]

@@ -130,3 +130,19 @@ def test_a_function_cannot_have_both_provisioned_concurrency_and_snapstart():
     config = stage_config(lambda key: {**context, "stage": "prod"}[key])
     with pytest.raises(ValueError, match="discovery has both"):
         config.capacity("api", "discovery")
+
+
+def test_dynamodb_units_cost_per_request_on_demand_and_per_hour_at_the_target_utilisation_provisioned():
+    assert cost.dynamodb_unit_prices("on_demand") == pytest.approx((0.125 / 1e6, 0.625 / 1e6))
+    read, write = cost.dynamodb_unit_prices("provisioned")
+    assert (read, write) == pytest.approx((0.00013 / 3600 / 0.7, 0.00065 / 3600 / 0.7))
+    assert write < 0.625 / 1e6 / 2  # a consumed write unit at 70 % costs less than half the on-demand one
+    figures = {"cpu_ms": 0.0, "rru": 2.0, "wru": 4.0, "index_wru": 1.0, "events": 0.0, "redis": 0.0,
+               "calls": {}, "event_types": {}}
+    settings = {"users": cost.FunctionSetting(1024, snap_start=True)}
+    on_demand = cost.CostModel({"GET /me": figures}, {}, {}, settings)
+    provisioned = cost.CostModel({"GET /me": figures}, {}, {}, settings, dynamodb_mode="provisioned")
+    assert on_demand.route("GET /me").dynamodb == pytest.approx(2 * 0.125e-6 + 5 * 0.625e-6)
+    assert provisioned.route("GET /me").dynamodb == pytest.approx(2 * read + 5 * write)
+    with pytest.raises(ValueError, match="capacity mode"):
+        cost.dynamodb_unit_prices("reserved")

@@ -4,6 +4,14 @@ Exactly-once *effect* on an at-least-once backbone: each consumer writes a proce
 marker (`CONSUMED#<consumer>#<eventId>`, put only if absent) in the same transaction
 as its effect. A duplicate or replayed delivery fails that condition, and is then
 acknowledged as a success without changing anything.
+
+Two ways to write less, both opt-in per consumer (issue 15's cost):
+- `idempotent_noop=True`: an event whose effect is empty commits nothing, not even the marker, when
+  doing nothing again is also right (the state that made it a no-op never reverts: an erased user, a
+  last-active moment already later);
+- the effect itself carries the condition: `build` returns `GUARDED` when its writes include a put,
+  keyed by the event id, conditioned on the item not existing and failing with `AlreadyConsumed`
+  (`guarded_put`); a duplicate then fails that put and no separate marker is written.
 """
 
 from __future__ import annotations
@@ -43,22 +51,36 @@ class Delivered:
         return clock.parse_iso(self.occurred_at)
 
 
-def once(consumer: str, event: Delivered, build: Callable[[UnitOfWork], None]) -> bool:
+GUARDED = "guarded"  # what `build` returns when its own writes carry the once-condition
+
+
+def guarded_put(uow: UnitOfWork, consumer: str, event: Delivered, item: Any) -> None:
+    """Put `item` (its key names the event) only if absent: the effect's own once-condition."""
+    uow.save(item, type(item).pk.does_not_exist(),
+             on_fail=AlreadyConsumed(f"{consumer} already applied {event.event_id}"))
+
+
+def once(consumer: str, event: Delivered, build: Callable[[UnitOfWork], Any], *, idempotent_noop: bool = False) -> bool:
     """Commit the effect `build` adds to a fresh UnitOfWork, unless `consumer` already applied `event`.
 
-    `build` runs again on an optimistic conflict (it must read what it needs inside).
-    Returns False when the event was a duplicate.
+    `build` runs again on an optimistic conflict (it must read what it needs inside); it returns `GUARDED`
+    when its writes carry the once-condition themselves (no marker then). With `idempotent_noop` an empty
+    effect commits nothing. Returns False when the event was a duplicate or changed nothing.
     """
 
     def attempt() -> bool:
         uow = UnitOfWork(allow_no_events=True)
-        uow.save(
-            ConsumedItem(*ConsumedItem.key(consumer, event.event_id), consumer=consumer, event_id=event.event_id,
-                         event_type=event.event_type),
-            ConsumedItem.pk.does_not_exist(),
-            on_fail=AlreadyConsumed(f"{consumer} already applied {event.event_id}"),
-        )
-        build(uow)
+        guarded = build(uow) == GUARDED
+        if idempotent_noop and not uow.has_writes:
+            return False
+        if not guarded:
+            uow.save(
+                ConsumedItem(*ConsumedItem.key(consumer, event.event_id), consumer=consumer,
+                             event_id=event.event_id, event_type=event.event_type),
+                ConsumedItem.pk.does_not_exist(),
+                on_fail=AlreadyConsumed(f"{consumer} already applied {event.event_id}"),
+                first=True,  # a duplicate is reported as one, before any optimistic condition of the effect
+            )
         try:
             uow.commit()
         except AlreadyConsumed:

@@ -41,7 +41,7 @@ STREAM_FILTER = OUTBOX_STREAM_FILTER  # what the event source mapping passes to 
 
 
 def after_commit(events: list[DomainEvent]) -> None:
-    publish(event_item(e) for e in events)
+    publish(item for item in (event_item(e) for e in events) if item.outbox_pk)  # what is in the outbox
 
 
 def relay_stream(records: list[dict]) -> int:

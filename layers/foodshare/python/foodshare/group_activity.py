@@ -6,7 +6,9 @@ Summary items, all under GROUP#<id>:
 - ACTIVE#<userId>: the latest moment a member shared or picked up food in the group;
   only ever moved forward, so out-of-order delivery cannot move it back.
 - ACTIVITY: all-time rating totals for the average.
-Counters are ADDs (order does not matter); each event applies once (processed marker).
+Counters are ADDs (order does not matter); each event applies once (processed marker). A FoodClaimed only
+moves a last-active moment forward, conditioned on the value read, so a duplicate finds nothing to do: it
+writes no marker, and an event that changes nothing writes nothing (`consumers.once`, issue 15's cost).
 
 The leaderboard is read from the members' profiles, where the reputation consumer
 keeps the score: it follows every score change at once and cannot drift from it.
@@ -44,14 +46,15 @@ class Leader:
 
 def apply(event: Delivered) -> bool:
     """Apply an event to its group's summary once; returns False for a duplicate."""
-    applied = consumers.once(CONSUMER, event, lambda uow: _build(uow, event))
+    applied = consumers.once(CONSUMER, event, lambda uow: _build(uow, event), idempotent_noop=True)
     group_id = event.data.get("groupId")
     if applied and group_id:
         versions.bump([versions.summary(group_id)])  # the read model changed under its cached copies
     return applied
 
 
-def _build(uow: UnitOfWork, event: Delivered) -> None:
+def _build(uow: UnitOfWork, event: Delivered) -> str | None:
+    """The event's effect on its group's read model; `GUARDED` where it is a forward-only move (idempotent)."""
     data = event.data
     group_id = data["groupId"]
     day = event.occurred_at[:10]
@@ -61,6 +64,7 @@ def _build(uow: UnitOfWork, event: Delivered) -> None:
     elif event.event_type == "FoodClaimed":
         if data.get("partnershipId") is None:  # partner-group claimers are not members of this group
             _mark_active(uow, group_id, data["claimerId"], event.occurred_at)
+        return consumers.GUARDED  # a duplicate finds the moment already there (never moved back)
     elif event.event_type == "ExchangeCompleted":
         _count_day(uow, group_id, day, event, GroupDayItem.completed)
         _mark_active(uow, group_id, data["sharerId"], event.occurred_at)

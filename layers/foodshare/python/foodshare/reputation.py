@@ -3,7 +3,10 @@
 Cap windows come from the event's `occurredAt`, never from processing time, so a late,
 out-of-order or replayed delivery lands in the same day/week it happened in. Each
 event's changes (every user it touches, every impact, the history lines, the
-`ReputationChanged` and `TrustLevelChanged` events) commit in one transaction with the processed marker.
+`ReputationChanged` and `TrustLevelChanged` events) commit in one transaction. Once-only: each history line's
+key names the event, and it is put only if absent, so an event that writes history needs no processed
+marker (a duplicate fails that put); one that writes none (a 3-star rating's counts) gets the marker, and
+one that changes nothing (no impact, an erased user) writes nothing.
 Concurrent changes to one user are serialized by the condition on the score read:
 the window totals only ever move together with the score.
 """
@@ -104,10 +107,13 @@ def apply(event: Delivered, *, emit_events: bool = True) -> bool:
     """Apply an event once. `emit_events=False` (replay) leaves out `ReputationChanged` and
     `TrustLevelChanged`, which the live path already recorded. Returns False for a duplicate."""
     per_user = effects(event)
-    return consumers.once(CONSUMER, event, lambda uow: _build(uow, event, per_user, emit_events))
+    return consumers.once(CONSUMER, event, lambda uow: _build(uow, event, per_user, emit_events),
+                          idempotent_noop=True)
 
 
-def _build(uow: UnitOfWork, event: Delivered, per_user: dict[str, UserEffect], emit_events: bool) -> None:
+def _build(uow: UnitOfWork, event: Delivered, per_user: dict[str, UserEffect], emit_events: bool) -> str | None:
+    """The event's effect on every user it touches; `GUARDED` when history lines carry the once-condition."""
+    lines = _HistoryLines(uow, event)
     for user_id, effect in per_user.items():
         user = users.find(user_id)
         if user is None:  # erased while this event was in flight: their profile lives on under an anonymous id
@@ -115,14 +121,14 @@ def _build(uow: UnitOfWork, event: Delivered, per_user: dict[str, UserEffect], e
         previous = float(user.score)
         score = previous
         if effect.source and _in_ring(user_id, effect.source):
-            _ring_rating(uow, event, user_id, score)
+            _ring_rating(lines, event, user_id, score)
             effect = UserEffect()  # neither the score nor the rating counts move
         for kind in effect.kinds:
-            score = _impact(uow, event, user_id, kind, score, effect.source)
+            score = _impact(uow, lines, event, user_id, kind, score, effect.source)
         returned: dict[tuple[str, str], float] = {}
         for taken_back in effect.reversals:
             for original in _originals(user_id, taken_back, event):
-                score = _reverse(uow, event, user_id, original, taken_back.reason, score)
+                score = _reverse(lines, event, user_id, original, taken_back.reason, score)
                 window = (original.kind, rules.window_key(original.kind, clock.parse_iso(original.occurred_at)))
                 returned[window] = returned.get(window, 0.0) + float(original.applied)
         for (kind, window_key), applied in returned.items():  # one update per cap window (one op per item)
@@ -166,9 +172,21 @@ def _build(uow: UnitOfWork, event: Delivered, per_user: dict[str, UserEffect], e
                     "causeEventType": event.event_type,
                 },
             )
+    return consumers.GUARDED if lines.put else None
 
 
-def _impact(uow: UnitOfWork, event: Delivered, user_id: str, kind: str, score: float,
+class _HistoryLines:
+    """History lines of one event, each put only if absent: its key names the event, so it is the once-condition."""
+
+    def __init__(self, uow: UnitOfWork, event: Delivered) -> None:
+        self.uow, self.event, self.put = uow, event, 0
+
+    def save(self, line: ReputationHistoryItem) -> None:
+        consumers.guarded_put(self.uow, CONSUMER, self.event, line)
+        self.put += 1
+
+
+def _impact(uow: UnitOfWork, lines: _HistoryLines, event: Delivered, user_id: str, kind: str, score: float,
             source: str | None = None) -> float:
     """Add one impact (cut to its window's cap) and its history line; returns the new score."""
     window_key = rules.window_key(kind, event.moment)
@@ -185,7 +203,7 @@ def _impact(uow: UnitOfWork, event: Delivered, user_id: str, kind: str, score: f
     reason = LABELS[kind]
     if change.capped:
         reason += f" (the {impact.window}'s cap of {impact.cap:+g} is reached)"
-    uow.save(
+    lines.save(
         ReputationHistoryItem(
             *ReputationHistoryItem.key(user_id, event.occurred_at, event.event_id, kind),
             user_id=user_id,
@@ -213,8 +231,8 @@ def _in_ring(rated_id: str, rater_id: str) -> bool:
     return rater_id in (risk.ring_members or ())
 
 
-def _ring_rating(uow: UnitOfWork, event: Delivered, user_id: str, score: float) -> None:
-    uow.save(ReputationHistoryItem(
+def _ring_rating(lines: _HistoryLines, event: Delivered, user_id: str, score: float) -> None:
+    lines.save(ReputationHistoryItem(
         *ReputationHistoryItem.key(user_id, event.occurred_at, event.event_id, "ring_rating"),
         user_id=user_id, event_id=event.event_id, event_type=event.event_type, kind="ring_rating", points=0,
         applied=0, previous_score=score, new_score=score, occurred_at=event.occurred_at,
@@ -238,13 +256,13 @@ def _originals(user_id: str, target: Reversal, event: Delivered) -> list[Reputat
     return [line] if line.applied else []
 
 
-def _reverse(uow: UnitOfWork, event: Delivered, user_id: str, original: ReputationHistoryItem, why: str,
+def _reverse(lines: _HistoryLines, event: Delivered, user_id: str, original: ReputationHistoryItem, why: str,
              score: float) -> float:
     """Take back what an earlier impact applied, with a history line saying why; returns the new score.
     (The caller gives the impact's cap window the room back.)"""
     change = rules.reversal(float(original.applied), score)
     kind = f"reversed_{original.kind}"
-    uow.save(
+    lines.save(
         ReputationHistoryItem(
             *ReputationHistoryItem.key(user_id, event.occurred_at, event.event_id, f"{kind}#{original.event_id}"),
             user_id=user_id,

@@ -36,8 +36,16 @@ class _Op:
 
 
 def event_item(event: DomainEvent) -> EventItem:
+    """The event-store item of an event; in the outbox (its sparse index) only when the event goes on the bus.
+
+    An event type no consumer subscribes to (`catalog.published`) is stored, not published: the stream relay's
+    filter passes only outbox items, so it costs neither PutEvents nor the outbox's index writes and clearing.
+    """
+    from foodshare.catalog import published
+
     pk, sk = EventItem.key(event.id, event.occurred_at)
     shard = int(event.id[-2:], 36) % schema.OUTBOX_SHARDS
+    outbox = {"outbox_pk": f"OUTBOX#{shard}", "outbox_sk": event.id} if published(event.type) else {}
     return EventItem(
         pk,
         sk,
@@ -47,8 +55,7 @@ def event_item(event: DomainEvent) -> EventItem:
         occurred_at=event.occurred_at,
         actor_id=event.actor_id,
         detail=json.dumps(event.envelope(), separators=(",", ":"), sort_keys=True),
-        outbox_pk=f"OUTBOX#{shard}",
-        outbox_sk=event.id,
+        **outbox,
     )
 
 
@@ -65,8 +72,10 @@ class UnitOfWork:
         self.events: list[DomainEvent] = []
         self.allow_no_events = allow_no_events
 
-    def save(self, item: Any, condition: Any = None, *, on_fail: DomainError | None = None) -> None:
-        self._ops.append(_Op("save", (item,), {"condition": condition}, on_fail))
+    def save(self, item: Any, condition: Any = None, *, on_fail: DomainError | None = None,
+             first: bool = False) -> None:
+        """`first`: ahead of the writes already added (its failed condition is the one reported)."""
+        self._ops.insert(0 if first else len(self._ops), _Op("save", (item,), {"condition": condition}, on_fail))
 
     def update(self, item: Any, actions: list, condition: Any = None, *, on_fail: DomainError | None = None) -> None:
         self._ops.append(_Op("update", (item, actions), {"condition": condition}, on_fail))
@@ -76,6 +85,10 @@ class UnitOfWork:
 
     def check(self, model: type, key: tuple[str, str], condition: Any, *, on_fail: DomainError) -> None:
         self._ops.append(_Op("condition_check", (model, *key), {"condition": condition}, on_fail))
+
+    @property
+    def has_writes(self) -> bool:
+        return bool(self._ops or self.events)
 
     def record(self, event_type: str, actor_id: str | None, payload: dict) -> DomainEvent:
         event = DomainEvent(type=event_type, actor_id=actor_id, payload=payload)

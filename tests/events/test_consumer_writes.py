@@ -1,0 +1,92 @@
+"""What the consumers write per record (issue 15's cost), and that each still applies an event once.
+
+The reputation consumer's history lines carry the once-condition (their keys name the event), so an event that
+writes history needs no processed marker; an event that changes nothing writes nothing; the group read model's
+FoodClaimed only moves a moment forward and needs no marker either.
+"""
+
+from __future__ import annotations
+
+from foodshare import clock, group_activity, ids, reputation
+from foodshare.consumers import Delivered
+from foodshare.data.models import ActiveMemberItem, ConsumedItem, UserItem, botocore_client
+from foodshare.settings import get_settings
+from tests.support import flows
+
+
+def _event(event_type: str, data: dict, occurred_at: str | None = None) -> Delivered:
+    return Delivered(ids.new_id(), event_type, occurred_at or clock.now_iso(), None, data)
+
+
+def _items() -> list[dict]:
+    return botocore_client("dynamodb").scan(TableName=get_settings().table_name)["Items"]
+
+
+def _marker(consumer: str, event: Delivered) -> bool:
+    try:
+        ConsumedItem.get(*ConsumedItem.key(consumer, event.event_id))
+        return True
+    except ConsumedItem.DoesNotExist:
+        return False
+
+
+def _profile(user_id: str) -> UserItem:
+    return UserItem.get(*UserItem.key(user_id))
+
+
+def test_an_impact_is_applied_once_without_a_processed_marker():
+    c = flows.community()
+    before = float(_profile(c["sharer"]).score)
+    shared = _event("FoodShared", {"sharerId": c["sharer"], "groupId": c["group"], "foodId": "f1"})
+    assert reputation.apply(shared) is True
+    assert not _marker(reputation.CONSUMER, shared)  # the history line is the once-condition
+    after = _profile(c["sharer"])
+    assert reputation.apply(shared) is False and reputation.apply(shared) is False  # duplicates
+    again = _profile(c["sharer"])
+    assert float(again.score) == float(after.score) > before and int(again.shared_count) == int(after.shared_count) == 1
+    assert [h.event_id for h in reputation.history(c["sharer"])] == [shared.event_id]
+
+
+def test_an_event_that_changes_nothing_writes_nothing():
+    c = flows.community()
+    before = _items()
+    no_penalty = _event("ModerationActionTaken", {"memberId": c["claimer"], "groupId": c["group"]})
+    erased = _event("FoodShared", {"sharerId": "gone-user", "groupId": c["group"], "foodId": "f2"})
+    assert reputation.apply(no_penalty) is False and reputation.apply(erased) is False
+    assert _items() == before
+
+
+def test_counts_without_an_impact_keep_the_marker_and_apply_once():
+    c = flows.community()
+    neutral = _event("RatingSubmitted", {"ratedUserId": c["sharer"], "raterId": c["claimer"], "stars": 3,
+                                         "groupId": c["group"], "exchangeId": "x1"})
+    assert reputation.apply(neutral) is True
+    assert _marker(reputation.CONSUMER, neutral)  # no history line to carry the condition
+    assert reputation.apply(neutral) is False
+    assert int(_profile(c["sharer"]).ratings_received) == 1
+
+
+def test_a_claim_moves_the_claimers_last_active_moment_once_without_a_marker():
+    c = flows.community()
+    at = clock.now_iso()
+    claimed = _event("FoodClaimed", {"claimerId": c["claimer"], "sharerId": c["sharer"], "groupId": c["group"],
+                                     "foodId": "f3", "exchangeId": "x3"}, at)
+    assert group_activity.apply(claimed) is True
+    assert not _marker(group_activity.CONSUMER, claimed)
+    active = ActiveMemberItem.get(*ActiveMemberItem.key(c["group"], c["claimer"]))
+    assert active.last_active_at == at
+    before = _items()
+    assert group_activity.apply(claimed) is False  # a duplicate finds the moment there: nothing written
+    partner = _event("FoodClaimed", {"claimerId": "outsider", "sharerId": c["sharer"], "groupId": c["group"],
+                                     "foodId": "f4", "exchangeId": "x4", "partnershipId": "p1"})
+    assert group_activity.apply(partner) is False  # a partner group's claimer is not counted here
+    assert _items() == before
+
+
+def test_a_counted_post_keeps_its_marker_and_counts_once():
+    c = flows.community()
+    shared = _event("FoodShared", {"sharerId": c["sharer"], "groupId": c["group"], "foodId": "f5"})
+    assert group_activity.apply(shared) is True
+    assert _marker(group_activity.CONSUMER, shared)
+    assert group_activity.apply(shared) is False
+    assert group_activity.summary(c["group"])["postsLast30Days"] == 1
