@@ -13,7 +13,7 @@ from foodshare import clock, geo, ids
 from foodshare.data import reads
 from foodshare.data.models import ExchangeItem, FoodItem, MembershipItem, PartnerClaimCounterItem, UserItem
 from foodshare.data.transaction import UnitOfWork, with_retries
-from foodshare.domain import credits, food as food_posts, privacy_settings, standing, users
+from foodshare.domain import credits, food as food_posts, identities, privacy_settings, standing, users
 from foodshare.errors import Conflict, Forbidden, NotFound
 
 CLAIMED, COMPLETED, CANCELLED, NO_SHOW = "claimed", "completed", "cancelled", "no_show"
@@ -38,13 +38,17 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
     if post is None:
         raise NotFound(f"Food {food_id} not found.")
     now = clock.now()
-    # Everything else the rules read, in one round trip: membership, both profiles, the standing rules' items.
+    # Everything else the rules and the answer read, in one round trip: membership, both profiles, the standing
+    # rules' items, and the sharer's membership for their pseudonym if the post predates keeping it on the post.
+    sharer_unknown = post.sharer_pseudonym is None
     membership, claimer, sharer, *rule_items = reads.get_many([
         (MembershipItem, MembershipItem.key(post.group_id, user_id)),
         (UserItem, UserItem.key(user_id)),
         (UserItem, UserItem.key(post.sharer_id)),
         *standing.claim_keys(user_id, post.group_id, now),
+        *([(MembershipItem, MembershipItem.key(post.group_id, post.sharer_id))] if sharer_unknown else []),
     ])
+    sharer_membership = rule_items.pop() if sharer_unknown else None
     access = food_posts.access(post, user_id, membership)
     if access is None:
         raise NotFound(f"Food {food_id} not found.")
@@ -72,7 +76,7 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
     if access.partner is not None:
         _check_partner_terms(post, claimer, access.partner)
         _count_partner_claim(uow, user_id, access.partner, now)
-    max_active = standing.check_may_claim(uow, claimer, post, now, standing.ClaimReads(*rule_items))
+    max_active = standing.check_may_claim(uow, claimer, post, now, standing.ClaimReads.of(rule_items))
     credits.hold(uow, claimer, exchange_id, max_held=max_active)
     exchange = ExchangeItem(
         *ExchangeItem.key(exchange_id),
@@ -81,6 +85,10 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
         group_id=post.group_id,
         sharer_id=post.sharer_id,
         claimer_id=user_id,
+        # How each appears in the group, kept for the exchange's answers (stable per person and group).
+        sharer_pseudonym=post.sharer_pseudonym or identities.of(
+            post.sharer_id, post.group_id, sharer_membership.pseudonym if sharer_membership else None).pseudonym,
+        claimer_pseudonym=identities.of(user_id, post.group_id, membership.pseudonym if membership else None).pseudonym,
         partnership_id=access.partner.partnership_id if access.partner else None,
         status=CLAIMED,
         pickup_start=post.pickup_start,

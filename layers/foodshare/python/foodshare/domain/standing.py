@@ -20,7 +20,7 @@ from foodshare.data.models import (
     FoodItem,
     GroupClaimQuotaItem,
     QuotaSlotItem,
-    ReceivedRatingItem,
+    ReceivedRatingsItem,
     RestrictionItem,
     UserItem,
 )
@@ -49,38 +49,56 @@ def _suspension_period() -> timedelta:
 
 
 def record_received_rating(uow: UnitOfWork, rated_user_id: str, exchange_id: str, stars: int, at: datetime) -> None:
-    """Keep the stars a user received for as long as the low-rating rule can look back."""
+    """Add the stars to the rated user's month of received ratings (a blind ADD: racing ratings both land),
+    kept for as long as the low-rating rule can look back at the month's last day."""
+    month_start = at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    next_month = (month_start + timedelta(days=32)).replace(day=1)
     keep = fairness.LOW_RATING_WINDOW + _suspension_period() + timedelta(days=1)
-    uow.save(
-        ReceivedRatingItem(
-            *ReceivedRatingItem.key(rated_user_id, clock.iso(at), exchange_id),
-            stars=stars,
-            created_at=clock.iso(at),
-            expires_at_epoch=at + keep,
-        )
+    uow.update(
+        ReceivedRatingsItem(*ReceivedRatingsItem.key(rated_user_id, fairness.month_key(at))),
+        [ReceivedRatingsItem.ratings.add({ReceivedRatingsItem.entry(clock.iso(at), stars, exchange_id)}),
+         ReceivedRatingsItem.expires_at_epoch.set(next_month + keep)],
     )
 
 
-def _received_ratings(user_id: str, now: datetime) -> list[tuple[datetime, int]]:
-    since = now - fairness.LOW_RATING_WINDOW - _suspension_period()
-    items = ReceivedRatingItem.query(
-        f"USER#{user_id}", ReceivedRatingItem.sk.between(f"RATED#{clock.iso(since)}", "RATED#~")
-    )
-    return [(clock.parse_iso(item.created_at), int(item.stars)) for item in items]
+def suspension_keys(user_id: str, now: datetime) -> list[tuple[type, tuple[str, str]]]:
+    """Keys of the months of received ratings `suspension` needs (two or three), for `data.reads.get_many`."""
+    return [(ReceivedRatingsItem, ReceivedRatingsItem.key(user_id, month))
+            for month in fairness.low_rating_months(_suspension_period(), now)]
 
 
-def suspension(user_id: str, now: datetime) -> Refusal | None:
-    return fairness.suspension(_received_ratings(user_id, now), _suspension_period(), now)
+def suspension(received: list[ReceivedRatingsItem | None], now: datetime) -> Refusal | None:
+    """The low-rating rule over the months `suspension_keys` named (None: a month without ratings)."""
+    since = clock.iso(fairness.low_rating_since(_suspension_period(), now))
+    ratings = [(clock.parse_iso(at), stars) for month in received if month is not None
+               for at, stars in month.received() if at >= since]
+    return fairness.suspension(ratings, _suspension_period(), now)
 
 
 def _restriction(item: RestrictionItem | None, now: datetime) -> Refusal | None:
     return None if item is None else moderation_rules.restriction(clock.parse_iso(item.until), now)
 
 
-def check_may_post(user_id: str, now: datetime, restricted: RestrictionItem | None) -> None:
-    """Posting is refused while the user is suspended, or restricted in the group (`restricted`: the
-    user's restriction item there, read by the caller with its other reads: `RestrictionItem.key`)."""
-    for refusal in (suspension(user_id, now), _restriction(restricted, now)):
+@dataclass(frozen=True)
+class PostReads:
+    """The items the posting rules read, fetched with the post's other reads in one batch (`post_keys`)."""
+
+    restriction: RestrictionItem | None
+    received: list[ReceivedRatingsItem | None]
+
+    @classmethod
+    def of(cls, found: list) -> PostReads:
+        return cls(found[0], found[1:])
+
+
+def post_keys(user_id: str, group_id: str, now: datetime) -> list[tuple[type, tuple[str, str]]]:
+    """Keys of what `check_may_post` needs, in `PostReads`' order, for `data.reads.get_many`."""
+    return [(RestrictionItem, RestrictionItem.key(group_id, user_id)), *suspension_keys(user_id, now)]
+
+
+def check_may_post(now: datetime, read: PostReads) -> None:
+    """Posting is refused while the user is suspended, or restricted in the group."""
+    for refusal in (suspension(read.received, now), _restriction(read.restriction, now)):
         if refusal:
             raise refused(refusal)
 
@@ -95,13 +113,19 @@ class ClaimReads:
     restriction: RestrictionItem | None
     spent_today: DailySpendItem | None
     quota: GroupClaimQuotaItem | None
+    received: list[ReceivedRatingsItem | None]
+
+    @classmethod
+    def of(cls, found: list) -> ClaimReads:
+        return cls(found[0], found[1], found[2], found[3:])
 
 
 def claim_keys(user_id: str, group_id: str, now: datetime) -> list[tuple[type, tuple[str, str]]]:
     """Keys of what `check_may_claim` needs, in `ClaimReads`' order, for `data.reads.get_many`."""
     return [(RestrictionItem, RestrictionItem.key(group_id, user_id)),
             (DailySpendItem, DailySpendItem.key(user_id, fairness.day_key(now))),
-            (GroupClaimQuotaItem, GroupClaimQuotaItem.key(group_id))]
+            (GroupClaimQuotaItem, GroupClaimQuotaItem.key(group_id)),
+            *suspension_keys(user_id, now)]
 
 
 def check_may_claim(uow: UnitOfWork, claimer: UserItem, post: FoodItem, now: datetime, read: ClaimReads) -> int:
@@ -113,7 +137,7 @@ def check_may_claim(uow: UnitOfWork, claimer: UserItem, post: FoodItem, now: dat
     settings = get_settings()
     level = claimer.trust_level
     for refusal in (
-        suspension(claimer.user_id, now),
+        suspension(read.received, now),
         _restriction(read.restriction, now),
         fairness.active_claims(level, int(claimer.credits_held or 0), settings.claim_limits),
     ):
