@@ -373,10 +373,14 @@ class FoodItem(Item):
         return f"FOOD#{food_id}", "META"
 
     def index_as_available(self) -> None:
-        self.avail_pk = f"AVAIL#{self.group_id}"
-        self.avail_sk = f"{self.pickup_end}#{self.food_id}"
-        self.expiry_pk = f"EXPIRES#{self.pickup_end[:13]}"
-        self.expiry_sk = f"{self.pickup_end}#{self.food_id}"
+        for name, value in self.available_index(self.group_id, self.food_id, self.pickup_end).items():
+            setattr(self, name, value)
+
+    @staticmethod
+    def available_index(group_id: str, food_id: str, pickup_end: str) -> dict[str, str]:
+        """The index attributes of an available post (by group, by expiry hour), by attribute name."""
+        return {"avail_pk": f"AVAIL#{group_id}", "avail_sk": f"{pickup_end}#{food_id}",
+                "expiry_pk": f"EXPIRES#{pickup_end[:13]}", "expiry_sk": f"{pickup_end}#{food_id}"}
 
 
 class ExchangeItem(Item):

@@ -188,6 +188,18 @@ def unlist_actions(status: str) -> list:
     ]
 
 
+def relist_actions(group_id: str, food_id: str, pickup_end: str) -> list:
+    """Update actions that put a claimed post back to `available` in the indexes (no read: the exchange knows
+    the post's group, id and pickup end)."""
+    index = FoodItem.available_index(group_id, food_id, pickup_end)
+    return [
+        FoodItem.status.set(AVAILABLE),
+        FoodItem.updated_at.set(clock.now_iso()),
+        FoodItem.exchange_id.remove(),
+        *(getattr(FoodItem, name).set(value) for name, value in index.items()),
+    ]
+
+
 def take_down(post: FoodItem, status: str, event_type: str, actor_id: str | None) -> None:
     """Move a still-available post to `status` with its event; Conflict if it no longer is available."""
     uow = UnitOfWork()
