@@ -49,16 +49,20 @@ def _suspension_period() -> timedelta:
 
 
 def record_received_rating(uow: UnitOfWork, rated_user_id: str, exchange_id: str, stars: int, at: datetime) -> None:
-    """Add the stars to the rated user's month of received ratings (a blind ADD: racing ratings both land),
-    kept for as long as the low-rating rule can look back at the month's last day."""
+    """Add the stars to the rated user's month of received ratings, in the rating's transaction."""
+    uow.update(*received_rating(rated_user_id, exchange_id, stars, at))
+
+
+def received_rating(rated_user_id: str, exchange_id: str, stars: int, at: datetime) -> tuple[ReceivedRatingsItem, list]:
+    """The month item and the update adding one received rating to it: a blind ADD to a set (racing ratings
+    both land, adding one again changes nothing), kept for as long as the rule can look back at the month's
+    last day."""
     month_start = at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     next_month = (month_start + timedelta(days=32)).replace(day=1)
     keep = fairness.LOW_RATING_WINDOW + _suspension_period() + timedelta(days=1)
-    uow.update(
-        ReceivedRatingsItem(*ReceivedRatingsItem.key(rated_user_id, fairness.month_key(at))),
-        [ReceivedRatingsItem.ratings.add({ReceivedRatingsItem.entry(clock.iso(at), stars, exchange_id)}),
-         ReceivedRatingsItem.expires_at_epoch.set(next_month + keep)],
-    )
+    return (ReceivedRatingsItem(*ReceivedRatingsItem.key(rated_user_id, fairness.month_key(at))),
+            [ReceivedRatingsItem.ratings.add({ReceivedRatingsItem.entry(clock.iso(at), stars, exchange_id)}),
+             ReceivedRatingsItem.expires_at_epoch.set(next_month + keep)])
 
 
 def suspension_keys(user_id: str, now: datetime) -> list[tuple[type, tuple[str, str]]]:
