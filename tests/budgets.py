@@ -86,7 +86,9 @@ BUDGETS: dict[str, Budget] = {
     "GET /me/credits": Budget({GET: 1, QUERY: 1}, 1),
     # privacy (issue 16)
     "GET /me/privacy": Budget({GET: 1}, 1),
-    "PUT /me/privacy": _write(1, Query=1),  # + the caller's memberships (their leaderboards' cache goes stale)
+    # the profile; starting or stopping to show on leaderboards (restriction, ranking) also reads the caller's
+    # memberships (1 query: those leaderboards' caches go stale); the sample changes neither
+    "PUT /me/privacy": _write(1),
     "GET /me/requests": Budget({QUERY: 1}, 1),
     "POST /me/erasure": _write(1),
     "POST /me/exports": _write(1),

@@ -194,6 +194,33 @@ def test_low_ratings_either_side_of_a_month_end_suspend_together():
     assert call("POST", "/food", user="cleo", json=flows.post_body(group)).error_code == "suspended_low_ratings"
 
 
+def test_a_low_rating_received_while_a_claim_is_in_flight_is_seen_by_its_retry(monkeypatch):
+    """The claim reads the months of received ratings in its batch; its transaction checks that the current
+    month still holds what was read, so a rating landing in between makes the claim retry and be refused."""
+    from foodshare.data import reads
+    from foodshare.domain import standing
+
+    c = flows.community()
+    group = c["group"]
+    _set_score("cleo", 95, "exemplary")
+    for stars in (2, 1):
+        _rated_exchange("sam", "cleo", group, stars)
+    food_id = flows.share("sam", group)
+    get_many, landed = reads.get_many, []
+
+    def then_a_rating_lands(wanted):
+        found = get_many(wanted)
+        if not landed and any(key[1].startswith("RATED#") for _, key in wanted):
+            landed.append(True)
+            month, actions = standing.received_rating("cleo", "racing-exchange", 1, clock.now())
+            month.update(actions=actions)
+        return found
+
+    monkeypatch.setattr(reads, "get_many", then_a_rating_lands)
+    refused = _claim("cleo", food_id)
+    assert landed and refused.status == 409 and refused.error_code == "suspended_low_ratings"
+
+
 def test_a_good_month_is_not_suspended_by_three_low_ratings():
     c = flows.community()
     group = c["group"]

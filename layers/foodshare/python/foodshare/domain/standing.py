@@ -4,7 +4,8 @@ Reads the few values a rule needs, asks the pure function, and adds the rule's
 conditional write to the caller's unit of work, so a limit holds under races: the
 active-claim limit is a condition on the claimer's `credits_held` (one held credit
 per active claim), the daily credit limit a conditional counter per UTC day, a
-group's quota a conditional write on one of the member's quota slots. A race lost on
+group's quota a conditional write on one of the member's quota slots, the low-rating
+suspension a check that the claimer's month of received ratings holds what was read. A race lost on
 any of them fails the transaction; the claim is retried from a fresh read and the
 pure rule then refuses it with its own 409.
 """
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from pynamodb.expressions.condition import size
 
 from foodshare import clock
 from foodshare.data.models import (
@@ -27,7 +30,7 @@ from foodshare.data.models import (
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import fairness, groups, moderation_rules
 from foodshare.domain.fairness import GroupQuota, Refusal
-from foodshare.errors import Conflict
+from foodshare.errors import ConcurrentUpdate, Conflict
 from foodshare.settings import get_settings
 
 CLAIM_COST = 1  # the credit a claim holds (domain/credits.py)
@@ -147,9 +150,21 @@ def check_may_claim(uow: UnitOfWork, claimer: UserItem, post: FoodItem, now: dat
     ):
         if refusal:
             raise refused(refusal)
+    _ratings_unchanged(uow, claimer.user_id, now, read.received)
     _spend_today(uow, claimer.user_id, level, now, read.spent_today)
     _take_quota_slot(uow, post, claimer.user_id, now, _quota(read.quota))
     return fairness.active_claim_limit(level, settings.claim_limits)
+
+
+def _ratings_unchanged(uow: UnitOfWork, user_id: str, now: datetime, received: list[ReceivedRatingsItem | None]) -> None:
+    """The suspension rule's ratings stay as read until the claim commits: a rating lands only in the current
+    month, so the transaction checks that month still holds as many as were read (else the claim retries and
+    the rule sees the new rating)."""
+    current = received[-1]  # `suspension_keys` ends with the current month
+    count = len(current.ratings) if current is not None and current.ratings else 0
+    uow.check(ReceivedRatingsItem, ReceivedRatingsItem.key(user_id, fairness.month_key(now)),
+              ReceivedRatingsItem.ratings.does_not_exist() if count == 0 else size(ReceivedRatingsItem.ratings) == count,
+              on_fail=ConcurrentUpdate("a rating was received meanwhile"))
 
 
 def _spend_today(uow: UnitOfWork, user_id: str, level: str, now: datetime, spent_item: DailySpendItem | None) -> None:
