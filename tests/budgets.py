@@ -48,7 +48,7 @@ BUDGETS: dict[str, Budget] = {
     "POST /groups": _write(1),
     "GET /groups/{groupId}": Budget({GET: 2}, 1),
     "POST /groups/{groupId}/invites": _write(1, redis=1),
-    "POST /groups/join": _write(3),
+    "POST /groups/join": _write(1, BatchGetItem=1),  # the invite + the caller's profile in one batch, then the group
     "DELETE /groups/{groupId}/members/me": _write(0, BatchGetItem=1),  # membership + group in one read
     "POST /groups/{groupId}/partnerships": _write(0, redis=1, BatchGetItem=1),  # membership + target group
     # the partnership, then both memberships and both partner sets in one BatchGetItem
@@ -60,30 +60,35 @@ BUDGETS: dict[str, Budget] = {
     # leaderboard: every member's profile, in batches of 100)
     "GET /groups/{groupId}/summary": Budget({}, 2, cold={GET: 1, QUERY: 3}, cold_redis=10),
     "GET /groups/{groupId}/leaderboard": Budget({}, 2, cold={QUERY: 2, BATCH_GET: 1}, cold_redis=10),
-    # the caller's profile (registration), then membership + a moderator's restriction in one batch, and the
-    # low-rating suspension rule's received ratings (1 query, issue 17)
-    "POST /food": _write(1, BatchGetItem=1, Query=1),
+    # one batch: the caller's profile (registration), membership, a moderator's restriction and the low-rating
+    # rule's months of received ratings (issue 17; read by key, no query)
+    "POST /food": _write(0, BatchGetItem=1),
     "GET /food/{foodId}": Budget({GET: 3}, 1),  # + the sharer's location precision (issue 16: exact or area)
     "DELETE /food/{foodId}": _write(1),
     # cold: memberships (1 query), profile + partner sets (1 batch), each visible group's posts (1 query each:
     # the sample's viewer sees 2 groups), sharers and group names (1 batch each); Redis pipelined per read
     "GET /food": Budget({}, 2, cold={QUERY: 3, BATCH_GET: 3}, cold_redis=14),
-    # the post, then membership, both profiles and the fairness rules' items (restriction, today's spend, the
-    # group's quota) in one batch; the suspension rule's received ratings (1 query); both parties' per-group
-    # identities for the answer (1 batch)
-    "POST /food/{foodId}/claims": _write(1, BatchGetItem=2, Query=1),
-    # + both parties' per-group identities for the answer in one batch (issue 16), on every exchange route
-    "POST /exchanges/{exchangeId}/confirm": _write(1, redis=1, BatchGetItem=1),  # completing: + both profiles
-    "POST /exchanges/{exchangeId}/cancel": _write(1, BatchGetItem=2),  # the exchange, then post + claimer
-    "POST /exchanges/{exchangeId}/no-show": _write(1, BatchGetItem=2),
-    "POST /exchanges/{exchangeId}/ratings": _write(3, redis=1),  # + the rated person's identity, low-rating record
+    # the post, then membership, both profiles, the fairness rules' items (restriction, today's spend, the
+    # group's quota, the low-rating rule's months of received ratings) in one batch; both parties' per-group
+    # pseudonyms are kept on the exchange (the sharer's from the post), so the answer reads nothing more.
+    # (A group quota adds its member's slots query; a post from before `sharer_pseudonym` adds a key to the batch.)
+    "POST /food/{foodId}/claims": _write(1, BatchGetItem=1),
+    # Exchange answers name both parties from the pseudonyms kept on the exchange (issue 16): no identity read.
+    "POST /exchanges/{exchangeId}/confirm": _write(1, redis=1),  # completing: + both profiles (1 batch)
+    # the exchange + the caller's profile in one batch (the claimer cancels; a sharer's cancel reads the
+    # claimer's profile after); the post is updated from what the exchange knows, without a read
+    "POST /exchanges/{exchangeId}/cancel": _write(0, BatchGetItem=1),
+    "POST /exchanges/{exchangeId}/no-show": _write(2),  # the exchange, then the claimer's profile (their balance)
+    "POST /exchanges/{exchangeId}/ratings": _write(1, redis=1),  # the exchange; the answer names from it
     # someone else's is opened by a per-group handle (issue 16): the caller's groups and their members are
     # searched for it (handles are not stored), then their profile
     "GET /users/{userId}/reputation": Budget({GET: 2, QUERY: 3, BATCH_GET: 1}, 1),
     "GET /me/credits": Budget({GET: 1, QUERY: 1}, 1),
     # privacy (issue 16)
     "GET /me/privacy": Budget({GET: 1}, 1),
-    "PUT /me/privacy": _write(1, Query=1),  # + the caller's memberships (their leaderboards' cache goes stale)
+    # the profile; starting or stopping to show on leaderboards (restriction, ranking) also reads the caller's
+    # memberships (1 query: those leaderboards' caches go stale); the sample changes neither
+    "PUT /me/privacy": _write(1),
     "GET /me/requests": Budget({QUERY: 1}, 1),
     "POST /me/erasure": _write(1),
     "POST /me/exports": _write(1),

@@ -44,7 +44,6 @@ def create_invite(groupId: str) -> models.Invite:
                     "banned", "pseudonym_unavailable", "concurrent_update"))
 def join_group(body: JoinGroupRequest) -> models.Group:
     user_id = caller_id(app)
-    users.ensure(user_id)
     group, member = groups.join(user_id, body.invite_code.strip().upper(), body.accepted_disclaimer_version)
     return views.group(group, member)
 

@@ -6,7 +6,7 @@ from foodshare.api import models, views
 from foodshare.api.contract import private
 from foodshare.api.http import build_resolver, caller_id, entrypoint
 from foodshare.api.requests import ShareFoodRequest
-from foodshare.domain import food, users
+from foodshare.domain import food
 
 app = build_resolver()
 
@@ -16,7 +16,6 @@ app = build_resolver()
                     "concurrent_update"))
 def share_food(body: ShareFoodRequest) -> models.Food:
     user_id = caller_id(app)
-    users.ensure(user_id)
     post = food.share(user_id, body.new_post())
     return views.food(post)
 

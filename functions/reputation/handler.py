@@ -7,7 +7,7 @@ from foodshare.api import models, views
 from foodshare.api.contract import private
 from foodshare.api.http import build_resolver, caller_id, entrypoint
 from foodshare.api.requests import RatingRequest
-from foodshare.domain import discovery, exchanges, identities, ratings, users
+from foodshare.domain import discovery, identities, ratings, users
 from foodshare.errors import NotFound
 
 app = build_resolver()
@@ -18,8 +18,7 @@ app = build_resolver()
           **private(201, "not_found", "invalid_state", "rating_window_closed", "already_rated", "concurrent_update"))
 def rate_exchange(exchangeId: str, body: RatingRequest) -> models.Rating:
     user_id = caller_id(app)
-    rating = ratings.rate(exchangeId, user_id, body.stars, body.comment)
-    return views.rating(rating, exchanges.get_for_participant(exchangeId, user_id).group_id)
+    return views.rating(*ratings.rate_exchange(exchangeId, user_id, body.stars, body.comment))
 
 
 @app.get("/users/<userId>/reputation", operation_id="getReputation",

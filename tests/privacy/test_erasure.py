@@ -101,6 +101,8 @@ def test_erasure_leaves_no_personal_data_and_counterparts_add_up(backbone):  # n
     assert ExchangeItem.get(*ExchangeItem.key(open_as_claimer)).status == "cancelled"
     finished = ExchangeItem.get(*ExchangeItem.key(done))
     assert finished.status == "completed" and finished.claimer_id == "cleo" and finished.sharer_id.startswith("anon-")
+    # Her group pseudonym kept on the exchange goes with her; cleo's stays.
+    assert finished.sharer_pseudonym is None and finished.claimer_pseudonym
     stars = sorted(int(r.stars) for r in RatingItem.query(f"EXCHANGE#{done}", RatingItem.sk.startswith("RATING#")))
     assert stars == [4, 5]
     cleo = UserItem.get(*UserItem.key("cleo"))

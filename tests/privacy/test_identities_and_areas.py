@@ -138,3 +138,26 @@ def test_a_moderator_of_two_groups_sees_no_equal_identifier_for_one_member_in_bo
     assert warned.status == 201, warned
     assert [a["actionId"] for a in call("GET", "/me/moderation", user="cleo").body["actions"]] == [
         warned.body["actionId"]]
+
+
+def test_posts_and_exchanges_from_before_pseudonyms_were_kept_on_them_show_the_same_identities():
+    """Claims keep both parties' pseudonyms on the exchange (and read the sharer's from the post); items
+    written before that have none and read the memberships instead, with the same answer."""
+    from foodshare.data.models import ExchangeItem, FoodItem, MembershipItem
+
+    c = flows.community()
+    food_id = flows.share("sam", c["group"])
+    FoodItem(*FoodItem.key(food_id)).update(actions=[FoodItem.sharer_pseudonym.remove()])
+    claimed = call("POST", f"/food/{food_id}/claims", user="cleo")
+    assert claimed.status == 201
+    names = {who: MembershipItem.get(*MembershipItem.key(c["group"], who)).pseudonym for who in ("sam", "cleo")}
+    assert (claimed.body["sharer"]["pseudonym"], claimed.body["claimer"]["pseudonym"]) == (names["sam"], names["cleo"])
+    exchange_id = claimed.body["exchangeId"]
+    kept = ExchangeItem.get(*ExchangeItem.key(exchange_id))
+    assert (kept.sharer_pseudonym, kept.claimer_pseudonym) == (names["sam"], names["cleo"])
+    kept.update(actions=[ExchangeItem.sharer_pseudonym.remove(), ExchangeItem.claimer_pseudonym.remove()])
+    confirmed = call("POST", f"/exchanges/{exchange_id}/confirm", user="cleo")
+    assert confirmed.status == 200
+    for side in ("sharer", "claimer"):
+        assert {k: confirmed.body[side][k] for k in ("handle", "pseudonym")} == \
+            {k: claimed.body[side][k] for k in ("handle", "pseudonym")}

@@ -71,3 +71,23 @@ def test_exact_location_precision_is_the_sharers_choice():
     assert call("PUT", "/me/privacy", user="sam", json={"locationPrecision": "exact"}).status == 200
     shown = call("GET", "/food", user="cleo").body["items"][0]["pickupLocation"]
     assert shown == {**flows.BERLIN, "label": "Door", "precision": "exact"}
+
+
+def test_only_starting_or_stopping_to_show_on_leaderboards_names_the_groups():
+    """`PrivacySettingsChanged.groupIds` are the groups whose leaderboards change (their caches go stale):
+    the memberships are read only then."""
+    import json
+
+    from foodshare import clock
+    from foodshare.domain import personal_data
+
+    c = flows.community()
+    changes = ({"locationPrecision": "exact"}, {"leaderboard": False}, {"leaderboard": False},
+               {"restricted": True}, {"leaderboard": True}, {"restricted": False})
+    for body in changes:
+        assert call("PUT", "/me/privacy", user="sam", json=body).status == 200
+        clock.advance(1)
+    details = [json.loads(i["detail"]["S"]) for i in personal_data.scan(lambda i: i["pk"]["S"].startswith("EVENTLOG#"))]
+    named = [d["data"]["groupIds"] for d in sorted(details, key=lambda d: d["occurredAt"])
+             if d["eventType"] == "PrivacySettingsChanged"]
+    assert named == [[], [c["group"]], [], [], [], [c["group"]]]

@@ -176,6 +176,51 @@ def test_low_rating_suspension_blocks_claiming_and_posting_until_it_lifts():
     assert _claim("cleo", flows.share("sam", group)).status == 201
 
 
+def test_low_ratings_either_side_of_a_month_end_suspend_together():
+    """Received ratings are kept per UTC month: the rule reads every month it looks back over."""
+    c = flows.community()
+    group = c["group"]
+    _set_score("cleo", 95, "exemplary")
+    now = clock.now()
+    last_day = (now.replace(day=1, hour=12, minute=0, second=0, microsecond=0) + timedelta(days=32)).replace(day=1) \
+        - timedelta(days=1)
+    clock.advance((last_day - now).total_seconds())
+    for stars in (2, 1, 2):  # the last day of one month, then the next month's first two days
+        _rated_exchange("sam", "cleo", group, stars)
+        clock.advance(86400)
+    assert clock.now().day == 3
+    refused = _claim("cleo", flows.share("sam", group))
+    assert refused.status == 409 and refused.error_code == "suspended_low_ratings"
+    assert call("POST", "/food", user="cleo", json=flows.post_body(group)).error_code == "suspended_low_ratings"
+
+
+def test_a_low_rating_received_while_a_claim_is_in_flight_is_seen_by_its_retry(monkeypatch):
+    """The claim reads the months of received ratings in its batch; its transaction checks that the current
+    month still holds what was read, so a rating landing in between makes the claim retry and be refused."""
+    from foodshare.data import reads
+    from foodshare.domain import standing
+
+    c = flows.community()
+    group = c["group"]
+    _set_score("cleo", 95, "exemplary")
+    for stars in (2, 1):
+        _rated_exchange("sam", "cleo", group, stars)
+    food_id = flows.share("sam", group)
+    get_many, landed = reads.get_many, []
+
+    def then_a_rating_lands(wanted):
+        found = get_many(wanted)
+        if not landed and any(key[1].startswith("RATED#") for _, key in wanted):
+            landed.append(True)
+            month, actions = standing.received_rating("cleo", "racing-exchange", 1, clock.now())
+            month.update(actions=actions)
+        return found
+
+    monkeypatch.setattr(reads, "get_many", then_a_rating_lands)
+    refused = _claim("cleo", food_id)
+    assert landed and refused.status == 409 and refused.error_code == "suspended_low_ratings"
+
+
 def test_a_good_month_is_not_suspended_by_three_low_ratings():
     c = flows.community()
     group = c["group"]

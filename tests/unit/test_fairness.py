@@ -84,3 +84,23 @@ def test_a_good_average_outweighs_three_low_ratings():
 
 def test_two_low_ratings_are_not_enough():
     assert fairness.low_rating_suspension(_ratings((0, 1), (1, 1)), PERIOD) is None
+
+
+def test_the_months_of_received_ratings_cover_everything_the_rule_looks_back_at():
+    # 30 days plus the 14-day period before 2 January reach back to 19 November.
+    now = datetime(2027, 1, 2, 12, tzinfo=timezone.utc)
+    assert fairness.low_rating_since(PERIOD, now) == datetime(2026, 11, 19, 12, tzinfo=timezone.utc)
+    assert fairness.low_rating_months(PERIOD, now) == ["2026-11", "2026-12", "2027-01"]
+    assert fairness.low_rating_months(PERIOD, datetime(2027, 3, 31, tzinfo=timezone.utc)) == ["2027-02", "2027-03"]
+    assert fairness.low_rating_months(timedelta(days=400), now) == [
+        f"{y}-{m:02d}" for y, m in [(2025, 10), (2025, 11), (2025, 12)] + [(2026, m) for m in range(1, 13)] + [(2027, 1)]]
+
+
+def test_every_rating_the_rule_can_use_falls_in_one_of_the_months_read():
+    for days_back in range(0, 120):
+        now = NOW + timedelta(days=days_back, hours=days_back % 24)
+        months = fairness.low_rating_months(PERIOD, now)
+        since = fairness.low_rating_since(PERIOD, now)
+        for hours in range(0, int((now - since).total_seconds() // 3600) + 1, 7):
+            assert fairness.month_key(since + timedelta(hours=hours)) in months
+        assert fairness.month_key(now) == months[-1] and fairness.month_key(since) == months[0]

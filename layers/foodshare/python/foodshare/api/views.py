@@ -203,7 +203,7 @@ def discovery_page(page: list[Result], next_cursor: str | None, viewer_id: str) 
 
 def exchange(item: ExchangeItem, viewer_id: str) -> models.Exchange:
     """Both participants as their identities in the exchange's group (`mine` marks the viewer)."""
-    sharer, claimer = identities.in_groups([(item.sharer_id, item.group_id), (item.claimer_id, item.group_id)])
+    sharer, claimer = identities.in_exchange(item)
     return models.Exchange(
         exchange_id=item.exchange_id,
         food_id=item.food_id,
@@ -221,11 +221,12 @@ def exchange(item: ExchangeItem, viewer_id: str) -> models.Exchange:
     )
 
 
-def rating(item: RatingItem, group_id: str) -> models.Rating:
+def rating(item: RatingItem, exchange: ExchangeItem) -> models.Rating:
     """A rating as its rater sees it: the rated person as their identity in the exchange's group."""
+    sharer, claimer = identities.in_exchange(exchange)
     return models.Rating(
         exchange_id=item.exchange_id,
-        rated_user=identity(identities.in_group(item.rated_user_id, group_id), False),
+        rated_user=identity(sharer if item.rated_user_id == exchange.sharer_id else claimer, False),
         stars=int(item.stars),
         comment=item.comment,
         created_at=item.created_at,

@@ -373,10 +373,14 @@ class FoodItem(Item):
         return f"FOOD#{food_id}", "META"
 
     def index_as_available(self) -> None:
-        self.avail_pk = f"AVAIL#{self.group_id}"
-        self.avail_sk = f"{self.pickup_end}#{self.food_id}"
-        self.expiry_pk = f"EXPIRES#{self.pickup_end[:13]}"
-        self.expiry_sk = f"{self.pickup_end}#{self.food_id}"
+        for name, value in self.available_index(self.group_id, self.food_id, self.pickup_end).items():
+            setattr(self, name, value)
+
+    @staticmethod
+    def available_index(group_id: str, food_id: str, pickup_end: str) -> dict[str, str]:
+        """The index attributes of an available post (by group, by expiry hour), by attribute name."""
+        return {"avail_pk": f"AVAIL#{group_id}", "avail_sk": f"{pickup_end}#{food_id}",
+                "expiry_pk": f"EXPIRES#{pickup_end[:13]}", "expiry_sk": f"{pickup_end}#{food_id}"}
 
 
 class ExchangeItem(Item):
@@ -387,6 +391,9 @@ class ExchangeItem(Item):
     group_id = UnicodeAttribute()
     sharer_id = UnicodeAttribute()
     claimer_id = UnicodeAttribute()
+    # Each party's pseudonym in the group, at claim time (older exchanges: absent, read from the memberships).
+    sharer_pseudonym = UnicodeAttribute(null=True)
+    claimer_pseudonym = UnicodeAttribute(null=True)
     partnership_id = UnicodeAttribute(null=True)
     status = UnicodeAttribute()  # claimed | completed | cancelled | no_show
     sharer_confirmed = BooleanAttribute(default=False)
@@ -635,16 +642,29 @@ class DailySpendItem(Item):
         return f"USER#{user_id}", f"SPENT#{day}"
 
 
-class ReceivedRatingItem(Item):
-    """USER#<ratedId> / RATED#<createdAt>#<exchangeId>: stars received, kept 31 days for the low-rating rule."""
+class ReceivedRatingsItem(Item):
+    """USER#<ratedId> / RATED#<yyyy-mm>: the stars a user received in one UTC month, for the low-rating rule.
 
-    stars = NumberAttribute()
-    created_at = UnicodeAttribute()
+    One entry per rating, `<createdAt>|<stars>|<exchangeId>`, added to the set in the rating's own
+    transaction (an ADD: no read, racing ratings both land, a repeat is a no-op); the rule reads the
+    few months it looks back over by key, in the claim's or post's one batch. Expires once no rule
+    looks back that far.
+    """
+
+    ratings = UnicodeSetAttribute(null=True)
     expires_at_epoch = TTLAttribute(null=True)
 
     @staticmethod
-    def key(user_id: str, created_at: str, exchange_id: str) -> tuple[str, str]:
-        return f"USER#{user_id}", f"RATED#{created_at}#{exchange_id}"
+    def key(user_id: str, month: str) -> tuple[str, str]:
+        return f"USER#{user_id}", f"RATED#{month}"
+
+    @staticmethod
+    def entry(created_at: str, stars: int, exchange_id: str) -> str:
+        return f"{created_at}|{stars}|{exchange_id}"
+
+    def received(self) -> list[tuple[str, int]]:
+        """(created at, stars) of each entry."""
+        return [(at, int(stars)) for at, stars, _ in (e.split("|", 2) for e in self.ratings or ())]
 
 
 class GroupClaimQuotaItem(Item):

@@ -226,6 +226,7 @@ def _rewritten(raw: dict, user_id: str, anon: str, markers: set[str]) -> dict | 
         for field in ("sharer_id", "claimer_id", "rated_user_id"):
             if item.get(field, {}).get("S") == user_id:
                 item[field] = _s(anon)
+                item.pop(field.replace("_id", "_pseudonym"), None)  # their name in the group, kept on the exchange
         return item
     if pk.startswith("FOOD#") and item.get("sharer_id", {}).get("S") == user_id:
         item.update(sharer_id=_s(anon), title=_s(ERASED), pickup_lat={"N": "0"}, pickup_lng={"N": "0"})

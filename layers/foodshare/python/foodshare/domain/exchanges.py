@@ -13,7 +13,7 @@ from foodshare import clock, geo, ids
 from foodshare.data import reads
 from foodshare.data.models import ExchangeItem, FoodItem, MembershipItem, PartnerClaimCounterItem, UserItem
 from foodshare.data.transaction import UnitOfWork, with_retries
-from foodshare.domain import credits, food as food_posts, privacy_settings, standing, users
+from foodshare.domain import credits, food as food_posts, identities, privacy_settings, standing, users
 from foodshare.errors import Conflict, Forbidden, NotFound
 
 CLAIMED, COMPLETED, CANCELLED, NO_SHOW = "claimed", "completed", "cancelled", "no_show"
@@ -38,13 +38,17 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
     if post is None:
         raise NotFound(f"Food {food_id} not found.")
     now = clock.now()
-    # Everything else the rules read, in one round trip: membership, both profiles, the standing rules' items.
+    # Everything else the rules and the answer read, in one round trip: membership, both profiles, the standing
+    # rules' items, and the sharer's membership for their pseudonym if the post predates keeping it on the post.
+    sharer_unknown = post.sharer_pseudonym is None
     membership, claimer, sharer, *rule_items = reads.get_many([
         (MembershipItem, MembershipItem.key(post.group_id, user_id)),
         (UserItem, UserItem.key(user_id)),
         (UserItem, UserItem.key(post.sharer_id)),
         *standing.claim_keys(user_id, post.group_id, now),
+        *([(MembershipItem, MembershipItem.key(post.group_id, post.sharer_id))] if sharer_unknown else []),
     ])
+    sharer_membership = rule_items.pop() if sharer_unknown else None
     access = food_posts.access(post, user_id, membership)
     if access is None:
         raise NotFound(f"Food {food_id} not found.")
@@ -72,7 +76,7 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
     if access.partner is not None:
         _check_partner_terms(post, claimer, access.partner)
         _count_partner_claim(uow, user_id, access.partner, now)
-    max_active = standing.check_may_claim(uow, claimer, post, now, standing.ClaimReads(*rule_items))
+    max_active = standing.check_may_claim(uow, claimer, post, now, standing.ClaimReads.of(rule_items))
     credits.hold(uow, claimer, exchange_id, max_held=max_active)
     exchange = ExchangeItem(
         *ExchangeItem.key(exchange_id),
@@ -81,6 +85,10 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
         group_id=post.group_id,
         sharer_id=post.sharer_id,
         claimer_id=user_id,
+        # How each appears in the group, kept for the exchange's answers (stable per person and group).
+        sharer_pseudonym=post.sharer_pseudonym or identities.of(
+            post.sharer_id, post.group_id, sharer_membership.pseudonym if sharer_membership else None).pseudonym,
+        claimer_pseudonym=identities.of(user_id, post.group_id, membership.pseudonym if membership else None).pseudonym,
         partnership_id=access.partner.partnership_id if access.partner else None,
         status=CLAIMED,
         pickup_start=post.pickup_start,
@@ -205,8 +213,15 @@ def no_show(exchange_id: str, user_id: str) -> ExchangeItem:
 
 
 def _close(exchange_id: str, user_id: str, outcome: str) -> ExchangeItem:
-    """Cancel or record a no-show: release the claimer's credit and re-list or expire the post."""
-    exchange = get_for_participant(exchange_id, user_id)
+    """Cancel or record a no-show: release the claimer's credit and re-list or expire the post.
+
+    The exchange carries what the post's update needs (its id, group and pickup end, copied at claim time), so
+    the post is written without a read, under the condition that it is still claimed by this exchange. The
+    claimer's profile (their balance, for the ledger) comes in the exchange's read when the claimer cancels."""
+    if outcome == NO_SHOW:  # reported by the sharer: the claimer is known once the exchange is read
+        exchange, claimer = get_for_participant(exchange_id, user_id), None
+    else:
+        exchange, claimer = _with_caller_profile(exchange_id, user_id)
     now = clock.now_iso()
     if outcome == NO_SHOW:
         if user_id != exchange.sharer_id:
@@ -215,8 +230,8 @@ def _close(exchange_id: str, user_id: str, outcome: str) -> ExchangeItem:
             raise Conflict("A no-show can be reported once the pickup window has ended.", code="too_early")
     if exchange.status != CLAIMED:
         raise Conflict(f"The exchange is {exchange.status}.", code="invalid_state")
-    post, claimer = reads.get_many([(FoodItem, FoodItem.key(exchange.food_id)),
-                                    (UserItem, UserItem.key(exchange.claimer_id))])  # one read for both
+    if user_id != exchange.claimer_id:
+        claimer = users.find(exchange.claimer_id)
     if claimer is None:
         raise NotFound(f"User {exchange.claimer_id} not found.")
     uow = UnitOfWork()
@@ -226,28 +241,29 @@ def _close(exchange_id: str, user_id: str, outcome: str) -> ExchangeItem:
         ExchangeItem.status == CLAIMED,
         on_fail=Conflict("The exchange changed meanwhile.", code="invalid_state"),
     )
-    relist = outcome == CANCELLED and now < post.pickup_end
-    if relist:
-        post.status = food_posts.AVAILABLE
-        post.index_as_available()
-        post.exchange_id = None
-        post.updated_at = now
-        uow.save(post, (FoodItem.status == food_posts.CLAIMED) & (FoodItem.exchange_id == exchange_id))
-    else:
-        uow.update(
-            post,
-            food_posts.unlist_actions(food_posts.EXPIRED),
-            (FoodItem.status == food_posts.CLAIMED) & (FoodItem.exchange_id == exchange_id),
-        )
+    relist = outcome == CANCELLED and now < exchange.pickup_end
+    post = FoodItem(*FoodItem.key(exchange.food_id))
+    actions = (food_posts.relist_actions(exchange.group_id, exchange.food_id, exchange.pickup_end) if relist
+               else food_posts.unlist_actions(food_posts.EXPIRED))
+    uow.update(post, actions, (FoodItem.status == food_posts.CLAIMED) & (FoodItem.exchange_id == exchange_id))
     reason = "claim_cancelled" if outcome == CANCELLED else "no_show"
     credits.release(uow, claimer, exchange_id, reason)
     event_type = "ExchangeCancelled" if outcome == CANCELLED else "ExchangeNoShow"
     uow.record(event_type, user_id, _payload(exchange) | {"closedBy": user_id, "foodRelisted": relist})
     if not relist:
-        uow.record("FoodExpired", user_id, {"foodId": post.food_id, "groupId": post.group_id, "sharerId": post.sharer_id})
+        uow.record("FoodExpired", user_id,
+                   {"foodId": exchange.food_id, "groupId": exchange.group_id, "sharerId": exchange.sharer_id})
     uow.commit()
     exchange.status, exchange.closed_at, exchange.updated_at = outcome, now, now  # what was written (no re-read)
     return exchange
+
+
+def _with_caller_profile(exchange_id: str, user_id: str) -> tuple[ExchangeItem, UserItem | None]:
+    """`get_for_participant` and the caller's profile, in one read."""
+    exchange, profile = reads.get_many([(ExchangeItem, ExchangeItem.key(exchange_id)), (UserItem, UserItem.key(user_id))])
+    if exchange is None or user_id not in (exchange.sharer_id, exchange.claimer_id):
+        raise NotFound(f"Exchange {exchange_id} not found.")
+    return exchange, profile
 
 
 def _payload(exchange: ExchangeItem) -> dict:

@@ -146,6 +146,26 @@ def low_rating_suspension(ratings: list[tuple[datetime, int]], period: timedelta
     return triggered + period if triggered else None
 
 
+def low_rating_since(period: timedelta, now: datetime) -> datetime:
+    """The earliest received rating that can still matter: a suspension it starts would be over by now."""
+    return now - LOW_RATING_WINDOW - period
+
+
+def month_key(moment: datetime) -> str:
+    return moment.strftime("%Y-%m")
+
+
+def low_rating_months(period: timedelta, now: datetime) -> list[str]:
+    """The UTC months (`yyyy-mm`, oldest first) that hold every rating `low_rating_since` keeps."""
+    year, month = (int(part) for part in month_key(low_rating_since(period, now)).split("-"))
+    last = month_key(now)
+    months = [f"{year:04d}-{month:02d}"]
+    while months[-1] < last:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        months.append(f"{year:04d}-{month:02d}")
+    return months
+
+
 def suspension(ratings: list[tuple[datetime, int]], period: timedelta, now: datetime) -> Refusal | None:
     until = low_rating_suspension(ratings, period)
     if until is None or until <= now:

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 from foodshare import clock, ids
 from foodshare.data import reads
-from foodshare.data.models import AppliedRequestItem, ExchangeItem, FoodItem, MembershipItem, RestrictionItem, UserItem
+from foodshare.data.models import AppliedRequestItem, ExchangeItem, FoodItem, MembershipItem, UserItem
 from foodshare.data.transaction import UnitOfWork
-from foodshare.domain import groups, identities, partnerships, privacy, standing
+from foodshare.domain import groups, identities, partnerships, privacy, standing, users
 from foodshare.errors import AlreadyApplied, Conflict, Forbidden, NotFound, ValidationFailed
 
 AVAILABLE, CLAIMED, COMPLETED, WITHDRAWN, EXPIRED = "available", "claimed", "completed", "withdrawn", "expired"
@@ -97,12 +97,16 @@ def share(user_id: str, post: NewPost, *, request_key: str | None = None) -> Foo
     """Publish a post. With `request_key` (a platform's id for a request it may redeliver) the
     key is recorded in the same transaction, so a redelivery gets the first post back instead
     of a second one, even when the first run died right after committing."""
-    member, restricted = reads.get_many([(MembershipItem, MembershipItem.key(post.group_id, user_id)),
-                                         (RestrictionItem, RestrictionItem.key(post.group_id, user_id))])
+    now = clock.now()
+    # Everything the rules read, in one round trip: profile, membership, the standing rules' items.
+    profile, member, *rule_items = reads.get_many([(UserItem, UserItem.key(user_id)),
+                                                   (MembershipItem, MembershipItem.key(post.group_id, user_id)),
+                                                   *standing.post_keys(user_id, post.group_id, now)])
+    if profile is None:  # first contact: registered as on any other route
+        users.ensure(user_id)
     if member is None:
         raise NotFound(f"Group {post.group_id} not found.")
-    now = clock.now()
-    standing.check_may_post(user_id, now, restricted)
+    standing.check_may_post(now, standing.PostReads.of(rule_items))
     if post.pickup_end <= post.pickup_start:
         raise ValidationFailed("The pickup window ends before it starts.", fields={"pickupEnd": "must be after pickupStart"})
     if post.pickup_end <= now:
@@ -181,6 +185,18 @@ def unlist_actions(status: str) -> list:
         FoodItem.avail_sk.remove(),
         FoodItem.expiry_pk.remove(),
         FoodItem.expiry_sk.remove(),
+    ]
+
+
+def relist_actions(group_id: str, food_id: str, pickup_end: str) -> list:
+    """Update actions that put a claimed post back to `available` in the indexes (no read: the exchange knows
+    the post's group, id and pickup end)."""
+    index = FoodItem.available_index(group_id, food_id, pickup_end)
+    return [
+        FoodItem.status.set(AVAILABLE),
+        FoodItem.updated_at.set(clock.now_iso()),
+        FoodItem.exchange_id.remove(),
+        *(getattr(FoodItem, name).set(value) for name, value in index.items()),
     ]
 
 

@@ -9,9 +9,9 @@ from pynamodb.expressions.condition import Condition
 from foodshare import clock, ids
 from foodshare.data import reads
 from foodshare.data.models import (BanItem, ConsentItem, GroupItem, GroupPseudonymItem, InviteItem, MembershipItem,
-                                    PartnerSetItem)
+                                    PartnerSetItem, UserItem)
 from foodshare.data.transaction import UnitOfWork
-from foodshare.domain import identities
+from foodshare.domain import identities, users
 from foodshare.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from foodshare.settings import get_settings
 
@@ -128,10 +128,12 @@ def create_invite(group_id: str, user_id: str) -> InviteItem:
 
 
 def join(user_id: str, code: str, accepted_version: int | None = None) -> tuple[GroupItem, MembershipItem]:
-    """Join with an invite; a group with a disclaimer needs its current version accepted (recorded as consent)."""
-    try:
-        invite = InviteItem.get(*InviteItem.key(code))
-    except InviteItem.DoesNotExist:
+    """Join with an invite; a group with a disclaimer needs its current version accepted (recorded as consent).
+    Registers the person on first contact: their profile comes in the invite's read."""
+    invite, profile = reads.get_many([(InviteItem, InviteItem.key(code)), (UserItem, UserItem.key(user_id))])
+    if profile is None:
+        users.ensure(user_id)
+    if invite is None:
         raise NotFound("Invite code not found.", code="invite_not_found", fields={"inviteCode": "unknown code"})
     if invite.expires_at <= clock.now_iso():
         raise Conflict("This invite has expired; ask an admin for a new one.", code="invite_expired")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from foodshare import identity_key
 from foodshare.data import reads
-from foodshare.data.models import GroupPseudonymItem, MembershipItem
+from foodshare.data.models import ExchangeItem, GroupPseudonymItem, MembershipItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import privacy
 from foodshare.errors import ConcurrentUpdate
@@ -54,6 +54,17 @@ def in_groups(people: list[tuple[str, str]]) -> list[Identity]:
     found = reads.get_many(keys)
     return [of(user_id, group_id, m.pseudonym if m is not None else None)
             for (user_id, group_id), m in zip(people, found, strict=True)]
+
+
+def in_exchange(exchange: ExchangeItem) -> tuple[Identity, Identity]:
+    """(sharer, claimer) as the exchange's group knows them: kept on the exchange since its claim, so no read;
+    an exchange claimed before then reads the memberships (one batch)."""
+    parties = [(exchange.sharer_id, exchange.sharer_pseudonym), (exchange.claimer_id, exchange.claimer_pseudonym)]
+    unknown = [(user_id, exchange.group_id) for user_id, kept in parties if kept is None]
+    read = iter(in_groups(unknown) if unknown else [])
+    sharer, claimer = (of(user_id, exchange.group_id, kept) if kept is not None else next(read)
+                       for user_id, kept in parties)
+    return sharer, claimer
 
 
 def claim_pseudonym(uow: UnitOfWork, group_id: str, user_id: str, attempt: int) -> str:

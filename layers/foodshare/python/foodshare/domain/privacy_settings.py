@@ -37,6 +37,11 @@ class PrivacySettings:
         )
 
 
+def ranked(chosen: PrivacySettings) -> bool:
+    """Whether the person shows on their groups' leaderboards (`group_activity.leaderboard`)."""
+    return not chosen.restricted and chosen.leaderboard
+
+
 def is_restricted(user: UserItem | None) -> bool:
     return bool(user is not None and user.restricted)
 
@@ -74,7 +79,9 @@ def update(user_id: str, restricted: bool | None, leaderboard: bool | None,
             "restricted": chosen.restricted,
             "leaderboard": chosen.leaderboard,
             "locationPrecision": chosen.location_precision,
-            "groupIds": sorted(groups.group_ids_of(user_id)),
+            # The groups whose leaderboards change: only a new restriction or ranking choice changes them (their
+            # memberships are then read; a change of location precision alone reads none).
+            "groupIds": sorted(groups.group_ids_of(user_id)) if ranked(chosen) != ranked(current) else [],
         },
     )
     if chosen.restricted != current.restricted:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from foodshare import clock
-from foodshare.data.models import RatingItem
+from foodshare.data.models import ExchangeItem, RatingItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import exchanges, standing
 from foodshare.errors import Conflict
@@ -13,6 +13,11 @@ from foodshare.settings import get_settings
 
 
 def rate(exchange_id: str, user_id: str, stars: int, comment: str | None) -> RatingItem:
+    return rate_exchange(exchange_id, user_id, stars, comment)[0]
+
+
+def rate_exchange(exchange_id: str, user_id: str, stars: int, comment: str | None) -> tuple[RatingItem, ExchangeItem]:
+    """The rating and the exchange it rates (read once: the answer shows the rated person from it)."""
     exchange = exchanges.get_for_participant(exchange_id, user_id)
     if exchange.status != exchanges.COMPLETED:
         raise Conflict("Only a completed exchange can be rated.", code="invalid_state")
@@ -49,4 +54,4 @@ def rate(exchange_id: str, user_id: str, stars: int, comment: str | None) -> Rat
         },
     )
     uow.commit()
-    return rating
+    return rating, exchange

@@ -4,7 +4,8 @@ Reads the few values a rule needs, asks the pure function, and adds the rule's
 conditional write to the caller's unit of work, so a limit holds under races: the
 active-claim limit is a condition on the claimer's `credits_held` (one held credit
 per active claim), the daily credit limit a conditional counter per UTC day, a
-group's quota a conditional write on one of the member's quota slots. A race lost on
+group's quota a conditional write on one of the member's quota slots, the low-rating
+suspension a check that the claimer's month of received ratings holds what was read. A race lost on
 any of them fails the transaction; the claim is retried from a fresh read and the
 pure rule then refuses it with its own 409.
 """
@@ -14,20 +15,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from pynamodb.expressions.condition import size
+
 from foodshare import clock
 from foodshare.data.models import (
     DailySpendItem,
     FoodItem,
     GroupClaimQuotaItem,
     QuotaSlotItem,
-    ReceivedRatingItem,
+    ReceivedRatingsItem,
     RestrictionItem,
     UserItem,
 )
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import fairness, groups, moderation_rules
 from foodshare.domain.fairness import GroupQuota, Refusal
-from foodshare.errors import Conflict
+from foodshare.errors import ConcurrentUpdate, Conflict
 from foodshare.settings import get_settings
 
 CLAIM_COST = 1  # the credit a claim holds (domain/credits.py)
@@ -49,38 +52,60 @@ def _suspension_period() -> timedelta:
 
 
 def record_received_rating(uow: UnitOfWork, rated_user_id: str, exchange_id: str, stars: int, at: datetime) -> None:
-    """Keep the stars a user received for as long as the low-rating rule can look back."""
+    """Add the stars to the rated user's month of received ratings, in the rating's transaction."""
+    uow.update(*received_rating(rated_user_id, exchange_id, stars, at))
+
+
+def received_rating(rated_user_id: str, exchange_id: str, stars: int, at: datetime) -> tuple[ReceivedRatingsItem, list]:
+    """The month item and the update adding one received rating to it: a blind ADD to a set (racing ratings
+    both land, adding one again changes nothing), kept for as long as the rule can look back at the month's
+    last day."""
+    month_start = at.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    next_month = (month_start + timedelta(days=32)).replace(day=1)
     keep = fairness.LOW_RATING_WINDOW + _suspension_period() + timedelta(days=1)
-    uow.save(
-        ReceivedRatingItem(
-            *ReceivedRatingItem.key(rated_user_id, clock.iso(at), exchange_id),
-            stars=stars,
-            created_at=clock.iso(at),
-            expires_at_epoch=at + keep,
-        )
-    )
+    return (ReceivedRatingsItem(*ReceivedRatingsItem.key(rated_user_id, fairness.month_key(at))),
+            [ReceivedRatingsItem.ratings.add({ReceivedRatingsItem.entry(clock.iso(at), stars, exchange_id)}),
+             ReceivedRatingsItem.expires_at_epoch.set(next_month + keep)])
 
 
-def _received_ratings(user_id: str, now: datetime) -> list[tuple[datetime, int]]:
-    since = now - fairness.LOW_RATING_WINDOW - _suspension_period()
-    items = ReceivedRatingItem.query(
-        f"USER#{user_id}", ReceivedRatingItem.sk.between(f"RATED#{clock.iso(since)}", "RATED#~")
-    )
-    return [(clock.parse_iso(item.created_at), int(item.stars)) for item in items]
+def suspension_keys(user_id: str, now: datetime) -> list[tuple[type, tuple[str, str]]]:
+    """Keys of the months of received ratings `suspension` needs (two or three), for `data.reads.get_many`."""
+    return [(ReceivedRatingsItem, ReceivedRatingsItem.key(user_id, month))
+            for month in fairness.low_rating_months(_suspension_period(), now)]
 
 
-def suspension(user_id: str, now: datetime) -> Refusal | None:
-    return fairness.suspension(_received_ratings(user_id, now), _suspension_period(), now)
+def suspension(received: list[ReceivedRatingsItem | None], now: datetime) -> Refusal | None:
+    """The low-rating rule over the months `suspension_keys` named (None: a month without ratings)."""
+    since = clock.iso(fairness.low_rating_since(_suspension_period(), now))
+    ratings = [(clock.parse_iso(at), stars) for month in received if month is not None
+               for at, stars in month.received() if at >= since]
+    return fairness.suspension(ratings, _suspension_period(), now)
 
 
 def _restriction(item: RestrictionItem | None, now: datetime) -> Refusal | None:
     return None if item is None else moderation_rules.restriction(clock.parse_iso(item.until), now)
 
 
-def check_may_post(user_id: str, now: datetime, restricted: RestrictionItem | None) -> None:
-    """Posting is refused while the user is suspended, or restricted in the group (`restricted`: the
-    user's restriction item there, read by the caller with its other reads: `RestrictionItem.key`)."""
-    for refusal in (suspension(user_id, now), _restriction(restricted, now)):
+@dataclass(frozen=True)
+class PostReads:
+    """The items the posting rules read, fetched with the post's other reads in one batch (`post_keys`)."""
+
+    restriction: RestrictionItem | None
+    received: list[ReceivedRatingsItem | None]
+
+    @classmethod
+    def of(cls, found: list) -> PostReads:
+        return cls(found[0], found[1:])
+
+
+def post_keys(user_id: str, group_id: str, now: datetime) -> list[tuple[type, tuple[str, str]]]:
+    """Keys of what `check_may_post` needs, in `PostReads`' order, for `data.reads.get_many`."""
+    return [(RestrictionItem, RestrictionItem.key(group_id, user_id)), *suspension_keys(user_id, now)]
+
+
+def check_may_post(now: datetime, read: PostReads) -> None:
+    """Posting is refused while the user is suspended, or restricted in the group."""
+    for refusal in (suspension(read.received, now), _restriction(read.restriction, now)):
         if refusal:
             raise refused(refusal)
 
@@ -95,13 +120,19 @@ class ClaimReads:
     restriction: RestrictionItem | None
     spent_today: DailySpendItem | None
     quota: GroupClaimQuotaItem | None
+    received: list[ReceivedRatingsItem | None]
+
+    @classmethod
+    def of(cls, found: list) -> ClaimReads:
+        return cls(found[0], found[1], found[2], found[3:])
 
 
 def claim_keys(user_id: str, group_id: str, now: datetime) -> list[tuple[type, tuple[str, str]]]:
     """Keys of what `check_may_claim` needs, in `ClaimReads`' order, for `data.reads.get_many`."""
     return [(RestrictionItem, RestrictionItem.key(group_id, user_id)),
             (DailySpendItem, DailySpendItem.key(user_id, fairness.day_key(now))),
-            (GroupClaimQuotaItem, GroupClaimQuotaItem.key(group_id))]
+            (GroupClaimQuotaItem, GroupClaimQuotaItem.key(group_id)),
+            *suspension_keys(user_id, now)]
 
 
 def check_may_claim(uow: UnitOfWork, claimer: UserItem, post: FoodItem, now: datetime, read: ClaimReads) -> int:
@@ -113,15 +144,27 @@ def check_may_claim(uow: UnitOfWork, claimer: UserItem, post: FoodItem, now: dat
     settings = get_settings()
     level = claimer.trust_level
     for refusal in (
-        suspension(claimer.user_id, now),
+        suspension(read.received, now),
         _restriction(read.restriction, now),
         fairness.active_claims(level, int(claimer.credits_held or 0), settings.claim_limits),
     ):
         if refusal:
             raise refused(refusal)
+    _ratings_unchanged(uow, claimer.user_id, now, read.received)
     _spend_today(uow, claimer.user_id, level, now, read.spent_today)
     _take_quota_slot(uow, post, claimer.user_id, now, _quota(read.quota))
     return fairness.active_claim_limit(level, settings.claim_limits)
+
+
+def _ratings_unchanged(uow: UnitOfWork, user_id: str, now: datetime, received: list[ReceivedRatingsItem | None]) -> None:
+    """The suspension rule's ratings stay as read until the claim commits: a rating lands only in the current
+    month, so the transaction checks that month still holds as many as were read (else the claim retries and
+    the rule sees the new rating)."""
+    current = received[-1]  # `suspension_keys` ends with the current month
+    count = len(current.ratings) if current is not None and current.ratings else 0
+    uow.check(ReceivedRatingsItem, ReceivedRatingsItem.key(user_id, fairness.month_key(now)),
+              ReceivedRatingsItem.ratings.does_not_exist() if count == 0 else size(ReceivedRatingsItem.ratings) == count,
+              on_fail=ConcurrentUpdate("a rating was received meanwhile"))
 
 
 def _spend_today(uow: UnitOfWork, user_id: str, level: str, now: datetime, spent_item: DailySpendItem | None) -> None:
