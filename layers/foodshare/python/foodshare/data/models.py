@@ -264,6 +264,21 @@ class GroupPseudonymItem(Item):
         return f"GROUP#{group_id}", f"PSEUDONYM#{pseudonym}"
 
 
+class HandleItem(Item):
+    """HANDLE#<handle> / META: whose handle it is, and in which group (domain/identities.resolve reads it by key).
+
+    Written where a person first appears in a group: joining (with the pseudonym's claim), a partner group's
+    claim, a report. Handles are an HMAC of (user, group), so this is an index, not a secret.
+    """
+
+    user_id = UnicodeAttribute()
+    group_id = UnicodeAttribute()
+
+    @staticmethod
+    def key(handle: str) -> tuple[str, str]:
+        return f"HANDLE#{handle}", "META"
+
+
 class InviteItem(Item):
     """INVITE#<code> / INVITE: a code that lets its holder join one group until it expires."""
 

@@ -76,6 +76,7 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
     if access.partner is not None:
         _check_partner_terms(post, claimer, access.partner)
         _count_partner_claim(uow, user_id, access.partner, now)
+        identities.record_handle(uow, user_id, post.group_id)  # seen in the post's group from now on
     max_active = standing.check_may_claim(uow, claimer, post, now, standing.ClaimReads.of(rule_items))
     credits.hold(uow, claimer, exchange_id, max_held=max_active)
     exchange = ExchangeItem(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from foodshare import identity_key
 from foodshare.data import reads
-from foodshare.data.models import ExchangeItem, GroupPseudonymItem, MembershipItem
+from foodshare.data.models import ExchangeItem, GroupPseudonymItem, HandleItem, MembershipItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import privacy
 from foodshare.errors import ConcurrentUpdate
@@ -68,36 +68,49 @@ def in_exchange(exchange: ExchangeItem) -> tuple[Identity, Identity]:
 
 
 def claim_pseudonym(uow: UnitOfWork, group_id: str, user_id: str, attempt: int) -> str:
-    """Add the unique claim of candidate `attempt` to `uow`; PseudonymTaken on commit if another member has it."""
+    """Add the unique claim of candidate `attempt` to `uow`; PseudonymTaken on commit if another member has it.
+    The member's handle in the group is recorded with it (`record_handle`)."""
     name = privacy.pseudonym(identity_key.key(), user_id, group_id, attempt)
     uow.save(
         GroupPseudonymItem(*GroupPseudonymItem.key(group_id, name), user_id=user_id),
         GroupPseudonymItem.pk.does_not_exist(),
         on_fail=PseudonymTaken("pseudonym taken in the group"),
     )
+    record_handle(uow, user_id, group_id)
     return name
 
 
-def resolve(handle: str, caller_id: str, visible_groups: set[str]) -> tuple[str, str] | None:
-    """(user id, group id) of the handle, if it names a member of one of the caller's visible groups.
+def record_handle(uow: UnitOfWork, user_id: str, group_id: str) -> None:
+    """Add to `uow` the index item that lets `resolve` find the person's handle in the group by key.
 
-    Handles are not stored: the members of the caller's own and partner groups are the
-    only people the caller can have been shown, so their handles in those groups are
-    recomputed (one query per group, microseconds per HMAC).
+    Every place a person first appears in a group records it: joining (`claim_pseudonym`), a partner group's
+    claim, a report. An unconditional put: the same handle always names the same (user, group).
+    """
+    handle = privacy.handle(identity_key.key(), user_id, group_id)
+    uow.save(HandleItem(*HandleItem.key(handle), user_id=user_id, group_id=group_id))
+
+
+def resolve(handle: str, caller_id: str, visible_groups: set[str]) -> tuple[str, str] | None:
+    """(user id, group id) of the handle, if it names someone the caller can have been shown: a current member
+    of one of the caller's visible groups, seen in one of them.
+
+    Two reads whatever the groups' sizes: the handle's index item (`record_handle`), then the person's
+    memberships (one index query). Before the index, every visible group's members were listed and their
+    handles recomputed: O(members x groups) HMACs and one query per group.
     """
     if not privacy.looks_like_handle(handle):
         return None
     key = identity_key.key()
-    for group_id in sorted(visible_groups):
+    for group_id in sorted(visible_groups):  # one's own handle needs no read
         if privacy.handle(key, caller_id, group_id) == handle:
             return caller_id, group_id
-    members: set[str] = set()
-    for group_id in visible_groups:
-        members.update(
-            m.user_id for m in MembershipItem.query(f"GROUP#{group_id}", MembershipItem.sk.startswith("MEMBER#"))
-        )
-    for user_id in members:
-        for group_id in visible_groups:
-            if privacy.handle(key, user_id, group_id) == handle:
-                return user_id, group_id
-    return None
+    try:
+        found = HandleItem.get(*HandleItem.key(handle))
+    except HandleItem.DoesNotExist:
+        return None
+    if found.group_id not in visible_groups:
+        return None
+    memberships = MembershipItem.by_user.query(f"USER#{found.user_id}", MembershipItem.by_user_sk.startswith("GROUP#"))
+    if not any(m.group_id in visible_groups for m in memberships):
+        return None  # left every group the caller can see
+    return found.user_id, found.group_id

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from foodshare import clock, ids
 from foodshare.data.models import OpenReportItem, ReportItem, ReportLockItem
 from foodshare.data.transaction import UnitOfWork
-from foodshare.domain import exchanges, groups
+from foodshare.domain import exchanges, groups, identities
 from foodshare.domain import food as food_posts
 from foodshare.domain.moderation_rules import REASONS, SUBJECT_TYPES  # noqa: F401  (re-exported)
 from foodshare.errors import Conflict, NotFound, ValidationFailed
@@ -78,6 +78,7 @@ def file(reporter_id: str, subject_type: str, subject_id: str, reason: str, deta
     uow.save(report, ReportItem.pk.does_not_exist())
     for group_id in subject.group_ids:
         uow.save(OpenReportItem(*OpenReportItem.key(group_id, report_id), report_id=report_id))
+        identities.record_handle(uow, reporter_id, group_id)  # the moderators see the reporter there
     uow.record(
         "ReportFiled",
         reporter_id,
