@@ -90,6 +90,19 @@ def test_appointing_moderators(g):
         assert call("POST", f"/groups/{g['g']}/moderators", user="sam", json={"memberHandle": bad}).status == 404
 
 
+def test_the_evidence_shows_account_wide_figures_in_bands(g):
+    from foodshare.data.models import UserItem
+
+    UserItem(*UserItem.key("cleo")).update(actions=[
+        UserItem.score.set(73.4), UserItem.completed_count.set(7), UserItem.no_show_count.set(2),
+        UserItem.cancelled_count.set(30), UserItem.ratings_received.set(4), UserItem.rating_stars_total.set(15)])
+    _report("ida", "user", flows.handle("cleo", g["g"]), "no_show")
+    [entry] = _view("mo", g["g"]).body["reports"]
+    assert entry["member"] | {"member": None, "trustLevel": None} == {
+        "member": None, "trustLevel": None, "score": 70, "exchangesCompleted": 6, "noShows": 1,
+        "cancellations": 26, "averageRating": 4.0, "openReports": 1}  # exact: 73.4, 7, 2, 30, 3.75
+
+
 def test_the_queue_shows_open_reports_with_evidence_to_moderators_only(g):
     food = flows.share("cleo", g["g"])
     report = _report("ida", "food", food, "unsafe_food")

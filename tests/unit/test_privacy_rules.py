@@ -55,3 +55,15 @@ def test_who_sees_the_exact_place():
     assert (exact.lat, exact.lng, exact.label, exact.precision) == (52.52, 13.405, "Door", "exact")
     area = privacy.pickup(KEY, "p", 52.52, 13.405, "Door", False)
     assert area.label is None and area.precision == "area" and (area.lat, area.lng) != (52.52, 13.405)
+
+
+def test_bands_hide_the_exact_figure_and_keep_its_order():
+    from foodshare.domain.privacy import count_band, rating_band, score_band
+
+    assert [count_band(n) for n in (0, 1, 2, 3, 5, 6, 10, 11, 25, 26, 50, 51, 100, 101, 5000)] == [
+        0, 1, 1, 3, 3, 6, 6, 11, 11, 26, 26, 51, 51, 101, 101]
+    assert count_band(-1) == 0
+    assert [score_band(s) for s in (0, 9.9, 10, 47.3, 73.4, 100)] == [0, 0, 10, 40, 70, 100]
+    assert [rating_band(r) for r in (1.0, 3.24, 3.26, 4.74, 4.76, 5.0)] == [1.0, 3.0, 3.5, 4.5, 5.0, 5.0]
+    many = [count_band(n) for n in range(200)]
+    assert many == sorted(many) and len(set(many)) == 8  # 200 different counts, eight things to see

@@ -367,16 +367,20 @@ class Moderator(View):
     role: Literal["admin", "moderator", "member"]
 
 
+_BAND = "A count as the lower bound of its band: 0, 1, 3, 6, 11, 26, 51 or 101 (at least that many)"
+
+
 class MemberEvidence(View):
-    """What a moderator sees of the member a report is about."""
+    """What a moderator sees of the member a report is about: account-wide figures in bands, as exact ones are
+    equal in every group the member is in and would link them (issue 16)."""
 
     member: Identity
     trust_level: TrustLevel | None
-    score: float | None
-    exchanges_completed: int
-    no_shows: int
-    cancellations: int
-    average_rating: float | None
+    score: float | None = Field(description="The reputation score rounded down to a multiple of 10")
+    exchanges_completed: int = Field(description=_BAND)
+    no_shows: int = Field(description=_BAND)
+    cancellations: int = Field(description=_BAND)
+    average_rating: float | None = Field(description="Average stars received, to the nearest half star")
     open_reports: int = Field(description="Open reports about this member in the group")
 
 

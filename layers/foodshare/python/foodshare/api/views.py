@@ -271,15 +271,16 @@ def report(item: ReportItem) -> models.Report:
 
 
 def _member_evidence(who: models.Identity, user: UserItem | None, open_reports: int) -> models.MemberEvidence:
+    """Account-wide figures in bands (domain/privacy.py): exact ones would link the member across groups."""
     received = int(user.ratings_received) if user else 0
     return models.MemberEvidence(
         member=who,
         trust_level=user.trust_level if user else None,
-        score=_number(user.score) if user else None,
-        exchanges_completed=int(user.completed_count) if user else 0,
-        no_shows=int(user.no_show_count) if user else 0,
-        cancellations=int(user.cancelled_count) if user else 0,
-        average_rating=round(float(user.rating_stars_total) / received, 2) if received else None,
+        score=privacy.score_band(float(user.score)) if user else None,
+        exchanges_completed=privacy.count_band(int(user.completed_count)) if user else 0,
+        no_shows=privacy.count_band(int(user.no_show_count)) if user else 0,
+        cancellations=privacy.count_band(int(user.cancelled_count)) if user else 0,
+        average_rating=privacy.rating_band(float(user.rating_stars_total) / received) if received else None,
         open_reports=open_reports,
     )
 

@@ -7,8 +7,8 @@ here is tested without AWS.
   someone's reputation). It is an HMAC of (group, user) under the server key: stable, so
   the same person in the same group always has the same handle; different in every group,
   and not computable or reversible without the key, so two groups' handles of one person
-  cannot be matched. The server resolves a handle by recomputing candidates' handles
-  (`identities.resolve`), so nothing needs storing.
+  cannot be matched. The server resolves a handle by key (`identities.resolve` reads the
+  handle's index item, written where the person first appears in a group).
 - A **pseudonym** is a food-themed name per (user, group), drawn from the same HMAC with
   an attempt number: the group's first free candidate is claimed at join (unique within
   the group by a conditional put); a membership from before pseudonyms were per group
@@ -19,6 +19,9 @@ here is tested without AWS.
   gives the same point (nothing to average over reads), two posts from the same doorstep
   show different points (no equal field links them across groups), and averaging many
   posts converges to the cell's centre only: the cell, never the doorstep.
+- **Bands** replace a person's account-wide figures where members of a group see them (a
+  moderator's evidence): an exact score or count is the same in every group the person is
+  in and would link them; a band is shared by many people.
 """
 
 from __future__ import annotations
@@ -102,3 +105,21 @@ def pickup(key: bytes, food_id: str, lat: float, lng: float, label: str | None, 
         return Shown(lat, lng, label, EXACT)
     shown_lat, shown_lng = area(key, food_id, lat, lng)
     return Shown(shown_lat, shown_lng, None, AREA)
+
+
+COUNT_BANDS = (0, 1, 3, 6, 11, 26, 51, 101)  # a count is shown as the lower bound of its band
+
+
+def count_band(count: int) -> int:
+    """The lower bound of the band `count` falls in (0, 1, 3, 6, 11, 26, 51, 101)."""
+    return max(b for b in COUNT_BANDS if b <= max(count, 0))
+
+
+def score_band(score: float) -> int:
+    """A score to the multiple of 10 below it (the trust levels' cut-offs are multiples of 10 too)."""
+    return int(floor(score / 10) * 10)
+
+
+def rating_band(average: float) -> float:
+    """An average rating to the nearest half star."""
+    return round(average * 2) / 2
