@@ -88,8 +88,22 @@ def test_erasure_leaves_no_personal_data_and_counterparts_add_up(backbone):  # n
     assert asked.status == 201 and asked.body["confirmationCode"]
     wrong = call("DELETE", "/me", user="erin", json={"confirmationCode": "WRONG123"})
     assert wrong.status == 400 and "confirmationCode" in wrong.body["error"]["fields"]
-    assert call("DELETE", "/me", user="erin", json={"confirmationCode": asked.body["confirmationCode"]}).status == 200
+    accepted = call("DELETE", "/me", user="erin", json={"confirmationCode": asked.body["confirmationCode"]})
+    assert accepted.status == 202 and accepted.body["status"] == "in_progress"
+    assert accepted.body["segmentsDone"] == 0 and accepted.body["segmentsTotal"] == get_settings().scan_segments
+    # At once, before any sweep: the account cannot act, and is out of every view of the others.
+    assert call("GET", "/me", user="erin").error_code == "account_erased"
+    assert call("POST", "/groups", user="erin", json={"name": "Again"}).error_code == "account_erased"
+    assert call("PUT", "/me/privacy", user="erin", json={"restricted": False}).error_code == "account_erased"
+    assert ExchangeItem.get(*ExchangeItem.key(open_as_sharer)).status == "cancelled"
+    assert ExchangeItem.get(*ExchangeItem.key(open_as_claimer)).status == "cancelled"
+    assert not any("xyzzy" in f["title"] for f in call("GET", "/food", user="cleo").body["items"])
+    assert len(call("GET", f"/groups/{group}/leaderboard", user="cleo").body["leaders"]) == 2  # cleo and ida
+    again = call("DELETE", "/me", user="erin", json={"confirmationCode": asked.body["confirmationCode"]})
+    assert again.status == 202 and again.body["requestId"] == accepted.body["requestId"]  # the same erasure
     backbone.deliver()
+    swept = call("GET", f"/me/erasure/{accepted.body['requestId']}", user="erin").body
+    assert swept["status"] == "completed" and swept["segmentsDone"] == swept["segmentsTotal"] and swept["completedAt"]
 
     leaks = [t for t in _table_dump() if PERSONAL.search(t)]
     assert leaks == []
