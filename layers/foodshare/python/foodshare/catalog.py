@@ -221,10 +221,11 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer(
         "exports",
         ("ExportRequested",),
-        batch_size=1,  # one document at a time: a whole-table read each
+        batch_size=1,  # one document at a time: a whole-table read each (a parallel scan on threads)
         max_batching_window_seconds=0,
         max_receive_count=3,
-        visibility_timeout_seconds=300,
+        # 900 s for the function: a table of millions of items takes minutes to read (docs/privacy.md)
+        visibility_timeout_seconds=5400,
         description="Assembles a person's data export (GDPR access and portability) into the export bucket",
     ),
     Consumer(
