@@ -139,3 +139,46 @@ def test_the_code_is_needed_and_expires_after_three_hours():
     assert late.status == 403 and late.error_code == "erasure_code_expired"
     assert call("GET", "/me", user="erin").body["displayName"] == "Erin"
     assert [r["type"] for r in call("GET", "/me/requests", user="erin").body["requests"]][-1] == "erasure"
+
+
+def test_a_segment_that_crashes_midway_is_run_again_safely(monkeypatch):
+    """A sweep segment interrupted between writing a moved item and deleting its old key (a Lambda timeout, say)
+    is retried: nothing is lost or doubled, and the erasure completes once."""
+    from foodshare.data.models import table_connection
+    from foodshare.domain import erasure
+
+    flows.user("erin", location=HOME, name="Erin Xyzzy")
+    flows.user("cleo")
+    group = flows.group("erin", "Corner street")
+    flows.join("cleo", group, "erin")
+    done = flows.claim("cleo", flows.share("erin", group, title="xyzzy soup"))
+    flows.complete("erin", "cleo", done)
+    code, _ = erasure.request("erin")
+    progress = erasure.start("erin", code)
+    request_id, total = progress.request_id, int(progress.total_segments)
+
+    def crash(**_):
+        raise RuntimeError("the segment's invocation ends here")
+
+    monkeypatch.setattr(table_connection().connection.client, "delete_item", crash)
+    crashed = 0
+    for segment in range(total):
+        try:
+            erasure.sweep_segment(request_id, segment, total)
+        except RuntimeError:
+            crashed += 1
+    assert crashed  # the profile (at least) is moved to its anonymous key: put done, old key not yet deleted
+    assert erasure.progress_of(request_id).status == erasure.IN_PROGRESS
+    monkeypatch.undo()
+
+    finished = [erasure.sweep_segment(request_id, segment, total) for segment in range(total)]  # the retries
+    assert [f is not None for f in finished].count(True) >= 1 and finished[-1] is not None
+    assert erasure.sweep_segment(request_id, 0, total) is not None  # a redelivery of a done segment: no work
+    assert erasure.complete(request_id) is True and erasure.complete(request_id) is False
+    assert erasure.sweep_segment(request_id, 0, total) is None  # completed: nothing names the person
+    assert [t for t in _table_dump() if PERSONAL.search(t)] == []
+    profiles = [t for t in _table_dump() if '"sk": {"S": "PROFILE"}' in t and finished[-1].anonymous_id in t]
+    assert len(profiles) == 1
+    _ledger_adds_up(finished[-1].anonymous_id)
+    assert ExchangeItem.get(*ExchangeItem.key(done)).sharer_id == finished[-1].anonymous_id
+    assert erasure.progress_of(request_id).user_id is None  # the record names nobody once completed
