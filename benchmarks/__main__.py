@@ -6,6 +6,8 @@ the cache's own benchmark), event to effect through the local backbone
 (benchmarks.event_to_effect, the backbone's own benchmark), what a request of every route uses
 of each billed service (benchmarks.request_cost, priced by make capacity) and round trips and CPU per
 route beside a baseline commit (benchmarks.round_trips, issue 15). `--quick` takes fewer samples.
+`--only erasure` (not in the default run: minutes on moto) times erasure's sweep and export's scan on a
+50,000-item table by parallel-scan segments (benchmarks.erasure_sweep; 5,000 with `--quick`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from pathlib import Path
 
 from benchmarks import results
 
-SECTIONS = ("cold", "warm", "cache", "events", "cost", "round_trips")
+SECTIONS = ("cold", "warm", "cache", "events", "cost", "round_trips", "erasure")
+DEFAULT_SECTIONS = [section for section in SECTIONS if section != "erasure"]
 # What benchmarks.cache_bench prints, as bench-results.json names it.
 CACHE_LINES = {
     "redis_get_p50_ms": r"raw Redis GET of the payload\s+p50 ([\d.]+) ms",
@@ -120,7 +123,7 @@ def goals(metrics: dict[str, float]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
-    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS))
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=DEFAULT_SECTIONS)
     parser.add_argument("--out", type=Path, default=results.BENCH_RESULTS)
     args = parser.parse_args()
     metrics: dict[str, float] = {}
@@ -136,6 +139,8 @@ def main() -> None:
         metrics.update(_part("benchmarks.request_cost", "--samples", "3" if args.quick else "5"))
     if "round_trips" in args.only:
         metrics.update(round_trips_section(5 if args.quick else 20))
+    if "erasure" in args.only:
+        metrics.update(_part("benchmarks.erasure_sweep", "--items", "5000" if args.quick else "50000"))
     shown = {k: v for k, v in metrics.items() if not k.startswith(("request.", "consumer_request."))}
     print(results.table(results.rounded(shown)))
     if "cost" in args.only:

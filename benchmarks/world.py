@@ -259,10 +259,19 @@ def _an_export(world) -> Request:
 
 
 def _erase_someone(world: World) -> Request:
-    """A fresh person with a confirmation code erases their account (a whole-table pass: docs/privacy.md)."""
+    """A member of a group with a confirmation code erases their account: the synchronous part (freeze, wind
+    down by the by_user index, leave the group, queue the sweep: docs/privacy.md)."""
     leaver = person("leaver")
+    groups.add_member(world.group_a, leaver)
     code, _ = erasure.request(leaver)
     return Request("DELETE", "/me", leaver, {"confirmationCode": code})
+
+
+def _an_erasure(world: World) -> Request:
+    """The progress of an erasure under way (no consumer runs in the sample)."""
+    leaver = person("leaver")
+    code, _ = erasure.request(leaver)
+    return Request("GET", f"/me/erasure/{erasure.start(leaver, code).request_id}", leaver)
 
 
 SAMPLES: dict[str, Callable[[World], Request]] = {
@@ -302,6 +311,7 @@ SAMPLES: dict[str, Callable[[World], Request]] = {
     "GET /me/requests": lambda w: Request("GET", "/me/requests", w.claimer),
     "POST /me/erasure": lambda w: Request("POST", "/me/erasure", w.claimer),
     "DELETE /me": _erase_someone,
+    "GET /me/erasure/{requestId}": _an_erasure,
     "POST /me/exports": lambda w: Request("POST", "/me/exports", w.claimer),
     "GET /me/exports/{exportId}": _an_export,
     "POST /webhooks/telegram": _telegram,

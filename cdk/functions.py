@@ -55,9 +55,10 @@ READ_ONLY = frozenset({"discovery"})
 STREAM_READ_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
                        "dynamodb:ListStreams")
 PUBLISHERS = frozenset({"outbox_relay", "outbox_sweeper"})
-# Erasure and export read the whole table (posts and exchanges have no by-user index: docs/privacy.md);
-# nobody else scans.
-TABLE_SCANNERS = frozenset({"users", "exports"})
+# Erasure's sweep and export read the whole table (a parallel scan: items name a person where no index leads,
+# docs/privacy.md), each in its own queue-fed function; nobody else scans (DELETE /me's synchronous part, in the
+# users function, reads only what is keyed by the person).
+TABLE_SCANNERS = frozenset({"erasure", "exports"})
 
 # A scheduled run that fails is retried twice, never past the next run, then parked.
 SCHEDULE_RETRY_ATTEMPTS = 2

@@ -94,10 +94,13 @@ BUDGETS: dict[str, Budget] = {
     "POST /me/erasure": _write(1),
     "POST /me/exports": _write(1),
     "GET /me/exports/{exportId}": Budget({GET: 1}, 1),
-    # erasure is rare and thorough: a scan of the table for what names the person (no by-user index for
-    # posts and exchanges, docs/privacy.md), then each item blanked or deleted, and every cache key dropped
-    "DELETE /me": Budget({GET: 1, QUERY: 3, "dynamodb:Scan": 3, "dynamodb:PutItem": 8, "dynamodb:DeleteItem": 6,
-                          "dynamodb:UpdateItem": 1, TRANSACT: 1}, 63),
+    # erasure's synchronous part only, never a Scan (the sweep is the erasure consumer's, docs/privacy.md):
+    # the code; the person's posts, claims and memberships (one by_user query), chat addresses and exports
+    # (1 query each); per open item the ordinary wind-down (the sample: leaving one group, the group and
+    # membership for the last-admin check); one transaction freezing the account and queueing the segments;
+    # the cache's versions bumped (no keyspace pass)
+    "DELETE /me": Budget({GET: 3, QUERY: 3, BATCH_GET: 1, TRANSACT: 2}, 3),  # + the rate limit, the leave's bump
+    "GET /me/erasure/{requestId}": Budget({GET: 1}, 1),
     # trust and safety (issue 17)
     "GET /groups/{groupId}/claim-quota": Budget({GET: 2}, 1),
     "PUT /groups/{groupId}/claim-quota": _write(1, redis=1),

@@ -15,7 +15,7 @@ app = build_resolver()
 
 
 @app.get("/me/credits", operation_id="getCredits", summary="The caller's credit balance and ledger, newest first",
-         **private(200, "pseudonym_unavailable", "concurrent_update"))
+         **private(200, "pseudonym_unavailable", "concurrent_update", "account_erased"))
 def get_credits(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=512)] = None,

@@ -14,7 +14,7 @@ app = build_resolver()
 
 
 @app.post("/groups", operation_id="createGroup", summary="Create a group; the caller becomes its admin",
-          **private(201, "pseudonym_unavailable", "concurrent_update"))
+          **private(201, "pseudonym_unavailable", "concurrent_update", "account_erased"))
 def create_group(body: CreateGroupRequest) -> models.Group:
     user_id = caller_id(app)
     users.ensure(user_id)
@@ -41,7 +41,7 @@ def create_invite(groupId: str) -> models.Invite:
 
 @app.post("/groups/join", operation_id="joinGroup", summary="Join a group with an invite code",
           **private(200, "disclaimer_not_accepted", "invite_not_found", "not_found", "invite_expired", "already_member",
-                    "banned", "pseudonym_unavailable", "concurrent_update"))
+                    "banned", "pseudonym_unavailable", "concurrent_update", "account_erased"))
 def join_group(body: JoinGroupRequest) -> models.Group:
     user_id = caller_id(app)
     group, member = groups.join(user_id, body.invite_code.strip().upper(), body.accepted_disclaimer_version)

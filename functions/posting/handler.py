@@ -13,7 +13,7 @@ app = build_resolver()
 
 @app.post("/food", operation_id="shareFood", summary="Share food with one of the caller's groups",
           **private(201, "not_found", "suspended_low_ratings", "restricted", "pseudonym_unavailable",
-                    "concurrent_update"))
+                    "concurrent_update", "account_erased"))
 def share_food(body: ShareFoodRequest) -> models.Food:
     user_id = caller_id(app)
     post = food.share(user_id, body.new_post())

@@ -25,27 +25,27 @@ def health() -> Response[models.Health]:
 
 
 @app.get("/me", operation_id="getMe", summary="The caller's profile (registers the caller on first use)",
-         **private(200, "pseudonym_unavailable", "concurrent_update"))
+         **private(200, "pseudonym_unavailable", "concurrent_update", "account_erased"))
 def get_me() -> models.Profile:
     return views.profile(users.ensure(caller_id(app)))
 
 
 @app.put("/me", operation_id="putMe", summary="Set the caller's display name and home location",
-         **private(200, "pseudonym_unavailable", "concurrent_update"))
+         **private(200, "pseudonym_unavailable", "concurrent_update", "account_erased"))
 def put_me(body: ProfileRequest) -> models.Profile:
     location = (body.location.lat, body.location.lng) if body.location else None
     return views.profile(users.update_profile(caller_id(app), body.display_name, location))
 
 
 @app.get("/me/privacy", operation_id="getPrivacy", summary="The caller's privacy choices",
-         **private(200, "pseudonym_unavailable", "concurrent_update"))
+         **private(200, "pseudonym_unavailable", "concurrent_update", "account_erased"))
 def get_privacy() -> models.PrivacySettings:
     return views.privacy_settings(privacy_settings.get(caller_id(app)))
 
 
 @app.put("/me/privacy", operation_id="putPrivacy",
          summary="Restrict processing, object to leaderboards, choose how others see pickup places",
-         **private(200, "pseudonym_unavailable", "concurrent_update"))
+         **private(200, "pseudonym_unavailable", "concurrent_update", "account_erased"))
 def put_privacy(body: PrivacyRequest) -> models.PrivacySettings:
     return views.privacy_settings(
         privacy_settings.update(caller_id(app), body.restricted, body.leaderboard, body.location_precision)
@@ -60,24 +60,35 @@ def get_requests() -> models.DataSubjectRequests:
 
 @app.post("/me/erasure", operation_id="requestErasure",
           summary="A confirmation code for erasing the caller's account (valid 3 hours)",
-          **private(201, "not_found", "concurrent_update"))
+          **private(201, "not_found", "concurrent_update", "account_erased"))
 def request_erasure() -> models.ErasureCode:
     code, expires_at = erasure.request(caller_id(app))
     return models.ErasureCode(confirmation_code=code, expires_at=expires_at)
 
 
-@app.delete("/me", operation_id="eraseMe", summary="Erase the caller's account with the confirmation code",
-            **private(200, "erasure_not_requested", "erasure_code_expired", "concurrent_update"))
-def erase_me(body: EraseAccountRequest) -> models.Erased:
-    """Erase the caller's account (docs/privacy.md); the cache forgets them before the answer."""
-    erased = erasure.erase(caller_id(app), body.confirmation_code)
-    purge.purge(erased.markers, erased.group_ids)
-    return models.Erased(erased=True)
+@app.delete("/me", operation_id="eraseMe",
+            summary="Erase the caller's account with the confirmation code (frozen at once, swept asynchronously)",
+            **private(202, "erasure_not_requested", "erasure_code_expired", "not_found", "concurrent_update",
+                      description="Accepted: the account is frozen and wound down; the rest of the erasure "
+                                  "completes within minutes: poll GET /me/erasure/{requestId}"))
+def erase_me(body: EraseAccountRequest) -> models.ErasureStatus:
+    """Freeze, wind down and queue the erasure of the caller's account (docs/privacy.md); the cache stops
+    serving them before the answer (every Redis key naming them goes when the sweep completes)."""
+    progress = erasure.start(caller_id(app), body.confirmation_code)
+    purge.forget(progress.markers or (), progress.group_ids or ())
+    return views.erasure_status(progress)
+
+
+@app.get("/me/erasure/<requestId>", operation_id="getErasure",
+         summary="An erasure's progress: in_progress, then completed (the record names nobody)",
+         **private(200, "not_found"))
+def get_erasure(requestId: str) -> models.ErasureStatus:
+    return views.erasure_status(erasure.progress_of(requestId))
 
 
 @app.post("/me/exports", operation_id="requestExport",
           summary="Export everything stored about the caller (one JSON document, built asynchronously)",
-          **private(202, "pseudonym_unavailable", "concurrent_update",
+          **private(202, "pseudonym_unavailable", "concurrent_update", "account_erased",
                     description="Accepted: the export is being built; poll GET /me/exports/{exportId}"))
 def request_export() -> models.DataExport:
     item = exports.request(caller_id(app))

@@ -6,6 +6,7 @@ import re
 
 from foodshare.domain import groups
 from tests.bots.chat import GROUP_CHAT, TgUser, message, private_chat, telegram
+from tests.events.conftest import backbone  # noqa: F401  (the fixture: the erasure consumer sweeps)
 from tests.support.api import call
 from tests.privacy.test_erasure import _redis_dump, _table_dump
 
@@ -14,7 +15,7 @@ BOB = TgUser(222222, "Bob")
 PERSONAL = re.compile(r"777123456|xyzzy", re.IGNORECASE)
 
 
-def test_a_telegram_users_erasure_reaches_contacts_chats_conversations_and_idempotency_records():
+def test_a_telegram_users_erasure_reaches_contacts_chats_conversations_and_idempotency_records(backbone):  # noqa: F811
     assert telegram(message(XENIA, private_chat(XENIA), "/start")).status == 200
     assert telegram(message(XENIA, GROUP_CHAT, "/start")).status == 200
     assert telegram(message(BOB, GROUP_CHAT, "/start")).status == 200
@@ -26,7 +27,11 @@ def test_a_telegram_users_erasure_reaches_contacts_chats_conversations_and_idemp
 
     me = f"tg:{XENIA.id}"
     code = call("POST", "/me/erasure", user=me).body["confirmationCode"]
-    assert call("DELETE", "/me", user=me, json={"confirmationCode": code}).status == 200
+    assert call("DELETE", "/me", user=me, json={"confirmationCode": code}).status == 202
+    # Frozen at once: the bot tells them their account is being erased (their chat link goes with the sweep).
+    refused = telegram(message(XENIA, private_chat(XENIA), "/share"))
+    assert refused.status == 200 and "being erased" in refused.body["text"], refused.body
+    backbone.deliver()
 
     assert [t for t in _table_dump() if PERSONAL.search(t)] == []
     assert [t for t in _redis_dump() if PERSONAL.search(t)] == []

@@ -80,7 +80,7 @@ def _run_flows(recorder) -> None:
     withdrawn = flows.share(sharer, group_id, title="Apples")
     assert call("DELETE", f"/food/{withdrawn}", user=sharer).status == 200
     flows.share(sharer, group_id, title="Pears")  # left unclaimed: the expiry job expires it
-    # Privacy: choices, the record of requests, and an erasure (the users function's Scan).
+    # Privacy: choices, the record of requests, and an erasure (the erasure consumer's Scan, below).
     assert call("PUT", "/me/privacy", user="pat", json={"leaderboard": False}).status == 200
     assert call("GET", "/me/requests", user="pat").status == 200
     exported = call("POST", "/me/exports", user="pat")
@@ -88,7 +88,7 @@ def _run_flows(recorder) -> None:
     flows.user("quinn")
     assert call("POST", "/me/exports", user="quinn").status == 202  # erasure deletes its document
     code = call("POST", "/me/erasure", user="quinn").body["confirmationCode"]
-    assert call("DELETE", "/me", user="quinn", json={"confirmationCode": code}).status == 200
+    assert call("DELETE", "/me", user="quinn", json={"confirmationCode": code}).status == 202  # swept by `erasure`
 
     # Trust and safety: a claim quota, a report, the moderation queue, an action and its appeal.
     quota = {"maxClaims": 5, "windowHours": 168, "liftHours": 2}

@@ -88,8 +88,22 @@ def test_erasure_leaves_no_personal_data_and_counterparts_add_up(backbone):  # n
     assert asked.status == 201 and asked.body["confirmationCode"]
     wrong = call("DELETE", "/me", user="erin", json={"confirmationCode": "WRONG123"})
     assert wrong.status == 400 and "confirmationCode" in wrong.body["error"]["fields"]
-    assert call("DELETE", "/me", user="erin", json={"confirmationCode": asked.body["confirmationCode"]}).status == 200
+    accepted = call("DELETE", "/me", user="erin", json={"confirmationCode": asked.body["confirmationCode"]})
+    assert accepted.status == 202 and accepted.body["status"] == "in_progress"
+    assert accepted.body["segmentsDone"] == 0 and accepted.body["segmentsTotal"] == get_settings().scan_segments
+    # At once, before any sweep: the account cannot act, and is out of every view of the others.
+    assert call("GET", "/me", user="erin").error_code == "account_erased"
+    assert call("POST", "/groups", user="erin", json={"name": "Again"}).error_code == "account_erased"
+    assert call("PUT", "/me/privacy", user="erin", json={"restricted": False}).error_code == "account_erased"
+    assert ExchangeItem.get(*ExchangeItem.key(open_as_sharer)).status == "cancelled"
+    assert ExchangeItem.get(*ExchangeItem.key(open_as_claimer)).status == "cancelled"
+    assert not any("xyzzy" in f["title"] for f in call("GET", "/food", user="cleo").body["items"])
+    assert len(call("GET", f"/groups/{group}/leaderboard", user="cleo").body["leaders"]) == 2  # cleo and ida
+    again = call("DELETE", "/me", user="erin", json={"confirmationCode": asked.body["confirmationCode"]})
+    assert again.status == 202 and again.body["requestId"] == accepted.body["requestId"]  # the same erasure
     backbone.deliver()
+    swept = call("GET", f"/me/erasure/{accepted.body['requestId']}", user="erin").body
+    assert swept["status"] == "completed" and swept["segmentsDone"] == swept["segmentsTotal"] and swept["completedAt"]
 
     leaks = [t for t in _table_dump() if PERSONAL.search(t)]
     assert leaks == []
@@ -127,3 +141,46 @@ def test_the_code_is_needed_and_expires_after_three_hours():
     assert late.status == 403 and late.error_code == "erasure_code_expired"
     assert call("GET", "/me", user="erin").body["displayName"] == "Erin"
     assert [r["type"] for r in call("GET", "/me/requests", user="erin").body["requests"]][-1] == "erasure"
+
+
+def test_a_segment_that_crashes_midway_is_run_again_safely(monkeypatch):
+    """A sweep segment interrupted between writing a moved item and deleting its old key (a Lambda timeout, say)
+    is retried: nothing is lost or doubled, and the erasure completes once."""
+    from foodshare.data.models import table_connection
+    from foodshare.domain import erasure
+
+    flows.user("erin", location=HOME, name="Erin Xyzzy")
+    flows.user("cleo")
+    group = flows.group("erin", "Corner street")
+    flows.join("cleo", group, "erin")
+    done = flows.claim("cleo", flows.share("erin", group, title="xyzzy soup"))
+    flows.complete("erin", "cleo", done)
+    code, _ = erasure.request("erin")
+    progress = erasure.start("erin", code)
+    request_id, total = progress.request_id, int(progress.total_segments)
+
+    def crash(**_):
+        raise RuntimeError("the segment's invocation ends here")
+
+    monkeypatch.setattr(table_connection().connection.client, "delete_item", crash)
+    crashed = 0
+    for segment in range(total):
+        try:
+            erasure.sweep_segment(request_id, segment, total)
+        except RuntimeError:
+            crashed += 1
+    assert crashed  # the profile (at least) is moved to its anonymous key: put done, old key not yet deleted
+    assert erasure.progress_of(request_id).status == erasure.IN_PROGRESS
+    monkeypatch.undo()
+
+    finished = [erasure.sweep_segment(request_id, segment, total) for segment in range(total)]  # the retries
+    assert [f is not None for f in finished].count(True) >= 1 and finished[-1] is not None
+    assert erasure.sweep_segment(request_id, 0, total) is not None  # a redelivery of a done segment: no work
+    assert erasure.complete(request_id) is True and erasure.complete(request_id) is False
+    assert erasure.sweep_segment(request_id, 0, total) is None  # completed: nothing names the person
+    assert [t for t in _table_dump() if PERSONAL.search(t)] == []
+    profiles = [t for t in _table_dump() if '"sk": {"S": "PROFILE"}' in t and finished[-1].anonymous_id in t]
+    assert len(profiles) == 1
+    _ledger_adds_up(finished[-1].anonymous_id)
+    assert ExchangeItem.get(*ExchangeItem.key(done)).sharer_id == finished[-1].anonymous_id
+    assert erasure.progress_of(request_id).user_id is None  # the record names nobody once completed

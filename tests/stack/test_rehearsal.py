@@ -124,6 +124,24 @@ def test_an_export_is_built_from_its_queue_into_the_bucket_and_downloaded(served
     assert {"UserRegistered", "GroupCreated", "FoodShared", "ExportRequested"} <= {e["eventType"] for e in document["events"]}
 
 
+def test_an_erasure_is_accepted_at_once_and_swept_from_its_queue(served_stack):
+    """DELETE /me -> 202 (frozen, wound down) -> one ErasureSegmentRequested per segment -> bus -> the erasure
+    queue -> the consumer, one segment an invocation -> GET /me/erasure/{id} reads completed."""
+    (erin,) = _names("erasure", 1)
+    _profile(served_stack, erin)
+    food_id = _share(served_stack, erin, _group(served_stack, erin, "Erasure Street"))
+    code = served_stack.call("POST", "/me/erasure", user=erin).body["confirmationCode"]
+    accepted = served_stack.call("DELETE", "/me", user=erin, json={"confirmationCode": code})
+    assert accepted.status == 202 and accepted.body["status"] == "in_progress", accepted
+    assert served_stack.call("GET", "/me", user=erin).error_code == "account_erased"
+    path = f"/me/erasure/{accepted.body['requestId']}"
+    done = eventually(lambda: served_stack.call("GET", path, user=erin).body.get("status") == "completed", 120)
+    assert done, served_stack.call("GET", path, user=erin)
+    swept = served_stack.call("GET", path, user=erin).body
+    assert swept["segmentsDone"] == swept["segmentsTotal"] and swept["completedAt"]
+    assert served_stack.call("GET", f"/food/{food_id}", user=erin).status == 404  # they are nobody there now
+
+
 def test_partner_group_member_claims_and_the_consumer_updates_reputation(served_stack):
     sam, bo = _names("partner", 2)
     for user in (sam, bo):

@@ -54,7 +54,7 @@ API_FUNCTIONS: tuple[ApiFunction, ...] = (
         "users",
         (_r("GET", "/health", public=True), _r("GET", "/me"), _r("PUT", "/me"),
          _r("GET", "/me/privacy"), _r("PUT", "/me/privacy"), _r("GET", "/me/requests"),
-         _r("POST", "/me/erasure"), _r("DELETE", "/me"), _r("POST", "/me/exports"),
+         _r("POST", "/me/erasure"), _r("DELETE", "/me"), _r("GET", "/me/erasure/{requestId}"), _r("POST", "/me/exports"),
          _r("GET", "/me/exports/{exportId}")),
         description="Profiles, pseudonyms and the health check",
     ),
@@ -222,11 +222,24 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer(
         "exports",
         ("ExportRequested",),
-        batch_size=1,  # one document at a time: a whole-table read each
+        batch_size=1,  # one document at a time: a whole-table read each (a parallel scan on threads)
         max_batching_window_seconds=0,
         max_receive_count=3,
-        visibility_timeout_seconds=300,
+        # 900 s for the function: a table of millions of items takes minutes to read (docs/privacy.md)
+        visibility_timeout_seconds=5400,
         description="Assembles a person's data export (GDPR access and portability) into the export bucket",
+    ),
+    Consumer(
+        "erasure",
+        ("ErasureSegmentRequested",),
+        batch_size=1,  # one segment of the table a message: each its own invocation and retry
+        max_batching_window_seconds=0,
+        max_receive_count=3,
+        # a segment of a large table is read in minutes: the function gets the most Lambda allows (900 s)
+        visibility_timeout_seconds=5400,
+        uses_cache=True,  # the last segment purges the cache of the person (Redis)
+        description="Sweeps one segment of the table for an erased person (GDPR erasure: DELETE /me), then "
+                    "records the erasure completed",
     ),
     Consumer(
         "reputation_consumer",

@@ -41,11 +41,11 @@ def apply(event: Delivered) -> bool:
 
 
 def _erased(user_ids: set[str]) -> set[str]:
-    """Who has no profile any more: erased while the event was in flight (their profile lives on under an
+    """Who has no profile any more (or is being erased): erased while the event was in flight (their profile lives on under an
     anonymous id). Counting or scoring them would bring their id back into the table (docs/privacy.md)."""
     wanted = sorted(user_ids)
     found = reads.get_many([(UserItem, UserItem.key(u)) for u in wanted])
-    return {u for u, item in zip(wanted, found, strict=True) if item is None}
+    return {u for u, item in zip(wanted, found, strict=True) if item is None or item.erasing}
 
 
 def _build(uow: UnitOfWork, event: Delivered) -> None:

@@ -94,8 +94,12 @@ def day_expiry(day: str) -> datetime:
 def _mark_active(uow: UnitOfWork, group_id: str, user_id: str, at: str) -> None:
     """Move the member's last-active moment forward (never back); optimistic on the value read.
 
-    Not for a person erased while the event was in flight (no profile): that would bring their id back."""
-    if UserItem.count(f"USER#{user_id}", UserItem.sk == "PROFILE") == 0:
+    Not for a person erased (no profile) or being erased while the event was in flight: that would bring
+    their id back."""
+    try:
+        if UserItem.get(*UserItem.key(user_id)).erasing:
+            return
+    except UserItem.DoesNotExist:
         return
     item = ActiveMemberItem(*ActiveMemberItem.key(group_id, user_id), user_id=user_id, last_active_at=at)
     try:

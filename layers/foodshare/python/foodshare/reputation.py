@@ -116,7 +116,8 @@ def _build(uow: UnitOfWork, event: Delivered, per_user: dict[str, UserEffect], e
     lines = _HistoryLines(uow, event)
     for user_id, effect in per_user.items():
         user = users.find(user_id)
-        if user is None:  # erased while this event was in flight: their profile lives on under an anonymous id
+        if user is None or user.erasing:  # erased (or being erased) while this event was in flight: their
+            # profile lives on under an anonymous id, and nothing of theirs may be written under their own
             continue
         previous = float(user.score)
         score = previous

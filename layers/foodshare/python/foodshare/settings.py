@@ -135,6 +135,8 @@ class Settings:
     bot_timezone: str  # how the bots read "18:00-20:00" pickup windows
     bot_conversation_minutes: int
     export_bucket: str | None = None  # EXPORT_BUCKET: where data exports go (the users and exports functions)
+    # SCAN_SEGMENTS: the parallel scan's TotalSegments (export's threads, erasure's queue messages).
+    scan_segments: int = 8
     identity_key: SecretRef = SecretRef(None, None, None)  # HMAC key of per-group handles, pseudonyms, areas
 
 
@@ -181,5 +183,6 @@ def get_settings() -> Settings:
         bot_timezone=os.environ.get("BOT_TIMEZONE", "UTC"),
         bot_conversation_minutes=_int("BOT_CONVERSATION_MINUTES", 30),
         export_bucket=os.environ.get("EXPORT_BUCKET") or None,
+        scan_segments=max(1, _int("SCAN_SEGMENTS", 8)),
         identity_key=_secret("IDENTITY_KEY"),
     )

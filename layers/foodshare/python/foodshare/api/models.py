@@ -82,8 +82,21 @@ class ErasureCode(View):
     expires_at: Timestamp
 
 
-class Erased(View):
-    erased: bool
+class ErasureStatus(View):
+    """An erasure's progress (DELETE /me answers it; GET /me/erasure/{requestId} follows it). It names nobody."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "requestId": "e-01", "status": "in_progress", "startedAt": "2026-05-01T09:00:00Z", "completedAt": None,
+        "segmentsDone": 3, "segmentsTotal": 8}]})
+
+    request_id: str
+    status: Literal["in_progress", "completed"] = Field(
+        description="in_progress: the account is frozen and wound down, the sweep of the table runs; completed: "
+                    "nothing stored names the person (docs/privacy.md, Erasure)")
+    started_at: Timestamp
+    completed_at: Timestamp | None
+    segments_done: int = Field(description="segments of the table's parallel scan swept so far")
+    segments_total: int
 
 
 class DataExport(View):

@@ -67,6 +67,14 @@ def subject_request(item: DataSubjectRequestItem) -> models.DataSubjectRequest:
                                      outcome=item.outcome, completed_at=item.completed_at, detail=item.detail)
 
 
+def erasure_status(progress) -> models.ErasureStatus:
+    """An erasure's progress record (domain/erasure.ErasureProgressItem)."""
+    return models.ErasureStatus(request_id=progress.request_id, status=progress.status,
+                                started_at=progress.started_at, completed_at=progress.completed_at,
+                                segments_done=len(progress.done_segments or ()),
+                                segments_total=int(progress.total_segments))
+
+
 def data_export(item: ExportItem, status: str, url: str | None = None,
                 url_expires_at: str | None = None) -> models.DataExport:
     return models.DataExport(export_id=item.export_id, status=status, requested_at=item.requested_at,

@@ -54,7 +54,8 @@ def notices(detail: dict) -> list[Notice]:
     post = food.find(data["foodId"])
     title = post.title if post else "your food"
     # The actor as the exchange's group knows them (never a name that is the same in every group).
-    actor_name = rendering.shown_name(actor, data["groupId"]) if actor and users.find(actor) else "Someone"
+    profile = users.find(actor) if actor else None
+    actor_name = rendering.shown_name(actor, data["groupId"]) if profile and not profile.erasing else "Someone"
     if kind == "FoodClaimed":
         texts = {data["sharerId"]: Reply(
             f"{actor_name} claimed your {title}. Confirm once you have handed it over.",

@@ -122,6 +122,9 @@ class UserItem(Item):
     restricted = BooleanAttribute(null=True)
     leaderboard = BooleanAttribute(null=True)
     location_precision = UnicodeAttribute(null=True)
+    # Set by DELETE /me (domain/erasure.py) until the sweep moves the profile under its anonymous id: the
+    # account can no longer act, and consumers treat the person as gone (nothing of theirs is written again).
+    erasing = BooleanAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 
@@ -380,8 +383,12 @@ class FoodItem(Item):
     avail_sk = UnicodeAttribute(null=True)
     expiry_pk = UnicodeAttribute(null=True)
     expiry_sk = UnicodeAttribute(null=True)
+    # The sharer's posts: by_user USER#<sharer> / FOOD#<foodId> (erasure winds them down without a scan).
+    by_user_pk = UnicodeAttribute(null=True)
+    by_user_sk = UnicodeAttribute(null=True)
     available_food = AvailableFoodIndex()
     expiring_food = ExpiringFoodIndex()
+    by_user = ByUserIndex()
 
     @staticmethod
     def key(food_id: str) -> tuple[str, str]:
@@ -419,6 +426,11 @@ class ExchangeItem(Item):
     completed_at = UnicodeAttribute(null=True)
     closed_at = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute()
+    # The claimer's exchanges: by_user USER#<claimer> / EXCHANGE#<exchangeId> (the sharer's are found
+    # through their posts); erasure cancels the open ones without a scan.
+    by_user_pk = UnicodeAttribute(null=True)
+    by_user_sk = UnicodeAttribute(null=True)
+    by_user = ByUserIndex()
 
     @staticmethod
     def key(exchange_id: str) -> tuple[str, str]:

@@ -1,24 +1,36 @@
 """Erasure (GDPR Art. 17): `POST /me/erasure` gives a code, `DELETE /me` with it erases the account.
 
-1. **Wind down** through the ordinary domain operations, so counterparts are notified and
-   credits move as always: open exchanges are cancelled (the claimer's credit released),
-   available posts withdrawn, memberships ended (a last admin hands the group over to its
-   longest-standing member first).
-2. **Rewrite** every item that names the person (one pass over the table, `_rewrite`):
-   what others need stays under a random anonymous id (`anon-<ulid>`), so exchanges,
-   ratings' stars, ledgers, counts and the event store still add up; everything personal
-   is deleted or blanked: profile name, location and pseudonym, posts' titles,
-   descriptions, places and labels, comments they wrote, consents, contacts, chat links to
-   their private chat, bot conversations and notices, idempotency records, pseudonym
-   claims, exports (the documents in the export bucket and their records), and in the event
-   store (and outbox) their ids, their posts' titles and their registration pseudonym.
-3. The cache is purged by the caller (`cache/purge.py`: the domain does not reach the cache).
+**At once, in the request** (`start`: only what is keyed by the person, no scan):
 
-The pass reads the whole table: erasure is rare and must find items no index leads to
-(posts and exchanges have no by-user index); it is re-runnable (a second `DELETE /me`
-with the same code continues with the same anonymous id). Technique for the event store:
-personal data stays out of events (ids only, see docs/privacy.md), and the ids are
-rewritten here; the EventBridge archive keeps the old ids until its retention ends.
+1. The code is checked; the profile is frozen (`restricted`, as the privacy restriction does:
+   out of discovery, reputation look-ups, leaderboards and notifications) and marked `erasing`
+   (the account can no longer act: `users.ensure` refuses it, consumers treat it as gone).
+2. **Wind down** through the ordinary domain operations, found through the `by_user` index
+   (their posts, the exchanges they claimed, their memberships: one query), so counterparts are
+   notified and credits move as always: open exchanges are cancelled (the claimer's credit
+   released), available posts withdrawn, memberships ended (a last admin hands the group over to
+   its longest-standing member first). Their export documents are deleted from the bucket.
+3. One transaction records the anonymous id (`anon-<ulid>`), the sweep's progress record
+   (`ERASURE#<requestId>/PROGRESS`) and one `ErasureSegmentRequested` event per scan segment.
+
+**Asynchronously** (the `erasure` consumer, one queue message per segment, `sweep_segment`):
+each segment of a parallel scan (`personal_data.scan_segment`) rewrites every item that names
+the person: what others need stays under the anonymous id, so exchanges, ratings' stars,
+ledgers, counts and the event store still add up; everything personal is deleted or blanked
+(profile name, location and pseudonym, posts' titles, descriptions, places and labels,
+comments they wrote, consents, contacts, chat links to their private chat, bot conversations
+and notices, idempotency records, pseudonym claims, export records, and in the event store
+(and outbox) their ids, their posts' titles and their registration pseudonym). A segment is
+idempotent: the anonymous id is fixed before any segment runs, a moved item is written under
+its new key before the old one is deleted, and a rewritten item no longer names the person, so
+a redelivered or retried segment finds what is left and finishes it. The segment that
+completes the set returns the person's markers; the consumer purges the cache and calls
+`complete`, which records the request completed and `AccountErased`, and drops the ids from
+the progress record (it then names nobody).
+
+Technique for the event store: personal data stays out of events (ids only, see
+docs/privacy.md), and the ids are rewritten here; the EventBridge archive keeps the old ids
+until its retention ends.
 """
 
 from __future__ import annotations
@@ -30,24 +42,28 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from pynamodb.attributes import TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, NumberSetAttribute, TTLAttribute, UnicodeAttribute, UnicodeSetAttribute
 
 from foodshare import clock, identity_key, ids
 from foodshare.data.models import (
+    DataSubjectRequestItem,
     ExchangeItem,
     FoodItem,
     GroupItem,
     Item,
     MembershipItem,
+    UserItem,
     table_connection,
 )
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import exchanges, exports, food, groups, personal_data, subject_requests, users
-from foodshare.errors import Forbidden, NotFound, ValidationFailed
+from foodshare.errors import ConcurrentUpdate, Forbidden, NotFound, ValidationFailed
 from foodshare.settings import get_settings
 
 CODE_VALIDITY = timedelta(hours=3)
 ERASED = "erased"
+IN_PROGRESS, COMPLETED = "in_progress", "completed"
+PROGRESS_KEPT = timedelta(days=31)  # the progress record (naming nobody once completed) answers GET /me/erasure/{id}
 
 
 class ErasureRequestItem(Item):
@@ -64,6 +80,27 @@ class ErasureRequestItem(Item):
         return f"USER#{user_id}", "ERASURE"
 
 
+class ErasureProgressItem(Item):
+    """ERASURE#<requestId> / PROGRESS: the sweep's state. While it runs it holds the person's id, markers and
+    anonymous id (the segments read them here, not from events); completing removes them, so it names nobody."""
+
+    request_id = UnicodeAttribute()
+    status = UnicodeAttribute()  # in_progress | completed
+    total_segments = NumberAttribute()
+    done_segments = NumberSetAttribute(null=True)
+    started_at = UnicodeAttribute()
+    completed_at = UnicodeAttribute(null=True)
+    anonymous_id = UnicodeAttribute(null=True)
+    user_id = UnicodeAttribute(null=True)
+    markers = UnicodeSetAttribute(null=True)
+    group_ids = UnicodeSetAttribute(null=True)
+    expires_at_epoch = TTLAttribute(null=True)
+
+    @staticmethod
+    def key(request_id: str) -> tuple[str, str]:
+        return f"ERASURE#{request_id}", "PROGRESS"
+
+
 @dataclass(frozen=True)
 class Erased:
     anonymous_id: str
@@ -77,7 +114,7 @@ def _hash(code: str) -> str:
 
 def request(user_id: str) -> tuple[str, str]:
     """A confirmation code for erasing the caller's account and when it expires."""
-    if users.find(user_id) is None:
+    if users.refuse_if_erasing(users.find(user_id)) is None:
         raise NotFound("There is no account to erase.")
     code = secrets.token_hex(4).upper()
     expires = clock.now() + CODE_VALIDITY
@@ -93,7 +130,9 @@ def request(user_id: str) -> tuple[str, str]:
     return code, clock.iso(expires)
 
 
-def erase(user_id: str, code: str) -> Erased:
+def start(user_id: str, code: str) -> ErasureProgressItem:
+    """Check the code, freeze the account and wind it down, and queue the sweep (idempotent: a repeated
+    request with the same code answers the sweep already under way)."""
     try:
         pending = ErasureRequestItem.get(*ErasureRequestItem.key(user_id))
     except ErasureRequestItem.DoesNotExist:
@@ -102,35 +141,139 @@ def erase(user_id: str, code: str) -> Erased:
         raise Forbidden("The confirmation code has expired; ask for a new one.", code="erasure_code_expired")
     if not hmac.compare_digest(pending.code_hash, _hash(code.strip().upper())):
         raise ValidationFailed("The confirmation code is wrong.", fields={"confirmationCode": "not the code issued"})
-    if pending.anonymous_id is None:
-        pending.update(actions=[ErasureRequestItem.anonymous_id.set(f"anon-{ids.new_id()}")])
-    anon = pending.anonymous_id
-    group_ids = tuple(groups.group_ids_of(user_id))
+    if pending.anonymous_id is not None:
+        progress = find_progress(pending.request_id)
+        if progress is not None:
+            return progress
+    owned = _owned(user_id)
     markers = {user_id} | personal_data.chat_addresses(user_id)
-    _wind_down(user_id, group_ids)
-    exports.delete_documents(user_id)  # their export items go with the rewrite below
-    _rewrite(user_id, anon, markers)
+    _wind_down(user_id, owned)
+    exports.delete_documents(user_id)  # their export items go with the sweep
+    anon = f"anon-{ids.new_id()}"
+    total = get_settings().scan_segments
+    now = clock.now_iso()
+    progress = ErasureProgressItem(*ErasureProgressItem.key(pending.request_id), request_id=pending.request_id,
+                                   status=IN_PROGRESS, total_segments=total, started_at=now, anonymous_id=anon,
+                                   user_id=user_id, markers=set(markers), group_ids=set(owned.group_ids) or None)
     uow = UnitOfWork()
-    subject_requests.record(uow, anon, "erasure", detail="account erased; statistics kept under an anonymous id",
-                            request_id=pending.request_id)
-    uow.record("AccountErased", None, {"anonymousId": anon, "groupIds": list(group_ids)})
+    uow.update(pending, [ErasureRequestItem.anonymous_id.set(anon)], ErasureRequestItem.anonymous_id.does_not_exist(),
+               on_fail=ConcurrentUpdate("The erasure has already started."))
+    uow.update(UserItem(*UserItem.key(user_id)),
+               [UserItem.restricted.set(True), UserItem.erasing.set(True), UserItem.updated_at.set(now)],
+               UserItem.pk.exists(), on_fail=NotFound("There is no account to erase."))
+    uow.save(progress, ErasureProgressItem.pk.does_not_exist())
+    subject_requests.record(uow, user_id, "erasure", subject_requests.PENDING, request_id=pending.request_id,
+                            detail="erasing: the account is frozen and wound down; the rest completes in minutes")
+    for segment in range(total):  # one queue message each: a segment is its own invocation and retry
+        uow.record("ErasureSegmentRequested", None,
+                   {"requestId": pending.request_id, "segment": segment, "totalSegments": total})
     uow.commit()
-    return Erased(anon, frozenset(markers), group_ids)
+    return progress
+
+
+def find_progress(request_id: str) -> ErasureProgressItem | None:
+    try:
+        return ErasureProgressItem.get(*ErasureProgressItem.key(request_id))
+    except ErasureProgressItem.DoesNotExist:
+        return None
+
+
+def progress_of(request_id: str) -> ErasureProgressItem:
+    progress = find_progress(request_id)
+    if progress is None:
+        raise NotFound(f"Erasure {request_id} not found.")
+    return progress
+
+
+def sweep_segment(request_id: str, segment: int, total_segments: int) -> Erased | None:
+    """Rewrite what one segment of the table holds about the person. Returns what the cache must forget
+    once every segment is done (the caller purges it, then calls `complete`); None otherwise."""
+    progress = find_progress(request_id)
+    if progress is None or progress.status == COMPLETED:
+        return None  # completed before this redelivery: nothing names the person any more
+    if int(progress.total_segments) != total_segments:
+        raise ValueError(f"erasure {request_id} has {progress.total_segments} segments, not {total_segments}")
+    if segment not in (progress.done_segments or set()):
+        _rewrite(progress.user_id, progress.anonymous_id, set(progress.markers),
+                 personal_data.scan_segment(segment, total_segments, _sweep_keeps(set(progress.markers))))
+        progress.update(actions=[ErasureProgressItem.done_segments.add({segment})])
+    if len(progress.done_segments or set()) < total_segments:
+        return None
+    return Erased(progress.anonymous_id, frozenset(progress.markers), tuple(sorted(progress.group_ids or ())))
+
+
+def complete(request_id: str) -> bool:
+    """Record the erasure completed (once every segment is swept); False when it already was."""
+    progress = find_progress(request_id)
+    if progress is None or progress.status == COMPLETED:
+        return False
+    if len(progress.done_segments or set()) < int(progress.total_segments):
+        raise ValueError(f"erasure {request_id}: segments still to sweep")
+    anon, now = progress.anonymous_id, clock.now()
+    uow = UnitOfWork()
+    uow.update(progress, [ErasureProgressItem.status.set(COMPLETED), ErasureProgressItem.completed_at.set(clock.iso(now)),
+                          ErasureProgressItem.expires_at_epoch.set(now + PROGRESS_KEPT),
+                          ErasureProgressItem.anonymous_id.remove(), ErasureProgressItem.user_id.remove(),
+                          ErasureProgressItem.markers.remove(), ErasureProgressItem.group_ids.remove()],
+               ErasureProgressItem.status == IN_PROGRESS, on_fail=ConcurrentUpdate("completed meanwhile"))
+    uow.update(DataSubjectRequestItem(*DataSubjectRequestItem.key(anon, request_id)),
+               [DataSubjectRequestItem.outcome.set(subject_requests.COMPLETED),
+                DataSubjectRequestItem.completed_at.set(clock.iso(now)),
+                DataSubjectRequestItem.detail.set("account erased; statistics kept under an anonymous id")],
+               DataSubjectRequestItem.pk.exists())
+    uow.record("AccountErased", None, {"anonymousId": anon, "groupIds": sorted(progress.group_ids or ())})
+    try:
+        uow.commit()
+    except ConcurrentUpdate:
+        if (find_progress(request_id) or progress).status == COMPLETED:
+            return False
+        raise
+    return True
 
 
 # ---- 1. wind down -----------------------------------------------------------------------------
 
 
-def _wind_down(user_id: str, group_ids: tuple[str, ...]) -> None:
-    for item in personal_data.scan(lambda i: i["sk"]["S"] == "META" and i["pk"]["S"].startswith("EXCHANGE#")):
-        exchange = ExchangeItem.from_raw_data(item)
-        if exchange.status == exchanges.CLAIMED and user_id in (exchange.sharer_id, exchange.claimer_id):
-            exchanges.cancel(exchange.exchange_id, user_id)
-    for item in personal_data.scan(lambda i: i["sk"]["S"] == "META" and i["pk"]["S"].startswith("FOOD#")):
-        post = FoodItem.from_raw_data(item)
-        if post.sharer_id == user_id and post.status == food.AVAILABLE:
-            food.withdraw(post.food_id, user_id)
-    for group_id in group_ids:
+@dataclass(frozen=True)
+class Owned:
+    """What the by_user index holds for a person: memberships, posts, claimed exchanges (raw items)."""
+
+    group_ids: tuple[str, ...]
+    posts: tuple[dict, ...]
+    claims: tuple[dict, ...]
+
+
+def _owned(user_id: str) -> Owned:
+    client = table_connection().connection.client
+    kwargs = {"TableName": get_settings().table_name, "IndexName": "by_user",
+              "KeyConditionExpression": "by_user_pk = :pk", "ExpressionAttributeValues": {":pk": {"S": f"USER#{user_id}"}}}
+    found: dict[str, list] = {"GROUP#": [], "FOOD#": [], "EXCHANGE#": []}
+    while True:
+        page = client.query(**kwargs)
+        for item in page.get("Items", []):
+            kind = item["by_user_sk"]["S"].split("#", 1)[0] + "#"
+            if kind in found:
+                found[kind].append(item)
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return Owned(tuple(i["by_user_sk"]["S"].removeprefix("GROUP#") for i in found["GROUP#"]),
+                 tuple(found["FOOD#"]), tuple(found["EXCHANGE#"]))
+
+
+def _wind_down(user_id: str, owned: Owned) -> None:
+    open_exchanges = [i["exchange_id"]["S"] for i in owned.claims if i["status"]["S"] == exchanges.CLAIMED]
+    open_exchanges += [i["exchange_id"]["S"] for i in owned.posts
+                       if i["status"]["S"] == food.CLAIMED and "exchange_id" in i]  # theirs as the sharer
+    for exchange_id in open_exchanges:
+        if ExchangeItem.get(*ExchangeItem.key(exchange_id)).status == exchanges.CLAIMED:
+            exchanges.cancel(exchange_id, user_id)  # a cancelled claim re-lists the post while its window is open
+    for item in owned.posts:
+        if item["status"]["S"] in (food.AVAILABLE, food.CLAIMED):
+            post = FoodItem.get(*FoodItem.key(item["food_id"]["S"]))
+            if post.status == food.AVAILABLE:
+                food.withdraw(post.food_id, user_id)
+    for group_id in owned.group_ids:
         _hand_over_if_last_admin(group_id, user_id)
         groups.leave(group_id, user_id)
 
@@ -163,18 +306,26 @@ def _swap(value, user_id: str, anon: str):
     return anon if value == user_id else value
 
 
-def _rewrite(user_id: str, anon: str, markers: set[str]) -> None:
+def _sweep_keeps(markers: set[str]):
+    """Which scanned items the sweep rewrites: every item naming the person, and every idempotency record
+    (they keep a bot's answers, the person's words, for a day without saying whose update they were: all
+    of them go; a redelivery inside that day is then applied again). Sweeps' own progress records are
+    left alone (they are cleared when their erasure completes)."""
+    return lambda i: not i["pk"]["S"].startswith("ERASURE#") and (
+        i["pk"]["S"].startswith("IDEMPOTENCY#") or personal_data.names(i, markers))
+
+
+def _rewrite(user_id: str, anon: str, markers: set[str], items) -> None:
+    """Rewrite each item: the new one is written before the old key is deleted, so a crash in between
+    leaves the old item (still naming the person) for the retried segment, never a loss."""
     client = table_connection().connection.client
     table = get_settings().table_name
-    # Idempotency records keep a bot's answers (the person's words) for a day without saying whose
-    # update they were: all of them go. A redelivery inside that day is then applied again.
-    for raw in list(personal_data.scan(lambda i: i["pk"]["S"].startswith("IDEMPOTENCY#") or personal_data.names(i, markers))):
+    for raw in list(items):
         new = _rewritten(raw, user_id, anon, markers)
-        key = {"pk": raw["pk"], "sk": raw["sk"]}
-        if new is None or (new["pk"], new["sk"]) != (raw["pk"], raw["sk"]):
-            client.delete_item(TableName=table, Key=key)
         if new is not None:
             client.put_item(TableName=table, Item=new)
+        if new is None or (new["pk"], new["sk"]) != (raw["pk"], raw["sk"]):
+            client.delete_item(TableName=table, Key={"pk": raw["pk"], "sk": raw["sk"]})
 
 
 def _s(value: str) -> dict:
@@ -190,7 +341,7 @@ def _rewritten(raw: dict, user_id: str, anon: str, markers: set[str]) -> dict | 
     if pk == f"USER#{user_id}":
         if sk == "PROFILE":
             item.update(pk=_s(f"USER#{anon}"), user_id=_s(anon), pseudonym=_s(ERASED))
-            for field in ("display_name", "lat", "lng"):
+            for field in ("display_name", "lat", "lng", "erasing", "restricted"):
                 item.pop(field, None)
             return item
         if sk.startswith(("CREDIT#", "REPHIST#", "DSR#")):  # what counterparts' histories and the ledger need
@@ -227,9 +378,13 @@ def _rewritten(raw: dict, user_id: str, anon: str, markers: set[str]) -> dict | 
             if item.get(field, {}).get("S") == user_id:
                 item[field] = _s(anon)
                 item.pop(field.replace("_id", "_pseudonym"), None)  # their name in the group, kept on the exchange
+        if item.get("by_user_pk", {}).get("S") == f"USER#{user_id}":
+            item["by_user_pk"] = _s(f"USER#{anon}")
         return item
     if pk.startswith("FOOD#") and item.get("sharer_id", {}).get("S") == user_id:
         item.update(sharer_id=_s(anon), title=_s(ERASED), pickup_lat={"N": "0"}, pickup_lng={"N": "0"})
+        if "by_user_pk" in item:
+            item["by_user_pk"] = _s(f"USER#{anon}")
         for field in ("description", "pickup_label", "sharer_pseudonym"):
             item.pop(field, None)
         return item

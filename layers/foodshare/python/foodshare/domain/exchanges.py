@@ -96,6 +96,8 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
         pickup_end=post.pickup_end,
         claimed_at=clock.iso(now),
         updated_at=clock.iso(now),
+        by_user_pk=f"USER#{user_id}",
+        by_user_sk=f"EXCHANGE#{exchange_id}",
     )
     uow.save(exchange, ExchangeItem.pk.does_not_exist())
     uow.record(

@@ -154,7 +154,7 @@ def assemble(user_id: str, export_id: str) -> dict:
     doc.update(format=FORMAT, exportId=export_id, userId=user_id, generatedAt=clock.now_iso(), profile=None,
                privacySettings=None)
     exchange_groups: dict[str, str] = {}
-    raw_items = [_plain(i) for i in personal_data.scan(lambda i: personal_data.names(i, markers))]
+    raw_items = [_plain(i) for i in personal_data.parallel_scan(lambda i: personal_data.names(i, markers))]
     for item in raw_items:  # exchanges first: ratings are shown in their exchange's group
         if item["pk"].startswith("EXCHANGE#") and item["sk"] == "META":
             exchange_groups[item["exchange_id"]] = item["group_id"]

@@ -131,6 +131,8 @@ def share(user_id: str, post: NewPost, *, request_key: str | None = None) -> Foo
         status=AVAILABLE,
         created_at=clock.iso(now),
         updated_at=clock.iso(now),
+        by_user_pk=f"USER#{user_id}",
+        by_user_sk=f"FOOD#{food_id}",
     )
     food.index_as_available()
     uow = UnitOfWork()

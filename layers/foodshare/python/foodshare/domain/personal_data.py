@@ -1,15 +1,20 @@
 """Finding everything stored about a person: one pass over the table, shared by export and erasure.
 
-Posts and exchanges have no by-user index, so both read the whole table (rare requests,
-in their own functions: `cdk/functions.TABLE_SCANNERS`). An item is the person's when any
-value in it, or in a JSON document inside it, is one of their markers: their user id or
-one of their private chats' addresses. What export shows and what erasure removes are
-therefore found by the same rule.
+An item names a person in places no index leads to (the event store's envelopes, a neighbour's
+rating graph, chat links, counterparts' exchanges and ratings), so both read the whole table
+(rare requests, in their own queue-fed functions: `cdk/functions.TABLE_SCANNERS`). The pass is
+a DynamoDB **parallel scan**: the table is read as `TotalSegments` disjoint segments (every item
+of one partition key falls in one segment), each paged on its own; export reads its segments on
+a thread pool (`parallel_scan`), erasure gives each segment its own queue message (`scan_segment`).
+An item is the person's when any value in it, or in a JSON document inside it, is one of their
+markers: their user id or one of their private chats' addresses. What export shows and what
+erasure removes are therefore found by the same rule.
 """
 
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from foodshare.data.models import table_connection
 from foodshare.settings import get_settings
@@ -28,15 +33,28 @@ def chat_addresses(user_id: str) -> set[str]:
     return found
 
 
-def scan(keep=lambda item: True):
+def scan_segment(segment: int, total_segments: int, keep=lambda item: True):
+    """The items of one segment of the table (one of `total_segments`) that `keep` accepts, page by page."""
+    if not 0 <= segment < total_segments:
+        raise ValueError(f"segment {segment} is not one of {total_segments}")
     client = table_connection().connection.client
-    kwargs = {"TableName": get_settings().table_name}
+    kwargs = {"TableName": get_settings().table_name, "Segment": segment, "TotalSegments": total_segments}
     while True:
         page = client.scan(**kwargs)
         yield from (i for i in page.get("Items", []) if keep(i))
         if "LastEvaluatedKey" not in page:
             return
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def parallel_scan(keep=lambda item: True, total_segments: int | None = None) -> list[dict]:
+    """Every item `keep` accepts, the segments read concurrently (a thread each: the calls wait on the network)."""
+    total = total_segments or get_settings().scan_segments
+    if total == 1:
+        return list(scan_segment(0, 1, keep))
+    with ThreadPoolExecutor(max_workers=total, thread_name_prefix="scan") as pool:
+        parts = pool.map(lambda segment: list(scan_segment(segment, total, keep)), range(total))
+        return [item for part in parts for item in part]
 
 
 def names(value, markers: set[str]) -> bool:

@@ -6,7 +6,7 @@ from foodshare import clock, ids
 from foodshare.data.models import LedgerEntryItem, PseudonymItem, UserItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import subject_requests
-from foodshare.errors import ConcurrentUpdate, Conflict, NotFound
+from foodshare.errors import ConcurrentUpdate, Conflict, Forbidden, NotFound
 from foodshare.reputation_rules import INITIAL_SCORE, trust_level
 from foodshare.settings import get_settings
 
@@ -27,9 +27,17 @@ def get(user_id: str) -> UserItem:
     return user
 
 
+def refuse_if_erasing(user: UserItem | None) -> UserItem | None:
+    """The profile, unless its account is being erased (DELETE /me: it can no longer act)."""
+    if user is not None and user.erasing:
+        raise Forbidden("This account is being erased (DELETE /me); it can no longer act.", code="account_erased")
+    return user
+
+
 def ensure(user_id: str, display_name: str | None = None) -> UserItem:
-    """The user's profile, registering them on first contact (idempotent under races)."""
-    user = find(user_id)
+    """The user's profile, registering them on first contact (idempotent under races); refused while the
+    account is being erased."""
+    user = refuse_if_erasing(find(user_id))
     if user is not None:
         return user
     for _ in range(PSEUDONYM_ATTEMPTS):
@@ -38,7 +46,7 @@ def ensure(user_id: str, display_name: str | None = None) -> UserItem:
         except _PseudonymTaken:
             continue
         except _AlreadyRegistered:
-            return get(user_id)
+            return refuse_if_erasing(get(user_id))
     raise Conflict("Could not allocate a unique pseudonym; please retry.", code="pseudonym_unavailable")
 
 
