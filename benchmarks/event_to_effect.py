@@ -56,7 +56,7 @@ def _one_run(api: Client, group_id: str, sharer: str, claimer: str, done: int) -
     api.call("POST", f"/exchanges/{exchange}/ratings", sharer, {"stars": 5})
     rated = time.perf_counter()
     while True:
-        reputations = [api.call("GET", f"/users/{u}/reputation", sharer) for u in (sharer, claimer)]
+        reputations = [api.call("GET", f"/users/{u}/reputation", u) for u in (sharer, claimer)]  # each their own
         summary = api.call("GET", f"/groups/{group_id}/summary", sharer)
         if (all(r["counts"]["ratingsReceived"] == done for r in reputations)
                 and summary["completedExchangesLast30Days"] == done and summary["ratingsCount"] == 2 * done):

@@ -32,7 +32,7 @@ def _appearances(item: dict) -> list[tuple[str, str]]:
 
 def migrate() -> int:
     """Record every earlier appearance's handle; returns how many were recorded."""
-    pairs = sorted({pair for item in personal_data.scan() for pair in _appearances(item)})
+    pairs = sorted({pair for item in personal_data.parallel_scan(_appearances) for pair in _appearances(item)})
     for start in range(0, len(pairs), BATCH):
         uow = UnitOfWork(allow_no_events=True)
         for user_id, group_id in pairs[start:start + BATCH]:

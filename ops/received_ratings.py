@@ -25,7 +25,7 @@ def _is_old(item: dict) -> bool:
 def migrate() -> int:
     """Add every old per-rating item to its month; returns how many were carried over."""
     moved = 0
-    for item in personal_data.scan(_is_old):
+    for item in personal_data.parallel_scan(_is_old):
         user_id = item["pk"]["S"].removeprefix("USER#")
         _, created_at, exchange_id = item["sk"]["S"].split("#", 2)
         month, actions = standing.received_rating(user_id, exchange_id, int(item["stars"]["N"]),

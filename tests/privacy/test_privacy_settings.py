@@ -87,7 +87,7 @@ def test_only_starting_or_stopping_to_show_on_leaderboards_names_the_groups():
     for body in changes:
         assert call("PUT", "/me/privacy", user="sam", json=body).status == 200
         clock.advance(1)
-    details = [json.loads(i["detail"]["S"]) for i in personal_data.scan(lambda i: i["pk"]["S"].startswith("EVENTLOG#"))]
+    details = [json.loads(i["detail"]["S"]) for i in personal_data.parallel_scan(lambda i: i["pk"]["S"].startswith("EVENTLOG#"))]
     named = [d["data"]["groupIds"] for d in sorted(details, key=lambda d: d["occurredAt"])
              if d["eventType"] == "PrivacySettingsChanged"]
     assert named == [[], [c["group"]], [], [], [], [c["group"]]]

@@ -1,0 +1,37 @@
+"""The one-off indexing older posts and exchanges by their person (ops/by_user.py), so erasure winds them down."""
+
+from __future__ import annotations
+
+from foodshare.data.models import ExchangeItem, FoodItem
+from ops import by_user
+from tests.support import flows
+from tests.support.api import call
+
+
+def _unindex(model, key) -> None:
+    model(*key).update(actions=[model.by_user_pk.remove(), model.by_user_sk.remove()])
+
+
+def test_posts_and_claims_from_before_the_index_are_wound_down_by_an_erasure_once_indexed():
+    group = flows.community()["group"]
+    open_post, claimed_post = flows.share("sam", group), flows.share("sam", group)
+    exchange = flows.claim("cleo", claimed_post)
+    for model, key in ((FoodItem, FoodItem.key(open_post)), (FoodItem, FoodItem.key(claimed_post)),
+                       (ExchangeItem, ExchangeItem.key(exchange))):
+        _unindex(model, key)
+    def indexed(user_id: str, prefix: str) -> list[str]:
+        return [i.by_user_sk for i in FoodItem.by_user.query(f"USER#{user_id}", FoodItem.by_user_sk.startswith(prefix))]
+
+    assert indexed("sam", "FOOD#") == [] and indexed("cleo", "EXCHANGE#") == []  # as before the deploy
+
+    assert by_user.migrate() == 3
+    assert sorted(indexed("sam", "FOOD#")) == sorted([f"FOOD#{open_post}", f"FOOD#{claimed_post}"])
+    assert indexed("cleo", "EXCHANGE#") == [f"EXCHANGE#{exchange}"]
+    assert by_user.migrate() == 0  # again: nothing left to index
+
+    code = call("POST", "/me/erasure", user="cleo").body["confirmationCode"]
+    assert call("DELETE", "/me", user="cleo", json={"confirmationCode": code}).status == 202
+    assert ExchangeItem.get(*ExchangeItem.key(exchange)).status == "cancelled"  # found through the index
+    code = call("POST", "/me/erasure", user="sam").body["confirmationCode"]
+    assert call("DELETE", "/me", user="sam", json={"confirmationCode": code}).status == 202
+    assert FoodItem.get(*FoodItem.key(open_post)).status == "withdrawn"
