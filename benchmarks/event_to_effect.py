@@ -3,8 +3,10 @@
 Serves the synthesized dev template on the emulator (local/serve.py: the relay, the bus, its
 rules to the consumers' queues, the event source mappings, all as deployed), then drives
 real HTTP requests through its API Gateway. Each run: share, claim, both confirm, both rate 5 stars; the clock
-starts when the second rating's response arrives and stops when both participants'
-reputation and the group summary show it. Prints p50/p95/max; the target is p95 < 1 s.
+starts when the second rating's response arrives and stops when both participants' own
+reputation and the group summary show it through the API (the figures). The table is polled every 5 ms
+from this process first (`..._table_...`: when the consumers' writes land), then the API every 50 ms
+(the deployed per-user rate limits allow that, not 5 ms). Prints p50/p95/max; the target is p95 < 1 s.
 Run: `make bench-events` (or `python -m benchmarks.event_to_effect --runs 20`).
 """
 
@@ -20,6 +22,8 @@ from datetime import timedelta
 
 TARGET_P95_SECONDS = 1.0
 POLL_SECONDS = 0.005
+API_POLL_SECONDS = 0.05
+RUNS_PER_PAIR = 4  # each person shares twice and claims twice (posting: 10 an hour per person as deployed)
 
 
 class Client:
@@ -40,7 +44,8 @@ class Client:
             return json.loads(response.read() or b"null")
 
 
-def _one_run(api: Client, group_id: str, sharer: str, claimer: str, done: int) -> float:
+def _one_run(api: Client, group_id: str, sharer: str, claimer: str, done: int, group_done: int) -> tuple[float, float]:
+    """(seconds until the effects are in the table, until the API shows them) after the second rating."""
     from foodshare import clock
 
     start = clock.now() + timedelta(minutes=5)
@@ -55,41 +60,82 @@ def _one_run(api: Client, group_id: str, sharer: str, claimer: str, done: int) -
     api.call("POST", f"/exchanges/{exchange}/ratings", claimer, {"stars": 5})
     api.call("POST", f"/exchanges/{exchange}/ratings", sharer, {"stars": 5})
     rated = time.perf_counter()
-    while True:
-        reputations = [api.call("GET", f"/users/{u}/reputation", u) for u in (sharer, claimer)]  # each their own
-        summary = api.call("GET", f"/groups/{group_id}/summary", sharer)
-        if (all(r["counts"]["ratingsReceived"] == done for r in reputations)
-                and summary["completedExchangesLast30Days"] == done and summary["ratingsCount"] == 2 * done):
-            return time.perf_counter() - rated
+    while not _effects_visible(group_id, (sharer, claimer), done, group_done):  # in the table, every 5 ms
         if time.perf_counter() - rated > 30:
-            raise RuntimeError(f"effects not visible after 30 s: {reputations} {summary}")
+            raise RuntimeError(f"effects not visible after 30 s (run {group_done})")
         time.sleep(POLL_SECONDS)
+    in_table = time.perf_counter() - rated
+    while True:  # then as people see it, through the API (every 50 ms: the per-user rate limit allows that)
+        try:
+            _check_through_the_api(api, group_id, (sharer, claimer), done, group_done)
+            return in_table, time.perf_counter() - rated
+        except RuntimeError:
+            if time.perf_counter() - rated > 30:
+                raise
+            time.sleep(API_POLL_SECONDS)
+
+
+def _check_through_the_api(api: Client, group_id: str, people: tuple[str, str], done: int, group_done: int) -> None:
+    """Both people's own reputation and the group's summary show the run (RuntimeError: not yet)."""
+    reputations = [api.call("GET", f"/users/{u}/reputation", u) for u in people]  # each their own
+    summary = api.call("GET", f"/groups/{group_id}/summary", people[0])
+    if not (all(r["counts"]["ratingsReceived"] == done for r in reputations)
+            and summary["completedExchangesLast30Days"] == group_done and summary["ratingsCount"] == 2 * group_done):
+        raise RuntimeError(f"the API does not show run {group_done} yet: {reputations} {summary}")
+
+
+def _effects_visible(group_id: str, people: tuple[str, str], done: int, group_done: int) -> bool:
+    """Both reputations (reputation consumer: `done` ratings each) and the group's summary (read-model consumer:
+    `group_done` exchanges) show the run."""
+    from foodshare import group_activity
+    from foodshare.data.models import UserItem
+
+    if any(int(UserItem.get(*UserItem.key(u)).ratings_received or 0) != done for u in people):
+        return False
+    summary = group_activity.summary(group_id)
+    return summary["completedExchangesLast30Days"] == group_done and summary["ratingsCount"] == 2 * group_done
 
 
 def measure(runs: int) -> dict[str, float]:
     import os
 
+    from foodshare import ids
     from local.serve import ServedStack
 
     stack = ServedStack(port=int(os.environ.get("PORT", 3000)), emulator_port=int(os.environ.get("EMULATOR_PORT", 4566)),
                         redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12")).start()
     try:
+        os.environ.update(stack.client_environment())  # this process reads the stack's table for the effects
+        from foodshare.settings import get_settings
+
+        get_settings.cache_clear()
         api = Client(stack.api_url)
-        for user in ("sam", "cleo"):
-            api.call("PUT", "/me", user, {"displayName": user.title(), "location": {"lat": 52.52, "lng": 13.405}})
-        group_id = api.call("POST", "/groups", "sam", {"name": "Bench Kitchen"})["groupId"]
-        invite = api.call("POST", f"/groups/{group_id}/invites", "sam")["inviteCode"]
-        api.call("POST", "/groups/join", "cleo", {"inviteCode": invite})
-        # Alternate roles so both keep credits to claim with.
-        samples = [_one_run(api, group_id, *(("sam", "cleo") if i % 2 == 0 else ("cleo", "sam")), done=i + 1)
-                   for i in range(runs)]
+        # A new pair of people every RUNS_PER_PAIR runs, named afresh each time the benchmark runs: the
+        # deployed per-user rate limits (10 posts an hour) hold, and no earlier run's counts are in Redis.
+        tag = ids.new_id()[-6:].lower()
+        pairs = [(f"bench-{tag}-{n}a", f"bench-{tag}-{n}b") for n in range((runs + RUNS_PER_PAIR - 1) // RUNS_PER_PAIR)]
+        admin = pairs[0][0]
+        for user in (u for pair in pairs for u in pair):
+            api.call("PUT", "/me", user, {"displayName": "Bench", "location": {"lat": 52.52, "lng": 13.405}})
+        group_id = api.call("POST", "/groups", admin, {"name": "Bench Kitchen"})["groupId"]
+        for user in (u for pair in pairs for u in pair if u != admin):
+            invite = api.call("POST", f"/groups/{group_id}/invites", admin)["inviteCode"]
+            api.call("POST", "/groups/join", user, {"inviteCode": invite})
+        samples = []
+        for i in range(runs):  # roles alternate within a pair so both keep credits to claim with
+            a, b = pairs[i // RUNS_PER_PAIR]
+            j = i % RUNS_PER_PAIR
+            samples.append(_one_run(api, group_id, *((a, b) if j % 2 == 0 else (b, a)), done=j + 1, group_done=i + 1))
     finally:
         stack.stop()
-    ordered = sorted(samples)
+    table = sorted(t for t, _ in samples)
+    ordered = sorted(a for _, a in samples)
     return {
         "event_to_effect_p50_ms": round(statistics.median(ordered) * 1000, 1),
         "event_to_effect_p95_ms": round(ordered[max(0, int(round(0.95 * len(ordered))) - 1)] * 1000, 1),
         "event_to_effect_max_ms": round(ordered[-1] * 1000, 1),
+        "event_to_effect_table_p50_ms": round(statistics.median(table) * 1000, 1),
+        "event_to_effect_table_p95_ms": round(table[max(0, int(round(0.95 * len(table))) - 1)] * 1000, 1),
         "event_to_effect_runs": runs,
     }
 
@@ -104,7 +150,8 @@ def main() -> None:
     verdict = "meets" if p95 < TARGET_P95_SECONDS else "MISSES"
     print(f"event -> effect over {args.runs} runs: p50 {metrics['event_to_effect_p50_ms']} ms, "
           f"p95 {metrics['event_to_effect_p95_ms']} ms, max {metrics['event_to_effect_max_ms']} ms "
-          f"({verdict} the {TARGET_P95_SECONDS:g} s p95 target)")
+          f"({verdict} the {TARGET_P95_SECONDS:g} s p95 target); in the table: p50 {metrics['event_to_effect_table_p50_ms']} ms, "
+          f"p95 {metrics['event_to_effect_table_p95_ms']} ms")
     sys.exit(0 if p95 < TARGET_P95_SECONDS else 1)
 
 
