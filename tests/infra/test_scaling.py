@@ -61,7 +61,9 @@ def test_provisioned_concurrency_fits_in_reserved_concurrency(synth):
 
 def test_prod_raises_the_floor_for_the_daily_peak_and_lowers_it_after(prod):
     provisioned_functions = [fn for fn in prod.catalog.api_functions if prod.config.capacity("api", fn.name).provisioned]
-    assert {"discovery", "claiming"} <= {fn.name for fn in provisioned_functions}  # the plan's choice at prod load
+    # The plan's choice at prod load (tests/perf/test_capacity.py: cdk.json follows the plan): discovery; claiming
+    # went to SnapStart when the claim's CPU halved (3 calls), as SnapStart then cost less.
+    assert "discovery" in {fn.name for fn in provisioned_functions}
     for fn in provisioned_functions:
         provisioned = prod.config.capacity("api", fn.name).provisioned
         actions = {
