@@ -16,12 +16,17 @@ def _reputation_calls(handle: str, viewer: str) -> tuple[int, int]:
     return trips.status, sum(trips.aws.values())
 
 
-def test_opening_a_handle_costs_the_same_reads_in_one_group_or_in_many_crowded_ones():
-    for name in ("ann", "ben", "cat"):
+def _ben_in_anns_group() -> tuple[str, str]:
+    """ann's group "Home" with ben as a member: (its id, ben's handle there)."""
+    for name in ("ann", "ben"):
         flows.user(name)
     home = flows.group("ann", "Home")
     flows.join("ben", home, "ann")
-    shown = flows.handle("ben", home)
+    return home, flows.handle("ben", home)
+
+
+def test_opening_a_handle_costs_the_same_reads_in_one_group_or_in_many_crowded_ones():
+    home, shown = _ben_in_anns_group()
     status, alone = _reputation_calls(shown, "ann")
     assert status == 200
 
@@ -54,11 +59,7 @@ def test_a_partner_claimer_and_a_partner_reporter_resolve_in_the_posts_group():
 
 
 def test_a_member_who_left_and_an_unknown_handle_name_nobody():
-    for name in ("ann", "ben"):
-        flows.user(name)
-    home = flows.group("ann", "Home")
-    flows.join("ben", home, "ann")
-    shown = flows.handle("ben", home)
+    home, shown = _ben_in_anns_group()
     assert identities.resolve(shown, "ann", {home}) == ("ben", home)
     assert call("DELETE", f"/groups/{home}/members/me", user="ben").status < 300
     assert identities.resolve(shown, "ann", {home}) is None
@@ -67,11 +68,7 @@ def test_a_member_who_left_and_an_unknown_handle_name_nobody():
 
 
 def test_the_one_off_records_the_handles_of_people_who_appeared_before_the_index():
-    for name in ("ann", "ben"):
-        flows.user(name)
-    home = flows.group("ann", "Home")
-    flows.join("ben", home, "ann")
-    shown = flows.handle("ben", home)
+    home, shown = _ben_in_anns_group()
     HandleItem(*HandleItem.key(shown)).delete()  # as before the index existed
     assert identities.resolve(shown, "ann", {home}) is None
 
