@@ -63,7 +63,7 @@ BUDGETS: dict[str, Budget] = {
     # one batch: the caller's profile (registration), membership, a moderator's restriction and the low-rating
     # rule's months of received ratings (issue 17; read by key, no query)
     "POST /food": _write(0, BatchGetItem=1),
-    "GET /food/{foodId}": Budget({GET: 3}, 1),  # + the sharer's location precision (issue 16: exact or area)
+    "GET /food/{foodId}": Budget({GET: 1, BATCH_GET: 1}, 1),  # the post, then membership + the sharer's precision (+ the active exchange)
     "DELETE /food/{foodId}": _write(1),
     # cold: memberships (1 query), profile + partner sets (1 batch), each visible group's posts (1 query each:
     # the sample's viewer sees 2 groups), sharers and group names (1 batch each); Redis pipelined per read

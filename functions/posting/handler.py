@@ -24,9 +24,9 @@ def share_food(body: ShareFoodRequest) -> models.Food:
          **private(200, "not_found"))
 def get_food(foodId: str) -> models.FoodDetail:
     user_id = caller_id(app)
-    post, access = food.get_visible(foodId, user_id)
+    post, access, exact = food.get_detail(foodId, user_id)
     exchange_id = post.exchange_id if post.exchange_id and user_id == post.sharer_id else None
-    return views.food_detail(post, user_id, food.sees_exact(post, user_id), access.via_partnership, exchange_id)
+    return views.food_detail(post, user_id, exact, access.via_partnership, exchange_id)
 
 
 @app.delete("/food/<foodId>", operation_id="withdrawFood", summary="Withdraw the caller's own post",

@@ -186,7 +186,7 @@ def food(post: FoodItem) -> models.Food:
 
 def food_detail(post: FoodItem, viewer_id: str, exact: bool, from_partner_group: bool,
                 exchange_id: str | None) -> models.FoodDetail:
-    """A post as `viewer_id` sees it: the place exact or as an area (`food.sees_exact`)."""
+    """A post as `viewer_id` sees it: the place exact or as an area (`food.get_detail`)."""
     return models.FoodDetail(**_food_fields(post, viewer_id, _shown(post, exact)),
                              from_partner_group=from_partner_group, exchange_id=exchange_id)
 

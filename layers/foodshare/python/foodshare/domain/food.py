@@ -74,22 +74,32 @@ def get_visible(food_id: str, user_id: str) -> tuple[FoodItem, Access]:
     return food, seen
 
 
-def sees_exact(post: FoodItem, viewer_id: str) -> bool:
+def get_detail(food_id: str, user_id: str) -> tuple[FoodItem, Access, bool]:
+    """A post visible to `user_id`, how they see it, and whether they see its exact place (`_sees_exact`):
+    the post, then one batch of what the rules read (membership, the sharer's precision, the active exchange)."""
+    post = find(food_id)
+    if post is None:
+        raise NotFound(f"Food {food_id} not found.")
+    own = post.sharer_id == user_id
+    claimed = bool(post.exchange_id) and post.status == CLAIMED
+    keys = [] if own else [(MembershipItem, MembershipItem.key(post.group_id, user_id)),
+                           (UserItem, UserItem.key(post.sharer_id))]
+    if claimed and not own:
+        keys.append((ExchangeItem, ExchangeItem.key(post.exchange_id)))
+    found = reads.get_many(keys) if keys else []
+    seen = access(post, user_id, found[0] if found else None)
+    if seen is None:
+        raise NotFound(f"Food {food_id} not found.")
+    if own:
+        return post, seen, True
+    return post, seen, _sees_exact(post, user_id, found[1], found[2] if claimed else None)
+
+
+def _sees_exact(post: FoodItem, viewer_id: str, sharer: UserItem | None, exchange: ExchangeItem | None) -> bool:
     """Whether `viewer_id` sees the post's exact pickup place: its sharer, the claimer of its
     active exchange, or anyone if the sharer chose exact precision (privacy rules in `privacy.py`)."""
-    if viewer_id == post.sharer_id:
-        return True
-    claimer = None
-    if post.exchange_id and post.status == CLAIMED:
-        try:
-            exchange = ExchangeItem.get(*ExchangeItem.key(post.exchange_id))
-            claimer = exchange.claimer_id if exchange.status == "claimed" else None
-        except ExchangeItem.DoesNotExist:
-            pass
-    try:
-        precision = UserItem.get(*UserItem.key(post.sharer_id)).location_precision or privacy.AREA
-    except UserItem.DoesNotExist:
-        precision = privacy.AREA
+    claimer = exchange.claimer_id if exchange is not None and exchange.status == "claimed" else None
+    precision = (sharer.location_precision if sharer is not None else None) or privacy.AREA
     return privacy.sees_exact(viewer_id, post.sharer_id, claimer, precision)
 
 
