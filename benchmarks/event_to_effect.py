@@ -18,6 +18,7 @@ import statistics
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from datetime import timedelta
 
 TARGET_P95_SECONDS = 1.0
@@ -60,46 +61,49 @@ def _one_run(api: Client, group_id: str, sharer: str, claimer: str, done: int, g
     api.call("POST", f"/exchanges/{exchange}/ratings", claimer, {"stars": 5})
     api.call("POST", f"/exchanges/{exchange}/ratings", sharer, {"stars": 5})
     rated = time.perf_counter()
-    while not _effects_visible(group_id, (sharer, claimer), done, group_done):  # in the table, every 5 ms
-        if time.perf_counter() - rated > 30:
-            raise RuntimeError(f"effects not visible after 30 s (run {group_done})")
-        time.sleep(POLL_SECONDS)
-    in_table = time.perf_counter() - rated
-    while True:  # then as people see it, through the API (every 50 ms: the per-user rate limit allows that)
-        try:
-            _check_through_the_api(api, group_id, (sharer, claimer), done, group_done)
-            return in_table, time.perf_counter() - rated
-        except RuntimeError:
-            if time.perf_counter() - rated > 30:
-                raise
-            time.sleep(API_POLL_SECONDS)
+    people = (sharer, claimer)
+    in_table = _wait_until(lambda: _in_table(group_id, people, done, group_done), POLL_SECONDS, rated,
+                           f"run {group_done} in the table")
+    # then as people see it, through the API (every 50 ms: the per-user rate limit allows that)
+    in_api = _wait_until(lambda: _in_api(api, group_id, people, done, group_done), API_POLL_SECONDS, rated,
+                         f"run {group_done} through the API")
+    return in_table, in_api
 
 
-def _check_through_the_api(api: Client, group_id: str, people: tuple[str, str], done: int, group_done: int) -> None:
-    """Both people's own reputation and the group's summary show the run (RuntimeError: not yet)."""
-    reputations = [api.call("GET", f"/users/{u}/reputation", u) for u in people]  # each their own
-    summary = api.call("GET", f"/groups/{group_id}/summary", people[0])
-    if not (all(r["counts"]["ratingsReceived"] == done for r in reputations)
-            and summary["completedExchangesLast30Days"] == group_done and summary["ratingsCount"] == 2 * group_done):
-        raise RuntimeError(f"the API does not show run {group_done} yet: {reputations} {summary}")
+def _wait_until(visible: Callable[[], bool], interval: float, since: float, what: str) -> float:
+    """Seconds from `since` until `visible()` holds, polling every `interval` (RuntimeError after 30 s)."""
+    while not visible():
+        if time.perf_counter() - since > 30:
+            raise RuntimeError(f"{what}: not visible after 30 s")
+        time.sleep(interval)
+    return time.perf_counter() - since
 
 
-def _effects_visible(group_id: str, people: tuple[str, str], done: int, group_done: int) -> bool:
-    """Both reputations (reputation consumer: `done` ratings each) and the group's summary (read-model consumer:
-    `group_done` exchanges) show the run."""
+def _shows_run(ratings_received: list[int], summary: dict, done: int, group_done: int) -> bool:
+    """Both people have `done` ratings (reputation consumer) and the group's summary `group_done` exchanges
+    (read-model consumer)."""
+    return (all(n == done for n in ratings_received) and summary["completedExchangesLast30Days"] == group_done
+            and summary["ratingsCount"] == 2 * group_done)
+
+
+def _in_table(group_id: str, people: tuple[str, str], done: int, group_done: int) -> bool:
     from foodshare import group_activity
     from foodshare.data.models import UserItem
 
-    if any(int(UserItem.get(*UserItem.key(u)).ratings_received or 0) != done for u in people):
-        return False
-    summary = group_activity.summary(group_id)
-    return summary["completedExchangesLast30Days"] == group_done and summary["ratingsCount"] == 2 * group_done
+    received = [int(UserItem.get(*UserItem.key(u)).ratings_received or 0) for u in people]
+    return _shows_run(received, group_activity.summary(group_id), done, group_done)
+
+
+def _in_api(api: Client, group_id: str, people: tuple[str, str], done: int, group_done: int) -> bool:
+    received = [api.call("GET", f"/users/{u}/reputation", u)["counts"]["ratingsReceived"] for u in people]  # own
+    return _shows_run(received, api.call("GET", f"/groups/{group_id}/summary", people[0]), done, group_done)
 
 
 def measure(runs: int) -> dict[str, float]:
     import os
 
     from foodshare import ids
+
     from local.serve import ServedStack
 
     stack = ServedStack(port=int(os.environ.get("PORT", 3000)), emulator_port=int(os.environ.get("EMULATOR_PORT", 4566)),
