@@ -225,7 +225,7 @@ def _moderator_action(world: World) -> tuple[str, str]:
     from foodshare.domain import moderation
 
     moderator = _exemplary_member(world)
-    moderation.appoint_moderator(world.group_a, world.sharer, moderator)
+    moderation.appoint_moderator(world.group_a, world.sharer, _handle(moderator, world.group_a))
     report_id, member = _report(world)
     action = moderation.act(world.group_a, moderator, moderation.ActionRequest("warn", "Came late", report_id))
     return action.action_id, member
