@@ -744,9 +744,14 @@ class ReportItem(Item):
 
 
 class OpenReportItem(Item):
-    """GROUP#<id> / OPENREPORT#<reportId>: an open report in a group's moderation queue (deleted on resolution)."""
+    """GROUP#<id> / OPENREPORT#<reportId>: an open report in a group's moderation queue (deleted on resolution).
+
+    With the report's reporter and subject (never changing), so the queue reads their evidence beside the report;
+    an entry written before they were kept has neither (the queue then reads them after the report)."""
 
     report_id = UnicodeAttribute()
+    reporter_id = UnicodeAttribute(null=True)
+    subject_user_id = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(group_id: str, report_id: str) -> tuple[str, str]:
@@ -831,9 +836,11 @@ class AppealItem(Item):
 
 
 class OpenAppealItem(Item):
-    """GROUP#<id> / OPENAPPEAL#<appealId>: an undecided appeal in the group's moderation view."""
+    """GROUP#<id> / OPENAPPEAL#<appealId>: an undecided appeal in the group's moderation view; with the appellant
+    (an entry from before they were kept has none: the queue reads them after the appeal)."""
 
     appeal_id = UnicodeAttribute()
+    member_id = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(group_id: str, appeal_id: str) -> tuple[str, str]:

@@ -45,6 +45,27 @@ def _batch(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict]:
     return found
 
 
+def query_prefix(pk: str, prefix: str, models: dict[str, type]) -> list[Any]:
+    """The items of partition `pk` whose sort key begins with `prefix`, each as the model named by its sort key's
+    prefix before the first `#` (`models`; other items are skipped): several kinds of item in one Query."""
+    connection = table_connection()
+    request: dict[str, Any] = {
+        "TableName": connection.table_name,
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+        "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
+    }
+    found: list[Any] = []
+    while True:
+        answer = connection.connection.dispatch("Query", request)
+        for raw in answer.get("Items", []):
+            model = models.get(raw["sk"]["S"].split("#", 1)[0])
+            if model is not None:
+                found.append(model.from_raw_data(raw))
+        if "LastEvaluatedKey" not in answer:
+            return found
+        request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+
 class Known:
     """Items read so far in one request, by key: a rule that learns keys step by step reads each step's keys in
     one batch (`read`), and asks for any item again (`get`) without a second read; one not read yet is read

@@ -25,7 +25,6 @@ from foodshare.data.models import (
     FlagItem,
     FoodItem,
     GroupItem,
-    Item,
     MembershipItem,
     ModerationActionItem,
     OpenAppealItem,
@@ -109,30 +108,31 @@ class Queue:
 def queue(group_id: str, caller_id: str) -> Queue:
     """Open reports with their evidence, flagged members and open appeals of one group.
 
-    Four calls whatever their number: the group's open reports and appeals (one query: their entries share the
-    `OPEN` prefix) and its flags (one query); then the caller's membership with those reports and appeals (one
-    batch; the moderator check comes before anything is shown); then the reports' subjects' profiles, their
-    reporters' records and everyone's membership in the group, for their identities (one batch)."""
-    ids_by_kind: dict[str, list[str]] = {"OPENREPORT": [], "OPENAPPEAL": []}
-    for entry in Item.query(f"GROUP#{group_id}", Item.sk.startswith("OPEN")):
-        kind, _, item_id = entry.sk.partition("#")
-        ids_by_kind.get(kind, []).append(item_id)
+    Three calls whatever their number: the group's open reports and appeals (one query: their entries share the
+    `OPEN` prefix, and name whom they concern) and its flags (one query); then one batch: the caller's
+    membership (the moderator check comes before anything is shown), the reports and appeals, the subjects'
+    profiles, the reporters' records and everyone's membership in the group (their identities). Entries from
+    before they named anyone add a batch for those people, after their reports and appeals."""
+    entries = reads.query_prefix(f"GROUP#{group_id}", "OPEN",
+                                 {"OPENREPORT": OpenReportItem, "OPENAPPEAL": OpenAppealItem})
+    report_entries = sorted((e for e in entries if isinstance(e, OpenReportItem)), key=lambda e: e.report_id)
+    appeal_entries = sorted((e for e in entries if isinstance(e, OpenAppealItem)), key=lambda e: e.appeal_id)
     flags = list(FlagItem.query(f"GROUP#{group_id}", FlagItem.sk.startswith("FLAG#")))
-    report_ids, appeal_ids = sorted(ids_by_kind["OPENREPORT"]), sorted(ids_by_kind["OPENAPPEAL"])
-    caller, *found = reads.get_many([_membership_key(group_id, caller_id),
-                                     *[(ReportItem, ReportItem.key(r)) for r in report_ids],
-                                     *[(AppealItem, AppealItem.key(a)) for a in appeal_ids]])
+    report_keys = [(ReportItem, ReportItem.key(e.report_id)) for e in report_entries]
+    appeal_keys = [(AppealItem, AppealItem.key(e.appeal_id)) for e in appeal_entries]
+    known = reads.Known()
+    _, named = _evidence(group_id, [e.subject_user_id for e in report_entries if e.subject_user_id],
+                         [e.reporter_id for e in report_entries if e.reporter_id],
+                         [e.member_id for e in appeal_entries if e.member_id], flags)
+    caller, *_ = known.read([_membership_key(group_id, caller_id), *report_keys, *appeal_keys, *named])
     checked_moderator(group_id, caller)
-    open_reports = [r for r in found[:len(report_ids)] if r is not None]
-    appeals = [a for a in found[len(report_ids):] if a is not None]
+    open_reports = [r for r in known.read(report_keys) if r is not None]
+    appeals = [a for a in known.read(appeal_keys) if a is not None]
 
     subject_ids = sorted({r.subject_user_id for r in open_reports})
     reporter_ids = sorted({r.reporter_id for r in open_reports})
-    people = sorted({r.subject_user_id for r in open_reports} | set(reporter_ids) | {f.user_id for f in flags}
-                    | {a.member_id for a in appeals} | {m for f in flags for m in _ring(f)})
-    read = reads.get_many([*[(UserItem, UserItem.key(u)) for u in subject_ids],
-                           *[(ReporterRecordItem, ReporterRecordItem.key(group_id, u)) for u in reporter_ids],
-                           *[_membership_key(group_id, p) for p in people]])
+    people, wanted = _evidence(group_id, subject_ids, reporter_ids, [a.member_id for a in appeals], flags)
+    read = known.read(wanted)  # read with the reports, unless an entry from before named nobody
     subjects = dict(zip(subject_ids, read[:len(subject_ids)], strict=True))
     records = dict(zip(reporter_ids, read[len(subject_ids):len(subject_ids) + len(reporter_ids)], strict=True))
     memberships = read[len(subject_ids) + len(reporter_ids):]
@@ -149,6 +149,17 @@ def queue(group_id: str, caller_id: str) -> Queue:
     shown = {p: identities.of(p, group_id, m.pseudonym if m is not None else None)
              for p, m in zip(people, memberships, strict=True)}
     return Queue(entries, flags, appeals, shown)
+
+
+def _evidence(group_id: str, subject_ids: list[str], reporter_ids: list[str], appellant_ids: list[str],
+              flags: list[FlagItem]) -> tuple[list[str], list[tuple[type, tuple[str, str]]]]:
+    """(everyone in the queue, the keys of its evidence): the subjects' profiles, the reporters' records, then the
+    membership in the group of everyone (subjects, reporters, appellants, flagged members and their rings)."""
+    people = sorted(set(subject_ids) | set(reporter_ids) | set(appellant_ids) | {f.user_id for f in flags}
+                    | {m for f in flags for m in _ring(f)})
+    return people, [*[(UserItem, UserItem.key(u)) for u in subject_ids],
+                    *[(ReporterRecordItem, ReporterRecordItem.key(group_id, u)) for u in reporter_ids],
+                    *[_membership_key(group_id, p) for p in people]]
 
 
 def _ring(flag: FlagItem) -> list[str]:
@@ -383,7 +394,7 @@ def appeal(member_id: str, action_id: str, statement: str | None) -> AppealItem:
                on_fail=Conflict("This action has already been appealed; an action can be appealed once.",
                                 code="already_appealed"))
     uow.save(item, AppealItem.pk.does_not_exist())
-    uow.save(OpenAppealItem(*OpenAppealItem.key(action.group_id, appeal_id), appeal_id=appeal_id))
+    uow.save(OpenAppealItem(*OpenAppealItem.key(action.group_id, appeal_id), appeal_id=appeal_id, member_id=member_id))
     uow.record("AppealFiled", member_id,
                {"appealId": appeal_id, "actionId": action_id, "groupId": action.group_id, "memberId": member_id})
     uow.commit()
@@ -453,4 +464,4 @@ def _undo(uow: UnitOfWork, action: ModerationActionItem, holds: dict[type, Restr
         report = reports.get(action.report_id)
         uow.update(report, [ReportItem.status.set(reports.OPEN)], ReportItem.status == reports.DISMISSED)
         for group_id in report.group_ids:
-            uow.save(OpenReportItem(*OpenReportItem.key(group_id, report.report_id), report_id=report.report_id))
+            uow.save(reports.queue_entry(group_id, report))

@@ -110,7 +110,7 @@ def _write(reporter_id: str, subject_type: str, subject_id: str, reason: str, de
     )
     uow.save(report, ReportItem.pk.does_not_exist())
     for group_id in subject.group_ids:
-        uow.save(OpenReportItem(*OpenReportItem.key(group_id, report_id), report_id=report_id))
+        uow.save(queue_entry(group_id, report))
         identities.record_handle(uow, reporter_id, group_id)  # the moderators see the reporter there
     uow.record(
         "ReportFiled",
@@ -126,6 +126,13 @@ def _write(reporter_id: str, subject_type: str, subject_id: str, reason: str, de
     )
     uow.commit()
     return report
+
+
+def queue_entry(group_id: str, report: ReportItem) -> OpenReportItem:
+    """The open report's entry in the group's moderation queue, naming whom it concerns (the queue reads their
+    evidence by it, beside the report)."""
+    return OpenReportItem(*OpenReportItem.key(group_id, report.report_id), report_id=report.report_id,
+                          reporter_id=report.reporter_id, subject_user_id=report.subject_user_id)
 
 
 def get(report_id: str) -> ReportItem:
