@@ -111,10 +111,10 @@ BUDGETS: dict[str, Budget] = {
     # the admin's membership + the handle's index item (the admin check first: handles are no probe), then the
     # member's membership + profile
     "POST /groups/{groupId}/moderators": _write(0, BatchGetItem=2),
-    # the open reports and appeals (one query: prefix OPEN; their entries name whom they concern) and the flags;
-    # one batch: the caller's membership, those reports and appeals, the subjects' profiles, the reporters'
-    # records and everyone's memberships (identities). (Entries from before they named anyone: + 1 batch.)
-    "GET /groups/{groupId}/moderation": Budget({QUERY: 2, BATCH_GET: 1}, 1),
+    # the open reports, open appeals and flags (one query: prefix OPEN; the entries name whom they concern); one
+    # batch: the caller's membership, those reports and appeals, the subjects' profiles, the reporters' records
+    # and everyone's memberships (identities). (Entries from before they named anyone: + 1 batch.)
+    "GET /groups/{groupId}/moderation": Budget({QUERY: 1, BATCH_GET: 1}, 1),
     # the moderator's membership + what the request names (report, post, handle); then what those name (the
     # member's membership; the reporter's record when dismissing)
     "POST /groups/{groupId}/moderation/actions": _write(0, redis=1, BatchGetItem=2),

@@ -780,7 +780,10 @@ class ReporterRecordItem(Item):
 
 
 class FlagItem(Item):
-    """GROUP#<id> / FLAG#<userId>#<kind>: a member flagged to the group's moderators, with why in words."""
+    """GROUP#<id> / OPENFLAG#<userId>#<kind>: a member flagged to the group's moderators, with why in words.
+
+    In the moderation queue's `OPEN` range with the open reports and appeals (one query reads the queue);
+    flags written before were `FLAG#<userId>#<kind>` (`python -m ops.flags` moves them)."""
 
     user_id = UnicodeAttribute()
     kind = UnicodeAttribute()  # unfounded_reports | a fraud pattern
@@ -790,7 +793,7 @@ class FlagItem(Item):
 
     @staticmethod
     def key(group_id: str, user_id: str, kind: str) -> tuple[str, str]:
-        return f"GROUP#{group_id}", f"FLAG#{user_id}#{kind}"
+        return f"GROUP#{group_id}", f"OPENFLAG#{user_id}#{kind}"
 
 
 class ModerationActionItem(Item):

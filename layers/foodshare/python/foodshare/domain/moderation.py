@@ -108,16 +108,16 @@ class Queue:
 def queue(group_id: str, caller_id: str) -> Queue:
     """Open reports with their evidence, flagged members and open appeals of one group.
 
-    Three calls whatever their number: the group's open reports and appeals (one query: their entries share the
-    `OPEN` prefix, and name whom they concern) and its flags (one query); then one batch: the caller's
-    membership (the moderator check comes before anything is shown), the reports and appeals, the subjects'
-    profiles, the reporters' records and everyone's membership in the group (their identities). Entries from
-    before they named anyone add a batch for those people, after their reports and appeals."""
+    Two calls whatever their number: the group's open reports, open appeals and flags (one query: their items
+    share the `OPEN` prefix, and the entries name whom they concern); then one batch: the caller's membership
+    (the moderator check comes before anything is shown), the reports and appeals, the subjects' profiles, the
+    reporters' records and everyone's membership in the group (their identities). Entries from before they
+    named anyone add a batch for those people, after their reports and appeals."""
     entries = reads.query_prefix(f"GROUP#{group_id}", "OPEN",
-                                 {"OPENREPORT": OpenReportItem, "OPENAPPEAL": OpenAppealItem})
+                                 {"OPENREPORT": OpenReportItem, "OPENAPPEAL": OpenAppealItem, "OPENFLAG": FlagItem})
     report_entries = sorted((e for e in entries if isinstance(e, OpenReportItem)), key=lambda e: e.report_id)
     appeal_entries = sorted((e for e in entries if isinstance(e, OpenAppealItem)), key=lambda e: e.appeal_id)
-    flags = list(FlagItem.query(f"GROUP#{group_id}", FlagItem.sk.startswith("FLAG#")))
+    flags = [e for e in entries if isinstance(e, FlagItem)]  # in key order, as before
     report_keys = [(ReportItem, ReportItem.key(e.report_id)) for e in report_entries]
     appeal_keys = [(AppealItem, AppealItem.key(e.appeal_id)) for e in appeal_entries]
     known = reads.Known()
