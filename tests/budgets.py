@@ -80,10 +80,10 @@ BUDGETS: dict[str, Budget] = {
     "POST /exchanges/{exchangeId}/cancel": _write(0, BatchGetItem=1),
     "POST /exchanges/{exchangeId}/no-show": _write(2),  # the exchange, then the claimer's profile (their balance)
     "POST /exchanges/{exchangeId}/ratings": _write(1, redis=1),  # the exchange; the answer names from it
-    # someone else's is opened by a per-group handle (issue 16): the caller's groups and their members are
-    # searched for it (handles are not stored), then their profile
-    # someone else's by handle: the caller's visible groups, the handle's index item, the person's memberships
-    "GET /users/{userId}/reputation": Budget({GET: 3, QUERY: 2, BATCH_GET: 1}, 1),
+    # someone else's is opened by a per-group handle (issue 16): the handle's index item, then both people's
+    # memberships in its group and the person's profile (one batch). Seen elsewhere (a partner group's member,
+    # someone who moved groups) adds the caller's visible groups and the person's memberships (identities.seen_by)
+    "GET /users/{userId}/reputation": Budget({GET: 1, BATCH_GET: 1}, 1),
     "GET /me/credits": Budget({GET: 1, QUERY: 1}, 1),
     # privacy (issue 16)
     "GET /me/privacy": Budget({GET: 1}, 1),
@@ -105,15 +105,23 @@ BUDGETS: dict[str, Budget] = {
     "GET /groups/{groupId}/claim-quota": Budget({GET: 2}, 1),
     "PUT /groups/{groupId}/claim-quota": _write(1, redis=1),
     "DELETE /groups/{groupId}/claim-quota": _write(1, redis=1),
-    # A handle names the person (issue 16): its index item and the person's memberships resolve it, whatever
-    # the number of groups (tests/privacy/test_handle_index.py).
-    "POST /reports": _write(1, redis=1, Query=4),
-    "POST /groups/{groupId}/moderators": _write(5, Query=1),  # the admin check first: handles are no probe
-    "GET /groups/{groupId}/moderation": Budget({GET: 1, QUERY: 4}, 1),
-    "POST /groups/{groupId}/moderation/actions": _write(4, redis=1),
+    # A handle names the person (issue 16): its index item, then the transaction checks that both are members of
+    # its group (no membership read), whatever the number of groups (tests/privacy/test_handle_index.py)
+    "POST /reports": _write(1, redis=1),
+    # the admin's membership + the handle's index item (the admin check first: handles are no probe), then the
+    # member's membership + profile
+    "POST /groups/{groupId}/moderators": _write(0, BatchGetItem=2),
+    # the open reports, open appeals and flags (one query: prefix OPEN; the entries name whom they concern); one
+    # batch: the caller's membership, those reports and appeals, the subjects' profiles, the reporters' records
+    # and everyone's memberships (identities). (Entries from before they named anyone: + 1 batch.)
+    "GET /groups/{groupId}/moderation": Budget({QUERY: 1, BATCH_GET: 1}, 1),
+    # the moderator's membership + what the request names (report, post, handle); then what those name (the
+    # member's membership; the reporter's record when dismissing)
+    "POST /groups/{groupId}/moderation/actions": _write(0, redis=1, BatchGetItem=2),
     "GET /me/moderation": Budget({QUERY: 1}, 1),
     "POST /appeals": _write(1, redis=1),
-    "POST /appeals/{appealId}/decision": _write(3, redis=1),
+    # the appeal, then the decider's membership + the action (+ to overturn: the restriction and ban it may hold)
+    "POST /appeals/{appealId}/decision": _write(1, redis=1, BatchGetItem=1),
 }
 
 # Routes measured but not budgeted here: the docs (no AWS) and the chat webhooks (their calls

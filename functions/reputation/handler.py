@@ -28,16 +28,12 @@ def get_reputation(userId: str) -> models.Reputation | models.MemberReputation:
     caller = caller_id(app)
     if userId == caller:
         return views.reputation(users.get(caller), reputation.history(caller))
-    found = identities.resolve(userId, caller, discovery.visible_group_ids(caller))
-    if found is None:
-        raise NotFound(f"User {userId} not found.")
-    user_id, group_id = found
-    if user_id == caller:
+    seen = identities.seen_by(userId, caller, lambda: discovery.visible_group_ids(caller))
+    if seen is not None and seen.user_id == caller:
         return views.reputation(users.get(caller), reputation.history(caller))
-    other = users.get(user_id)
-    if other.restricted:  # restricted processing: their profile is not shown
+    if seen is None or seen.profile is None or seen.profile.restricted:  # restricted processing: not shown
         raise NotFound(f"User {userId} not found.")
-    return views.reputation_of_other(other, identities.in_group(user_id, group_id))
+    return views.reputation_of_other(seen.profile, seen.identity)
 
 
 handler = entrypoint(app)

@@ -13,19 +13,10 @@ from foodshare.api.requests import (
     ModerationActionRequest,
     ReportRequest,
 )
-from foodshare.domain import groups, identities, moderation, reports, standing
+from foodshare.domain import groups, moderation, reports, standing
 from foodshare.domain.fairness import GroupQuota
-from foodshare.errors import NotFound
 
 app = build_resolver()
-
-
-def _person(handle: str, caller: str, group_ids: set[str], field: str) -> tuple[str, str]:
-    """(user id, group id) of the handle the caller was shown in one of `group_ids` (issue 16: no stable ids)."""
-    found = identities.resolve(handle, caller, group_ids)
-    if found is None:
-        raise NotFound("Member not found.", fields={field: "no member of the group has this handle"})
-    return found
 
 
 @app.get("/groups/<groupId>/claim-quota", operation_id="getClaimQuota",
@@ -57,8 +48,7 @@ def file_report(body: ReportRequest) -> models.Report:
     caller = caller_id(app)
     if body.subject_type != "user":
         return views.report(reports.file(caller, body.subject_type, body.subject_id, body.reason, body.details))
-    user_id, group_id = _person(body.subject_id, caller, set(groups.group_ids_of(caller)), "subjectId")
-    return views.report(reports.file(caller, "user", user_id, body.reason, body.details, group_id=group_id))
+    return views.report(reports.file_about_member(caller, body.subject_id, body.reason, body.details))
 
 
 @app.post("/groups/<groupId>/moderators", operation_id="appointModerator",
@@ -67,9 +57,7 @@ def file_report(body: ReportRequest) -> models.Report:
                     "concurrent_update"))
 def appoint_moderator(groupId: str, body: AppointModeratorRequest) -> models.Moderator:
     caller = caller_id(app)
-    groups.require_admin(groupId, caller)  # before resolving: a handle is no probe for outsiders
-    member_id, _ = _person(body.member_handle, caller, {groupId}, "memberHandle")
-    return views.moderator(groupId, moderation.appoint_moderator(groupId, caller, member_id), caller)
+    return views.moderator(groupId, moderation.appoint_moderator(groupId, caller, body.member_handle), caller)
 
 
 @app.get("/groups/<groupId>/moderation", operation_id="getModerationQueue",
@@ -86,13 +74,9 @@ def get_moderation(groupId: str) -> models.ModerationQueue:
           **private(201, "not_found", "forbidden", "own_report", "not_allowed_on_member", "report_closed",
                     "invalid_state", "concurrent_update"))
 def take_action(groupId: str, body: ModerationActionRequest) -> models.ModerationAction:
-    caller = caller_id(app)
-    member_id = None
-    if body.member_handle is not None:
-        moderation.require_moderator(groupId, caller)  # before resolving: a handle is no probe for outsiders
-        member_id, _ = _person(body.member_handle, caller, {groupId}, "memberHandle")
-    request = moderation.ActionRequest(body.action, body.reason, body.report_id, member_id, body.food_id, body.days)
-    return views.moderation_action(moderation.act(groupId, caller, request))
+    request = moderation.ActionRequest(body.action, body.reason, body.report_id, body.member_handle, body.food_id,
+                                       body.days)
+    return views.moderation_action(moderation.act(groupId, caller_id(app), request))
 
 
 @app.get("/me/moderation", operation_id="getMyModerationActions",

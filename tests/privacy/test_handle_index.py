@@ -76,3 +76,73 @@ def test_the_one_off_records_the_handles_of_people_who_appeared_before_the_index
     assert identities.resolve(shown, "ann", {home}) == ("ben", home)
     assert handles.migrate() >= 2  # again: the same items
     assert identities.resolve(shown, "ann", {home}) == ("ben", home)
+
+
+def _ben_also_in_anns_second_group() -> tuple[str, str, str]:
+    """ann's groups "Home" (ben and cat) and "Second" (ben): (Home, Second, ben's handle in Home)."""
+    home, shown = _ben_in_anns_group()
+    flows.user("cat")
+    flows.join("cat", home, "ann")
+    second = flows.group("ann", "Second")
+    flows.join("ben", second, "ann")
+    return home, second, shown
+
+
+def _report_trips(reporter: str, handle: str) -> round_trips.Trips:
+    return round_trips.measure(*to_event(Request("POST", "/reports", reporter,
+                                                 {"subjectType": "user", "subjectId": handle, "reason": "late"})))
+
+
+def _reports_filed() -> int:
+    from foodshare.data.models import EventItem
+
+    return sum(e.event_type == "ReportFiled" for e in EventItem.scan(EventItem.pk.startswith("EVENTLOG#")))
+
+
+def test_a_report_by_handle_is_checked_in_its_transaction_and_answers_as_before_when_the_check_fails():
+    home, _, shown = _ben_also_in_anns_second_group()
+    filed = _report_trips("cat", shown)  # both in Home: the index item, then the transaction (it checks both)
+    assert filed.status == 201 and filed.aws == {"dynamodb:GetItem": 1, "dynamodb:TransactWriteItems": 1}, filed
+
+    assert call("DELETE", f"/groups/{home}/members/me", user="ben").status < 300  # ben is only in Second now
+    # The transaction's check fails; the general path answers what it always did, and nothing is written.
+    shares_another = call("POST", "/reports", user="ann", json={"subjectType": "user", "subjectId": shown,
+                                                                 "reason": "spam"})
+    assert shares_another.status == 404
+    assert shares_another.body["error"]["fields"] == {"subjectId": "not a member of a group you are in"}
+    flows.user("dan")
+    flows.join("dan", home, "ann")
+    shares_none = call("POST", "/reports", user="dan", json={"subjectType": "user", "subjectId": shown,
+                                                              "reason": "spam"})
+    assert shares_none.status == 404
+    assert shares_none.body["error"]["fields"] == {"subjectId": "no member of the group has this handle"}
+    assert call("DELETE", f"/groups/{home}/members/me", user="cat").status < 300  # the reporter left
+    gone = call("POST", "/reports", user="cat", json={"subjectType": "user", "subjectId": flows.handle("ann", home),
+                                                       "reason": "spam"})
+    assert gone.status == 404 and gone.body["error"]["fields"] == {"subjectId": "no member of the group has this handle"}
+    assert _reports_filed() == 1
+
+
+def test_someone_seen_in_a_group_they_left_is_found_through_the_groups_still_shared():
+    home, _, shown = _ben_also_in_anns_second_group()
+    status, shared = _reputation_calls(shown, "ann")
+    assert (status, shared) == (200, 2)  # the index item, then both memberships and ben's profile
+    assert call("DELETE", f"/groups/{home}/members/me", user="ben").status < 300
+    status, searched = _reputation_calls(shown, "ann")  # ben is in Second: the caller's groups are searched
+    assert status == 200 and searched > shared
+    seen = call("GET", f"/users/{shown}/reputation", user="ann").body
+    assert seen["handle"] == shown and seen["mine"] is False  # still as Home knew him
+    assert call("GET", f"/users/{shown}/reputation", user="cat").status == 404  # cat shares no group with ben
+
+
+def test_a_handle_is_no_probe_for_members_who_do_not_moderate_nor_for_outsiders():
+    home, _, shown = _ben_also_in_anns_second_group()
+    flows.user("dan")
+    flows.group("dan", "Elsewhere")
+    unknown = "h-" + "x" * (len(shown) - 2)
+    for who, status in (("cat", 403), ("dan", 404)):
+        for path, body in ((f"/groups/{home}/moderators", {}),
+                           (f"/groups/{home}/moderation/actions", {"action": "warn", "reason": "Rude"})):
+            answers = [call("POST", path, user=who, json=body | {"memberHandle": h}) for h in (shown, unknown)]
+            assert {a.status for a in answers} == {status}, (who, path)
+            assert answers[0].body == answers[1].body, (who, path)

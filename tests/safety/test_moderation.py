@@ -9,7 +9,8 @@ import pytest
 from foodshare import clock
 from foodshare.data.models import UserItem
 
-from tests.support import flows
+from benchmarks.world import Request, to_event
+from tests.support import flows, round_trips
 from tests.support.api import call
 
 
@@ -283,3 +284,37 @@ def test_the_member_is_told_privately_with_the_reason():
     assert notice.user_id == "tg:77" and notice.private
     assert "restricted you" in notice.reply.text and "Three no-shows" in notice.reply.text
     assert f"until {(clock.now() + timedelta(days=2)).date().isoformat()}" in notice.reply.text
+
+
+def _queue_trips(who: str, group_id: str):
+    return round_trips.measure(*to_event(Request("GET", f"/groups/{group_id}/moderation", who)))
+
+
+def test_the_queue_reads_its_evidence_with_its_reports_and_entries_from_before_still_show(g):
+    from foodshare.data.models import OpenAppealItem, OpenReportItem
+
+    _promote_ada_to_admin(g["g"])
+    for reason in ("spam", "selling", "other"):  # ida's reports keep being dismissed: she is flagged
+        dismissed = _report("ida", "user", flows.handle("cleo", g["g"]), reason)
+        assert _act("mo", g["g"], action="dismiss", reportId=dismissed, reason="Nothing found").status == 201
+    warned = _act("mo", g["g"], action="warn", reportId=_report("sam", "user", flows.handle("cleo", g["g"]), "late"))
+    assert call("POST", "/appeals", user="cleo", json={"actionId": warned.body["actionId"]}).status == 201
+    _report("cleo", "food", flows.share("ida", g["g"]), "spam")
+    # An overturned dismissal puts its report back in the queue (its entry names whom it concerns again).
+    appeal = call("POST", "/appeals", user="ida", json={"actionId": call(
+        "GET", "/me/moderation", user="ida").body["actions"][0]["actionId"]}).body
+    assert call("POST", f"/appeals/{appeal['appealId']}/decision", user="sam",
+                json={"outcome": "overturned", "reason": "It was spam"}).status == 200
+    view = _view("mo", g["g"]).body
+    assert len(view["reports"]) == 2 and len(view["appeals"]) == 1 and len(view["flagged"]) == 1
+    assert {e["reporter"]["member"]["handle"] for e in view["reports"]} == {flows.handle(p, g["g"]) for p in ("ida", "cleo")}
+    trips = _queue_trips("mo", g["g"])
+    assert trips.aws == {"dynamodb:Query": 1, "dynamodb:BatchGetItem": 1}, trips
+
+    group_pk = f"GROUP#{g['g']}"  # the entries as written before they named anyone
+    for entry in OpenReportItem.query(group_pk, OpenReportItem.sk.startswith("OPENREPORT#")):
+        OpenReportItem(entry.pk, entry.sk, report_id=entry.report_id).save()
+    for entry in OpenAppealItem.query(group_pk, OpenAppealItem.sk.startswith("OPENAPPEAL#")):
+        OpenAppealItem(entry.pk, entry.sk, appeal_id=entry.appeal_id).save()
+    assert _view("mo", g["g"]).body == view
+    assert _queue_trips("mo", g["g"]).aws == {"dynamodb:Query": 1, "dynamodb:BatchGetItem": 2}

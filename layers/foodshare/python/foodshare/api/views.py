@@ -294,12 +294,9 @@ def _member_evidence(who: models.Identity, user: UserItem | None, open_reports: 
 
 
 def moderation_queue(group_id: str, queue: Queue, viewer_id: str) -> models.ModerationQueue:
-    """Everyone in it as their identity in this group (one batch read): nothing links them to another group."""
+    """Everyone in it as their identity in this group (read with the queue): nothing links them to another group."""
     evidence = [json.loads(f.evidence) for f in queue.flags]
-    ring = {m for e in evidence for m in e.get("ringMembers") or []}  # fraud.py: a ring's user ids
-    people = sorted({e.report.subject_user_id for e in queue.reports} | {e.report.reporter_id for e in queue.reports}
-                    | {f.user_id for f in queue.flags} | {a.member_id for a in queue.appeals} | ring)
-    found = dict(zip(people, identities.in_groups([(p, group_id) for p in people]), strict=True))
+    found = queue.shown  # fraud rings' members (fraud.py: user ids in the evidence) included
 
     def who(user_id: str) -> models.Identity:
         return identity(found[user_id], user_id == viewer_id)

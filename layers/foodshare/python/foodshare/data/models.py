@@ -744,9 +744,14 @@ class ReportItem(Item):
 
 
 class OpenReportItem(Item):
-    """GROUP#<id> / OPENREPORT#<reportId>: an open report in a group's moderation queue (deleted on resolution)."""
+    """GROUP#<id> / OPENREPORT#<reportId>: an open report in a group's moderation queue (deleted on resolution).
+
+    With the report's reporter and subject (never changing), so the queue reads their evidence beside the report;
+    an entry written before they were kept has neither (the queue then reads them after the report)."""
 
     report_id = UnicodeAttribute()
+    reporter_id = UnicodeAttribute(null=True)
+    subject_user_id = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(group_id: str, report_id: str) -> tuple[str, str]:
@@ -775,7 +780,10 @@ class ReporterRecordItem(Item):
 
 
 class FlagItem(Item):
-    """GROUP#<id> / FLAG#<userId>#<kind>: a member flagged to the group's moderators, with why in words."""
+    """GROUP#<id> / OPENFLAG#<userId>#<kind>: a member flagged to the group's moderators, with why in words.
+
+    In the moderation queue's `OPEN` range with the open reports and appeals (one query reads the queue);
+    flags written before were `FLAG#<userId>#<kind>` (`python -m ops.flags` moves them)."""
 
     user_id = UnicodeAttribute()
     kind = UnicodeAttribute()  # unfounded_reports | a fraud pattern
@@ -785,7 +793,7 @@ class FlagItem(Item):
 
     @staticmethod
     def key(group_id: str, user_id: str, kind: str) -> tuple[str, str]:
-        return f"GROUP#{group_id}", f"FLAG#{user_id}#{kind}"
+        return f"GROUP#{group_id}", f"OPENFLAG#{user_id}#{kind}"
 
 
 class ModerationActionItem(Item):
@@ -831,9 +839,11 @@ class AppealItem(Item):
 
 
 class OpenAppealItem(Item):
-    """GROUP#<id> / OPENAPPEAL#<appealId>: an undecided appeal in the group's moderation view."""
+    """GROUP#<id> / OPENAPPEAL#<appealId>: an undecided appeal in the group's moderation view; with the appellant
+    (an entry from before they were kept has none: the queue reads them after the appeal)."""
 
     appeal_id = UnicodeAttribute()
+    member_id = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(group_id: str, appeal_id: str) -> tuple[str, str]:

@@ -43,3 +43,43 @@ def _batch(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict]:
     if pending:
         raise RuntimeError(f"BatchGetItem left {len(pending)} keys unprocessed after {MAX_ROUNDS} rounds")
     return found
+
+
+def query_prefix(pk: str, prefix: str, models: dict[str, type]) -> list[Any]:
+    """The items of partition `pk` whose sort key begins with `prefix`, each as the model named by its sort key's
+    prefix before the first `#` (`models`; other items are skipped): several kinds of item in one Query."""
+    connection = table_connection()
+    request: dict[str, Any] = {
+        "TableName": connection.table_name,
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+        "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
+    }
+    found: list[Any] = []
+    while True:
+        answer = connection.connection.dispatch("Query", request)
+        for raw in answer.get("Items", []):
+            model = models.get(raw["sk"]["S"].split("#", 1)[0])
+            if model is not None:
+                found.append(model.from_raw_data(raw))
+        if "LastEvaluatedKey" not in answer:
+            return found
+        request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+
+class Known:
+    """Items read so far in one request, by key: a rule that learns keys step by step reads each step's keys in
+    one batch (`read`), and asks for any item again (`get`) without a second read; one not read yet is read
+    alone (a path the batches did not foresee)."""
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[str, str], Any] = {}
+
+    def read(self, wanted: Sequence[tuple[type[T], tuple[str, str]]]) -> list[Any]:
+        """The items at `wanted` in order, reading those not read yet in one BatchGetItem."""
+        missing = [(model, key) for model, key in dict.fromkeys(wanted) if key not in self._items]
+        if missing:
+            self._items.update(zip((key for _, key in missing), get_many(missing), strict=True))
+        return [self._items[key] for _, key in wanted]
+
+    def get(self, model: type[T], key: tuple[str, str]) -> T | None:
+        return self.read([(model, key)])[0]

@@ -35,14 +35,23 @@ def membership(group_id: str, user_id: str) -> MembershipItem | None:
 
 def require_member(group_id: str, user_id: str) -> MembershipItem:
     """The caller's membership; a group the caller is not in is reported as not found."""
-    member = membership(group_id, user_id)
+    return checked_member(group_id, membership(group_id, user_id))
+
+
+def require_admin(group_id: str, user_id: str) -> MembershipItem:
+    return checked_admin(group_id, membership(group_id, user_id))
+
+
+def checked_member(group_id: str, member: MembershipItem | None) -> MembershipItem:
+    """`require_member` of a membership the caller read (e.g. in a batch with what it is about to use)."""
     if member is None:
         raise NotFound(f"Group {group_id} not found.")
     return member
 
 
-def require_admin(group_id: str, user_id: str) -> MembershipItem:
-    member = require_member(group_id, user_id)
+def checked_admin(group_id: str, member: MembershipItem | None) -> MembershipItem:
+    """`require_admin` of a membership the caller read."""
+    member = checked_member(group_id, member)
     if member.role != ADMIN:
         raise Forbidden("Only a group admin may do this.")
     return member

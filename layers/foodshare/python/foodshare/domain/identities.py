@@ -9,14 +9,15 @@ shows candidate 0 (derived, never stored).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from foodshare import identity_key
 from foodshare.data import reads
-from foodshare.data.models import ExchangeItem, GroupPseudonymItem, HandleItem, MembershipItem
+from foodshare.data.models import ExchangeItem, GroupPseudonymItem, HandleItem, MembershipItem, UserItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import privacy
-from foodshare.errors import ConcurrentUpdate
+from foodshare.errors import ConcurrentUpdate, NotFound
 
 PSEUDONYM_ATTEMPTS = 8
 
@@ -90,6 +91,35 @@ def record_handle(uow: UnitOfWork, user_id: str, group_id: str) -> None:
     uow.save(HandleItem(*HandleItem.key(handle), user_id=user_id, group_id=group_id))
 
 
+def index_keys(handle: str) -> list[tuple[type[HandleItem], tuple[str, str]]]:
+    """The handle's index item's key, for the caller's batch read (none for what cannot be a handle)."""
+    return [(HandleItem, HandleItem.key(handle))] if privacy.looks_like_handle(handle) else []
+
+
+def indexed(handle: str) -> HandleItem | None:
+    """The handle's index item (one read), None for what cannot be a handle or is none recorded."""
+    for model, key in index_keys(handle):
+        try:
+            return model.get(*key)
+        except model.DoesNotExist:
+            return None
+    return None
+
+
+def named_in(handle: str, group_id: str, caller_id: str, found: HandleItem | None) -> str | None:
+    """Whom `handle` can name in `group_id`: the caller (their own handle, no read), else the person of its index
+    item `found` (read by the caller, e.g. beside their own membership) if that is their handle in `group_id`.
+    They still have to be a member of `group_id`: with that membership, this is `resolve(handle, caller_id,
+    {group_id})`, by key (no index query)."""
+    if not privacy.looks_like_handle(handle):
+        return None
+    if privacy.handle(identity_key.key(), caller_id, group_id) == handle:
+        return caller_id
+    if found is None or found.group_id != group_id:
+        return None
+    return found.user_id
+
+
 def resolve(handle: str, caller_id: str, visible_groups: set[str]) -> tuple[str, str] | None:
     """(user id, group id) of the handle, if it names someone the caller can have been shown: a current member
     of one of the caller's visible groups, seen in one of them.
@@ -114,3 +144,52 @@ def resolve(handle: str, caller_id: str, visible_groups: set[str]) -> tuple[str,
     if not any(m.group_id in visible_groups for m in memberships):
         return None  # left every group the caller can see
     return found.user_id, found.group_id
+
+
+@dataclass(frozen=True)
+class Seen:
+    """Someone the caller can have been shown, by the handle they were shown: who, where, how, their profile."""
+
+    user_id: str
+    group_id: str
+    identity: Identity
+    profile: UserItem | None
+
+
+def seen_by(handle: str, caller_id: str, visible_groups: Callable[[], set[str]]) -> Seen | None:
+    """The person `handle` names for the caller, with their profile, or None (`resolve`'s answer).
+
+    Two reads when the caller and the person are both members of the group the handle is from (the common case):
+    its index item, then both memberships there and the person's profile in one batch. Otherwise (someone seen as
+    a partner group's claimer or reporter, a group either has left, the caller's own handle the index does not
+    hold) `resolve` searches every group the caller can see (`visible_groups()`), then one batch reads the
+    person's membership and profile."""
+    found = indexed(handle)
+    if found is not None:
+        mine, theirs, profile = reads.get_many([
+            (MembershipItem, MembershipItem.key(found.group_id, caller_id)),
+            (MembershipItem, MembershipItem.key(found.group_id, found.user_id)),
+            (UserItem, UserItem.key(found.user_id)),
+        ])
+        if mine is not None and theirs is not None:
+            return Seen(found.user_id, found.group_id, of(found.user_id, found.group_id, theirs.pseudonym), profile)
+    resolved = resolve(handle, caller_id, visible_groups())
+    if resolved is None:
+        return None
+    user_id, group_id = resolved
+    membership, profile = reads.get_many([(MembershipItem, MembershipItem.key(group_id, user_id)),
+                                          (UserItem, UserItem.key(user_id))])
+    return Seen(user_id, group_id, of(user_id, group_id, membership.pseudonym if membership else None), profile)
+
+
+def require(handle: str, caller_id: str, visible_groups: set[str], field: str) -> tuple[str, str]:
+    """`resolve`, or 404 naming the request's `field`."""
+    found = resolve(handle, caller_id, visible_groups)
+    if found is None:
+        raise not_found(field)
+    return found
+
+
+def not_found(field: str) -> NotFound:
+    """The answer to a handle naming nobody the caller can have been shown (`field`: the request's)."""
+    return NotFound("Member not found.", fields={field: "no member of the group has this handle"})

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from foodshare import clock, ids
+from foodshare.data import reads
 from foodshare.data.models import (
     AppealItem,
     BanItem,
@@ -35,31 +36,45 @@ from foodshare.data.models import (
 )
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import food as food_posts
-from foodshare.domain import groups, reports, users
+from foodshare.domain import groups, identities, reports
 from foodshare.domain import moderation_rules as rules
 from foodshare.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 REMOVED = "removed"  # a post's status after a moderator removed it
 
 
-def require_moderator(group_id: str, user_id: str) -> MembershipItem:
-    member = groups.require_member(group_id, user_id)
+def checked_moderator(group_id: str, member: MembershipItem | None) -> MembershipItem:
+    """The caller's membership (read by the caller) if they moderate the group: else 404 (not in it) or 403."""
+    member = groups.checked_member(group_id, member)
     if member.role not in rules.MODERATING_ROLES:
         raise Forbidden("Only the group's admins and moderators may do this.")
     return member
 
 
+def _membership_key(group_id: str, user_id: str) -> tuple[type[MembershipItem], tuple[str, str]]:
+    return MembershipItem, MembershipItem.key(group_id, user_id)
+
+
 # ---- moderators ------------------------------------------------------------------------------
 
 
-def appoint_moderator(group_id: str, admin_id: str, member_id: str) -> MembershipItem:
-    groups.require_admin(group_id, admin_id)
-    member = groups.membership(group_id, member_id)
+def appoint_moderator(group_id: str, admin_id: str, member_handle: str) -> MembershipItem:
+    """Make the member the admin was shown as `member_handle` a moderator. Two reads: the admin's membership
+    with the handle's index item (the admin check first: a handle is no probe for outsiders), then the member's
+    membership and profile (their keys come from the index item)."""
+    admin, *index = reads.get_many([_membership_key(group_id, admin_id), *identities.index_keys(member_handle)])
+    groups.checked_admin(group_id, admin)
+    member_id = identities.named_in(member_handle, group_id, admin_id, index[0] if index else None)
+    if member_id is None:
+        raise identities.not_found("memberHandle")
+    member, profile = reads.get_many([_membership_key(group_id, member_id), (UserItem, UserItem.key(member_id))])
     if member is None:
-        raise NotFound("Member not found.", fields={"memberHandle": "not a member of this group"})
+        raise identities.not_found("memberHandle")
     if member.role != rules.MEMBER:
         raise Conflict(f"This member is already {member.role}.", code="already_moderating")
-    if not rules.may_grant_moderator(users.get(member_id).trust_level):
+    if profile is None:
+        raise NotFound(f"User {member_id} not found.")
+    if not rules.may_grant_moderator(profile.trust_level):
         raise Conflict("Only exemplary members may be made moderators.", code="not_exemplary")
     uow = UnitOfWork()
     uow.update(member, [MembershipItem.role.set(rules.MODERATOR)], MembershipItem.role == rules.MEMBER,
@@ -87,36 +102,69 @@ class Queue:
     reports: list[QueueEntry]
     flags: list[FlagItem]
     appeals: list[AppealItem]
+    shown: dict[str, identities.Identity]  # everyone in it (fraud rings included), as the group knows them
 
 
 def queue(group_id: str, caller_id: str) -> Queue:
-    """Open reports with their evidence, flagged members and open appeals of one group."""
-    require_moderator(group_id, caller_id)
-    open_reports = reports.open_in_group(group_id)
-    subjects = {u.user_id: u for u in UserItem.batch_get(
-        [UserItem.key(uid) for uid in {r.subject_user_id for r in open_reports}])} if open_reports else {}
-    records = {
-        item.sk.split("#", 1)[1]: item
-        for item in ReporterRecordItem.query(f"GROUP#{group_id}", ReporterRecordItem.sk.startswith("REPORTER#"))
-    }
+    """Open reports with their evidence, flagged members and open appeals of one group.
+
+    Two calls whatever their number: the group's open reports, open appeals and flags (one query: their items
+    share the `OPEN` prefix, and the entries name whom they concern); then one batch: the caller's membership
+    (the moderator check comes before anything is shown), the reports and appeals, the subjects' profiles, the
+    reporters' records and everyone's membership in the group (their identities). Entries from before they
+    named anyone add a batch for those people, after their reports and appeals."""
+    entries = reads.query_prefix(f"GROUP#{group_id}", "OPEN",
+                                 {"OPENREPORT": OpenReportItem, "OPENAPPEAL": OpenAppealItem, "OPENFLAG": FlagItem})
+    report_entries = sorted((e for e in entries if isinstance(e, OpenReportItem)), key=lambda e: e.report_id)
+    appeal_entries = sorted((e for e in entries if isinstance(e, OpenAppealItem)), key=lambda e: e.appeal_id)
+    flags = [e for e in entries if isinstance(e, FlagItem)]  # in key order, as before
+    report_keys = [(ReportItem, ReportItem.key(e.report_id)) for e in report_entries]
+    appeal_keys = [(AppealItem, AppealItem.key(e.appeal_id)) for e in appeal_entries]
+    known = reads.Known()
+    _, named = _evidence(group_id, [e.subject_user_id for e in report_entries if e.subject_user_id],
+                         [e.reporter_id for e in report_entries if e.reporter_id],
+                         [e.member_id for e in appeal_entries if e.member_id], flags)
+    caller, *_ = known.read([_membership_key(group_id, caller_id), *report_keys, *appeal_keys, *named])
+    checked_moderator(group_id, caller)
+    open_reports = [r for r in known.read(report_keys) if r is not None]
+    appeals = [a for a in known.read(appeal_keys) if a is not None]
+
+    subject_ids = sorted({r.subject_user_id for r in open_reports})
+    reporter_ids = sorted({r.reporter_id for r in open_reports})
+    people, wanted = _evidence(group_id, subject_ids, reporter_ids, [a.member_id for a in appeals], flags)
+    read = known.read(wanted)  # read with the reports, unless an entry from before named nobody
+    subjects = dict(zip(subject_ids, read[:len(subject_ids)], strict=True))
+    records = dict(zip(reporter_ids, read[len(subject_ids):len(subject_ids) + len(reporter_ids)], strict=True))
+    memberships = read[len(subject_ids) + len(reporter_ids):]
     about: dict[str, int] = {}
     for report in open_reports:
         about[report.subject_user_id] = about.get(report.subject_user_id, 0) + 1
-    entries = [
-        QueueEntry(
-            report,
-            subjects.get(report.subject_user_id),
-            about[report.subject_user_id],
-            int(records[report.reporter_id].upheld) if report.reporter_id in records else 0,
-            int(records[report.reporter_id].dismissed) if report.reporter_id in records else 0,
-        )
-        for report in open_reports
-    ]
-    flags = list(FlagItem.query(f"GROUP#{group_id}", FlagItem.sk.startswith("FLAG#")))
-    appeal_keys = [AppealItem.key(item.appeal_id) for item in
-                   OpenAppealItem.query(f"GROUP#{group_id}", OpenAppealItem.sk.startswith("OPENAPPEAL#"))]
-    appeals = sorted(AppealItem.batch_get(appeal_keys), key=lambda a: a.appeal_id) if appeal_keys else []
-    return Queue(entries, flags, appeals)
+
+    def counts(reporter_id: str) -> tuple[int, int]:
+        record = records[reporter_id]
+        return (int(record.upheld), int(record.dismissed)) if record is not None else (0, 0)
+
+    entries = [QueueEntry(report, subjects[report.subject_user_id], about[report.subject_user_id],
+                          *counts(report.reporter_id)) for report in open_reports]
+    shown = {p: identities.of(p, group_id, m.pseudonym if m is not None else None)
+             for p, m in zip(people, memberships, strict=True)}
+    return Queue(entries, flags, appeals, shown)
+
+
+def _evidence(group_id: str, subject_ids: list[str], reporter_ids: list[str], appellant_ids: list[str],
+              flags: list[FlagItem]) -> tuple[list[str], list[tuple[type, tuple[str, str]]]]:
+    """(everyone in the queue, the keys of its evidence): the subjects' profiles, the reporters' records, then the
+    membership in the group of everyone (subjects, reporters, appellants, flagged members and their rings)."""
+    people = sorted(set(subject_ids) | set(reporter_ids) | set(appellant_ids) | {f.user_id for f in flags}
+                    | {m for f in flags for m in _ring(f)})
+    return people, [*[(UserItem, UserItem.key(u)) for u in subject_ids],
+                    *[(ReporterRecordItem, ReporterRecordItem.key(group_id, u)) for u in reporter_ids],
+                    *[_membership_key(group_id, p) for p in people]]
+
+
+def _ring(flag: FlagItem) -> list[str]:
+    """The user ids of a fraud ring a flag's evidence names (fraud.py), if it names one."""
+    return json.loads(flag.evidence).get("ringMembers") or []
 
 
 # ---- actions ---------------------------------------------------------------------------------
@@ -127,50 +175,95 @@ class ActionRequest:
     action: str
     reason: str
     report_id: str | None = None
-    member_id: str | None = None
+    member_handle: str | None = None  # as the moderator was shown the member (issue 16: no stable ids)
     food_id: str | None = None
     days: int | None = None
 
 
 @dataclass
 class _Target:
+    actor: MembershipItem
     report: ReportItem | None
     member_id: str | None
     post: FoodItem | None
     membership: MembershipItem | None
+    reporter_counts: tuple[int, int] | None  # (upheld, dismissed) before this action, read when it dismisses
 
 
-def _target(group_id: str, request: ActionRequest) -> _Target:
-    """What the action is about, all of it in this group (anything elsewhere is "not found")."""
+def _target(group_id: str, moderator_id: str, request: ActionRequest) -> _Target:
+    """The moderator's membership and what the action is about, all of it in this group (anything elsewhere is
+    "not found"). Two batches: what the request names by key (the moderator's membership first checked, the
+    member's handle's index item, the report, the post); then what those name (the member's membership, a
+    reported post, the reporter's record when dismissing). The checks and their answers keep their order."""
+    known = reads.Known()
+    handle_keys = identities.index_keys(request.member_handle) if request.member_handle is not None else []
+    report_key = (ReportItem, ReportItem.key(request.report_id)) if request.report_id else None
+    post_keys = ([(FoodItem, FoodItem.key(request.food_id))]
+                 if request.action == rules.REMOVE_POST and request.food_id else [])
+    actor, *_ = known.read([_membership_key(group_id, moderator_id), *handle_keys,
+                            *([report_key] if report_key else []), *post_keys])
+    actor = checked_moderator(group_id, actor)  # before resolving: a handle is no probe for outsiders
+    named = None
+    if request.member_handle is not None:
+        named = identities.named_in(request.member_handle, group_id, moderator_id,
+                                    known.get(*handle_keys[0]) if handle_keys else None)
+        if named is None:
+            raise identities.not_found("memberHandle")
+    known.read(_second_keys(group_id, request, named, known.get(*report_key) if report_key else None,
+                            known.get(*post_keys[0]) if post_keys else None))
+    if named is not None and known.get(*_membership_key(group_id, named)) is None:
+        raise identities.not_found("memberHandle")
+
     report = None
-    if request.report_id:
-        report = reports.get(request.report_id)
-        if group_id not in report.group_ids:
+    if report_key:
+        report = known.get(*report_key)
+        if report is None or group_id not in report.group_ids:
             raise NotFound(f"Report {request.report_id} not found.")
         if report.status != reports.OPEN:
             raise Conflict("This report has already been decided.", code="report_closed")
     food_id = request.food_id or (report.subject_id if report and report.subject_type == "food" else None)
     post = None
     if request.action == rules.REMOVE_POST and food_id:
-        post = food_posts.find(food_id)
+        post = known.get(FoodItem, FoodItem.key(food_id))
         if post is None or post.group_id != group_id:
             raise NotFound(f"Food {food_id} not found.")
-    member_id = request.member_id or (post.sharer_id if post else None) or (report.subject_user_id if report else None)
+    member_id = named or (post.sharer_id if post else None) or (report.subject_user_id if report else None)
     if request.action == rules.DISMISS and report:
         member_id = report.reporter_id  # a dismissal concerns (and may be appealed by) the reporter
     missing = rules.missing_for(request.action, report=report is not None, member=bool(member_id),
                                 food=post is not None, days=request.days)
     if missing:
         raise ValidationFailed("The action is missing what it applies to.", fields=missing)
-    membership = groups.membership(group_id, member_id) if member_id else None
+    membership = None  # a dismissal does not look at it
+    if member_id and request.action != rules.DISMISS:
+        membership = known.get(*_membership_key(group_id, member_id))
     if member_id and membership is None and request.action in (rules.WARN, rules.RESTRICT, rules.REMOVE_MEMBER):
         raise NotFound("Member not found.", fields={"memberHandle": "not a member of this group"})
-    return _Target(report, member_id, post, membership)
+    counts = None
+    if report is not None and request.action == rules.DISMISS:
+        record = known.get(ReporterRecordItem, ReporterRecordItem.key(group_id, report.reporter_id))
+        counts = (int(record.upheld), int(record.dismissed)) if record is not None else (0, 0)
+    return _Target(actor, report, member_id, post, membership, counts)
+
+
+def _second_keys(group_id: str, request: ActionRequest, named: str | None, report: ReportItem | None,
+                 post: FoodItem | None) -> list[tuple[type, tuple[str, str]]]:
+    """What the first batch's items name, for the second batch (a guess where a check below may still refuse)."""
+    keys: list[tuple[type, tuple[str, str]]] = []
+    if report is not None and request.action == rules.DISMISS:
+        keys.append((ReporterRecordItem, ReporterRecordItem.key(group_id, report.reporter_id)))
+    if report is not None and report.subject_type == "food" and request.action == rules.REMOVE_POST \
+            and not request.food_id:
+        keys.append((FoodItem, FoodItem.key(report.subject_id)))
+    member_id = named or (post.sharer_id if post else None) or (report.subject_user_id if report else None)
+    if member_id and (named or request.action != rules.DISMISS):  # a reported post's sharer is its report's subject
+        keys.append(_membership_key(group_id, member_id))
+    return keys
 
 
 def act(group_id: str, moderator_id: str, request: ActionRequest) -> ModerationActionItem:
-    actor = require_moderator(group_id, moderator_id)
-    target = _target(group_id, request)
+    target = _target(group_id, moderator_id, request)
+    actor = target.actor
     member_id = target.member_id
     assert member_id is not None  # missing_for guarantees one for every action
     if target.report is not None and target.report.subject_user_id == moderator_id:
@@ -188,7 +281,7 @@ def act(group_id: str, moderator_id: str, request: ActionRequest) -> ModerationA
         upheld = request.action != rules.DISMISS
         reports.resolve(uow, report, reports.UPHELD if upheld else reports.DISMISSED, moderator_id)
         penalty = rules.penalty_for(report.reason) if upheld else None
-        _count_reporter(uow, group_id, report.reporter_id, upheld, now)
+        _count_reporter(uow, group_id, report.reporter_id, target.reporter_counts, now)
     if request.action == rules.REMOVE_POST:
         post = target.post
         uow.update(post, food_posts.unlist_actions(REMOVED), FoodItem.status == food_posts.AVAILABLE,
@@ -246,18 +339,19 @@ def _remove_membership(uow: UnitOfWork, membership: MembershipItem) -> None:
     uow.record("MemberLeft", None, {"groupId": membership.group_id, "userId": membership.user_id})
 
 
-def _count_reporter(uow: UnitOfWork, group_id: str, reporter_id: str, upheld: bool, now) -> None:
-    """Keep the reporter's record in the group, and flag them when their reports keep being dismissed."""
+def _count_reporter(uow: UnitOfWork, group_id: str, reporter_id: str, dismissed_from: tuple[int, int] | None,
+                    now) -> None:
+    """Keep the reporter's record in the group, and flag them when their reports keep being dismissed.
+    `dismissed_from`: their (upheld, dismissed) counts before a dismissal; None when the report is upheld (a
+    blind add: the flag only follows a dismissal, so nothing needs reading)."""
     record = ReporterRecordItem(*ReporterRecordItem.key(group_id, reporter_id))
-    try:
-        current = ReporterRecordItem.get(record.pk, record.sk)
-        counts = int(current.upheld), int(current.dismissed)
-    except ReporterRecordItem.DoesNotExist:
-        counts = 0, 0
-    counts = (counts[0] + 1, counts[1]) if upheld else (counts[0], counts[1] + 1)
+    upheld = dismissed_from is None
     uow.update(record, [(ReporterRecordItem.upheld if upheld else ReporterRecordItem.dismissed).add(1)])
+    if upheld:
+        return
+    counts = dismissed_from[0], dismissed_from[1] + 1
     explanation = rules.reporter_flag(*counts)
-    if explanation and not upheld:
+    if explanation:
         kind = "unfounded_reports"
         uow.save(FlagItem(*FlagItem.key(group_id, reporter_id, kind), user_id=reporter_id, kind=kind,
                           explanation=explanation,
@@ -300,7 +394,7 @@ def appeal(member_id: str, action_id: str, statement: str | None) -> AppealItem:
                on_fail=Conflict("This action has already been appealed; an action can be appealed once.",
                                 code="already_appealed"))
     uow.save(item, AppealItem.pk.does_not_exist())
-    uow.save(OpenAppealItem(*OpenAppealItem.key(action.group_id, appeal_id), appeal_id=appeal_id))
+    uow.save(OpenAppealItem(*OpenAppealItem.key(action.group_id, appeal_id), appeal_id=appeal_id, member_id=member_id))
     uow.record("AppealFiled", member_id,
                {"appealId": appeal_id, "actionId": action_id, "groupId": action.group_id, "memberId": member_id})
     uow.commit()
@@ -308,15 +402,24 @@ def appeal(member_id: str, action_id: str, statement: str | None) -> AppealItem:
 
 
 def decide(appeal_id: str, admin_id: str, outcome: str, reason: str) -> AppealItem:
+    """Two reads: the appeal, then (its keys come from the appeal) the decider's membership, the action and, to
+    overturn, the restriction or ban the action may still hold; a dismissal overturned also reads its report."""
     try:
         item = AppealItem.get(*AppealItem.key(appeal_id))
     except AppealItem.DoesNotExist:
         raise NotFound(f"Appeal {appeal_id} not found.")
-    decider = groups.require_member(item.group_id, admin_id)
+    held = [(model, model.key(item.group_id, item.member_id)) for model in (RestrictionItem, BanItem)]
+    decider, action, *holds = reads.get_many([
+        _membership_key(item.group_id, admin_id),
+        (ModerationActionItem, ModerationActionItem.key(item.member_id, item.action_id)),
+        *(held if outcome == OVERTURNED else []),
+    ])
+    decider = groups.checked_member(item.group_id, decider)
     if not rules.may_decide_appeal(admin_id, decider.role, item.moderator_id, item.member_id):
         raise Forbidden("An appeal is decided by a group admin other than whoever took the action.",
                         code="not_another_admin")
-    action = ModerationActionItem.get(*ModerationActionItem.key(item.member_id, item.action_id))
+    if action is None:
+        raise ModerationActionItem.DoesNotExist()  # an appeal keeps its action: a missing one is an error, as before
     uow = UnitOfWork()
     uow.update(item, [AppealItem.status.set(outcome), AppealItem.decided_by.set(admin_id),
                       AppealItem.decision_reason.set(reason)], AppealItem.status == OPEN,
@@ -324,7 +427,7 @@ def decide(appeal_id: str, admin_id: str, outcome: str, reason: str) -> AppealIt
     uow.delete(OpenAppealItem(*OpenAppealItem.key(item.group_id, appeal_id)))
     uow.update(action, [ModerationActionItem.appeal_status.set(outcome)])
     if outcome == OVERTURNED:
-        _undo(uow, action)
+        _undo(uow, action, dict(zip((RestrictionItem, BanItem), holds, strict=True)))
     uow.record(
         "AppealDecided",
         admin_id,
@@ -345,15 +448,15 @@ def decide(appeal_id: str, admin_id: str, outcome: str, reason: str) -> AppealIt
     return item
 
 
-def _undo(uow: UnitOfWork, action: ModerationActionItem) -> None:
-    """Undo what an overturned action still holds. A removed post or membership stays removed (the
-    member may be invited again); the penalty is reversed by the reputation consumer from `AppealDecided`."""
+def _undo(uow: UnitOfWork, action: ModerationActionItem, holds: dict[type, RestrictionItem | BanItem | None]) -> None:
+    """Undo what an overturned action still holds (`holds`: the member's restriction and ban in the group, read
+    with the action). A removed post or membership stays removed (the member may be invited again); the
+    penalty is reversed by the reputation consumer from `AppealDecided`."""
     if action.action in (rules.RESTRICT, rules.BAN):
         # Only this action's restriction or ban: a later action may have replaced it.
         model = RestrictionItem if action.action == rules.RESTRICT else BanItem
-        try:
-            held = model.get(*model.key(action.group_id, action.member_id))
-        except model.DoesNotExist:
+        held = holds[model]
+        if held is None:
             return
         if held.action_id == action.action_id:
             uow.delete(held, model.action_id == action.action_id)
@@ -361,4 +464,4 @@ def _undo(uow: UnitOfWork, action: ModerationActionItem) -> None:
         report = reports.get(action.report_id)
         uow.update(report, [ReportItem.status.set(reports.OPEN)], ReportItem.status == reports.DISMISSED)
         for group_id in report.group_ids:
-            uow.save(OpenReportItem(*OpenReportItem.key(group_id, report.report_id), report_id=report.report_id))
+            uow.save(reports.queue_entry(group_id, report))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from foodshare import clock, ids
-from foodshare.data.models import OpenReportItem, ReportItem, ReportLockItem
+from foodshare.data.models import MembershipItem, OpenReportItem, ReportItem, ReportLockItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import exchanges, groups, identities
 from foodshare.domain import food as food_posts
@@ -46,13 +46,43 @@ def _subject(reporter_id: str, subject_type: str, subject_id: str, group_id: str
     return Subject(subject_id, shared)
 
 
+class _NotShared(NotFound):
+    """The reporter or the person reported is no longer a member of the group the handle was shown in."""
+
+
+def file_about_member(reporter_id: str, handle: str, reason: str, details: str | None) -> ReportItem:
+    """A report about the person the reporter was shown as `handle` (issue 16: never a stable id), kept to the
+    group they were shown in.
+
+    Two calls: the handle's index item, then the report's transaction, which checks that both are members of
+    that group (no read of their memberships). Anything else (the reporter's own handle, one the index does not
+    hold, someone no longer in that group) takes the general path with its answers: the reporter's groups
+    searched for the handle (`identities.resolve`), then `file`."""
+    found = identities.indexed(handle)
+    if found is not None and found.user_id != reporter_id:
+        try:
+            return _write(reporter_id, "user", found.user_id, reason, details,
+                          Subject(found.user_id, [found.group_id]), members_of=found.group_id)
+        except _NotShared:
+            pass
+    user_id, group_id = identities.require(handle, reporter_id, set(groups.group_ids_of(reporter_id)), "subjectId")
+    return file(reporter_id, "user", user_id, reason, details, group_id=group_id)
+
+
 def file(reporter_id: str, subject_type: str, subject_id: str, reason: str, details: str | None,
          group_id: str | None = None) -> ReportItem:
     """`subject_id` is a user id for a user; `group_id` (users only) keeps the report to the group the
     reporter saw them in (the API resolves the handle they were shown to both)."""
     if subject_type == "user" and subject_id == reporter_id:
         raise ValidationFailed("You cannot report yourself.", fields={"subjectId": "is you"})
-    subject = _subject(reporter_id, subject_type, subject_id, group_id)
+    return _write(reporter_id, subject_type, subject_id, reason, details,
+                  _subject(reporter_id, subject_type, subject_id, group_id))
+
+
+def _write(reporter_id: str, subject_type: str, subject_id: str, reason: str, details: str | None,
+           subject: Subject, members_of: str | None = None) -> ReportItem:
+    """The report's transaction; `members_of`: a group the reporter and the subject must both be in as it
+    commits (else `_NotShared`, nothing written)."""
     if subject.user_id == reporter_id:
         raise ValidationFailed("You cannot report your own post.", fields={"subjectId": "is your own"})
     report_id = ids.new_id()
@@ -70,6 +100,9 @@ def file(reporter_id: str, subject_type: str, subject_id: str, reason: str, deta
         created_at=clock.now_iso(),
     )
     uow = UnitOfWork()
+    for user_id in ([reporter_id, subject.user_id] if members_of else []):
+        uow.check(MembershipItem, MembershipItem.key(members_of, user_id), MembershipItem.pk.exists(),
+                  on_fail=_NotShared("Member not found."))
     uow.save(
         ReportLockItem(*ReportLockItem.key(reporter_id, subject_type, subject_id), report_id=report_id),
         ReportLockItem.pk.does_not_exist(),
@@ -77,7 +110,7 @@ def file(reporter_id: str, subject_type: str, subject_id: str, reason: str, deta
     )
     uow.save(report, ReportItem.pk.does_not_exist())
     for group_id in subject.group_ids:
-        uow.save(OpenReportItem(*OpenReportItem.key(group_id, report_id), report_id=report_id))
+        uow.save(queue_entry(group_id, report))
         identities.record_handle(uow, reporter_id, group_id)  # the moderators see the reporter there
     uow.record(
         "ReportFiled",
@@ -95,21 +128,18 @@ def file(reporter_id: str, subject_type: str, subject_id: str, reason: str, deta
     return report
 
 
+def queue_entry(group_id: str, report: ReportItem) -> OpenReportItem:
+    """The open report's entry in the group's moderation queue, naming whom it concerns (the queue reads their
+    evidence by it, beside the report)."""
+    return OpenReportItem(*OpenReportItem.key(group_id, report.report_id), report_id=report.report_id,
+                          reporter_id=report.reporter_id, subject_user_id=report.subject_user_id)
+
+
 def get(report_id: str) -> ReportItem:
     try:
         return ReportItem.get(*ReportItem.key(report_id))
     except ReportItem.DoesNotExist:
         raise NotFound(f"Report {report_id} not found.")
-
-
-def open_in_group(group_id: str) -> list[ReportItem]:
-    """The group's open reports, oldest first (one query, one batch read)."""
-    keys = [
-        ReportItem.key(item.report_id)
-        for item in OpenReportItem.query(f"GROUP#{group_id}", OpenReportItem.sk.startswith("OPENREPORT#"))
-    ]
-    found = list(ReportItem.batch_get(keys)) if keys else []
-    return sorted(found, key=lambda r: r.report_id)
 
 
 def resolve(uow: UnitOfWork, report: ReportItem, status: str, moderator_id: str) -> None:
