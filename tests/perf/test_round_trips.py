@@ -8,6 +8,7 @@ where redis-py sends (tests/support/round_trips.py).
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -106,3 +107,50 @@ def test_cache_cold_discovery_grows_only_by_the_posts_query_of_each_group(settle
         assert trips[many].aws[op] == trips[few].aws[op], (trips[few].describe(), trips[many].describe())
     assert trips[many].aws["dynamodb:Query"] - trips[few].aws["dynamodb:Query"] == visible_many - visible_few
     assert trips[many].redis == trips[few].redis, (trips[few].describe(), trips[many].describe())
+
+
+def _exchange_action(world: World, exchange_id: str, action: str, user_id: str) -> round_trips.Trips:
+    from benchmarks.world import Request
+
+    function, event = to_event(Request("POST", f"/exchanges/{exchange_id}/{action}", user_id))
+    trips = round_trips.measure(function, event)
+    assert trips.status == 200, trips
+    return trips
+
+
+@pytest.mark.parametrize("variant", ["completing confirm", "sharer's cancel"])
+def test_a_credit_given_back_reads_no_profile(variant, settled):
+    """Beyond the samples (a claimer's first confirm, a claimer's cancel): the confirm that completes (the sharer is
+    paid) and a sharer's cancel (the claimer's credit released) read only the exchange, then write (issue 15)."""
+    from foodshare.domain import exchanges
+
+    world = World.build(posts=0)
+    for _ in range(WARM_UPS + 1):
+        exchange_id, claimer = world.claimed()
+        if variant == "completing confirm":
+            exchanges.confirm(exchange_id, claimer)
+            trips = _exchange_action(world, exchange_id, "confirm", world.sharer)
+        else:
+            trips = _exchange_action(world, exchange_id, "cancel", world.sharer)
+    assert dict(trips.aws) == {"dynamodb:GetItem": 1, "dynamodb:TransactWriteItems": 1}, trips.describe()
+
+
+def test_at_the_cap_the_credit_is_written_again_reading_the_balance(settled):
+    """A blind credit that would pass the cap fails its condition; the release is done again the read way: the
+    claimer stays at the cap, their held credit is released, and the event then says the balance."""
+    from foodshare.data.models import EventItem, UserItem
+    from foodshare.domain import exchanges
+
+    world = World.build(posts=0)
+    exchange_id, claimer = world.claimed()
+    cap = get_settings().max_credit_balance
+    UserItem(*UserItem.key(claimer)).update(actions=[UserItem.credit_balance.set(cap)])
+    trips = _exchange_action(world, exchange_id, "cancel", claimer)
+    # the exchange, the blind transaction (refused), then the read way: the exchange and profile, the transaction
+    assert dict(trips.aws) == {"dynamodb:GetItem": 3, "dynamodb:TransactWriteItems": 2}, trips.describe()
+    profile = UserItem.get(*UserItem.key(claimer))
+    assert (int(profile.credit_balance), int(profile.credits_held)) == (cap, 0)
+    assert exchanges.get_for_participant(exchange_id, claimer).status == "cancelled"
+    released = [json.loads(e.detail)["data"] for e in EventItem.scan() if e.event_type == "CreditsReleased"]
+    assert released == [{"userId": claimer, "amount": 0, "balanceAfter": cap, "exchangeId": exchange_id,
+                         "reason": "claim_cancelled"}]
