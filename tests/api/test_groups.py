@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from foodshare import clock
 from tests.support import flows
 from tests.support.api import call
@@ -39,6 +41,29 @@ def test_invite_and_join():
     again = call("POST", "/groups/join", user="cleo", json={"inviteCode": code})
     assert again.status == 409 and again.error_code == "already_member"
     assert call("GET", f"/groups/{group_id}", user="sam").body["memberCount"] == 2
+
+
+def test_an_invite_code_from_before_the_group_in_it_still_joins():
+    """Codes made before issue 15 are 10 characters without the group's id: the group is read after the invite."""
+    from foodshare.data.models import InviteItem
+
+    group_id = flows.group("sam")
+    new_code = call("POST", f"/groups/{group_id}/invites", user="sam").body["inviteCode"]
+    assert new_code.startswith(f"{group_id}-") and len(new_code) == len(group_id) + 11
+    expires = clock.now() + timedelta(days=1)
+    InviteItem(*InviteItem.key("K7Q2XR9M4A"), code="K7Q2XR9M4A", group_id=group_id, created_by="sam",
+               expires_at=clock.iso(expires), expires_at_epoch=expires).save()
+    joined = call("POST", "/groups/join", user="cleo", json={"inviteCode": "k7q2xr9m4a"})
+    assert joined.status == 200 and joined.body["groupId"] == group_id and joined.body["memberCount"] == 2
+    # a code naming another group than its invite's: the invite decides
+    other = flows.group("bea")
+    InviteItem(*InviteItem.key(f"{other}-K7Q2XR9M4B"), code=f"{other}-K7Q2XR9M4B", group_id=group_id,
+               created_by="sam", expires_at=clock.iso(expires), expires_at_epoch=expires).save()
+    flows.user("tom")
+    joined = call("POST", "/groups/join", user="tom", json={"inviteCode": f"{other}-K7Q2XR9M4B"})
+    assert joined.status == 200 and joined.body["groupId"] == group_id and joined.body["memberCount"] == 3
+    unknown = call("POST", "/groups/join", user="tom", json={"inviteCode": f"{group_id}-ZZZZZZZZZZ"})
+    assert unknown.status == 404 and unknown.body["error"]["fields"] == {"inviteCode": "unknown code"}
 
 
 def test_only_admins_invite():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 
 import pytest
 
@@ -154,3 +155,22 @@ def test_at_the_cap_the_credit_is_written_again_reading_the_balance(settled):
     released = [json.loads(e.detail)["data"] for e in EventItem.scan() if e.event_type == "CreditsReleased"]
     assert released == [{"userId": claimer, "amount": 0, "balanceAfter": cap, "exchangeId": exchange_id,
                          "reason": "claim_cancelled"}]
+
+
+def test_an_invite_code_from_before_reads_the_group_after_the_invite(settled):
+    """A code without the group in it (made before issue 15) still joins, in one read more than the budget's."""
+    from benchmarks.world import Request, person
+    from foodshare import clock
+    from foodshare.data.models import InviteItem
+
+    world = World.build(posts=0)
+    for n in range(WARM_UPS + 1):
+        code = f"OLDC0DE{n:03d}"
+        expires = clock.now() + timedelta(days=1)
+        InviteItem(*InviteItem.key(code), code=code, group_id=world.group_a, created_by=world.sharer,
+                   expires_at=clock.iso(expires), expires_at_epoch=expires).save()
+        function, event = to_event(Request("POST", "/groups/join", person("joiner"), {"inviteCode": code}))
+        trips = round_trips.measure(function, event)
+        assert trips.status == 200, trips
+    assert dict(trips.aws) == {"dynamodb:BatchGetItem": 1, "dynamodb:GetItem": 1,
+                               "dynamodb:TransactWriteItems": 1}, trips.describe()
