@@ -120,6 +120,42 @@ def test_partnership_proposal_defaults_and_acceptance():
     assert call("DELETE", f"/partnerships/{pid}", user="bea").status == 409
 
 
+def _proposal_from_before(group_a: str, group_b: str) -> str:
+    """A pending proposal as written before issue 15: its id one ULID, naming no group."""
+    from foodshare import ids
+    from foodshare.data.models import PartnerLinkItem, PartnershipItem
+    from foodshare.domain import partnerships
+
+    pid, terms, now = ids.new_id(), partnerships.Terms().attribute(), clock.now_iso()
+    PartnershipItem(*PartnershipItem.key(pid), partnership_id=pid, from_group_id=group_a, to_group_id=group_b,
+                    status="pending", terms=terms, created_by="sam", created_at=now, updated_at=now).save()
+    for own, other in ((group_a, group_b), (group_b, group_a)):
+        PartnerLinkItem(*PartnerLinkItem.key(own, other), group_id=own, partner_group_id=other, partnership_id=pid,
+                        status="pending", terms=terms).save()
+    return pid
+
+
+def test_partnership_ids_name_both_groups_and_ids_from_before_still_work():
+    from foodshare.data.models import PartnerSetItem
+    from foodshare.domain import partnerships
+
+    group_a, group_b = _two_groups()
+    pid = call("POST", f"/groups/{group_a}/partnerships", user="sam", json={"targetGroupId": group_b}).body[
+        "partnershipId"]
+    assert pid.startswith(f"{group_a}-{group_b}-")
+    assert call("POST", f"/partnerships/{group_b}-{group_a}-{pid.rsplit('-', 1)[1]}/accept",
+                user="bea").status == 404  # the groups swapped: no such partnership
+    assert call("POST", f"/partnerships/{pid}/decline", user="bea").body["status"] == "declined"
+    old = _proposal_from_before(group_a, group_b)
+    assert call("POST", f"/partnerships/{old}/accept", user="sam").status == 403
+    assert call("POST", f"/partnerships/{old}/accept", user="bea").body["status"] == "active"
+    partners = {g: [p.group_id for p in partnerships.partners_in(g, PartnerSetItem.get(*PartnerSetItem.key(g)))]
+                for g in (group_a, group_b)}
+    assert partners == {group_a: [group_b], group_b: [group_a]}  # both partner sets, as with a new id
+    assert call("DELETE", f"/partnerships/{old}", user="sam").body["status"] == "ended"
+    assert partnerships.partners_in(group_a, PartnerSetItem.get(*PartnerSetItem.key(group_a))) == []
+
+
 def test_partnership_rules():
     group_a, group_b = _two_groups()
     flows.join("cleo", group_a, "sam")

@@ -72,7 +72,7 @@ def test_a_budget_catches_an_added_read(settled, monkeypatch):
     world = World.build(posts=0)
     _serve("GET /me", world)
     find = users.find
-    monkeypatch.setattr(users, "find", lambda user_id: (find(user_id), find(user_id))[1])
+    monkeypatch.setattr(users, "find", lambda user_id, *more: (find(user_id, *more), find(user_id, *more))[1])
     trips = _serve("GET /me", world)
     assert over_budget(BUDGETS["GET /me"].warm, trips.aws) == ["dynamodb:GetItem: 2 > 1"]
 
@@ -174,3 +174,40 @@ def test_an_invite_code_from_before_reads_the_group_after_the_invite(settled):
         assert trips.status == 200, trips
     assert dict(trips.aws) == {"dynamodb:BatchGetItem": 1, "dynamodb:GetItem": 1,
                                "dynamodb:TransactWriteItems": 1}, trips.describe()
+
+
+def test_a_partnership_id_from_before_reads_the_groups_after_it(settled):
+    """An id naming no group (made before issue 15) is answered in one read more than the budget's."""
+    from benchmarks.world import Request, person
+    from foodshare.domain import groups
+    from tests.api.test_groups import _proposal_from_before
+
+    world = World.build(posts=0)
+    for _ in range(WARM_UPS + 1):
+        admin = person("admin")
+        target = groups.create(admin, "Corner Pantry", None)[0].group_id
+        function, event = to_event(Request("POST", f"/partnerships/{_proposal_from_before(world.group_a, target)}"
+                                                   "/accept", admin))
+        trips = round_trips.measure(function, event)
+        assert trips.status == 200, trips
+    assert dict(trips.aws) == {"dynamodb:BatchGetItem": 2, "dynamodb:TransactWriteItems": 1}, trips.describe()
+
+
+def test_leaving_the_leaderboards_takes_the_groups_from_the_cache(settled):
+    """PUT /me/privacy that starts or stops ranking names the person's groups (their leaderboards go stale): from the
+    cache of their groups when warm (no memberships query), from the query when not."""
+    from benchmarks.world import Request
+
+    world = World.build(posts=0)
+    function, board = to_event(Request("GET", f"/groups/{world.group_a}/leaderboard", world.claimer))
+    assert round_trips.measure(function, board).status == 200  # the claimer's groups are cached
+    for choice in (False, True, False):
+        function, event = to_event(Request("PUT", "/me/privacy", world.claimer, {"leaderboard": choice}))
+        trips = round_trips.measure(function, event)
+        assert trips.status == 200, trips
+    assert dict(trips.aws) == {"dynamodb:GetItem": 1, "dynamodb:TransactWriteItems": 1}, trips.describe()
+    round_trips.cold()
+    function, event = to_event(Request("PUT", "/me/privacy", world.claimer, {"leaderboard": True}))
+    trips = round_trips.measure(function, event)
+    assert dict(trips.aws) == {"dynamodb:GetItem": 1, "dynamodb:Query": 1, "dynamodb:TransactWriteItems": 1}, \
+        trips.describe()

@@ -34,6 +34,20 @@ def invite_group(code: str) -> str | None:
     return group_id if separator and group_id else None
 
 
+PARTNERSHIP_SEPARATOR = "-"  # in neither a ULID nor a group id: ids from before are one ULID
+
+
+def partnership_id(from_group_id: str, to_group_id: str) -> str:
+    """A new partnership's id, naming both groups (issue 15): an answer to it reads everything in one batch."""
+    return PARTNERSHIP_SEPARATOR.join((from_group_id, to_group_id, new_id()))
+
+
+def partnership_groups(partnership_id: str) -> tuple[str, str] | None:
+    """(from, to) group ids a partnership id names; None for an id without them (from before)."""
+    parts = partnership_id.split(PARTNERSHIP_SEPARATOR)
+    return (parts[0], parts[1]) if len(parts) == 3 and all(parts) else None
+
+
 _ADJECTIVES = (
     "Amber", "Brave", "Calm", "Clever", "Cosy", "Crisp", "Daring", "Eager", "Fair", "Fresh",
     "Gentle", "Golden", "Happy", "Honest", "Jolly", "Kind", "Lively", "Lucky", "Mellow", "Merry",
