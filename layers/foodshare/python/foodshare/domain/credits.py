@@ -60,11 +60,10 @@ def _move(
         raise Conflict("Not enough credits to claim; share food to earn some.", code="insufficient_credits")
     actions = [UserItem.updated_at.set(clock.now_iso())]
     if after != before:
-        actions.append(UserItem.credit_balance.set(after))
+        actions += [UserItem.credit_balance.set(after),
+                    UserItem.ledger_head.set(_line(uow, user.user_id, after - before, reason, exchange_id))]
     if held_delta:
         actions.append(UserItem.credits_held.add(held_delta))
-    if after != before:
-        actions.append(UserItem.ledger_head.set(_line(uow, user.user_id, after - before, reason, exchange_id)))
     condition = UserItem.credit_balance == before
     if max_held is not None:  # the active-claim limit (domain/standing.py): one held credit per active claim
         condition &= UserItem.credits_held.does_not_exist() | (UserItem.credits_held < max_held)
