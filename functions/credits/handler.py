@@ -9,7 +9,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from foodshare.api import cursors, models, views
 from foodshare.api.contract import private
 from foodshare.api.http import build_resolver, caller_id, entrypoint
-from foodshare.domain import credits, users
+from foodshare.domain import credits
+from foodshare.errors import ValidationFailed
 
 app = build_resolver()
 
@@ -20,14 +21,24 @@ def get_credits(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> models.Credits:
-    user = users.ensure(caller_id(app))
-    entries, more = credits.ledger(user.user_id, limit, str(cursors.decode(cursor)) if cursor else None)
+    page = credits.statement(caller_id(app), limit, _page(cursor) if cursor else None)
     return models.Credits(
-        balance=int(user.credit_balance),
-        held=int(user.credits_held),
-        transactions=[views.ledger_entry(e) for e in entries],
-        next_cursor=cursors.encode(entries[-1].entry_id) if more else None,
+        balance=int(page.user.credit_balance),
+        held=int(page.user.credits_held),
+        transactions=[views.ledger_entry(line) for line in page.lines],
+        next_cursor=cursors.encode(list(page.next_page)) if page.next_page else None,
     )
+
+
+def _page(cursor: str) -> tuple[str, int | None]:
+    """A cursor holds the next page's first line id and the balance after it; one from before, only the id."""
+    value = cursors.decode(cursor)
+    if isinstance(value, str) and value:
+        return value, None
+    if (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str) and value[0]
+            and isinstance(value[1], int) and not isinstance(value[1], bool)):
+        return value[0], value[1]
+    raise ValidationFailed("The cursor is not valid.", fields={"cursor": "not a cursor from a previous page"})
 
 
 handler = entrypoint(app)

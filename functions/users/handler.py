@@ -8,7 +8,7 @@ from foodshare.api import models, views
 from foodshare.api.contract import ALWAYS, private, public
 from foodshare.api.http import JSON, build_resolver, caller_id, entrypoint
 from foodshare.api.requests import EraseAccountRequest, PrivacyRequest, ProfileRequest
-from foodshare.cache import purge
+from foodshare.cache import group_reads, purge
 from foodshare.domain import erasure, exports, privacy_settings, subject_requests, users
 from foodshare.health import check_dependencies
 
@@ -48,7 +48,8 @@ def get_privacy() -> models.PrivacySettings:
          **private(200, "pseudonym_unavailable", "concurrent_update", "account_erased"))
 def put_privacy(body: PrivacyRequest) -> models.PrivacySettings:
     return views.privacy_settings(
-        privacy_settings.update(caller_id(app), body.restricted, body.leaderboard, body.location_precision)
+        privacy_settings.update(caller_id(app), body.restricted, body.leaderboard, body.location_precision,
+                                group_reads.member_groups)  # the caller's groups from the cache when warm
     )
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 
 from foodshare import clock
+from foodshare.settings import get_settings
 from foodshare.data.models import EventItem, ExchangeItem, LedgerEntryItem, UserItem
 from tests.support import flows
 from tests.support.api import call
@@ -16,14 +18,27 @@ def _credits(user_id: str) -> dict:
 
 
 def _assert_ledger_consistent(user_id: str) -> None:
-    """The balance equals the sum of the ledger, and each entry's balanceAfter chains."""
+    """The balance equals the sum of the ledger (lines that store their balance agree with the sum up to them), and
+    the balanceAfter GET /me/credits derives chains, page after page, from the balance down to 0."""
     entries = sorted(LedgerEntryItem.query(f"USER#{user_id}", LedgerEntryItem.sk.startswith("CREDIT#")),
                      key=lambda e: e.entry_id)
     running = 0
     for entry in entries:
         running += int(entry.amount)
-        assert int(entry.balance_after) == running
+        assert entry.balance_after is None or int(entry.balance_after) == running
     assert int(UserItem.get(*UserItem.key(user_id)).credit_balance) == running
+    expected, cursor, seen = running, None, 0
+    while True:
+        page = call("GET", "/me/credits", user=user_id, query={"limit": 2, **({"cursor": cursor} if cursor else {})})
+        assert page.body["balance"] == running
+        for line in page.body["transactions"]:
+            assert line["balanceAfter"] == expected
+            expected -= line["amount"]
+            seen += 1
+        cursor = page.body["nextCursor"]
+        if cursor is None:
+            break
+    assert expected == 0 and seen == len(entries)
 
 
 def _exchanges_of(food_id: str) -> int:
@@ -258,3 +273,55 @@ def test_twenty_concurrent_domain_claims_exactly_one_wins():
     for user_id in claimers:
         assert _credits(user_id)["balance"] == (2 if user_id == winner else 3)
         _assert_ledger_consistent(user_id)
+
+
+def _top_up(user_id: str, balance: int) -> None:
+    """Set a balance as a ledger line would (the ledger keeps summing to it)."""
+    from foodshare import ids
+
+    profile = UserItem.get(*UserItem.key(user_id))
+    entry_id = ids.new_id()
+    LedgerEntryItem(*LedgerEntryItem.key(user_id, entry_id), entry_id=entry_id, user_id=user_id,
+                    amount=balance - int(profile.credit_balance), reason="test_top_up",
+                    created_at=clock.now_iso()).save()
+    profile.update(actions=[UserItem.credit_balance.set(balance), UserItem.ledger_head.set(entry_id)])
+
+
+def _sam_is_paid_and_released_at_once(start: int) -> None:
+    """Sam holds a claim of his own (Bea's post) and is owed a payment (Cleo's claim on his post, Cleo confirmed):
+    his cancel (a release) and his confirm (the payment) race, both giving him a credit without reading his
+    balance. `start`: his balance when they race."""
+    from foodshare.domain import exchanges
+
+    c = flows.community()
+    flows.user("bea")
+    flows.join("bea", c["group"], "sam")
+    own_claim = flows.claim("sam", flows.share("bea", c["group"]))
+    owed = flows.claim("cleo", flows.share("sam", c["group"]))
+    assert call("POST", f"/exchanges/{owed}/confirm", user="cleo").status == 200
+    _top_up("sam", start)
+    outcomes = _race([("cancel", own_claim), ("confirm", owed)],
+                     lambda job: getattr(exchanges, job[0])(job[1], "sam").status)
+    assert sorted(outcomes) == ["cancelled", "completed"]
+
+
+def test_a_release_and_a_payment_racing_to_one_person_both_land():
+    cap = get_settings().max_credit_balance
+    _sam_is_paid_and_released_at_once(cap - 2)
+    sam = UserItem.get(*UserItem.key("sam"))
+    assert (int(sam.credit_balance), int(sam.credits_held)) == (cap, 0)
+    assert Counter(e.reason for e in LedgerEntryItem.query("USER#sam", LedgerEntryItem.sk.startswith("CREDIT#"))
+                   if e.reason in ("claim_cancelled", "exchange_completed")) == {"claim_cancelled": 1,
+                                                                                  "exchange_completed": 1}
+    given = [json.loads(e.detail)["data"] for e in EventItem.scan()
+             if e.event_type in ("CreditsReleased", "CreditsTransferred")]
+    assert len(given) == 2 and not any("balanceAfter" in g for g in given)  # both blind: no balance was read
+    _assert_ledger_consistent("sam")
+
+
+def test_a_release_and_a_payment_racing_at_the_cap_never_pass_it():
+    cap = get_settings().max_credit_balance
+    _sam_is_paid_and_released_at_once(cap - 1)
+    sam = UserItem.get(*UserItem.key("sam"))
+    assert (int(sam.credit_balance), int(sam.credits_held)) == (cap, 0)  # one credit landed, the other is not paid
+    _assert_ledger_consistent("sam")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from foodshare import clock
 from tests.support import flows
 from tests.support.api import call
@@ -39,6 +41,29 @@ def test_invite_and_join():
     again = call("POST", "/groups/join", user="cleo", json={"inviteCode": code})
     assert again.status == 409 and again.error_code == "already_member"
     assert call("GET", f"/groups/{group_id}", user="sam").body["memberCount"] == 2
+
+
+def test_an_invite_code_from_before_the_group_in_it_still_joins():
+    """Codes made before issue 15 are 10 characters without the group's id: the group is read after the invite."""
+    from foodshare.data.models import InviteItem
+
+    group_id = flows.group("sam")
+    new_code = call("POST", f"/groups/{group_id}/invites", user="sam").body["inviteCode"]
+    assert new_code.startswith(f"{group_id}-") and len(new_code) == len(group_id) + 11
+    expires = clock.now() + timedelta(days=1)
+    InviteItem(*InviteItem.key("K7Q2XR9M4A"), code="K7Q2XR9M4A", group_id=group_id, created_by="sam",
+               expires_at=clock.iso(expires), expires_at_epoch=expires).save()
+    joined = call("POST", "/groups/join", user="cleo", json={"inviteCode": "k7q2xr9m4a"})
+    assert joined.status == 200 and joined.body["groupId"] == group_id and joined.body["memberCount"] == 2
+    # a code naming another group than its invite's: the invite decides
+    other = flows.group("bea")
+    InviteItem(*InviteItem.key(f"{other}-K7Q2XR9M4B"), code=f"{other}-K7Q2XR9M4B", group_id=group_id,
+               created_by="sam", expires_at=clock.iso(expires), expires_at_epoch=expires).save()
+    flows.user("tom")
+    joined = call("POST", "/groups/join", user="tom", json={"inviteCode": f"{other}-K7Q2XR9M4B"})
+    assert joined.status == 200 and joined.body["groupId"] == group_id and joined.body["memberCount"] == 3
+    unknown = call("POST", "/groups/join", user="tom", json={"inviteCode": f"{group_id}-ZZZZZZZZZZ"})
+    assert unknown.status == 404 and unknown.body["error"]["fields"] == {"inviteCode": "unknown code"}
 
 
 def test_only_admins_invite():
@@ -93,6 +118,42 @@ def test_partnership_proposal_defaults_and_acceptance():
     ended = call("DELETE", f"/partnerships/{pid}", user="sam")
     assert ended.status == 200 and ended.body["status"] == "ended"
     assert call("DELETE", f"/partnerships/{pid}", user="bea").status == 409
+
+
+def _proposal_from_before(group_a: str, group_b: str) -> str:
+    """A pending proposal as written before issue 15: its id one ULID, naming no group."""
+    from foodshare import ids
+    from foodshare.data.models import PartnerLinkItem, PartnershipItem
+    from foodshare.domain import partnerships
+
+    pid, terms, now = ids.new_id(), partnerships.Terms().attribute(), clock.now_iso()
+    PartnershipItem(*PartnershipItem.key(pid), partnership_id=pid, from_group_id=group_a, to_group_id=group_b,
+                    status="pending", terms=terms, created_by="sam", created_at=now, updated_at=now).save()
+    for own, other in ((group_a, group_b), (group_b, group_a)):
+        PartnerLinkItem(*PartnerLinkItem.key(own, other), group_id=own, partner_group_id=other, partnership_id=pid,
+                        status="pending", terms=terms).save()
+    return pid
+
+
+def test_partnership_ids_name_both_groups_and_ids_from_before_still_work():
+    from foodshare.data.models import PartnerSetItem
+    from foodshare.domain import partnerships
+
+    group_a, group_b = _two_groups()
+    pid = call("POST", f"/groups/{group_a}/partnerships", user="sam", json={"targetGroupId": group_b}).body[
+        "partnershipId"]
+    assert pid.startswith(f"{group_a}-{group_b}-")
+    assert call("POST", f"/partnerships/{group_b}-{group_a}-{pid.rsplit('-', 1)[1]}/accept",
+                user="bea").status == 404  # the groups swapped: no such partnership
+    assert call("POST", f"/partnerships/{pid}/decline", user="bea").body["status"] == "declined"
+    old = _proposal_from_before(group_a, group_b)
+    assert call("POST", f"/partnerships/{old}/accept", user="sam").status == 403
+    assert call("POST", f"/partnerships/{old}/accept", user="bea").body["status"] == "active"
+    partners = {g: [p.group_id for p in partnerships.partners_in(g, PartnerSetItem.get(*PartnerSetItem.key(g)))]
+                for g in (group_a, group_b)}
+    assert partners == {group_a: [group_b], group_b: [group_a]}  # both partner sets, as with a new id
+    assert call("DELETE", f"/partnerships/{old}", user="sam").body["status"] == "ended"
+    assert partnerships.partners_in(group_a, PartnerSetItem.get(*PartnerSetItem.key(group_a))) == []
 
 
 def test_partnership_rules():

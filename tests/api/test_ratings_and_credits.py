@@ -89,3 +89,54 @@ def test_credit_ledger_pages_newest_first():
     assert [t["balanceAfter"] for t in second.body["transactions"]] == [3, 2, 3]
     assert call("GET", "/me/credits", user="cleo", query={"limit": 0}).status == 400
     assert call("GET", "/me/credits", user="cleo", query={"cursor": "%%%"}).status == 400
+
+
+def test_lines_and_cursors_from_before_derived_balances_still_page():
+    """Lines written before issue 15 store their balance_after, and a cursor of then holds only an entry id: the
+    page after it takes its balances from the stored values. A cursor of neither kind is refused, naming it."""
+    from foodshare import ids
+    from foodshare.api import cursors
+    from foodshare.data.models import LedgerEntryItem, UserItem
+
+    flows.user("cleo")
+    old = []
+    for amount, after in ((-1, 2), (1, 3), (-1, 2)):  # a hold, its release, a hold: as written then
+        entry_id = ids.new_id()
+        LedgerEntryItem(*LedgerEntryItem.key("cleo", entry_id), entry_id=entry_id, user_id="cleo", amount=amount,
+                        balance_after=after, reason="claim_hold" if amount < 0 else "claim_cancelled",
+                        created_at=clock.now_iso()).save()
+        old.append(entry_id)
+    UserItem.get(*UserItem.key("cleo")).update(
+        actions=[UserItem.credit_balance.set(2), UserItem.ledger_head.remove()])  # a profile from before
+    first = call("GET", "/me/credits", user="cleo", query={"limit": 2}).body
+    assert [t["balanceAfter"] for t in first["transactions"]] == [2, 3]
+    older = call("GET", "/me/credits", user="cleo", query={"limit": 2, "cursor": cursors.encode(old[1])}).body
+    assert [(t["amount"], t["balanceAfter"]) for t in older["transactions"]] == [(-1, 2), (3, 3)]
+    assert older["nextCursor"] is None
+    assert call("GET", "/me/credits", user="cleo", query={"cursor": first["nextCursor"]}).body["transactions"] == \
+        older["transactions"]
+    for bad in (cursors.encode(["x", "2"]), cursors.encode({"a": 1}), cursors.encode(["", 1])):
+        refused = call("GET", "/me/credits", user="cleo", query={"cursor": bad})
+        assert refused.status == 400 and "cursor" in refused.body["error"]["fields"], refused.body
+
+
+def test_a_line_committed_between_the_page_and_the_profile_is_not_missed(monkeypatch):
+    """GET /me/credits queries the ledger, then reads the profile: a release landing in between is in the balance
+    but not on the page, so the page is queried again (the profile's ledger_head names the line it must hold)."""
+    from foodshare.domain import credits, exchanges
+
+    c = flows.community()
+    exchange_id = flows.claim("cleo", flows.share("sam", c["group"]))
+    query, landed = credits._ledger, []
+
+    def release_meanwhile(*args):
+        page = query(*args)
+        if not landed:
+            landed.append(exchanges.cancel(exchange_id, "cleo"))
+        return page
+
+    monkeypatch.setattr(credits, "_ledger", release_meanwhile)
+    body = call("GET", "/me/credits", user="cleo").body
+    assert body["balance"] == 3
+    assert [(t["reason"], t["balanceAfter"]) for t in body["transactions"]] == [
+        ("claim_cancelled", 3), ("claim_hold", 2), ("welcome", 3)]

@@ -8,7 +8,9 @@ where redis-py sends (tests/support/round_trips.py).
 
 from __future__ import annotations
 
+import json
 import time
+from datetime import timedelta
 
 import pytest
 
@@ -70,7 +72,7 @@ def test_a_budget_catches_an_added_read(settled, monkeypatch):
     world = World.build(posts=0)
     _serve("GET /me", world)
     find = users.find
-    monkeypatch.setattr(users, "find", lambda user_id: (find(user_id), find(user_id))[1])
+    monkeypatch.setattr(users, "find", lambda user_id, *more: (find(user_id, *more), find(user_id, *more))[1])
     trips = _serve("GET /me", world)
     assert over_budget(BUDGETS["GET /me"].warm, trips.aws) == ["dynamodb:GetItem: 2 > 1"]
 
@@ -106,3 +108,106 @@ def test_cache_cold_discovery_grows_only_by_the_posts_query_of_each_group(settle
         assert trips[many].aws[op] == trips[few].aws[op], (trips[few].describe(), trips[many].describe())
     assert trips[many].aws["dynamodb:Query"] - trips[few].aws["dynamodb:Query"] == visible_many - visible_few
     assert trips[many].redis == trips[few].redis, (trips[few].describe(), trips[many].describe())
+
+
+def _exchange_action(world: World, exchange_id: str, action: str, user_id: str) -> round_trips.Trips:
+    from benchmarks.world import Request
+
+    function, event = to_event(Request("POST", f"/exchanges/{exchange_id}/{action}", user_id))
+    trips = round_trips.measure(function, event)
+    assert trips.status == 200, trips
+    return trips
+
+
+@pytest.mark.parametrize("variant", ["completing confirm", "sharer's cancel"])
+def test_a_credit_given_back_reads_no_profile(variant, settled):
+    """Beyond the samples (a claimer's first confirm, a claimer's cancel): the confirm that completes (the sharer is
+    paid) and a sharer's cancel (the claimer's credit released) read only the exchange, then write (issue 15)."""
+    from foodshare.domain import exchanges
+
+    world = World.build(posts=0)
+    for _ in range(WARM_UPS + 1):
+        exchange_id, claimer = world.claimed()
+        if variant == "completing confirm":
+            exchanges.confirm(exchange_id, claimer)
+            trips = _exchange_action(world, exchange_id, "confirm", world.sharer)
+        else:
+            trips = _exchange_action(world, exchange_id, "cancel", world.sharer)
+    assert dict(trips.aws) == {"dynamodb:GetItem": 1, "dynamodb:TransactWriteItems": 1}, trips.describe()
+
+
+def test_at_the_cap_the_credit_is_written_again_reading_the_balance(settled):
+    """A blind credit that would pass the cap fails its condition; the release is done again the read way: the
+    claimer stays at the cap, their held credit is released, and the event then says the balance."""
+    from foodshare.data.models import EventItem, UserItem
+    from foodshare.domain import exchanges
+
+    world = World.build(posts=0)
+    exchange_id, claimer = world.claimed()
+    cap = get_settings().max_credit_balance
+    UserItem(*UserItem.key(claimer)).update(actions=[UserItem.credit_balance.set(cap)])
+    trips = _exchange_action(world, exchange_id, "cancel", claimer)
+    # the exchange, the blind transaction (refused), then the read way: the exchange and profile, the transaction
+    assert dict(trips.aws) == {"dynamodb:GetItem": 3, "dynamodb:TransactWriteItems": 2}, trips.describe()
+    profile = UserItem.get(*UserItem.key(claimer))
+    assert (int(profile.credit_balance), int(profile.credits_held)) == (cap, 0)
+    assert exchanges.get_for_participant(exchange_id, claimer).status == "cancelled"
+    released = [json.loads(e.detail)["data"] for e in EventItem.scan() if e.event_type == "CreditsReleased"]
+    assert released == [{"userId": claimer, "amount": 0, "balanceAfter": cap, "exchangeId": exchange_id,
+                         "reason": "claim_cancelled"}]
+
+
+def test_an_invite_code_from_before_reads_the_group_after_the_invite(settled):
+    """A code without the group in it (made before issue 15) still joins, in one read more than the budget's."""
+    from benchmarks.world import Request, person
+    from foodshare import clock
+    from foodshare.data.models import InviteItem
+
+    world = World.build(posts=0)
+    for n in range(WARM_UPS + 1):
+        code = f"OLDC0DE{n:03d}"
+        expires = clock.now() + timedelta(days=1)
+        InviteItem(*InviteItem.key(code), code=code, group_id=world.group_a, created_by=world.sharer,
+                   expires_at=clock.iso(expires), expires_at_epoch=expires).save()
+        function, event = to_event(Request("POST", "/groups/join", person("joiner"), {"inviteCode": code}))
+        trips = round_trips.measure(function, event)
+        assert trips.status == 200, trips
+    assert dict(trips.aws) == {"dynamodb:BatchGetItem": 1, "dynamodb:GetItem": 1,
+                               "dynamodb:TransactWriteItems": 1}, trips.describe()
+
+
+def test_a_partnership_id_from_before_reads_the_groups_after_it(settled):
+    """An id naming no group (made before issue 15) is answered in one read more than the budget's."""
+    from benchmarks.world import Request, person
+    from foodshare.domain import groups
+    from tests.api.test_groups import _proposal_from_before
+
+    world = World.build(posts=0)
+    for _ in range(WARM_UPS + 1):
+        admin = person("admin")
+        target = groups.create(admin, "Corner Pantry", None)[0].group_id
+        function, event = to_event(Request("POST", f"/partnerships/{_proposal_from_before(world.group_a, target)}"
+                                                   "/accept", admin))
+        trips = round_trips.measure(function, event)
+        assert trips.status == 200, trips
+    assert dict(trips.aws) == {"dynamodb:BatchGetItem": 2, "dynamodb:TransactWriteItems": 1}, trips.describe()
+
+
+def test_leaving_the_leaderboards_takes_the_groups_from_the_cache(settled):
+    """PUT /me/privacy that starts or stops ranking names the person's groups (their leaderboards go stale): from the
+    cache of their groups when warm (no memberships query), from the query when not."""
+    from benchmarks.world import Request
+
+    world = World.build(posts=0)
+    function, board = to_event(Request("GET", f"/groups/{world.group_a}/leaderboard", world.claimer))
+    assert round_trips.measure(function, board).status == 200  # the claimer's groups are cached
+    for choice in (False, True, False):
+        function, event = to_event(Request("PUT", "/me/privacy", world.claimer, {"leaderboard": choice}))
+        trips = round_trips.measure(function, event)
+        assert trips.status == 200, trips
+    assert dict(trips.aws) == {"dynamodb:GetItem": 1, "dynamodb:TransactWriteItems": 1}, trips.describe()
+    round_trips.cold()
+    function, event = to_event(Request("PUT", "/me/privacy", world.claimer, {"leaderboard": True}))
+    trips = round_trips.measure(function, event)
+    assert dict(trips.aws) == {"dynamodb:GetItem": 1, "dynamodb:Query": 1, "dynamodb:TransactWriteItems": 1}, \
+        trips.describe()

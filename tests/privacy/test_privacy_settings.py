@@ -91,3 +91,21 @@ def test_only_starting_or_stopping_to_show_on_leaderboards_names_the_groups():
     named = [d["data"]["groupIds"] for d in sorted(details, key=lambda d: d["occurredAt"])
              if d["eventType"] == "PrivacySettingsChanged"]
     assert named == [[], [c["group"]], [], [], [], [c["group"]]]
+
+
+def test_leaving_the_leaderboards_reaches_a_group_joined_just_before():
+    """The groups a ranking change names come from the cache of the person's groups (no memberships query when
+    warm): a group joined after that cache was filled is in it (the join bumps it), and its leaderboard, cached
+    with the person on it, drops them."""
+    c = flows.community()
+    south = flows.group("bea", "South")
+    assert len(_board(c["group"], "sam")) == 2  # sam's groups cached (members-only check), the board too
+    flows.join("sam", south, "bea")
+    assert len(_board(south, "bea")) == 2 and len(_board(south, "sam")) == 2
+    assert call("PUT", "/me/privacy", user="sam", json={"leaderboard": False}).status == 200
+    assert [e["mine"] for e in _board(c["group"], "cleo")] == [True]  # cleo alone
+    assert [e["mine"] for e in _board(south, "bea")] == [True]
+    flows.user("tom")
+    flows.join("tom", south, "bea")
+    assert call("PUT", "/me/privacy", user="sam", json={"leaderboard": True}).status == 200
+    assert len(_board(south, "tom")) == 3 and len(_board(c["group"], "cleo")) == 2

@@ -62,6 +62,15 @@ def test_a_broken_chain_is_caught_at_its_entry():
     assert ("ledger-chain", "USER#bo/CREDIT#03") in _rules(_replace(_world(), "USER#bo", "CREDIT#03", balance_after=5))
 
 
+def test_lines_without_a_stored_balance_are_summed():
+    """Lines written since the blind credits (issue 15) store no balance_after: they still add up to the profile's
+    balance, and one more (or one missing) is caught."""
+    blind = {"pk": "USER#ana", "sk": "CREDIT#06", "entry_id": "06", "amount": 1, "created_at": "2026-12-01T10:00:06Z"}
+    world = _replace(_world(), "USER#ana", "PROFILE", credit_balance=5) + [blind]
+    assert _rules(world) == set()
+    assert _rules(world + [{**blind, "sk": "CREDIT#07", "entry_id": "07"}]) == {("ledger-balance", "USER#ana/PROFILE")}
+
+
 def test_held_credits_must_match_open_claims():
     assert _rules(_replace(_world(), "USER#bo", "PROFILE", credits_held=0)) == {("credits-held", "USER#bo/PROFILE")}
 

@@ -18,9 +18,34 @@ def new_id() -> str:
     return "".join(reversed(chars))
 
 
-def invite_code() -> str:
-    """10 characters from an unambiguous alphabet: easy to type into a chat."""
-    return "".join(secrets.choice(_CROCKFORD) for _ in range(10))
+INVITE_GROUP_SEPARATOR = "-"  # not in the alphabet: codes from before have none
+
+
+def invite_code(group_id: str | None = None) -> str:
+    """10 characters from an unambiguous alphabet (easy to type into a chat), after the group's id when given: the
+    group is then known before the invite is read (issue 15; the id is no secret to someone invited into it)."""
+    secret = "".join(secrets.choice(_CROCKFORD) for _ in range(10))
+    return f"{group_id}{INVITE_GROUP_SEPARATOR}{secret}" if group_id else secret
+
+
+def invite_group(code: str) -> str | None:
+    """The group id an invite code names, None for a code without one (from before)."""
+    group_id, separator, _ = code.rpartition(INVITE_GROUP_SEPARATOR)
+    return group_id if separator and group_id else None
+
+
+PARTNERSHIP_SEPARATOR = "-"  # in neither a ULID nor a group id: ids from before are one ULID
+
+
+def partnership_id(from_group_id: str, to_group_id: str) -> str:
+    """A new partnership's id, naming both groups (issue 15): an answer to it reads everything in one batch."""
+    return PARTNERSHIP_SEPARATOR.join((from_group_id, to_group_id, new_id()))
+
+
+def partnership_groups(partnership_id: str) -> tuple[str, str] | None:
+    """(from, to) group ids a partnership id names; None for an id without them (from before)."""
+    parts = partnership_id.split(PARTNERSHIP_SEPARATOR)
+    return (parts[0], parts[1]) if len(parts) == 3 and all(parts) else None
 
 
 _ADJECTIVES = (

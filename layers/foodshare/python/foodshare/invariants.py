@@ -4,8 +4,9 @@ Pure decision functions over the table's raw items (attribute name -> plain valu
 a scan returns them deserialized), so they run the same on AWS, on an emulator and
 in unit tests:
 
-- every user's credit ledger is a chain (each entry's balance = the previous one +
-  its amount, from 0) ending at the profile's balance, and the credits the profile
+- every user's credit ledger sums (from 0) to the profile's balance, each entry that
+  stores its balance (those written before issue 15's blind credits; later ones have
+  it derived on read) agreeing with the sum up to it, and the credits the profile
   holds equal its open claims;
 - every exchange agrees with its post (open: the post is claimed by it; completed: the
   post is completed by it; cancelled or no-show: the post has moved on), and every
@@ -71,7 +72,7 @@ def ledger_violations(user_id: str, profile: dict | None, entries: list[dict], o
     out, balance = [], 0
     for entry in sorted(entries, key=lambda e: (e["created_at"], e["entry_id"])):
         balance += int(entry["amount"])
-        if int(entry["balance_after"]) != balance:
+        if entry.get("balance_after") is not None and int(entry["balance_after"]) != balance:
             out.append(Violation("ledger-chain", f"USER#{user_id}/CREDIT#{entry['entry_id']}",
                                  f"balance_after {int(entry['balance_after'])}, chain gives {balance}"))
             balance = int(entry["balance_after"])

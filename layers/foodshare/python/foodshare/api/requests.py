@@ -65,9 +65,10 @@ class CreateGroupRequest(Body):
 
 
 class JoinGroupRequest(Body):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"inviteCode": "K7Q2XR9M", "acceptedDisclaimerVersion": 1}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"inviteCode": "01JDW8R3K2M4N6P8Q0S2T4V6X8-K7Q2XR9M4A", "acceptedDisclaimerVersion": 1}]})
 
-    invite_code: str = Field(min_length=4, max_length=32)
+    invite_code: str = Field(min_length=4, max_length=64, description="As POST /groups/{groupId}/invites gave it")
     accepted_disclaimer_version: int | None = Field(default=None, ge=1,
                                                     description="Required when the group has a disclaimer")
 

@@ -12,7 +12,6 @@ from foodshare.data.models import (
     ExportItem,
     FoodItem,
     GroupItem,
-    LedgerEntryItem,
     MembershipItem,
     PartnershipItem,
     RatingItem,
@@ -25,6 +24,7 @@ from foodshare.domain.discovery import Result
 
 if TYPE_CHECKING:
     from foodshare.data.models import AppealItem, ModerationActionItem, ReportItem
+    from foodshare.domain import credits
     from foodshare.domain.fairness import GroupQuota
     from foodshare.domain.moderation import Queue
     from foodshare.domain.privacy_settings import PrivacySettings
@@ -241,11 +241,12 @@ def rating(item: RatingItem, exchange: ExchangeItem) -> models.Rating:
     )
 
 
-def ledger_entry(entry: LedgerEntryItem) -> models.LedgerEntry:
+def ledger_entry(line: credits.Line) -> models.LedgerEntry:
+    entry = line.entry
     return models.LedgerEntry(
         entry_id=entry.entry_id,
         amount=int(entry.amount),
-        balance_after=int(entry.balance_after),
+        balance_after=line.balance_after,
         reason=entry.reason,
         exchange_id=entry.exchange_id,
         created_at=entry.created_at,

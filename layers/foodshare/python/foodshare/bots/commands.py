@@ -178,10 +178,11 @@ def _rep(turn: Turn, _: str) -> Reply:
 
 
 def _credits(turn: Turn, _: str) -> Reply:
-    user = users.ensure(turn.user_id)
-    entries, _ = credits.ledger(turn.user_id, LEDGER_LINES, None)
+    page = credits.statement(turn.user_id, LEDGER_LINES, None)
+    user = page.user
     lines = [f"Credits: {int(user.credit_balance)} (held for claims: {int(user.credits_held)})"]
-    lines += [f"{int(e.amount):+d} {e.reason.replace('_', ' ')} → {int(e.balance_after)}  {e.created_at[:10]}" for e in entries]
+    lines += [f"{int(line.entry.amount):+d} {line.entry.reason.replace('_', ' ')} → {line.balance_after}  "
+              f"{line.entry.created_at[:10]}" for line in page.lines]
     return Reply("\n".join(lines))
 
 

@@ -37,11 +37,23 @@ def _member_snapshot(group_id: str, user_id: str) -> Snapshot:
     after checking the caller is a member (NotFound otherwise, as groups.require_member)."""
     snap = Snapshot()
     snap.fetch([versions.summary(group_id), versions.memberships(user_id)])
-    own = MEMBER_OF.get(snap, user_id, [versions.memberships(user_id)],
-                        load=lambda: sorted(groups.group_ids_of(user_id)))
-    if group_id not in own:
+    if group_id not in _own_groups(snap, user_id):
         raise NotFound(f"Group {group_id} not found.")
     return snap
+
+
+def _own_groups(snap: Snapshot, user_id: str) -> list[str]:
+    return MEMBER_OF.get(snap, user_id, [versions.memberships(user_id)],
+                         load=lambda: sorted(groups.group_ids_of(user_id)))
+
+
+def member_groups(user_id: str) -> list[str]:
+    """The user's groups through the cache (no DynamoDB call when warm; the memberships query when not). As exact
+    as the query for a write that names them: MemberJoined/MemberLeft bump `memberships:<user>` together with
+    the group's `summary:<g>` (one script), so a join this misses bumps that group's leaderboard itself after."""
+    snap = Snapshot()
+    snap.fetch([versions.memberships(user_id)])
+    return _own_groups(snap, user_id)
 
 
 def group_summary(group_id: str, user_id: str) -> dict:

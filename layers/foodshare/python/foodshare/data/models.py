@@ -118,6 +118,9 @@ class UserItem(Item):
     rating_stars_total = NumberAttribute(default=0)
     credit_balance = NumberAttribute()
     credits_held = NumberAttribute(default=0)
+    # The id of the last ledger line committed (set with every balance change; absent on profiles not changed
+    # since it exists): GET /me/credits checks its page holds it (domain/credits.statement).
+    ledger_head = UnicodeAttribute(null=True)
     # Privacy choices (PUT /me/privacy, domain/privacy_settings.py); absent = the defaults.
     restricted = BooleanAttribute(null=True)
     leaderboard = BooleanAttribute(null=True)
@@ -193,12 +196,13 @@ class PseudonymItem(Item):
 
 
 class LedgerEntryItem(Item):
-    """USER#<id> / CREDIT#<entryId>: one credit movement with the balance after it."""
+    """USER#<id> / CREDIT#<entryId>: one credit movement. The balance after it is derived on read (issue 15:
+    a credit is an ADD without reading the balance); lines written before carry it as `balance_after`."""
 
     entry_id = UnicodeAttribute()
     user_id = UnicodeAttribute()
     amount = NumberAttribute()
-    balance_after = NumberAttribute()
+    balance_after = NumberAttribute(null=True)
     reason = UnicodeAttribute()
     exchange_id = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()

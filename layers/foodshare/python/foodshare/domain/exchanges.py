@@ -152,10 +152,12 @@ def _count_partner_claim(uow: UnitOfWork, user_id: str, partner, now) -> None:
 
 
 def confirm(exchange_id: str, user_id: str) -> ExchangeItem:
-    return with_retries(lambda: _confirm(exchange_id, user_id))
+    return credits.reading_when_needed(lambda blind: _confirm(exchange_id, user_id, blind))
 
 
-def _confirm(exchange_id: str, user_id: str) -> ExchangeItem:
+def _confirm(exchange_id: str, user_id: str, blind: bool) -> ExchangeItem:
+    """Confirm a pickup; the second confirmation completes the exchange and pays the sharer: blind (no profile
+    read), or with both profiles read when the sharer is at the cap (`credits.reading_when_needed`)."""
     exchange = get_for_participant(exchange_id, user_id)
     is_sharer = user_id == exchange.sharer_id
     own_flag, other_flag = (
@@ -186,8 +188,11 @@ def _confirm(exchange_id: str, user_id: str) -> ExchangeItem:
             [FoodItem.status.set(food_posts.COMPLETED), FoodItem.updated_at.set(now)],
             FoodItem.status == food_posts.CLAIMED,
         )
-        claimer, sharer = _profiles(exchange.claimer_id, exchange.sharer_id)
-        credits.transfer(uow, claimer, sharer, exchange_id)
+        if blind:
+            credits.transfer(uow, exchange.claimer_id, exchange.sharer_id, exchange_id)
+        else:
+            claimer, sharer = _profiles(exchange.claimer_id, exchange.sharer_id)
+            credits.transfer(uow, claimer, sharer, exchange_id)
         uow.record("ExchangeCompleted", user_id, _payload(exchange) | {"completedAt": now})
     uow.commit()
     # The answer is what was written (no re-read).
@@ -208,23 +213,20 @@ def _profiles(*user_ids: str) -> list[UserItem]:
 
 
 def cancel(exchange_id: str, user_id: str) -> ExchangeItem:
-    return with_retries(lambda: _close(exchange_id, user_id, CANCELLED))
+    return credits.reading_when_needed(lambda blind: _close(exchange_id, user_id, CANCELLED, blind))
 
 
 def no_show(exchange_id: str, user_id: str) -> ExchangeItem:
-    return with_retries(lambda: _close(exchange_id, user_id, NO_SHOW))
+    return credits.reading_when_needed(lambda blind: _close(exchange_id, user_id, NO_SHOW, blind))
 
 
-def _close(exchange_id: str, user_id: str, outcome: str) -> ExchangeItem:
+def _close(exchange_id: str, user_id: str, outcome: str, blind: bool) -> ExchangeItem:
     """Cancel or record a no-show: release the claimer's credit and re-list or expire the post.
 
     The exchange carries what the post's update needs (its id, group and pickup end, copied at claim time), so
     the post is written without a read, under the condition that it is still claimed by this exchange. The
-    claimer's profile (their balance, for the ledger) comes in the exchange's read when the claimer cancels."""
-    if outcome == NO_SHOW:  # reported by the sharer: the claimer is known once the exchange is read
-        exchange, claimer = get_for_participant(exchange_id, user_id), None
-    else:
-        exchange, claimer = _with_caller_profile(exchange_id, user_id)
+    credit goes back blind (no profile read); only at the cap is the claimer's profile read (`blind` False)."""
+    exchange = get_for_participant(exchange_id, user_id)
     now = clock.now_iso()
     if outcome == NO_SHOW:
         if user_id != exchange.sharer_id:
@@ -233,8 +235,7 @@ def _close(exchange_id: str, user_id: str, outcome: str) -> ExchangeItem:
             raise Conflict("A no-show can be reported once the pickup window has ended.", code="too_early")
     if exchange.status != CLAIMED:
         raise Conflict(f"The exchange is {exchange.status}.", code="invalid_state")
-    if user_id != exchange.claimer_id:
-        claimer = users.find(exchange.claimer_id)
+    claimer: UserItem | str | None = exchange.claimer_id if blind else users.find(exchange.claimer_id)
     if claimer is None:
         raise NotFound(f"User {exchange.claimer_id} not found.")
     uow = UnitOfWork()
@@ -259,14 +260,6 @@ def _close(exchange_id: str, user_id: str, outcome: str) -> ExchangeItem:
     uow.commit()
     exchange.status, exchange.closed_at, exchange.updated_at = outcome, now, now  # what was written (no re-read)
     return exchange
-
-
-def _with_caller_profile(exchange_id: str, user_id: str) -> tuple[ExchangeItem, UserItem | None]:
-    """`get_for_participant` and the caller's profile, in one read."""
-    exchange, profile = reads.get_many([(ExchangeItem, ExchangeItem.key(exchange_id)), (UserItem, UserItem.key(user_id))])
-    if exchange is None or user_id not in (exchange.sharer_id, exchange.claimer_id):
-        raise NotFound(f"Exchange {exchange_id} not found.")
-    return exchange, profile
 
 
 def _payload(exchange: ExchangeItem) -> dict:

@@ -120,7 +120,7 @@ def _consent(uow: UnitOfWork, user_id: str, group_id: str, version: int, at: str
 def create_invite(group_id: str, user_id: str) -> InviteItem:
     require_admin(group_id, user_id)
     expires = clock.now() + timedelta(hours=get_settings().invite_ttl_hours)
-    code = ids.invite_code()
+    code = ids.invite_code(group_id)
     invite = InviteItem(
         *InviteItem.key(code),
         code=code,
@@ -138,15 +138,21 @@ def create_invite(group_id: str, user_id: str) -> InviteItem:
 
 def join(user_id: str, code: str, accepted_version: int | None = None) -> tuple[GroupItem, MembershipItem]:
     """Join with an invite; a group with a disclaimer needs its current version accepted (recorded as consent).
-    Registers the person on first contact: their profile comes in the invite's read."""
-    invite, profile = reads.get_many([(InviteItem, InviteItem.key(code)), (UserItem, UserItem.key(user_id))])
+    Registers the person on first contact: their profile comes in the invite's read, and so does the group when the
+    code names it (codes since issue 15; the invite's own group_id decides, an older code reads the group after)."""
+    named = ids.invite_group(code)
+    invite, profile, *group_read = reads.get_many([
+        (InviteItem, InviteItem.key(code)),
+        (UserItem, UserItem.key(user_id)),
+        *([(GroupItem, GroupItem.key(named))] if named else []),
+    ])
     if profile is None:
         users.ensure(user_id)
     if invite is None:
         raise NotFound("Invite code not found.", code="invite_not_found", fields={"inviteCode": "unknown code"})
     if invite.expires_at <= clock.now_iso():
         raise Conflict("This invite has expired; ask an admin for a new one.", code="invite_expired")
-    group = find(invite.group_id)
+    group = group_read[0] if named == invite.group_id else find(invite.group_id)
     if group is None:
         raise NotFound("The invite's group no longer exists.", code="invite_not_found")
     return _admit(group, user_id, accepted_version)

@@ -51,13 +51,6 @@ class Partner:
     terms: Terms
 
 
-def get(partnership_id: str) -> PartnershipItem:
-    try:
-        return PartnershipItem.get(*PartnershipItem.key(partnership_id))
-    except PartnershipItem.DoesNotExist:
-        raise NotFound(f"Partnership {partnership_id} not found.")
-
-
 def propose(group_id: str, user_id: str, target_group_id: str, terms: Terms) -> PartnershipItem:
     # The caller's membership and the target group, in one read.
     member, target = reads.get_many([(MembershipItem, MembershipItem.key(group_id, user_id)),
@@ -71,7 +64,7 @@ def propose(group_id: str, user_id: str, target_group_id: str, terms: Terms) -> 
     if target is None:
         raise NotFound(f"Group {target_group_id} not found.", fields={"targetGroupId": "unknown group"})
     now = clock.now_iso()
-    partnership_id = ids.new_id()
+    partnership_id = ids.partnership_id(group_id, target_group_id)
     partnership = PartnershipItem(
         *PartnershipItem.key(partnership_id),
         partnership_id=partnership_id,
@@ -113,13 +106,25 @@ def propose(group_id: str, user_id: str, target_group_id: str, terms: Terms) -> 
     return partnership
 
 
+def _pair_keys(pair: tuple[str, str], user_id: str) -> list:
+    """The caller's memberships of both groups and both groups' partner sets."""
+    return [(MembershipItem, MembershipItem.key(g, user_id)) for g in pair] + set_keys(pair)
+
+
 def _transition(partnership_id: str, user_id: str, action: str) -> PartnershipItem:
-    partnership = get(partnership_id)
+    # An id naming both groups (since issue 15) lets the partnership, the caller's memberships of both groups and
+    # both partner sets come in one read; the partnership's own groups decide (an id from before, or naming other
+    # groups, reads them after the partnership).
+    named = ids.partnership_groups(partnership_id)
+    guess = (named[1], named[0]) if named else None
+    partnership, *around = reads.get_many(
+        [(PartnershipItem, PartnershipItem.key(partnership_id))] + (_pair_keys(guess, user_id) if guess else []))
+    if partnership is None:
+        raise NotFound(f"Partnership {partnership_id} not found.")
     pair = (partnership.to_group_id, partnership.from_group_id)
-    # The caller's memberships of both groups and both groups' partner sets, in one read.
-    target_member, source_member, *partner_sets = reads.get_many(
-        [(MembershipItem, MembershipItem.key(g, user_id)) for g in pair] + set_keys(pair)
-    )
+    if pair != guess:
+        around = reads.get_many(_pair_keys(pair, user_id))
+    target_member, source_member, *partner_sets = around
     is_target_admin = _is_admin(target_member)
     is_source_admin = _is_admin(source_member)
     if not (is_target_admin or is_source_admin):

@@ -14,6 +14,7 @@ groups' leaderboards.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from foodshare import clock
@@ -50,9 +51,10 @@ def get(user_id: str) -> PrivacySettings:
     return PrivacySettings.of(users.ensure(user_id))
 
 
-def update(user_id: str, restricted: bool | None, leaderboard: bool | None,
-           location_precision: str | None) -> PrivacySettings:
-    """Change the given choices (None keeps the current one)."""
+def update(user_id: str, restricted: bool | None, leaderboard: bool | None, location_precision: str | None,
+           group_ids_of: Callable[[str], list[str]] = groups.group_ids_of) -> PrivacySettings:
+    """Change the given choices (None keeps the current one). `group_ids_of`: the person's groups, asked only when
+    their leaderboards change (the API passes the cached ones: cache/group_reads.member_groups)."""
     user = users.ensure(user_id)
     current = PrivacySettings.of(user)
     chosen = PrivacySettings(
@@ -80,8 +82,8 @@ def update(user_id: str, restricted: bool | None, leaderboard: bool | None,
             "leaderboard": chosen.leaderboard,
             "locationPrecision": chosen.location_precision,
             # The groups whose leaderboards change: only a new restriction or ranking choice changes them (their
-            # memberships are then read; a change of location precision alone reads none).
-            "groupIds": sorted(groups.group_ids_of(user_id)) if ranked(chosen) != ranked(current) else [],
+            # memberships are then asked for; a change of location precision alone asks for none).
+            "groupIds": sorted(group_ids_of(user_id)) if ranked(chosen) != ranked(current) else [],
         },
     )
     if chosen.restricted != current.restricted:

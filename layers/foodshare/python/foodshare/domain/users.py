@@ -13,9 +13,9 @@ from foodshare.settings import get_settings
 PSEUDONYM_ATTEMPTS = 5
 
 
-def find(user_id: str) -> UserItem | None:
+def find(user_id: str, consistent: bool = False) -> UserItem | None:
     try:
-        return UserItem.get(*UserItem.key(user_id))
+        return UserItem.get(*UserItem.key(user_id), consistent_read=consistent)
     except UserItem.DoesNotExist:
         return None
 
@@ -34,10 +34,10 @@ def refuse_if_erasing(user: UserItem | None) -> UserItem | None:
     return user
 
 
-def ensure(user_id: str, display_name: str | None = None) -> UserItem:
+def ensure(user_id: str, display_name: str | None = None, consistent: bool = False) -> UserItem:
     """The user's profile, registering them on first contact (idempotent under races); refused while the
-    account is being erased."""
-    user = refuse_if_erasing(find(user_id))
+    account is being erased. `consistent`: a strongly consistent read."""
+    user = refuse_if_erasing(find(user_id, consistent))
     if user is not None:
         return user
     for _ in range(PSEUDONYM_ATTEMPTS):
@@ -62,6 +62,7 @@ def _register(user_id: str, display_name: str | None) -> UserItem:
     settings = get_settings()
     now = clock.now_iso()
     name = ids.pseudonym()
+    entry_id = ids.new_id()  # the welcome grant's ledger line
     user = UserItem(
         *UserItem.key(user_id),
         user_id=user_id,
@@ -71,10 +72,10 @@ def _register(user_id: str, display_name: str | None) -> UserItem:
         trust_level=trust_level(INITIAL_SCORE),
         credit_balance=settings.welcome_credits,
         credits_held=0,
+        ledger_head=entry_id,
         created_at=now,
         updated_at=now,
     )
-    entry_id = ids.new_id()
     uow = UnitOfWork()
     uow.save(user, UserItem.pk.does_not_exist(), on_fail=_AlreadyRegistered("registered concurrently"))
     uow.save(
