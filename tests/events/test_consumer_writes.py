@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from foodshare import clock, group_activity, ids, reputation
 from foodshare.consumers import Delivered
-from foodshare.data.models import ActiveMemberItem, ConsumedItem, UserItem, botocore_client
+from foodshare.data.models import ActiveMemberItem, ConsumedItem, ReputationHistoryItem, UserItem, botocore_client
 from foodshare.settings import get_settings
 from tests.support import flows
 
@@ -90,3 +90,42 @@ def test_a_counted_post_keeps_its_marker_and_counts_once():
     assert _marker(group_activity.CONSUMER, shared)
     assert group_activity.apply(shared) is False
     assert group_activity.summary(c["group"])["postsLast30Days"] == 1
+
+
+def _written(before: list[dict]) -> set[str]:
+    """The sort keys of the items added or changed since `before` (prefixes up to the first '#')."""
+    return {item["sk"]["S"].split("#")[0] for item in _items() if item not in before}
+
+
+def test_a_record_writes_the_profile_and_its_history_line_only():
+    c = flows.community()
+    before = _items()
+    shared = _event("FoodShared", {"sharerId": c["sharer"], "groupId": c["group"], "foodId": "f6"})
+    assert reputation.apply(shared) is True
+    assert _written(before) == {"PROFILE", "REPHIST"}  # no cap window item, no stored ReputationChanged
+
+
+def _penalty(member: str, group: str, at: str) -> Delivered:
+    return _event("ModerationActionTaken", {"memberId": member, "groupId": group, "penalty": "spam_report"}, at)
+
+
+def test_a_taken_back_penalty_gives_its_window_room_back_once():
+    c = flows.community()
+    at = clock.now_iso()
+    penalties = [_penalty(c["claimer"], c["group"], at) for _ in range(6)]
+    for penalty in penalties:
+        assert reputation.apply(penalty) is True
+    assert [float(h.applied) for h in reputation.history(c["claimer"])].count(0.0) == 1  # the month's cap: -25
+    first = penalties[0]
+    overturned = _event("AppealDecided", {"memberId": c["claimer"], "groupId": c["group"], "outcome": "overturned",
+                                          "penalty": "spam_report", "actionOccurredAt": first.occurred_at,
+                                          "actionEventId": first.event_id})
+    assert reputation.apply(overturned) is True
+    score = float(_profile(c["claimer"]).score)
+    before = _items()
+    assert reputation.apply(overturned) is False  # a duplicate finds its mark on the line: nothing written
+    assert _items() == before
+    taken_back = ReputationHistoryItem.get(*ReputationHistoryItem.key(c["claimer"], at, first.event_id, "spam_report"))
+    assert taken_back.reversed_by == overturned.event_id
+    assert reputation.apply(_penalty(c["claimer"], c["group"], at)) is True  # the room given back is used again
+    assert float(_profile(c["claimer"]).score) == score - 5

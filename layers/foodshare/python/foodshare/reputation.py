@@ -1,30 +1,33 @@
 """The reputation consumer's effect: events -> impacts -> scores, counts and a per-user history.
 
 Cap windows come from the event's `occurredAt`, never from processing time, so a late,
-out-of-order or replayed delivery lands in the same day/week it happened in. Each
-event's changes (every user it touches, every impact, the history lines, the
-`ReputationChanged` and `TrustLevelChanged` events) commit in one transaction. Once-only: each history line's
-key names the event, and it is put only if absent, so an event that writes history needs no processed
-marker (a duplicate fails that put); one that writes none (a 3-star rating's counts) gets the marker, and
-one that changes nothing (no impact, an erased user) writes nothing.
-Concurrent changes to one user are serialized by the condition on the score read:
-the window totals only ever move together with the score.
+out-of-order or replayed delivery lands in the same day/week it happened in. How much of a window's
+cap is used is the sum of the user's history lines in it (read with one consistent Query per user and
+record), so no window item is written: a reversal marks the line it takes back (`reversed_by`) and
+the line stops counting. Each event's changes (every user it touches, every impact, the history lines,
+a `TrustLevelChanged`) commit in one transaction. `ReputationChanged` is not stored (it restates the
+history line): it only reaches the after-commit hooks, which drop the user's cached profile and
+leaderboards. Once-only: each history line's key names the event, and it is put only if absent, so an
+event that writes history needs no processed marker (a duplicate fails that put); one that writes
+none (a 3-star rating's counts) gets the marker, and one that changes nothing (no impact, an erased
+user) writes nothing.
+Concurrent changes to one user are serialized by the condition on the score read (read before the
+window's lines): a line only ever commits together with the score change it made.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from foodshare import clock, consumers, reputation_rules as rules
 from foodshare.consumers import Delivered
-from foodshare.data.models import ReputationHistoryItem, ReputationWindowItem, RiskItem, UserItem
+from foodshare.data.models import ReputationHistoryItem, RiskItem, UserItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import groups, users
 from foodshare.errors import ConcurrentUpdate
 
 CONSUMER = "reputation_consumer"
-WINDOW_RETENTION = timedelta(days=32)  # cap windows are a day, a week or a month; keep them a little longer
 
 LABELS = {
     "food_shared": "Shared food",
@@ -124,17 +127,12 @@ def _build(uow: UnitOfWork, event: Delivered, per_user: dict[str, UserEffect], e
         if effect.source and _in_ring(user_id, effect.source):
             _ring_rating(lines, event, user_id, score)
             effect = UserEffect()  # neither the score nor the rating counts move
+        windows = _Windows(user_id, effect.kinds, event.moment)
         for kind in effect.kinds:
-            score = _impact(uow, lines, event, user_id, kind, score, effect.source)
-        returned: dict[tuple[str, str], float] = {}
+            score = _impact(lines, windows, event, user_id, kind, score, effect.source)
         for taken_back in effect.reversals:
             for original in _originals(user_id, taken_back, event):
                 score = _reverse(lines, event, user_id, original, taken_back.reason, score)
-                window = (original.kind, rules.window_key(original.kind, clock.parse_iso(original.occurred_at)))
-                returned[window] = returned.get(window, 0.0) + float(original.applied)
-        for (kind, window_key), applied in returned.items():  # one update per cap window (one op per item)
-            uow.update(ReputationWindowItem(*ReputationWindowItem.key(user_id, kind, window_key)),
-                       [ReputationWindowItem.used.add(-applied)])
         actions = [getattr(UserItem, name).add(n) for name, n in effect.counts.items()]
         if score != previous:
             actions += [UserItem.score.set(score), UserItem.trust_level.set(rules.trust_level(score))]
@@ -145,8 +143,9 @@ def _build(uow: UnitOfWork, event: Delivered, per_user: dict[str, UserEffect], e
             uow.check(UserItem, UserItem.key(user_id), UserItem.score == previous,
                       on_fail=ConcurrentUpdate("the score changed meanwhile"))
         if emit_events and score != previous:
-            # Its userId makes the cache drop this user's cached profile, its groupIds their leaderboards.
-            uow.record(
+            # Its userId makes the cache drop this user's cached profile, its groupIds their leaderboards; not
+            # stored: the history line says the same (previous and new score, the cause event).
+            uow.notify(
                 "ReputationChanged",
                 None,
                 {
@@ -187,19 +186,36 @@ class _HistoryLines:
         self.put += 1
 
 
-def _impact(uow: UnitOfWork, lines: _HistoryLines, event: Delivered, user_id: str, kind: str, score: float,
+class _Windows:
+    """How much of each cap window an event's impacts fall in is used: the applied points of the user's history
+    lines of that kind in that window, less the ones taken back. One consistent Query (after the profile read, so
+    a line committed with a score this read did not see fails the score's condition) covers all the windows."""
+
+    def __init__(self, user_id: str, kinds: list[str], at: datetime) -> None:
+        self.used: dict[tuple[str, str], float] = {}
+        if not kinds:
+            return
+        start = clock.iso(min(rules.window_start(kind, at) for kind in kinds))
+        end = clock.iso(max(rules.window_end(kind, at) for kind in kinds))
+        lines = ReputationHistoryItem.query(f"USER#{user_id}", ReputationHistoryItem.sk.between(
+            f"REPHIST#{start}", f"REPHIST#{end}"), consistent_read=True)
+        for line in lines:
+            if line.kind in rules.IMPACTS and not line.reversed_by and line.applied:
+                window = (line.kind, rules.window_key(line.kind, clock.parse_iso(line.occurred_at)))
+                self.used[window] = self.used.get(window, 0.0) + float(line.applied)
+
+    def take(self, kind: str, at: datetime, score: float) -> rules.ScoreChange:
+        """The impact's change given its window's use, counted in for the impacts after it."""
+        window = (kind, rules.window_key(kind, at))
+        change = rules.score_change(kind, score, self.used.get(window, 0.0))
+        self.used[window] = self.used.get(window, 0.0) + change.applied
+        return change
+
+
+def _impact(lines: _HistoryLines, windows: _Windows, event: Delivered, user_id: str, kind: str, score: float,
             source: str | None = None) -> float:
     """Add one impact (cut to its window's cap) and its history line; returns the new score."""
-    window_key = rules.window_key(kind, event.moment)
-    window = ReputationWindowItem(*ReputationWindowItem.key(user_id, kind, window_key))
-    try:
-        used = float(ReputationWindowItem.get(window.pk, window.sk).used)
-    except ReputationWindowItem.DoesNotExist:
-        used = 0.0
-    change = rules.score_change(kind, score, used)
-    if change.applied:
-        uow.update(window, [ReputationWindowItem.used.add(change.applied),
-                            ReputationWindowItem.expires_at_epoch.set(event.moment + WINDOW_RETENTION)])
+    change = windows.take(kind, event.moment, score)
     impact = rules.IMPACTS[kind]
     reason = LABELS[kind]
     if change.capped:
@@ -243,26 +259,33 @@ def _ring_rating(lines: _HistoryLines, event: Delivered, user_id: str, score: fl
 
 
 def _originals(user_id: str, target: Reversal, event: Delivered) -> list[ReputationHistoryItem]:
-    """The history lines a reversal takes back (only those that moved the score)."""
+    """The history lines a reversal takes back (those that moved the score and were not taken back yet).
+    Raises AlreadyConsumed when this very event took one back (the marks commit with the whole effect)."""
     if target.ring_members:
         since = clock.iso(event.moment - RING_LOOKBACK)
-        lines = ReputationHistoryItem.query(
+        lines = [h for h in ReputationHistoryItem.query(
             f"USER#{user_id}", ReputationHistoryItem.sk.between(f"REPHIST#{since}", "REPHIST#~"))
-        return [h for h in lines if h.kind in RATING_KINDS and h.source_user_id in target.ring_members and h.applied]
-    try:
-        line = ReputationHistoryItem.get(
-            *ReputationHistoryItem.key(user_id, target.occurred_at, target.event_id, target.kind))
-    except ReputationHistoryItem.DoesNotExist:
-        return []  # never applied (or not yet): nothing to take back
-    return [line] if line.applied else []
+            if h.kind in RATING_KINDS and h.source_user_id in target.ring_members and h.applied]
+    else:
+        try:
+            lines = [ReputationHistoryItem.get(
+                *ReputationHistoryItem.key(user_id, target.occurred_at, target.event_id, target.kind))]
+        except ReputationHistoryItem.DoesNotExist:
+            return []  # never applied (or not yet): nothing to take back
+    if any(h.reversed_by == event.event_id for h in lines):
+        raise consumers.AlreadyConsumed(f"{CONSUMER} already applied {event.event_id}")
+    return [h for h in lines if h.applied and not h.reversed_by]
 
 
 def _reverse(lines: _HistoryLines, event: Delivered, user_id: str, original: ReputationHistoryItem, why: str,
              score: float) -> float:
-    """Take back what an earlier impact applied, with a history line saying why; returns the new score.
-    (The caller gives the impact's cap window the room back.)"""
+    """Take back what an earlier impact applied, with a history line saying why, and mark the impact's line
+    taken back (its cap window gets the room back); returns the new score."""
     change = rules.reversal(float(original.applied), score)
     kind = f"reversed_{original.kind}"
+    lines.uow.update(original, [ReputationHistoryItem.reversed_by.set(event.event_id)],
+                     ReputationHistoryItem.reversed_by.does_not_exist(),
+                     on_fail=ConcurrentUpdate("the impact was taken back meanwhile"))
     lines.save(
         ReputationHistoryItem(
             *ReputationHistoryItem.key(user_id, event.occurred_at, event.event_id, f"{kind}#{original.event_id}"),
