@@ -129,3 +129,24 @@ def test_a_taken_back_penalty_gives_its_window_room_back_once():
     assert taken_back.reversed_by == overturned.event_id
     assert reputation.apply(_penalty(c["claimer"], c["group"], at)) is True  # the room given back is used again
     assert float(_profile(c["claimer"]).score) == score - 5
+
+
+def test_an_impact_committed_between_the_read_and_the_write_is_neither_lost_nor_over_the_cap(monkeypatch):
+    c = flows.community()
+    sharer, start = c["sharer"], float(_profile(c["sharer"]).score)
+    shares = [_event("FoodShared", {"sharerId": sharer, "groupId": c["group"], "foodId": f"r{i}"}) for i in range(6)]
+    for share in shares[:4]:
+        assert reputation.apply(share) is True  # 8 of the day's cap of 10
+    windows, racing = reputation._Windows, [shares[4]]
+
+    def read_windows(*args):
+        read = windows(*args)  # this record's read of the window (and of the score before it)...
+        while racing:
+            assert reputation.apply(racing.pop()) is True  # ...then another record of the user commits
+        return read
+
+    monkeypatch.setattr(reputation, "_Windows", read_windows)
+    assert reputation.apply(shares[5]) is True  # its first attempt fails the score's condition, the retry caps it
+    profile, lines = _profile(sharer), reputation.history(sharer)
+    assert (float(profile.score), int(profile.shared_count)) == (start + 10, 6)
+    assert sorted(float(h.applied) for h in lines) == [0, 2, 2, 2, 2, 2]

@@ -1,7 +1,7 @@
 """Audit and replay: rebuild every read model and all reputation from the event store alone.
 
 The event log (EVENTLOG# items) is the complete history. A rebuild deletes what the
-replayable consumers derived (processed markers, reputation history and cap windows,
+replayable consumers derived (processed markers, reputation history and the old cap windows,
 group summaries), resets each profile's reputation to the starting values, then feeds
 every stored event, in `occurredAt` then id order, through the very functions the live
 consumers run. Run it with the consumers paused (their event source mappings disabled).
