@@ -7,6 +7,8 @@ FoodClaimed only moves a moment forward and needs no marker either.
 
 from __future__ import annotations
 
+import pytest
+
 from foodshare import clock, group_activity, ids, reputation
 from foodshare.consumers import Delivered
 from foodshare.data.models import ActiveMemberItem, ConsumedItem, ReputationHistoryItem, UserItem, botocore_client
@@ -150,3 +152,78 @@ def test_an_impact_committed_between_the_read_and_the_write_is_neither_lost_nor_
     profile, lines = _profile(sharer), reputation.history(sharer)
     assert (float(profile.score), int(profile.shared_count)) == (start + 10, 6)
     assert sorted(float(h.applied) for h in lines) == [0, 2, 2, 2, 2, 2]
+
+
+class _Crash(Exception):
+    """The consumer's process failing between two of its writes."""
+
+
+def _crash_once(monkeypatch, target, name: str) -> None:
+    real, calls = getattr(target, name), []
+
+    def crashing(*args, **kwargs):
+        if not calls:
+            calls.append(1)
+            raise _Crash()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(target, name, crashing)
+
+
+def _state(user_id: str) -> tuple:
+    profile = _profile(user_id)
+    return (float(profile.score), int(profile.shared_count), int(profile.completed_count),
+            sorted((h.event_id, h.kind, float(h.applied)) for h in reputation.history(user_id, 50)))
+
+
+def test_a_change_committed_without_its_lines_is_finished_by_the_redelivery_and_not_doubled(monkeypatch):
+    c = flows.community()
+    shared = _event("FoodShared", {"sharerId": c["sharer"], "groupId": c["group"], "foodId": "p1"})
+    _crash_once(monkeypatch, reputation, "_put_lines")  # the profile's update commits, the line's put fails
+    with pytest.raises(_Crash):
+        reputation.apply(shared)
+    score, count, _, lines = _state(c["sharer"])
+    assert (count, lines) == (1, [])  # applied, its line still only on the profile (rep_pending)
+    assert reputation.apply(shared) is False  # the redelivery: writes the line, applies nothing again
+    assert _state(c["sharer"]) == (score, 1, 0, [(shared.event_id, "food_shared", 2.0)])
+    assert reputation.apply(shared) is False and _state(c["sharer"])[3] == [(shared.event_id, "food_shared", 2.0)]
+
+
+def test_the_next_change_of_the_user_writes_the_lines_a_failure_left_and_counts_them_in_the_cap(monkeypatch):
+    c = flows.community()
+    shares = [_event("FoodShared", {"sharerId": c["sharer"], "groupId": c["group"], "foodId": f"q{i}"})
+              for i in range(6)]
+    _profile(c["sharer"]).update([UserItem.score.set(50)])  # the day's +10 stays within one trust level
+    for share in shares[:4]:
+        assert reputation.apply(share) is True
+    _crash_once(monkeypatch, reputation, "_put_lines")
+    with pytest.raises(_Crash):
+        reputation.apply(shares[4])  # the day's cap is used up, its line not written
+    assert reputation.apply(shares[5]) is True  # puts the 5th's line first, then caps itself
+    assert reputation.apply(shares[4]) is False  # the 5th's redelivery: its line is written, nothing doubles
+    score, count, _, lines = _state(c["sharer"])
+    assert count == 6 and sorted(applied for _, _, applied in lines) == [0, 2, 2, 2, 2, 2]
+
+
+def test_an_exchange_that_failed_after_one_of_its_two_users_is_finished_for_the_other_only(monkeypatch):
+    c = flows.community()
+    completed = _event("ExchangeCompleted", {"sharerId": c["sharer"], "claimerId": c["claimer"], "groupId": c["group"],
+                                             "exchangeId": "x9", "foodId": "f9"})
+    commit = reputation._commit_alone
+
+    def second_fails(user, *args):
+        if user.user_id == c["claimer"]:
+            raise _Crash()
+        return commit(user, *args)
+
+    monkeypatch.setattr(reputation, "_commit_alone", second_fails)
+    with pytest.raises(_Crash):
+        reputation.apply(completed)
+    sharer_after, claimer_before = _state(c["sharer"]), _state(c["claimer"])
+    assert sharer_after[2] == 1 and claimer_before[2] == 0
+    monkeypatch.setattr(reputation, "_commit_alone", commit)
+    assert reputation.apply(completed) is True  # the redelivery: the claimer's part only
+    assert _state(c["sharer"]) == sharer_after
+    claimer = _state(c["claimer"])
+    assert claimer[2] == 1 and [kind for _, kind, _ in claimer[3]] == ["exchange_completed", "reliable_pickup"]
+    assert reputation.apply(completed) is False

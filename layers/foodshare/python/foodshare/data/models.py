@@ -125,6 +125,11 @@ class UserItem(Item):
     # Set by DELETE /me (domain/erasure.py) until the sweep moves the profile under its anonymous id: the
     # account can no longer act, and consumers treat the person as gone (nothing of theirs is written again).
     erasing = BooleanAttribute(null=True)
+    # The reputation consumer's bookkeeping (reputation.py): how many changes it made to this profile (each
+    # conditioned on the count read), and the history lines of the last one when it committed without a
+    # transaction, until they are surely written (`_Pending`).
+    rep_seq = NumberAttribute(null=True)
+    rep_pending = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 
