@@ -2,17 +2,23 @@
 
 Cap windows come from the event's `occurredAt`, never from processing time, so a late,
 out-of-order or replayed delivery lands in the same day/week it happened in. How much of a window's
-cap is used is the sum of the user's history lines in it (read with one consistent Query per user and
-record), so no window item is written: a reversal marks the line it takes back (`reversed_by`) and
-the line stops counting. Each event's changes (every user it touches, every impact, the history lines,
-a `TrustLevelChanged`) commit in one transaction. `ReputationChanged` is not stored (it restates the
-history line): it only reaches the after-commit hooks, which drop the user's cached profile and
-leaderboards. Once-only: each history line's key names the event, and it is put only if absent, so an
-event that writes history needs no processed marker (a duplicate fails that put); one that writes
-none (a 3-star rating's counts) gets the marker, and one that changes nothing (no impact, an erased
-user) writes nothing.
-Concurrent changes to one user are serialized by the condition on the score read (read before the
-window's lines): a line only ever commits together with the score change it made.
+cap is used is the sum of the user's history lines in it (one consistent Query per user and record), so
+no window item is written: a reversal marks the line it takes back (`reversed_by`) and the line stops
+counting. `ReputationChanged` is not stored (it restates the history line): it only reaches the
+after-commit hooks, which drop the user's cached profile and leaderboards.
+
+Each user an event touches is changed on its own (a redelivery finishes the users not done and finds the
+others done), in one of two ways:
+- **alone** (most records: impact lines only, no level change): one UpdateItem of the profile conditioned
+  on the score and the change count read (`rep_seq`), which also keeps the change's lines (`rep_pending`),
+  then the lines put after it. Once-only: a redelivery finds its event pending on the profile (and puts
+  the lines), or its lines in the window's Query; before any later change of the user commits, it puts
+  the pending lines that are not written yet, so every committed change's lines get written.
+- **in a transaction** (a ring's rating, a reversal and its mark, a level change with `TrustLevelChanged`,
+  counts without a line): as before, the lines put only if absent carry the once-condition (a 3-star
+  rating's counts get a processed marker); one that changes nothing writes nothing.
+Concurrent changes to one user are serialized by the condition (the profile is read before the window's
+lines, so a line committed with a change this read did not see fails it, and the record is retried).
 """
 
 from __future__ import annotations
