@@ -137,7 +137,7 @@ def _build(uow: UnitOfWork, event: Delivered, user_id: str, effect: UserEffect, 
     if pending and pending.event_id == event.event_id:  # applied; its lines may not be written yet
         pending.write()
         raise consumers.AlreadyConsumed(f"{CONSUMER} already applied {event.event_id} to {user_id}")
-    lines = _HistoryLines(event)
+    lines = _HistoryLines()
     previous = float(user.score)
     score = previous
     if effect.source and _in_ring(user_id, effect.source):
@@ -225,8 +225,8 @@ def _commit_alone(user: UserItem, actions: list, condition) -> None:
 class _HistoryLines:
     """History lines of one event for one user (their keys name the event)."""
 
-    def __init__(self, event: Delivered) -> None:
-        self.event, self.items = event, []
+    def __init__(self) -> None:
+        self.items: list[ReputationHistoryItem] = []
         self.impacts: list[list] = []  # (kind, applied, previous, new, capped) of each impact line
         self.impacts_only = True  # only impact lines, none naming another user: what `_Pending` holds
 
