@@ -7,9 +7,11 @@ FoodClaimed only moves a moment forward and needs no marker either.
 
 from __future__ import annotations
 
+import pytest
+
 from foodshare import clock, group_activity, ids, reputation
 from foodshare.consumers import Delivered
-from foodshare.data.models import ActiveMemberItem, ConsumedItem, UserItem, botocore_client
+from foodshare.data.models import ActiveMemberItem, ConsumedItem, ReputationHistoryItem, UserItem, botocore_client
 from foodshare.settings import get_settings
 from tests.support import flows
 
@@ -90,3 +92,138 @@ def test_a_counted_post_keeps_its_marker_and_counts_once():
     assert _marker(group_activity.CONSUMER, shared)
     assert group_activity.apply(shared) is False
     assert group_activity.summary(c["group"])["postsLast30Days"] == 1
+
+
+def _written(before: list[dict]) -> set[str]:
+    """The sort keys of the items added or changed since `before` (prefixes up to the first '#')."""
+    return {item["sk"]["S"].split("#")[0] for item in _items() if item not in before}
+
+
+def test_a_record_writes_the_profile_and_its_history_line_only():
+    c = flows.community()
+    before = _items()
+    shared = _event("FoodShared", {"sharerId": c["sharer"], "groupId": c["group"], "foodId": "f6"})
+    assert reputation.apply(shared) is True
+    assert _written(before) == {"PROFILE", "REPHIST"}  # no cap window item, no stored ReputationChanged
+
+
+def _penalty(member: str, group: str, at: str) -> Delivered:
+    return _event("ModerationActionTaken", {"memberId": member, "groupId": group, "penalty": "spam_report"}, at)
+
+
+def test_a_taken_back_penalty_gives_its_window_room_back_once():
+    c = flows.community()
+    at = clock.now_iso()
+    penalties = [_penalty(c["claimer"], c["group"], at) for _ in range(6)]
+    for penalty in penalties:
+        assert reputation.apply(penalty) is True
+    assert [float(h.applied) for h in reputation.history(c["claimer"])].count(0.0) == 1  # the month's cap: -25
+    first = penalties[0]
+    overturned = _event("AppealDecided", {"memberId": c["claimer"], "groupId": c["group"], "outcome": "overturned",
+                                          "penalty": "spam_report", "actionOccurredAt": first.occurred_at,
+                                          "actionEventId": first.event_id})
+    assert reputation.apply(overturned) is True
+    score = float(_profile(c["claimer"]).score)
+    before = _items()
+    assert reputation.apply(overturned) is False  # a duplicate finds its mark on the line: nothing written
+    assert _items() == before
+    taken_back = ReputationHistoryItem.get(*ReputationHistoryItem.key(c["claimer"], at, first.event_id, "spam_report"))
+    assert taken_back.reversed_by == overturned.event_id
+    assert reputation.apply(_penalty(c["claimer"], c["group"], at)) is True  # the room given back is used again
+    assert float(_profile(c["claimer"]).score) == score - 5
+
+
+def test_an_impact_committed_between_the_read_and_the_write_is_neither_lost_nor_over_the_cap(monkeypatch):
+    c = flows.community()
+    sharer, start = c["sharer"], float(_profile(c["sharer"]).score)
+    shares = [_event("FoodShared", {"sharerId": sharer, "groupId": c["group"], "foodId": f"r{i}"}) for i in range(6)]
+    for share in shares[:4]:
+        assert reputation.apply(share) is True  # 8 of the day's cap of 10
+    windows, racing = reputation._Windows, [shares[4]]
+
+    def read_windows(*args):
+        read = windows(*args)  # this record's read of the window (and of the score before it)...
+        while racing:
+            assert reputation.apply(racing.pop()) is True  # ...then another record of the user commits
+        return read
+
+    monkeypatch.setattr(reputation, "_Windows", read_windows)
+    assert reputation.apply(shares[5]) is True  # its first attempt fails the score's condition, the retry caps it
+    profile, lines = _profile(sharer), reputation.history(sharer)
+    assert (float(profile.score), int(profile.shared_count)) == (start + 10, 6)
+    assert sorted(float(h.applied) for h in lines) == [0, 2, 2, 2, 2, 2]
+
+
+class _Crash(Exception):
+    """The consumer's process failing between two of its writes."""
+
+
+def _crash_once(monkeypatch, target, name: str) -> None:
+    real, calls = getattr(target, name), []
+
+    def crashing(*args, **kwargs):
+        if not calls:
+            calls.append(1)
+            raise _Crash()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(target, name, crashing)
+
+
+def _state(user_id: str) -> tuple:
+    profile = _profile(user_id)
+    return (float(profile.score), int(profile.shared_count), int(profile.completed_count),
+            sorted((h.event_id, h.kind, float(h.applied)) for h in reputation.history(user_id, 50)))
+
+
+def test_a_change_committed_without_its_lines_is_finished_by_the_redelivery_and_not_doubled(monkeypatch):
+    c = flows.community()
+    shared = _event("FoodShared", {"sharerId": c["sharer"], "groupId": c["group"], "foodId": "p1"})
+    _crash_once(monkeypatch, reputation, "_put_lines")  # the profile's update commits, the line's put fails
+    with pytest.raises(_Crash):
+        reputation.apply(shared)
+    score, count, _, lines = _state(c["sharer"])
+    assert (count, lines) == (1, [])  # applied, its line still only on the profile (rep_pending)
+    assert reputation.apply(shared) is False  # the redelivery: writes the line, applies nothing again
+    assert _state(c["sharer"]) == (score, 1, 0, [(shared.event_id, "food_shared", 2.0)])
+    assert reputation.apply(shared) is False and _state(c["sharer"])[3] == [(shared.event_id, "food_shared", 2.0)]
+
+
+def test_the_next_change_of_the_user_writes_the_lines_a_failure_left_and_counts_them_in_the_cap(monkeypatch):
+    c = flows.community()
+    shares = [_event("FoodShared", {"sharerId": c["sharer"], "groupId": c["group"], "foodId": f"q{i}"})
+              for i in range(6)]
+    _profile(c["sharer"]).update([UserItem.score.set(50)])  # the day's +10 stays within one trust level
+    for share in shares[:4]:
+        assert reputation.apply(share) is True
+    _crash_once(monkeypatch, reputation, "_put_lines")
+    with pytest.raises(_Crash):
+        reputation.apply(shares[4])  # the day's cap is used up, its line not written
+    assert reputation.apply(shares[5]) is True  # puts the 5th's line first, then caps itself
+    assert reputation.apply(shares[4]) is False  # the 5th's redelivery: its line is written, nothing doubles
+    score, count, _, lines = _state(c["sharer"])
+    assert count == 6 and sorted(applied for _, _, applied in lines) == [0, 2, 2, 2, 2, 2]
+
+
+def test_an_exchange_that_failed_after_one_of_its_two_users_is_finished_for_the_other_only(monkeypatch):
+    c = flows.community()
+    completed = _event("ExchangeCompleted", {"sharerId": c["sharer"], "claimerId": c["claimer"], "groupId": c["group"],
+                                             "exchangeId": "x9", "foodId": "f9"})
+    commit = reputation._commit_alone
+
+    def second_fails(user, *args):
+        if user.user_id == c["claimer"]:
+            raise _Crash()
+        return commit(user, *args)
+
+    monkeypatch.setattr(reputation, "_commit_alone", second_fails)
+    with pytest.raises(_Crash):
+        reputation.apply(completed)
+    sharer_after, claimer_before = _state(c["sharer"]), _state(c["claimer"])
+    assert sharer_after[2] == 1 and claimer_before[2] == 0
+    monkeypatch.setattr(reputation, "_commit_alone", commit)
+    assert reputation.apply(completed) is True  # the redelivery: the claimer's part only
+    assert _state(c["sharer"]) == sharer_after
+    claimer = _state(c["claimer"])
+    assert claimer[2] == 1 and [kind for _, kind, _ in claimer[3]] == ["exchange_completed", "reliable_pickup"]
+    assert reputation.apply(completed) is False

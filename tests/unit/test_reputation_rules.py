@@ -12,6 +12,7 @@ from foodshare.reputation_rules import (
     rating_impact_kind,
     score_change,
     trust_level,
+    window_end,
     window_key,
     window_start,
 )
@@ -72,3 +73,8 @@ def test_cap_windows():
     assert window_key("no_show", sunday) == "2026-W47"
     assert window_start("no_show", sunday) == datetime(2026, 11, 16, tzinfo=timezone.utc)
     assert window_start("food_shared", sunday) == datetime(2026, 11, 22, tzinfo=timezone.utc)
+    assert window_end("food_shared", sunday) == datetime(2026, 11, 23, tzinfo=timezone.utc)
+    assert window_end("no_show", sunday) == datetime(2026, 11, 23, tzinfo=timezone.utc)
+    december = datetime(2026, 12, 31, 23, 59, tzinfo=timezone.utc)
+    assert (window_key("spam_report", december), window_end("spam_report", december)) == (
+        "2026-12", datetime(2027, 1, 1, tzinfo=timezone.utc))

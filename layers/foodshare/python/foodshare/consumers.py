@@ -11,7 +11,10 @@ Two ways to write less, both opt-in per consumer (issue 15's cost):
   last-active moment already later);
 - the effect itself carries the condition: `build` returns `GUARDED` when its writes include a put,
   keyed by the event id, conditioned on the item not existing and failing with `AlreadyConsumed`
-  (`guarded_put`); a duplicate then fails that put and no separate marker is written.
+  (`guarded_put`); a duplicate then fails that put and no separate marker is written. `build` may also
+  raise `AlreadyConsumed` itself when what it reads shows the event applied (a line it marked), or write its
+  effect itself under a once-condition of its own and return `COMMITTED` (the reputation consumer's single
+  UpdateItem, reputation.py).
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ class Delivered:
 
 
 GUARDED = "guarded"  # what `build` returns when its own writes carry the once-condition
+COMMITTED = "committed"  # what `build` returns when it wrote its effect itself, under its own once-condition
 
 
 def guarded_put(uow: UnitOfWork, consumer: str, event: Delivered, item: Any) -> None:
@@ -70,18 +74,21 @@ def once(consumer: str, event: Delivered, build: Callable[[UnitOfWork], Any], *,
 
     def attempt() -> bool:
         uow = UnitOfWork(allow_no_events=True)
-        guarded = build(uow) == GUARDED
-        if idempotent_noop and not uow.has_writes:
-            return False
-        if not guarded:
-            uow.save(
-                ConsumedItem(*ConsumedItem.key(consumer, event.event_id), consumer=consumer,
-                             event_id=event.event_id, event_type=event.event_type),
-                ConsumedItem.pk.does_not_exist(),
-                on_fail=AlreadyConsumed(f"{consumer} already applied {event.event_id}"),
-                first=True,  # a duplicate is reported as one, before any optimistic condition of the effect
-            )
         try:
+            built = build(uow)  # `build` may itself find the event applied (AlreadyConsumed)
+            if built == COMMITTED:
+                return True
+            guarded = built == GUARDED
+            if idempotent_noop and not uow.has_writes:
+                return False
+            if not guarded:
+                uow.save(
+                    ConsumedItem(*ConsumedItem.key(consumer, event.event_id), consumer=consumer,
+                                 event_id=event.event_id, event_type=event.event_type),
+                    ConsumedItem.pk.does_not_exist(),
+                    on_fail=AlreadyConsumed(f"{consumer} already applied {event.event_id}"),
+                    first=True,  # a duplicate is reported as one, before any optimistic condition of the effect
+                )
             uow.commit()
         except AlreadyConsumed:
             return False

@@ -60,6 +60,12 @@ EVENT_SOURCES: dict[str, str] = {
 }
 
 
+# Types that only reach the after-commit hooks (`UnitOfWork.notify`) and are never stored: each restates an item
+# its change writes anyway. ReputationChanged: the reputation history line (issue 15: its stored item was 2 of the
+# consumer's ~14 write units a record); its userId/groupIds drive the cache's bumps.
+NOTICES: frozenset[str] = frozenset({"ReputationChanged"})
+
+
 @dataclass(frozen=True)
 class DomainEvent:
     """Something that happened, recorded in the same transaction as the change itself."""

@@ -1,7 +1,7 @@
 """Audit and replay: rebuild every read model and all reputation from the event store alone.
 
 The event log (EVENTLOG# items) is the complete history. A rebuild deletes what the
-replayable consumers derived (processed markers, reputation history and cap windows,
+replayable consumers derived (processed markers, reputation history and the old cap windows,
 group summaries), resets each profile's reputation to the starting values, then feeds
 every stored event, in `occurredAt` then id order, through the very functions the live
 consumers run. Run it with the consumers paused (their event source mappings disabled).
@@ -39,7 +39,8 @@ def rebuild() -> int:
         for key, _ in list(_derived_items()):
             batch.delete(Item(*key))
     for user in UserItem.scan(UserItem.sk == "PROFILE"):
-        user.update([UserItem.score.set(INITIAL_SCORE), UserItem.trust_level.set(trust_level(INITIAL_SCORE))]
+        user.update([UserItem.score.set(INITIAL_SCORE), UserItem.trust_level.set(trust_level(INITIAL_SCORE)),
+                     UserItem.rep_seq.remove(), UserItem.rep_pending.remove()]
                     + [getattr(UserItem, name).set(0) for name in _REPUTATION_COUNTS])
     stored = sorted(EventItem.scan(EventItem.pk.startswith("EVENTLOG#")), key=lambda e: (e.occurred_at, e.event_id))
     routes = {name: set(catalog.consumer(name).event_types) for name in REBUILDERS}

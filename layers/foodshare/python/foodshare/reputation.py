@@ -1,30 +1,44 @@
 """The reputation consumer's effect: events -> impacts -> scores, counts and a per-user history.
 
 Cap windows come from the event's `occurredAt`, never from processing time, so a late,
-out-of-order or replayed delivery lands in the same day/week it happened in. Each
-event's changes (every user it touches, every impact, the history lines, the
-`ReputationChanged` and `TrustLevelChanged` events) commit in one transaction. Once-only: each history line's
-key names the event, and it is put only if absent, so an event that writes history needs no processed
-marker (a duplicate fails that put); one that writes none (a 3-star rating's counts) gets the marker, and
-one that changes nothing (no impact, an erased user) writes nothing.
-Concurrent changes to one user are serialized by the condition on the score read:
-the window totals only ever move together with the score.
+out-of-order or replayed delivery lands in the same day/week it happened in. How much of a window's
+cap is used is the sum of the user's history lines in it (one consistent Query per user and record), so
+no window item is written: a reversal marks the line it takes back (`reversed_by`) and the line stops
+counting. `ReputationChanged` is not stored (it restates the history line): it only reaches the
+after-commit hooks, which drop the user's cached profile and leaderboards.
+
+Each user an event touches is changed on its own (a redelivery finishes the users not done and finds the
+others done), in one of two ways:
+- **alone** (most records: impact lines only, no level change): one UpdateItem of the profile conditioned
+  on the score and the change count read (`rep_seq`), which also keeps the change's lines (`rep_pending`),
+  then the lines put after it. Once-only: a redelivery finds its event pending on the profile (and puts
+  the lines), or its lines in the window's Query; before any later change of the user commits, it puts
+  the pending lines that are not written yet, so every committed change's lines get written.
+- **in a transaction** (a ring's rating, a reversal and its mark, a level change with `TrustLevelChanged`,
+  counts without a line): as before, the lines put only if absent carry the once-condition (a 3-star
+  rating's counts get a processed marker); one that changes nothing writes nothing.
+Concurrent changes to one user are serialized by the condition (the profile is read before the window's
+lines, so a line committed with a change this read did not see fails it, and the record is retried).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from foodshare import clock, consumers, reputation_rules as rules
+from pynamodb.exceptions import PutError, UpdateError
+
+from foodshare import clock, consumers, hooks
+from foodshare import reputation_rules as rules
 from foodshare.consumers import Delivered
-from foodshare.data.models import ReputationHistoryItem, ReputationWindowItem, RiskItem, UserItem
+from foodshare.data.models import ReputationHistoryItem, RiskItem, UserItem
 from foodshare.data.transaction import UnitOfWork
-from foodshare.domain import groups, users
+from foodshare.domain import groups
 from foodshare.errors import ConcurrentUpdate
+from foodshare.events import DomainEvent
 
 CONSUMER = "reputation_consumer"
-WINDOW_RETENTION = timedelta(days=32)  # cap windows are a day, a week or a month; keep them a little longer
 
 LABELS = {
     "food_shared": "Shared food",
@@ -104,123 +118,239 @@ def effects(event: Delivered) -> dict[str, UserEffect]:
 
 
 def apply(event: Delivered, *, emit_events: bool = True) -> bool:
-    """Apply an event once. `emit_events=False` (replay) leaves out `ReputationChanged` and
+    """Apply an event once to each user it touches. `emit_events=False` (replay) leaves out `ReputationChanged` and
     `TrustLevelChanged`, which the live path already recorded. Returns False for a duplicate."""
-    per_user = effects(event)
-    return consumers.once(CONSUMER, event, lambda uow: _build(uow, event, per_user, emit_events),
-                          idempotent_noop=True)
+    applied = [consumers.once(CONSUMER, event, lambda uow, u=user_id, e=effect: _build(uow, event, u, e, emit_events),
+                              idempotent_noop=True)
+               for user_id, effect in effects(event).items()]
+    return any(applied)
 
 
-def _build(uow: UnitOfWork, event: Delivered, per_user: dict[str, UserEffect], emit_events: bool) -> str | None:
-    """The event's effect on every user it touches; `GUARDED` when history lines carry the once-condition."""
-    lines = _HistoryLines(uow, event)
-    for user_id, effect in per_user.items():
-        user = users.find(user_id)
-        if user is None or user.erasing:  # erased (or being erased) while this event was in flight: their
-            # profile lives on under an anonymous id, and nothing of theirs may be written under their own
-            continue
-        previous = float(user.score)
-        score = previous
-        if effect.source and _in_ring(user_id, effect.source):
-            _ring_rating(lines, event, user_id, score)
-            effect = UserEffect()  # neither the score nor the rating counts move
-        for kind in effect.kinds:
-            score = _impact(uow, lines, event, user_id, kind, score, effect.source)
-        returned: dict[tuple[str, str], float] = {}
-        for taken_back in effect.reversals:
-            for original in _originals(user_id, taken_back, event):
-                score = _reverse(lines, event, user_id, original, taken_back.reason, score)
-                window = (original.kind, rules.window_key(original.kind, clock.parse_iso(original.occurred_at)))
-                returned[window] = returned.get(window, 0.0) + float(original.applied)
-        for (kind, window_key), applied in returned.items():  # one update per cap window (one op per item)
-            uow.update(ReputationWindowItem(*ReputationWindowItem.key(user_id, kind, window_key)),
-                       [ReputationWindowItem.used.add(-applied)])
-        actions = [getattr(UserItem, name).add(n) for name, n in effect.counts.items()]
-        if score != previous:
-            actions += [UserItem.score.set(score), UserItem.trust_level.set(rules.trust_level(score))]
-        if actions:
-            uow.update(user, actions, UserItem.score == previous,
-                       on_fail=ConcurrentUpdate("the score changed meanwhile"))
-        else:  # an impact cut to nothing by its cap, with no count to add: the history line still depends on the score read
-            uow.check(UserItem, UserItem.key(user_id), UserItem.score == previous,
-                      on_fail=ConcurrentUpdate("the score changed meanwhile"))
-        if emit_events and score != previous:
-            # Its userId makes the cache drop this user's cached profile, its groupIds their leaderboards.
-            uow.record(
-                "ReputationChanged",
-                None,
-                {
-                    "userId": user_id,
-                    "groupIds": groups.group_ids_of(user_id),
-                    "previousScore": previous,
-                    "score": score,
-                    "trustLevel": rules.trust_level(score),
-                    "causeEventId": event.event_id,
-                    "causeEventType": event.event_type,
-                },
-            )
-        if emit_events and rules.trust_level(score) != rules.trust_level(previous):
-            uow.record(
-                "TrustLevelChanged",
-                None,
-                {
-                    "userId": user_id,
-                    "previousLevel": rules.trust_level(previous),
-                    "newLevel": rules.trust_level(score),
-                    "previousScore": previous,
-                    "score": score,
-                    "causeEventId": event.event_id,
-                    "causeEventType": event.event_type,
-                },
-            )
-    return consumers.GUARDED if lines.put else None
+def _build(uow: UnitOfWork, event: Delivered, user_id: str, effect: UserEffect, emit_events: bool) -> str | None:
+    """The event's effect on one user: committed here (`COMMITTED`) when it is one update and the lines after it,
+    else added to `uow`; `GUARDED` when history lines carry the once-condition."""
+    user = _profile(user_id)
+    if user is None or user.erasing:  # erased (or being erased) while this event was in flight: their
+        # profile lives on under an anonymous id, and nothing of theirs may be written under their own
+        return None
+    pending = _Pending.of(user)
+    if pending and pending.event_id == event.event_id:  # applied; its lines may not be written yet
+        pending.write()
+        raise consumers.AlreadyConsumed(f"{CONSUMER} already applied {event.event_id} to {user_id}")
+    lines = _HistoryLines()
+    previous = float(user.score)
+    score = previous
+    if effect.source and _in_ring(user_id, effect.source):
+        _ring_rating(lines, event, user_id, score)
+        effect = UserEffect()  # neither the score nor the rating counts move
+    windows = _Windows(user_id, effect.kinds, event.moment, pending)
+    if event.event_id in windows.events:
+        raise consumers.AlreadyConsumed(f"{CONSUMER} already applied {event.event_id} to {user_id}")
+    if pending:
+        windows.written(pending)  # before this change replaces it
+    for kind in effect.kinds:
+        score = _impact(lines, windows, event, user_id, kind, score, effect.source)
+    for taken_back in effect.reversals:
+        for original in _originals(user_id, taken_back, event):
+            score = _reverse(uow, lines, event, user_id, original, taken_back.reason, score)
+    actions = [getattr(UserItem, name).add(n) for name, n in effect.counts.items()]
+    if score != previous:
+        actions += [UserItem.score.set(score), UserItem.trust_level.set(rules.trust_level(score))]
+    seq = int(user.rep_seq or 0)
+    # Both: the score read (what a writer of before this change conditions on) and the sequence of changes.
+    unchanged = (UserItem.score == previous) & (
+        UserItem.rep_seq == seq if seq else UserItem.rep_seq.does_not_exist())
+    notices = []
+    if emit_events and score != previous:
+        # Its userId makes the cache drop this user's cached profile, its groupIds their leaderboards; not
+        # stored: the history line says the same (previous and new score, the cause event).
+        notices.append(DomainEvent("ReputationChanged", None, {
+            "userId": user_id,
+            "groupIds": groups.group_ids_of(user_id),
+            "previousScore": previous,
+            "score": score,
+            "trustLevel": rules.trust_level(score),
+            "causeEventId": event.event_id,
+            "causeEventType": event.event_type,
+        }))
+    level_changed = rules.trust_level(score) != rules.trust_level(previous)
+    if actions and lines.items and lines.impacts_only and not uow.has_writes and not (emit_events and level_changed):
+        _commit_alone(user, actions + [UserItem.rep_seq.set(seq + 1),
+                                       UserItem.rep_pending.set(_Pending.encode(event, lines.impacts))], unchanged)
+        _put_lines(lines.items)
+        hooks.run_after_commit(notices)
+        return consumers.COMMITTED
+    for line in lines.items:
+        consumers.guarded_put(uow, CONSUMER, event, line)
+    uow.notices += notices
+    if actions:
+        uow.update(user, actions + [UserItem.rep_seq.set(seq + 1), UserItem.rep_pending.remove()], unchanged,
+                   on_fail=ConcurrentUpdate("the score changed meanwhile"))
+    else:  # an impact cut to nothing by its cap, with no count to add: the history line still depends on the score read
+        uow.check(UserItem, UserItem.key(user_id), unchanged, on_fail=ConcurrentUpdate("the score changed meanwhile"))
+    if emit_events and level_changed:
+        uow.record(
+            "TrustLevelChanged",
+            None,
+            {
+                "userId": user_id,
+                "previousLevel": rules.trust_level(previous),
+                "newLevel": rules.trust_level(score),
+                "previousScore": previous,
+                "score": score,
+                "causeEventId": event.event_id,
+                "causeEventType": event.event_type,
+            },
+        )
+    return consumers.GUARDED if lines.items else None
+
+
+def _profile(user_id: str) -> UserItem | None:
+    try:
+        return UserItem.get(*UserItem.key(user_id), consistent_read=True)  # what the change's condition compares
+    except UserItem.DoesNotExist:
+        return None
+
+
+def _commit_alone(user: UserItem, actions: list, condition) -> None:
+    """The user's change in one conditional UpdateItem (no transaction: half the write units)."""
+    try:
+        user.update(actions, condition=condition)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise ConcurrentUpdate("the score changed meanwhile") from exc
+        raise
 
 
 class _HistoryLines:
-    """History lines of one event, each put only if absent: its key names the event, so it is the once-condition."""
+    """History lines of one event for one user (their keys name the event)."""
 
-    def __init__(self, uow: UnitOfWork, event: Delivered) -> None:
-        self.uow, self.event, self.put = uow, event, 0
+    def __init__(self) -> None:
+        self.items: list[ReputationHistoryItem] = []
+        self.impacts: list[list] = []  # (kind, applied, previous, new, capped) of each impact line
+        self.impacts_only = True  # only impact lines, none naming another user: what `_Pending` holds
 
-    def save(self, line: ReputationHistoryItem) -> None:
-        consumers.guarded_put(self.uow, CONSUMER, self.event, line)
-        self.put += 1
+    def save(self, line: ReputationHistoryItem, impact: rules.ScoreChange | None = None) -> None:
+        self.items.append(line)
+        self.impacts_only &= impact is not None and not line.source_user_id
+        if impact:
+            self.impacts.append([impact.kind, impact.applied, impact.previous, impact.new, impact.capped])
 
 
-def _impact(uow: UnitOfWork, lines: _HistoryLines, event: Delivered, user_id: str, kind: str, score: float,
+class _Pending:
+    """The impact lines of the user's last change committed without a transaction (`UserItem.rep_pending`): the
+    profile's update commits them, and they are put right after it; until then (a failure in between) the
+    record's redelivery, or the next change of the user before it commits, puts them. So every committed change
+    but possibly the last has its lines written, and the last one's are here: the once-condition is "pending
+    here, or its lines are written"."""
+
+    def __init__(self, user_id: str, raw: list) -> None:
+        self.user_id = user_id
+        self.event_id, self.event_type, self.occurred_at, self.lines = raw
+
+    @classmethod
+    def of(cls, user: UserItem) -> _Pending | None:
+        return cls(user.user_id, json.loads(user.rep_pending)) if user.rep_pending else None
+
+    @staticmethod
+    def encode(event: Delivered, impacts: list[list]) -> str:
+        return json.dumps([event.event_id, event.event_type, event.occurred_at, impacts], separators=(",", ":"))
+
+    def items(self) -> list[ReputationHistoryItem]:
+        return [_impact_line(self.user_id, self.event_id, self.event_type, self.occurred_at, *line)
+                for line in self.lines]
+
+    def write(self) -> None:
+        _put_lines(self.items())
+
+
+def _put_lines(lines: list[ReputationHistoryItem]) -> None:
+    """Put each line only if absent: one already there may carry a mark (`reversed_by`) since."""
+    for line in lines:
+        try:
+            line.save(ReputationHistoryItem.pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
+
+class _Windows:
+    """How much of each cap window an event's impacts fall in is used: the applied points of the user's history
+    lines of that kind in that window, less the ones taken back. One consistent Query (after the profile read, so
+    a line committed with a change this read did not see fails the change's condition) covers all the windows;
+    the event's own lines would be in it (a duplicate), and the lines of the last change (`_Pending`) if written."""
+
+    def __init__(self, user_id: str, kinds: list[str], at: datetime, pending: _Pending | None) -> None:
+        self.used: dict[tuple[str, str], float] = {}
+        self.events: set[str] = set()
+        self.start = self.end = None
+        if kinds:
+            self.start = clock.iso(min(rules.window_start(kind, at) for kind in kinds))
+            self.end = clock.iso(max(rules.window_end(kind, at) for kind in kinds))
+            for line in ReputationHistoryItem.query(f"USER#{user_id}", ReputationHistoryItem.sk.between(
+                    f"REPHIST#{self.start}", f"REPHIST#{self.end}"), consistent_read=True):
+                self.events.add(line.event_id)
+                self.add(line)
+
+    def add(self, line: ReputationHistoryItem) -> None:
+        if line.kind in rules.IMPACTS and not line.reversed_by and line.applied:
+            window = (line.kind, rules.window_key(line.kind, clock.parse_iso(line.occurred_at)))
+            self.used[window] = self.used.get(window, 0.0) + float(line.applied)
+
+    def written(self, pending: _Pending) -> None:
+        """Make sure the last change's lines are written (and counted), before a new change replaces them."""
+        if pending.event_id in self.events:
+            return  # the Query saw them
+        lines = pending.items()
+        if self.start is not None and self.start <= pending.occurred_at < self.end:
+            missing = lines  # in the range the Query read, and not seen: not written
+        else:
+            try:
+                ReputationHistoryItem.get(lines[0].pk, lines[0].sk, consistent_read=True)
+                missing = []
+            except ReputationHistoryItem.DoesNotExist:
+                missing = lines
+        _put_lines(missing)
+        for line in missing:
+            self.add(line)
+
+    def take(self, kind: str, at: datetime, score: float) -> rules.ScoreChange:
+        """The impact's change given its window's use, counted in for the impacts after it."""
+        window = (kind, rules.window_key(kind, at))
+        change = rules.score_change(kind, score, self.used.get(window, 0.0))
+        self.used[window] = self.used.get(window, 0.0) + change.applied
+        return change
+
+
+def _impact(lines: _HistoryLines, windows: _Windows, event: Delivered, user_id: str, kind: str, score: float,
             source: str | None = None) -> float:
     """Add one impact (cut to its window's cap) and its history line; returns the new score."""
-    window_key = rules.window_key(kind, event.moment)
-    window = ReputationWindowItem(*ReputationWindowItem.key(user_id, kind, window_key))
-    try:
-        used = float(ReputationWindowItem.get(window.pk, window.sk).used)
-    except ReputationWindowItem.DoesNotExist:
-        used = 0.0
-    change = rules.score_change(kind, score, used)
-    if change.applied:
-        uow.update(window, [ReputationWindowItem.used.add(change.applied),
-                            ReputationWindowItem.expires_at_epoch.set(event.moment + WINDOW_RETENTION)])
+    change = windows.take(kind, event.moment, score)
+    lines.save(_impact_line(user_id, event.event_id, event.event_type, event.occurred_at, kind, change.applied,
+                            change.previous, change.new, change.capped, source), change)
+    return change.new
+
+
+def _impact_line(user_id: str, event_id: str, event_type: str, occurred_at: str, kind: str, applied: float,
+                 previous: float, new: float, capped: bool, source: str | None = None) -> ReputationHistoryItem:
     impact = rules.IMPACTS[kind]
     reason = LABELS[kind]
-    if change.capped:
+    if capped:
         reason += f" (the {impact.window}'s cap of {impact.cap:+g} is reached)"
-    lines.save(
-        ReputationHistoryItem(
-            *ReputationHistoryItem.key(user_id, event.occurred_at, event.event_id, kind),
-            user_id=user_id,
-            event_id=event.event_id,
-            event_type=event.event_type,
-            kind=kind,
-            points=impact.points,
-            applied=change.applied,
-            previous_score=change.previous,
-            new_score=change.new,
-            reason=reason,
-            occurred_at=event.occurred_at,
-            source_user_id=source,
-        )
+    return ReputationHistoryItem(
+        *ReputationHistoryItem.key(user_id, occurred_at, event_id, kind),
+        user_id=user_id,
+        event_id=event_id,
+        event_type=event_type,
+        kind=kind,
+        points=impact.points,
+        applied=applied,
+        previous_score=previous,
+        new_score=new,
+        reason=reason,
+        occurred_at=occurred_at,
+        source_user_id=source,
     )
-    return change.new
 
 
 def _in_ring(rated_id: str, rater_id: str) -> bool:
@@ -243,26 +373,33 @@ def _ring_rating(lines: _HistoryLines, event: Delivered, user_id: str, score: fl
 
 
 def _originals(user_id: str, target: Reversal, event: Delivered) -> list[ReputationHistoryItem]:
-    """The history lines a reversal takes back (only those that moved the score)."""
+    """The history lines a reversal takes back (those that moved the score and were not taken back yet).
+    Raises AlreadyConsumed when this very event took one back (the marks commit with the whole effect)."""
     if target.ring_members:
         since = clock.iso(event.moment - RING_LOOKBACK)
-        lines = ReputationHistoryItem.query(
+        lines = [h for h in ReputationHistoryItem.query(
             f"USER#{user_id}", ReputationHistoryItem.sk.between(f"REPHIST#{since}", "REPHIST#~"))
-        return [h for h in lines if h.kind in RATING_KINDS and h.source_user_id in target.ring_members and h.applied]
-    try:
-        line = ReputationHistoryItem.get(
-            *ReputationHistoryItem.key(user_id, target.occurred_at, target.event_id, target.kind))
-    except ReputationHistoryItem.DoesNotExist:
-        return []  # never applied (or not yet): nothing to take back
-    return [line] if line.applied else []
+            if h.kind in RATING_KINDS and h.source_user_id in target.ring_members and h.applied]
+    else:
+        try:
+            lines = [ReputationHistoryItem.get(
+                *ReputationHistoryItem.key(user_id, target.occurred_at, target.event_id, target.kind))]
+        except ReputationHistoryItem.DoesNotExist:
+            return []  # never applied (or not yet): nothing to take back
+    if any(h.reversed_by == event.event_id for h in lines):
+        raise consumers.AlreadyConsumed(f"{CONSUMER} already applied {event.event_id}")
+    return [h for h in lines if h.applied and not h.reversed_by]
 
 
-def _reverse(lines: _HistoryLines, event: Delivered, user_id: str, original: ReputationHistoryItem, why: str,
+def _reverse(uow: UnitOfWork, lines: _HistoryLines, event: Delivered, user_id: str, original: ReputationHistoryItem, why: str,
              score: float) -> float:
-    """Take back what an earlier impact applied, with a history line saying why; returns the new score.
-    (The caller gives the impact's cap window the room back.)"""
+    """Take back what an earlier impact applied, with a history line saying why, and mark the impact's line
+    taken back (its cap window gets the room back); returns the new score."""
     change = rules.reversal(float(original.applied), score)
     kind = f"reversed_{original.kind}"
+    uow.update(original, [ReputationHistoryItem.reversed_by.set(event.event_id)],
+                     ReputationHistoryItem.reversed_by.does_not_exist(),
+                     on_fail=ConcurrentUpdate("the impact was taken back meanwhile"))
     lines.save(
         ReputationHistoryItem(
             *ReputationHistoryItem.key(user_id, event.occurred_at, event.event_id, f"{kind}#{original.event_id}"),

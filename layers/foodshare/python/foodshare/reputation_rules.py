@@ -78,6 +78,14 @@ def window_start(kind: str, at: datetime) -> datetime:
     return day
 
 
+def window_end(kind: str, at: datetime) -> datetime:
+    """The start of the window after the one `at` falls in."""
+    start = window_start(kind, at)
+    if IMPACTS[kind].window == "month":
+        return (start + timedelta(days=32)).replace(day=1)
+    return start + timedelta(days=7 if IMPACTS[kind].window == "week" else 1)
+
+
 def rating_impact_kind(stars: int) -> str | None:
     """Ratings of 4-5 stars raise the rated user's score, 1-2 lower it, 3 is neutral."""
     if stars >= 4:

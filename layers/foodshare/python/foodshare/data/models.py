@@ -128,6 +128,11 @@ class UserItem(Item):
     # Set by DELETE /me (domain/erasure.py) until the sweep moves the profile under its anonymous id: the
     # account can no longer act, and consumers treat the person as gone (nothing of theirs is written again).
     erasing = BooleanAttribute(null=True)
+    # The reputation consumer's bookkeeping (reputation.py): how many changes it made to this profile (each
+    # conditioned on the count read), and the history lines of the last one when it committed without a
+    # transaction, until they are surely written (`_Pending`).
+    rep_seq = NumberAttribute(null=True)
+    rep_pending = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 
@@ -508,21 +513,14 @@ class ReputationHistoryItem(Item):
     reason = UnicodeAttribute()
     occurred_at = UnicodeAttribute()
     source_user_id = UnicodeAttribute(null=True)  # who caused it, for ratings: the rater (rating rings)
+    # The event that took this impact back (an overturned penalty, a rating ring): it no longer counts
+    # towards its cap window, whose use is the sum of the window's lines (the REPCAP# window items of
+    # before are no longer written; ops/reversed_history.py marks the lines reversed before that).
+    reversed_by = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(user_id: str, occurred_at: str, event_id: str, kind: str) -> tuple[str, str]:
         return f"USER#{user_id}", f"REPHIST#{occurred_at}#{event_id}#{kind}"
-
-
-class ReputationWindowItem(Item):
-    """USER#<id> / REPCAP#<kind>#<window>: how much of an impact's cap a day/week has used."""
-
-    used = NumberAttribute(default=0)
-    expires_at_epoch = TTLAttribute(null=True)
-
-    @staticmethod
-    def key(user_id: str, kind: str, window: str) -> tuple[str, str]:
-        return f"USER#{user_id}", f"REPCAP#{kind}#{window}"
 
 
 class GroupDayItem(Item):

@@ -18,7 +18,7 @@ from foodshare import hooks
 from foodshare.data import schema
 from foodshare.data.models import EventItem, table_connection
 from foodshare.errors import ConcurrentUpdate, DomainError
-from foodshare.events import DomainEvent
+from foodshare.events import NOTICES, DomainEvent
 
 T = TypeVar("T")
 MAX_ATTEMPTS = 4
@@ -70,6 +70,7 @@ class UnitOfWork:
     def __init__(self, *, allow_no_events: bool = False) -> None:
         self._ops: list[_Op] = []
         self.events: list[DomainEvent] = []
+        self.notices: list[DomainEvent] = []
         self.allow_no_events = allow_no_events
 
     def save(self, item: Any, condition: Any = None, *, on_fail: DomainError | None = None,
@@ -91,8 +92,19 @@ class UnitOfWork:
         return bool(self._ops or self.events)
 
     def record(self, event_type: str, actor_id: str | None, payload: dict) -> DomainEvent:
+        if event_type in NOTICES:
+            raise ValueError(f"{event_type} is never stored: notify it")
         event = DomainEvent(type=event_type, actor_id=actor_id, payload=payload)
         self.events.append(event)
+        return event
+
+    def notify(self, event_type: str, actor_id: str | None, payload: dict) -> DomainEvent:
+        """An event for the after-commit hooks only (the cache's bumps), not stored: for what restates an item
+        the change writes anyway (the reputation consumer's `ReputationChanged` restates its history line)."""
+        if event_type not in NOTICES:
+            raise ValueError(f"{event_type} is stored: record it")
+        event = DomainEvent(type=event_type, actor_id=actor_id, payload=payload)
+        self.notices.append(event)
         return event
 
     def commit(self) -> list[DomainEvent]:
@@ -108,7 +120,7 @@ class UnitOfWork:
                     getattr(transaction, op.kind)(*op.args, **op.kwargs)
         except TransactWriteError as exc:
             raise _domain_error(exc, ops) from exc
-        hooks.run_after_commit(self.events)
+        hooks.run_after_commit(self.events + self.notices)
         return self.events
 
 

@@ -234,7 +234,7 @@ def _others_out(value, user_id: str, others: frozenset[str] = frozenset()):
 
 
 _BOOKKEEPING = ("pk", "sk", "by_user_pk", "by_user_sk", "avail_pk", "avail_sk", "expiry_pk", "expiry_sk",
-                "outbox_pk", "outbox_sk", "expires_at_epoch", "code_hash")
+                "outbox_pk", "outbox_sk", "expires_at_epoch", "code_hash", "rep_seq", "rep_pending")
 
 
 def _fields(item: dict) -> dict:
