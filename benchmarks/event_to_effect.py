@@ -7,6 +7,7 @@ starts when the second rating's response arrives and stops when both participant
 reputation and the group summary show it through the API (the figures). The table is polled every 5 ms
 from this process first (`..._table_...`: when the consumers' writes land), then the API every 50 ms
 (the deployed per-user rate limits allow that, not 5 ms). Prints p50/p95/max; the target is p95 < 1 s.
+The first `--warmup` runs (3) start the consumers' workers and are printed apart (`..._warmup_max_ms`).
 Run: `make bench-events` (or `python -m benchmarks.event_to_effect --runs 20`).
 """
 
@@ -24,6 +25,10 @@ from datetime import timedelta
 TARGET_P95_SECONDS = 1.0
 POLL_SECONDS = 0.005
 API_POLL_SECONDS = 0.05
+# The emulator starts each consumer's worker (a subprocess importing the whole function, ~1-3 s on this machine,
+# with no SnapStart restore) on the first messages, and a second one when a batch arrives while the first is busy:
+# the first runs measure that start, not the event path. They run first and are reported apart.
+WARMUP_RUNS = 3
 RUNS_PER_PAIR = 4  # each person shares twice and claims twice (posting: 10 an hour per person as deployed)
 
 
@@ -99,7 +104,7 @@ def _in_api(api: Client, group_id: str, people: tuple[str, str], done: int, grou
     return _shows_run(received, api.call("GET", f"/groups/{group_id}/summary", people[0]), done, group_done)
 
 
-def measure(runs: int) -> dict[str, float]:
+def measure(runs: int, warmup: int = WARMUP_RUNS) -> dict[str, float]:
     import os
 
     from foodshare import ids
@@ -117,7 +122,8 @@ def measure(runs: int) -> dict[str, float]:
         # A new pair of people every RUNS_PER_PAIR runs, named afresh each time the benchmark runs: the
         # deployed per-user rate limits (10 posts an hour) hold, and no earlier run's counts are in Redis.
         tag = ids.new_id()[-6:].lower()
-        pairs = [(f"bench-{tag}-{n}a", f"bench-{tag}-{n}b") for n in range((runs + RUNS_PER_PAIR - 1) // RUNS_PER_PAIR)]
+        total = warmup + runs
+        pairs = [(f"bench-{tag}-{n}a", f"bench-{tag}-{n}b") for n in range((total + RUNS_PER_PAIR - 1) // RUNS_PER_PAIR)]
         admin = pairs[0][0]
         for user in (u for pair in pairs for u in pair):
             api.call("PUT", "/me", user, {"displayName": "Bench", "location": {"lat": 52.52, "lng": 13.405}})
@@ -126,12 +132,16 @@ def measure(runs: int) -> dict[str, float]:
             invite = api.call("POST", f"/groups/{group_id}/invites", admin)["inviteCode"]
             api.call("POST", "/groups/join", user, {"inviteCode": invite})
         samples = []
-        for i in range(runs):  # roles alternate within a pair so both keep credits to claim with
+        for i in range(total):  # roles alternate within a pair so both keep credits to claim with
             a, b = pairs[i // RUNS_PER_PAIR]
             j = i % RUNS_PER_PAIR
             samples.append(_one_run(api, group_id, *((a, b) if j % 2 == 0 else (b, a)), done=j + 1, group_done=i + 1))
     finally:
         stack.stop()
+    cold, samples = samples[:warmup], samples[warmup:]
+    print("warm-up runs (table/API ms): " + ", ".join(f"{t * 1000:.0f}/{a * 1000:.0f}" for t, a in cold), file=sys.stderr)
+    print("runs in order (table/API ms): " + ", ".join(f"{t * 1000:.0f}/{a * 1000:.0f}" for t, a in samples),
+          file=sys.stderr)
     table = sorted(t for t, _ in samples)
     ordered = sorted(a for _, a in samples)
     return {
@@ -141,14 +151,16 @@ def measure(runs: int) -> dict[str, float]:
         "event_to_effect_table_p50_ms": round(statistics.median(table) * 1000, 1),
         "event_to_effect_table_p95_ms": round(table[max(0, int(round(0.95 * len(table))) - 1)] * 1000, 1),
         "event_to_effect_runs": runs,
+        "event_to_effect_warmup_max_ms": round(max((a for _, a in cold), default=0.0) * 1000, 1),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=WARMUP_RUNS, help="runs first, reported apart (workers starting)")
     args = parser.parse_args()
-    metrics = measure(args.runs)
+    metrics = measure(args.runs, args.warmup)
     print(json.dumps(metrics))
     p95 = metrics["event_to_effect_p95_ms"] / 1000
     verdict = "meets" if p95 < TARGET_P95_SECONDS else "MISSES"
