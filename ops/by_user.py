@@ -10,10 +10,10 @@ values again changes nothing, so it can run again. `python -m ops.by_user` again
 
 from __future__ import annotations
 
-import argparse
-
 from foodshare.data.models import ExchangeItem, FoodItem
 from foodshare.domain import personal_data
+
+from ops import one_off
 
 
 def _missing(item: dict) -> bool:
@@ -38,8 +38,7 @@ def migrate() -> int:
 
 
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
-    print(f"{migrate()} posts and exchanges indexed by their person")
+    one_off.run(__doc__, migrate, "posts and exchanges indexed by their person")
 
 
 if __name__ == "__main__":

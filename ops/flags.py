@@ -10,12 +10,12 @@ against the stage's table (AWS_ENDPOINT_URL reaches an emulator).
 
 from __future__ import annotations
 
-import argparse
-
 from foodshare.data.models import FlagItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import personal_data
 from foodshare.errors import Conflict
+
+from ops import one_off
 
 OLD_PREFIX = "FLAG#"
 
@@ -48,8 +48,7 @@ def migrate() -> int:
 
 
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
-    print(f"{migrate()} flags moved into the moderation queue's range")
+    one_off.run(__doc__, migrate, "flags moved into the moderation queue's range")
 
 
 if __name__ == "__main__":

@@ -10,10 +10,10 @@ again changes nothing, so it can run again. `python -m ops.handles` against the 
 
 from __future__ import annotations
 
-import argparse
-
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import identities, personal_data
+
+from ops import one_off
 
 BATCH = 25  # people recorded per transaction (a transaction holds at most 100 items)
 
@@ -42,8 +42,7 @@ def migrate() -> int:
 
 
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
-    print(f"{migrate()} handles recorded")
+    one_off.run(__doc__, migrate, "handles recorded")
 
 
 if __name__ == "__main__":

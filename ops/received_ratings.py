@@ -11,10 +11,10 @@ table (AWS_ENDPOINT_URL reaches an emulator).
 
 from __future__ import annotations
 
-import argparse
-
 from foodshare import clock
 from foodshare.domain import personal_data, standing
+
+from ops import one_off
 
 
 def _is_old(item: dict) -> bool:
@@ -36,8 +36,7 @@ def migrate() -> int:
 
 
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
-    print(f"{migrate()} received ratings carried over to their months")
+    one_off.run(__doc__, migrate, "received ratings carried over to their months")
 
 
 if __name__ == "__main__":

@@ -12,12 +12,11 @@ emulator).
 
 from __future__ import annotations
 
-import argparse
-
-from pynamodb.exceptions import UpdateError
-
 from foodshare.data.models import ReputationHistoryItem
 from foodshare.domain import personal_data
+from pynamodb.exceptions import UpdateError
+
+from ops import one_off
 
 _REVERSED = "reversed_"
 
@@ -46,8 +45,7 @@ def migrate() -> int:
 
 
 def main() -> None:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
-    print(f"{migrate()} history lines marked taken back")
+    one_off.run(__doc__, migrate, "history lines marked taken back")
 
 
 if __name__ == "__main__":
