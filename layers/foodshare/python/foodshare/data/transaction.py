@@ -70,7 +70,7 @@ class UnitOfWork:
     def __init__(self, *, allow_no_events: bool = False) -> None:
         self._ops: list[_Op] = []
         self.events: list[DomainEvent] = []
-        self.notices: list[DomainEvent] = []
+        self.notices: list[DomainEvent] = []  # events.NOTICES: for the after-commit hooks only, never stored
         self.allow_no_events = allow_no_events
 
     def save(self, item: Any, condition: Any = None, *, on_fail: DomainError | None = None,
@@ -93,18 +93,9 @@ class UnitOfWork:
 
     def record(self, event_type: str, actor_id: str | None, payload: dict) -> DomainEvent:
         if event_type in NOTICES:
-            raise ValueError(f"{event_type} is never stored: notify it")
+            raise ValueError(f"{event_type} is never stored: add it to `notices` (after-commit hooks only)")
         event = DomainEvent(type=event_type, actor_id=actor_id, payload=payload)
         self.events.append(event)
-        return event
-
-    def notify(self, event_type: str, actor_id: str | None, payload: dict) -> DomainEvent:
-        """An event for the after-commit hooks only (the cache's bumps), not stored: for what restates an item
-        the change writes anyway (the reputation consumer's `ReputationChanged` restates its history line)."""
-        if event_type not in NOTICES:
-            raise ValueError(f"{event_type} is stored: record it")
-        event = DomainEvent(type=event_type, actor_id=actor_id, payload=payload)
-        self.notices.append(event)
         return event
 
     def commit(self) -> list[DomainEvent]:
