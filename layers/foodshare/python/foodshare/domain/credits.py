@@ -113,31 +113,26 @@ def hold(uow: UnitOfWork, claimer: UserItem, exchange_id: str, max_held: int | N
     return movement
 
 
-def transfer(uow: UnitOfWork, claimer: UserItem | str, sharer: UserItem | str, exchange_id: str) -> Movement:
-    """Completion: the claimer's held credit goes to the sharer (unless the sharer is at the cap).
+def _give(uow: UnitOfWork, who: UserItem | str, amount: int, held_delta: int, reason: str, exchange_id: str) -> Movement:
+    """Credit given back (`amount` >= 0): blind for a user id (`_add`: `NeedsBalance` at the cap or without a
+    profile), under the balance read for a profile (`_move`: at the cap the credit is not paid)."""
+    if isinstance(who, str):
+        return _add(uow, who, amount, held_delta, reason, exchange_id)
+    return _move(uow, who, amount, held_delta, reason, exchange_id)
 
-    Given user ids, blind (`_add`: `NeedsBalance` at the cap); given the profiles read, under their balances."""
-    if isinstance(sharer, str):
-        claimer_id = claimer if isinstance(claimer, str) else claimer.user_id
-        _add(uow, claimer_id, 0, -CLAIM_COST, "claim_paid", exchange_id)
-        movement = _add(uow, sharer, CLAIM_COST, 0, "exchange_completed", exchange_id)
-    else:
-        assert not isinstance(claimer, str)
-        claimer_id = claimer.user_id
-        _move(uow, claimer, 0, -CLAIM_COST, "claim_paid", exchange_id)
-        movement = _move(uow, sharer, CLAIM_COST, 0, "exchange_completed", exchange_id)
-    payload = _payload(movement, exchange_id) | {"fromUserId": claimer_id}
-    uow.record("CreditsTransferred", movement.user_id, payload)
+
+def transfer(uow: UnitOfWork, claimer: UserItem | str, sharer: UserItem | str, exchange_id: str) -> Movement:
+    """Completion: the claimer's held credit goes to the sharer (unless the sharer is at the cap); both given as
+    user ids (blind) or as the profiles read (`_give`)."""
+    paid = _give(uow, claimer, 0, -CLAIM_COST, "claim_paid", exchange_id)
+    movement = _give(uow, sharer, CLAIM_COST, 0, "exchange_completed", exchange_id)
+    uow.record("CreditsTransferred", movement.user_id, _payload(movement, exchange_id) | {"fromUserId": paid.user_id})
     return movement
 
 
 def release(uow: UnitOfWork, claimer: UserItem | str, exchange_id: str, reason: str) -> Movement:
-    """Give a claim's held credit back. Given a user id, blind (`_add`: `NeedsBalance` at the cap or without a
-    profile); given the profile read, under its balance (at the cap the credit is not given back)."""
-    if isinstance(claimer, str):
-        movement = _add(uow, claimer, CLAIM_COST, -CLAIM_COST, reason, exchange_id)
-    else:
-        movement = _move(uow, claimer, CLAIM_COST, -CLAIM_COST, reason, exchange_id)
+    """Give a claim's held credit back: given a user id, blind; given the profile read, under its balance (`_give`)."""
+    movement = _give(uow, claimer, CLAIM_COST, -CLAIM_COST, reason, exchange_id)
     uow.record("CreditsReleased", movement.user_id, _payload(movement, exchange_id) | {"reason": reason})
     return movement
 
