@@ -134,11 +134,8 @@ def resolve(handle: str, caller_id: str, visible_groups: set[str]) -> tuple[str,
     for group_id in sorted(visible_groups):  # one's own handle needs no read
         if privacy.handle(key, caller_id, group_id) == handle:
             return caller_id, group_id
-    try:
-        found = HandleItem.get(*HandleItem.key(handle))
-    except HandleItem.DoesNotExist:
-        return None
-    if found.group_id not in visible_groups:
+    found = indexed(handle)
+    if found is None or found.group_id not in visible_groups:
         return None
     memberships = MembershipItem.by_user.query(f"USER#{found.user_id}", MembershipItem.by_user_sk.startswith("GROUP#"))
     if not any(m.group_id in visible_groups for m in memberships):
