@@ -86,6 +86,7 @@ class Plan:
     dynamodb: dict = field(default_factory=dict)  # the table's capacity mode and auto scaling bounds (_dynamodb_plan)
     monthly_cost: dict[str, float] = field(default_factory=dict)
     per_million: dict[str, dict[str, float]] = field(default_factory=dict)  # blended per scenario, by service
+    floor_per_million: dict[str, float] = field(default_factory=dict)  # per scenario: per-message charges only
     route_per_million: dict[str, float] = field(default_factory=dict)  # daily_peak's routes, all-in variable
     route_breakdown: dict[str, dict[str, float]] = field(default_factory=dict)  # $/M: own services, downstream
     monthly_requests: float = 0.0
@@ -321,6 +322,13 @@ def route_breakdown(durations: dict, plan: Plan, load: Load, settings: dict[str,
     return found
 
 
+def floor(durations: dict, plan: Plan, load: Load, settings: dict[str, cost.FunctionSetting]) -> dict[str, float]:
+    """$/M per scenario that no code change can lower: the mix's API Gateway requests, invocations, events and
+    queue requests, with no CPU, DynamoDB, cache or fixed cost (`cost.CostModel.per_message`)."""
+    model = cost_model_for(durations, plan, load, settings).per_message()
+    return {name: round(model.blended(scenario.route_shares()).total * 1e6, 4) for name, scenario in SCENARIOS.items()}
+
+
 def _option_cost(durations: dict, load: Load, name: str, fn: FunctionPlan, setting: cost.FunctionSetting) -> float:
     """Monthly USD of running `name` at the daily_peak load with this setting: duration, cold starts, fixed part."""
     model = _model(durations, {name: setting})
@@ -376,6 +384,7 @@ def plan_for(durations: dict, cases: list[Case], nat_gateways: int = 2) -> Plan:
     settings = plan_settings(plan)
     plan.per_million, plan.route_per_million, fixed = price(durations, plan, daily, settings, nat_gateways)
     plan.route_breakdown = route_breakdown(durations, plan, daily, settings)
+    plan.floor_per_million = floor(durations, plan, daily, settings)
     plan.monthly_cost = {service: round(value * plan.monthly_requests / 1e6, 2)
                          for service, value in plan.per_million[cases[0].scenario].items()}
     plan.monthly_cost["fixed_items"] = fixed
@@ -532,7 +541,10 @@ def render(plan: Plan, compare: tuple[str, Plan] | None = None) -> str:
     goal = plan.per_million["daily_peak"]["total"]
     lines += ["", f"{'ok' if goal <= GOAL_PER_MILLION else 'OVER':4} daily_peak all-in ${goal:.3f} per million requests "
                   f"(goal <= ${GOAL_PER_MILLION:.2f})"
-              + (f"; {compare[0]}: ${compare[1].per_million['daily_peak']['total']:.3f}" if compare else ""), "",
+              + (f"; {compare[0]}: ${compare[1].per_million['daily_peak']['total']:.3f}" if compare else ""),
+              f"     its floor, what the architecture charges per message (API Gateway, invocations, events, queue "
+              f"requests; no CPU, DynamoDB, cache or fixed cost): ${plan.floor_per_million['daily_peak']:.3f} per million"
+              + ("; the goal is below it" if plan.floor_per_million["daily_peak"] > GOAL_PER_MILLION else ""), "",
               f"{'route (daily_peak share; $/M, variable)':<50}{'API GW':>8}{'Lambda':>8}{'DynamoDB':>9}"
               f"{'bus+cache':>10}{'consumers':>10}{'total':>9}" + (f"{compare[0]:>10}" if compare else "")]
     shares = SCENARIOS[plan.cases[0].scenario].route_shares()

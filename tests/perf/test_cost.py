@@ -146,3 +146,26 @@ def test_dynamodb_units_cost_per_request_on_demand_and_per_hour_at_the_target_ut
     assert provisioned.route("GET /me").dynamodb == pytest.approx(2 * read + 5 * write)
     with pytest.raises(ValueError, match="capacity mode"):
         cost.dynamodb_unit_prices("reserved")
+
+
+def test_the_floor_is_what_the_architecture_charges_per_message_whatever_the_code_does():
+    """API Gateway, an invocation's request charge, the events and their queues' requests stay; CPU, DynamoDB,
+    the cache and cold starts go. Issue 15's goal is printed against it (`make capacity`)."""
+    from foodshare.catalog import CONSUMERS
+
+    receivers = [c for c in CONSUMERS if "FoodShared" in c.event_types]
+    figures = {"cpu_ms": 30.0, "rru": 2.0, "wru": 9.0, "index_wru": 1.0, "events": 1.0, "redis": 3.0,
+               "calls": {"dynamodb:TransactWriteItems": 1.0}, "event_types": {"FoodShared": 1.0}}
+    per_record = {**figures, "events": 0.0, "event_types": {}}
+    settings = {c.name: cost.FunctionSetting(512, snap_start=True) for c in CONSUMERS}
+    settings["posting"] = cost.FunctionSetting(1024, snap_start=True)
+    model = cost.CostModel({"POST /food": figures}, {c.name: per_record for c in CONSUMERS}, {}, settings,
+                           environments_per_request={"posting": 0.01})
+    floor = model.per_message().route("POST /food")
+    assert floor.dynamodb == floor.valkey == 0.0
+    expected = (1.00 + 0.20 + 1.00 + 1 / 1024 / 1024 * 0.10 * 1e6  # the request, its invocation, its event
+                + len(receivers) * (3 * 0.40 + 0.20)) / 1e6  # per consumer: send, receive, delete; an invocation
+    assert floor.total == pytest.approx(expected)
+    assert model.route("POST /food").total > floor.total
+    plan = capacity.plan_for(capacity.load_durations(), capacity.default_cases())
+    assert 1.0 < plan.floor_per_million["daily_peak"] < plan.per_million["daily_peak"]["total"]
