@@ -113,20 +113,24 @@ BUDGETS: dict[str, Budget] = {
     # A handle names the person (issue 16): its index item, then the transaction checks that both are members of
     # its group (no membership read), whatever the number of groups (tests/privacy/test_handle_index.py)
     "POST /reports": _write(1, redis=1),
-    # the admin's membership + the handle's index item (the admin check first: handles are no probe), then the
-    # member's membership + profile
-    "POST /groups/{groupId}/moderators": _write(0, BatchGetItem=2),
+    # the admin's membership + the handle's index item (the admin check first: handles are no probe), which
+    # carries the member's pseudonym; the transaction checks the membership holds it and the profile is exemplary.
+    # (An index item from before it carried one, or a refusal: + the member's membership and profile, 1 batch.)
+    "POST /groups/{groupId}/moderators": _write(0, BatchGetItem=1),
     # the open reports, open appeals and flags (one query: prefix OPEN; the entries name whom they concern); one
     # batch: the caller's membership, those reports and appeals, the subjects' profiles, the reporters' records
     # and everyone's memberships (identities). (Entries from before they named anyone: + 1 batch.)
     "GET /groups/{groupId}/moderation": Budget({QUERY: 1, BATCH_GET: 1}, 1),
-    # the moderator's membership + what the request names (report, post, handle); then what those name (the
-    # member's membership; the reporter's record when dismissing)
-    "POST /groups/{groupId}/moderation/actions": _write(0, redis=1, BatchGetItem=2),
+    # the moderator's membership + what the request names (report, post, handle); the transaction checks the
+    # member's membership (a role the moderator may act on) and, dismissing, that the reporter's record is too
+    # low to flag them. (A reported post, a record that may flag, or a refusal: + what those name, 1 batch.)
+    "POST /groups/{groupId}/moderation/actions": _write(0, redis=1, BatchGetItem=1),
     "GET /me/moderation": Budget({QUERY: 1}, 1),
     "POST /appeals": _write(1, redis=1),
-    # the appeal, then the decider's membership + the action (+ to overturn: the restriction and ban it may hold)
-    "POST /appeals/{appealId}/decision": _write(1, redis=1, BatchGetItem=1),
+    # the appeal, which carries what deciding needs of its action: the transaction checks the decider is an admin
+    # of the group, the action is there and (to overturn) its restriction or ban still is. (An appeal from before
+    # them, or a refusal: + the decider's membership, the action and what it may hold, 1 batch.)
+    "POST /appeals/{appealId}/decision": _write(1, redis=1),
 }
 
 # Routes measured but not budgeted here: the docs (no AWS) and the chat webhooks (their calls

@@ -76,6 +76,10 @@ def test_the_one_off_records_the_handles_of_people_who_appeared_before_the_index
     assert identities.resolve(shown, "ann", {home}) == ("ben", home)
     assert handles.migrate() >= 2  # again: the same items
     assert identities.resolve(shown, "ann", {home}) == ("ben", home)
+    # An item recorded before it carried the member's pseudonym gets it (a report's put kept none).
+    HandleItem(*HandleItem.key(shown), user_id="ben", group_id=home).save()
+    handles.migrate()
+    assert HandleItem.get(*HandleItem.key(shown)).pseudonym == identities.in_group("ben", home).pseudonym
 
 
 def _ben_also_in_anns_second_group() -> tuple[str, str, str]:

@@ -318,3 +318,202 @@ def test_the_queue_reads_its_evidence_with_its_reports_and_entries_from_before_s
         OpenAppealItem(entry.pk, entry.sk, appeal_id=entry.appeal_id).save()
     assert _view("mo", g["g"]).body == view
     assert _queue_trips("mo", g["g"]).aws == {"dynamodb:Query": 1, "dynamodb:BatchGetItem": 2}
+
+
+# ---- the writes in two calls (issue 15): what they took for granted is checked by their transaction ----------
+
+
+def _trips(who: str, method: str, path: str, body: dict) -> round_trips.Trips:
+    return round_trips.measure(*to_event(Request(method, path, who, body)))
+
+
+def _action_trips(who: str, group_id: str, member: str | None = None, **body) -> round_trips.Trips:
+    body.setdefault("reason", "Against the group's rules")
+    if member is not None:
+        body["memberHandle"] = flows.handle(member, group_id)
+    return _trips(who, "POST", f"/groups/{group_id}/moderation/actions", body)
+
+
+TWO_CALLS = {"dynamodb:BatchGetItem": 1, "dynamodb:TransactWriteItems": 1}
+READ_PATH = {"dynamodb:BatchGetItem": 2, "dynamodb:TransactWriteItems": 1}
+
+
+@pytest.fixture
+def as_before(monkeypatch):
+    """Within it, every action reads its second batch before its transaction (the read path, as before)."""
+    from foodshare.domain import moderation
+
+    read_first = moderation._target
+
+    def always_read(*args, read: bool):
+        return read_first(*args, read=True)
+
+    def turned_off():
+        monkeypatch.setattr(moderation, "_target", always_read)
+
+    return turned_off
+
+
+def _answer(reply) -> tuple:
+    return reply.status, reply.error_code, sorted((reply.body.get("error") or {}).get("fields") or {})
+
+
+def test_a_refused_action_answers_as_the_read_path_does(g, as_before, monkeypatch):
+    """Each refusal, through the path that reads nothing after the first batch and through the read path."""
+    _exemplary("ida")
+    assert _appoint("sam", g["g"], "ida").status == 200
+    report_h = _report("hal", "user", flows.handle("cleo", g["h"]), "spam")
+    about_mo = _report("ida", "user", flows.handle("mo", g["g"]), "harassment")
+    closed = _report("sam", "user", flows.handle("cleo", g["g"]), "late")
+    assert _act("mo", g["g"], action="warn", reportId=closed).status == 201
+    gone = flows.share("cleo", g["g"])
+    about_gone = _report("ida", "food", gone, "spam")
+    assert call("DELETE", f"/food/{gone}", user="cleo").status < 300
+    food_h = flows.share("cleo", g["h"])
+    refused = [
+        ("cleo", {"action": "warn", "member": "ida"}),  # not a moderator
+        ("hal", {"action": "warn", "member": "cleo"}),  # not in the group
+        ("mo", {"action": "warn", "member": "sam"}),  # on an admin
+        ("mo", {"action": "ban", "member": "mo"}),  # on themselves
+        ("mo", {"action": "warn", "member": "ida"}),  # a moderator on a moderator
+        ("mo", {"action": "restrict", "member": "olga", "days": 2}),  # a handle of someone not in the group
+        ("mo", {"action": "remove_member", "memberHandle": "h-" + "x" * 20}),  # no such handle
+        ("mo", {"action": "dismiss", "reportId": report_h}),  # another group's report
+        ("mo", {"action": "dismiss", "reportId": about_mo}),  # a report about themselves
+        ("mo", {"action": "warn", "reportId": closed}),  # decided already
+        ("mo", {"action": "remove_post", "reportId": about_gone}),  # its post was withdrawn
+        ("mo", {"action": "remove_post", "foodId": food_h}),  # another group's post
+        ("mo", {"action": "restrict", "member": "cleo"}),  # no days
+        ("mo", {"action": "warn"}),  # nobody
+    ]
+    answers = [_answer(_act(who, g["g"], **body)) for who, body in refused]
+    assert all(status >= 400 for status, _, _ in answers), answers
+    as_before()
+    assert [_answer(_act(who, g["g"], **body)) for who, body in refused] == answers
+    for member in ("ida", "sam", "mo"):
+        assert call("GET", "/me/moderation", user=member).body["actions"] == []  # nothing was written
+    [warning] = call("GET", "/me/moderation", user="cleo").body["actions"]
+    assert warning["reportId"] == closed
+    assert dict(_action_trips("mo", g["g"], action="warn", member="cleo").aws) == READ_PATH  # it was the read path
+
+
+def test_actions_on_a_member_read_nothing_after_the_first_batch(g):
+    food = flows.share("cleo", g["g"])
+    for body in ({"action": "warn", "member": "cleo"}, {"action": "restrict", "member": "cleo", "days": 1},
+                 {"action": "remove_post", "foodId": food},
+                 {"action": "warn", "reportId": _report("ida", "user", flows.handle("cleo", g["g"]), "spam")},
+                 {"action": "remove_member", "member": "ida"}):
+        trips = _action_trips("mo", g["g"], **body)
+        assert trips.status == 201 and dict(trips.aws) == TWO_CALLS, (body, trips.describe())
+    assert call("GET", f"/food/{food}", user="sam").body["status"] == "removed"
+    assert call("GET", f"/groups/{g['g']}", user="ida").status == 404  # removed
+    flows.join("ida", g["g"], "sam")
+    trips = _action_trips("sam", g["g"], action="ban", member="ida")
+    assert trips.status == 201 and dict(trips.aws) == TWO_CALLS, trips.describe()
+    code = call("POST", f"/groups/{g['g']}/invites", user="sam").body["inviteCode"]
+    assert call("POST", "/groups/join", user="ida", json={"inviteCode": code}).error_code == "banned"
+
+
+def test_what_the_first_batch_does_not_settle_is_read_as_before(g):
+    from foodshare.data.models import GroupItem
+
+    # A reported post: read to find it (its group, its sharer).
+    food = flows.share("cleo", g["g"])
+    trips = _action_trips("mo", g["g"], action="remove_post", reportId=_report("ida", "food", food, "selling"))
+    assert trips.status == 201 and dict(trips.aws) == READ_PATH, trips.describe()
+    # A ban on a report about someone who left since: no membership to remove (the transaction refused the one
+    # taken for granted), so the read path bans without one and the group's count stays.
+    report = _report("ida", "user", flows.handle("cleo", g["g"]), "harassment")
+    assert call("DELETE", f"/groups/{g['g']}/members/me", user="cleo").status < 300
+    members = GroupItem.get(*GroupItem.key(g["g"])).member_count
+    trips = _action_trips("mo", g["g"], action="ban", reportId=report)
+    assert trips.status == 201 and dict(trips.aws) == {"dynamodb:BatchGetItem": 2,
+                                                       "dynamodb:TransactWriteItems": 2}, trips.describe()
+    assert GroupItem.get(*GroupItem.key(g["g"])).member_count == members
+    code = call("POST", f"/groups/{g['g']}/invites", user="sam").body["inviteCode"]
+    assert call("POST", "/groups/join", user="cleo", json={"inviteCode": code}).error_code == "banned"
+
+
+def test_a_dismissal_reads_the_reporters_record_only_when_it_may_flag_them(g):
+    calls = []
+    for reason in ("spam", "selling", "other", "late"):  # the third and fourth dismissals may flag (and do)
+        report = _report("ida", "user", flows.handle("cleo", g["g"]), reason)
+        trips = _action_trips("mo", g["g"], action="dismiss", reportId=report)
+        assert trips.status == 201, trips
+        calls.append(trips.aws_calls)
+    assert calls == [2, 2, 4, 4]  # refused by the transaction, then the read path's batch and transaction
+    [flag] = _view("mo", g["g"]).body["flagged"]
+    assert flag["evidence"] == {"upheld": 0, "dismissed": 4}
+    # More upheld reports than dismissals: no dismissal can flag, so none reads the record.
+    for reason in ("spam", "selling", "other", "late", "harassment"):
+        report = _report("sam", "user", flows.handle("cleo", g["g"]), reason)
+        assert _act("mo", g["g"], action="warn", reportId=report).status == 201
+    report = _report("sam", "user", flows.handle("cleo", g["g"]), "spam")
+    trips = _action_trips("mo", g["g"], action="dismiss", reportId=report)
+    assert trips.status == 201 and dict(trips.aws) == TWO_CALLS, trips.describe()
+
+
+def test_no_dismissal_the_transaction_lets_through_could_flag_its_reporter():
+    from foodshare.domain import moderation_rules as rules
+
+    for upheld in range(12):
+        for dismissed in range(12):
+            if dismissed < rules.CANNOT_FLAG_BELOW or upheld > dismissed:
+                assert rules.reporter_flag(upheld, dismissed + 1) is None, (upheld, dismissed)
+
+
+def test_appointing_reads_the_member_only_when_the_index_item_does_not_carry_their_pseudonym(g):
+    from foodshare.data.models import HandleItem, MembershipItem
+
+    def appoint(member: str) -> round_trips.Trips:
+        return _trips("sam", "POST", f"/groups/{g['g']}/moderators", {"memberHandle": flows.handle(member, g["g"])})
+
+    _exemplary("ida")
+    trips = appoint("ida")
+    assert trips.status == 200 and dict(trips.aws) == TWO_CALLS, trips.describe()
+    assert appoint("ida").status == 409  # already one: refused, then answered by the read path
+    flows.user("bo")
+    flows.join("bo", g["g"], "sam")
+    _exemplary("bo")
+    handle = HandleItem.get(*HandleItem.key(flows.handle("bo", g["g"])))
+    assert handle.pseudonym == MembershipItem.get(*MembershipItem.key(g["g"], "bo")).pseudonym
+    HandleItem(handle.pk, handle.sk, user_id="bo", group_id=g["g"]).save()  # as recorded before it carried one
+    trips = appoint("bo")
+    assert trips.status == 200 and dict(trips.aws) == READ_PATH, trips.describe()
+    appointed = call("GET", f"/groups/{g['g']}/moderation", user="bo")
+    assert appointed.status == 200
+
+
+def _filed_appeal(g: dict, member: str, **action) -> str:
+    body = _act("mo", g["g"], member=member, **action).body
+    return call("POST", "/appeals", user=member, json={"actionId": body["actionId"]}).body["appealId"]
+
+
+def test_an_appeal_is_decided_reading_only_itself(g):
+    from foodshare.data.models import AppealItem, RestrictionItem
+
+    _promote_ada_to_admin(g["g"])
+    for member, action, outcome in (("cleo", {"action": "warn"}, "upheld"),
+                                    ("ida", {"action": "restrict", "days": 5}, "overturned")):
+        appeal_id = _filed_appeal(g, member, **action)
+        trips = _trips("ada", "POST", f"/appeals/{appeal_id}/decision", {"outcome": outcome, "reason": "Seen"})
+        assert trips.status == 200 and dict(trips.aws) == {"dynamodb:GetItem": 1,
+                                                           "dynamodb:TransactWriteItems": 1}, trips.describe()
+    assert call("POST", f"/food/{flows.share('sam', g['g'])}/claims", user="ida").status == 201  # lifted
+    # The restriction the appeal is about was replaced by a later one: that one stays (the read path decides).
+    appeal_id = _filed_appeal(g, "cleo", action="restrict", days=5)
+    later = _act("sam", g["g"], member="cleo", action="restrict", days=9).body
+    trips = _trips("ada", "POST", f"/appeals/{appeal_id}/decision", {"outcome": "overturned", "reason": "Seen"})
+    assert trips.status == 200 and trips.aws_calls == 4, trips.describe()
+    held = RestrictionItem.get(*RestrictionItem.key(g["g"], "cleo"))
+    assert held.until == later["until"]
+    # An appeal from before it carried its action: the action is read, the decision the same.
+    appeal_id = _filed_appeal(g, "cleo", action="warn")
+    old = AppealItem.get(*AppealItem.key(appeal_id))
+    AppealItem(old.pk, old.sk, **{k: getattr(old, k) for k in ("appeal_id", "action_id", "group_id", "member_id",
+                                                               "moderator_id", "status", "created_at")}).save()
+    trips = _trips("ada", "POST", f"/appeals/{appeal_id}/decision", {"outcome": "upheld", "reason": "Seen"})
+    assert trips.status == 200 and dict(trips.aws) == {"dynamodb:GetItem": 1, "dynamodb:BatchGetItem": 1,
+                                                       "dynamodb:TransactWriteItems": 1}, trips.describe()
+    [mine] = [a for a in call("GET", "/me/moderation", user="cleo").body["actions"] if a["appealId"] == appeal_id]
+    assert mine["appealStatus"] == "upheld"

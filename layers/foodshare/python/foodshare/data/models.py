@@ -285,6 +285,9 @@ class HandleItem(Item):
 
     user_id = UnicodeAttribute()
     group_id = UnicodeAttribute()
+    # Their pseudonym there, as claimed at join: a hint that lets a write about the member skip reading their
+    # membership (a condition on it checks the hint). Absent on non-members' items and on those from before.
+    pseudonym = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(handle: str) -> tuple[str, str]:
@@ -834,6 +837,13 @@ class AppealItem(Item):
     created_at = UnicodeAttribute()
     decided_by = UnicodeAttribute(null=True)
     decision_reason = UnicodeAttribute(null=True)
+    # The action as its decision needs it (its kind, penalty, event and report), copied when the appeal is filed:
+    # deciding reads no action (domain/moderation.decide). Absent on appeals from before (the action is read).
+    action = UnicodeAttribute(null=True)
+    penalty = UnicodeAttribute(null=True)
+    action_event_id = UnicodeAttribute(null=True)
+    action_occurred_at = UnicodeAttribute(null=True)
+    report_id = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(appeal_id: str) -> tuple[str, str]:

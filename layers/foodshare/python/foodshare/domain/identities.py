@@ -77,18 +77,20 @@ def claim_pseudonym(uow: UnitOfWork, group_id: str, user_id: str, attempt: int) 
         GroupPseudonymItem.pk.does_not_exist(),
         on_fail=PseudonymTaken("pseudonym taken in the group"),
     )
-    record_handle(uow, user_id, group_id)
+    record_handle(uow, user_id, group_id, pseudonym=name)
     return name
 
 
-def record_handle(uow: UnitOfWork, user_id: str, group_id: str) -> None:
+def record_handle(uow: UnitOfWork, user_id: str, group_id: str, pseudonym: str | None = None) -> None:
     """Add to `uow` the index item that lets `resolve` find the person's handle in the group by key.
 
-    Every place a person first appears in a group records it: joining (`claim_pseudonym`), a partner group's
-    claim, a report. An unconditional put: the same handle always names the same (user, group).
+    Every place a person first appears in a group records it: joining (`claim_pseudonym`, with the pseudonym
+    claimed), a partner group's claim, a report. An unconditional update: the same handle always names the same
+    (user, group), and one recorded without a pseudonym keeps the one a join recorded.
     """
     handle = privacy.handle(identity_key.key(), user_id, group_id)
-    uow.save(HandleItem(*HandleItem.key(handle), user_id=user_id, group_id=group_id))
+    kept = [HandleItem.user_id.set(user_id), HandleItem.group_id.set(group_id)]
+    uow.update(HandleItem(*HandleItem.key(handle)), kept + ([HandleItem.pseudonym.set(pseudonym)] if pseudonym else []))
 
 
 def index_keys(handle: str) -> list[tuple[type[HandleItem], tuple[str, str]]]:

@@ -17,6 +17,8 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 
+from pynamodb.expressions.condition import Condition
+
 from foodshare import clock, ids
 from foodshare.data import reads
 from foodshare.data.models import (
@@ -38,9 +40,17 @@ from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import food as food_posts
 from foodshare.domain import groups, identities, reports
 from foodshare.domain import moderation_rules as rules
-from foodshare.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from foodshare.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 
 REMOVED = "removed"  # a post's status after a moderator removed it
+
+
+class _Unconfirmed(DomainError):
+    """A transaction refused what a write took for granted of items it did not read: read them, decide again
+    (never answered: the write's answer is the one that decision gives)."""
+
+    def __init__(self) -> None:
+        super().__init__("not as the write took for granted")
 
 
 def checked_moderator(group_id: str, member: MembershipItem | None) -> MembershipItem:
@@ -59,14 +69,26 @@ def _membership_key(group_id: str, user_id: str) -> tuple[type[MembershipItem], 
 
 
 def appoint_moderator(group_id: str, admin_id: str, member_handle: str) -> MembershipItem:
-    """Make the member the admin was shown as `member_handle` a moderator. Two reads: the admin's membership
-    with the handle's index item (the admin check first: a handle is no probe for outsiders), then the member's
-    membership and profile (their keys come from the index item)."""
+    """Make the member the admin was shown as `member_handle` a moderator.
+
+    Two calls when the handle's index item carries the member's pseudonym (recorded at join): the admin's
+    membership with the index item (the admin check first: a handle is no probe for outsiders), then the
+    transaction, which checks what the answer takes for granted (still a member, with that pseudonym, and an
+    exemplary profile). Otherwise, or when the transaction refuses, the member's membership and profile are read
+    (their keys come from the index item) and decide as before, with its answers."""
     admin, *index = reads.get_many([_membership_key(group_id, admin_id), *identities.index_keys(member_handle)])
     groups.checked_admin(group_id, admin)
-    member_id = identities.named_in(member_handle, group_id, admin_id, index[0] if index else None)
+    found = index[0] if index else None
+    member_id = identities.named_in(member_handle, group_id, admin_id, found)
     if member_id is None:
         raise identities.not_found("memberHandle")
+    if found is not None and found.user_id == member_id and found.pseudonym is not None:
+        try:
+            return _appoint(admin_id, MembershipItem(*MembershipItem.key(group_id, member_id), group_id=group_id,
+                                                     user_id=member_id, role=rules.MEMBER,
+                                                     pseudonym=found.pseudonym), unread=True)
+        except _Unconfirmed:
+            pass
     member, profile = reads.get_many([_membership_key(group_id, member_id), (UserItem, UserItem.key(member_id))])
     if member is None:
         raise identities.not_found("memberHandle")
@@ -76,10 +98,23 @@ def appoint_moderator(group_id: str, admin_id: str, member_handle: str) -> Membe
         raise NotFound(f"User {member_id} not found.")
     if not rules.may_grant_moderator(profile.trust_level):
         raise Conflict("Only exemplary members may be made moderators.", code="not_exemplary")
+    return _appoint(admin_id, member, unread=False)
+
+
+def _appoint(admin_id: str, member: MembershipItem, *, unread: bool) -> MembershipItem:
+    """The appointment's transaction; `unread`: the member's membership and profile were not read, so it checks
+    that the membership is as `member` shows it and that the profile may be granted (`rules.may_grant_moderator`)."""
     uow = UnitOfWork()
-    uow.update(member, [MembershipItem.role.set(rules.MODERATOR)], MembershipItem.role == rules.MEMBER,
-               on_fail=Conflict("The membership changed meanwhile.", code="invalid_state"))
-    uow.record("ModeratorAppointed", admin_id, {"groupId": group_id, "userId": member_id, "appointedBy": admin_id})
+    condition = MembershipItem.role == rules.MEMBER
+    on_fail: DomainError = Conflict("The membership changed meanwhile.", code="invalid_state")
+    if unread:
+        condition &= MembershipItem.pseudonym == member.pseudonym
+        on_fail = _Unconfirmed()
+        uow.check(UserItem, UserItem.key(member.user_id), UserItem.trust_level == rules.MODERATOR_LEVEL,
+                  on_fail=_Unconfirmed())
+    uow.update(member, [MembershipItem.role.set(rules.MODERATOR)], condition, on_fail=on_fail)
+    uow.record("ModeratorAppointed", admin_id,
+               {"groupId": member.group_id, "userId": member.user_id, "appointedBy": admin_id})
     uow.commit()
     member.role = rules.MODERATOR
     return member
@@ -188,14 +223,19 @@ class _Target:
     post: FoodItem | None
     membership: MembershipItem | None
     reporter_counts: tuple[int, int] | None  # (upheld, dismissed) before this action, read when it dismisses
+    # Not read (`act`'s first try): the member's membership (`membership` holds its key) and the reporter's
+    # record; the transaction checks the membership against this (None: the action does not look at it).
+    unread_membership: Condition | None = None
+    read: bool = True
 
 
-def _target(group_id: str, moderator_id: str, request: ActionRequest) -> _Target:
+def _target(group_id: str, moderator_id: str, request: ActionRequest, known: reads.Known, *, read: bool) -> _Target:
     """The moderator's membership and what the action is about, all of it in this group (anything elsewhere is
     "not found"). Two batches: what the request names by key (the moderator's membership first checked, the
     member's handle's index item, the report, the post); then what those name (the member's membership, a
-    reported post, the reporter's record when dismissing). The checks and their answers keep their order."""
-    known = reads.Known()
+    reported post, the reporter's record when dismissing). The checks and their answers keep their order.
+    Not `read`: no second batch; what the action takes for granted of it is left to its transaction (a
+    reported post and a dismissal naming a handle are not: `_Unconfirmed`)."""
     handle_keys = identities.index_keys(request.member_handle) if request.member_handle is not None else []
     report_key = (ReportItem, ReportItem.key(request.report_id)) if request.report_id else None
     post_keys = ([(FoodItem, FoodItem.key(request.food_id))]
@@ -209,10 +249,14 @@ def _target(group_id: str, moderator_id: str, request: ActionRequest) -> _Target
                                     known.get(*handle_keys[0]) if handle_keys else None)
         if named is None:
             raise identities.not_found("memberHandle")
-    known.read(_second_keys(group_id, request, named, known.get(*report_key) if report_key else None,
-                            known.get(*post_keys[0]) if post_keys else None))
-    if named is not None and known.get(*_membership_key(group_id, named)) is None:
-        raise identities.not_found("memberHandle")
+    second = _second_keys(group_id, request, named, known.get(*report_key) if report_key else None,
+                          known.get(*post_keys[0]) if post_keys else None)
+    if not read and (any(model is FoodItem for model, _ in second) or (named and request.action == rules.DISMISS)):
+        raise _Unconfirmed()
+    if read:
+        known.read(second)
+        if named is not None and known.get(*_membership_key(group_id, named)) is None:
+            raise identities.not_found("memberHandle")
 
     report = None
     if report_key:
@@ -234,6 +278,12 @@ def _target(group_id: str, moderator_id: str, request: ActionRequest) -> _Target
                                 food=post is not None, days=request.days)
     if missing:
         raise ValidationFailed("The action is missing what it applies to.", fields=missing)
+    if not read:
+        unread = None
+        if member_id and request.action != rules.DISMISS:
+            unread = _unread_membership(request.action, named is not None, moderator_id, actor.role, member_id)
+        membership = MembershipItem(*MembershipItem.key(group_id, member_id), group_id=group_id, user_id=member_id)
+        return _Target(actor, report, member_id, post, membership, None, unread, read=False)
     membership = None  # a dismissal does not look at it
     if member_id and request.action != rules.DISMISS:
         membership = known.get(*_membership_key(group_id, member_id))
@@ -244,6 +294,20 @@ def _target(group_id: str, moderator_id: str, request: ActionRequest) -> _Target
         record = known.get(ReporterRecordItem, ReporterRecordItem.key(group_id, report.reporter_id))
         counts = (int(record.upheld), int(record.dismissed)) if record is not None else (0, 0)
     return _Target(actor, report, member_id, post, membership, counts)
+
+
+def _unread_membership(action: str, named: bool, moderator_id: str, actor_role: str, member_id: str) -> Condition:
+    """What an action not reading the member's membership takes for granted of it: a role `rules.may_act` lets
+    the moderator act on, and (but for a post's sharer not named by handle) that it exists: a ban without
+    one, who left before, removes no membership, so it is decided reading it."""
+    roles = [role for role in (rules.ADMIN, rules.MODERATOR, rules.MEMBER)
+             if rules.may_act(moderator_id, actor_role, member_id, role)]
+    if not roles:
+        raise _Unconfirmed()  # refused whatever the membership holds: the answer is the read path's
+    condition = MembershipItem.pk.exists() & MembershipItem.role.is_in(*roles)
+    if action == rules.REMOVE_POST and not named:
+        return MembershipItem.pk.does_not_exist() | condition
+    return condition
 
 
 def _second_keys(group_id: str, request: ActionRequest, named: str | None, report: ReportItem | None,
@@ -262,26 +326,42 @@ def _second_keys(group_id: str, request: ActionRequest, named: str | None, repor
 
 
 def act(group_id: str, moderator_id: str, request: ActionRequest) -> ModerationActionItem:
-    target = _target(group_id, moderator_id, request)
+    """Take the action. Two calls when the first batch (the moderator's membership and what the request names)
+    settles it: the transaction checks what it takes for granted of the member's membership (a role the
+    moderator may act on) and of the reporter's record (a dismissal too few to flag them). Otherwise (a reported
+    post, any refusal: a check, or the transaction's) the second batch is read and decides as before, with its
+    answers."""
+    known = reads.Known()  # the read path reads only what the first try did not
+    try:
+        return _take(group_id, moderator_id, request, _target(group_id, moderator_id, request, known, read=False))
+    except DomainError:
+        pass  # nothing was written
+    return _take(group_id, moderator_id, request, _target(group_id, moderator_id, request, known, read=True))
+
+
+def _take(group_id: str, moderator_id: str, request: ActionRequest, target: _Target) -> ModerationActionItem:
     actor = target.actor
     member_id = target.member_id
     assert member_id is not None  # missing_for guarantees one for every action
     if target.report is not None and target.report.subject_user_id == moderator_id:
         raise Forbidden("A report about you is decided by another admin or moderator.", code="own_report")
-    if request.action != rules.DISMISS:
+    if request.action != rules.DISMISS and target.read:
         target_role = target.membership.role if target.membership else None
         if not rules.may_act(moderator_id, actor.role, member_id, target_role):
             raise Forbidden("You may not take this action on this member.", code="not_allowed_on_member")
     now = clock.now()
     action_id = ids.new_id()
     uow = UnitOfWork()
+    if target.unread_membership is not None and request.action not in (rules.REMOVE_MEMBER, rules.BAN):
+        uow.check(MembershipItem, MembershipItem.key(group_id, member_id), target.unread_membership,
+                  on_fail=_Unconfirmed())
     penalty, until = None, None
     report = target.report
     if report is not None:
         upheld = request.action != rules.DISMISS
         reports.resolve(uow, report, reports.UPHELD if upheld else reports.DISMISSED, moderator_id)
         penalty = rules.penalty_for(report.reason) if upheld else None
-        _count_reporter(uow, group_id, report.reporter_id, target.reporter_counts, now)
+        _count_reporter(uow, group_id, report.reporter_id, upheld, target.reporter_counts, now)
     if request.action == rules.REMOVE_POST:
         post = target.post
         uow.update(post, food_posts.unlist_actions(REMOVED), FoodItem.status == food_posts.AVAILABLE,
@@ -294,7 +374,7 @@ def act(group_id: str, moderator_id: str, request: ActionRequest) -> ModerationA
                                  action_id=action_id, expires_at_epoch=until + timedelta(days=1)))
     elif request.action in (rules.REMOVE_MEMBER, rules.BAN):
         if target.membership is not None:
-            _remove_membership(uow, target.membership)
+            _remove_membership(uow, target.membership, target.unread_membership)
         if request.action == rules.BAN:
             uow.save(BanItem(*BanItem.key(group_id, member_id), action_id=action_id, created_at=clock.iso(now)))
     event = uow.record(
@@ -332,20 +412,30 @@ def act(group_id: str, moderator_id: str, request: ActionRequest) -> ModerationA
     return record
 
 
-def _remove_membership(uow: UnitOfWork, membership: MembershipItem) -> None:
-    uow.delete(membership, MembershipItem.pk.exists(),
-               on_fail=Conflict("The member left meanwhile.", code="invalid_state"))
+def _remove_membership(uow: UnitOfWork, membership: MembershipItem, unread: Condition | None = None) -> None:
+    """`unread`: what the action took for granted of the membership it did not read (`_unread_membership`)."""
+    if unread is None:
+        uow.delete(membership, MembershipItem.pk.exists(),
+                   on_fail=Conflict("The member left meanwhile.", code="invalid_state"))
+    else:
+        uow.delete(membership, unread, on_fail=_Unconfirmed())
     uow.update(GroupItem(*GroupItem.key(membership.group_id)), [GroupItem.member_count.add(-1)], GroupItem.pk.exists())
     uow.record("MemberLeft", None, {"groupId": membership.group_id, "userId": membership.user_id})
 
 
-def _count_reporter(uow: UnitOfWork, group_id: str, reporter_id: str, dismissed_from: tuple[int, int] | None,
-                    now) -> None:
+def _count_reporter(uow: UnitOfWork, group_id: str, reporter_id: str, upheld: bool,
+                    dismissed_from: tuple[int, int] | None, now) -> None:
     """Keep the reporter's record in the group, and flag them when their reports keep being dismissed.
-    `dismissed_from`: their (upheld, dismissed) counts before a dismissal; None when the report is upheld (a
-    blind add: the flag only follows a dismissal, so nothing needs reading)."""
+    `dismissed_from`: their (upheld, dismissed) counts before a dismissal, None when not read: an upheld report
+    is a blind add (the flag only follows a dismissal), and so is a dismissal not read, on the condition that it
+    is too few to flag them (`rules.CANNOT_FLAG_BELOW`)."""
     record = ReporterRecordItem(*ReporterRecordItem.key(group_id, reporter_id))
-    upheld = dismissed_from is None
+    if not upheld and dismissed_from is None:
+        uow.update(record, [ReporterRecordItem.dismissed.add(1)],
+                   ReporterRecordItem.dismissed.does_not_exist()
+                   | (ReporterRecordItem.dismissed < rules.CANNOT_FLAG_BELOW)
+                   | (ReporterRecordItem.upheld > ReporterRecordItem.dismissed), on_fail=_Unconfirmed())
+        return
     uow.update(record, [(ReporterRecordItem.upheld if upheld else ReporterRecordItem.dismissed).add(1)])
     if upheld:
         return
@@ -387,6 +477,11 @@ def appeal(member_id: str, action_id: str, statement: str | None) -> AppealItem:
         statement=statement,
         status=OPEN,
         created_at=clock.now_iso(),
+        action=action.action,
+        penalty=action.penalty,
+        action_event_id=action.event_id,
+        action_occurred_at=action.occurred_at,
+        report_id=action.report_id,
     )
     uow = UnitOfWork()
     uow.update(action, [ModerationActionItem.appeal_id.set(appeal_id), ModerationActionItem.appeal_status.set(OPEN)],
@@ -402,12 +497,20 @@ def appeal(member_id: str, action_id: str, statement: str | None) -> AppealItem:
 
 
 def decide(appeal_id: str, admin_id: str, outcome: str, reason: str) -> AppealItem:
-    """Two reads: the appeal, then (its keys come from the appeal) the decider's membership, the action and, to
-    overturn, the restriction or ban the action may still hold; a dismissal overturned also reads its report."""
+    """Two calls for an appeal that carries what its decision needs of the action (since issue 15): the appeal,
+    then the transaction, which checks that the decider is an admin of its group, that the action is there and,
+    to overturn, that the restriction or ban it held still is (an overturned dismissal reads its report).
+    Otherwise (an appeal from before, or any refusal) the decider's membership, the action and, to overturn, what
+    it may still hold are read (their keys come from the appeal) and decide as before, with its answers."""
     try:
         item = AppealItem.get(*AppealItem.key(appeal_id))
     except AppealItem.DoesNotExist:
         raise NotFound(f"Appeal {appeal_id} not found.")
+    if item.action is not None and rules.may_decide_appeal(admin_id, rules.ADMIN, item.moderator_id, item.member_id):
+        try:
+            return _decide(item, admin_id, outcome, reason, _appealed(item), None)
+        except DomainError:
+            pass  # nothing was written
     held = [(model, model.key(item.group_id, item.member_id)) for model in (RestrictionItem, BanItem)]
     decider, action, *holds = reads.get_many([
         _membership_key(item.group_id, admin_id),
@@ -420,19 +523,41 @@ def decide(appeal_id: str, admin_id: str, outcome: str, reason: str) -> AppealIt
                         code="not_another_admin")
     if action is None:
         raise ModerationActionItem.DoesNotExist()  # an appeal keeps its action: a missing one is an error, as before
+    return _decide(item, admin_id, outcome, reason, action, dict(zip((RestrictionItem, BanItem), holds, strict=True))
+                   if outcome == OVERTURNED else {})
+
+
+def _appealed(item: AppealItem) -> ModerationActionItem:
+    """The appealed action as the appeal carries it (its key and what deciding needs), not read."""
+    return ModerationActionItem(*ModerationActionItem.key(item.member_id, item.action_id), action_id=item.action_id,
+                                group_id=item.group_id, member_id=item.member_id, moderator_id=item.moderator_id,
+                                action=item.action, penalty=item.penalty, event_id=item.action_event_id,
+                                occurred_at=item.action_occurred_at, report_id=item.report_id)
+
+
+def _decide(item: AppealItem, admin_id: str, outcome: str, reason: str, action: ModerationActionItem,
+            holds: dict[type, RestrictionItem | BanItem | None] | None) -> AppealItem:
+    """The decision's transaction. `holds` None: nothing but the appeal was read, so it checks the decider's
+    role, that the action is there and that what an overturn lifts is still this action's (`_undo`)."""
     uow = UnitOfWork()
+    action_condition = None
+    if holds is None:
+        uow.check(MembershipItem, MembershipItem.key(item.group_id, admin_id), MembershipItem.role == rules.ADMIN,
+                  on_fail=_Unconfirmed())
+        action_condition = ModerationActionItem.pk.exists()
     uow.update(item, [AppealItem.status.set(outcome), AppealItem.decided_by.set(admin_id),
                       AppealItem.decision_reason.set(reason)], AppealItem.status == OPEN,
                on_fail=Conflict("This appeal has already been decided.", code="appeal_decided"))
-    uow.delete(OpenAppealItem(*OpenAppealItem.key(item.group_id, appeal_id)))
-    uow.update(action, [ModerationActionItem.appeal_status.set(outcome)])
+    uow.delete(OpenAppealItem(*OpenAppealItem.key(item.group_id, item.appeal_id)))
+    uow.update(action, [ModerationActionItem.appeal_status.set(outcome)], action_condition,
+               on_fail=_Unconfirmed() if action_condition is not None else None)
     if outcome == OVERTURNED:
-        _undo(uow, action, dict(zip((RestrictionItem, BanItem), holds, strict=True)))
+        _undo(uow, action, holds)
     uow.record(
         "AppealDecided",
         admin_id,
         {
-            "appealId": appeal_id,
+            "appealId": item.appeal_id,
             "actionId": action.action_id,
             "groupId": item.group_id,
             "memberId": item.member_id,
@@ -448,13 +573,19 @@ def decide(appeal_id: str, admin_id: str, outcome: str, reason: str) -> AppealIt
     return item
 
 
-def _undo(uow: UnitOfWork, action: ModerationActionItem, holds: dict[type, RestrictionItem | BanItem | None]) -> None:
+def _undo(uow: UnitOfWork, action: ModerationActionItem,
+          holds: dict[type, RestrictionItem | BanItem | None] | None) -> None:
     """Undo what an overturned action still holds (`holds`: the member's restriction and ban in the group, read
-    with the action). A removed post or membership stays removed (the member may be invited again); the
-    penalty is reversed by the reputation consumer from `AppealDecided`."""
+    with the action; None: not read, so the delete checks it is still this action's). A removed post or
+    membership stays removed (the member may be invited again); the penalty is reversed by the reputation
+    consumer from `AppealDecided`."""
     if action.action in (rules.RESTRICT, rules.BAN):
         # Only this action's restriction or ban: a later action may have replaced it.
         model = RestrictionItem if action.action == rules.RESTRICT else BanItem
+        if holds is None:
+            uow.delete(model(*model.key(action.group_id, action.member_id)), model.action_id == action.action_id,
+                       on_fail=_Unconfirmed())
+            return
         held = holds[model]
         if held is None:
             return

@@ -26,6 +26,10 @@ PENALTIES = {"unsafe_food": "safety_violation", "harassment": "safety_violation"
 # A reporter is flagged once this many of their reports were dismissed and dismissals outnumber
 # upheld reports two to one (OLIO bans reporters of repeatedly unfounded reports; here a moderator decides).
 UNFOUNDED_REPORTS_MIN = 3
+# A dismissal cannot flag its reporter while they had fewer dismissals than this before it, or more upheld reports
+# than dismissals (then 2 x upheld > dismissed + 1): domain/moderation.py checks that in the dismissal's
+# transaction instead of reading their record, and reads it when it does not hold.
+CANNOT_FLAG_BELOW = UNFOUNDED_REPORTS_MIN - 1
 
 RESTRICTED = "restricted"
 
