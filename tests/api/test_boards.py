@@ -18,7 +18,7 @@ from tests.support.schedules import scheduled_event
 
 
 def _board(group_id: str) -> dict[str, str]:
-    [board] = reads.get_many([(OpenPostsItem, OpenPostsItem.key(group_id))], consistent=True)
+    [board] = reads.get_many([(OpenPostsItem, OpenPostsItem.key(group_id))])
     assert board is not None and board.complete
     return board.listed
 

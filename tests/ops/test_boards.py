@@ -10,7 +10,7 @@ from tests.support.api import call
 
 
 def _board(group_id: str) -> OpenPostsItem | None:
-    return reads.get_many([(OpenPostsItem, OpenPostsItem.key(group_id))], consistent=True)[0]
+    return reads.get_many([(OpenPostsItem, OpenPostsItem.key(group_id))])[0]
 
 
 def _discovered(user_id: str) -> set[str]:

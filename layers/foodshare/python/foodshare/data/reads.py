@@ -17,17 +17,16 @@ MAX_KEYS_PER_CALL = 100  # the BatchGetItem limit
 MAX_ROUNDS = 5  # unprocessed keys (throttling) asked again this many times
 
 
-def get_many(wanted: Sequence[tuple[type[T], tuple[str, str]]], *, consistent: bool = False) -> list[Any]:
-    """The items at `wanted` (model, (pk, sk)) in the same order, None where there is none; `consistent`: strongly
-    consistent reads (each item's latest committed write, at twice the read units)."""
+def get_many(wanted: Sequence[tuple[type[T], tuple[str, str]]]) -> list[Any]:
+    """The items at `wanted` (model, (pk, sk)) in the same order, None where there is none."""
     found: dict[tuple[str, str], dict] = {}
     keys = list(dict.fromkeys(key for _, key in wanted))
     for start in range(0, len(keys), MAX_KEYS_PER_CALL):
-        found.update(_batch(keys[start : start + MAX_KEYS_PER_CALL], consistent))
+        found.update(_batch(keys[start : start + MAX_KEYS_PER_CALL]))
     return [model.from_raw_data(found[key]) if key in found else None for model, key in wanted]
 
 
-def _batch(keys: Iterable[tuple[str, str]], consistent: bool) -> dict[tuple[str, str], dict]:
+def _batch(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict]:
     connection = table_connection()
     table = connection.table_name
     pending = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in keys]
@@ -36,7 +35,7 @@ def _batch(keys: Iterable[tuple[str, str]], consistent: bool) -> dict[tuple[str,
         if not pending:
             return found
         answer = connection.connection.dispatch(
-            "BatchGetItem", {"RequestItems": {table: {"Keys": pending, "ConsistentRead": consistent}}}
+            "BatchGetItem", {"RequestItems": {table: {"Keys": pending}}}
         )
         for raw in answer.get("Responses", {}).get(table, []):
             found[(raw["pk"]["S"], raw["sk"]["S"])] = raw

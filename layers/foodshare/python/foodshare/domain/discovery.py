@@ -121,14 +121,16 @@ def available_posts(group_id: str, now_iso: str) -> list[FoodItem]:
 
 def available_posts_of(group_ids: list[str], now_iso: str) -> dict[str, list[FoodItem]]:
     """Each group's available posts, in calls that do not grow with the groups: their boards in one batch, then the
-    posts the boards list in another (100 keys a call, both consistent). The post decides: a board entry a race
-    of the one-off left behind names a post no longer available in the group, which is dropped. A group without a
-    complete board (created before boards, `ops/boards.py` not run yet) is read by its index query."""
-    boards = reads.get_many([(OpenPostsItem, OpenPostsItem.key(g)) for g in group_ids], consistent=True)
+    posts the boards list in another (100 keys a call). The post decides: a board entry a race of the one-off left
+    behind names a post no longer available in the group, which is dropped. A group without a complete board
+    (created before boards, `ops/boards.py` not run yet) is read by its index query. Eventually consistent, as the
+    index query was: the cache stores nothing built on versions younger than its settle time (cache/versions.py),
+    and strongly consistent reads would cost twice the read units (1 instead of 0.5 per post of up to 4 KB)."""
+    boards = reads.get_many([(OpenPostsItem, OpenPostsItem.key(g)) for g in group_ids])
     listed = {group_id: [food_id for food_id, end in board.listed.items() if f"{end}#{food_id}" > now_iso]
               for group_id, board in zip(group_ids, boards) if board is not None and board.complete}
     wanted = [(FoodItem, FoodItem.key(food_id)) for food_ids in listed.values() for food_id in food_ids]
-    posts = {post.food_id: post for post in reads.get_many(wanted, consistent=True) if post is not None}
+    posts = {post.food_id: post for post in reads.get_many(wanted) if post is not None}
     found = {}
     for group_id in group_ids:
         if group_id not in listed:
