@@ -100,19 +100,21 @@ def _refuse(monkeypatch, reason_of) -> list[dict]:
     """Have DynamoDB refuse the next transaction (or every one, `reason_of` deciding) with the cancellation
     reasons `reason_of(item)` gives each item: what real DynamoDB answers a transaction meeting another on one of
     its items (`TransactionConflict`), which moto, serialising them, never does. Returns the refused sends."""
-    client = table_connection().connection.client  # under PynamoDB, which reads the reasons from the error
-    send = client._make_api_call
+    # The botocore client under PynamoDB, which reads the reasons from the error. Patched on its class: undoing a
+    # patch on the instance would leave the method in the instance, out of reach of later tests' recorders.
+    client_class = type(table_connection().connection.client)
+    send = client_class._make_api_call
     refused: list[dict] = []
 
-    def refusing(operation: str, kwargs: dict) -> dict:
+    def refusing(client, operation: str, kwargs: dict) -> dict:
         reasons = [reason_of(item, len(refused)) for item in kwargs.get("TransactItems", ())]
         if operation == "TransactWriteItems" and any(r != "None" for r in reasons):
             refused.append(kwargs)
             raise ClientError({"Error": {"Code": "TransactionCanceledException", "Message": "cancelled"},
                                "CancellationReasons": [{"Code": r} for r in reasons]}, operation)
-        return send(operation, kwargs)
+        return send(client, operation, kwargs)
 
-    monkeypatch.setattr(client, "_make_api_call", refusing)
+    monkeypatch.setattr(client_class, "_make_api_call", refusing)
     return refused
 
 
