@@ -90,3 +90,13 @@ def test_reputation_must_equal_its_history_replayed():
 def test_an_event_in_the_outbox_past_the_grace_is_stuck():
     stuck = _replace(_world(), "EVENTLOG#2026-12-01#1", "e9", occurred_at="2026-12-01T11:58:00Z")
     assert _rules(stuck) == {("outbox-stuck", "EVENTLOG#2026-12-01#1/e9")}
+
+
+def test_an_available_post_missing_from_its_groups_complete_board_is_caught():
+    post = {"pk": "FOOD#f4", "sk": "META", "food_id": "f4", "status": "available", "avail_pk": "AVAIL#g1",
+            "pickup_end": "2026-12-01T14:00:00Z"}
+    board = {"pk": "GROUP#g1", "sk": "OPENPOSTS", "complete": True, "p_f4": "2026-12-01T14:00:00Z",
+             "p_f2": "2026-12-01T13:00:00Z"}  # f2 is claimed since: a stale entry readers drop, no violation
+    assert _rules([*_world(), post, board]) == set()
+    assert _rules([*_world(), post, {**board, "p_f4": None}]) == {("board", "GROUP#g1/OPENPOSTS")}
+    assert _rules([*_world(), post, {"pk": "GROUP#g1", "sk": "OPENPOSTS"}]) == set()  # not complete: not read

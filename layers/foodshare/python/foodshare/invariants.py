@@ -11,6 +11,8 @@ in unit tests:
 - every exchange agrees with its post (open: the post is claimed by it; completed: the
   post is completed by it; cancelled or no-show: the post has moved on), and every
   claimed post names an open exchange;
+- every available post of a group with a complete board of open posts is on it, until its pickup end
+  (cache-cold discovery reads only the board);
 - every user's reputation equals the starting score plus what its history applied, and
   its trust level is the one that score gives;
 - no event sits in the outbox longer than the sweeper's grace before `as_of` (the moment
@@ -45,10 +47,11 @@ class _Tables:
     exchanges: dict[str, dict]
     posts: dict[str, dict]
     outbox: list[dict]
+    boards: dict[str, dict]  # group id -> its board of open posts
 
 
 def _sort(items: Iterable[dict]) -> _Tables:
-    t = _Tables({}, defaultdict(list), defaultdict(list), {}, {}, [])
+    t = _Tables({}, defaultdict(list), defaultdict(list), {}, {}, [], {})
     for item in items:
         pk, sk = item["pk"], item["sk"]
         if pk.startswith("USER#"):
@@ -63,6 +66,8 @@ def _sort(items: Iterable[dict]) -> _Tables:
             t.exchanges[item["exchange_id"]] = item
         elif pk.startswith("FOOD#") and sk == "META":
             t.posts[item["food_id"]] = item
+        elif pk.startswith("GROUP#") and sk == "OPENPOSTS":
+            t.boards[pk.removeprefix("GROUP#")] = item
         elif pk.startswith("EVENTLOG#") and item.get("outbox_pk"):
             t.outbox.append(item)
     return t
@@ -121,6 +126,17 @@ def claimed_post_violations(post: dict, exchanges: dict[str, dict]) -> list[Viol
     return []
 
 
+def board_violations(group_id: str, board: dict, posts: Iterable[dict]) -> list[Violation]:
+    """`posts`: the group's available posts. An entry naming a post no longer available is no violation: readers
+    drop it (the one-off building older boards may leave one, ops/boards.py)."""
+    if not board.get("complete"):
+        return []  # not read: discovery queries the index for this group
+    return [Violation("board", f"GROUP#{group_id}/OPENPOSTS",
+                      f"post {post['food_id']} available until {post['pickup_end']}, on the board: "
+                      f"{board.get('p_' + post['food_id'])}")
+            for post in posts if board.get("p_" + post["food_id"]) != post["pickup_end"]]
+
+
 def reputation_violations(user_id: str, profile: dict, history: list[dict]) -> list[Violation]:
     expected = INITIAL_SCORE + sum(float(h["applied"]) for h in history)
     score = float(profile["score"])
@@ -159,6 +175,12 @@ def check(items: Iterable[dict], as_of: datetime, grace_seconds: int) -> list[Vi
         out += exchange_violations(exchange, t.posts.get(exchange["food_id"]))
     for post in t.posts.values():
         out += claimed_post_violations(post, t.exchanges)
+    available: dict[str, list[dict]] = defaultdict(list)
+    for post in t.posts.values():
+        if post.get("avail_pk"):
+            available[post["avail_pk"].removeprefix("AVAIL#")].append(post)
+    for group_id, board in sorted(t.boards.items()):
+        out += board_violations(group_id, board, available[group_id])
     out += outbox_violations(t.outbox, as_of, grace_seconds)
     return out
 

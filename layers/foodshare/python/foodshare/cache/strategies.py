@@ -18,7 +18,9 @@ class Strategy:
     l1_max_entries: int = 4096
 
 
-FOOD_DISCOVERY = Strategy("food_discovery", 30, 600, "AvailableFoodIndex AVAIL#<groupId>: a group's open posts")
+FOOD_DISCOVERY = Strategy(
+    "food_discovery", 30, 600, "GROUP#<id>/OPENPOSTS board + the FOOD# items it lists: a group's open posts"
+)
 USER_PROFILE = Strategy("user_profile", 60, 1800, "USER#<id>/PROFILE: pseudonym, score, trust level")
 VISIBLE_GROUPS = Strategy(
     "visible_groups", 60, 1800, "ByUserIndex memberships + GROUP#<id>/PARTNER# links: what a user may see"

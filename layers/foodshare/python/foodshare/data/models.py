@@ -15,6 +15,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.connection.base import MetaTable
 from pynamodb.connection.table import TableConnection
+from pynamodb.expressions.operand import Path
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -365,6 +366,36 @@ class PartnerSetItem(Item):
     @staticmethod
     def key(group_id: str) -> tuple[str, str]:
         return f"GROUP#{group_id}", "PARTNERS"
+
+
+class OpenPostsItem(Item):
+    """GROUP#<groupId> / OPENPOSTS: the group's board, one top-level attribute `p_<foodId>` = pickupEnd per listed post.
+
+    Written in the same transaction as every change that lists or unlists a post (domain/food.py `on_board`), so
+    discovery reads the boards of all of a user's groups in one BatchGetItem per 100 groups and then the posts
+    they name, instead of one index query per group. Entries are top-level attributes because SET and REMOVE on
+    them upsert (a map's key cannot be set before the map exists). `complete`: the board holds every listed post
+    of its group (set when the group is created, and by `python -m ops.boards` for groups from before); a board
+    without it (a live write's upsert on an older group) is not read, the index is.
+    """
+
+    complete = BooleanAttribute(null=True)
+    ENTRY = "p_"
+
+    @staticmethod
+    def key(group_id: str) -> tuple[str, str]:
+        return f"GROUP#{group_id}", "OPENPOSTS"
+
+    @classmethod
+    def entry(cls, food_id: str) -> Path:
+        return Path([f"{cls.ENTRY}{food_id}"])
+
+    @classmethod
+    def from_raw_data(cls, data: dict) -> OpenPostsItem:
+        board = super().from_raw_data(data)
+        board.listed = {name.removeprefix(cls.ENTRY): value["S"] for name, value in data.items()
+                        if name.startswith(cls.ENTRY)}  # food id -> pickupEnd
+        return board
 
 
 # ---- food and exchanges ----------------------------------------------------------------

@@ -7,6 +7,8 @@ Each write may name the domain error its condition failing means (for example
 from __future__ import annotations
 
 import json
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -22,6 +24,8 @@ from foodshare.events import NOTICES, DomainEvent
 
 T = TypeVar("T")
 MAX_ATTEMPTS = 4
+CONFLICT_ATTEMPTS = 4  # sends of one transaction that only met other transactions on its items
+CONFLICT_BACKOFF_S = 0.01  # the first wait's upper bound; doubled for each further attempt
 # PynamoDB sends a transaction's items grouped by kind in this order; cancellation
 # reasons come back in the order sent, so ops are kept in it too.
 _SEND_ORDER = {"condition_check": 0, "delete": 1, "save": 2, "update": 3}
@@ -105,14 +109,25 @@ class UnitOfWork:
             _Op("save", (event_item(e),), {"condition": EventItem.pk.does_not_exist()}, None) for e in self.events
         ]
         ops.sort(key=lambda op: _SEND_ORDER[op.kind])
-        try:
-            with TransactWrite(connection=table_connection().connection) as transaction:
-                for op in ops:
-                    getattr(transaction, op.kind)(*op.args, **op.kwargs)
-        except TransactWriteError as exc:
-            raise _domain_error(exc, ops) from exc
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                with TransactWrite(connection=table_connection().connection) as transaction:
+                    for op in ops:
+                        getattr(transaction, op.kind)(*op.args, **op.kwargs)
+                break
+            except TransactWriteError as exc:
+                if attempt == CONFLICT_ATTEMPTS or not _only_conflicts(exc):
+                    raise _domain_error(exc, ops) from exc
+                time.sleep(random.uniform(0, CONFLICT_BACKOFF_S * 2 ** (attempt - 1)))
         hooks.run_after_commit(self.events + self.notices)
         return self.events
+
+
+def _only_conflicts(exc: TransactWriteError) -> bool:
+    """Cancelled only because another transaction was writing one of its items (a group's board takes every
+    listing change of the group): nothing was written and no condition failed, so sending it again is safe."""
+    reasons = [r for r in exc.cancellation_reasons or [] if r is not None]
+    return bool(reasons) and all(r.code == "TransactionConflict" for r in reasons)
 
 
 def _domain_error(exc: TransactWriteError, ops: list[_Op]) -> DomainError:

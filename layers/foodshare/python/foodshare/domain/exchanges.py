@@ -67,12 +67,8 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
         raise Conflict("This food is no longer available.", code="not_available")
     exchange_id = ids.new_id()
     uow = UnitOfWork()
-    uow.update(
-        post,
-        food_posts.unlist_actions(food_posts.CLAIMED) + [FoodItem.exchange_id.set(exchange_id)],
-        FoodItem.status == food_posts.AVAILABLE,
-        on_fail=already_claimed,
-    )
+    food_posts.unlist(uow, post, food_posts.CLAIMED, on_fail=already_claimed,
+                      more=(FoodItem.exchange_id.set(exchange_id),))
     if access.partner is not None:
         _check_partner_terms(post, claimer, access.partner)
         _count_partner_claim(uow, user_id, access.partner, now)
@@ -246,10 +242,12 @@ def _close(exchange_id: str, user_id: str, outcome: str, blind: bool) -> Exchang
         on_fail=Conflict("The exchange changed meanwhile.", code="invalid_state"),
     )
     relist = outcome == CANCELLED and now < exchange.pickup_end
-    post = FoodItem(*FoodItem.key(exchange.food_id))
-    actions = (food_posts.relist_actions(exchange.group_id, exchange.food_id, exchange.pickup_end) if relist
-               else food_posts.unlist_actions(food_posts.EXPIRED))
-    uow.update(post, actions, (FoodItem.status == food_posts.CLAIMED) & (FoodItem.exchange_id == exchange_id))
+    still_claimed = (FoodItem.status == food_posts.CLAIMED) & (FoodItem.exchange_id == exchange_id)
+    if relist:
+        food_posts.relist(uow, exchange.group_id, exchange.food_id, exchange.pickup_end, still_claimed)
+    else:  # a claimed post is on no board
+        uow.update(FoodItem(*FoodItem.key(exchange.food_id)), food_posts.unlist_actions(food_posts.EXPIRED),
+                   still_claimed)
     reason = "claim_cancelled" if outcome == CANCELLED else "no_show"
     credits.release(uow, claimer, exchange_id, reason)
     event_type = "ExchangeCancelled" if outcome == CANCELLED else "ExchangeNoShow"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from foodshare import clock, ids
 from foodshare.data import reads
-from foodshare.data.models import AppliedRequestItem, ExchangeItem, FoodItem, MembershipItem, UserItem
+from foodshare.data.models import AppliedRequestItem, ExchangeItem, FoodItem, MembershipItem, OpenPostsItem, UserItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import groups, identities, partnerships, privacy, standing, users
-from foodshare.errors import AlreadyApplied, Conflict, Forbidden, NotFound, ValidationFailed
+from foodshare.errors import AlreadyApplied, Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 
 AVAILABLE, CLAIMED, COMPLETED, WITHDRAWN, EXPIRED = "available", "claimed", "completed", "withdrawn", "expired"
 REQUEST_RETENTION = timedelta(days=2)  # longer than any platform redelivers (Telegram: 24 h)
@@ -147,6 +148,7 @@ def share(user_id: str, post: NewPost, *, request_key: str | None = None) -> Foo
     food.index_as_available()
     uow = UnitOfWork()
     uow.save(food, FoodItem.pk.does_not_exist())
+    on_board(uow, food.group_id, food_id, food.pickup_end)
     uow.record(
         "FoodShared",
         user_id,
@@ -188,8 +190,17 @@ def shared_for(request_key: str) -> FoodItem | None:
     return find(applied.result_id)
 
 
+def on_board(uow: UnitOfWork, group_id: str, food_id: str, pickup_end: str | None) -> None:
+    """Put the post on its group's board (listed until `pickup_end`) or take it off (None), in the transaction that
+    lists or unlists it, so the board is as fresh as the post (discovery reads it, `OpenPostsItem`)."""
+    entry = OpenPostsItem.entry(food_id)
+    action = entry.set(pickup_end) if pickup_end is not None else entry.remove()
+    uow.update(OpenPostsItem(*OpenPostsItem.key(group_id)), [action])
+
+
 def unlist_actions(status: str) -> list:
-    """Update actions that move a post out of `available` and drop it from the indexes."""
+    """Update actions that move a post out of `available` and drop it from the indexes (`unlist` also takes an
+    available post off its board; a claimed post is on none)."""
     return [
         FoodItem.status.set(status),
         FoodItem.updated_at.set(clock.now_iso()),
@@ -200,27 +211,31 @@ def unlist_actions(status: str) -> list:
     ]
 
 
-def relist_actions(group_id: str, food_id: str, pickup_end: str) -> list:
-    """Update actions that put a claimed post back to `available` in the indexes (no read: the exchange knows
-    the post's group, id and pickup end)."""
+def unlist(uow: UnitOfWork, post: FoodItem, status: str, *, on_fail: DomainError, more: tuple = ()) -> None:
+    """Move an available post to `status` (with `more` actions), out of the indexes and off its group's board;
+    `on_fail` if it no longer is available."""
+    uow.update(post, unlist_actions(status) + list(more), FoodItem.status == AVAILABLE, on_fail=on_fail)
+    on_board(uow, post.group_id, post.food_id, None)
+
+
+def relist(uow: UnitOfWork, group_id: str, food_id: str, pickup_end: str, condition: Any) -> None:
+    """Put a claimed post back to `available`, in the indexes and on its group's board (no read: the exchange
+    knows the post's group, id and pickup end)."""
     index = FoodItem.available_index(group_id, food_id, pickup_end)
-    return [
+    actions = [
         FoodItem.status.set(AVAILABLE),
         FoodItem.updated_at.set(clock.now_iso()),
         FoodItem.exchange_id.remove(),
         *(getattr(FoodItem, name).set(value) for name, value in index.items()),
     ]
+    uow.update(FoodItem(*FoodItem.key(food_id)), actions, condition)
+    on_board(uow, group_id, food_id, pickup_end)
 
 
 def take_down(post: FoodItem, status: str, event_type: str, actor_id: str | None) -> None:
     """Move a still-available post to `status` with its event; Conflict if it no longer is available."""
     uow = UnitOfWork()
-    uow.update(
-        post,
-        unlist_actions(status),
-        FoodItem.status == AVAILABLE,
-        on_fail=Conflict("The post was claimed or changed meanwhile.", code="invalid_state"),
-    )
+    unlist(uow, post, status, on_fail=Conflict("The post was claimed or changed meanwhile.", code="invalid_state"))
     uow.record(event_type, actor_id, {"foodId": post.food_id, "groupId": post.group_id, "sharerId": post.sharer_id})
     uow.commit()
     post.status = status

@@ -9,7 +9,7 @@ from pynamodb.expressions.condition import Condition
 from foodshare import clock, ids
 from foodshare.data import reads
 from foodshare.data.models import (BanItem, ConsentItem, GroupItem, GroupPseudonymItem, InviteItem, MembershipItem,
-                                    PartnerSetItem, UserItem)
+                                    OpenPostsItem, PartnerSetItem, UserItem)
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import identities, users
 from foodshare.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -103,6 +103,7 @@ def create(
     uow.save(group, GroupItem.pk.does_not_exist())
     uow.save(member, MembershipItem.pk.does_not_exist())
     uow.save(PartnerSetItem(*PartnerSetItem.key(group_id)), PartnerSetItem.pk.does_not_exist())  # no partners yet
+    uow.save(OpenPostsItem(*OpenPostsItem.key(group_id), complete=True), OpenPostsItem.pk.does_not_exist())  # no posts
     if disclaimer:  # its author accepts it too
         _consent(uow, user_id, group_id, 1, now)
     uow.record("GroupCreated", user_id, {"groupId": group_id, "name": name, "createdBy": user_id})

@@ -364,8 +364,8 @@ def _take(group_id: str, moderator_id: str, request: ActionRequest, target: _Tar
         _count_reporter(uow, group_id, report.reporter_id, upheld, target.reporter_counts, now)
     if request.action == rules.REMOVE_POST:
         post = target.post
-        uow.update(post, food_posts.unlist_actions(REMOVED), FoodItem.status == food_posts.AVAILABLE,
-                   on_fail=Conflict("Only an available post can be removed.", code="invalid_state"))
+        food_posts.unlist(uow, post, REMOVED,
+                          on_fail=Conflict("Only an available post can be removed.", code="invalid_state"))
         uow.record("FoodWithdrawn", moderator_id,
                    {"foodId": post.food_id, "groupId": post.group_id, "sharerId": post.sharer_id})
     elif request.action == rules.RESTRICT:
