@@ -7,16 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-from pynamodb.attributes import (
-    Attribute,
-    BooleanAttribute,
-    ListAttribute,
-    MapAttribute,
-    NumberAttribute,
-    TTLAttribute,
-    UnicodeAttribute,
-    UnicodeSetAttribute,
-)
+from pynamodb import attributes as pa
 
 from foodshare.data import models
 
@@ -25,23 +16,23 @@ MODELS = sorted((value for value in vars(models).values()
                 key=lambda model: model.__name__)
 
 
-def _python_value(attribute: Attribute) -> Any:
+def _python_value(attribute: pa.Attribute) -> Any:
     """A value of the attribute's type (falsy where the type has one: a stored False must stay False)."""
-    if isinstance(attribute, MapAttribute):
+    if isinstance(attribute, pa.MapAttribute):
         return type(attribute)(**{name: _python_value(inner) for name, inner in type(attribute).get_attributes().items()})
     samples: dict[type, Any] = {
-        UnicodeAttribute: "text",
-        NumberAttribute: 2.5,
-        BooleanAttribute: False,
-        UnicodeSetAttribute: {"a", "b"},
-        TTLAttribute: datetime(2030, 1, 1, tzinfo=timezone.utc),
+        pa.UnicodeAttribute: "text",
+        pa.NumberAttribute: 2.5,
+        pa.BooleanAttribute: False,
+        pa.UnicodeSetAttribute: {"a", "b"},
+        pa.TTLAttribute: datetime(2030, 1, 1, tzinfo=timezone.utc),
     }
-    if isinstance(attribute, ListAttribute):
+    if isinstance(attribute, pa.ListAttribute):
         return ["a", "b"]
     return samples[type(attribute)]
 
 
-def _stored(attribute: Attribute) -> dict[str, Any]:
+def _stored(attribute: pa.Attribute) -> dict[str, Any]:
     return {attribute.attr_type: attribute.serialize(_python_value(attribute))}
 
 
