@@ -3,13 +3,12 @@ of the same types, the defaults where an attribute is absent or NULL, TTLs and m
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from pynamodb import attributes as pa
-
 from foodshare.data import models
+from pynamodb import attributes as pa
 
 MODELS = sorted((value for value in vars(models).values()
                  if isinstance(value, type) and issubclass(value, models.Item) and value is not models.Item),
@@ -25,7 +24,7 @@ def _python_value(attribute: pa.Attribute) -> Any:
         pa.NumberAttribute: 2.5,
         pa.BooleanAttribute: False,
         pa.UnicodeSetAttribute: {"a", "b"},
-        pa.TTLAttribute: datetime(2030, 1, 1, tzinfo=timezone.utc),
+        pa.TTLAttribute: datetime(2030, 1, 1, tzinfo=UTC),
     }
     if isinstance(attribute, pa.ListAttribute):
         return ["a", "b"]
