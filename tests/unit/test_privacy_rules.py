@@ -17,6 +17,12 @@ def test_handles_are_stable_per_group_and_differ_between_groups_and_keys():
     assert not privacy.looks_like_handle("sam")
 
 
+def test_a_handle_keeps_the_value_it_was_stored_under():
+    # handle index items are keyed by the handle (identities.record_handle): the value must never change
+    assert privacy.handle(b"fixed-test-key-0123456789abcdef", "user-1", "group-1") == "h-vdrcl72lkrxnkufyxtl7"
+    assert privacy.handle(b"k", "u" * 40, "g") == "h-4hul5w4lk7hfyyi4zpkv"
+
+
 def test_pseudonyms_per_group_and_attempt():
     names = {privacy.pseudonym(KEY, "sam", g, a) for g in ("g1", "g2", "g3") for a in range(3)}
     assert len(names) == 9

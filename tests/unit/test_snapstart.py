@@ -3,6 +3,7 @@ a restore gets its own Redis client, breaker and random state."""
 
 from __future__ import annotations
 
+import gc
 import importlib
 import random
 
@@ -18,6 +19,17 @@ def test_assembling_a_function_registers_the_hooks_once():
     afters = [f for f, _, _ in snapstart.get_after_restore()]
     assert befores.count(snapstart.prepare) == 1
     assert afters.count(snapstart.restored) == 1
+
+
+def test_the_heap_is_frozen_last_before_the_snapshot():
+    importlib.import_module("functions.claiming.handler")
+    run_order = [f for f, _, _ in reversed(snapstart.get_before_snapshot())]  # as Lambda runs them
+    assert run_order.index(snapstart.freeze_heap) == len(run_order) - 1 > run_order.index(snapstart.prepare)
+    try:
+        snapstart.freeze_heap()
+        assert gc.get_freeze_count() > 10_000  # the imports and clients made so far
+    finally:
+        gc.unfreeze()
 
 
 def test_before_the_snapshot_clients_and_schemas_are_ready_and_no_redis_connection_exists():

@@ -8,7 +8,8 @@ restore of that snapshot followed by the `after_restore` hooks, before its first
   build: the imports the first request would pay for (redis-py, the JSON Schema compiler), the
   DynamoDB connection's botocore client and its operation models, the EventBridge client, the
   compiled event schemas. No network: a connection opened here would be a socket copied into
-  every restored environment.
+  every restored environment. Last (`freeze_heap`), all of that is frozen out of the garbage collector's
+  full collections.
 - **after the restore** (`restored`): whatever must be unique or fresh per environment: the Redis
   client (its pool, sockets and circuit-breaker state are rebuilt on first use), the `random`
   module's state (every restore would otherwise draw the same jitter sequence). Ids and tokens
@@ -24,6 +25,7 @@ does (before: last registered first; after: in order), for the benchmark and the
 
 from __future__ import annotations
 
+import gc
 import os
 import random
 from collections.abc import Callable
@@ -69,6 +71,7 @@ def install() -> None:
     if _installed:
         return
     _installed.add("hooks")
+    register_before_snapshot(freeze_heap)  # before-snapshot hooks run last registered first: after `prepare`
     register_before_snapshot(prepare)
     register_after_restore(restored)
 
@@ -102,6 +105,14 @@ def _load_operation(client: Any, operation: str) -> None:
     for shape in (model.input_shape, model.output_shape):
         if shape is not None:
             _ = shape.members
+
+
+def freeze_heap() -> None:
+    """Last before the snapshot: move every object made so far (imports, clients, schemas: ~100k, all living as
+    long as the environment) out of the garbage collector's reach, so a full collection during a request scans
+    only what requests made (~50 ms -> ~0 ms here; CPython's gc.freeze)."""
+    gc.collect()
+    gc.freeze()
 
 
 def restored() -> None:

@@ -265,10 +265,12 @@ def claim_quota(group_id: str, quota: GroupQuota | None) -> models.ClaimQuota:
     )
 
 
-def _subject_id(item: ReportItem, group_id: str) -> str:
-    """A reported person is named by their handle in the group (issue 16); posts and exchanges by id."""
+def _subject_id(item: ReportItem, group_id: str, shown: dict[str, identities.Identity] | None = None) -> str:
+    """A reported person is named by their handle in the group (issue 16); posts and exchanges by id. `shown`:
+    identities in the group already worked out (a moderation queue's), not computed again."""
     if item.subject_type == "user":
-        return identities.of(item.subject_user_id, group_id).handle
+        known = shown.get(item.subject_user_id) if shown else None
+        return (known or identities.of(item.subject_user_id, group_id)).handle
     return item.subject_id
 
 
@@ -313,7 +315,7 @@ def moderation_queue(group_id: str, queue: Queue, viewer_id: str) -> models.Mode
             models.QueuedReport(
                 report_id=e.report.report_id,
                 subject_type=e.report.subject_type,
-                subject_id=_subject_id(e.report, group_id),
+                subject_id=_subject_id(e.report, group_id, found),
                 reason=e.report.reason,
                 details=e.report.details,
                 created_at=e.report.created_at,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from pynamodb.attributes import (
+    Attribute,
     BooleanAttribute,
     ListAttribute,
     MapAttribute,
@@ -15,6 +17,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.connection.base import MetaTable
 from pynamodb.connection.table import TableConnection
+from pynamodb.constants import NULL
 from pynamodb.expressions.operand import Path
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -69,6 +72,52 @@ class Item(Model):
     @classmethod
     def _get_connection(cls) -> TableConnection:
         return table_connection()
+
+    @classmethod
+    def from_raw_data(cls, data: dict[str, Any]) -> Any:
+        """The item as PynamoDB's `from_raw_data` builds it, in about half its CPU (every read goes through here:
+        a moderation queue reads ~150 items). PynamoDB applies the defaults twice and stores each value through
+        its attribute's descriptor; here each attribute gets its value or default once, written straight into
+        `attribute_values` where the descriptor would only do that (`_raw_plan`)."""
+        if data is None:
+            raise ValueError("Received no data to construct object")
+        item = cls.__new__(cls)
+        values: dict[str, Any] = {}
+        item.attribute_values = values
+        for name, dynamo_name, attribute, plain_set, default in _raw_plan(cls):
+            raw = data.get(dynamo_name)
+            if raw and NULL not in raw:
+                value = attribute.deserialize(attribute.get_value(raw))
+            elif default is None:
+                continue
+            else:
+                value = default() if callable(default) else default
+                if value is None:
+                    continue
+            if plain_set:
+                values[name] = value
+            else:
+                setattr(item, name, value)
+        return item
+
+
+_RawPlan = tuple[tuple[str, str, Attribute, bool, Any], ...]
+_raw_plans: dict[type, _RawPlan] = {}
+
+
+def _raw_plan(model: type[Item]) -> _RawPlan:
+    """Per attribute of `model`: (name, stored name, attribute, whether its descriptor only stores the value,
+    its default), worked out once per class. `Item.from_raw_data` relies on what PynamoDB's `_instantiate`
+    does for these models: no discriminator, no `__init__` of their own (checked here)."""
+    plan = _raw_plans.get(model)
+    if plan is None:
+        if model._discriminator is not None or model.__init__ is not Model.__init__:
+            raise TypeError(f"{model.__name__}: Item.from_raw_data does not build models with a discriminator "
+                            "or their own __init__")
+        plan = _raw_plans[model] = tuple(
+            (name, attribute.attr_name, attribute, type(attribute).__set__ is Attribute.__set__, attribute.default)
+            for name, attribute in model.get_attributes().items())
+    return plan
 
 
 # ---- indexes ---------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from foodshare.ids import ADJECTIVES, NOUNS
 
 HANDLE_PREFIX = "h-"
 HANDLE_CHARS = 20  # 100 bits of the HMAC
+_HANDLE_BYTES = 15  # base32 turns each 5 bytes into 8 characters on their own: 15 bytes give the first 24
 AREA_CELL_KM = 2.0
 KM_PER_DEGREE_LAT = 111.32
 EXACT, AREA = "exact", "area"
@@ -47,7 +48,8 @@ def _mac(key: bytes, *parts: str) -> bytes:
 
 def handle(key: bytes, user_id: str, group_id: str) -> str:
     """The opaque id of `user_id` as seen in `group_id`."""
-    return HANDLE_PREFIX + b32encode(_mac(key, "handle", group_id, user_id)).decode()[:HANDLE_CHARS].lower()
+    digest = _mac(key, "handle", group_id, user_id)[:_HANDLE_BYTES]  # half of base32's work (a queue shows ~80)
+    return HANDLE_PREFIX + b32encode(digest)[:HANDLE_CHARS].decode().lower()
 
 
 def looks_like_handle(value: str) -> bool:
