@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = "376caf8"
 WARM_UP = 3
+ROUNDS = 3  # compare: each version measured in this many alternating runs, their CPU samples pooled
 # Issue 15's goals.
 WRITE_CALLS, CLAIM_CALLS, UNCACHED_READ_CALLS, CACHED_READ_REDIS = 2, 3, 2, 2
 WRITE_CPU_P50_MS, READ_CPU_P50_MS = 10.0, 5.0
@@ -185,11 +187,24 @@ def flat(rows: dict[str, dict], label: str) -> dict[str, float]:
     return metrics
 
 
-def compare(samples: int, ref: str = BASELINE) -> tuple[str, dict[str, float]]:
-    """(the printed report, flat metrics) of the baseline and this tree, measured one after the other."""
+def _pooled(runs: list[dict[str, dict]]) -> dict[str, dict]:
+    """One code version's runs as one: the first run's calls (the same in every run), every run's CPU samples."""
+    rows = {key: dict(row) for key, row in runs[0].items()}
+    for key, row in rows.items():
+        row["cpu_ms"] = [ms for run in runs for ms in run[key]["cpu_ms"]]
+    return rows
+
+
+def compare(samples: int, ref: str = BASELINE, rounds: int = ROUNDS) -> tuple[str, dict[str, float]]:
+    """(the printed report, flat metrics) of the baseline and this tree, measured in alternating rounds: a shared
+    machine's load drifts over minutes, and two halves run one after the other would each meet a different one."""
     baseline = baseline_checkout(ref, ROOT / ".local")
-    before = _run(baseline, samples)
-    after = _run(ROOT, samples)
+    per_round = max(1, math.ceil(samples / rounds))
+    before_runs, after_runs = [], []
+    for _ in range(rounds):
+        before_runs.append(_run(baseline, per_round))
+        after_runs.append(_run(ROOT, per_round))
+    before, after = _pooled(before_runs), _pooled(after_runs)
     return report(before, after, ref), {**flat(before, "before"), **flat(after, "after")}
 
 
@@ -199,6 +214,7 @@ def main() -> None:
     parser.add_argument("--code", type=Path, default=ROOT, help="measure: the checkout whose layer and functions run")
     parser.add_argument("--samples", type=int, default=20)
     parser.add_argument("--baseline", default=BASELINE)
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="compare: alternating runs of each version")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     if args.mode == "measure":
@@ -210,7 +226,7 @@ def main() -> None:
         else:
             print(text)
         return
-    printed, metrics = compare(args.samples, args.baseline)
+    printed, metrics = compare(args.samples, args.baseline, args.rounds)
     print(printed)
     if args.out:
         args.out.write_text(json.dumps(metrics))

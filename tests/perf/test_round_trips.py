@@ -226,3 +226,25 @@ def test_leaving_the_leaderboards_takes_the_groups_from_the_cache(settled):
     trips = round_trips.measure(function, event)
     assert dict(trips.aws) == {"dynamodb:GetItem": 1, "dynamodb:Query": 1, "dynamodb:TransactWriteItems": 1}, \
         trips.describe()
+
+
+def test_compare_alternates_the_versions_and_pools_each_ones_cpu_samples(monkeypatch, tmp_path):
+    """The side-by-side run meets the same machine load in both halves: rounds alternate the two versions."""
+    from benchmarks import round_trips as bench
+
+    order = []
+
+    def run(code, samples):
+        order.append((code.name, samples))
+        cpu = 10.0 if code.name == "old" else 5.0
+        return {"GET /me": {"status": 200, "warm": {"dynamodb:GetItem": 1}, "items_read": 1, "redis": 1,
+                            "cpu_ms": [cpu + len(order)] * samples}}
+
+    monkeypatch.setattr(bench, "baseline_checkout", lambda ref, folder: tmp_path / "old")
+    monkeypatch.setattr(bench, "ROOT", tmp_path / "new")
+    monkeypatch.setattr(bench, "_run", run)
+    printed, metrics = bench.compare(7, "old", rounds=3)
+    assert order == [("old", 3), ("new", 3)] * 3
+    assert metrics["round_trips.before.cpu_p50_ms.GET /me"] == 13.0  # samples 11, 13, 15 (3 each): the middle
+    assert metrics["round_trips.after.cpu_p50_ms.GET /me"] == 9.0  # 7, 9, 11
+    assert "GET /me" in printed
