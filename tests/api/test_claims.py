@@ -6,6 +6,8 @@ import json
 import threading
 from collections import Counter
 
+import pytest
+
 from foodshare import clock
 from foodshare.settings import get_settings
 from foodshare.data.models import EventItem, ExchangeItem, LedgerEntryItem, UserItem
@@ -325,3 +327,50 @@ def test_a_release_and_a_payment_racing_at_the_cap_never_pass_it():
     sam = UserItem.get(*UserItem.key("sam"))
     assert (int(sam.credit_balance), int(sam.credits_held)) == (cap, 0)  # one credit landed, the other is not paid
     _assert_ledger_consistent("sam")
+
+
+@pytest.mark.parametrize("named", [True, False], ids=["id-names-its-group", "id-from-before"])
+def test_a_claim_answers_alike_whether_the_post_id_names_its_group_or_not(named, monkeypatch):
+    """A post id naming its group (issue 15) is claimed in one batch and a transaction that checks the sharer's
+    restriction; an id from before (one ULID) reads the post, then the rest with the sharer's profile. Same answers,
+    and a refusal writes nothing."""
+    from foodshare import ids
+
+    if not named:
+        monkeypatch.setattr(ids, "food_id", lambda group_id: ids.new_id())
+    c = flows.community()
+    flows.user("ina")
+    flows.join("ina", c["group"], "sam")
+    flows.user("stranger")
+    food_id = flows.share("sam", c["group"], title="Soup")
+    assert ids.food_group(food_id) == (c["group"] if named else None)
+    before = _credits("cleo")
+
+    assert call("PUT", "/me/privacy", user="sam", json={"restricted": True}).status == 200
+    refused = call("POST", f"/food/{food_id}/claims", user="cleo")
+    assert refused.status == 409 and refused.error_code == "not_available", refused
+    assert call("GET", f"/food/{food_id}", user="sam").body["status"] == "available"
+    assert _credits("cleo") == before
+    assert not [e for e in EventItem.scan() if e.event_type == "FoodClaimed"]
+
+    assert call("POST", f"/food/{food_id}/claims", user="stranger").status == 404
+    assert call("POST", f"/food/{food_id}/claims", user="sam").status in (403, 409)  # own post (restricted too)
+    assert call("PUT", "/me/privacy", user="sam", json={"restricted": False}).status == 200
+    assert call("POST", f"/food/{food_id}/claims", user="sam").error_code == "own_post"
+    won = call("POST", f"/food/{food_id}/claims", user="cleo")
+    assert won.status == 201 and won.body["foodId"] == food_id, won
+    lost = call("POST", f"/food/{food_id}/claims", user="ina")
+    assert lost.status == 409 and lost.error_code == "already_claimed", lost
+
+
+def test_an_id_naming_another_group_finds_no_post():
+    """The group in a post's id is only where to look: an id naming another group (edited by hand) is not found."""
+    from foodshare import ids
+
+    c = flows.community()
+    other = flows.group("cleo", "Corner Pantry")
+    food_id = flows.share("sam", c["group"], title="Soup")
+    suffix = food_id.rpartition(ids.FOOD_GROUP_SEPARATOR)[2]
+    forged = call("POST", f"/food/{other}{ids.FOOD_GROUP_SEPARATOR}{suffix}/claims", user="cleo")
+    assert forged.status == 404 and forged.error_code == "not_found", forged
+    assert call("GET", f"/food/{food_id}", user="sam").body["status"] == "available"

@@ -91,7 +91,10 @@ def telegram(update: dict, secret: str | None = TELEGRAM_SECRET, base64_body: bo
 def buttons(answer: dict) -> list[dict]:
     """The inline keyboard of a Bot API call, flattened."""
     keyboard = (answer.get("reply_markup") or {}).get("inline_keyboard") or []
-    return [b for row in keyboard for b in row]
+    flat = [b for row in keyboard for b in row]
+    too_long = [b["callback_data"] for b in flat if len(b.get("callback_data", "").encode()) > 64]
+    assert not too_long, f"Telegram refuses callback_data over 64 bytes: {too_long}"
+    return flat
 
 
 def action(answer: dict, prefix: str) -> str:

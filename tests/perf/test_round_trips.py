@@ -208,6 +208,23 @@ def test_a_partnership_id_from_before_reads_the_groups_after_it(settled):
     assert dict(trips.aws) == {"dynamodb:BatchGetItem": 2, "dynamodb:TransactWriteItems": 1}, trips.describe()
 
 
+def test_a_post_id_from_before_reads_the_post_first(settled, monkeypatch):
+    """A post id naming no group (one ULID, made before issue 15) is claimed in one read more than the budget's:
+    the post, then the rest with the sharer's profile (whose restriction the transaction then need not check)."""
+    from foodshare import ids
+
+    world = World.build(posts=0)
+    with monkeypatch.context() as ids_from_before:
+        ids_from_before.setattr(ids, "food_id", lambda group_id: ids.new_id())
+        for _ in range(WARM_UPS + 1):
+            trips = _serve("POST /food/{foodId}/claims", world)
+            assert trips.status == 201, trips
+    assert dict(trips.aws) == {"dynamodb:GetItem": 1, "dynamodb:BatchGetItem": 1,
+                               "dynamodb:TransactWriteItems": 1}, trips.describe()
+    assert dict(_serve("POST /food/{foodId}/claims", world).aws) == {"dynamodb:BatchGetItem": 1,
+                                                                     "dynamodb:TransactWriteItems": 1}
+
+
 def test_leaving_the_leaderboards_takes_the_groups_from_the_cache(settled):
     """PUT /me/privacy that starts or stops ranking names the person's groups (their leaderboards go stale): from the
     cache of their groups when warm (no memberships query), from the query when not."""

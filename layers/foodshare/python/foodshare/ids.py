@@ -48,6 +48,24 @@ def partnership_groups(partnership_id: str) -> tuple[str, str] | None:
     return (parts[0], parts[1]) if len(parts) == 3 and all(parts) else None
 
 
+FOOD_GROUP_SEPARATOR = "-"  # in neither a ULID nor a group id: post ids from before are one ULID
+FOOD_SUFFIX_CHARS = 10  # 50 random bits: unique within a group (the post's put is conditional as well)
+
+
+def food_id(group_id: str) -> str:
+    """A new post's id, naming its group (issue 15): a claim then reads the post together with the claimer's
+    membership and the rules' items in one batch. The suffix is short because the id travels in chat buttons:
+    `report:food:<id>:<reason>` must fit Telegram's 64 bytes (bots/rendering.py, tested)."""
+    suffix = "".join(secrets.choice(_CROCKFORD) for _ in range(FOOD_SUFFIX_CHARS))
+    return f"{group_id}{FOOD_GROUP_SEPARATOR}{suffix}"
+
+
+def food_group(food_id: str) -> str | None:
+    """The group id a post's id names, None for an id without one (from before)."""
+    group_id, separator, suffix = food_id.rpartition(FOOD_GROUP_SEPARATOR)
+    return group_id if separator and group_id and suffix else None
+
+
 _ADJECTIVES = (
     "Amber", "Brave", "Calm", "Clever", "Cosy", "Crisp", "Daring", "Eager", "Fair", "Fresh",
     "Gentle", "Golden", "Happy", "Honest", "Jolly", "Kind", "Lively", "Lucky", "Mellow", "Merry",

@@ -7,13 +7,15 @@ transaction holds the claimer's credit and counts a claim across a partnership.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from foodshare import clock, geo, ids
 from foodshare.data import reads
 from foodshare.data.models import ExchangeItem, FoodItem, MembershipItem, PartnerClaimCounterItem, UserItem
 from foodshare.data.transaction import UnitOfWork, with_retries
-from foodshare.domain import credits, food as food_posts, identities, privacy_settings, standing, users
+from foodshare.domain import credits, identities, privacy_settings, standing, users
+from foodshare.domain import food as food_posts
 from foodshare.errors import Conflict, Forbidden, NotFound
 
 CLAIMED, COMPLETED, CANCELLED, NO_SHOW = "claimed", "completed", "cancelled", "no_show"
@@ -34,27 +36,16 @@ def claim(food_id: str, user_id: str) -> ExchangeItem:
 
 
 def _claim(food_id: str, user_id: str) -> ExchangeItem:
-    post = food_posts.find(food_id)
-    if post is None:
-        raise NotFound(f"Food {food_id} not found.")
     now = clock.now()
-    # Everything else the rules and the answer read, in one round trip: membership, both profiles, the standing
-    # rules' items, and the sharer's membership for their pseudonym if the post predates keeping it on the post.
-    sharer_unknown = post.sharer_pseudonym is None
-    membership, claimer, sharer, *rule_items = reads.get_many([
-        (MembershipItem, MembershipItem.key(post.group_id, user_id)),
-        (UserItem, UserItem.key(user_id)),
-        (UserItem, UserItem.key(post.sharer_id)),
-        *standing.claim_keys(user_id, post.group_id, now),
-        *([(MembershipItem, MembershipItem.key(post.group_id, post.sharer_id))] if sharer_unknown else []),
-    ])
-    sharer_membership = rule_items.pop() if sharer_unknown else None
+    read = _claim_reads(food_id, user_id, now)
+    post, membership, claimer = read.post, read.membership, read.claimer
     access = food_posts.access(post, user_id, membership)
     if access is None:
         raise NotFound(f"Food {food_id} not found.")
     if post.sharer_id == user_id:
         raise Forbidden("You cannot claim your own post.", code="own_post")
     already_claimed = Conflict("This food has already been claimed.", code="already_claimed")
+    not_available = Conflict("This food is no longer available.", code="not_available")
     if post.status == food_posts.CLAIMED:
         raise already_claimed
     if post.status != food_posts.AVAILABLE or post.pickup_end <= clock.iso(now):
@@ -63,17 +54,19 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
     if claimer.restricted:
         raise Forbidden("You restricted processing of your data; lift it (PUT /me/privacy) to claim.",
                         code="processing_restricted")
-    if privacy_settings.is_restricted(sharer):
-        raise Conflict("This food is no longer available.", code="not_available")
+    if read.sharer is not _UNREAD and privacy_settings.is_restricted(read.sharer):
+        raise not_available
     exchange_id = ids.new_id()
     uow = UnitOfWork()
+    if read.sharer is _UNREAD:  # the transaction checks what was not read
+        uow.check(UserItem, UserItem.key(post.sharer_id), privacy_settings.NOT_RESTRICTED, on_fail=not_available)
     food_posts.unlist(uow, post, food_posts.CLAIMED, on_fail=already_claimed,
                       more=(FoodItem.exchange_id.set(exchange_id),))
     if access.partner is not None:
         _check_partner_terms(post, claimer, access.partner)
         _count_partner_claim(uow, user_id, access.partner, now)
         identities.record_handle(uow, user_id, post.group_id)  # seen in the post's group from now on
-    max_active = standing.check_may_claim(uow, claimer, post, now, standing.ClaimReads.of(rule_items))
+    max_active = standing.check_may_claim(uow, claimer, post, now, standing.ClaimReads.of(read.rules))
     credits.hold(uow, claimer, exchange_id, max_held=max_active)
     exchange = ExchangeItem(
         *ExchangeItem.key(exchange_id),
@@ -84,7 +77,7 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
         claimer_id=user_id,
         # How each appears in the group, kept for the exchange's answers (stable per person and group).
         sharer_pseudonym=post.sharer_pseudonym or identities.of(
-            post.sharer_id, post.group_id, sharer_membership.pseudonym if sharer_membership else None).pseudonym,
+            post.sharer_id, post.group_id, read.sharer_membership.pseudonym if read.sharer_membership else None).pseudonym,
         claimer_pseudonym=identities.of(user_id, post.group_id, membership.pseudonym if membership else None).pseudonym,
         partnership_id=access.partner.partnership_id if access.partner else None,
         status=CLAIMED,
@@ -110,6 +103,52 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
     )
     uow.commit()
     return exchange
+
+
+_UNREAD = object()
+
+
+@dataclass(frozen=True)
+class _ClaimReads:
+    post: FoodItem
+    membership: MembershipItem | None
+    claimer: UserItem | None
+    rules: list  # standing.claim_keys' items, in order
+    sharer: UserItem | None | object  # _UNREAD: the transaction checks the sharer's restriction instead
+    sharer_membership: MembershipItem | None  # read only for a post from before `sharer_pseudonym`
+
+
+def _claim_reads(food_id: str, user_id: str, now) -> _ClaimReads:
+    """The post and everything the rules and the answer read. A post whose id names its group (`ids.food_id`)
+    comes in the one batch with the rest: the claim is that batch and its transaction. The sharer's profile, whose
+    id only the post knows, is then not read; the transaction checks their restriction. A post from before
+    (its id one ULID) is read first, then the rest in one batch, the sharer's profile with it."""
+    group_id = ids.food_group(food_id)
+    if group_id is not None:
+        post, membership, claimer, *rules = reads.get_many([
+            (FoodItem, FoodItem.key(food_id)), *_claimer_keys(user_id, group_id, now)])
+        if post is None:
+            raise NotFound(f"Food {food_id} not found.")
+        if post.group_id == group_id and post.sharer_pseudonym is not None:
+            return _ClaimReads(post, membership, claimer, rules, _UNREAD, None)
+    post = food_posts.find(food_id)
+    if post is None:
+        raise NotFound(f"Food {food_id} not found.")
+    sharer_unknown = post.sharer_pseudonym is None
+    membership, claimer, *rules = reads.get_many([
+        *_claimer_keys(user_id, post.group_id, now),
+        (UserItem, UserItem.key(post.sharer_id)),
+        *([(MembershipItem, MembershipItem.key(post.group_id, post.sharer_id))] if sharer_unknown else []),
+    ])
+    sharer_membership = rules.pop() if sharer_unknown else None
+    sharer = rules.pop()
+    return _ClaimReads(post, membership, claimer, rules, sharer, sharer_membership)
+
+
+def _claimer_keys(user_id: str, group_id: str, now) -> list:
+    """The claimer's membership of the post's group, their profile, then the standing rules' items."""
+    return [(MembershipItem, MembershipItem.key(group_id, user_id)), (UserItem, UserItem.key(user_id)),
+            *standing.claim_keys(user_id, group_id, now)]
 
 
 def _check_partner_terms(post: FoodItem, claimer, partner) -> None:

@@ -122,7 +122,7 @@ def share(user_id: str, post: NewPost, *, request_key: str | None = None) -> Foo
         raise ValidationFailed("The pickup window ends before it starts.", fields={"pickupEnd": "must be after pickupStart"})
     if post.pickup_end <= now:
         raise ValidationFailed("The pickup window is already over.", fields={"pickupEnd": "must be in the future"})
-    food_id = ids.new_id()
+    food_id = ids.food_id(post.group_id)
     food = FoodItem(
         *FoodItem.key(food_id),
         food_id=food_id,

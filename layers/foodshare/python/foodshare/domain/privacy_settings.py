@@ -43,6 +43,11 @@ def ranked(chosen: PrivacySettings) -> bool:
     return not chosen.restricted and chosen.leaderboard
 
 
+# A condition on someone's profile for a transaction that acts on their data without reading them first (a claim
+# of their post): no restriction, or no profile at all (`is_restricted` of None).
+NOT_RESTRICTED = UserItem.restricted.does_not_exist() | (UserItem.restricted == False)
+
+
 def is_restricted(user: UserItem | None) -> bool:
     return bool(user is not None and user.restricted)
 
