@@ -110,7 +110,7 @@ BUDGETS: dict[str, Budget] = {
     "DELETE /me": Budget({GET: 3, QUERY: 3, BATCH_GET: 1, TRANSACT: 2}, 3),  # + the rate limit, the leave's bump
     "GET /me/erasure/{requestId}": Budget({GET: 1}, 1),
     # trust and safety (issue 17)
-    "GET /groups/{groupId}/claim-quota": Budget({GET: 2}, 1),
+    "GET /groups/{groupId}/claim-quota": Budget({BATCH_GET: 1}, 1),  # the caller's membership + the quota
     "PUT /groups/{groupId}/claim-quota": _write(1, redis=1),
     "DELETE /groups/{groupId}/claim-quota": _write(1, redis=1),
     # A handle names the person (issue 16): its index item, then the transaction checks that both are members of

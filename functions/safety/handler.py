@@ -13,7 +13,7 @@ from foodshare.api.requests import (
     ModerationActionRequest,
     ReportRequest,
 )
-from foodshare.domain import groups, moderation, reports, standing
+from foodshare.domain import moderation, reports, standing
 from foodshare.domain.fairness import GroupQuota
 
 app = build_resolver()
@@ -22,8 +22,7 @@ app = build_resolver()
 @app.get("/groups/<groupId>/claim-quota", operation_id="getClaimQuota",
          summary="The group's claim quota (null fields: none)", **private(200, "not_found"))
 def get_claim_quota(groupId: str) -> models.ClaimQuota:
-    groups.require_member(groupId, caller_id(app))
-    return views.claim_quota(groupId, standing.group_quota(groupId))
+    return views.claim_quota(groupId, standing.group_quota_for_member(groupId, caller_id(app)))
 
 
 @app.put("/groups/<groupId>/claim-quota", operation_id="setClaimQuota",

@@ -109,12 +109,18 @@ def test_group_quota_set_by_admins_refuses_lifts_near_pickup_end_and_rolls():
     _members(group, "sam", "ida")
     _set_score("cleo", 95, "exemplary")  # so only the quota limits her
     body = {"maxClaims": 2, "windowHours": 24, "liftHours": 2}
+    none = call("GET", f"/groups/{group}/claim-quota", user="cleo")
+    assert none.status == 200 and none.body == {"groupId": group, "maxClaims": None, "windowHours": None,
+                                                "liftHours": None}, none
+    flows.user("outsider")
+    assert call("GET", f"/groups/{group}/claim-quota", user="outsider").status == 404
     assert call("PUT", f"/groups/{group}/claim-quota", user="cleo", json=body).status == 403
     bad = call("PUT", f"/groups/{group}/claim-quota", user="sam", json={"maxClaims": 0, "windowHours": 24})
     assert bad.status == 400 and set(bad.body["error"]["fields"]) == {"maxClaims"}
     assert call("PUT", f"/groups/{group}/claim-quota", user="sam", json=body).body == {
         "groupId": group, "maxClaims": 2, "windowHours": 24, "liftHours": 2}
     assert call("GET", f"/groups/{group}/claim-quota", user="cleo").body["maxClaims"] == 2
+    assert call("GET", f"/groups/{group}/claim-quota", user="outsider").status == 404  # a quota shows no outsider
 
     first_post = flows.share("sam", group)
     first_at = clock.now()

@@ -18,10 +18,12 @@ from datetime import datetime, timedelta
 from pynamodb.expressions.condition import size
 
 from foodshare import clock
+from foodshare.data import reads
 from foodshare.data.models import (
     DailySpendItem,
     FoodItem,
     GroupClaimQuotaItem,
+    MembershipItem,
     QuotaSlotItem,
     ReceivedRatingsItem,
     RestrictionItem,
@@ -185,11 +187,13 @@ def _spend_today(uow: UnitOfWork, user_id: str, level: str, now: datetime, spent
     )
 
 
-def group_quota(group_id: str) -> GroupQuota | None:
-    try:
-        return _quota(GroupClaimQuotaItem.get(*GroupClaimQuotaItem.key(group_id)))
-    except GroupClaimQuotaItem.DoesNotExist:
-        return None
+def group_quota_for_member(group_id: str, user_id: str) -> GroupQuota | None:
+    """The group's quota as its member `user_id` may see it: their membership and the quota in one batch (a group
+    the caller is not in is not found)."""
+    member, quota = reads.get_many([(MembershipItem, MembershipItem.key(group_id, user_id)),
+                                    (GroupClaimQuotaItem, GroupClaimQuotaItem.key(group_id))])
+    groups.checked_member(group_id, member)
+    return _quota(quota)
 
 
 def _quota(item: GroupClaimQuotaItem | None) -> GroupQuota | None:
