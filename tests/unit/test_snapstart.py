@@ -58,3 +58,29 @@ def test_after_a_restore_redis_client_breaker_and_random_state_are_fresh():
     assert guard.state == "CLOSED"
     after = redis_client.get_client()
     assert before is None or after is not before
+
+
+def test_a_provisioned_environment_does_the_before_snapshot_work_in_its_init():
+    """Provisioned concurrency has no snapshot, so no hook runs: assembling the function prepares the clients and
+    freezes the heap itself (a fresh interpreter, as Lambda starts one; an on-demand one does neither)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    probe = ("import gc, json, functions.claiming.handler\n"
+             "from foodshare.data.models import table_connection\n"
+             "print(json.dumps({'frozen': gc.get_freeze_count(),"
+             " 'client': table_connection().connection._client is not None}))")
+    seen = {}
+    for kind in ("provisioned-concurrency", "on-demand"):
+        env = {**os.environ, "AWS_LAMBDA_INITIALIZATION_TYPE": kind,
+               "PYTHONPATH": os.pathsep.join([str(root), str(root / "layers" / "foodshare" / "python")])}
+        done = subprocess.run([sys.executable, "-c", probe], cwd=root, env=env, capture_output=True, text=True, check=False,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        seen[kind] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["provisioned-concurrency"]["frozen"] > 10_000 and seen["provisioned-concurrency"]["client"]
+    assert seen["on-demand"] == {"frozen": 0, "client": False}

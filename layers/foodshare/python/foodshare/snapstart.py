@@ -21,6 +21,8 @@ the scheduled jobs' handlers), once per process. On Lambda the registry is the r
 this module's own registry with the same four functions stands in — the one place of that
 difference. `run_before_snapshot()` / `run_after_restore()` run the registered hooks as Lambda
 does (before: last registered first; after: in order), for the benchmark and the tests.
+A function with provisioned concurrency has no snapshot: `install()` does the before-snapshot work
+in its INIT (AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency), ahead of any request.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ except ImportError:
 DYNAMODB_OPERATIONS = ("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem",
                        "TransactWriteItems", "TransactGetItems", "BatchWriteItem")
 _installed: set[str] = set()
+PROVISIONED = "provisioned-concurrency"  # AWS_LAMBDA_INITIALIZATION_TYPE of an environment made ahead of requests
 
 
 def install() -> None:
@@ -74,6 +77,11 @@ def install() -> None:
     register_before_snapshot(freeze_heap)  # before-snapshot hooks run last registered first: after `prepare`
     register_before_snapshot(prepare)
     register_after_restore(restored)
+    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == PROVISIONED:
+        # No snapshot follows, so no hook would run: a provisioned environment does their work in its INIT, which
+        # no request waits for (else its first request builds the clients, and full collections scan the imports).
+        prepare()
+        freeze_heap()
 
 
 def prepare() -> None:
