@@ -286,16 +286,17 @@ def measure_routes(world, recorder: Recorder, samples: int) -> dict[str, dict]:
     keys[:0] = [key + MISS for key in CACHED_ROUTES if key in keys]  # first: some routes move the clock on
     for key in keys:
         measured = []
-        for i in range(WARM_UP + samples):
-            function, event = to_event(request_for(key.removesuffix(MISS), world))
-            if key.endswith(MISS):
-                environment.flush_redis()
-            with _measured(recorder) as figures:
-                answer = invoke(event, function)
-            if int(answer["statusCode"]) >= 500:
-                raise RuntimeError(f"{key} answered {answer['statusCode']}")
-            if i >= WARM_UP:
-                measured.append(figures)
+        with environment.heap_as_deployed():
+            for i in range(WARM_UP + samples):
+                function, event = to_event(request_for(key.removesuffix(MISS), world))
+                if key.endswith(MISS):
+                    environment.flush_redis()
+                with _measured(recorder) as figures:
+                    answer = invoke(event, function)
+                if int(answer["statusCode"]) >= 500:
+                    raise RuntimeError(f"{key} answered {answer['statusCode']}")
+                if i >= WARM_UP:
+                    measured.append(figures)
         found[key] = _mean(measured)
     return found
 
@@ -321,11 +322,12 @@ def measure_consumers(world, recorder: Recorder, rounds: int = 4) -> dict[str, d
             return answer
 
         sources.append(SqsEventSource(queue, measured))
-    for _ in range(rounds):
-        world.completed()
-        for source in sources:
-            while source.poll().received:
-                pass
+    with environment.heap_as_deployed():
+        for _ in range(rounds):
+            world.completed()
+            for source in sources:
+                while source.poll().received:
+                    pass
     per_record = {}
     for name, batches in totals.items():
         if records[name]:

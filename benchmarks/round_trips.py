@@ -6,7 +6,8 @@ call costs the function what it costs on Lambda: serialise, sign, send, parse) a
 - AWS calls by operation and items read (the IAM tests' botocore recorder), warm and, for the
   cached reads, with the cache emptied first; Redis round trips (tests/support/round_trips.py);
 - function CPU p50/p95: `time.thread_time()` of the handler call, so moto's server threads are
-  not counted, over `--samples` requests measured without the recorder.
+  not counted, over `--samples` requests measured without the recorder, with the process's heap frozen as a
+  deployed function's is (`environment.heap_as_deployed`).
 
 The baseline runs the same measurement in a subprocess whose `foodshare` layer and `functions`
 come from a `git worktree` of `--baseline` (default 376caf8, main before issue 15); the
@@ -73,15 +74,16 @@ def measure(samples: int) -> dict[str, dict]:
             warm = round_trips.measure(function, event)
             row = {"status": warm.status, "warm": dict(warm.aws), "items_read": warm.items_read, "redis": warm.redis}
             cpu = []
-            for _ in range(samples):
-                function, event = to_event(request_for(key, world))
-                with stream.paused():  # the stream relay is another function: not this request's CPU
-                    started = time.thread_time()
-                    answer = invoke(event, function)
-                    cpu.append((time.thread_time() - started) * 1000)
-                stream.pump()
-                if int(answer["statusCode"]) >= 500:
-                    raise RuntimeError(f"{key} answered {answer['statusCode']}")
+            with environment.heap_as_deployed():
+                for _ in range(samples):
+                    function, event = to_event(request_for(key, world))
+                    with stream.paused():  # the stream relay is another function: not this request's CPU
+                        started = time.thread_time()
+                        answer = invoke(event, function)
+                        cpu.append((time.thread_time() - started) * 1000)
+                    stream.pump()
+                    if int(answer["statusCode"]) >= 500:
+                        raise RuntimeError(f"{key} answered {answer['statusCode']}")
             row["cpu_ms"] = cpu
             if BUDGETS[key].cold is not None:
                 function, event = to_event(request_for(key, world))
