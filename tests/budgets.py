@@ -46,7 +46,7 @@ BUDGETS: dict[str, Budget] = {
     "GET /me": Budget({GET: 1}, 1),
     "PUT /me": _write(1),  # no re-read after the commit
     "POST /groups": _write(1),
-    "GET /groups/{groupId}": Budget({GET: 2}, 1),
+    "GET /groups/{groupId}": Budget({BATCH_GET: 1}, 1),  # the caller's membership + the group
     "POST /groups/{groupId}/invites": _write(1, redis=1),
     # the invite, the caller's profile and the group its code names (codes since issue 15) in one batch; a code
     # from before (no group in it) reads the group after (tests/perf/test_round_trips.py)

@@ -8,7 +8,6 @@ from foodshare.api.http import build_resolver, caller_id, entrypoint
 from foodshare.api.requests import CreateGroupRequest, JoinGroupRequest, ProposePartnershipRequest
 from foodshare.cache import group_reads
 from foodshare.domain import groups, partnerships, users
-from foodshare.errors import NotFound
 
 app = build_resolver()
 
@@ -25,11 +24,7 @@ def create_group(body: CreateGroupRequest) -> models.Group:
 @app.get("/groups/<groupId>", operation_id="getGroup", summary="A group the caller belongs to",
          **private(200, "not_found"))
 def get_group(groupId: str) -> models.Group:
-    member = groups.require_member(groupId, caller_id(app))
-    group = groups.find(groupId)
-    if group is None:
-        raise NotFound(f"Group {groupId} not found.")
-    return views.group(group, member)
+    return views.group(*groups.as_member(groupId, caller_id(app)))
 
 
 @app.post("/groups/<groupId>/invites", operation_id="createInvite", summary="A new invite code (admins only)",

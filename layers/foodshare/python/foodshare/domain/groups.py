@@ -42,6 +42,16 @@ def require_admin(group_id: str, user_id: str) -> MembershipItem:
     return checked_admin(group_id, membership(group_id, user_id))
 
 
+def as_member(group_id: str, user_id: str) -> tuple[GroupItem, MembershipItem]:
+    """The group and the caller's membership of it, in one batch (a group the caller is not in is not found)."""
+    member, group = reads.get_many([(MembershipItem, MembershipItem.key(group_id, user_id)),
+                                    (GroupItem, GroupItem.key(group_id))])
+    member = checked_member(group_id, member)
+    if group is None:
+        raise NotFound(f"Group {group_id} not found.")
+    return group, member
+
+
 def checked_member(group_id: str, member: MembershipItem | None) -> MembershipItem:
     """`require_member` of a membership the caller read (e.g. in a batch with what it is about to use)."""
     if member is None:
