@@ -42,4 +42,4 @@ def telegram_update() -> Response[dict]:
 
 
 handler = entrypoint(app)
-snapstart.register_before_snapshot(telegram.prepare)  # its own client: Powertools Idempotency on the table
+snapstart.add_before_snapshot(telegram.prepare)  # its own client: Powertools Idempotency on the table

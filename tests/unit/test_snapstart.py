@@ -61,8 +61,8 @@ def test_after_a_restore_redis_client_breaker_and_random_state_are_fresh():
 
 
 def test_a_provisioned_environment_does_the_before_snapshot_work_in_its_init():
-    """Provisioned concurrency has no snapshot, so no hook runs: assembling the function prepares the clients and
-    freezes the heap itself (a fresh interpreter, as Lambda starts one; an on-demand one does neither)."""
+    """Provisioned concurrency has no snapshot, so no hook runs: assembling the function prepares the clients (and
+    runs the function's own hook) and freezes the heap itself (a fresh interpreter, as Lambda starts one; an on-demand one does neither)."""
     import json
     import os
     import subprocess
@@ -70,10 +70,12 @@ def test_a_provisioned_environment_does_the_before_snapshot_work_in_its_init():
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    probe = ("import gc, json, functions.claiming.handler\n"
+    probe = ("import gc, json, functions.claiming.handler, functions.telegram_webhook.handler\n"
+             "from foodshare.bots import telegram\n"
              "from foodshare.data.models import table_connection\n"
              "print(json.dumps({'frozen': gc.get_freeze_count(),"
-             " 'client': table_connection().connection._client is not None}))")
+             " 'client': table_connection().connection._client is not None,"
+             " 'own_hook': telegram._idempotent_handler.cache_info().currsize == 1}))")
     seen = {}
     for kind in ("provisioned-concurrency", "on-demand"):
         env = {**os.environ, "AWS_LAMBDA_INITIALIZATION_TYPE": kind,
@@ -83,4 +85,5 @@ def test_a_provisioned_environment_does_the_before_snapshot_work_in_its_init():
         assert done.returncode == 0, done.stderr[-2000:]
         seen[kind] = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["provisioned-concurrency"]["frozen"] > 10_000 and seen["provisioned-concurrency"]["client"]
-    assert seen["on-demand"] == {"frozen": 0, "client": False}
+    assert seen["provisioned-concurrency"]["own_hook"]  # a function's own hook (snapstart.add_before_snapshot) too
+    assert seen["on-demand"] == {"frozen": 0, "client": False, "own_hook": False}

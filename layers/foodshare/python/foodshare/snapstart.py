@@ -77,11 +77,24 @@ def install() -> None:
     register_before_snapshot(freeze_heap)  # before-snapshot hooks run last registered first: after `prepare`
     register_before_snapshot(prepare)
     register_after_restore(restored)
-    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == PROVISIONED:
+    if _provisioned():
         # No snapshot follows, so no hook would run: a provisioned environment does their work in its INIT, which
         # no request waits for (else its first request builds the clients, and full collections scan the imports).
         prepare()
         freeze_heap()
+
+
+def add_before_snapshot(func: Callable[[], Any]) -> None:
+    """A function's own before-snapshot work, registered after `install()`; a provisioned environment (no
+    snapshot follows) does it at once, in its INIT, and freezes what it made."""
+    register_before_snapshot(func)
+    if _provisioned():
+        func()
+        freeze_heap()
+
+
+def _provisioned() -> bool:
+    return os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == PROVISIONED
 
 
 def prepare() -> None:
