@@ -6,12 +6,16 @@ the earliest and the latest restorable time: a restore could never lose a bad wr
 module (imported by local/stack.py inside the emulator's process, with `--pitr-minutes`)
 keeps a history instead:
 
-- a write to a table marks it changed; before the emulator handles any DynamoDB request,
-  a changed table whose last copy is SNAPSHOT_SECONDS old or more is copied, stamped with
-  the time. ministack handles requests one at a time on its event loop, so a copy made
-  there is the table exactly as of that time (the TTL reaper thread is held off by the
-  emulator's own lock). The granularity is therefore one second: a restore to a moment
-  between a write and the next copy gets the copy before that write (DynamoDB itself
+- a write to a table marks it changed, with the time it was done; before the emulator handles
+  any DynamoDB request, a changed table whose last copy is SNAPSHOT_SECONDS old or more is
+  copied. ministack handles requests one at a time on its event loop, so a copy made there
+  is the table exactly as its last write left it (the TTL reaper thread is held off by the
+  emulator's own lock), and it is stamped with that write's time: the table stayed so from
+  then until the request that copies it, however long nothing asked. (Stamped with the time
+  of copying instead, a quiet table's last writes would belong to whenever the next request
+  came: a restore to a moment in the quiet after them got the copy from before them, half
+  of what a consumer or a rebuild had done.) The granularity is one second: a restore to a
+  moment between two writes a copy holds gets the copy before both (DynamoDB itself
   restores to the second);
 - RestoreTableToPointInTime honours `RestoreDateTime` / `UseLatestRestorableTime`: the new
   table gets the last copy taken at or before that time; earlier than the earliest copy,
@@ -45,28 +49,32 @@ class History:
 
     def __init__(self, retention_seconds: float):
         self.retention = retention_seconds
-        self.copies: dict[str, list[tuple[float, dict]]] = {}
-        self.dirty: dict[str, dict] = {}  # ARN -> the table's dict
+        self.copies: dict[str, list[tuple[float, dict]]] = {}  # ARN -> (the table was so from, its items)
+        self.taken: dict[str, float] = {}  # ARN -> when its last copy was made
+        self.dirty: dict[str, tuple[dict, float]] = {}  # ARN -> (the table's dict, its last write's time)
 
-    def mark(self, table: dict) -> None:
+    def mark(self, table: dict, at: float) -> None:
         if table.get("TableArn"):
-            self.dirty[table["TableArn"]] = table
+            self.dirty[table["TableArn"]] = (table, at)
 
-    def take(self, table: dict, now: float, lock) -> None:
+    def take(self, table: dict, now: float, lock, since: float | None = None) -> None:
+        """Copy the table as it is `now`, as it has been `since` (its last write; default now)."""
+        arn = table["TableArn"]
+        self.dirty.pop(arn, None)  # this copy holds every write so far
         with lock:
             items = copy.deepcopy(dict(table.get("items", {})))
-        copies = self.copies.setdefault(table["TableArn"], [])
-        copies.append((now, items))
+        copies = self.copies.setdefault(arn, [])
+        stamp = now if since is None else since
+        copies.append((max(stamp, copies[-1][0]) if copies else stamp, items))
+        self.taken[arn] = now
         while len(copies) > 1 and copies[1][0] < now - self.retention:  # keep one copy from before the window
             copies.pop(0)
 
     def settle(self, now: float, lock, force: bool = False) -> None:
         """Copy every changed table whose last copy is old enough (all of them when forced)."""
-        for arn, table in list(self.dirty.items()):
-            copies = self.copies.get(arn)
-            if force or not copies or now - copies[-1][0] >= SNAPSHOT_SECONDS:
-                del self.dirty[arn]
-                self.take(table, now, lock)
+        for arn, (table, written) in list(self.dirty.items()):
+            if force or arn not in self.taken or now - self.taken[arn] >= SNAPSHOT_SECONDS:
+                self.take(table, now, lock, since=written)
 
     def at(self, arn: str, moment: float) -> tuple[float | None, dict | None]:
         copies = self.copies.get(arn, [])
@@ -115,8 +123,9 @@ def install(retention_minutes: float) -> History | None:
             finally:
                 if __writes:
                     table = table_named(data)
+                    written = time.time()
                     for changed in [table] if table else [ddb._tables[n] for n in list(ddb._tables)]:
-                        history.mark(changed)
+                        history.mark(changed, written)
 
         setattr(ddb, name, patched)
 

@@ -197,7 +197,9 @@ def rehearse(port: int, emulator_port: int) -> dict:
         if stack:
             _log(f"settled after {_settle(stage, source)} s (outbox published, consumers' queues empty)")
         populated.update(_step("rebuild", source))
-        time.sleep(2.5)  # past the emulator's snapshot interval (one second)
+        # Quiet now (settled, rebuilt; nothing writes until after the point): what the restore must bring back
+        at_point = {(i["pk"], i["sk"]): i for i in restore.scan(source)}
+        time.sleep(2.5)  # the point (to the second) well after the last write
         point = clock.now().replace(microsecond=0)
         time.sleep(2.5)
         _log(f"restore point {clock.iso(point)}; now the writes the restore must not bring back")
@@ -210,6 +212,8 @@ def rehearse(port: int, emulator_port: int) -> dict:
         report = drill(stage, point, switch=True)
         restored_items = {(i["pk"], i["sk"]): i for i in restore.scan(report["target"])}
         restored_value = restored_items[(corrupted["pk"], corrupted["sk"])][corrupted["attribute"]]
+        # Item for item, the table as it was at the point: no write of before missing, none of after back
+        lost_or_back = sorted(k for k in at_point.keys() | restored_items.keys() if at_point.get(k) != restored_items.get(k))
         report["served_stack"] = bool(stack)
         if stack:  # the switched functions answer from the restored table, through the API
             answer = _api_balance(stack, corrupted["pk"].split("#", 1)[1])
@@ -227,6 +231,9 @@ def rehearse(port: int, emulator_port: int) -> dict:
             "after_point": {"completed": later["completed_after_point"]},
             "corrupted": corrupted, "restored_value": restored_value,
             "corruption_absent": restored_value == corrupted["before"],
+            "restored_equals_point": not lost_or_back, "point_items": len(at_point),
+            "point_differences": [f"{pk}/{sk}: {'restored' if (pk, sk) in restored_items else '-'} "
+                                  f"{'at the point' if (pk, sk) in at_point else '-'}" for pk, sk in lost_or_back[:20]],
             "live_violations": [v.__dict__ for v in live_violations],
             "live_check_caught_corruption": any(v.key.startswith(corrupted["pk"]) for v in live_violations),
             "functions_on_restored_table": functions,
@@ -262,6 +269,7 @@ def passed(report: dict, rehearsal: bool) -> bool:
     ok = not report["violations"]
     if rehearsal:
         ok = ok and report["corruption_absent"] and report["live_check_caught_corruption"] \
+            and report["restored_equals_point"] \
             and report["window_replay_matches_live"] and not report["window"]["failures"] \
             and len(report["functions_on_restored_table"]) == len(report["switched"]) > 0
         if report.get("served_stack"):
@@ -282,6 +290,9 @@ def summary(report: dict, rehearsal: bool) -> str:
     if rehearsal:
         c = report["corrupted"]
         lines += [
+            (f"  the table at the point: {report['point_items']} items; restored equals it: "
+             f"{report['restored_equals_point']}"),
+            *(f"    differs: {d}" for d in report["point_differences"]),
             (f"  corruption after the point: {c['pk']} {c['attribute']} {c['before']} -> {c['after']}; live check "
              f"caught it: {report['live_check_caught_corruption']}; restored value {report['restored_value']} "
              f"(absent: {report['corruption_absent']})"),
