@@ -374,3 +374,33 @@ def test_an_id_naming_another_group_finds_no_post():
     forged = call("POST", f"/food/{other}{ids.FOOD_GROUP_SEPARATOR}{suffix}/claims", user="cleo")
     assert forged.status == 404 and forged.error_code == "not_found", forged
     assert call("GET", f"/food/{food_id}", user="sam").body["status"] == "available"
+
+
+def test_a_post_claimed_meanwhile_answers_already_claimed_even_when_its_sharer_restricted_meanwhile(monkeypatch):
+    """Ina reads an available post; before her transaction, Cleo claims it and its sharer restricts processing.
+    Both of the transaction's conditions fail: the answer is the post's (`already_claimed`), as on the path that
+    reads the sharer first, and nothing of Ina's is written."""
+    from foodshare import ids
+    from foodshare.domain import exchanges
+
+    c = flows.community()
+    flows.user("ina")
+    flows.join("ina", c["group"], "sam")
+    food_id = flows.share("sam", c["group"], title="Soup")
+    assert ids.food_group(food_id) == c["group"]  # the path that checks the sharer in the transaction
+    reads, raced = exchanges._claim_reads, []
+
+    def read_then_race(food, user_id, now):
+        read = reads(food, user_id, now)
+        if user_id == "ina" and not raced:
+            raced.append(exchanges.claim(food_id, "cleo"))
+            UserItem.get(*UserItem.key("sam")).update([UserItem.restricted.set(True)])
+        return read
+
+    monkeypatch.setattr(exchanges, "_claim_reads", read_then_race)
+    before = _credits("ina")
+    lost = call("POST", f"/food/{food_id}/claims", user="ina")
+    assert raced and lost.status == 409 and lost.error_code == "already_claimed", lost
+    assert _credits("ina") == before
+    assert _exchanges_of(food_id) == 1
+    assert ExchangeItem.get(*ExchangeItem.key(raced[0].exchange_id)).claimer_id == "cleo"

@@ -108,6 +108,7 @@ class UnitOfWork:
         ops = self._ops + [
             _Op("save", (event_item(e),), {"condition": EventItem.pk.does_not_exist()}, None) for e in self.events
         ]
+        added = {id(op): i for i, op in enumerate(ops)}
         ops.sort(key=lambda op: _SEND_ORDER[op.kind])
         for attempt in range(1, CONFLICT_ATTEMPTS + 1):
             try:
@@ -117,7 +118,7 @@ class UnitOfWork:
                 break
             except TransactWriteError as exc:
                 if attempt == CONFLICT_ATTEMPTS or not _only_conflicts(exc):
-                    raise _domain_error(exc, ops) from exc
+                    raise _domain_error(exc, ops, added) from exc
                 time.sleep(random.uniform(0, CONFLICT_BACKOFF_S * 2 ** (attempt - 1)))
         hooks.run_after_commit(self.events + self.notices)
         return self.events
@@ -130,11 +131,15 @@ def _only_conflicts(exc: TransactWriteError) -> bool:
     return bool(reasons) and all(r.code == "TransactionConflict" for r in reasons)
 
 
-def _domain_error(exc: TransactWriteError, ops: list[_Op]) -> DomainError:
+def _domain_error(exc: TransactWriteError, ops: list[_Op], added: dict[int, int]) -> DomainError:
+    """The answer of the failed condition the unit of work was given first (`added`: each op's place in it).
+    Reasons come in the order sent, which groups ops by kind; the domain's order says which answer wins when
+    several conditions fail at once (a post claimed meanwhile is `already_claimed`, whatever else failed)."""
     reasons = exc.cancellation_reasons or []
-    for op, reason in zip(ops, reasons):
-        if reason is not None and reason.code == "ConditionalCheckFailed" and op.on_condition_failure:
-            return op.on_condition_failure
+    failed = [op for op, reason in zip(ops, reasons)
+              if reason is not None and reason.code == "ConditionalCheckFailed" and op.on_condition_failure]
+    if failed:
+        return min(failed, key=lambda op: added[id(op)]).on_condition_failure
     return ConcurrentUpdate("Another change to the same data happened at the same time; please retry.")
 
 

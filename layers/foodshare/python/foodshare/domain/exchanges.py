@@ -58,10 +58,11 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
         raise not_available
     exchange_id = ids.new_id()
     uow = UnitOfWork()
-    if read.sharer is _UNREAD:  # the transaction checks what was not read
-        uow.check(UserItem, UserItem.key(post.sharer_id), privacy_settings.NOT_RESTRICTED, on_fail=not_available)
     food_posts.unlist(uow, post, food_posts.CLAIMED, on_fail=already_claimed,
                       more=(FoodItem.exchange_id.set(exchange_id),))
+    if read.sharer is _UNREAD:  # the transaction checks what was not read; after the post's condition, so a
+        # post claimed meanwhile answers `already_claimed` as the read path's order does, whatever the sharer
+        uow.check(UserItem, UserItem.key(post.sharer_id), privacy_settings.NOT_RESTRICTED, on_fail=not_available)
     if access.partner is not None:
         _check_partner_terms(post, claimer, access.partner)
         _count_partner_claim(uow, user_id, access.partner, now)
