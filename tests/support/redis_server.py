@@ -17,7 +17,9 @@ import time
 from tests.support.environment import redis_answers
 
 TEST_DB = 15
-DEFAULT_URL = f"redis://127.0.0.1:6379/{TEST_DB}"
+# Databases a second test session on this machine may take (0 serves `make serve`; 12-14 the benchmarks')
+SPARE_DBS = tuple(range(11, 0, -1))
+_claims: list = []  # the lock files held for the session's life
 
 
 def _free_port() -> int:
@@ -42,13 +44,33 @@ def _start_redis_server(binary: str) -> str:
     raise RuntimeError("started redis-server but it does not answer")
 
 
+def claim_db(host: str, port: int, lock_dir: str | None = None) -> int:
+    """A database of that Redis no other test session on this machine uses: each test flushes its database,
+    so two sessions on one (a second `make test`, a helper's checkout) failed each other's cache and rate-limit
+    tests. An exclusive lock per database, held until this process ends: db 15, else a spare one."""
+    import fcntl
+
+    for db in (TEST_DB, *SPARE_DBS):
+        path = os.path.join(lock_dir or tempfile.gettempdir(), f"foodshare-tests-redis-{host}-{port}-db{db}.lock")
+        handle = open(path, "a")  # noqa: SIM115 - held open: the lock lasts as long as the session
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        _claims.append(handle)
+        return db
+    raise RuntimeError(f"every test database of redis://{host}:{port} is taken by another test session")
+
+
 def redis_url_for_tests() -> str:
     """A URL for a real Redis (env TEST_REDIS_URL wins); "fakeredis://" as the last resort."""
     if os.environ.get("TEST_REDIS_URL"):
         return os.environ["TEST_REDIS_URL"]
     if redis_answers("127.0.0.1", 6379):
-        print(f"tests: using the real Redis at {DEFAULT_URL}", file=sys.stderr)
-        return DEFAULT_URL
+        url = f"redis://127.0.0.1:6379/{claim_db('127.0.0.1', 6379)}"
+        print(f"tests: using the real Redis at {url}", file=sys.stderr)
+        return url
     binary = shutil.which("redis-server")
     if binary:
         url = _start_redis_server(binary)
