@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_second_session_takes_a_spare_database_and_db_15_is_free_again_when_the_first_ends(tmp_path):
-    claim = "from tests.support.redis_server import claim_db; print(claim_db('h', 1, {!r}))".format(str(tmp_path))
+    claim = f"from tests.support.redis_server import claim_db; print(claim_db('h', 1, {str(tmp_path)!r}))"
     held = len(redis_server._claims)
     try:
         assert redis_server.claim_db("h", 1, str(tmp_path)) == redis_server.TEST_DB  # this process: the first
