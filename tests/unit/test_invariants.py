@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from foodshare import invariants
-from foodshare.reputation_rules import INITIAL_SCORE, trust_level
+from foodshare.reputation_rules import INITIAL_SCORE, PendingChange, trust_level
 
 AS_OF = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 GRACE = 30
@@ -85,6 +85,22 @@ def test_an_exchange_and_its_post_must_agree():
 def test_reputation_must_equal_its_history_replayed():
     rules = _rules(_replace(_world(), "USER#ana", "PROFILE", score=INITIAL_SCORE))
     assert ("reputation", "USER#ana/PROFILE") in rules
+
+
+def test_a_change_whose_lines_are_not_written_yet_counts_from_the_profile():
+    """A copy from between the profile's update and its lines' puts (a restore to that second) is consistent: the
+    profile's `rep_pending` holds the lines; a line already written is not counted twice; a pending line that the
+    score does not include is still caught."""
+    pending = PendingChange("e2", "ExchangeCompleted", "2026-12-01T10:00:06Z",
+                            [["exchange_completed", 1.5, 62.5, 64.0, False], ["reliable_pickup", 1.0, 64.0, 65.0, False]])
+    ana = {"score": INITIAL_SCORE + 5.0, "rep_pending": pending.encode()}
+    assert not _rules(_replace(_world(), "USER#ana", "PROFILE", **ana, trust_level=trust_level(ana["score"])))
+    first_line = {"pk": "USER#ana", "sk": "REPHIST#2026-12-01T10:00:06Z#e2#exchange_completed", "applied": 1.5,
+                  "event_id": "e2", "kind": "exchange_completed"}
+    half_written = [*_replace(_world(), "USER#ana", "PROFILE", **ana, trust_level=trust_level(ana["score"])), first_line]
+    assert not _rules(half_written)
+    short = _replace(half_written, "USER#ana", "PROFILE", score=INITIAL_SCORE + 4.0)
+    assert ("reputation", "USER#ana/PROFILE") in _rules(short)
 
 
 def test_an_event_in_the_outbox_past_the_grace_is_stuck():

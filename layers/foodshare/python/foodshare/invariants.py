@@ -13,8 +13,10 @@ in unit tests:
   claimed post names an open exchange;
 - every available post of a group with a complete board of open posts is on it, until its pickup end
   (cache-cold discovery reads only the board);
-- every user's reputation equals the starting score plus what its history applied, and
-  its trust level is the one that score gives;
+- every user's reputation equals the starting score plus what its history applied (and
+  what its last change's lines not written yet applied: `rep_pending`, which a copy taken
+  between the profile's update and their puts has only on the profile), and its trust
+  level is the one that score gives;
 - no event sits in the outbox longer than the sweeper's grace before `as_of` (the moment
   the data stands for: the restore point), or the sweeper was not running.
 """
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from foodshare import clock
-from foodshare.reputation_rules import INITIAL_SCORE, trust_level
+from foodshare.reputation_rules import INITIAL_SCORE, PendingChange, trust_level
 
 SCORE_TOLERANCE = 1e-6
 
@@ -139,11 +141,15 @@ def board_violations(group_id: str, board: dict, posts: Iterable[dict]) -> list[
 
 def reputation_violations(user_id: str, profile: dict, history: list[dict]) -> list[Violation]:
     expected = INITIAL_SCORE + sum(float(h["applied"]) for h in history)
+    pending = PendingChange.decode(profile.get("rep_pending"))
+    if pending:
+        expected += pending.unwritten_applied({h.get("kind") for h in history if h.get("event_id") == pending.event_id})
     score = float(profile["score"])
     out = []
     if abs(score - expected) > SCORE_TOLERANCE:
         out.append(Violation("reputation", f"USER#{user_id}/PROFILE",
-                             f"score {score}, history replayed gives {expected} ({len(history)} impacts)"))
+                             f"score {score}, history replayed gives {expected} ({len(history)} impacts"
+                             f"{', and its last change pending' if pending else ''})"))
     if profile.get("trust_level") != trust_level(score):
         out.append(Violation("trust-level", f"USER#{user_id}/PROFILE",
                              f"trust_level {profile.get('trust_level')}, score {score} gives {trust_level(score)}"))

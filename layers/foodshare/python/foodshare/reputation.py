@@ -23,7 +23,6 @@ lines, so a line committed with a change this read did not see fails it, and the
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -244,17 +243,19 @@ class _Pending:
     but possibly the last has its lines written, and the last one's are here: the once-condition is "pending
     here, or its lines are written"."""
 
-    def __init__(self, user_id: str, raw: list) -> None:
+    def __init__(self, user_id: str, change: rules.PendingChange) -> None:
         self.user_id = user_id
-        self.event_id, self.event_type, self.occurred_at, self.lines = raw
+        self.event_id, self.event_type, self.occurred_at, self.lines = (
+            change.event_id, change.event_type, change.occurred_at, change.lines)
 
     @classmethod
     def of(cls, user: UserItem) -> _Pending | None:
-        return cls(user.user_id, json.loads(user.rep_pending)) if user.rep_pending else None
+        change = rules.PendingChange.decode(user.rep_pending)
+        return cls(user.user_id, change) if change else None
 
     @staticmethod
     def encode(event: Delivered, impacts: list[list]) -> str:
-        return json.dumps([event.event_id, event.event_type, event.occurred_at, impacts], separators=(",", ":"))
+        return rules.PendingChange(event.event_id, event.event_type, event.occurred_at, impacts).encode()
 
     def items(self) -> list[ReputationHistoryItem]:
         return [_impact_line(self.user_id, self.event_id, self.event_type, self.occurred_at, *line)

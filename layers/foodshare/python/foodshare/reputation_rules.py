@@ -6,6 +6,7 @@ used in the current window and applies what this module returns.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -143,3 +144,26 @@ def reversal(applied: float, score: float) -> ScoreChange:
     ratings inside a detected ring): the score moves the other way, within 0..100."""
     new = round(min(MAX_SCORE, max(MIN_SCORE, score - applied)), 1)
     return ScoreChange(kind="reversal", previous=score, new=new, applied=round(new - score, 1), capped=False)
+
+
+@dataclass(frozen=True)
+class PendingChange:
+    """A user's last change committed without a transaction (the profile's `rep_pending`): the profile's update
+    commits its impact lines, and they are put right after it (reputation.py). Until they are, only this holds them,
+    so a copy of the table from in between (a restore to that second) counts them from here."""
+
+    event_id: str
+    event_type: str
+    occurred_at: str
+    lines: list[list]  # [kind, applied, previous, new, capped] of each impact line
+
+    @classmethod
+    def decode(cls, raw: str | None) -> PendingChange | None:
+        return cls(*json.loads(raw)) if raw else None
+
+    def encode(self) -> str:
+        return json.dumps([self.event_id, self.event_type, self.occurred_at, self.lines], separators=(",", ":"))
+
+    def unwritten_applied(self, written_kinds: set[str]) -> float:
+        """What its lines applied that are not written yet (`written_kinds`: the kinds of its event's lines found)."""
+        return sum(float(applied) for kind, applied, *_ in self.lines if kind not in written_kinds)
