@@ -122,13 +122,17 @@ def named_in(handle: str, group_id: str, caller_id: str, found: HandleItem | Non
     return found.user_id
 
 
-def resolve(handle: str, caller_id: str, visible_groups: set[str]) -> tuple[str, str] | None:
+_UNREAD = object()
+
+
+def resolve(handle: str, caller_id: str, visible_groups: set[str],
+            found: HandleItem | None | object = _UNREAD) -> tuple[str, str] | None:
     """(user id, group id) of the handle, if it names someone the caller can have been shown: a current member
     of one of the caller's visible groups, seen in one of them.
 
-    Two reads whatever the groups' sizes: the handle's index item (`record_handle`), then the person's
-    memberships (one index query). Before the index, every visible group's members were listed and their
-    handles recomputed: O(members x groups) HMACs and one query per group.
+    Two reads whatever the groups' sizes: the handle's index item (`record_handle`; `found` when the caller read
+    it already), then the person's memberships (one index query). Before the index, every visible group's
+    members were listed and their handles recomputed: O(members x groups) HMACs and one query per group.
     """
     if not privacy.looks_like_handle(handle):
         return None
@@ -136,7 +140,8 @@ def resolve(handle: str, caller_id: str, visible_groups: set[str]) -> tuple[str,
     for group_id in sorted(visible_groups):  # one's own handle needs no read
         if privacy.handle(key, caller_id, group_id) == handle:
             return caller_id, group_id
-    found = indexed(handle)
+    if found is _UNREAD:
+        found = indexed(handle)
     if found is None or found.group_id not in visible_groups:
         return None
     memberships = MembershipItem.by_user.query(f"USER#{found.user_id}", MembershipItem.by_user_sk.startswith("GROUP#"))
@@ -172,7 +177,7 @@ def seen_by(handle: str, caller_id: str, visible_groups: Callable[[], set[str]])
         ])
         if mine is not None and theirs is not None:
             return Seen(found.user_id, found.group_id, of(found.user_id, found.group_id, theirs.pseudonym), profile)
-    resolved = resolve(handle, caller_id, visible_groups())
+    resolved = resolve(handle, caller_id, visible_groups(), found)  # the index item read above, not again
     if resolved is None:
         return None
     user_id, group_id = resolved
