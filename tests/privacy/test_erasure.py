@@ -184,3 +184,45 @@ def test_a_segment_that_crashes_midway_is_run_again_safely(monkeypatch):
     _ledger_adds_up(finished[-1].anonymous_id)
     assert ExchangeItem.get(*ExchangeItem.key(done)).sharer_id == finished[-1].anonymous_id
     assert erasure.progress_of(request_id).user_id is None  # the record names nobody once completed
+
+
+def test_a_last_admin_whose_longest_standing_member_moderates_hands_over_to_that_moderator():
+    """The heir is the longest-standing other member whatever their role: a moderator joined first takes over
+    (the handover used to condition on the role "member", so this erasure answered 409 every time)."""
+    from foodshare import clock
+    from foodshare.data.models import EventItem, GroupItem, MembershipItem
+
+    for name in ("sam", "mia", "max"):
+        flows.user(name)
+    group = flows.group("sam", "Corner Pantry")
+    flows.join("mia", group, "sam")
+    clock.advance(60)
+    flows.join("max", group, "sam")
+    UserItem.get(*UserItem.key("mia")).update(actions=[UserItem.score.set(95), UserItem.trust_level.set("exemplary")])
+    assert call("POST", f"/groups/{group}/moderators", user="sam",
+                json={"memberHandle": flows.handle("mia", group)}).status == 200
+
+    code = call("POST", "/me/erasure", user="sam").body["confirmationCode"]
+    erased = call("DELETE", "/me", user="sam", json={"confirmationCode": code})
+    assert erased.status == 202, erased
+    roles = {m.user_id: m.role for m in MembershipItem.query(f"GROUP#{group}", MembershipItem.sk.startswith("MEMBER#"))}
+    assert roles == {"mia": "admin", "max": "member"}
+    assert int(GroupItem.get(*GroupItem.key(group)).admin_count) == 1
+    handed = [json.loads(e.detail)["data"] for e in EventItem.scan(EventItem.pk.startswith("EVENTLOG#"))
+              if e.event_type == "AdminHandedOver"]
+    assert [d["userId"] for d in handed] == ["mia"]
+
+
+def test_the_heir_is_the_longest_standing_other_member_ties_by_id():
+    from foodshare.data.models import MembershipItem
+    from foodshare.domain.erasure import heir_of
+
+    def member(user_id: str, joined_at: str, role: str = "member") -> MembershipItem:
+        return MembershipItem(*MembershipItem.key("g", user_id), user_id=user_id, group_id="g", role=role,
+                              joined_at=joined_at)
+
+    members = [member("sam", "2026-01-01T00:00:00Z", "admin"), member("zoe", "2026-01-02T00:00:00Z"),
+               member("mia", "2026-01-02T00:00:00Z", "moderator"), member("max", "2026-01-03T00:00:00Z")]
+    assert heir_of(members, "sam").user_id == "mia"  # joined with zoe, the same second; m < z
+    assert heir_of(reversed(members), "sam").user_id == "mia"
+    assert heir_of(members[:1], "sam") is None

@@ -39,6 +39,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -278,18 +279,25 @@ def _wind_down(user_id: str, owned: Owned) -> None:
         groups.leave(group_id, user_id)
 
 
+def heir_of(members: Iterable[MembershipItem], leaving_id: str) -> MembershipItem | None:
+    """Who takes over a group from its last admin: the longest-standing other member, whatever their role
+    (member or moderator); ties by user id, so the choice does not depend on the order read."""
+    others = [m for m in members if m.user_id != leaving_id]
+    return min(others, key=lambda m: (m.joined_at, m.user_id)) if others else None
+
+
 def _hand_over_if_last_admin(group_id: str, user_id: str) -> None:
     group = groups.find(group_id)
     member = groups.membership(group_id, user_id)
     if group is None or member is None or member.role != groups.ADMIN or int(group.admin_count) > 1:
         return
-    others = sorted((m for m in MembershipItem.query(f"GROUP#{group_id}", MembershipItem.sk.startswith("MEMBER#"))
-                     if m.user_id != user_id), key=lambda m: m.joined_at)
-    if not others:
+    heir = heir_of(MembershipItem.query(f"GROUP#{group_id}", MembershipItem.sk.startswith("MEMBER#")), user_id)
+    if heir is None:
         return  # the group ends with its last member
-    heir = others[0]
     uow = UnitOfWork()
-    uow.update(heir, [MembershipItem.role.set(groups.ADMIN)], MembershipItem.role == groups.MEMBER)
+    # its role as read (a moderator may be the longest-standing member: conditioning on "member" failed every
+    # erasure of that group's last admin with 409)
+    uow.update(heir, [MembershipItem.role.set(groups.ADMIN)], MembershipItem.role == heir.role)
     uow.update(group, [GroupItem.admin_count.add(1)])
     uow.record("AdminHandedOver", None, {"groupId": group_id, "userId": heir.user_id})
     uow.commit()
