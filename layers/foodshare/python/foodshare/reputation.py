@@ -133,7 +133,7 @@ def _build(uow: UnitOfWork, event: Delivered, user_id: str, effect: UserEffect, 
         # profile lives on under an anonymous id, and nothing of theirs may be written under their own
         return None
     pending = _Pending.of(user)
-    if pending and pending.event_id == event.event_id:  # applied; its lines may not be written yet
+    if pending and pending.change.event_id == event.event_id:  # applied; its lines may not be written yet
         pending.write()
         raise consumers.AlreadyConsumed(f"{CONSUMER} already applied {event.event_id} to {user_id}")
     lines = _HistoryLines()
@@ -245,8 +245,7 @@ class _Pending:
 
     def __init__(self, user_id: str, change: rules.PendingChange) -> None:
         self.user_id = user_id
-        self.event_id, self.event_type, self.occurred_at, self.lines = (
-            change.event_id, change.event_type, change.occurred_at, change.lines)
+        self.change = change
 
     @classmethod
     def of(cls, user: UserItem) -> _Pending | None:
@@ -258,8 +257,8 @@ class _Pending:
         return rules.PendingChange(event.event_id, event.event_type, event.occurred_at, impacts).encode()
 
     def items(self) -> list[ReputationHistoryItem]:
-        return [_impact_line(self.user_id, self.event_id, self.event_type, self.occurred_at, *line)
-                for line in self.lines]
+        c = self.change
+        return [_impact_line(self.user_id, c.event_id, c.event_type, c.occurred_at, *line) for line in c.lines]
 
     def write(self) -> None:
         _put_lines(self.items())
@@ -300,10 +299,10 @@ class _Windows:
 
     def written(self, pending: _Pending) -> None:
         """Make sure the last change's lines are written (and counted), before a new change replaces them."""
-        if pending.event_id in self.events:
+        if pending.change.event_id in self.events:
             return  # the Query saw them
         lines = pending.items()
-        if self.start is not None and self.start <= pending.occurred_at < self.end:
+        if self.start is not None and self.start <= pending.change.occurred_at < self.end:
             missing = lines  # in the range the Query read, and not seen: not written
         else:
             try:
