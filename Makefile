@@ -119,6 +119,11 @@ bench-cache: venv
 	$(BIN)/python -m benchmarks.cache_bench
 
 # ---- trust and safety (docs/trust-safety.md) ----------------------------------------------
+## The moderation queue's calls, items and CPU as open reports pile up (docs/performance.md).
+.PHONY: bench-queue
+bench-queue: venv
+	$(BIN)/python -m benchmarks.queue_length
+
 .PHONY: bench-abuse
 ABUSE_USERS ?= 2000  # the issue's community size; a run takes minutes (docs/trust-safety.md)
 

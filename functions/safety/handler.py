@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from foodshare.api import models, views
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from foodshare.api import cursors, models, views
 from foodshare.api.contract import private
 from foodshare.api.http import build_resolver, caller_id, entrypoint
 from foodshare.api.requests import (
@@ -14,7 +17,9 @@ from foodshare.api.requests import (
     ReportRequest,
 )
 from foodshare.domain import moderation, reports, standing
+from foodshare.domain import moderation_rules as rules
 from foodshare.domain.fairness import GroupQuota
+from foodshare.errors import ValidationFailed
 
 app = build_resolver()
 
@@ -62,9 +67,22 @@ def appoint_moderator(groupId: str, body: AppointModeratorRequest) -> models.Mod
 @app.get("/groups/<groupId>/moderation", operation_id="getModerationQueue",
          summary="Open reports with evidence, flagged members and open appeals (admins and moderators)",
          **private(200, "not_found", "forbidden"))
-def get_moderation(groupId: str) -> models.ModerationQueue:
+def get_moderation(
+    groupId: str,
+    limit: Annotated[int, Query(ge=1, le=rules.QUEUE_PAGE_MAX)] = rules.QUEUE_PAGE,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> models.ModerationQueue:
     caller = caller_id(app)
-    return views.moderation_queue(groupId, moderation.queue(groupId, caller), caller)
+    queue = moderation.queue(groupId, caller, limit, _after(cursor) if cursor else None)
+    return views.moderation_queue(groupId, queue, caller)
+
+
+def _after(cursor: str) -> str:
+    """A queue cursor holds the sort key of the last entry its page showed."""
+    value = cursors.decode(cursor)
+    if isinstance(value, str) and value.startswith("OPEN"):
+        return value
+    raise ValidationFailed("The cursor is not valid.", fields={"cursor": "not a cursor from a previous page"})
 
 
 @app.post("/groups/<groupId>/moderation/actions", operation_id="takeModerationAction",

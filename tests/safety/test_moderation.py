@@ -320,6 +320,93 @@ def test_the_queue_reads_its_evidence_with_its_reports_and_entries_from_before_s
     assert _queue_trips("mo", g["g"]).aws == {"dynamodb:Query": 1, "dynamodb:BatchGetItem": 2}
 
 
+# ---- the queue in pages ---------------------------------------------------------------------------------
+
+
+def test_queue_page_is_the_next_entries_after_the_cursor_in_key_order():
+    from foodshare.domain import moderation_rules as rules
+
+    keys = ["OPENAPPEAL#a1", "OPENFLAG#u1#kind", "OPENREPORT#r1", "OPENREPORT#r2", "OPENREPORT#r3"]
+    assert rules.queue_page(keys, None, 2) == (slice(0, 2), "OPENFLAG#u1#kind")
+    assert rules.queue_page(keys, "OPENFLAG#u1#kind", 2) == (slice(2, 4), "OPENREPORT#r2")
+    assert rules.queue_page(keys, "OPENREPORT#r2", 2) == (slice(4, 5), None)  # the last page names no next
+    assert rules.queue_page(keys, None, 5) == (slice(0, 5), None)  # exactly full: no empty page after it
+    assert rules.queue_page(keys, "OPENREPORT#r1x", 9) == (slice(3, 5), None)  # its entry was acted on meanwhile
+    assert rules.queue_page(keys, "OPENREPORT#r9", 2) == (slice(5, 5), None)
+    assert rules.queue_page([], None, 10) == (slice(0, 0), None)
+
+
+def _pages(who: str, group_id: str, limit: int) -> list[dict]:
+    pages, cursor = [], None
+    while True:
+        reply = call("GET", f"/groups/{group_id}/moderation", user=who,
+                     query={"limit": str(limit), **({"cursor": cursor} if cursor else {})})
+        assert reply.status == 200, reply
+        pages.append(reply.body)
+        cursor = reply.body["nextCursor"]
+        if cursor is None:
+            return pages
+
+
+def test_the_queue_comes_in_pages_appeals_flags_then_reports_oldest_first(g):
+    from foodshare.data.models import MembershipItem
+
+    for reason in ("spam", "selling", "other"):  # ida's reports keep being dismissed: she is flagged
+        dismissed = _report("ida", "user", flows.handle("cleo", g["g"]), reason)
+        assert _act("mo", g["g"], action="dismiss", reportId=dismissed, reason="Nothing found").status == 201
+    warned = _act("mo", g["g"], action="warn", reportId=_report("sam", "user", flows.handle("cleo", g["g"]), "late"))
+    assert call("POST", "/appeals", user="cleo", json={"actionId": warned.body["actionId"]}).status == 201
+    reporters = [f"rep{i}" for i in range(11)]
+    for name in reporters:
+        flows.user(name)
+        flows.join(name, g["g"], "sam")
+    filed = [_report(name, "user", flows.handle("cleo", g["g"]), "late") for name in reporters]
+    whole = _view("mo", g["g"]).body  # the default page: 10 entries
+    assert len(whole["appeals"]) + len(whole["flagged"]) + len(whole["reports"]) == 10 and whole["nextCursor"]
+
+    pages = _pages("mo", g["g"], 4)
+    assert [len(p["appeals"]) + len(p["flagged"]) + len(p["reports"]) for p in pages] == [4, 4, 4, 1]
+    assert len(pages[0]["appeals"]) == 1 and len(pages[0]["flagged"]) == 1  # appeals, then flags, then reports
+    assert [e["reportId"] for p in pages for e in p["reports"]] == filed  # oldest first, each once
+    # A report's count of open reports about its member covers the whole queue, not its page.
+    assert {e["member"]["openReports"] for p in pages for e in p["reports"]} == {11}
+    # Acting on an entry of a page shown does not shift the next one.
+    second = call("GET", f"/groups/{g['g']}/moderation", user="mo",
+                  query={"limit": "4", "cursor": pages[0]["nextCursor"]}).body
+    assert _act("mo", g["g"], action="dismiss", reportId=pages[0]["reports"][0]["reportId"],
+                reason="Nothing found").status == 201
+    third = call("GET", f"/groups/{g['g']}/moderation", user="mo", query={"limit": "4", "cursor": second["nextCursor"]})
+    assert third.body["reports"] == [e | {"member": e["member"] | {"openReports": 10}} for e in pages[2]["reports"]]
+
+    # A cursor never lets anyone else in.
+    MembershipItem.get(*MembershipItem.key(g["g"], "mo")).update(actions=[MembershipItem.role.set("member")])
+    assert call("GET", f"/groups/{g['g']}/moderation", user="mo", query={"cursor": second["nextCursor"]}).status == 403
+
+
+def test_a_page_costs_two_calls_however_long_the_queue(g):
+    """40 open reports, each member reporting the next: their evidence is 200 keys, which took three batches before
+    pages. The largest page still fits one batch."""
+    members = [f"rep{i}" for i in range(40)]
+    for name in members:
+        flows.user(name)
+        flows.join(name, g["g"], "sam")
+    for i, name in enumerate(members):
+        _report(name, "user", flows.handle(members[(i + 1) % 40], g["g"]), "late")
+    trips = _queue_trips("mo", g["g"])
+    assert trips.aws == {"dynamodb:Query": 1, "dynamodb:BatchGetItem": 1}, trips
+    assert trips.items_read <= 40 + 1 + 10 * 5  # the entries; the caller and at most five items a report shown
+    largest = round_trips.measure(*to_event(Request("GET", f"/groups/{g['g']}/moderation", "mo", query={"limit": "19"})))
+    assert largest.aws == {"dynamodb:Query": 1, "dynamodb:BatchGetItem": 1}, largest
+
+
+@pytest.mark.parametrize(("query", "field"), [({"limit": "0"}, "limit"), ({"limit": "20"}, "limit"),
+                                              ({"limit": "ten"}, "limit"), ({"cursor": "bm9wZQ"}, "cursor"),
+                                              ({"cursor": "%%%"}, "cursor"), ({"cursor": "eyJhIjoxfQ"}, "cursor")])
+def test_a_bad_page_request_answers_400_naming_its_field(g, query, field):
+    reply = call("GET", f"/groups/{g['g']}/moderation", user="mo", query=query)
+    assert reply.status == 400 and field in str(reply.body["error"]), reply
+
+
 # ---- the writes in two calls (issue 15): what they took for granted is checked by their transaction ----------
 
 

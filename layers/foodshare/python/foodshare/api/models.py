@@ -435,10 +435,13 @@ class Appeal(View):
 
 
 class ModerationQueue(View):
+    """One page of the queue: open appeals, then flagged members, then open reports oldest first."""
+
     group_id: str
     reports: list[QueuedReport]
     flagged: list[MemberFlag]
     appeals: list[Appeal]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last")
 
 
 class ModerationAction(View):

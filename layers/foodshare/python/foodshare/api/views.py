@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from foodshare.api import models
+from foodshare.api import cursors, models
 from foodshare.data.models import (
     DataSubjectRequestItem,
     ExchangeItem,
@@ -330,6 +330,7 @@ def moderation_queue(group_id: str, queue: Queue, viewer_id: str) -> models.Mode
         appeals=[models.Appeal(appeal_id=a.appeal_id, action_id=a.action_id, member=who(a.member_id),
                                statement=a.statement, status=a.status, created_at=a.created_at)
                  for a in queue.appeals],
+        next_cursor=cursors.encode(queue.next_after) if queue.next_after else None,
     )
 
 

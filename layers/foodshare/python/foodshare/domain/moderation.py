@@ -138,21 +138,24 @@ class Queue:
     flags: list[FlagItem]
     appeals: list[AppealItem]
     shown: dict[str, identities.Identity]  # everyone in it (fraud rings included), as the group knows them
+    next_after: str | None = None  # the last entry's sort key when more follow (`rules.queue_page`)
 
 
-def queue(group_id: str, caller_id: str) -> Queue:
-    """Open reports with their evidence, flagged members and open appeals of one group.
+def queue(group_id: str, caller_id: str, limit: int = rules.QUEUE_PAGE, after: str | None = None) -> Queue:
+    """One page of a group's open appeals, flags and reports (`rules.queue_page`), with the evidence of what it shows.
 
-    Two calls whatever their number: the group's open reports, open appeals and flags (one query: their items
-    share the `OPEN` prefix, and the entries name whom they concern); then one batch: the caller's membership
-    (the moderator check comes before anything is shown), the reports and appeals, the subjects' profiles, the
-    reporters' records and everyone's membership in the group (their identities). Entries from before they
-    named anyone add a batch for those people, after their reports and appeals."""
-    entries = reads.query_prefix(f"GROUP#{group_id}", "OPEN",
-                                 {"OPENREPORT": OpenReportItem, "OPENAPPEAL": OpenAppealItem, "OPENFLAG": FlagItem})
-    report_entries = sorted((e for e in entries if isinstance(e, OpenReportItem)), key=lambda e: e.report_id)
-    appeal_entries = sorted((e for e in entries if isinstance(e, OpenAppealItem)), key=lambda e: e.appeal_id)
-    flags = [e for e in entries if isinstance(e, FlagItem)]  # in key order, as before
+    Two calls whatever the queue's length: the group's open entries (one query: their items share the `OPEN` prefix,
+    are small, and name whom they concern, so a report's count of open reports about its member covers the whole
+    queue); then one batch for the page: the caller's membership (the moderator check comes before anything is
+    shown), its reports and appeals, the subjects' profiles, the reporters' records and everyone's membership in the
+    group (their identities). Entries from before they named anyone add a batch for those people."""
+    every = reads.query_prefix(f"GROUP#{group_id}", "OPEN",
+                               {"OPENREPORT": OpenReportItem, "OPENAPPEAL": OpenAppealItem, "OPENFLAG": FlagItem})
+    page, next_after = rules.queue_page([e.sk for e in every], after, limit)
+    entries = every[page]
+    report_entries = [e for e in entries if isinstance(e, OpenReportItem)]
+    appeal_entries = [e for e in entries if isinstance(e, OpenAppealItem)]
+    flags = [e for e in entries if isinstance(e, FlagItem)]
     report_keys = [(ReportItem, ReportItem.key(e.report_id)) for e in report_entries]
     appeal_keys = [(AppealItem, AppealItem.key(e.appeal_id)) for e in appeal_entries]
     known = reads.Known()
@@ -171,19 +174,31 @@ def queue(group_id: str, caller_id: str) -> Queue:
     subjects = dict(zip(subject_ids, read[:len(subject_ids)], strict=True))
     records = dict(zip(reporter_ids, read[len(subject_ids):len(subject_ids) + len(reporter_ids)], strict=True))
     memberships = read[len(subject_ids) + len(reporter_ids):]
-    about: dict[str, int] = {}
-    for report in open_reports:
-        about[report.subject_user_id] = about.get(report.subject_user_id, 0) + 1
+    about = _open_reports_about(every, open_reports)
 
     def counts(reporter_id: str) -> tuple[int, int]:
         record = records[reporter_id]
         return (int(record.upheld), int(record.dismissed)) if record is not None else (0, 0)
 
-    entries = [QueueEntry(report, subjects[report.subject_user_id], about[report.subject_user_id],
-                          *counts(report.reporter_id)) for report in open_reports]
+    shown_reports = [QueueEntry(report, subjects[report.subject_user_id], about[report.subject_user_id],
+                                *counts(report.reporter_id)) for report in open_reports]
     shown = {p: identities.of(p, group_id, m.pseudonym if m is not None else None)
              for p, m in zip(people, memberships, strict=True)}
-    return Queue(entries, flags, appeals, shown)
+    return Queue(shown_reports, flags, appeals, shown, next_after)
+
+
+def _open_reports_about(entries: list, page_reports: list[ReportItem]) -> dict[str, int]:
+    """Open reports about each member in the whole queue: the entries name whom they concern; an entry from before
+    they did counts through its report when the page shows it."""
+    about: dict[str, int] = {}
+    named = {e.report_id for e in entries if isinstance(e, OpenReportItem) and e.subject_user_id}
+    for entry in entries:
+        if isinstance(entry, OpenReportItem) and entry.subject_user_id:
+            about[entry.subject_user_id] = about.get(entry.subject_user_id, 0) + 1
+    for report in page_reports:
+        if report.report_id not in named:
+            about[report.subject_user_id] = about.get(report.subject_user_id, 0) + 1
+    return about
 
 
 def _evidence(group_id: str, subject_ids: list[str], reporter_ids: list[str], appellant_ids: list[str],

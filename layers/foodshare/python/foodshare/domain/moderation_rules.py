@@ -81,3 +81,21 @@ def restriction(until: datetime | None, now: datetime) -> Refusal | None:
         return None
     return Refusal(RESTRICTED, "You are restricted from posting and claiming in this group (by its moderators, "
                                "or while they review a flag on your account).", until)
+
+
+# The moderation queue in pages: a group's open appeals, flags and reports can grow without bound, and every entry
+# shown costs the read of its evidence. Key order (appeals, flags, then reports oldest first); a cursor is the last
+# entry's sort key, so acting on an entry (which deletes it) never shifts the next page. The largest page is the
+# largest whose evidence fits one BatchGetItem (100 keys) with the caller's membership, at five keys a report (it,
+# its member's profile and membership, its reporter's record and membership).
+QUEUE_PAGE, QUEUE_PAGE_MAX = 10, (100 - 1) // 5
+
+
+def queue_page(sort_keys: list[str], after: str | None, limit: int) -> tuple[slice, str | None]:
+    """Which of the queue's entries (`sort_keys`, in key order) one page shows, and the cursor of the next page
+    (None on the last): the first `limit` entries after `after`."""
+    start = 0
+    if after is not None:
+        start = next((i for i, key in enumerate(sort_keys) if key > after), len(sort_keys))
+    end = min(start + limit, len(sort_keys))
+    return slice(start, end), (sort_keys[end - 1] if end < len(sort_keys) else None)
