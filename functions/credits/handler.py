@@ -10,7 +10,6 @@ from foodshare.api import cursors, models, views
 from foodshare.api.contract import private
 from foodshare.api.http import build_resolver, caller_id, entrypoint
 from foodshare.domain import credits
-from foodshare.errors import ValidationFailed
 
 app = build_resolver()
 
@@ -32,13 +31,15 @@ def get_credits(
 
 def _page(cursor: str) -> tuple[str, int | None]:
     """A cursor holds the next page's first line id and the balance after it; one from before, only the id."""
-    value = cursors.decode(cursor)
-    if isinstance(value, str) and value:
-        return value, None
-    if (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str) and value[0]
-            and isinstance(value[1], int) and not isinstance(value[1], bool)):
-        return value[0], value[1]
-    raise ValidationFailed("The cursor is not valid.", fields={"cursor": "not a cursor from a previous page"})
+    value = cursors.decode(cursor, _a_page)
+    return (value, None) if isinstance(value, str) else (value[0], value[1])
+
+
+def _a_page(value: object) -> bool:
+    if isinstance(value, str):
+        return bool(value)
+    return (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str) and bool(value[0])
+            and isinstance(value[1], int) and not isinstance(value[1], bool))
 
 
 handler = entrypoint(app)

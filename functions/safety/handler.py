@@ -19,7 +19,6 @@ from foodshare.api.requests import (
 from foodshare.domain import moderation, reports, standing
 from foodshare.domain import moderation_rules as rules
 from foodshare.domain.fairness import GroupQuota
-from foodshare.errors import ValidationFailed
 
 app = build_resolver()
 
@@ -79,10 +78,7 @@ def get_moderation(
 
 def _after(cursor: str) -> str:
     """A queue cursor holds the sort key of the last entry its page showed."""
-    value = cursors.decode(cursor)
-    if isinstance(value, str) and value.startswith("OPEN"):
-        return value
-    raise ValidationFailed("The cursor is not valid.", fields={"cursor": "not a cursor from a previous page"})
+    return cursors.decode(cursor, lambda value: isinstance(value, str) and value.startswith("OPEN"))
 
 
 @app.post("/groups/<groupId>/moderation/actions", operation_id="takeModerationAction",

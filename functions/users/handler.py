@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import Response
+from typing import Annotated
 
-from foodshare.api import models, views
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from foodshare.api import cursors, models, views
 from foodshare.api.contract import ALWAYS, private, public
 from foodshare.api.http import JSON, build_resolver, caller_id, entrypoint
 from foodshare.api.requests import EraseAccountRequest, PrivacyRequest, ProfileRequest
@@ -55,8 +57,18 @@ def put_privacy(body: PrivacyRequest) -> models.PrivacySettings:
 
 @app.get("/me/requests", operation_id="getSubjectRequests",
          summary="The caller's data-subject requests (type, time, outcome), oldest first", **private(200))
-def get_requests() -> models.DataSubjectRequests:
-    return models.DataSubjectRequests(requests=[views.subject_request(r) for r in subject_requests.of(caller_id(app))])
+def get_requests(
+    limit: Annotated[int, Query(ge=1, le=subject_requests.PAGE_MAX)] = subject_requests.PAGE,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> models.DataSubjectRequests:
+    found, more = subject_requests.page(caller_id(app), limit, _after(cursor) if cursor else None)
+    return models.DataSubjectRequests(requests=[views.subject_request(r) for r in found],
+                                      next_cursor=cursors.encode(found[-1].request_id) if more else None)
+
+
+def _after(cursor: str) -> str:
+    """A requests cursor holds the id of the last request its page showed."""
+    return cursors.decode(cursor, lambda value: isinstance(value, str) and bool(value) and "#" not in value)
 
 
 @app.post("/me/erasure", operation_id="requestErasure",

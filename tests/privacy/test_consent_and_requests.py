@@ -49,4 +49,34 @@ def test_every_data_subject_request_is_recorded_with_type_time_and_outcome():
     ])  # the last two come from one request: same moment, either order
     assert kinds[0][0] == "rectification" and kinds[1][2] == "restricted"
     assert all(r["requestedAt"] and r["completedAt"] for r in reply.body["requests"])
-    assert call("GET", "/me/requests", user="cleo").body == {"requests": []}
+    assert call("GET", "/me/requests", user="cleo").body == {"requests": [], "nextCursor": None}
+
+
+def test_the_record_of_requests_comes_in_pages_oldest_first():
+    """Every profile change adds a request, so the record grows with use: it is read a page at a time."""
+    from tests.support import round_trips
+    from benchmarks.world import Request, to_event
+
+    flows.user("sam")
+    for i in range(6):
+        call("PUT", "/me", user="sam", json={"displayName": f"Sam {i}"})
+    whole = call("GET", "/me/requests", user="sam", query={"limit": "100"}).body
+    assert len(whole["requests"]) == 7 and whole["nextCursor"] is None
+    pages, cursor = [], None
+    while True:
+        reply = call("GET", "/me/requests", user="sam", query={"limit": "3", **({"cursor": cursor} if cursor else {})})
+        assert reply.status == 200, reply
+        pages.append(reply.body["requests"])
+        cursor = reply.body["nextCursor"]
+        if cursor is None:
+            break
+    assert [len(p) for p in pages] == [3, 3, 1]
+    assert [r for p in pages for r in p] == whole["requests"]  # the same order, each once
+    exact = call("GET", "/me/requests", user="sam", query={"limit": "7"}).body
+    assert len(exact["requests"]) == 7 and exact["nextCursor"] is None  # a full last page names no empty one after it
+    trips = round_trips.measure(*to_event(Request("GET", "/me/requests", "sam", query={"limit": "3"})))
+    assert trips.aws == {"dynamodb:Query": 1} and trips.items_read <= 5, trips  # a page reads a page, not the record
+    for query, field in (({"limit": "0"}, "limit"), ({"limit": "101"}, "limit"), ({"cursor": "bm9wZQ"}, "cursor"),
+                         ({"cursor": "WzEsMl0"}, "cursor")):
+        refused = call("GET", "/me/requests", user="sam", query=query)
+        assert refused.status == 400 and field in str(refused.body["error"]), (query, refused)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from typing import Any
 
 from foodshare.errors import ValidationFailed
@@ -14,8 +15,17 @@ def encode(value: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(value, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode(cursor: str) -> Any:
+def decode(cursor: str, valid: Callable[[Any], bool] | None = None) -> Any:
+    """The cursor's value; 400 naming `cursor` when it is not one, or when `valid` (the shape a route's cursors
+    have) refuses it."""
     try:
-        return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, binascii.Error):
-        raise ValidationFailed("The cursor is not valid.", fields={"cursor": "not a cursor from a previous page"})
+        raise invalid()
+    if valid is not None and not valid(value):
+        raise invalid()
+    return value
+
+
+def invalid() -> ValidationFailed:
+    return ValidationFailed("The cursor is not valid.", fields={"cursor": "not a cursor from a previous page"})

@@ -75,6 +75,7 @@ class DataSubjectRequest(View):
 
 class DataSubjectRequests(View):
     requests: list[DataSubjectRequest]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last")
 
 
 class ErasureCode(View):

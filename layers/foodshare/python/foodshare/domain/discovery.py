@@ -16,7 +16,6 @@ from foodshare.data import reads
 from foodshare.data.models import FoodItem, OpenPostsItem, UserItem
 from foodshare.domain import groups, identities, partnerships, privacy
 from foodshare.api import cursors
-from foodshare.errors import ValidationFailed
 from foodshare.reputation_rules import INITIAL_SCORE, TRUST_RANK, trust_level
 
 
@@ -152,7 +151,7 @@ def decode_cursor(cursor: str) -> tuple:
         rank, start, food_id = cursors.decode(cursor)
         return (int(rank), str(start), str(food_id))
     except (ValueError, TypeError):
-        raise ValidationFailed("The cursor is not valid.", fields={"cursor": "not a cursor from a previous page"})
+        raise cursors.invalid()
 
 
 def _matches(post: FoodItem, sharer: Sharer, filters: Filters) -> bool:

@@ -37,5 +37,20 @@ def record(uow: UnitOfWork, user_id: str, kind: str, outcome: str = COMPLETED, d
 
 
 def of(user_id: str) -> list[DataSubjectRequestItem]:
-    """The person's requests, oldest first."""
+    """The person's requests, oldest first (all of them: the export)."""
     return list(DataSubjectRequestItem.query(f"USER#{user_id}", DataSubjectRequestItem.sk.startswith("DSR#")))
+
+
+PAGE, PAGE_MAX = 50, 100
+
+
+def page(user_id: str, limit: int, after: str | None) -> tuple[list[DataSubjectRequestItem], bool]:
+    """The person's requests after request `after`, oldest first, `limit` at a time (every profile or privacy change
+    adds one, so the record grows with use); the flag says whether later requests remain."""
+    pk, first = DataSubjectRequestItem.key(user_id, after or "")
+    found = list(DataSubjectRequestItem.query(
+        pk, DataSubjectRequestItem.sk.between(first, "DSR#~"),
+        limit=limit + 2,  # the cursor's request itself may be among them
+    ))
+    found = [r for r in found if not (after and r.sk == first)][: limit + 1]
+    return found[:limit], len(found) > limit
