@@ -77,8 +77,8 @@ def get_moderation(
 
 
 def _after(cursor: str) -> str:
-    """A queue cursor holds the sort key of the last entry its page showed."""
-    return cursors.decode(cursor, lambda value: isinstance(value, str) and value.startswith("OPEN"))
+    """A queue cursor holds the key of the last entry its page showed (`rules.queue_key`)."""
+    return cursors.decode(cursor, lambda value: isinstance(value, str) and value.startswith(rules.QUEUE_KEY_KINDS))
 
 
 @app.post("/groups/<groupId>/moderation/actions", operation_id="takeModerationAction",

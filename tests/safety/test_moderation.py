@@ -326,13 +326,16 @@ def test_the_queue_reads_its_evidence_with_its_reports_and_entries_from_before_s
 def test_queue_page_is_the_next_entries_after_the_cursor_in_key_order():
     from foodshare.domain import moderation_rules as rules
 
-    keys = ["OPENAPPEAL#a1", "OPENFLAG#u1#kind", "OPENREPORT#r1", "OPENREPORT#r2", "OPENREPORT#r3"]
-    assert rules.queue_page(keys, None, 2) == (slice(0, 2), "OPENFLAG#u1#kind")
-    assert rules.queue_page(keys, "OPENFLAG#u1#kind", 2) == (slice(2, 4), "OPENREPORT#r2")
-    assert rules.queue_page(keys, "OPENREPORT#r2", 2) == (slice(4, 5), None)  # the last page names no next
+    keys = sorted([rules.queue_key(report_id="r2"), rules.queue_key(appeal_id="a1"), rules.queue_key(report_id="r1"),
+                   rules.queue_key(flagged_handle="h-abc", flag_kind="ring"), rules.queue_key(report_id="r3")])
+    assert keys == ["A#a1", "F#h-abc#ring", "R#r1", "R#r2", "R#r3"]  # appeals, flags, then reports oldest first
+    assert rules.queue_page(keys, None, 2) == (slice(0, 2), "F#h-abc#ring")
+    assert rules.queue_page(keys, "F#h-abc#ring", 2) == (slice(2, 4), "R#r2")
+    assert rules.queue_page(keys, "R#r2", 2) == (slice(4, 5), None)  # the last page names no next
     assert rules.queue_page(keys, None, 5) == (slice(0, 5), None)  # exactly full: no empty page after it
-    assert rules.queue_page(keys, "OPENREPORT#r1x", 9) == (slice(3, 5), None)  # its entry was acted on meanwhile
-    assert rules.queue_page(keys, "OPENREPORT#r9", 2) == (slice(5, 5), None)
+    assert rules.queue_page(keys, "R#r1x", 9) == (slice(3, 5), None)  # its entry was acted on meanwhile
+    assert rules.queue_page(keys, "F#h-abb#ring", 9) == (slice(1, 5), None)  # a flag resolved meanwhile
+    assert rules.queue_page(keys, "R#r9", 2) == (slice(5, 5), None)
     assert rules.queue_page([], None, 10) == (slice(0, 0), None)
 
 
@@ -349,6 +352,7 @@ def _pages(who: str, group_id: str, limit: int) -> list[dict]:
 
 
 def test_the_queue_comes_in_pages_appeals_flags_then_reports_oldest_first(g):
+    from foodshare.api import cursors
     from foodshare.data.models import MembershipItem
 
     for reason in ("spam", "selling", "other"):  # ida's reports keep being dismissed: she is flagged
@@ -363,6 +367,14 @@ def test_the_queue_comes_in_pages_appeals_flags_then_reports_oldest_first(g):
     filed = [_report(name, "user", flows.handle("cleo", g["g"]), "late") for name in reporters]
     whole = _view("mo", g["g"]).body  # the default page: 10 entries
     assert len(whole["appeals"]) + len(whole["flagged"]) + len(whole["reports"]) == 10 and whole["nextCursor"]
+
+    # A cursor names people only as the group knows them: one ending on ida's flag holds her handle, not her id.
+    first = call("GET", f"/groups/{g['g']}/moderation", user="mo", query={"limit": "2"}).body
+    [flag] = first["flagged"]
+    assert flag["member"]["handle"] == flows.handle("ida", g["g"])
+    assert cursors.decode(first["nextCursor"]) == f"F#{flows.handle('ida', g['g'])}#{flag['kind']}"
+    assert [cursors.decode(p["nextCursor"]) for p in _pages("mo", g["g"], 2)[:-1]] == [
+        f"F#{flows.handle('ida', g['g'])}#{flag['kind']}", *[f"R#{r}" for r in filed[1:11:2]]]
 
     pages = _pages("mo", g["g"], 4)
     assert [len(p["appeals"]) + len(p["flagged"]) + len(p["reports"]) for p in pages] == [4, 4, 4, 1]

@@ -40,6 +40,11 @@ def of(user_id: str, group_id: str, stored_pseudonym: str | None = None) -> Iden
     )
 
 
+def handle_in(user_id: str, group_id: str) -> str:
+    """The person's handle in the group, alone (no pseudonym worked out)."""
+    return privacy.handle(identity_key.key(), user_id, group_id)
+
+
 def in_group(user_id: str, group_id: str) -> Identity:
     """The person as members of `group_id` know them (one membership read)."""
     try:

@@ -138,7 +138,7 @@ class Queue:
     flags: list[FlagItem]
     appeals: list[AppealItem]
     shown: dict[str, identities.Identity]  # everyone in it (fraud rings included), as the group knows them
-    next_after: str | None = None  # the last entry's sort key when more follow (`rules.queue_page`)
+    next_after: str | None = None  # the last entry's `rules.queue_key` when more follow
 
 
 def queue(group_id: str, caller_id: str, limit: int = rules.QUEUE_PAGE, after: str | None = None) -> Queue:
@@ -149,9 +149,11 @@ def queue(group_id: str, caller_id: str, limit: int = rules.QUEUE_PAGE, after: s
     queue); then one batch for the page: the caller's membership (the moderator check comes before anything is
     shown), its reports and appeals, the subjects' profiles, the reporters' records and everyone's membership in the
     group (their identities). Entries from before they named anyone add a batch for those people."""
-    every = reads.query_prefix(f"GROUP#{group_id}", "OPEN",
+    found = reads.query_prefix(f"GROUP#{group_id}", "OPEN",
                                {"OPENREPORT": OpenReportItem, "OPENAPPEAL": OpenAppealItem, "OPENFLAG": FlagItem})
-    page, next_after = rules.queue_page([e.sk for e in every], after, limit)
+    keyed = sorted(((_queue_key(e, group_id), e) for e in found), key=lambda pair: pair[0])
+    every = [e for _, e in keyed]
+    page, next_after = rules.queue_page([k for k, _ in keyed], after, limit)
     entries = every[page]
     report_entries = [e for e in entries if isinstance(e, OpenReportItem)]
     appeal_entries = [e for e in entries if isinstance(e, OpenAppealItem)]
@@ -185,6 +187,14 @@ def queue(group_id: str, caller_id: str, limit: int = rules.QUEUE_PAGE, after: s
     shown = {p: identities.of(p, group_id, m.pseudonym if m is not None else None)
              for p, m in zip(people, memberships, strict=True)}
     return Queue(shown_reports, flags, appeals, shown, next_after)
+
+
+def _queue_key(entry: OpenReportItem | OpenAppealItem | FlagItem, group_id: str) -> str:
+    if isinstance(entry, OpenAppealItem):
+        return rules.queue_key(appeal_id=entry.appeal_id)
+    if isinstance(entry, FlagItem):
+        return rules.queue_key(flagged_handle=identities.handle_in(entry.user_id, group_id), flag_kind=entry.kind)
+    return rules.queue_key(report_id=entry.report_id)
 
 
 def _open_reports_about(entries: list, page_reports: list[ReportItem]) -> dict[str, int]:

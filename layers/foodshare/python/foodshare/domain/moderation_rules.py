@@ -84,16 +84,31 @@ def restriction(until: datetime | None, now: datetime) -> Refusal | None:
 
 
 # The moderation queue in pages: a group's open appeals, flags and reports can grow without bound, and every entry
-# shown costs the read of its evidence. Key order (appeals, flags, then reports oldest first); a cursor is the last
-# entry's sort key, so acting on an entry (which deletes it) never shifts the next page. The largest page is the
+# shown costs the read of its evidence. Entries are ordered by the key a moderator sees them by (`queue_key`):
+# appeals, then flags, then reports oldest first; a cursor is the last entry's key, so acting on an entry (which
+# deletes it) never shifts the next page, and a cursor names nobody but as the group knows them. The largest page is the
 # largest whose evidence fits one BatchGetItem (100 keys) with the caller's membership, at five keys a report (it,
 # its member's profile and membership, its reporter's record and membership).
 QUEUE_PAGE, QUEUE_PAGE_MAX = 10, (100 - 1) // 5
 
 
+QUEUE_KEY_KINDS = ("A#", "F#", "R#")
+
+
+def queue_key(appeal_id: str | None = None, flagged_handle: str | None = None, flag_kind: str | None = None,
+              report_id: str | None = None) -> str:
+    """An entry's place in the queue, from what the moderator is shown of it: an appeal's or a report's id, a flag's
+    member by their handle in the group (never their user id: a cursor would carry it out) and its kind."""
+    if appeal_id is not None:
+        return f"A#{appeal_id}"
+    if flagged_handle is not None:
+        return f"F#{flagged_handle}#{flag_kind}"
+    return f"R#{report_id}"
+
+
 def queue_page(sort_keys: list[str], after: str | None, limit: int) -> tuple[slice, str | None]:
-    """Which of the queue's entries (`sort_keys`, in key order) one page shows, and the cursor of the next page
-    (None on the last): the first `limit` entries after `after`."""
+    """Which of the queue's entries (`sort_keys`: their `queue_key`s, sorted) one page shows, and the cursor of the
+    next page (None on the last): the first `limit` entries after `after`."""
     start = 0
     if after is not None:
         start = next((i for i, key in enumerate(sort_keys) if key > after), len(sort_keys))
