@@ -3,6 +3,8 @@ penalties through the reputation consumer, appeals, bans blocking rejoin, notice
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -89,6 +91,13 @@ def test_appointing_moderators(g):
     assert unknown.status == 404 and set(unknown.body["error"]["fields"]) == {"memberHandle"}  # not a member of g
     for bad in ("olga", "h-" + "x" * 20):
         assert call("POST", f"/groups/{g['g']}/moderators", user="sam", json={"memberHandle": bad}).status == 404
+
+
+def test_appointing_a_member_whose_profile_is_gone_answers_as_for_nobody_and_names_no_id(g):
+    UserItem.get(*UserItem.key("ida")).delete()
+    reply = _appoint("sam", g["g"], "ida")
+    assert reply.status == 404 and set(reply.body["error"]["fields"]) == {"memberHandle"}, reply
+    assert not re.search(r"\bida\b", json.dumps(reply.body)), reply.body
 
 
 def test_the_evidence_shows_account_wide_figures_in_bands(g):

@@ -242,9 +242,8 @@ def _confirm(exchange_id: str, user_id: str, blind: bool) -> ExchangeItem:
 def _profiles(*user_ids: str) -> list[UserItem]:
     """The profiles of an exchange's participants, in one read."""
     found = reads.get_many([(UserItem, UserItem.key(u)) for u in user_ids])
-    for user_id, user in zip(user_ids, found):
-        if user is None:
-            raise NotFound(f"User {user_id} not found.")
+    if any(user is None for user in found):
+        raise NotFound("A participant's account no longer exists.")  # no id: the caller knows the other by handle
     return found
 
 
@@ -273,7 +272,7 @@ def _close(exchange_id: str, user_id: str, outcome: str, blind: bool) -> Exchang
         raise Conflict(f"The exchange is {exchange.status}.", code="invalid_state")
     claimer: UserItem | str | None = exchange.claimer_id if blind else users.find(exchange.claimer_id)
     if claimer is None:
-        raise NotFound(f"User {exchange.claimer_id} not found.")
+        raise NotFound("The claimer's account no longer exists.")  # no id: the sharer knows them by handle
     uow = UnitOfWork()
     uow.update(
         exchange,

@@ -94,8 +94,8 @@ def appoint_moderator(group_id: str, admin_id: str, member_handle: str) -> Membe
         raise identities.not_found("memberHandle")
     if member.role != rules.MEMBER:
         raise Conflict(f"This member is already {member.role}.", code="already_moderating")
-    if profile is None:
-        raise NotFound(f"User {member_id} not found.")
+    if profile is None:  # as a handle naming nobody: the admin knows the member by handle, never by id
+        raise identities.not_found("memberHandle")
     if not rules.may_grant_moderator(profile.trust_level):
         raise Conflict("Only exemplary members may be made moderators.", code="not_exemplary")
     return _appoint(admin_id, member, unread=False)
