@@ -404,3 +404,27 @@ def test_a_post_claimed_meanwhile_answers_already_claimed_even_when_its_sharer_r
     assert _credits("ina") == before
     assert _exchanges_of(food_id) == 1
     assert ExchangeItem.get(*ExchangeItem.key(raced[0].exchange_id)).claimer_id == "cleo"
+
+
+def test_a_partner_groups_member_reaches_a_post_in_calls_that_do_not_grow_with_their_groups():
+    """Cleo is in seven groups; the post's group is partnered with the last of them. Her access was one read
+    of a partner link per group of hers, in turn (10 calls to see the post); now the links of all her groups are read
+    in one batch: the post, then her membership and its sharer, her groups, their links."""
+    from benchmarks.world import Request, to_event
+    from tests.support import round_trips
+
+    flows.community()
+    for i in range(5):
+        flows.join("cleo", flows.group("sam", f"Other {i}"), "sam")
+    late = flows.group("sam", "Late")  # the last of her groups in key order (ids grow with time)
+    flows.join("cleo", late, "sam")
+    flows.user("bea")
+    south = flows.group("bea", "South")
+    flows.partnership("sam", late, "bea", south, minReputation=0)
+    posts = [flows.share("bea", south, title=f"Bread {i}") for i in range(2)]
+    seen = round_trips.measure(*to_event(Request("GET", f"/food/{posts[0]}", "cleo")))
+    assert seen.status == 200 and seen.aws == {"dynamodb:GetItem": 1, "dynamodb:BatchGetItem": 2,
+                                               "dynamodb:Query": 1}, seen
+    claimed = round_trips.measure(*to_event(Request("POST", f"/food/{posts[1]}/claims", "cleo")))
+    assert claimed.status == 201 and claimed.aws == {"dynamodb:BatchGetItem": 2, "dynamodb:Query": 1,
+                                                     "dynamodb:TransactWriteItems": 1}, claimed

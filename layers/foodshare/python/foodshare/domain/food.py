@@ -60,11 +60,8 @@ def access(food: FoodItem, user_id: str, membership: MembershipItem | None | obj
         membership = groups.membership(food.group_id, user_id)
     if food.sharer_id == user_id or membership is not None:
         return Access(partner=None)
-    for group_id in groups.group_ids_of(user_id):
-        partner = partnerships.partner_link(group_id, food.group_id)
-        if partner is not None:
-            return Access(partner=partner)
-    return None
+    partner = partnerships.first_partner_link(groups.group_ids_of(user_id), food.group_id)
+    return Access(partner=partner) if partner is not None else None
 
 
 def get_visible(food_id: str, user_id: str) -> tuple[FoodItem, Access]:
