@@ -335,8 +335,9 @@ def test_the_queue_reads_its_evidence_with_its_reports_and_entries_from_before_s
 def test_queue_page_is_the_next_entries_after_the_cursor_in_key_order():
     from foodshare.domain import moderation_rules as rules
 
-    keys = sorted([rules.queue_key(report_id="r2"), rules.queue_key(appeal_id="a1"), rules.queue_key(report_id="r1"),
-                   rules.queue_key(flagged_handle="h-abc", flag_kind="ring"), rules.queue_key(report_id="r3")])
+    keys = sorted([rules.queue_key(rules.REPORT_KEY, "r2"), rules.queue_key(rules.APPEAL_KEY, "a1"),
+                   rules.queue_key(rules.REPORT_KEY, "r1"), rules.queue_key(rules.FLAG_KEY, "h-abc", "ring"),
+                   rules.queue_key(rules.REPORT_KEY, "r3")])
     assert keys == ["A#a1", "F#h-abc#ring", "R#r1", "R#r2", "R#r3"]  # appeals, flags, then reports oldest first
     assert rules.queue_page(keys, None, 2) == (slice(0, 2), "F#h-abc#ring")
     assert rules.queue_page(keys, "F#h-abc#ring", 2) == (slice(2, 4), "R#r2")

@@ -191,10 +191,10 @@ def queue(group_id: str, caller_id: str, limit: int = rules.QUEUE_PAGE, after: s
 
 def _queue_key(entry: OpenReportItem | OpenAppealItem | FlagItem, group_id: str) -> str:
     if isinstance(entry, OpenAppealItem):
-        return rules.queue_key(appeal_id=entry.appeal_id)
+        return rules.queue_key(rules.APPEAL_KEY, entry.appeal_id)
     if isinstance(entry, FlagItem):
-        return rules.queue_key(flagged_handle=identities.handle_in(entry.user_id, group_id), flag_kind=entry.kind)
-    return rules.queue_key(report_id=entry.report_id)
+        return rules.queue_key(rules.FLAG_KEY, identities.handle_in(entry.user_id, group_id), entry.kind)
+    return rules.queue_key(rules.REPORT_KEY, entry.report_id)
 
 
 def _open_reports_about(entries: list, page_reports: list[ReportItem]) -> dict[str, int]:

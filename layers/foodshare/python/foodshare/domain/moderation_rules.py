@@ -92,18 +92,14 @@ def restriction(until: datetime | None, now: datetime) -> Refusal | None:
 QUEUE_PAGE, QUEUE_PAGE_MAX = 10, (100 - 1) // 5
 
 
-QUEUE_KEY_KINDS = ("A#", "F#", "R#")
+APPEAL_KEY, FLAG_KEY, REPORT_KEY = "A", "F", "R"  # in the order the queue shows them
+QUEUE_KEY_KINDS = tuple(f"{kind}#" for kind in (APPEAL_KEY, FLAG_KEY, REPORT_KEY))
 
 
-def queue_key(appeal_id: str | None = None, flagged_handle: str | None = None, flag_kind: str | None = None,
-              report_id: str | None = None) -> str:
+def queue_key(kind: str, *shown: str) -> str:
     """An entry's place in the queue, from what the moderator is shown of it: an appeal's or a report's id, a flag's
     member by their handle in the group (never their user id: a cursor would carry it out) and its kind."""
-    if appeal_id is not None:
-        return f"A#{appeal_id}"
-    if flagged_handle is not None:
-        return f"F#{flagged_handle}#{flag_kind}"
-    return f"R#{report_id}"
+    return "#".join((kind, *shown))
 
 
 def queue_page(sort_keys: list[str], after: str | None, limit: int) -> tuple[slice, str | None]:

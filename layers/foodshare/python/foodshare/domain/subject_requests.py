@@ -36,11 +36,6 @@ def record(uow: UnitOfWork, user_id: str, kind: str, outcome: str = COMPLETED, d
     return item
 
 
-def of(user_id: str) -> list[DataSubjectRequestItem]:
-    """The person's requests, oldest first (all of them: the export)."""
-    return list(DataSubjectRequestItem.query(f"USER#{user_id}", DataSubjectRequestItem.sk.startswith("DSR#")))
-
-
 PAGE, PAGE_MAX = 50, 100
 
 
