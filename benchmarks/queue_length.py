@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from pathlib import Path
 
-from benchmarks.round_trips import ROOT, _ops, _use_code
+from benchmarks.round_trips import ROOT, _ops, _use_code, handler_cpu
 
 ROUTE = "GET /groups/{groupId}/moderation"
 
@@ -47,23 +46,14 @@ def measure(lengths: list[int], samples: int) -> list[dict]:
 
 
 def _one(world, samples: int) -> dict:
-    from benchmarks import environment
     from benchmarks.results import percentile
     from benchmarks.world import request_for, to_event
-    from tests.support import round_trips, stream
-    from tests.support.api import invoke
+    from tests.support import round_trips
 
     trips = round_trips.measure(*to_event(request_for(ROUTE, world)))
-    cpu, answer = [], None
-    with environment.heap_as_deployed():
-        for _ in range(samples):
-            function, event = to_event(request_for(ROUTE, world))
-            with stream.paused():
-                started = time.thread_time()
-                answer = invoke(event, function)
-                cpu.append((time.thread_time() - started) * 1000)
-    if answer is None or int(answer["statusCode"]) != 200:
-        raise RuntimeError(f"{ROUTE} answered {answer and answer['statusCode']}")
+    cpu, answer = handler_cpu(ROUTE, world, samples)
+    if int(answer.get("statusCode", 0)) != 200:
+        raise RuntimeError(f"{ROUTE} answered {answer.get('statusCode')}")
     return {"calls": dict(trips.aws), "items": trips.items_read, "bytes": len(answer["body"]),
             "p50": percentile(cpu, 50), "p95": percentile(cpu, 95)}
 

@@ -60,8 +60,7 @@ def measure(samples: int) -> dict[str, dict]:
     with environment.moto_server():
         from benchmarks.world import World, request_for, route_keys, to_event
         from tests.budgets import BUDGETS
-        from tests.support import round_trips, stream
-        from tests.support.api import invoke
+        from tests.support import round_trips
 
         world = World.build(posts=10)
         out: dict[str, dict] = {}
@@ -73,18 +72,7 @@ def measure(samples: int) -> dict[str, dict]:
             function, event = to_event(request_for(key, world))
             warm = round_trips.measure(function, event)
             row = {"status": warm.status, "warm": dict(warm.aws), "items_read": warm.items_read, "redis": warm.redis}
-            cpu = []
-            with environment.heap_as_deployed():
-                for _ in range(samples):
-                    function, event = to_event(request_for(key, world))
-                    with stream.paused():  # the stream relay is another function: not this request's CPU
-                        started = time.thread_time()
-                        answer = invoke(event, function)
-                        cpu.append((time.thread_time() - started) * 1000)
-                    stream.pump()
-                    if int(answer["statusCode"]) >= 500:
-                        raise RuntimeError(f"{key} answered {answer['statusCode']}")
-            row["cpu_ms"] = cpu
+            row["cpu_ms"], _ = handler_cpu(key, world, samples)
             if BUDGETS[key].cold is not None:
                 function, event = to_event(request_for(key, world))
                 round_trips.cold()
@@ -92,6 +80,28 @@ def measure(samples: int) -> dict[str, dict]:
                 row.update(cold=dict(cold.aws), cold_items_read=cold.items_read, cold_redis=cold.redis)
             out[key] = row
         return out
+
+
+def handler_cpu(key: str, world, samples: int) -> tuple[list[float], dict]:
+    """The handler thread's CPU (ms) for `samples` requests of route `key`, the heap frozen as deployed, and the
+    last answer (a 5xx stops the run)."""
+    from benchmarks import environment
+    from benchmarks.world import request_for, to_event
+    from tests.support import stream
+    from tests.support.api import invoke
+
+    cpu, answer = [], {}
+    with environment.heap_as_deployed():
+        for _ in range(samples):
+            function, event = to_event(request_for(key, world))
+            with stream.paused():  # the stream relay is another function: not this request's CPU
+                started = time.thread_time()
+                answer = invoke(event, function)
+                cpu.append((time.thread_time() - started) * 1000)
+            stream.pump()
+            if int(answer["statusCode"]) >= 500:
+                raise RuntimeError(f"{key} answered {answer['statusCode']}")
+    return cpu, answer
 
 
 # ---- both versions, side by side ----------------------------------------------------------------

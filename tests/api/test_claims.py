@@ -11,7 +11,7 @@ import pytest
 from foodshare import clock
 from foodshare.settings import get_settings
 from foodshare.data.models import EventItem, ExchangeItem, LedgerEntryItem, UserItem
-from tests.support import flows
+from tests.support import api, flows
 from tests.support.api import call
 
 
@@ -29,17 +29,13 @@ def _assert_ledger_consistent(user_id: str) -> None:
         running += int(entry.amount)
         assert entry.balance_after is None or int(entry.balance_after) == running
     assert int(UserItem.get(*UserItem.key(user_id)).credit_balance) == running
-    expected, cursor, seen = running, None, 0
-    while True:
-        page = call("GET", "/me/credits", user=user_id, query={"limit": 2, **({"cursor": cursor} if cursor else {})})
-        assert page.body["balance"] == running
-        for line in page.body["transactions"]:
+    expected, seen = running, 0
+    for page in api.pages("/me/credits", user=user_id, limit=2):
+        assert page["balance"] == running
+        for line in page["transactions"]:
             assert line["balanceAfter"] == expected
             expected -= line["amount"]
             seen += 1
-        cursor = page.body["nextCursor"]
-        if cursor is None:
-            break
     assert expected == 0 and seen == len(entries)
 
 

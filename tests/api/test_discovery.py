@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from foodshare.data.models import UserItem
 from foodshare.reputation_rules import trust_level
-from tests.support import flows
+from tests.support import api, flows
 from tests.support.api import call
 
 
@@ -118,14 +118,7 @@ def test_order_by_trust_then_pickup_start_then_id_with_pages():
     assert everything[2:] == ["sam+3", "sam+4", "sam+5"]
     ids = [i["foodId"] for i in call("GET", "/food", user="cleo").body["items"][:2]]
     assert ids == sorted(ids)  # same trust and start: by id
-    pages, cursor = [], None
-    while True:
-        query = {"limit": 2} | ({"cursor": cursor} if cursor else {})
-        reply = call("GET", "/food", user="cleo", query=query)
-        pages.append(_titles(reply))
-        cursor = reply.body["nextCursor"]
-        if not cursor:
-            break
+    pages = [[item["title"] for item in body["items"]] for body in api.pages("/food", user="cleo", limit=2)]
     assert [len(p) for p in pages] == [2, 2, 1]
     assert sum(pages, []) == everything
 

@@ -12,7 +12,7 @@ from foodshare import clock
 from foodshare.data.models import UserItem
 
 from benchmarks.world import Request, to_event
-from tests.support import flows, round_trips
+from tests.support import api, flows, round_trips
 from tests.support.api import call
 
 
@@ -350,15 +350,7 @@ def test_queue_page_is_the_next_entries_after_the_cursor_in_key_order():
 
 
 def _pages(who: str, group_id: str, limit: int) -> list[dict]:
-    pages, cursor = [], None
-    while True:
-        reply = call("GET", f"/groups/{group_id}/moderation", user=who,
-                     query={"limit": str(limit), **({"cursor": cursor} if cursor else {})})
-        assert reply.status == 200, reply
-        pages.append(reply.body)
-        cursor = reply.body["nextCursor"]
-        if cursor is None:
-            return pages
+    return api.pages(f"/groups/{group_id}/moderation", user=who, limit=limit)
 
 
 def test_the_queue_comes_in_pages_appeals_flags_then_reports_oldest_first(g):

@@ -66,3 +66,15 @@ def call(
     if response.get("isBase64Encoded"):
         raw = base64.b64decode(raw).decode()
     return Reply(response["statusCode"], jsonlib.loads(raw) if raw else None, response.get("headers") or {})
+
+
+def pages(path: str, *, user: str, limit: int) -> list[Any]:
+    """Every page of a paged GET route, following `nextCursor` until it is null: each page's body, in order."""
+    bodies, cursor = [], None
+    while True:
+        reply = call("GET", path, user=user, query={"limit": str(limit), **({"cursor": cursor} if cursor else {})})
+        assert reply.status == 200, reply
+        bodies.append(reply.body)
+        cursor = reply.body["nextCursor"]
+        if cursor is None:
+            return bodies
