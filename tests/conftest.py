@@ -71,3 +71,19 @@ def reset_clock():
     clock.reset()
     yield
     clock.reset()
+
+
+@pytest.fixture
+def aws_operations(monkeypatch) -> list[str]:
+    """The names of the AWS operations sent while the test runs, in order (any service, any thread)."""
+    from botocore.client import BaseClient
+
+    names: list[str] = []
+    real = BaseClient._make_api_call
+
+    def recorded(client, operation, params):
+        names.append(operation)
+        return real(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", recorded)
+    return names

@@ -227,3 +227,59 @@ def test_an_exchange_that_failed_after_one_of_its_two_users_is_finished_for_the_
     claimer = _state(c["claimer"])
     assert claimer[2] == 1 and [kind for _, kind, _ in claimer[3]] == ["exchange_completed", "reliable_pickup"]
     assert reputation.apply(completed) is False
+
+
+# ---- one item, one conditional write (data/transaction.py) ------------------------------------
+
+
+def test_a_lone_marker_is_one_conditional_put_and_still_applies_once(aws_operations):
+    from foodshare.consumers import once
+
+    event = _event("FoodWithdrawn", {"foodId": "f7", "groupId": "g7"})
+    assert once("announcements", event, lambda uow: None) is True
+    assert aws_operations == ["PutItem"]  # not a one-item TransactWriteItems: half the write units
+    assert _marker("announcements", event)
+    assert once("announcements", event, lambda uow: None) is False  # the put's condition refuses the duplicate
+
+
+def test_a_one_item_change_answers_its_failed_condition_as_a_transaction_does(aws_operations):
+    from foodshare.data.models import GroupActivityItem
+    from foodshare.data.transaction import UnitOfWork
+    from foodshare.errors import ConcurrentUpdate, NotFound
+
+    def change(on_fail=None) -> UnitOfWork:
+        uow = UnitOfWork(allow_no_events=True)
+        item = GroupActivityItem(*GroupActivityItem.key("g8"))
+        uow.update(item, [GroupActivityItem.ratings_count.add(1)], GroupActivityItem.pk.exists(), on_fail=on_fail)
+        return uow
+
+    with pytest.raises(NotFound, match="no such group"):
+        change(NotFound("no such group")).commit()
+    with pytest.raises(ConcurrentUpdate):
+        change().commit()
+    assert aws_operations == ["UpdateItem", "UpdateItem"]
+    assert not [i for i in _items() if i["pk"]["S"] == "GROUP#g8"]  # nothing written
+
+
+def test_a_one_item_change_that_meets_a_transaction_is_sent_again(monkeypatch):
+    from botocore.exceptions import ClientError
+    from pynamodb.exceptions import UpdateError
+
+    from foodshare.data.models import GroupActivityItem
+    from foodshare.data.transaction import UnitOfWork
+
+    real, refused = GroupActivityItem.update, []
+
+    def update(self, *args, **kwargs):
+        if not refused:
+            refused.append(1)
+            raise UpdateError("conflict", cause=ClientError(
+                {"Error": {"Code": "TransactionConflictException", "Message": "in a transaction"}}, "UpdateItem"))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(GroupActivityItem, "update", update)
+    uow = UnitOfWork(allow_no_events=True)
+    uow.update(GroupActivityItem(*GroupActivityItem.key("g9")), [GroupActivityItem.ratings_count.add(1)])
+    uow.commit()
+    assert refused == [1]
+    assert int(GroupActivityItem.get(*GroupActivityItem.key("g9")).ratings_count) == 1

@@ -2,6 +2,8 @@
 
 Each write may name the domain error its condition failing means (for example
 "already claimed"), so a lost race surfaces as the right 409 and nothing is half-written.
+A change of one item (a consumer's processed marker, a counter carrying its own once-condition)
+is sent as that item's own conditional write: as atomic, at half the write units of a transaction.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from foodshare import hooks
@@ -29,6 +31,7 @@ CONFLICT_BACKOFF_S = 0.01  # the first wait's upper bound; doubled for each furt
 # PynamoDB sends a transaction's items grouped by kind in this order; cancellation
 # reasons come back in the order sent, so ops are kept in it too.
 _SEND_ORDER = {"condition_check": 0, "delete": 1, "save": 2, "update": 3}
+CONCURRENT = "Another change to the same data happened at the same time; please retry."
 
 
 @dataclass
@@ -108,20 +111,53 @@ class UnitOfWork:
         ops = self._ops + [
             _Op("save", (event_item(e),), {"condition": EventItem.pk.does_not_exist()}, None) for e in self.events
         ]
-        added = {id(op): i for i, op in enumerate(ops)}
-        ops.sort(key=lambda op: _SEND_ORDER[op.kind])
-        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
-            try:
-                with TransactWrite(connection=table_connection().connection) as transaction:
-                    for op in ops:
-                        getattr(transaction, op.kind)(*op.args, **op.kwargs)
-                break
-            except TransactWriteError as exc:
-                if attempt == CONFLICT_ATTEMPTS or not _only_conflicts(exc):
-                    raise _domain_error(exc, ops, added) from exc
-                time.sleep(random.uniform(0, CONFLICT_BACKOFF_S * 2 ** (attempt - 1)))
+        if len(ops) == 1 and ops[0].kind != "condition_check":
+            _write_one(ops[0])
+        else:
+            _transact(ops)
         hooks.run_after_commit(self.events + self.notices)
         return self.events
+
+
+def _transact(ops: list[_Op]) -> None:
+    added = {id(op): i for i, op in enumerate(ops)}
+    ops = sorted(ops, key=lambda op: _SEND_ORDER[op.kind])
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        try:
+            with TransactWrite(connection=table_connection().connection) as transaction:
+                for op in ops:
+                    getattr(transaction, op.kind)(*op.args, **op.kwargs)
+            return
+        except TransactWriteError as exc:
+            if attempt == CONFLICT_ATTEMPTS or not _only_conflicts(exc):
+                raise _domain_error(exc, ops, added) from exc
+            _back_off(attempt)
+
+
+def _write_one(op: _Op) -> None:
+    """One item's write as its own conditional PutItem / UpdateItem / DeleteItem (1 write unit per KB; in a
+    transaction 2): a failed condition is the op's domain error, as in a transaction."""
+    item, condition = op.args[0], op.kwargs["condition"]
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        try:
+            if op.kind == "save":
+                item.save(condition=condition)
+            elif op.kind == "update":
+                item.update(actions=op.args[1], condition=condition)
+            else:
+                item.delete(condition=condition)
+            return
+        except (PutError, UpdateError, DeleteError) as exc:
+            code = exc.cause_response_code
+            if code == "ConditionalCheckFailedException":
+                raise op.on_condition_failure or ConcurrentUpdate(CONCURRENT) from exc
+            if code != "TransactionConflictException" or attempt == CONFLICT_ATTEMPTS:
+                raise
+            _back_off(attempt)  # a transaction was writing the item: nothing was written, sending again is safe
+
+
+def _back_off(attempt: int) -> None:
+    time.sleep(random.uniform(0, CONFLICT_BACKOFF_S * 2 ** (attempt - 1)))
 
 
 def _only_conflicts(exc: TransactWriteError) -> bool:
@@ -140,7 +176,7 @@ def _domain_error(exc: TransactWriteError, ops: list[_Op], added: dict[int, int]
               if reason is not None and reason.code == "ConditionalCheckFailed" and op.on_condition_failure]
     if failed:
         return min(failed, key=lambda op: added[id(op)]).on_condition_failure
-    return ConcurrentUpdate("Another change to the same data happened at the same time; please retry.")
+    return ConcurrentUpdate(CONCURRENT)
 
 
 def with_retries(operation: Callable[[], T], attempts: int = MAX_ATTEMPTS) -> T:
