@@ -206,3 +206,18 @@ def test_slack_channel_announcement_is_updated_in_place_when_claimed(recorder):
     assert (update["channel"], update["ts"]) == (CHANNEL["id"], "1700000000.000100")
     assert "Claimed" in update["text"] and [b["type"] for b in update["blocks"]] == ["section"]
     assert len(recorder.sent("chat.postMessage")) == 1
+
+
+def test_a_group_without_a_chat_costs_one_query_and_writes_nothing(recorder, aws_operations):
+    from foodshare.data.models import ConsumedItem
+    from tests.support import flows
+
+    c = flows.community()
+    assert call("POST", "/food", user=c["sharer"], json=post_body(c["group"])).status == 201
+    consumed = list(ConsumedItem.scan(ConsumedItem.consumer == "announcements"))
+    details = recorded("FoodShared")
+    aws_operations.clear()
+    assert deliver("announcements", *details, *details) == {"batchItemFailures": []}  # and a redelivery
+    assert aws_operations == ["Query", "Query"]
+    assert recorder.sent("sendMessage") == []
+    assert list(ConsumedItem.scan(ConsumedItem.consumer == "announcements")) == consumed  # no marker to remember

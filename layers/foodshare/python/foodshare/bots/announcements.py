@@ -14,7 +14,8 @@ more than once, and each delivery only moves the chat's message towards that sta
 - A chat that refuses for good (bot removed, chat migrated) marks the message `gone`.
 Each event is applied once: a `CONSUMED#announcements#<eventId>` marker (the consumers'
 exactly-once record) is written when every chat is up to date, and a redelivery
-finding it does nothing.
+finding it does nothing. A group with no chat linked reads its chats and writes nothing: a
+redelivery finds no chat either, or one linked since, which it brings up to date.
 """
 
 from __future__ import annotations
@@ -61,11 +62,14 @@ def render(post: FoodItem | None, sharer: str | None) -> Reply:
 
 def apply(event: Delivered) -> None:
     """Bring the post's message in each of its group's chats up to date; RetryLater if one must wait."""
-    if event.event_type not in EVENT_TYPES or _consumed(event):
+    if event.event_type not in EVENT_TYPES:
         return
     food_id, group_id = event.data["foodId"], event.data["groupId"]
+    chats = store.group_chat_refs(group_id)
+    if not chats or _consumed(event):
+        return  # no chat linked: nothing to do and nothing to remember (a redelivery does the same)
     failure: outbound.RetryLater | None = None
-    for chat in store.group_chat_refs(group_id):
+    for chat in chats:
         try:
             reconcile(food_id, group_id, chat)
         except outbound.RetryLater as exc:
