@@ -283,3 +283,92 @@ def test_a_one_item_change_that_meets_a_transaction_is_sent_again(monkeypatch):
     uow.commit()
     assert refused == [1]
     assert int(GroupActivityItem.get(*GroupActivityItem.key("g9")).ratings_count) == 1
+
+
+# ---- fraud signals: a counted event's tag on its day is its once-condition (fraud.py) ---------
+
+
+def _day(user_id: str, at: str):
+    from foodshare.data.models import SignalDayItem
+
+    try:
+        return SignalDayItem.get(*SignalDayItem.key(user_id, at[:10]), consistent_read=True)
+    except SignalDayItem.DoesNotExist:
+        return None
+
+
+def test_a_counted_post_is_one_update_of_its_day_and_counts_once(aws_operations):
+    from foodshare import fraud
+
+    c = flows.community()
+    shared = _event("FoodShared", {"sharerId": c["sharer"], "groupId": c["group"], "foodId": "f10", "title": "Soup"})
+    aws_operations.clear()
+    assert fraud.apply(shared) is True
+    assert [op for op in aws_operations if op not in ("GetItem", "BatchGetItem", "Query")] == ["UpdateItem"]
+    assert not _marker(fraud.CONSUMER, shared)
+    before = _items()
+    assert fraud.apply(shared) is False  # a redelivery finds its tag on the day
+    assert _items() == before
+    day = _day(c["sharer"], shared.occurred_at)
+    assert int(day.posts) == 1 and day.applied == {fraud.event_tag(shared)}
+
+
+def test_a_claim_counts_claimer_and_sharer_in_one_transaction_without_a_marker_once():
+    from foodshare import fraud
+
+    c = flows.community()
+    claimed = _event("FoodClaimed", {"claimerId": c["claimer"], "sharerId": c["sharer"], "groupId": c["group"],
+                                     "foodId": "f11", "exchangeId": "x11"})
+    assert fraud.apply(claimed) is True and fraud.apply(claimed) is False
+    assert not _marker(fraud.CONSUMER, claimed)
+    assert int(_day(c["claimer"], claimed.occurred_at).claims) == 1
+    assert int(_day(c["sharer"], claimed.occurred_at).claimed_posts) == 1
+
+
+def test_a_duplicate_the_read_missed_is_refused_by_the_days_condition(monkeypatch):
+    from foodshare import fraud
+
+    c = flows.community()
+    shared = _event("FoodShared", {"sharerId": c["sharer"], "groupId": c["group"], "foodId": "f12", "title": "Jam"})
+    assert fraud.apply(shared) is True
+    real, stale = fraud._recent_days, []
+
+    def recent_days(*args):
+        if not stale:  # an eventually consistent read that does not show the day yet
+            stale.append(1)
+            return []
+        return real(*args)
+
+    monkeypatch.setattr(fraud, "_recent_days", recent_days)
+    assert fraud.apply(shared) is False
+    assert stale == [1] and int(_day(c["sharer"], shared.occurred_at).posts) == 1
+
+
+def test_a_day_counted_before_tags_keeps_the_marker_for_that_day():
+    from foodshare import fraud
+    from foodshare.data.models import SignalDayItem
+
+    c = flows.community()
+    at = clock.now_iso()
+    SignalDayItem(*SignalDayItem.key(c["claimer"], at[:10]), claims=2).save()  # written by the consumer before tags
+    claimed = _event("FoodClaimed", {"claimerId": c["claimer"], "sharerId": c["sharer"], "groupId": c["group"],
+                                     "foodId": "f13", "exchangeId": "x13"}, at)
+    assert fraud.apply(claimed) is True and fraud.apply(claimed) is False
+    assert _marker(fraud.CONSUMER, claimed)
+    day = _day(c["claimer"], at)
+    assert int(day.claims) == 3 and day.applied is None
+
+
+def test_fraud_events_that_count_nothing_write_nothing():
+    from datetime import timedelta
+
+    from foodshare import fraud
+
+    c = flows.community()
+    before = _items()
+    by_sharer = _event("ExchangeCancelled", {"claimerId": c["claimer"], "sharerId": c["sharer"],
+                                             "closedBy": c["sharer"], "groupId": c["group"], "exchangeId": "x14"})
+    old = _event("FoodShared", {"sharerId": c["sharer"], "groupId": c["group"], "foodId": "f15", "title": "Old"},
+                 clock.iso(clock.now() - timedelta(days=30)))  # its day has left every window: a late replay
+    assert fraud.apply(by_sharer) is False and fraud.apply(old) is False
+    assert _items() == before

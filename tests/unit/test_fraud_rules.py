@@ -126,3 +126,12 @@ def test_post_volume_is_spam_only_when_nobody_claims_the_posts():
     ignored = fr.pattern_scores(Activity(posts=45, claimed_posts=5))
     assert ignored["spam_behavior"][0] == 1.0
     assert fr.pattern_scores(Activity(posts=30, claimed_posts=40))["spam_behavior"][0] == 0.0  # older posts' claims
+
+
+def test_an_event_counts_until_its_day_leaves_the_longest_window():
+    from datetime import datetime, timedelta, timezone
+
+    now = datetime(2026, 12, 2, 12, tzinfo=timezone.utc)
+    assert fr.counts_now(now, now)
+    assert fr.counts_now(now - timedelta(days=fr.SIGNAL_DAYS - 1, hours=23), now)
+    assert not fr.counts_now(now - timedelta(days=fr.SIGNAL_DAYS), now)

@@ -8,11 +8,14 @@ threshold flags the user to the moderators of each of their groups (a `FlagItem`
 the explanation in words), restricts them there for RESTRICTION_DAYS, and records
 `FraudFlagged`. For a rating ring, every member is flagged together and the event
 names the ring, so the reputation consumer reverses the ratings inside it and ignores
-later ones. Like every consumer, each event's effect commits once with its marker.
+later ones. Each event's effect commits once: a counted event's day item carries its tag (`event_tag`) under
+the condition that it is not there yet, so it needs no processed marker (4 write units -> 1 for most events);
+ratings, and a day first written before tags, keep the marker; an event that counts nothing writes nothing.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from datetime import timedelta
@@ -24,6 +27,7 @@ from foodshare.data import reads
 from foodshare.data.models import FlagItem, RatingGraphItem, RestrictionItem, RiskItem, SignalDayItem, UserItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import groups
+from foodshare.errors import ConcurrentUpdate
 
 CONSUMER = "fraud_signals"
 RESTRICTION_DAYS = 7
@@ -37,7 +41,13 @@ def _day_number(event: Delivered) -> int:
 
 
 def apply(event: Delivered) -> bool:
-    return consumers.once(CONSUMER, event, lambda uow: _build(uow, event))
+    # An event that counts nothing now counts nothing on a redelivery either (erasure is final): nothing written.
+    return consumers.once(CONSUMER, event, lambda uow: _build(uow, event), idempotent_noop=True)
+
+
+def event_tag(event: Delivered) -> str:
+    """A short name of the event (8 characters, 48 bits) for a day item's `applied`: unique among a day's events."""
+    return base64.urlsafe_b64encode(hashlib.blake2b(event.event_id.encode(), digest_size=6).digest()).decode()
 
 
 def _erased(user_ids: set[str]) -> set[str]:
@@ -48,24 +58,30 @@ def _erased(user_ids: set[str]) -> set[str]:
     return {u for u, item in zip(wanted, found, strict=True) if item is None or item.erasing}
 
 
-def _build(uow: UnitOfWork, event: Delivered) -> None:
+def _build(uow: UnitOfWork, event: Delivered) -> str | None:
+    """The event's effect; `GUARDED` when a day update in it carries the event's tag (no marker then)."""
     data = event.data
     if event.event_type == "RatingSubmitted":
         if not _erased({data["raterId"], data["ratedUserId"]}):
             _rating(uow, event, data["raterId"], data["ratedUserId"])
-        return
+        return None
+    if not rules.counts_now(event.moment, clock.now()):
+        return None
     counted = _counts(event)
     involved = set(counted) | ({data["sharerId"]} if event.event_type == "FoodClaimed" else set())
     gone = _erased(involved) if involved else set()
+    guarded = False
     for user_id, fields in counted.items():
         if user_id not in gone:
-            _count_and_score(uow, event, user_id, fields)
+            guarded = _count_and_score(uow, event, user_id, fields) or guarded
     if event.event_type == "FoodClaimed" and data["sharerId"] not in gone:
         # The sharer's engagement: counted, not scored (a claim can only lower a spam score; the
         # sharer's next post is scored with it), so a claim costs no read of the sharer's counters.
         sharer_day = SignalDayItem(*SignalDayItem.key(data["sharerId"], event.moment.date().isoformat()))
+        # In the claimer's transaction, so the claimer's tag guards it too; alone, the marker does.
         uow.update(sharer_day, [SignalDayItem.claimed_posts.add(1),
                                 SignalDayItem.expires_at_epoch.set(event.moment + timedelta(days=31))])
+    return consumers.GUARDED if guarded else None
 
 
 def _counts(event: Delivered) -> dict[str, dict]:
@@ -92,9 +108,15 @@ def _recent_days(user_id: str, event: Delivered, days: int) -> list[SignalDayIte
     return list(SignalDayItem.query(f"USER#{user_id}", SignalDayItem.sk.between(f"SIGNALS#{since}", "SIGNALS#~")))
 
 
-def _count_and_score(uow: UnitOfWork, event: Delivered, user_id: str, fields: dict) -> None:
+def _count_and_score(uow: UnitOfWork, event: Delivered, user_id: str, fields: dict) -> bool:
+    """Count the event in the user's day and score them; whether the day's update carries the event's tag."""
     today = event.moment.date().isoformat()
-    days = _recent_days(user_id, event, 30)
+    days = _recent_days(user_id, event, rules.SIGNAL_DAYS)
+    day = next((d for d in days if d.sk == f"SIGNALS#{today}"), None)
+    tag = event_tag(event)
+    if day is not None and tag in (day.applied or ()):
+        raise consumers.AlreadyConsumed(f"{CONSUMER} already counted {event.event_id}")
+    tagged = day is None or day.applied is not None  # a day counted before tags keeps the marker
     week_start = (event.moment - timedelta(days=6)).date().isoformat()
     week = [d for d in days if d.sk >= f"SIGNALS#{week_start}"]
     title = fields.pop("title", None)
@@ -122,11 +144,20 @@ def _count_and_score(uow: UnitOfWork, event: Delivered, user_id: str, fields: di
     patterns = rules.pattern_scores(activity)
     highest = max(score for score, _ in patterns.values())
     actions.append(SignalDayItem.scored.set(highest))
-    uow.update(SignalDayItem(*SignalDayItem.key(user_id, today)), actions)
+    item = SignalDayItem(*SignalDayItem.key(user_id, today))
+    if tagged:
+        # Not counted yet, and the day is new or tagged. Failing means a duplicate (or a day written untagged
+        # since the read, while the consumer is deployed): the event is built again from fresh reads.
+        actions.append(SignalDayItem.applied.add({tag}))
+        uow.update(item, actions, ~SignalDayItem.applied.contains(tag)
+                   & (SignalDayItem.applied.exists() | SignalDayItem.pk.does_not_exist()),
+                   on_fail=ConcurrentUpdate(f"{CONSUMER}: the day of {event.event_id} changed"))
+    else:
+        uow.update(item, actions)
     latest = max(days, key=lambda d: d.sk, default=None)  # its `scored`: what the user's last event left
-    if highest == 0 and not (latest and latest.scored):
-        return  # the three scores were 0 and stay 0: nothing to store (most events of most members)
-    _score(uow, event, user_id, patterns)
+    if not (highest == 0 and not (latest and latest.scored)):  # else the scores were 0 and stay 0 (most events)
+        _score(uow, event, user_id, patterns)
+    return tagged
 
 
 def _risk(user_id: str) -> RiskItem | None:

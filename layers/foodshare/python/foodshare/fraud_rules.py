@@ -19,6 +19,7 @@ import heapq
 import math
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
 THRESHOLDS: dict[str, float] = {
     "reputation_manipulation": 0.8,
@@ -31,6 +32,7 @@ PATTERNS = tuple(THRESHOLDS)
 RING_MIN_SIZE = 3
 RING_MAX_SIZE = 12
 RING_INTENSITY = 7.0  # ratings received from inside per member per week that count as "fully intense": daily
+SIGNAL_DAYS = 30  # the longest window a count-based pattern looks at (no-shows, unsafe reports)
 GRAPH_KEEP_DAYS = 90  # a pair of users silent this long leaves the rating graph (a ring is recent, dense activity)
 
 
@@ -193,3 +195,9 @@ def risk(scores: dict[str, float]) -> float:
 
 def over_threshold(scores: dict[str, float]) -> list[str]:
     return [p for p in PATTERNS if scores.get(p, 0.0) >= THRESHOLDS[p]]
+
+
+def counts_now(occurred: datetime, now: datetime) -> bool:
+    """Whether an event still moves the daily counters: not once its day has left every pattern's window (its
+    day's counters are gone by then, so a late redelivery or a replay of the archive would count it alone)."""
+    return (now - occurred).days < SIGNAL_DAYS

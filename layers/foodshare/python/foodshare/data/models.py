@@ -998,6 +998,9 @@ class SignalDayItem(Item):
     unsafe_reports = NumberAttribute(default=0)
     titles = UnicodeSetAttribute(null=True)  # hashes of post titles, for duplicates
     scored = NumberAttribute(null=True)  # the highest count-based pattern score the day's last event left
+    # Tags of the events counted here (fraud.event_tag): the count's own once-condition, so the fraud consumer
+    # writes no processed marker. A day first written before tags (None) keeps the marker for that day.
+    applied = UnicodeSetAttribute(null=True)
     expires_at_epoch = TTLAttribute(null=True)
 
     @staticmethod
