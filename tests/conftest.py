@@ -73,17 +73,31 @@ def reset_clock():
     clock.reset()
 
 
-@pytest.fixture
-def aws_operations(monkeypatch) -> list[str]:
-    """The names of the AWS operations sent while the test runs, in order (any service, any thread)."""
+def _record_aws(monkeypatch, keep) -> list:
     from botocore.client import BaseClient
 
-    names: list[str] = []
+    found: list = []
     real = BaseClient._make_api_call
 
     def recorded(client, operation, params):
-        names.append(operation)
-        return real(client, operation, params)
+        answer: dict = {}
+        try:
+            answer = real(client, operation, params)
+            return answer
+        finally:  # a refused call (a failed condition) was sent too
+            found.append(keep(operation, answer))
 
     monkeypatch.setattr(BaseClient, "_make_api_call", recorded)
-    return names
+    return found
+
+
+@pytest.fixture
+def aws_operations(monkeypatch) -> list[str]:
+    """The names of the AWS operations sent while the test runs, in order (any service, any thread)."""
+    return _record_aws(monkeypatch, lambda operation, answer: operation)
+
+
+@pytest.fixture
+def aws_answers(monkeypatch) -> list[tuple[str, dict]]:
+    """(operation, answer) of each AWS call sent while the test runs, in order (a refused call's answer: {})."""
+    return _record_aws(monkeypatch, lambda operation, answer: (operation, answer))

@@ -618,3 +618,17 @@ def test_an_appeal_is_decided_reading_only_itself(g):
                                                        "dynamodb:TransactWriteItems": 1}, trips.describe()
     [mine] = [a for a in call("GET", "/me/moderation", user="cleo").body["actions"] if a["appealId"] == appeal_id]
     assert mine["appealStatus"] == "upheld"
+
+
+def test_the_queue_reads_its_entries_not_the_groups_board(g, aws_answers):
+    """The group's board of open posts (GROUP#<g>/OPENPOSTS, an attribute a post) shares the queue's `OPEN` prefix:
+    the queue's Query brings its keys only, however many posts the group has open."""
+    for i in range(3):
+        flows.share("sam", g["g"], title=f"Loaf {i}")
+    _report("cleo", "user", flows.handle("ida", g["g"]), "late")
+    aws_answers.clear()
+    reply = call("GET", f"/groups/{g['g']}/moderation", user="mo")
+    assert reply.status == 200 and len(reply.body["reports"]) == 1, reply
+    (query,) = [answer for operation, answer in aws_answers if operation == "Query"]
+    (board,) = [item for item in query["Items"] if item["sk"]["S"] == "OPENPOSTS"]
+    assert set(board) == {"pk", "sk"}  # not its three `p_<foodId>` entries

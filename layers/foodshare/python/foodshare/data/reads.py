@@ -47,12 +47,20 @@ def _batch(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict]:
 
 def query_prefix(pk: str, prefix: str, models: dict[str, type]) -> list[Any]:
     """The items of partition `pk` whose sort key begins with `prefix`, each as the model named by its sort key's
-    prefix before the first `#` (`models`; other items are skipped): several kinds of item in one Query."""
+    prefix before the first `#` (`models`; other items are skipped): several kinds of item in one Query.
+
+    Only the attributes of those models come back, so an item of another kind that shares the prefix costs its
+    keys, not its body, to send and parse (`GROUP#<g>/OPENPOSTS`, a group's board, shares `OPEN` with the
+    moderation queue's entries and grows with the group's open posts)."""
     connection = table_connection()
+    kept = ["pk", "sk", *sorted({a.attr_name for model in models.values() for a in model.get_attributes().values()}
+                                - {"pk", "sk"})]
     request: dict[str, Any] = {
         "TableName": connection.table_name,
-        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+        "KeyConditionExpression": "#a0 = :pk AND begins_with(#a1, :prefix)",
         "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
+        "ProjectionExpression": ", ".join(f"#a{i}" for i in range(len(kept))),
+        "ExpressionAttributeNames": {f"#a{i}": name for i, name in enumerate(kept)},
     }
     found: list[Any] = []
     while True:
