@@ -48,6 +48,7 @@ def test_removed_then_re_added_the_chat_keeps_its_group_and_announcements_pause_
 def test_a_group_upgraded_to_a_supergroup_keeps_its_link_however_often_telegram_says_so(recorder):
     telegram(message(ALICE, SMALL_GROUP, "/start"))
     group_id = groups.group_ids_of("tg:111111")[0]
+    (linked,) = store.group_chat_refs(group_id)
     # Telegram sends both: a service message in the old group, then one in the new supergroup.
     to = service(ALICE, SMALL_GROUP, migrate_to_chat_id=SUPERGROUP["id"])
     came_from = service(BOT_USER, SUPERGROUP, migrate_from_chat_id=SMALL_GROUP["id"])
@@ -56,6 +57,8 @@ def test_a_group_upgraded_to_a_supergroup_keeps_its_link_however_often_telegram_
     assert store.linked_group(f"tg:{SUPERGROUP['id']}") == group_id
     assert store.linked_group(f"tg:{SMALL_GROUP['id']}") is None
     assert len(list(ChatLinkItem.scan(ChatLinkItem.sk == "GROUP"))) == 1
+    # the same chat, moved: it takes announcements from when it was first linked
+    assert [c.linked_since for c in store.group_chat_refs(group_id)] == [linked.linked_since] != [None]
 
     joined = telegram(message(BOB, SUPERGROUP, "/start"))
     assert "Welcome to the group" in joined.body["text"]

@@ -14,8 +14,9 @@ more than once, and each delivery only moves the chat's message towards that sta
 - A chat that refuses for good (bot removed, chat migrated) marks the message `gone`.
 Each event is applied once: a `CONSUMED#announcements#<eventId>` marker (the consumers'
 exactly-once record) is written when every chat is up to date, and a redelivery
-finding it does nothing. A group with no chat linked reads its chats and writes nothing: a
-redelivery finds no chat either, or one linked since, which it brings up to date.
+finding it does nothing. A chat takes the events from when it was linked (or the bot came back
+to it) on: a group with no such chat reads its chats and writes nothing, and a redelivery after a
+chat was linked finds the same (a post shared meanwhile is not announced late).
 """
 
 from __future__ import annotations
@@ -65,9 +66,9 @@ def apply(event: Delivered) -> None:
     if event.event_type not in EVENT_TYPES:
         return
     food_id, group_id = event.data["foodId"], event.data["groupId"]
-    chats = store.group_chat_refs(group_id)
+    chats = [c for c in store.group_chat_refs(group_id) if c.linked_since is None or c.linked_since < event.event_id]
     if not chats or _consumed(event):
-        return  # no chat linked: nothing to do and nothing to remember (a redelivery does the same)
+        return  # no chat took announcements when it happened: nothing to do or remember, now or on a redelivery
     failure: outbound.RetryLater | None = None
     for chat in chats:
         try:

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from foodshare import clock
+from foodshare import clock, ids
 from foodshare.data.models import (
     AnnouncementItem,
     ChatLinkItem,
@@ -39,6 +39,7 @@ class ChatRef:
     address: str  # Telegram chat id, Slack channel id
     is_group: bool
     title: str | None = None
+    linked_since: str | None = None  # a group's chat: from which event id on it takes announcements (GroupChatItem)
 
 
 # ---- chats and groups ------------------------------------------------------------------
@@ -60,7 +61,8 @@ def create_linked_group(chat: ChatRef, user_id: str) -> str | None:
         ChatLinkItem.pk.does_not_exist(),
         on_fail=Conflict("This chat is already linked to a group.", code="chat_linked"),
     )
-    uow.save(GroupChatItem(*GroupChatItem.key(group.group_id, chat.key), platform=chat.platform, address=chat.address))
+    uow.save(GroupChatItem(*GroupChatItem.key(group.group_id, chat.key), platform=chat.platform, address=chat.address,
+                           linked_since=ids.new_id()))
     return group.group_id if _committed_unless(uow, "chat_linked") else None
 
 
@@ -76,7 +78,7 @@ def group_chats(group_id: str, platform: str) -> list[str]:
 def group_chat_refs(group_id: str) -> list[ChatRef]:
     """Every chat, on any platform, linked to the group (where its announcements go)."""
     return [
-        ChatRef(c.platform, c.sk.removeprefix("CHAT#"), c.address, True)
+        ChatRef(c.platform, c.sk.removeprefix("CHAT#"), c.address, True, linked_since=c.linked_since)
         for c in GroupChatItem.query(f"GROUP#{group_id}", GroupChatItem.sk.startswith("CHAT#"))
     ]
 
@@ -96,7 +98,8 @@ def reattach_chat(chat: ChatRef) -> str | None:
         link = ChatLinkItem.get(*ChatLinkItem.key(chat.key))
     except ChatLinkItem.DoesNotExist:
         return None
-    GroupChatItem(*GroupChatItem.key(link.group_id, chat.key), platform=link.platform, address=link.address).save()
+    GroupChatItem(*GroupChatItem.key(link.group_id, chat.key), platform=link.platform, address=link.address,
+                  linked_since=ids.new_id()).save()
     return link.group_id
 
 
@@ -108,10 +111,9 @@ def migrate_chat(old_key: str, new: ChatRef) -> str | None:
     except ChatLinkItem.DoesNotExist:
         return linked_group(new.key)
     try:
-        GroupChatItem.get(*GroupChatItem.key(old.group_id, old_key), consistent_read=True)
-        attached = True
+        attached = GroupChatItem.get(*GroupChatItem.key(old.group_id, old_key), consistent_read=True)
     except GroupChatItem.DoesNotExist:
-        attached = False
+        attached = None
     uow = UnitOfWork(allow_no_events=True)  # where a group's messages go is bot bookkeeping, not a domain change
     uow.delete(ChatLinkItem(*ChatLinkItem.key(old_key)), ChatLinkItem.group_id == old.group_id,
                on_fail=Conflict("The chat moved meanwhile.", code="chat_moved"))
@@ -119,8 +121,9 @@ def migrate_chat(old_key: str, new: ChatRef) -> str | None:
     uow.save(ChatLinkItem(*ChatLinkItem.key(new.key), group_id=old.group_id, platform=new.platform,
                           address=new.address), ChatLinkItem.pk.does_not_exist(),
              on_fail=Conflict("The new chat is linked already.", code="chat_moved"))
-    if attached:
-        uow.save(GroupChatItem(*GroupChatItem.key(old.group_id, new.key), platform=new.platform, address=new.address))
+    if attached is not None:
+        uow.save(GroupChatItem(*GroupChatItem.key(old.group_id, new.key), platform=new.platform, address=new.address,
+                               linked_since=attached.linked_since))  # the same chat, moved
     return old.group_id if _committed_unless(uow, "chat_moved") else linked_group(new.key)
 
 

@@ -660,6 +660,10 @@ class GroupChatItem(Item):
 
     platform = UnicodeAttribute()
     address = UnicodeAttribute()
+    # An id made when the chat was linked (or the bot came back to it): it takes the announcements of events with
+    # later ids (ids sort by creation, to the millisecond), whichever delivery brings them. None: linked before
+    # this was kept (it takes every event).
+    linked_since = UnicodeAttribute(null=True)
 
     @staticmethod
     def key(group_id: str, chat_key: str) -> tuple[str, str]:
