@@ -335,8 +335,10 @@ def _deploy_when_listening(args: argparse.Namespace, settings: dict[str, str], d
     door.api_id = api_url.split("//", 1)[-1].split(".", 1)[0] if api_url else None
     info = {"apiUrl": f"http://127.0.0.1:{args.port}", "awsEndpoint": f"http://127.0.0.1:{args.emulator_port}",
             "region": REGION, "issuer": LOCAL_ISSUER, **deployed}
-    if args.ready_file:
-        args.ready_file.write_text(json.dumps(info, indent=2))
+    if args.ready_file:  # written whole, then renamed: whoever waits for it never reads it half-written
+        partial = args.ready_file.with_suffix(".partial")
+        partial.write_text(json.dumps(info, indent=2))
+        partial.replace(args.ready_file)
     print(f"\nFoodshare stack {deployed['stack']} deployed on ministack in {deployed['deploySeconds']} s "
           f"({len(deployed['skipped'])} resources skipped: local/template.py)\n"
           f"  API           {info['apiUrl']}\n"
