@@ -210,6 +210,7 @@ def test_slack_channel_announcement_is_updated_in_place_when_claimed(recorder):
 
 def test_a_group_without_a_chat_costs_one_query_and_writes_nothing(recorder, aws_operations):
     from foodshare.data.models import ConsumedItem
+
     from tests.support import flows
 
     c = flows.community()

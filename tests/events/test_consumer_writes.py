@@ -263,10 +263,9 @@ def test_a_one_item_change_answers_its_failed_condition_as_a_transaction_does(aw
 
 def test_a_one_item_change_that_meets_a_transaction_is_sent_again(monkeypatch):
     from botocore.exceptions import ClientError
-    from pynamodb.exceptions import UpdateError
-
     from foodshare.data.models import GroupActivityItem
     from foodshare.data.transaction import UnitOfWork
+    from pynamodb.exceptions import UpdateError
 
     real, refused = GroupActivityItem.update, []
 

@@ -129,9 +129,9 @@ def test_post_volume_is_spam_only_when_nobody_claims_the_posts():
 
 
 def test_an_event_counts_until_its_day_leaves_the_longest_window():
-    from datetime import datetime, timedelta, timezone
+    from datetime import UTC, datetime, timedelta
 
-    now = datetime(2026, 12, 2, 12, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 2, 12, tzinfo=UTC)
     assert fr.counts_now(now, now)
     assert fr.counts_now(now - timedelta(days=fr.SIGNAL_DAYS - 1, hours=23), now)
     assert not fr.counts_now(now - timedelta(days=fr.SIGNAL_DAYS), now)
