@@ -339,8 +339,16 @@ def test_a_duplicate_the_read_missed_is_refused_by_the_days_condition(monkeypatc
         return real(*args)
 
     monkeypatch.setattr(fraud, "_recent_days", recent_days)
+    real_count, consistent = fraud._count_and_score, []
+
+    def count_and_score(*args):
+        consistent.append(args[-1])
+        return real_count(*args)
+
+    monkeypatch.setattr(fraud, "_count_and_score", count_and_score)
     assert fraud.apply(shared) is False
     assert stale == [1] and int(_day(c["sharer"], shared.occurred_at).posts) == 1
+    assert consistent == [False, True]  # the attempt after the refused condition reads strongly consistent
 
 
 def test_a_day_counted_before_tags_keeps_the_marker_for_that_day():
@@ -371,3 +379,58 @@ def test_fraud_events_that_count_nothing_write_nothing():
                  clock.iso(clock.now() - timedelta(days=30)))  # its day has left every window: a late replay
     assert fraud.apply(by_sharer) is False and fraud.apply(old) is False
     assert _items() == before
+
+
+def test_a_claim_redelivered_after_its_claimer_was_erased_counts_the_sharer_once():
+    from foodshare import fraud
+
+    c = flows.community()
+    claimed = _event("FoodClaimed", {"claimerId": c["claimer"], "sharerId": c["sharer"], "groupId": c["group"],
+                                     "foodId": "f16", "exchangeId": "x16"})
+    assert fraud.apply(claimed) is True
+    profile = _profile(c["claimer"])
+    profile.update(actions=[UserItem.erasing.set(True)])  # erased while the redelivery was on its way
+    assert fraud.apply(claimed) is False  # the sharer's own tag refuses it (no marker was written)
+    assert int(_day(c["sharer"], claimed.occurred_at).claimed_posts) == 1
+
+
+def test_an_event_the_code_before_tags_applied_is_refused_by_its_marker():
+    from foodshare import fraud
+
+    c = flows.community()
+    shared = _event("FoodShared", {"sharerId": c["sharer"], "groupId": c["group"], "foodId": "f17", "title": "Pie"})
+    ConsumedItem(*ConsumedItem.key(fraud.CONSUMER, shared.event_id), consumer=fraud.CONSUMER,
+                 event_id=shared.event_id, event_type=shared.event_type).save()  # counted by the code before tags
+    before = _items()
+    assert fraud.apply(shared) is False
+    assert _items() == before
+
+
+def test_a_one_item_write_refused_after_the_sdk_sent_it_again_is_answered_as_a_conflict(monkeypatch):
+    """No answer, a resend, a refusal: the first send may have been applied, so the refusal is no proof of a
+    duplicate or a lost race (a transaction's request token would have made the resend a no-op)."""
+    from botocore.exceptions import ClientError
+    from foodshare.data.models import GroupActivityItem
+    from foodshare.data.transaction import UnitOfWork
+    from foodshare.errors import ConcurrentUpdate, NotFound
+    from pynamodb.exceptions import UpdateError
+
+    def refused(retry_attempts: int):
+        def update(self, *args, **kwargs):
+            raise UpdateError("refused", cause=ClientError(
+                {"Error": {"Code": "ConditionalCheckFailedException", "Message": "refused"},
+                 "ResponseMetadata": {"RetryAttempts": retry_attempts}}, "UpdateItem"))
+        return update
+
+    def change() -> UnitOfWork:
+        uow = UnitOfWork(allow_no_events=True)
+        uow.update(GroupActivityItem(*GroupActivityItem.key("g10")), [GroupActivityItem.ratings_count.add(1)],
+                   GroupActivityItem.pk.exists(), on_fail=NotFound("no such group"))
+        return uow
+
+    monkeypatch.setattr(GroupActivityItem, "update", refused(1))
+    with pytest.raises(ConcurrentUpdate):
+        change().commit()
+    monkeypatch.setattr(GroupActivityItem, "update", refused(0))
+    with pytest.raises(NotFound):
+        change().commit()

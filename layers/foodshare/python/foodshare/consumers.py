@@ -11,7 +11,8 @@ Two ways to write less, both opt-in per consumer (issue 15's cost):
   last-active moment already later);
 - the effect itself carries the condition: `build` returns `GUARDED` when its writes include a put,
   keyed by the event id, conditioned on the item not existing and failing with `AlreadyConsumed`
-  (`guarded_put`); a duplicate then fails that put and no separate marker is written. `build` may also
+  (`guarded_put`), or an update refusing the event's tag and failing with `ConcurrentUpdate` (built again,
+  the read then shows the tag: fraud.py); a duplicate then fails that write and no separate marker is written. `build` may also
   raise `AlreadyConsumed` itself when what it reads shows the event applied (a line it marked), or write its
   effect itself under a once-condition of its own and return `COMMITTED` (the reputation consumer's single
   UpdateItem, reputation.py).

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
 from datetime import timedelta
 
@@ -24,7 +25,15 @@ from foodshare import clock, consumers, ids
 from foodshare import fraud_rules as rules
 from foodshare.consumers import Delivered
 from foodshare.data import reads
-from foodshare.data.models import FlagItem, RatingGraphItem, RestrictionItem, RiskItem, SignalDayItem, UserItem
+from foodshare.data.models import (
+    ConsumedItem,
+    FlagItem,
+    RatingGraphItem,
+    RestrictionItem,
+    RiskItem,
+    SignalDayItem,
+    UserItem,
+)
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import groups
 from foodshare.errors import ConcurrentUpdate
@@ -42,7 +51,10 @@ def _day_number(event: Delivered) -> int:
 
 def apply(event: Delivered) -> bool:
     # An event that counts nothing now counts nothing on a redelivery either (erasure is final): nothing written.
-    return consumers.once(CONSUMER, event, lambda uow: _build(uow, event), idempotent_noop=True)
+    # Attempts after the first (a condition failed: a duplicate, or a race) read the days strongly consistent.
+    attempts = itertools.count()
+    return consumers.once(CONSUMER, event, lambda uow: _build(uow, event, consistent=next(attempts) > 0),
+                          idempotent_noop=True)
 
 
 def event_tag(event: Delivered) -> str:
@@ -53,13 +65,21 @@ def event_tag(event: Delivered) -> str:
 def _erased(user_ids: set[str]) -> set[str]:
     """Who has no profile any more (or is being erased): erased while the event was in flight (their profile lives on under an
     anonymous id). Counting or scoring them would bring their id back into the table (docs/privacy.md)."""
+    return _context(user_ids, [])[0]
+
+
+def _context(user_ids: set[str], also: list[tuple[type, tuple[str, str]]]) -> tuple[set[str], list]:
+    """(who of `user_ids` is erased, the items at `also`), in one batch read."""
     wanted = sorted(user_ids)
-    found = reads.get_many([(UserItem, UserItem.key(u)) for u in wanted])
-    return {u for u, item in zip(wanted, found, strict=True) if item is None or item.erasing}
+    found = reads.get_many([*[(UserItem, UserItem.key(u)) for u in wanted], *also])
+    profiles = found[:len(wanted)]
+    return {u for u, item in zip(wanted, profiles, strict=True) if item is None or item.erasing}, found[len(wanted):]
 
 
-def _build(uow: UnitOfWork, event: Delivered) -> str | None:
-    """The event's effect; `GUARDED` when a day update in it carries the event's tag (no marker then)."""
+def _build(uow: UnitOfWork, event: Delivered, consistent: bool = False) -> str | None:
+    """The event's effect; `GUARDED` when every day update in it carries the event's tag (no marker then: each
+    update refuses the event on its own, so a redelivery that now counts fewer users, one erased meanwhile,
+    still counts nobody twice)."""
     data = event.data
     if event.event_type == "RatingSubmitted":
         if not _erased({data["raterId"], data["ratedUserId"]}):
@@ -68,20 +88,45 @@ def _build(uow: UnitOfWork, event: Delivered) -> str | None:
     if not rules.counts_now(event.moment, clock.now()):
         return None
     counted = _counts(event)
-    involved = set(counted) | ({data["sharerId"]} if event.event_type == "FoodClaimed" else set())
-    gone = _erased(involved) if involved else set()
-    guarded = False
-    for user_id, fields in counted.items():
-        if user_id not in gone:
-            guarded = _count_and_score(uow, event, user_id, fields) or guarded
-    if event.event_type == "FoodClaimed" and data["sharerId"] not in gone:
+    sharer = data["sharerId"] if event.event_type == "FoodClaimed" else None
+    involved = set(counted) | ({sharer} if sharer else set())
+    if not involved:
+        return None
+    day = event.moment.date().isoformat()
+    sharer_key = SignalDayItem.key(sharer, day) if sharer else None
+    # The processed marker of code from before tags (it may have counted this event), and the sharer's day.
+    gone, (marker, *sharer_day) = _context(involved, [(ConsumedItem, ConsumedItem.key(CONSUMER, event.event_id)),
+                                                      *([(SignalDayItem, sharer_key)] if sharer else [])])
+    if marker is not None:
+        raise consumers.AlreadyConsumed(f"{CONSUMER} already applied {event.event_id}")
+    tagged = [_count_and_score(uow, event, user_id, fields, consistent)
+              for user_id, fields in counted.items() if user_id not in gone]
+    if sharer and sharer not in gone:
         # The sharer's engagement: counted, not scored (a claim can only lower a spam score; the
-        # sharer's next post is scored with it), so a claim costs no read of the sharer's counters.
-        sharer_day = SignalDayItem(*SignalDayItem.key(data["sharerId"], event.moment.date().isoformat()))
-        # In the claimer's transaction, so the claimer's tag guards it too; alone, the marker does.
-        uow.update(sharer_day, [SignalDayItem.claimed_posts.add(1),
-                                SignalDayItem.expires_at_epoch.set(event.moment + timedelta(days=31))])
-    return consumers.GUARDED if guarded else None
+        # sharer's next post is scored with it), so a claim reads the sharer's day alone, with the profiles.
+        tagged.append(_count(uow, event, sharer_day[0], sharer_key,
+                             [SignalDayItem.claimed_posts.add(1),
+                              SignalDayItem.expires_at_epoch.set(event.moment + timedelta(days=31))]))
+    return consumers.GUARDED if tagged and all(tagged) else None
+
+
+def _count(uow: UnitOfWork, event: Delivered, day: SignalDayItem | None, key: tuple[str, str], actions: list) -> bool:
+    """Add the update of a user's day; whether it carries the event's tag (the day is new or tagged: then the
+    update is refused if the tag is there already). A day counted before tags gets a plain update, under the
+    marker. Raises AlreadyConsumed when the day read shows the tag."""
+    tag = event_tag(event)
+    if day is not None and tag in (day.applied or ()):
+        raise consumers.AlreadyConsumed(f"{CONSUMER} already counted {event.event_id}")
+    item = SignalDayItem(*key)
+    if day is not None and day.applied is None:
+        uow.update(item, actions)
+        return False
+    # Failing means a duplicate the read did not show, or a day written untagged since: built again, reading
+    # strongly consistent.
+    uow.update(item, [*actions, SignalDayItem.applied.add({tag})],
+               ~SignalDayItem.applied.contains(tag) & (SignalDayItem.applied.exists() | SignalDayItem.pk.does_not_exist()),
+               on_fail=ConcurrentUpdate(f"{CONSUMER}: the day of {event.event_id} changed"))
+    return True
 
 
 def _counts(event: Delivered) -> dict[str, dict]:
@@ -103,20 +148,17 @@ def _counts(event: Delivered) -> dict[str, dict]:
     return {}
 
 
-def _recent_days(user_id: str, event: Delivered, days: int) -> list[SignalDayItem]:
+def _recent_days(user_id: str, event: Delivered, days: int, consistent: bool = False) -> list[SignalDayItem]:
     since = (event.moment - timedelta(days=days - 1)).date().isoformat()
-    return list(SignalDayItem.query(f"USER#{user_id}", SignalDayItem.sk.between(f"SIGNALS#{since}", "SIGNALS#~")))
+    return list(SignalDayItem.query(f"USER#{user_id}", SignalDayItem.sk.between(f"SIGNALS#{since}", "SIGNALS#~"),
+                                    consistent_read=consistent))
 
 
-def _count_and_score(uow: UnitOfWork, event: Delivered, user_id: str, fields: dict) -> bool:
+def _count_and_score(uow: UnitOfWork, event: Delivered, user_id: str, fields: dict, consistent: bool) -> bool:
     """Count the event in the user's day and score them; whether the day's update carries the event's tag."""
     today = event.moment.date().isoformat()
-    days = _recent_days(user_id, event, rules.SIGNAL_DAYS)
+    days = _recent_days(user_id, event, rules.SIGNAL_DAYS, consistent)
     day = next((d for d in days if d.sk == f"SIGNALS#{today}"), None)
-    tag = event_tag(event)
-    if day is not None and tag in (day.applied or ()):
-        raise consumers.AlreadyConsumed(f"{CONSUMER} already counted {event.event_id}")
-    tagged = day is None or day.applied is not None  # a day counted before tags keeps the marker
     week_start = (event.moment - timedelta(days=6)).date().isoformat()
     week = [d for d in days if d.sk >= f"SIGNALS#{week_start}"]
     title = fields.pop("title", None)
@@ -144,16 +186,7 @@ def _count_and_score(uow: UnitOfWork, event: Delivered, user_id: str, fields: di
     patterns = rules.pattern_scores(activity)
     highest = max(score for score, _ in patterns.values())
     actions.append(SignalDayItem.scored.set(highest))
-    item = SignalDayItem(*SignalDayItem.key(user_id, today))
-    if tagged:
-        # Not counted yet, and the day is new or tagged. Failing means a duplicate (or a day written untagged
-        # since the read, while the consumer is deployed): the event is built again from fresh reads.
-        actions.append(SignalDayItem.applied.add({tag}))
-        uow.update(item, actions, ~SignalDayItem.applied.contains(tag)
-                   & (SignalDayItem.applied.exists() | SignalDayItem.pk.does_not_exist()),
-                   on_fail=ConcurrentUpdate(f"{CONSUMER}: the day of {event.event_id} changed"))
-    else:
-        uow.update(item, actions)
+    tagged = _count(uow, event, day, SignalDayItem.key(user_id, today), actions)
     latest = max(days, key=lambda d: d.sk, default=None)  # its `scored`: what the user's last event left
     if not (highest == 0 and not (latest and latest.scored)):  # else the scores were 0 and stay 0 (most events)
         _score(uow, event, user_id, patterns)

@@ -14,7 +14,7 @@ The leaderboard is read from the members' profiles, where the reputation consume
 keeps the score: it follows every score change at once and cannot drift from it.
 
 Both are served through the cache (`foodshare.cache.group_reads`) under the group's
-`summary:<g>` version, which this consumer bumps after each event it applies.
+`summary:<g>` version, which this consumer bumps after each event it is given (applied or found applied).
 """
 
 from __future__ import annotations
@@ -48,8 +48,10 @@ def apply(event: Delivered) -> bool:
     """Apply an event to its group's summary once; returns False for a duplicate."""
     applied = consumers.once(CONSUMER, event, lambda uow: _build(uow, event), idempotent_noop=True)
     group_id = event.data.get("groupId")
-    if applied and group_id:
-        versions.bump([versions.summary(group_id)])  # the read model changed under its cached copies
+    if group_id:
+        # The read model may have changed under its cached copies. Also when `once` answers "not applied": a
+        # write the SDK sent again after no answer can find its own first send applied (data/transaction.py).
+        versions.bump([versions.summary(group_id)])
     return applied
 
 

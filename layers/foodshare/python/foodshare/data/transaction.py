@@ -150,10 +150,23 @@ def _write_one(op: _Op) -> None:
         except (PutError, UpdateError, DeleteError) as exc:
             code = exc.cause_response_code
             if code == "ConditionalCheckFailedException":
+                if _resent(exc):  # the refusal may be of this write's own first send, which went through
+                    raise ConcurrentUpdate(CONCURRENT) from exc
                 raise op.on_condition_failure or ConcurrentUpdate(CONCURRENT) from exc
-            if code != "TransactionConflictException" or attempt == CONFLICT_ATTEMPTS:
+            if code != "TransactionConflictException":
                 raise
+            if attempt == CONFLICT_ATTEMPTS:
+                raise ConcurrentUpdate(CONCURRENT) from exc
             _back_off(attempt)  # a transaction was writing the item: nothing was written, sending again is safe
+
+
+def _resent(exc: Exception) -> bool:
+    """Whether the SDK sent the write again after getting no answer (a timeout, a 5xx). A transaction's request
+    token makes such a resend a no-op; a single write has none, so its condition can refuse it because the first
+    send was applied. It is then answered as a conflict: the caller reads again (`with_retries`) and finds what
+    is there, instead of reporting the write's own effect as someone else's (a duplicate, "already claimed")."""
+    response = getattr(getattr(exc, "cause", None), "response", None) or {}
+    return int(response.get("ResponseMetadata", {}).get("RetryAttempts", 0) or 0) > 0
 
 
 def _back_off(attempt: int) -> None:
