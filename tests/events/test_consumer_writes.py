@@ -284,6 +284,29 @@ def test_a_one_item_change_that_meets_a_transaction_is_sent_again(monkeypatch):
     assert int(GroupActivityItem.get(*GroupActivityItem.key("g9")).ratings_count) == 1
 
 
+def test_a_one_item_change_that_keeps_meeting_transactions_answers_as_a_conflict(monkeypatch):
+    from botocore.exceptions import ClientError
+    from foodshare.data import transaction
+    from foodshare.data.models import GroupActivityItem
+    from foodshare.data.transaction import UnitOfWork
+    from foodshare.errors import ConcurrentUpdate
+    from pynamodb.exceptions import UpdateError
+
+    sent = []
+
+    def update(self, *args, **kwargs):
+        sent.append(1)
+        raise UpdateError("conflict", cause=ClientError(
+            {"Error": {"Code": "TransactionConflictException", "Message": "in a transaction"}}, "UpdateItem"))
+
+    monkeypatch.setattr(GroupActivityItem, "update", update)
+    uow = UnitOfWork(allow_no_events=True)
+    uow.update(GroupActivityItem(*GroupActivityItem.key("g11")), [GroupActivityItem.ratings_count.add(1)])
+    with pytest.raises(ConcurrentUpdate):  # as a transaction that only met others answers (a 409, or retried)
+        uow.commit()
+    assert len(sent) == transaction.CONFLICT_ATTEMPTS
+
+
 # ---- fraud signals: a counted event's tag on its day is its once-condition (fraud.py) ---------
 
 
