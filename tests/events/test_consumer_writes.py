@@ -232,6 +232,26 @@ def test_an_exchange_that_failed_after_one_of_its_two_users_is_finished_for_the_
 # ---- one item, one conditional write (data/transaction.py) ------------------------------------
 
 
+def _refusal(code: str, retry_attempts: int = 0):
+    """The error PynamoDB raises for an UpdateItem DynamoDB answered with `code`."""
+    from botocore.exceptions import ClientError
+    from pynamodb.exceptions import UpdateError
+
+    return UpdateError(code, cause=ClientError({"Error": {"Code": code, "Message": code},
+                                                "ResponseMetadata": {"RetryAttempts": retry_attempts}}, "UpdateItem"))
+
+
+def _rating_counted(group_id: str, condition=None, on_fail=None):
+    """A unit of work that changes one item: the group's rating count."""
+    from foodshare.data.models import GroupActivityItem
+    from foodshare.data.transaction import UnitOfWork
+
+    uow = UnitOfWork(allow_no_events=True)
+    uow.update(GroupActivityItem(*GroupActivityItem.key(group_id)), [GroupActivityItem.ratings_count.add(1)],
+               condition, on_fail=on_fail)
+    return uow
+
+
 def test_a_lone_marker_is_one_conditional_put_and_still_applies_once(aws_operations):
     from foodshare.consumers import once
 
@@ -244,67 +264,70 @@ def test_a_lone_marker_is_one_conditional_put_and_still_applies_once(aws_operati
 
 def test_a_one_item_change_answers_its_failed_condition_as_a_transaction_does(aws_operations):
     from foodshare.data.models import GroupActivityItem
-    from foodshare.data.transaction import UnitOfWork
     from foodshare.errors import ConcurrentUpdate, NotFound
 
-    def change(on_fail=None) -> UnitOfWork:
-        uow = UnitOfWork(allow_no_events=True)
-        item = GroupActivityItem(*GroupActivityItem.key("g8"))
-        uow.update(item, [GroupActivityItem.ratings_count.add(1)], GroupActivityItem.pk.exists(), on_fail=on_fail)
-        return uow
-
     with pytest.raises(NotFound, match="no such group"):
-        change(NotFound("no such group")).commit()
+        _rating_counted("g8", GroupActivityItem.pk.exists(), NotFound("no such group")).commit()
     with pytest.raises(ConcurrentUpdate):
-        change().commit()
+        _rating_counted("g8", GroupActivityItem.pk.exists()).commit()
     assert aws_operations == ["UpdateItem", "UpdateItem"]
     assert not [i for i in _items() if i["pk"]["S"] == "GROUP#g8"]  # nothing written
 
 
 def test_a_one_item_change_that_meets_a_transaction_is_sent_again(monkeypatch):
-    from botocore.exceptions import ClientError
     from foodshare.data.models import GroupActivityItem
-    from foodshare.data.transaction import UnitOfWork
-    from pynamodb.exceptions import UpdateError
 
     real, refused = GroupActivityItem.update, []
 
     def update(self, *args, **kwargs):
         if not refused:
             refused.append(1)
-            raise UpdateError("conflict", cause=ClientError(
-                {"Error": {"Code": "TransactionConflictException", "Message": "in a transaction"}}, "UpdateItem"))
+            raise _refusal("TransactionConflictException")
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(GroupActivityItem, "update", update)
-    uow = UnitOfWork(allow_no_events=True)
-    uow.update(GroupActivityItem(*GroupActivityItem.key("g9")), [GroupActivityItem.ratings_count.add(1)])
-    uow.commit()
+    _rating_counted("g9").commit()
     assert refused == [1]
     assert int(GroupActivityItem.get(*GroupActivityItem.key("g9")).ratings_count) == 1
 
 
 def test_a_one_item_change_that_keeps_meeting_transactions_answers_as_a_conflict(monkeypatch):
-    from botocore.exceptions import ClientError
     from foodshare.data import transaction
     from foodshare.data.models import GroupActivityItem
-    from foodshare.data.transaction import UnitOfWork
     from foodshare.errors import ConcurrentUpdate
-    from pynamodb.exceptions import UpdateError
 
     sent = []
 
     def update(self, *args, **kwargs):
         sent.append(1)
-        raise UpdateError("conflict", cause=ClientError(
-            {"Error": {"Code": "TransactionConflictException", "Message": "in a transaction"}}, "UpdateItem"))
+        raise _refusal("TransactionConflictException")
 
     monkeypatch.setattr(GroupActivityItem, "update", update)
-    uow = UnitOfWork(allow_no_events=True)
-    uow.update(GroupActivityItem(*GroupActivityItem.key("g11")), [GroupActivityItem.ratings_count.add(1)])
     with pytest.raises(ConcurrentUpdate):  # as a transaction that only met others answers (a 409, or retried)
-        uow.commit()
+        _rating_counted("g11").commit()
     assert len(sent) == transaction.CONFLICT_ATTEMPTS
+
+
+def test_a_one_item_write_refused_after_the_sdk_sent_it_again_is_answered_as_a_conflict(monkeypatch):
+    """No answer, a resend, a refusal: the first send may have been applied, so the refusal is no proof of a
+    duplicate or a lost race (a transaction's request token would have made the resend a no-op)."""
+    from foodshare.data.models import GroupActivityItem
+    from foodshare.errors import ConcurrentUpdate, NotFound
+
+    def refused(retry_attempts: int):
+        def update(self, *args, **kwargs):
+            raise _refusal("ConditionalCheckFailedException", retry_attempts)
+        return update
+
+    def change():
+        return _rating_counted("g10", GroupActivityItem.pk.exists(), NotFound("no such group"))
+
+    monkeypatch.setattr(GroupActivityItem, "update", refused(1))
+    with pytest.raises(ConcurrentUpdate):
+        change().commit()
+    monkeypatch.setattr(GroupActivityItem, "update", refused(0))
+    with pytest.raises(NotFound):
+        change().commit()
 
 
 # ---- fraud signals: a counted event's tag on its day is its once-condition (fraud.py) ---------
@@ -429,31 +452,3 @@ def test_an_event_the_code_before_tags_applied_is_refused_by_its_marker():
     assert _items() == before
 
 
-def test_a_one_item_write_refused_after_the_sdk_sent_it_again_is_answered_as_a_conflict(monkeypatch):
-    """No answer, a resend, a refusal: the first send may have been applied, so the refusal is no proof of a
-    duplicate or a lost race (a transaction's request token would have made the resend a no-op)."""
-    from botocore.exceptions import ClientError
-    from foodshare.data.models import GroupActivityItem
-    from foodshare.data.transaction import UnitOfWork
-    from foodshare.errors import ConcurrentUpdate, NotFound
-    from pynamodb.exceptions import UpdateError
-
-    def refused(retry_attempts: int):
-        def update(self, *args, **kwargs):
-            raise UpdateError("refused", cause=ClientError(
-                {"Error": {"Code": "ConditionalCheckFailedException", "Message": "refused"},
-                 "ResponseMetadata": {"RetryAttempts": retry_attempts}}, "UpdateItem"))
-        return update
-
-    def change() -> UnitOfWork:
-        uow = UnitOfWork(allow_no_events=True)
-        uow.update(GroupActivityItem(*GroupActivityItem.key("g10")), [GroupActivityItem.ratings_count.add(1)],
-                   GroupActivityItem.pk.exists(), on_fail=NotFound("no such group"))
-        return uow
-
-    monkeypatch.setattr(GroupActivityItem, "update", refused(1))
-    with pytest.raises(ConcurrentUpdate):
-        change().commit()
-    monkeypatch.setattr(GroupActivityItem, "update", refused(0))
-    with pytest.raises(NotFound):
-        change().commit()
