@@ -22,7 +22,7 @@ from pynamodb.expressions.operand import Path
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from foodshare.data import schema
+from foodshare.data import responses, schema
 from foodshare.settings import get_settings
 
 
@@ -41,10 +41,11 @@ def table_connection() -> TableConnection:
     """One connection (one botocore client) for every model, described with all of the table's indexes.
 
     PynamoDB would otherwise build a client per model class and let the first class's
-    schema (without the other classes' indexes) stand for the whole table.
+    schema (without the other classes' indexes) stand for the whole table. Its session reads
+    item-carrying answers without botocore's second walk over them (`responses`).
     """
     settings = get_settings()
-    return TableConnection(
+    connection = TableConnection(
         settings.table_name,
         region=settings.region,
         host=settings.dynamodb_endpoint,
@@ -53,6 +54,11 @@ def table_connection() -> TableConnection:
         max_retry_attempts=3,
         meta_table=MetaTable(schema.table_definition(settings.table_name)),
     )
+    # The connection's session is per thread and its client is shared: the client is made here, on the
+    # session that reads answers with `responses`, whichever thread asks first.
+    responses.install(connection.connection.session)
+    _ = connection.connection.client
+    return connection
 
 
 def botocore_client(service: str, config=None):
