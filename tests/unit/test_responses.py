@@ -99,9 +99,17 @@ def test_an_answer_with_blobs_is_walked_by_botocore(operation, body, walks):
     assert len(walks) == 2  # ItemsParser's answer went through the walk too
 
 
-def test_an_attribute_named_like_a_blob_is_walked_by_botocore(walks):
-    fast, reference = _both("GetItem", _answer({"Item": {**ITEM, "B": {"S": "b"}}}))
-    assert fast == reference and fast["Item"]["B"] == {"S": "b"} and len(walks) == 2
+def test_an_attribute_or_a_value_named_like_a_blob_is_walked_by_botocore(walks):
+    for item in ({**ITEM, "B": {"S": "b"}}, {**ITEM, "grade": {"S": "B"}}):
+        fast, reference = _both("GetItem", _answer({"Item": item}))
+        assert fast == reference and fast["Item"] == item
+    assert len(walks) == 4
+
+
+def test_a_blob_is_found_whatever_spacing_follows_its_key(walks):
+    body = b'{"Item": {"pk": {"S": "X"}, "raw" : {"B" : "aGk="}}}'
+    fast, reference = _both("GetItem", _answer(body))
+    assert fast == reference and fast["Item"]["raw"] == {"B": b"hi"} and len(walks) == 2
 
 
 def test_errors_and_other_outputs_are_botocores():

@@ -23,9 +23,10 @@ PLAIN_OUTPUTS = frozenset({
     "GetItemOutput", "BatchGetItemOutput", "QueryOutput", "ScanOutput", "TransactGetItemsOutput",
     "PutItemOutput", "UpdateItemOutput", "DeleteItemOutput", "BatchWriteItemOutput", "TransactWriteItemsOutput",
 })
-# How a blob's type shows in an answer's JSON: `"B":` or `"BS":`. Inside a string value a quote is escaped
-# (`\"B\":`), so these appear only as a key; an attribute named "B" or "BS" just takes botocore's walk.
-_BLOB_KEYS = (b'"B":', b'"BS":')
+# A blob's type in an answer's JSON is the key `"B"` or `"BS"`, whatever spacing follows it. Inside a string
+# value a quote is escaped (`\"B\"`), so these appear only as a whole key or value; an attribute named "B"
+# or a string value "B" just takes botocore's walk.
+_BLOB_KEYS = (b'"B"', b'"BS"')
 
 
 class ItemsParser(JSONParser):
