@@ -102,6 +102,12 @@ def moto_server() -> Iterator[str]:
     nothing of moto (which would pre-load boto3 and spoil a cold start) and pay a real
     HTTP round trip per AWS call, as a Lambda does. The endpoints are set before the
     data models are imported (their connection settings are read at import).
+
+    moto's app is served by waitress, which keeps a client's connection open between requests as
+    DynamoDB's and EventBridge's endpoints do for a warm Lambda (botocore pools its connections).
+    moto's own server (werkzeug's) closes every connection after its answer, which charged each call
+    a connect, a new connection object and a close that a warm function never pays (~0.3 ms of
+    client CPU a call on this machine; docs/performance.md, seventh session).
     """
     import sys
 
@@ -111,17 +117,15 @@ def moto_server() -> Iterator[str]:
     os.environ.update({"AWS_ENDPOINT_URL": url, "DYNAMODB_ENDPOINT": url})
 
     import boto3
-    from moto.server import ThreadedMotoServer
-
     from foodshare.data.schema import table_definition
     from foodshare.settings import get_settings
-    from tests.support import backbone
+
     from local.moto_dynamodb import serialize_writes
+    from tests.support import backbone
 
     get_settings.cache_clear()
     serialize_writes()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    server = _KeepAliveServer(port)
     try:
         settings = get_settings()
         boto3.client("dynamodb", region_name=settings.region).create_table(**table_definition(settings.table_name))
@@ -130,4 +134,24 @@ def moto_server() -> Iterator[str]:
         backbone.create_bus()
         yield url
     finally:
-        server.stop()
+        server.close()
+
+
+class _KeepAliveServer:
+    """moto's WSGI app (as `moto_server` runs it) under waitress, in a daemon thread of this process."""
+
+    def __init__(self, port: int) -> None:
+        import logging
+        import threading
+
+        import waitress
+        from moto.server import DomainDispatcherApplication, create_backend_app
+
+        logging.getLogger("waitress").setLevel(logging.ERROR)  # its "Serving on ..." line
+        self._server = waitress.create_server(DomainDispatcherApplication(create_backend_app), host="127.0.0.1",
+                                              port=port, threads=4)
+        threading.Thread(target=self._server.run, name="moto-server", daemon=True).start()
+
+    def close(self) -> None:
+        self._server.close()
+        self._server.task_dispatcher.shutdown()
