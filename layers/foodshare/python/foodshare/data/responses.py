@@ -7,7 +7,7 @@ numbers, booleans, lists and maps that `json.loads` already gives as the walk wo
 of a read's parsing (~0.06 ms an item; a moderation page reads ~40 items). So an answer of those outputs
 that names no blob is returned as `json.loads` gives it; any other answer (a blob, another output, an error)
 is parsed by botocore as before. The table stores no binary attribute, so on this table the fallback is only
-a safety net. `tests/data/test_responses.py` checks both ways agree, on sample answers and on every
+a safety net. `tests/unit/test_responses.py` checks both ways agree, on sample answers and on every
 answer the routes' samples read.
 """
 
