@@ -44,10 +44,10 @@ PLAIN_ANSWERS = {
 BLOB_ITEM = {**ITEM, "raw": {"B": "aGVsbG8="}, "raws": {"M": {"inner": {"BS": ["aGk=", "eW8="]}}}}
 
 
-def _answer(body: dict | bytes, status: int = 200, headers: dict | None = None) -> dict:
+def _answer(body: dict | bytes, status: int = 200) -> dict:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     return {"body": raw, "status_code": status,
-            "headers": {"x-amzn-requestid": "r1", "content-type": "application/x-amz-json-1.0", **(headers or {})}}
+            "headers": {"x-amzn-requestid": "r1", "content-type": "application/x-amz-json-1.0"}}
 
 
 def _both(operation: str, answer: dict) -> tuple[dict, dict]:
