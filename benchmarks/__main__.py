@@ -147,6 +147,7 @@ def main() -> None:
     if "erasure" in args.only:
         metrics.update(_part("benchmarks.erasure_sweep", "--items", "5000" if args.quick else "50000"))
     shown = {k: v for k, v in metrics.items() if not k.startswith(("request.", "consumer_request."))}
+    print(f"measured on: {results.machine()}")
     print(results.table(results.rounded(shown)))
     if "cost" in args.only:
         print(f"(request.* / consumer_request.*: {len(metrics) - len(shown)} figures of use per request, in {args.out};"

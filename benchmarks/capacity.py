@@ -593,10 +593,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.measure:
         import datetime
-        import os
-        import platform
 
-        machine = f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, Python {platform.python_version()}"
+        machine = results.machine()
         previous = load_durations() if DURATIONS_FILE.exists() else None
         DURATIONS_FILE.write_text(json.dumps(durations_from_bench(results.read(), machine, datetime.date.today().isoformat(),
                                                                   previous), indent=2) + "\n")

@@ -13,6 +13,22 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_RESULTS = ROOT / "bench-results.json"
 
 
+def machine() -> str:
+    """What the figures were measured on: the CPU's model and family (two sessions' machines of one name differed
+    by 2x in CPU per request), cores, architecture and Python. Printed above every run's table."""
+    import os
+    import platform
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        fields = dict(line.split(":", 1) for line in Path("/proc/cpuinfo").read_text().splitlines() if ":" in line)
+        info = {k.strip(): v.strip() for k, v in fields.items()}
+        cpu = f"{info['model name']} (family {info['cpu family']}, model {info['model']})"
+    except (OSError, KeyError, ValueError):
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
+
+
 def percentile(samples: list[float], pct: float) -> float:
     """Nearest-rank percentile (pct in 0..100) of a non-empty sample."""
     if not samples:

@@ -166,8 +166,11 @@ def verdicts(key: str, row: dict) -> list[str]:
 
 
 def report(before: dict[str, dict], after: dict[str, dict], ref: str) -> str:
+    from benchmarks import results
+
     lines = [f"Round trips per route: before = {ref}, after = this tree "
              "(AWS calls: TW TransactWriteItems, G GetItem, BG BatchGetItem, Q Query, BW BatchWriteItem, PE PutEvents)",
+             f"measured on: {results.machine()}",
              f"{'route':44} {'AWS warm before -> after':34} {'cold before -> after':34} "
              f"{'items':9} {'Redis':7} {'cold Redis':10} {'CPU p50/p95 ms before -> after':30} verdicts (after)"]
     for key, now in after.items():

@@ -10,8 +10,9 @@ person's JSON document to, and who may touch it (docs/privacy.md, "Export").
 - **Lifecycle:** every object expires EXPORT_DAYS after it was written (the export item's TTL
   matches), incomplete uploads after a day.
 - **Access:** the `exports` function may only PutObject under `exports/`; the `users` function
-  (GET /me/exports/{id} presigns a GetObject URL with its own credentials, so it needs GetObject;
-  erasure deletes a person's documents) GetObject and DeleteObject there. Nobody may list.
+  only GetObject there (GET /me/exports/{id} presigns a GetObject URL with its own credentials); the
+  `erasure` consumer only DeleteObject (an erasure's wind-down deletes the person's documents).
+  Nobody may list.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from cdk.nag import acknowledge
 
 EXPORT_DAYS = 7
 PREFIX = "exports/"
-WRITER, READER = "exports", "users"  # catalog names: the consumer that builds, the API function that serves
+# catalog names: the consumer that builds, the API function that serves, the consumer that erases
+WRITER, READER, ERASER = "exports", "users", "erasure"
 
 
 class Exports(Construct):
@@ -78,5 +80,9 @@ class Exports(Construct):
         self._grant(fn, ["s3:PutObject"])
 
     def grant_reader(self, fn: lambda_.Function) -> None:
-        """The API function: presigned download URLs (GetObject) and erasure (DeleteObject)."""
-        self._grant(fn, ["s3:GetObject", "s3:DeleteObject"])
+        """The API function: presigned download URLs (GetObject)."""
+        self._grant(fn, ["s3:GetObject"])
+
+    def grant_eraser(self, fn: lambda_.Function) -> None:
+        """The erasure consumer: an erased person's documents deleted at their wind-down (DeleteObject)."""
+        self._grant(fn, ["s3:DeleteObject"])

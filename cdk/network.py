@@ -41,7 +41,7 @@ class Network(Construct):
             ],
             gateway_endpoints={
                 "DynamoDb": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.DYNAMODB),
-                # the users function deletes a person's exports at erasure (cdk/exports.py)
+                # exports: the users function presigns their downloads, the erasure consumer deletes them (cdk/exports.py)
                 "S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3),
             },
         )

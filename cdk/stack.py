@@ -18,7 +18,7 @@ from cdk.functions import Functions
 from cdk.network import Network
 from cdk.observability import Observability
 from cdk.slo_alarms import SloAlarms
-from cdk.exports import READER, WRITER, Exports
+from cdk.exports import ERASER, READER, WRITER, Exports
 from cdk.privacy import Privacy
 
 FUNCTIONS_DIR = ROOT / "functions"
@@ -67,6 +67,8 @@ class FoodshareStack(Stack):
             exports.grant_writer(functions.functions[WRITER])
         if READER in functions.functions:
             exports.grant_reader(functions.functions[READER])
+        if ERASER in functions.functions:
+            exports.grant_eraser(functions.functions[ERASER])
         api = Api(self, "Api", config=config, catalog=catalog, aliases=functions.aliases)
         observability = Observability(
             self,

@@ -102,12 +102,10 @@ BUDGETS: dict[str, Budget] = {
     "POST /me/erasure": _write(1),
     "POST /me/exports": _write(1),
     "GET /me/exports/{exportId}": Budget({GET: 1}, 1),
-    # erasure's synchronous part only, never a Scan (the sweep is the erasure consumer's, docs/privacy.md):
-    # the code; the person's posts, claims and memberships (one by_user query), chat addresses and exports
-    # (1 query each); per open item the ordinary wind-down (the sample: leaving one group, the group and
-    # membership for the last-admin check); one transaction freezing the account and queueing the segments;
-    # the cache's versions bumped (no keyspace pass)
-    "DELETE /me": Budget({GET: 3, QUERY: 3, BATCH_GET: 1, TRANSACT: 2}, 3),  # + the rate limit, the leave's bump
+    # erasure's synchronous part only, never a Scan: the code, then one transaction freezing the account and
+    # queueing its wind-down (the erasure consumer's, with the sweep: docs/privacy.md); the caller's groups from
+    # the cache (a memberships query more when it is cold); the cache's versions bumped (no keyspace pass)
+    "DELETE /me": _write(1, redis=3),  # the rate limit, the caller's groups, the bump
     "GET /me/erasure/{requestId}": Budget({GET: 1}, 1),
     # trust and safety (issue 17)
     "GET /groups/{groupId}/claim-quota": Budget({BATCH_GET: 1}, 1),  # the caller's membership + the quota

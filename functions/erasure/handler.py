@@ -1,10 +1,11 @@
-"""Erasure consumer: SQS messages of ErasureSegmentRequested -> one segment of the table swept for an erased person.
+"""Erasure consumer: SQS messages of ErasureStarted and ErasureSegmentRequested (docs/privacy.md, "Erasure").
 
-DELETE /me freezes and winds down the account at once and records one message per segment of a
-parallel scan; each message is one invocation (and one retry, then the queue's DLQ) here. A segment
-is idempotent (domain/erasure.py), so a redelivery changes nothing twice. The segment that completes
-the set purges the cache of the person (every Redis key naming them) before the erasure is recorded
-completed, so a failed purge is retried with it.
+DELETE /me freezes the account and records `ErasureStarted`; here it is wound down (open exchanges
+cancelled, posts withdrawn, groups left or handed over, export documents deleted) and one
+`ErasureSegmentRequested` is recorded per segment of a parallel scan; each segment is one invocation
+(and one retry, then the queue's DLQ) here. Both steps are idempotent (domain/erasure.py), so a
+redelivery changes nothing twice. The segment that completes the set purges the cache of the person
+(every Redis key naming them) before the erasure is recorded completed, so a failed purge is retried with it.
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ from foodshare.domain import erasure
 
 
 def apply(event: Delivered) -> None:
-    if event.event_type != "ErasureSegmentRequested":
-        return
     data = event.data
-    erased = erasure.sweep_segment(data["requestId"], int(data["segment"]), int(data["totalSegments"]))
-    if erased is not None:
-        purge.purge(erased.markers, erased.group_ids)
-        erasure.complete(data["requestId"])
+    if event.event_type == "ErasureStarted":
+        wound = erasure.wind_down(data["requestId"])
+        if wound is not None:  # their chats' and groups' cached views, with what the wind-down changed
+            purge.forget(wound.markers, wound.group_ids)
+    elif event.event_type == "ErasureSegmentRequested":
+        erased = erasure.sweep_segment(data["requestId"], int(data["segment"]), int(data["totalSegments"]))
+        if erased is not None:
+            purge.purge(erased.markers, erased.group_ids)
+            erasure.complete(data["requestId"])
 
 
 handler = sqs_handler(apply)

@@ -82,12 +82,14 @@ def request_erasure() -> models.ErasureCode:
 @app.delete("/me", operation_id="eraseMe",
             summary="Erase the caller's account with the confirmation code (frozen at once, swept asynchronously)",
             **private(202, "erasure_not_requested", "erasure_code_expired", "not_found", "concurrent_update",
-                      description="Accepted: the account is frozen and wound down; the rest of the erasure "
-                                  "completes within minutes: poll GET /me/erasure/{requestId}"))
+                      description="Accepted: the account is frozen at once; it is wound down (open exchanges "
+                                  "cancelled, posts withdrawn, groups left) within seconds and the rest of the "
+                                  "erasure completes within minutes: poll GET /me/erasure/{requestId}"))
 def erase_me(body: EraseAccountRequest) -> models.ErasureStatus:
-    """Freeze, wind down and queue the erasure of the caller's account (docs/privacy.md); the cache stops
-    serving them before the answer (every Redis key naming them goes when the sweep completes)."""
-    progress = erasure.start(caller_id(app), body.confirmation_code)
+    """Freeze the caller's account and queue its wind-down and erasure (docs/privacy.md); the cache stops serving
+    them and their groups' views before the answer (every Redis key naming them goes when the sweep completes)."""
+    progress = erasure.start(caller_id(app), body.confirmation_code,
+                             group_reads.member_groups)  # the caller's groups from the cache when warm
     purge.forget(progress.markers or (), progress.group_ids or ())
     return views.erasure_status(progress)
 

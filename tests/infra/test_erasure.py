@@ -1,8 +1,8 @@
 """The erasure sweep's function, queue and DLQ, from the synthesized templates (docs/privacy.md, "Erasure").
 
-DELETE /me does only the synchronous part in the users function (no Scan); the `erasure` consumer, fed
-one message per parallel-scan segment through its own queue, is the only one besides `exports` that reads
-the whole table.
+DELETE /me only freezes the account in the users function (no Scan); the `erasure` consumer, fed the
+wind-down's message and then one message per parallel-scan segment through its own queue, is the only one
+besides `exports` that reads the whole table.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def test_the_sweep_has_its_own_queue_dlq_rule_and_one_segment_per_invocation(req
     assert queue["RedrivePolicy"] == {"deadLetterTargetArn": arn_of(dlq_id), "maxReceiveCount": 3}
     assert queue["VisibilityTimeout"] == ERASURE.visibility_timeout_seconds == 5400
     (rule,) = [props(r) for r in of_type(synth, "AWS::Events::Rule").values() if props(r)["Name"] == f"{prefix}-erasure"]
-    assert rule["EventPattern"]["detail-type"] == ["ErasureSegmentRequested"]
+    assert rule["EventPattern"]["detail-type"] == ["ErasureStarted", "ErasureSegmentRequested"]
     fn = function(synth, "erasure")
     assert fn["Timeout"] == 900  # Lambda's most: a segment of a large table is read in minutes
     assert "VpcConfig" in fn  # the last segment purges the person's Redis keys

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cdk.exports import EXPORT_DAYS, READER, WRITER
+from cdk.exports import ERASER, EXPORT_DAYS, READER, WRITER
 from tests.infra.cfn import actions_of, function, of_type, props, role_statements
 
 
@@ -46,15 +46,16 @@ def _s3_grants(synth, name: str) -> dict[str, list]:
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
-def test_only_the_export_function_writes_and_only_the_users_function_reads_and_deletes(request, stage):
+def test_only_the_export_function_writes_the_users_function_reads_and_the_erasure_deletes(request, stage):
     synth = request.getfixturevalue(stage)
     bucket_id, _ = _bucket(synth)
     objects = {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/exports/*"]]}
     assert _s3_grants(synth, WRITER) == {"s3:PutObject": [objects]}
-    assert _s3_grants(synth, READER) == {"s3:GetObject": [objects], "s3:DeleteObject": [objects]}
+    assert _s3_grants(synth, READER) == {"s3:GetObject": [objects]}
+    assert _s3_grants(synth, ERASER) == {"s3:DeleteObject": [objects]}
     for name in synth.catalog.names():
         variables = function(synth, name)["Environment"]["Variables"]
-        if name in (WRITER, READER):
+        if name in (WRITER, READER, ERASER):
             assert variables["EXPORT_BUCKET"] == {"Ref": bucket_id}, name
         else:
             assert "EXPORT_BUCKET" not in variables and not _s3_grants(synth, name), name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from foodshare.data.models import ExchangeItem, FoodItem
 from ops import by_user
+from tests.events.conftest import backbone  # noqa: F401  (the fixture: the erasure consumer winds down)
 from tests.support import flows
 from tests.support.api import call
 
@@ -12,7 +13,7 @@ def _unindex(model, key) -> None:
     model(*key).update(actions=[model.by_user_pk.remove(), model.by_user_sk.remove()])
 
 
-def test_posts_and_claims_from_before_the_index_are_wound_down_by_an_erasure_once_indexed():
+def test_posts_and_claims_from_before_the_index_are_wound_down_by_an_erasure_once_indexed(backbone):  # noqa: F811
     group = flows.community()["group"]
     open_post, claimed_post = flows.share("sam", group), flows.share("sam", group)
     exchange = flows.claim("cleo", claimed_post)
@@ -31,7 +32,9 @@ def test_posts_and_claims_from_before_the_index_are_wound_down_by_an_erasure_onc
 
     code = call("POST", "/me/erasure", user="cleo").body["confirmationCode"]
     assert call("DELETE", "/me", user="cleo", json={"confirmationCode": code}).status == 202
+    backbone.deliver()
     assert ExchangeItem.get(*ExchangeItem.key(exchange)).status == "cancelled"  # found through the index
     code = call("POST", "/me/erasure", user="sam").body["confirmationCode"]
     assert call("DELETE", "/me", user="sam", json={"confirmationCode": code}).status == 202
+    backbone.deliver()
     assert FoodItem.get(*FoodItem.key(open_post)).status == "withdrawn"

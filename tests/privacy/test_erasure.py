@@ -71,7 +71,7 @@ def test_erasure_leaves_no_personal_data_and_counterparts_add_up(backbone):  # n
     assert call("POST", f"/exchanges/{done}/ratings", user="erin", json={"stars": 4, "comment": "xyzzy thanks"}).status == 201
     assert call("POST", f"/exchanges/{done}/ratings", user="cleo", json={"stars": 5, "comment": "great"}).status == 201
     open_as_sharer = flows.claim("cleo", flows.share("erin", group, title="xyzzy bread", pickupLocation=door))
-    flows.share("erin", group, title="xyzzy apples", pickupLocation=door)  # still available
+    apples = flows.share("erin", group, title="xyzzy apples", pickupLocation=door)  # still available
     open_as_claimer = flows.claim("erin", flows.share("cleo", group, title="Pears"))
     assert call("PUT", "/me/privacy", user="erin", json={"leaderboard": True}).status == 200
     assert call("POST", "/me/exports", user="erin").status == 202  # a stored export holds all of the above
@@ -95,12 +95,14 @@ def test_erasure_leaves_no_personal_data_and_counterparts_add_up(backbone):  # n
     assert call("GET", "/me", user="erin").error_code == "account_erased"
     assert call("POST", "/groups", user="erin", json={"name": "Again"}).error_code == "account_erased"
     assert call("PUT", "/me/privacy", user="erin", json={"restricted": False}).error_code == "account_erased"
-    assert ExchangeItem.get(*ExchangeItem.key(open_as_sharer)).status == "cancelled"
-    assert ExchangeItem.get(*ExchangeItem.key(open_as_claimer)).status == "cancelled"
     assert not any("xyzzy" in f["title"] for f in call("GET", "/food", user="cleo").body["items"])
+    assert call("POST", f"/food/{apples}/claims", user="ida").error_code == "not_available"
     assert len(call("GET", f"/groups/{group}/leaderboard", user="cleo").body["leaders"]) == 2  # cleo and ida
     again = call("DELETE", "/me", user="erin", json={"confirmationCode": asked.body["confirmationCode"]})
     assert again.status == 202 and again.body["requestId"] == accepted.body["requestId"]  # the same erasure
+    # The wind-down and the sweep are the erasure queue's: only its first message (ErasureStarted) waits there.
+    assert [e["detail-type"] for e in backbone.queued("erasure")] == ["ErasureStarted"]
+    assert ExchangeItem.get(*ExchangeItem.key(open_as_sharer)).status == "claimed"
     backbone.deliver()
     swept = call("GET", f"/me/erasure/{accepted.body['requestId']}", user="erin").body
     assert swept["status"] == "completed" and swept["segmentsDone"] == swept["segmentsTotal"] and swept["completedAt"]
@@ -158,6 +160,7 @@ def test_a_segment_that_crashes_midway_is_run_again_safely(monkeypatch):
     code, _ = erasure.request("erin")
     progress = erasure.start("erin", code)
     request_id, total = progress.request_id, int(progress.total_segments)
+    assert erasure.wind_down(request_id) is not None and erasure.wind_down(request_id) is None  # once
 
     def crash(**_):
         raise RuntimeError("the segment's invocation ends here")
@@ -186,7 +189,48 @@ def test_a_segment_that_crashes_midway_is_run_again_safely(monkeypatch):
     assert erasure.progress_of(request_id).user_id is None  # the record names nobody once completed
 
 
-def test_a_last_admin_whose_longest_standing_member_moderates_hands_over_to_that_moderator():
+def test_a_wind_down_that_crashes_midway_is_run_again_safely(monkeypatch):
+    """The wind-down (the erasure queue's `ErasureStarted`) interrupted after leaving one of two groups is retried:
+    it finishes the rest, still names both groups for the cache, and queues the sweep's segments exactly once."""
+    from foodshare.data.models import EventItem, MembershipItem
+    from foodshare.domain import erasure, groups
+
+    for name in ("erin", "cleo"):
+        flows.user(name)
+    first, second = flows.group("cleo", "First street"), flows.group("cleo", "Second street")
+    flows.join("erin", first, "cleo")
+    flows.join("erin", second, "cleo")
+    open_as_claimer = flows.claim("erin", flows.share("cleo", first, title="Pears"))
+    code, _ = erasure.request("erin")
+    request_id = erasure.start("erin", code, group_ids_of=lambda _: []).request_id  # the cache knew no group
+    assert ExchangeItem.get(*ExchangeItem.key(open_as_claimer)).status == "claimed"  # not the request's work
+
+    leave, left = groups.leave, []
+
+    def leave_once(group_id: str, user_id: str) -> None:
+        if left:
+            raise RuntimeError("the wind-down's invocation ends here")
+        leave(group_id, user_id)
+        left.append(group_id)
+
+    monkeypatch.setattr(groups, "leave", leave_once)
+    try:
+        erasure.wind_down(request_id)
+    except RuntimeError:
+        pass
+    monkeypatch.undo()
+    assert len(left) == 1 and erasure.progress_of(request_id).wound_down_at is None
+    assert ExchangeItem.get(*ExchangeItem.key(open_as_claimer)).status == "cancelled"
+
+    wound = erasure.wind_down(request_id)  # the retry
+    assert wound is not None and set(wound.group_ids) == {first, second}  # the group left before the crash too
+    assert erasure.wind_down(request_id) is None  # a redelivery: nothing twice
+    assert [m for g in (first, second) for m in MembershipItem.query(f"GROUP#{g}", MembershipItem.sk == "MEMBER#erin")] == []
+    segments = [e for e in EventItem.scan(EventItem.pk.startswith("EVENTLOG#")) if e.event_type == "ErasureSegmentRequested"]
+    assert sorted(json.loads(e.detail)["data"]["segment"] for e in segments) == list(range(get_settings().scan_segments))
+
+
+def test_a_last_admin_whose_longest_standing_member_moderates_hands_over_to_that_moderator(backbone):  # noqa: F811
     """The heir is the longest-standing other member whatever their role: a moderator joined first takes over
     (the handover used to condition on the role "member", so this erasure answered 409 every time)."""
     from foodshare import clock
@@ -205,6 +249,7 @@ def test_a_last_admin_whose_longest_standing_member_moderates_hands_over_to_that
     code = call("POST", "/me/erasure", user="sam").body["confirmationCode"]
     erased = call("DELETE", "/me", user="sam", json={"confirmationCode": code})
     assert erased.status == 202, erased
+    backbone.deliver()  # the erasure queue winds the account down
     roles = {m.user_id: m.role for m in MembershipItem.query(f"GROUP#{group}", MembershipItem.sk.startswith("MEMBER#"))}
     assert roles == {"mia": "admin", "max": "member"}
     assert int(GroupItem.get(*GroupItem.key(group)).admin_count) == 1

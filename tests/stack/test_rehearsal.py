@@ -125,8 +125,9 @@ def test_an_export_is_built_from_its_queue_into_the_bucket_and_downloaded(served
 
 
 def test_an_erasure_is_accepted_at_once_and_swept_from_its_queue(served_stack):
-    """DELETE /me -> 202 (frozen, wound down) -> one ErasureSegmentRequested per segment -> bus -> the erasure
-    queue -> the consumer, one segment an invocation -> GET /me/erasure/{id} reads completed."""
+    """DELETE /me -> 202 (frozen) -> ErasureStarted -> bus -> the erasure queue -> the consumer winds the account
+    down and records one ErasureSegmentRequested per segment -> the same way, one segment an invocation ->
+    GET /me/erasure/{id} reads completed."""
     (erin,) = _names("erasure", 1)
     _profile(served_stack, erin)
     food_id = _share(served_stack, erin, _group(served_stack, erin, "Erasure Street"))

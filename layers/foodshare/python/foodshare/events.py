@@ -22,6 +22,7 @@ EVENT_SOURCES: dict[str, str] = {
     "ProfileUpdated": USER,
     "PrivacySettingsChanged": USER,
     "ErasureRequested": USER,
+    "ErasureStarted": USER,
     "ErasureSegmentRequested": USER,
     "ExportRequested": USER,
     "AccountErased": USER,

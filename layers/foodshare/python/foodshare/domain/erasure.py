@@ -1,32 +1,37 @@
 """Erasure (GDPR Art. 17): `POST /me/erasure` gives a code, `DELETE /me` with it erases the account.
 
-**At once, in the request** (`start`: only what is keyed by the person, no scan):
+**At once, in the request** (`start`: two calls, whatever the person has open):
 
-1. The code is checked; the profile is frozen (`restricted`, as the privacy restriction does:
-   out of discovery, reputation look-ups, leaderboards and notifications) and marked `erasing`
-   (the account can no longer act: `users.ensure` refuses it, consumers treat it as gone).
-2. **Wind down** through the ordinary domain operations, found through the `by_user` index
-   (their posts, the exchanges they claimed, their memberships: one query), so counterparts are
-   notified and credits move as always: open exchanges are cancelled (the claimer's credit
-   released), available posts withdrawn, memberships ended (a last admin hands the group over to
-   its longest-standing member first). Their export documents are deleted from the bucket.
-3. One transaction records the anonymous id (`anon-<ulid>`), the sweep's progress record
-   (`ERASURE#<requestId>/PROGRESS`) and one `ErasureSegmentRequested` event per scan segment.
+1. The code is checked; in one transaction the profile is frozen (`restricted`, as the privacy
+   restriction does: out of discovery, reputation look-ups, leaderboards and notifications) and
+   marked `erasing` (the account can no longer act: `users.ensure` refuses it, consumers treat it
+   as gone), the anonymous id (`anon-<ulid>`) is fixed, the progress record
+   (`ERASURE#<requestId>/PROGRESS`) written and one `ErasureStarted` event recorded.
 
-**Asynchronously** (the `erasure` consumer, one queue message per segment, `sweep_segment`):
-each segment of a parallel scan (`personal_data.scan_segment`) rewrites every item that names
-the person: what others need stays under the anonymous id, so exchanges, ratings' stars,
-ledgers, counts and the event store still add up; everything personal is deleted or blanked
-(profile name, location and pseudonym, posts' titles, descriptions, places and labels,
-comments they wrote, consents, contacts, chat links to their private chat, bot conversations
-and notices, idempotency records, pseudonym claims, export records, and in the event store
-(and outbox) their ids, their posts' titles and their registration pseudonym). A segment is
-idempotent: the anonymous id is fixed before any segment runs, a moved item is written under
-its new key before the old one is deleted, and a rewritten item no longer names the person, so
-a redelivered or retried segment finds what is left and finishes it. The segment that
-completes the set returns the person's markers; the consumer purges the cache and calls
-`complete`, which records the request completed and `AccountErased`, and drops the ids from
-the progress record (it then names nobody).
+**Asynchronously** (the `erasure` consumer, one queue message each):
+
+2. `ErasureStarted` → `wind_down`: through the ordinary domain operations, found through the
+   `by_user` index (their posts, the exchanges they claimed, their memberships: one query), so
+   counterparts are notified and credits move as always: open exchanges are cancelled (the
+   claimer's credit released), available posts withdrawn, memberships ended (a last admin hands
+   the group over to its longest-standing member first). Their export documents are deleted from
+   the bucket. Then one transaction marks the progress wound down and records one
+   `ErasureSegmentRequested` event per scan segment (so no segment sweeps before the wind-down has
+   written what it writes). Its cost grows with what the person has open, so it is not the
+   request's: the answer's time does not, and no operation of it can time the request out.
+3. `ErasureSegmentRequested` → `sweep_segment`: each segment of a parallel scan
+   (`personal_data.scan_segment`) rewrites every item that names the person: what others need
+   stays under the anonymous id, so exchanges, ratings' stars, ledgers, counts and the event store
+   still add up; everything personal is deleted or blanked (profile name, location and pseudonym,
+   posts' titles, descriptions, places and labels, comments they wrote, consents, contacts, chat
+   links to their private chat, bot conversations and notices, idempotency records, pseudonym
+   claims, export records, and in the event store (and outbox) their ids, their posts' titles and
+   their registration pseudonym). A segment is idempotent: the anonymous id is fixed before any
+   segment runs, a moved item is written under its new key before the old one is deleted, and a
+   rewritten item no longer names the person, so a redelivered or retried segment finds what is
+   left and finishes it. The segment that completes the set returns the person's markers; the
+   consumer purges the cache and calls `complete`, which records the request completed and
+   `AccountErased`, and drops the ids from the progress record (it then names nobody).
 
 Technique for the event store: personal data stays out of events (ids only, see
 docs/privacy.md), and the ids are rewritten here; the EventBridge archive keeps the old ids
@@ -39,7 +44,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -95,6 +100,7 @@ class ErasureProgressItem(Item):
     user_id = UnicodeAttribute(null=True)
     markers = UnicodeSetAttribute(null=True)
     group_ids = UnicodeSetAttribute(null=True)
+    wound_down_at = UnicodeAttribute(null=True)  # set with the segments' events (`wind_down`)
     expires_at_epoch = TTLAttribute(null=True)
 
     @staticmethod
@@ -131,9 +137,11 @@ def request(user_id: str) -> tuple[str, str]:
     return code, clock.iso(expires)
 
 
-def start(user_id: str, code: str) -> ErasureProgressItem:
-    """Check the code, freeze the account and wind it down, and queue the sweep (idempotent: a repeated
-    request with the same code answers the sweep already under way)."""
+def start(user_id: str, code: str, group_ids_of: Callable[[str], list[str]] = groups.group_ids_of) -> ErasureProgressItem:
+    """Check the code, freeze the account and queue its wind-down and sweep (`wind_down`): one read and one
+    transaction, whatever the person has open. Idempotent: a repeated request with the same code answers the
+    erasure already under way. `group_ids_of`: the person's groups, whose cached views the caller makes stale at
+    once (the API passes the cached ones: cache/group_reads.member_groups); the wind-down adds any it finds."""
     try:
         pending = ErasureRequestItem.get(*ErasureRequestItem.key(user_id))
     except ErasureRequestItem.DoesNotExist:
@@ -146,16 +154,12 @@ def start(user_id: str, code: str) -> ErasureProgressItem:
         progress = find_progress(pending.request_id)
         if progress is not None:
             return progress
-    owned = _owned(user_id)
-    markers = {user_id} | personal_data.chat_addresses(user_id)
-    _wind_down(user_id, owned)
-    exports.delete_documents(user_id)  # their export items go with the sweep
     anon = f"anon-{ids.new_id()}"
     total = get_settings().scan_segments
     now = clock.now_iso()
     progress = ErasureProgressItem(*ErasureProgressItem.key(pending.request_id), request_id=pending.request_id,
                                    status=IN_PROGRESS, total_segments=total, started_at=now, anonymous_id=anon,
-                                   user_id=user_id, markers=set(markers), group_ids=set(owned.group_ids) or None)
+                                   user_id=user_id, markers={user_id}, group_ids=set(group_ids_of(user_id)) or None)
     uow = UnitOfWork()
     uow.update(pending, [ErasureRequestItem.anonymous_id.set(anon)], ErasureRequestItem.anonymous_id.does_not_exist(),
                on_fail=ConcurrentUpdate("The erasure has already started."))
@@ -164,12 +168,43 @@ def start(user_id: str, code: str) -> ErasureProgressItem:
                UserItem.pk.exists(), on_fail=NotFound("There is no account to erase."))
     uow.save(progress, ErasureProgressItem.pk.does_not_exist())
     subject_requests.record(uow, user_id, "erasure", subject_requests.PENDING, request_id=pending.request_id,
-                            detail="erasing: the account is frozen and wound down; the rest completes in minutes")
-    for segment in range(total):  # one queue message each: a segment is its own invocation and retry
-        uow.record("ErasureSegmentRequested", None,
-                   {"requestId": pending.request_id, "segment": segment, "totalSegments": total})
+                            detail="erasing: the account is frozen; it is wound down and swept within minutes")
+    uow.record("ErasureStarted", None, {"requestId": pending.request_id, "totalSegments": total})
     uow.commit()
     return progress
+
+
+def wind_down(request_id: str) -> Erased | None:
+    """The erasure's wind-down (`ErasureStarted`, on the erasure queue): end what the person has open, delete their
+    export documents, then queue the sweep, one `ErasureSegmentRequested` per segment, in the transaction that marks
+    the progress wound down. Returns what the cache must forget (their markers and groups); None when it was
+    already done (a redelivery). A retry after a crash midway finds what is left: each step checks the state it
+    changes, and the groups are recorded on the progress before any is left, so their cached views still go."""
+    progress = find_progress(request_id)
+    if progress is None or progress.status == COMPLETED or progress.wound_down_at is not None:
+        return None
+    user_id = progress.user_id
+    owned = _owned(user_id)
+    group_ids = set(progress.group_ids or ()) | set(owned.group_ids)
+    if group_ids - set(progress.group_ids or ()):
+        progress.update(actions=[ErasureProgressItem.group_ids.add(group_ids)])
+    markers = {user_id} | personal_data.chat_addresses(user_id)
+    _wind_down(user_id, owned)
+    exports.delete_documents(user_id)  # their export items go with the sweep
+    total = int(progress.total_segments)
+    uow = UnitOfWork()
+    uow.update(progress, [ErasureProgressItem.wound_down_at.set(clock.now_iso()),
+                          ErasureProgressItem.markers.add(markers)],
+               ErasureProgressItem.wound_down_at.does_not_exist() & (ErasureProgressItem.status == IN_PROGRESS),
+               on_fail=ConcurrentUpdate("wound down meanwhile"))
+    for segment in range(total):  # one queue message each: a segment is its own invocation and retry
+        uow.record("ErasureSegmentRequested", None,
+                   {"requestId": request_id, "segment": segment, "totalSegments": total})
+    try:
+        uow.commit()
+    except ConcurrentUpdate:
+        return None  # a concurrent delivery of the same event queued the sweep
+    return Erased(progress.anonymous_id, frozenset(markers), tuple(sorted(group_ids)))
 
 
 def find_progress(request_id: str) -> ErasureProgressItem | None:
