@@ -230,6 +230,34 @@ def test_a_wind_down_that_crashes_midway_is_run_again_safely(monkeypatch):
     assert sorted(json.loads(e.detail)["data"]["segment"] for e in segments) == list(range(get_settings().scan_segments))
 
 
+def test_a_counterpart_closing_an_exchange_during_the_wind_down_does_not_stall_it(monkeypatch):
+    """The counterpart cancels between the wind-down's read of an exchange and its own cancel (a conflict): the
+    wind-down reads what is open again at once and finishes, instead of waiting for the queue's retry."""
+    from foodshare.domain import erasure, exchanges
+
+    for name in ("erin", "cleo"):
+        flows.user(name)
+    group = flows.group("cleo", "Corner street")
+    flows.join("erin", group, "cleo")
+    pears = flows.claim("erin", flows.share("cleo", group, title="Pears"))
+    code, _ = erasure.request("erin")
+    request_id = erasure.start("erin", code).request_id
+    cancel, tries = exchanges.cancel, []
+
+    def cancelled_meanwhile(exchange_id: str, user_id: str):
+        tries.append(exchange_id)
+        if len(tries) == 1:
+            cancel(exchange_id, "cleo")  # the counterpart, first
+        return cancel(exchange_id, user_id)
+
+    monkeypatch.setattr(exchanges, "cancel", cancelled_meanwhile)
+    wound = erasure.wind_down(request_id)
+    assert wound is not None and tries == [pears]  # read again: no longer open, not cancelled twice
+    assert erasure.progress_of(request_id).wound_down_at is not None
+    assert int(UserItem.get(*UserItem.key("erin")).credits_held) == 0  # released once, by cleo's cancel
+    _ledger_adds_up("erin")
+
+
 def test_a_last_admin_whose_longest_standing_member_moderates_hands_over_to_that_moderator(backbone):  # noqa: F811
     """The heir is the longest-standing other member whatever their role: a moderator joined first takes over
     (the handover used to condition on the role "member", so this erasure answered 409 every time)."""

@@ -63,13 +63,16 @@ from foodshare.data.models import (
 )
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import exchanges, exports, food, groups, personal_data, subject_requests, users
-from foodshare.errors import ConcurrentUpdate, Forbidden, NotFound, ValidationFailed
+from foodshare.errors import ConcurrentUpdate, Conflict, Forbidden, NotFound, ValidationFailed
 from foodshare.settings import get_settings
 
 CODE_VALIDITY = timedelta(hours=3)
 ERASED = "erased"
 IN_PROGRESS, COMPLETED = "in_progress", "completed"
 PROGRESS_KEPT = timedelta(days=31)  # the progress record (naming nobody once completed) answers GET /me/erasure/{id}
+# A wind-down step that conflicts (the counterpart closed the exchange between its read and its write) reads what is
+# open again at once, rather than the queue's retry 90 minutes later.
+WIND_DOWN_READS = 3
 
 
 class ErasureRequestItem(Item):
@@ -184,12 +187,19 @@ def wind_down(request_id: str) -> Erased | None:
     if progress is None or progress.status == COMPLETED or progress.wound_down_at is not None:
         return None
     user_id = progress.user_id
-    owned = _owned(user_id)
-    group_ids = set(progress.group_ids or ()) | set(owned.group_ids)
-    if group_ids - set(progress.group_ids or ()):
-        progress.update(actions=[ErasureProgressItem.group_ids.add(group_ids)])
+    group_ids = set(progress.group_ids or ())
+    for attempt in range(WIND_DOWN_READS):
+        owned = _owned(user_id)
+        if set(owned.group_ids) - group_ids:
+            group_ids |= set(owned.group_ids)
+            progress.update(actions=[ErasureProgressItem.group_ids.add(group_ids)])
+        try:
+            _wind_down(user_id, owned)
+            break
+        except Conflict:  # a counterpart acted meanwhile (cancelled, confirmed): read what is still open again
+            if attempt == WIND_DOWN_READS - 1:
+                raise
     markers = {user_id} | personal_data.chat_addresses(user_id)
-    _wind_down(user_id, owned)
     exports.delete_documents(user_id)  # their export items go with the sweep
     total = int(progress.total_segments)
     uow = UnitOfWork()
