@@ -48,8 +48,8 @@ def _part(module: str, *args: str) -> dict[str, float]:
         return json.loads(out.read_text())
 
 
-def cache_section() -> dict[str, float]:
-    done = _python("-m", "benchmarks.cache_bench")
+def cache_section(quick: bool = False) -> dict[str, float]:
+    done = _python("-m", "benchmarks.cache_bench", *(["--quick"] if quick else []))
     if done.returncode != 0:
         raise RuntimeError("benchmarks.cache_bench failed (its output is above)")
     metrics = {}
@@ -137,7 +137,7 @@ def main() -> None:
     if "warm" in args.only:
         metrics.update(_part("benchmarks.in_process", "--samples", "10" if args.quick else "40"))
     if "cache" in args.only:
-        metrics.update(cache_section())
+        metrics.update(cache_section(args.quick))
     if "events" in args.only:
         metrics.update(events_section(5 if args.quick else 20))
     if "cost" in args.only:  # what each request uses of every billed service (make capacity prices it)

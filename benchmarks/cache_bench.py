@@ -17,19 +17,26 @@ import json
 import os
 import random
 import statistics
+import sys
 import time
 from collections.abc import Callable
 
+from tests.support.environment import LOCAL_DEFAULTS  # every setting a function requires
+
 os.environ.update(
     {
-        "AWS_DEFAULT_REGION": "eu-west-1", "AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench", "TABLE_NAME": "foodshare-bench", "STAGE": "bench",
-        "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "ERROR", "POWERTOOLS_METRICS_NAMESPACE": "Foodshare",
+        **LOCAL_DEFAULTS,  # a setting made required later is here too (settings fail fast naming it)
+        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "TABLE_NAME": "foodshare-bench",
+        "POWERTOOLS_LOG_LEVEL": "ERROR",
         "REDIS_URL": os.environ.get("BENCH_CACHE_REDIS_URL", "redis://127.0.0.1:6379/12"), "CACHE_SETTLE_MS": "0",
     }
 )
 
 GROUPS, USERS, POSTS_PER_GROUP, MIX_OPERATIONS = 30, 90, 8, 3000
+SAMPLES = {"cached": 2000, "uncached": 100, "operation": 1000}
+if "--quick" in sys.argv[1:]:  # a smoke run (tests/perf: the section still runs and prints what make bench reads)
+    GROUPS, USERS, POSTS_PER_GROUP, MIX_OPERATIONS = 4, 12, 3, 200
+    SAMPLES = {"cached": 50, "uncached": 5, "operation": 50}
 random.seed(5)
 
 
@@ -126,27 +133,32 @@ def main() -> None:
         people, members = _world()
         viewer = people[7]
 
+        def page_of(person: str) -> str:
+            """GET /food's body for `person`, as the discovery handler serves it."""
+            return discovery_page(person, discovery.Filters(),
+                                  lambda page, cursor: views.discovery_page(page, cursor, person))
+
         def cached():
-            return discovery_page(viewer, discovery.Filters(), views.discovery_page)
+            return page_of(viewer)
 
         def uncached():
-            return views.discovery_page(*discovery.discover(viewer, discovery.Filters()))
+            return views.discovery_page(*discovery.discover(viewer, discovery.Filters()), viewer)
 
         time.sleep(0.01)
         payload = cached()
         client.set("bench:payload", payload)
-        raw, warm = _timed_together([lambda: client.get("bench:payload"), cached], 2000)
-        cold = _timed(uncached, 100)
+        raw, warm = _timed_together([lambda: client.get("bench:payload"), cached], SAMPLES["cached"])
+        cold = _timed(uncached, SAMPLES["uncached"])
 
         group_id = next(iter(members))
         version_key = versions.food(group_id)
-        version_read = _timed(lambda: Snapshot().fetch([version_key]), 1000)
-        bump = _timed(lambda: versions.bump([version_key]), 1000)
+        version_read = _timed(lambda: Snapshot().fetch([version_key]), SAMPLES["operation"])
+        bump = _timed(lambda: versions.bump([version_key]), SAMPLES["operation"])
         POSTS.get(Snapshot(), group_id, [version_key], lambda: discovery.available_posts(group_id, "0"))
-        l2_get = _timed(lambda: client.get(f"c:food_discovery:{group_id}"), 1000)
+        l2_get = _timed(lambda: client.get(f"c:food_discovery:{group_id}"), SAMPLES["operation"])
 
         for person in people:  # every member's first look fills the shared entries
-            discovery_page(person, discovery.Filters(), views.discovery_page)
+            page_of(person)
         before = stats.totals()
         open_claims: list[tuple[str, str]] = []
         writes = 0
@@ -155,8 +167,7 @@ def main() -> None:
                 _mix_write(people, members, open_claims)
                 writes += 1
             else:
-                person = random.choice(people)
-                discovery_page(person, discovery.Filters(), views.discovery_page)
+                page_of(random.choice(people))
         after = stats.totals()
 
     def delta(kind: str | None, level: str, hit: bool) -> int:
