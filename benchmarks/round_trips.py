@@ -10,7 +10,7 @@ call costs the function what it costs on Lambda: serialise, sign, send, parse) a
   deployed function's is (`environment.heap_as_deployed`).
 
 The baseline runs the same measurement in a subprocess whose `foodshare` layer and `functions`
-come from a `git worktree` of `--baseline` (default 376caf8, main before issue 15); the
+come from a `git worktree` of `--baseline` (default 2045618, early in issue 15: `BASELINE`); the
 harness (this module, benchmarks/world.py, tests/support) is this tree's in both runs.
 `python -m benchmarks.round_trips` prints the table and the goal verdicts; `python -m benchmarks`
 runs it as its `round_trips` section.
@@ -29,7 +29,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BASELINE = "376caf8"
+# The earliest main this harness measures (2026-12-01 evening: the stream relay and the first budgets, before the
+# round-trip work): 376caf8, main before issue 15, lacks modules the samples use (erasure); tests/perf checks it.
+BASELINE = "2045618"
 WARM_UP = 3
 ROUNDS = 3  # compare: each version measured in this many alternating runs, their CPU samples pooled
 # Issue 15's goals.

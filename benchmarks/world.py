@@ -274,8 +274,10 @@ def _erase_someone(world: World) -> Request:
 
     leaver = person("leaver")
     groups.add_member(world.group_a, leaver)
-    time.sleep(0.002)  # an entry is stored only on versions older than its request (cache/versions.py)
-    group_reads.member_groups(leaver)
+    cached_groups = getattr(group_reads, "member_groups", None)  # absent in a baseline from before 2026-12-02
+    if cached_groups is not None:
+        time.sleep(0.002)  # an entry is stored only on versions older than its request (cache/versions.py)
+        cached_groups(leaver)
     code, _ = erasure.request(leaver)
     return Request("DELETE", "/me", leaver, {"confirmationCode": code})
 
