@@ -72,9 +72,12 @@ class ServedStack:
     def client_environment(self) -> dict[str, str]:
         """Variables that point this process's foodshare code (seeding, replay) at the stack's table and bus."""
         outputs, region = self.info["outputs"], self.info["region"]
+        # The functions' identity key (a secret the emulator generated), not the development key: what this process
+        # records (a member's handle index item, a pseudonym, an area) must match what the functions show and look up.
+        identity = {"IDENTITY_KEY": "", "IDENTITY_KEY_SECRET_ARN": self.info.get("identityKeySecretArn") or ""}
         return {"TABLE_NAME": outputs["TableName"], "EVENT_BUS_NAME": outputs["EventBusName"], "STAGE": "local",
                 "AWS_ENDPOINT_URL": self.aws_endpoint, "AWS_REGION": region, "AWS_DEFAULT_REGION": region,
-                "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "REDIS_URL": self.redis_url}
+                "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "REDIS_URL": self.redis_url, **identity}
 
     def start(self, timeout: float = 180) -> ServedStack:
         from local.prepare import host_layer, synthesize, write_jwks

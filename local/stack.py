@@ -198,7 +198,8 @@ class Deployer:
         secrets = self._put_secrets(cfn, stack_name)
         tables = self._table_settings(cfn, stack_name, local.template)
         return {"stack": stack_name, "outputs": outputs, "skipped": local.skipped, "rewritten": local.rewritten,
-                "secrets": secrets, "tableSettings": tables, "deploySeconds": round(time.monotonic() - started, 1)}
+                "secrets": secrets, "tableSettings": tables, "identityKeySecretArn": self._identity_key(cfn, stack_name),
+                "deploySeconds": round(time.monotonic() - started, 1)}
 
     @property
     def _bucket(self) -> str:
@@ -258,6 +259,20 @@ class Deployer:
             time.sleep(0.5)
         if names:
             raise RuntimeError(f"function versions still publishing after {timeout_s:.0f} s: {', '.join(names)}")
+
+    def _identity_key(self, cfn, stack_name: str) -> str | None:
+        """The identity key's secret as the deployed functions name it (`IDENTITY_KEY_SECRET_ARN`, cdk/privacy.py):
+        code run beside the stack (seeding, replay, drills) reads the same key, so the handles, pseudonyms and
+        areas it records are the ones the functions show and look up."""
+        lam = self.client("lambda")
+        resources = cfn.describe_stack_resources(StackName=stack_name)["StackResources"]
+        for resource in resources:
+            if resource["ResourceType"] == "AWS::Lambda::Function":
+                variables = lam.get_function_configuration(FunctionName=resource["PhysicalResourceId"]).get(
+                    "Environment", {}).get("Variables", {})
+                if variables.get("IDENTITY_KEY_SECRET_ARN"):
+                    return variables["IDENTITY_KEY_SECRET_ARN"]
+        return None
 
     def _table_settings(self, cfn, stack_name: str, template: dict[str, Any]) -> dict[str, list[str]]:
         """What ministack's CloudFormation leaves out of a table, set as CreateStack would: a
