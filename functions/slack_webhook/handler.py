@@ -1,7 +1,8 @@
 """Slack webhook: POST /webhooks/slack, slash commands and interactive payloads (public route, signed).
 
 Slack posts form-encoded bodies, so not the JSON API's resolver rules; the signature
-is checked over the raw bytes (API Gateway may have base64-encoded them).
+is checked over the raw bytes (API Gateway may have base64-encoded them). Slack retries a request it got
+no 200 for within 3 s; `slack.apply_once` applies each user action once.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 
 from aws_lambda_powertools.event_handler import Response
 
+from foodshare import snapstart
 from foodshare.api.contract import SLACK_SIGNATURE, SLACK_TIMESTAMP, public
 from foodshare.api.http import JSON, entrypoint, error_response
 from foodshare.api.webhook_bodies import FORM, SLACK_REQUEST, request_body
@@ -32,7 +34,7 @@ def slack_request() -> Response[dict]:
     if not slack.verified(app.current_event.headers, raw):
         return error_response(401, "unauthorized", "Missing, wrong or expired Slack signature.")
     try:
-        answer = slack.handle(slack.form(raw))
+        answer = slack.apply_once(raw, app.current_event.headers, app.lambda_context)
     except ValidationFailed as exc:
         return error_response(400, exc.code, exc.message, exc.fields)
     if answer is None:
@@ -41,3 +43,4 @@ def slack_request() -> Response[dict]:
 
 
 handler = entrypoint(app)
+snapstart.add_before_snapshot(slack.prepare)  # its own client: Powertools Idempotency on the table

@@ -36,7 +36,7 @@ def telegram_update() -> Response[dict]:
         return error_response(400, "validation_error", "Not a Telegram Update.", {"update_id": "required integer"})
     try:
         answer = telegram.apply_once(update, app.lambda_context)
-    except telegram.UpdateInProgress:  # Telegram retries later and then gets the stored answer
+    except webhook.InProgress:  # Telegram retries later and then gets the stored answer
         return error_response(409, "in_progress", "This update is being processed.")
     return Response(status_code=200, content_type=JSON, body=json.dumps(answer or {}))  # a replayed {} comes back as None
 

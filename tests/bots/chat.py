@@ -108,6 +108,14 @@ TEAM = "T0001"
 CHANNEL = {"id": "C0FOOD", "name": "food-sharing"}
 
 
+_triggers = itertools.count(13345224609)
+
+
+def trigger_id() -> str:
+    """A new trigger_id, as Slack gives each user action (a retry repeats its request's)."""
+    return f"{next(_triggers)}.738474920.8088930838d88f008e0"
+
+
 def signed_headers(body: bytes, secret: str = SLACK_SECRET, timestamp: int | None = None) -> dict:
     stamp = str(timestamp if timestamp is not None else int(clock.now().timestamp()))
     digest = hmac.new(secret.encode(), f"v0:{stamp}:".encode() + body, hashlib.sha256).hexdigest()
@@ -123,7 +131,7 @@ def slash(user: str, text: str, channel: dict = CHANNEL, response_url: str = "ht
         "token": "legacy-verification-token", "team_id": TEAM, "team_domain": "neighbours",
         "channel_id": channel["id"], "channel_name": channel["name"], "user_id": user, "user_name": user.lower(),
         "command": "/food", "text": text, "api_app_id": "A0APP", "is_enterprise_install": "false",
-        "response_url": response_url, "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "response_url": response_url, "trigger_id": trigger_id(),
     }).encode()
 
 
@@ -135,7 +143,7 @@ def block_action(user: str, value: str, response_url: str, channel: dict = CHANN
         "team": {"id": TEAM, "domain": "neighbours"},
         "channel": channel,
         "container": {"type": "message", "message_ts": "1548261231.000200", "channel_id": channel["id"]},
-        "trigger_id": "12321423423.333649436676.d8c1bb837935619ccad0f624c448ffb3",
+        "trigger_id": trigger_id(),
         "response_url": response_url,
         "actions": [{"action_id": value, "block_id": "b1", "type": "button", "value": value,
                      "text": {"type": "plain_text", "text": "…"}, "action_ts": "1548426417.840180"}],
@@ -146,6 +154,12 @@ def block_action(user: str, value: str, response_url: str, channel: dict = CHANN
 def slack(body: bytes, headers: dict | None = None, base64_body: bool = False) -> Reply:
     return call("POST", "/webhooks/slack", raw_body=body, headers=headers or signed_headers(body),
                 base64_body=base64_body)
+
+
+def retried(body: bytes, num: int = 1) -> Reply:
+    """Slack's retry of a request it got no 200 for within 3 s: the same body, signed anew, X-Slack-Retry-*."""
+    return slack(body, headers=signed_headers(body) | {"x-slack-retry-num": str(num),
+                                                      "x-slack-retry-reason": "http_timeout"})
 
 
 def view_submission(user: str, view: dict, answers: dict[str, str]) -> bytes:
@@ -163,7 +177,7 @@ def view_submission(user: str, view: dict, answers: dict[str, str]) -> bytes:
         "team": {"id": TEAM, "domain": "neighbours"},
         "user": {"id": user, "username": user.lower(), "team_id": TEAM},
         "api_app_id": "A0APP",
-        "trigger_id": "12466734323.1395872398.1b5c8f0d3f1c2f5e",
+        "trigger_id": trigger_id(),
         "view": {**view, "id": "V0SHARE", "team_id": TEAM, "state": {"values": values}, "hash": "1.abc"},
     }
     return urlencode({"payload": json.dumps(payload)}).encode()

@@ -30,9 +30,9 @@ def crash_after_commit(monkeypatch) -> None:
     monkeypatch.setattr(DynamoDBPersistenceLayer, "save_success", die)
 
 
-def in_progress_record_expires() -> None:
+def in_progress_record_expires(platform: str = "telegram") -> None:
     """What the in-progress record's expiry (the dead invocation's remaining time) would do."""
-    for record in Item.query("IDEMPOTENCY#telegram"):
+    for record in Item.query(f"IDEMPOTENCY#{platform}"):
         record.delete()
 
 

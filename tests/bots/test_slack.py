@@ -1,15 +1,16 @@
-"""Slack webhook: signed slash-command form bodies and block_actions payloads."""
+"""Slack webhook: signed slash-command form bodies and block_actions payloads, and Slack's retries of them."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from foodshare import clock
-from foodshare.data.models import ExchangeItem
+from foodshare.data.models import AppliedRequestItem, ExchangeItem, ExportItem, FoodItem
 from foodshare.domain import groups
 from foodshare.settings import get_settings
-from tests.bots.chat import CHANNEL, block_action, signed_headers, slack, slash
+from tests.bots.chat import CHANNEL, block_action, retried, signed_headers, slack, slash
 from tests.bots.events import deliver, recorded
+from tests.bots.test_redelivery import crash_after_commit, in_progress_record_expires
 
 ANNA, BEN = "U0ANNA", "U0BEN"
 SHARE = "share Lentil curry | 2 | 90m | 52.52,13.40 Kiez café | #vegan"
@@ -98,3 +99,76 @@ def test_interaction_payloads_no_json_parser_accepts_are_400_never_500():
         reply = slack(urlencode({"payload": payload}).encode())
         assert reply.status == 400, payload[:40]
         assert reply.body["error"]["fields"] == {"payload": "invalid JSON"}
+
+
+# ---- Slack's retries: the same body again, when it got no 200 within 3 s --------------------
+
+
+def posts_of(slack_user: str) -> list[FoodItem]:
+    return [i for i in FoodItem.scan(FoodItem.sk == "META") if i.sharer_id == f"slack:T0001:{slack_user}"]
+
+
+def test_a_retried_slash_command_share_is_applied_once_and_announced_once(recorder):
+    slack(slash(ANNA, "start"))
+    body = slash(ANNA, SHARE)
+    first = slack(body)
+    assert first.status == 200 and "Lentil curry is shared" in first.body["text"]
+    for num in (1, 2, 3):  # Slack retries up to three times, each newly signed
+        again = retried(body, num)
+        assert again.status == 200 and again.body == first.body  # the first answer again
+    assert len(posts_of(ANNA)) == 1 and len(recorded("FoodShared")) == 1
+    assert deliver("announcements", *recorded("FoodShared")) == {"batchItemFailures": []}
+    assert len(recorder.sent("chat.postMessage")) == 1
+
+
+def test_a_retry_after_the_first_run_died_past_its_commit_gets_the_first_post(monkeypatch):
+    """The share records its request key in its own transaction, as a Telegram update's does."""
+    slack(slash(ANNA, "start"))
+    body = slash(ANNA, SHARE)
+    with monkeypatch.context() as patch:
+        crash_after_commit(patch)
+        assert slack(body).status == 500
+    running = retried(body)
+    assert running.status == 200 and running.body is None  # while the first still counts as running: a plain ack
+    in_progress_record_expires("slack")
+    again = retried(body, 2)
+    assert again.status == 200 and "Lentil curry is shared" in again.body["text"]
+    post, = posts_of(ANNA)
+    assert len(recorded("FoodShared")) == 1
+    trigger = dict(parse_qsl(body.decode()))["trigger_id"]
+    assert AppliedRequestItem.get(*AppliedRequestItem.key(f"slack-trigger:{trigger}")).result_id == post.food_id
+
+
+def test_a_retried_export_makes_one_export():
+    body = slash(ANNA, "export")
+    first = slack(body)
+    assert "preparing an export" in first.body["text"]
+    assert retried(body).body == first.body
+    mine = list(ExportItem.query(f"USER#slack:T0001:{ANNA}", ExportItem.sk.startswith("EXPORT#")))
+    assert len(mine) == 1 and len(recorded("ExportRequested")) == 1
+
+
+def test_a_retried_button_press_claims_once_and_follows_up_once(recorder):
+    slack(slash(ANNA, "start"))
+    slack(slash(BEN, "start"))
+    slack(slash(ANNA, SHARE))
+    deliver("announcements", *recorded("FoodShared"))
+    claim = recorder.sent("chat.postMessage")[0]["blocks"][1]["elements"][0]["value"]
+    response_url = f"{recorder.url}/slack-response/2"
+    press = block_action(BEN, claim, response_url)
+    assert slack(press).status == 200
+    again = retried(press)
+    assert again.status == 200 and again.body is None  # acknowledged, nothing done again
+    follow_ups = [c.body for c in recorder.calls if c.path == "/slack-response/2"]
+    assert len(follow_ups) == 1 and "You claimed Lentil curry" in follow_ups[0]["text"]  # no "already claimed"
+    assert len(recorded("FoodClaimed")) == 1
+    assert [e.claimer_id for e in ExchangeItem.scan() if getattr(e, "claimer_id", None)] == [f"slack:T0001:{BEN}"]
+
+
+def test_the_same_command_typed_twice_shares_twice():
+    """Each is a new user action with its own trigger_id: not a retry."""
+    slack(slash(ANNA, "start"))
+    first, second = slash(ANNA, SHARE), slash(ANNA, SHARE)
+    assert first != second
+    assert "is shared" in slack(first).body["text"] and "is shared" in slack(second).body["text"]
+    assert len(posts_of(ANNA)) == 2 and len(recorded("FoodShared")) == 2

@@ -5,8 +5,11 @@ The modal share -> announcement -> claim flow runs on the deployed template: tes
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from foodshare.data.models import FoodItem
-from tests.bots.chat import CHANNEL, slack, slash, view_submission
+from tests.bots.events import recorded
+from tests.bots.chat import CHANNEL, retried, slack, slash, view_submission
 
 ANNA, BEN = "U0ANNA", "U0BEN"
 GOOD = {"title": "Lentil curry", "quantity": "4", "window": "2h", "place": "52.52,13.40 Café Kreuzberg",
@@ -18,10 +21,11 @@ def posts() -> list[FoodItem]:
 
 
 def open_form(recorder, user: str = ANNA, channel: dict = CHANNEL) -> dict:
-    opened = slack(slash(user, "share", channel=channel))
+    command = slash(user, "share", channel=channel)
+    opened = slack(command)
     assert opened.status == 200 and opened.body is None  # nothing in the channel: the modal is the answer
     call = recorder.sent("views.open")[-1]
-    assert call["trigger_id"] == "13345224609.738474920.8088930838d88f008e0"
+    assert call["trigger_id"] == dict(parse_qsl(command.decode()))["trigger_id"]  # the command's own trigger
     return call["view"]
 
 
@@ -71,3 +75,18 @@ def test_if_the_modal_cannot_open_the_one_line_form_is_explained(recorder):
     recorder.script("views.open", (200, {"ok": False, "error": "expired_trigger_id"}, {}))
     reply = slack(slash(ANNA, "share"))
     assert reply.status == 200 and "Share in one line" in reply.body["text"]
+
+
+def test_a_retried_form_submission_shares_once_and_a_retried_command_opens_one_form(recorder):
+    slack(slash(ANNA, "start"))
+    command = slash(ANNA, "share")
+    slack(command)
+    view = recorder.sent("views.open")[-1]["view"]
+    again = retried(command)
+    assert again.status == 200 and again.body is None and len(recorder.sent("views.open")) == 1
+
+    submitted = view_submission(ANNA, view, GOOD)
+    assert slack(submitted).body is None
+    again = retried(submitted)
+    assert again.status == 200 and again.body is None  # an empty 200: the modal closes, as the first time
+    assert len(posts()) == 1 and len(recorded("FoodShared")) == 1

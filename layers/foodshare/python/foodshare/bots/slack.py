@@ -5,6 +5,10 @@ the channel should see); a button press is acknowledged with an empty 200 and it
 result goes to the payload's `response_url`, as Slack expects for interactions.
 `/food share` alone opens a modal (views.open); its view_submission is answered in the
 response body, with `response_action: errors` naming each wrong field's block.
+Slack retries a request it got no 200 for within 3 s, with the same body: every request is
+applied once per user action (its `trigger_id`), with the Telegram adapter's Idempotency
+guard (`webhook.idempotent`); a retry gets the first answer again, or an empty 200 while
+the first is still running, and a share records the key in its own transaction.
 """
 
 from __future__ import annotations
@@ -12,11 +16,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from functools import lru_cache
+from typing import Any
 from urllib.parse import parse_qsl
 
 from foodshare import clock
 from foodshare.api.http import strict_json
-from foodshare.bots import commands, outbound, parsing, secrets, sharing
+from foodshare.bots import commands, outbound, parsing, secrets, sharing, webhook
 from foodshare.bots.turns import Reply, Turn
 from foodshare.bots.store import ChatRef
 from foodshare.errors import DomainError, ValidationFailed
@@ -28,6 +34,7 @@ MAX_AGE_SECONDS = 300  # Slack's advice: refuse older requests (replays)
 FOLLOW_UP_TIMEOUT_SECONDS = 1.5  # the whole interaction must be acknowledged within 3 s
 MAX_TEXT = 3000
 MAX_BUTTON_LABEL = 75
+RETRY_RETENTION_SECONDS = 3600  # Slack retries three times within minutes (and a signature is good for 5)
 
 
 def user_id(team_id: str, slack_user_id: str) -> str:
@@ -68,25 +75,74 @@ def chat(team_id: str, channel_id: str, channel_name: str | None) -> ChatRef:
     return ChatRef(PLATFORM, f"slack:{team_id}:{channel_id}", channel_id, is_group, channel_name and f"#{channel_name}")
 
 
-def handle(fields: dict[str, str]) -> dict | None:
-    """The response body for a slash command or a form submission; None for a button (answered via response_url)."""
-    if "payload" in fields:
-        try:
-            payload = strict_json(fields["payload"])  # NaN, huge or deeply nested: a 400, never a 500
-        except ValueError:
-            raise ValidationFailed("The payload is not JSON.", fields={"payload": "invalid JSON"})
-        return _on_interaction(payload if isinstance(payload, dict) else {})
+def _payload(fields: dict[str, str]) -> dict | None:
+    """An interactive payload's JSON (None for a slash command)."""
+    if "payload" not in fields:
+        return None
+    try:
+        payload = strict_json(fields["payload"])  # NaN, huge or deeply nested: a 400, never a 500
+    except ValueError:
+        raise ValidationFailed("The payload is not JSON.", fields={"payload": "invalid JSON"})
+    return payload if isinstance(payload, dict) else {}
+
+
+def request_key(fields: dict[str, str], raw_body: bytes) -> str:
+    """One key per user action: the `trigger_id` (new when the person acts again, the same in Slack's
+    retries), else a digest of the body (a retry sends the same bytes). It names no one."""
+    trigger = (_payload(fields) or fields).get("trigger_id")
+    if isinstance(trigger, str) and trigger:
+        return f"slack-trigger:{trigger}"
+    return f"slack-body:{hashlib.sha256(raw_body).hexdigest()}"
+
+
+def handle(fields: dict[str, str], key: str | None = None) -> dict | None:
+    """The response body for a slash command or a form submission; None for a button (answered via response_url).
+    Writes are recorded under `key` (a Turn's request_key), so a retry cannot apply them twice."""
+    payload = _payload(fields)
+    if payload is not None:
+        return _on_interaction(payload, key)
     team, user, channel = _required(fields, "team_id", "user_id", "channel_id")
-    turn = Turn(user_id(team, user), chat(team, channel, fields.get("channel_name")), can_converse=False)
+    turn = Turn(user_id(team, user), chat(team, channel, fields.get("channel_name")), can_converse=False,
+                request_key=key)
     command = parsing.subcommand(fields.get("text", ""))
     if command.name == "share" and not command.args and fields.get("trigger_id"):
         return _open_share_form(turn, fields["trigger_id"])
     return render(commands.on_command(turn, command))
 
 
-def _on_interaction(payload: dict) -> dict | None:
+def _handle_request(request: dict) -> dict | None:
+    return handle(request["fields"], request["key"])
+
+
+@lru_cache(maxsize=1)
+def _idempotent_handler():
+    """handle guarded by Powertools Idempotency on the request key, as Telegram's updates are (webhook.idempotent)."""
+    return webhook.idempotent(PLATFORM, _handle_request, key="key", prefix="request",
+                              retention=RETRY_RETENTION_SECONDS)
+
+
+def prepare() -> None:
+    """Before a SnapStart snapshot: the Idempotency layer and its client (no call made, no secret read)."""
+    _idempotent_handler()
+
+
+def apply_once(raw_body: bytes, headers: dict[str, str], context: Any) -> dict | None:
+    """handle, at most once per user action (request_key). A retry gets the first answer again; one arriving while
+    the first still runs gets an empty 200 (an error would make Slack show one, or retry again)."""
+    fields = form(raw_body)
+    request = {"key": request_key(fields, raw_body), "fields": fields}
+    if headers.get("x-slack-retry-num"):
+        logger.info("Slack retry", extra={"retryNum": headers["x-slack-retry-num"],
+                                           "retryReason": headers.get("x-slack-retry-reason")})
+    try:
+        return webhook.apply_once(_idempotent_handler(), request, context)
+    except webhook.InProgress:
+        return None
+
+
+def _on_interaction(payload: dict, key: str | None) -> dict | None:
     if payload.get("type") == "view_submission":
-        return _on_form(payload)
+        return _on_form(payload, key)
     if payload.get("type") != "block_actions":
         return None
     person = payload.get("user") or {}
@@ -96,7 +152,8 @@ def _on_interaction(payload: dict) -> dict | None:
     if not (team and person.get("id") and channel.get("id") and actions and payload.get("response_url")):
         raise ValidationFailed("The interaction payload is incomplete.",
                                fields={"payload": "needs team, user, channel, actions and response_url"})
-    turn = Turn(user_id(team, person["id"]), chat(team, channel["id"], channel.get("name")), can_converse=False)
+    turn = Turn(user_id(team, person["id"]), chat(team, channel["id"], channel.get("name")), can_converse=False,
+                request_key=key)
     reply = commands.on_action(turn, str(actions[0].get("value") or actions[0].get("action_id") or ""))
     try:
         outbound.post_json(payload["response_url"], render(reply) | {"replace_original": reply.replaces},
@@ -157,7 +214,7 @@ def share_form_view(channel: str, choices: dict[str, str] | None) -> dict:
     }
 
 
-def _on_form(payload: dict) -> dict | None:
+def _on_form(payload: dict, key: str | None) -> dict | None:
     """view_submission: share, or `response_action: errors` with a message next to each wrong field."""
     view = payload.get("view") or {}
     person = payload.get("user") or {}
@@ -173,7 +230,7 @@ def _on_form(payload: dict) -> dict | None:
         value = (actions or {}).get("value") or {}
         answers[block_id] = value.get("value") or (value.get("selected_option") or {}).get("value")
     where = chat(team, channel, None) if channel else chat(team, f"D{person['id']}", "directmessage")
-    turn = Turn(user_id(team, person["id"]), where, can_converse=False)
+    turn = Turn(user_id(team, person["id"]), where, can_converse=False, request_key=key)
     reply, problems = sharing.share_form(turn, answers, answers.get("group"))
     if problems:
         blocks = {b.get("block_id") for b in view.get("blocks") or []} or set(FORM_INPUTS)

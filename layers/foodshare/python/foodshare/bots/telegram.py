@@ -18,7 +18,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from foodshare.bots import commands, outbound, parsing, secrets, sharing, store
+from foodshare.bots import commands, outbound, parsing, secrets, sharing, store, webhook
 from foodshare.bots.store import ChatRef
 from foodshare.bots.turns import Reply, Turn
 from foodshare.domain import groups
@@ -271,38 +271,9 @@ def _keep_private(reply: Reply, where: ChatRef, person: str) -> Reply:
 
 @lru_cache(maxsize=1)
 def _idempotent_handler():
-    """handle_update guarded by Powertools Idempotency on `update_id` (built on first use: it imports boto3)."""
-    from aws_lambda_powertools.utilities.idempotency import (
-        DynamoDBPersistenceLayer,
-        IdempotencyConfig,
-        idempotent_function,
-    )
-
-    from foodshare.data.schema import HASH_KEY, RANGE_KEY, TTL_ATTRIBUTE
-
-    settings = get_settings()
-    client = None
-    if settings.dynamodb_endpoint:
-        import boto3
-
-        client = boto3.client("dynamodb", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint)
-    persistence = DynamoDBPersistenceLayer(
-        table_name=settings.table_name,
-        key_attr=HASH_KEY,
-        sort_key_attr=RANGE_KEY,
-        static_pk_value="IDEMPOTENCY#telegram",
-        expiry_attr=TTL_ATTRIBUTE,
-        boto3_client=client,
-    )
-    config = IdempotencyConfig(
-        event_key_jmespath="update_id",
-        raise_on_no_idempotency_key=True,
-        expires_after_seconds=UPDATE_RETENTION_SECONDS,
-    )
-    guarded = idempotent_function(
-        data_keyword_argument="update", persistence_store=persistence, config=config, key_prefix="update"
-    )(handle_update)
-    return config, guarded
+    """handle_update guarded by Powertools Idempotency on `update_id` (webhook.idempotent)."""
+    return webhook.idempotent(PLATFORM, handle_update, key="update_id", prefix="update",
+                              retention=UPDATE_RETENTION_SECONDS)
 
 
 def prepare() -> None:
@@ -311,17 +282,7 @@ def prepare() -> None:
     _idempotent_handler()
 
 
-class UpdateInProgress(Exception):
-    """The same update is being handled right now (a concurrent redelivery)."""
-
-
 def apply_once(update: dict, context: Any) -> dict:
-    """handle_update, at most once per update_id; a redelivery gets the first answer again."""
-    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
-
-    config, guarded = _idempotent_handler()
-    config.register_lambda_context(context)
-    try:
-        return guarded(update=update)
-    except IdempotencyAlreadyInProgressError as exc:
-        raise UpdateInProgress(str(update.get("update_id"))) from exc
+    """handle_update, at most once per update_id; a redelivery gets the first answer again (webhook.InProgress
+    while the first is still running)."""
+    return webhook.apply_once(_idempotent_handler(), update, context)

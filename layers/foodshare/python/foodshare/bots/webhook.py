@@ -1,8 +1,11 @@
-"""What both webhook functions share: a plain resolver (not the JSON API's rules) and the raw body."""
+"""What both webhook functions share: a plain resolver (not the JSON API's rules), the raw body, and
+applying a request the platform may send again at most once."""
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
+from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
@@ -30,3 +33,58 @@ def raw_body(app: APIGatewayHttpResolver) -> bytes:
     event = app.current_event
     body = event.body or ""
     return base64.b64decode(body) if event.is_base64_encoded else body.encode()
+
+
+class InProgress(Exception):
+    """The same request is being handled right now (a concurrent redelivery or retry)."""
+
+
+def idempotent(platform: str, handle: Callable[[dict], Any], *, key: str, prefix: str, retention: int):
+    """`handle(request)` guarded by Powertools Idempotency on `request[key]` (records `IDEMPOTENCY#<platform>` in
+    our table for `retention` seconds), as (config, guarded); built on first use: it imports boto3."""
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
+    from foodshare.data.schema import HASH_KEY, RANGE_KEY, TTL_ATTRIBUTE
+    from foodshare.settings import get_settings
+
+    settings = get_settings()
+    client = None
+    if settings.dynamodb_endpoint:
+        import boto3
+
+        client = boto3.client("dynamodb", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint)
+    persistence = DynamoDBPersistenceLayer(
+        table_name=settings.table_name,
+        key_attr=HASH_KEY,
+        sort_key_attr=RANGE_KEY,
+        static_pk_value=f"IDEMPOTENCY#{platform}",
+        expiry_attr=TTL_ATTRIBUTE,
+        boto3_client=client,
+    )
+    config = IdempotencyConfig(event_key_jmespath=key, raise_on_no_idempotency_key=True,
+                               expires_after_seconds=retention)
+
+    def run(request: dict) -> Any:
+        return handle(request)
+
+    guarded = idempotent_function(
+        data_keyword_argument="request", persistence_store=persistence, config=config, key_prefix=prefix
+    )(run)
+    return config, guarded
+
+
+def apply_once(guard: tuple, request: dict, context: Any) -> Any:
+    """The guarded handler's answer, at most once per request key; a repeat gets the first answer again, and
+    InProgress while the first is still running."""
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
+    config, guarded = guard
+    config.register_lambda_context(context)
+    try:
+        return guarded(request=request)
+    except IdempotencyAlreadyInProgressError as exc:
+        raise InProgress(str(request.get(config.event_key_jmespath))) from exc
