@@ -172,3 +172,24 @@ def test_the_same_command_typed_twice_shares_twice():
     assert first != second
     assert "is shared" in slack(first).body["text"] and "is shared" in slack(second).body["text"]
     assert len(posts_of(ANNA)) == 2 and len(recorded("FoodShared")) == 2
+
+
+def test_signed_payloads_of_another_shape_are_400s_naming_the_field_never_500s():
+    """Slack's payloads are signed, but a field of another type (a string where an object belongs, a list of
+    strings for actions, a response_url that is no URL) must be answered 400 naming it, not crash the handler."""
+    import json
+
+    base = {"type": "block_actions", "user": {"id": "U0ANNA", "team_id": "T0001"}, "team": {"id": "T0001"},
+            "channel": CHANNEL, "response_url": "https://hooks.slack.invalid/x", "actions": [{"value": "claim:x"}],
+            "trigger_id": "t-shape"}
+    for change, field in (({"actions": ["claim:x"]}, "payload.actions"), ({"user": "U1"}, "payload.user"),
+                          ({"channel": "C1"}, "payload.channel"), ({"response_url": "not a url"}, "payload.response_url"),
+                          ({"team": "T1"}, "payload.team"),
+                          ({"type": "view_submission", "view": "x"}, "payload.view")):
+        reply = slack(urlencode({"payload": json.dumps(base | change | {"trigger_id": f"t-{field}"})}).encode())
+        assert reply.status == 400, (change, reply.status, reply.body)
+        assert field in reply.body["error"]["fields"], (change, reply.body)
+    odd_form = {"type": "view_submission", "trigger_id": "t-form",
+                "view": {"callback_id": "share", "private_metadata": "[1]", "state": {"values": {"title": "x"}}}}
+    reply = slack(urlencode({"payload": json.dumps(base | odd_form)}).encode())
+    assert reply.status == 200 and reply.body["response_action"] == "errors", reply.body

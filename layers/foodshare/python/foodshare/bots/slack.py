@@ -145,18 +145,22 @@ def _on_interaction(payload: dict, key: str | None) -> dict | None:
         return _on_form(payload, key)
     if payload.get("type") != "block_actions":
         return None
-    person = payload.get("user") or {}
-    team = (payload.get("team") or {}).get("id") or person.get("team_id")
-    channel = payload.get("channel") or {}
+    person, team = _person(payload)
+    channel = _object(payload, "channel")
     actions = payload.get("actions") or []
-    if not (team and person.get("id") and channel.get("id") and actions and payload.get("response_url")):
+    response_url = payload.get("response_url")
+    if not (isinstance(actions, list) and all(isinstance(a, dict) for a in actions)):
+        raise ValidationFailed("The interaction payload is malformed.", fields={"payload.actions": "a list of objects"})
+    if not (isinstance(response_url, str) and response_url.startswith(("https://", "http://"))):
+        raise ValidationFailed("The interaction payload is malformed.", fields={"payload.response_url": "a URL"})
+    if not (team and person.get("id") and channel.get("id") and actions):
         raise ValidationFailed("The interaction payload is incomplete.",
                                fields={"payload": "needs team, user, channel, actions and response_url"})
-    turn = Turn(user_id(team, person["id"]), chat(team, channel["id"], channel.get("name")), can_converse=False,
-                request_key=key)
+    turn = Turn(user_id(team, str(person["id"])), chat(team, str(channel["id"]), _text(channel.get("name"))),
+                can_converse=False, request_key=key)
     reply = commands.on_action(turn, str(actions[0].get("value") or actions[0].get("action_id") or ""))
     try:
-        outbound.post_json(payload["response_url"], render(reply) | {"replace_original": reply.replaces},
+        outbound.post_json(response_url, render(reply) | {"replace_original": reply.replaces},
                            attempts=1, timeout=FOLLOW_UP_TIMEOUT_SECONDS)
     except (outbound.RetryLater, outbound.Undeliverable):
         logger.warning("Slack response_url follow-up failed")
@@ -216,27 +220,50 @@ def share_form_view(channel: str, choices: dict[str, str] | None) -> dict:
 
 def _on_form(payload: dict, key: str | None) -> dict | None:
     """view_submission: share, or `response_action: errors` with a message next to each wrong field."""
-    view = payload.get("view") or {}
-    person = payload.get("user") or {}
-    team = (payload.get("team") or {}).get("id") or person.get("team_id")
+    view = _object(payload, "view")
+    person, team = _person(payload)
     if view.get("callback_id") != SHARE_FORM or not (team and person.get("id")):
         raise ValidationFailed("The form submission is incomplete.", fields={"payload": "needs team, user and view"})
     try:
-        channel = json.loads(view.get("private_metadata") or "{}").get("channel") or ""
+        metadata = json.loads(_text(view.get("private_metadata")) or "{}")
     except ValueError:
-        channel = ""
+        metadata = {}
+    channel = _text(metadata.get("channel")) if isinstance(metadata, dict) else ""
     answers = {}
-    for block_id, actions in ((view.get("state") or {}).get("values") or {}).items():
-        value = (actions or {}).get("value") or {}
-        answers[block_id] = value.get("value") or (value.get("selected_option") or {}).get("value")
-    where = chat(team, channel, None) if channel else chat(team, f"D{person['id']}", "directmessage")
-    turn = Turn(user_id(team, person["id"]), where, can_converse=False, request_key=key)
+    for block_id, actions in _object(_object(view, "state"), "values").items():
+        value = _object(actions if isinstance(actions, dict) else {}, "value")
+        chosen = value.get("value") or _object(value, "selected_option").get("value")
+        answers[block_id] = chosen if isinstance(chosen, str) else None
+    person_id = str(person["id"])
+    where = chat(team, channel, None) if channel else chat(team, f"D{person_id}", "directmessage")
+    turn = Turn(user_id(team, person_id), where, can_converse=False, request_key=key)
     reply, problems = sharing.share_form(turn, answers, answers.get("group"))
     if problems:
         blocks = {b.get("block_id") for b in view.get("blocks") or []} or set(FORM_INPUTS)
         return {"response_action": "errors",
                 "errors": {(f if f in blocks else "title"): message[:150] for f, message in problems.items()}}
     return None  # an empty 200 closes the modal; the announcement follows in the channel
+
+
+def _object(parent: dict, name: str) -> dict:
+    """`parent[name]` when it is an object, {} when absent; a signed payload of another shape is a 400, not a 500."""
+    value = parent.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValidationFailed("The interaction payload is malformed.", fields={f"payload.{name}": "an object"})
+    return value
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _person(payload: dict) -> tuple[dict, str]:
+    """The acting user's object and their team id (the payload's team, else the user's)."""
+    person = _object(payload, "user")
+    team = _object(payload, "team").get("id") or person.get("team_id")
+    return person, team if isinstance(team, str) else ""
 
 
 def render(reply: Reply) -> dict:
