@@ -91,11 +91,39 @@ def test_an_export_holds_every_kind_of_item_of_a_user_who_did_everything(backbon
     # Sanitised: other people appear only as the person's group knows them, never by their ids.
     text = json.dumps(doc)
     for other in ("cleo", "pat"):
-        assert f'"{other}"' not in text
+        assert f'"{other}"' not in text and f'\\"{other}\\"' not in text  # nor inside a JSON-string attribute
     # The request is recorded, and completed once the document exists.
     records = call("GET", "/me/requests", user="erin").body["requests"]
     access, = [r for r in records if r["type"] == "access"]
     assert access["outcome"] == "completed" and access["completedAt"]
+
+
+def test_an_export_names_no_other_person_not_even_inside_the_rating_graph(backbone):  # noqa: F811
+    """A neighbour's rating graph (USER#<them>/GRAPH) names the person but is theirs, and would hand over third
+    parties' ids; the person's own graph keys its pairs by the counterpart's id inside JSON strings."""
+    for who in ("erin", "cleo", "dave"):
+        flows.user(who)
+    corner = flows.group("erin", "Corner")
+    flows.join("cleo", corner, "erin")
+    elsewhere = flows.group("cleo", "Elsewhere")  # erin is not in it and never meets dave
+    flows.join("dave", elsewhere, "cleo")
+    mine = flows.claim("cleo", flows.share("erin", corner, title="Soup"))
+    flows.complete("erin", "cleo", mine)
+    theirs = flows.claim("dave", flows.share("cleo", elsewhere, title="Bread"))
+    flows.complete("cleo", "dave", theirs)
+    for exchange, rater in ((mine, "erin"), (mine, "cleo"), (theirs, "dave"), (theirs, "cleo")):
+        assert call("POST", f"/exchanges/{exchange}/ratings", user=rater, json={"stars": 5}).status == 201
+    backbone.deliver()  # the fraud consumer writes USER#<u>/GRAPH for every rater and rated person
+
+    _, doc = _exported("erin", backbone)
+    text = json.dumps(doc)
+    leaked = {other: [e for e in doc["other"] if other in json.dumps(e)] for other in ("cleo", "dave")}
+    assert leaked == {"cleo": [], "dave": []}, json.dumps(leaked, indent=1)
+    assert "cleo" not in text and "dave" not in text  # json.dumps keeps JSON-string attributes' contents
+    graph, = [e for e in doc["other"] if "inbound" in e]  # erin's own: one pair each way, its counterpart unnamed
+    assert {k: list(json.loads(graph[k])) for k in ("inbound", "outbound")} == {"inbound": ["someone else"],
+                                                                                 "outbound": ["someone else"]}
+    assert [count for count, *_ in json.loads(graph["inbound"])["someone else"]] == [1]
 
 
 def test_the_url_is_short_lived_the_object_encrypted_and_the_export_gone_after_seven_days(backbone):  # noqa: F811

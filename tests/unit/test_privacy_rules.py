@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from foodshare import geo
-from foodshare.domain import privacy
+from foodshare.domain import exports, privacy
 
 KEY = b"k" * 32
 
@@ -73,3 +73,13 @@ def test_bands_hide_the_exact_figure_and_keep_its_order():
     assert [rating_band(r) for r in (1.0, 3.24, 3.26, 4.74, 4.76, 5.0)] == [1.0, 3.0, 3.5, 4.5, 5.0, 5.0]
     many = [count_band(n) for n in range(200)]
     assert many == sorted(many) and len(set(many)) == 8  # 200 different counts, eight things to see
+
+
+def test_an_exports_cleaning_reaches_ids_inside_json_strings_and_maps_keyed_by_people():
+    item = {"user_id": "erin", "inbound": '{"cleo":[2,1,5],"dave":[1,3,3]}', "outbound": "{}",
+            "note": '{"raterId":"cleo","stars":5}', "plain": "{not json", "same": '{"a": 1}'}
+    others = frozenset(exports._people(item, set()) - {"erin"})
+    assert others == {"cleo", "dave"}
+    assert exports._others_out(item, "erin", others) == {
+        "user_id": "erin", "inbound": '{"someone else":[[1,3,3],[2,1,5]]}', "outbound": "{}",
+        "note": '{"raterId":"someone else","stars":5}', "plain": "{not json", "same": '{"a": 1}'}

@@ -35,6 +35,8 @@ FORMAT = "foodshare-export/1"
 PERSON_KEYS = frozenset({"sharerId", "claimerId", "raterId", "ratedUserId", "userId", "actorId", "createdBy",
                          "closedBy", "fromUserId", "toUserId", "anonymousId",
                          "sharer_id", "claimer_id", "rater_id", "rated_user_id", "user_id", "created_by", "actor_id"})
+# Keys whose value is a JSON map keyed by people: the rating graph's neighbours (fraud.py, `RatingGraphItem`).
+PERSON_MAPS = frozenset({"inbound", "outbound"})
 OTHER = "someone else"
 
 
@@ -201,35 +203,62 @@ def _identity(other_id: str, group_id: str | None) -> dict:
     return {"handle": who.handle, "pseudonym": who.pseudonym}
 
 
-def _people(value, found: set[str]) -> set[str]:
-    """Every id held under a PERSON_KEYS key anywhere in `value` (JSON documents inside strings included)."""
+def _json(value: str):
+    """The JSON object or array a string holds (the rating graph's maps, an event's detail), else None."""
+    if value[:1] not in ("{", "["):
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        return None
+
+
+def _people(value, found: set[str], keyed_by_people: bool = False) -> set[str]:
+    """Every id held under a PERSON_KEYS key, or keying a PERSON_MAPS map, anywhere in `value` (JSON documents
+    inside strings included)."""
+    if isinstance(value, str):
+        value = _json(value)
     if isinstance(value, dict):
+        if keyed_by_people:
+            found.update(value)
         for k, v in value.items():
             if k in PERSON_KEYS and isinstance(v, str):
                 found.add(v)
             else:
-                _people(v, found)
+                _people(v, found, k in PERSON_MAPS)
     elif isinstance(value, list):
         for v in value:
             _people(v, found)
-    elif isinstance(value, str) and value[:1] == "{":
-        try:
-            _people(json.loads(value), found)
-        except ValueError:
-            pass
     return found
 
 
 def _others_out(value, user_id: str, others: frozenset[str] = frozenset()):
-    """The value with every other person's id replaced (their identity is given where it matters):
-    under a PERSON_KEYS key, and any value equal to one of `others` (ids seen under such keys)."""
+    """The value with every other person's id replaced (their identity is given where it matters): under a
+    PERSON_KEYS key, any value equal to one of `others` (ids seen by `_people`), and entries keyed by one of
+    `others`, which are kept as a list under OTHER (what the person did with them is theirs; which of them is who
+    is not). JSON documents inside strings are cleaned the same way and stay strings."""
     if isinstance(value, dict):
-        return {k: (OTHER if k in PERSON_KEYS and isinstance(v, str) and v != user_id
-                    else _others_out(v, user_id, others)) for k, v in value.items()}
+        out, theirs = {}, []
+        for k, v in value.items():
+            if k in others:
+                theirs.append(_others_out(v, user_id, others))
+            elif k in PERSON_KEYS and isinstance(v, str) and v != user_id:
+                out[k] = OTHER
+            else:
+                out[k] = _others_out(v, user_id, others)
+        if theirs:  # sorted: the order of a map keyed by ids would tell them apart
+            out[OTHER] = sorted(theirs, key=lambda entry: json.dumps(entry, sort_keys=True, default=str))
+        return out
     if isinstance(value, list):
         return [_others_out(v, user_id, others) for v in value]
-    if isinstance(value, str) and value in others:
-        return OTHER
+    if isinstance(value, str):
+        if value in others:
+            return OTHER
+        document = _json(value)
+        if document is not None:
+            cleaned = _others_out(document, user_id, others)
+            if cleaned != document:
+                return json.dumps(cleaned, separators=(",", ":"), sort_keys=True)
     return value
 
 
@@ -256,6 +285,8 @@ def _file(doc: dict, item: dict, user_id: str, exchange_groups: dict[str, str], 
             if sk.startswith(prefix):
                 doc[kind].append(_others_out(_fields(item), user_id))
                 return
+    elif pk.startswith("USER#") and sk == "GRAPH":
+        return  # a neighbour's rating graph is theirs: the person's pairs with them are in the person's own graph
     if pk.startswith("GROUP#") and sk == f"MEMBER#{user_id}":
         doc["memberships"].append(_fields(item))
         return
