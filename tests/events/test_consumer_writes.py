@@ -133,6 +133,39 @@ def test_a_taken_back_penalty_gives_its_window_room_back_once():
     assert float(_profile(c["claimer"]).score) == score - 5
 
 
+def _overturn(member: str, group: str, penalty: Delivered) -> Delivered:
+    return _event("AppealDecided", {"memberId": member, "groupId": group, "outcome": "overturned",
+                                    "penalty": "spam_report", "actionOccurredAt": penalty.occurred_at,
+                                    "actionEventId": penalty.event_id})
+
+
+def test_an_overturn_and_its_penalty_racing_either_way_end_where_they_started(monkeypatch):
+    """The penalty read the profile before the overturn forestalled its line (its commit must fail and find the
+    line), or the overturn read no line before the penalty committed (its commit must fail and take it back)."""
+    c = flows.community()
+    member, start = c["claimer"], float(_profile(c["claimer"]).score)
+    for racer, target in (("overturn", "_Windows"), ("penalty", "_taken_back")):
+        penalty = _penalty(member, c["group"], clock.now_iso())
+        overturned = _overturn(member, c["group"], penalty)
+        first, second = (penalty, overturned) if racer == "overturn" else (overturned, penalty)
+        read, racing = getattr(reputation, target), [second]
+
+        def read_then_race(*args, read=read, racing=racing):
+            done = read(*args)
+            while racing:
+                reputation.apply(racing.pop())  # the other record commits between this one's read and write
+            return done
+
+        with monkeypatch.context() as patch:
+            patch.setattr(reputation, target, read_then_race)
+            reputation.apply(first)
+        assert reputation.apply(penalty) is False and reputation.apply(overturned) is False  # duplicates
+        assert float(_profile(member).score) == start
+        line = ReputationHistoryItem.get(*ReputationHistoryItem.key(member, penalty.occurred_at, penalty.event_id,
+                                                                    "spam_report"))
+        assert line.reversed_by == overturned.event_id
+
+
 def test_an_impact_committed_between_the_read_and_the_write_is_neither_lost_nor_over_the_cap(monkeypatch):
     c = flows.community()
     sharer, start = c["sharer"], float(_profile(c["sharer"]).score)

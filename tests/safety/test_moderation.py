@@ -12,6 +12,7 @@ from foodshare import clock
 from foodshare.data.models import UserItem
 
 from benchmarks.world import Request, to_event
+from tests.bots.events import deliver, recorded
 from tests.support import api, flows, round_trips
 from tests.support.api import call
 
@@ -264,6 +265,28 @@ def test_appeal_once_decided_by_another_admin_undoes_a_restriction_and_its_penal
     assert newest["impact"] == "reversed_safety_violation" and "overturned on appeal" in newest["reason"]
     [mine] = call("GET", "/me/moderation", user="cleo").body["actions"]
     assert mine["appealStatus"] == "overturned"
+
+
+def test_an_overturn_delivered_before_its_penalty_still_takes_the_penalty_back_once(g):
+    """SQS keeps no order: the action's record may be retried (or redriven from the DLQ) after the decision's.
+    Each record is delivered and succeeds (SQS then deletes it), and duplicates of either change nothing."""
+    _promote_ada_to_admin(g["g"])
+    start = _score("cleo")
+    report = _report("ida", "user", flows.handle("cleo", g["g"]), "unsafe_food")
+    action = _act("mo", g["g"], action="restrict", reportId=report, days=30).body
+    appeal = call("POST", "/appeals", user="cleo", json={"actionId": action["actionId"]}).body
+    decided = call("POST", f"/appeals/{appeal['appealId']}/decision", user="sam",
+                   json={"outcome": "overturned", "reason": "The food was fine"})
+    assert decided.status == 200
+    taken, = recorded("ModerationActionTaken")
+    overturned, = recorded("AppealDecided")
+    assert taken["data"]["penalty"] == "safety_violation"
+    for detail in (overturned, taken, overturned, taken):
+        assert deliver("reputation_consumer", detail) == {"batchItemFailures": []}
+    assert _score("cleo") == start  # in order: -10, then +10 back
+    line, = call("GET", "/users/cleo/reputation", user="cleo").body["history"]
+    assert (line["impact"], line["eventId"], line["applied"]) == ("safety_violation", taken["eventId"], 0)
+    assert "overturned on appeal before it applied" in line["reason"]
 
 
 def test_an_overturned_ban_lets_the_member_rejoin_and_an_upheld_one_does_not(g):

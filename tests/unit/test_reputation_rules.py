@@ -7,10 +7,15 @@ from datetime import datetime, timezone
 import pytest
 
 from foodshare.reputation_rules import (
+    DONE,
+    FORESTALL,
     IMPACTS,
     INITIAL_SCORE,
+    NOTHING,
+    REVERSE,
     rating_impact_kind,
     score_change,
+    take_back,
     trust_level,
     window_end,
     window_key,
@@ -78,3 +83,10 @@ def test_cap_windows():
     december = datetime(2026, 12, 31, 23, 59, tzinfo=timezone.utc)
     assert (window_key("spam_report", december), window_end("spam_report", december)) == (
         "2026-12", datetime(2027, 1, 1, tzinfo=timezone.utc))
+
+
+def test_taking_back_an_impact_whose_line_is_not_there_yet_forestalls_it():
+    assert take_back(None, "appeal") == FORESTALL  # its event comes later (SQS keeps no order)
+    assert take_back((-10.0, None), "appeal") == REVERSE
+    assert take_back((-10.0, "appeal"), "appeal") == take_back((0.0, "appeal"), "appeal") == DONE  # a duplicate
+    assert take_back((-10.0, "ring"), "appeal") == take_back((0.0, None), "appeal") == NOTHING

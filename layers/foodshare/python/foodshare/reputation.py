@@ -4,8 +4,10 @@ Cap windows come from the event's `occurredAt`, never from processing time, so a
 out-of-order or replayed delivery lands in the same day/week it happened in. How much of a window's
 cap is used is the sum of the user's history lines in it (one consistent Query per user and record), so
 no window item is written: a reversal marks the line it takes back (`reversed_by`) and the line stops
-counting. `ReputationChanged` is not stored (it restates the history line): it only reaches the
-after-commit hooks, which drop the user's cached profile and leaderboards.
+counting. A reversal whose line is not there yet (an overturn delivered before its penalty: SQS keeps no
+order) writes that line itself, taken back before it counted, so the penalty arriving later finds it and
+applies nothing (`reputation_rules.take_back`). `ReputationChanged` is not stored (it restates the history
+line): it only reaches the after-commit hooks, which drop the user's cached profile and leaderboards.
 
 Each user an event touches is changed on its own (a redelivery finishes the users not done and finds the
 others done), in one of two ways:
@@ -72,6 +74,7 @@ class Reversal:
     event_id: str | None = None
     kind: str | None = None
     ring_members: frozenset[str] = frozenset()
+    event_type: str | None = None  # of the impact's event (one history line)
 
 
 RING_LOOKBACK = timedelta(days=60)  # how far back a detected ring's ratings are taken back
@@ -105,7 +108,7 @@ def effects(event: Delivered) -> dict[str, UserEffect]:
     elif event.event_type == "AppealDecided" and data["outcome"] == "overturned" and data.get("penalty"):
         out.setdefault(data["memberId"], UserEffect()).reversals.append(Reversal(
             "The moderation penalty was overturned on appeal", data["actionOccurredAt"], data["actionEventId"],
-            data["penalty"]))
+            data["penalty"], event_type="ModerationActionTaken"))
     elif event.event_type == "FraudFlagged" and data.get("ringMembers"):
         out.setdefault(data["userId"], UserEffect()).reversals.append(Reversal(
             "Ratings from inside a detected rating ring no longer count", ring_members=frozenset(data["ringMembers"])))
@@ -149,9 +152,14 @@ def _build(uow: UnitOfWork, event: Delivered, user_id: str, effect: UserEffect, 
         windows.written(pending)  # before this change replaces it
     for kind in effect.kinds:
         score = _impact(lines, windows, event, user_id, kind, score, effect.source)
+    forestalled = False
     for taken_back in effect.reversals:
-        for original in _originals(user_id, taken_back, event):
-            score = _reverse(uow, lines, event, user_id, original, taken_back.reason, score)
+        for step, original in _taken_back(user_id, taken_back, event):
+            if step == rules.REVERSE:
+                score = _reverse(uow, lines, event, user_id, original, taken_back.reason, score)
+            elif step == rules.FORESTALL:
+                _forestall(uow, event, user_id, taken_back, score)
+                forestalled = True
     actions = [getattr(UserItem, name).add(n) for name, n in effect.counts.items()]
     if score != previous:
         actions += [UserItem.score.set(score), UserItem.trust_level.set(rules.trust_level(score))]
@@ -182,7 +190,8 @@ def _build(uow: UnitOfWork, event: Delivered, user_id: str, effect: UserEffect, 
     for line in lines.items:
         consumers.guarded_put(uow, CONSUMER, event, line)
     uow.notices += notices
-    if actions:
+    if actions or forestalled:  # a forestalled line moves the change count too: the impact's record, if it read
+        # the profile before this commits, fails its condition and is retried, finding its line
         uow.update(user, actions + [UserItem.rep_seq.set(seq + 1), UserItem.rep_pending.remove()], unchanged,
                    on_fail=ConcurrentUpdate("the score changed meanwhile"))
     else:  # an impact cut to nothing by its cap, with no count to add: the history line still depends on the score read
@@ -201,7 +210,8 @@ def _build(uow: UnitOfWork, event: Delivered, user_id: str, effect: UserEffect, 
                 "causeEventType": event.event_type,
             },
         )
-    return consumers.GUARDED if lines.items else None
+    # A forestalled line guards too: a duplicate reads it marked by this event (`rules.DONE`).
+    return consumers.GUARDED if lines.items or forestalled else None
 
 
 def _profile(user_id: str) -> UserItem | None:
@@ -372,8 +382,9 @@ def _ring_rating(lines: _HistoryLines, event: Delivered, user_id: str, score: fl
     ))
 
 
-def _originals(user_id: str, target: Reversal, event: Delivered) -> list[ReputationHistoryItem]:
-    """The history lines a reversal takes back (those that moved the score and were not taken back yet).
+def _taken_back(user_id: str, target: Reversal, event: Delivered) -> list[tuple[str, ReputationHistoryItem | None]]:
+    """The history lines a reversal concerns, each with what taking it back does (`rules.take_back`): a ring's
+    rating lines, or the one line an overturned penalty wrote (None when its event is still to come).
     Raises AlreadyConsumed when this very event took one back (the marks commit with the whole effect)."""
     if target.ring_members:
         since = clock.iso(event.moment - RING_LOOKBACK)
@@ -383,12 +394,27 @@ def _originals(user_id: str, target: Reversal, event: Delivered) -> list[Reputat
     else:
         try:
             lines = [ReputationHistoryItem.get(
-                *ReputationHistoryItem.key(user_id, target.occurred_at, target.event_id, target.kind))]
+                *ReputationHistoryItem.key(user_id, target.occurred_at, target.event_id, target.kind),
+                consistent_read=True)]
         except ReputationHistoryItem.DoesNotExist:
-            return []  # never applied (or not yet): nothing to take back
-    if any(h.reversed_by == event.event_id for h in lines):
+            lines = [None]
+    steps = [(rules.take_back(None if h is None else (float(h.applied), h.reversed_by), event.event_id), h)
+             for h in lines]
+    if any(step == rules.DONE for step, _ in steps):
         raise consumers.AlreadyConsumed(f"{CONSUMER} already applied {event.event_id}")
-    return [h for h in lines if h.applied and not h.reversed_by]
+    return steps
+
+
+def _forestall(uow: UnitOfWork, event: Delivered, user_id: str, target: Reversal, score: float) -> None:
+    """Write the line of an impact whose event has not arrived yet, taken back by `event` before it counted: that
+    event's delivery then finds its line (a duplicate) and applies nothing. Put only if absent, and retried if the
+    impact's record wrote it meanwhile (then it is taken back as usual)."""
+    line = _impact_line(user_id, target.event_id, target.event_type, target.occurred_at, target.kind, 0.0, score,
+                        score, False)
+    line.reversed_by = event.event_id
+    line.reason = f"{LABELS[target.kind]}: {target.reason.lower()} before it applied, so it never counted"
+    uow.save(line, ReputationHistoryItem.pk.does_not_exist(),
+             on_fail=ConcurrentUpdate("the impact was applied meanwhile"))
 
 
 def _reverse(uow: UnitOfWork, lines: _HistoryLines, event: Delivered, user_id: str, original: ReputationHistoryItem, why: str,

@@ -146,6 +146,23 @@ def reversal(applied: float, score: float) -> ScoreChange:
     return ScoreChange(kind="reversal", previous=score, new=new, applied=round(new - score, 1), capped=False)
 
 
+# What taking back one earlier impact line does (`take_back`).
+REVERSE, FORESTALL, DONE, NOTHING = "reverse", "forestall", "done", "nothing"
+
+
+def take_back(line: tuple[float, str | None] | None, by_event: str) -> str:
+    """What the event `by_event` taking back an impact line does, given the line's applied points and `reversed_by`
+    (None: no line yet). No line: the impact's event is delivered after this one (SQS keeps no order; a DLQ redrive
+    comes late), so the line is written now, taken back before it counted (`FORESTALL`), and the impact's delivery
+    then finds its line and applies nothing: either order ends at the same score and cap use."""
+    if line is None:
+        return FORESTALL
+    applied, reversed_by = line
+    if reversed_by == by_event:
+        return DONE  # this very event took it back: a duplicate
+    return REVERSE if applied and not reversed_by else NOTHING
+
+
 @dataclass(frozen=True)
 class PendingChange:
     """A user's last change committed without a transaction (the profile's `rep_pending`): the profile's update
