@@ -124,6 +124,9 @@ def test_an_export_names_no_other_person_not_even_inside_the_rating_graph(backbo
     assert {k: list(json.loads(graph[k])) for k in ("inbound", "outbound")} == {"inbound": ["someone else"],
                                                                                  "outbound": ["someone else"]}
     assert [count for count, *_ in json.loads(graph["inbound"])["someone else"]] == [1]
+    # cleo's reputation history line for erin's rating is cleo's: its exact scores would tell her apart elsewhere
+    assert not [e for e in doc["other"] if "new_score" in e or "previous_score" in e], doc["other"]
+    assert doc["reputationHistory"], "erin's own history is hers"
 
 
 def test_the_url_is_short_lived_the_object_encrypted_and_the_export_gone_after_seven_days(backbone):  # noqa: F811

@@ -285,8 +285,10 @@ def _file(doc: dict, item: dict, user_id: str, exchange_groups: dict[str, str], 
             if sk.startswith(prefix):
                 doc[kind].append(_others_out(_fields(item), user_id))
                 return
-    elif pk.startswith("USER#") and sk == "GRAPH":
-        return  # a neighbour's rating graph is theirs: the person's pairs with them are in the person's own graph
+    elif pk.startswith("USER#") and (sk == "GRAPH" or sk.startswith("REPHIST#")):
+        # A neighbour's rating graph and reputation history are theirs (exact scores would tell them apart across
+        # groups): the person's pairs with them are in the person's own graph, their ratings in `ratingsGiven`.
+        return
     if pk.startswith("GROUP#") and sk == f"MEMBER#{user_id}":
         doc["memberships"].append(_fields(item))
         return
