@@ -22,7 +22,9 @@
 3. `ErasureSegmentRequested` → `sweep_segment`: each segment of a parallel scan
    (`personal_data.scan_segment`) rewrites every item that names the person: what others need
    stays under the anonymous id, so exchanges, ratings' stars, ledgers, counts and the event store
-   still add up; everything personal is deleted or blanked (profile name, location and pseudonym,
+   still add up; someone else's record that only refers to the person (a counterpart's history line,
+   a member's moderation action, a group's quota) is kept with the reference rewritten (`kept`);
+   everything personal is deleted or blanked (profile name, location and pseudonym,
    posts' titles, descriptions, places and labels, comments they wrote, consents, contacts, chat
    links to their private chat, bot conversations and notices, idempotency records, pseudonym
    claims, export records, and in the event store (and outbox) their ids, their posts' titles and
@@ -351,14 +353,6 @@ def _hand_over_if_last_admin(group_id: str, user_id: str) -> None:
 # ---- 2. rewrite --------------------------------------------------------------------------------
 
 
-def _swap(value, user_id: str, anon: str):
-    if isinstance(value, dict):
-        return {k: _swap(v, user_id, anon) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_swap(v, user_id, anon) for v in value]
-    return anon if value == user_id else value
-
-
 def _sweep_keeps(markers: set[str]):
     """Which scanned items the sweep rewrites: every item naming the person, and every idempotency record
     (they keep a bot's answers, the person's words, for a day without saying whose update they were: all
@@ -385,69 +379,97 @@ def _s(value: str) -> dict:
     return {"S": value}
 
 
-def _rewritten(raw: dict, user_id: str, anon: str, markers: set[str]) -> dict | None:
-    """The item with the person replaced by `anon` and personal fields blanked, or None to delete it."""
+# What the person keeps in their own partition that others need (their history, ledger, request record, score):
+# moved to the anonymous id. The rest of it goes (contacts, consents, caps, counters, the erasure request, the
+# moderation actions taken about them).
+_KEPT_OF_THEIRS = ("PROFILE", "CREDIT#", "REPHIST#", "DSR#")
+# Items elsewhere that are theirs, not someone else's record that mentions them: keyed by them as the subject
+# (membership, activity mark, quota slot, reporter record, flag, restriction, ban, notice), or held for them
+# (`user_id`: pseudonym claims, handles, flags; `member_id`: their appeals).
+_SUBJECT_KEYS = ("MEMBER#", "ACTIVE#", "QUOTA#", "REPORTER#", "OPENFLAG#", "FLAG#", "RESTRICTED#", "BANNED#", "TO#")
+_SUBJECT_FIELDS = ("user_id", "member_id")
+# What an item holds of the person beside their id, dropped when the field on the left is them: what they wrote,
+# their name in the group (kept on exchanges and posts).
+_BESIDE_THEIR_ID = {"rater_id": ("comment",), "reporter_id": ("details",), "sharer_id": ("sharer_pseudonym",),
+                    "claimer_id": ("claimer_pseudonym",)}
+
+
+def kept(raw: dict, user_id: str, markers: set[str]) -> bool:
+    """Whether the sweep keeps an item naming the person (under the anonymous id) or deletes it. Deleted: their own
+    data no one else needs, their chats and idempotency records. Kept: what others' histories need of theirs, and
+    every record of someone else that only refers to them (a counterpart's history line, a member's moderation
+    action, a group's settings): deleting those would take from the others what is theirs."""
     pk, sk = raw["pk"]["S"], raw["sk"]["S"]
-    item = dict(raw)
-    if pk.startswith("IDEMPOTENCY#"):
-        return None
+    if pk.startswith(("IDEMPOTENCY#", "CONVO#", "CHAT#")) or sk.startswith("CHAT#"):
+        return False  # bots' bookkeeping, conversations, links to their private chat
     if pk == f"USER#{user_id}":
-        if sk == "PROFILE":
-            item.update(pk=_s(f"USER#{anon}"), user_id=_s(anon), pseudonym=_s(ERASED))
-            for field in ("display_name", "lat", "lng", "erasing", "restricted"):
-                item.pop(field, None)
-            return item
-        if sk.startswith(("CREDIT#", "REPHIST#", "DSR#")):  # what counterparts' histories and the ledger need
-            item.update(pk=_s(f"USER#{anon}"))
-            if "user_id" in item:
-                item["user_id"] = _s(anon)
-            return item
-        return None  # contacts, consents, caps, partner-claim counters, the erasure request
-    if pk.startswith("USER#") and sk == "GRAPH":  # a neighbour's rating graph keeps the pair under `anon`
-        for field in ("inbound", "outbound"):
-            if field in item:
-                pairs = json.loads(item[field]["S"])
-                if user_id in pairs:
-                    pairs[anon] = pairs.pop(user_id)
-                item[field] = _s(json.dumps(pairs, separators=(",", ":"), sort_keys=True))
-        return item
+        return sk.startswith(_KEPT_OF_THEIRS)
+    if sk.startswith(_SUBJECT_KEYS) and sk.split("#")[1] == user_id:
+        return False
+    if any(raw.get(field, {}).get("S") == user_id for field in _SUBJECT_FIELDS):
+        return False
+    return not personal_data.names(raw, markers - {user_id})  # a chat address of theirs: a chat of theirs
+
+
+def _blanked(item: dict, user_id: str) -> dict:
+    """The item without what is personal beside the person's id: their profile's name and places, their posts'
+    words and places, what they wrote, their names in groups, their titles and pseudonym in the event store."""
+    pk, sk = item["pk"]["S"], item["sk"]["S"]
+    item = dict(item)
+    if pk == f"USER#{user_id}" and sk == "PROFILE":
+        item["pseudonym"] = _s(ERASED)
+        for field in ("display_name", "lat", "lng", "erasing", "restricted"):
+            item.pop(field, None)
+    if pk.startswith("FOOD#") and sk == "META" and item.get("sharer_id", {}).get("S") == user_id:
+        item.update(title=_s(ERASED), pickup_lat={"N": "0"}, pickup_lng={"N": "0"})
+        for field in ("description", "pickup_label"):
+            item.pop(field, None)
     if pk.startswith("EVENTLOG#"):
-        envelope = json.loads(raw["detail"]["S"])
+        envelope = json.loads(item["detail"]["S"])
         data = envelope.get("data") or {}
         if envelope.get("eventType") == "FoodShared" and data.get("sharerId") == user_id:
             data["title"] = ERASED
         if envelope.get("eventType") == "UserRegistered" and data.get("userId") == user_id:
             data["pseudonym"] = ERASED
-        envelope = _swap(envelope, user_id, anon)
         item["detail"] = _s(json.dumps(envelope, separators=(",", ":"), sort_keys=True))
-        if item.get("actor_id", {}).get("S") == user_id:
-            item["actor_id"] = _s(anon)
-        return item
-    if pk.startswith("EXCHANGE#"):
-        if sk == f"RATING#{user_id}":
-            item.update(sk=_s(f"RATING#{anon}"), rater_id=_s(anon))
-            item.pop("comment", None)  # they wrote it
-        for field in ("sharer_id", "claimer_id", "rated_user_id"):
-            if item.get(field, {}).get("S") == user_id:
-                item[field] = _s(anon)
-                item.pop(field.replace("_id", "_pseudonym"), None)  # their name in the group, kept on the exchange
-        if item.get("by_user_pk", {}).get("S") == f"USER#{user_id}":
-            item["by_user_pk"] = _s(f"USER#{anon}")
-        return item
-    if pk.startswith("FOOD#") and item.get("sharer_id", {}).get("S") == user_id:
-        item.update(sharer_id=_s(anon), title=_s(ERASED), pickup_lat={"N": "0"}, pickup_lng={"N": "0"})
-        if "by_user_pk" in item:
-            item["by_user_pk"] = _s(f"USER#{anon}")
-        for field in ("description", "pickup_label", "sharer_pseudonym"):
-            item.pop(field, None)
-        return item
-    if (pk.startswith(("GROUP#", "INVITE#", "PARTNERSHIP#")) and sk in ("META", "INVITE")) \
-            or sk.startswith("PARTNER#"):
-        if item.get("created_by", {}).get("S") == user_id:
-            item["created_by"] = _s(anon)
-        return item if not personal_data.names(item, markers) else _swap_plain(item, user_id, anon)
-    return None  # active-member marks, pseudonym claims, chats, conversations, notices, idempotency records
+    for field, beside in _BESIDE_THEIR_ID.items():
+        if item.get(field, {}).get("S") == user_id:
+            for other in beside:
+                item.pop(other, None)
+    return item
 
 
-def _swap_plain(item: dict, user_id: str, anon: str) -> dict:
-    return {k: (_s(anon) if v.get("S") == user_id else v) for k, v in item.items()}
+def _renamed(value, user_id: str, anon: str):
+    """`value` (DynamoDB JSON) with every mention of the person as `anon`: a whole string or a `#`-separated part of
+    one (keys, `by_user_pk`), a set's member, and in a JSON document inside a string its keys and values (an event
+    envelope, a rating graph's neighbours, a flag's ring)."""
+    if isinstance(value, dict):
+        return {k: _renamed(v, user_id, anon) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_renamed(v, user_id, anon) for v in value]
+    if not isinstance(value, str):
+        return value
+    if value[:1] in "{[" and user_id in value:
+        try:
+            document = json.loads(value)
+        except ValueError:
+            pass
+        else:
+            return json.dumps(_renamed_document(document, user_id, anon), separators=(",", ":"), sort_keys=True)
+    return "#".join(anon if part == user_id else part for part in value.split("#"))
+
+
+def _renamed_document(value, user_id: str, anon: str):
+    if isinstance(value, dict):
+        return {(anon if k == user_id else k): _renamed_document(v, user_id, anon) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_renamed_document(v, user_id, anon) for v in value]
+    return anon if value == user_id else value
+
+
+def _rewritten(raw: dict, user_id: str, anon: str, markers: set[str]) -> dict | None:
+    """The item with the person replaced by `anon` and what is personal beside their id blanked, or None to
+    delete it (`kept`)."""
+    if not kept(raw, user_id, markers):
+        return None
+    return _renamed(_blanked(raw, user_id), user_id, anon)

@@ -1,0 +1,127 @@
+"""What others keep when a person is erased: a record of someone else that only refers to the erased person stays,
+under the anonymous id (docs/privacy.md, "Erasure"): a counterpart's reputation history line, a member's moderation
+action and appeal, a group's settings, a report and a fraud flag about someone else. Through the API and the erasure
+consumer fed its queue (the `backbone` fixture)."""
+
+from __future__ import annotations
+
+import json
+
+from foodshare.data.models import (
+    AppealItem,
+    FlagItem,
+    ModerationActionItem,
+    ReportItem,
+    ReputationHistoryItem,
+    RiskItem,
+)
+
+from tests.events.conftest import backbone  # noqa: F401  (the fixture)
+from tests.privacy.test_erasure import _table_dump
+from tests.safety.test_moderation import _act, _promote_ada_to_admin, _report, _view, g  # noqa: F401  (a fixture)
+from tests.support import flows
+from tests.support.api import call
+
+
+def _erase(user_id: str, backbone) -> None:  # noqa: F811
+    code = call("POST", "/me/erasure", user=user_id).body["confirmationCode"]
+    assert call("DELETE", "/me", user=user_id, json={"confirmationCode": code}).status == 202
+    backbone.deliver()
+    assert [t for t in _table_dump() if f'"{user_id}"' in t or f"#{user_id}\"" in t] == []  # no item names them
+
+
+def _history(user: str) -> tuple[list[tuple[str, str]], float]:
+    body = call("GET", f"/users/{user}/reputation", user=user).body
+    return sorted((h["eventType"], h["impact"]) for h in body["history"]), body["score"]
+
+
+def test_erasing_a_rater_keeps_the_rated_persons_history_line(backbone):  # noqa: F811
+    flows.user("erin")
+    flows.user("cleo")
+    group = flows.group("erin", "Corner")
+    flows.join("cleo", group, "erin")
+    done = flows.claim("cleo", flows.share("erin", group, title="Soup"))
+    flows.complete("erin", "cleo", done)
+    assert call("POST", f"/exchanges/{done}/ratings", user="erin", json={"stars": 5}).status == 201
+    backbone.deliver()
+    before, score_before = _history("cleo")
+    assert ("RatingSubmitted", "rated_high") in before, before
+
+    _erase("erin", backbone)
+
+    after, score_after = _history("cleo")
+    assert (after, score_after) == (before, score_before)  # her score and the lines that explain it
+    [line] = [h for h in ReputationHistoryItem.query("USER#cleo", ReputationHistoryItem.sk.startswith("REPHIST#"))
+              if h.event_type == "RatingSubmitted"]
+    assert line.source_user_id.startswith("anon-")  # the rater, as the rating's other records name them
+
+
+def test_erasing_a_moderator_keeps_the_members_action_and_appeal(g, backbone):  # noqa: F811
+    _promote_ada_to_admin(g["g"])
+    action = _act("mo", g["g"], action="restrict", member="cleo", days=30)
+    assert action.status == 201
+    action_id = action.body["actionId"]
+    backbone.deliver()
+    [before] = call("GET", "/me/moderation", user="cleo").body["actions"]
+    assert before["actionId"] == action_id
+
+    _erase("mo", backbone)
+
+    still = call("POST", f"/food/{flows.share('sam', g['g'])}/claims", user="cleo")
+    assert still.error_code == "restricted"  # the restriction still holds, so does what it comes from
+    assert call("GET", "/me/moderation", user="cleo").body["actions"] == [before]
+    kept = ModerationActionItem.get(*ModerationActionItem.key("cleo", action_id))
+    assert kept.moderator_id.startswith("anon-")
+    appeal = call("POST", "/appeals", user="cleo", json={"actionId": action_id, "statement": "Unfair"})
+    assert appeal.status == 201, appeal
+    decided = call("POST", f"/appeals/{appeal.body['appealId']}/decision", user="ada",
+                   json={"outcome": "overturned", "reason": "Not shown"})
+    assert decided.status == 200 and decided.body["status"] == "overturned", decided
+    assert call("POST", f"/food/{flows.share('sam', g['g'])}/claims", user="cleo").status == 201  # lifted
+
+
+def test_erasing_an_admin_keeps_the_groups_quota_their_appeal_decisions_and_their_reports(g, backbone):  # noqa: F811
+    _promote_ada_to_admin(g["g"])
+    quota = {"maxClaims": 2, "windowHours": 24, "liftHours": 2}
+    assert call("PUT", f"/groups/{g['g']}/claim-quota", user="ada", json=quota).status == 200
+    restricted = _act("mo", g["g"], action="restrict", member="cleo", days=30).body["actionId"]
+    appeal = call("POST", "/appeals", user="cleo", json={"actionId": restricted, "statement": "Unfair"}).body
+    decision = f"/appeals/{appeal['appealId']}/decision"
+    assert call("POST", decision, user="ada", json={"outcome": "upheld", "reason": "Seen twice"}).status == 200
+    report = _report("ada", "food", flows.share("ida", g["g"]), "spam")  # "seen it": her words
+    backbone.deliver()
+
+    _erase("ada", backbone)
+
+    shown = call("GET", f"/groups/{g['g']}/claim-quota", user="cleo").body
+    assert {k: shown[k] for k in quota} == quota  # the group's setting, not hers
+    [mine] = call("GET", "/me/moderation", user="cleo").body["actions"]
+    assert mine["appealStatus"] == "upheld"
+    assert AppealItem.get(*AppealItem.key(appeal["appealId"])).decided_by.startswith("anon-")
+    kept = ReportItem.get(*ReportItem.key(report))
+    assert kept.reporter_id.startswith("anon-") and kept.details is None  # the report stays, her words go
+    assert [r["reportId"] for r in _view("mo", g["g"]).body["reports"]] == [report]  # still to be decided
+
+
+def test_erasing_one_of_a_ring_keeps_the_others_flags_and_risk(backbone):  # noqa: F811
+    """A rating ring is flagged on each member, naming the others: the others' flags and risk stay."""
+    c = flows.community()
+    flows.user("erin")
+    flows.join("erin", c["group"], "sam")
+    ring = ["cleo", "erin"]
+    evidence = json.dumps({"score": 0.9, "ringMembers": ring})
+    FlagItem(*FlagItem.key(c["group"], "cleo", "reputation_manipulation"), user_id="cleo",
+             kind="reputation_manipulation", explanation="Possible ring", evidence=evidence,
+             created_at="2026-01-01T00:00:00Z").save()
+    RiskItem(*RiskItem.key("cleo"), scores=json.dumps({"reputation_manipulation": 0.9}),
+             evidence=json.dumps({"reputation_manipulation": "2 members rate each other far more than anyone else"}), risk=0.9,
+             flagged={"reputation_manipulation"}, ring_id="ring-1", ring_members=set(ring),
+             updated_at="2026-01-01T00:00:00Z").save()
+
+    _erase("erin", backbone)
+
+    flag = FlagItem.get(*FlagItem.key(c["group"], "cleo", "reputation_manipulation"))
+    [anon] = [m for m in json.loads(flag.evidence)["ringMembers"] if m != "cleo"]
+    assert anon.startswith("anon-")
+    risk = RiskItem.get(*RiskItem.key("cleo"))
+    assert risk.ring_members == {"cleo", anon} and float(risk.risk) == 0.9
