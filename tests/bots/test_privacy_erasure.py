@@ -1,14 +1,17 @@
-"""Erasure of a Telegram or Slack user: their chat id, name and words leave every table item and Redis key."""
+"""Erasure of a chat user (Telegram, Slack): their ids, chat id, name and words leave every table item and Redis key."""
 
 from __future__ import annotations
 
 import re
 
+from foodshare.cache import purge, versions
 from foodshare.domain import groups
+from foodshare.redis_client import get_client
+
 from tests.bots.chat import GROUP_CHAT, TgUser, message, private_chat, slack, slash, telegram
 from tests.events.conftest import backbone  # noqa: F401  (the fixture: the erasure consumer sweeps)
-from tests.support.api import call
 from tests.privacy.test_erasure import _redis_dump, _table_dump
+from tests.support.api import call
 
 XENIA = TgUser(777123456, "Xyzzyname")
 BOB = TgUser(222222, "Bob")
@@ -53,3 +56,33 @@ def test_a_slack_users_erasure_reaches_the_idempotency_records_kept_for_slacks_r
 
     assert [t for t in _table_dump() if PERSONAL.search(t)] == []
     assert [t for t in _table_dump() if "IDEMPOTENCY#slack" in t] == []
+
+
+SLACK_XENIA = "U0XYZZY"
+SLACK_ME = f"slack:T0001:{SLACK_XENIA}"  # an id holding the separators of Redis key names
+
+
+def _redis_naming(text: str) -> dict[str, int]:
+    """Redis keys whose name or value holds `text`, with their TTL in seconds (-1: never expires)."""
+    client = get_client()
+    return {k.decode(): client.ttl(k) for k in client.scan_iter(count=500)
+            if text.encode() in k or (client.type(k) == b"string" and text.encode() in (client.get(k) or b""))}
+
+
+def test_a_slack_users_erasure_leaves_no_redis_key_naming_them(backbone):  # noqa: F811
+    assert slack(slash(SLACK_XENIA, "start")).status == 200
+    assert slack(slash(SLACK_XENIA, "share Soup | 2 | 90m | 52.52,13.40 Kiez | #vegan")).status == 200
+    assert call("GET", "/food", user=SLACK_ME).status == 200
+    assert call("GET", "/me", user=SLACK_ME).status == 200
+    cached = _redis_naming(SLACK_XENIA)
+    theirs = (versions.user(SLACK_ME), versions.memberships(SLACK_ME))
+    assert all(0 < cached[k] <= versions.PERSONAL_VERSION_TTL_MS / 1000 for k in theirs)  # a person's keys expire
+
+    code = call("POST", "/me/erasure", user=SLACK_ME).body["confirmationCode"]
+    assert call("DELETE", "/me", user=SLACK_ME, json={"confirmationCode": code}).status == 202
+    backbone.deliver()
+
+    assert [t for t in _table_dump() if SLACK_XENIA in t] == []
+    assert _redis_naming(SLACK_XENIA) == {}
+    purge.forget([SLACK_ME], [])  # a redelivered wind-down, an event about them still in flight: a bump
+    assert _redis_naming(SLACK_XENIA) == {}  # writes no key naming them again

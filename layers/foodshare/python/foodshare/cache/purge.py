@@ -4,7 +4,8 @@
 version bump makes every entry built from their data unservable at once (as any write does),
 and this container's memory tier is emptied. `purge` (the erasure consumer, when the sweep
 completes) also deletes every Redis key whose name or value names them (profiles, post lists,
-discovery and leaderboard entries, rate-limit counters, locks): a pass over the keyspace.
+discovery and leaderboard entries, rate-limit counters, locks, their version keys): a pass over
+the keyspace. A bump after it writes no key naming them again (versions: `SET … XX`).
 Other containers' memory tiers hold entries that can no longer be served and go within their
 TTL (at most one hour, docs/cache.md).
 """
@@ -17,7 +18,16 @@ from collections.abc import Iterable
 from foodshare.cache import group_reads, readers, versions
 from foodshare.redis_client import get_client
 
-_SEPARATORS = re.compile(r"[:|{}#]")
+# What separates the parts of a key's name, and the values in a stored document.
+_BOUNDARY = r"""[:|{}#"\[\],\s]"""
+
+
+def _marker_pattern(markers: Iterable[str]) -> re.Pattern[bytes]:
+    """A marker standing whole between separators (or at either end) of a key's name or a stored value. Not the
+    name split at its separators: an id holding one itself (a Slack id, `slack:T0001:U0XYZZY`) would be no part."""
+    longest_first = sorted(markers, key=len, reverse=True)
+    alternatives = "|".join(re.escape(m) for m in longest_first)
+    return re.compile(f"(?:^|(?<={_BOUNDARY}))(?:{alternatives})(?=$|{_BOUNDARY})".encode())
 
 
 def forget(markers: Iterable[str], group_ids: Iterable[str]) -> None:
@@ -38,16 +48,13 @@ def purge(markers: Iterable[str], group_ids: Iterable[str]) -> int:
     client = get_client()
     if client is None:
         return 0
-    quoted = [f'"{m}"'.encode() for m in markers] + [m.encode() for m in markers if m.isdigit()]
+    if not markers:
+        return 0
+    named = _marker_pattern(markers).search
     doomed = []
     for key in client.scan_iter(count=500):
-        name = key.decode(errors="replace")
-        if set(_SEPARATORS.split(name)) & markers:
+        if named(key) or (client.type(key) == b"string" and named(client.get(key) or b"")):
             doomed.append(key)
-        elif client.type(key) == b"string":
-            value = client.get(key) or b""
-            if any(q in value for q in quoted):
-                doomed.append(key)
     for key in doomed:
         client.delete(key)
     return len(doomed)

@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from foodshare.cache.breaker import RedisGuard, guard as default_guard
+from foodshare.cache.breaker import RedisGuard
+from foodshare.cache.breaker import guard as default_guard
 from foodshare.cache.scripts import LuaScript
 from foodshare.observability import logger
 from foodshare.settings import get_settings
@@ -43,8 +44,21 @@ group = _kind("group")  # a group's own record (its name)
 summary = _kind("summary")  # a group's summary and leaderboard read models
 
 
-# KEYS[1] sequence, KEYS[2] epoch, KEYS[3..] versions; ARGV[1] == "1" renews the epoch first.
-# Returns the Redis time in ms, then the epoch token, then one token per version key.
+# A person's version keys name them (`{fsv}user:<id>`): they expire (`expiry_ms`), so one minted again after their
+# erasure's purge (a stale entry checked in another container's memory) goes on its own. Twice the longest time an
+# entry stays in Redis (strategies: 1 h): expiry costs a person's entries at most one rebuild every two hours.
+PERSONAL_VERSION_TTL_MS = 2 * 3600 * 1000
+_PERSONAL = (user(""), memberships(""))
+
+
+def expiry_ms(key: str) -> int:
+    """How long a version key lives once written, in ms; 0: until changed (a group's keys name no one)."""
+    return PERSONAL_VERSION_TTL_MS if key.startswith(_PERSONAL) else 0
+
+
+# KEYS[1] sequence, KEYS[2] epoch, KEYS[3..] versions; ARGV[1] == "1" renews the epoch first; ARGV[k] (k > 1): the
+# expiry in ms of KEYS[k] when minted, "0" for none. Returns the Redis time in ms, then the epoch token, then one
+# token per version key.
 _READ = LuaScript("""
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
@@ -54,20 +68,31 @@ local out = redis.call('MGET', unpack(KEYS, 2))
 for i = 1, #out do
   if not out[i] then
     out[i] = mint()
-    redis.call('SET', KEYS[i + 1], out[i])
+    local ttl = tonumber(ARGV[i + 1])
+    if ttl > 0 then redis.call('SET', KEYS[i + 1], out[i], 'PX', ttl) else redis.call('SET', KEYS[i + 1], out[i]) end
   end
 end
 table.insert(out, 1, tostring(now))
 return out
 """)
 
-# KEYS[1] sequence, KEYS[2..] versions to bump.
+# KEYS[1] sequence, KEYS[2..] versions to bump; ARGV[k] (k > 1): the expiry in ms of KEYS[k], "0" for none.
+# Only a key that exists is bumped (XX): a missing one is minted anew, a token no entry holds, when it is next
+# read, so nothing needs it; and a bump for someone erased (an event in flight) writes no key naming them again.
 _BUMP = LuaScript("""
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
-for i = 2, #KEYS do redis.call('SET', KEYS[i], now .. '-' .. redis.call('INCR', KEYS[1])) end
+for i = 2, #KEYS do
+  local token = now .. '-' .. redis.call('INCR', KEYS[1])
+  local ttl = tonumber(ARGV[i])
+  if ttl > 0 then redis.call('SET', KEYS[i], token, 'XX', 'PX', ttl) else redis.call('SET', KEYS[i], token, 'XX') end
+end
 return #KEYS - 1
 """)
+
+
+def _expiries(keys: Iterable[str]) -> list[str]:
+    return [str(expiry_ms(k)) for k in keys]
 
 
 def _minted_ms(token: str) -> int:
@@ -96,7 +121,7 @@ class Snapshot:
         script_keys = [SEQUENCE, EPOCH, *missing]
 
         def read(client):
-            return _READ(client, script_keys, ["1" if renew else "0"])
+            return _READ(client, script_keys, ["1" if renew else "0", *_expiries(script_keys[1:])])
 
         result = self._guard.run(read, None)
         if result is None:
@@ -135,13 +160,14 @@ class Snapshot:
 
 
 def bump(keys: Iterable[str], redis_guard: RedisGuard | None = None) -> bool:
-    """Give new tokens to `keys`. On failure the container owes an epoch renewal (see breaker)."""
+    """Give new tokens to those of `keys` that exist (a missing one gets a new token when next read). On failure the
+    container owes an epoch renewal (see breaker)."""
     keys = list(dict.fromkeys(keys))
     if not keys:
         return True
     used = redis_guard or default_guard
     script_keys = [SEQUENCE, *keys]
-    done = used.run(lambda client: _BUMP(client, script_keys), None)
+    done = used.run(lambda client: _BUMP(client, script_keys, _expiries(script_keys)), None)
     if done is None:
         used.owes_epoch = True
         logger.warning("cache versions not bumped; entries are not served until the epoch is renewed",
