@@ -5,7 +5,8 @@ version bump makes every entry built from their data unservable at once (as any 
 and this container's memory tier is emptied. `purge` (the erasure consumer, when the sweep
 completes) also deletes every Redis key whose name or value names them (profiles, post lists,
 discovery and leaderboard entries, rate-limit counters, locks, their version keys): a pass over
-the keyspace. A bump after it writes no key naming them again (versions: `SET … XX`).
+the keyspace. `forget` bumps only keys that exist, so a retried purge (or a redelivery's `forget`)
+writes no key naming them again; a person's version keys expire in any case (`versions.expiry_ms`).
 Other containers' memory tiers hold entries that can no longer be served and go within their
 TTL (at most one hour, docs/cache.md).
 """
@@ -35,7 +36,7 @@ def forget(markers: Iterable[str], group_ids: Iterable[str]) -> None:
     markers = set(markers)
     keys = [versions.user(m) for m in markers] + [versions.memberships(m) for m in markers]
     keys += [k for g in group_ids for k in (versions.summary(g), versions.food(g))]
-    versions.bump(keys)
+    versions.bump(keys, only_existing=True)  # what is missing holds nothing servable; a retried purge writes none
     for layered in (readers.VIEWERS, readers.POSTS, readers.SHARERS, readers.GROUP_NAMES_CACHE, readers.PAGES,
                     group_reads.SUMMARIES, group_reads.LEADERBOARDS):
         layered.memory.clear()

@@ -76,16 +76,18 @@ table.insert(out, 1, tostring(now))
 return out
 """)
 
-# KEYS[1] sequence, KEYS[2..] versions to bump; ARGV[k] (k > 1): the expiry in ms of KEYS[k], "0" for none.
-# Only a key that exists is bumped (XX): a missing one is minted anew, a token no entry holds, when it is next
-# read, so nothing needs it; and a bump for someone erased (an event in flight) writes no key naming them again.
+# KEYS[1] sequence, KEYS[2..] versions to bump; ARGV[1] == "1": only those that exist (XX); ARGV[k] (k > 1): the
+# expiry in ms of KEYS[k], "0" for none.
 _BUMP = LuaScript("""
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
+local existing = ARGV[1] == '1'
 for i = 2, #KEYS do
-  local token = now .. '-' .. redis.call('INCR', KEYS[1])
+  local args = {KEYS[i], now .. '-' .. redis.call('INCR', KEYS[1])}
+  if existing then table.insert(args, 'XX') end
   local ttl = tonumber(ARGV[i])
-  if ttl > 0 then redis.call('SET', KEYS[i], token, 'XX', 'PX', ttl) else redis.call('SET', KEYS[i], token, 'XX') end
+  if ttl > 0 then table.insert(args, 'PX'); table.insert(args, ttl) end
+  redis.call('SET', unpack(args))
 end
 return #KEYS - 1
 """)
@@ -159,15 +161,19 @@ class Snapshot:
         return all(_minted_ms(token) < horizon for token in deps.values())
 
 
-def bump(keys: Iterable[str], redis_guard: RedisGuard | None = None) -> bool:
-    """Give new tokens to those of `keys` that exist (a missing one gets a new token when next read). On failure the
-    container owes an epoch renewal (see breaker)."""
+def bump(keys: Iterable[str], redis_guard: RedisGuard | None = None, *, only_existing: bool = False) -> bool:
+    """Give new tokens to `keys`. On failure the container owes an epoch renewal (see breaker).
+
+    `only_existing`: leave missing keys missing (a missing key gets a token no entry holds when it is next read, so
+    making it stale needs nothing): the erasure's bumps, which must not write a key naming the person again after
+    the purge deleted it. Other writes create the key, so the next read finds a token old enough to store under."""
     keys = list(dict.fromkeys(keys))
     if not keys:
         return True
     used = redis_guard or default_guard
     script_keys = [SEQUENCE, *keys]
-    done = used.run(lambda client: _BUMP(client, script_keys, _expiries(script_keys)), None)
+    flags = ["1" if only_existing else "0", *_expiries(keys)]
+    done = used.run(lambda client: _BUMP(client, script_keys, flags), None)
     if done is None:
         used.owes_epoch = True
         logger.warning("cache versions not bumped; entries are not served until the epoch is renewed",
