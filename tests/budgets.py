@@ -74,7 +74,8 @@ BUDGETS: dict[str, Budget] = {
     "GET /food": Budget({}, 2, cold={QUERY: 1, BATCH_GET: 5}, cold_redis=14),
     # one batch: the post (its id names its group, ids since issue 15), the claimer's membership and profile, the
     # fairness rules' items (restriction, today's spend, the group's quota, the low-rating rule's months of received
-    # ratings); the transaction checks the sharer's restriction (no profile read); both parties' per-group
+    # ratings); the transaction checks the sharer's restriction (no profile read), and that the claimer's membership
+    # giving access (a partnership's link too) and the absence of a restriction still hold; both parties' per-group
     # pseudonyms are kept on the exchange (the sharer's from the post), so the answer reads nothing more.
     # (A group quota adds its member's slots query; a post id from before reads the post first, then the rest and
     # the sharer's profile: tests/perf/test_round_trips.py.)

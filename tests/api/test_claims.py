@@ -402,6 +402,39 @@ def test_a_post_claimed_meanwhile_answers_already_claimed_even_when_its_sharer_r
     assert ExchangeItem.get(*ExchangeItem.key(raced[0].exchange_id)).claimer_id == "cleo"
 
 
+@pytest.mark.parametrize("meanwhile", ["leaves_the_group", "leaves_the_partner_group", "partnership_ends"])
+def test_a_claimer_whose_access_ends_while_the_claim_is_in_flight_is_answered_as_read(monkeypatch, meanwhile):
+    """Between the claim's access check and its transaction, cleo leaves the post's group, or (claiming through a
+    partnership) her own partnered group, or the partnership ends. The transaction checks the membership that gave
+    access and the partnership's link: the claim reads again and is not found, nothing written."""
+    from foodshare.domain import exchanges
+
+    c = flows.community()
+    flows.user("bea")
+    south = flows.group("bea", "South")
+    partnership = flows.partnership("sam", c["group"], "bea", south, minReputation=0)
+    food_id = flows.share("sam", c["group"]) if meanwhile == "leaves_the_group" else flows.share("bea", south)
+    decide, raced = exchanges.food_posts.access, []
+
+    def access_then_race(post, user_id, *args):
+        seen = decide(post, user_id, *args)
+        if user_id == "cleo" and not raced:
+            raced.append(seen)
+            ended = (call("DELETE", f"/partnerships/{partnership}", user="bea") if meanwhile == "partnership_ends"
+                     else call("DELETE", f"/groups/{c['group']}/members/me", user="cleo"))
+            assert ended.status == 200, ended
+        return seen
+
+    monkeypatch.setattr(exchanges.food_posts, "access", access_then_race)
+    before = _credits("cleo")
+    lost = call("POST", f"/food/{food_id}/claims", user="cleo")
+    assert raced and raced[0] is not None and raced[0].via_partnership == (meanwhile != "leaves_the_group")
+    assert (lost.status, lost.error_code) == (404, "not_found"), lost
+    assert _exchanges_of(food_id) == 0 and _credits("cleo") == before
+    assert call("GET", f"/food/{food_id}", user="sam" if meanwhile == "leaves_the_group" else "bea"
+                ).body["status"] == "available"
+
+
 def test_a_partner_groups_member_reaches_a_post_in_calls_that_do_not_grow_with_their_groups():
     """Cleo is in seven groups; the post's group is partnered with the last of them. Her access was one read
     of a partner link per group of hers, in turn (10 calls to see the post); now the links of all her groups are read

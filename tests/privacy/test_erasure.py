@@ -286,6 +286,51 @@ def test_a_last_admin_whose_longest_standing_member_moderates_hands_over_to_that
     assert [d["userId"] for d in handed] == ["mia"]
 
 
+def test_leaving_while_the_erasure_hands_one_the_group_leaves_no_group_without_an_admin(monkeypatch):
+    """Hana reads her membership (role: member) to leave; before her leave's write, erin's wind-down hands the group
+    to her and erin leaves it (the erasure consumer, one SQS record). Her leave was decided on "member" and deleted
+    an admin's membership without counting it: members and no admin, `admin_count` 1 for good. The delete now holds
+    only for the role read: the leave reads again and hana, now the last admin, may not leave (409 `last_admin`)."""
+    from foodshare.data import reads
+    from foodshare.data.models import GroupItem, MembershipItem
+    from foodshare.domain import groups
+
+    from tests.bots.events import deliver, recorded
+
+    for user in ("erin", "hana", "mo"):
+        flows.user(user)
+    group = flows.group("erin")
+    flows.join("hana", group, "erin")  # the longest-standing member: erin's heir
+    flows.join("mo", group, "erin")
+    code = call("POST", "/me/erasure", user="erin").body["confirmationCode"]
+    assert call("DELETE", "/me", user="erin", json={"confirmationCode": code}).status == 202
+    started, = recorded("ErasureStarted")
+
+    real = reads.get_many
+    raced = []
+
+    def hana_reads_then_erasure_runs(keys, *args, **kwargs):
+        found = real(keys, *args, **kwargs)
+        if not raced and any(k == MembershipItem.key(group, "hana") for _, k in keys):
+            raced.append(True)
+            assert deliver("erasure", started) == {"batchItemFailures": []}  # between hana's read and her write
+        return found
+
+    monkeypatch.setattr(groups.reads, "get_many", hana_reads_then_erasure_runs)
+    left = call("DELETE", f"/groups/{group}/members/me", user="hana")
+    assert raced
+    monkeypatch.setattr(groups.reads, "get_many", real)
+
+    members = list(MembershipItem.query(f"GROUP#{group}", MembershipItem.sk.startswith("MEMBER#")))
+    roles = {m.user_id: m.role for m in members}
+    meta = GroupItem.get(*GroupItem.key(group))
+    # A group keeps at least one admin while it has members, and its admin_count says how many it has.
+    assert int(meta.admin_count) == sum(1 for r in roles.values() if r == "admin")
+    assert not roles or "admin" in roles.values()
+    assert (left.status, left.error_code) == (409, "last_admin"), left
+    assert roles == {"hana": "admin", "mo": "member"} and int(meta.member_count) == 2
+
+
 def test_the_heir_is_the_longest_standing_other_member_ties_by_id():
     from foodshare.data.models import MembershipItem
     from foodshare.domain.erasure import heir_of

@@ -201,6 +201,73 @@ def test_remove_post_restrict_remove_member_and_ban(g):
     assert rejoin.status == 403 and rejoin.error_code == "banned"
 
 
+@pytest.mark.parametrize(("action", "days", "answer"), [("ban", None, (404, "not_found")),
+                                                        ("remove_member", None, (404, "not_found")),
+                                                        ("restrict", 3, (409, "restricted"))])
+def test_a_member_acted_on_while_their_claim_is_in_flight_does_not_win_the_post(g, monkeypatch, action, days, answer):
+    """A moderator bans, removes or restricts cleo between her claim's read and its transaction (the audit's race).
+    The claim's transaction checks her membership and that no restriction is in force, so it reads again and is
+    refused as it would have been (was: 201, the post and its exact pickup place hers)."""
+    from foodshare.data import reads
+    from foodshare.data.models import ExchangeItem, MembershipItem
+    from foodshare.domain import exchanges
+
+    food = flows.share("sam", g["g"])
+    real = reads.get_many
+    raced = []
+
+    def claim_read_then_act(keys, *args, **kwargs):
+        found = real(keys, *args, **kwargs)
+        if not raced and any(k == MembershipItem.key(g["g"], "cleo") for _, k in keys):
+            raced.append(True)
+            acted = _act("mo", g["g"], action=action, member="cleo",
+                         **({"days": days} if days else {}))  # between the claim's read and its write
+            assert acted.status == 201, acted
+        return found
+
+    monkeypatch.setattr(exchanges.reads, "get_many", claim_read_then_act)
+    claimed = call("POST", f"/food/{food}/claims", user="cleo")
+    monkeypatch.setattr(exchanges.reads, "get_many", real)
+    assert raced
+    out = real([(MembershipItem, MembershipItem.key(g["g"], "cleo"))]) == [None]
+    assert out == (action != "restrict")  # banned or removed: out of the group; restricted: still in it
+    open_claims = [e for e in ExchangeItem.scan() if e.claimer_id == "cleo" and e.status == "claimed"]
+    assert claimed.status != 201 and open_claims == []
+    assert (claimed.status, claimed.error_code) == answer, claimed
+    assert call("GET", f"/food/{food}", user="sam").body["status"] == "available"
+
+
+def test_the_read_path_removes_no_member_made_admin_meanwhile(g, as_before, monkeypatch):
+    """Between the read path's reads (ada a member) and its transaction, ada becomes an admin, as the erasure's
+    handover makes the longest-standing member one. The removal holds only for a role the moderator may act on:
+    409 `invalid_state`, nothing written; acting again reads her role and refuses (was: an admin removed by a
+    moderator, `admin_count` one more than the admins)."""
+    from foodshare.data.models import GroupItem, MembershipItem
+    from foodshare.domain import moderation
+
+    as_before()
+    decided = moderation._target
+    raced = []
+
+    def read_then_promote(*args, read: bool):
+        target = decided(*args, read=read)
+        if not raced:
+            raced.append(True)
+            _promote_ada_to_admin(g["g"])
+        return target
+
+    monkeypatch.setattr(moderation, "_target", read_then_promote)
+    banned = _act("mo", g["g"], action="ban", member="ada")
+    assert raced and (banned.status, banned.error_code) == (409, "invalid_state"), banned
+    admins = [m.user_id for m in MembershipItem.query(f"GROUP#{g['g']}", MembershipItem.sk.startswith("MEMBER#"))
+              if m.role == "admin"]
+    assert sorted(admins) == ["ada", "sam"]
+    assert int(GroupItem.get(*GroupItem.key(g["g"])).admin_count) == 2
+    assert call("GET", "/me/moderation", user="ada").body["actions"] == []  # nothing was written
+    again = _act("mo", g["g"], action="ban", member="ada")
+    assert (again.status, again.error_code) == (403, "not_allowed_on_member"), again
+
+
 def test_actions_need_a_reason_and_their_target(g):
     no_reason = call("POST", f"/groups/{g['g']}/moderation/actions", user="mo", json={
         "action": "warn", "memberHandle": flows.handle("cleo", g["g"])})

@@ -342,10 +342,11 @@ def _hand_over_if_last_admin(group_id: str, user_id: str) -> None:
     if heir is None:
         return  # the group ends with its last member
     uow = UnitOfWork()
-    # its role as read (a moderator may be the longest-standing member: conditioning on "member" failed every
-    # erasure of that group's last admin with 409)
-    uow.update(heir, [MembershipItem.role.set(groups.ADMIN)], MembershipItem.role == heir.role)
-    uow.update(group, [GroupItem.admin_count.add(1)])
+    # The heir as read (a moderator may be the longest-standing member: conditioning on "member" failed every
+    # erasure of that group's last admin with 409), and the admins as counted: a change to either meanwhile is a
+    # conflict, and the wind-down reads again.
+    uow.update(heir, [MembershipItem.role.set(groups.ADMIN)], groups.as_read(heir))
+    uow.update(group, [GroupItem.admin_count.add(1)], GroupItem.admin_count == group.admin_count)
     uow.record("AdminHandedOver", None, {"groupId": group_id, "userId": heir.user_id})
     uow.commit()
 

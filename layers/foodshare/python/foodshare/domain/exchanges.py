@@ -2,7 +2,10 @@
 
 A claim is one transaction: the post flips from available to claimed only if it is
 still available, so of any number of racing claimers exactly one wins; the same
-transaction holds the claimer's credit and counts a claim across a partnership.
+transaction holds the claimer's credit and counts a claim across a partnership. It also
+checks that what the read allowed still holds (the membership giving access, a partnership's
+link, no moderator's restriction): a ban, removal, leave or restriction landing while the claim
+is in flight makes it read again and be refused as it would have been.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
         raise not_available
     exchange_id = ids.new_id()
     uow = UnitOfWork()
+    food_posts.keep_access(uow, post, user_id, access)  # first: a claimer gone meanwhile is answered as read
     food_posts.unlist(uow, post, food_posts.CLAIMED, on_fail=already_claimed,
                       more=(FoodItem.exchange_id.set(exchange_id),))
     if read.sharer is _UNREAD:  # the transaction checks what was not read; after the post's condition, so a

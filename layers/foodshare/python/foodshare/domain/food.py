@@ -11,7 +11,15 @@ from foodshare.data import reads
 from foodshare.data.models import AppliedRequestItem, ExchangeItem, FoodItem, MembershipItem, OpenPostsItem, UserItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import groups, identities, partnerships, privacy, standing, users
-from foodshare.errors import AlreadyApplied, Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from foodshare.errors import (
+    AlreadyApplied,
+    ConcurrentUpdate,
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+)
 
 AVAILABLE, CLAIMED, COMPLETED, WITHDRAWN, EXPIRED = "available", "claimed", "completed", "withdrawn", "expired"
 REQUEST_RETENTION = timedelta(days=2)  # longer than any platform redelivers (Telegram: 24 h)
@@ -62,6 +70,20 @@ def access(food: FoodItem, user_id: str, membership: MembershipItem | None | obj
         return Access(partner=None)
     partner = partnerships.first_partner_link(groups.group_ids_of(user_id), food.group_id)
     return Access(partner=partner) if partner is not None else None
+
+
+def keep_access(uow: UnitOfWork, food: FoodItem, user_id: str, seen: Access) -> None:
+    """Check in `uow` that what `access` granted `seen` from still holds as it commits: the membership giving it
+    (of the post's group, or of the user's group in the partnership) and a partnership's link. A ban, removal,
+    leave or ended partnership landing between the read and the commit fails it with `ConcurrentUpdate`: the
+    caller reads again and `access` decides (404 when it is gone)."""
+    if food.sharer_id == user_id:
+        return
+    changed = ConcurrentUpdate("the access to the post changed meanwhile")
+    partner = seen.partner
+    groups.keep_member(uow, partner.seen_from if partner else food.group_id, user_id, on_fail=changed)
+    if partner is not None:
+        partnerships.keep_link(uow, partner, on_fail=changed)
 
 
 def get_visible(food_id: str, user_id: str) -> tuple[FoodItem, Access]:

@@ -10,9 +10,9 @@ from foodshare import clock, ids
 from foodshare.data import reads
 from foodshare.data.models import (BanItem, ConsentItem, GroupItem, GroupPseudonymItem, InviteItem, MembershipItem,
                                     OpenPostsItem, PartnerSetItem, UserItem)
-from foodshare.data.transaction import UnitOfWork
+from foodshare.data.transaction import UnitOfWork, with_retries
 from foodshare.domain import identities, users
-from foodshare.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from foodshare.errors import ConcurrentUpdate, Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from foodshare.settings import get_settings
 
 ADMIN = "admin"
@@ -65,6 +65,12 @@ def checked_admin(group_id: str, member: MembershipItem | None) -> MembershipIte
     if member.role != ADMIN:
         raise Forbidden("Only a group admin may do this.")
     return member
+
+
+def keep_member(uow: UnitOfWork, group_id: str, user_id: str, *, on_fail: DomainError) -> None:
+    """Check in `uow` that the membership still exists as it commits: what a membership allowed (read or taken
+    for granted) must not land for someone banned, removed or gone between the read and the write."""
+    uow.check(MembershipItem, MembershipItem.key(group_id, user_id), MembershipItem.pk.exists(), on_fail=on_fail)
 
 
 def group_ids_of(user_id: str) -> list[str]:
@@ -217,18 +223,20 @@ def _admit_as(group: GroupItem, user_id: str, attempt: int, version: int | None)
 
 def leave(group_id: str, user_id: str) -> None:
     """Leave a group; its last admin may not leave while others remain."""
+    with_retries(lambda: _leave(group_id, user_id))
+
+
+def _leave(group_id: str, user_id: str) -> None:
+    """Decided on the role read; the delete holds only while the membership is as read (`as_read`), so a role
+    changed meanwhile (the erasure handing the group to this member) reads again and decides on the new role:
+    `admin_count` cannot drift and the last-admin rule keeps holding."""
     member, group = reads.get_many([(MembershipItem, MembershipItem.key(group_id, user_id)),
                                     (GroupItem, GroupItem.key(group_id))])  # one read for both
     if member is None or group is None:
         raise NotFound(f"Group {group_id} not found.")
-    actions = [GroupItem.member_count.add(-1)]
-    condition: Condition = GroupItem.pk.exists()
-    if member.role == ADMIN:
-        actions.append(GroupItem.admin_count.add(-1))
-        # Either another admin remains, or nobody else does.
-        condition &= (GroupItem.admin_count > 1) | (GroupItem.member_count == 1)
+    actions, condition = _departure(member.role)
     uow = UnitOfWork()
-    uow.delete(member, MembershipItem.pk.exists(), on_fail=NotFound(f"Group {group_id} not found."))
+    uow.delete(member, as_read(member), on_fail=ConcurrentUpdate("The membership changed meanwhile."))
     if member.pseudonym:  # the name is free again (and no longer points at this person)
         uow.delete(GroupPseudonymItem(*GroupPseudonymItem.key(group_id, member.pseudonym)))
     uow.update(
@@ -239,6 +247,22 @@ def leave(group_id: str, user_id: str) -> None:
     )
     uow.record("MemberLeft", user_id, {"groupId": group_id, "userId": user_id})
     uow.commit()
+
+
+def _departure(role: str) -> tuple[list, Condition]:
+    """The group's counts as a member of `role` leaves, and the condition they may change on: a leaving admin
+    needs another admin to remain, or nobody else to."""
+    if role != ADMIN:
+        return [GroupItem.member_count.add(-1)], GroupItem.pk.exists()
+    return ([GroupItem.member_count.add(-1), GroupItem.admin_count.add(-1)],
+            GroupItem.pk.exists() & ((GroupItem.admin_count > 1) | (GroupItem.member_count == 1)))
+
+
+def as_read(member: MembershipItem) -> Condition:
+    """The membership still exists with the role (and pseudonym) a decision read: for writes decided on them."""
+    pseudonym = (MembershipItem.pseudonym == member.pseudonym if member.pseudonym
+                 else MembershipItem.pseudonym.does_not_exist())
+    return (MembershipItem.role == member.role) & pseudonym
 
 
 def names(group_ids: set[str]) -> dict[str, str]:

@@ -248,9 +248,10 @@ class _Target:
     post: FoodItem | None
     membership: MembershipItem | None
     reporter_counts: tuple[int, int] | None  # (upheld, dismissed) before this action, read when it dismisses
-    # Not read (`act`'s first try): the member's membership (`membership` holds its key) and the reporter's
-    # record; the transaction checks the membership against this (None: the action does not look at it).
-    unread_membership: Condition | None = None
+    # What the action takes for granted of the member's membership, which the transaction checks
+    # (`_membership_as_decided`; None: the action does not look at it). Not `read` (`act`'s first try): neither
+    # the membership (`membership` holds its key) nor the reporter's record was read.
+    membership_condition: Condition | None = None
     read: bool = True
 
 
@@ -303,36 +304,43 @@ def _target(group_id: str, moderator_id: str, request: ActionRequest, known: rea
                                 food=post is not None, days=request.days)
     if missing:
         raise ValidationFailed("The action is missing what it applies to.", fields=missing)
+    looks = bool(member_id) and request.action != rules.DISMISS  # a dismissal does not look at the membership
     if not read:
         unread = None
-        if member_id and request.action != rules.DISMISS:
-            unread = _unread_membership(request.action, named is not None, moderator_id, actor.role, member_id)
+        if looks:
+            unread = _membership_as_decided(request.action, named is not None, moderator_id, actor.role, member_id)
+            if unread is None:
+                raise _Unconfirmed()  # refused whatever the membership holds: the answer is the read path's
         membership = MembershipItem(*MembershipItem.key(group_id, member_id), group_id=group_id, user_id=member_id)
         return _Target(actor, report, member_id, post, membership, None, unread, read=False)
-    membership = None  # a dismissal does not look at it
-    if member_id and request.action != rules.DISMISS:
-        membership = known.get(*_membership_key(group_id, member_id))
+    membership = known.get(*_membership_key(group_id, member_id)) if looks else None
     if member_id and membership is None and request.action in (rules.WARN, rules.RESTRICT, rules.REMOVE_MEMBER):
         raise NotFound("Member not found.", fields={"memberHandle": "not a member of this group"})
     counts = None
     if report is not None and request.action == rules.DISMISS:
         record = known.get(ReporterRecordItem, ReporterRecordItem.key(group_id, report.reporter_id))
         counts = (int(record.upheld), int(record.dismissed)) if record is not None else (0, 0)
-    return _Target(actor, report, member_id, post, membership, counts)
+    condition = _membership_as_decided(request.action, named is not None, moderator_id, actor.role, member_id,
+                                       absent=membership is None) if looks else None
+    return _Target(actor, report, member_id, post, membership, counts, condition)
 
 
-def _unread_membership(action: str, named: bool, moderator_id: str, actor_role: str, member_id: str) -> Condition:
-    """What an action not reading the member's membership takes for granted of it: a role `rules.may_act` lets
-    the moderator act on, and (but for a post's sharer not named by handle) that it exists: a ban without
-    one, who left before, removes no membership, so it is decided reading it."""
+def _membership_as_decided(action: str, named: bool, moderator_id: str, actor_role: str, member_id: str, *,
+                           absent: bool = False) -> Condition | None:
+    """What the action takes for granted of the member's membership as it commits, read or not: a role
+    `rules.may_act` lets the moderator act on (the erasure's handover making the member admin meanwhile fails
+    it: a moderator never acts on an admin, and a removal never leaves `admin_count` wrong), and (but for a
+    post's sharer not named by handle) that it exists. Not read, a ban of someone who left before removes no
+    membership, so it is decided reading it; `absent` (read, none found): none may appear meanwhile either.
+    None: refused whatever the membership holds."""
     roles = [role for role in (rules.ADMIN, rules.MODERATOR, rules.MEMBER)
              if rules.may_act(moderator_id, actor_role, member_id, role)]
     if not roles:
-        raise _Unconfirmed()  # refused whatever the membership holds: the answer is the read path's
+        return None
     condition = MembershipItem.pk.exists() & MembershipItem.role.is_in(*roles)
     if action == rules.REMOVE_POST and not named:
         return MembershipItem.pk.does_not_exist() | condition
-    return condition
+    return MembershipItem.pk.does_not_exist() if absent else condition
 
 
 def _second_keys(group_id: str, request: ActionRequest, named: str | None, report: ReportItem | None,
@@ -377,9 +385,12 @@ def _take(group_id: str, moderator_id: str, request: ActionRequest, target: _Tar
     now = clock.now()
     action_id = ids.new_id()
     uow = UnitOfWork()
-    if target.unread_membership is not None and request.action not in (rules.REMOVE_MEMBER, rules.BAN):
-        uow.check(MembershipItem, MembershipItem.key(group_id, member_id), target.unread_membership,
-                  on_fail=_Unconfirmed())
+    condition = target.membership_condition
+    changed = Conflict("The member left or their role changed meanwhile.", code="invalid_state") \
+        if target.read else _Unconfirmed()
+    removes = request.action in (rules.REMOVE_MEMBER, rules.BAN) and target.membership is not None
+    if condition is not None and not removes:  # a removal's delete carries it
+        uow.check(MembershipItem, MembershipItem.key(group_id, member_id), condition, on_fail=changed)
     penalty, until = None, None
     report = target.report
     if report is not None:
@@ -398,8 +409,8 @@ def _take(group_id: str, moderator_id: str, request: ActionRequest, target: _Tar
         uow.save(RestrictionItem(*RestrictionItem.key(group_id, member_id), until=clock.iso(until),
                                  action_id=action_id, expires_at_epoch=until + timedelta(days=1)))
     elif request.action in (rules.REMOVE_MEMBER, rules.BAN):
-        if target.membership is not None:
-            _remove_membership(uow, target.membership, target.unread_membership)
+        if removes:
+            _remove_membership(uow, target.membership, condition, on_fail=changed)
         if request.action == rules.BAN:
             uow.save(BanItem(*BanItem.key(group_id, member_id), action_id=action_id, created_at=clock.iso(now)))
     event = uow.record(
@@ -437,13 +448,11 @@ def _take(group_id: str, moderator_id: str, request: ActionRequest, target: _Tar
     return record
 
 
-def _remove_membership(uow: UnitOfWork, membership: MembershipItem, unread: Condition | None = None) -> None:
-    """`unread`: what the action took for granted of the membership it did not read (`_unread_membership`)."""
-    if unread is None:
-        uow.delete(membership, MembershipItem.pk.exists(),
-                   on_fail=Conflict("The member left meanwhile.", code="invalid_state"))
-    else:
-        uow.delete(membership, unread, on_fail=_Unconfirmed())
+def _remove_membership(uow: UnitOfWork, membership: MembershipItem, condition: Condition, *,
+                       on_fail: DomainError) -> None:
+    """`condition`: what the action decided on of the membership (`_membership_as_decided`): never an admin's, so
+    only `member_count` changes."""
+    uow.delete(membership, condition, on_fail=on_fail)
     uow.update(GroupItem(*GroupItem.key(membership.group_id)), [GroupItem.member_count.add(-1)], GroupItem.pk.exists())
     uow.record("MemberLeft", None, {"groupId": membership.group_id, "userId": membership.user_id})
 

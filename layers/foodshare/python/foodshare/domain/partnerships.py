@@ -14,7 +14,7 @@ from foodshare.data import reads
 from foodshare.data.models import GroupItem, MembershipItem, PartnerLinkItem, PartnershipItem, PartnerSetItem, PartnershipTerms
 from foodshare.data.transaction import UnitOfWork, with_retries
 from foodshare.domain import groups
-from foodshare.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from foodshare.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 
 PENDING, ACTIVE, DECLINED, ENDED = "pending", "active", "declined", "ended"
 OPEN = (PENDING, ACTIVE)
@@ -49,6 +49,7 @@ class Partner:
     group_id: str
     partnership_id: str
     terms: Terms
+    seen_from: str | None = None  # the group whose link it is, where `first_partner_link` names it
 
 
 def propose(group_id: str, user_id: str, target_group_id: str, terms: Terms) -> PartnershipItem:
@@ -236,10 +237,18 @@ def first_partner_link(group_ids: list[str], partner_group_id: str) -> Partner |
     """The active partnership through which members of the first of `group_ids` that has one reach
     `partner_group_id`: every group's link in one batch, whatever the number of groups (one read per group before)."""
     links = reads.get_many([(PartnerLinkItem, PartnerLinkItem.key(g, partner_group_id)) for g in group_ids])
-    for link in links:
+    for group_id, link in zip(group_ids, links, strict=True):
         if link is not None and link.status == ACTIVE:
-            return Partner(link.partner_group_id, link.partnership_id, Terms.of(link.terms))
+            return Partner(link.partner_group_id, link.partnership_id, Terms.of(link.terms), seen_from=group_id)
     return None
+
+
+def keep_link(uow: UnitOfWork, partner: Partner, *, on_fail: DomainError) -> None:
+    """Check in `uow` that the link `first_partner_link` found is still this active partnership as it commits
+    (an end or a new partnership landing meanwhile fails it)."""
+    uow.check(PartnerLinkItem, PartnerLinkItem.key(partner.seen_from, partner.group_id),
+              (PartnerLinkItem.status == ACTIVE) & (PartnerLinkItem.partnership_id == partner.partnership_id),
+              on_fail=on_fail)
 
 
 def terms_view(terms: Terms) -> dict:

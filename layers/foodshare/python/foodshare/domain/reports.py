@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from foodshare import clock, ids
-from foodshare.data.models import MembershipItem, OpenReportItem, ReportItem, ReportLockItem
+from foodshare.data.models import OpenReportItem, ReportItem, ReportLockItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import exchanges, groups, identities
 from foodshare.domain import food as food_posts
@@ -101,8 +101,7 @@ def _write(reporter_id: str, subject_type: str, subject_id: str, reason: str, de
     )
     uow = UnitOfWork()
     for user_id in ([reporter_id, subject.user_id] if members_of else []):
-        uow.check(MembershipItem, MembershipItem.key(members_of, user_id), MembershipItem.pk.exists(),
-                  on_fail=_NotShared("Member not found."))
+        groups.keep_member(uow, members_of, user_id, on_fail=_NotShared("Member not found."))
     uow.save(
         ReportLockItem(*ReportLockItem.key(reporter_id, subject_type, subject_id), report_id=report_id),
         ReportLockItem.pk.does_not_exist(),

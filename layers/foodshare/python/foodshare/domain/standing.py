@@ -5,7 +5,8 @@ conditional write to the caller's unit of work, so a limit holds under races: th
 active-claim limit is a condition on the claimer's `credits_held` (one held credit
 per active claim), the daily credit limit a conditional counter per UTC day, a
 group's quota a conditional write on one of the member's quota slots, the low-rating
-suspension a check that the claimer's month of received ratings holds what was read. A race lost on
+suspension a check that the claimer's month of received ratings holds what was read, a moderator's
+restriction a check that none is in force as the claim commits. A race lost on
 any of them fails the transaction; the claim is retried from a fresh read and the
 pure rule then refuses it with its own 409.
 """
@@ -153,6 +154,7 @@ def check_may_claim(uow: UnitOfWork, claimer: UserItem, post: FoodItem, now: dat
         if refusal:
             raise refused(refusal)
     _ratings_unchanged(uow, claimer.user_id, now, read.received)
+    _not_restricted(uow, post.group_id, claimer.user_id, now)
     _spend_today(uow, claimer.user_id, level, now, read.spent_today)
     _take_quota_slot(uow, post, claimer.user_id, now, _quota(read.quota))
     return fairness.active_claim_limit(level, settings.claim_limits)
@@ -167,6 +169,14 @@ def _ratings_unchanged(uow: UnitOfWork, user_id: str, now: datetime, received: l
     uow.check(ReceivedRatingsItem, ReceivedRatingsItem.key(user_id, fairness.month_key(now)),
               ReceivedRatingsItem.ratings.does_not_exist() if count == 0 else size(ReceivedRatingsItem.ratings) == count,
               on_fail=ConcurrentUpdate("a rating was received meanwhile"))
+
+
+def _not_restricted(uow: UnitOfWork, group_id: str, user_id: str, now: datetime) -> None:
+    """No moderator's restriction in force as the claim commits (the rule found none in force as read): one landing
+    while the claim is in flight makes it retry, and the rule then refuses it with its `retryAt`."""
+    uow.check(RestrictionItem, RestrictionItem.key(group_id, user_id),
+              RestrictionItem.pk.does_not_exist() | (RestrictionItem.until <= clock.iso(now)),
+              on_fail=ConcurrentUpdate("a restriction landed meanwhile"))
 
 
 def _spend_today(uow: UnitOfWork, user_id: str, level: str, now: datetime, spent_item: DailySpendItem | None) -> None:
