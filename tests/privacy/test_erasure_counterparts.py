@@ -125,3 +125,35 @@ def test_erasing_one_of_a_ring_keeps_the_others_flags_and_risk(backbone):  # noq
     assert anon.startswith("anon-")
     risk = RiskItem.get(*RiskItem.key("cleo"))
     assert risk.ring_members == {"cleo", anon} and float(risk.risk) == 0.9
+
+
+def test_erasing_someone_withdraws_the_exports_of_others_that_hold_their_words_or_name(backbone):  # noqa: F811
+    """Cleo's export, ready in the bucket for 7 days, holds Erin's rating comment and Erin's pseudonym in their group:
+    copied before Erin's erasure, it would outlive it. The erasure deletes that document; Cleo's export shows as
+    expired (no download), so she can ask for a new one; Cleo's export of nothing of Erin's stays."""
+    from foodshare.domain import identities
+    from tests.privacy.test_erasure import _bucket_dump
+    from tests.privacy.test_exports import _exported
+
+    for who in ("erin", "cleo", "pat"):
+        flows.user(who)
+    group = flows.group("erin", "Corner")
+    flows.join("cleo", group, "erin")
+    done = flows.claim("cleo", flows.share("erin", group, title="Soup"))
+    flows.complete("erin", "cleo", done)
+    assert call("POST", f"/exchanges/{done}/ratings", user="erin",
+                json={"stars": 5, "comment": "xyzzy: lives above the bakery"}).status == 201
+    backbone.deliver()
+    erin_here = identities.in_group("erin", group).pseudonym  # how cleo's group shows erin
+    cleos, document = _exported("cleo", backbone)
+    assert "xyzzy: lives above the bakery" in json.dumps(document) and erin_here in json.dumps(document)
+    pats, _ = _exported("pat", backbone)  # nothing of erin's in it
+
+    _erase("erin", backbone)
+
+    found = {what: sum(what in doc for doc in _bucket_dump()) for what in ("xyzzy: lives above the bakery", erin_here)}
+    assert found == {"xyzzy: lives above the bakery": 0, erin_here: 0}
+    withdrawn = call("GET", f"/me/exports/{cleos['exportId']}", user="cleo")
+    assert withdrawn.status == 200 and withdrawn.body["status"] == "expired" and withdrawn.body["downloadUrl"] is None
+    assert call("GET", f"/me/exports/{pats['exportId']}", user="pat").body["status"] == "ready"
+    assert not [t for t in _table_dump() if '"erin"' in t or "#erin" in t]

@@ -240,6 +240,9 @@ class ExportItem(Item):
     object_key = UnicodeAttribute(null=True)
     expires_at = UnicodeAttribute()
     expires_at_epoch = TTLAttribute(null=True)
+    # The other people the document holds something of (their words, their names in a group): the erasure of any
+    # of them finds this item and withdraws the document (`exports.withdrawn`).
+    mentions = UnicodeSetAttribute(null=True)
 
     @staticmethod
     def key(user_id: str, export_id: str) -> tuple[str, str]:

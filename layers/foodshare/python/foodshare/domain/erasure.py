@@ -369,6 +369,8 @@ def _rewrite(user_id: str, anon: str, markers: set[str], items) -> None:
     client = table_connection().connection.client
     table = get_settings().table_name
     for raw in list(items):
+        if _others_export(raw, user_id):  # its document holds something of theirs: deleted, the export expired
+            raw = exports.withdrawn(raw, clock.now_iso())
         new = _rewritten(raw, user_id, anon, markers)
         if new is not None:
             client.put_item(TableName=table, Item=new)
@@ -378,6 +380,13 @@ def _rewrite(user_id: str, anon: str, markers: set[str], items) -> None:
 
 def _s(value: str) -> dict:
     return {"S": value}
+
+
+def _others_export(raw: dict, user_id: str) -> bool:
+    """Someone else's data export that mentions the person (`ExportItem.mentions`)."""
+    pk, sk = raw["pk"]["S"], raw["sk"]["S"]
+    return pk.startswith("USER#") and pk != f"USER#{user_id}" and sk.startswith("EXPORT#") \
+        and user_id in raw.get("mentions", {}).get("SS", ())
 
 
 # What the person keeps in their own partition that others need (their history, ledger, request record, score):

@@ -114,14 +114,16 @@ def build(user_id: str, export_id: str) -> bool:
     item = find(user_id, export_id)
     if item is None or item.status != PENDING:
         return False
-    document = assemble(user_id, export_id)
+    document, others = _assembled(user_id, export_id)
     key = object_key(export_id)
     _s3().put_object(Bucket=_bucket(), Key=key, Body=json.dumps(document, indent=1, sort_keys=True).encode(),
                      ContentType="application/json", ServerSideEncryption="AES256")
     now = clock.now_iso()
     uow = UnitOfWork(allow_no_events=True)
-    uow.update(item, [ExportItem.status.set(READY), ExportItem.object_key.set(key), ExportItem.ready_at.set(now)],
-               ExportItem.status == PENDING)
+    ready = [ExportItem.status.set(READY), ExportItem.object_key.set(key), ExportItem.ready_at.set(now)]
+    if others:
+        ready.append(ExportItem.mentions.set(set(others)))
+    uow.update(item, ready, ExportItem.status == PENDING)
     dsr = DataSubjectRequestItem(*DataSubjectRequestItem.key(user_id, export_id))
     uow.update(dsr, [DataSubjectRequestItem.outcome.set(subject_requests.COMPLETED),
                      DataSubjectRequestItem.completed_at.set(now)], DataSubjectRequestItem.pk.exists())
@@ -134,6 +136,17 @@ def build(user_id: str, export_id: str) -> bool:
             return False
         raise
     return True
+
+
+def withdrawn(raw: dict, now_iso: str) -> dict:
+    """Someone else's export (DynamoDB JSON) once a person it mentions is erased: its document is deleted (it holds
+    their words or their name in a group, copied before the erasure) and the export shows as expired, so its owner
+    can ask for a new one. Run by the erasure's sweep on the item naming the person in `mentions`."""
+    if "object_key" in raw:
+        _s3().delete_object(Bucket=_bucket(), Key=raw["object_key"]["S"])
+    item = {k: v for k, v in raw.items() if k not in ("object_key", "mentions")}
+    item["expires_at"] = {"S": min(raw["expires_at"]["S"], now_iso)}
+    return item
 
 
 def delete_documents(user_id: str) -> int:
@@ -150,6 +163,11 @@ def delete_documents(user_id: str) -> int:
 
 def assemble(user_id: str, export_id: str) -> dict:
     """Everything stored about the person, by kind (docs/privacy.md, "Export")."""
+    return _assembled(user_id, export_id)[0]
+
+
+def _assembled(user_id: str, export_id: str) -> tuple[dict, frozenset[str]]:
+    """The document, and the other people whose ids it was built from (their words or names may be in it)."""
     markers = {user_id} | personal_data.chat_addresses(user_id)
     since = clock.iso(clock.now() - timedelta(days=EVENT_DAYS))
     doc: dict[str, list | dict | str | None] = {kind: [] for kind in SECTIONS}
@@ -166,7 +184,7 @@ def assemble(user_id: str, export_id: str) -> dict:
     for kind in SECTIONS:
         doc[kind] = _others_out(doc[kind], user_id, others)
         doc[kind].sort(key=lambda entry: json.dumps(entry, sort_keys=True, default=str))
-    return doc
+    return doc, others
 
 
 SECTIONS = ("memberships", "consents", "posts", "exchanges", "ratingsGiven", "ratingsReceived",
