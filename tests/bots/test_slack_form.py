@@ -90,3 +90,13 @@ def test_a_retried_form_submission_shares_once_and_a_retried_command_opens_one_f
     again = retried(submitted)
     assert again.status == 200 and again.body is None  # an empty 200: the modal closes, as the first time
     assert len(posts()) == 1 and len(recorded("FoodShared")) == 1
+
+
+def test_a_superscript_digit_as_portions_is_a_field_error_not_a_500(recorder):
+    # "²".isdigit() is True but int("²") raises ValueError: the form reads numbers as the chats do
+    slack(slash(ANNA, "start"))
+    view = open_form(recorder)
+    refused = slack(view_submission(ANNA, view, GOOD | {"quantity": "²"}))
+    assert refused.status == 200, refused.body
+    assert "1 to 10" in refused.body["errors"]["quantity"]
+    assert posts() == []

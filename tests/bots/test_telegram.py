@@ -252,3 +252,55 @@ def test_a_claim_in_a_group_chat_never_shows_the_exact_place_there(recorder):
     telegram(chat.button(BOB, GROUP_CHAT, action(again.body, "cancel:")))
     alone = telegram(chat.button(BOB, chat.private_chat(BOB), f"claim:{food_id}"))  # in private it is just shown
     assert alone.body["chat_id"] == str(BOB.id) and "52.37000,4.89000" in alone.body["text"]
+
+
+# ---- odd input: numbers as people type them, long replies, a window that runs out, mistyped updates ----
+
+
+def test_portions_are_digits_of_any_script_and_a_superscript_is_a_friendly_answer_not_a_500():
+    # "²".isdigit() is True but int("²") raises ValueError: parsing.whole_number reads isdecimal() digits only
+    start_group(ALICE)
+    reply = telegram(message(ALICE, GROUP_CHAT, "/share Soup | ² | 2h | 52.37,4.89 Hall"))
+    assert reply.status == 200, reply.body
+    assert "Portions must be a number" in reply.body["text"]
+
+    telegram(message(ALICE, GROUP_CHAT, "/share"))
+    telegram(message(ALICE, GROUP_CHAT, "Soup"))
+    reply = telegram(message(ALICE, GROUP_CHAT, "³"))
+    assert reply.status == 200, reply.body
+    assert "Portions must be a number" in reply.body["text"]  # asked again
+    telegram(message(ALICE, GROUP_CHAT, "/cancel"))
+
+    fullwidth = telegram(message(ALICE, GROUP_CHAT, "/share Soup | ３ | 2h | 52.37,4.89 Hall"))
+    assert "is shared" in fullwidth.body["text"]
+    assert int(FoodItem.get(*FoodItem.key(shared_food_ids()[-1])).quantity) == 3
+
+
+def test_text_a_reader_lets_through_and_cannot_convert_is_answered_not_a_500(monkeypatch):
+    from foodshare.bots import parsing
+
+    def misjudged(text: str) -> str:
+        return str(int(text))  # a reader's bug: int() of text it did not check
+
+    monkeypatch.setattr(parsing, "title", misjudged)
+    start_group(ALICE)
+    reply = telegram(message(ALICE, GROUP_CHAT, "/share Soup | 2 | 2h | 52.37,4.89 Hall"))
+    assert reply.status == 200 and "I could not read that" in reply.body["text"]
+    assert shared_food_ids() == []
+
+
+def test_a_rating_comment_is_stored_as_written_and_stars_are_digits():
+    # The `rate:<id>:<n>` button's colon separates; the comment's own colons are kept.
+    start_group(ALICE, BOB)
+    telegram(message(ALICE, GROUP_CHAT, "/share Vegetable soup | 3 | 2h | 52.37,4.89 Community hall"))
+    claimed = telegram(chat.button(BOB, GROUP_CHAT, f"claim:{shared_food_ids()[-1]}", message_id=10))
+    exchange_id = chat.action(claimed.body, "confirm:").split(":")[1]
+    telegram(message(BOB, GROUP_CHAT, f"/confirm {exchange_id}"))
+    telegram(message(ALICE, GROUP_CHAT, f"/confirm {exchange_id}"))
+    superscript = telegram(message(BOB, GROUP_CHAT, f"/rate {exchange_id} ⁵"))
+    assert superscript.status == 200, superscript.body
+    assert "/rate <exchangeId> <1-5>" in superscript.body["text"]
+    rated = telegram(message(BOB, GROUP_CHAT, f"/rate {exchange_id} 5 Ready at 18:30 sharp :)"))
+    assert "You rated" in rated.body["text"]
+    rating, = RatingItem.query(f"EXCHANGE#{exchange_id}", RatingItem.sk.startswith("RATING#"))
+    assert rating.comment == "Ready at 18:30 sharp :)"

@@ -156,14 +156,10 @@ def _cancel(turn: Turn, exchange_id: str) -> Reply:
 
 
 def _rate(turn: Turn, args: str) -> Reply:
-    words = args.replace(":", " ").split(maxsplit=2)
-    if len(words) < 2 or not words[1].isdigit() or not 1 <= int(words[1]) <= 5:
-        raise ValidationFailed("Write /rate <exchangeId> <1-5> [comment].", fields={"stars": "1 to 5"})
-    comment = words[2].strip()[:500] if len(words) > 2 else None
-    stars = int(words[1])
-    rating = ratings.rate(words[0], turn.user_id, stars, comment)
-    rated = shown_name(rating.rated_user_id, exchanges.get_for_participant(words[0], turn.user_id).group_id)
-    return Reply(f"Thanks! You rated {rated} {STARS[:stars]}.", replaces=True, notice="Thanks for rating")
+    wanted = parsing.rating(args)
+    rating = ratings.rate(wanted.exchange_id, turn.user_id, wanted.stars, wanted.comment)
+    rated = shown_name(rating.rated_user_id, exchanges.get_for_participant(wanted.exchange_id, turn.user_id).group_id)
+    return Reply(f"Thanks! You rated {rated} {STARS[:wanted.stars]}.", replaces=True, notice="Thanks for rating")
 
 
 def _rep(turn: Turn, _: str) -> Reply:

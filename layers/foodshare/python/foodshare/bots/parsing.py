@@ -20,8 +20,10 @@ _CLOCK = r"(?P<{0}>\d{{1,2}})(?::(?P<{0}m>\d{{2}}))?"
 _WINDOW = re.compile(rf"^(?:{_CLOCK.format('sh')}|now)\s*[-–]\s*{_CLOCK.format('eh')}$", re.I)
 _PLACE = re.compile(r"^(?P<lat>-?\d{1,2}(?:\.\d+)?)\s*,\s*(?P<lng>-?\d{1,3}(?:\.\d+)?)(?:\s+(?P<label>.+))?$", re.S)
 _RADIUS = re.compile(r"^(?P<km>\d{1,3}(?:\.\d+)?)km$", re.I)
+_RATING = re.compile(r"^(?P<id>[^\s:]+)(?::|\s+)(?P<stars>\S+)(?:\s+(?P<comment>.*))?$", re.DOTALL)
 MAX_LABEL = 40
 MAX_PLACE_LABEL = 100
+MAX_COMMENT = 500
 
 
 @dataclass(frozen=True)
@@ -99,11 +101,37 @@ def coordinates(lat: float, lng: float) -> tuple[float, float]:
     return lat, lng
 
 
+def whole_number(text: str) -> int | None:
+    """A count as people type it: decimal digits of any script (`3`, `٣`, `３`), nothing else; None otherwise.
+
+    Not `isdigit()`: it also admits superscripts and circled digits (`²`, `①`) that int() refuses.
+    At most 9 digits: no count here is larger, and int() refuses text over 4300 digits."""
+    value = text.strip()
+    return int(value) if value.isdecimal() and len(value) <= 9 else None
+
+
 def portions(text: str) -> int:
-    value = text.strip().lower().removesuffix("portions").removesuffix("portion").strip()
-    if not value.isdigit() or not 1 <= int(value) <= 10:
+    count = whole_number(text.lower().strip().removesuffix("portions").removesuffix("portion"))
+    if count is None or not 1 <= count <= 10:
         raise ValidationFailed("Portions must be a number from 1 to 10.", fields={"quantity": "1 to 10"})
-    return int(value)
+    return count
+
+
+@dataclass(frozen=True)
+class Rating:
+    exchange_id: str
+    stars: int
+    comment: str | None
+
+
+def rating(text: str) -> Rating:
+    """`<exchangeId> <1-5> [comment]` as typed, or a star button's `<exchangeId>:<n>`: only the button's
+    colon separates, so a comment keeps its own ("ready at 18:30") and is stored as written."""
+    found = _RATING.match(text.strip())
+    stars = whole_number(found.group("stars")) if found else None
+    if stars is None or not 1 <= stars <= 5:
+        raise ValidationFailed("Write /rate <exchangeId> <1-5> [comment].", fields={"stars": "1 to 5"})
+    return Rating(found.group("id"), stars, (found.group("comment") or "").strip()[:MAX_COMMENT] or None)
 
 
 def title(text: str) -> str:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from foodshare import clock
 from foodshare.bots import parsing, rendering, store
-from foodshare.bots.turns import Button, Reply, Turn, answering
+from foodshare.bots.turns import Button, Reply, Turn, answering, unreadable
 from foodshare.domain import food, groups, users
 from foodshare.errors import Conflict, DomainError, ValidationFailed
 
@@ -104,6 +104,8 @@ def share_form(turn: Turn, answers: dict[str, str | None], group_id: str | None 
             draft |= read(field, text)
         except ValidationFailed as exc:
             problems[field] = exc.message
+        except ValueError as exc:
+            problems[field] = unreadable(exc)
     if problems:
         return None, problems
     try:

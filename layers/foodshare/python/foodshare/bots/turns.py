@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from foodshare.bots.store import ChatRef
 from foodshare.errors import DomainError
+from foodshare.observability import logger
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,21 @@ class Turn:
 
 
 def answering(action: Callable[[], Reply]) -> Reply:
-    """The action's reply; a domain refusal becomes a friendly answer, never an error."""
+    """The action's reply; a domain refusal becomes a friendly answer, never an error, and so does
+    a ValueError (odd text a reader let through: `unreadable`)."""
     try:
         return action()
     except DomainError as exc:
         return Reply(f"⚠️ {exc.message}", notice=exc.message)
+    except ValueError as exc:
+        message = unreadable(exc)
+        return Reply(f"⚠️ {message}", notice=message)
+
+
+def unreadable(exc: ValueError) -> str:
+    """What a person hears when a reader let through text that it then could not convert.
+
+    Readers raise ValidationFailed for what they refuse, so this is a reader's bug: logged, and
+    answered rather than a 500, which Telegram would redeliver to fail the same way again."""
+    logger.exception("a reader let through text it could not read", extra={"error": type(exc).__name__})
+    return "I could not read that. /help shows how to write it."
