@@ -289,6 +289,25 @@ def test_text_a_reader_lets_through_and_cannot_convert_is_answered_not_a_500(mon
     assert shared_food_ids() == []
 
 
+def test_a_window_that_ran_out_during_the_guided_share_is_asked_for_again():
+    # The window is checked against the clock when the post is published, after the last step: the flow
+    # goes back to the window step (not stuck on labels) and keeps the other answers.
+    from foodshare import clock
+
+    start_group(ALICE)
+    for answer in ("/share", "Soup", "2", "20m", "52.37,4.89 Hall"):
+        telegram(message(ALICE, GROUP_CHAT, answer))
+    clock.advance(21 * 60)  # the person took a while to think about the labels
+    over = telegram(message(ALICE, GROUP_CHAT, "none"))
+    assert "already over" in over.body["text"]
+    again = telegram(message(ALICE, GROUP_CHAT, "2h"))  # the new window the person is asked for
+    assert "is not a label" not in again.body["text"], again.body["text"]
+    assert "When can it be picked up?" in over.body["text"] + again.body["text"]
+    assert "When can it be picked up?" in over.body["text"] and "Soup is shared" in again.body["text"]
+    post = FoodItem.get(*FoodItem.key(shared_food_ids()[-1]))
+    assert (post.title, int(post.quantity), post.pickup_label) == ("Soup", 2, "Hall")
+
+
 def test_a_rating_comment_is_stored_as_written_and_stars_are_digits():
     # The `rate:<id>:<n>` button's colon separates; the comment's own colons are kept.
     start_group(ALICE, BOB)

@@ -28,6 +28,10 @@ PROMPTS = {
     "labels": "Dietary tags and allergens, e.g. `#vegan #halal !nuts`, or `none`.",
     "group": "Which group is it for?",
 }
+# The step (and form field) a field of the draft, or of a refusal, belongs to.
+_FIELD_OF = {"title": "title", "quantity": "quantity", "pickupWindow": "window", "pickupStart": "window",
+             "pickupEnd": "window", "pickupLocation": "place", "labels": "labels", "dietaryTags": "labels",
+             "allergens": "labels", "groupId": "group"}
 ONE_LINE = "Share in one line:\n/food share Vegetable soup | 3 | 18:00-20:00 | 52.37,4.89 Hall | #vegan !celery"
 
 
@@ -74,9 +78,6 @@ def on_answer(turn: Turn, text: str | None = None, location: tuple[float, float]
 # ---- a form with every field at once (Slack's modal) -------------------------------------
 
 FORM_FIELDS = STEPS  # title, quantity, window, place, labels (optional)
-_FIELD_OF = {"title": "title", "quantity": "quantity", "pickupWindow": "window", "pickupStart": "window",
-             "pickupEnd": "window", "pickupLocation": "place", "labels": "labels", "dietaryTags": "labels",
-             "allergens": "labels", "groupId": "group"}
 
 
 def form_groups(turn: Turn) -> dict[str, str] | None:
@@ -147,9 +148,9 @@ def stop(turn: Turn) -> Reply | None:
     return Reply("OK, nothing was shared.")
 
 
-def _ask(turn: Turn, step: str, draft: dict, flow: store.Conversation | None) -> Reply:
+def _ask(turn: Turn, step: str, draft: dict, flow: store.Conversation | None, problem: str | None = None) -> Reply:
     store.save_conversation(turn.chat.key, turn.user_id, step, draft, flow)
-    return _prompt(turn, step)
+    return _prompt(turn, step, problem)
 
 
 def _prompt(turn: Turn, step: str, problem: str | None = None) -> Reply:
@@ -204,14 +205,25 @@ def _advance(turn: Turn, flow: store.Conversation, text: str | None, location: t
         draft = flow.draft | read(flow.step, text, location)
     except ValidationFailed as exc:
         return _prompt(turn, flow.step, exc.message)
-    following = STEPS.index(flow.step) + 1
-    if following < len(STEPS):
-        return _ask(turn, STEPS[following], draft, flow)
+    following = next((step for step in STEPS if not _answered(step, draft)), None)
+    if following is not None:
+        return _ask(turn, following, draft, flow)
     return complete(turn, draft, flow)
 
 
+def _answered(step: str, draft: dict) -> bool:
+    return any(_FIELD_OF.get(field) == step for field in draft)
+
+
+def _step_refused(exc: ValidationFailed) -> str | None:
+    """The step whose answer a refusal names (`pickupEnd`: the window), if any."""
+    return next((step for name in exc.fields if (step := _FIELD_OF.get(name.split(".")[0])) in STEPS), None)
+
+
 def complete(turn: Turn, draft: dict, flow: store.Conversation | None) -> Reply:
-    """Publish the draft, first asking for the group when the chat does not say which."""
+    """Publish the draft, first asking for the group when the chat does not say which. In the guided
+    flow, a refusal naming one answer asks for that answer again rather than leaving the flow on its
+    last step, where every later message would be read as labels."""
     if "groupId" not in draft:
         mine = groups.group_ids_of(turn.user_id)
         if not mine:
@@ -220,7 +232,15 @@ def complete(turn: Turn, draft: dict, flow: store.Conversation | None) -> Reply:
         if len(mine) > 1:
             return _ask(turn, "group", draft, flow)
         draft = draft | {"groupId": mine[0]}
-    post = food.share(turn.user_id, request(draft).new_post(), request_key=turn.request_key)
+    try:
+        post = food.share(turn.user_id, request(draft).new_post(), request_key=turn.request_key)
+    except ValidationFailed as exc:
+        step = _step_refused(exc)
+        if flow is None or step is None:
+            raise
+        # That answer is asked for again (a window that ran out while the person answered the
+        # later steps); the others are kept, so the share completes once it is given.
+        return _ask(turn, step, {k: v for k, v in draft.items() if _FIELD_OF.get(k) != step}, flow, exc.message)
     if flow is not None:
         store.end_conversation(turn.chat.key, turn.user_id)
     return shared_reply(turn, post)
