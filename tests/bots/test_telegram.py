@@ -256,6 +256,8 @@ def test_a_claim_in_a_group_chat_never_shows_the_exact_place_there(recorder):
 
 # ---- odd input: numbers as people type them, long replies, a window that runs out, mistyped updates ----
 
+TELEGRAM_MAX_TEXT = 4096  # sendMessage/editMessageText refuse longer text ("message is too long")
+
 
 def test_portions_are_digits_of_any_script_and_a_superscript_is_a_friendly_answer_not_a_500():
     # "²".isdigit() is True but int("²") raises ValueError: parsing.whole_number reads isdecimal() digits only
@@ -287,6 +289,29 @@ def test_text_a_reader_lets_through_and_cannot_convert_is_answered_not_a_500(mon
     reply = telegram(message(ALICE, GROUP_CHAT, "/share Soup | 2 | 2h | 52.37,4.89 Hall"))
     assert reply.status == 200 and "I could not read that" in reply.body["text"]
     assert shared_food_ids() == []
+
+
+def _share_with_long_labels(user: TgUser, n: int) -> None:
+    tags = " ".join(f"#{chr(97 + i)}{'x' * 39}" for i in range(20))
+    allergens = " ".join(f"!{chr(97 + i)}{'y' * 39}" for i in range(20))
+    reply = telegram(message(user, GROUP_CHAT, f"/share {'T' * 95}{n:05d} | 3 | 2h | 52.37,4.89 | {tags} {allergens}"))
+    assert "is shared" in reply.body["text"], reply.body
+
+
+def test_browse_reply_fits_in_one_telegram_message():
+    start_group(ALICE, BOB)
+    for n in range(5):  # five valid posts, each with the allowed 20 tags and 20 allergens of 40 characters
+        _share_with_long_labels(ALICE, n)
+    reply = telegram(message(BOB, GROUP_CHAT, "/browse"))
+    assert reply.status == 200 and reply.body["method"] == "sendMessage"
+    text = reply.body["text"]
+    assert len(text) <= TELEGRAM_MAX_TEXT, f"{len(text)} characters: Telegram refuses it"
+    assert len(text.encode("utf-16-le")) // 2 <= TELEGRAM_MAX_TEXT  # as Telegram counts: an emoji is two
+    shown = text.count("🍲")
+    assert 1 <= shown < 5 and text.endswith(f"… and {5 - shown} more not shown.")  # whole posts, and how many more
+    last_tag, last_allergen = "#t" + "x" * 39, "t" + "y" * 39  # the 20th of each (labels are shown sorted)
+    assert text.count(last_tag) == text.count(last_allergen) == shown  # no post cut short in its labels
+    assert len(chat.buttons(reply.body)) == 5  # each post can still be claimed
 
 
 def test_a_window_that_ran_out_during_the_guided_share_is_asked_for_again():

@@ -44,6 +44,27 @@ def post_text(post, *, exact_place: bool = True) -> str:
     return "\n".join(lines)
 
 
+def fit(text: str, limit: int) -> str:
+    """`text` within `limit` UTF-16 code units, cut at whole paragraphs and saying how many were left out.
+
+    Paragraphs are the items of a list (`/browse` joins posts with a blank line), so what is shown is
+    whole posts and the person learns there is more, rather than a post ending mid-label. Counted in
+    UTF-16 units, as Telegram counts its entity offsets (an emoji is two): never fewer than len(), so
+    within the limit however Telegram counts. A first paragraph alone too long is cut short with `…`."""
+    if _units(text) <= limit:
+        return text
+    paragraphs = text.split("\n\n")
+    for kept in range(len(paragraphs) - 1, 0, -1):
+        shortened = "\n\n".join(paragraphs[:kept]) + f"\n\n… and {len(paragraphs) - kept} more not shown."
+        if _units(shortened) <= limit:
+            return shortened
+    return text.encode("utf-16-le")[:2 * (limit - 1)].decode("utf-16-le", errors="ignore") + "…"
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
 def window_text(start_iso: str, end_iso: str) -> str:
     """The pickup window in the bots' time zone; in UTC when that zone cannot hold it (a window
     ending at 9999-12-31T23:59Z is a valid post, and 01:59 on 1 January 10000 in Berlin is no

@@ -18,7 +18,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from foodshare.bots import commands, outbound, parsing, secrets, sharing, store, webhook
+from foodshare.bots import commands, outbound, parsing, rendering, secrets, sharing, store, webhook
 from foodshare.bots.store import ChatRef
 from foodshare.bots.turns import Reply, Turn
 from foodshare.domain import groups
@@ -30,6 +30,7 @@ PLATFORM = "telegram"
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 UPDATE_RETENTION_SECONDS = 24 * 3600  # Telegram gives up on an update after a day
 GROUP_CHATS = ("group", "supergroup")
+MAX_TEXT = 4096  # sendMessage and editMessageText refuse longer text ("message is too long")
 
 
 def user_id(telegram_user_id: int | str) -> str:
@@ -60,13 +61,22 @@ def call(method: str, payload: dict, *, attempts: int = outbound.MAX_ATTEMPTS) -
 
 def message(chat_id: str | int, reply: Reply, reply_to: int | None = None) -> dict:
     """sendMessage arguments for a reply."""
-    payload: dict = {"chat_id": chat_id, "text": reply.text}
+    payload: dict = {"chat_id": chat_id, "text": _text(reply)}
     markup = _markup(reply)
     if markup:
         payload["reply_markup"] = markup
     if reply_to is not None:
         payload["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
     return payload
+
+
+def _text(reply: Reply) -> str:
+    """The reply's text within Telegram's limit: cut at whole items, saying how many more there are
+    (`rendering.fit`), not split into several messages. The webhook answer carries one message; more
+    would be Bot API calls after it that can fail or be throttled on their own, a list split across
+    messages reads out of order in a busy group, and the buttons (Claim 1-5) belong to one message.
+    Five posts at most (`/browse`) are seldom too long; when they are, a narrower /browse shows the rest."""
+    return rendering.fit(reply.text, MAX_TEXT)
 
 
 def _markup(reply: Reply) -> dict | None:
@@ -87,7 +97,7 @@ def send(chat_id: str | int, reply: Reply) -> str:
 
 def edit(chat_id: str | int, message_id: str, reply: Reply) -> None:
     """editMessageText; an empty keyboard removes the old buttons."""
-    payload = {"chat_id": chat_id, "message_id": int(message_id), "text": reply.text,
+    payload = {"chat_id": chat_id, "message_id": int(message_id), "text": _text(reply),
                "reply_markup": _markup(reply) or {"inline_keyboard": []}}
     try:
         call("editMessageText", payload)
@@ -218,7 +228,7 @@ def _on_button(query: dict, request_key: str) -> dict:
     reply = _keep_private(reply, where, turn.user_id)
     _answer_button(query, reply.notice)
     if reply.replaces:
-        edit = {"chat_id": where.address, "message_id": origin["message_id"], "text": reply.text}
+        edit = {"chat_id": where.address, "message_id": origin["message_id"], "text": _text(reply)}
         if reply.buttons:  # without reply_markup the edit removes the old buttons
             edit["reply_markup"] = _markup(reply)
         return {"method": "editMessageText", **edit}
