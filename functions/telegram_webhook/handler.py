@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler import Response
 from foodshare import snapstart
 from foodshare.api.contract import TELEGRAM_SECRET, public
 from foodshare.api.http import JSON, entrypoint, error_response, strict_json
-from foodshare.api.webhook_bodies import TELEGRAM_UPDATE, request_body
+from foodshare.api.webhook_bodies import TELEGRAM_UPDATE, request_body, wrong_fields
 from foodshare.bots import telegram, webhook
 
 app = webhook.resolver()
@@ -34,6 +34,9 @@ def telegram_update() -> Response[dict]:
         update = None
     if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
         return error_response(400, "validation_error", "Not a Telegram Update.", {"update_id": "required integer"})
+    wrong = wrong_fields(TELEGRAM_UPDATE, update)  # every field the bot reads, typed: a 400, never a 500 in a handler
+    if wrong:
+        return error_response(400, "validation_error", "Not a Telegram Update.", wrong)
     try:
         answer = telegram.apply_once(update, app.lambda_context)
     except webhook.InProgress:  # Telegram retries later and then gets the stored answer
@@ -41,5 +44,13 @@ def telegram_update() -> Response[dict]:
     return Response(status_code=200, content_type=JSON, body=json.dumps(answer or {}))  # a replayed {} comes back as None
 
 
+
+
+def prepare() -> None:
+    """Before the snapshot: the Idempotency layer's own client on the table, and the update's compiled schema."""
+    telegram.prepare()
+    wrong_fields(TELEGRAM_UPDATE, {"update_id": 0})
+
+
 handler = entrypoint(app)
-snapstart.add_before_snapshot(telegram.prepare)  # its own client: Powertools Idempotency on the table
+snapstart.add_before_snapshot(prepare)

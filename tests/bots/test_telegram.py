@@ -333,6 +333,29 @@ def test_a_window_that_ran_out_during_the_guided_share_is_asked_for_again():
     assert (post.title, int(post.quantity), post.pickup_label) == ("Soup", 2, "Hall")
 
 
+def test_mistyped_fields_in_an_authenticated_update_are_400_naming_the_field_never_500():
+    person = {"id": 5, "is_bot": False, "first_name": "A"}
+    private = {"id": 5, "type": "private"}
+    command = [{"type": "bot_command", "offset": 0, "length": 5}]
+    for n, (part, field) in enumerate([
+        ({"message": {"message_id": 1, "from": person, "chat": private, "text": "/help", "entities": ["x"]}},
+         "message.entities[0]"),
+        ({"message": {"message_id": 1, "from": person, "chat": private, "text": 5, "entities": command}},
+         "message.text"),
+        ({"message": {"message_id": 1, "from": person, "chat": private, "location": {"latitude": "x", "longitude": 1}}},
+         "message.location.latitude"),
+        ({"message": {"message_id": 1, "from": person, "chat": private,
+                      "location": {"latitude": 10 ** 30, "longitude": 1}}}, "message.location.latitude"),
+        ({"message": {"message_id": 1, "from": "U1", "chat": private, "text": "/help"}}, "message.from"),
+        ({"callback_query": {"from": person, "data": "claim:x"}}, "callback_query"),
+        ({"my_chat_member": {"chat": {"type": "group"}}}, "my_chat_member.chat"),
+    ]):
+        reply = telegram({"update_id": 990_000 + n} | part)
+        assert reply.status in (200, 400), (part, reply.status)
+        assert reply.status == 400 and list(reply.body["error"]["fields"]) == [field], (part, reply.body)
+    assert users.find("tg:5") is None  # refused before anything was read
+
+
 def test_a_rating_comment_is_stored_as_written_and_stars_are_digits():
     # The `rate:<id>:<n>` button's colon separates; the comment's own colons are kept.
     start_group(ALICE, BOB)

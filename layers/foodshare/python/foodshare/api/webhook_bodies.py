@@ -5,10 +5,15 @@ for every update Telegram should stop redelivering), not through pydantic reques
 models, so their bodies are documented here as plain JSON Schema: typed at the top
 level, the nested Telegram/Slack objects left open (their platforms define them and
 add fields). Plain dicts rather than models keep pydantic out of the webhooks' cold start.
+The Telegram update types every field the bot reads, and the webhook checks each update
+against it (`wrong_fields`): the bot's code can then trust those fields, and a mistyped
+one is a 400 naming it rather than a 500 (which Telegram would redeliver) deep in a handler.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from foodshare.api.contract import JSON
@@ -16,6 +21,25 @@ from foodshare.api.contract import JSON
 FORM = "application/x-www-form-urlencoded"
 
 _OBJECT = {"type": "object", "additionalProperties": True}
+_INTEGER, _STRING = {"type": "integer"}, {"type": "string"}
+
+
+def _object(required: list[str], **properties: Any) -> dict[str, Any]:
+    """A Telegram object: the fields the bot reads, typed; any others allowed."""
+    return {**_OBJECT, "required": required, "properties": properties}
+
+
+_TG_USER = _object(["id"], id=_INTEGER, is_bot={"type": "boolean"}, username=_STRING)
+_TG_CHAT = _object(["id"], id=_INTEGER, type=_STRING, title=_STRING)
+_TG_MESSAGE = _object(
+    ["message_id", "chat"], message_id=_INTEGER, chat=_TG_CHAT, text=_STRING,
+    entities={"type": "array", "items": _object(["type", "offset"], type=_STRING, offset=_INTEGER)},
+    location=_object(["latitude", "longitude"], latitude={"type": "number", "minimum": -90, "maximum": 90},
+                     longitude={"type": "number", "minimum": -180, "maximum": 180}),
+    migrate_to_chat_id=_INTEGER, migrate_from_chat_id=_INTEGER, left_chat_member=_TG_USER,
+    **{"from": _TG_USER},
+)
+_TG_MEMBER = _object(["status"], status=_STRING)
 
 TELEGRAM_UPDATE: dict[str, Any] = {
     "title": "TelegramUpdate",
@@ -26,10 +50,17 @@ TELEGRAM_UPDATE: dict[str, Any] = {
     "additionalProperties": True,
     "properties": {
         "update_id": {"type": "integer", "description": "Telegram's id; a redelivered update is applied once."},
-        "message": {**_OBJECT, "description": "A new message: commands, replies in a guided share, a location."},
+        "message": {**_TG_MESSAGE, "description": "A new message: commands, replies in a guided share, a "
+                    "location, or a service message (a group migrated, a member left)."},
         "edited_message": {**_OBJECT, "description": "Ignored."},
-        "callback_query": {**_OBJECT, "description": "A button press (claim, confirm, rate)."},
-        "my_chat_member": {**_OBJECT, "description": "Ignored."},
+        "callback_query": {
+            **_object(["id", "from"], id=_STRING, data=_STRING, message=_object(
+                ["message_id", "chat"], message_id=_INTEGER, chat=_TG_CHAT), **{"from": _TG_USER}),
+            "description": "A button press (claim, confirm, rate, report)."},
+        "my_chat_member": {
+            **_object(["chat"], chat=_TG_CHAT, old_chat_member=_TG_MEMBER, new_chat_member=_TG_MEMBER,
+                      **{"from": _TG_USER}),
+            "description": "The bot's own status in a chat changed (added, removed, blocked)."},
     },
     "examples": [{
         "update_id": 912345678,
@@ -64,6 +95,25 @@ SLACK_REQUEST: dict[str, Any] = {
         "channel_id": "C0FOOD", "channel_name": "food-sharing",
     }],
 }
+
+
+def wrong_fields(schema: dict[str, Any], body: Any) -> dict[str, str]:
+    """What in `body` breaks `schema`, as {field path: problem} for a 400 (the first problem found); {} when none."""
+    import fastjsonschema
+
+    try:
+        _validator(schema["title"])(body)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        return {exc.name.removeprefix("data").lstrip(".") or "body": exc.message.removeprefix(exc.name).strip()}
+    return {}
+
+
+@cache
+def _validator(title: str) -> Callable[[Any], object]:
+    """The schema compiled once per container (by the snapshot hook, or the first request)."""
+    import fastjsonschema  # imported on first use: the webhooks' cold start stays lean
+
+    return fastjsonschema.compile(next(s for s in (TELEGRAM_UPDATE, SLACK_REQUEST) if s["title"] == title))
 
 
 def request_body(schema: dict[str, Any], media_type: str = JSON) -> dict[str, Any]:
