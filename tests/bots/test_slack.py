@@ -193,3 +193,9 @@ def test_signed_payloads_of_another_shape_are_400s_naming_the_field_never_500s()
                 "view": {"callback_id": "share", "private_metadata": "[1]", "state": {"values": {"title": "x"}}}}
     reply = slack(urlencode({"payload": json.dumps(base | odd_form)}).encode())
     assert reply.status == 200 and reply.body["response_action"] == "errors", reply.body
+
+
+def test_a_timestamp_header_of_superscript_digits_is_401_not_500():
+    body = slash("U0ANNA", "help")
+    headers = signed_headers(body) | {"x-slack-request-timestamp": "¹⁷⁹⁶²⁷⁸⁵⁰⁰"}  # isdigit(), yet int() refuses it
+    assert slack(body, headers=headers).status == 401

@@ -51,7 +51,7 @@ def verified(headers: dict[str, str], raw_body: bytes) -> bool:
     secret = secrets.resolve(get_settings().slack_signing_secret)
     timestamp = headers.get("x-slack-request-timestamp") or ""
     signature = headers.get("x-slack-signature") or ""
-    if not (secret and signature and timestamp.isdigit()):
+    if not (secret and signature and timestamp.isascii() and timestamp.isdigit()):  # "²".isdigit(): int() refuses
         return False
     if abs(clock.now().timestamp() - int(timestamp)) > MAX_AGE_SECONDS:
         return False

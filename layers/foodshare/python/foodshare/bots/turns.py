@@ -63,5 +63,6 @@ def unreadable(exc: ValueError) -> str:
 
     Readers raise ValidationFailed for what they refuse, so this is a reader's bug: logged, and
     answered rather than a 500, which Telegram would redeliver to fail the same way again."""
-    logger.exception("a reader let through text it could not read", extra={"error": type(exc).__name__})
+    # The error's type only: its message quotes the person's text, which stays out of the logs.
+    logger.error("a reader let through text it could not read", extra={"error": type(exc).__name__})
     return "I could not read that. /help shows how to write it."
