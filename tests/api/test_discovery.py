@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+
+import pytest
+
 from foodshare.data.models import UserItem
 from foodshare.reputation_rules import trust_level
 from tests.support import api, flows
@@ -135,6 +139,32 @@ def test_default_page_size_and_limits():
     assert too_many.status == 400 and "limit" in too_many.body["error"]["fields"]
     bad_cursor = call("GET", "/food", user="cleo", query={"cursor": "not-a-cursor"})
     assert bad_cursor.status == 400 and "cursor" in bad_cursor.body["error"]["fields"]
+
+
+def _cursor(raw_json: str) -> str:
+    return base64.urlsafe_b64encode(raw_json.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("raw", ['[Infinity,"a","b"]', '[-Infinity,"a","b"]', '[1e999,"a","b"]'])
+def test_tampered_discovery_cursor_is_a_400_naming_cursor(raw):
+    # Found by an audit: cursors were parsed by plain json.loads (Infinity / 1e999 -> inf), and the sort key's
+    # int(inf) raised OverflowError, a 500. Cursors are parsed as strictly as bodies now.
+    c = flows.community()
+    flows.share("sam", c["group"], title="Soup")
+    reply = call("GET", "/food", user="cleo", query={"cursor": _cursor(raw)})
+    assert reply.status == 400, reply
+    assert reply.body["error"]["fields"] == {"cursor": "not a cursor from a previous page"}
+
+
+@pytest.mark.parametrize("raw", ['[1,{"x":1},"b"]', '[true,"a",null]', '[1.5,["a"],{"b":2}]', '[1,"a"]'])
+def test_discovery_cursor_of_the_wrong_shape_is_a_400_naming_cursor(raw):
+    # Found by an audit: the sort key was coerced with int()/str(), so any 3-item list was "a cursor"
+    # (an empty page); its shape is checked now, as the other routes' cursors are.
+    c = flows.community()
+    flows.share("sam", c["group"], title="Soup")
+    reply = call("GET", "/food", user="cleo", query={"cursor": _cursor(raw)})
+    assert reply.status == 400, reply
+    assert "cursor" in reply.body["error"]["fields"], reply.body
 
 
 def test_query_validation():

@@ -115,7 +115,8 @@ def test_headers_of_any_shape_do_not_break_a_route(headers):
 
 @pytest.mark.parametrize("query", [{"limit": "1e400"}, {"limit": "9" * 5000}, {"lat": "nan", "lng": "1"},
                                    {"lat": "inf", "lng": "1"}, {"cursor": "!!!"}, {"cursor": "bnVsbA"},
-                                   {"cursor": "W10"}, {"cursor": "eyJhIjoxfQ"}, {"from": "yesterday"}],
+                                   {"cursor": "W10"}, {"cursor": "eyJhIjoxfQ"}, {"cursor": "WzFlOTk5LCJhIiwiYiJd"},
+                                   {"cursor": "W05hTiwiYSJd"}, {"from": "yesterday"}],
                          ids=lambda query: str(query)[:30])
 def test_query_parameters_out_of_range_or_malformed_are_400s(query):
     flows.user("sam")

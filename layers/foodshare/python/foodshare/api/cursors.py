@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from foodshare.api.strict_json import strict_json
 from foodshare.errors import ValidationFailed
 
 
@@ -17,9 +18,10 @@ def encode(value: Any) -> str:
 
 def decode(cursor: str, valid: Callable[[Any], bool] | None = None) -> Any:
     """The cursor's value; 400 naming `cursor` when it is not one, or when `valid` (the shape a route's cursors
-    have) refuses it."""
+    have) refuses it. Parsed strictly (`strict_json`): a tampered cursor holding Infinity or 1e999 is refused
+    here, not an overflow where the route uses the number."""
     try:
-        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        value = strict_json(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
     except (ValueError, binascii.Error):
         raise invalid()
     if valid is not None and not valid(value):

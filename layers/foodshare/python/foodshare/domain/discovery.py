@@ -147,11 +147,14 @@ def sharers(user_ids: set[str]) -> dict[str, Sharer]:
 
 
 def decode_cursor(cursor: str) -> tuple:
-    try:
-        rank, start, food_id = cursors.decode(cursor)
-        return (int(rank), str(start), str(food_id))
-    except (ValueError, TypeError):
-        raise cursors.invalid()
+    """The sort key a page ended on (`Result.sort_key`); 400 naming `cursor` for anything of another shape."""
+    return tuple(cursors.decode(cursor, _a_sort_key))
+
+
+def _a_sort_key(value: object) -> bool:
+    """[-trust rank, pickup start, food id]: checked, not coerced, so no other value passes for one."""
+    return (isinstance(value, list) and len(value) == 3 and isinstance(value[0], int)
+            and not isinstance(value[0], bool) and all(isinstance(part, str) and part for part in value[1:]))
 
 
 def _matches(post: FoodItem, sharer: Sharer, filters: Filters) -> bool:
