@@ -154,3 +154,22 @@ def test_a_pickup_time_outside_what_utc_can_hold_is_a_400_naming_the_field(field
     reply = call("POST", "/food", user="sam", json=flows.post_body(group, **{field: value}))
     _assert_envelope(reply.status, reply.body, 400, "validation_error")
     assert any(field in key for key in reply.body["error"]["fields"]), reply.body
+
+
+def test_unknown_ids_in_a_body_are_404s_naming_the_field():
+    # Found by an audit: POST /groups/{id}/partnerships (targetGroupId), /reports for a user (subjectId), moderators
+    # (memberHandle) and appeals (actionId) named the field; these siblings answered a bare "X nope not found."
+    c = flows.community()
+    group = c["group"]
+    answers = {
+        "groupId": call("POST", "/food", user="sam", json=flows.post_body("nope")),
+        "subjectId": call("POST", "/reports", user="sam",
+                          json={"subjectType": "food", "subjectId": "nope", "reason": "spam"}),
+        "reportId": call("POST", f"/groups/{group}/moderation/actions", user="sam",
+                         json={"action": "dismiss", "reason": "because", "reportId": "nope"}),
+        "foodId": call("POST", f"/groups/{group}/moderation/actions", user="sam",
+                       json={"action": "remove_post", "reason": "because", "foodId": "nope"}),
+    }
+    unnamed = {field: reply.body["error"] for field, reply in answers.items()
+               if reply.status != 404 or field not in reply.body["error"].get("fields", {})}
+    assert unnamed == {}

@@ -72,10 +72,12 @@ def test_only_what_the_reporter_can_see():
     for subject_type, subject_id in (("food", food), ("exchange", exchange), ("user", flows.handle("sam", c["group"])),
                                      ("food", "nope"), ("user", "nobody"), ("user", "sam")):
         reply = _report("stranger", subject_type, subject_id)
-        assert reply.status == 404, (subject_type, reply)
+        assert reply.status == 404 and "subjectId" in reply.body["error"]["fields"], (subject_type, reply)
     flows.user("ida")
     flows.join("ida", c["group"], "sam")
-    assert _report("ida", "exchange", exchange).status == 404  # not a participant
+    not_hers = _report("ida", "exchange", exchange)
+    assert not_hers.status == 404 and not_hers.body["error"]["fields"] == {  # not a participant
+        "subjectId": "not an exchange you took part in"}
     own = _report("sam", "food", food)
     assert own.status == 400 and own.body["error"]["fields"] == {"subjectId": "is your own"}
     assert _report("sam", "user", flows.handle("sam", c["group"])).status == 400

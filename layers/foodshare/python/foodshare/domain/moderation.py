@@ -288,7 +288,7 @@ def _target(group_id: str, moderator_id: str, request: ActionRequest, known: rea
     if report_key:
         report = known.get(*report_key)
         if report is None or group_id not in report.group_ids:
-            raise NotFound(f"Report {request.report_id} not found.")
+            raise NotFound(f"Report {request.report_id} not found.", fields={"reportId": "names no report to this group"})
         if report.status != reports.OPEN:
             raise Conflict("This report has already been decided.", code="report_closed")
     food_id = request.food_id or (report.subject_id if report and report.subject_type == "food" else None)
@@ -296,7 +296,8 @@ def _target(group_id: str, moderator_id: str, request: ActionRequest, known: rea
     if request.action == rules.REMOVE_POST and food_id:
         post = known.get(FoodItem, FoodItem.key(food_id))
         if post is None or post.group_id != group_id:
-            raise NotFound(f"Food {food_id} not found.")
+            field = "foodId" if request.food_id else "reportId"  # else the report named the post
+            raise NotFound(f"Food {food_id} not found.", fields={field: "names no post of this group"})
     member_id = named or (post.sharer_id if post else None) or (report.subject_user_id if report else None)
     if request.action == rules.DISMISS and report:
         member_id = report.reporter_id  # a dismissal concerns (and may be appealed by) the reporter

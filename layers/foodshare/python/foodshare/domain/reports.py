@@ -22,6 +22,9 @@ from foodshare.errors import Conflict, NotFound, ValidationFailed
 OPEN, UPHELD, DISMISSED = "open", "upheld", "dismissed"
 
 
+_UNKNOWN_SUBJECT = {"food": "not a post you can see", "exchange": "not an exchange you took part in"}
+
+
 @dataclass(frozen=True)
 class Subject:
     """Whom a report is about and whose moderators receive it."""
@@ -31,13 +34,16 @@ class Subject:
 
 
 def _subject(reporter_id: str, subject_type: str, subject_id: str, group_id: str | None) -> Subject:
-    if subject_type == "food":
-        post, _ = food_posts.get_visible(subject_id, reporter_id)
-        return Subject(post.sharer_id, [post.group_id])
-    if subject_type == "exchange":
-        exchange = exchanges.get_for_participant(subject_id, reporter_id)
-        other = exchange.claimer_id if reporter_id == exchange.sharer_id else exchange.sharer_id
-        return Subject(other, [exchange.group_id])
+    try:
+        if subject_type == "food":
+            post, _ = food_posts.get_visible(subject_id, reporter_id)
+            return Subject(post.sharer_id, [post.group_id])
+        if subject_type == "exchange":
+            exchange = exchanges.get_for_participant(subject_id, reporter_id)
+            other = exchange.claimer_id if reporter_id == exchange.sharer_id else exchange.sharer_id
+            return Subject(other, [exchange.group_id])
+    except NotFound as unknown:  # the readers answer for a path's id: here the id is the body's
+        raise NotFound(unknown.message, fields={"subjectId": _UNKNOWN_SUBJECT[subject_type]}) from None
     shared = sorted(set(groups.group_ids_of(reporter_id)) & set(groups.group_ids_of(subject_id)))
     if group_id is not None:
         shared = [g for g in shared if g == group_id]
