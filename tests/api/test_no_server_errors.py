@@ -156,6 +156,44 @@ def test_a_pickup_time_outside_what_utc_can_hold_is_a_400_naming_the_field(field
     assert any(field in key for key in reply.body["error"]["fields"]), reply.body
 
 
+@pytest.mark.parametrize("invisible", ["\u200b", "\u2800", "\u3164", "\ufeff", "\x00"])
+def test_a_title_or_group_name_with_no_visible_character_is_refused(invisible):
+    # Found by an audit: Body's str_strip_whitespace only strips what str.strip() calls whitespace, so a title of
+    # a zero-width space, a braille blank, a Hangul filler, a BOM or a NUL passed min_length=1 and showed nothing.
+    c = flows.community()
+    post = call("POST", "/food", user="sam", json=flows.post_body(c["group"], title=invisible))
+    group = call("POST", "/groups", user="sam", json={"name": invisible})
+    assert (post.status, group.status) == (400, 400), (post.body, group.body)
+    assert "title" in post.body["error"]["fields"] and "name" in group.body["error"]["fields"]
+    profile = call("PUT", "/me", user="sam", json={"displayName": f" {invisible} "})
+    assert profile.status == 400 and set(profile.body["error"]["fields"]) == {"displayName"}, profile.body
+
+
+def test_every_text_people_are_shown_needs_a_visible_character_and_no_control_character():
+    """One rule (`foodshare/visible_text.py`) for every such field; free text may hold line breaks and tabs. Optional
+    text with nothing visible is absent (as "" always was), a blank label dropped; required text is refused."""
+    c = flows.community()
+    group = c["group"]
+    for overrides, field in (({"description": "Fresh\x1b[2J"}, "description"),
+                             ({"pickupLocation": {"lat": 52.5, "lng": 13.4, "label": "Door\x00"}},
+                              "pickupLocation.label"),
+                             ({"dietaryTags": ["vegan", "ha\x07lal"]}, "dietaryTags"),
+                             ({"title": "\u200b\u2800"}, "title"),
+                             ({"title": "Soup\nand bread"}, "title")):
+        reply = call("POST", "/food", user="sam", json=flows.post_body(group, **overrides))
+        assert reply.status == 400 and set(reply.body["error"]["fields"]) == {field}, (overrides, reply.body)
+    blank = call("POST", "/food", user="sam", json=flows.post_body(
+        group, description="\u200b\u200d", dietaryTags=["vegan", "\u2800"],
+        pickupLocation={"lat": 52.5, "lng": 13.4, "label": "\u115f\u1160"}))
+    assert blank.status == 201, blank.body
+    assert blank.body["description"] is None and blank.body["dietaryTags"] == ["vegan"], blank.body
+    shared = call("POST", "/food", user="sam", json=flows.post_body(group, description="Soup\n\tand bread"))
+    assert shared.status == 201 and shared.body["description"] == "Soup\n\tand bread", shared.body
+    reason = call("POST", f"/groups/{group}/moderation/actions", user="sam",
+                  json={"action": "warn", "reason": "\ufeff\u200b\u2060", "memberHandle": "h"})
+    assert reason.status == 400 and set(reason.body["error"]["fields"]) == {"reason"}, reason.body
+
+
 def test_unknown_ids_in_a_body_are_404s_naming_the_field():
     # Found by an audit: POST /groups/{id}/partnerships (targetGroupId), /reports for a user (subjectId), moderators
     # (memberHandle) and appeals (actionId) named the field; these siblings answered a bare "X nope not found."

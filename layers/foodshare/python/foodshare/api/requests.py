@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from foodshare import visible_text
 from foodshare.domain import moderation_rules
 
 if TYPE_CHECKING:
@@ -27,8 +28,37 @@ def _utc(value: datetime) -> datetime:
         raise ValueError("must be a time between years 1 and 9999 in UTC") from error
 
 
+_REQUIRED = object()
+
+
+def _shown(multiline: bool, blank=_REQUIRED) -> AfterValidator:
+    """`visible_text`'s rule as a field validator (after the length limits, which keep their messages): a 400 naming
+    the field whose text holds a control character, or, where text is required, would be shown as nothing. Where
+    it is optional, text with nothing visible is `blank` (absent, or a label the list then drops), as "" was."""
+
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return None
+        if blank is not _REQUIRED and visible_text.blank(value):
+            return blank
+        if (why := visible_text.problem(value, multiline=multiline)) is not None:
+            raise ValueError(why)
+        return value
+
+    return AfterValidator(check)
+
+
+# For every field whose text people are shown: a visible character and no control character; free text may hold
+# line breaks and tabs. `ONE_LINE`, `FREE_TEXT`: required text; `OPTIONAL_LINE`, `OPTIONAL_TEXT`: None when blank.
+ONE_LINE = _shown(multiline=False)
+FREE_TEXT = _shown(multiline=True)
+OPTIONAL_LINE = _shown(multiline=False, blank=None)
+OPTIONAL_TEXT = _shown(multiline=True, blank=None)
+_LABEL = _shown(multiline=False, blank="")  # `_normalize_labels` drops it
+
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_utc)]
-Labels = Annotated[list[Annotated[str, Field(max_length=40)]], Field(max_length=20), AfterValidator(_normalize_labels)]
+Labels = Annotated[list[Annotated[str, Field(max_length=40), _LABEL]], Field(max_length=20),
+                   AfterValidator(_normalize_labels)]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
 
@@ -50,7 +80,7 @@ class ProfileRequest(Body):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "displayName": "Sam", "location": {"lat": 52.52, "lng": 13.405}}]})
 
-    display_name: str = Field(min_length=1, max_length=60)
+    display_name: Annotated[str, ONE_LINE] = Field(min_length=1, max_length=60)
     location: Location | None = None
 
 
@@ -58,9 +88,9 @@ class CreateGroupRequest(Body):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "name": "Linden Street", "description": "Neighbours of Linden Street and around"}]})
 
-    name: str = Field(min_length=1, max_length=80)
-    description: str | None = Field(default=None, max_length=500)
-    disclaimer: str | None = Field(default=None, min_length=1, max_length=2000,
+    name: Annotated[str, ONE_LINE] = Field(min_length=1, max_length=80)
+    description: Annotated[str | None, OPTIONAL_TEXT] = Field(default=None, max_length=500)
+    disclaimer: Annotated[str | None, OPTIONAL_TEXT] = Field(default=None, min_length=1, max_length=2000,
                                    description="What members accept when they join (version 1)")
 
 
@@ -88,7 +118,7 @@ class ProposePartnershipRequest(Body):
 
 
 class PickupLocation(Location):
-    label: str | None = Field(default=None, max_length=100)
+    label: Annotated[str | None, OPTIONAL_LINE] = Field(default=None, max_length=100)
 
 
 class ShareFoodRequest(Body):
@@ -99,8 +129,8 @@ class ShareFoodRequest(Body):
         "pickupStart": "2026-05-01T17:00:00Z", "pickupEnd": "2026-05-01T19:00:00Z"}]})
 
     group_id: str = Field(min_length=1, max_length=64)
-    title: str = Field(min_length=1, max_length=100)
-    description: str | None = Field(default=None, max_length=1000)
+    title: Annotated[str, ONE_LINE] = Field(min_length=1, max_length=100)
+    description: Annotated[str | None, OPTIONAL_TEXT] = Field(default=None, max_length=1000)
     quantity: int = Field(ge=1, le=10, description="Portions")
     dietary_tags: Labels = Field(default_factory=list)
     allergens: Labels = Field(default_factory=list)
@@ -148,7 +178,7 @@ class RatingRequest(Body):
     model_config = ConfigDict(json_schema_extra={"examples": [{"stars": 5, "comment": "On time and friendly"}]})
 
     stars: int = Field(ge=1, le=5)
-    comment: str | None = Field(default=None, max_length=500)
+    comment: Annotated[str | None, OPTIONAL_TEXT] = Field(default=None, max_length=500)
 
 
 # ---- trust and safety (functions/safety) ------------------------------------------------------
@@ -175,7 +205,7 @@ class ReportRequest(Body):
     subject_id: str = Field(min_length=1, max_length=64,
                             description="A post's or exchange's id, or (user) the handle the caller was shown")
     reason: ReportReason
-    details: str | None = Field(default=None, max_length=1000)
+    details: Annotated[str | None, OPTIONAL_TEXT] = Field(default=None, max_length=1000)
 
 
 class AppointModeratorRequest(Body):
@@ -189,7 +219,8 @@ class ModerationActionRequest(Body):
         "action": "restrict", "reason": "Three no-shows this month", "reportId": "r-01", "days": 7}]})
 
     action: ModerationActionKind
-    reason: str = Field(min_length=3, max_length=500, description="Required: why, shown to the member")
+    reason: Annotated[str, FREE_TEXT] = Field(min_length=3, max_length=500,
+                                              description="Required: why, shown to the member")
     report_id: str | None = Field(default=None, min_length=1, max_length=64)
     member_handle: str | None = Field(default=None, min_length=1, max_length=128,
                                       description="The member's handle in this group (from the moderation queue)")
@@ -202,7 +233,7 @@ class AppealRequest(Body):
         "actionId": "a-01", "statement": "I was there on time; the sharer did not open the door"}]})
 
     action_id: str = Field(min_length=1, max_length=64)
-    statement: str | None = Field(default=None, max_length=1000)
+    statement: Annotated[str | None, OPTIONAL_TEXT] = Field(default=None, max_length=1000)
 
 
 class AppealDecisionRequest(Body):
@@ -210,4 +241,4 @@ class AppealDecisionRequest(Body):
         "outcome": "overturned", "reason": "The chat log shows the member waited at the door"}]})
 
     outcome: Literal["upheld", "overturned"]
-    reason: str = Field(min_length=3, max_length=500)
+    reason: Annotated[str, FREE_TEXT] = Field(min_length=3, max_length=500)
