@@ -371,3 +371,16 @@ def test_a_rating_comment_is_stored_as_written_and_stars_are_digits():
     assert "You rated" in rated.body["text"]
     rating, = RatingItem.query(f"EXCHANGE#{exchange_id}", RatingItem.sk.startswith("RATING#"))
     assert rating.comment == "Ready at 18:30 sharp :)"
+
+
+def test_a_title_of_nothing_visible_is_asked_again_and_a_blank_chat_title_names_the_group_plainly():
+    """The API's visible-text rule at the bot's own steps: a title of zero-width spaces is refused when typed (not
+    after every later step), and a group chat titled with blanks makes a group named "Chat group"."""
+    start_group(ALICE)
+    reply = telegram(message(ALICE, GROUP_CHAT, "/share \u200b\u2800 | 2 | 2h | 52.37,4.89 Hall"))
+    assert reply.status == 200 and "visible character" in reply.body["text"], reply.body
+    assert recorded("FoodShared") == []
+    blank_chat = {**GROUP_CHAT, "id": -100777, "title": "\u3164\u200b"}
+    assert telegram(message(BOB, blank_chat, "/start")).status == 200
+    names = groups.names(set(groups.group_ids_of(f"tg:{BOB.id}")))
+    assert "Chat group" in names.values() and not any("\u3164" in n for n in names.values()), names

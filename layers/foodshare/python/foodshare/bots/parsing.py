@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from foodshare import clock
+from foodshare import clock, visible_text
 from foodshare.errors import ValidationFailed
 from foodshare.settings import get_settings
 
@@ -92,7 +92,8 @@ def place(text: str) -> tuple[float, float, str | None]:
             fields={"pickupLocation": "not lat,lng"},
         )
     lat, lng = float(found.group("lat")), float(found.group("lng"))
-    return coordinates(lat, lng) + ((found.group("label") or "").strip()[:MAX_PLACE_LABEL] or None,)
+    label = (found.group("label") or "").strip()[:MAX_PLACE_LABEL]
+    return coordinates(lat, lng) + (None if visible_text.blank(label) else label,)
 
 
 def coordinates(lat: float, lng: float) -> tuple[float, float]:
@@ -138,6 +139,8 @@ def title(text: str) -> str:
     value = " ".join(text.split())
     if not 1 <= len(value) <= 100:
         raise ValidationFailed("The title must be 1 to 100 characters.", fields={"title": "1 to 100 characters"})
+    if (why := visible_text.problem(value)) is not None:  # the API's rule, asked at this step, not at the last
+        raise ValidationFailed(f"The title {why}.", fields={"title": why})
     return value
 
 

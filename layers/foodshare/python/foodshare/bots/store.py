@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from foodshare import clock, ids
+from foodshare import clock, ids, visible_text
 from foodshare.data.models import (
     AnnouncementItem,
     ChatLinkItem,
@@ -55,7 +55,10 @@ def linked_group(chat_key: str) -> str | None:
 def create_linked_group(chat: ChatRef, user_id: str) -> str | None:
     """Create the chat's group with `user_id` as admin; None if another /start linked the chat first."""
     uow = UnitOfWork()
-    group, _ = groups.create(user_id, (chat.title or "Chat group")[:MAX_GROUP_NAME], None, uow)
+    name = (chat.title or "")[:MAX_GROUP_NAME]
+    if visible_text.problem(name) is not None:  # a chat titled with blanks or control characters: the API's rule
+        name = "Chat group"
+    group, _ = groups.create(user_id, name, None, uow)
     uow.save(
         ChatLinkItem(*ChatLinkItem.key(chat.key), group_id=group.group_id, platform=chat.platform, address=chat.address),
         ChatLinkItem.pk.does_not_exist(),
