@@ -722,3 +722,28 @@ def test_the_queue_reads_its_entries_not_the_groups_board(g, aws_answers):
     (query,) = [answer for operation, answer in aws_answers if operation == "Query"]
     (board,) = [item for item in query["Items"] if item["sk"]["S"] == "OPENPOSTS"]
     assert set(board) == {"pk", "sk"}  # not its three `p_<foodId>` entries
+
+
+def test_a_moderator_removed_while_their_action_is_in_flight_does_not_land_it(g, monkeypatch):
+    """sam (admin) removes mo between mo's read of the group and the action's transaction: the transaction checks
+    mo's membership as read, so the warning does not land; asked again, mo is no longer in the group (404)."""
+    from foodshare.data import reads
+    from foodshare.data.models import MembershipItem, ModerationActionItem
+
+    real = reads.get_many
+    raced = []
+
+    def read_then_remove(keys, *args, **kwargs):
+        found = real(keys, *args, **kwargs)
+        if not raced and any(k == MembershipItem.key(g["g"], "mo") for _, k in keys):
+            raced.append(True)
+            assert _act("sam", g["g"], action="remove_member", member="mo").status == 201
+        return found
+
+    monkeypatch.setattr(reads, "get_many", read_then_remove)
+    warned = _act("mo", g["g"], action="warn", member="cleo")
+    monkeypatch.setattr(reads, "get_many", real)
+    assert raced
+    assert warned.status == 409 and warned.error_code == "concurrent_update", warned
+    assert [a for a in ModerationActionItem.scan() if a.moderator_id == "mo"] == []
+    assert _act("mo", g["g"], action="warn", member="cleo").status == 404

@@ -40,7 +40,7 @@ from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import food as food_posts
 from foodshare.domain import groups, identities, reports
 from foodshare.domain import moderation_rules as rules
-from foodshare.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from foodshare.errors import ConcurrentUpdate, Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 
 REMOVED = "removed"  # a post's status after a moderator removed it
 
@@ -389,6 +389,9 @@ def _take(group_id: str, moderator_id: str, request: ActionRequest, target: _Tar
     condition = target.membership_condition
     changed = Conflict("The member left or their role changed meanwhile.", code="invalid_state") \
         if target.read else _Unconfirmed()
+    # The moderator as read: removed, banned or demoted while their action is in flight, it does not land.
+    uow.check(MembershipItem, MembershipItem.key(group_id, moderator_id), groups.as_read(actor),
+              on_fail=ConcurrentUpdate("Your role in this group changed meanwhile."))
     removes = request.action in (rules.REMOVE_MEMBER, rules.BAN) and target.membership is not None
     if condition is not None and not removes:  # a removal's delete carries it
         uow.check(MembershipItem, MembershipItem.key(group_id, member_id), condition, on_fail=changed)
