@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from foodshare import clock, consumers
+from foodshare.ids import ANONYMOUS_PREFIX
 from foodshare.cache import versions
 from foodshare.consumers import Delivered
 from foodshare.data.models import ActiveMemberItem, GroupActivityItem, GroupDayItem, MembershipItem, UserItem
@@ -96,8 +97,11 @@ def day_expiry(day: str) -> datetime:
 def _mark_active(uow: UnitOfWork, group_id: str, user_id: str, at: str) -> None:
     """Move the member's last-active moment forward (never back); optimistic on the value read.
 
-    Not for a person erased (no profile) or being erased while the event was in flight: that would bring
-    their id back."""
+    Not for a person erased (no profile, or the anonymous id their events carry after the sweep: the sweep
+    deleted their marks, and a replay must not bring one back) or being erased while the event was in flight:
+    that would bring their id back."""
+    if user_id.startswith(ANONYMOUS_PREFIX):
+        return
     try:
         if UserItem.get(*UserItem.key(user_id)).erasing:
             return

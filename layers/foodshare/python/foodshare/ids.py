@@ -18,6 +18,13 @@ def new_id() -> str:
     return "".join(reversed(chars))
 
 
+ANONYMOUS_PREFIX = "anon-"  # an erased person's id from their erasure on (domain/erasure.py)
+
+
+def anonymous_id() -> str:
+    return f"{ANONYMOUS_PREFIX}{new_id()}"
+
+
 INVITE_GROUP_SEPARATOR = "-"  # not in the alphabet: codes from before have none
 
 

@@ -159,7 +159,7 @@ def start(user_id: str, code: str, group_ids_of: Callable[[str], list[str]] = gr
         progress = find_progress(pending.request_id)
         if progress is not None:
             return progress
-    anon = f"anon-{ids.new_id()}"
+    anon = ids.anonymous_id()
     total = get_settings().scan_segments
     now = clock.now_iso()
     progress = ErasureProgressItem(*ErasureProgressItem.key(pending.request_id), request_id=pending.request_id,

@@ -20,10 +20,10 @@ import os
 from datetime import timedelta
 
 from foodshare import clock, ids
-from foodshare.data.models import DataSubjectRequestItem, ExportItem, botocore_client
+from foodshare.data.models import DataSubjectRequestItem, ExportItem, UserItem, botocore_client
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import identities, personal_data, subject_requests, users
-from foodshare.errors import NotFound
+from foodshare.errors import ConcurrentUpdate, NotFound
 from foodshare.settings import get_settings
 
 EXPORT_DAYS = 7
@@ -127,15 +127,23 @@ def build(user_id: str, export_id: str) -> bool:
     dsr = DataSubjectRequestItem(*DataSubjectRequestItem.key(user_id, export_id))
     uow.update(dsr, [DataSubjectRequestItem.outcome.set(subject_requests.COMPLETED),
                      DataSubjectRequestItem.completed_at.set(now)], DataSubjectRequestItem.pk.exists())
+    # The person not being erased as it completes: an erasure's wind-down deletes the documents there are when it
+    # runs, so a build that scanned before it and writes after it would leave a copy of everything nobody deletes.
+    uow.check(UserItem, UserItem.key(user_id), UserItem.pk.exists() & UserItem.erasing.does_not_exist(),
+              on_fail=_Erased(f"{user_id} is being erased"))
     try:
         uow.commit()
-    except Exception:
+    except Exception as exc:
         # Erased (or built by another delivery) meanwhile: never leave a document nobody tracks.
-        if find(user_id, export_id) is None:
+        if isinstance(exc, _Erased) or find(user_id, export_id) is None:
             _s3().delete_object(Bucket=_bucket(), Key=key)
             return False
         raise
     return True
+
+
+class _Erased(ConcurrentUpdate):
+    """The export's person is being erased (or is gone): its document must not stay."""
 
 
 def withdrawn(raw: dict, now_iso: str) -> dict:

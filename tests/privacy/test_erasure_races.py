@@ -1,0 +1,74 @@
+"""Erasure racing what others (or the person's own earlier requests) are doing: nothing may name the person after it
+(docs/privacy.md, "Erasure")."""
+
+from __future__ import annotations
+
+from foodshare.domain import erasure, exports
+from tests.events.conftest import backbone  # noqa: F401
+from tests.privacy.test_erasure import _bucket_dump, _table_dump
+from tests.support import flows
+from tests.support.api import call
+
+
+def test_an_export_finishing_after_the_wind_down_leaves_no_document_in_the_bucket(backbone, monkeypatch):  # noqa: F811
+    """The export's scan reads the table, the erasure winds down (deleting the documents there are), then the export
+    writes its document: its completion checks the person is not erasing, and deletes what it wrote."""
+    flows.user("erin", name="Erin Xyzzy")
+    flows.user("cleo")
+    group = flows.group("cleo", "Corner street")
+    flows.join("erin", group, "cleo")
+    flows.share("erin", group, title="xyzzy soup")
+    backbone.deliver()
+    assert call("POST", "/me/exports", user="erin").status == 202
+    code = call("POST", "/me/erasure", user="erin").body["confirmationCode"]
+    request_id = call("DELETE", "/me", user="erin", json={"confirmationCode": code}).body["requestId"]
+
+    assembled, wound = exports._assembled, []
+
+    def erasure_winds_down_meanwhile(user_id, export_id):
+        document = assembled(user_id, export_id)  # the export's scan has read the table
+        if not wound:  # the erasure queue's first message (ErasureStarted) is handled while the export writes
+            wound.append(backbone.sources["erasure"].poll().received)
+        return document
+
+    monkeypatch.setattr(exports, "_assembled", erasure_winds_down_meanwhile)
+    backbone.deliver()
+    assert wound == [1]
+    assert call("GET", f"/me/erasure/{request_id}", user="erin").body["status"] == "completed"
+    leaked = [d for d in _bucket_dump() if "xyzzy" in d.lower()]
+    assert leaked == []
+
+
+
+def _erin_items() -> list[str]:
+    return [t for t in _table_dump() if '"erin"' in t or '#erin"' in t or "#erin#" in t]
+
+
+def test_a_counterparts_rating_while_the_sweep_runs_is_refused_and_leaves_nothing_naming_the_erased(
+        backbone, monkeypatch):  # noqa: F811
+    """A rating takes the rated person from the exchange as read; one landing after the exchange's segment was
+    scanned would name them for good (no segment scans again). The rating holds only while they are not erasing."""
+    flows.user("erin")
+    flows.user("cleo")
+    group = flows.group("cleo", "Corner street")
+    flows.join("erin", group, "cleo")
+    done = flows.claim("erin", flows.share("cleo", group, title="Pears"))
+    flows.complete("cleo", "erin", done)
+    backbone.deliver()
+
+    rewrite, rated = erasure._rewrite, []
+
+    def scanned_then_rated(user_id, anon, markers, items):
+        items = list(items)  # the segment's scan has read its pages
+        if not rated and any(i["pk"]["S"] == f"EXCHANGE#{done}" for i in items):
+            # cleo rates the completed exchange (inside the rating window) while the segment works
+            rated.append(call("POST", f"/exchanges/{done}/ratings", user="cleo", json={"stars": 2}).status)
+        return rewrite(user_id, anon, markers, items)
+
+    monkeypatch.setattr(erasure, "_rewrite", scanned_then_rated)
+    code = call("POST", "/me/erasure", user="erin").body["confirmationCode"]
+    request_id = call("DELETE", "/me", user="erin", json={"confirmationCode": code}).body["requestId"]
+    backbone.deliver()
+    assert rated == [409]  # the rated person is being erased: no rating names them after the sweep
+    assert call("GET", f"/me/erasure/{request_id}", user="erin").body["status"] == "completed"
+    assert _erin_items() == []
