@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from foodshare import replay
+
 from tests.events.conftest import backbone  # noqa: F401
 from tests.privacy.test_erasure_counterparts import _erase
 from tests.support import flows

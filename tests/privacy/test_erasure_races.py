@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from foodshare.domain import erasure, exports
+
 from tests.events.conftest import backbone  # noqa: F401
 from tests.privacy.test_erasure import _bucket_dump, _table_dump
 from tests.support import flows
