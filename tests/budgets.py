@@ -101,7 +101,7 @@ BUDGETS: dict[str, Budget] = {
     "PUT /me/privacy": _write(1),
     "GET /me/requests": Budget({QUERY: 1}, 1),
     "POST /me/erasure": _write(1),
-    "POST /me/exports": _write(1),
+    "POST /me/exports": _write(1),  # asked again within a day: the profile and that export read, no write
     "GET /me/exports/{exportId}": Budget({GET: 1}, 1),
     # erasure's synchronous part only, never a Scan: the code, then one transaction freezing the account and
     # queueing its wind-down (the erasure consumer's, with the sweep: docs/privacy.md); the caller's groups from

@@ -150,3 +150,27 @@ def test_a_redelivered_request_builds_the_export_once(backbone):  # noqa: F811
     status, _ = _exported("erin", backbone)
     assert exports.build("erin", status["exportId"]) is False  # ready already: nothing to do
     assert exports.build("erin", "no-such-export") is False
+
+
+def test_asking_again_within_a_day_answers_the_last_export_rather_than_scanning_the_table_again(backbone):  # noqa: F811
+    """Each build scans the whole table: a person (or a chat command retried after its record expired) asking again
+    within a day gets the export already on its way or ready; after a day, or once it expired, a new one."""
+    from foodshare.data.models import ExportItem
+
+    flows.user("erin")
+    first = call("POST", "/me/exports", user="erin")
+    again = call("POST", "/me/exports", user="erin")
+    assert first.status == again.status == 202 and again.body["exportId"] == first.body["exportId"]
+    assert again.body["status"] == "pending"
+    backbone.deliver()
+    ready = call("POST", "/me/exports", user="erin")
+    assert ready.body["exportId"] == first.body["exportId"] and ready.body["status"] == "ready"
+    assert len(list(ExportItem.query("USER#erin", ExportItem.sk.startswith("EXPORT#")))) == 1
+
+    clock.advance(24 * 3600 + 1)
+    later = call("POST", "/me/exports", user="erin")
+    assert later.status == 202 and later.body["exportId"] != first.body["exportId"]
+    withdrawn = ExportItem.get(*ExportItem.key("erin", later.body["exportId"]))
+    withdrawn.update(actions=[ExportItem.expires_at.set(clock.now_iso())])  # as an erasure of someone in it does
+    renewed = call("POST", "/me/exports", user="erin")
+    assert renewed.body["exportId"] not in (first.body["exportId"], later.body["exportId"])

@@ -189,6 +189,10 @@ class UserItem(Item):
     # transaction, until they are surely written (`_Pending`).
     rep_seq = NumberAttribute(null=True)
     rep_pending = UnicodeAttribute(null=True)
+    # The last data export asked for and when (domain/exports.py): another within REUSE_HOURS gets that one, not a
+    # new scan of the whole table.
+    last_export_id = UnicodeAttribute(null=True)
+    last_export_at = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 

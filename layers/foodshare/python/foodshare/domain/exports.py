@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from foodshare import clock, ids
 from foodshare.data.models import DataSubjectRequestItem, ExportItem, UserItem, botocore_client
-from foodshare.data.transaction import UnitOfWork
+from foodshare.data.transaction import UnitOfWork, with_retries
 from foodshare.domain import identities, personal_data, subject_requests, users
 from foodshare.errors import ConcurrentUpdate, NotFound
 from foodshare.settings import get_settings
@@ -64,15 +64,38 @@ def object_key(export_id: str) -> str:
     return f"exports/{export_id}.json"
 
 
+REUSE_HOURS = 24  # an export asked for again within this answers the last one (pending or ready)
+
+
+def reuses(last_export_at: str | None, now: datetime) -> bool:
+    """Whether a new export request answers the last one: each build scans the whole table, so a person (or a
+    retried chat command) asking again within REUSE_HOURS gets the export already on its way or ready (pure)."""
+    return last_export_at is not None and clock.parse_iso(last_export_at) > now - timedelta(hours=REUSE_HOURS)
+
+
 def request(user_id: str) -> ExportItem:
-    users.ensure(user_id)
+    """A new export, or the last one when it was asked for within REUSE_HOURS and is still to be had."""
+    return with_retries(lambda: _request(user_id))
+
+
+def _request(user_id: str) -> ExportItem:
+    profile = users.ensure(user_id, consistent=True)  # a retry after a lost race must see the winner
     now = clock.now()
+    if reuses(profile.last_export_at, now):
+        last = find(user_id, profile.last_export_id)
+        if last is not None and state(last, clock.iso(now)) != EXPIRED:  # not withdrawn by someone's erasure
+            return last
     expires = now + timedelta(days=EXPORT_DAYS)
     export_id = ids.new_id()
     item = ExportItem(*ExportItem.key(user_id, export_id), export_id=export_id, user_id=user_id, status=PENDING,
                       requested_at=clock.iso(now), expires_at=clock.iso(expires), expires_at_epoch=expires)
     uow = UnitOfWork()
     uow.save(item, ExportItem.pk.does_not_exist())
+    # As read: two requests at once make one export (the other retries, and answers it).
+    unchanged = (UserItem.last_export_at == profile.last_export_at if profile.last_export_at
+                 else UserItem.last_export_at.does_not_exist())
+    uow.update(profile, [UserItem.last_export_id.set(export_id), UserItem.last_export_at.set(clock.iso(now))],
+               UserItem.pk.exists() & unchanged, on_fail=ConcurrentUpdate("another export was asked for meanwhile"))
     subject_requests.record(uow, user_id, "access", subject_requests.PENDING,
                             detail="data export (access and portability)", request_id=export_id)
     uow.record("ExportRequested", user_id, {"exportId": export_id, "userId": user_id})
