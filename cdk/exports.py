@@ -76,8 +76,9 @@ class Exports(Construct):
         )
 
     def grant_writer(self, fn: lambda_.Function) -> None:
-        """The function that builds exports: it writes documents and nothing else."""
-        self._grant(fn, ["s3:PutObject"])
+        """The function that builds exports: it writes documents, and deletes one it wrote when its person's
+        erasure began meanwhile (the wind-down deleted the documents there were before it)."""
+        self._grant(fn, ["s3:PutObject", "s3:DeleteObject"])
 
     def grant_reader(self, fn: lambda_.Function) -> None:
         """The API function: presigned download URLs (GetObject)."""

@@ -46,11 +46,11 @@ def _s3_grants(synth, name: str) -> dict[str, list]:
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
-def test_only_the_export_function_writes_the_users_function_reads_and_the_erasure_deletes(request, stage):
+def test_only_the_export_function_writes_the_users_function_reads_and_the_erasure_and_builder_delete(request, stage):
     synth = request.getfixturevalue(stage)
     bucket_id, _ = _bucket(synth)
     objects = {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/exports/*"]]}
-    assert _s3_grants(synth, WRITER) == {"s3:PutObject": [objects]}
+    assert _s3_grants(synth, WRITER) == {"s3:PutObject": [objects], "s3:DeleteObject": [objects]}
     assert _s3_grants(synth, READER) == {"s3:GetObject": [objects]}
     assert _s3_grants(synth, ERASER) == {"s3:DeleteObject": [objects]}
     for name in synth.catalog.names():

@@ -7,7 +7,7 @@ from foodshare.data import schema
 from cdk.functions import PUBLISHERS, READ_ACTIONS, READ_ONLY, STREAM_READ_ACTIONS, TABLE_SCANNERS, WRITE_ACTIONS
 from tests.infra.cfn import actions_of, arn_of, catalog_entries, function, of_type, role_statements
 
-EXPORT_ACCESS = {"exports": {"s3:PutObject"}, "users": {"s3:GetObject"}, "erasure": {"s3:DeleteObject"}}
+EXPORT_ACCESS = {"exports": {"s3:PutObject", "s3:DeleteObject"}, "users": {"s3:GetObject"}, "erasure": {"s3:DeleteObject"}}
 TRACING = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 LOGS = {"logs:CreateLogStream", "logs:PutLogEvents"}
 VPC_NETWORKING = {
