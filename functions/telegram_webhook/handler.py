@@ -44,8 +44,6 @@ def telegram_update() -> Response[dict]:
     return Response(status_code=200, content_type=JSON, body=json.dumps(answer or {}))  # a replayed {} comes back as None
 
 
-
-
 def prepare() -> None:
     """Before the snapshot: the Idempotency layer's own client on the table, and the update's compiled schema."""
     telegram.prepare()

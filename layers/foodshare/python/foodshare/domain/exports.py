@@ -152,8 +152,7 @@ def build(user_id: str, export_id: str) -> bool:
                      DataSubjectRequestItem.completed_at.set(now)], DataSubjectRequestItem.pk.exists())
     # The person not being erased as it completes: an erasure's wind-down deletes the documents there are when it
     # runs, so a build that scanned before it and writes after it would leave a copy of everything nobody deletes.
-    uow.check(UserItem, UserItem.key(user_id), UserItem.pk.exists() & UserItem.erasing.does_not_exist(),
-              on_fail=_Erased(f"{user_id} is being erased"))
+    users.keep_not_erasing(uow, user_id, on_fail=_Erased(f"{user_id} is being erased"))
     try:
         uow.commit()
     except Exception as exc:

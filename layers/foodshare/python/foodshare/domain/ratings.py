@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from foodshare import clock
-from foodshare.data.models import ExchangeItem, RatingItem, UserItem
+from foodshare.data.models import ExchangeItem, RatingItem
 from foodshare.data.transaction import UnitOfWork
-from foodshare.domain import exchanges, standing
+from foodshare.domain import exchanges, standing, users
 from foodshare.errors import Conflict
 from foodshare.settings import get_settings
 
@@ -40,11 +40,8 @@ def rate_exchange(exchange_id: str, user_id: str, stars: int, comment: str | Non
         RatingItem.pk.does_not_exist(),
         on_fail=Conflict("You have already rated this exchange.", code="already_rated"),
     )
-    # The rated person as a profile not being erased: a rating landing while their erasure sweeps would name them
-    # after it (a segment scanned before it is not scanned again).
-    uow.check(UserItem, UserItem.key(rated_user_id), UserItem.pk.exists() & UserItem.erasing.does_not_exist(),
-              on_fail=Conflict("The other person's account is being erased: it can no longer be rated.",
-                               code="invalid_state"))
+    users.keep_not_erasing(uow, rated_user_id, on_fail=Conflict(
+        "The other person's account is being erased: it can no longer be rated.", code="invalid_state"))
     standing.record_received_rating(uow, rated_user_id, exchange_id, stars, clock.parse_iso(rating.created_at))
     uow.record(
         "RatingSubmitted",

@@ -27,6 +27,13 @@ def get(user_id: str) -> UserItem:
     return user
 
 
+def keep_not_erasing(uow: UnitOfWork, user_id: str, *, on_fail: Exception) -> None:
+    """Check in `uow` that the person has a profile whose erasure has not begun as it commits: a write naming them
+    after that would outlive the erasure's sweep (a segment scanned before it is not scanned again)."""
+    uow.check(UserItem, UserItem.key(user_id), UserItem.pk.exists() & UserItem.erasing.does_not_exist(),
+              on_fail=on_fail)
+
+
 def refuse_if_erasing(user: UserItem | None) -> UserItem | None:
     """The profile, unless its account is being erased (DELETE /me: it can no longer act)."""
     if user is not None and user.erasing:
