@@ -182,15 +182,25 @@ def test_signed_payloads_of_another_shape_are_400s_naming_the_field_never_500s()
     base = {"type": "block_actions", "user": {"id": "U0ANNA", "team_id": "T0001"}, "team": {"id": "T0001"},
             "channel": CHANNEL, "response_url": "https://hooks.slack.invalid/x", "actions": [{"value": "claim:x"}],
             "trigger_id": "t-shape"}
-    for change, field in (({"actions": ["claim:x"]}, "payload.actions"), ({"user": "U1"}, "payload.user"),
+    form = {"type": "view_submission", "view": {"callback_id": "share", "state": {"values": {}}}}
+    for change, field in (({"actions": ["claim:x"]}, "payload.actions[0]"), ({"user": "U1"}, "payload.user"),
                           ({"channel": "C1"}, "payload.channel"), ({"response_url": "not a url"}, "payload.response_url"),
-                          ({"team": "T1"}, "payload.team"),
-                          ({"type": "view_submission", "view": "x"}, "payload.view")):
+                          ({"team": "T1"}, "payload.team"), ({"user": {"id": 7}}, "payload.user.id"),
+                          ({"actions": [{"value": ["claim:x"]}]}, "payload.actions[0].value"),
+                          ({"type": "view_submission", "view": "x"}, "payload.view"),
+                          (form | {"view": form["view"] | {"state": {"values": {"title": "x"}}}},
+                           "payload.view.state.values.title"),
+                          (form | {"view": form["view"] | {"state": {"values": {"title": {"value": {"value": 3}}}}}},
+                           "payload.view.state.values.title.value.value"),
+                          (form | {"view": form["view"] | {"private_metadata": {"channel": "C1"}}},
+                           "payload.view.private_metadata")):
         reply = slack(urlencode({"payload": json.dumps(base | change | {"trigger_id": f"t-{field}"})}).encode())
         assert reply.status == 400, (change, reply.status, reply.body)
         assert field in reply.body["error"]["fields"], (change, reply.body)
-    odd_form = {"type": "view_submission", "trigger_id": "t-form",
-                "view": {"callback_id": "share", "private_metadata": "[1]", "state": {"values": {"title": "x"}}}}
+    reply = slack(urlencode({"payload": json.dumps(["block_actions"])}).encode())
+    assert reply.status == 400 and "payload" in reply.body["error"]["fields"], reply.body
+    odd_form = {"type": "view_submission", "trigger_id": "t-form",  # our metadata of another shape: the DM
+                "view": {"callback_id": "share", "private_metadata": "[1]", "state": {"values": {}}}}
     reply = slack(urlencode({"payload": json.dumps(base | odd_form)}).encode())
     assert reply.status == 200 and reply.body["response_action"] == "errors", reply.body
 
@@ -199,3 +209,13 @@ def test_a_timestamp_header_of_superscript_digits_is_401_not_500():
     body = slash("U0ANNA", "help")
     headers = signed_headers(body) | {"x-slack-request-timestamp": "¹⁷⁹⁶²⁷⁸⁵⁰⁰"}  # isdigit(), yet int() refuses it
     assert slack(body, headers=headers).status == 401
+
+
+def test_before_the_snapshot_the_interaction_schema_is_compiled():
+    """Its check runs on every button press and form: compiled before a SnapStart snapshot, not in the first one."""
+    from foodshare.api import webhook_bodies
+    from foodshare.bots import slack as slack_adapter
+
+    webhook_bodies._validator.cache_clear()
+    slack_adapter.prepare()
+    assert webhook_bodies._validator.cache_info().currsize == 1

@@ -5,9 +5,10 @@ for every update Telegram should stop redelivering), not through pydantic reques
 models, so their bodies are documented here as plain JSON Schema: typed at the top
 level, the nested Telegram/Slack objects left open (their platforms define them and
 add fields). Plain dicts rather than models keep pydantic out of the webhooks' cold start.
-The Telegram update types every field the bot reads, and the webhook checks each update
-against it (`wrong_fields`): the bot's code can then trust those fields, and a mistyped
-one is a 400 naming it rather than a 500 (which Telegram would redeliver) deep in a handler.
+The Telegram update and the Slack interaction payload type every field the bot reads, and
+the webhooks check each body against its schema (`wrong_fields`): the bots' code can then
+trust those fields, and a mistyped one is a 400 naming it rather than a 500 (which the
+platform would redeliver) deep in a handler.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ _INTEGER, _STRING = {"type": "integer"}, {"type": "string"}
 
 
 def _object(required: list[str], **properties: Any) -> dict[str, Any]:
-    """A Telegram object: the fields the bot reads, typed; any others allowed."""
+    """A platform's object: the fields the bot reads, typed; any others allowed."""
     return {**_OBJECT, "required": required, "properties": properties}
 
 
@@ -73,6 +74,38 @@ TELEGRAM_UPDATE: dict[str, Any] = {
     }],
 }
 
+def _or_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A field Slack sends as null when it has nothing (an empty input, no option chosen, an org-wide app's team)."""
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+_SL_ANSWER = _object([], value=_or_null(_STRING), selected_option=_or_null(_object([], value=_STRING)))
+
+SLACK_INTERACTION: dict[str, Any] = {
+    "title": "SlackInteraction",
+    "description": "The `payload` of an interaction: a button press (`block_actions`) or the share form's "
+    "`view_submission` (https://api.slack.com/reference/interaction-payloads); other types are acknowledged "
+    "with an empty 200. Every field the bot reads is typed here, and the webhook checks each payload against "
+    "it, as it does Telegram's updates.",
+    "type": "object",
+    "additionalProperties": True,
+    "properties": {
+        "type": _STRING,
+        "trigger_id": _STRING,
+        "user": _object([], id=_STRING, team_id=_STRING),
+        "team": _or_null(_object([], id=_STRING)),
+        "channel": _object([], id=_STRING, name=_STRING),
+        "response_url": {"type": "string", "pattern": "^https?://"},
+        "actions": {"type": "array", "items": _object([], value=_STRING, action_id=_STRING)},
+        "view": _object(
+            [], callback_id=_STRING, private_metadata=_STRING,
+            blocks={"type": "array", "items": _object([], block_id=_STRING)},
+            state=_object([], values={"type": "object", "additionalProperties": {  # block_id: {action_id: answer}
+                "type": "object", "additionalProperties": _SL_ANSWER}}),
+        ),
+    },
+}
+
 SLACK_REQUEST: dict[str, Any] = {
     "title": "SlackRequest",
     "description": "A slash command (`command`, `text`, `team_id`, `user_id`, `channel_id`, ...) or an "
@@ -88,7 +121,8 @@ SLACK_REQUEST: dict[str, Any] = {
         "channel_name": {"type": "string"},
         "response_url": {"type": "string"},
         "trigger_id": {"type": "string"},
-        "payload": {"type": "string", "description": "An interaction (block_actions) as JSON text."},
+        "payload": {"type": "string", "description": "An interaction as JSON text.",
+                    "contentMediaType": "application/json", "contentSchema": SLACK_INTERACTION},
     },
     "examples": [{
         "command": "/food", "text": "browse", "team_id": "T0001", "user_id": "U0ANNA",
@@ -113,7 +147,7 @@ def _validator(title: str) -> Callable[[Any], object]:
     """The schema compiled once per container (by the snapshot hook, or the first request)."""
     import fastjsonschema  # imported on first use: the webhooks' cold start stays lean
 
-    return fastjsonschema.compile(next(s for s in (TELEGRAM_UPDATE, SLACK_REQUEST) if s["title"] == title))
+    return fastjsonschema.compile(next(s for s in (TELEGRAM_UPDATE, SLACK_INTERACTION) if s["title"] == title))
 
 
 def request_body(schema: dict[str, Any], media_type: str = JSON) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl
 
 from foodshare import clock
 from foodshare.api.http import strict_json
+from foodshare.api.webhook_bodies import SLACK_INTERACTION, wrong_fields
 from foodshare.bots import commands, outbound, parsing, secrets, sharing, webhook
 from foodshare.bots.turns import Reply, Turn
 from foodshare.bots.store import ChatRef
@@ -83,7 +84,11 @@ def _payload(fields: dict[str, str]) -> dict | None:
         payload = strict_json(fields["payload"])  # NaN, huge or deeply nested: a 400, never a 500
     except ValueError:
         raise ValidationFailed("The payload is not JSON.", fields={"payload": "invalid JSON"})
-    return payload if isinstance(payload, dict) else {}
+    wrong = wrong_fields(SLACK_INTERACTION, payload)  # every field read below, typed: a 400 naming it, never a 500
+    if wrong:
+        raise ValidationFailed("The interaction payload is malformed.",
+                               fields={("payload" if f == "body" else f"payload.{f}"): p for f, p in wrong.items()})
+    return payload
 
 
 def request_key(fields: dict[str, str], raw_body: bytes) -> str:
@@ -122,8 +127,10 @@ def _idempotent_handler():
 
 
 def prepare() -> None:
-    """Before a SnapStart snapshot: the Idempotency layer and its client (no call made, no secret read)."""
+    """Before a SnapStart snapshot: the Idempotency layer and its client (no call made, no secret read), and the
+    interaction payload's compiled schema."""
     _idempotent_handler()
+    wrong_fields(SLACK_INTERACTION, {})
 
 
 def apply_once(raw_body: bytes, headers: dict[str, str], context: Any) -> dict | None:
@@ -145,20 +152,15 @@ def _on_interaction(payload: dict, key: str | None) -> dict | None:
         return _on_form(payload, key)
     if payload.get("type") != "block_actions":
         return None
-    person, team = _person(payload)
-    channel = _object(payload, "channel")
-    actions = payload.get("actions") or []
-    response_url = payload.get("response_url")
-    if not (isinstance(actions, list) and all(isinstance(a, dict) for a in actions)):
-        raise ValidationFailed("The interaction payload is malformed.", fields={"payload.actions": "a list of objects"})
-    if not (isinstance(response_url, str) and response_url.startswith(("https://", "http://"))):
-        raise ValidationFailed("The interaction payload is malformed.", fields={"payload.response_url": "a URL"})
-    if not (team and person.get("id") and channel.get("id") and actions):
+    person, team = _person(payload)  # the payload's shape is checked (_payload): only presence is left
+    channel = payload.get("channel") or {}
+    actions, response_url = payload.get("actions"), payload.get("response_url")
+    if not (team and person.get("id") and channel.get("id") and actions and response_url):
         raise ValidationFailed("The interaction payload is incomplete.",
                                fields={"payload": "needs team, user, channel, actions and response_url"})
-    turn = Turn(user_id(team, str(person["id"])), chat(team, str(channel["id"]), _text(channel.get("name"))),
+    turn = Turn(user_id(team, person["id"]), chat(team, channel["id"], channel.get("name")),
                 can_converse=False, request_key=key)
-    reply = commands.on_action(turn, str(actions[0].get("value") or actions[0].get("action_id") or ""))
+    reply = commands.on_action(turn, actions[0].get("value") or actions[0].get("action_id") or "")
     try:
         outbound.post_json(response_url, render(reply) | {"replace_original": reply.replaces},
                            attempts=1, timeout=FOLLOW_UP_TIMEOUT_SECONDS)
@@ -220,21 +222,21 @@ def share_form_view(channel: str, choices: dict[str, str] | None) -> dict:
 
 def _on_form(payload: dict, key: str | None) -> dict | None:
     """view_submission: share, or `response_action: errors` with a message next to each wrong field."""
-    view = _object(payload, "view")
+    view = payload.get("view") or {}
     person, team = _person(payload)
     if view.get("callback_id") != SHARE_FORM or not (team and person.get("id")):
         raise ValidationFailed("The form submission is incomplete.", fields={"payload": "needs team, user and view"})
-    try:
-        metadata = json.loads(_text(view.get("private_metadata")) or "{}")
+    try:  # our own JSON, written into the view when it opened
+        metadata = json.loads(view.get("private_metadata") or "{}")
     except ValueError:
         metadata = {}
-    channel = _text(metadata.get("channel")) if isinstance(metadata, dict) else ""
+    channel = metadata.get("channel") if isinstance(metadata, dict) else None
+    channel = channel if isinstance(channel, str) else ""
     answers = {}
-    for block_id, actions in _object(_object(view, "state"), "values").items():
-        value = _object(actions if isinstance(actions, dict) else {}, "value")
-        chosen = value.get("value") or _object(value, "selected_option").get("value")
-        answers[block_id] = chosen if isinstance(chosen, str) else None
-    person_id = str(person["id"])
+    for block_id, actions in ((view.get("state") or {}).get("values") or {}).items():
+        value = actions.get("value") or {}
+        answers[block_id] = value.get("value") or (value.get("selected_option") or {}).get("value")
+    person_id = person["id"]
     where = chat(team, channel, None) if channel else chat(team, f"D{person_id}", "directmessage")
     turn = Turn(user_id(team, person_id), where, can_converse=False, request_key=key)
     reply, problems = sharing.share_form(turn, answers, answers.get("group"))
@@ -245,25 +247,10 @@ def _on_form(payload: dict, key: str | None) -> dict | None:
     return None  # an empty 200 closes the modal; the announcement follows in the channel
 
 
-def _object(parent: dict, name: str) -> dict:
-    """`parent[name]` when it is an object, {} when absent; a signed payload of another shape is a 400, not a 500."""
-    value = parent.get(name)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ValidationFailed("The interaction payload is malformed.", fields={f"payload.{name}": "an object"})
-    return value
-
-
-def _text(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def _person(payload: dict) -> tuple[dict, str]:
     """The acting user's object and their team id (the payload's team, else the user's)."""
-    person = _object(payload, "user")
-    team = _object(payload, "team").get("id") or person.get("team_id")
-    return person, team if isinstance(team, str) else ""
+    person = payload.get("user") or {}
+    return person, (payload.get("team") or {}).get("id") or person.get("team_id") or ""
 
 
 def render(reply: Reply) -> dict:
