@@ -137,6 +137,31 @@ def test_simultaneous_confirmations_complete_exactly_once():
     assert len([e for e in EventItem.scan() if e.event_type == "ExchangeCompleted"]) == 1
 
 
+def test_one_side_confirming_twice_at_once_records_one_confirmation(monkeypatch):
+    """A double tap (or a client's retry) of the same side's confirm, both read before either wrote: the second
+    finds its flag set as it commits and answers what is there; one PickupConfirmed (one notice to each side)."""
+    from foodshare.domain import exchanges
+
+    c = flows.community()
+    exchange_id = flows.claim("cleo", flows.share("sam", c["group"]))
+    read, raced = exchanges.get_for_participant, []
+
+    def confirmed_meanwhile(*args):
+        exchange = read(*args)
+        if not raced:
+            raced.append(True)
+            exchanges.confirm(exchange_id, "cleo")  # the other tap, landing between this one's read and write
+        return exchange
+
+    monkeypatch.setattr(exchanges, "get_for_participant", confirmed_meanwhile)
+    reply = call("POST", f"/exchanges/{exchange_id}/confirm", user="cleo")
+    assert reply.status == 200 and reply.body["claimerConfirmed"] is True and reply.body["status"] == "claimed"
+    assert [e.event_type for e in EventItem.scan()].count("PickupConfirmed") == 1
+    monkeypatch.undo()
+    flows.complete("sam", "cleo", exchange_id)
+    assert _credits("sam")["balance"] == 4 and _credits("cleo")["held"] == 0
+
+
 def test_cancel_relists_while_window_open_and_releases_credit():
     c = flows.community()
     food_id = flows.share("sam", c["group"])
