@@ -350,6 +350,28 @@ def test_a_release_and_a_payment_racing_at_the_cap_never_pass_it():
     _assert_ledger_consistent("sam")
 
 
+def test_a_balance_above_a_lowered_cap_pays_one_credit_a_claim_and_is_never_cut(monkeypatch):
+    """MAX_CREDIT_BALANCE lowered below what someone holds: their claim costs one credit and the cancel gives
+    nothing beyond the cap back, but neither cuts the balance down to the cap."""
+    c = flows.community()
+    flows.user("bea")
+    flows.join("bea", c["group"], "sam")
+    food_id = flows.share("bea", c["group"])
+    _top_up("sam", 40)
+    monkeypatch.setenv("MAX_CREDIT_BALANCE", "30")
+    get_settings.cache_clear()
+    try:
+        exchange_id = flows.claim("sam", food_id)
+        held = _credits("sam")
+        assert (held["balance"], held["held"], held["transactions"][0]["amount"]) == (39, 1, -1)
+        assert call("POST", f"/exchanges/{exchange_id}/cancel", user="sam").status == 200
+        released = _credits("sam")
+        assert (released["balance"], released["held"]) == (39, 0)  # beyond the cap: not paid back, not cut
+        _assert_ledger_consistent("sam")
+    finally:
+        get_settings.cache_clear()
+
+
 @pytest.mark.parametrize("named", [True, False], ids=["id-names-its-group", "id-from-before"])
 def test_a_claim_answers_alike_whether_the_post_id_names_its_group_or_not(named, monkeypatch):
     """A post id naming its group (issue 15) is claimed in one batch and a transaction that checks the sharer's
