@@ -137,6 +137,31 @@ def test_simultaneous_confirmations_complete_exactly_once():
     assert len([e for e in EventItem.scan() if e.event_type == "ExchangeCompleted"]) == 1
 
 
+def test_one_side_confirming_twice_at_once_records_one_confirmation(monkeypatch):
+    """A double tap (or a client's retry) of the same side's confirm, both read before either wrote: the second
+    finds its flag set as it commits and answers what is there; one PickupConfirmed (one notice to each side)."""
+    from foodshare.domain import exchanges
+
+    c = flows.community()
+    exchange_id = flows.claim("cleo", flows.share("sam", c["group"]))
+    read, raced = exchanges.get_for_participant, []
+
+    def confirmed_meanwhile(*args):
+        exchange = read(*args)
+        if not raced:
+            raced.append(True)
+            exchanges.confirm(exchange_id, "cleo")  # the other tap, landing between this one's read and write
+        return exchange
+
+    monkeypatch.setattr(exchanges, "get_for_participant", confirmed_meanwhile)
+    reply = call("POST", f"/exchanges/{exchange_id}/confirm", user="cleo")
+    assert reply.status == 200 and reply.body["claimerConfirmed"] is True and reply.body["status"] == "claimed"
+    assert [e.event_type for e in EventItem.scan()].count("PickupConfirmed") == 1
+    monkeypatch.undo()
+    flows.complete("sam", "cleo", exchange_id)
+    assert _credits("sam")["balance"] == 4 and _credits("cleo")["held"] == 0
+
+
 def test_cancel_relists_while_window_open_and_releases_credit():
     c = flows.community()
     food_id = flows.share("sam", c["group"])
@@ -323,6 +348,28 @@ def test_a_release_and_a_payment_racing_at_the_cap_never_pass_it():
     sam = UserItem.get(*UserItem.key("sam"))
     assert (int(sam.credit_balance), int(sam.credits_held)) == (cap, 0)  # one credit landed, the other is not paid
     _assert_ledger_consistent("sam")
+
+
+def test_a_balance_above_a_lowered_cap_pays_one_credit_a_claim_and_is_never_cut(monkeypatch):
+    """MAX_CREDIT_BALANCE lowered below what someone holds: their claim costs one credit and the cancel gives
+    nothing beyond the cap back, but neither cuts the balance down to the cap."""
+    c = flows.community()
+    flows.user("bea")
+    flows.join("bea", c["group"], "sam")
+    food_id = flows.share("bea", c["group"])
+    _top_up("sam", 40)
+    monkeypatch.setenv("MAX_CREDIT_BALANCE", "30")
+    get_settings.cache_clear()
+    try:
+        exchange_id = flows.claim("sam", food_id)
+        held = _credits("sam")
+        assert (held["balance"], held["held"], held["transactions"][0]["amount"]) == (39, 1, -1)
+        assert call("POST", f"/exchanges/{exchange_id}/cancel", user="sam").status == 200
+        released = _credits("sam")
+        assert (released["balance"], released["held"]) == (39, 0)  # beyond the cap: not paid back, not cut
+        _assert_ledger_consistent("sam")
+    finally:
+        get_settings.cache_clear()
 
 
 @pytest.mark.parametrize("named", [True, False], ids=["id-names-its-group", "id-from-before"])

@@ -8,7 +8,8 @@ always the sum of its ledger. Two ways to change it:
 - Giving credit back (a release, a payment) needs no read (issue 15): a blind `ADD` under the condition
   that it stays within MAX_CREDIT_BALANCE (and that the profile exists). Racing ADDs all land; the cap is
   checked atomically with each. When the condition fails (the person is at the cap, or has no profile),
-  the write is done again the read way (`reading_when_needed`): credit beyond the cap is not paid.
+  the write is done again the read way (`reading_when_needed`): credit beyond the cap is not paid (and a
+  balance already above it, the cap lowered, is not cut to it).
 
 A line's `balance_after` is derived when the ledger is read (`statement`), backwards from the profile's
 balance; lines written before this carry the stored value, which is the same number.
@@ -55,7 +56,9 @@ def _move(
     max_held: int | None = None,
 ) -> Movement:
     before = int(user.credit_balance)
-    after = min(get_settings().max_credit_balance, before + amount)
+    after = before + amount
+    if amount > 0:  # credit beyond the cap is not paid; a balance already above it (the cap lowered) is not cut
+        after = max(before, min(get_settings().max_credit_balance, after))
     if after < 0:
         raise Conflict("Not enough credits to claim; share food to earn some.", code="insufficient_credits")
     actions = [UserItem.updated_at.set(clock.now_iso())]

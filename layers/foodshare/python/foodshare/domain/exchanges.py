@@ -215,8 +215,10 @@ def _confirm(exchange_id: str, user_id: str, blind: bool) -> ExchangeItem:
     if other_confirmed:
         actions += [ExchangeItem.status.set(COMPLETED), ExchangeItem.completed_at.set(now), ExchangeItem.closed_at.set(now)]
     uow = UnitOfWork()
-    # The other side's flag is part of the condition: if both confirm at once, one retries and completes.
-    uow.update(exchange, actions, (ExchangeItem.status == CLAIMED) & (other_flag == other_confirmed))
+    # The other side's flag is part of the condition: if both confirm at once, one retries and completes. So is
+    # this side's own (not yet set): a second tap racing the first retries, finds it set and records nothing.
+    uow.update(exchange, actions, (ExchangeItem.status == CLAIMED) & (other_flag == other_confirmed)
+               & (own_flag.does_not_exist() | (own_flag == False)))  # noqa: E712 (a condition, not a test)
     uow.record(
         "PickupConfirmed",
         user_id,
