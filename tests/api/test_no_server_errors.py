@@ -211,3 +211,15 @@ def test_unknown_ids_in_a_body_are_404s_naming_the_field():
     unnamed = {field: reply.body["error"] for field, reply in answers.items()
                if reply.status != 404 or field not in reply.body["error"].get("fields", {})}
     assert unnamed == {}
+
+
+@pytest.mark.parametrize("path,raw", [("/food", '[1,"\\ud800","b"]'), ("/me/credits", '["\\udc00x",3]'),
+                                      ("/me/credits", '["\\ud800"]')])
+def test_a_cursor_holding_a_lone_surrogate_is_a_400_naming_cursor(path, raw):
+    """Found by an audit: a cursor's id went into the ledger's key condition as it was; a lone surrogate cannot
+    be encoded as UTF-8 (moto took it; DynamoDB, Redis or the log would fail on it: a 500 far from the input)."""
+    flows.community()
+    cursor = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    reply = call("GET", path, user="cleo", query={"cursor": cursor})
+    assert reply.status == 400, reply
+    assert reply.body["error"]["fields"] == {"cursor": "not a cursor from a previous page"}

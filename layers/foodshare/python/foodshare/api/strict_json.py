@@ -6,10 +6,13 @@ Its own module so that the domain (cursors) can use it without importing the res
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 # Integer literals longer than this are refused before Python parses them (no field needs them).
 MAX_INT_DIGITS = 32
+# A JSON escape of a surrogate code point (U+D800 to U+DFFF): half of a pair, or a lone one no UTF-8 text holds
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def _invalid_json(message: str, doc: str, pos: int = 0) -> json.JSONDecodeError:
@@ -17,7 +20,9 @@ def _invalid_json(message: str, doc: str, pos: int = 0) -> json.JSONDecodeError:
 
 
 def strict_json(text: str) -> Any:
-    """JSON as RFC 8259 defines it: no NaN/Infinity, no numbers that overflow, bounded nesting.
+    """JSON as RFC 8259 defines it: no NaN/Infinity, no numbers that overflow, bounded nesting, and strings of
+    Unicode characters only (a lone surrogate, `"\\ud800"`, cannot be encoded as UTF-8: a key, a Redis command or
+    a stored attribute holding one fails where it is used, a 500 far from the input).
 
     Every refusal is a JSONDecodeError (a ValueError), which Powertools turns into a request validation
     error (400 here); any other exception out of `json.loads` (RecursionError, ValueError for huge integers)
@@ -39,6 +44,28 @@ def strict_json(text: str) -> Any:
         return int(literal)
 
     try:
-        return json.loads(text, parse_constant=constant, parse_float=number, parse_int=integer)
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise _invalid_json("not Unicode text", text, exc.start) from None
+    try:
+        value = json.loads(text, parse_constant=constant, parse_float=number, parse_int=integer)
     except RecursionError:
         raise _invalid_json("nested too deeply", text) from None
+    if _SURROGATE_ESCAPE.search(text) and not _unicode(value):
+        raise _invalid_json("a string holds a lone surrogate", text)
+    return value
+
+
+def _unicode(value: Any) -> bool:
+    """Every string in the value (keys too) encodes as UTF-8; only walked when the text escapes a surrogate."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(_unicode(k) and _unicode(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_unicode(v) for v in value)
+    return True
