@@ -140,3 +140,25 @@ def test_no_metric_lines_where_metrics_are_disabled(capsys, monkeypatch):
     capsys.readouterr()
     assert call("GET", "/food", user="cleo").status == 200
     assert '"_aws"' not in capsys.readouterr().out
+
+
+def test_a_loader_that_may_not_store_does_not_hold_the_other_containers_for_the_whole_lock(settings_env):
+    """Within the settle time after a write nothing may be stored (docs/cache.md, rule 4): the container that took the
+    load lock finds its value unstorable, so the entry the others poll for never comes. They load as soon as the
+    lock is released, not when it lapses (LOCK_MS, 2 s: every miss of a just-written key waited that long)."""
+    from foodshare.cache.flight import LOCK_MS
+
+    settings_env(CACHE_SETTLE_MS="1000")
+    versions.bump([KEY])  # a write just now: no entry built on it may be stored for a second
+    containers = [Layered(_strategy("settling"), lambda v: v, lambda v: v) for _ in range(2)]
+    load, calls = _counting_loader(delay=0.1)
+    took = []
+
+    def read(cache):
+        started = time.monotonic()
+        assert cache.get(Snapshot(), "k", [KEY], load) == ["value"]
+        took.append(time.monotonic() - started)
+
+    _concurrently(read, [(cache,) for cache in containers])
+    assert len(calls) == 2  # neither could store, so both loaded
+    assert max(took) < LOCK_MS / 1000 / 2, took

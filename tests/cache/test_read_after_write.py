@@ -192,3 +192,43 @@ def test_reputation_change_is_shown_at_once():
     assert reputation.apply(Delivered.of(jsonlib.loads(shared.detail)))  # the consumer's commit, as from the queue
     assert len(_titles_above(c["claimer"], 61)) == 1
     assert call("GET", f"/users/{c['sharer']}/reputation", user=c["sharer"]).body["score"] == 62
+
+
+class _BumpTimesOutOnce:
+    """The container's Redis client, with the next version bump timing out (a latency spike: one failure, so the
+    breaker stays closed)."""
+
+    def __init__(self, client) -> None:
+        self._client = client
+        self.failed = False
+
+    def evalsha(self, sha, *args):
+        import redis
+
+        if sha == versions._BUMP.sha and not self.failed:
+            self.failed = True
+            raise redis.TimeoutError("Timeout reading from socket")
+        return self._client.evalsha(sha, *args)
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+
+def test_a_missed_bump_is_made_good_by_the_writers_next_bump(monkeypatch):
+    """docs/cache.md, rule 5: a bump that fails where the breaker stays closed leaves other containers serving the
+    old entries only until the writing container's next call. A writer that never reads the cache (posting,
+    claiming, the consumers) renews the epoch with its next bump, not an entry TTL (10 min for a group's list) later."""
+    from foodshare.cache.breaker import guard
+
+    c = flows.community()
+    flows.share("sam", c["group"], title="Bread")
+    other = flows.group("sam", "Elsewhere")
+    assert _warm("cleo") == ["Bread"]
+    flaky = _BumpTimesOutOnce(get_client())
+    monkeypatch.setattr(guard, "_client_factory", lambda: flaky)
+    flows.share("sam", c["group"], title="Soup")  # committed; its bump timed out
+    assert flaky.failed and guard.state == "CLOSED" and guard.owes_epoch
+    flows.share("sam", other, title="Jam")  # the posting container's next request: its bump goes through
+    # The discovery containers owe nothing (their Redis calls never failed): they serve what the versions allow.
+    monkeypatch.setattr(guard, "owes_epoch", False)
+    assert _titles("cleo") == ["Bread", "Soup"]

@@ -9,8 +9,8 @@ package imports boto3: ~60 ms of every cold start for a dozen lines of state.)
 Every caller passes a fallback, so an outage degrades to DynamoDB reads instead of errors.
 
 While the breaker is open, or after a version bump failed, this container may have
-missed invalidations: `owes_epoch` is then set, and the next successful version read
-renews the global epoch first, which invalidates every entry built before it.
+missed invalidations: `owes_epoch` is then set, and the next successful version read or
+bump renews the global epoch first, which invalidates every entry built before it.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Within a container, one thread per key loads while the others wait and re-read;
 across containers, a short Redis lock (SET NX PX) elects one loader and the rest
-poll the shared level (L2) until its entry appears or the lock expires. With Redis
-down each container loads for itself: the breaker already spares Redis, and the
+poll the shared level (L2) until its entry appears or the lock is released or expires. With
+Redis down each container loads for itself: the breaker already spares Redis, and the
 in-container lock still spares DynamoDB.
 """
 
@@ -60,13 +60,18 @@ class SingleFlight:
             token = uuid.uuid4().hex
             lock_key = f"lock:{key}"
             acquired = self._guard.run(lambda c: c.set(lock_key, token, nx=True, px=LOCK_MS), _UNAVAILABLE)
-            if acquired is None:  # another container is loading it: wait for its entry
+            if acquired is None:  # another container is loading it: wait for its entry, while it holds the lock
                 deadline = time.monotonic() + LOCK_MS / 1000
                 while time.monotonic() < deadline:
                     time.sleep(POLL_SECONDS)
+                    # The lock first: a loader stores before it releases, so once it is gone the entry is there
+                    # or will not come (a value built on versions that moved or have not settled is not stored).
+                    held = self._guard.run(lambda c: c.exists(lock_key), 0)
                     found = reread()
                     if found is not None:
                         return found
+                    if not held:
+                        break
             try:
                 return load()
             finally:

@@ -166,19 +166,28 @@ def bump(keys: Iterable[str], redis_guard: RedisGuard | None = None, *, only_exi
 
     `only_existing`: leave missing keys missing (a missing key gets a token no entry holds when it is next read, so
     making it stale needs nothing): the erasure's bumps, which must not write a key naming the person again after
-    the purge deleted it. Other writes create the key, so the next read finds a token old enough to store under."""
+    the purge deleted it. Other writes create the key, so the next read finds a token old enough to store under.
+
+    A container that owes an epoch renewal (an earlier bump failed, or its breaker opened) renews it with this bump:
+    a writer that never reads the cache (posting, claiming, the consumers) would otherwise never pay it, and other
+    containers would serve what the failed bump should have made stale until the entries' TTL."""
     keys = list(dict.fromkeys(keys))
     if not keys:
         return True
     used = redis_guard or default_guard
-    script_keys = [SEQUENCE, *keys]
-    flags = ["1" if only_existing else "0", *_expiries(keys)]
+    renew = used.owes_epoch
+    bumped = [*keys, EPOCH] if renew else keys
+    script_keys = [SEQUENCE, *bumped]
+    flags = ["1" if only_existing else "0", *_expiries(bumped)]
     done = used.run(lambda client: _BUMP(client, script_keys, flags), None)
     if done is None:
         used.owes_epoch = True
         logger.warning("cache versions not bumped; entries are not served until the epoch is renewed",
                        extra={"versionKeys": keys[:20]})
         return False
+    if renew:
+        used.owes_epoch = False
+        logger.info("cache epoch renewed: entries built before it are no longer served")
     return True
 
 
