@@ -8,6 +8,7 @@ from foodshare.settings import get_settings
 from tests.bots import chat
 from tests.bots.chat import GROUP_CHAT, TgUser, action, message, telegram
 from tests.bots.events import recorded, shared_food_ids
+from tests.support import flows
 from tests.support.api import call
 
 ALICE = TgUser(111111, "Alice")
@@ -384,3 +385,23 @@ def test_a_title_of_nothing_visible_is_asked_again_and_a_blank_chat_title_names_
     assert telegram(message(BOB, blank_chat, "/start")).status == 200
     names = groups.names(set(groups.group_ids_of(f"tg:{BOB.id}")))
     assert "Chat group" in names.values() and not any("\u3164" in n for n in names.values()), names
+
+
+def test_shares_and_claims_through_the_bot_spend_the_same_allowance_as_the_api(monkeypatch):
+    """Found by an audit: the API allows a person 10 posts an hour (RATE_LIMIT_POSTING) and 30 claims, but the bots
+    counted nothing, so one chat member could flood a group (and its chat, with an announcement each) without end.
+    One bucket per person and route, whichever client they use."""
+    monkeypatch.setenv("RATE_LIMIT_POSTING", "2/3600")
+    monkeypatch.setenv("RATE_LIMIT_CLAIMS", "1/3600")
+    get_settings.cache_clear()
+    start_group(ALICE, BOB)
+    assert "is shared" in telegram(message(ALICE, GROUP_CHAT, SOUP)).body["text"]
+    flows.share("tg:111111", groups.group_ids_of("tg:111111")[0], title="Bread")  # the API spends the same bucket
+    over = telegram(message(ALICE, GROUP_CHAT, SOUP))
+    assert "shared a lot lately" in over.body["text"] and "is shared" not in over.body["text"]
+    first, second = shared_food_ids()[:2]
+    assert "You claimed" in telegram(message(BOB, GROUP_CHAT, f"/claim {first}")).body["text"]
+    refused = telegram(message(BOB, GROUP_CHAT, f"/claim {second}"))
+    assert "claimed a lot lately" in refused.body["text"]
+    assert call("POST", f"/food/{second}/claims", user="tg:222222").status == 429
+    assert len(recorded("FoodShared")) == 2 and len(recorded("FoodClaimed")) == 1

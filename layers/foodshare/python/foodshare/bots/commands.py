@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from foodshare.bots import parsing, rendering, sharing, store
+from foodshare.bots import allowance, parsing, rendering, sharing, store
 from foodshare.bots.rendering import STARS, shown_name
 from foodshare.bots.turns import Button, Reply, Turn, answering
 from foodshare.domain import credits, discovery, exchanges, exports, food, groups, privacy, ratings, reports, users
@@ -112,6 +112,7 @@ def _exact(result) -> bool:
 def _claim(turn: Turn, food_id: str) -> Reply:
     if not food_id:
         raise ValidationFailed("Which food? /claim <foodId>, or press Claim under a post.", fields={"foodId": "required"})
+    allowance.spend(turn.user_id, allowance.CLAIMS)
     exchange = exchanges.claim(food_id.strip(), turn.user_id)
     post = food.find(exchange.food_id)
     return Reply(
@@ -222,22 +223,11 @@ def _report_step(turn: Turn, args: str) -> Reply:
         return Reply(f"Why are you reporting {REPORTED[subject_type]}? Its group's moderators see your report; "
                      "the member is not told who reported.",
                      buttons=rendering.reason_buttons(subject_type, subject_id), personal=True, notice="Report")
-    _within_report_limit(turn.user_id)
+    allowance.spend(turn.user_id, allowance.REPORTS)  # one bucket with POST /reports
     reports.file(turn.user_id, subject_type, subject_id, reason, None)
     label = rendering.REASON_LABELS[reason].lower()
     return Reply(f"Thank you: your report about {REPORTED[subject_type]} ({label}) went to its group's moderators.",
                  replaces=True, personal=True, notice="Reported")
-
-
-def _within_report_limit(user_id: str) -> None:
-    """The same per-person allowance as POST /reports (one bucket for the API and the bots)."""
-    from foodshare.cache import ratelimit
-
-    decision = ratelimit.check(user_id, "POST /reports")
-    if decision is not None and not decision.allowed:
-        minutes = max(1, -(-decision.retry_after_ms // 60_000))
-        raise Conflict(f"You have filed many reports lately: please try again in {minutes} min.",
-                       code="rate_limited")
 
 
 COMMANDS: dict[str, Callable[[Turn, str], Reply]] = {

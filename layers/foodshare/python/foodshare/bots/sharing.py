@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from foodshare import clock
-from foodshare.bots import parsing, rendering, store
+from foodshare.bots import allowance, parsing, rendering, store
 from foodshare.bots.turns import Button, Reply, Turn, answering, unreadable
 from foodshare.domain import food, groups, users
 from foodshare.errors import Conflict, DomainError, ValidationFailed
@@ -232,6 +232,7 @@ def complete(turn: Turn, draft: dict, flow: store.Conversation | None) -> Reply:
         if len(mine) > 1:
             return _ask(turn, "group", draft, flow)
         draft = draft | {"groupId": mine[0]}
+    allowance.spend(turn.user_id, allowance.POSTING)
     try:
         post = food.share(turn.user_id, request(draft).new_post(), request_key=turn.request_key)
     except ValidationFailed as exc:
