@@ -46,7 +46,7 @@ def remove_claim_quota(groupId: str) -> models.ClaimQuota:
 
 @app.post("/reports", operation_id="fileReport",
           summary="Report a user, a post or an exchange to the moderators of its group",
-          **private(201, "not_found", "already_reported", "concurrent_update"))
+          **private(201, "not_found", "already_reported", "invalid_state", "concurrent_update"))
 def file_report(body: ReportRequest) -> models.Report:
     caller = caller_id(app)
     if body.subject_type != "user":

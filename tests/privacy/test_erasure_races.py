@@ -73,3 +73,58 @@ def test_a_counterparts_rating_while_the_sweep_runs_is_refused_and_leaves_nothin
     assert rated == [409]  # the rated person is being erased: no rating names them after the sweep
     assert call("GET", f"/me/erasure/{request_id}", user="erin").body["status"] == "completed"
     assert _erin_items() == []
+
+
+
+def _erin_traded_with_cleo_and_ida(backbone, monkeypatch) -> dict:  # noqa: F811
+    """Erin took part in an exchange with cleo (the group's admin, who reported it) and one with ida; the sweep is
+    one segment, so whatever lands while it is rewritten was not scanned."""
+    from foodshare.settings import get_settings
+
+    monkeypatch.setenv("SCAN_SEGMENTS", "1")
+    get_settings.cache_clear()
+    for name in ("erin", "cleo", "ida"):
+        flows.user(name)
+    group = flows.group("cleo", "Corner street")
+    flows.join("erin", group, "cleo")
+    flows.join("ida", group, "cleo")
+    with_cleo = flows.claim("erin", flows.share("cleo", group, title="Pears"))
+    flows.complete("cleo", "erin", with_cleo)
+    with_ida = flows.claim("erin", flows.share("ida", group, title="Plums"))
+    flows.complete("ida", "erin", with_ida)
+    reported = call("POST", "/reports", user="cleo", json={"subjectType": "exchange", "subjectId": with_cleo,
+                                                            "reason": "no_show"})
+    assert reported.status == 201, reported
+    backbone.deliver()
+    return {"group": group, "with_ida": with_ida, "report": reported.body["reportId"]}
+
+
+def _erase_erin_while(backbone, monkeypatch, meanwhile) -> list:  # noqa: F811
+    """Erase erin, calling `meanwhile()` once the sweep's segment has been scanned (before it is rewritten)."""
+    rewrite, answers = erasure._rewrite, []
+
+    def scanned_then(user_id, anon, markers, items):
+        items = list(items)  # the segment's scan has read its pages
+        if not answers:
+            answers.append(meanwhile())
+        return rewrite(user_id, anon, markers, items)
+
+    monkeypatch.setattr(erasure, "_rewrite", scanned_then)
+    code = call("POST", "/me/erasure", user="erin").body["confirmationCode"]
+    request_id = call("DELETE", "/me", user="erin", json={"confirmationCode": code}).body["requestId"]
+    backbone.deliver()
+    assert call("GET", f"/me/erasure/{request_id}", user="erin").body["status"] == "completed"
+    return answers
+
+
+def test_a_report_about_someone_whose_sweep_runs_is_refused_and_leaves_nothing_naming_them(
+        backbone, monkeypatch):  # noqa: F811
+    """A report takes whom it is about from the exchange (or post) as read: one landing after the sweep scanned would
+    name the erased person for good (the report, its queue entry, `ReportFiled`). It holds only while they are not
+    erasing."""
+    erin = _erin_traded_with_cleo_and_ida(backbone, monkeypatch)
+    answers = _erase_erin_while(backbone, monkeypatch, lambda: call("POST", "/reports", user="ida", json={
+        "subjectType": "exchange", "subjectId": erin["with_ida"], "reason": "late"}))
+    assert [(a.status, a.error_code) for a in answers] == [(409, "invalid_state")], answers
+    assert _erin_items() == []
+
