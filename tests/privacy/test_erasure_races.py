@@ -128,3 +128,14 @@ def test_a_report_about_someone_whose_sweep_runs_is_refused_and_leaves_nothing_n
     assert [(a.status, a.error_code) for a in answers] == [(409, "invalid_state")], answers
     assert _erin_items() == []
 
+
+def test_a_moderation_action_about_someone_whose_sweep_runs_is_refused_and_leaves_nothing_naming_them(
+        backbone, monkeypatch):  # noqa: F811
+    """A moderator's action takes its member from the report: a ban landing after the sweep scanned would name the
+    erased person for good (the ban, the action record under their id). It holds only while they are not erasing."""
+    erin = _erin_traded_with_cleo_and_ida(backbone, monkeypatch)
+    answers = _erase_erin_while(backbone, monkeypatch, lambda: call(
+        "POST", f"/groups/{erin['group']}/moderation/actions", user="cleo",
+        json={"action": "ban", "reason": "Never turned up", "reportId": erin["report"]}))
+    assert [(a.status, a.error_code) for a in answers] == [(409, "invalid_state")], answers
+    assert _erin_items() == []

@@ -38,7 +38,7 @@ from foodshare.data.models import (
 )
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import food as food_posts
-from foodshare.domain import groups, identities, reports
+from foodshare.domain import groups, identities, reports, users
 from foodshare.domain import moderation_rules as rules
 from foodshare.errors import ConcurrentUpdate, Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 
@@ -392,6 +392,10 @@ def _take(group_id: str, moderator_id: str, request: ActionRequest, target: _Tar
     # The moderator as read: removed, banned or demoted while their action is in flight, it does not land.
     uow.check(MembershipItem, MembershipItem.key(group_id, moderator_id), groups.as_read(actor),
               on_fail=ConcurrentUpdate("Your role in this group changed meanwhile."))
+    # Whom the action concerns was read (from the report, the post, the handle): an action landing after their
+    # erasure's sweep scanned would name them for good (the record under their id, a ban, a restriction).
+    users.keep_not_erasing(uow, member_id, on_fail=Conflict(
+        "The member's account is being erased.", code="invalid_state") if target.read else _Unconfirmed())
     removes = request.action in (rules.REMOVE_MEMBER, rules.BAN) and target.membership is not None
     if condition is not None and not removes:  # a removal's delete carries it
         uow.check(MembershipItem, MembershipItem.key(group_id, member_id), condition, on_fail=changed)
