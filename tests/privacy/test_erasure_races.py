@@ -139,3 +139,42 @@ def test_a_moderation_action_about_someone_whose_sweep_runs_is_refused_and_leave
         json={"action": "ban", "reason": "Never turned up", "reportId": erin["report"]}))
     assert [(a.status, a.error_code) for a in answers] == [(409, "invalid_state")], answers
     assert _erin_items() == []
+
+
+
+def test_an_account_being_erased_acts_in_no_group(backbone):  # noqa: F811
+    """DELETE /me froze the account: "it can no longer act". Before its wind-down it is still an admin, a moderator
+    and a member, yet it may not invite, propose a partnership, moderate, report or appeal (each writes a record
+    naming the person, which one landing after the sweep keeps for good): 403 `account_erased`, nothing written."""
+    from foodshare.data.models import UserItem
+
+    for name in ("erin", "sam", "cleo"):
+        flows.user(name)
+    group = flows.group("sam", "Corner street")  # erin moderates it
+    flows.join("erin", group, "sam")
+    flows.join("cleo", group, "sam")
+    UserItem.get(*UserItem.key("erin")).update(actions=[UserItem.score.set(92), UserItem.trust_level.set("exemplary")])
+    assert call("POST", f"/groups/{group}/moderators", user="sam",
+                json={"memberHandle": flows.handle("erin", group)}).status == 200
+    own = flows.group("erin", "Erin's street")  # erin's own group
+    food = flows.share("cleo", group, title="Pears")
+    warned = call("POST", f"/groups/{group}/moderation/actions", user="sam",
+                  json={"action": "warn", "reason": "Be kind", "memberHandle": flows.handle("erin", group)})
+    assert warned.status == 201, warned
+    backbone.deliver()
+    code = call("POST", "/me/erasure", user="erin").body["confirmationCode"]
+    assert call("DELETE", "/me", user="erin", json={"confirmationCode": code}).status == 202
+    before = sorted(_table_dump())
+    tries = {
+        "invite": call("POST", f"/groups/{own}/invites", user="erin"),
+        "partnership": call("POST", f"/groups/{own}/partnerships", user="erin", json={"targetGroupId": group}),
+        "action": call("POST", f"/groups/{group}/moderation/actions", user="erin", json={
+            "action": "warn", "reason": "Be kind", "memberHandle": flows.handle("cleo", group)}),
+        "report": call("POST", "/reports", user="erin", json={"subjectType": "food", "subjectId": food,
+                                                               "reason": "spam"}),
+        "appeal": call("POST", "/appeals", user="erin", json={"actionId": warned.body["actionId"]}),
+        "quota": call("PUT", f"/groups/{own}/claim-quota", user="erin",
+                      json={"maxClaims": 3, "windowHours": 24, "liftHours": 1}),
+    }
+    assert {k: (r.status, r.error_code) for k, r in tries.items()} == {k: (403, "account_erased") for k in tries}
+    assert sorted(_table_dump()) == before

@@ -148,6 +148,7 @@ def create_invite(group_id: str, user_id: str) -> InviteItem:
     )
     uow = UnitOfWork()
     uow.save(invite, InviteItem.pk.does_not_exist())
+    users.keep_acting(uow, user_id)
     uow.record("InviteCreated", user_id, {"groupId": group_id, "expiresAt": invite.expires_at})
     uow.commit()
     return invite
@@ -217,8 +218,7 @@ def _admit_as(group: GroupItem, user_id: str, attempt: int, version: int | None)
     uow.check(BanItem, BanItem.key(group.group_id, user_id), BanItem.pk.does_not_exist(),
               on_fail=Forbidden("You have been banned from this group.", code="banned"))
     # Nor does anyone whose erasure began meanwhile: a membership landing after the wind-down would outlive it.
-    users.keep_not_erasing(uow, user_id, on_fail=Forbidden(
-        "This account is being erased (DELETE /me); it can no longer act.", code="account_erased"))
+    users.keep_acting(uow, user_id)
     uow.record("MemberJoined", user_id, {"groupId": group.group_id, "userId": user_id, "role": MEMBER})
     uow.commit()
     group.member_count += 1

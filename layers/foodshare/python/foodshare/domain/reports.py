@@ -106,6 +106,7 @@ def _write(reporter_id: str, subject_type: str, subject_id: str, reason: str, de
         created_at=clock.now_iso(),
     )
     uow = UnitOfWork()
+    users.keep_acting(uow, reporter_id)
     for user_id in ([reporter_id, subject.user_id] if members_of else []):
         groups.keep_member(uow, members_of, user_id, on_fail=_NotShared("Member not found."))
     # Whom it is about was read (from the post, the exchange, the handle): a report landing after their erasure's
