@@ -158,6 +158,10 @@ def test_an_account_being_erased_acts_in_no_group(backbone):  # noqa: F811
                 json={"memberHandle": flows.handle("erin", group)}).status == 200
     own = flows.group("erin", "Erin's street")  # erin's own group
     food = flows.share("cleo", group, title="Pears")
+    third = flows.group("cleo", "Third street")
+    partnership = flows.partnership("erin", own, "cleo", third)
+    flows.join("cleo", own, "erin")
+    UserItem.get(*UserItem.key("cleo")).update(actions=[UserItem.trust_level.set("exemplary")])
     warned = call("POST", f"/groups/{group}/moderation/actions", user="sam",
                   json={"action": "warn", "reason": "Be kind", "memberHandle": flows.handle("erin", group)})
     assert warned.status == 201, warned
@@ -173,6 +177,9 @@ def test_an_account_being_erased_acts_in_no_group(backbone):  # noqa: F811
         "report": call("POST", "/reports", user="erin", json={"subjectType": "food", "subjectId": food,
                                                                "reason": "spam"}),
         "appeal": call("POST", "/appeals", user="erin", json={"actionId": warned.body["actionId"]}),
+        "end partnership": call("DELETE", f"/partnerships/{partnership}", user="erin"),
+        "appoint": call("POST", f"/groups/{own}/moderators", user="erin",
+                        json={"memberHandle": flows.handle("cleo", own)}),
         "quota": call("PUT", f"/groups/{own}/claim-quota", user="erin",
                       json={"maxClaims": 3, "windowHours": 24, "liftHours": 1}),
     }
