@@ -28,7 +28,7 @@ def get_group(groupId: str) -> models.Group:
 
 
 @app.post("/groups/<groupId>/invites", operation_id="createInvite", summary="A new invite code (admins only)",
-          **private(201, "not_found", "forbidden", "concurrent_update"))
+          **private(201, "not_found", "forbidden", "concurrent_update", "account_erased"))
 def create_invite(groupId: str) -> models.Invite:
     invite = groups.create_invite(groupId, caller_id(app))
     return models.Invite(invite_code=invite.code, group_id=groupId, expires_at=invite.expires_at)
@@ -52,7 +52,7 @@ def leave_group(groupId: str) -> models.LeftGroup:
 
 @app.post("/groups/<groupId>/partnerships", operation_id="proposePartnership",
           summary="Propose a partnership to another group (admins only)",
-          **private(201, "not_found", "forbidden", "partnership_exists", "concurrent_update"))
+          **private(201, "not_found", "forbidden", "partnership_exists", "concurrent_update", "account_erased"))
 def propose_partnership(groupId: str, body: ProposePartnershipRequest) -> models.Partnership:
     terms = partnerships.Terms(
         body.terms.max_distance_km, body.terms.min_reputation, body.terms.max_claims_per_member_per_week
@@ -62,21 +62,21 @@ def propose_partnership(groupId: str, body: ProposePartnershipRequest) -> models
 
 @app.post("/partnerships/<partnershipId>/accept", operation_id="acceptPartnership",
           summary="Accept a proposed partnership (admins of the invited group)",
-          **private(200, "not_found", "forbidden", "invalid_state", "concurrent_update"))
+          **private(200, "not_found", "forbidden", "invalid_state", "concurrent_update", "account_erased"))
 def accept_partnership(partnershipId: str) -> models.Partnership:
     return views.partnership(partnerships.accept(partnershipId, caller_id(app)))
 
 
 @app.post("/partnerships/<partnershipId>/decline", operation_id="declinePartnership",
           summary="Decline a proposed partnership (admins of the invited group)",
-          **private(200, "not_found", "forbidden", "invalid_state", "concurrent_update"))
+          **private(200, "not_found", "forbidden", "invalid_state", "concurrent_update", "account_erased"))
 def decline_partnership(partnershipId: str) -> models.Partnership:
     return views.partnership(partnerships.decline(partnershipId, caller_id(app)))
 
 
 @app.delete("/partnerships/<partnershipId>", operation_id="endPartnership",
             summary="End a partnership (admins of either group)",
-            **private(200, "not_found", "forbidden", "invalid_state", "concurrent_update"))
+            **private(200, "not_found", "forbidden", "invalid_state", "concurrent_update", "account_erased"))
 def end_partnership(partnershipId: str) -> models.Partnership:
     return views.partnership(partnerships.end(partnershipId, caller_id(app)))
 

@@ -31,7 +31,7 @@ def get_claim_quota(groupId: str) -> models.ClaimQuota:
 
 @app.put("/groups/<groupId>/claim-quota", operation_id="setClaimQuota",
          summary="Set the group's claim quota: at most N claims per member per rolling window (admins only)",
-         **private(200, "not_found", "forbidden", "concurrent_update"))
+         **private(200, "not_found", "forbidden", "concurrent_update", "account_erased"))
 def set_claim_quota(groupId: str, body: ClaimQuotaRequest) -> models.ClaimQuota:
     quota = GroupQuota(body.max_claims, body.window_hours, body.lift_hours)
     return views.claim_quota(groupId, standing.set_group_quota(groupId, caller_id(app), quota))
@@ -39,14 +39,14 @@ def set_claim_quota(groupId: str, body: ClaimQuotaRequest) -> models.ClaimQuota:
 
 @app.delete("/groups/<groupId>/claim-quota", operation_id="removeClaimQuota",
             summary="Remove the group's claim quota (admins only)",
-            **private(200, "not_found", "forbidden", "concurrent_update"))
+            **private(200, "not_found", "forbidden", "concurrent_update", "account_erased"))
 def remove_claim_quota(groupId: str) -> models.ClaimQuota:
     return views.claim_quota(groupId, standing.set_group_quota(groupId, caller_id(app), None))
 
 
 @app.post("/reports", operation_id="fileReport",
           summary="Report a user, a post or an exchange to the moderators of its group",
-          **private(201, "not_found", "already_reported", "concurrent_update"))
+          **private(201, "not_found", "already_reported", "invalid_state", "concurrent_update", "account_erased"))
 def file_report(body: ReportRequest) -> models.Report:
     caller = caller_id(app)
     if body.subject_type != "user":
@@ -57,7 +57,7 @@ def file_report(body: ReportRequest) -> models.Report:
 @app.post("/groups/<groupId>/moderators", operation_id="appointModerator",
           summary="Make an exemplary member a moderator (admins only)",
           **private(200, "not_found", "forbidden", "already_moderating", "not_exemplary", "invalid_state",
-                    "concurrent_update"))
+                    "concurrent_update", "account_erased"))
 def appoint_moderator(groupId: str, body: AppointModeratorRequest) -> models.Moderator:
     caller = caller_id(app)
     return views.moderator(groupId, moderation.appoint_moderator(groupId, caller, body.member_handle), caller)
@@ -85,7 +85,7 @@ def _after(cursor: str) -> str:
           summary="Dismiss, warn, remove a post, restrict, remove or ban a member, with a reason "
                   "(admins and moderators)",
           **private(201, "not_found", "forbidden", "own_report", "not_allowed_on_member", "report_closed",
-                    "invalid_state", "concurrent_update"))
+                    "invalid_state", "concurrent_update", "account_erased"))
 def take_action(groupId: str, body: ModerationActionRequest) -> models.ModerationAction:
     request = moderation.ActionRequest(body.action, body.reason, body.report_id, body.member_handle, body.food_id,
                                        body.days)
@@ -100,14 +100,15 @@ def my_moderation() -> models.ModerationActions:
 
 @app.post("/appeals", operation_id="fileAppeal",
           summary="Appeal a moderation action about the caller (once per action)",
-          **private(201, "not_found", "already_appealed", "concurrent_update"))
+          **private(201, "not_found", "already_appealed", "concurrent_update", "account_erased"))
 def file_appeal(body: AppealRequest) -> models.AppealDecision:
     return views.appeal_decision(moderation.appeal(caller_id(app), body.action_id, body.statement))
 
 
 @app.post("/appeals/<appealId>/decision", operation_id="decideAppeal",
           summary="Uphold or overturn an appeal (a group admin other than whoever took the action)",
-          **private(200, "not_found", "forbidden", "not_another_admin", "appeal_decided", "concurrent_update"))
+          **private(200, "not_found", "forbidden", "not_another_admin", "appeal_decided", "concurrent_update",
+                    "account_erased"))
 def decide_appeal(appealId: str, body: AppealDecisionRequest) -> models.AppealDecision:
     return views.appeal_decision(moderation.decide(appealId, caller_id(app), body.outcome, body.reason))
 

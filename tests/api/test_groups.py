@@ -176,3 +176,20 @@ def test_partnership_rules():
     assert declined.status == 200 and declined.body["status"] == "declined"
     renewed = call("POST", f"/groups/{group_b}/partnerships", user="bea", json={"targetGroupId": group_a})
     assert renewed.status == 201  # a declined proposal does not block a new one
+
+
+def test_an_account_being_erased_cannot_join_a_group():
+    """DELETE /me froze the account (it can no longer act): joining answers 403 `account_erased`, as documented for
+    `joinGroup`, and writes no membership naming the person (one landing after the wind-down would outlive it)."""
+    from foodshare.data.models import MembershipItem
+
+    group_id = flows.group("sam")
+    flows.user("erin")
+    code = flows.invite("sam", group_id)
+    confirmation = call("POST", "/me/erasure", user="erin").body["confirmationCode"]
+    assert call("DELETE", "/me", user="erin", json={"confirmationCode": confirmation}).status == 202
+    joined = call("POST", "/groups/join", user="erin", json={"inviteCode": code})
+    assert joined.status == 403 and joined.error_code == "account_erased", joined
+    assert [m.user_id for m in MembershipItem.query(f"GROUP#{group_id}", MembershipItem.sk.startswith("MEMBER#"))] == [
+        "sam"]
+    assert call("GET", f"/groups/{group_id}", user="sam").body["memberCount"] == 1

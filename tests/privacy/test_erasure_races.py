@@ -73,3 +73,115 @@ def test_a_counterparts_rating_while_the_sweep_runs_is_refused_and_leaves_nothin
     assert rated == [409]  # the rated person is being erased: no rating names them after the sweep
     assert call("GET", f"/me/erasure/{request_id}", user="erin").body["status"] == "completed"
     assert _erin_items() == []
+
+
+
+def _erin_traded_with_cleo_and_ida(backbone, monkeypatch) -> dict:  # noqa: F811
+    """Erin took part in an exchange with cleo (the group's admin, who reported it) and one with ida; the sweep is
+    one segment, so whatever lands while it is rewritten was not scanned."""
+    from foodshare.settings import get_settings
+
+    monkeypatch.setenv("SCAN_SEGMENTS", "1")
+    get_settings.cache_clear()
+    for name in ("erin", "cleo", "ida"):
+        flows.user(name)
+    group = flows.group("cleo", "Corner street")
+    flows.join("erin", group, "cleo")
+    flows.join("ida", group, "cleo")
+    with_cleo = flows.claim("erin", flows.share("cleo", group, title="Pears"))
+    flows.complete("cleo", "erin", with_cleo)
+    with_ida = flows.claim("erin", flows.share("ida", group, title="Plums"))
+    flows.complete("ida", "erin", with_ida)
+    reported = call("POST", "/reports", user="cleo", json={"subjectType": "exchange", "subjectId": with_cleo,
+                                                            "reason": "no_show"})
+    assert reported.status == 201, reported
+    backbone.deliver()
+    return {"group": group, "with_ida": with_ida, "report": reported.body["reportId"]}
+
+
+def _erase_erin_while(backbone, monkeypatch, meanwhile) -> list:  # noqa: F811
+    """Erase erin, calling `meanwhile()` once the sweep's segment has been scanned (before it is rewritten)."""
+    rewrite, answers = erasure._rewrite, []
+
+    def scanned_then(user_id, anon, markers, items):
+        items = list(items)  # the segment's scan has read its pages
+        if not answers:
+            answers.append(meanwhile())
+        return rewrite(user_id, anon, markers, items)
+
+    monkeypatch.setattr(erasure, "_rewrite", scanned_then)
+    code = call("POST", "/me/erasure", user="erin").body["confirmationCode"]
+    request_id = call("DELETE", "/me", user="erin", json={"confirmationCode": code}).body["requestId"]
+    backbone.deliver()
+    assert call("GET", f"/me/erasure/{request_id}", user="erin").body["status"] == "completed"
+    return answers
+
+
+def test_a_report_about_someone_whose_sweep_runs_is_refused_and_leaves_nothing_naming_them(
+        backbone, monkeypatch):  # noqa: F811
+    """A report takes whom it is about from the exchange (or post) as read: one landing after the sweep scanned would
+    name the erased person for good (the report, its queue entry, `ReportFiled`). It holds only while they are not
+    erasing."""
+    erin = _erin_traded_with_cleo_and_ida(backbone, monkeypatch)
+    answers = _erase_erin_while(backbone, monkeypatch, lambda: call("POST", "/reports", user="ida", json={
+        "subjectType": "exchange", "subjectId": erin["with_ida"], "reason": "late"}))
+    assert [(a.status, a.error_code) for a in answers] == [(409, "invalid_state")], answers
+    assert _erin_items() == []
+
+
+def test_a_moderation_action_about_someone_whose_sweep_runs_is_refused_and_leaves_nothing_naming_them(
+        backbone, monkeypatch):  # noqa: F811
+    """A moderator's action takes its member from the report: a ban landing after the sweep scanned would name the
+    erased person for good (the ban, the action record under their id). It holds only while they are not erasing."""
+    erin = _erin_traded_with_cleo_and_ida(backbone, monkeypatch)
+    answers = _erase_erin_while(backbone, monkeypatch, lambda: call(
+        "POST", f"/groups/{erin['group']}/moderation/actions", user="cleo",
+        json={"action": "ban", "reason": "Never turned up", "reportId": erin["report"]}))
+    assert [(a.status, a.error_code) for a in answers] == [(409, "invalid_state")], answers
+    assert _erin_items() == []
+
+
+
+def test_an_account_being_erased_acts_in_no_group(backbone):  # noqa: F811
+    """DELETE /me froze the account: "it can no longer act". Before its wind-down it is still an admin, a moderator
+    and a member, yet it may not invite, propose a partnership, moderate, report or appeal (each writes a record
+    naming the person, which one landing after the sweep keeps for good): 403 `account_erased`, nothing written."""
+    from foodshare.data.models import UserItem
+
+    for name in ("erin", "sam", "cleo"):
+        flows.user(name)
+    group = flows.group("sam", "Corner street")  # erin moderates it
+    flows.join("erin", group, "sam")
+    flows.join("cleo", group, "sam")
+    UserItem.get(*UserItem.key("erin")).update(actions=[UserItem.score.set(92), UserItem.trust_level.set("exemplary")])
+    assert call("POST", f"/groups/{group}/moderators", user="sam",
+                json={"memberHandle": flows.handle("erin", group)}).status == 200
+    own = flows.group("erin", "Erin's street")  # erin's own group
+    food = flows.share("cleo", group, title="Pears")
+    third = flows.group("cleo", "Third street")
+    partnership = flows.partnership("erin", own, "cleo", third)
+    flows.join("cleo", own, "erin")
+    UserItem.get(*UserItem.key("cleo")).update(actions=[UserItem.trust_level.set("exemplary")])
+    warned = call("POST", f"/groups/{group}/moderation/actions", user="sam",
+                  json={"action": "warn", "reason": "Be kind", "memberHandle": flows.handle("erin", group)})
+    assert warned.status == 201, warned
+    backbone.deliver()
+    code = call("POST", "/me/erasure", user="erin").body["confirmationCode"]
+    assert call("DELETE", "/me", user="erin", json={"confirmationCode": code}).status == 202
+    before = sorted(_table_dump())
+    tries = {
+        "invite": call("POST", f"/groups/{own}/invites", user="erin"),
+        "partnership": call("POST", f"/groups/{own}/partnerships", user="erin", json={"targetGroupId": group}),
+        "action": call("POST", f"/groups/{group}/moderation/actions", user="erin", json={
+            "action": "warn", "reason": "Be kind", "memberHandle": flows.handle("cleo", group)}),
+        "report": call("POST", "/reports", user="erin", json={"subjectType": "food", "subjectId": food,
+                                                               "reason": "spam"}),
+        "appeal": call("POST", "/appeals", user="erin", json={"actionId": warned.body["actionId"]}),
+        "end partnership": call("DELETE", f"/partnerships/{partnership}", user="erin"),
+        "appoint": call("POST", f"/groups/{own}/moderators", user="erin",
+                        json={"memberHandle": flows.handle("cleo", own)}),
+        "quota": call("PUT", f"/groups/{own}/claim-quota", user="erin",
+                      json={"maxClaims": 3, "windowHours": 24, "liftHours": 1}),
+    }
+    assert {k: (r.status, r.error_code) for k, r in tries.items()} == {k: (403, "account_erased") for k in tries}
+    assert sorted(_table_dump()) == before

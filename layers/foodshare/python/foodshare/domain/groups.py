@@ -148,6 +148,7 @@ def create_invite(group_id: str, user_id: str) -> InviteItem:
     )
     uow = UnitOfWork()
     uow.save(invite, InviteItem.pk.does_not_exist())
+    users.keep_acting(uow, user_id)
     uow.record("InviteCreated", user_id, {"groupId": group_id, "expiresAt": invite.expires_at})
     uow.commit()
     return invite
@@ -165,6 +166,7 @@ def join(user_id: str, code: str, accepted_version: int | None = None) -> tuple[
     ])
     if profile is None:
         users.ensure(user_id)
+    users.refuse_if_erasing(profile)  # a frozen account (DELETE /me) can no longer act
     if invite is None:
         raise NotFound("Invite code not found.", code="invite_not_found", fields={"inviteCode": "unknown code"})
     if invite.expires_at <= clock.now_iso():
@@ -215,6 +217,8 @@ def _admit_as(group: GroupItem, user_id: str, attempt: int, version: int | None)
     # A member banned by the group's moderators (domain/moderation.py) cannot come back by invite or chat.
     uow.check(BanItem, BanItem.key(group.group_id, user_id), BanItem.pk.does_not_exist(),
               on_fail=Forbidden("You have been banned from this group.", code="banned"))
+    # Nor does anyone whose erasure began meanwhile: a membership landing after the wind-down would outlive it.
+    users.keep_acting(uow, user_id)
     uow.record("MemberJoined", user_id, {"groupId": group.group_id, "userId": user_id, "role": MEMBER})
     uow.commit()
     group.member_count += 1

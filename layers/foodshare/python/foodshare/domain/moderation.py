@@ -38,7 +38,7 @@ from foodshare.data.models import (
 )
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import food as food_posts
-from foodshare.domain import groups, identities, reports
+from foodshare.domain import groups, identities, reports, users
 from foodshare.domain import moderation_rules as rules
 from foodshare.errors import ConcurrentUpdate, Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 
@@ -105,6 +105,7 @@ def _appoint(admin_id: str, member: MembershipItem, *, unread: bool) -> Membersh
     """The appointment's transaction; `unread`: the member's membership and profile were not read, so it checks
     that the membership is as `member` shows it and that the profile may be granted (`rules.may_grant_moderator`)."""
     uow = UnitOfWork()
+    users.keep_acting(uow, admin_id)
     condition = MembershipItem.role == rules.MEMBER
     on_fail: DomainError = Conflict("The membership changed meanwhile.", code="invalid_state")
     if unread:
@@ -392,6 +393,11 @@ def _take(group_id: str, moderator_id: str, request: ActionRequest, target: _Tar
     # The moderator as read: removed, banned or demoted while their action is in flight, it does not land.
     uow.check(MembershipItem, MembershipItem.key(group_id, moderator_id), groups.as_read(actor),
               on_fail=ConcurrentUpdate("Your role in this group changed meanwhile."))
+    users.keep_acting(uow, moderator_id)
+    # Whom the action concerns was read (from the report, the post, the handle): an action landing after their
+    # erasure's sweep scanned would name them for good (the record under their id, a ban, a restriction).
+    users.keep_not_erasing(uow, member_id, on_fail=Conflict(
+        "The member's account is being erased.", code="invalid_state") if target.read else _Unconfirmed())
     removes = request.action in (rules.REMOVE_MEMBER, rules.BAN) and target.membership is not None
     if condition is not None and not removes:  # a removal's delete carries it
         uow.check(MembershipItem, MembershipItem.key(group_id, member_id), condition, on_fail=changed)
@@ -522,6 +528,7 @@ def appeal(member_id: str, action_id: str, statement: str | None) -> AppealItem:
         report_id=action.report_id,
     )
     uow = UnitOfWork()
+    users.keep_acting(uow, member_id)
     uow.update(action, [ModerationActionItem.appeal_id.set(appeal_id), ModerationActionItem.appeal_status.set(OPEN)],
                ModerationActionItem.appeal_id.does_not_exist(),
                on_fail=Conflict("This action has already been appealed; an action can be appealed once.",
@@ -578,6 +585,7 @@ def _decide(item: AppealItem, admin_id: str, outcome: str, reason: str, action: 
     """The decision's transaction. `holds` None: nothing but the appeal was read, so it checks the decider's
     role, that the action is there and that what an overturn lifts is still this action's (`_undo`)."""
     uow = UnitOfWork()
+    users.keep_acting(uow, admin_id)
     action_condition = None
     if holds is None:
         uow.check(MembershipItem, MembershipItem.key(item.group_id, admin_id), MembershipItem.role == rules.ADMIN,

@@ -13,7 +13,7 @@ from foodshare import clock, ids
 from foodshare.data import reads
 from foodshare.data.models import GroupItem, MembershipItem, PartnerLinkItem, PartnershipItem, PartnerSetItem, PartnershipTerms
 from foodshare.data.transaction import UnitOfWork, with_retries
-from foodshare.domain import groups
+from foodshare.domain import groups, users
 from foodshare.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 
 PENDING, ACTIVE, DECLINED, ENDED = "pending", "active", "declined", "ended"
@@ -79,6 +79,7 @@ def propose(group_id: str, user_id: str, target_group_id: str, terms: Terms) -> 
     )
     uow = UnitOfWork()
     uow.save(partnership, PartnershipItem.pk.does_not_exist())
+    users.keep_acting(uow, user_id)
     already_open = Conflict("These groups already have an open partnership.", code="partnership_exists")
     for own, other in ((group_id, target_group_id), (target_group_id, group_id)):
         uow.save(
@@ -140,6 +141,7 @@ def _transition(partnership_id: str, user_id: str, action: str) -> PartnershipIt
         raise Conflict(f"The partnership is {partnership.status}.", code="invalid_state")
     wrong_state = Conflict("The partnership changed meanwhile; reload it.", code="invalid_state")
     uow = UnitOfWork()
+    users.keep_acting(uow, user_id)
     uow.update(
         partnership,
         [PartnershipItem.status.set(new_status), PartnershipItem.updated_at.set(clock.now_iso())],

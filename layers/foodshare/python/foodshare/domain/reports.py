@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from foodshare import clock, ids
 from foodshare.data.models import OpenReportItem, ReportItem, ReportLockItem
 from foodshare.data.transaction import UnitOfWork
-from foodshare.domain import exchanges, groups, identities
+from foodshare.domain import exchanges, groups, identities, users
 from foodshare.domain import food as food_posts
 from foodshare.domain.moderation_rules import REASONS, SUBJECT_TYPES  # noqa: F401  (re-exported)
 from foodshare.errors import Conflict, NotFound, ValidationFailed
@@ -106,8 +106,13 @@ def _write(reporter_id: str, subject_type: str, subject_id: str, reason: str, de
         created_at=clock.now_iso(),
     )
     uow = UnitOfWork()
+    users.keep_acting(uow, reporter_id)
     for user_id in ([reporter_id, subject.user_id] if members_of else []):
         groups.keep_member(uow, members_of, user_id, on_fail=_NotShared("Member not found."))
+    # Whom it is about was read (from the post, the exchange, the handle): a report landing after their erasure's
+    # sweep scanned would name them for good.
+    users.keep_not_erasing(uow, subject.user_id, on_fail=Conflict(
+        "The account this is about is being erased: it can no longer be reported.", code="invalid_state"))
     uow.save(
         ReportLockItem(*ReportLockItem.key(reporter_id, subject_type, subject_id), report_id=report_id),
         ReportLockItem.pk.does_not_exist(),

@@ -31,7 +31,7 @@ from foodshare.data.models import (
     UserItem,
 )
 from foodshare.data.transaction import UnitOfWork
-from foodshare.domain import fairness, groups, moderation_rules
+from foodshare.domain import fairness, groups, moderation_rules, users
 from foodshare.domain.fairness import GroupQuota, Refusal
 from foodshare.errors import ConcurrentUpdate, Conflict
 from foodshare.settings import get_settings
@@ -235,6 +235,7 @@ def set_group_quota(group_id: str, admin_id: str, quota: GroupQuota | None) -> G
     """Admins set (or, with None, remove) their group's claim quota."""
     groups.require_admin(group_id, admin_id)
     uow = UnitOfWork()
+    users.keep_acting(uow, admin_id)
     item = GroupClaimQuotaItem(*GroupClaimQuotaItem.key(group_id))
     if quota is None:
         uow.delete(item)

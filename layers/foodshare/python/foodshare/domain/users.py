@@ -34,10 +34,20 @@ def keep_not_erasing(uow: UnitOfWork, user_id: str, *, on_fail: Exception) -> No
               on_fail=on_fail)
 
 
+def account_erased() -> Forbidden:
+    return Forbidden("This account is being erased (DELETE /me); it can no longer act.", code="account_erased")
+
+
+def keep_acting(uow: UnitOfWork, user_id: str) -> None:
+    """Check in `uow` that the caller's account is not being erased as it commits (403 `account_erased`): what they
+    do writes records naming them, and one landing after the erasure's sweep would keep naming them."""
+    keep_not_erasing(uow, user_id, on_fail=account_erased())
+
+
 def refuse_if_erasing(user: UserItem | None) -> UserItem | None:
     """The profile, unless its account is being erased (DELETE /me: it can no longer act)."""
     if user is not None and user.erasing:
-        raise Forbidden("This account is being erased (DELETE /me); it can no longer act.", code="account_erased")
+        raise account_erased()
     return user
 
 
