@@ -504,3 +504,17 @@ def test_a_partner_groups_member_reaches_a_post_in_calls_that_do_not_grow_with_t
     claimed = round_trips.measure(*to_event(Request("POST", f"/food/{posts[1]}/claims", "cleo")))
     assert claimed.status == 201 and claimed.aws == {"dynamodb:BatchGetItem": 2, "dynamodb:Query": 1,
                                                      "dynamodb:TransactWriteItems": 1}, claimed
+
+
+def test_a_post_whose_window_ended_before_the_expiry_job_ran_says_so():
+    """Found by an audit: it answered "no longer available (available)"; its status is still available until the
+    job marks it expired, so the answer names what happened: its pickup window ended."""
+    from foodshare import clock
+
+    c = flows.community()
+    food_id = flows.share("sam", c["group"], title="Soup", **dict(zip(("pickupStart", "pickupEnd"),
+                                                                        flows.window(0, 1))))
+    clock.advance(2 * 3600)
+    refused = call("POST", f"/food/{food_id}/claims", user="cleo")
+    assert refused.status == 409 and refused.error_code == "not_available", refused
+    assert refused.body["error"]["message"] == "This food's pickup window has ended.", refused.body

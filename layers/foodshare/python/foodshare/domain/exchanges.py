@@ -51,8 +51,10 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
     not_available = Conflict("This food is no longer available.", code="not_available")
     if post.status == food_posts.CLAIMED:
         raise already_claimed
-    if post.status != food_posts.AVAILABLE or post.pickup_end <= clock.iso(now):
+    if post.status != food_posts.AVAILABLE:
         raise Conflict(f"This food is no longer available ({post.status}).", code="not_available")
+    if post.pickup_end <= clock.iso(now):  # still `available` until the expiry job marks it
+        raise Conflict("This food's pickup window has ended.", code="not_available")
     claimer = claimer or users.ensure(user_id)
     if claimer.restricted:
         raise Forbidden("You restricted processing of your data; lift it (PUT /me/privacy) to claim.",
