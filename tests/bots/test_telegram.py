@@ -195,13 +195,14 @@ def test_full_share_claim_confirm_rate_flow_between_two_members_of_a_group_chat(
 def test_browse_filters_and_claim_buttons():
     start_group(ALICE, BOB)
     telegram(message(ALICE, GROUP_CHAT, SOUP))
-    telegram(message(ALICE, GROUP_CHAT, "/share Peanut cookies | 2 | 3h | 52.40,4.90 Bakery | !nuts"))
+    telegram(message(ALICE, GROUP_CHAT, "/share Peanut cookies | 2 | 3h | 52.45,4.90 Bakery | !nuts"))
     everything = telegram(message(BOB, GROUP_CHAT, "/browse"))
     assert "Vegetable soup" in everything.body["text"] and "Peanut cookies" in everything.body["text"]
     assert len(chat.buttons(everything.body)) == 2
     no_nuts = telegram(message(BOB, GROUP_CHAT, "/browse !nuts"))
     assert "Peanut cookies" not in no_nuts.body["text"] and "Vegetable soup" in no_nuts.body["text"]
-    near = telegram(message(BOB, GROUP_CHAT, "/browse 52.37,4.89 1km"))
+    # the radius is measured to the area shown (within ~2.6 km of the place), as the distance is
+    near = telegram(message(BOB, GROUP_CHAT, "/browse 52.37,4.89 3km"))
     assert "Vegetable soup" in near.body["text"] and "Peanut cookies" not in near.body["text"] and "km" in near.body["text"]
     typo = telegram(message(BOB, GROUP_CHAT, "/browse vegan"))
     assert "not a label" in typo.body["text"]
