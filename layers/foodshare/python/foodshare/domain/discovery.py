@@ -158,7 +158,10 @@ def _a_sort_key(value: object) -> bool:
 
 
 def _matches(post: FoodItem, sharer: Sharer, filters: Filters) -> bool:
-    if filters.min_reputation is not None and sharer.score < filters.min_reputation:
+    # minReputation as the trust level it falls in: compared with the exact score, the lowest minimum that hides a
+    # post would give away the sharer's score, hidden from others and equal in every group (docs/privacy.md)
+    if filters.min_reputation is not None and \
+            TRUST_RANK[trust_level(sharer.score)] < TRUST_RANK[trust_level(filters.min_reputation)]:
         return False
     if filters.start is not None and post.pickup_end < clock.iso(filters.start):
         return False
