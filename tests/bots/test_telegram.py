@@ -192,19 +192,19 @@ def test_full_share_claim_confirm_rate_flow_between_two_members_of_a_group_chat(
     assert users.get("tg:111111").pseudonym in rep.body["text"]
 
 
-def test_browse_filters_and_claim_buttons():
+def test_browse_filters_and_claim_buttons():  # in a private chat (in a group chat: the test below)
     start_group(ALICE, BOB)
     telegram(message(ALICE, GROUP_CHAT, SOUP))
     telegram(message(ALICE, GROUP_CHAT, "/share Peanut cookies | 2 | 3h | 52.45,4.90 Bakery | !nuts"))
-    everything = telegram(message(BOB, GROUP_CHAT, "/browse"))
+    everything = telegram(message(BOB, chat.private_chat(BOB), "/browse"))
     assert "Vegetable soup" in everything.body["text"] and "Peanut cookies" in everything.body["text"]
     assert len(chat.buttons(everything.body)) == 2
-    no_nuts = telegram(message(BOB, GROUP_CHAT, "/browse !nuts"))
+    no_nuts = telegram(message(BOB, chat.private_chat(BOB), "/browse !nuts"))
     assert "Peanut cookies" not in no_nuts.body["text"] and "Vegetable soup" in no_nuts.body["text"]
     # the radius is measured to the area shown (within ~2.6 km of the place), as the distance is
-    near = telegram(message(BOB, GROUP_CHAT, "/browse 52.37,4.89 3km"))
+    near = telegram(message(BOB, chat.private_chat(BOB), "/browse 52.37,4.89 3km"))
     assert "Vegetable soup" in near.body["text"] and "Peanut cookies" not in near.body["text"] and "km" in near.body["text"]
-    typo = telegram(message(BOB, GROUP_CHAT, "/browse vegan"))
+    typo = telegram(message(BOB, chat.private_chat(BOB), "/browse vegan"))
     assert "not a label" in typo.body["text"]
 
 
@@ -303,7 +303,7 @@ def test_browse_reply_fits_in_one_telegram_message():
     start_group(ALICE, BOB)
     for n in range(5):  # five valid posts, each with the allowed 20 tags and 20 allergens of 40 characters
         _share_with_long_labels(ALICE, n)
-    reply = telegram(message(BOB, GROUP_CHAT, "/browse"))
+    reply = telegram(message(BOB, chat.private_chat(BOB), "/browse"))
     assert reply.status == 200 and reply.body["method"] == "sendMessage"
     text = reply.body["text"]
     assert len(text) <= TELEGRAM_MAX_TEXT, f"{len(text)} characters: Telegram refuses it"
@@ -385,3 +385,25 @@ def test_a_title_of_nothing_visible_is_asked_again_and_a_blank_chat_title_names_
     assert telegram(message(BOB, blank_chat, "/start")).status == 200
     names = groups.names(set(groups.group_ids_of(f"tg:{BOB.id}")))
     assert "Chat group" in names.values() and not any("\u3164" in n for n in names.values()), names
+
+
+OTHER_CHAT = {"id": -1009876543210, "title": "Oak Lane Allotments", "type": "supergroup"}
+
+
+def test_browse_in_a_group_chat_shows_that_chat_no_place_and_no_other_groups_posts(recorder):
+    start_group(ALICE)  # Elm Street: Alice
+    telegram(message(ALICE, OTHER_CHAT, "/start"))  # Oak Lane: Alice and Bob; Elm Street's chat never sees Bob
+    telegram(message(BOB, OTHER_CHAT, "/start"))
+    telegram(message(ALICE, GROUP_CHAT, SOUP))
+    telegram(message(BOB, OTHER_CHAT, "/share Allotment stew | 2 | 2h | 52.38,4.90 Blue gate"))
+    telegram(message(ALICE, chat.private_chat(ALICE), "/start"))
+
+    browsed = telegram(message(ALICE, GROUP_CHAT, "/browse"))
+    in_group = browsed.body.get("text", "")
+    # Alice's own post at its exact place, and Oak Lane's post with its group and sharer, were posted to Elm Street.
+    for secret in ("Community hall", "52.37", "Allotment stew", "Oak Lane"):
+        assert secret not in in_group, f"{secret!r} shown in the group chat: {in_group!r}"
+    assert chat.buttons(browsed.body) == []
+    listed = recorder.sent("sendMessage", chat_id=str(ALICE.id))[-1]  # the list went to Alice alone, with its buttons
+    assert "Allotment stew" in listed["text"] and "Vegetable soup" in listed["text"]
+    assert len(chat.buttons(listed)) == 2

@@ -101,7 +101,9 @@ def _browse(turn: Turn, args: str) -> Reply:
             f"   by {result.sharer.pseudonym} ({result.sharer.trust_level}) in {origin}{distance}"
         )
         buttons.append((Button(f"Claim {number}: {result.post.title[:30]}", f"claim:{result.post.food_id}"),))
-    return Reply("\n\n".join(blocks), buttons=tuple(buttons))
+    # The list is the person's: posts of all their groups and partner groups (with those groups' names and
+    # pseudonyms) and their own posts' exact places; a group chat is seen by members of its group only.
+    return Reply("\n\n".join(blocks), buttons=tuple(buttons), personal=turn.chat.is_group)
 
 
 def _exact(result) -> bool:
