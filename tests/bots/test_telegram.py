@@ -186,9 +186,9 @@ def test_full_share_claim_confirm_rate_flow_between_two_members_of_a_group_chat(
                         ("RatingSubmitted", 2), ("CreditsTransferred", 1)):
         assert len(recorded(kind)) == count, kind
 
-    credits = telegram(message(BOB, GROUP_CHAT, "/credits"))
+    credits = telegram(message(BOB, chat.private_chat(BOB), "/credits"))  # in a group chat: the test below
     assert "Credits: 2" in credits.body["text"] and "claim paid" not in credits.body["text"]
-    rep = telegram(message(ALICE, GROUP_CHAT, "/rep"))
+    rep = telegram(message(ALICE, chat.private_chat(ALICE), "/rep"))
     assert users.get("tg:111111").pseudonym in rep.body["text"]
 
 
@@ -407,3 +407,19 @@ def test_browse_in_a_group_chat_shows_that_chat_no_place_and_no_other_groups_pos
     listed = recorder.sent("sendMessage", chat_id=str(ALICE.id))[-1]  # the list went to Alice alone, with its buttons
     assert "Allotment stew" in listed["text"] and "Vegetable soup" in listed["text"]
     assert len(chat.buttons(listed)) == 2
+
+
+def test_rep_and_credits_in_a_group_chat_go_to_the_person_alone(recorder):
+    start_group(ALICE, BOB)
+    telegram(message(ALICE, chat.private_chat(ALICE), "/start"))
+    alice = users.get("tg:111111")
+    rep = telegram(message(ALICE, GROUP_CHAT, "/rep"))
+    # The account's pseudonym (the same in every group chat, shown only to its owner) and the exact score.
+    assert alice.pseudonym not in rep.body.get("text", "") and "reputation" not in rep.body.get("text", "")
+    assert "private chat" in rep.body["text"]
+    assert alice.pseudonym in recorder.sent("sendMessage", chat_id=str(ALICE.id))[-1]["text"]
+    credits = telegram(message(ALICE, GROUP_CHAT, "/credits"))
+    assert "Credits" not in credits.body.get("text", "")
+    assert "Credits: " in recorder.sent("sendMessage", chat_id=str(ALICE.id))[-1]["text"]
+    alone = telegram(message(BOB, GROUP_CHAT, "/rep"))  # no private chat yet: told how to open one, nothing shown
+    assert users.get("tg:222222").pseudonym not in alone.body["text"] and "/start" in alone.body["text"]

@@ -171,7 +171,8 @@ def _rep(turn: Turn, _: str) -> Reply:
     return Reply(
         f"{user.pseudonym}: reputation {float(user.score):g} ({user.trust_level})\n"
         f"shared {int(user.shared_count)} · completed {int(user.completed_count)} · "
-        f"cancelled {int(user.cancelled_count)} · no-shows {int(user.no_show_count)} · {average}"
+        f"cancelled {int(user.cancelled_count)} · no-shows {int(user.no_show_count)} · {average}",
+        personal=turn.chat.is_group,  # the account's pseudonym and exact figures: the same in every group
     )
 
 
@@ -181,7 +182,7 @@ def _credits(turn: Turn, _: str) -> Reply:
     lines = [f"Credits: {int(user.credit_balance)} (held for claims: {int(user.credits_held)})"]
     lines += [f"{int(line.entry.amount):+d} {line.entry.reason.replace('_', ' ')} → {line.balance_after}  "
               f"{line.entry.created_at[:10]}" for line in page.lines]
-    return Reply("\n".join(lines))
+    return Reply("\n".join(lines), personal=turn.chat.is_group)
 
 
 def _export(turn: Turn, export_id: str) -> Reply:
