@@ -49,3 +49,50 @@ def test_the_radius_filter_cannot_be_used_to_trilaterate_the_exact_place():
     # What the filter reveals is the point the viewer is shown anyway, not the doorstep.
     assert to_area < 0.05, f"the radius filter located a point {to_door * 1000:.0f} m from the door " \
                            f"and {to_area * 1000:.0f} m from the area shown"
+
+
+def _km(lat0: float, lng0: float) -> tuple[float, float]:
+    km_lat = geo.EARTH_RADIUS_KM * radians(1)
+    return km_lat, km_lat * cos(radians(lat0))
+
+
+def _seen_from_home(user: str, food_id: str, lat: float, lng: float) -> bool:
+    assert call("PUT", "/me", user=user, json={"displayName": "Pia", "location": {"lat": lat, "lng": lng}}).status == 200
+    reply = call("GET", "/food", user=user)
+    assert reply.status == 200, reply
+    return any(i["foodId"] == food_id for i in reply.body["items"])
+
+
+def test_the_partnership_distance_cannot_be_used_to_trilaterate_the_exact_place():
+    for name in ("sam", "pia"):
+        flows.user(name)
+    home_group = flows.group("sam", "North")
+    partner = flows.group("pia", "Partner")
+    flows.partnership("pia", partner, "sam", home_group, maxDistanceKm=5, minReputation=0)
+    food_id = flows.share("sam", home_group, pickupLocation={**DOOR, "label": "Back door"})
+    shown = call("GET", f"/food/{food_id}", user="pia").body["pickupLocation"]
+    assert shown["precision"] == "area"
+
+    # From the area shown (inside the 5 km), move home outwards in three directions until the post drops out:
+    # three points on the circle of 5 km around whatever point the partnership term is judged on.
+    lat0, lng0 = shown["lat"], shown["lng"]
+    km_lat, km_lng = _km(lat0, lng0)
+    edge = []
+    for dx, dy in ((1.0, 0.0), (-0.5, 0.866), (-0.5, -0.866)):
+        low, high = 0.0, 12.0
+        while high - low > 0.002:
+            middle = (low + high) / 2
+            seen = _seen_from_home("pia", food_id, lat0 + dy * middle / km_lat, lng0 + dx * middle / km_lng)
+            low, high = (middle, high) if seen else (low, middle)
+        edge.append((dx * low, dy * low))
+    # The circle's centre through three of its points (flat, km around the area point).
+    (ax, ay), (bx, by), (cx, cy) = edge
+    d = 2 * (ax * (by - cy) + bx * (cy - ay) + cx * (ay - by))
+    ux = ((ax * ax + ay * ay) * (by - cy) + (bx * bx + by * by) * (cy - ay) + (cx * cx + cy * cy) * (ay - by)) / d
+    uy = ((ax * ax + ay * ay) * (cx - bx) + (bx * bx + by * by) * (ax - cx) + (cx * cx + cy * cy) * (bx - ax)) / d
+    found = (lat0 + uy / km_lat, lng0 + ux / km_lng)
+
+    to_door = geo.distance_km(*found, DOOR["lat"], DOOR["lng"])
+    to_area = geo.distance_km(*found, lat0, lng0)
+    assert to_area < 0.05, f"moving home located a point {to_door * 1000:.0f} m from the door " \
+                           f"and {to_area * 1000:.0f} m from the area shown"

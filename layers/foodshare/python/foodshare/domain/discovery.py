@@ -54,7 +54,7 @@ class Result:
 
     `sharer.pseudonym` is the sharer's pseudonym in the post's group; `shown` is the pickup
     location at the precision the caller may see and `distance_km` is measured to it, as the
-    radius filter is (the partnership filter uses the exact location, as a claim does).
+    radius filter is (the partnership filter uses the post's area, as a claim does).
     """
 
     post: FoodItem
@@ -206,7 +206,8 @@ def discover(
             continue
         shown = _shown(post, user_id, sharer)
         distance = geo.distance_km(*looker.location, shown.lat, shown.lng) if looker.location is not None else None
-        if from_partner and geo.distance_km(*looker.home, float(post.pickup_lat), float(post.pickup_lng)) > \
+        if from_partner and privacy.partnership_distance(identity_key.key(), post.food_id, *looker.home,
+                                                         float(post.pickup_lat), float(post.pickup_lng)) > \
                 looker.partners[post.group_id].max_distance_km:
             continue
         if filters.radius_km is not None and (distance is None or distance > filters.radius_km):
