@@ -32,7 +32,9 @@ def discover_food(
     lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
     lng: Annotated[float | None, Query(ge=-180, le=180)] = None,
     radius_km: Annotated[float | None, Query(alias="radiusKm", gt=0, le=200)] = None,
-    min_reputation: Annotated[float | None, Query(alias="minReputation", ge=0, le=100)] = None,
+    min_reputation: Annotated[float | None, Query(
+        alias="minReputation", ge=0, le=100,
+        description="Sharers of at least the trust level this score falls in (85: trusted and up)")] = None,
     window_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
     window_to: Annotated[AwareDatetime | None, Query(alias="to")] = None,
     tags: Annotated[str | None, Query(description="Comma-separated; all must match")] = None,

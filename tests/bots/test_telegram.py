@@ -187,24 +187,25 @@ def test_full_share_claim_confirm_rate_flow_between_two_members_of_a_group_chat(
                         ("RatingSubmitted", 2), ("CreditsTransferred", 1)):
         assert len(recorded(kind)) == count, kind
 
-    credits = telegram(message(BOB, GROUP_CHAT, "/credits"))
+    credits = telegram(message(BOB, chat.private_chat(BOB), "/credits"))  # in a group chat: the test below
     assert "Credits: 2" in credits.body["text"] and "claim paid" not in credits.body["text"]
-    rep = telegram(message(ALICE, GROUP_CHAT, "/rep"))
+    rep = telegram(message(ALICE, chat.private_chat(ALICE), "/rep"))
     assert users.get("tg:111111").pseudonym in rep.body["text"]
 
 
-def test_browse_filters_and_claim_buttons():
+def test_browse_filters_and_claim_buttons():  # in a private chat (in a group chat: the test below)
     start_group(ALICE, BOB)
     telegram(message(ALICE, GROUP_CHAT, SOUP))
-    telegram(message(ALICE, GROUP_CHAT, "/share Peanut cookies | 2 | 3h | 52.40,4.90 Bakery | !nuts"))
-    everything = telegram(message(BOB, GROUP_CHAT, "/browse"))
+    telegram(message(ALICE, GROUP_CHAT, "/share Peanut cookies | 2 | 3h | 52.45,4.90 Bakery | !nuts"))
+    everything = telegram(message(BOB, chat.private_chat(BOB), "/browse"))
     assert "Vegetable soup" in everything.body["text"] and "Peanut cookies" in everything.body["text"]
     assert len(chat.buttons(everything.body)) == 2
-    no_nuts = telegram(message(BOB, GROUP_CHAT, "/browse !nuts"))
+    no_nuts = telegram(message(BOB, chat.private_chat(BOB), "/browse !nuts"))
     assert "Peanut cookies" not in no_nuts.body["text"] and "Vegetable soup" in no_nuts.body["text"]
-    near = telegram(message(BOB, GROUP_CHAT, "/browse 52.37,4.89 1km"))
+    # the radius is measured to the area shown (within ~2.6 km of the place), as the distance is
+    near = telegram(message(BOB, chat.private_chat(BOB), "/browse 52.37,4.89 3km"))
     assert "Vegetable soup" in near.body["text"] and "Peanut cookies" not in near.body["text"] and "km" in near.body["text"]
-    typo = telegram(message(BOB, GROUP_CHAT, "/browse vegan"))
+    typo = telegram(message(BOB, chat.private_chat(BOB), "/browse vegan"))
     assert "not a label" in typo.body["text"]
 
 
@@ -303,7 +304,7 @@ def test_browse_reply_fits_in_one_telegram_message():
     start_group(ALICE, BOB)
     for n in range(5):  # five valid posts, each with the allowed 20 tags and 20 allergens of 40 characters
         _share_with_long_labels(ALICE, n)
-    reply = telegram(message(BOB, GROUP_CHAT, "/browse"))
+    reply = telegram(message(BOB, chat.private_chat(BOB), "/browse"))
     assert reply.status == 200 and reply.body["method"] == "sendMessage"
     text = reply.body["text"]
     assert len(text) <= TELEGRAM_MAX_TEXT, f"{len(text)} characters: Telegram refuses it"
@@ -405,3 +406,41 @@ def test_shares_and_claims_through_the_bot_spend_the_same_allowance_as_the_api(m
     assert "claimed a lot lately" in refused.body["text"]
     assert call("POST", f"/food/{second}/claims", user="tg:222222").status == 429
     assert len(recorded("FoodShared")) == 2 and len(recorded("FoodClaimed")) == 1
+
+
+OTHER_CHAT = {"id": -1009876543210, "title": "Oak Lane Allotments", "type": "supergroup"}
+
+
+def test_browse_in_a_group_chat_shows_that_chat_no_place_and_no_other_groups_posts(recorder):
+    start_group(ALICE)  # Elm Street: Alice
+    telegram(message(ALICE, OTHER_CHAT, "/start"))  # Oak Lane: Alice and Bob; Elm Street's chat never sees Bob
+    telegram(message(BOB, OTHER_CHAT, "/start"))
+    telegram(message(ALICE, GROUP_CHAT, SOUP))
+    telegram(message(BOB, OTHER_CHAT, "/share Allotment stew | 2 | 2h | 52.38,4.90 Blue gate"))
+    telegram(message(ALICE, chat.private_chat(ALICE), "/start"))
+
+    browsed = telegram(message(ALICE, GROUP_CHAT, "/browse"))
+    in_group = browsed.body.get("text", "")
+    # Alice's own post at its exact place, and Oak Lane's post with its group and sharer, were posted to Elm Street.
+    for secret in ("Community hall", "52.37", "Allotment stew", "Oak Lane"):
+        assert secret not in in_group, f"{secret!r} shown in the group chat: {in_group!r}"
+    assert chat.buttons(browsed.body) == []
+    listed = recorder.sent("sendMessage", chat_id=str(ALICE.id))[-1]  # the list went to Alice alone, with its buttons
+    assert "Allotment stew" in listed["text"] and "Vegetable soup" in listed["text"]
+    assert len(chat.buttons(listed)) == 2
+
+
+def test_rep_and_credits_in_a_group_chat_go_to_the_person_alone(recorder):
+    start_group(ALICE, BOB)
+    telegram(message(ALICE, chat.private_chat(ALICE), "/start"))
+    alice = users.get("tg:111111")
+    rep = telegram(message(ALICE, GROUP_CHAT, "/rep"))
+    # The account's pseudonym (the same in every group chat, shown only to its owner) and the exact score.
+    assert alice.pseudonym not in rep.body.get("text", "") and "reputation" not in rep.body.get("text", "")
+    assert "private chat" in rep.body["text"]
+    assert alice.pseudonym in recorder.sent("sendMessage", chat_id=str(ALICE.id))[-1]["text"]
+    credits = telegram(message(ALICE, GROUP_CHAT, "/credits"))
+    assert "Credits" not in credits.body.get("text", "")
+    assert "Credits: " in recorder.sent("sendMessage", chat_id=str(ALICE.id))[-1]["text"]
+    alone = telegram(message(BOB, GROUP_CHAT, "/rep"))  # no private chat yet: told how to open one, nothing shown
+    assert users.get("tg:222222").pseudonym not in alone.body["text"] and "/start" in alone.body["text"]

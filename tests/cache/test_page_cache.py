@@ -60,13 +60,14 @@ def test_a_repeated_request_is_one_page_lookup():
 def test_a_sharers_score_change_rebuilds_a_cached_page():
     """The page filtered on the sharer's score (minReputation): the sharer's version is one it depends on."""
     c = flows.community()
+    flows.set_score(c["sharer"], 68)  # before anything is cached
     flows.share(c["sharer"], c["group"], title="Bread")
-    strict = {"minReputation": "61"}
-    assert _warm_page(c["claimer"], strict) == []  # the sharer has 60
+    strict = {"minReputation": "70"}  # judged by trust level: "established" from 70
+    assert _warm_page(c["claimer"], strict) == []  # the sharer has 68 ("developing")
     shared = next(e for e in EventItem.scan(EventItem.pk.startswith("EVENTLOG#")) if e.event_type == "FoodShared")
     assert reputation.apply(Delivered.of(json.loads(shared.detail)))  # the consumer's commit: +2
     reply = _get(c["claimer"], strict)
-    assert [i["title"] for i in reply.body["items"]] == ["Bread"]  # now 62
+    assert [i["title"] for i in reply.body["items"]] == ["Bread"]  # now 70
 
 
 def test_a_pickup_window_end_expires_a_cached_page_without_any_write():

@@ -185,13 +185,14 @@ def test_reputation_change_is_shown_at_once():
     from foodshare.data.models import EventItem
 
     c = flows.community()
+    flows.set_score(c["sharer"], 68)  # before anything is cached
     flows.share(c["sharer"], c["group"])
     _warm(c["claimer"])
-    assert _titles_above(c["claimer"], 61) == []  # the sharer has 60
+    assert _titles_above(c["claimer"], 70) == []  # the sharer has 68: "developing", below 70's "established"
     shared = next(e for e in EventItem.scan(EventItem.pk.startswith("EVENTLOG#")) if e.event_type == "FoodShared")
     assert reputation.apply(Delivered.of(jsonlib.loads(shared.detail)))  # the consumer's commit, as from the queue
-    assert len(_titles_above(c["claimer"], 61)) == 1
-    assert call("GET", f"/users/{c['sharer']}/reputation", user=c["sharer"]).body["score"] == 62
+    assert len(_titles_above(c["claimer"], 70)) == 1
+    assert call("GET", f"/users/{c['sharer']}/reputation", user=c["sharer"]).body["score"] == 70
 
 
 class _BumpTimesOutOnce:

@@ -104,3 +104,12 @@ def handle(user_id: str, group_id: str) -> str:
     from foodshare.domain import identities
 
     return identities.of(user_id, group_id).handle
+
+
+def set_score(user_id: str, score: float) -> None:
+    """Put the person's reputation score (and trust level) straight into their profile, before anything caches it."""
+    from foodshare.data.models import UserItem
+    from foodshare.reputation_rules import trust_level
+
+    user = UserItem.get(*UserItem.key(user_id))
+    user.update(actions=[UserItem.score.set(score), UserItem.trust_level.set(trust_level(score))])

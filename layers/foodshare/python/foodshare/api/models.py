@@ -272,7 +272,7 @@ class DiscoveredFood(Food):
     from_partner_group: bool
     sharer: Sharer
     distance_km: float | None = Field(default=None, description="To the shown location; only when lat and lng "
-                                      "were given (radiusKm filters on the exact one)")
+                                      "were given (radiusKm filters on it too)")
 
 
 class DiscoveryPage(View):

@@ -101,7 +101,9 @@ def _browse(turn: Turn, args: str) -> Reply:
             f"   by {result.sharer.pseudonym} ({result.sharer.trust_level}) in {origin}{distance}"
         )
         buttons.append((Button(f"Claim {number}: {result.post.title[:30]}", f"claim:{result.post.food_id}"),))
-    return Reply("\n\n".join(blocks), buttons=tuple(buttons))
+    # The list is the person's: posts of all their groups and partner groups (with those groups' names and
+    # pseudonyms) and their own posts' exact places; a group chat is seen by members of its group only.
+    return Reply("\n\n".join(blocks), buttons=tuple(buttons), personal=turn.chat.is_group)
 
 
 def _exact(result) -> bool:
@@ -170,7 +172,8 @@ def _rep(turn: Turn, _: str) -> Reply:
     return Reply(
         f"{user.pseudonym}: reputation {float(user.score):g} ({user.trust_level})\n"
         f"shared {int(user.shared_count)} · completed {int(user.completed_count)} · "
-        f"cancelled {int(user.cancelled_count)} · no-shows {int(user.no_show_count)} · {average}"
+        f"cancelled {int(user.cancelled_count)} · no-shows {int(user.no_show_count)} · {average}",
+        personal=turn.chat.is_group,  # the account's pseudonym and exact figures: the same in every group
     )
 
 
@@ -180,7 +183,7 @@ def _credits(turn: Turn, _: str) -> Reply:
     lines = [f"Credits: {int(user.credit_balance)} (held for claims: {int(user.credits_held)})"]
     lines += [f"{int(line.entry.amount):+d} {line.entry.reason.replace('_', ' ')} → {line.balance_after}  "
               f"{line.entry.created_at[:10]}" for line in page.lines]
-    return Reply("\n".join(lines))
+    return Reply("\n".join(lines), personal=turn.chat.is_group)
 
 
 def _export(turn: Turn, export_id: str) -> Reply:

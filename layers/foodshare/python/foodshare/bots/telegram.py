@@ -211,6 +211,9 @@ def _on_message(data: dict, request_key: str) -> dict:
         reply = sharing.on_answer(turn, text=text or None, location=location)
         if reply is None:
             return {}
+    if reply.personal and where.is_group:  # the group chat sees only where it went
+        sent = _to_private_chat(reply, turn.user_id, "I sent you that in our private chat.", command=True)
+        return {"method": "sendMessage", **message(where.address, Reply(sent), data.get("message_id"))}
     reply = _keep_private(reply, where, turn.user_id)
     return {"method": "sendMessage", **message(where.address, reply, data.get("message_id") if where.is_group else None)}
 
@@ -243,19 +246,22 @@ def _answer_button(query: dict, notice: str | None) -> None:
         logger.warning("answerCallbackQuery failed", extra={"callback_query_id": query["id"]})
 
 
-def _to_private_chat(reply: Reply, person: str) -> str:
-    """A reply for the person alone, pressed in a group: sent to their private chat with the bot;
-    the toast says where it went (or how to open that chat). The group sees nothing."""
-    if reply.buttons:  # a choice to make (the report reasons): it needs the private chat
+def _to_private_chat(reply: Reply, person: str, sent: str = "I sent you the choice in our private chat.",
+                     command: bool = False) -> str:
+    """A reply for the person alone, asked for in a group: sent to their private chat with the bot; the
+    answer (a button's toast, or for a `command` a line in the group) says where it went (`sent`) or how to open
+    that chat. A button's reply without buttons is simply its toast, which only the presser sees."""
+    if reply.buttons or command:  # a choice to make (the report reasons), or an answer the group must not see
         address = store.private_chat(person, PLATFORM)
         if address is None:
-            return "Send /start to me in a private chat first, then press the button again."
+            return ("Send /start to me in a private chat first, then ask again." if command
+                    else "Send /start to me in a private chat first, then press the button again.")
         try:
             send(address, replace(reply, replaces=False))
         except (outbound.RetryLater, outbound.Undeliverable):
             logger.warning("personal reply not delivered")
             return "I could not reach our private chat: send /start to me there and try again."
-        return "I sent you the choice in our private chat."
+        return sent
     return reply.notice or reply.text
 
 

@@ -53,8 +53,8 @@ class Result:
     """One discovered post as the caller may see it.
 
     `sharer.pseudonym` is the sharer's pseudonym in the post's group; `shown` is the pickup
-    location at the precision the caller may see and `distance_km` is measured to it (the
-    radius and partnership filters use the exact location).
+    location at the precision the caller may see and `distance_km` is measured to it, as the
+    radius filter is (the partnership filter uses the post's area, as a claim does).
     """
 
     post: FoodItem
@@ -158,7 +158,10 @@ def _a_sort_key(value: object) -> bool:
 
 
 def _matches(post: FoodItem, sharer: Sharer, filters: Filters) -> bool:
-    if filters.min_reputation is not None and sharer.score < filters.min_reputation:
+    # minReputation as the trust level it falls in: compared with the exact score, the lowest minimum that hides a
+    # post would give away the sharer's score, hidden from others and equal in every group (docs/privacy.md)
+    if filters.min_reputation is not None and \
+            TRUST_RANK[trust_level(sharer.score)] < TRUST_RANK[trust_level(filters.min_reputation)]:
         return False
     if filters.start is not None and post.pickup_end < clock.iso(filters.start):
         return False
@@ -201,10 +204,10 @@ def discover(
         sharer = profiles_by_id.get(post.sharer_id)
         if sharer is None or (sharer.restricted and sharer.user_id != user_id) or not _matches(post, sharer, filters):
             continue
-        distance = None
-        if looker.location is not None:
-            distance = geo.distance_km(*looker.location, float(post.pickup_lat), float(post.pickup_lng))
-        if from_partner and geo.distance_km(*looker.home, float(post.pickup_lat), float(post.pickup_lng)) > \
+        shown = _shown(post, user_id, sharer)
+        distance = geo.distance_km(*looker.location, shown.lat, shown.lng) if looker.location is not None else None
+        if from_partner and privacy.partnership_distance(identity_key.key(), post.food_id, *looker.home,
+                                                         float(post.pickup_lat), float(post.pickup_lng)) > \
                 looker.partners[post.group_id].max_distance_km:
             continue
         if filters.radius_km is not None and (distance is None or distance > filters.radius_km):
@@ -212,7 +215,7 @@ def discover(
         sort_key = (-TRUST_RANK[trust_level(sharer.score)], post.pickup_start, post.food_id)
         if after is not None and sort_key <= after:
             continue
-        results.append(Result(post, sharer, "", from_partner, distance, sort_key))
+        results.append(Result(post, sharer, "", from_partner, distance, sort_key, shown))
     results.sort(key=lambda r: r.sort_key)
     page = results[: filters.limit]
     names = group_names({r.post.group_id for r in page})
@@ -221,16 +224,18 @@ def discover(
     return page, next_cursor
 
 
-def _as_seen(result: Result, group_name: str, looker: Viewer) -> Result:
-    """The result with the sharer's pseudonym in the post's group and the location the caller may see.
+def _shown(post: FoodItem, viewer_id: str, sharer: Sharer) -> privacy.Shown:
+    """The location the caller may see. Discovery lists available posts only, so nobody holds an active
+    exchange on them: the sharer sees the exact place, everyone else its area (unless the sharer chose exact).
+    `distanceKm` and the radius filter are measured to this point: measured to the exact one, the radius at
+    which a post appears, asked from three centres, would trilaterate the doorstep the area hides."""
+    exact = privacy.sees_exact(viewer_id, post.sharer_id, None, sharer.precision)
+    return privacy.pickup(identity_key.key(), post.food_id, float(post.pickup_lat), float(post.pickup_lng),
+                          post.pickup_label, exact)
 
-    Discovery lists available posts only, so nobody holds an active exchange on them: the
-    sharer sees the exact place, everyone else its area.
-    """
+
+def _as_seen(result: Result, group_name: str, looker: Viewer) -> Result:
+    """The result with the sharer's pseudonym in the post's group (the location as `_shown` worked it out)."""
     post = result.post
-    exact = privacy.sees_exact(looker.user_id, post.sharer_id, None, result.sharer.precision)
-    shown = privacy.pickup(identity_key.key(), post.food_id, float(post.pickup_lat), float(post.pickup_lng),
-                           post.pickup_label, exact)
-    distance = geo.distance_km(*looker.location, shown.lat, shown.lng) if looker.location is not None else None
     sharer = replace(result.sharer, pseudonym=identities.of(post.sharer_id, post.group_id, post.sharer_pseudonym).pseudonym)
-    return Result(post, sharer, group_name, result.from_partner_group, distance, result.sort_key, shown)
+    return replace(result, sharer=sharer, group_name=group_name)

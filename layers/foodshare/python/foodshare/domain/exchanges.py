@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from foodshare import clock, geo, ids
+from foodshare import clock, identity_key, ids
 from foodshare.data import reads
 from foodshare.data.models import ExchangeItem, FoodItem, MembershipItem, PartnerClaimCounterItem, UserItem
 from foodshare.data.transaction import UnitOfWork, with_retries
-from foodshare.domain import credits, identities, privacy_settings, standing, users
+from foodshare.domain import credits, identities, privacy, privacy_settings, standing, users
 from foodshare.domain import food as food_posts
 from foodshare.errors import Conflict, Forbidden, NotFound
 
@@ -166,9 +166,10 @@ def _check_partner_terms(post: FoodItem, claimer, partner) -> None:
         )
     if claimer.lat is None or claimer.lng is None:
         raise Forbidden("Set your location (PUT /me) to claim from partner groups.", code="terms_not_met")
-    distance = geo.distance_km(float(claimer.lat), float(claimer.lng), float(post.pickup_lat), float(post.pickup_lng))
+    distance = privacy.partnership_distance(identity_key.key(), post.food_id, float(claimer.lat), float(claimer.lng),
+                                            float(post.pickup_lat), float(post.pickup_lng))
     if distance > terms.max_distance_km:
-        raise Forbidden(  # no exact distance: repeated tries from moved homes would triangulate the doorstep
+        raise Forbidden(  # no distance, and to the area: repeated tries from moved homes would trilaterate the door
             f"The pickup is farther from your home than the partnership's {terms.max_distance_km:g} km.",
             code="terms_not_met",
         )

@@ -32,6 +32,7 @@ from base64 import b32encode
 from dataclasses import dataclass
 from math import cos, floor, radians
 
+from foodshare.geo import distance_km
 from foodshare.ids import ADJECTIVES, NOUNS
 
 HANDLE_PREFIX = "h-"
@@ -94,6 +95,13 @@ def area(key: bytes, salt: str, lat: float, lng: float) -> tuple[float, float]:
     # 6 decimals (~0.1 m): with 4, two posts' offsets in one cell shared a shown latitude once in ~150
     # pairs, a field equal across groups by chance; the precision of the value tells nothing (it is offset)
     return round(shown_lat, 6), round(shown_lng, 6)
+
+
+def partnership_distance(key: bytes, food_id: str, home_lat: float, home_lng: float, lat: float, lng: float) -> float:
+    """The distance a partnership's `max_distance_km` is judged on: from the claimer's home to the post's area.
+    Judged on the exact place, whether a partner post is offered (or its claim refused) as the home moves would
+    locate the doorstep (three points on the circle of `max_distance_km` give its centre)."""
+    return distance_km(home_lat, home_lng, *area(key, food_id, lat, lng))
 
 
 def sees_exact(viewer_id: str, sharer_id: str, active_claimer_id: str | None, sharer_precision: str = AREA) -> bool:
