@@ -167,6 +167,15 @@ def _no_show(world: World) -> Request:
     return Request("POST", f"/exchanges/{exchange_id}/no-show", world.sharer)
 
 
+def _my_exchanges(world: World) -> Request:
+    """A new member's list: an exchange they claimed (the sharer's profile is read for its place) and one on their
+    own post (their sharer entry)."""
+    member = world.member()
+    exchanges.claim(world.fresh_post(), member)
+    exchanges.claim(food.share(member, new_post(world.group_a)).food_id, world.member())
+    return Request("GET", "/me/exchanges", member)
+
+
 def _ended_partnership(world: World) -> Request:
     partnership_id, admin = world.proposal()
     partnerships.accept(partnership_id, admin)
@@ -314,6 +323,11 @@ SAMPLES: dict[str, Callable[[World], Request]] = {
     "GET /food": lambda w: Request("GET", "/food", w.claimer, query={"lat": "52.52", "lng": "13.405", "radiusKm": "25"}),
     "POST /food/{foodId}/claims": lambda w: Request("POST", f"/food/{w.fresh_post()}/claims", w.member()),
     "POST /exchanges/{exchangeId}/confirm": _claimer_acts("confirm", World.claimed),
+    "GET /exchanges/{exchangeId}": lambda w: Request("GET", f"/exchanges/{w.claimed()[0]}", w.sharer),
+    # the sharer's lists: their posts (half the world's), the exchanges on them, their group
+    "GET /me/groups": lambda w: Request("GET", "/me/groups", w.sharer),
+    "GET /me/food": lambda w: Request("GET", "/me/food", w.sharer),
+    "GET /me/exchanges": _my_exchanges,
     "POST /exchanges/{exchangeId}/cancel": _claimer_acts("cancel", World.claimed),
     "POST /exchanges/{exchangeId}/no-show": _no_show,
     "POST /exchanges/{exchangeId}/ratings": _claimer_acts("ratings", World.completed,

@@ -1,44 +1,63 @@
-"""One-off, after deploying the posts' and claims' `by_user` index entries (issue 16's erasure at scale).
+"""One-off, after deploying the `by_user` index entries the "mine" lists read (issues 16 and 18).
 
-Erasure winds a person down through the `by_user` index (their posts: `USER#<sharer>/FOOD#<id>`, their
-claims: `USER#<claimer>/EXCHANGE#<id>`) instead of scanning the table. Posts and exchanges written before
-the index carry no entry, so an erasure would not find them to withdraw or cancel (the sweep still
-anonymises them). This pass adds the entry to every post and exchange without one; setting the same
+Erasure winds a person down through the `by_user` index (their posts: `USER#<sharer>/FOOD#...`, their
+claims: `USER#<claimer>/EXCHANGE#<id>`) instead of scanning the table, and GET /me/food and /me/exchanges
+page the same entries newest first. This pass brings every post and exchange written before to what the
+code writes now: a post gets its entry by creation time (`FOOD#<createdAt>#<foodId>`; posts indexed as
+`FOOD#<foodId>` sorted by group, not time), an exchange its claimer's entry, and every exchange its sharer's
+entry (`EXCHANGE#<id>/SHARER`: without one the sharer's GET /me/exchanges does not list it). Setting the same
 values again changes nothing, so it can run again. `python -m ops.by_user` against the stage's table
 (AWS_ENDPOINT_URL reaches an emulator).
 """
 
 from __future__ import annotations
 
-from foodshare.data.models import ExchangeItem, FoodItem
+from foodshare.data.models import ExchangeItem, FoodItem, SharerEntryItem
 from foodshare.domain import personal_data
 
 from ops import one_off
 
 
-def _missing(item: dict) -> bool:
+def _read(item: dict) -> bool:
     pk, sk = item["pk"]["S"], item["sk"]["S"]
-    return sk == "META" and pk.startswith(("FOOD#", "EXCHANGE#")) and "by_user_pk" not in item
+    return (sk == "META" and pk.startswith(("FOOD#", "EXCHANGE#"))) or (pk.startswith("EXCHANGE#") and sk == "SHARER")
 
 
 def migrate() -> int:
-    """Add the `by_user` entry to every post and exchange without one; returns how many were added."""
-    added = 0
-    for item in personal_data.parallel_scan(_missing):
-        if item["pk"]["S"].startswith("FOOD#"):
-            model, owner, sk = FoodItem, item["sharer_id"]["S"], f"FOOD#{item['food_id']['S']}"
+    """Bring every post's and exchange's `by_user` entries up to date; returns how many items were written."""
+    changed = 0
+    shared: dict[str, dict] = {}  # exchange id -> the exchange
+    entries: set[str] = set()  # exchange ids with a sharer entry
+    for item in personal_data.parallel_scan(_read):
+        pk, sk = item["pk"]["S"], item["sk"]["S"]
+        if sk == "SHARER":
+            entries.add(pk.removeprefix("EXCHANGE#"))
+            continue
+        if pk.startswith("FOOD#"):
+            model, owner = FoodItem, item["sharer_id"]["S"]
+            entry = FoodItem.sharer_entry(item["created_at"]["S"], item["food_id"]["S"])
         else:
-            model, owner, sk = ExchangeItem, item["claimer_id"]["S"], f"EXCHANGE#{item['exchange_id']['S']}"
-        model(item["pk"]["S"], item["sk"]["S"]).update(
-            actions=[model.by_user_pk.set(f"USER#{owner}"), model.by_user_sk.set(sk)],
+            shared[item["exchange_id"]["S"]] = item
+            model, owner, entry = ExchangeItem, item["claimer_id"]["S"], f"EXCHANGE#{item['exchange_id']['S']}"
+        if item.get("by_user_sk", {}).get("S") == entry and "by_user_pk" in item:
+            continue
+        model(pk, sk).update(
+            actions=[model.by_user_pk.set(item.get("by_user_pk", {}).get("S") or f"USER#{owner}"),
+                     model.by_user_sk.set(entry)],
             condition=model.pk.exists(),  # never create an item that was deleted meanwhile
         )
-        added += 1
-    return added
+        changed += 1
+    for exchange_id, item in shared.items():
+        if exchange_id in entries:
+            continue
+        SharerEntryItem(*SharerEntryItem.key(exchange_id), exchange_id=exchange_id, food_id=item["food_id"]["S"],
+                        by_user_pk=f"USER#{item['sharer_id']['S']}", by_user_sk=f"EXCHANGE#{exchange_id}").save()  # a claim writes the same
+        changed += 1
+    return changed
 
 
 def main() -> None:
-    one_off.run(__doc__, migrate, "posts and exchanges indexed by their person")
+    one_off.run(__doc__, migrate, "post and exchange index entries written")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from foodshare.api import models, views
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from foodshare.api import cursors, models, views
 from foodshare.api.contract import private
 from foodshare.api.http import build_resolver, caller_id, entrypoint
 from foodshare.domain import exchanges
@@ -19,6 +22,27 @@ app = build_resolver()
 def claim_food(foodId: str) -> models.Exchange:
     user_id = caller_id(app)
     return views.exchange(exchanges.claim(foodId, user_id), user_id)
+
+
+@app.get("/me/exchanges", operation_id="getMyExchanges",
+         summary="The caller's exchanges as claimer and as sharer, newest first, each with its post", **private(200))
+def get_my_exchanges(
+    status: Annotated[Literal["active", "closed", "claimed", "completed", "cancelled", "no_show"] | None,
+                      Query(description="active: claimed, not yet completed or closed; closed: completed, "
+                                        "cancelled or no_show; or one status")] = None,
+    limit: Annotated[int, Query(ge=1, le=exchanges.PAGE_MAX)] = exchanges.PAGE,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> models.MyExchanges:
+    user_id = caller_id(app)
+    page, more = exchanges.of_participant(user_id, limit, cursors.after(cursor, cursors.ULID), status)
+    return views.my_exchanges(page, user_id, more)
+
+
+@app.get("/exchanges/<exchangeId>", operation_id="getExchange",
+         summary="One exchange, to its two participants only", **private(200, "not_found"))
+def get_exchange(exchangeId: str) -> models.Exchange:
+    user_id = caller_id(app)
+    return views.exchange(exchanges.get_for_participant(exchangeId, user_id), user_id)
 
 
 @app.post("/exchanges/<exchangeId>/confirm", operation_id="confirmPickup",

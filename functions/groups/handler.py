@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from foodshare.api import models, views
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from foodshare.api import cursors, models, views
 from foodshare.api.contract import private
 from foodshare.api.http import build_resolver, caller_id, entrypoint
 from foodshare.api.requests import CreateGroupRequest, JoinGroupRequest, ProposePartnershipRequest
@@ -19,6 +22,17 @@ def create_group(body: CreateGroupRequest) -> models.Group:
     users.ensure(user_id)
     group, member = groups.create(user_id, body.name, body.description, disclaimer=body.disclaimer)
     return views.group(group, member)
+
+
+@app.get("/me/groups", operation_id="getMyGroups",
+         summary="The caller's groups: role, when joined, who the caller is in each; newest group first",
+         **private(200))
+def get_my_groups(
+    limit: Annotated[int, Query(ge=1, le=groups.PAGE_MAX)] = groups.PAGE,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> models.MyGroups:
+    found, more = groups.of_member(caller_id(app), limit, cursors.after(cursor, cursors.ULID))
+    return views.my_groups(found, more)
 
 
 @app.get("/groups/<groupId>", operation_id="getGroup", summary="A group the caller belongs to",

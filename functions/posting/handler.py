@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from foodshare.api import models, views
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from foodshare.api import cursors, models, views
 from foodshare.api.contract import private
 from foodshare.api.http import build_resolver, caller_id, entrypoint
 from foodshare.api.requests import ShareFoodRequest
@@ -25,8 +28,22 @@ def share_food(body: ShareFoodRequest) -> models.Food:
 def get_food(foodId: str) -> models.FoodDetail:
     user_id = caller_id(app)
     post, access, exact = food.get_detail(foodId, user_id)
-    exchange_id = post.exchange_id if post.exchange_id and user_id == post.sharer_id else None
-    return views.food_detail(post, user_id, exact, access.via_partnership, exchange_id)
+    return views.food_detail(post, user_id, exact, access.via_partnership, views.exchange_shown(post, user_id))
+
+
+# A post's index entry: FOOD#<createdAt>#<foodId>, or FOOD#<foodId> before GET /me/food (ops/by_user.py)
+_POST_ENTRY = r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ#)?[0-9A-Za-z-]{1,128}"
+
+
+@app.get("/me/food", operation_id="getMyFood", summary="The caller's own posts, newest first", **private(200))
+def get_my_food(
+    status: Annotated[models.FoodStatus | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=food.PAGE_MAX)] = food.PAGE,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> models.OwnPosts:
+    user_id = caller_id(app)
+    posts, more = food.shared_by(user_id, limit, cursors.after(cursor, _POST_ENTRY), status)
+    return views.own_posts(posts, user_id, more)
 
 
 @app.delete("/food/<foodId>", operation_id="withdrawFood", summary="Withdraw the caller's own post",

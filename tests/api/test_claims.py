@@ -40,7 +40,8 @@ def _assert_ledger_consistent(user_id: str) -> None:
 
 
 def _exchanges_of(food_id: str) -> int:
-    return sum(1 for _ in ExchangeItem.scan(ExchangeItem.pk.startswith("EXCHANGE#") & (ExchangeItem.food_id == food_id)))
+    return sum(1 for _ in ExchangeItem.scan(ExchangeItem.pk.startswith("EXCHANGE#") & (ExchangeItem.sk == "META")
+                                            & (ExchangeItem.food_id == food_id)))  # not its sharer entry
 
 
 def _race(targets, action) -> list:

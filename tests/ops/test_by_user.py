@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from foodshare.data.models import ExchangeItem, FoodItem
+from foodshare.data.models import ExchangeItem, FoodItem, SharerEntryItem
 from ops import by_user
 from tests.events.conftest import backbone  # noqa: F401  (the fixture: the erasure consumer winds down)
 from tests.support import flows
@@ -26,7 +26,8 @@ def test_posts_and_claims_from_before_the_index_are_wound_down_by_an_erasure_onc
     assert indexed("sam", "FOOD#") == [] and indexed("cleo", "EXCHANGE#") == []  # as before the deploy
 
     assert by_user.migrate() == 3
-    assert sorted(indexed("sam", "FOOD#")) == sorted([f"FOOD#{open_post}", f"FOOD#{claimed_post}"])
+    assert sorted(indexed("sam", "FOOD#")) == sorted(
+        FoodItem.sharer_entry(FoodItem.get(*FoodItem.key(p)).created_at, p) for p in (open_post, claimed_post))
     assert indexed("cleo", "EXCHANGE#") == [f"EXCHANGE#{exchange}"]
     assert by_user.migrate() == 0  # again: nothing left to index
 
@@ -38,3 +39,23 @@ def test_posts_and_claims_from_before_the_index_are_wound_down_by_an_erasure_onc
     assert call("DELETE", "/me", user="sam", json={"confirmationCode": code}).status == 202
     backbone.deliver()
     assert FoodItem.get(*FoodItem.key(open_post)).status == "withdrawn"
+
+
+def test_older_posts_are_listed_by_time_and_older_exchanges_on_both_sides_once_migrated():
+    """Posts indexed as FOOD#<foodId> (by group, not time) and exchanges claimed before their sharer entry: GET
+    /me/food and /me/exchanges list them as they list new ones after the one-off."""
+    group = flows.community()["group"]
+    first, second = flows.share("sam", group, title="First"), flows.share("sam", group, title="Second")
+    exchange = flows.claim("cleo", second)
+    for post in (first, second):  # as written before
+        FoodItem(*FoodItem.key(post)).update(actions=[FoodItem.by_user_sk.set(f"FOOD#{post}")])
+    SharerEntryItem(*SharerEntryItem.key(exchange)).delete()
+    assert call("GET", "/me/exchanges", user="sam").body["exchanges"] == []
+
+    assert by_user.migrate() == 3
+    assert by_user.migrate() == 0
+    posts = call("GET", "/me/food", user="sam").body["posts"]
+    assert sorted(p["foodId"] for p in posts) == sorted([first, second])
+    assert [p["createdAt"] for p in posts] == sorted((p["createdAt"] for p in posts), reverse=True)
+    [shown] = call("GET", "/me/exchanges", user="sam").body["exchanges"]
+    assert shown["exchangeId"] == exchange and shown["sharer"]["mine"] and shown["food"]["foodId"] == second

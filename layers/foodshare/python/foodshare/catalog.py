@@ -62,6 +62,7 @@ API_FUNCTIONS: tuple[ApiFunction, ...] = (
         "groups",
         (
             _r("POST", "/groups"),
+            _r("GET", "/me/groups"),
             _r("GET", "/groups/{groupId}"),
             _r("POST", "/groups/{groupId}/invites"),
             _r("POST", "/groups/join"),
@@ -77,8 +78,8 @@ API_FUNCTIONS: tuple[ApiFunction, ...] = (
     ),
     ApiFunction(
         "posting",
-        (_r("POST", "/food"), _r("GET", "/food/{foodId}"), _r("DELETE", "/food/{foodId}")),
-        description="Sharing, reading and withdrawing food posts",
+        (_r("POST", "/food"), _r("GET", "/food/{foodId}"), _r("DELETE", "/food/{foodId}"), _r("GET", "/me/food")),
+        description="Sharing, reading and withdrawing food posts; the caller's own posts",
     ),
     ApiFunction(
         "discovery",
@@ -93,9 +94,11 @@ API_FUNCTIONS: tuple[ApiFunction, ...] = (
             _r("POST", "/exchanges/{exchangeId}/confirm"),
             _r("POST", "/exchanges/{exchangeId}/cancel"),
             _r("POST", "/exchanges/{exchangeId}/no-show"),
+            _r("GET", "/exchanges/{exchangeId}"),
+            _r("GET", "/me/exchanges"),
         ),
         latency_sensitive=True,
-        description="Claims and the exchange lifecycle",
+        description="Claims and the exchange lifecycle; the caller's exchanges",
     ),
     ApiFunction(
         "reputation",

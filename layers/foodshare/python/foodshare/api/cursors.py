@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -31,3 +32,15 @@ def decode(cursor: str, valid: Callable[[Any], bool] | None = None) -> Any:
 
 def invalid() -> ValidationFailed:
     return ValidationFailed("The cursor is not valid.", fields={"cursor": "not a cursor from a previous page"})
+
+
+def after(cursor: str | None, shape: str) -> str | None:
+    """The sort key a "mine" list's page ended at (GET /me/groups, /me/food, /me/exchanges), from its cursor; 400
+    naming `cursor` unless it is a string matching `shape` (a regular expression) whole. It only moves within the
+    caller's own index partition (data/reads.by_user_page)."""
+    if cursor is None:
+        return None
+    return decode(cursor, lambda value: isinstance(value, str) and re.fullmatch(shape, value) is not None)
+
+
+ULID = r"[0-9A-HJKMNP-TV-Z]{26}"  # ids.new_id (groups, exchanges)

@@ -193,6 +193,20 @@ class Group(View):
     created_at: Timestamp
 
 
+class MyGroup(Group):
+    """A group of the caller's (GET /me/groups)."""
+
+    model_config = ConfigDict(json_schema_extra=None)
+
+    joined_at: Timestamp
+    me: Identity = Field(description="The caller as this group's members know them (per group: docs/privacy.md)")
+
+
+class MyGroups(View):
+    groups: list[MyGroup] = Field(description="Newest group first")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last")
+
+
 class Invite(View):
     invite_code: str
     group_id: str
@@ -263,6 +277,12 @@ class FoodDetail(Food):
     exchange_id: str | None = None
 
 
+class OwnPosts(View):
+    posts: list[FoodDetail] = Field(description="The caller's own posts, newest first")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last (a page "
+                                                "filtered by `status` may hold fewer than `limit`, even none)")
+
+
 class Sharer(Identity):
     trust_level: TrustLevel
 
@@ -302,6 +322,21 @@ class Exchange(View):
     pickup_end: Timestamp
     claimed_at: Timestamp
     completed_at: Timestamp | None
+
+
+class MyExchange(Exchange):
+    """One of the caller's exchanges (GET /me/exchanges), as the exchange routes answer it, with its post."""
+
+    model_config = ConfigDict(json_schema_extra=None)
+
+    food: FoodDetail | None = Field(description="The post as GET /food/{foodId} shows it to the caller: the place "
+                                                "exact for its sharer and the claimer of an active claim")
+
+
+class MyExchanges(View):
+    exchanges: list[MyExchange] = Field(description="The caller's exchanges as claimer and as sharer, newest first")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last (a page "
+                                                "filtered by `status` may hold fewer than `limit`, even none)")
 
 
 class Rating(View):

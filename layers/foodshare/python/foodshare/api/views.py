@@ -25,6 +25,7 @@ from foodshare.domain.discovery import Result
 if TYPE_CHECKING:
     from foodshare.data.models import AppealItem, ModerationActionItem, ReportItem
     from foodshare.domain import credits
+    from foodshare.domain.exchanges import Participation
     from foodshare.domain.fairness import GroupQuota
     from foodshare.domain.moderation import Queue
     from foodshare.domain.privacy_settings import PrivacySettings
@@ -142,6 +143,22 @@ def group(item: GroupItem, member: MembershipItem | None) -> models.Group:
     )
 
 
+def my_group(item: GroupItem, member: MembershipItem) -> models.MyGroup:
+    """A group of the caller's (GET /me/groups): the group as GET /groups/{groupId} shows it, when they joined and
+    who they are in it (their identity there, as the group's other members see them)."""
+    return models.MyGroup(**group(item, member).model_dump(), joined_at=member.joined_at,
+                          me=seen_by(member.user_id, member.user_id, item.group_id, member.pseudonym))
+
+
+def my_groups(found: list[tuple[GroupItem, MembershipItem]], next_after: str | None) -> models.MyGroups:
+    return models.MyGroups(groups=[my_group(g, m) for g, m in found], next_cursor=page_cursor(next_after))
+
+
+def page_cursor(next_after: str | None) -> str | None:
+    """The cursor of the next page of a "mine" list (the sort key its page ended at), None on the last."""
+    return cursors.encode(next_after) if next_after is not None else None
+
+
 def partnership(item: PartnershipItem) -> models.Partnership:
     return models.Partnership(
         partnership_id=item.partnership_id,
@@ -191,6 +208,17 @@ def food_detail(post: FoodItem, viewer_id: str, exact: bool, from_partner_group:
                              from_partner_group=from_partner_group, exchange_id=exchange_id)
 
 
+def exchange_shown(post: FoodItem, viewer_id: str) -> str | None:
+    """The exchange a post's view names: its sharer's only (GET /food/{foodId}, GET /me/food)."""
+    return post.exchange_id if post.exchange_id and viewer_id == post.sharer_id else None
+
+
+def own_posts(posts: list[FoodItem], viewer_id: str, next_after: str | None) -> models.OwnPosts:
+    """The caller's own posts (GET /me/food), each as GET /food/{foodId} shows it to its sharer (exact place)."""
+    return models.OwnPosts(posts=[food_detail(p, viewer_id, True, False, exchange_shown(p, viewer_id)) for p in posts],
+                           next_cursor=page_cursor(next_after))
+
+
 def discovered(result: Result, viewer_id: str) -> models.DiscoveredFood:
     fields = _food_fields(result.post, viewer_id, result.shown or _shown(result.post, False))
     who = fields.pop("sharer")
@@ -209,9 +237,11 @@ def discovery_page(page: list[Result], next_cursor: str | None, viewer_id: str) 
     return body.model_dump_json(by_alias=True)
 
 
-def exchange(item: ExchangeItem, viewer_id: str) -> models.Exchange:
-    """Both participants as their identities in the exchange's group (`mine` marks the viewer)."""
-    sharer, claimer = identities.in_exchange(item)
+def exchange(item: ExchangeItem, viewer_id: str,
+             parties: tuple[identities.Identity, identities.Identity] | None = None) -> models.Exchange:
+    """Both participants as their identities in the exchange's group (`mine` marks the viewer). `parties`: those
+    identities when the caller worked them out (a page's, in one batch: `identities.in_exchanges`)."""
+    sharer, claimer = parties or identities.in_exchange(item)
     return models.Exchange(
         exchange_id=item.exchange_id,
         food_id=item.food_id,
@@ -227,6 +257,19 @@ def exchange(item: ExchangeItem, viewer_id: str) -> models.Exchange:
         claimed_at=item.claimed_at,
         completed_at=item.completed_at,
     )
+
+
+def my_exchanges(page: list[Participation], viewer_id: str, next_after: str | None) -> models.MyExchanges:
+    """The caller's exchanges (GET /me/exchanges): each as the exchange routes answer it, with its post as
+    GET /food/{foodId} would show it to them (the place exact for the sharer and the claimer of an active claim)."""
+    parties = identities.in_exchanges([p.exchange for p in page])
+    return models.MyExchanges(
+        exchanges=[models.MyExchange(
+            **exchange(p.exchange, viewer_id, who).model_dump(),
+            food=food_detail(p.post, viewer_id, p.exact, p.from_partner_group, exchange_shown(p.post, viewer_id))
+            if p.post is not None else None)
+            for p, who in zip(page, parties, strict=True)],
+        next_cursor=page_cursor(next_after))
 
 
 def rating(item: RatingItem, exchange: ExchangeItem) -> models.Rating:

@@ -488,7 +488,9 @@ class FoodItem(Item):
     avail_sk = UnicodeAttribute(null=True)
     expiry_pk = UnicodeAttribute(null=True)
     expiry_sk = UnicodeAttribute(null=True)
-    # The sharer's posts: by_user USER#<sharer> / FOOD#<foodId> (erasure winds them down without a scan).
+    # The sharer's posts: by_user USER#<sharer> / FOOD#<createdAt>#<foodId> (`sharer_entry`), newest last: erasure
+    # winds them down without a scan, GET /me/food pages them newest first. (Before GET /me/food: FOOD#<foodId>,
+    # which sorts by group, not time; `python -m ops.by_user` rewrites those.)
     by_user_pk = UnicodeAttribute(null=True)
     by_user_sk = UnicodeAttribute(null=True)
     available_food = AvailableFoodIndex()
@@ -498,6 +500,11 @@ class FoodItem(Item):
     @staticmethod
     def key(food_id: str) -> tuple[str, str]:
         return f"FOOD#{food_id}", "META"
+
+    @staticmethod
+    def sharer_entry(created_at: str, food_id: str) -> str:
+        """The post's `by_user` sort key under its sharer: by creation time (second precision), then id."""
+        return f"FOOD#{created_at}#{food_id}"
 
     def index_as_available(self) -> None:
         for name, value in self.available_index(self.group_id, self.food_id, self.pickup_end).items():
@@ -531,8 +538,8 @@ class ExchangeItem(Item):
     completed_at = UnicodeAttribute(null=True)
     closed_at = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute()
-    # The claimer's exchanges: by_user USER#<claimer> / EXCHANGE#<exchangeId> (the sharer's are found
-    # through their posts); erasure cancels the open ones without a scan.
+    # The claimer's exchanges: by_user USER#<claimer> / EXCHANGE#<exchangeId> (the sharer's entry is
+    # `SharerEntryItem`); erasure cancels the open ones without a scan.
     by_user_pk = UnicodeAttribute(null=True)
     by_user_sk = UnicodeAttribute(null=True)
     by_user = ByUserIndex()
@@ -540,6 +547,25 @@ class ExchangeItem(Item):
     @staticmethod
     def key(exchange_id: str) -> tuple[str, str]:
         return f"EXCHANGE#{exchange_id}", "META"
+
+
+class SharerEntryItem(Item):
+    """EXCHANGE#<id> / SHARER: the exchange's `by_user` entry under its sharer (USER#<sharer> / EXCHANGE#<id>), beside
+    the claimer's on the exchange itself, so one query pages a person's exchanges on both sides, newest first (the
+    ids sort by claim time; GET /me/exchanges). Written with the claim, never changed; it holds no status (the
+    exchange is read by key) but the post's id, read beside the exchange. Erasure's wind-down finds the sharer's
+    open exchanges through their posts and skips these; the sweep renames the entry like any mention. Exchanges
+    claimed before it have none until `python -m ops.by_user` adds them."""
+
+    exchange_id = UnicodeAttribute()
+    food_id = UnicodeAttribute()
+    by_user_pk = UnicodeAttribute()
+    by_user_sk = UnicodeAttribute()
+    by_user = ByUserIndex()
+
+    @staticmethod
+    def key(exchange_id: str) -> tuple[str, str]:
+        return f"EXCHANGE#{exchange_id}", "SHARER"
 
 
 class RatingItem(Item):

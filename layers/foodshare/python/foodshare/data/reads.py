@@ -91,3 +91,42 @@ class Known:
 
     def get(self, model: type[T], key: tuple[str, str]) -> T | None:
         return self.read([(model, key)])[0]
+
+
+def by_user_page(user_id: str, prefix: str, limit: int, after: str | None = None, *,
+                 attributes: Sequence[str] = (), equals: dict[str, str] | None = None) -> tuple[list[dict], str | None]:
+    """One page of the person's `by_user` index entries whose sort key begins with `prefix`, highest sort key first
+    (ids and times in the keys make that newest first), in one Query: at most `limit` raw items after the entry whose
+    sort key is `prefix + after` (a previous page's cursor), and the `after` of the next page (None on the last).
+
+    `attributes`: the only ones read back (besides the keys); `equals`: attribute -> value the entries must have (a
+    filter: the page may then hold fewer than `limit`, even none, with a next page; the items read stay `limit` + 2).
+    The partition is always the person's own: a cursor can only move within it."""
+    connection = table_connection()
+    names = {"#pk": "by_user_pk", "#sk": "by_user_sk"}
+    values: dict[str, Any] = {":pk": {"S": f"USER#{user_id}"}, ":lo": {"S": prefix},
+                              ":hi": {"S": prefix + (after if after is not None else "~")}}
+    request: dict[str, Any] = {
+        "TableName": connection.table_name,
+        "IndexName": "by_user",
+        "KeyConditionExpression": "#pk = :pk AND #sk BETWEEN :lo AND :hi",
+        "ScanIndexForward": False,
+        "Limit": limit + 1 + (after is not None),  # the next page's first entry; the cursor's own entry
+    }
+    if attributes:
+        kept = ["pk", "sk", "by_user_sk", *(a for a in attributes if a not in ("pk", "sk", "by_user_sk"))]
+        names |= {f"#a{i}": name for i, name in enumerate(kept)}
+        request["ProjectionExpression"] = ", ".join(f"#a{i}" for i in range(len(kept)))
+    if equals:
+        names |= {f"#f{i}": name for i, name in enumerate(equals)}
+        values |= {f":f{i}": {"S": value} for i, value in enumerate(equals.values())}
+        request["FilterExpression"] = " AND ".join(f"#f{i} = :f{i}" for i in range(len(equals)))
+    request |= {"ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
+    answer = connection.connection.dispatch("Query", request)
+    seen = prefix + after if after is not None else None
+    found = [raw for raw in answer.get("Items", []) if raw["by_user_sk"]["S"] != seen]
+    if len(found) > limit:
+        found = found[:limit]
+        return found, found[-1]["by_user_sk"]["S"].removeprefix(prefix)
+    last = answer.get("LastEvaluatedKey")
+    return found, last["by_user_sk"]["S"].removeprefix(prefix) if last else None

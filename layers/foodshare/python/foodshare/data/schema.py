@@ -12,8 +12,9 @@ TTL_ATTRIBUTE = "expires_at_epoch"
 
 # index name -> (hash attribute, range attribute); all project every attribute.
 INDEXES: dict[str, tuple[str, str]] = {
-    # A user's memberships: USER#<userId> / GROUP#<groupId>; their posts (FOOD#<foodId>) and the
-    # exchanges they claimed (EXCHANGE#<exchangeId>), which erasure winds down without a scan.
+    # A user's memberships: USER#<userId> / GROUP#<groupId>; their posts (FOOD#<createdAt>#<foodId>) and their
+    # exchanges, claimed (the exchange) or shared (its sharer entry): EXCHANGE#<exchangeId>. Erasure winds them down
+    # without a scan; GET /me/groups, /me/food and /me/exchanges page them newest first.
     "by_user": ("by_user_pk", "by_user_sk"),
     # Available posts of one group, by end of pickup window: AVAIL#<groupId> / <pickupEnd>#<foodId>.
     # Present only while a post is available, so past windows and claimed posts drop out.

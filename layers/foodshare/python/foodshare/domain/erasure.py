@@ -300,6 +300,8 @@ def _owned(user_id: str) -> Owned:
         page = client.query(**kwargs)
         for item in page.get("Items", []):
             kind = item["by_user_sk"]["S"].split("#", 1)[0] + "#"
+            if kind == "EXCHANGE#" and item["sk"]["S"] != "META":
+                continue  # their entry as an exchange's sharer (SharerEntryItem): found through their posts
             if kind in found:
                 found[kind].append(item)
         if "LastEvaluatedKey" not in page:

@@ -15,7 +15,8 @@ from datetime import timedelta
 
 from foodshare import clock, identity_key, ids
 from foodshare.data import reads
-from foodshare.data.models import ExchangeItem, FoodItem, MembershipItem, PartnerClaimCounterItem, UserItem
+from foodshare.data.models import (ExchangeItem, FoodItem, MembershipItem, PartnerClaimCounterItem, SharerEntryItem,
+                                    UserItem)
 from foodshare.data.transaction import UnitOfWork, with_retries
 from foodshare.domain import credits, identities, privacy, privacy_settings, standing, users
 from foodshare.domain import food as food_posts
@@ -32,6 +33,57 @@ def get_for_participant(exchange_id: str, user_id: str) -> ExchangeItem:
     if user_id not in (exchange.sharer_id, exchange.claimer_id):
         raise NotFound(f"Exchange {exchange_id} not found.")
     return exchange
+
+
+PAGE, PAGE_MAX = 20, 30  # up to three keys an exchange (it, its post, the sharer's profile): one BatchGetItem
+# GET /me/exchanges' `status`: an exchange's own, or `active` (claimed: neither completed nor closed) and `closed`.
+STATUS_FILTERS: dict[str, frozenset[str]] = {
+    "active": frozenset({CLAIMED}), "closed": frozenset({COMPLETED, CANCELLED, NO_SHOW}),
+    **{status: frozenset({status}) for status in (CLAIMED, COMPLETED, CANCELLED, NO_SHOW)},
+}
+
+
+@dataclass(frozen=True)
+class Participation:
+    """One of the person's exchanges, with its post as they see it (`food.get_detail`'s rules)."""
+
+    exchange: ExchangeItem
+    post: FoodItem | None
+    exact: bool  # whether they see the post's exact place (`food.sees_exact`)
+    from_partner_group: bool  # they claimed it across a partnership
+
+
+def of_participant(user_id: str, limit: int, after: str | None, status: str | None = None
+                   ) -> tuple[list[Participation], str | None]:
+    """The person's exchanges as claimer and as sharer, newest claim first, `limit` at a time after the page that
+    ended at `after` (its cursor), those `status` names (`STATUS_FILTERS`) when given; and the next page's `after`
+    (None on the last). One index query (their `by_user` entries: the exchanges they claimed, the sharer entries of
+    those they shared), then one batch: each exchange, its post and, where they claimed, the sharer's profile (the
+    place's precision). The status is the exchange's as read, so a filtered page may hold fewer, even none."""
+    entries, more = reads.by_user_page(user_id, "EXCHANGE#", limit, after,
+                                       attributes=("exchange_id", "food_id", "sharer_id"))
+    wanted = []
+    for entry in entries:
+        wanted += [(ExchangeItem, ExchangeItem.key(entry["exchange_id"]["S"])),
+                   (FoodItem, FoodItem.key(entry["food_id"]["S"]))]
+        if entry["sk"]["S"] == "META":  # theirs as the claimer: the exchange itself, naming the sharer
+            wanted.append((UserItem, UserItem.key(entry["sharer_id"]["S"])))
+    found = dict(zip((key for _, key in wanted), reads.get_many(wanted), strict=True))
+    shown = STATUS_FILTERS[status] if status else None
+    page = []
+    for entry in entries:
+        exchange = found[ExchangeItem.key(entry["exchange_id"]["S"])]
+        if exchange is None or user_id not in (exchange.sharer_id, exchange.claimer_id):
+            continue
+        if shown is not None and exchange.status not in shown:
+            continue
+        post = found[FoodItem.key(exchange.food_id)]
+        sharer = found.get(UserItem.key(exchange.sharer_id))
+        claimer = exchange.claimer_id == user_id
+        page.append(Participation(exchange, post, post is not None and food_posts.sees_exact(post, user_id, sharer,
+                                                                                              exchange),
+                                  claimer and exchange.partnership_id is not None))
+    return page, more
 
 
 def claim(food_id: str, user_id: str) -> ExchangeItem:
@@ -96,6 +148,8 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
         by_user_sk=f"EXCHANGE#{exchange_id}",
     )
     uow.save(exchange, ExchangeItem.pk.does_not_exist())
+    uow.save(SharerEntryItem(*SharerEntryItem.key(exchange_id), exchange_id=exchange_id, food_id=food_id,
+                             by_user_pk=f"USER#{post.sharer_id}", by_user_sk=f"EXCHANGE#{exchange_id}"))
     uow.record(
         "FoodClaimed",
         user_id,

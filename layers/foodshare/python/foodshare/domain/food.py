@@ -112,15 +112,32 @@ def get_detail(food_id: str, user_id: str) -> tuple[FoodItem, Access, bool]:
         raise NotFound(f"Food {food_id} not found.")
     if own:
         return post, seen, True
-    return post, seen, _sees_exact(post, user_id, found[1], found[2] if claimed else None)
+    return post, seen, sees_exact(post, user_id, found[1], found[2] if claimed else None)
 
 
-def _sees_exact(post: FoodItem, viewer_id: str, sharer: UserItem | None, exchange: ExchangeItem | None) -> bool:
+def sees_exact(post: FoodItem, viewer_id: str, sharer: UserItem | None, exchange: ExchangeItem | None) -> bool:
     """Whether `viewer_id` sees the post's exact pickup place: its sharer, the claimer of its
-    active exchange, or anyone if the sharer chose exact precision (privacy rules in `privacy.py`)."""
+    active exchange, or anyone if the sharer chose exact precision (privacy rules in `privacy.py`).
+    `exchange`: the post's exchange the viewer may be the claimer of; `sharer`: the sharer's profile (its
+    precision; None reads as `area`, so it may be left unread when the viewer is the sharer)."""
     claimer = exchange.claimer_id if exchange is not None and exchange.status == "claimed" else None
     precision = (sharer.location_precision if sharer is not None else None) or privacy.AREA
     return privacy.sees_exact(viewer_id, post.sharer_id, claimer, precision)
+
+
+PAGE, PAGE_MAX = 20, 100
+
+
+def shared_by(user_id: str, limit: int, after: str | None, status: str | None = None
+              ) -> tuple[list[FoodItem], str | None]:
+    """The person's own posts, newest first, `limit` at a time after the page that ended at `after` (its cursor),
+    in `status` when given; and the next page's `after` (None on the last). One index query (the sharer's
+    `by_user` entries, filtered by status there: a filtered page may hold fewer, even none), then the posts by
+    key in one batch (the index may lag a write by a moment; the posts as they are now, `status` checked again)."""
+    entries, more = reads.by_user_page(user_id, "FOOD#", limit, after, attributes=("food_id",),
+                                       equals={"status": status} if status else None)
+    posts = reads.get_many([(FoodItem, FoodItem.key(entry["food_id"]["S"])) for entry in entries])
+    return [p for p in posts if p is not None and p.sharer_id == user_id and status in (None, p.status)], more
 
 
 def share(user_id: str, post: NewPost, *, request_key: str | None = None) -> FoodItem:
@@ -162,7 +179,7 @@ def share(user_id: str, post: NewPost, *, request_key: str | None = None) -> Foo
         created_at=clock.iso(now),
         updated_at=clock.iso(now),
         by_user_pk=f"USER#{user_id}",
-        by_user_sk=f"FOOD#{food_id}",
+        by_user_sk=FoodItem.sharer_entry(clock.iso(now), food_id),
     )
     food.index_as_available()
     uow = UnitOfWork()

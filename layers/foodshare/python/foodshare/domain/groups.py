@@ -81,6 +81,23 @@ def group_ids_of(user_id: str) -> list[str]:
     ]
 
 
+PAGE, PAGE_MAX = 20, 50  # two keys a group: a page's batch stays one BatchGetItem (100 keys)
+
+
+def of_member(user_id: str, limit: int, after: str | None
+              ) -> tuple[list[tuple[GroupItem, MembershipItem]], str | None]:
+    """The person's groups with their membership of each, newest group first, `limit` at a time after the page that
+    ended at `after` (its cursor); and the next page's `after` (None on the last). One index query (the
+    memberships' `by_user` entries), then each membership and group by key in one batch: the membership as it is now
+    (a group left meanwhile drops out; the role and pseudonym are the current ones)."""
+    entries, more = reads.by_user_page(user_id, "GROUP#", limit, after, attributes=("group_id",))
+    group_ids = [entry["group_id"]["S"] for entry in entries]
+    found = reads.get_many([key for group_id in group_ids for key in (
+        (MembershipItem, MembershipItem.key(group_id, user_id)), (GroupItem, GroupItem.key(group_id)))])
+    return [(group, member) for member, group in zip(found[::2], found[1::2], strict=True)
+            if member is not None and group is not None], more
+
+
 def _membership(group_id: str, user_id: str, role: str, now: str, pseudonym: str | None = None) -> MembershipItem:
     return MembershipItem(
         *MembershipItem.key(group_id, user_id),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from foodshare import identity_key
+from foodshare import identity_key, ids
 from foodshare.data import reads
 from foodshare.data.models import ExchangeItem, GroupPseudonymItem, HandleItem, MembershipItem, UserItem
 from foodshare.data.transaction import UnitOfWork
@@ -65,12 +65,21 @@ def in_groups(people: list[tuple[str, str]]) -> list[Identity]:
 def in_exchange(exchange: ExchangeItem) -> tuple[Identity, Identity]:
     """(sharer, claimer) as the exchange's group knows them: kept on the exchange since its claim, so no read;
     an exchange claimed before then reads the memberships (one batch)."""
-    parties = [(exchange.sharer_id, exchange.sharer_pseudonym), (exchange.claimer_id, exchange.claimer_pseudonym)]
-    unknown = [(user_id, exchange.group_id) for user_id, kept in parties if kept is None]
-    read = iter(in_groups(unknown) if unknown else [])
-    sharer, claimer = (of(user_id, exchange.group_id, kept) if kept is not None else next(read)
-                       for user_id, kept in parties)
-    return sharer, claimer
+    return in_exchanges([exchange])[0]
+
+
+def in_exchanges(exchanges: list[ExchangeItem]) -> list[tuple[Identity, Identity]]:
+    """`in_exchange` of each, the memberships of those claimed before their pseudonyms were kept in one batch
+    (none when every exchange keeps them). An erased party (an anonymous id, their pseudonym dropped by the sweep)
+    has no membership to read: shown as the anonymous id's identity in the group, as the read would find."""
+    parties = [(user_id, exchange.group_id, kept) for exchange in exchanges
+               for user_id, kept in ((exchange.sharer_id, exchange.sharer_pseudonym),
+                                     (exchange.claimer_id, exchange.claimer_pseudonym))]
+    unknown = list(dict.fromkeys((user_id, group_id) for user_id, group_id, kept in parties
+                                 if kept is None and not user_id.startswith(ids.ANONYMOUS_PREFIX)))
+    read = dict(zip(unknown, in_groups(unknown) if unknown else [], strict=True))
+    shown = [read.get((user_id, group_id)) or of(user_id, group_id, kept) for user_id, group_id, kept in parties]
+    return list(zip(shown[::2], shown[1::2], strict=True))
 
 
 def claim_pseudonym(uow: UnitOfWork, group_id: str, user_id: str, attempt: int) -> str:
