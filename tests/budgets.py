@@ -92,7 +92,7 @@ BUDGETS: dict[str, Budget] = {
     # memberships in its group and the person's profile (one batch). Seen elsewhere (a partner group's member,
     # someone who moved groups) adds the caller's visible groups and the person's memberships (identities.seen_by)
     "GET /users/{userId}/reputation": Budget({GET: 1, BATCH_GET: 1}, 1),
-    # The caller's own lists (issue 18), uncached: one page of their `by_user` index entries (one query), then
+    # The caller's own lists (API 5.1.0), uncached: one page of their `by_user` index entries (one query), then
     # what the page names by key (one batch; at most 100 keys: the routes' `limit` bounds keep it one call), so the
     # items read follow the page, not how much the caller has. Groups: each membership and group; food: each post;
     # exchanges: each exchange, its post and (claimed ones) the sharer's profile, both parties named from the

@@ -1,4 +1,4 @@
-"""What belongs to the caller (issue 18): GET /me/groups, /me/food, /me/exchanges and GET /exchanges/{exchangeId},
+"""What belongs to the caller: GET /me/groups, /me/food, /me/exchanges and GET /exchanges/{exchangeId},
 through the handlers. Others appear as their identity in the exchange's group, places are exact only where
 GET /food/{foodId} shows them exactly, lists are paged with strict cursors, and someone else's exchange is not found."""
 
