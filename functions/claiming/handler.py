@@ -27,9 +27,9 @@ def claim_food(foodId: str) -> models.Exchange:
 @app.get("/me/exchanges", operation_id="getMyExchanges",
          summary="The caller's exchanges as claimer and as sharer, newest first, each with its post", **private(200))
 def get_my_exchanges(
-    status: Annotated[Literal["active", "closed", "claimed", "completed", "cancelled", "no_show"] | None,
+    status: Annotated[Literal["active", "closed", "claimed", "completed", "cancelled", "no_show", "lapsed"] | None,
                       Query(description="active: claimed, not yet completed or closed; closed: completed, "
-                                        "cancelled or no_show; or one status")] = None,
+                                        "cancelled, no_show or lapsed; or one status")] = None,
     limit: Annotated[int, Query(ge=1, le=exchanges.PAGE_MAX)] = exchanges.PAGE,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> models.MyExchanges:

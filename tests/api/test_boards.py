@@ -67,13 +67,13 @@ def test_the_board_follows_share_claim_cancel_withdraw_removal_expiry_and_no_sho
     _assert_listed(group, {expiring, relisted, kept})
 
     clock.advance(2 * 3600)
-    assert _run_expiry() == {"expired": 1}
+    assert _run_expiry() == {"expired": 1, "completed": 0, "lapsed": 0, "notSettled": 0}
     _assert_listed(group, {relisted, kept})
     clock.advance(2 * 3600)  # the others' windows are over too: nobody discovers them, the board still names them
     assert _discovered("ida") == set()
     assert call("POST", f"/exchanges/{no_show}/no-show", user="sam").status == 200  # a claimed post: on no board
     assert set(_board(group)) == {relisted, kept}
-    assert _run_expiry() == {"expired": 2}
+    assert _run_expiry() == {"expired": 2, "completed": 0, "lapsed": 0, "notSettled": 0}
     assert _board(group) == {}
 
 

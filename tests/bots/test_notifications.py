@@ -108,3 +108,42 @@ def test_events_that_concern_no_chat_user_send_nothing(recorder):
     shared = recorded("FoodShared")[0]  # not a notification type
     assert consume(sqs_batch(shared)) == {"batchItemFailures": []}
     assert recorder.sent("sendMessage") == []
+
+
+def _settle_after_the_window() -> None:
+    """The settlement job's run EXCHANGE_SETTLE_HOURS after the pickup window (its handler, a scheduler event)."""
+    from foodshare import clock
+    from foodshare.catalog import SCHEDULED_JOBS
+    from tests.support.event_source import function_invoker
+    from tests.support.schedules import scheduled_event
+
+    clock.advance(75 * 3600)
+    job = next(j for j in SCHEDULED_JOBS if j.name == "food_expiry")
+    return function_invoker(job.name)(scheduled_event(job))
+
+
+def test_an_exchange_nobody_closed_is_told_to_both_sides_once_when_it_lapses(recorder):
+    claimed_soup(alice_private=True)
+    telegram(message(BOB, chat.private_chat(BOB), "/start"))
+    assert _settle_after_the_window()["lapsed"] == 1
+    assert _settle_after_the_window()["lapsed"] == 0  # a rerun records nothing: nothing more to tell
+    lapsed = recorded("ExchangeLapsed")
+    assert len(lapsed) == 1 and lapsed[0]["actorId"] is None
+    assert consume(sqs_batch(lapsed[0], lapsed[0])) == {"batchItemFailures": []}  # delivered twice: told once
+    sent = recorder.sent("sendMessage")
+    assert sorted(m["chat_id"] for m in sent) == sorted([str(ALICE.id), str(BOB.id)])
+    assert all("exchange of Soup was closed" in m["text"] and "credit was given back" in m["text"] for m in sent)
+
+
+def test_a_settled_completion_asks_both_sides_for_a_rating(recorder):
+    exchange_id = claimed_soup(alice_private=True)
+    telegram(message(BOB, chat.private_chat(BOB), "/start"))
+    telegram(message(BOB, GROUP_CHAT, f"/confirm {exchange_id}"))  # Alice never confirms
+    recorder.calls.clear()
+    assert _settle_after_the_window()["completed"] == 1
+    completed = recorded("ExchangeCompleted")
+    assert len(completed) == 1 and completed[0]["data"]["settled"] is True
+    assert consume(sqs_batch(*completed)) == {"batchItemFailures": []}
+    sent = recorder.sent("sendMessage")
+    assert sorted(m["chat_id"] for m in sent) == sorted([str(ALICE.id), str(BOB.id)])
+    assert all("completed on one confirmation" in m["text"] and "How was it?" in m["text"] for m in sent)

@@ -85,10 +85,10 @@ def test_expiry_job_expires_only_available_posts_past_their_window_once():
     claimed = flows.share("sam", c["group"], pickupEnd=ends_soon)
     flows.claim("cleo", claimed)
     later = flows.share("sam", c["group"])  # ends in 3 h
-    assert _run_expiry() == {"expired": 0}
+    assert _run_expiry() == {"expired": 0, "completed": 0, "lapsed": 0, "notSettled": 0}
     clock.advance(2 * 3600)
-    assert _run_expiry() == {"expired": 1}
-    assert _run_expiry() == {"expired": 0}
+    assert _run_expiry() == {"expired": 1, "completed": 0, "lapsed": 0, "notSettled": 0}
+    assert _run_expiry() == {"expired": 0, "completed": 0, "lapsed": 0, "notSettled": 0}
     statuses = {f: call("GET", f"/food/{f}", user="sam").body["status"] for f in (stale, claimed, later)}
     assert statuses == {stale: "expired", claimed: "claimed", later: "available"}
     recorded = [json.loads(e.detail) for e in EventItem.scan(EventItem.pk.startswith("EVENTLOG#"))

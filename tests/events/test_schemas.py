@@ -10,6 +10,7 @@ import pytest
 
 from foodshare import clock, event_schemas, hooks
 from foodshare.data.models import EventItem
+from foodshare.domain import settlement
 from foodshare.events import EVENT_SOURCES, NOTICES
 from tests.support import flows
 from tests.support.api import call
@@ -87,8 +88,11 @@ def _every_kind_of_change(backbone) -> None:
     for _ in range(2):
         flows.share(sam, group)  # five shares in all: +10 takes sam to 70, "established"
     missed = flows.claim(cleo, flows.share(sam, group, pickupEnd=clock.iso(clock.now() + timedelta(hours=1.5))))
+    forgotten = flows.claim(cleo, flows.share(sam, group, pickupEnd=clock.iso(clock.now() + timedelta(hours=1.5))))
     clock.advance(2 * 3600)
     assert call("POST", f"/exchanges/{missed}/no-show", user=sam).status == 200
+    clock.advance(72 * 3600)  # nobody closed `forgotten`: the settlement job lapses it
+    assert settlement.settle_due().lapsed == 1
     assert call("PUT", "/me/privacy", user=cleo, json={"leaderboard": False}).status == 200
     assert call("POST", "/me/exports", user=cleo).status == 202
     flows.join("paul", group, sam)

@@ -116,3 +116,14 @@ def test_an_available_post_missing_from_its_groups_complete_board_is_caught():
     assert _rules([*_world(), post, board]) == set()
     assert _rules([*_world(), post, {**board, "p_f4": None}]) == {("board", "GROUP#g1/OPENPOSTS")}
     assert _rules([*_world(), post, {"pk": "GROUP#g1", "sk": "OPENPOSTS"}]) == set()  # not complete: not read
+
+
+def test_only_available_and_claimed_posts_are_in_the_expiry_index():
+    """A claimed post stays in `expiring_food` for the settlement; whatever closes its exchange takes it out."""
+    indexed = {"expiry_pk": "EXPIRES#2026-12-01T10", "expiry_sk": "2026-12-01T10:00:00Z#f"}
+    world = _replace(_replace(_world(), "FOOD#f2", "META", **indexed), "FOOD#f3", "META", **indexed)
+    assert _rules(world) == set()
+    lapsed = _replace(_replace(world, "FOOD#f2", "META", status="expired"), "EXCHANGE#x2", "META", status="lapsed")
+    lapsed = _replace(lapsed, "USER#bo", "PROFILE", credits_held=0)
+    assert _rules(lapsed) == {("post-index", "FOOD#f2")}
+    assert _rules(_replace(world, "FOOD#f1", "META", **indexed)) == {("post-index", "FOOD#f1")}

@@ -42,3 +42,11 @@ def test_settings_have_no_local_default_for_where_things_are(monkeypatch):
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+def test_the_expiry_job_refuses_a_settle_time_that_is_not_positive_at_its_cold_start():
+    env = {**os.environ, "EXCHANGE_SETTLE_HOURS": "0",
+           "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'layers/foodshare/python'}"}
+    done = subprocess.run([sys.executable, "-c", "import functions.food_expiry.handler"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "EXCHANGE_SETTLE_HOURS must be a positive number" in done.stderr

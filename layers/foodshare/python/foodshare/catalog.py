@@ -261,7 +261,7 @@ CONSUMERS: tuple[Consumer, ...] = (
     ),
     Consumer(
         "notifications",
-        ("FoodClaimed", "PickupConfirmed", "ExchangeCompleted", "ExchangeCancelled", "FoodExpired",
+        ("FoodClaimed", "PickupConfirmed", "ExchangeCompleted", "ExchangeCancelled", "ExchangeLapsed", "FoodExpired",
          "ModerationActionTaken", "AppealDecided"),
         max_receive_count=20,  # the limiter sends records back to wait for a slot: ~20 min before the DLQ
         uses_cache=True,  # the shared outbound limiter counts in Redis
@@ -271,7 +271,8 @@ CONSUMERS: tuple[Consumer, ...] = (
     ),
     Consumer(
         "announcements",
-        ("FoodShared", "FoodClaimed", "ExchangeCancelled", "ExchangeCompleted", "FoodWithdrawn", "FoodExpired"),
+        ("FoodShared", "FoodClaimed", "ExchangeCancelled", "ExchangeCompleted", "ExchangeLapsed", "FoodWithdrawn",
+         "FoodExpired"),
         batch_size=5,  # at ~1 message a second per chat, a batch fits the function's 10 s
         max_batching_window_seconds=0,
         max_receive_count=20,  # the limiter sends records back to wait for a slot: ~20 min before the DLQ
@@ -293,7 +294,9 @@ CONSUMERS: tuple[Consumer, ...] = (
 )
 SCHEDULED_JOBS: tuple[ScheduledJob, ...] = (
     ScheduledJob("outbox_sweeper", 60, description="Publishes events still in the outbox after the grace period"),
-    ScheduledJob("food_expiry", 60, uses_cache=True, description="Expires available posts whose pickup window has ended"),
+    ScheduledJob("food_expiry", 60, uses_cache=True,
+                 description="Expires available posts whose pickup window has ended; settles exchanges nobody closed "
+                             "EXCHANGE_SETTLE_HOURS after theirs"),
 )
 
 

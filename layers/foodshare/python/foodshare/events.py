@@ -47,6 +47,7 @@ EVENT_SOURCES: dict[str, str] = {
     "ExchangeCompleted": FOOD,
     "ExchangeCancelled": FOOD,
     "ExchangeNoShow": FOOD,
+    "ExchangeLapsed": FOOD,
     "ReportFiled": SAFETY,
     "ModeratorAppointed": SAFETY,
     "ModerationActionTaken": SAFETY,

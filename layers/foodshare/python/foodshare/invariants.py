@@ -10,7 +10,8 @@ in unit tests:
   holds equal its open claims;
 - every exchange agrees with its post (open: the post is claimed by it; completed: the
   post is completed by it; cancelled or no-show: the post has moved on), and every
-  claimed post names an open exchange;
+  claimed post names an open exchange; only available and claimed posts are in the `expiring_food`
+  index (the expiry and the settlement of exchanges nobody closed read it);
 - every available post of a group with a complete board of open posts is on it, until its pickup end
   (cache-cold discovery reads only the board);
 - every user's reputation equals the starting score plus what its history applied (and
@@ -128,6 +129,12 @@ def claimed_post_violations(post: dict, exchanges: dict[str, dict]) -> list[Viol
     return []
 
 
+def expiry_index_violations(post: dict) -> list[Violation]:
+    if post.get("expiry_pk") and post["status"] not in ("available", "claimed"):
+        return [Violation("post-index", f"FOOD#{post['food_id']}", f"{post['status']}, still in expiring_food")]
+    return []
+
+
 def board_violations(group_id: str, board: dict, posts: Iterable[dict]) -> list[Violation]:
     """`posts`: the group's available posts. An entry naming a post no longer available is no violation: readers
     drop it (the one-off building older boards may leave one, ops/boards.py)."""
@@ -181,6 +188,7 @@ def check(items: Iterable[dict], as_of: datetime, grace_seconds: int) -> list[Vi
         out += exchange_violations(exchange, t.posts.get(exchange["food_id"]))
     for post in t.posts.values():
         out += claimed_post_violations(post, t.exchanges)
+        out += expiry_index_violations(post)
     available: dict[str, list[dict]] = defaultdict(list)
     for post in t.posts.values():
         if post.get("avail_pk"):

@@ -98,7 +98,8 @@ def effects(event: Delivered) -> dict[str, UserEffect]:
     elif event.event_type == "ExchangeCompleted":
         add(data["sharerId"], "exchange_completed", completed_count=1)
         add(data["claimerId"], "exchange_completed", completed_count=1)
-        add(data["claimerId"], "reliable_pickup")
+        if not data.get("settled"):  # settled by the job on one confirmation: no reliable pickup both confirmed
+            add(data["claimerId"], "reliable_pickup")
     elif event.event_type == "ExchangeCancelled":
         add(data["closedBy"], "exchange_cancelled", cancelled_count=1)
     elif event.event_type == "ExchangeNoShow":

@@ -42,6 +42,13 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _positive(name: str, default: int) -> int:
+    value = _int(name, default)
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive number, got {value}")
+    return value
+
+
 def _choice(name: str, allowed: tuple[str, ...], default: str) -> str:
     value = os.environ.get(name) or default
     if value not in allowed:
@@ -125,6 +132,7 @@ class Settings:
     outbox_delivery: str  # "stream": the table's stream feeds the outbox relay; "relay": each writer publishes after commit
     outbox_sweep_grace_seconds: int  # the sweeper leaves younger events to the relay
     expiry_lookback_hours: int  # how far back the expiry job looks for posts whose window ended
+    exchange_settle_hours: int  # how long after its pickup window an exchange still claimed is settled by the job
     telegram_bot_token: SecretRef
     telegram_webhook_secret: SecretRef
     telegram_api_base: str
@@ -173,6 +181,7 @@ def get_settings() -> Settings:
         outbox_delivery=_choice("OUTBOX_DELIVERY", ("stream", "relay"), "stream"),
         outbox_sweep_grace_seconds=_int("OUTBOX_SWEEP_GRACE_SECONDS", 30),
         expiry_lookback_hours=_int("EXPIRY_LOOKBACK_HOURS", 48),
+        exchange_settle_hours=_positive("EXCHANGE_SETTLE_HOURS", 72),
         telegram_bot_token=_secret("TELEGRAM_BOT_TOKEN"),
         telegram_webhook_secret=_secret("TELEGRAM_WEBHOOK_SECRET"),
         telegram_api_base=os.environ.get("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/"),

@@ -307,14 +307,15 @@ class Exchange(View):
         "claimer": {"handle": "h-p8d2f6j4l1s9a3c7e5gx", "pseudonym": "CalmOtter0042", "mine": True},
         "status": "claimed", "sharerConfirmed": False, "claimerConfirmed": False, "viaPartnership": False,
         "pickupStart": "2026-05-01T17:00:00Z", "pickupEnd": "2026-05-01T19:00:00Z",
-        "claimedAt": "2026-05-01T10:00:00Z", "completedAt": None}]})
+        "claimedAt": "2026-05-01T10:00:00Z", "completedAt": None, "autoSettled": False}]})
 
     exchange_id: str
     food_id: str
     group_id: str
     sharer: Identity
     claimer: Identity
-    status: Literal["claimed", "completed", "cancelled", "no_show"]
+    # lapsed: nobody confirmed, cancelled or reported a no-show; closed EXCHANGE_SETTLE_HOURS after the pickup window
+    status: Literal["claimed", "completed", "cancelled", "no_show", "lapsed"]
     sharer_confirmed: bool
     claimer_confirmed: bool
     via_partnership: bool
@@ -322,6 +323,8 @@ class Exchange(View):
     pickup_end: Timestamp
     claimed_at: Timestamp
     completed_at: Timestamp | None
+    auto_settled: bool = Field(False, description="Closed by the settlement job, EXCHANGE_SETTLE_HOURS (72) after "
+                               "the pickup window, not by a participant: completed on one confirmation, or lapsed")
 
 
 class MyExchange(Exchange):

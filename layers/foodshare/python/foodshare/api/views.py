@@ -256,6 +256,7 @@ def exchange(item: ExchangeItem, viewer_id: str,
         pickup_end=item.pickup_end,
         claimed_at=item.claimed_at,
         completed_at=item.completed_at,
+        auto_settled=bool(item.auto_settled),
     )
 
 

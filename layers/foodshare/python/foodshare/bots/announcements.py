@@ -30,7 +30,8 @@ from foodshare.data.models import ConsumedItem, FoodItem
 from foodshare.observability import logger, metrics
 
 CONSUMER = "announcements"
-EVENT_TYPES = ("FoodShared", "FoodClaimed", "ExchangeCancelled", "ExchangeCompleted", "FoodWithdrawn", "FoodExpired")
+EVENT_TYPES = ("FoodShared", "FoodClaimed", "ExchangeCancelled", "ExchangeCompleted", "ExchangeLapsed", "FoodWithdrawn",
+               "FoodExpired")
 LEASE_MS = 30_000  # longer than the consumer's Lambda timeout (10 s): a live worker always settles in time
 MAX_ROUNDS = 3
 AVAILABLE, REMOVED, GONE = "available", "removed", "gone"

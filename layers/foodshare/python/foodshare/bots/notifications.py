@@ -2,7 +2,9 @@
 
 Who hears what: the sharer when food is claimed or a post expires; the other
 participant when one side confirms or cancels; both sides (except whoever completed
-it, who got the question in their own reply) get a rating request on completion.
+it, who got the question in their own reply) get a rating request on completion; both
+sides when the settlement job closes an exchange nobody closed (completed on one
+confirmation, or lapsed: no actor, so no one is left out).
 Whoever acted already saw the outcome where they acted, so they are never told.
 
 Each (event, recipient) is sent at most once: a sent-marker taken with a conditional
@@ -19,8 +21,8 @@ from foodshare.domain import exchanges, food, privacy_settings, users
 from foodshare.observability import logger, metrics
 
 LEASE_SECONDS = 60  # a crashed sender's marker is taken over after this
-EVENT_TYPES = ("FoodClaimed", "PickupConfirmed", "ExchangeCompleted", "ExchangeCancelled", "FoodExpired",
-               "ModerationActionTaken", "AppealDecided")
+EVENT_TYPES = ("FoodClaimed", "PickupConfirmed", "ExchangeCompleted", "ExchangeCancelled", "ExchangeLapsed",
+               "FoodExpired", "ModerationActionTaken", "AppealDecided")
 MODERATION_WORDS = {
     "dismiss": "reviewed your report and dismissed it",
     "warn": "warned you",
@@ -67,8 +69,14 @@ def notices(detail: dict) -> list[Notice]:
             confirmed = Reply(f"{actor_name} confirmed the pickup of {title}.")
         texts = {who: confirmed for who in (data["sharerId"], data["claimerId"])}
     elif kind == "ExchangeCompleted":
-        texts = {who: Reply(f"The exchange of {title} is complete. How was it?",
+        done = ("was completed on one confirmation, as nobody raised anything after its pickup window"
+                if data.get("settled") else "is complete")
+        texts = {who: Reply(f"The exchange of {title} {done}. How was it?",
                             buttons=rendering.rating_buttons(data["exchangeId"]))
+                 for who in (data["sharerId"], data["claimerId"])}
+    elif kind == "ExchangeLapsed":
+        texts = {who: Reply(f"The exchange of {title} was closed: nobody confirmed the pickup after its window. "
+                            "The claimer's credit was given back.")
                  for who in (data["sharerId"], data["claimerId"])}
     elif kind == "ExchangeCancelled":
         again = " It is available again." if data.get("foodRelisted") else ""

@@ -192,7 +192,7 @@ def bump(keys: Iterable[str], redis_guard: RedisGuard | None = None, *, only_exi
 
 
 _FOOD_CHANGES = {"FoodShared", "FoodWithdrawn", "FoodClaimed", "FoodExpired", "ExchangeCancelled"}
-_SUMMARY_CHANGES = _FOOD_CHANGES | {"ExchangeCompleted", "ExchangeNoShow", "MemberJoined", "MemberLeft"}
+_SUMMARY_CHANGES = _FOOD_CHANGES | {"ExchangeCompleted", "ExchangeNoShow", "ExchangeLapsed", "MemberJoined", "MemberLeft"}
 _PARTNERSHIP_CHANGES = {"PartnershipAccepted", "PartnershipDeclined", "PartnershipEnded"}
 
 

@@ -464,7 +464,7 @@ class OpenPostsItem(Item):
 
 
 class FoodItem(Item):
-    """FOOD#<id> / META: a post; indexed while available by group and by expiry hour."""
+    """FOOD#<id> / META: a post; indexed while available by group, while available or claimed by expiry hour."""
 
     food_id = UnicodeAttribute()
     group_id = UnicodeAttribute()
@@ -529,9 +529,11 @@ class ExchangeItem(Item):
     sharer_pseudonym = UnicodeAttribute(null=True)
     claimer_pseudonym = UnicodeAttribute(null=True)
     partnership_id = UnicodeAttribute(null=True)
-    status = UnicodeAttribute()  # claimed | completed | cancelled | no_show
+    status = UnicodeAttribute()  # claimed | completed | cancelled | no_show | lapsed
     sharer_confirmed = BooleanAttribute(default=False)
     claimer_confirmed = BooleanAttribute(default=False)
+    # Closed by the settlement job, not by a participant (completed on one confirmation, or lapsed).
+    auto_settled = BooleanAttribute(null=True)
     pickup_start = UnicodeAttribute()
     pickup_end = UnicodeAttribute()
     claimed_at = UnicodeAttribute()

@@ -1,4 +1,4 @@
-"""Claims and the exchange lifecycle: claimed -> completed | cancelled | no_show.
+"""Claims and the exchange lifecycle: claimed -> completed | cancelled | no_show | lapsed.
 
 A claim is one transaction: the post flips from available to claimed only if it is
 still available, so of any number of racing claimers exactly one wins; the same
@@ -6,23 +6,26 @@ transaction holds the claimer's credit and counts a claim across a partnership. 
 checks that what the read allowed still holds (the membership giving access, a partnership's
 link, no moderator's restriction): a ban, removal, leave or restriction landing while the claim
 is in flight makes it read again and be refused as it would have been.
+
+An exchange nobody closes is settled some time after its pickup window by the `food_expiry` job (`settle`; the
+rule: `settlement_rules`): completed on one side's confirmation, else `lapsed`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from foodshare import clock, identity_key, ids
 from foodshare.data import reads
 from foodshare.data.models import (ExchangeItem, FoodItem, MembershipItem, PartnerClaimCounterItem, SharerEntryItem,
                                     UserItem)
 from foodshare.data.transaction import UnitOfWork, with_retries
-from foodshare.domain import credits, identities, privacy, privacy_settings, standing, users
+from foodshare.domain import credits, identities, privacy, privacy_settings, settlement_rules, standing, users
 from foodshare.domain import food as food_posts
-from foodshare.errors import Conflict, Forbidden, NotFound
+from foodshare.errors import ConcurrentUpdate, Conflict, Forbidden, NotFound
 
-CLAIMED, COMPLETED, CANCELLED, NO_SHOW = "claimed", "completed", "cancelled", "no_show"
+CLAIMED, COMPLETED, CANCELLED, NO_SHOW, LAPSED = "claimed", "completed", "cancelled", "no_show", "lapsed"
 
 
 def get_for_participant(exchange_id: str, user_id: str) -> ExchangeItem:
@@ -38,8 +41,8 @@ def get_for_participant(exchange_id: str, user_id: str) -> ExchangeItem:
 PAGE, PAGE_MAX = 20, 30  # up to three keys an exchange (it, its post, the sharer's profile): one BatchGetItem
 # GET /me/exchanges' `status`: an exchange's own, or `active` (claimed: neither completed nor closed) and `closed`.
 STATUS_FILTERS: dict[str, frozenset[str]] = {
-    "active": frozenset({CLAIMED}), "closed": frozenset({COMPLETED, CANCELLED, NO_SHOW}),
-    **{status: frozenset({status}) for status in (CLAIMED, COMPLETED, CANCELLED, NO_SHOW)},
+    "active": frozenset({CLAIMED}), "closed": frozenset({COMPLETED, CANCELLED, NO_SHOW, LAPSED}),
+    **{status: frozenset({status}) for status in (CLAIMED, COMPLETED, CANCELLED, NO_SHOW, LAPSED)},
 }
 
 
@@ -282,17 +285,7 @@ def _confirm(exchange_id: str, user_id: str, blind: bool) -> ExchangeItem:
         {"exchangeId": exchange_id, "foodId": exchange.food_id, "confirmedBy": "sharer" if is_sharer else "claimer"},
     )
     if other_confirmed:
-        uow.update(
-            FoodItem(*FoodItem.key(exchange.food_id)),
-            [FoodItem.status.set(food_posts.COMPLETED), FoodItem.updated_at.set(now)],
-            FoodItem.status == food_posts.CLAIMED,
-        )
-        if blind:
-            credits.transfer(uow, exchange.claimer_id, exchange.sharer_id, exchange_id)
-        else:
-            claimer, sharer = _profiles(exchange.claimer_id, exchange.sharer_id)
-            credits.transfer(uow, claimer, sharer, exchange_id)
-        uow.record("ExchangeCompleted", user_id, _payload(exchange) | {"completedAt": now})
+        _complete(uow, exchange, now, blind, user_id)
     uow.commit()
     # The answer is what was written (no re-read).
     setattr(exchange, own_flag.attr_name, True)
@@ -300,6 +293,24 @@ def _confirm(exchange_id: str, user_id: str, blind: bool) -> ExchangeItem:
     if other_confirmed:
         exchange.status, exchange.completed_at, exchange.closed_at = COMPLETED, now, now
     return exchange
+
+
+def _complete(uow: UnitOfWork, exchange: ExchangeItem, now: str, blind: bool, actor_id: str | None,
+              settled: bool = False) -> None:
+    """A completion's writes beside the exchange's own: the post completed (and out of `expiring_food`), the
+    claimer's held credit paid to the sharer (blind, or the profiles read), `ExchangeCompleted`."""
+    uow.update(
+        FoodItem(*FoodItem.key(exchange.food_id)),
+        [FoodItem.status.set(food_posts.COMPLETED), FoodItem.updated_at.set(now), *food_posts.out_of_expiry()],
+        FoodItem.status == food_posts.CLAIMED,
+    )
+    if blind:
+        credits.transfer(uow, exchange.claimer_id, exchange.sharer_id, exchange.exchange_id)
+    else:
+        claimer, sharer = _profiles(exchange.claimer_id, exchange.sharer_id)
+        credits.transfer(uow, claimer, sharer, exchange.exchange_id)
+    uow.record("ExchangeCompleted", actor_id,
+               _payload(exchange) | {"completedAt": now} | ({"settled": True} if settled else {}))
 
 
 def _profiles(*user_ids: str) -> list[UserItem]:
@@ -360,6 +371,67 @@ def _close(exchange_id: str, user_id: str, outcome: str, blind: bool) -> Exchang
     uow.commit()
     exchange.status, exchange.closed_at, exchange.updated_at = outcome, now, now  # what was written (no re-read)
     return exchange
+
+
+def settle(exchange: ExchangeItem, now: datetime, grace: timedelta) -> str | None:
+    """Settle an exchange its participants left open (`settlement_rules`): what was done (COMPLETE or LAPSE), or
+    None when there was nothing to do (closed meanwhile, not due). One transaction, conditioned on the exchange
+    being claimed with both confirmations as read: a confirm, cancel or no-show racing it, or another run of the
+    job, wins or loses whole; the loser reads again and decides on what it finds (`with_retries`). The credit
+    moves blind; at the cap the profiles are read (`credits.reading_when_needed`). `exchange`: as the job read
+    it (a batch); each retry reads it again."""
+    given = [exchange]
+
+    def attempt(blind: bool) -> str | None:
+        current = given.pop() if given else _read(exchange.exchange_id)
+        return _settle(current, now, grace, blind) if current is not None else None
+
+    return credits.reading_when_needed(attempt)
+
+
+def _read(exchange_id: str) -> ExchangeItem | None:
+    try:
+        return ExchangeItem.get(*ExchangeItem.key(exchange_id), consistent_read=True)
+    except ExchangeItem.DoesNotExist:
+        return None
+
+
+def _as_read(flag, value: bool):
+    """The condition that a confirmation flag is still as read (an exchange from before may lack it: unset)."""
+    return flag == True if value else (flag.does_not_exist() | (flag == False))  # noqa: E712 (conditions)
+
+
+def _settle(exchange: ExchangeItem, now: datetime, grace: timedelta, blind: bool) -> str | None:
+    facts = settlement_rules.ExchangeFacts(exchange.status, bool(exchange.sharer_confirmed),
+                                           bool(exchange.claimer_confirmed), clock.parse_iso(exchange.pickup_end))
+    decision = settlement_rules.decide_settlement(facts, now, grace)
+    if decision is None:
+        return None
+    at = clock.iso(now)
+    completing = decision == settlement_rules.COMPLETE
+    actions = [ExchangeItem.status.set(COMPLETED if completing else LAPSED), ExchangeItem.closed_at.set(at),
+               ExchangeItem.updated_at.set(at), ExchangeItem.auto_settled.set(True)]
+    if completing:
+        actions.append(ExchangeItem.completed_at.set(at))
+    uow = UnitOfWork()
+    uow.update(exchange, actions,
+               (ExchangeItem.status == CLAIMED) & _as_read(ExchangeItem.sharer_confirmed, facts.sharer_confirmed)
+               & _as_read(ExchangeItem.claimer_confirmed, facts.claimer_confirmed),
+               on_fail=ConcurrentUpdate("the exchange changed meanwhile"))
+    if completing:
+        _complete(uow, exchange, at, blind, None, settled=True)
+    else:
+        uow.update(FoodItem(*FoodItem.key(exchange.food_id)), food_posts.unlist_actions(food_posts.EXPIRED),
+                   (FoodItem.status == food_posts.CLAIMED) & (FoodItem.exchange_id == exchange.exchange_id),
+                   on_fail=Conflict(f"The post {exchange.food_id} is not claimed by this exchange.",
+                                    code="invalid_state"))
+        claimer: UserItem | str | None = exchange.claimer_id if blind else users.find(exchange.claimer_id)
+        if claimer is None:
+            raise NotFound("The claimer's account no longer exists.")
+        credits.release(uow, claimer, exchange.exchange_id, "claim_lapsed")
+        uow.record("ExchangeLapsed", None, _payload(exchange) | {"closedAt": at})
+    uow.commit()
+    return decision
 
 
 def _payload(exchange: ExchangeItem) -> dict:

@@ -1,9 +1,11 @@
 """Expiry: available posts whose pickup window has ended become `expired`, without anyone reading them.
 
-Run every minute by the `food_expiry` job. The `expiring_food` index holds only
-available posts, bucketed by the hour their window ends, so each run reads just the
-hour buckets up to now (a lookback covers runs that were missed). Each post expires
-in its own transaction, only if it is still available, with its `FoodExpired` event.
+Run every minute by the `food_expiry` job. The `expiring_food` index holds available
+and claimed posts, bucketed by the hour their window ends, so each run reads just the
+hour buckets up to now (a lookback covers runs that were missed), keeping the available
+ones (a filter: the claimed are the settlement's, `domain/settlement.py`, EXCHANGE_SETTLE_HOURS
+later). Each post expires in its own transaction, only if it is still available, with its
+`FoodExpired` event.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from datetime import datetime, timedelta
 
 from foodshare import clock
 from foodshare.data.models import FoodItem
-from foodshare.domain.food import EXPIRED, take_down
+from foodshare.domain.food import AVAILABLE, EXPIRED, take_down
 from foodshare.errors import Conflict
 from foodshare.settings import get_settings
 
@@ -25,7 +27,8 @@ def expire_due(now: datetime | None = None) -> int:
     expired = 0
     for hours_ago in range(get_settings().expiry_lookback_hours, -1, -1):
         bucket = f"EXPIRES#{(now - timedelta(hours=hours_ago)).strftime('%Y-%m-%dT%H')}"
-        for post in FoodItem.expiring_food.query(bucket, FoodItem.expiry_sk < ended):
+        for post in FoodItem.expiring_food.query(bucket, FoodItem.expiry_sk < ended,
+                                                 filter_condition=FoodItem.status == AVAILABLE):
             expired += _expire(post)
     return expired
 

@@ -236,15 +236,21 @@ def on_board(uow: UnitOfWork, group_id: str, food_id: str, pickup_end: str | Non
 
 def unlist_actions(status: str) -> list:
     """Update actions that move a post out of `available` and drop it from the indexes (`unlist` also takes an
-    available post off its board; a claimed post is on none)."""
-    return [
+    available post off its board; a claimed post is on none). A claimed post stays in `expiring_food`, its keys
+    unchanged (an in-place index write, as dropping it was: the claim costs no more), so the job finds the
+    exchanges nobody closed (`domain/settlement.py`); whatever closes the exchange takes it out (`out_of_expiry`)."""
+    actions = [
         FoodItem.status.set(status),
         FoodItem.updated_at.set(clock.now_iso()),
         FoodItem.avail_pk.remove(),
         FoodItem.avail_sk.remove(),
-        FoodItem.expiry_pk.remove(),
-        FoodItem.expiry_sk.remove(),
     ]
+    return actions if status == CLAIMED else actions + out_of_expiry()
+
+
+def out_of_expiry() -> list:
+    """Update actions that take a post out of the `expiring_food` index (a post neither available nor claimed)."""
+    return [FoodItem.expiry_pk.remove(), FoodItem.expiry_sk.remove()]
 
 
 def unlist(uow: UnitOfWork, post: FoodItem, status: str, *, on_fail: DomainError, more: tuple = ()) -> None:
