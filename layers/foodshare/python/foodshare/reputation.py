@@ -99,7 +99,7 @@ def effects(event: Delivered) -> dict[str, UserEffect]:
         add(data["sharerId"], "exchange_completed", completed_count=1)
         add(data["claimerId"], "exchange_completed", completed_count=1)
         add(data["claimerId"], "reliable_pickup")
-    elif event.event_type == "ExchangeCancelled":
+    elif event.event_type == "ExchangeCancelled" and not data.get("cause"):  # a moderator's removal: nobody's choice
         add(data["closedBy"], "exchange_cancelled", cancelled_count=1)
     elif event.event_type == "ExchangeNoShow":
         add(data["claimerId"], "no_show", no_show_count=1)
