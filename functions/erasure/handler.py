@@ -1,4 +1,6 @@
-"""Erasure consumer: SQS messages of ErasureStarted and ErasureSegmentRequested (docs/privacy.md, "Erasure").
+"""Erasure consumer, the one that winds people down: SQS messages of ErasureStarted and ErasureSegmentRequested
+(docs/privacy.md, "Erasure"), and of a member's departure from one group, MemberLeft and ModerationActionTaken
+(domain/departures.py; docs/trust-safety.md, "Departures").
 
 DELETE /me freezes the account and records `ErasureStarted`; here it is wound down (open exchanges
 cancelled, posts withdrawn, groups left or handed over, export documents deleted) and one
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 from foodshare.cache import purge
 from foodshare.consumers import Delivered, sqs_handler
-from foodshare.domain import erasure
+from foodshare.domain import departures, erasure
 
 
 def apply(event: Delivered) -> None:
@@ -26,6 +28,8 @@ def apply(event: Delivered) -> None:
         if erased is not None:
             purge.purge(erased.markers, erased.group_ids)
             erasure.complete(data["requestId"])
+    else:  # MemberLeft, ModerationActionTaken: what the departed member had open in the group ends (once)
+        departures.apply(event)
 
 
 handler = sqs_handler(apply)

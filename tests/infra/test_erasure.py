@@ -29,7 +29,9 @@ def test_the_sweep_has_its_own_queue_dlq_rule_and_one_segment_per_invocation(req
     assert queue["RedrivePolicy"] == {"deadLetterTargetArn": arn_of(dlq_id), "maxReceiveCount": 3}
     assert queue["VisibilityTimeout"] == ERASURE.visibility_timeout_seconds == 5400
     (rule,) = [props(r) for r in of_type(synth, "AWS::Events::Rule").values() if props(r)["Name"] == f"{prefix}-erasure"]
-    assert rule["EventPattern"]["detail-type"] == ["ErasureStarted", "ErasureSegmentRequested"]
+    # and a member's departure from one group (domain/departures.py): the same winding down, scoped to the group
+    assert rule["EventPattern"]["detail-type"] == ["ErasureStarted", "ErasureSegmentRequested", "MemberLeft",
+                                                   "ModerationActionTaken"]
     fn = function(synth, "erasure")
     assert fn["Timeout"] == 900  # Lambda's most: a segment of a large table is read in minutes
     assert "VpcConfig" in fn  # the last segment purges the person's Redis keys

@@ -244,11 +244,11 @@ def test_a_counterpart_closing_an_exchange_during_the_wind_down_does_not_stall_i
     request_id = erasure.start("erin", code).request_id
     cancel, tries = exchanges.cancel, []
 
-    def cancelled_meanwhile(exchange_id: str, user_id: str):
+    def cancelled_meanwhile(exchange_id: str, user_id: str, cause: str | None = None):
         tries.append(exchange_id)
         if len(tries) == 1:
             cancel(exchange_id, "cleo")  # the counterpart, first
-        return cancel(exchange_id, user_id)
+        return cancel(exchange_id, user_id, cause)
 
     monkeypatch.setattr(exchanges, "cancel", cancelled_meanwhile)
     wound = erasure.wind_down(request_id)

@@ -234,15 +234,17 @@ CONSUMERS: tuple[Consumer, ...] = (
     ),
     Consumer(
         "erasure",
-        ("ErasureStarted", "ErasureSegmentRequested"),
-        batch_size=1,  # one wind-down or one segment of the table a message: each its own invocation and retry
+        # and a member's departure from one group (domain/departures.py): the same winding down, in one group
+        ("ErasureStarted", "ErasureSegmentRequested", "MemberLeft", "ModerationActionTaken"),
+        batch_size=1,  # one wind-down, departure or segment of the table a message: each its own invocation and retry
         max_batching_window_seconds=0,
         max_receive_count=3,
         # a segment of a large table is read in minutes: the function gets the most Lambda allows (900 s)
         visibility_timeout_seconds=5400,
         uses_cache=True,  # the last segment purges the cache of the person (Redis)
         description="Winds down an erased person's account (GDPR erasure: DELETE /me), sweeps the table for "
-                    "them one segment a message, then records the erasure completed",
+                    "them one segment a message, then records the erasure completed; ends a departed member's "
+                    "open posts (and, removed or banned, exchanges) in that group",
     ),
     Consumer(
         "reputation_consumer",

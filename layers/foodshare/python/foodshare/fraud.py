@@ -139,7 +139,7 @@ def _counts(event: Delivered) -> dict[str, dict]:
         return {data["claimerId"]: {"claims": 1}}
     if kind == "FoodExpired":
         return {data["sharerId"]: {"expired_posts": 1}}
-    if kind == "ExchangeCancelled" and data["closedBy"] == data["claimerId"]:
+    if kind == "ExchangeCancelled" and data["closedBy"] == data["claimerId"] and not data.get("cause"):
         return {data["claimerId"]: {"cancels": 1}}
     if kind == "ExchangeNoShow":
         return {data["claimerId"]: {"no_shows": 1}}

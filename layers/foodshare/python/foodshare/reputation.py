@@ -100,7 +100,7 @@ def effects(event: Delivered) -> dict[str, UserEffect]:
         add(data["claimerId"], "exchange_completed", completed_count=1)
         if not data.get("settled"):  # settled by the job on one confirmation: no reliable pickup both confirmed
             add(data["claimerId"], "reliable_pickup")
-    elif event.event_type == "ExchangeCancelled":
+    elif event.event_type == "ExchangeCancelled" and not data.get("cause"):  # a moderator's removal: nobody's choice
         add(data["closedBy"], "exchange_cancelled", cancelled_count=1)
     elif event.event_type == "ExchangeNoShow":
         add(data["claimerId"], "no_show", no_show_count=1)

@@ -79,9 +79,11 @@ def notices(detail: dict) -> list[Notice]:
                             "The claimer's credit was given back.")
                  for who in (data["sharerId"], data["claimerId"])}
     elif kind == "ExchangeCancelled":
-        again = " It is available again." if data.get("foodRelisted") else ""
-        texts = {who: Reply(f"{actor_name} cancelled the exchange of {title}.{again}")
-                 for who in (data["sharerId"], data["claimerId"])}
+        gone = data.get("cause") and data["closedBy"] == data["sharerId"]  # the removed sharer's post goes next
+        again = " It is available again." if data.get("foodRelisted") and not gone else ""
+        cancelled = (f"The exchange of {title} was cancelled: the group's moderators removed one of you from it."
+                     if data.get("cause") else f"{actor_name} cancelled the exchange of {title}.")
+        texts = {who: Reply(f"{cancelled}{again}") for who in (data["sharerId"], data["claimerId"])}
     else:  # FoodExpired
         texts = {data["sharerId"]: Reply(f"Your post {title} expired without being picked up.")}
     return [Notice(who, data["groupId"], reply) for who, reply in texts.items() if who != actor]

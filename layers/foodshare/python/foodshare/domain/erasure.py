@@ -11,7 +11,8 @@
 **Asynchronously** (the `erasure` consumer, one queue message each):
 
 2. `ErasureStarted` → `wind_down`: through the ordinary domain operations, found through the
-   `by_user` index (their posts, the exchanges they claimed, their memberships: one query), so
+   `by_user` index (their posts, the exchanges they claimed, their memberships: one query; domain/closing.py,
+   which a member's departure from one group reuses, domain/departures.py), so
    counterparts are notified and credits move as always: open exchanges are cancelled (the
    claimer's credit released), available posts withdrawn, memberships ended (a last admin hands
    the group over to its longest-standing member first). Their export documents are deleted from
@@ -55,8 +56,6 @@ from pynamodb.attributes import NumberAttribute, NumberSetAttribute, TTLAttribut
 from foodshare import clock, identity_key, ids
 from foodshare.data.models import (
     DataSubjectRequestItem,
-    ExchangeItem,
-    FoodItem,
     GroupItem,
     Item,
     MembershipItem,
@@ -64,17 +63,14 @@ from foodshare.data.models import (
     table_connection,
 )
 from foodshare.data.transaction import UnitOfWork
-from foodshare.domain import exchanges, exports, food, groups, personal_data, subject_requests, users
-from foodshare.errors import ConcurrentUpdate, Conflict, Forbidden, NotFound, ValidationFailed
+from foodshare.domain import closing, exports, groups, personal_data, subject_requests, users
+from foodshare.errors import ConcurrentUpdate, Forbidden, NotFound, ValidationFailed
 from foodshare.settings import get_settings
 
 CODE_VALIDITY = timedelta(hours=3)
 ERASED = "erased"
 IN_PROGRESS, COMPLETED = "in_progress", "completed"
 PROGRESS_KEPT = timedelta(days=31)  # the progress record (naming nobody once completed) answers GET /me/erasure/{id}
-# A wind-down step that conflicts (the counterpart closed the exchange between its read and its write) reads what is
-# open again at once, rather than the queue's retry 90 minutes later.
-WIND_DOWN_READS = 3
 
 
 class ErasureRequestItem(Item):
@@ -190,17 +186,15 @@ def wind_down(request_id: str) -> Erased | None:
         return None
     user_id = progress.user_id
     group_ids = set(progress.group_ids or ())
-    for attempt in range(WIND_DOWN_READS):
+
+    def step() -> None:  # read again on a conflict (a counterpart cancelled or confirmed meanwhile)
         owned = _owned(user_id)
         if set(owned.group_ids) - group_ids:
-            group_ids |= set(owned.group_ids)
+            group_ids.update(owned.group_ids)
             progress.update(actions=[ErasureProgressItem.group_ids.add(group_ids)])
-        try:
-            _wind_down(user_id, owned)
-            break
-        except Conflict:  # a counterpart acted meanwhile (cancelled, confirmed): read what is still open again
-            if attempt == WIND_DOWN_READS - 1:
-                raise
+        _wind_down(user_id, owned)
+
+    closing.reading_again(step)
     markers = {user_id} | personal_data.chat_addresses(user_id)
     exports.delete_documents(user_id)  # their export items go with the sweep
     total = int(progress.total_segments)
@@ -292,37 +286,21 @@ class Owned:
 
 
 def _owned(user_id: str) -> Owned:
-    client = table_connection().connection.client
-    kwargs = {"TableName": get_settings().table_name, "IndexName": "by_user",
-              "KeyConditionExpression": "by_user_pk = :pk", "ExpressionAttributeValues": {":pk": {"S": f"USER#{user_id}"}}}
     found: dict[str, list] = {"GROUP#": [], "FOOD#": [], "EXCHANGE#": []}
-    while True:
-        page = client.query(**kwargs)
-        for item in page.get("Items", []):
+    for page in closing.pages(user_id):
+        for item in page:
             kind = item["by_user_sk"]["S"].split("#", 1)[0] + "#"
             if kind == "EXCHANGE#" and item["sk"]["S"] != "META":
                 continue  # their entry as an exchange's sharer (SharerEntryItem): found through their posts
             if kind in found:
                 found[kind].append(item)
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     return Owned(tuple(i["by_user_sk"]["S"].removeprefix("GROUP#") for i in found["GROUP#"]),
                  tuple(found["FOOD#"]), tuple(found["EXCHANGE#"]))
 
 
 def _wind_down(user_id: str, owned: Owned) -> None:
-    open_exchanges = [i["exchange_id"]["S"] for i in owned.claims if i["status"]["S"] == exchanges.CLAIMED]
-    open_exchanges += [i["exchange_id"]["S"] for i in owned.posts
-                       if i["status"]["S"] == food.CLAIMED and "exchange_id" in i]  # theirs as the sharer
-    for exchange_id in open_exchanges:
-        if ExchangeItem.get(*ExchangeItem.key(exchange_id)).status == exchanges.CLAIMED:
-            exchanges.cancel(exchange_id, user_id)  # a cancelled claim re-lists the post while its window is open
-    for item in owned.posts:
-        if item["status"]["S"] in (food.AVAILABLE, food.CLAIMED):
-            post = FoodItem.get(*FoodItem.key(item["food_id"]["S"]))
-            if post.status == food.AVAILABLE:
-                food.withdraw(post.food_id, user_id)
+    closing.cancel(closing.open_exchanges(owned.posts, owned.claims), user_id)  # theirs as claimer and as sharer
+    closing.withdraw(owned.posts, user_id)  # after the cancels: the posts they re-listed go too
     for group_id in owned.group_ids:
         _hand_over_if_last_admin(group_id, user_id)
         groups.leave(group_id, user_id)

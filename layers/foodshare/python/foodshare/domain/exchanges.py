@@ -321,15 +321,21 @@ def _profiles(*user_ids: str) -> list[UserItem]:
     return found
 
 
-def cancel(exchange_id: str, user_id: str) -> ExchangeItem:
-    return credits.reading_when_needed(lambda blind: _close(exchange_id, user_id, CANCELLED, blind))
+# Why an exchange was cancelled when neither participant chose to (`cancel`'s `cause`, ExchangeCancelled's `cause`).
+REMOVED_FROM_GROUP = "removed_from_group"  # a moderator removed or banned one of them from the exchange's group
+
+
+def cancel(exchange_id: str, user_id: str, cause: str | None = None) -> ExchangeItem:
+    """Cancel as the participant `user_id`; with a `cause` neither participant chose it (the event has no actor and
+    says why: no reputation impact, no fraud count for anyone, docs/trust-safety.md "Departures")."""
+    return credits.reading_when_needed(lambda blind: _close(exchange_id, user_id, CANCELLED, blind, cause))
 
 
 def no_show(exchange_id: str, user_id: str) -> ExchangeItem:
     return credits.reading_when_needed(lambda blind: _close(exchange_id, user_id, NO_SHOW, blind))
 
 
-def _close(exchange_id: str, user_id: str, outcome: str, blind: bool) -> ExchangeItem:
+def _close(exchange_id: str, user_id: str, outcome: str, blind: bool, cause: str | None = None) -> ExchangeItem:
     """Cancel or record a no-show: release the claimer's credit and re-list or expire the post.
 
     The exchange carries what the post's update needs (its id, group and pickup end, copied at claim time), so
@@ -364,9 +370,11 @@ def _close(exchange_id: str, user_id: str, outcome: str, blind: bool) -> Exchang
     reason = "claim_cancelled" if outcome == CANCELLED else "no_show"
     credits.release(uow, claimer, exchange_id, reason)
     event_type = "ExchangeCancelled" if outcome == CANCELLED else "ExchangeNoShow"
-    uow.record(event_type, user_id, _payload(exchange) | {"closedBy": user_id, "foodRelisted": relist})
+    actor = None if cause else user_id
+    uow.record(event_type, actor, _payload(exchange) | {"closedBy": user_id, "foodRelisted": relist}
+               | ({"cause": cause} if cause else {}))
     if not relist:
-        uow.record("FoodExpired", user_id,
+        uow.record("FoodExpired", actor,
                    {"foodId": exchange.food_id, "groupId": exchange.group_id, "sharerId": exchange.sharer_id})
     uow.commit()
     exchange.status, exchange.closed_at, exchange.updated_at = outcome, now, now  # what was written (no re-read)

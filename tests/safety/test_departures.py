@@ -1,0 +1,160 @@
+"""A member's departure from a group (they leave, a moderator removes or bans them) through the real path: the
+request, the event on the erasure consumer's queue, its handler, the state after (docs/trust-safety.md,
+"Departures"). Their available posts in that group go (withdrawn, `FoodWithdrawn`: the chat announcement is
+edited), and only there; a removal or ban also cancels their open exchanges there without penalising the
+counterpart; a voluntary leave lets them finish theirs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from foodshare import clock, invariants
+from foodshare.bots import notifications
+from foodshare.data.models import EventItem, ExchangeItem, FoodItem, UserItem
+from foodshare.settings import get_settings
+
+from ops import restore
+from tests.events.test_reputation_consumer import _redeliver
+from tests.support import flows
+from tests.support.api import call
+
+
+def _events(event_type: str) -> list[dict]:
+    return [json.loads(e.detail) for e in EventItem.scan(EventItem.pk.startswith("EVENTLOG#"))
+            if e.event_type == event_type]
+
+
+def _status(food_id: str) -> str:
+    return FoodItem.get(*FoodItem.key(food_id)).status
+
+
+def _listed(user_id: str) -> set[str]:
+    return {item["foodId"] for item in call("GET", "/food", user=user_id).body["items"]}
+
+
+def _exchange(exchange_id: str) -> str:
+    return ExchangeItem.get(*ExchangeItem.key(exchange_id)).status
+
+
+def _credits(user_id: str) -> dict:
+    return call("GET", "/me/credits", user=user_id).body
+
+
+def _no_violations() -> None:
+    items = restore.scan(get_settings().table_name)
+    assert invariants.check(items, clock.now(), get_settings().outbox_sweep_grace_seconds) == []
+
+
+def _two_groups() -> dict:
+    """sam's group "g" with cleo and ida; olga's group "h" with cleo and ida too."""
+    c = flows.community()
+    flows.user("ida")
+    flows.join("ida", c["group"], "sam")
+    flows.user("olga")
+    other = flows.group("olga", "Other")
+    for name in ("cleo", "ida"):
+        flows.join(name, other, "olga")
+    return {"g": c["group"], "h": other}
+
+
+def test_a_leaver_s_available_posts_in_that_group_go_and_nothing_else(backbone):
+    groups = _two_groups()
+    g, h = groups["g"], groups["h"]
+    soup = flows.share("cleo", g, title="Soup")
+    bread = flows.share("cleo", g, title="Bread")
+    open_exchange = flows.claim("sam", bread)  # a claim on her post: she may finish it after leaving
+    pears = flows.share("cleo", h, title="Pears")  # her other group's post
+    backbone.deliver()
+    assert soup in _listed("sam")
+
+    assert call("DELETE", f"/groups/{g}/members/me", user="cleo").status == 200
+    [left] = [m for m in backbone.queued("erasure") if m["detail-type"] == "MemberLeft"]
+    backbone.deliver()
+
+    assert _status(soup) == "withdrawn" and soup not in _listed("sam") and soup not in _listed("ida")
+    refused = call("POST", f"/food/{soup}/claims", user="ida")
+    assert refused.status == 409 and refused.error_code == "not_available"
+    [withdrawn] = _events("FoodWithdrawn")  # the announcements consumer edits the chat message from it
+    assert withdrawn["data"] == {"foodId": soup, "groupId": g, "sharerId": "cleo"}
+    assert withdrawn["actorId"] == "cleo"
+    assert _status(pears) == "available" and pears in _listed("ida")  # her other group: untouched
+    assert _exchange(open_exchange) == "claimed" and _status(bread) == "claimed"
+    flows.complete("cleo", "sam", open_exchange)  # confirm needs no membership
+
+    _redeliver("erasure", backbone, left)  # a redelivery applies nothing twice
+    backbone.deliver()
+    assert len(_events("FoodWithdrawn")) == 1 and _status(pears) == "available"
+    _no_violations()
+
+
+def test_posts_made_after_rejoining_outlive_the_earlier_departure(backbone):
+    groups = _two_groups()
+    g = groups["g"]
+    before = flows.share("cleo", g, title="Before")
+    backbone.deliver()
+    assert call("DELETE", f"/groups/{g}/members/me", user="cleo").status == 200
+    clock.advance(2)  # the departure's event is still on its way when she is back
+    flows.join("cleo", g, "sam")
+    after = flows.share("cleo", g, title="After")
+    backbone.deliver()
+    assert _status(before) == "withdrawn"
+    assert _status(after) == "available" and after in _listed("sam")
+
+
+@pytest.mark.parametrize("action", ["ban", "remove_member"])
+def test_a_ban_or_removal_takes_the_member_s_posts_off_and_cancels_their_exchanges_there_penalising_nobody(
+        backbone, action):
+    groups = _two_groups()
+    g, h = groups["g"], groups["h"]
+    listed = flows.share("ida", g, title="Listed")
+    in_the_window = flows.share("ida", g, title="Claimed before the departure is applied")
+    claimed_from_her = flows.share("ida", g, title="Claimed from her")
+    as_sharer = flows.claim("cleo", claimed_from_her)
+    cleos = flows.share("cleo", g, title="Cleo's")
+    as_claimer = flows.claim("ida", cleos)
+    elsewhere = flows.share("ida", h, title="Elsewhere")
+    elsewhere_exchange = flows.claim("ida", flows.share("olga", h, title="Olga's"))
+    backbone.deliver()
+    scores = {u: call("GET", f"/users/{u}/reputation", user=u).body["score"] for u in ("cleo", "ida", "sam")}
+    assert _credits("cleo")["held"] == 1 and _credits("ida")["held"] == 2
+
+    banned = call("POST", f"/groups/{g}/moderation/actions", user="sam",
+                  json={"action": action, "memberHandle": flows.handle("ida", g), "reason": "Selling"})
+    assert banned.status == 201
+    queued = backbone.queued("erasure")
+    assert sorted(m["detail-type"] for m in queued) == ["MemberLeft", "ModerationActionTaken"]
+    # The documented window: until the event is applied a claim of her post still wins (the claim does not
+    # check the sharer's membership); the departure then cancels it.
+    window_exchange = flows.claim("sam", in_the_window)
+    backbone.deliver()
+
+    refused = call("POST", f"/food/{listed}/claims", user="cleo")  # no meeting someone the group banned
+    assert refused.status == 409 and refused.error_code == "not_available"
+    assert listed not in _listed("cleo") and claimed_from_her not in _listed("cleo")
+    assert {_status(f) for f in (listed, claimed_from_her, in_the_window)} == {"removed"}  # re-listed, then off
+    assert {e["data"]["foodId"] for e in _events("FoodWithdrawn")} == {listed, claimed_from_her, in_the_window}
+    assert {_exchange(x) for x in (as_sharer, as_claimer, window_exchange)} == {"cancelled"}
+    assert _status(cleos) == "available" and cleos in _listed("cleo")  # her post is back for the group
+    cancelled = {e["data"]["exchangeId"]: e for e in _events("ExchangeCancelled")}
+    assert set(cancelled) == {as_sharer, as_claimer, window_exchange}
+    assert all(e["data"]["cause"] == "removed_from_group" and e["actorId"] is None for e in cancelled.values())
+    for event in cancelled.values():  # both told, neither blamed; a removed sharer's post is not "available again"
+        told = notifications.notices(event)
+        assert {n.user_id for n in told} == {event["data"]["sharerId"], event["data"]["claimerId"]}
+        assert all(n.reply.text.startswith("The exchange of") and "moderators removed one of you" in n.reply.text
+                   and ("available again" in n.reply.text) == (event["data"]["closedBy"] != event["data"]["sharerId"])
+                   for n in told)
+    # Credits released; nobody's reputation moves for a cancellation the moderators caused.
+    assert _credits("cleo")["held"] == 0 and _credits("ida")["held"] == 1 and _credits("sam")["held"] == 0
+    assert {u: call("GET", f"/users/{u}/reputation", user=u).body["score"] for u in ("cleo", "ida", "sam")} == scores
+    assert {u: int(UserItem.get(*UserItem.key(u)).cancelled_count or 0) for u in ("cleo", "ida", "sam")} == \
+        {"cleo": 0, "ida": 0, "sam": 0}
+    # Her other group: untouched.
+    assert _status(elsewhere) == "available" and _exchange(elsewhere_exchange) == "claimed"
+
+    for message in queued:
+        _redeliver("erasure", backbone, message)
+    backbone.deliver()
+    assert len(_events("ExchangeCancelled")) == 3 and len(_events("FoodWithdrawn")) == 3
+    _no_violations()
