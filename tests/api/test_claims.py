@@ -519,3 +519,49 @@ def test_a_post_whose_window_ended_before_the_expiry_job_ran_says_so():
     refused = call("POST", f"/food/{food_id}/claims", user="cleo")
     assert refused.status == 409 and refused.error_code == "not_available", refused
     assert refused.body["error"]["message"] == "This food's pickup window has ended.", refused.body
+
+
+def test_a_side_that_confirmed_the_pickup_can_no_longer_cancel_or_report_a_no_show():
+    """Found by an audit: a sharer who confirmed the handover could then report that the claimer never came (the
+    claimer losing their credit and taking a no-show penalty for a pickup the sharer had just confirmed), and a side
+    could cancel after confirming. Their own confirmation stands; the other side still decides for itself."""
+    c = flows.community()
+    exchange_id = flows.claim("cleo", flows.share("sam", c["group"]))
+    assert call("POST", f"/exchanges/{exchange_id}/confirm", user="sam").status == 200
+    clock.advance(4 * 3600)
+    for route in ("no-show", "cancel"):
+        refused = call("POST", f"/exchanges/{exchange_id}/{route}", user="sam")
+        assert refused.status == 409 and refused.error_code == "invalid_state", refused
+        assert "You confirmed the pickup" in refused.body["error"]["message"]
+    assert [e.event_type for e in EventItem.scan()].count("ExchangeNoShow") == 0
+    assert call("POST", f"/exchanges/{exchange_id}/cancel", user="cleo").body["status"] == "cancelled"
+
+    other = flows.claim("cleo", flows.share("sam", c["group"], title="Bread"))
+    assert call("POST", f"/exchanges/{other}/confirm", user="cleo").status == 200
+    refused = call("POST", f"/exchanges/{other}/cancel", user="cleo")
+    assert refused.status == 409 and "cancel it" in refused.body["error"]["message"], refused
+    assert call("POST", f"/exchanges/{other}/confirm", user="sam").body["status"] == "completed"
+    _assert_ledger_consistent("cleo")
+
+
+def test_a_confirmation_landing_between_a_cancels_read_and_its_write_wins_whole(monkeypatch):
+    """The cancel holds only while its side is unconfirmed as read: a confirmation by the same side in between makes
+    it read again and refuse, rather than cancel a handover just confirmed."""
+    from foodshare.domain import exchanges
+
+    c = flows.community()
+    exchange_id = flows.claim("cleo", flows.share("sam", c["group"]))
+    real = exchanges.get_for_participant
+    raced = []
+
+    def read_then_confirm(exchange_id_, user_id):
+        found = real(exchange_id_, user_id)
+        if not raced:
+            raced.append(None)  # the confirm reads through this too: only the first read races
+            raced[0] = call("POST", f"/exchanges/{exchange_id}/confirm", user="sam").status
+        return found
+
+    monkeypatch.setattr(exchanges, "get_for_participant", read_then_confirm)
+    refused = call("POST", f"/exchanges/{exchange_id}/cancel", user="sam")
+    assert raced == [200] and refused.status == 409, refused
+    assert ExchangeItem.get(*ExchangeItem.key(exchange_id)).status == "claimed"

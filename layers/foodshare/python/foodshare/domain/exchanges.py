@@ -18,10 +18,25 @@ from datetime import datetime, timedelta
 
 from foodshare import clock, identity_key, ids
 from foodshare.data import reads
-from foodshare.data.models import (ExchangeItem, FoodItem, MembershipItem, PartnerClaimCounterItem, SharerEntryItem,
-                                    UserItem)
+from foodshare.data.models import (
+    ExchangeItem,
+    FoodItem,
+    MembershipItem,
+    PartnerClaimCounterItem,
+    SharerEntryItem,
+    UserItem,
+)
 from foodshare.data.transaction import UnitOfWork, with_retries
-from foodshare.domain import credits, identities, privacy, privacy_settings, settlement_rules, standing, users
+from foodshare.domain import (
+    credits,
+    exchange_rules,
+    identities,
+    privacy,
+    privacy_settings,
+    settlement_rules,
+    standing,
+    users,
+)
 from foodshare.domain import food as food_posts
 from foodshare.errors import ConcurrentUpdate, Conflict, Forbidden, NotFound
 
@@ -278,7 +293,7 @@ def _confirm(exchange_id: str, user_id: str, blind: bool) -> ExchangeItem:
     # The other side's flag is part of the condition: if both confirm at once, one retries and completes. So is
     # this side's own (not yet set): a second tap racing the first retries, finds it set and records nothing.
     uow.update(exchange, actions, (ExchangeItem.status == CLAIMED) & (other_flag == other_confirmed)
-               & (own_flag.does_not_exist() | (own_flag == False)))  # noqa: E712 (a condition, not a test)
+               & _as_read(own_flag, False))
     uow.record(
         "PickupConfirmed",
         user_id,
@@ -343,13 +358,14 @@ def _close(exchange_id: str, user_id: str, outcome: str, blind: bool, cause: str
     credit goes back blind (no profile read); only at the cap is the claimer's profile read (`blind` False)."""
     exchange = get_for_participant(exchange_id, user_id)
     now = clock.now_iso()
-    if outcome == NO_SHOW:
-        if user_id != exchange.sharer_id:
-            raise Forbidden("Only the sharer may report a no-show.")
-        if now <= exchange.pickup_end:
-            raise Conflict("A no-show can be reported once the pickup window has ended.", code="too_early")
-    if exchange.status != CLAIMED:
-        raise Conflict(f"The exchange is {exchange.status}.", code="invalid_state")
+    by_sharer = user_id == exchange.sharer_id
+    own_flag = ExchangeItem.sharer_confirmed if by_sharer else ExchangeItem.claimer_confirmed
+    exchange_rules.decide_close(exchange_rules.CloseFacts(exchange.status, by_sharer,
+                                                          bool(getattr(exchange, own_flag.attr_name)),
+                                                          now > exchange.pickup_end), outcome, chosen=cause is None)
+    still_open = ExchangeItem.status == CLAIMED
+    if cause is None:  # still unconfirmed by the side closing it, as read: a confirmation racing it wins whole
+        still_open &= _as_read(own_flag, False)
     claimer: UserItem | str | None = exchange.claimer_id if blind else users.find(exchange.claimer_id)
     if claimer is None:
         raise NotFound("The claimer's account no longer exists.")  # no id: the sharer knows them by handle
@@ -357,7 +373,7 @@ def _close(exchange_id: str, user_id: str, outcome: str, blind: bool, cause: str
     uow.update(
         exchange,
         [ExchangeItem.status.set(outcome), ExchangeItem.closed_at.set(now), ExchangeItem.updated_at.set(now)],
-        ExchangeItem.status == CLAIMED,
+        still_open,
         on_fail=Conflict("The exchange changed meanwhile.", code="invalid_state"),
     )
     relist = outcome == CANCELLED and now < exchange.pickup_end
@@ -406,7 +422,7 @@ def _read(exchange_id: str) -> ExchangeItem | None:
 
 def _as_read(flag, value: bool):
     """The condition that a confirmation flag is still as read (an exchange from before may lack it: unset)."""
-    return flag == True if value else (flag.does_not_exist() | (flag == False))  # noqa: E712 (conditions)
+    return flag == True if value else (flag.does_not_exist() | (flag == False))  # conditions, not tests
 
 
 def _settle(exchange: ExchangeItem, now: datetime, grace: timedelta, blind: bool) -> str | None:

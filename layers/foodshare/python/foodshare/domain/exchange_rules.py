@@ -1,0 +1,42 @@
+"""Who may close a claimed exchange, and when: a pure decision over small values (no I/O here).
+
+A participant closes an exchange by cancelling it (either side) or, the sharer, by reporting that the claimer did
+not come. A side that confirmed the pickup said the food changed hands: it can no longer call the exchange off or
+say nobody came (a sharer who confirmed, then reported a no-show, took a credit and a reputation penalty from a
+claimer they had just said collected; a side's cancel after its own confirmation undid a handover it attested).
+The other side still can: what one side says does not bind the other. A cancellation nobody chose (`cause`: a
+moderator removed one of them, domain/departures.py) is not a participant's call and is not refused here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from foodshare.errors import Conflict, Forbidden
+
+CANCELLED, NO_SHOW = "cancelled", "no_show"
+
+
+@dataclass(frozen=True)
+class CloseFacts:
+    """What the decision reads of the exchange and the person closing it."""
+
+    status: str
+    by_sharer: bool
+    confirmed_by_them: bool  # the closing side's own confirmation of the pickup
+    window_ended: bool
+
+
+def decide_close(facts: CloseFacts, outcome: str, chosen: bool = True) -> None:
+    """Raise the refusal when `outcome` (CANCELLED or NO_SHOW) may not be recorded; `chosen` False: a cause
+    nobody chose (a moderator's removal), which only needs the exchange open."""
+    if outcome == NO_SHOW:
+        if not facts.by_sharer:
+            raise Forbidden("Only the sharer may report a no-show.")
+        if not facts.window_ended:
+            raise Conflict("A no-show can be reported once the pickup window has ended.", code="too_early")
+    if facts.status != "claimed":
+        raise Conflict(f"The exchange is {facts.status}.", code="invalid_state")
+    if chosen and facts.confirmed_by_them:
+        what = "report a no-show" if outcome == NO_SHOW else "cancel it"
+        raise Conflict(f"You confirmed the pickup, so you can no longer {what}.", code="invalid_state")

@@ -1,0 +1,42 @@
+"""Who may cancel an exchange or report a no-show: the pure rule, without moto."""
+
+from __future__ import annotations
+
+import pytest
+
+from foodshare.domain.exchange_rules import CANCELLED, NO_SHOW, CloseFacts, decide_close
+from foodshare.errors import Conflict, Forbidden
+
+
+def facts(**changes) -> CloseFacts:
+    base = {"status": "claimed", "by_sharer": True, "confirmed_by_them": False, "window_ended": True}
+    return CloseFacts(**(base | changes))
+
+
+def test_an_open_unconfirmed_exchange_may_be_closed_by_either_side():
+    decide_close(facts(), NO_SHOW)
+    decide_close(facts(), CANCELLED)
+    decide_close(facts(by_sharer=False, window_ended=False), CANCELLED)
+
+
+@pytest.mark.parametrize("outcome", [CANCELLED, NO_SHOW])
+def test_a_side_that_confirmed_may_not_close_it(outcome):
+    with pytest.raises(Conflict, match="You confirmed the pickup") as refused:
+        decide_close(facts(confirmed_by_them=True), outcome)
+    assert refused.value.code == "invalid_state"
+
+
+def test_a_cause_nobody_chose_needs_only_an_open_exchange():
+    decide_close(facts(confirmed_by_them=True), CANCELLED, chosen=False)
+    with pytest.raises(Conflict):
+        decide_close(facts(status="completed"), CANCELLED, chosen=False)
+
+
+def test_no_show_is_the_sharers_after_the_window():
+    with pytest.raises(Forbidden):
+        decide_close(facts(by_sharer=False), NO_SHOW)
+    with pytest.raises(Conflict) as early:
+        decide_close(facts(window_ended=False), NO_SHOW)
+    assert early.value.code == "too_early"
+    with pytest.raises(Conflict, match="lapsed"):
+        decide_close(facts(status="lapsed"), CANCELLED)
