@@ -18,15 +18,7 @@ def _leaves(value) -> set:
 
 
 def test_a_partner_member_finds_no_field_equal_for_one_sharer_in_two_groups():
-    flows.user("sam")
-    flows.user("bea")
-    flows.user("pia")
-    one = flows.group("sam", "North")
-    two = flows.group("bea", "South")
-    flows.join("sam", two, "bea")
-    partner = flows.group("pia", "Partner")
-    for g, admin in ((one, "sam"), (two, "bea")):
-        flows.partnership("pia", partner, admin, g, maxDistanceKm=50, minReputation=0)
+    one, two = flows.one_sharer_in_two_groups_with_a_partner()
     for g in (one, two):
         flows.share("sam", g, title="Soup", pickupLocation={**EXACT, "label": "My door"})
 

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from foodshare.data.models import UserItem
-from foodshare.reputation_rules import TRUST_LEVELS, trust_level
+from foodshare.reputation_rules import TRUST_LEVELS
 from tests.support import flows
 from tests.support.api import call
-
-
-def _set_score(user_id: str, score: float) -> None:
-    user = UserItem.get(*UserItem.key(user_id))
-    user.update(actions=[UserItem.score.set(score), UserItem.trust_level.set(trust_level(score))])
 
 
 def _found(user: str, food_id: str, minimum: float) -> bool:
@@ -32,15 +26,8 @@ def _edge(user: str, food_id: str) -> float:
 
 
 def test_min_reputation_does_not_reveal_a_sharers_exact_score_in_two_groups():
-    for name in ("sam", "bea", "pia"):
-        flows.user(name)
-    one = flows.group("sam", "North")
-    two = flows.group("bea", "South")
-    flows.join("sam", two, "bea")
-    partner = flows.group("pia", "Partner")
-    for g, admin in ((one, "sam"), (two, "bea")):
-        flows.partnership("pia", partner, admin, g, maxDistanceKm=50, minReputation=0)
-    _set_score("sam", 63.71)  # shown to others as "developing" only (docs/privacy.md: others' reputation)
+    one, two = flows.one_sharer_in_two_groups_with_a_partner()
+    flows.set_score("sam", 63.71)  # shown to others as "developing" only (docs/privacy.md: others' reputation)
     posts = [flows.share("sam", g, title="Soup") for g in (one, two)]
 
     edges = [_edge("pia", food_id) for food_id in posts]

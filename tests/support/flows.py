@@ -113,3 +113,17 @@ def set_score(user_id: str, score: float) -> None:
 
     user = UserItem.get(*UserItem.key(user_id))
     user.update(actions=[UserItem.score.set(score), UserItem.trust_level.set(trust_level(score))])
+
+
+def one_sharer_in_two_groups_with_a_partner() -> tuple[str, str]:
+    """sam in North (his) and South (bea's); pia's Partner group partnered with both (50 km, no minimum): what a
+    partner member sees of one sharer in two groups. Returns (North, South)."""
+    for name in ("sam", "bea", "pia"):
+        user(name)
+    one = group("sam", "North")
+    two = group("bea", "South")
+    join("sam", two, "bea")
+    partner = group("pia", "Partner")
+    for g, admin in ((one, "sam"), (two, "bea")):
+        partnership("pia", partner, admin, g, maxDistanceKm=50, minReputation=0)
+    return one, two
