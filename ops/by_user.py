@@ -8,12 +8,18 @@ code writes now: a post gets its entry by creation time (`FOOD#<createdAt>#<food
 entry (`EXCHANGE#<id>/SHARER`: without one the sharer's GET /me/exchanges does not list it). Setting the same
 values again changes nothing, so it can run again. `python -m ops.by_user` against the stage's table
 (AWS_ENDPOINT_URL reaches an emulator).
+
+Each write holds only while the item still names the person as the scan read it: an erasure sweeping them between
+the scan and the write (a pass over a large table takes minutes) renamed them, and writing what was read would
+name them again for good (the post's entry under USER#<their id>, a sharer entry for them).
 """
 
 from __future__ import annotations
 
-from foodshare.data.models import ExchangeItem, FoodItem, SharerEntryItem
+from foodshare.data.models import ExchangeItem, FoodItem, SharerEntryItem, table_connection
 from foodshare.domain import personal_data
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from ops import one_off
 
@@ -34,26 +40,48 @@ def migrate() -> int:
             entries.add(pk.removeprefix("EXCHANGE#"))
             continue
         if pk.startswith("FOOD#"):
-            model, owner = FoodItem, item["sharer_id"]["S"]
+            model, person, owner = FoodItem, FoodItem.sharer_id, item["sharer_id"]["S"]
             entry = FoodItem.sharer_entry(item["created_at"]["S"], item["food_id"]["S"])
         else:
             shared[item["exchange_id"]["S"]] = item
-            model, owner, entry = ExchangeItem, item["claimer_id"]["S"], f"EXCHANGE#{item['exchange_id']['S']}"
+            model, person, owner = ExchangeItem, ExchangeItem.claimer_id, item["claimer_id"]["S"]
+            entry = f"EXCHANGE#{item['exchange_id']['S']}"
         if item.get("by_user_sk", {}).get("S") == entry and "by_user_pk" in item:
             continue
-        model(pk, sk).update(
-            actions=[model.by_user_pk.set(item.get("by_user_pk", {}).get("S") or f"USER#{owner}"),
-                     model.by_user_sk.set(entry)],
-            condition=model.pk.exists(),  # never create an item that was deleted meanwhile
-        )
+        try:
+            model(pk, sk).update(
+                actions=[model.by_user_pk.set(item.get("by_user_pk", {}).get("S") or f"USER#{owner}"),
+                         model.by_user_sk.set(entry)],
+                # never create an item deleted meanwhile, nor name a person the erasure renamed since the scan
+                condition=model.pk.exists() & (person == owner),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            continue
         changed += 1
     for exchange_id, item in shared.items():
         if exchange_id in entries:
             continue
-        SharerEntryItem(*SharerEntryItem.key(exchange_id), exchange_id=exchange_id, food_id=item["food_id"]["S"],
-                        by_user_pk=f"USER#{item['sharer_id']['S']}", by_user_sk=f"EXCHANGE#{exchange_id}").save()  # a claim writes the same
-        changed += 1
+        changed += _add_sharer_entry(exchange_id, item)
     return changed
+
+
+def _add_sharer_entry(exchange_id: str, item: dict) -> int:
+    """The exchange's sharer entry, as a claim writes it, while the exchange names its sharer as read (1 if added)."""
+    sharer = item["sharer_id"]["S"]
+    try:
+        with TransactWrite(connection=table_connection().connection) as transaction:
+            transaction.condition_check(ExchangeItem, *ExchangeItem.key(exchange_id),
+                                        condition=ExchangeItem.sharer_id == sharer)
+            transaction.save(SharerEntryItem(*SharerEntryItem.key(exchange_id), exchange_id=exchange_id,
+                                             food_id=item["food_id"]["S"], by_user_pk=f"USER#{sharer}",
+                                             by_user_sk=f"EXCHANGE#{exchange_id}"))
+    except TransactWriteError as exc:
+        if not any(r is not None and r.code == "ConditionalCheckFailed" for r in exc.cancellation_reasons or []):
+            raise
+        return 0  # the sharer was erased since the scan: the sweep has their entries already
+    return 1
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from foodshare.data.models import ExchangeItem, FoodItem, SharerEntryItem
+
 from ops import by_user
 from tests.events.conftest import backbone  # noqa: F401  (the fixture: the erasure consumer winds down)
 from tests.support import flows
@@ -59,3 +60,28 @@ def test_older_posts_are_listed_by_time_and_older_exchanges_on_both_sides_once_m
     assert [p["createdAt"] for p in posts] == sorted((p["createdAt"] for p in posts), reverse=True)
     [shown] = call("GET", "/me/exchanges", user="sam").body["exchanges"]
     assert shown["exchangeId"] == exchange and shown["sharer"]["mine"] and shown["food"]["foodId"] == second
+
+
+def test_a_person_erased_while_the_one_off_runs_is_not_written_back(backbone, monkeypatch):  # noqa: F811
+    """The pass scans, then writes what it read: an erasure sweeping the person between the two (a one-off over
+    a large table runs for minutes) must not get their id back, on their post's index entry or on a sharer entry
+    it adds for an exchange of theirs (both would name them under USER#<their id> for good)."""
+    from foodshare.domain import personal_data
+
+    group = flows.community()["group"]
+    post = flows.share("sam", group)
+    exchange = flows.claim("cleo", post)
+    FoodItem(*FoodItem.key(post)).update(actions=[FoodItem.by_user_sk.set(f"FOOD#{post}")])  # as written before
+    SharerEntryItem(*SharerEntryItem.key(exchange)).delete()
+    read = personal_data.parallel_scan(by_user._read)  # the pass's scan, before the erasure
+
+    code = call("POST", "/me/erasure", user="sam").body["confirmationCode"]
+    assert call("DELETE", "/me", user="sam", json={"confirmationCode": code}).status == 202
+    backbone.deliver()
+    assert not any(personal_data.names(i, {"sam"}) for i in personal_data.parallel_scan())
+
+    scan = personal_data.parallel_scan
+    monkeypatch.setattr(personal_data, "parallel_scan", lambda keep=None: read)
+    by_user.migrate()
+    named = [(i["pk"]["S"], i["sk"]["S"]) for i in scan() if personal_data.names(i, {"sam"})]
+    assert named == [], named
