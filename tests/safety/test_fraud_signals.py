@@ -97,3 +97,18 @@ def test_a_member_who_keeps_cancelling_claims_is_flagged_for_credit_abuse(backbo
     assert _flagged("credit_abuse") == {"cleo"}
     [flag] = call("GET", f"/groups/{c['group']}/moderation", user="sam").body["flagged"]
     assert flag["kind"] == "credit_abuse" and "7 claims in 7 days, 7 of them cancelled" in flag["explanation"]  # at the threshold
+
+
+def test_a_claimed_post_whose_exchange_closed_after_its_window_is_no_expired_post_of_its_sharer(backbone):
+    """Found by an audit: a claim cancelled after the pickup window (by the claimer, or by a moderator's removal of
+    either side) expires the post with `FoodExpired`, which fraud counted as a post nobody claimed against the sharer,
+    who may be the innocent side. Only posts whose window ended unclaimed (the expiry job's) count."""
+    from foodshare.data.models import SignalDayItem
+
+    c = flows.community()
+    exchange = flows.claim("cleo", flows.share("sam", c["group"]))
+    clock.advance(4 * 3600)
+    assert call("POST", f"/exchanges/{exchange}/cancel", user="cleo").status == 200
+    backbone.deliver()
+    assert [e.event_type for e in EventItem.scan()].count("FoodExpired") == 1
+    assert sum(int(d.expired_posts) for d in SignalDayItem.query("USER#sam", SignalDayItem.sk.startswith("SIGNALS#"))) == 0

@@ -137,7 +137,7 @@ def _counts(event: Delivered) -> dict[str, dict]:
         return {data["sharerId"]: {"posts": 1, "title": title}}
     if kind == "FoodClaimed":
         return {data["claimerId"]: {"claims": 1}}
-    if kind == "FoodExpired":
+    if kind == "FoodExpired" and not data.get("exchangeId"):  # its window ended unclaimed (a claim closed late: not)
         return {data["sharerId"]: {"expired_posts": 1}}
     if kind == "ExchangeCancelled" and data["closedBy"] == data["claimerId"] and not data.get("cause"):
         return {data["claimerId"]: {"cancels": 1}}

@@ -390,8 +390,9 @@ def _close(exchange_id: str, user_id: str, outcome: str, blind: bool, cause: str
     uow.record(event_type, actor, _payload(exchange) | {"closedBy": user_id, "foodRelisted": relist}
                | ({"cause": cause} if cause else {}))
     if not relist:
-        uow.record("FoodExpired", actor,
-                   {"foodId": exchange.food_id, "groupId": exchange.group_id, "sharerId": exchange.sharer_id})
+        uow.record("FoodExpired", actor,  # naming its exchange: claimed, not a post nobody wanted (fraud.py)
+                   {"foodId": exchange.food_id, "groupId": exchange.group_id, "sharerId": exchange.sharer_id,
+                    "exchangeId": exchange_id})
     uow.commit()
     exchange.status, exchange.closed_at, exchange.updated_at = outcome, now, now  # what was written (no re-read)
     return exchange
