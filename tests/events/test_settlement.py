@@ -229,3 +229,25 @@ def test_a_malformed_settle_hours_is_refused_naming_it(monkeypatch, value):
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+def test_exchanges_that_cannot_be_settled_do_not_hold_back_the_others(backbone, monkeypatch):
+    """Found by an audit: a run counted its failures toward its share, so as many exchanges failing every time
+    (a post out of step) as a run's share stopped every run before it settled anything else."""
+    from foodshare.domain import exchanges
+    from foodshare.errors import Conflict
+
+    c = flows.community()
+    stuck = {_claimed(c)[1] for _ in range(2)}
+    _claimed(c)
+    _past_the_grace()
+    real = exchanges.settle
+
+    def failing_for_some(exchange, now, grace):
+        if exchange.exchange_id in stuck:
+            raise Conflict("The post is out of step.", code="invalid_state")
+        return real(exchange, now, grace)
+
+    monkeypatch.setattr(exchanges, "settle", failing_for_some)
+    result = settlement.settle_due(per_run=2)
+    assert (result.lapsed, len(result.failed)) == (1, 2), result

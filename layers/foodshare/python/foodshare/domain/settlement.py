@@ -6,7 +6,7 @@ whatever closes its exchange takes it out. So the exchanges still open EXCHANGE_
 are the claimed posts in the hour buckets that far back (EXPIRY_LOOKBACK_HOURS more, as the expiry's lookback,
 covers runs that were missed): a Query a bucket, in pages of `PAGE` (a filter keeps the claimed), their exchanges
 read in one BatchGetItem a page, each settled in its own conditional transaction (`exchanges.settle`; the rule:
-`settlement_rules`). At most `PER_RUN` a run: the rest stay in the index for the next run.
+`settlement_rules`). At most `PER_RUN` a run (and as many failures): the rest stay in the index for the next run.
 """
 
 from __future__ import annotations
@@ -39,6 +39,11 @@ class Settled:
     def total(self) -> int:
         return self.completed + self.lapsed + len(self.failed)
 
+    def full(self, per_run: int) -> bool:
+        """The run's share is used: `per_run` settled, or as many failed. Failures count apart: exchanges failing on
+        every run (a post out of step) would otherwise stop every run before it settled anything else."""
+        return self.completed + self.lapsed >= per_run or len(self.failed) >= per_run
+
 
 def settle_due(now: datetime | None = None, per_run: int = PER_RUN) -> Settled:
     """Settle every exchange still claimed `EXCHANGE_SETTLE_HOURS` after its window ended (up to `per_run`)."""
@@ -57,7 +62,7 @@ def settle_due(now: datetime | None = None, per_run: int = PER_RUN) -> Settled:
             for exchange in found:
                 if exchange is None:
                     continue
-                if settled.total >= per_run:
+                if settled.full(per_run):
                     return settled
                 _settle(exchange, now, grace, settled)
     return settled
