@@ -219,3 +219,17 @@ def test_before_the_snapshot_the_interaction_schema_is_compiled():
     webhook_bodies._validator.cache_clear()
     slack_adapter.prepare()
     assert webhook_bodies._validator.cache_info().currsize == 1
+
+
+def test_food_mine_answers_the_person_alone_with_the_exchanges_buttons(recorder):
+    """A Slack claim's reply is ephemeral: `/food mine` is the way back to the exchange's buttons."""
+    slack(slash(ANNA, "start"))
+    slack(slash(BEN, "start"))
+    slack(slash(ANNA, SHARE))
+    deliver("announcements", *recorded("FoodShared"))
+    claim = recorder.sent("chat.postMessage")[0]["blocks"][1]["elements"][0]["value"]
+    slack(block_action(BEN, claim, f"{recorder.url}/slack-response/9"))
+    mine = slack(slash(BEN, "mine"))
+    assert mine.body["response_type"] == "ephemeral" and "Lentil curry: you claimed it" in mine.body["text"]
+    values = [e["value"] for block in mine.body["blocks"][1:] for e in block["elements"]]
+    assert [v.split(":")[0] for v in values] == ["confirm", "cancel"]

@@ -444,3 +444,32 @@ def test_rep_and_credits_in_a_group_chat_go_to_the_person_alone(recorder):
     assert "Credits: " in recorder.sent("sendMessage", chat_id=str(ALICE.id))[-1]["text"]
     alone = telegram(message(BOB, GROUP_CHAT, "/rep"))  # no private chat yet: told how to open one, nothing shown
     assert users.get("tg:222222").pseudonym not in alone.body["text"] and "/start" in alone.body["text"]
+
+
+def test_mine_lists_open_exchanges_on_both_sides_with_their_buttons(recorder):
+    """/mine: the way back to an exchange whose message is gone, without its id; the person's own, so a group chat
+    never sees it."""
+    start_group(ALICE, BOB)
+    telegram(message(ALICE, GROUP_CHAT, SOUP))
+    telegram(message(BOB, chat.private_chat(BOB), "/start"))
+    assert "no open exchanges" in telegram(message(BOB, chat.private_chat(BOB), "/mine")).body["text"]
+    soup = shared_food_ids()[-1]
+    assert "You claimed" in telegram(message(BOB, GROUP_CHAT, f"/claim {soup}")).body["text"]
+    group_id = groups.group_ids_of("tg:111111")[0]
+    from foodshare.domain import identities
+
+    alice_here = identities.in_group("tg:111111", group_id).pseudonym
+    listed = telegram(message(BOB, chat.private_chat(BOB), "/mine")).body
+    assert f"Vegetable soup: you claimed it from {alice_here}" in listed["text"], listed["text"]
+    confirm = action(listed, "confirm:")
+    assert [b["text"] for b in chat.buttons(listed)] == ["Confirm 1", "Cancel 1"]
+    assert "confirmed" in telegram(chat.button(BOB, chat.private_chat(BOB), confirm)).body["text"].lower()
+    assert ExchangeItem.get(*ExchangeItem.key(confirm.split(":")[1])).claimer_confirmed
+
+    in_group = telegram(message(ALICE, GROUP_CHAT, "/mine")).body  # Alice has no private chat yet
+    assert "Vegetable soup" not in in_group.get("text", "") and "/start" in in_group["text"]
+    telegram(message(ALICE, chat.private_chat(ALICE), "/start"))
+    telegram(message(ALICE, GROUP_CHAT, "/mine"))
+    to_alice = recorder.sent("sendMessage", chat_id=str(ALICE.id))[-1]
+    bob_here = identities.in_group("tg:222222", group_id).pseudonym
+    assert f"Vegetable soup: {bob_here} claimed it" in to_alice["text"] and "you confirmed" not in to_alice["text"]

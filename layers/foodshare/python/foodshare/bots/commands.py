@@ -24,6 +24,7 @@ HELP = """Foodshare: share food with your group and partner groups.
   /share Vegetable soup | 3 | 18:00-20:00 | 52.37,4.89 Community hall | #vegan !celery
 /browse [#tag] [!allergen] [lat,lng Nkm]: what you can claim
 /claim <foodId>, /confirm <exchangeId>, /cancel <exchangeId>
+/mine: your open exchanges, with their buttons
 /rate <exchangeId> <1-5> [comment]
 /rep: your reputation · /credits: your credits
 /export: everything Foodshare holds about you, as a download
@@ -165,6 +166,39 @@ def _rate(turn: Turn, args: str) -> Reply:
     return Reply(f"Thanks! You rated {rated} {STARS[:wanted.stars]}.", replaces=True, notice="Thanks for rating")
 
 
+MINE = 5  # open exchanges `/mine` lists, each with its buttons
+MINE_PAGES = 3  # pages of the person's exchanges read to find them (the newest may be closed ones)
+
+
+def _mine(turn: Turn, _: str) -> Reply:
+    """The person's open exchanges, as claimer and as sharer, each with Confirm and Cancel: the way back to one whose
+    message is gone (Slack's replies are ephemeral; a chat scrolls away) without knowing its id."""
+    found, after = [], None
+    for _page in range(MINE_PAGES):
+        page, after = exchanges.of_participant(turn.user_id, exchanges.PAGE_MAX, after, "active")
+        found += page
+        if len(found) >= MINE or after is None:
+            break
+    if not found:
+        return Reply("You have no open exchanges.", personal=turn.chat.is_group)
+    blocks, buttons = [], []
+    for number, item in enumerate(found[:MINE], 1):
+        exchange = item.exchange
+        claimed = exchange.claimer_id == turn.user_id
+        other = shown_name(exchange.sharer_id if claimed else exchange.claimer_id, exchange.group_id)
+        title = item.post.title if item.post is not None else "a post"
+        confirmed = exchange.claimer_confirmed if claimed else exchange.sharer_confirmed
+        blocks.append(f"{number}. {title}: " + (f"you claimed it from {other}" if claimed else f"{other} claimed it")
+                      + f"\n   pickup {rendering.window_text(exchange.pickup_start, exchange.pickup_end)}"
+                      + (" · you confirmed" if confirmed else ""))
+        buttons.append((Button(f"Confirm {number}", f"confirm:{exchange.exchange_id}"),
+                        Button(f"Cancel {number}", f"cancel:{exchange.exchange_id}")))
+    more = "\n\n(the newest five; confirm or cancel these to see more)" if len(found) > MINE else ""
+    # Titles and who in which group: the person's own, like /browse, so a group chat does not see them
+    return Reply("Your open exchanges:\n\n" + "\n\n".join(blocks) + more, buttons=tuple(buttons),
+                 personal=turn.chat.is_group)
+
+
 def _rep(turn: Turn, _: str) -> Reply:
     user = users.ensure(turn.user_id)
     ratings_received = int(user.ratings_received)
@@ -242,6 +276,7 @@ COMMANDS: dict[str, Callable[[Turn, str], Reply]] = {
     "confirm": _confirm,
     "cancel": _cancel,
     "rate": _rate,
+    "mine": _mine,
     "rep": _rep,
     "credits": _credits,
     "export": _export,
