@@ -185,3 +185,20 @@ def test_an_account_being_erased_acts_in_no_group(backbone):  # noqa: F811
     }
     assert {k: (r.status, r.error_code) for k, r in tries.items()} == {k: (403, "account_erased") for k in tries}
     assert sorted(_table_dump()) == before
+
+
+def test_an_action_on_a_report_whose_reporter_is_being_erased_lands_without_naming_the_reporter(
+        backbone, monkeypatch):  # noqa: F811
+    """Found by an audit: upholding a report counts it in its reporter's record in the group; decided while the
+    reporter's sweep ran, that record named the erased person for good. The action about the member still lands
+    (the reporter's erasure does not shield them); the reporter's record is left alone."""
+    erin = _erin_traded_with_cleo_and_ida(backbone, monkeypatch)
+    filed = call("POST", "/reports", user="erin", json={"subjectType": "exchange", "subjectId": erin["with_ida"],
+                                                         "reason": "no_show"})
+    assert filed.status == 201, filed
+    backbone.deliver()
+    answers = _erase_erin_while(backbone, monkeypatch, lambda: call(
+        "POST", f"/groups/{erin['group']}/moderation/actions", user="cleo",
+        json={"action": "warn", "reason": "Missed the pickup", "reportId": filed.body["reportId"]}))
+    assert [a.status for a in answers] == [201], answers
+    assert _erin_items() == []

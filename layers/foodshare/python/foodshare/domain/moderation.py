@@ -254,6 +254,9 @@ class _Target:
     # the membership (`membership` holds its key) nor the reporter's record was read.
     membership_condition: Condition | None = None
     read: bool = True
+    # Read: the report's reporter is being erased (or gone), so an upheld report is not counted in their record,
+    # which would name them after their sweep (a dismissal concerns the reporter: `member_id` is checked instead).
+    reporter_erasing: bool = False
 
 
 def _target(group_id: str, moderator_id: str, request: ActionRequest, known: reads.Known, *, read: bool) -> _Target:
@@ -319,12 +322,16 @@ def _target(group_id: str, moderator_id: str, request: ActionRequest, known: rea
     if member_id and membership is None and request.action in (rules.WARN, rules.RESTRICT, rules.REMOVE_MEMBER):
         raise NotFound("Member not found.", fields={"memberHandle": "not a member of this group"})
     counts = None
+    reporter_erasing = False
+    if report is not None and request.action != rules.DISMISS:
+        reporter = known.get(UserItem, UserItem.key(report.reporter_id))
+        reporter_erasing = reporter is None or bool(reporter.erasing)
     if report is not None and request.action == rules.DISMISS:
         record = known.get(ReporterRecordItem, ReporterRecordItem.key(group_id, report.reporter_id))
         counts = (int(record.upheld), int(record.dismissed)) if record is not None else (0, 0)
     condition = _membership_as_decided(request.action, named is not None, moderator_id, actor.role, member_id,
                                        absent=membership is None) if looks else None
-    return _Target(actor, report, member_id, post, membership, counts, condition)
+    return _Target(actor, report, member_id, post, membership, counts, condition, reporter_erasing=reporter_erasing)
 
 
 def _membership_as_decided(action: str, named: bool, moderator_id: str, actor_role: str, member_id: str, *,
@@ -351,6 +358,8 @@ def _second_keys(group_id: str, request: ActionRequest, named: str | None, repor
     keys: list[tuple[type, tuple[str, str]]] = []
     if report is not None and request.action == rules.DISMISS:
         keys.append((ReporterRecordItem, ReporterRecordItem.key(group_id, report.reporter_id)))
+    if report is not None and request.action != rules.DISMISS:  # whether the reporter is being erased
+        keys.append((UserItem, UserItem.key(report.reporter_id)))
     if report is not None and report.subject_type == "food" and request.action == rules.REMOVE_POST \
             and not request.food_id:
         keys.append((FoodItem, FoodItem.key(report.subject_id)))
@@ -407,7 +416,13 @@ def _take(group_id: str, moderator_id: str, request: ActionRequest, target: _Tar
         upheld = request.action != rules.DISMISS
         reports.resolve(uow, report, reports.UPHELD if upheld else reports.DISMISSED, moderator_id)
         penalty = rules.penalty_for(report.reason) if upheld else None
-        _count_reporter(uow, group_id, report.reporter_id, upheld, target.reporter_counts, now)
+        if not (upheld and target.reporter_erasing):
+            # Their record must not land after their erasure's sweep (checked above when they act or are the member:
+            # a dismissal's; one transaction checks an item once)
+            if upheld and report.reporter_id not in (moderator_id, member_id):
+                users.keep_not_erasing(uow, report.reporter_id, on_fail=ConcurrentUpdate(
+                    "The reporter's account changed meanwhile.") if target.read else _Unconfirmed())
+            _count_reporter(uow, group_id, report.reporter_id, upheld, target.reporter_counts, now)
     if request.action == rules.REMOVE_POST:
         post = target.post
         food_posts.unlist(uow, post, REMOVED,
