@@ -6,7 +6,8 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from foodshare.api import cursors, models, views
+from foodshare import cursors
+from foodshare.api import models, views
 from foodshare.api.contract import ALWAYS, private, public
 from foodshare.api.http import JSON, build_resolver, caller_id, entrypoint
 from foodshare.api.requests import EraseAccountRequest, PrivacyRequest, ProfileRequest

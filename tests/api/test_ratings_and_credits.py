@@ -95,7 +95,7 @@ def test_lines_and_cursors_from_before_derived_balances_still_page():
     """Lines written before issue 15 store their balance_after, and a cursor of then holds only an entry id: the
     page after it takes its balances from the stored values. A cursor of neither kind is refused, naming it."""
     from foodshare import ids
-    from foodshare.api import cursors
+    from foodshare import cursors
     from foodshare.data.models import LedgerEntryItem, UserItem
 
     flows.user("cleo")

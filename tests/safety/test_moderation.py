@@ -444,7 +444,7 @@ def _pages(who: str, group_id: str, limit: int) -> list[dict]:
 
 
 def test_the_queue_comes_in_pages_appeals_flags_then_reports_oldest_first(g):
-    from foodshare.api import cursors
+    from foodshare import cursors
     from foodshare.data.models import MembershipItem
 
     for reason in ("spam", "selling", "other"):  # ida's reports keep being dismissed: she is flagged

@@ -24,7 +24,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from foodshare import snapstart
 from foodshare.api import contract
-from foodshare.api.strict_json import strict_json
+from foodshare.strict_json import strict_json
 from foodshare.catalog import all_routes
 from foodshare.errors import DomainError, Unauthorized
 from foodshare.observability import logger, metrics, tracer

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from foodshare.api import cursors, models
+from foodshare import cursors
+from foodshare.api import models
 from foodshare.data.models import (
     DataSubjectRequestItem,
     ExchangeItem,

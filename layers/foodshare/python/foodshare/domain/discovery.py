@@ -15,7 +15,7 @@ from foodshare import clock, geo, identity_key
 from foodshare.data import reads
 from foodshare.data.models import FoodItem, OpenPostsItem, UserItem
 from foodshare.domain import groups, identities, partnerships, privacy
-from foodshare.api import cursors
+from foodshare import cursors
 from foodshare.reputation_rules import INITIAL_SCORE, TRUST_RANK, trust_level
 
 

@@ -1,6 +1,7 @@
 """JSON parsed strictly, for whatever the caller sends: request bodies, webhook updates and page cursors.
 
-Its own module so that the domain (cursors) can use it without importing the resolver (`api/http.py`).
+Below the layers, beside `ids` and `clock`: the API's resolver (`api/http.py`), the bots and the page cursors
+(`cursors`, which the domain uses) all parse with it, and the domain imports nothing of `api/`.
 """
 
 from __future__ import annotations

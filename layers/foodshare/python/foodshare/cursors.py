@@ -1,4 +1,8 @@
-"""Opaque page cursors: URL-safe base64 of a small JSON value."""
+"""Opaque page cursors: URL-safe base64 of a small JSON value.
+
+Below the layers: the handlers decode the cursors they are sent, and the domain (discovery, whose page cache keys
+hold the cursor) encodes the next one; the domain imports nothing of `api/`.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from foodshare.api.strict_json import strict_json
+from foodshare.strict_json import strict_json
 from foodshare.errors import ValidationFailed
 
 
