@@ -148,12 +148,17 @@ def test_a_retried_export_makes_one_export():
     assert len(mine) == 1 and len(recorded("ExportRequested")) == 1
 
 
-def test_a_retried_button_press_claims_once_and_follows_up_once(recorder):
+def _announced_claim(recorder) -> str:
+    """Anna and Ben in the channel's group, Anna's post announced there: its Claim button's value."""
     slack(slash(ANNA, "start"))
     slack(slash(BEN, "start"))
     slack(slash(ANNA, SHARE))
     deliver("announcements", *recorded("FoodShared"))
-    claim = recorder.sent("chat.postMessage")[0]["blocks"][1]["elements"][0]["value"]
+    return recorder.sent("chat.postMessage")[0]["blocks"][1]["elements"][0]["value"]
+
+
+def test_a_retried_button_press_claims_once_and_follows_up_once(recorder):
+    claim = _announced_claim(recorder)
     response_url = f"{recorder.url}/slack-response/2"
     press = block_action(BEN, claim, response_url)
     assert slack(press).status == 200
@@ -223,11 +228,7 @@ def test_before_the_snapshot_the_interaction_schema_is_compiled():
 
 def test_food_mine_answers_the_person_alone_with_the_exchanges_buttons(recorder):
     """A Slack claim's reply is ephemeral: `/food mine` is the way back to the exchange's buttons."""
-    slack(slash(ANNA, "start"))
-    slack(slash(BEN, "start"))
-    slack(slash(ANNA, SHARE))
-    deliver("announcements", *recorded("FoodShared"))
-    claim = recorder.sent("chat.postMessage")[0]["blocks"][1]["elements"][0]["value"]
+    claim = _announced_claim(recorder)
     slack(block_action(BEN, claim, f"{recorder.url}/slack-response/9"))
     mine = slack(slash(BEN, "mine"))
     assert mine.body["response_type"] == "ephemeral" and "Lentil curry: you claimed it" in mine.body["text"]
