@@ -366,9 +366,7 @@ def _close(exchange_id: str, user_id: str, outcome: str, blind: bool, cause: str
     still_open = ExchangeItem.status == CLAIMED
     if cause is None:  # still unconfirmed by the side closing it, as read: a confirmation racing it wins whole
         still_open &= _as_read(own_flag, False)
-    claimer: UserItem | str | None = exchange.claimer_id if blind else users.find(exchange.claimer_id)
-    if claimer is None:
-        raise NotFound("The claimer's account no longer exists.")  # no id: the sharer knows them by handle
+    claimer = _claimer(exchange, blind)
     uow = UnitOfWork()
     uow.update(
         exchange,
@@ -377,12 +375,10 @@ def _close(exchange_id: str, user_id: str, outcome: str, blind: bool, cause: str
         on_fail=Conflict("The exchange changed meanwhile.", code="invalid_state"),
     )
     relist = outcome == CANCELLED and now < exchange.pickup_end
-    still_claimed = (FoodItem.status == food_posts.CLAIMED) & (FoodItem.exchange_id == exchange_id)
     if relist:
-        food_posts.relist(uow, exchange.group_id, exchange.food_id, exchange.pickup_end, still_claimed)
-    else:  # a claimed post is on no board
-        uow.update(FoodItem(*FoodItem.key(exchange.food_id)), food_posts.unlist_actions(food_posts.EXPIRED),
-                   still_claimed)
+        food_posts.relist(uow, exchange.group_id, exchange.food_id, exchange.pickup_end, _claimed_by(exchange))
+    else:
+        _expire_post(uow, exchange)
     reason = "claim_cancelled" if outcome == CANCELLED else "no_show"
     credits.release(uow, claimer, exchange_id, reason)
     event_type = "ExchangeCancelled" if outcome == CANCELLED else "ExchangeNoShow"
@@ -446,17 +442,31 @@ def _settle(exchange: ExchangeItem, now: datetime, grace: timedelta, blind: bool
     if completing:
         _complete(uow, exchange, at, blind, None, settled=True)
     else:
-        uow.update(FoodItem(*FoodItem.key(exchange.food_id)), food_posts.unlist_actions(food_posts.EXPIRED),
-                   (FoodItem.status == food_posts.CLAIMED) & (FoodItem.exchange_id == exchange.exchange_id),
-                   on_fail=Conflict(f"The post {exchange.food_id} is not claimed by this exchange.",
-                                    code="invalid_state"))
-        claimer: UserItem | str | None = exchange.claimer_id if blind else users.find(exchange.claimer_id)
-        if claimer is None:
-            raise NotFound("The claimer's account no longer exists.")
-        credits.release(uow, claimer, exchange.exchange_id, "claim_lapsed")
+        _expire_post(uow, exchange, on_fail=Conflict(f"The post {exchange.food_id} is not claimed by this exchange.",
+                                                     code="invalid_state"))
+        credits.release(uow, _claimer(exchange, blind), exchange.exchange_id, "claim_lapsed")
         uow.record("ExchangeLapsed", None, _payload(exchange) | {"closedAt": at})
     uow.commit()
     return decision
+
+
+def _claimer(exchange: ExchangeItem, blind: bool) -> UserItem | str:
+    """Whom a closing releases the held credit to: their id (blind), or their profile read (at the cap)."""
+    claimer = exchange.claimer_id if blind else users.find(exchange.claimer_id)
+    if claimer is None:
+        raise NotFound("The claimer's account no longer exists.")  # no id: the sharer knows them by handle
+    return claimer
+
+
+def _claimed_by(exchange: ExchangeItem):
+    """The condition a closing writes the post under: still claimed by this exchange."""
+    return (FoodItem.status == food_posts.CLAIMED) & (FoodItem.exchange_id == exchange.exchange_id)
+
+
+def _expire_post(uow: UnitOfWork, exchange: ExchangeItem, on_fail: Conflict | None = None) -> None:
+    """The post of a claim closed once its window is over: expired (a claimed post is on no board)."""
+    uow.update(FoodItem(*FoodItem.key(exchange.food_id)), food_posts.unlist_actions(food_posts.EXPIRED),
+               _claimed_by(exchange), on_fail=on_fail)
 
 
 def _payload(exchange: ExchangeItem) -> dict:
