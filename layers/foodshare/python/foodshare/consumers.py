@@ -65,6 +65,16 @@ def guarded_put(uow: UnitOfWork, consumer: str, event: Delivered, item: Any) -> 
              on_fail=AlreadyConsumed(f"{consumer} already applied {event.event_id}"))
 
 
+def applied(consumer: str, event: Delivered, *, consistent: bool = False) -> bool:
+    """Whether `consumer`'s processed marker for `event` is written (`once`): for a consumer whose effect cannot share
+    the marker's transaction (a chat message, a departure's writes), read before it acts."""
+    try:
+        ConsumedItem.get(*ConsumedItem.key(consumer, event.event_id), consistent_read=consistent)
+    except ConsumedItem.DoesNotExist:
+        return False
+    return True
+
+
 def once(consumer: str, event: Delivered, build: Callable[[UnitOfWork], Any], *, idempotent_noop: bool = False) -> bool:
     """Commit the effect `build` adds to a fresh UnitOfWork, unless `consumer` already applied `event`.
 

@@ -21,12 +21,12 @@ chat was linked finds the same (a post shared meanwhile is not announced late).
 
 from __future__ import annotations
 
-from foodshare import ids
+from foodshare import consumers, ids
 from foodshare.bots import outbound, rendering, slack, store, telegram, throttle
 from foodshare.bots.store import ChatRef
 from foodshare.bots.turns import Reply
 from foodshare.consumers import Delivered, once
-from foodshare.data.models import ConsumedItem, FoodItem
+from foodshare.data.models import FoodItem
 from foodshare.observability import logger, metrics
 
 CONSUMER = "announcements"
@@ -68,7 +68,7 @@ def apply(event: Delivered) -> None:
         return
     food_id, group_id = event.data["foodId"], event.data["groupId"]
     chats = [c for c in store.group_chat_refs(group_id) if c.linked_since is None or c.linked_since < event.event_id]
-    if not chats or _consumed(event):
+    if not chats or consumers.applied(CONSUMER, event):
         return  # no chat took announcements when it happened: nothing to do or remember, now or on a redelivery
     failure: outbound.RetryLater | None = None
     for chat in chats:
@@ -148,9 +148,3 @@ def _post(food_id: str) -> FoodItem | None:
         return None
 
 
-def _consumed(event: Delivered) -> bool:
-    try:
-        ConsumedItem.get(*ConsumedItem.key(CONSUMER, event.event_id))
-    except ConsumedItem.DoesNotExist:
-        return False
-    return True

@@ -36,7 +36,6 @@ from dataclasses import dataclass
 
 from foodshare import consumers
 from foodshare.consumers import Delivered
-from foodshare.data.models import ConsumedItem
 from foodshare.domain import closing, exchanges, food, users
 from foodshare.domain import moderation_rules as rules
 from foodshare.domain.moderation import REMOVED  # a post's status when a moderator took it off
@@ -67,7 +66,7 @@ def apply(event: Delivered) -> bool:
     """End what the person had open in the group they departed (once per event). False: not a departure, already
     applied, or the person is being erased (their erasure's wind-down ends everything of theirs)."""
     departure = Departure.of(event)
-    if departure is None or _applied(event):
+    if departure is None or consumers.applied(CONSUMER, event, consistent=True):
         return False
     profile = users.find(departure.user_id)
     if profile is None or profile.erasing:
@@ -76,12 +75,6 @@ def apply(event: Delivered) -> bool:
     return consumers.once(CONSUMER, event, lambda uow: None)  # the marker alone: the effect is committed
 
 
-def _applied(event: Delivered) -> bool:
-    try:
-        ConsumedItem.get(*ConsumedItem.key(CONSUMER, event.event_id), consistent_read=True)
-    except ConsumedItem.DoesNotExist:
-        return False
-    return True
 
 
 def _close(departure: Departure) -> None:
