@@ -1,4 +1,4 @@
-"""One-off, after deploying the `by_user` index entries the "mine" lists read (issues 16 and 18).
+"""One-off, after deploying the `by_user` index entries that erasure (issue 16) and the caller's lists (API 5.1.0) read.
 
 Erasure winds a person down through the `by_user` index (their posts: `USER#<sharer>/FOOD#...`, their
 claims: `USER#<claimer>/EXCHANGE#<id>`) instead of scanning the table, and GET /me/food and /me/exchanges
