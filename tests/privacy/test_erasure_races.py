@@ -202,3 +202,16 @@ def test_an_action_on_a_report_whose_reporter_is_being_erased_lands_without_nami
         json={"action": "warn", "reason": "Missed the pickup", "reportId": filed.body["reportId"]}))
     assert [a.status for a in answers] == [201], answers
     assert _erin_items() == []
+
+
+def test_a_rating_by_someone_whose_sweep_runs_is_refused_and_leaves_nothing_naming_them(
+        backbone, monkeypatch):  # noqa: F811
+    """Found by an audit: DELETE /me froze the account, yet its completed exchanges could still be rated by it (201).
+    A rating names its rater (the rating and its comment, the rated person's received ratings and history line, the
+    rating graph): one landing after the sweep scanned named the erased person for good. 403 `account_erased`."""
+    erin = _erin_traded_with_cleo_and_ida(backbone, monkeypatch)
+    answers = _erase_erin_while(backbone, monkeypatch, lambda: call(
+        "POST", f"/exchanges/{erin['with_ida']}/ratings", user="erin", json={"stars": 1, "comment": "Never again"}))
+    assert [(a.status, a.error_code) for a in answers] == [(403, "account_erased")], answers
+    assert _erin_items() == []
+    assert call("GET", "/users/ida/reputation", user="ida").body["counts"]["ratingsReceived"] == 0

@@ -35,6 +35,10 @@ def rate_exchange(exchange_id: str, user_id: str, stars: int, comment: str | Non
         created_at=clock.now_iso(),
     )
     uow = UnitOfWork()
+    # The rater's account may still act (403 `account_erased` once DELETE /me froze it): a rating names its rater
+    # (its comment, the rated person's history line, the rating graph), and one landing after the sweep would
+    # name them for good.
+    users.keep_acting(uow, user_id)
     uow.save(
         rating,
         RatingItem.pk.does_not_exist(),
