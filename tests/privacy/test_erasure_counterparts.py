@@ -157,3 +157,27 @@ def test_erasing_someone_withdraws_the_exports_of_others_that_hold_their_words_o
     assert withdrawn.status == 200 and withdrawn.body["status"] == "expired" and withdrawn.body["downloadUrl"] is None
     assert call("GET", f"/me/exports/{pats['exportId']}", user="pat").body["status"] == "ready"
     assert not [t for t in _table_dump() if '"erin"' in t or "#erin" in t]
+
+
+def test_a_completed_exchange_with_someone_erased_can_no_longer_be_rated(backbone):  # noqa: F811
+    """Found by an audit: once erin's erasure completed, cleo could still rate their exchange (201, the rating window
+    still open): a rating, a month of received ratings and a score change for nobody (the anonymous id erin's
+    records stay under), while rating her during the sweep was already refused. The same 409 `invalid_state`."""
+    from foodshare.data.models import RatingItem, UserItem
+
+    flows.user("erin")
+    flows.user("cleo")
+    group = flows.group("cleo", "Corner")
+    flows.join("erin", group, "cleo")
+    done = flows.claim("erin", flows.share("cleo", group, title="Soup"))
+    flows.complete("cleo", "erin", done)
+    backbone.deliver()
+    _erase("erin", backbone)
+    [anonymous] = [u for u in UserItem.scan(UserItem.sk == "PROFILE") if u.user_id.startswith("anon-")]
+
+    refused = call("POST", f"/exchanges/{done}/ratings", user="cleo", json={"stars": 1, "comment": "Gone"})
+    assert (refused.status, refused.error_code) == (409, "invalid_state"), refused
+    backbone.deliver()
+    assert list(RatingItem.query(f"EXCHANGE#{done}", RatingItem.sk.startswith("RATING#"))) == []
+    after = UserItem.get(*UserItem.key(anonymous.user_id))
+    assert (float(after.score), int(after.ratings_received)) == (float(anonymous.score), 0)

@@ -9,6 +9,7 @@ from foodshare.data.models import ExchangeItem, RatingItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import exchanges, standing, users
 from foodshare.errors import Conflict
+from foodshare.ids import ANONYMOUS_PREFIX
 from foodshare.settings import get_settings
 
 
@@ -25,6 +26,8 @@ def rate_exchange(exchange_id: str, user_id: str, stars: int, comment: str | Non
     if clock.now() > clock.parse_iso(exchange.completed_at) + window:
         raise Conflict("The rating window for this exchange has closed.", code="rating_window_closed")
     rated_user_id = exchange.claimer_id if user_id == exchange.sharer_id else exchange.sharer_id
+    if rated_user_id.startswith(ANONYMOUS_PREFIX):  # erased: their records stay under it, rated by nobody since
+        raise Conflict("The other person's account was erased: it can no longer be rated.", code="invalid_state")
     rating = RatingItem(
         *RatingItem.key(exchange_id, user_id),
         exchange_id=exchange_id,
