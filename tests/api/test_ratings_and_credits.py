@@ -42,6 +42,21 @@ def test_rating_validation():
         assert reply.status == 400 and field in reply.body["error"]["fields"], body
 
 
+def test_stars_of_another_type_are_refused_naming_the_field():
+    """Found by an audit: `{"stars": true}` was taken as a 1-star rating (a client's boolean cost the rated person
+    2.5 points and counted towards their low-rating suspension) and `"5"` as 5. Both are 400 naming `stars`; a
+    whole number written as 4.0 is still 4."""
+    from foodshare.data.models import RatingItem
+
+    exchange_id = _completed_exchange()
+    for stars in (True, False, "5", "4"):
+        reply = call("POST", f"/exchanges/{exchange_id}/ratings", user="cleo", json={"stars": stars})
+        assert reply.status == 400 and "stars" in reply.body["error"]["fields"], (stars, reply.body)
+    assert list(RatingItem.query(f"EXCHANGE#{exchange_id}", RatingItem.sk.startswith("RATING#"))) == []
+    rated = call("POST", f"/exchanges/{exchange_id}/ratings", user="cleo", json={"stars": 4.0})
+    assert rated.status == 201 and rated.body["stars"] == 4
+
+
 def test_rating_needs_completion_and_open_window():
     c = flows.community()
     exchange_id = flows.claim("cleo", flows.share("sam", c["group"]))

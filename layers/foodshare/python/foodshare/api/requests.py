@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 from foodshare import visible_text
 from foodshare.domain import moderation_rules
@@ -27,6 +28,16 @@ def _utc(value: datetime) -> datetime:
     except OverflowError as error:
         raise ValueError("must be a time between years 1 and 9999 in UTC") from error
 
+
+def _number_not_flag_or_text(value):
+    """A JSON number only: pydantic's lax mode takes `true` as 1 and `"5"` as 5 (a client's boolean became a 1-star
+    rating). A whole number written as 4.0 is still 4; 4.5 is refused as before."""
+    if isinstance(value, (bool, str)):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_number_not_flag_or_text)]
 
 _REQUIRED = object()
 
@@ -177,7 +188,7 @@ class EraseAccountRequest(Body):
 class RatingRequest(Body):
     model_config = ConfigDict(json_schema_extra={"examples": [{"stars": 5, "comment": "On time and friendly"}]})
 
-    stars: int = Field(ge=1, le=5)
+    stars: WholeNumber = Field(ge=1, le=5)
     comment: Annotated[str | None, OPTIONAL_TEXT] = Field(default=None, max_length=500)
 
 
