@@ -375,6 +375,31 @@ def test_a_rating_comment_is_stored_as_written_and_stars_are_digits():
     assert rating.comment == "Ready at 18:30 sharp :)"
 
 
+def test_a_rating_comment_follows_the_api_s_visible_text_rule():
+    """Found by an audit: `/rate <id> 5 <comment>` stored any comment (the API refuses a control character and takes
+    one of nothing visible as none): zero-width spaces were kept as a comment (`hasComment: true`, an empty line in
+    the rated person's export), and an escape sequence went into it as written. Now as the API: a blank comment is
+    none, one with a control character is explained and nothing is rated."""
+    start_group(ALICE, BOB)
+    telegram(message(ALICE, GROUP_CHAT, "/share Vegetable soup | 3 | 2h | 52.37,4.89 Community hall"))
+    claimed = telegram(chat.button(BOB, GROUP_CHAT, f"claim:{shared_food_ids()[-1]}", message_id=10))
+    exchange_id = chat.action(claimed.body, "confirm:").split(":")[1]
+    telegram(message(BOB, GROUP_CHAT, f"/confirm {exchange_id}"))
+    telegram(message(ALICE, GROUP_CHAT, f"/confirm {exchange_id}"))
+
+    def ratings() -> dict:
+        return {r.rater_id: r.comment for r in RatingItem.query(f"EXCHANGE#{exchange_id}",
+                                                                RatingItem.sk.startswith("RATING#"))}
+
+    escaped = telegram(message(BOB, GROUP_CHAT, f"/rate {exchange_id} 2 late\x1b[2J again"))
+    assert escaped.status == 200 and "control characters" in escaped.body["text"], escaped.body
+    assert ratings() == {} and recorded("RatingSubmitted") == []
+    blank = telegram(message(BOB, GROUP_CHAT, f"/rate {exchange_id} 5 \u200b\u2800\u200b"))
+    assert "You rated" in blank.body["text"], blank.body
+    [submitted] = recorded("RatingSubmitted")
+    assert list(ratings().values()) == [None] and submitted["data"]["hasComment"] is False
+
+
 def test_a_title_of_nothing_visible_is_asked_again_and_a_blank_chat_title_names_the_group_plainly():
     """The API's visible-text rule at the bot's own steps: a title of zero-width spaces is refused when typed (not
     after every later step), and a group chat titled with blanks makes a group named "Chat group"."""

@@ -132,7 +132,18 @@ def rating(text: str) -> Rating:
     stars = whole_number(found.group("stars")) if found else None
     if stars is None or not 1 <= stars <= 5:
         raise ValidationFailed("Write /rate <exchangeId> <1-5> [comment].", fields={"stars": "1 to 5"})
-    return Rating(found.group("id"), stars, (found.group("comment") or "").strip()[:MAX_COMMENT] or None)
+    return Rating(found.group("id"), stars, comment(found.group("comment") or ""))
+
+
+def comment(text: str) -> str | None:
+    """A rating's comment by the API's rule for it (`visible_text`, free text): none when nothing of it would be
+    seen, refused with a control character; cut to the API's 500 characters, as typed in a chat."""
+    value = text.strip()[:MAX_COMMENT]
+    if visible_text.blank(value):
+        return None
+    if (why := visible_text.problem(value, multiline=True)) is not None:
+        raise ValidationFailed(f"The comment {why}.", fields={"comment": why})
+    return value
 
 
 def title(text: str) -> str:
