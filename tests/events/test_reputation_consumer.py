@@ -115,3 +115,37 @@ def _redeliver(consumer: str, backbone, message: dict, times: int = 1) -> None:
 
     for _ in range(times):
         clients()[1].send_message(QueueUrl=backbone.sources[consumer].queue.url, MessageBody=json.dumps(message))
+
+
+def test_a_double_submitted_rating_lands_once_and_moves_the_score_once(backbone, monkeypatch):
+    """The same side's rating sent twice at once (a double tap, a client's retry before the answer), both read before
+    either wrote: one rating, one `RatingSubmitted`, one score change, one received rating; the other answers 409
+    `already_rated` naming nothing half-written. Delivered twice more, the event still applies once."""
+    from foodshare.domain import exchanges, ratings
+
+    c = flows.community()
+    exchange = flows.claim("cleo", flows.share("sam", c["group"]))
+    flows.complete("sam", "cleo", exchange)
+    backbone.deliver()
+    before = _reputation("sam")["score"]
+    read, raced = exchanges.get_for_participant, []
+
+    def rated_meanwhile(*args):
+        found = read(*args)
+        if not raced:
+            raced.append(True)
+            ratings.rate_exchange(exchange, "cleo", 2, None)  # the other submit, between this one's read and write
+        return found
+
+    monkeypatch.setattr(exchanges, "get_for_participant", rated_meanwhile)
+    second = call("POST", f"/exchanges/{exchange}/ratings", user="cleo", json={"stars": 1})
+    assert (second.status, second.error_code) == (409, "already_rated"), second
+    monkeypatch.undo()
+    [submitted] = backbone.queued("reputation_consumer")[-1:]
+    assert submitted["detail-type"] == "RatingSubmitted" and submitted["detail"]["data"]["stars"] == 2
+    _redeliver("reputation_consumer", backbone, submitted, times=2)
+    backbone.deliver()
+    sam = _reputation("sam")
+    assert (sam["score"], sam["counts"]["ratingsReceived"], sam["averageRating"]) == (before - 2.5, 1, 2.0)
+    assert [h["impact"] for h in sam["history"]].count("rated_low") == 1
+    assert sum(1 for e in EventItem.scan(EventItem.pk.startswith("EVENTLOG#")) if e.event_type == "RatingSubmitted") == 1

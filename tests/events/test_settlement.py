@@ -253,3 +253,25 @@ def test_exchanges_that_cannot_be_settled_do_not_hold_back_the_others(backbone, 
     monkeypatch.setattr(exchanges, "settle", failing_for_some)
     result = settlement.settle_due(per_run=2)  # counted together, the failure and one lapse used the share
     assert (result.lapsed, len(result.failed)) == (2, 1), result
+
+
+def test_ratings_after_settlement_open_for_the_window_from_the_settlement_and_never_for_a_lapse(backbone):
+    """A settled completion opens ratings as a confirmed one does, for the rating window counted from when the job
+    completed it (its `completedAt`); a lapsed exchange, which nobody confirmed, is never rated by either side."""
+    c = flows.community()
+    _, settled = _claimed(c)
+    _, lapsed = _claimed(c)
+    assert call("POST", f"/exchanges/{settled}/confirm", user="sam").status == 200
+    _past_the_grace()
+    assert _run_job() == NOTHING | {"completed": 1, "lapsed": 1}
+    for who in ("sam", "cleo"):
+        refused = call("POST", f"/exchanges/{lapsed}/ratings", user=who, json={"stars": 1})
+        assert (refused.status, refused.error_code) == (409, "invalid_state"), refused
+    clock.advance(14 * 86400 - 120)  # 14 days after the settlement, less a minute: still open
+    assert call("POST", f"/exchanges/{settled}/ratings", user="sam", json={"stars": 4}).status == 201
+    clock.advance(120)
+    late = call("POST", f"/exchanges/{settled}/ratings", user="cleo", json={"stars": 4})
+    assert (late.status, late.error_code) == (409, "rating_window_closed"), late
+    backbone.deliver()
+    assert call("GET", "/users/cleo/reputation", user="cleo").body["counts"]["ratingsReceived"] == 1
+    assert call("GET", "/users/sam/reputation", user="sam").body["counts"]["ratingsReceived"] == 0
