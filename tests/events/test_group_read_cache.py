@@ -75,3 +75,42 @@ def test_leaderboard_is_cached_and_follows_score_changes_and_members_at_once(bac
     flows.user("ida")
     flows.join("ida", c["group"], "sam")
     assert "ida" in dict(_board(c["group"], ("cleo", "sam", "ida")))
+
+
+def test_a_leaderboard_shows_each_member_as_its_own_group_knows_them_and_drops_those_who_left_at_once(backbone):
+    """cleo is in sam's group and olga's. Each group's leaderboard shows her by that group's handle and pseudonym
+    only (never the other group's, never an id); once she leaves sam's group, or a moderator bans her from it, she is
+    off its leaderboard at the next read, warm cache or not, and still on olga's."""
+    from foodshare.domain import identities
+
+    c = flows.community()
+    flows.user("ida")
+    flows.join("ida", c["group"], "sam")
+    flows.user("olga")
+    other = flows.group("olga", "Other")
+    flows.join("cleo", other, "olga")
+    backbone.deliver()
+    here, there = identities.in_group("cleo", c["group"]), identities.in_group("cleo", other)
+    assert here.handle != there.handle
+
+    def board(group_id: str, viewer: str) -> list[dict]:
+        reply = call("GET", f"/groups/{group_id}/leaderboard", user=viewer)
+        assert reply.status == 200, reply
+        return reply.body["leaders"]
+
+    for _ in range(2):  # the second read is served from the cache
+        rows = board(c["group"], "ida")
+        assert {"handle": here.handle, "pseudonym": here.pseudonym} in [
+            {"handle": r["handle"], "pseudonym": r["pseudonym"]} for r in rows]
+        assert there.handle not in str(rows) and there.pseudonym not in str(rows) and "cleo" not in str(rows)
+        assert there.handle in str(board(other, "olga")) and here.handle not in str(board(other, "olga"))
+
+    assert call("DELETE", f"/groups/{c['group']}/members/me", user="cleo").status == 200
+    assert here.handle not in str(board(c["group"], "ida")) and len(board(c["group"], "ida")) == 2
+    assert there.handle in str(board(other, "olga"))
+    flows.join("cleo", c["group"], "sam")  # back in, then banned by the admin
+    assert here.handle in str(board(c["group"], "ida"))
+    banned = call("POST", f"/groups/{c['group']}/moderation/actions", user="sam",
+                  json={"action": "ban", "memberHandle": here.handle, "reason": "Selling"})
+    assert banned.status == 201, banned
+    assert here.handle not in str(board(c["group"], "ida")) and there.handle in str(board(other, "olga"))
