@@ -6,11 +6,10 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import AwareDatetime
-
 from foodshare.api import models, views
 from foodshare.api.contract import private
 from foodshare.api.http import JSON, build_resolver, caller_id, entrypoint
+from foodshare.api.requests import UtcDatetime
 from foodshare.cache.readers import discovery_page
 from foodshare.domain import discovery
 from foodshare.errors import ValidationFailed
@@ -35,8 +34,8 @@ def discover_food(
     min_reputation: Annotated[float | None, Query(
         alias="minReputation", ge=0, le=100,
         description="Sharers of at least the trust level this score falls in (85: trusted and up)")] = None,
-    window_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    window_to: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    window_from: Annotated[UtcDatetime | None, Query(alias="from")] = None,
+    window_to: Annotated[UtcDatetime | None, Query(alias="to")] = None,
     tags: Annotated[str | None, Query(description="Comma-separated; all must match")] = None,
     exclude_allergens: Annotated[str | None, Query(alias="excludeAllergens", description="Comma-separated")] = None,
     limit: Annotated[int | None, Query(ge=1)] = None,

@@ -179,3 +179,17 @@ def test_query_validation():
         reply = call("GET", "/food", user="cleo", query=query)
         assert reply.status == 400, query
         assert field in reply.body["error"]["fields"], (query, reply.body)
+
+
+@pytest.mark.parametrize("field,value", [
+    ("from", "0001-01-01T00:00:00+01:00"),  # year 0 in UTC
+    ("to", "9999-12-31T23:59:59-01:00"),  # year 10000 in UTC
+])
+def test_a_window_filter_outside_what_utc_can_hold_is_a_400_naming_it(field, value):
+    # Found by an audit: POST /food refused such a time (400 naming the field), GET /food took it and answered 500
+    # as soon as a post was there to compare it with (OverflowError turning it into UTC).
+    c = flows.community()
+    flows.share("sam", c["group"], title="Soup")
+    reply = call("GET", "/food", user="cleo", query={field: value})
+    assert reply.status == 400 and reply.error_code == "validation_error", reply
+    assert field in reply.body["error"]["fields"], reply.body
