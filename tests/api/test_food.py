@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from foodshare import clock
+
 from tests.support import flows
 from tests.support.api import call
 
@@ -75,3 +79,25 @@ def test_claimed_post_cannot_be_withdrawn():
     reply = call("DELETE", f"/food/{food_id}", user="sam")
     assert reply.status == 409 and reply.error_code == "invalid_state"
     assert call("GET", f"/food/{food_id}", user="sam").body["status"] == "claimed"
+
+
+def _with_ms(moment) -> str:
+    return f"{clock.iso(moment)[:-1]}.{moment.microsecond // 1000:03d}Z"
+
+
+def test_a_window_within_one_second_is_refused_as_it_would_be_stored():
+    # Found by an audit: times are stored to the second, the window was checked before that, so a start at .100 and
+    # an end at .900 of one second passed "ends after it starts" and the post was stored with an empty window
+    # (pickupStart == pickupEnd); fractions of a second are dropped first now, and each rule judges what is stored.
+    c = flows.community()
+    second = (clock.now() + timedelta(hours=1)).replace(microsecond=0)
+    reply = call("POST", "/food", user="sam", json=flows.post_body(
+        c["group"], pickupStart=_with_ms(second + timedelta(milliseconds=100)),
+        pickupEnd=_with_ms(second + timedelta(milliseconds=900))))
+    assert reply.status == 400 and reply.body["error"]["fields"] == {"pickupEnd": "must be after pickupStart"}, reply
+    kept = call("POST", "/food", user="sam", json=flows.post_body(
+        c["group"], pickupStart=_with_ms(second + timedelta(milliseconds=900)),
+        pickupEnd=_with_ms(second + timedelta(hours=1, milliseconds=100))))
+    assert kept.status == 201, kept
+    assert (kept.body["pickupStart"], kept.body["pickupEnd"]) == (clock.iso(second),
+                                                                  clock.iso(second + timedelta(hours=1)))
