@@ -101,3 +101,27 @@ def test_a_window_within_one_second_is_refused_as_it_would_be_stored():
     assert kept.status == 201, kept
     assert (kept.body["pickupStart"], kept.body["pickupEnd"]) == (clock.iso(second),
                                                                   clock.iso(second + timedelta(hours=1)))
+
+
+def test_a_window_ending_more_than_30_days_ahead_or_longer_than_7_days_is_refused():
+    # Found by an audit: any window was taken, 0001-01-01 to 9999-12-31. Such a post stayed listed for ever (the
+    # expiry job never reached its hour), and its claim was settled only 72 hours after 9999-12-31 (the sharer
+    # unpaid, the claimer's credit and claim slot held until someone closed it); a start far back pinned it first
+    # among its sharer's trust level in GET /food, ordered by pickupStart.
+    c = flows.community()
+    now = clock.now()
+    for start, end, fields in (
+        (clock.iso(now), "9999-12-31T23:59:59Z", {"pickupEnd"}),
+        (clock.iso(now + timedelta(days=30)), clock.iso(now + timedelta(days=30, hours=2)), {"pickupEnd"}),
+        ("2000-01-01T00:00:00Z", clock.iso(now + timedelta(hours=2)), {"pickupStart", "pickupEnd"}),
+        (clock.iso(now + timedelta(days=1)), clock.iso(now + timedelta(days=8, seconds=1)), {"pickupStart", "pickupEnd"}),
+    ):
+        reply = call("POST", "/food", user="sam", json=flows.post_body(c["group"], pickupStart=start, pickupEnd=end))
+        assert reply.status == 400 and set(reply.body["error"]["fields"]) == fields, (start, end, reply.body)
+    assert call("GET", "/food", user="cleo").body["items"] == []
+    week = call("POST", "/food", user="sam", json=flows.post_body(
+        c["group"], pickupStart=clock.iso(now + timedelta(days=22)), pickupEnd=clock.iso(now + timedelta(days=29))))
+    assert week.status == 201, week.body
+    begun = call("POST", "/food", user="sam", json=flows.post_body(
+        c["group"], pickupStart=clock.iso(now - timedelta(days=6)), pickupEnd=clock.iso(now + timedelta(hours=2))))
+    assert begun.status == 201, begun.body
