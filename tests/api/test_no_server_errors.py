@@ -194,6 +194,28 @@ def test_every_text_people_are_shown_needs_a_visible_character_and_no_control_ch
     assert reason.status == 400 and set(reason.body["error"]["fields"]) == {"reason"}, reason.body
 
 
+def test_text_that_leaves_a_right_to_left_override_or_isolate_open_is_refused():
+    # Found by an audit: a title or label ending in U+202E RIGHT-TO-LEFT OVERRIDE was taken, and everything shown after
+    # it on its line ran backwards: a tag "vegan\u202e" turned the bots' "#vegan · contains gluten" into
+    # "#vegan · netulg sniatnoc", a title the portions after it. Closed, such characters are kept (Arabic or Hebrew in
+    # an isolate, marks such as U+200F).
+    c = flows.community()
+    group = c["group"]
+    for overrides, field in (({"title": "Bread \u202e"}, "title"),
+                             ({"dietaryTags": ["vegan\u202e"]}, "dietaryTags"),
+                             ({"allergens": ["\u2067gluten"]}, "allergens"),
+                             ({"description": "Fresh \u202bbread\u2069\nmore"}, "description"),
+                             ({"title": "Bread \u202c"}, "title")):
+        reply = call("POST", "/food", user="sam", json=flows.post_body(group, **overrides))
+        assert reply.status == 400 and set(reply.body["error"]["fields"]) == {field}, (overrides, reply.body)
+    shared = call("POST", "/food", user="sam", json=flows.post_body(
+        group, title="Bread \u2067\u062e\u0628\u0632\u2069 \u200fand \u202esoup\u202c",
+        description="\u202bone\u202c\ntwo"))
+    assert shared.status == 201, shared.body
+    named = call("POST", "/groups", user="sam", json={"name": "Kiez \u202e"})
+    assert named.status == 400 and set(named.body["error"]["fields"]) == {"name"}, named.body
+
+
 def test_unknown_ids_in_a_body_are_404s_naming_the_field():
     # Found by an audit: POST /groups/{id}/partnerships (targetGroupId), /reports for a user (subjectId), moderators
     # (memberHandle) and appeals (actionId) named the field; these siblings answered a bare "X nope not found."
