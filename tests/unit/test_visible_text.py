@@ -46,3 +46,13 @@ def test_bidirectional_formatting_closes_within_its_paragraph():
                                   "Bread \u200f", "\u200eBread"])
 def test_closed_bidirectional_formatting_and_marks_pass(text):
     assert visible_text.problem(text) is None
+
+
+@pytest.mark.parametrize("written", ["gluten", "GLUTEN", " Gluten ", "glu\u00adten", "glu\u200bten", "\uff47\uff4c\uff55\uff54\uff45\uff4e"])
+def test_a_label_is_compared_by_what_shows_whatever_form_it_was_written_in(written):
+    assert visible_text.label_key(written) == "gluten"
+
+
+def test_a_label_key_keeps_letters_apart_that_look_different():
+    assert visible_text.label_key("se\u0301same") == visible_text.label_key("s\u00e9same") != "sesame"
+    assert visible_text.label_key("tree  nuts") == "tree nuts" != visible_text.label_key("treenuts")

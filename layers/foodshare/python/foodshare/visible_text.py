@@ -65,3 +65,14 @@ def _bidi_closed(value: str) -> bool:
         elif c in PARAGRAPH_ENDS and opened:
             return False
     return not opened
+
+
+def label_key(value: str) -> str:
+    """What a label (a dietary tag, an allergen) is compared by: the characters that show (no format characters such
+    as a soft hyphen or a zero-width space), in Unicode's compatibility form (full-width letters, a decomposed "é"
+    as the one character), case-folded, white space runs as one space. A post's labels are kept as written; a filter
+    matches them by this key, so "glu<soft hyphen>ten" is excluded by "gluten"."""
+    if value.isascii():  # most labels: no format character, their own compatibility form (discovery's hot path)
+        return " ".join(value.lower().split())
+    shown = "".join(c for c in unicodedata.normalize("NFKC", value) if unicodedata.category(c) != "Cf")
+    return " ".join(shown.casefold().split())
