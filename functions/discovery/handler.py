@@ -6,11 +6,10 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import AwareDatetime
-
 from foodshare.api import models, views
 from foodshare.api.contract import private
 from foodshare.api.http import JSON, build_resolver, caller_id, entrypoint
+from foodshare.api.requests import UtcDatetime
 from foodshare.cache.readers import discovery_page
 from foodshare.domain import discovery
 from foodshare.errors import ValidationFailed
@@ -26,7 +25,8 @@ def _labels(value: str | None) -> tuple[str, ...]:
 # The page comes serialized from the page cache (views.discovery_page renders a models.DiscoveryPage),
 # so the model is declared for the document rather than as a return annotation to validate again.
 @app.get("/food", operation_id="discoverFood",
-         summary="Available food in the caller's groups and partner groups, nearest and most trusted first",
+         summary="Available food in the caller's groups and partner groups: most trusted sharers first, then by "
+                 "pickup start (distanceKm is given, not ordered by)",
          **private(200, model=models.DiscoveryPage))
 def discover_food(
     lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
@@ -35,8 +35,8 @@ def discover_food(
     min_reputation: Annotated[float | None, Query(
         alias="minReputation", ge=0, le=100,
         description="Sharers of at least the trust level this score falls in (85: trusted and up)")] = None,
-    window_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
-    window_to: Annotated[AwareDatetime | None, Query(alias="to")] = None,
+    window_from: Annotated[UtcDatetime | None, Query(alias="from")] = None,
+    window_to: Annotated[UtcDatetime | None, Query(alias="to")] = None,
     tags: Annotated[str | None, Query(description="Comma-separated; all must match")] = None,
     exclude_allergens: Annotated[str | None, Query(alias="excludeAllergens", description="Comma-separated")] = None,
     limit: Annotated[int | None, Query(ge=1)] = None,

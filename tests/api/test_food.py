@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from foodshare import clock
+
 from tests.support import flows
 from tests.support.api import call
 
@@ -75,3 +79,49 @@ def test_claimed_post_cannot_be_withdrawn():
     reply = call("DELETE", f"/food/{food_id}", user="sam")
     assert reply.status == 409 and reply.error_code == "invalid_state"
     assert call("GET", f"/food/{food_id}", user="sam").body["status"] == "claimed"
+
+
+def _with_ms(moment) -> str:
+    return f"{clock.iso(moment)[:-1]}.{moment.microsecond // 1000:03d}Z"
+
+
+def test_a_window_within_one_second_is_refused_as_it_would_be_stored():
+    # Found by an audit: times are stored to the second, the window was checked before that, so a start at .100 and
+    # an end at .900 of one second passed "ends after it starts" and the post was stored with an empty window
+    # (pickupStart == pickupEnd); fractions of a second are dropped first now, and each rule judges what is stored.
+    c = flows.community()
+    second = (clock.now() + timedelta(hours=1)).replace(microsecond=0)
+    reply = call("POST", "/food", user="sam", json=flows.post_body(
+        c["group"], pickupStart=_with_ms(second + timedelta(milliseconds=100)),
+        pickupEnd=_with_ms(second + timedelta(milliseconds=900))))
+    assert reply.status == 400 and reply.body["error"]["fields"] == {"pickupEnd": "must be after pickupStart"}, reply
+    kept = call("POST", "/food", user="sam", json=flows.post_body(
+        c["group"], pickupStart=_with_ms(second + timedelta(milliseconds=900)),
+        pickupEnd=_with_ms(second + timedelta(hours=1, milliseconds=100))))
+    assert kept.status == 201, kept
+    assert (kept.body["pickupStart"], kept.body["pickupEnd"]) == (clock.iso(second),
+                                                                  clock.iso(second + timedelta(hours=1)))
+
+
+def test_a_window_ending_more_than_30_days_ahead_or_longer_than_7_days_is_refused():
+    # Found by an audit: any window was taken, 0001-01-01 to 9999-12-31. Such a post stayed listed for ever (the
+    # expiry job never reached its hour), and its claim was settled only 72 hours after 9999-12-31 (the sharer
+    # unpaid, the claimer's credit and claim slot held until someone closed it); a start far back pinned it first
+    # among its sharer's trust level in GET /food, ordered by pickupStart.
+    c = flows.community()
+    now = clock.now()
+    for start, end, fields in (
+        (clock.iso(now), "9999-12-31T23:59:59Z", {"pickupEnd"}),
+        (clock.iso(now + timedelta(days=30)), clock.iso(now + timedelta(days=30, hours=2)), {"pickupEnd"}),
+        ("2000-01-01T00:00:00Z", clock.iso(now + timedelta(hours=2)), {"pickupStart", "pickupEnd"}),
+        (clock.iso(now + timedelta(days=1)), clock.iso(now + timedelta(days=8, seconds=1)), {"pickupStart", "pickupEnd"}),
+    ):
+        reply = call("POST", "/food", user="sam", json=flows.post_body(c["group"], pickupStart=start, pickupEnd=end))
+        assert reply.status == 400 and set(reply.body["error"]["fields"]) == fields, (start, end, reply.body)
+    assert call("GET", "/food", user="cleo").body["items"] == []
+    week = call("POST", "/food", user="sam", json=flows.post_body(
+        c["group"], pickupStart=clock.iso(now + timedelta(days=22)), pickupEnd=clock.iso(now + timedelta(days=29))))
+    assert week.status == 201, week.body
+    begun = call("POST", "/food", user="sam", json=flows.post_body(
+        c["group"], pickupStart=clock.iso(now - timedelta(days=6)), pickupEnd=clock.iso(now + timedelta(hours=2))))
+    assert begun.status == 201, begun.body

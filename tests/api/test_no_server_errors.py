@@ -131,17 +131,17 @@ def test_strangers_get_a_401_before_any_check_of_their_input():
     _assert_envelope(status, body, 401, "unauthorized")
 
 
-def test_a_pickup_window_from_a_year_before_1000_is_stored_and_answered_as_iso_date_times():
-    """Found by `make fuzz`: year 8 was written "8-01-01T00:00:00Z" (strftime's unpadded %Y):
-    no date-time by the response schema, and it sorted after "2026" in the table's indexes."""
-    flows.user("sam")
-    group = flows.group("sam")
-    reply = call("POST", "/food", user="sam", json=flows.post_body(group, pickupStart="0008-01-01T00:00:00Z",
-                                                                    pickupEnd="9978-10-01T19:11:08Z"))
-    assert reply.status == 201, reply.body
-    assert (reply.body["pickupStart"], reply.body["pickupEnd"]) == ("0008-01-01T00:00:00Z", "9978-10-01T19:11:08Z")
-    again = call("GET", f"/food/{reply.body['foodId']}", user="sam")
-    assert again.status == 200 and again.body["pickupStart"] == "0008-01-01T00:00:00Z"
+def test_a_time_from_a_year_before_1000_is_written_and_compared_as_an_iso_date_time():
+    """Found by `make fuzz`: year 8 was written "8-01-01T00:00:00Z" (strftime's unpadded %Y): no date-time by the
+    response schema, and it sorted after "2026" in the table's indexes. A post's window may no longer reach back to
+    year 8 (API 5.1.1: at most 7 days long, 400 naming both ends); GET /food's `from` still may, compared as
+    written: a "from" that sorted after every pickupEnd would hide every post."""
+    c = flows.community()
+    reply = call("POST", "/food", user="sam", json=flows.post_body(c["group"], pickupStart="0008-01-01T00:00:00Z"))
+    assert reply.status == 400 and set(reply.body["error"]["fields"]) == {"pickupStart", "pickupEnd"}, reply.body
+    flows.share("sam", c["group"], title="Soup")
+    found = call("GET", "/food", user="cleo", query={"from": "0008-01-01T00:00:00Z"})
+    assert found.status == 200 and [item["title"] for item in found.body["items"]] == ["Soup"], found.body
 
 
 @pytest.mark.parametrize("field,value", [
@@ -192,6 +192,28 @@ def test_every_text_people_are_shown_needs_a_visible_character_and_no_control_ch
     reason = call("POST", f"/groups/{group}/moderation/actions", user="sam",
                   json={"action": "warn", "reason": "\ufeff\u200b\u2060", "memberHandle": "h"})
     assert reason.status == 400 and set(reason.body["error"]["fields"]) == {"reason"}, reason.body
+
+
+def test_text_that_leaves_a_right_to_left_override_or_isolate_open_is_refused():
+    # Found by an audit: a title or label ending in U+202E RIGHT-TO-LEFT OVERRIDE was taken, and everything shown after
+    # it on its line ran backwards: a tag "vegan\u202e" turned the bots' "#vegan · contains gluten" into
+    # "#vegan · netulg sniatnoc", a title the portions after it. Closed, such characters are kept (Arabic or Hebrew in
+    # an isolate, marks such as U+200F).
+    c = flows.community()
+    group = c["group"]
+    for overrides, field in (({"title": "Bread \u202e"}, "title"),
+                             ({"dietaryTags": ["vegan\u202e"]}, "dietaryTags"),
+                             ({"allergens": ["\u2067gluten"]}, "allergens"),
+                             ({"description": "Fresh \u202bbread\u2069\nmore"}, "description"),
+                             ({"title": "Bread \u202c"}, "title")):
+        reply = call("POST", "/food", user="sam", json=flows.post_body(group, **overrides))
+        assert reply.status == 400 and set(reply.body["error"]["fields"]) == {field}, (overrides, reply.body)
+    shared = call("POST", "/food", user="sam", json=flows.post_body(
+        group, title="Bread \u2067\u062e\u0628\u0632\u2069 \u200fand \u202esoup\u202c",
+        description="\u202bone\u202c\ntwo"))
+    assert shared.status == 201, shared.body
+    named = call("POST", "/groups", user="sam", json={"name": "Kiez \u202e"})
+    assert named.status == 400 and set(named.body["error"]["fields"]) == {"name"}, named.body
 
 
 def test_unknown_ids_in_a_body_are_404s_naming_the_field():

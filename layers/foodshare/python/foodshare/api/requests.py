@@ -10,7 +10,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from foodshare import visible_text
-from foodshare.domain import moderation_rules
+from foodshare.domain import food_rules, moderation_rules
 
 if TYPE_CHECKING:
     from foodshare.domain.food import NewPost
@@ -146,8 +146,10 @@ class ShareFoodRequest(Body):
     dietary_tags: Labels = Field(default_factory=list)
     allergens: Labels = Field(default_factory=list)
     pickup_location: PickupLocation
-    pickup_start: UtcDatetime
-    pickup_end: UtcDatetime
+    pickup_start: UtcDatetime = Field(
+        description=f"At most {food_rules.MAX_LENGTH.days} days before pickupEnd (kept to the second)")
+    pickup_end: UtcDatetime = Field(
+        description=f"After pickupStart, in the future, within {food_rules.MAX_AHEAD.days} days from now")
 
     def new_post(self) -> NewPost:
         """The domain's NewPost: the one mapping from a share request, for the HTTP API and the bots alike."""

@@ -67,8 +67,8 @@ def _units(text: str) -> int:
 
 def window_text(start_iso: str, end_iso: str) -> str:
     """The pickup window in the bots' time zone; in UTC when that zone cannot hold it (a window
-    ending at 9999-12-31T23:59Z is a valid post, and 01:59 on 1 January 10000 in Berlin is no
-    datetime: the announcement must not fail on it)."""
+    ending at 9999-12-31T23:59Z was a valid post before API 5.1.1 and such posts may still be shown,
+    and 01:59 on 1 January 10000 in Berlin is no datetime: the announcement must not fail on it)."""
     name = get_settings().bot_timezone
     start, end = clock.parse_iso(start_iso), clock.parse_iso(end_iso)
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from foodshare import clock, geo, identity_key
+from foodshare import clock, geo, identity_key, visible_text
 from foodshare.data import reads
 from foodshare.data.models import FoodItem, OpenPostsItem, UserItem
 from foodshare.domain import groups, identities, partnerships, privacy
@@ -167,11 +167,16 @@ def _matches(post: FoodItem, sharer: Sharer, filters: Filters) -> bool:
         return False
     if filters.end is not None and post.pickup_start > clock.iso(filters.end):
         return False
-    if filters.tags and not set(filters.tags) <= set(post.dietary_tags):
+    if filters.tags and not _keys(filters.tags) <= _keys(post.dietary_tags):
         return False
-    if filters.exclude_allergens and set(filters.exclude_allergens) & set(post.allergens):
+    if filters.exclude_allergens and _keys(filters.exclude_allergens) & _keys(post.allergens):
         return False
     return True
+
+
+def _keys(labels) -> set[str]:
+    """Labels as they are compared (`visible_text.label_key`): a filter written otherwise still matches."""
+    return {visible_text.label_key(label) for label in labels or ()}
 
 
 def discover(

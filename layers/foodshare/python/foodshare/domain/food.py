@@ -10,7 +10,7 @@ from foodshare import clock, ids
 from foodshare.data import reads
 from foodshare.data.models import AppliedRequestItem, ExchangeItem, FoodItem, MembershipItem, OpenPostsItem, UserItem
 from foodshare.data.transaction import UnitOfWork
-from foodshare.domain import groups, identities, partnerships, privacy, standing, users
+from foodshare.domain import food_rules, groups, identities, partnerships, privacy, standing, users
 from foodshare.errors import (
     AlreadyApplied,
     ConcurrentUpdate,
@@ -18,7 +18,6 @@ from foodshare.errors import (
     DomainError,
     Forbidden,
     NotFound,
-    ValidationFailed,
 )
 
 AVAILABLE, CLAIMED, COMPLETED, WITHDRAWN, EXPIRED = "available", "claimed", "completed", "withdrawn", "expired"
@@ -154,10 +153,7 @@ def share(user_id: str, post: NewPost, *, request_key: str | None = None) -> Foo
     if member is None:
         raise NotFound(f"Group {post.group_id} not found.", fields={"groupId": "not a group you are a member of"})
     standing.check_may_post(now, standing.PostReads.of(rule_items))
-    if post.pickup_end <= post.pickup_start:
-        raise ValidationFailed("The pickup window ends before it starts.", fields={"pickupEnd": "must be after pickupStart"})
-    if post.pickup_end <= now:
-        raise ValidationFailed("The pickup window is already over.", fields={"pickupEnd": "must be in the future"})
+    pickup_start, pickup_end = food_rules.check_window(post.pickup_start, post.pickup_end, now)
     food_id = ids.food_id(post.group_id)
     food = FoodItem(
         *FoodItem.key(food_id),
@@ -173,8 +169,8 @@ def share(user_id: str, post: NewPost, *, request_key: str | None = None) -> Foo
         pickup_lng=post.lng,
         pickup_label=post.label,
         sharer_pseudonym=identities.of(user_id, post.group_id, member.pseudonym).pseudonym,
-        pickup_start=clock.iso(post.pickup_start),
-        pickup_end=clock.iso(post.pickup_end),
+        pickup_start=clock.iso(pickup_start),
+        pickup_end=clock.iso(pickup_end),
         status=AVAILABLE,
         created_at=clock.iso(now),
         updated_at=clock.iso(now),
