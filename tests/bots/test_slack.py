@@ -216,6 +216,15 @@ def test_a_timestamp_header_of_superscript_digits_is_401_not_500():
     assert slack(body, headers=headers).status == 401
 
 
+def test_a_timestamp_header_of_thousands_of_digits_is_401_not_500():
+    """Found by an audit: unsigned, from anyone, a timestamp of ASCII digits longer than int()'s 4300-digit limit
+    made int() raise: a 500 (an error logged with a traceback per request) before the signature was checked."""
+    body = slash("U0ANNA", "help")
+    for stamp in ("9" * 5000, "0" * 4299 + str(int(clock.now().timestamp()))):
+        reply = slack(body, headers=signed_headers(body) | {"x-slack-request-timestamp": stamp})
+        assert reply.status == 401 and reply.error_code == "unauthorized", reply.body
+
+
 def test_before_the_snapshot_the_interaction_schema_is_compiled():
     """Its check runs on every button press and form: compiled before a SnapStart snapshot, not in the first one."""
     from foodshare.api import webhook_bodies
