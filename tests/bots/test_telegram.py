@@ -473,3 +473,46 @@ def test_mine_lists_open_exchanges_on_both_sides_with_their_buttons(recorder):
     to_alice = recorder.sent("sendMessage", chat_id=str(ALICE.id))[-1]
     bob_here = identities.in_group("tg:222222", group_id).pseudonym
     assert f"Vegetable soup: {bob_here} claimed it" in to_alice["text"] and "you confirmed" not in to_alice["text"]
+
+
+CAROL = TgUser(333333, "Carol")
+
+
+def test_a_group_chat_acts_only_on_its_own_groups_posts_and_exchanges(recorder):
+    """Found by an audit: a group chat's members all see the bot's answers there, yet `/claim <id>` of another
+    group's post typed in it claimed it and answered with its title and its sharer's pseudonym in that other group
+    (and `/confirm`, `/cancel`, `/rate` of its exchange with the other side's), for people who may not belong to it.
+    A group chat now acts on its own group's posts and exchanges only; the private chat does the rest."""
+    from foodshare.domain import identities
+
+    start_group(ALICE, BOB)  # Elm Street: Alice, Bob
+    for person in (CAROL, BOB):
+        telegram(message(person, OTHER_CHAT, "/start"))  # Oak Lane: Carol, Bob
+    telegram(message(CAROL, OTHER_CHAT, "/share Allotment stew | 2 | 2h | 52.38,4.90 Blue gate"))
+    stew = shared_food_ids()[-1]
+    oak_lane = FoodItem.get(*FoodItem.key(stew)).group_id
+    carol_there = identities.in_group("tg:333333", oak_lane).pseudonym
+
+    claimed = telegram(message(BOB, GROUP_CHAT, f"/claim {stew}")).body
+    assert claimed["chat_id"] == str(GROUP_CHAT["id"])
+    assert "Allotment stew" not in claimed["text"] and carol_there not in claimed["text"], claimed["text"]
+    assert "private chat" in claimed["text"] and chat.buttons(claimed) == []
+    assert recorded("FoodClaimed") == [] and FoodItem.get(*FoodItem.key(stew)).status == "available"
+
+    in_private = telegram(message(BOB, chat.private_chat(BOB), f"/claim {stew}")).body  # where it belongs
+    assert "You claimed Allotment stew" in in_private["text"]
+    exchange_id = action(in_private, "confirm:").split(":")[1]
+    for command in (f"/confirm {exchange_id}", f"/cancel {exchange_id}", f"/rate {exchange_id} 5"):
+        answer = telegram(message(BOB, GROUP_CHAT, command)).body
+        assert "Allotment stew" not in answer["text"] and carol_there not in answer["text"], answer["text"]
+        assert "private chat" in answer["text"], answer["text"]
+    pressed = telegram(chat.button(BOB, GROUP_CHAT, f"confirm:{exchange_id}")).body  # a button's data, typed
+    assert carol_there not in str(pressed)
+    exchange = ExchangeItem.get(*ExchangeItem.key(exchange_id))
+    assert exchange.status == "claimed" and not exchange.claimer_confirmed
+    unlinked = {"id": -100555, "title": "Random chat", "type": "group"}  # no Foodshare group yet
+    assert "Allotment stew" not in telegram(message(BOB, unlinked, f"/confirm {exchange_id}")).body["text"]
+
+    # In the post's own group chat, and in a private chat, the exchange goes on.
+    assert "Waiting for" in telegram(message(BOB, OTHER_CHAT, f"/confirm {exchange_id}")).body["text"]
+    assert "Exchange complete" in telegram(message(CAROL, chat.private_chat(CAROL), f"/confirm {exchange_id}")).body["text"]

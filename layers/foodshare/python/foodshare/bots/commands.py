@@ -112,9 +112,30 @@ def _exact(result) -> bool:
     return result.shown is not None and result.shown.precision == privacy.EXACT
 
 
+OTHER_GROUPS_POST = "That post is shared in another group: claim it in our private chat with me (/browse there)."
+OTHER_GROUPS_EXCHANGE = "That exchange is in another group: answer it in our private chat with me (/mine there)."
+
+
+def _in_this_chat(turn: Turn, group_id: str, refusal: str) -> None:
+    """A chat whose members all see the answers (a Telegram group chat) acts on its own group's posts and exchanges
+    only: an answer about another group's would show its title and its members' pseudonyms there to people who may
+    not belong to it. A private chat, and Slack's answers to the person alone, act on any of the person's."""
+    if turn.chat_sees_replies and store.linked_group(turn.chat.key) != group_id:
+        raise Conflict(refusal, code="other_group")
+
+
+def _exchange_in_this_chat(turn: Turn, exchange_id: str) -> None:
+    if turn.chat_sees_replies:  # one more read, in group chats only
+        _in_this_chat(turn, exchanges.get_for_participant(exchange_id, turn.user_id).group_id, OTHER_GROUPS_EXCHANGE)
+
+
 def _claim(turn: Turn, food_id: str) -> Reply:
     if not food_id:
         raise ValidationFailed("Which food? /claim <foodId>, or press Claim under a post.", fields={"foodId": "required"})
+    if turn.chat_sees_replies:
+        post = food.find(food_id.strip())
+        if post is not None:  # none: the claim answers "not found" as anywhere
+            _in_this_chat(turn, post.group_id, OTHER_GROUPS_POST)
     allowance.spend(turn.user_id, allowance.CLAIMS)
     exchange = exchanges.claim(food_id.strip(), turn.user_id)
     post = food.find(exchange.food_id)
@@ -135,6 +156,7 @@ def _other_party(exchange, user_id: str) -> str:
 def _confirm(turn: Turn, exchange_id: str) -> Reply:
     if not exchange_id:
         raise ValidationFailed("Which exchange? /confirm <exchangeId>.", fields={"exchangeId": "required"})
+    _exchange_in_this_chat(turn, exchange_id.strip())
     exchange = exchanges.confirm(exchange_id.strip(), turn.user_id)
     other = _other_party(exchange, turn.user_id)
     if exchange.status == exchanges.COMPLETED:
@@ -153,6 +175,7 @@ def _cancel(turn: Turn, exchange_id: str) -> Reply:
         if stopped is None:
             raise ValidationFailed("Which exchange? /cancel <exchangeId>.", fields={"exchangeId": "required"})
         return stopped
+    _exchange_in_this_chat(turn, exchange_id.strip())
     exchange = exchanges.cancel(exchange_id.strip(), turn.user_id)
     post = food.find(exchange.food_id)
     again = "it is available again" if post.status == food.AVAILABLE else "its pickup window is over"
@@ -161,6 +184,7 @@ def _cancel(turn: Turn, exchange_id: str) -> Reply:
 
 def _rate(turn: Turn, args: str) -> Reply:
     wanted = parsing.rating(args)
+    _exchange_in_this_chat(turn, wanted.exchange_id)
     rating = ratings.rate(wanted.exchange_id, turn.user_id, wanted.stars, wanted.comment)
     rated = shown_name(rating.rated_user_id, exchanges.get_for_participant(wanted.exchange_id, turn.user_id).group_id)
     return Reply(f"Thanks! You rated {rated} {STARS[:wanted.stars]}.", replaces=True, notice="Thanks for rating")

@@ -41,6 +41,8 @@ class Turn:
     user_id: str  # the Foodshare user: "tg:<id>" or "slack:<team>:<user>"
     chat: ChatRef
     can_converse: bool  # the platform delivers plain-text answers (Telegram does, Slack commands do not)
+    # Everyone in the chat sees the bot's answers (a Telegram group chat; Slack answers the person alone).
+    chat_sees_replies: bool = False
     # The platform's id for this request when it may redeliver it (Telegram's update_id):
     # writes made for it are recorded under it, so a redelivery cannot apply them twice.
     request_key: str | None = None
