@@ -516,3 +516,40 @@ def test_a_group_chat_acts_only_on_its_own_groups_posts_and_exchanges(recorder):
     # In the post's own group chat, and in a private chat, the exchange goes on.
     assert "Waiting for" in telegram(message(BOB, OTHER_CHAT, f"/confirm {exchange_id}")).body["text"]
     assert "Exchange complete" in telegram(message(CAROL, chat.private_chat(CAROL), f"/confirm {exchange_id}")).body["text"]
+
+
+def test_a_refusal_about_the_person_is_for_them_alone_in_a_group_chat(recorder, monkeypatch):
+    """Found by an audit: a refusal naming the person's standing (their trust level and its limit, a moderators'
+    restriction or ban, their credits, an erasure under way) was posted in the group chat for everyone there. A
+    button's refusal is now its toast, which only the presser sees; a typed command's goes to the private chat."""
+    monkeypatch.setenv("CLAIM_LIMITS", "1/1/1/1/1")
+    get_settings.cache_clear()
+    group_id = start_group(ALICE, BOB)
+    telegram(message(ALICE, GROUP_CHAT, SOUP))
+    telegram(message(ALICE, GROUP_CHAT, "/share Bread | 2 | 2h | 52.37,4.89 Bakery"))
+    soup, bread = shared_food_ids()
+    assert "You claimed" in telegram(chat.button(BOB, GROUP_CHAT, f"claim:{soup}")).body["text"]
+
+    pressed = telegram(chat.button(BOB, GROUP_CHAT, f"claim:{bread}"))
+    assert pressed.status == 200 and pressed.body == {}, pressed.body  # nothing posted in the group chat
+    assert "trust level" in recorder.sent("answerCallbackQuery")[-1]["text"]  # the presser's toast
+    typed = telegram(message(BOB, GROUP_CHAT, f"/claim {bread}")).body
+    assert "trust level" not in typed["text"] and "/start" in typed["text"], typed["text"]  # no private chat yet
+    telegram(message(BOB, chat.private_chat(BOB), "/start"))
+    typed = telegram(message(BOB, GROUP_CHAT, f"/claim {bread}")).body
+    assert "trust level" not in typed["text"] and "private chat" in typed["text"], typed["text"]
+    assert "trust level" in recorder.sent("sendMessage", chat_id=str(BOB.id))[-1]["text"]
+    assert len(recorded("FoodClaimed")) == 1
+
+    restricted = call("POST", f"/groups/{group_id}/moderation/actions", user="tg:111111",
+                      json={"action": "restrict", "memberHandle": flows.handle("tg:222222", group_id),
+                            "reason": "Late three times", "days": 7})
+    assert restricted.status == 201, restricted.body
+    refused = telegram(message(BOB, GROUP_CHAT, SOUP)).body
+    assert "restricted" not in refused["text"] and "moderators" not in refused["text"], refused["text"]
+    assert "restricted from posting" in recorder.sent("sendMessage", chat_id=str(BOB.id))[-1]["text"]
+    assert len(recorded("FoodShared")) == 2
+
+    # A refusal about the post, not the person, is still answered where it was asked.
+    taken = telegram(message(BOB, GROUP_CHAT, f"/claim {soup}")).body
+    assert taken["chat_id"] == str(GROUP_CHAT["id"]) and "already been claimed" in taken["text"]

@@ -48,13 +48,24 @@ class Turn:
     request_key: str | None = None
 
 
+# Refusals that say something about the person's standing rather than the post (their trust level and its limits,
+# their credits, a moderators' restriction or ban, a low-rating suspension, a privacy restriction, an erasure under
+# way): for them alone (`Reply.personal`), never posted where a group chat reads it. The allowance's "you have shared
+# a lot lately" (`rate_limited`) says no more than the group's announcements show.
+ABOUT_THE_PERSON = frozenset({
+    "active_claim_limit", "daily_credit_limit", "group_claim_quota", "partner_claim_limit", "terms_not_met",
+    "suspended_low_ratings", "restricted", "banned", "insufficient_credits", "processing_restricted",
+    "account_erased",
+})
+
+
 def answering(action: Callable[[], Reply]) -> Reply:
     """The action's reply; a domain refusal becomes a friendly answer, never an error, and so does
     a ValueError (odd text a reader let through: `unreadable`)."""
     try:
         return action()
     except DomainError as exc:
-        return Reply(f"⚠️ {exc.message}", notice=exc.message)
+        return Reply(f"⚠️ {exc.message}", notice=exc.message, personal=exc.code in ABOUT_THE_PERSON)
     except ValueError as exc:
         message = unreadable(exc)
         return Reply(f"⚠️ {message}", notice=message)
