@@ -553,3 +553,28 @@ def test_a_refusal_about_the_person_is_for_them_alone_in_a_group_chat(recorder, 
     # A refusal about the post, not the person, is still answered where it was asked.
     taken = telegram(message(BOB, GROUP_CHAT, f"/claim {soup}")).body
     assert taken["chat_id"] == str(GROUP_CHAT["id"]) and "already been claimed" in taken["text"]
+
+
+def test_a_rating_comment_follows_the_apis_rule_for_shown_text():
+    """Found by an audit: `POST /exchanges/{id}/ratings` refuses a comment holding a control character (an escape
+    sequence, a NUL) or longer than 500 characters, and takes one with nothing visible as none; `/rate` stored the
+    first as typed, cut the second at 500 without a word, and kept invisible characters as the comment."""
+    start_group(ALICE, BOB)
+    telegram(message(ALICE, GROUP_CHAT, "/share Vegetable soup | 3 | 2h | 52.37,4.89 Community hall"))
+    claimed = telegram(chat.button(BOB, GROUP_CHAT, f"claim:{shared_food_ids()[-1]}", message_id=10))
+    exchange_id = chat.action(claimed.body, "confirm:").split(":")[1]
+    telegram(message(BOB, GROUP_CHAT, f"/confirm {exchange_id}"))
+    telegram(message(ALICE, GROUP_CHAT, f"/confirm {exchange_id}"))
+    api = call("POST", f"/exchanges/{exchange_id}/ratings", user="tg:222222", json={"stars": 5, "comment": "\x1b[2J"})
+    assert api.status == 400 and list(api.body["error"]["fields"]) == ["comment"]
+
+    for comment, problem in (("\x1b[2Jcleared your screen", "control characters"), ("x" * 501, "500 characters")):
+        refused = telegram(message(BOB, GROUP_CHAT, f"/rate {exchange_id} 5 {comment}"))
+        assert refused.status == 200 and problem in refused.body["text"], refused.body
+        assert "You rated" not in refused.body["text"]
+    assert list(RatingItem.query(f"EXCHANGE#{exchange_id}", RatingItem.sk.startswith("RATING#"))) == []
+
+    rated = telegram(message(BOB, GROUP_CHAT, f"/rate {exchange_id} 5 \u200b\u2800"))  # nothing visible: no comment
+    assert "You rated" in rated.body["text"]
+    rating, = RatingItem.query(f"EXCHANGE#{exchange_id}", RatingItem.sk.startswith("RATING#"))
+    assert rating.comment is None and [e["data"]["hasComment"] for e in recorded("RatingSubmitted")] == [False]

@@ -184,10 +184,29 @@ def _cancel(turn: Turn, exchange_id: str) -> Reply:
 
 def _rate(turn: Turn, args: str) -> Reply:
     wanted = parsing.rating(args)
+    comment = _comment(wanted.stars, wanted.comment)
     _exchange_in_this_chat(turn, wanted.exchange_id)
-    rating = ratings.rate(wanted.exchange_id, turn.user_id, wanted.stars, wanted.comment)
+    rating = ratings.rate(wanted.exchange_id, turn.user_id, wanted.stars, comment)
     rated = shown_name(rating.rated_user_id, exchanges.get_for_participant(wanted.exchange_id, turn.user_id).group_id)
     return Reply(f"Thanks! You rated {rated} {STARS[:wanted.stars]}.", replaces=True, notice="Thanks for rating")
+
+
+def _comment(stars: int, comment: str | None) -> str | None:
+    """The comment as `POST /exchanges/{id}/ratings` takes it (its RatingRequest: at most 500 characters, no control
+    character but line breaks and tabs, none when nothing of it is visible), or ValidationFailed saying why.
+
+    pydantic is imported here, on the first rating, not at every webhook cold start."""
+    from pydantic import ValidationError
+
+    from foodshare.api.requests import RatingRequest
+
+    try:
+        return RatingRequest.model_validate({"stars": stars, "comment": comment}).comment
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        why = (f"must be at most {error['ctx']['max_length']} characters" if error["type"] == "string_too_long"
+               else str(error["msg"]).removeprefix("Value error, "))
+        raise ValidationFailed(f"The comment {why}.", fields={"comment": why}) from exc
 
 
 MINE = 5  # open exchanges `/mine` lists, each with its buttons

@@ -23,7 +23,6 @@ _RADIUS = re.compile(r"^(?P<km>\d{1,3}(?:\.\d+)?)km$", re.I)
 _RATING = re.compile(r"^(?P<id>[^\s:]+)(?::|\s+)(?P<stars>\S+)(?:\s+(?P<comment>.*))?$", re.DOTALL)
 MAX_LABEL = 40
 MAX_PLACE_LABEL = 100
-MAX_COMMENT = 500
 
 
 @dataclass(frozen=True)
@@ -127,12 +126,13 @@ class Rating:
 
 def rating(text: str) -> Rating:
     """`<exchangeId> <1-5> [comment]` as typed, or a star button's `<exchangeId>:<n>`: only the button's
-    colon separates, so a comment keeps its own ("ready at 18:30") and is stored as written."""
+    colon separates, so a comment keeps its own ("ready at 18:30") and is stored as written, under the API's rule
+    for it (`commands._rate`: RatingRequest)."""
     found = _RATING.match(text.strip())
     stars = whole_number(found.group("stars")) if found else None
     if stars is None or not 1 <= stars <= 5:
         raise ValidationFailed("Write /rate <exchangeId> <1-5> [comment].", fields={"stars": "1 to 5"})
-    return Rating(found.group("id"), stars, (found.group("comment") or "").strip()[:MAX_COMMENT] or None)
+    return Rating(found.group("id"), stars, (found.group("comment") or "").strip() or None)
 
 
 def title(text: str) -> str:
