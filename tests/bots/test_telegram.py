@@ -578,3 +578,50 @@ def test_a_rating_comment_follows_the_apis_rule_for_shown_text():
     assert "You rated" in rated.body["text"]
     rating, = RatingItem.query(f"EXCHANGE#{exchange_id}", RatingItem.sk.startswith("RATING#"))
     assert rating.comment is None and [e["data"]["hasComment"] for e in recorded("RatingSubmitted")] == [False]
+
+
+def _dynamodb_refuses_oversized_keys(monkeypatch) -> None:
+    """DynamoDB answers a read or write naming a partition key over 2048 bytes, or a sort key over 1024, with a
+    ValidationException; moto checks that on writes only, so reads are checked here as DynamoDB does."""
+    from botocore.client import BaseClient
+    from botocore.exceptions import ClientError
+
+    real = BaseClient._make_api_call
+
+    def keys(operation: str, params: dict) -> list[dict]:
+        if operation in ("GetItem", "DeleteItem", "UpdateItem"):
+            return [params["Key"]]
+        if operation == "BatchGetItem":
+            return [key for table in params["RequestItems"].values() for key in table["Keys"]]
+        if operation in ("TransactGetItems", "TransactWriteItems"):
+            return [body.get("Key") or body.get("Item") for item in params["TransactItems"] for body in item.values()]
+        return []
+
+    def checked(client, operation, params):
+        for key in keys(operation, params):
+            for name, limit in (("pk", 2048), ("sk", 1024)):
+                if len(str(key.get(name, {}).get("S", "")).encode()) > limit:
+                    raise ClientError({"Error": {"Code": "ValidationException", "Message": "One or more parameter "
+                                       f"values were invalid: Size of {name} has exceeded the limit"}}, operation)
+        return real(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", checked)
+
+
+def test_an_id_no_item_can_have_is_not_found_without_a_read(monkeypatch):
+    """Found by an audit: `/claim <2,100 characters>` (any id a person types: /confirm, /cancel, /rate, /export)
+    went to DynamoDB as a key, which it refuses over 2048 bytes with a ValidationException: a 500, which Telegram
+    redelivers, failing the same way again, and Slack shows as an error. The API answers a path id over 128
+    characters 404 before any read (`api/http.MAX_ID_LENGTH`); the bots now do the same, without echoing it."""
+    _dynamodb_refuses_oversized_keys(monkeypatch)
+    start_group(ALICE)
+    long_id = "x" * 2100
+    for where in (chat.private_chat(ALICE), GROUP_CHAT):
+        for text in (f"/claim {long_id}", f"/confirm {long_id}", f"/cancel {long_id}", f"/rate {long_id} 5",
+                     f"/export {long_id}"):
+            reply = telegram(message(ALICE, where, text))
+            assert reply.status == 200, (text[:9], reply.body)
+            assert "not found" in reply.body["text"] or "private chat" in reply.body["text"], reply.body["text"]
+            assert long_id not in reply.body["text"]
+    slack = chat.slack(chat.slash("U0ANNA", f"claim {long_id}"))
+    assert slack.status == 200 and "not found" in slack.body["text"], slack.body

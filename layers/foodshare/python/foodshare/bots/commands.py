@@ -132,12 +132,13 @@ def _exchange_in_this_chat(turn: Turn, exchange_id: str) -> None:
 def _claim(turn: Turn, food_id: str) -> Reply:
     if not food_id:
         raise ValidationFailed("Which food? /claim <foodId>, or press Claim under a post.", fields={"foodId": "required"})
+    food_id = parsing.object_id(food_id, "Food")
     if turn.chat_sees_replies:
-        post = food.find(food_id.strip())
+        post = food.find(food_id)
         if post is not None:  # none: the claim answers "not found" as anywhere
             _in_this_chat(turn, post.group_id, OTHER_GROUPS_POST)
     allowance.spend(turn.user_id, allowance.CLAIMS)
-    exchange = exchanges.claim(food_id.strip(), turn.user_id)
+    exchange = exchanges.claim(food_id, turn.user_id)
     post = food.find(exchange.food_id)
     return Reply(
         f"You claimed {post.title} from {shown_name(exchange.sharer_id, post.group_id)}.\n"
@@ -156,8 +157,9 @@ def _other_party(exchange, user_id: str) -> str:
 def _confirm(turn: Turn, exchange_id: str) -> Reply:
     if not exchange_id:
         raise ValidationFailed("Which exchange? /confirm <exchangeId>.", fields={"exchangeId": "required"})
-    _exchange_in_this_chat(turn, exchange_id.strip())
-    exchange = exchanges.confirm(exchange_id.strip(), turn.user_id)
+    exchange_id = parsing.object_id(exchange_id, "Exchange")
+    _exchange_in_this_chat(turn, exchange_id)
+    exchange = exchanges.confirm(exchange_id, turn.user_id)
     other = _other_party(exchange, turn.user_id)
     if exchange.status == exchanges.COMPLETED:
         return Reply(
@@ -175,8 +177,9 @@ def _cancel(turn: Turn, exchange_id: str) -> Reply:
         if stopped is None:
             raise ValidationFailed("Which exchange? /cancel <exchangeId>.", fields={"exchangeId": "required"})
         return stopped
-    _exchange_in_this_chat(turn, exchange_id.strip())
-    exchange = exchanges.cancel(exchange_id.strip(), turn.user_id)
+    exchange_id = parsing.object_id(exchange_id, "Exchange")
+    _exchange_in_this_chat(turn, exchange_id)
+    exchange = exchanges.cancel(exchange_id, turn.user_id)
     post = food.find(exchange.food_id)
     again = "it is available again" if post.status == food.AVAILABLE else "its pickup window is over"
     return Reply(f"Exchange cancelled: your credit is released and {again}.", replaces=True, notice="Cancelled")
@@ -184,10 +187,11 @@ def _cancel(turn: Turn, exchange_id: str) -> Reply:
 
 def _rate(turn: Turn, args: str) -> Reply:
     wanted = parsing.rating(args)
+    exchange_id = parsing.object_id(wanted.exchange_id, "Exchange")
     comment = _comment(wanted.stars, wanted.comment)
-    _exchange_in_this_chat(turn, wanted.exchange_id)
-    rating = ratings.rate(wanted.exchange_id, turn.user_id, wanted.stars, comment)
-    rated = shown_name(rating.rated_user_id, exchanges.get_for_participant(wanted.exchange_id, turn.user_id).group_id)
+    _exchange_in_this_chat(turn, exchange_id)
+    rating = ratings.rate(exchange_id, turn.user_id, wanted.stars, comment)
+    rated = shown_name(rating.rated_user_id, exchanges.get_for_participant(exchange_id, turn.user_id).group_id)
     return Reply(f"Thanks! You rated {rated} {STARS[:wanted.stars]}.", replaces=True, notice="Thanks for rating")
 
 
@@ -271,7 +275,7 @@ def _export(turn: Turn, export_id: str) -> Reply:
         item = exports.request(turn.user_id)
         return Reply(f"I'm preparing an export of everything Foodshare holds about you ({item.export_id}). "
                      f"Send /export {item.export_id} in a minute for the download link.")
-    item, status, url, _ = exports.status(turn.user_id, export_id.strip())
+    item, status, url, _ = exports.status(turn.user_id, parsing.object_id(export_id, "Export"))
     if url is None:
         return Reply(f"Your export {item.export_id} is {status}."
                      + (" Try again in a minute." if status == exports.PENDING else ""))
@@ -299,6 +303,7 @@ def _report_step(turn: Turn, args: str) -> Reply:
     subject_id, _, reason = rest.partition(":")
     if subject_type not in REPORTED or not subject_id or (reason and reason not in reports.REASONS):
         raise ValidationFailed("That button is no longer valid.", fields={"report": "unknown subject or reason"})
+    subject_id = parsing.object_id(subject_id, REPORTED[subject_type].removeprefix("this ").capitalize())
     if not reason:
         return Reply(f"Why are you reporting {REPORTED[subject_type]}? Its group's moderators see your report; "
                      "the member is not told who reported.",

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from foodshare import clock, visible_text
-from foodshare.errors import ValidationFailed
+from foodshare.errors import NotFound, ValidationFailed
 from foodshare.settings import get_settings
 
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]{1,32})(?:@(?P<bot>[A-Za-z0-9_]{3,64}))?(?:\s+(?P<args>.*))?$", re.S)
@@ -23,6 +23,11 @@ _RADIUS = re.compile(r"^(?P<km>\d{1,3}(?:\.\d+)?)km$", re.I)
 _RATING = re.compile(r"^(?P<id>[^\s:]+)(?::|\s+)(?P<stars>\S+)(?:\s+(?P<comment>.*))?$", re.DOTALL)
 MAX_LABEL = 40
 MAX_PLACE_LABEL = 100
+
+
+# The API's MAX_ID_LENGTH (api/http.py): the ids it makes are short, a longer one names nothing. At most 512 bytes of
+# UTF-8, so it always fits the keys DynamoDB takes (a partition key over 2048 bytes, a sort key over 1024: refused).
+MAX_ID_LENGTH = 128
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,15 @@ def subcommand(text: str) -> Command:
     """Slack's `/food share soup | …`: the first word is the command."""
     name, _, args = text.strip().partition(" ")
     return Command(name.lower() or "help", args.strip())
+
+
+def object_id(text: str, what: str) -> str:
+    """An id as typed or carried by a button (`/claim <foodId>`): one no item can have is not found, without a read
+    (DynamoDB refuses a key that long: a 500 Telegram would redeliver) and without repeating it back."""
+    value = text.strip()
+    if len(value) > MAX_ID_LENGTH:
+        raise NotFound(f"{what} not found.")
+    return value
 
 
 def window(text: str) -> tuple[datetime, datetime]:
