@@ -637,3 +637,16 @@ def test_an_update_over_a_mebibyte_is_413_once_the_secret_token_is_right():
         reply = telegram(update, base64_body=base64_body)
         assert reply.status == 413 and reply.error_code == "payload_too_large", reply.body
     assert groups.group_ids_of("tg:111111") == []
+
+
+def test_an_answer_the_apis_request_model_refuses_is_named_with_its_reason():
+    """Found by an audit: a label or place holding a control character passed the bot's readers and was refused
+    by the share request (the API's model) with "Some of the answers are not valid: dietaryTags.0": a field path,
+    not the answer the person gave nor what is wrong with it."""
+    start_group(ALICE)
+    for text, answer in (("/share Soup | 2 | 2h | 52.37,4.89 | #vegan #a\x00b", "labels"),
+                         ("/share Soup | 2 | 2h | 52.37,4.89 Hall\x07 door", "place")):
+        reply = telegram(message(ALICE, GROUP_CHAT, text)).body["text"]
+        assert f"{answer}: must not contain control characters" in reply, reply
+        assert "dietaryTags" not in reply and "pickupLocation" not in reply, reply
+    assert recorded("FoodShared") == []
