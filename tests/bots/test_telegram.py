@@ -170,7 +170,8 @@ def test_full_share_claim_confirm_rate_flow_between_two_members_of_a_group_chat(
     assert stars == [f"rate:{exchange_id}:{n}" for n in range(1, 6)]
 
     rated = telegram(chat.button(ALICE, GROUP_CHAT, stars[4], message_id=12))
-    assert rated.body["method"] == "editMessageText" and "★★★★★" in rated.body["text"]
+    assert rated.body["method"] == "editMessageText" and "You rated" in rated.body["text"]
+    assert "★" not in rated.body["text"] and recorder.sent("answerCallbackQuery")[-1]["text"].endswith("★★★★★.")
     assert "reply_markup" not in rated.body  # the stars are gone
     bob_rates = telegram(message(BOB, GROUP_CHAT, f"/rate {exchange_id} 4 lovely soup"))
     assert "You rated" in bob_rates.body["text"]
@@ -650,3 +651,26 @@ def test_an_answer_the_apis_request_model_refuses_is_named_with_its_reason():
         assert f"{answer}: must not contain control characters" in reply, reply
         assert "dietaryTags" not in reply and "pickupLocation" not in reply, reply
     assert recorded("FoodShared") == []
+
+
+def test_the_stars_a_person_gives_are_not_shown_in_a_group_chat(recorder):
+    """Found by an audit: pressing a star under "How was it?" in a group chat edited that message, for the whole
+    chat, into "You rated <pseudonym> ★" (and `/rate` answered the same there): one person's verdict on another,
+    which the API shows no one but the two of them. In a group chat the answer now names no stars; the presser's
+    toast, which only they see, does."""
+    start_group(ALICE, BOB)
+    telegram(message(ALICE, GROUP_CHAT, SOUP))
+    claimed = telegram(chat.button(BOB, GROUP_CHAT, f"claim:{shared_food_ids()[-1]}", message_id=10))
+    exchange_id = action(claimed.body, "confirm:").split(":")[1]
+    telegram(message(BOB, GROUP_CHAT, f"/confirm {exchange_id}"))
+    completed = telegram(message(ALICE, GROUP_CHAT, f"/confirm {exchange_id}"))
+    one_star = next(b["callback_data"] for b in chat.buttons(completed.body) if b["callback_data"].endswith(":1"))
+
+    rated = telegram(chat.button(ALICE, GROUP_CHAT, one_star, message_id=12)).body
+    assert rated["method"] == "editMessageText" and "reply_markup" not in rated  # the stars are gone
+    assert "★" not in rated["text"] and "You rated" in rated["text"], rated["text"]
+    assert recorder.sent("answerCallbackQuery")[-1]["text"].endswith(" ★.")  # the presser's own toast
+    typed = telegram(message(BOB, GROUP_CHAT, f"/rate {exchange_id} 2 a bit cold")).body
+    assert "★" not in typed["text"] and "You rated" in typed["text"], typed["text"]
+    assert {int(r.stars) for r in RatingItem.query(f"EXCHANGE#{exchange_id}", RatingItem.sk.startswith("RATING#"))} \
+        == {1, 2}

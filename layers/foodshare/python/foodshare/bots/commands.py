@@ -192,7 +192,10 @@ def _rate(turn: Turn, args: str) -> Reply:
     _exchange_in_this_chat(turn, exchange_id)
     rating = ratings.rate(exchange_id, turn.user_id, wanted.stars, comment)
     rated = shown_name(rating.rated_user_id, exchanges.get_for_participant(exchange_id, turn.user_id).group_id)
-    return Reply(f"Thanks! You rated {rated} {STARS[:wanted.stars]}.", replaces=True, notice="Thanks for rating")
+    given = f"You rated {rated} {STARS[:wanted.stars]}."
+    if turn.chat_sees_replies:  # one person's verdict on another: the toast only the rater sees holds the stars
+        return Reply(f"Thanks! You rated {rated}.", replaces=True, notice=given)
+    return Reply(f"Thanks! {given}", replaces=True, notice="Thanks for rating")
 
 
 def _comment(stars: int, comment: str | None) -> str | None:
