@@ -156,7 +156,7 @@ def test_a_removal_by_the_moderators_is_not_told_to_the_group_chat(recorder, bac
     said there "the group's moderators removed one of you from it". The group chat now reads that it was
     cancelled; a private chat still says why."""
     from foodshare.data.models import ExchangeItem
-    from foodshare.domain import groups
+    from foodshare.domain import exchanges, groups
     from tests.support import flows
     from tests.support.api import call
 
@@ -175,8 +175,6 @@ def test_a_removal_by_the_moderators_is_not_told_to_the_group_chat(recorder, bac
     assert not any("moderator" in t or "removed" in t for t in in_group), in_group
 
     telegram(message(ALICE, chat.private_chat(ALICE), "/start"))  # with a private chat she is told why
-    from foodshare.domain import exchanges
-
     other = flows.share("tg:111111", group_id, title="Bread")
     carol = TgUser(333333, "Carol")
     telegram(message(carol, GROUP_CHAT, "/start"))
