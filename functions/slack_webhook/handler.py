@@ -23,13 +23,16 @@ app = webhook.resolver()
 
 @app.post("/webhooks/slack", operation_id="slackRequest",
           summary="Slack slash commands and interactive payloads (form-encoded, signed)",
-          **public(200, "validation_error", "unauthorized", "not_configured",
+          **public(200, "validation_error", "unauthorized", "payload_too_large", "not_configured",
                    security=[{SLACK_SIGNATURE: [], SLACK_TIMESTAMP: []}],
                    description="The answer shown in Slack (JSON), or an empty body",
                    body=request_body(SLACK_REQUEST, FORM)))
 def slack_request() -> Response[dict]:
     if not slack.configured():
         return error_response(503, "not_configured", "The Slack app is not configured.")
+    refused = webhook.too_large(app)  # before the signature: nobody makes us decode and hash 10 MB
+    if refused is not None:
+        return refused
     raw = webhook.raw_body(app)
     if not slack.verified(app.current_event.headers, raw):
         return error_response(401, "unauthorized", "Missing, wrong or expired Slack signature.")

@@ -21,13 +21,16 @@ app = webhook.resolver()
 
 @app.post("/webhooks/telegram", operation_id="telegramUpdate",
           summary="Telegram Bot API updates (setWebhook); the 200's body may carry one Bot API call",
-          **public(200, "validation_error", "unauthorized", "in_progress", "not_configured",
+          **public(200, "validation_error", "unauthorized", "payload_too_large", "in_progress", "not_configured",
                    security=[{TELEGRAM_SECRET: []}], body=request_body(TELEGRAM_UPDATE)))
 def telegram_update() -> Response[dict]:
     if not telegram.configured():
         return error_response(503, "not_configured", "The Telegram bot is not configured.")
     if not telegram.authorized(app.current_event.headers):
         return error_response(401, "unauthorized", "Missing or wrong X-Telegram-Bot-Api-Secret-Token.")
+    refused = webhook.too_large(app)  # not decoded or parsed
+    if refused is not None:
+        return refused
     try:  # the JSON API's strict parser: a NaN, huge or deeply nested update is a 400, never a 500
         update = strict_json(webhook.raw_body(app).decode() or "null")
     except ValueError:  # not base64, not UTF-8 or not JSON (JSONDecodeError is a ValueError)

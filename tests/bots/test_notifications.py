@@ -9,6 +9,7 @@ from local.lambda_context import LambdaContext
 from tests.bots import chat
 from tests.bots.chat import GROUP_CHAT, TgUser, action, message, slash, telegram
 from tests.bots.events import recorded, sqs_batch, shared_food_ids
+from tests.events.conftest import backbone  # noqa: F401  (the fixture: the departure and the notices run)
 
 ALICE = TgUser(111111, "Alice")
 BOB = TgUser(222222, "Bob")
@@ -147,3 +148,39 @@ def test_a_settled_completion_asks_both_sides_for_a_rating(recorder):
     sent = recorder.sent("sendMessage")
     assert sorted(m["chat_id"] for m in sent) == sorted([str(ALICE.id), str(BOB.id)])
     assert all("completed on one confirmation" in m["text"] and "How was it?" in m["text"] for m in sent)
+
+
+def test_a_removal_by_the_moderators_is_not_told_to_the_group_chat(recorder, backbone):  # noqa: F811
+    """Found by an audit: moderation concerns only the member (its notices go to private chats only), yet the
+    cancellation of their open exchange, told through the group chat to whoever has no private chat with the bot,
+    said there "the group's moderators removed one of you from it". The group chat now reads that it was
+    cancelled; a private chat still says why."""
+    from foodshare.data.models import ExchangeItem
+    from foodshare.domain import exchanges, groups
+    from tests.support import flows
+    from tests.support.api import call
+
+    exchange_id = claimed_soup()  # Alice shared, Bob claimed; neither has a private chat with the bot
+    group_id = groups.group_ids_of("tg:111111")[0]
+    backbone.deliver()
+    recorder.calls.clear()
+    removed = call("POST", f"/groups/{group_id}/moderation/actions", user="tg:111111",
+                   json={"action": "remove_member", "memberHandle": flows.handle("tg:222222", group_id),
+                         "reason": "Sold the soup on"})
+    assert removed.status == 201, removed.body
+    backbone.deliver()
+    assert ExchangeItem.get(*ExchangeItem.key(exchange_id)).status == "cancelled"
+    in_group = [m["text"] for m in recorder.sent("sendMessage", chat_id=str(GROUP_CHAT["id"]))]
+    assert any("exchange of Soup was cancelled" in t for t in in_group), in_group
+    assert not any("moderator" in t or "removed" in t for t in in_group), in_group
+
+    telegram(message(ALICE, chat.private_chat(ALICE), "/start"))  # with a private chat she is told why
+    other = flows.share("tg:111111", group_id, title="Bread")
+    carol = TgUser(333333, "Carol")
+    telegram(message(carol, GROUP_CHAT, "/start"))
+    second = flows.claim("tg:333333", other)
+    exchanges.cancel(second, "tg:333333", cause=exchanges.REMOVED_FROM_GROUP)  # as a removal's wind-down does
+    recorder.calls.clear()
+    backbone.deliver()
+    to_alice = [m["text"] for m in recorder.sent("sendMessage", chat_id=str(ALICE.id))]
+    assert any("moderators removed one of you" in t for t in to_alice), to_alice

@@ -216,6 +216,15 @@ def test_a_timestamp_header_of_superscript_digits_is_401_not_500():
     assert slack(body, headers=headers).status == 401
 
 
+def test_a_timestamp_header_of_thousands_of_digits_is_401_not_500():
+    """Found by an audit: unsigned, from anyone, a timestamp of ASCII digits longer than int()'s 4300-digit limit
+    made int() raise: a 500 (an error logged with a traceback per request) before the signature was checked."""
+    body = slash("U0ANNA", "help")
+    for stamp in ("9" * 5000, "0" * 4299 + str(int(clock.now().timestamp()))):
+        reply = slack(body, headers=signed_headers(body) | {"x-slack-request-timestamp": stamp})
+        assert reply.status == 401 and reply.error_code == "unauthorized", reply.body
+
+
 def test_before_the_snapshot_the_interaction_schema_is_compiled():
     """Its check runs on every button press and form: compiled before a SnapStart snapshot, not in the first one."""
     from foodshare.api import webhook_bodies
@@ -234,3 +243,19 @@ def test_food_mine_answers_the_person_alone_with_the_exchanges_buttons(recorder)
     assert mine.body["response_type"] == "ephemeral" and "Lentil curry: you claimed it" in mine.body["text"]
     values = [e["value"] for block in mine.body["blocks"][1:] for e in block["elements"]]
     assert [v.split(":")[0] for v in values] == ["confirm", "cancel"]
+
+
+def test_a_body_over_a_mebibyte_is_413_before_its_signature_is_computed(monkeypatch):
+    """Found by an audit: the webhooks took any body API Gateway lets through (10 MB): an unsigned one from anyone
+    was base64-decoded and hashed whole before the 401 (0.15 s and tens of MB a request). A body over 1 MiB (no
+    slash command or interaction comes near it) is now 413, before the signature is checked."""
+    from foodshare.bots import slack as adapter
+
+    def never(*_):
+        raise AssertionError("the signature of a body that large was computed")
+
+    body = slash(ANNA, "help") + b"&filler=" + b"x" * (1024 * 1024)
+    monkeypatch.setattr(adapter, "verified", never)
+    for base64_body in (False, True):
+        reply = slack(body, base64_body=base64_body)
+        assert reply.status == 413 and reply.error_code == "payload_too_large", reply.body

@@ -170,7 +170,8 @@ def test_full_share_claim_confirm_rate_flow_between_two_members_of_a_group_chat(
     assert stars == [f"rate:{exchange_id}:{n}" for n in range(1, 6)]
 
     rated = telegram(chat.button(ALICE, GROUP_CHAT, stars[4], message_id=12))
-    assert rated.body["method"] == "editMessageText" and "★★★★★" in rated.body["text"]
+    assert rated.body["method"] == "editMessageText" and "You rated" in rated.body["text"]
+    assert "★" not in rated.body["text"] and recorder.sent("answerCallbackQuery")[-1]["text"].endswith("★★★★★.")
     assert "reply_markup" not in rated.body  # the stars are gone
     bob_rates = telegram(message(BOB, GROUP_CHAT, f"/rate {exchange_id} 4 lovely soup"))
     assert "You rated" in bob_rates.body["text"]
@@ -498,3 +499,203 @@ def test_mine_lists_open_exchanges_on_both_sides_with_their_buttons(recorder):
     to_alice = recorder.sent("sendMessage", chat_id=str(ALICE.id))[-1]
     bob_here = identities.in_group("tg:222222", group_id).pseudonym
     assert f"Vegetable soup: {bob_here} claimed it" in to_alice["text"] and "you confirmed" not in to_alice["text"]
+
+
+CAROL = TgUser(333333, "Carol")
+
+
+def test_a_group_chat_acts_only_on_its_own_groups_posts_and_exchanges(recorder):
+    """Found by an audit: a group chat's members all see the bot's answers there, yet `/claim <id>` of another
+    group's post typed in it claimed it and answered with its title and its sharer's pseudonym in that other group
+    (and `/confirm`, `/cancel`, `/rate` of its exchange with the other side's), for people who may not belong to it.
+    A group chat now acts on its own group's posts and exchanges only; the private chat does the rest."""
+    from foodshare.domain import identities
+
+    start_group(ALICE, BOB)  # Elm Street: Alice, Bob
+    for person in (CAROL, BOB):
+        telegram(message(person, OTHER_CHAT, "/start"))  # Oak Lane: Carol, Bob
+    telegram(message(CAROL, OTHER_CHAT, "/share Allotment stew | 2 | 2h | 52.38,4.90 Blue gate"))
+    stew = shared_food_ids()[-1]
+    oak_lane = FoodItem.get(*FoodItem.key(stew)).group_id
+    carol_there = identities.in_group("tg:333333", oak_lane).pseudonym
+
+    claimed = telegram(message(BOB, GROUP_CHAT, f"/claim {stew}")).body
+    assert claimed["chat_id"] == str(GROUP_CHAT["id"])
+    assert "Allotment stew" not in claimed["text"] and carol_there not in claimed["text"], claimed["text"]
+    assert "private chat" in claimed["text"] and chat.buttons(claimed) == []
+    assert recorded("FoodClaimed") == [] and FoodItem.get(*FoodItem.key(stew)).status == "available"
+
+    in_private = telegram(message(BOB, chat.private_chat(BOB), f"/claim {stew}")).body  # where it belongs
+    assert "You claimed Allotment stew" in in_private["text"]
+    exchange_id = action(in_private, "confirm:").split(":")[1]
+    for command in (f"/confirm {exchange_id}", f"/cancel {exchange_id}", f"/rate {exchange_id} 5"):
+        answer = telegram(message(BOB, GROUP_CHAT, command)).body
+        assert "Allotment stew" not in answer["text"] and carol_there not in answer["text"], answer["text"]
+        assert "private chat" in answer["text"], answer["text"]
+    pressed = telegram(chat.button(BOB, GROUP_CHAT, f"confirm:{exchange_id}")).body  # a button's data, typed
+    assert carol_there not in str(pressed)
+    exchange = ExchangeItem.get(*ExchangeItem.key(exchange_id))
+    assert exchange.status == "claimed" and not exchange.claimer_confirmed
+    unlinked = {"id": -100555, "title": "Random chat", "type": "group"}  # no Foodshare group yet
+    assert "Allotment stew" not in telegram(message(BOB, unlinked, f"/confirm {exchange_id}")).body["text"]
+
+    # In the post's own group chat, and in a private chat, the exchange goes on.
+    assert "Waiting for" in telegram(message(BOB, OTHER_CHAT, f"/confirm {exchange_id}")).body["text"]
+    assert "Exchange complete" in telegram(message(CAROL, chat.private_chat(CAROL), f"/confirm {exchange_id}")).body["text"]
+
+
+def test_a_refusal_about_the_person_is_for_them_alone_in_a_group_chat(recorder, monkeypatch):
+    """Found by an audit: a refusal naming the person's standing (their trust level and its limit, a moderators'
+    restriction or ban, their credits, an erasure under way) was posted in the group chat for everyone there. A
+    button's refusal is now its toast, which only the presser sees; a typed command's goes to the private chat."""
+    monkeypatch.setenv("CLAIM_LIMITS", "1/1/1/1/1")
+    get_settings.cache_clear()
+    group_id = start_group(ALICE, BOB)
+    telegram(message(ALICE, GROUP_CHAT, SOUP))
+    telegram(message(ALICE, GROUP_CHAT, "/share Bread | 2 | 2h | 52.37,4.89 Bakery"))
+    soup, bread = shared_food_ids()
+    assert "You claimed" in telegram(chat.button(BOB, GROUP_CHAT, f"claim:{soup}")).body["text"]
+
+    pressed = telegram(chat.button(BOB, GROUP_CHAT, f"claim:{bread}"))
+    assert pressed.status == 200 and pressed.body == {}, pressed.body  # nothing posted in the group chat
+    assert "trust level" in recorder.sent("answerCallbackQuery")[-1]["text"]  # the presser's toast
+    typed = telegram(message(BOB, GROUP_CHAT, f"/claim {bread}")).body
+    assert "trust level" not in typed["text"] and "/start" in typed["text"], typed["text"]  # no private chat yet
+    telegram(message(BOB, chat.private_chat(BOB), "/start"))
+    typed = telegram(message(BOB, GROUP_CHAT, f"/claim {bread}")).body
+    assert "trust level" not in typed["text"] and "private chat" in typed["text"], typed["text"]
+    assert "trust level" in recorder.sent("sendMessage", chat_id=str(BOB.id))[-1]["text"]
+    assert len(recorded("FoodClaimed")) == 1
+
+    restricted = call("POST", f"/groups/{group_id}/moderation/actions", user="tg:111111",
+                      json={"action": "restrict", "memberHandle": flows.handle("tg:222222", group_id),
+                            "reason": "Late three times", "days": 7})
+    assert restricted.status == 201, restricted.body
+    refused = telegram(message(BOB, GROUP_CHAT, SOUP)).body
+    assert "restricted" not in refused["text"] and "moderators" not in refused["text"], refused["text"]
+    assert "restricted from posting" in recorder.sent("sendMessage", chat_id=str(BOB.id))[-1]["text"]
+    assert len(recorded("FoodShared")) == 2
+
+    # A refusal about the post, not the person, is still answered where it was asked.
+    taken = telegram(message(BOB, GROUP_CHAT, f"/claim {soup}")).body
+    assert taken["chat_id"] == str(GROUP_CHAT["id"]) and "already been claimed" in taken["text"]
+
+
+def test_a_rating_comment_follows_the_apis_rule_for_shown_text():
+    """Found by an audit: `POST /exchanges/{id}/ratings` refuses a comment holding a control character (an escape
+    sequence, a NUL) or longer than 500 characters, and takes one with nothing visible as none; `/rate` stored the
+    first as typed, cut the second at 500 without a word, and kept invisible characters as the comment."""
+    start_group(ALICE, BOB)
+    telegram(message(ALICE, GROUP_CHAT, "/share Vegetable soup | 3 | 2h | 52.37,4.89 Community hall"))
+    claimed = telegram(chat.button(BOB, GROUP_CHAT, f"claim:{shared_food_ids()[-1]}", message_id=10))
+    exchange_id = chat.action(claimed.body, "confirm:").split(":")[1]
+    telegram(message(BOB, GROUP_CHAT, f"/confirm {exchange_id}"))
+    telegram(message(ALICE, GROUP_CHAT, f"/confirm {exchange_id}"))
+    api = call("POST", f"/exchanges/{exchange_id}/ratings", user="tg:222222", json={"stars": 5, "comment": "\x1b[2J"})
+    assert api.status == 400 and list(api.body["error"]["fields"]) == ["comment"]
+
+    for comment, problem in (("\x1b[2Jcleared your screen", "control characters"), ("x" * 501, "500 characters")):
+        refused = telegram(message(BOB, GROUP_CHAT, f"/rate {exchange_id} 5 {comment}"))
+        assert refused.status == 200 and problem in refused.body["text"], refused.body
+        assert "You rated" not in refused.body["text"]
+    assert list(RatingItem.query(f"EXCHANGE#{exchange_id}", RatingItem.sk.startswith("RATING#"))) == []
+
+    rated = telegram(message(BOB, GROUP_CHAT, f"/rate {exchange_id} 5 \u200b\u2800"))  # nothing visible: no comment
+    assert "You rated" in rated.body["text"]
+    rating, = RatingItem.query(f"EXCHANGE#{exchange_id}", RatingItem.sk.startswith("RATING#"))
+    assert rating.comment is None and [e["data"]["hasComment"] for e in recorded("RatingSubmitted")] == [False]
+
+
+def _dynamodb_refuses_oversized_keys(monkeypatch) -> None:
+    """DynamoDB answers a read or write naming a partition key over 2048 bytes, or a sort key over 1024, with a
+    ValidationException; moto checks that on writes only, so reads are checked here as DynamoDB does."""
+    from botocore.client import BaseClient
+    from botocore.exceptions import ClientError
+
+    real = BaseClient._make_api_call
+
+    def keys(operation: str, params: dict) -> list[dict]:
+        if operation in ("GetItem", "DeleteItem", "UpdateItem"):
+            return [params["Key"]]
+        if operation == "BatchGetItem":
+            return [key for table in params["RequestItems"].values() for key in table["Keys"]]
+        if operation in ("TransactGetItems", "TransactWriteItems"):
+            return [body.get("Key") or body.get("Item") for item in params["TransactItems"] for body in item.values()]
+        return []
+
+    def checked(client, operation, params):
+        for key in keys(operation, params):
+            for name, limit in (("pk", 2048), ("sk", 1024)):
+                if len(str(key.get(name, {}).get("S", "")).encode()) > limit:
+                    raise ClientError({"Error": {"Code": "ValidationException", "Message": "One or more parameter "
+                                       f"values were invalid: Size of {name} has exceeded the limit"}}, operation)
+        return real(client, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", checked)
+
+
+def test_an_id_no_item_can_have_is_not_found_without_a_read(monkeypatch):
+    """Found by an audit: `/claim <2,100 characters>` (any id a person types: /confirm, /cancel, /rate, /export)
+    went to DynamoDB as a key, which it refuses over 2048 bytes with a ValidationException: a 500, which Telegram
+    redelivers, failing the same way again, and Slack shows as an error. The API answers a path id over 128
+    characters 404 before any read (`api/http.MAX_ID_LENGTH`); the bots now do the same, without echoing it."""
+    _dynamodb_refuses_oversized_keys(monkeypatch)
+    start_group(ALICE)
+    long_id = "x" * 2100
+    for where in (chat.private_chat(ALICE), GROUP_CHAT):
+        for text in (f"/claim {long_id}", f"/confirm {long_id}", f"/cancel {long_id}", f"/rate {long_id} 5",
+                     f"/export {long_id}"):
+            reply = telegram(message(ALICE, where, text))
+            assert reply.status == 200, (text[:9], reply.body)
+            assert "not found" in reply.body["text"] or "private chat" in reply.body["text"], reply.body["text"]
+            assert long_id not in reply.body["text"]
+    slack = chat.slack(chat.slash("U0ANNA", f"claim {long_id}"))
+    assert slack.status == 200 and "not found" in slack.body["text"], slack.body
+
+
+def test_an_update_over_a_mebibyte_is_413_once_the_secret_token_is_right():
+    """Found by an audit: any body API Gateway lets through (10 MB) was decoded and parsed as an update. The secret
+    token is checked first (a stranger gets 401, nothing read); then a body over 1 MiB, which no update comes near
+    (a message holds 4096 characters), is 413 without being parsed."""
+    update = message(ALICE, GROUP_CHAT, "/start", filler="x" * (1024 * 1024))
+    assert telegram(update, secret="wrong").status == 401
+    for base64_body in (False, True):
+        reply = telegram(update, base64_body=base64_body)
+        assert reply.status == 413 and reply.error_code == "payload_too_large", reply.body
+    assert groups.group_ids_of("tg:111111") == []
+
+
+def test_an_answer_the_apis_request_model_refuses_is_named_with_its_reason():
+    """Found by an audit: a label or place holding a control character passed the bot's readers and was refused
+    by the share request (the API's model) with "Some of the answers are not valid: dietaryTags.0": a field path,
+    not the answer the person gave nor what is wrong with it."""
+    start_group(ALICE)
+    for text, answer in (("/share Soup | 2 | 2h | 52.37,4.89 | #vegan #a\x00b", "labels"),
+                         ("/share Soup | 2 | 2h | 52.37,4.89 Hall\x07 door", "place")):
+        reply = telegram(message(ALICE, GROUP_CHAT, text)).body["text"]
+        assert f"{answer}: must not contain control characters" in reply, reply
+        assert "dietaryTags" not in reply and "pickupLocation" not in reply, reply
+    assert recorded("FoodShared") == []
+
+
+def test_the_stars_a_person_gives_are_not_shown_in_a_group_chat(recorder):
+    """Found by an audit: pressing a star under "How was it?" in a group chat edited that message, for the whole
+    chat, into "You rated <pseudonym> ★" (and `/rate` answered the same there): one person's verdict on another,
+    which the API shows no one but the two of them. In a group chat the answer now names no stars; the presser's
+    toast, which only they see, does."""
+    start_group(ALICE, BOB)
+    telegram(message(ALICE, GROUP_CHAT, SOUP))
+    claimed = telegram(chat.button(BOB, GROUP_CHAT, f"claim:{shared_food_ids()[-1]}", message_id=10))
+    exchange_id = action(claimed.body, "confirm:").split(":")[1]
+    telegram(message(BOB, GROUP_CHAT, f"/confirm {exchange_id}"))
+    completed = telegram(message(ALICE, GROUP_CHAT, f"/confirm {exchange_id}"))
+    one_star = next(b["callback_data"] for b in chat.buttons(completed.body) if b["callback_data"].endswith(":1"))
+
+    rated = telegram(chat.button(ALICE, GROUP_CHAT, one_star, message_id=12)).body
+    assert rated["method"] == "editMessageText" and "reply_markup" not in rated  # the stars are gone
+    assert "★" not in rated["text"] and "You rated" in rated["text"], rated["text"]
+    assert recorder.sent("answerCallbackQuery")[-1]["text"].endswith(" ★.")  # the presser's own toast
+    typed = telegram(message(BOB, GROUP_CHAT, f"/rate {exchange_id} 2 a bit cold")).body
+    assert "★" not in typed["text"] and "You rated" in typed["text"], typed["text"]
+    assert {int(r.stars) for r in RatingItem.query(f"EXCHANGE#{exchange_id}", RatingItem.sk.startswith("RATING#"))} \
+        == {1, 2}

@@ -112,11 +112,33 @@ def _exact(result) -> bool:
     return result.shown is not None and result.shown.precision == privacy.EXACT
 
 
+OTHER_GROUPS_POST = "That post is shared in another group: claim it in our private chat with me (/browse there)."
+OTHER_GROUPS_EXCHANGE = "That exchange is in another group: answer it in our private chat with me (/mine there)."
+
+
+def _in_this_chat(turn: Turn, group_id: str, refusal: str) -> None:
+    """A chat whose members all see the answers (a Telegram group chat) acts on its own group's posts and exchanges
+    only: an answer about another group's would show its title and its members' pseudonyms there to people who may
+    not belong to it. A private chat, and Slack's answers to the person alone, act on any of the person's."""
+    if turn.chat_sees_replies and store.linked_group(turn.chat.key) != group_id:
+        raise Conflict(refusal, code="other_group")
+
+
+def _exchange_in_this_chat(turn: Turn, exchange_id: str) -> None:
+    if turn.chat_sees_replies:  # one more read, in group chats only
+        _in_this_chat(turn, exchanges.get_for_participant(exchange_id, turn.user_id).group_id, OTHER_GROUPS_EXCHANGE)
+
+
 def _claim(turn: Turn, food_id: str) -> Reply:
     if not food_id:
         raise ValidationFailed("Which food? /claim <foodId>, or press Claim under a post.", fields={"foodId": "required"})
+    food_id = parsing.object_id(food_id, "Food")
+    if turn.chat_sees_replies:
+        post = food.find(food_id)
+        if post is not None:  # none: the claim answers "not found" as anywhere
+            _in_this_chat(turn, post.group_id, OTHER_GROUPS_POST)
     allowance.spend(turn.user_id, allowance.CLAIMS)
-    exchange = exchanges.claim(food_id.strip(), turn.user_id)
+    exchange = exchanges.claim(food_id, turn.user_id)
     post = food.find(exchange.food_id)
     return Reply(
         f"You claimed {post.title} from {shown_name(exchange.sharer_id, post.group_id)}.\n"
@@ -135,7 +157,9 @@ def _other_party(exchange, user_id: str) -> str:
 def _confirm(turn: Turn, exchange_id: str) -> Reply:
     if not exchange_id:
         raise ValidationFailed("Which exchange? /confirm <exchangeId>.", fields={"exchangeId": "required"})
-    exchange = exchanges.confirm(exchange_id.strip(), turn.user_id)
+    exchange_id = parsing.object_id(exchange_id, "Exchange")
+    _exchange_in_this_chat(turn, exchange_id)
+    exchange = exchanges.confirm(exchange_id, turn.user_id)
     other = _other_party(exchange, turn.user_id)
     if exchange.status == exchanges.COMPLETED:
         return Reply(
@@ -153,7 +177,9 @@ def _cancel(turn: Turn, exchange_id: str) -> Reply:
         if stopped is None:
             raise ValidationFailed("Which exchange? /cancel <exchangeId>.", fields={"exchangeId": "required"})
         return stopped
-    exchange = exchanges.cancel(exchange_id.strip(), turn.user_id)
+    exchange_id = parsing.object_id(exchange_id, "Exchange")
+    _exchange_in_this_chat(turn, exchange_id)
+    exchange = exchanges.cancel(exchange_id, turn.user_id)
     post = food.find(exchange.food_id)
     again = "it is available again" if post.status == food.AVAILABLE else "its pickup window is over"
     return Reply(f"Exchange cancelled: your credit is released and {again}.", replaces=True, notice="Cancelled")
@@ -161,9 +187,33 @@ def _cancel(turn: Turn, exchange_id: str) -> Reply:
 
 def _rate(turn: Turn, args: str) -> Reply:
     wanted = parsing.rating(args)
-    rating = ratings.rate(wanted.exchange_id, turn.user_id, wanted.stars, wanted.comment)
-    rated = shown_name(rating.rated_user_id, exchanges.get_for_participant(wanted.exchange_id, turn.user_id).group_id)
-    return Reply(f"Thanks! You rated {rated} {STARS[:wanted.stars]}.", replaces=True, notice="Thanks for rating")
+    exchange_id = parsing.object_id(wanted.exchange_id, "Exchange")
+    comment = _comment(wanted.stars, wanted.comment)
+    _exchange_in_this_chat(turn, exchange_id)
+    rating = ratings.rate(exchange_id, turn.user_id, wanted.stars, comment)
+    rated = shown_name(rating.rated_user_id, exchanges.get_for_participant(exchange_id, turn.user_id).group_id)
+    given = f"You rated {rated} {STARS[:wanted.stars]}."
+    if turn.chat_sees_replies:  # one person's verdict on another: the toast only the rater sees holds the stars
+        return Reply(f"Thanks! You rated {rated}.", replaces=True, notice=given)
+    return Reply(f"Thanks! {given}", replaces=True, notice="Thanks for rating")
+
+
+def _comment(stars: int, comment: str | None) -> str | None:
+    """The comment as `POST /exchanges/{id}/ratings` takes it (its RatingRequest: at most 500 characters, no control
+    character but line breaks and tabs, none when nothing of it is visible), or ValidationFailed saying why.
+
+    pydantic is imported here, on the first rating, not at every webhook cold start."""
+    from pydantic import ValidationError
+
+    from foodshare.api.requests import RatingRequest
+
+    try:
+        return RatingRequest.model_validate({"stars": stars, "comment": comment}).comment
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        why = (f"must be at most {error['ctx']['max_length']} characters" if error["type"] == "string_too_long"
+               else str(error["msg"]).removeprefix("Value error, "))
+        raise ValidationFailed(f"The comment {why}.", fields={"comment": why}) from exc
 
 
 MINE = 5  # open exchanges `/mine` lists, each with its buttons
@@ -228,7 +278,7 @@ def _export(turn: Turn, export_id: str) -> Reply:
         item = exports.request(turn.user_id)
         return Reply(f"I'm preparing an export of everything Foodshare holds about you ({item.export_id}). "
                      f"Send /export {item.export_id} in a minute for the download link.")
-    item, status, url, _ = exports.status(turn.user_id, export_id.strip())
+    item, status, url, _ = exports.status(turn.user_id, parsing.object_id(export_id, "Export"))
     if url is None:
         return Reply(f"Your export {item.export_id} is {status}."
                      + (" Try again in a minute." if status == exports.PENDING else ""))
@@ -256,6 +306,7 @@ def _report_step(turn: Turn, args: str) -> Reply:
     subject_id, _, reason = rest.partition(":")
     if subject_type not in REPORTED or not subject_id or (reason and reason not in reports.REASONS):
         raise ValidationFailed("That button is no longer valid.", fields={"report": "unknown subject or reason"})
+    subject_id = parsing.object_id(subject_id, REPORTED[subject_type].removeprefix("this ").capitalize())
     if not reason:
         return Reply(f"Why are you reporting {REPORTED[subject_type]}? Its group's moderators see your report; "
                      "the member is not told who reported.",

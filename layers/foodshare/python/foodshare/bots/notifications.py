@@ -39,6 +39,7 @@ class Notice:
     group_id: str  # whose chat to use when the person has no private chat with the bot
     reply: Reply
     private: bool = False  # never through the group's chat (moderation concerns only the member)
+    in_group: Reply | None = None  # what the group's chat may read instead, when it is told through it
 
 
 def notices(detail: dict) -> list[Notice]:
@@ -48,7 +49,7 @@ def notices(detail: dict) -> list[Notice]:
         return []
     if kind in ("ModerationActionTaken", "AppealDecided"):
         return _moderation_notices(kind, data)
-    still_open = True
+    still_open, in_group = True, None
     if kind == "PickupConfirmed":
         exchange = exchanges.get_for_participant(data["exchangeId"], actor)
         still_open = exchange.status == exchanges.CLAIMED  # else completed since: no confirm button any more
@@ -84,9 +85,11 @@ def notices(detail: dict) -> list[Notice]:
         cancelled = (f"The exchange of {title} was cancelled: the group's moderators removed one of you from it."
                      if data.get("cause") else f"{actor_name} cancelled the exchange of {title}.")
         texts = {who: Reply(f"{cancelled}{again}") for who in (data["sharerId"], data["claimerId"])}
+        if data.get("cause"):  # a moderation decision concerns the member alone: the group's chat reads no reason
+            in_group = Reply(f"The exchange of {title} was cancelled.{again}")
     else:  # FoodExpired
         texts = {data["sharerId"]: Reply(f"Your post {title} expired without being picked up.")}
-    return [Notice(who, data["groupId"], reply) for who, reply in texts.items() if who != actor]
+    return [Notice(who, data["groupId"], reply, in_group=in_group) for who, reply in texts.items() if who != actor]
 
 
 def _moderation_notices(kind: str, data: dict) -> list[Notice]:
@@ -152,6 +155,7 @@ def _send(notice: Notice) -> None:
             if not chats:
                 raise outbound.Undeliverable(0, "no Telegram chat to reach this person")
             chat_id, in_group = chats[0], True
+            reply = notice.in_group or reply
             reply = Reply(f"{rendering.shown_name(notice.user_id, notice.group_id)}: {reply.text}", buttons=reply.buttons)
         throttle.send(telegram.PLATFORM, chat_id, in_group, lambda: telegram.send(chat_id, reply))
     else:

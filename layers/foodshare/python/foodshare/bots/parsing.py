@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from foodshare import clock, visible_text
-from foodshare.errors import ValidationFailed
+from foodshare.errors import NotFound, ValidationFailed
 from foodshare.settings import get_settings
 
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-z0-9_]{1,32})(?:@(?P<bot>[A-Za-z0-9_]{3,64}))?(?:\s+(?P<args>.*))?$", re.S)
@@ -23,7 +23,11 @@ _RADIUS = re.compile(r"^(?P<km>\d{1,3}(?:\.\d+)?)km$", re.I)
 _RATING = re.compile(r"^(?P<id>[^\s:]+)(?::|\s+)(?P<stars>\S+)(?:\s+(?P<comment>.*))?$", re.DOTALL)
 MAX_LABEL = 40
 MAX_PLACE_LABEL = 100
-MAX_COMMENT = 500
+
+
+# The API's MAX_ID_LENGTH (api/http.py): the ids it makes are short, a longer one names nothing. At most 512 bytes of
+# UTF-8, so it always fits the keys DynamoDB takes (a partition key over 2048 bytes, a sort key over 1024: refused).
+MAX_ID_LENGTH = 128
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,15 @@ def subcommand(text: str) -> Command:
     """Slack's `/food share soup | …`: the first word is the command."""
     name, _, args = text.strip().partition(" ")
     return Command(name.lower() or "help", args.strip())
+
+
+def object_id(text: str, what: str) -> str:
+    """An id as typed or carried by a button (`/claim <foodId>`): one no item can have is not found, without a read
+    (DynamoDB refuses a key that long: a 500 Telegram would redeliver) and without repeating it back."""
+    value = text.strip()
+    if len(value) > MAX_ID_LENGTH:
+        raise NotFound(f"{what} not found.")
+    return value
 
 
 def window(text: str) -> tuple[datetime, datetime]:
@@ -127,23 +140,13 @@ class Rating:
 
 def rating(text: str) -> Rating:
     """`<exchangeId> <1-5> [comment]` as typed, or a star button's `<exchangeId>:<n>`: only the button's
-    colon separates, so a comment keeps its own ("ready at 18:30") and is stored as written."""
+    colon separates, so a comment keeps its own ("ready at 18:30") and is stored as written, under the API's rule
+    for it (`commands._rate`: RatingRequest)."""
     found = _RATING.match(text.strip())
     stars = whole_number(found.group("stars")) if found else None
     if stars is None or not 1 <= stars <= 5:
         raise ValidationFailed("Write /rate <exchangeId> <1-5> [comment].", fields={"stars": "1 to 5"})
-    return Rating(found.group("id"), stars, comment(found.group("comment") or ""))
-
-
-def comment(text: str) -> str | None:
-    """A rating's comment by the API's rule for it (`visible_text`, free text): none when nothing of it would be
-    seen, refused with a control character; cut to the API's 500 characters, as typed in a chat."""
-    value = text.strip()[:MAX_COMMENT]
-    if visible_text.blank(value):
-        return None
-    if (why := visible_text.problem(value, multiline=True)) is not None:
-        raise ValidationFailed(f"The comment {why}.", fields={"comment": why})
-    return value
+    return Rating(found.group("id"), stars, (found.group("comment") or "").strip() or None)
 
 
 def title(text: str) -> str:

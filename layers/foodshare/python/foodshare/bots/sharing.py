@@ -195,7 +195,10 @@ def request(draft: dict) -> ShareFoodRequest:
         return ShareFoodRequest.model_validate(draft)
     except ValidationError as exc:
         fields = {".".join(str(p) for p in error["loc"]) or "body": error["msg"] for error in exc.errors()}
-        raise ValidationFailed("Some of the answers are not valid: " + ", ".join(fields), fields=fields) from exc
+        # Each as the person gave it (the step: "labels", "place") and why, not as the API's field path
+        said = dict.fromkeys(f"{_FIELD_OF.get(name.split('.')[0], name)}: {why.removeprefix('Value error, ')}"
+                             for name, why in fields.items())
+        raise ValidationFailed("Some of the answers are not valid: " + "; ".join(said), fields=fields) from exc
 
 
 def _advance(turn: Turn, flow: store.Conversation, text: str | None, location: tuple[float, float] | None) -> Reply:

@@ -32,6 +32,7 @@ from foodshare.settings import get_settings
 
 PLATFORM = "slack"
 MAX_AGE_SECONDS = 300  # Slack's advice: refuse older requests (replays)
+MAX_TIMESTAMP_DIGITS = 12  # Unix seconds have 10 digits until the year 2286; int() refuses over 4300
 FOLLOW_UP_TIMEOUT_SECONDS = 1.5  # the whole interaction must be acknowledged within 3 s
 MAX_TEXT = 3000
 MAX_BUTTON_LABEL = 75
@@ -52,7 +53,9 @@ def verified(headers: dict[str, str], raw_body: bytes) -> bool:
     secret = secrets.resolve(get_settings().slack_signing_secret)
     timestamp = headers.get("x-slack-request-timestamp") or ""
     signature = headers.get("x-slack-signature") or ""
-    if not (secret and signature and timestamp.isascii() and timestamp.isdigit()):  # "²".isdigit(): int() refuses
+    # "²".isdigit() and 5000 ASCII digits: int() refuses both (a 500 to anyone, before the signature is checked)
+    if not (secret and signature and timestamp.isascii() and timestamp.isdigit()
+            and len(timestamp) <= MAX_TIMESTAMP_DIGITS):
         return False
     if abs(clock.now().timestamp() - int(timestamp)) > MAX_AGE_SECONDS:
         return False

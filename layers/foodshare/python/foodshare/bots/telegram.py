@@ -195,7 +195,8 @@ def _on_message(data: dict, request_key: str) -> dict:
     if not sender.get("id") or sender.get("is_bot") or not isinstance(data.get("chat"), dict):
         return {}
     where = chat(data["chat"])
-    turn = Turn(user_id(sender["id"]), where, can_converse=True, request_key=request_key)
+    turn = Turn(user_id(sender["id"]), where, can_converse=True, chat_sees_replies=where.is_group,
+                request_key=request_key)
     text = data.get("text") or ""
     entities = data.get("entities") or []
     command = None
@@ -223,7 +224,8 @@ def _on_button(query: dict, request_key: str) -> dict:
     if not isinstance(origin, dict) or not isinstance(origin.get("chat"), dict) or not (query.get("from") or {}).get("id"):
         return {"method": "answerCallbackQuery", "callback_query_id": query["id"], "text": "Not supported here."}
     where = chat(origin["chat"])
-    turn = Turn(user_id(query["from"]["id"]), where, can_converse=True, request_key=request_key)
+    turn = Turn(user_id(query["from"]["id"]), where, can_converse=True, chat_sees_replies=where.is_group,
+                request_key=request_key)
     reply = commands.on_action(turn, str(query.get("data") or ""))
     if reply.personal and where.is_group:
         _answer_button(query, _to_private_chat(reply, turn.user_id))

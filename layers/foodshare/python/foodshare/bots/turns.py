@@ -41,9 +41,22 @@ class Turn:
     user_id: str  # the Foodshare user: "tg:<id>" or "slack:<team>:<user>"
     chat: ChatRef
     can_converse: bool  # the platform delivers plain-text answers (Telegram does, Slack commands do not)
+    # Everyone in the chat sees the bot's answers (a Telegram group chat; Slack answers the person alone).
+    chat_sees_replies: bool = False
     # The platform's id for this request when it may redeliver it (Telegram's update_id):
     # writes made for it are recorded under it, so a redelivery cannot apply them twice.
     request_key: str | None = None
+
+
+# Refusals that say something about the person's standing rather than the post (their trust level and its limits,
+# their credits, a moderators' restriction or ban, a low-rating suspension, a privacy restriction, an erasure under
+# way): for them alone (`Reply.personal`), never posted where a group chat reads it. The allowance's "you have shared
+# a lot lately" (`rate_limited`) says no more than the group's announcements show.
+ABOUT_THE_PERSON = frozenset({
+    "active_claim_limit", "daily_credit_limit", "group_claim_quota", "partner_claim_limit", "terms_not_met",
+    "suspended_low_ratings", "restricted", "banned", "insufficient_credits", "processing_restricted",
+    "account_erased",
+})
 
 
 def answering(action: Callable[[], Reply]) -> Reply:
@@ -52,7 +65,7 @@ def answering(action: Callable[[], Reply]) -> Reply:
     try:
         return action()
     except DomainError as exc:
-        return Reply(f"⚠️ {exc.message}", notice=exc.message)
+        return Reply(f"⚠️ {exc.message}", notice=exc.message, personal=exc.code in ABOUT_THE_PERSON)
     except ValueError as exc:
         message = unreadable(exc)
         return Reply(f"⚠️ {message}", notice=message)

@@ -28,6 +28,24 @@ def resolver() -> APIGatewayHttpResolver:
     return app
 
 
+# Far above anything the platforms send (a Telegram message holds 4096 characters; a Slack form's view a few KB),
+# far below API Gateway's 10 MB: a larger body is refused before it is decoded, hashed or parsed.
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def too_large(app: APIGatewayHttpResolver) -> Response | None:
+    """A 413 for a body over MAX_BODY_BYTES (counted as the bytes it stands for, base64 or not), else None."""
+    event = app.current_event
+    body = event.body or ""
+    if event.is_base64_encoded:
+        size = len(body) * 3 // 4
+    else:
+        size = len(body) if len(body) > MAX_BODY_BYTES else len(body.encode("utf-8", "surrogatepass"))
+    if size <= MAX_BODY_BYTES:
+        return None
+    return error_response(413, "payload_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.")
+
+
 def raw_body(app: APIGatewayHttpResolver) -> bytes:
     """The body bytes as the sender signed them, whether or not API Gateway base64-encoded them."""
     event = app.current_event
