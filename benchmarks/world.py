@@ -308,6 +308,9 @@ SAMPLES: dict[str, Callable[[World], Request]] = {
     "POST /groups/{groupId}/invites": lambda w: Request("POST", f"/groups/{w.group_a}/invites", w.sharer),
     "POST /groups/join": lambda w: Request("POST", "/groups/join", person("joiner"),
                                            {"inviteCode": groups.create_invite(w.group_a, w.sharer).code}),
+    "GET /groups/{groupId}/invites": lambda w: Request("GET", f"/groups/{w.group_a}/invites", w.sharer),
+    "DELETE /groups/{groupId}/invites/{code}": lambda w: Request(
+        "DELETE", f"/groups/{w.group_a}/invites/{groups.create_invite(w.group_a, w.sharer).code}", w.sharer),
     "DELETE /groups/{groupId}/members/me": lambda w: Request("DELETE", f"/groups/{w.group_a}/members/me", w.member()),
     "POST /groups/{groupId}/partnerships": lambda w: Request(
         "POST", f"/groups/{w.group_a}/partnerships", w.sharer,

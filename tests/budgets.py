@@ -48,9 +48,16 @@ BUDGETS: dict[str, Budget] = {
     "POST /groups": _write(1),
     "GET /groups/{groupId}": Budget({BATCH_GET: 1}, 1),  # the caller's membership + the group
     "POST /groups/{groupId}/invites": _write(1, redis=1),
-    # the invite, the caller's profile and the group its code names (codes since issue 15) in one batch; a code
-    # from before (no group in it) reads the group after (tests/perf/test_round_trips.py)
+    # the invite, the caller's profile and the group its code names (codes since issue 15) in one batch (the invite
+    # at both its keys: in the group's partition since API 5.2.0, INVITE#<code> before); a code from before (no
+    # group in it) reads the group after (tests/perf/test_round_trips.py). The transaction counts the use and checks
+    # that the invite's creator is still an admin (no read of their membership)
     "POST /groups/join": _write(0, BatchGetItem=1),
+    # API 5.2.0: a page of the group's invites (one query of its partition, strongly consistent), then the caller's
+    # membership and each creator's (who made it, and whether they are still an admin: a live invite) in one batch
+    "GET /groups/{groupId}/invites": Budget({QUERY: 1, BATCH_GET: 1}, 1),
+    # the caller's membership and the invite where 5.2.0 keeps it and where it was before, in one batch
+    "DELETE /groups/{groupId}/invites/{code}": _write(0, redis=1, BatchGetItem=1),
     "DELETE /groups/{groupId}/members/me": _write(0, BatchGetItem=1),  # membership + group in one read
     "POST /groups/{groupId}/partnerships": _write(0, redis=1, BatchGetItem=1),  # membership + target group
     # the partnership, both memberships and both partner sets in one BatchGetItem: the id names both groups (ids

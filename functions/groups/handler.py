@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Query
-from foodshare import cursors
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from foodshare import cursors, ids
 from foodshare.api import models, views
 from foodshare.api.contract import private
 from foodshare.api.http import build_resolver, caller_id, entrypoint
-from foodshare.api.requests import CreateGroupRequest, JoinGroupRequest, ProposePartnershipRequest
+from foodshare.api.requests import CreateGroupRequest, CreateInviteRequest, JoinGroupRequest, ProposePartnershipRequest
 from foodshare.cache import group_reads
 from foodshare.domain import groups, partnerships, users
 
@@ -42,16 +43,45 @@ def get_group(groupId: str) -> models.Group:
     return views.group(*groups.as_member(groupId, caller_id(app)))
 
 
-@app.post("/groups/<groupId>/invites", operation_id="createInvite", summary="A new invite code (admins only)",
+@app.post("/groups/<groupId>/invites", operation_id="createInvite",
+          summary="A new invite code (admins only), for `maxUses` joins (any number when absent) until it expires",
           **private(201, "not_found", "forbidden", "concurrent_update", "account_erased"))
-def create_invite(groupId: str) -> models.Invite:
-    invite = groups.create_invite(groupId, caller_id(app))
-    return models.Invite(invite_code=invite.code, group_id=groupId, expires_at=invite.expires_at)
+def create_invite(groupId: str,
+                  body: Annotated[CreateInviteRequest, Body(default_factory=CreateInviteRequest)]) -> models.Invite:
+    user_id = caller_id(app)
+    invite, member = groups.invite_by(groupId, user_id, body.max_uses, body.expires_in_hours)
+    return views.invite(invite, member, user_id)
+
+
+@app.get("/groups/<groupId>/invites", operation_id="listInvites",
+         summary="The group's invites that still let someone join (admins only), with their uses and creators",
+         **private(200, "not_found", "forbidden"))
+def list_invites(
+    groupId: str,
+    limit: Annotated[int, Query(ge=1, le=groups.INVITES_PAGE_MAX)] = groups.INVITES_PAGE,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> models.Invites:
+    user_id = caller_id(app)
+    found, more = groups.invites(groupId, user_id, limit, cursors.after(cursor, _invite_code_in(groupId)))
+    return views.invites(found, user_id, more)
+
+
+@app.delete("/groups/<groupId>/invites/<code>", operation_id="revokeInvite",
+            summary="Revoke an invite (admins only): joins with it answer 409 invite_revoked; asked again, the same",
+            **private(200, "not_found", "forbidden", "invite_not_found", "concurrent_update", "account_erased"))
+def revoke_invite(groupId: str, code: str) -> models.RevokedInvite:
+    return views.revoked_invite(groups.revoke_invite(groupId, caller_id(app), code.strip().upper()))
+
+
+def _invite_code_in(group_id: str) -> str:
+    """The shape of the group's invite codes (a cursor of its list names the last one of a page)."""
+    return re.escape(group_id) + ids.INVITE_GROUP_SEPARATOR + cursors.INVITE_SECRET
 
 
 @app.post("/groups/join", operation_id="joinGroup", summary="Join a group with an invite code",
-          **private(200, "disclaimer_not_accepted", "invite_not_found", "not_found", "invite_expired", "already_member",
-                    "banned", "pseudonym_unavailable", "concurrent_update", "account_erased"))
+          **private(200, "disclaimer_not_accepted", "invite_not_found", "not_found", "invite_expired", "invite_used_up",
+                    "invite_revoked", "already_member", "banned", "pseudonym_unavailable", "concurrent_update",
+                    "account_erased"))
 def join_group(body: JoinGroupRequest) -> models.Group:
     user_id = caller_id(app)
     group, member = groups.join(user_id, body.invite_code.strip().upper(), body.accepted_disclaimer_version)

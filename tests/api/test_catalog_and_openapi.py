@@ -106,7 +106,7 @@ def test_every_request_body_has_an_example_its_schema_accepts():
                 else:
                     for example in examples:
                         jsonschema.validate(example, schema)
-    assert bodies == 16  # fourteen JSON API bodies (six of them trust and safety, two privacy) and the two webhooks'
+    assert bodies == 17  # fifteen JSON API bodies (six of them trust and safety, two privacy) and the two webhooks'
 
 
 def test_webhook_bodies_are_typed_in_their_platforms_media_type():

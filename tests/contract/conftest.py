@@ -83,6 +83,7 @@ def world(stack: Stack) -> World:
     pending = _ok(stack.call("POST", f"/groups/{partner_b}/partnerships", other, {"targetGroupId": group}))
     unrelated = _ok(stack.call("POST", "/groups", other, {"name": "Partner C"}))["groupId"]  # no partnership yet
     fresh_code = _ok(stack.call("POST", f"/groups/{unrelated}/invites", other))["inviteCode"]
+    revocable = _ok(stack.call("POST", f"/groups/{group}/invites", me, {"maxUses": 5}))["inviteCode"]  # DELETE's
 
     def post(user: str, title: str) -> str:
         return _ok(stack.call("POST", "/food", user, {
@@ -99,6 +100,7 @@ def world(stack: Stack) -> World:
         "exchangeId": [claimed_by_me, claimed_from_me],
         "partnershipId": [pending["partnershipId"], active["partnershipId"]],
         "userId": [me, friend],
+        "code": [revocable],
     }, body={
         # request body fields that must name something real to get past 404 (POST /food,
         # POST /groups/{groupId}/partnerships, POST /groups/join)

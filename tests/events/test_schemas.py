@@ -73,6 +73,8 @@ def _every_kind_of_change(backbone) -> None:
     flows.user("ida")
     flows.join("ida", group, sam)
     assert call("DELETE", f"/groups/{group}/members/me", user="ida").status == 200
+    revoked = flows.invite(sam, group)
+    assert call("DELETE", f"/groups/{group}/invites/{revoked}", user=sam).status == 200
     flows.user("olga")
     flows.user("paul")
     other, third = flows.group("olga", "Other"), flows.group("paul", "Third")

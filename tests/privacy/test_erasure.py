@@ -344,3 +344,28 @@ def test_the_heir_is_the_longest_standing_other_member_ties_by_id():
     assert heir_of(members, "sam").user_id == "mia"  # joined with zoe, the same second; m < z
     assert heir_of(reversed(members), "sam").user_id == "mia"
     assert heir_of(members[:1], "sam") is None
+
+
+def test_an_erased_admins_invites_stop_at_the_wind_down_and_the_sweep_leaves_none_naming_them(backbone):  # noqa: F811
+    """Invites are the group's, but each names whoever made it: an erased admin's stop working once the wind-down
+    ends their membership (the heir's list no longer shows them), and the sweep deletes them rather than keeping
+    them under the anonymous id (nobody can use them, nobody needs them)."""
+    from foodshare.data.models import InviteItem
+
+    for user in ("erin", "hana"):
+        flows.user(user)
+    group = flows.group("erin")
+    flows.join("hana", group, "erin")  # erin's heir
+    code = call("POST", f"/groups/{group}/invites", user="erin", json={"maxUses": 5}).body["inviteCode"]
+    confirmation = call("POST", "/me/erasure", user="erin").body["confirmationCode"]
+    assert call("DELETE", "/me", user="erin", json={"confirmationCode": confirmation}).status == 202
+    backbone.deliver()
+    listed = call("GET", f"/groups/{group}/invites", user="hana")  # hana is the group's admin now
+    assert listed.status == 200 and listed.body["invites"] == [], listed
+    refused = call("POST", "/groups/join", user="ida", json={"inviteCode": code})
+    assert (refused.status, refused.error_code) == (404, "invite_not_found"), refused
+    invites = [i for i in InviteItem.scan() if i.sk.startswith("INVITE")]
+    assert invites == []  # hana's join's invite too: erin made it
+    assert [t for t in _table_dump() if "erin" in t] == []
+    own = call("POST", f"/groups/{group}/invites", user="hana").body["inviteCode"]
+    assert call("POST", "/groups/join", user="ida", json={"inviteCode": own}).status == 200

@@ -65,6 +65,8 @@ API_FUNCTIONS: tuple[ApiFunction, ...] = (
             _r("GET", "/me/groups"),
             _r("GET", "/groups/{groupId}"),
             _r("POST", "/groups/{groupId}/invites"),
+            _r("GET", "/groups/{groupId}/invites"),
+            _r("DELETE", "/groups/{groupId}/invites/{code}"),
             _r("POST", "/groups/join"),
             _r("DELETE", "/groups/{groupId}/members/me"),
             _r("POST", "/groups/{groupId}/partnerships"),

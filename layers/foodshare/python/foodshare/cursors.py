@@ -48,3 +48,4 @@ def after(cursor: str | None, shape: str) -> str | None:
 
 
 ULID = r"[0-9A-HJKMNP-TV-Z]{26}"  # ids.new_id (groups, exchanges)
+INVITE_SECRET = r"[0-9A-HJKMNP-TV-Z]{10}"  # an invite code's part after its group's id (ids.invite_code)

@@ -32,6 +32,7 @@ EVENT_SOURCES: dict[str, str] = {
     "ReputationChanged": USER,
     "GroupCreated": GROUP,
     "InviteCreated": GROUP,
+    "InviteRevoked": GROUP,
     "MemberJoined": GROUP,
     "MemberLeft": GROUP,
     "PartnershipProposed": GROUP,

@@ -18,7 +18,7 @@ from typing import Any
 
 # The API's version: bump it with every change to the contract and say what changed in
 # docs/api.md ("Changelog"). The generated document's info.version is this value.
-API_VERSION = "5.1.1"
+API_VERSION = "5.2.0"
 TITLE = "Foodshare API"
 
 JSON = "application/json"
@@ -53,6 +53,9 @@ ERRORS: dict[str, tuple[int, str]] = {
     "already_rated": (409, "The caller has already rated this exchange."),
     "already_member": (409, "The caller is already a member of the group."),
     "invite_expired": (409, "The invite code has expired."),
+    "invite_used_up": (409, "The invite has been used as many times as its `maxUses` allows."),
+    "invite_revoked": (409, ("The invite was revoked by an admin of the group, or whoever made it is no longer an "
+                             "admin of the group.")),
     "last_admin": (409, "The last admin cannot leave a group that still has members."),
     "partnership_exists": (409, "The groups already have an open partnership."),
     "pseudonym_unavailable": (409, "No unique pseudonym could be allocated; retry."),

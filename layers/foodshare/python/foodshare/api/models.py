@@ -208,9 +208,32 @@ class MyGroups(View):
 
 
 class Invite(View):
+    """An invite code to a group and what is left of it (POST and GET /groups/{groupId}/invites)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "inviteCode": "01JDW8R3K2M4N6P8Q0S2T4V6X8-K7Q2XR9M4A", "groupId": "01JDW8R3K2M4N6P8Q0S2T4V6X8",
+        "createdAt": "2026-05-01T09:00:00Z", "expiresAt": "2026-05-08T09:00:00Z", "maxUses": 10, "uses": 3,
+        "createdBy": {"handle": "h-4k7q2xr9m4a8b2c6d0e1", "pseudonym": "CalmOtter42", "mine": True}}]})
+
     invite_code: str
     group_id: str
+    created_at: Timestamp
     expires_at: Timestamp
+    max_uses: int | None = Field(description="How many joins it allows; null: any number until it expires")
+    uses: int = Field(description="Joins through it so far")
+    created_by: Identity = Field(description="The admin who made it, as the group knows them")
+
+
+class Invites(View):
+    invites: list[Invite] = Field(description="The group's invites that still let someone join, in code order")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last (a page may "
+                                                "hold fewer than `limit`, even none)")
+
+
+class RevokedInvite(View):
+    invite_code: str
+    group_id: str
+    revoked_at: Timestamp
 
 
 class LeftGroup(View):

@@ -10,7 +10,7 @@ from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
 from foodshare import visible_text
-from foodshare.domain import food_rules, moderation_rules
+from foodshare.domain import food_rules, invite_rules, moderation_rules
 
 if TYPE_CHECKING:
     from foodshare.domain.food import NewPost
@@ -103,6 +103,16 @@ class CreateGroupRequest(Body):
     description: Annotated[str | None, OPTIONAL_TEXT] = Field(default=None, max_length=500)
     disclaimer: Annotated[str | None, OPTIONAL_TEXT] = Field(default=None, min_length=1, max_length=2000,
                                    description="What members accept when they join (version 1)")
+
+
+class CreateInviteRequest(Body):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"maxUses": 10, "expiresInHours": 48}, {}]})
+
+    max_uses: int | None = Field(default=None, ge=1, le=invite_rules.MAX_USES,
+                                 description="How many joins it allows (absent: any number until it expires)")
+    expires_in_hours: int | None = Field(default=None, ge=1,
+                                         description="Hours until it expires, at most INVITE_TTL_HOURS (168 unless "
+                                                     "the stage sets another); absent: that longest lifetime")
 
 
 class JoinGroupRequest(Body):

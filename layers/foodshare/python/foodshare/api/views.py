@@ -13,6 +13,7 @@ from foodshare.data.models import (
     ExportItem,
     FoodItem,
     GroupItem,
+    InviteItem,
     MembershipItem,
     PartnershipItem,
     RatingItem,
@@ -158,6 +159,23 @@ def my_groups(found: list[tuple[GroupItem, MembershipItem]], next_after: str | N
 def page_cursor(next_after: str | None) -> str | None:
     """The cursor of the next page of a "mine" list (the sort key its page ended at), None on the last."""
     return cursors.encode(next_after) if next_after is not None else None
+
+
+def invite(item: InviteItem, creator: MembershipItem, viewer_id: str) -> models.Invite:
+    """An invite with its creator as the group knows them (their membership: their pseudonym there)."""
+    return models.Invite(invite_code=item.code, group_id=item.group_id, created_at=item.created_at,
+                         expires_at=item.expires_at, max_uses=int(item.max_uses) if item.max_uses is not None else None,
+                         uses=int(item.uses or 0),
+                         created_by=seen_by(viewer_id, creator.user_id, item.group_id, creator.pseudonym))
+
+
+def invites(found: list[tuple[InviteItem, MembershipItem]], viewer_id: str, next_after: str | None) -> models.Invites:
+    return models.Invites(invites=[invite(i, creator, viewer_id) for i, creator in found],
+                          next_cursor=page_cursor(next_after))
+
+
+def revoked_invite(item: InviteItem) -> models.RevokedInvite:
+    return models.RevokedInvite(invite_code=item.code, group_id=item.group_id, revoked_at=item.revoked_at)
 
 
 def partnership(item: PartnershipItem) -> models.Partnership:

@@ -358,17 +358,29 @@ class HandleItem(Item):
 
 
 class InviteItem(Item):
-    """INVITE#<code> / INVITE: a code that lets its holder join one group until it expires."""
+    """GROUP#<groupId> / INVITE#<code>: a code that lets its holder join one group until it expires, is used up,
+    revoked, or its creator is no longer an admin of the group (domain/invite_rules.py). In the group's partition
+    (API 5.2.0), so its admins list the group's invites in one query; a join finds it from the code, which names the
+    group. Invites written before 5.2.0 are at INVITE#<code> / INVITE (`key`): still read by a join, unlisted."""
 
     code = UnicodeAttribute()
     group_id = UnicodeAttribute()
     created_by = UnicodeAttribute()
     expires_at = UnicodeAttribute()
     expires_at_epoch = TTLAttribute(null=True)
+    created_at = UnicodeAttribute(null=True)  # absent before 5.2.0
+    max_uses = NumberAttribute(null=True)  # absent: as many joins as come before it expires
+    uses = NumberAttribute(null=True)  # joins through it, counted in each join's transaction (absent: none yet)
+    revoked_at = UnicodeAttribute(null=True)  # set by DELETE /groups/{groupId}/invites/{code}
 
     @staticmethod
     def key(code: str) -> tuple[str, str]:
+        """Where invites were before API 5.2.0 (codes with or without the group's id in them)."""
         return f"INVITE#{code}", "INVITE"
+
+    @staticmethod
+    def in_group(group_id: str, code: str) -> tuple[str, str]:
+        return f"GROUP#{group_id}", f"INVITE#{code}"
 
 
 class PartnershipTerms(MapAttribute):

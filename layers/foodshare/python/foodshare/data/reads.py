@@ -130,3 +130,28 @@ def by_user_page(user_id: str, prefix: str, limit: int, after: str | None = None
         return found, found[-1]["by_user_sk"]["S"].removeprefix(prefix)
     last = answer.get("LastEvaluatedKey")
     return found, last["by_user_sk"]["S"].removeprefix(prefix) if last else None
+
+
+def prefix_page(model: type[T], pk: str, prefix: str, limit: int, after: str | None = None) -> tuple[list[T], str | None]:
+    """One page of partition `pk`'s items whose sort key begins with `prefix`, in sort key order, in one strongly
+    consistent Query: at most `limit` items after the one whose sort key is `prefix + after` (a previous page's
+    cursor), and the `after` of the next page (None on the last). The partition is always `pk`: a cursor can only
+    move within it."""
+    connection = table_connection()
+    request: dict[str, Any] = {
+        "TableName": connection.table_name,
+        "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :prefix)",
+        "ExpressionAttributeNames": {"#pk": "pk", "#sk": "sk"},
+        "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": prefix}},
+        "ConsistentRead": True,
+        "Limit": limit + 1,  # the next page's first item: whether there is one
+    }
+    if after is not None:
+        request["ExclusiveStartKey"] = {"pk": {"S": pk}, "sk": {"S": prefix + after}}
+    answer = connection.connection.dispatch("Query", request)
+    found = [model.from_raw_data(raw) for raw in answer.get("Items", [])]
+    if len(found) > limit:
+        found = found[:limit]
+        return found, found[-1].sk.removeprefix(prefix)
+    last = answer.get("LastEvaluatedKey")
+    return found, last["sk"]["S"].removeprefix(prefix) if last else None

@@ -386,7 +386,7 @@ _BESIDE_THEIR_ID = {"rater_id": ("comment",), "reporter_id": ("details",), "shar
 
 def kept(raw: dict, user_id: str, markers: set[str]) -> bool:
     """Whether the sweep keeps an item naming the person (under the anonymous id) or deletes it. Deleted: their own
-    data no one else needs, their chats and idempotency records. Kept: what others' histories need of theirs, and
+    data no one else needs, their chats and idempotency records, the invites they made (dead since the wind-down). Kept: what others' histories need of theirs, and
     every record of someone else that only refers to them (a counterpart's history line, a member's moderation
     action, a group's settings): deleting those would take from the others what is theirs."""
     pk, sk = raw["pk"]["S"], raw["sk"]["S"]
@@ -398,6 +398,8 @@ def kept(raw: dict, user_id: str, markers: set[str]) -> bool:
         return False
     if any(raw.get(field, {}).get("S") == user_id for field in _SUBJECT_FIELDS):
         return False
+    if sk.startswith("INVITE") and raw.get("created_by", {}).get("S") == user_id:
+        return False  # an invite they made: it stopped working as the wind-down ended their memberships
     return not personal_data.names(raw, markers - {user_id})  # a chat address of theirs: a chat of theirs
 
 

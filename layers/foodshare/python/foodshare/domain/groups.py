@@ -11,7 +11,7 @@ from foodshare.data import reads
 from foodshare.data.models import (BanItem, ConsentItem, GroupItem, GroupPseudonymItem, InviteItem, MembershipItem,
                                     OpenPostsItem, PartnerSetItem, UserItem)
 from foodshare.data.transaction import UnitOfWork, with_retries
-from foodshare.domain import identities, users
+from foodshare.domain import identities, invite_rules, users
 from foodshare.errors import ConcurrentUpdate, Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from foodshare.settings import get_settings
 
@@ -151,47 +151,132 @@ def _consent(uow: UnitOfWork, user_id: str, group_id: str, version: int, at: str
                          version=version, accepted_at=at))
 
 
-def create_invite(group_id: str, user_id: str) -> InviteItem:
-    require_admin(group_id, user_id)
-    expires = clock.now() + timedelta(hours=get_settings().invite_ttl_hours)
+def create_invite(group_id: str, user_id: str, max_uses: int | None = None,
+                  expires_in_hours: int | None = None) -> InviteItem:
+    """A new invite to the group by one of its admins (`invite_by`)."""
+    return invite_by(group_id, user_id, max_uses, expires_in_hours)[0]
+
+
+def invite_by(group_id: str, user_id: str, max_uses: int | None = None,
+              expires_in_hours: int | None = None) -> tuple[InviteItem, MembershipItem]:
+    """A new invite to the group by one of its admins, with the admin's membership (who made it): usable `max_uses`
+    times (None: any number) until `expires_in_hours` from now (None: the longest, INVITE_TTL_HOURS)."""
+    most = get_settings().invite_ttl_hours
+    if (problem := invite_rules.lifetime_problem(expires_in_hours, most)) is not None:
+        raise ValidationFailed("The invite's lifetime is not valid.", fields={"expiresInHours": problem})
+    member = require_admin(group_id, user_id)
+    now = clock.now()
+    expires = now + timedelta(hours=expires_in_hours or most)
     code = ids.invite_code(group_id)
     invite = InviteItem(
-        *InviteItem.key(code),
+        *InviteItem.in_group(group_id, code),
         code=code,
         group_id=group_id,
         created_by=user_id,
+        created_at=clock.iso(now),
         expires_at=clock.iso(expires),
         expires_at_epoch=expires,
+        max_uses=max_uses,
+        uses=0,
     )
     uow = UnitOfWork()
     uow.save(invite, InviteItem.pk.does_not_exist())
     users.keep_acting(uow, user_id)
     uow.record("InviteCreated", user_id, {"groupId": group_id, "expiresAt": invite.expires_at})
     uow.commit()
+    return invite, member
+
+
+INVITES_PAGE, INVITES_PAGE_MAX = 20, 50  # a page's creators and the caller: one BatchGetItem (100 keys)
+
+
+def invites(group_id: str, user_id: str, limit: int, after: str | None
+            ) -> tuple[list[tuple[InviteItem, MembershipItem]], str | None]:
+    """The group's live invites (for its admins), each with its creator's membership (who made it, as the group knows
+    them), `limit` at a time in code order after the page that ended at `after`; and the next page's `after` (None on
+    the last). One query of the group's invites, then the caller's and the creators' memberships in one batch. An
+    invite that no longer lets anyone join (expired, revoked, used up, its creator no admin any more) is left out,
+    so a page may hold fewer than `limit`, even none, with a next page. Invites from before API 5.2.0 are not in the
+    group's partition: not listed (they expire within INVITE_TTL_HOURS of their making)."""
+    page, more = reads.prefix_page(InviteItem, f"GROUP#{group_id}", "INVITE#", limit, after)
+    creators = list(dict.fromkeys(invite.created_by for invite in page))
+    caller, *memberships = reads.get_many([(MembershipItem, MembershipItem.key(group_id, who))
+                                           for who in (user_id, *creators)])
+    checked_admin(group_id, caller)
+    role_of = {who: m for who, m in zip(creators, memberships, strict=True) if m is not None}
+    now = clock.now_iso()
+    live = [(invite, role_of[invite.created_by]) for invite in page
+            if invite_rules.refusal(**_state(invite), now=now,
+                                    creator_role=getattr(role_of.get(invite.created_by), "role", None)) is None]
+    return live, more
+
+
+def revoke_invite(group_id: str, user_id: str, code: str) -> InviteItem:
+    """Revoke one of the group's invites (its admins): joins with it answer 409 `invite_revoked` from then on. Asked
+    again, the invite as the first revocation left it."""
+    return with_retries(lambda: _revoke_invite(group_id, user_id, code))
+
+
+def _revoke_invite(group_id: str, user_id: str, code: str) -> InviteItem:
+    caller, *found = reads.get_many([(MembershipItem, MembershipItem.key(group_id, user_id)),
+                                     (InviteItem, InviteItem.in_group(group_id, code)),
+                                     (InviteItem, InviteItem.key(code))])  # an invite from before API 5.2.0
+    checked_admin(group_id, caller)
+    invite = next((i for i in found if i is not None and i.group_id == group_id), None)
+    if invite is None:
+        raise NotFound("The group has no invite with this code.", code="invite_not_found")
+    if invite.revoked_at is not None:
+        return invite
+    invite.revoked_at = clock.now_iso()
+    uow = UnitOfWork()
+    uow.update(invite, [InviteItem.revoked_at.set(invite.revoked_at)],
+               InviteItem.pk.exists() & InviteItem.revoked_at.does_not_exist(),
+               on_fail=ConcurrentUpdate("The invite changed meanwhile."))  # read again: revoked or purged
+    users.keep_acting(uow, user_id)
+    uow.record("InviteRevoked", user_id, {"groupId": group_id})
+    uow.commit()
     return invite
+
+
+def _state(invite: InviteItem) -> dict:
+    """What `invite_rules.refusal` decides on, from the item (an invite from before API 5.2.0 has no uses)."""
+    return {"expires_at": invite.expires_at, "revoked": invite.revoked_at is not None,
+            "uses": int(invite.uses or 0), "max_uses": int(invite.max_uses) if invite.max_uses is not None else None}
 
 
 def join(user_id: str, code: str, accepted_version: int | None = None) -> tuple[GroupItem, MembershipItem]:
     """Join with an invite; a group with a disclaimer needs its current version accepted (recorded as consent).
-    Registers the person on first contact: their profile comes in the invite's read, and so does the group when the
-    code names it (codes since issue 15; the invite's own group_id decides, an older code reads the group after)."""
+    Read again when the invite changed between the read and the join's transaction (a use, a revocation)."""
+    return with_retries(lambda: _join(user_id, code, accepted_version))
+
+
+def _join(user_id: str, code: str, accepted_version: int | None) -> tuple[GroupItem, MembershipItem]:
+    """Registers the person on first contact: their profile comes in the invite's read, and so does the group when
+    the code names it (codes since issue 15), with the invite where API 5.2.0 keeps it (the group's partition) and
+    where it was before (the invite's group_id decides; a code without a group reads the group after)."""
     named = ids.invite_group(code)
-    invite, profile, *group_read = reads.get_many([
-        (InviteItem, InviteItem.key(code)),
-        (UserItem, UserItem.key(user_id)),
-        *([(GroupItem, GroupItem.key(named))] if named else []),
-    ])
+    legacy = [(InviteItem, InviteItem.key(code)), (UserItem, UserItem.key(user_id))]
+    if named:
+        invite, old, profile, group_read = reads.get_many([(InviteItem, InviteItem.in_group(named, code)), *legacy,
+                                                           (GroupItem, GroupItem.key(named))])
+        invite = invite or old
+    else:
+        (invite, profile), group_read = reads.get_many(legacy), None
     if profile is None:
         users.ensure(user_id)
     users.refuse_if_erasing(profile)  # a frozen account (DELETE /me) can no longer act
     if invite is None:
         raise NotFound("Invite code not found.", code="invite_not_found", fields={"inviteCode": "unknown code"})
-    if invite.expires_at <= clock.now_iso():
-        raise Conflict("This invite has expired; ask an admin for a new one.", code="invite_expired")
-    group = group_read[0] if named == invite.group_id else find(invite.group_id)
+    state = _state(invite)
+    refused = invite_rules.refusal(**state, now=clock.now_iso())  # the creator's role: in the transaction (`_use`)
+    if refused is None and invite.created_by == user_id:  # its creator, joining: no admin of the group any more
+        refused = invite_rules.REVOKED if membership(invite.group_id, user_id) is None else None
+    if refused is not None:
+        raise Conflict(invite_rules.message(refused, revoked=state["revoked"]), code=refused)
+    group = group_read if named == invite.group_id else find(invite.group_id)
     if group is None:
         raise NotFound("The invite's group no longer exists.", code="invite_not_found")
-    return _admit(group, user_id, accepted_version)
+    return _admit(group, user_id, accepted_version, invite)
 
 
 def add_member(group_id: str, user_id: str) -> tuple[GroupItem, MembershipItem]:
@@ -202,8 +287,9 @@ def add_member(group_id: str, user_id: str) -> tuple[GroupItem, MembershipItem]:
     return _admit(group, user_id)
 
 
-def _admit(group: GroupItem, user_id: str, accepted_version: int | None = None) -> tuple[GroupItem, MembershipItem]:
-    """Join with the group's first free pseudonym candidate for this person."""
+def _admit(group: GroupItem, user_id: str, accepted_version: int | None = None,
+           invite: InviteItem | None = None) -> tuple[GroupItem, MembershipItem]:
+    """Join with the group's first free pseudonym candidate for this person (through `invite`, when one is used)."""
     version = int(group.disclaimer_version) if group.disclaimer_version else None
     if version is not None and accepted_version != version:
         raise ValidationFailed(
@@ -213,13 +299,14 @@ def _admit(group: GroupItem, user_id: str, accepted_version: int | None = None) 
         )
     for attempt in range(identities.PSEUDONYM_ATTEMPTS):
         try:
-            return _admit_as(group, user_id, attempt, version)
+            return _admit_as(group, user_id, attempt, version, invite)
         except identities.PseudonymTaken:
             continue
     raise Conflict("Could not allocate a unique pseudonym in this group; please retry.", code="pseudonym_unavailable")
 
 
-def _admit_as(group: GroupItem, user_id: str, attempt: int, version: int | None) -> tuple[GroupItem, MembershipItem]:
+def _admit_as(group: GroupItem, user_id: str, attempt: int, version: int | None,
+              invite: InviteItem | None) -> tuple[GroupItem, MembershipItem]:
     member = _membership(group.group_id, user_id, MEMBER, clock.now_iso())
     uow = UnitOfWork()
     if version is not None:
@@ -236,10 +323,28 @@ def _admit_as(group: GroupItem, user_id: str, attempt: int, version: int | None)
               on_fail=Forbidden("You have been banned from this group.", code="banned"))
     # Nor does anyone whose erasure began meanwhile: a membership landing after the wind-down would outlive it.
     users.keep_acting(uow, user_id)
+    if invite is not None:
+        _use(uow, invite, user_id)
     uow.record("MemberJoined", user_id, {"groupId": group.group_id, "userId": user_id, "role": MEMBER})
     uow.commit()
     group.member_count += 1
     return group, member
+
+
+def _use(uow: UnitOfWork, invite: InviteItem, joiner_id: str) -> None:
+    """Count the join as one use of `invite` in its transaction, which holds only while the invite still lets
+    someone join (`invite_rules`) and its creator is still an admin of the group: of two joins racing for its last
+    use one wins, and a join that fails otherwise (already a member, banned, erasing) uses nothing. A change to the
+    invite meanwhile (a use, a revocation) reads it again (`join`'s retries), which then says why it is refused."""
+    now = clock.now_iso()
+    has_uses = InviteItem.max_uses.does_not_exist() | (InviteItem.uses < InviteItem.max_uses)
+    uow.update(invite, [InviteItem.uses.add(1)],
+               InviteItem.pk.exists() & InviteItem.revoked_at.does_not_exist() & (InviteItem.expires_at > now)
+               & has_uses,
+               on_fail=ConcurrentUpdate("The invite changed meanwhile."))
+    if invite.created_by != joiner_id:  # its creator, still a member: the membership's own condition answers
+        uow.check(MembershipItem, MembershipItem.key(invite.group_id, invite.created_by), MembershipItem.role == ADMIN,
+                  on_fail=Conflict(invite_rules.CREATOR_GONE, code=invite_rules.REVOKED))
 
 
 def leave(group_id: str, user_id: str) -> None:
