@@ -1,10 +1,17 @@
-"""Who may cancel an exchange or report a no-show: the pure rule, without moto."""
+"""Who may cancel an exchange or report a no-show, and whether a departed sharer's post may be claimed: the pure
+rules, without moto."""
 
 from __future__ import annotations
 
 import pytest
 
-from foodshare.domain.exchange_rules import CANCELLED, NO_SHOW, CloseFacts, decide_close
+from foodshare.domain.exchange_rules import (
+    CANCELLED,
+    NO_SHOW,
+    CloseFacts,
+    decide_close,
+    sharer_departed,
+)
 from foodshare.errors import Conflict, Forbidden
 
 
@@ -40,3 +47,10 @@ def test_no_show_is_the_sharers_after_the_window():
     assert early.value.code == "too_early"
     with pytest.raises(Conflict, match="lapsed"):
         decide_close(facts(status="lapsed"), CANCELLED)
+
+
+def test_a_sharer_departed_from_the_post_s_group_only():
+    assert sharer_departed({"g", "h"}, "g")
+    assert not sharer_departed({"h"}, "g")
+    assert not sharer_departed(None, "g")  # a profile that never left a group has no set
+    assert not sharer_departed(set(), "g")

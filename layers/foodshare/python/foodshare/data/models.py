@@ -184,6 +184,10 @@ class UserItem(Item):
     # Set by DELETE /me (domain/erasure.py) until the sweep moves the profile under its anonymous id: the
     # account can no longer act, and consumers treat the person as gone (nothing of theirs is written again).
     erasing = BooleanAttribute(null=True)
+    # The groups they left or were removed from (a leave, `remove_member`, `ban`) and have not rejoined, in the
+    # departure's transaction: a claim of their post there is refused at once, before the departure is applied
+    # (the claim's transaction checks this profile; docs/trust-safety.md "Departures"). Dropped at erasure.
+    departed_groups = UnicodeSetAttribute(null=True)
     # The reputation consumer's bookkeeping (reputation.py): how many changes it made to this profile (each
     # conditioned on the count read), and the history lines of the last one when it committed without a
     # transaction, until they are surely written (`_Pending`).

@@ -26,8 +26,10 @@ redelivery finds the marker and does nothing; a crash before it leaves the rest 
 was done (every write holds only for the state it changes) and does the rest; two deliveries at once race each write,
 one wins it.
 
-Until it is applied (the relay's and the queue's second or so), a departed sharer's posts stay claimable: the claim
-path does not check the sharer's membership (it would cost 2 write units a claim, issue 15; docs/trust-safety.md).
+Until it is applied (the relay's and the queue's second or so), a departed sharer's posts still show available, but
+no claim takes them: the leave's or removal's own transaction adds the group to the person's `departed_groups`
+(their profile), which the claim's transaction checks with the sharer's restriction it already checked (no call or
+write unit more a claim; docs/trust-safety.md "Departures").
 """
 
 from __future__ import annotations

@@ -6,10 +6,14 @@ say nobody came (a sharer who confirmed, then reported a no-show, took a credit 
 claimer they had just said collected; a side's cancel after its own confirmation undid a handover it attested).
 The other side still can: what one side says does not bind the other. A cancellation nobody chose (`cause`: a
 moderator removed one of them, domain/departures.py) is not a participant's call and is not refused here.
+
+A claim refuses the post of a sharer who has left its group or was removed from it (`sharer_departed`), before
+the departure is applied: no claimer is sent to the door of someone no longer in the group.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from foodshare.errors import Conflict, Forbidden
@@ -40,3 +44,9 @@ def decide_close(facts: CloseFacts, outcome: str, chosen: bool = True) -> None:
     if chosen and facts.confirmed_by_them:
         what = "report a no-show" if outcome == NO_SHOW else "cancel it"
         raise Conflict(f"You confirmed the pickup, so you can no longer {what}.", code="invalid_state")
+
+
+def sharer_departed(departed_groups: Collection[str] | None, group_id: str) -> bool:
+    """Whether a post's sharer has left its group (or was removed from it) and not come back: their profile's
+    `departed_groups` as read. A claim of it is refused as once the departure is applied (the post taken off)."""
+    return group_id in (departed_groups or ())

@@ -129,16 +129,19 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
     if claimer.restricted:
         raise Forbidden("You restricted processing of your data; lift it (PUT /me/privacy) to claim.",
                         code="processing_restricted")
-    if read.sharer is not _UNREAD and privacy_settings.is_restricted(read.sharer):
-        raise not_available
+    if read.sharer is not _UNREAD and (privacy_settings.is_restricted(read.sharer) or exchange_rules.sharer_departed(
+            read.sharer.departed_groups if read.sharer else None, post.group_id)):
+        raise not_available  # as the post answers once its sharer's departure from the group has taken it off
     exchange_id = ids.new_id()
     uow = UnitOfWork()
     food_posts.keep_access(uow, post, user_id, access)  # first: a claimer gone meanwhile is answered as read
     food_posts.unlist(uow, post, food_posts.CLAIMED, on_fail=already_claimed,
                       more=(FoodItem.exchange_id.set(exchange_id),))
     if read.sharer is _UNREAD:  # the transaction checks what was not read; after the post's condition, so a
-        # post claimed meanwhile answers `already_claimed` as the read path's order does, whatever the sharer
-        uow.check(UserItem, UserItem.key(post.sharer_id), privacy_settings.NOT_RESTRICTED, on_fail=not_available)
+        # post claimed meanwhile answers `already_claimed` as the read path's order does, whatever the sharer:
+        # no restriction, and still in the post's group (no leave, removal or ban recorded on their profile)
+        uow.check(UserItem, UserItem.key(post.sharer_id),
+                  privacy_settings.NOT_RESTRICTED & users.not_departed(post.group_id), on_fail=not_available)
     if access.partner is not None:
         _check_partner_terms(post, claimer, access.partner)
         _count_partner_claim(uow, user_id, access.partner, now)
