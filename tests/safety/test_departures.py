@@ -171,6 +171,84 @@ def _depart(departure: str, member: str, group_id: str) -> None:
     assert acted.status == 201, acted
 
 
+@pytest.mark.parametrize("canceller", ["sam", "cleo"], ids=["the-claimer-cancels", "the-leaver-cancels"])
+def test_a_cancel_after_a_leave_takes_the_leaver_s_post_off_instead_of_relisting_it(backbone, canceller):
+    """The exchange on her post outlives cleo's leave; cancelled while its window is open, the post does not come
+    back for the group she left (whose members would be sent to her door): it is withdrawn, as her leave withdrew
+    her available posts, and the claimer's credit is released."""
+    groups = _two_groups()
+    g = groups["g"]
+    soup = flows.share("cleo", g, title="Soup")
+    exchange = flows.claim("sam", soup)
+    backbone.deliver()
+    assert _credits("sam")["held"] == 1
+    _depart("leave", "cleo", g)
+    backbone.deliver()
+    assert _exchange(exchange) == "claimed" and _status(soup) == "claimed"  # kept: she may finish it
+
+    cancelled = call("POST", f"/exchanges/{exchange}/cancel", user=canceller)
+    assert cancelled.status == 200 and cancelled.body["status"] == "cancelled", cancelled
+    backbone.deliver()
+
+    assert _status(soup) == "withdrawn" and soup not in _listed("sam") and soup not in _listed("ida")
+    refused = call("POST", f"/food/{soup}/claims", user="ida")
+    assert refused.status == 409 and refused.error_code == "not_available", refused
+    assert _credits("sam")["held"] == 0
+    [event] = _events("ExchangeCancelled")
+    assert event["data"]["foodRelisted"] is False and "cause" not in event["data"]
+    [withdrawn] = _events("FoodWithdrawn")  # the chat announcement is edited from it, discovery drops it
+    assert withdrawn["data"] == {"foodId": soup, "groupId": g, "sharerId": "cleo"} and withdrawn["actorId"] == "cleo"
+    assert not _events("FoodExpired")
+    assert not any("available again" in n.reply.text for n in notifications.notices(event))
+    _no_violations()
+
+
+def test_a_cancel_before_the_leave_is_applied_relists_a_post_nobody_can_claim_until_the_departure_takes_it_off(
+        backbone):
+    groups = _two_groups()
+    g = groups["g"]
+    soup = flows.share("cleo", g, title="Soup")
+    exchange = flows.claim("sam", soup)
+    backbone.deliver()
+    _depart("leave", "cleo", g)
+    assert call("POST", f"/exchanges/{exchange}/cancel", user="sam").status == 200
+    assert _status(soup) == "available"  # the departure has not been applied: nothing says she left
+    refused = call("POST", f"/food/{soup}/claims", user="ida")
+    assert refused.status == 409 and refused.error_code == "not_available", refused
+    backbone.deliver()
+    assert _status(soup) == "withdrawn" and soup not in _listed("ida")
+    _no_violations()
+
+
+def test_a_cancel_racing_the_departure_reads_again_and_takes_the_post_off(backbone, monkeypatch):
+    """Sam's cancel reads the exchange before the departure is applied and writes after it: its write is
+    conditioned on what it read of the sharer's departure, so it reads again and withdraws the post rather than
+    re-listing it behind the departure's back."""
+    from foodshare.domain import exchanges
+
+    groups = _two_groups()
+    g = groups["g"]
+    soup = flows.share("cleo", g, title="Soup")
+    exchange = flows.claim("sam", soup)
+    backbone.deliver()
+    _depart("leave", "cleo", g)
+    read, raced = exchanges.get_for_participant, []
+
+    def read_then_apply_the_departure(exchange_id, user_id):
+        found = read(exchange_id, user_id)
+        if not raced:
+            raced.append(backbone.deliver())
+        return found
+
+    monkeypatch.setattr(exchanges, "get_for_participant", read_then_apply_the_departure)
+    cancelled = call("POST", f"/exchanges/{exchange}/cancel", user="sam")
+    assert raced and raced[0] > 0 and cancelled.status == 200, cancelled  # the departure was applied in between
+    backbone.deliver()
+    assert _status(soup) == "withdrawn" and soup not in _listed("ida")
+    assert _credits("sam")["held"] == 0
+    _no_violations()
+
+
 @pytest.mark.parametrize("departure", ["leave", "remove_member", "ban"])
 @pytest.mark.parametrize("named", [True, False], ids=["id-names-its-group", "id-from-before"])
 def test_a_departed_sharer_s_post_cannot_be_claimed_before_the_departure_is_applied(backbone, monkeypatch,

@@ -536,6 +536,10 @@ class ExchangeItem(Item):
     status = UnicodeAttribute()  # claimed | completed | cancelled | no_show | lapsed
     sharer_confirmed = BooleanAttribute(default=False)
     claimer_confirmed = BooleanAttribute(default=False)
+    # Set by the sharer's departure from the group while the exchange is open (domain/departures.py): the status
+    # it gave their posts there (`withdrawn` after a leave, `removed` after a removal or ban). A cancel then takes
+    # the post off as that instead of re-listing it (`exchange_rules.post_after_close`).
+    sharer_departed = UnicodeAttribute(null=True)
     # Closed by the settlement job, not by a participant (completed on one confirmation, or lapsed).
     auto_settled = BooleanAttribute(null=True)
     pickup_start = UnicodeAttribute()
