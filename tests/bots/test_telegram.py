@@ -8,6 +8,7 @@ from foodshare.settings import get_settings
 from tests.bots import chat
 from tests.bots.chat import GROUP_CHAT, TgUser, action, message, telegram
 from tests.bots.events import recorded, shared_food_ids
+from tests.events.conftest import backbone  # noqa: F401  (the fixture)
 from tests.support import flows
 from tests.support.api import call
 
@@ -699,3 +700,18 @@ def test_the_stars_a_person_gives_are_not_shown_in_a_group_chat(recorder):
     assert "★" not in typed["text"] and "You rated" in typed["text"], typed["text"]
     assert {int(r.stars) for r in RatingItem.query(f"EXCHANGE#{exchange_id}", RatingItem.sk.startswith("RATING#"))} \
         == {1, 2}
+
+
+def test_cancelling_after_the_sharer_left_the_chat_s_group_says_the_post_is_off_the_board(backbone):  # noqa: F811
+    """Alice leaves the chat (and so its group) while Bob's claim of her soup is open; Bob cancels from the chat:
+    the soup is not offered to the group again, and the reply says so rather than "available again"."""
+    start_group(BOB, ALICE)
+    telegram(message(ALICE, GROUP_CHAT, SOUP))
+    food_id = shared_food_ids()[-1]
+    claimed = telegram(chat.button(BOB, GROUP_CHAT, f"claim:{food_id}"))
+    assert telegram(chat.service(ALICE, GROUP_CHAT, left_chat_member=ALICE.json())).status == 200
+    backbone.deliver()
+
+    cancelled = telegram(chat.button(BOB, GROUP_CHAT, action(claimed.body, "cancel:")))
+    assert "off the board" in cancelled.body["text"] and "available again" not in cancelled.body["text"]
+    assert FoodItem.get(*FoodItem.key(food_id)).status == "withdrawn"

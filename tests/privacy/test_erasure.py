@@ -73,6 +73,10 @@ def test_erasure_leaves_no_personal_data_and_counterparts_add_up(backbone):  # n
     open_as_sharer = flows.claim("cleo", flows.share("erin", group, title="xyzzy bread", pickupLocation=door))
     apples = flows.share("erin", group, title="xyzzy apples", pickupLocation=door)  # still available
     open_as_claimer = flows.claim("erin", flows.share("cleo", group, title="Pears"))
+    elsewhere = flows.group("ida", "Elsewhere")
+    flows.join("erin", elsewhere, "ida")
+    assert call("DELETE", f"/groups/{elsewhere}/members/me", user="erin").status == 200
+    assert UserItem.get(*UserItem.key("erin")).departed_groups == {elsewhere}  # which groups she left
     assert call("PUT", "/me/privacy", user="erin", json={"leaderboard": True}).status == 200
     assert call("POST", "/me/exports", user="erin").status == 202  # a stored export holds all of the above
     backbone.deliver()
@@ -126,6 +130,7 @@ def test_erasure_leaves_no_personal_data_and_counterparts_add_up(backbone):  # n
     _ledger_adds_up("cleo")
     _ledger_adds_up(finished.sharer_id)
     assert int(UserItem.get(*UserItem.key(finished.sharer_id)).completed_count) == 1
+    assert UserItem.get(*UserItem.key(finished.sharer_id)).departed_groups is None  # the groups she left: gone
     # The group lives on with a new admin; its other members keep their view.
     assert call("POST", f"/groups/{group}/invites", user="cleo").status == 201
     assert call("GET", f"/groups/{group}/leaderboard", user="ida").status == 200

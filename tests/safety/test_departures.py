@@ -124,20 +124,21 @@ def test_a_ban_or_removal_takes_the_member_s_posts_off_and_cancels_their_exchang
     assert banned.status == 201
     queued = backbone.queued("erasure")
     assert sorted(m["detail-type"] for m in queued) == ["MemberLeft", "ModerationActionTaken"]
-    # The documented window: until the event is applied a claim of her post still wins (the claim does not
-    # check the sharer's membership); the departure then cancels it.
-    window_exchange = flows.claim("sam", in_the_window)
+    # Until the event is applied her post still shows available, but a claim of it is refused already (her profile
+    # records the departure, which the claim's transaction checks): nobody is shown her place, nothing to cancel.
+    too_late = call("POST", f"/food/{in_the_window}/claims", user="sam")
+    assert too_late.status == 409 and too_late.error_code == "not_available", too_late
     backbone.deliver()
 
     refused = call("POST", f"/food/{listed}/claims", user="cleo")  # no meeting someone the group banned
     assert refused.status == 409 and refused.error_code == "not_available"
     assert listed not in _listed("cleo") and claimed_from_her not in _listed("cleo")
-    assert {_status(f) for f in (listed, claimed_from_her, in_the_window)} == {"removed"}  # re-listed, then off
+    assert {_status(f) for f in (listed, claimed_from_her, in_the_window)} == {"removed"}
     assert {e["data"]["foodId"] for e in _events("FoodWithdrawn")} == {listed, claimed_from_her, in_the_window}
-    assert {_exchange(x) for x in (as_sharer, as_claimer, window_exchange)} == {"cancelled"}
+    assert {_exchange(x) for x in (as_sharer, as_claimer)} == {"cancelled"} and not _exchanges_of(in_the_window)
     assert _status(cleos) == "available" and cleos in _listed("cleo")  # her post is back for the group
     cancelled = {e["data"]["exchangeId"]: e for e in _events("ExchangeCancelled")}
-    assert set(cancelled) == {as_sharer, as_claimer, window_exchange}
+    assert set(cancelled) == {as_sharer, as_claimer}
     assert all(e["data"]["cause"] == "removed_from_group" and e["actorId"] is None for e in cancelled.values())
     for event in cancelled.values():  # both told, neither blamed; a removed sharer's post is not "available again"
         told = notifications.notices(event)
@@ -156,5 +157,146 @@ def test_a_ban_or_removal_takes_the_member_s_posts_off_and_cancels_their_exchang
     for message in queued:
         _redeliver("erasure", backbone, message)
     backbone.deliver()
-    assert len(_events("ExchangeCancelled")) == 3 and len(_events("FoodWithdrawn")) == 3
+    assert len(_events("ExchangeCancelled")) == 2 and len(_events("FoodWithdrawn")) == 3
     _no_violations()
+
+
+def _depart(departure: str, member: str, group_id: str) -> None:
+    """`member` leaves `group_id`, or sam (its admin) removes or bans them; the departure's event is not applied."""
+    if departure == "leave":
+        assert call("DELETE", f"/groups/{group_id}/members/me", user=member).status == 200
+        return
+    acted = call("POST", f"/groups/{group_id}/moderation/actions", user="sam",
+                 json={"action": departure, "memberHandle": flows.handle(member, group_id), "reason": "Selling"})
+    assert acted.status == 201, acted
+
+
+@pytest.mark.parametrize("canceller", ["sam", "cleo"], ids=["the-claimer-cancels", "the-leaver-cancels"])
+def test_a_cancel_after_a_leave_takes_the_leaver_s_post_off_instead_of_relisting_it(backbone, canceller):
+    """The exchange on her post outlives cleo's leave; cancelled while its window is open, the post does not come
+    back for the group she left (whose members would be sent to her door): it is withdrawn, as her leave withdrew
+    her available posts, and the claimer's credit is released."""
+    groups = _two_groups()
+    g = groups["g"]
+    soup = flows.share("cleo", g, title="Soup")
+    exchange = flows.claim("sam", soup)
+    backbone.deliver()
+    assert _credits("sam")["held"] == 1
+    _depart("leave", "cleo", g)
+    backbone.deliver()
+    assert _exchange(exchange) == "claimed" and _status(soup) == "claimed"  # kept: she may finish it
+
+    cancelled = call("POST", f"/exchanges/{exchange}/cancel", user=canceller)
+    assert cancelled.status == 200 and cancelled.body["status"] == "cancelled", cancelled
+    backbone.deliver()
+
+    assert _status(soup) == "withdrawn" and soup not in _listed("sam") and soup not in _listed("ida")
+    refused = call("POST", f"/food/{soup}/claims", user="ida")
+    assert refused.status == 409 and refused.error_code == "not_available", refused
+    assert _credits("sam")["held"] == 0
+    [event] = _events("ExchangeCancelled")
+    assert event["data"]["foodRelisted"] is False and "cause" not in event["data"]
+    [withdrawn] = _events("FoodWithdrawn")  # the chat announcement is edited from it, discovery drops it
+    assert withdrawn["data"] == {"foodId": soup, "groupId": g, "sharerId": "cleo"} and withdrawn["actorId"] == "cleo"
+    assert not _events("FoodExpired")
+    assert not any("available again" in n.reply.text for n in notifications.notices(event))
+    _no_violations()
+
+
+def test_a_cancel_before_the_leave_is_applied_relists_a_post_nobody_can_claim_until_the_departure_takes_it_off(
+        backbone):
+    groups = _two_groups()
+    g = groups["g"]
+    soup = flows.share("cleo", g, title="Soup")
+    exchange = flows.claim("sam", soup)
+    backbone.deliver()
+    _depart("leave", "cleo", g)
+    assert call("POST", f"/exchanges/{exchange}/cancel", user="sam").status == 200
+    assert _status(soup) == "available"  # the departure has not been applied: nothing says she left
+    refused = call("POST", f"/food/{soup}/claims", user="ida")
+    assert refused.status == 409 and refused.error_code == "not_available", refused
+    backbone.deliver()
+    assert _status(soup) == "withdrawn" and soup not in _listed("ida")
+    _no_violations()
+
+
+def test_a_cancel_racing_the_departure_reads_again_and_takes_the_post_off(backbone, monkeypatch):
+    """Sam's cancel reads the exchange before the departure is applied and writes after it: its write is
+    conditioned on what it read of the sharer's departure, so it reads again and withdraws the post rather than
+    re-listing it behind the departure's back."""
+    from foodshare.domain import exchanges
+
+    groups = _two_groups()
+    g = groups["g"]
+    soup = flows.share("cleo", g, title="Soup")
+    exchange = flows.claim("sam", soup)
+    backbone.deliver()
+    _depart("leave", "cleo", g)
+    read, raced = exchanges.get_for_participant, []
+
+    def read_then_apply_the_departure(exchange_id, user_id):
+        found = read(exchange_id, user_id)
+        if not raced:
+            raced.append(backbone.deliver())
+        return found
+
+    monkeypatch.setattr(exchanges, "get_for_participant", read_then_apply_the_departure)
+    cancelled = call("POST", f"/exchanges/{exchange}/cancel", user="sam")
+    assert raced and raced[0] > 0 and cancelled.status == 200, cancelled  # the departure was applied in between
+    backbone.deliver()
+    assert _status(soup) == "withdrawn" and soup not in _listed("ida")
+    assert _credits("sam")["held"] == 0
+    _no_violations()
+
+
+@pytest.mark.parametrize("departure", ["leave", "remove_member", "ban"])
+@pytest.mark.parametrize("named", [True, False], ids=["id-names-its-group", "id-from-before"])
+def test_a_departed_sharer_s_post_cannot_be_claimed_before_the_departure_is_applied(backbone, monkeypatch,
+                                                                                   departure, named):
+    """In the second or so before the departure's event is applied, the post still shows `available`; a claim of
+    it gets the answer it gets once the departure is applied (409 `not_available`), and nothing is written: no
+    claimer is shown the place of someone no longer in the group. Her posts in her other group stay claimable."""
+    from foodshare import ids
+
+    if not named:
+        monkeypatch.setattr(ids, "food_id", lambda group_id: ids.new_id())
+    groups = _two_groups()
+    g, h = groups["g"], groups["h"]
+    soup = flows.share("cleo", g, title="Soup")
+    pears = flows.share("cleo", h, title="Pears")
+    backbone.deliver()
+    before = _credits("ida")
+
+    _depart(departure, "cleo", g)
+    refused = call("POST", f"/food/{soup}/claims", user="ida")
+    assert refused.status == 409 and refused.error_code == "not_available", refused
+    assert _status(soup) == "available" and _credits("ida") == before
+    assert not _events("FoodClaimed")
+    flows.claim("ida", pears)
+
+    backbone.deliver()
+    assert _status(soup) == ("withdrawn" if departure == "leave" else "removed")
+    again = call("POST", f"/food/{soup}/claims", user="ida")
+    assert (again.status, again.error_code) == (refused.status, refused.error_code)
+    assert not _exchanges_of(soup)
+    _no_violations()
+
+
+def test_a_member_back_in_the_group_is_claimed_from_again_at_once(backbone):
+    """Her departure no longer holds once she rejoins: what she posts since is claimable before the departure's
+    event is even applied."""
+    groups = _two_groups()
+    g = groups["g"]
+    _depart("leave", "cleo", g)
+    flows.join("cleo", g, "sam")
+    clock.advance(2)
+    after = flows.share("cleo", g, title="After")
+    flows.claim("ida", after)
+    backbone.deliver()
+    assert _status(after) == "claimed"
+    _no_violations()
+
+
+def _exchanges_of(food_id: str) -> list[str]:
+    return [e.exchange_id for e in ExchangeItem.scan(ExchangeItem.pk.startswith("EXCHANGE#") & (ExchangeItem.sk == "META")
+                                                     & (ExchangeItem.food_id == food_id))]  # not its sharer entry

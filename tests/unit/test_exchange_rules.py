@@ -1,10 +1,18 @@
-"""Who may cancel an exchange or report a no-show: the pure rule, without moto."""
+"""Who may cancel an exchange or report a no-show, what becomes of its post, and whether a departed sharer's post
+may be claimed: the pure rules, without moto."""
 
 from __future__ import annotations
 
 import pytest
 
-from foodshare.domain.exchange_rules import CANCELLED, NO_SHOW, CloseFacts, decide_close
+from foodshare.domain.exchange_rules import (
+    CANCELLED,
+    NO_SHOW,
+    CloseFacts,
+    decide_close,
+    post_after_close,
+    sharer_departed,
+)
 from foodshare.errors import Conflict, Forbidden
 
 
@@ -40,3 +48,31 @@ def test_no_show_is_the_sharers_after_the_window():
     assert early.value.code == "too_early"
     with pytest.raises(Conflict, match="lapsed"):
         decide_close(facts(status="lapsed"), CANCELLED)
+
+
+def test_a_cancel_within_the_window_relists_the_post_while_its_sharer_is_in_the_group():
+    assert post_after_close(facts(window_ended=False, window_open=True), CANCELLED) == "available"
+
+
+@pytest.mark.parametrize("departed", ["withdrawn", "removed"])
+def test_a_cancel_within_the_window_after_the_sharer_departed_takes_the_post_off_as_the_departure_did(departed):
+    open_window = facts(window_ended=False, window_open=True, sharer_departed=departed)
+    assert post_after_close(open_window, CANCELLED) == departed
+    assert post_after_close(open_window, CANCELLED) == post_after_close(
+        facts(by_sharer=False, window_ended=False, window_open=True, sharer_departed=departed), CANCELLED)
+
+
+@pytest.mark.parametrize("departed", [None, "withdrawn"])
+def test_past_the_window_or_after_a_no_show_the_post_expires_whoever_departed(departed):
+    assert post_after_close(facts(sharer_departed=departed), CANCELLED) == "expired"
+    assert post_after_close(facts(sharer_departed=departed), NO_SHOW) == "expired"
+    # the window's last second: no longer claimable, not yet ended
+    assert post_after_close(facts(window_ended=False, window_open=False, sharer_departed=departed),
+                            CANCELLED) == "expired"
+
+
+def test_a_sharer_departed_from_the_post_s_group_only():
+    assert sharer_departed({"g", "h"}, "g")
+    assert not sharer_departed({"h"}, "g")
+    assert not sharer_departed(None, "g")  # a profile that never left a group has no set
+    assert not sharer_departed(set(), "g")

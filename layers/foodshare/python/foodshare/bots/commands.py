@@ -181,7 +181,8 @@ def _cancel(turn: Turn, exchange_id: str) -> Reply:
     _exchange_in_this_chat(turn, exchange_id)
     exchange = exchanges.cancel(exchange_id, turn.user_id)
     post = food.find(exchange.food_id)
-    again = "it is available again" if post.status == food.AVAILABLE else "its pickup window is over"
+    again = {food.AVAILABLE: "it is available again", food.EXPIRED: "its pickup window is over"}.get(
+        post.status, "the post is off the board: its sharer is no longer in the group")  # exchange_rules
     return Reply(f"Exchange cancelled: your credit is released and {again}.", replaces=True, notice="Cancelled")
 
 

@@ -184,6 +184,10 @@ class UserItem(Item):
     # Set by DELETE /me (domain/erasure.py) until the sweep moves the profile under its anonymous id: the
     # account can no longer act, and consumers treat the person as gone (nothing of theirs is written again).
     erasing = BooleanAttribute(null=True)
+    # The groups they left or were removed from (a leave, `remove_member`, `ban`) and have not rejoined, in the
+    # departure's transaction: a claim of their post there is refused at once, before the departure is applied
+    # (the claim's transaction checks this profile; docs/trust-safety.md "Departures"). Dropped at erasure.
+    departed_groups = UnicodeSetAttribute(null=True)
     # The reputation consumer's bookkeeping (reputation.py): how many changes it made to this profile (each
     # conditioned on the count read), and the history lines of the last one when it committed without a
     # transaction, until they are surely written (`_Pending`).
@@ -544,6 +548,10 @@ class ExchangeItem(Item):
     status = UnicodeAttribute()  # claimed | completed | cancelled | no_show | lapsed
     sharer_confirmed = BooleanAttribute(default=False)
     claimer_confirmed = BooleanAttribute(default=False)
+    # Set by the sharer's departure from the group while the exchange is open (domain/departures.py): the status
+    # it gave their posts there (`withdrawn` after a leave, `removed` after a removal or ban). A cancel then takes
+    # the post off as that instead of re-listing it (`exchange_rules.post_after_close`).
+    sharer_departed = UnicodeAttribute(null=True)
     # Closed by the settlement job, not by a participant (completed on one confirmation, or lapsed).
     auto_settled = BooleanAttribute(null=True)
     pickup_start = UnicodeAttribute()

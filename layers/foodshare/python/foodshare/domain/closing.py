@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from foodshare.data.models import ExchangeItem, FoodItem, table_connection
+from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import exchanges, food
 from foodshare.errors import Conflict
 from foodshare.settings import get_settings
@@ -78,14 +79,32 @@ def cancel(exchange_ids: Iterable[str], user_id: str, cause: str | None = None) 
             exchanges.cancel(exchange_id, user_id, cause=cause)  # a cancelled claim re-lists the post
 
 
-def withdraw(posts: Iterable[dict], actor_id: str | None, status: str = food.WITHDRAWN) -> None:
-    """Take each post still available off (to `status`, `FoodWithdrawn` with `actor_id`), read first: its write holds
-    only while it is available, so a claim racing it wins or loses whole (`Conflict`: the caller reads again)."""
+def withdraw(posts: Iterable[dict], actor_id: str | None, status: str = food.WITHDRAWN, mark: bool = False) -> None:
+    """Take each post still available off (to `status`, `FoodWithdrawn` with `actor_id`), read first (strongly: a
+    cancel may have re-listed it a moment ago): its write holds only while it is available, so a claim racing it
+    wins or loses whole (`Conflict`: the caller reads again). `mark` (a departure that keeps the exchanges): the
+    exchange of each post claimed is marked (`mark_departed`)."""
     for item in posts:
         if item["status"]["S"] in (food.AVAILABLE, food.CLAIMED):  # claimed: re-listed since by a cancel
-            post = FoodItem.get(*FoodItem.key(item["food_id"]["S"]))
+            post = FoodItem.get(*FoodItem.key(item["food_id"]["S"]), consistent_read=True)
             if post.status == food.AVAILABLE:
                 food.take_down(post, status, "FoodWithdrawn", actor_id)
+            elif mark and post.status == food.CLAIMED and post.exchange_id:
+                mark_departed(post.exchange_id, status)
+
+
+def mark_departed(exchange_id: str, status: str) -> None:
+    """Mark an exchange still claimed with the status its sharer's departure gives their posts (`withdrawn`,
+    `removed`): it goes on (they may finish it), but a cancel within its window then takes the post off as
+    `status` instead of re-listing it (`exchange_rules.post_after_close`; the cancel's write holds only for the
+    mark as it read it). One conditional write (1 write unit), no event: nothing shows until it closes. Closed
+    between the post's read and this write (`Conflict`): the caller reads again, and finds the post re-listed
+    (taken off then) or closed."""
+    uow = UnitOfWork(allow_no_events=True)
+    uow.update(ExchangeItem(*ExchangeItem.key(exchange_id)), [ExchangeItem.sharer_departed.set(status)],
+               ExchangeItem.status == exchanges.CLAIMED,
+               on_fail=Conflict("The exchange was closed meanwhile.", code="invalid_state"))
+    uow.commit()
 
 
 def reading_again(step: Callable[[], None]) -> None:

@@ -6,13 +6,17 @@ the erasure's own code for it (domain/closing.py), scoped to the group and to wh
 - `MemberLeft` (recorded by a leave and by a removal or ban of a member): their available posts in the group are
   taken off, each one transaction conditioned on the post being available as read (a racing claim wins or loses
   whole), with `FoodWithdrawn` (the chat announcement is edited, discovery drops it): `withdrawn` when they left,
-  `removed` (as a moderator's `remove_post`) when a moderator removed them, whose `MemberLeft` has no actor.
+  `removed` (as a moderator's `remove_post`) when a moderator removed them, whose `MemberLeft` has no actor. The
+  exchanges claimed from them there are marked with that status (`sharer_departed`, `closing.mark_departed`; the
+  post read strongly decides, not the index, which may lag): a cancel within the window then takes the post off
+  as that, instead of re-listing it in a group they are not in (`exchange_rules.post_after_close`).
 - `ModerationActionTaken` of a `remove_member` or `ban`: their open exchanges in the group, as claimer and as
   sharer, are cancelled with the cause `removed_from_group` (credits released, both told; neither participant chose
   it, so nobody's reputation or fraud counts move: reputation.py, fraud.py), then their available posts are taken
   off as above (the posts the cancels re-listed with them). SQS keeps no order between the two events: either may
   come first, and each does only what the state it reads still needs.
-- A voluntary leave keeps their open exchanges: confirming and cancelling need no membership, so they finish them.
+- A voluntary leave keeps their open exchanges: confirming and cancelling need no membership, so they finish them
+  (a cancel of one on their post takes the post off, as above).
 
 Scope: only the group's posts (their `group_id`: the person's posts are read a page at a time, keyed by creation
 time, API 5.1.0) made at or before the event's `occurredAt`, and only exchanges claimed (or of posts made) by then,
@@ -26,8 +30,11 @@ redelivery finds the marker and does nothing; a crash before it leaves the rest 
 was done (every write holds only for the state it changes) and does the rest; two deliveries at once race each write,
 one wins it.
 
-Until it is applied (the relay's and the queue's second or so), a departed sharer's posts stay claimable: the claim
-path does not check the sharer's membership (it would cost 2 write units a claim, issue 15; docs/trust-safety.md).
+Until it is applied (the relay's and the queue's second or so), a departed sharer's posts still show available, but
+no claim takes them: the leave's or removal's own transaction adds the group to the person's `departed_groups`
+(their profile), which the claim's transaction checks with the sharer's restriction it already checked (no call or
+write unit more a claim; docs/trust-safety.md "Departures"). A cancel in that time re-lists the post (nothing marks
+the exchange yet), unclaimable, until this pass takes it off.
 """
 
 from __future__ import annotations
@@ -85,8 +92,10 @@ def _close(departure: Departure) -> None:
         for page in closing.pages(user_id, "EXCHANGE#", closing.PAGE_SIZE):
             closing.cancel(closing.open_exchanges((), [i for i in page if scope.holds(i, "claimed_at")]), user_id,
                            cause=cause)
+    status = food.WITHDRAWN if departure.own else REMOVED  # what becomes of their posts in the group
     for page in closing.pages(user_id, "FOOD#", closing.PAGE_SIZE):
         posts = [i for i in page if scope.holds(i, "created_at")]
         if departure.cancels:  # those claimed from them, then the posts (the cancels re-list them)
             closing.cancel(closing.open_exchanges(posts, ()), user_id, cause=cause)
-        closing.withdraw(posts, user_id if departure.own else None, food.WITHDRAWN if departure.own else REMOVED)
+        # Those still claimed from them are marked (kept, but a cancel takes the post off as `status`)
+        closing.withdraw(posts, user_id if departure.own else None, status, mark=not departure.cancels)

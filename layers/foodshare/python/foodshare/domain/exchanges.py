@@ -129,16 +129,19 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
     if claimer.restricted:
         raise Forbidden("You restricted processing of your data; lift it (PUT /me/privacy) to claim.",
                         code="processing_restricted")
-    if read.sharer is not _UNREAD and privacy_settings.is_restricted(read.sharer):
-        raise not_available
+    if read.sharer is not _UNREAD and (privacy_settings.is_restricted(read.sharer) or exchange_rules.sharer_departed(
+            read.sharer.departed_groups if read.sharer else None, post.group_id)):
+        raise not_available  # as the post answers once its sharer's departure from the group has taken it off
     exchange_id = ids.new_id()
     uow = UnitOfWork()
     food_posts.keep_access(uow, post, user_id, access)  # first: a claimer gone meanwhile is answered as read
     food_posts.unlist(uow, post, food_posts.CLAIMED, on_fail=already_claimed,
                       more=(FoodItem.exchange_id.set(exchange_id),))
     if read.sharer is _UNREAD:  # the transaction checks what was not read; after the post's condition, so a
-        # post claimed meanwhile answers `already_claimed` as the read path's order does, whatever the sharer
-        uow.check(UserItem, UserItem.key(post.sharer_id), privacy_settings.NOT_RESTRICTED, on_fail=not_available)
+        # post claimed meanwhile answers `already_claimed` as the read path's order does, whatever the sharer:
+        # no restriction, and still in the post's group (no leave, removal or ban recorded on their profile)
+        uow.check(UserItem, UserItem.key(post.sharer_id),
+                  privacy_settings.NOT_RESTRICTED & users.not_departed(post.group_id), on_fail=not_available)
     if access.partner is not None:
         _check_partner_terms(post, claimer, access.partner)
         _count_partner_claim(uow, user_id, access.partner, now)
@@ -351,7 +354,8 @@ def no_show(exchange_id: str, user_id: str) -> ExchangeItem:
 
 
 def _close(exchange_id: str, user_id: str, outcome: str, blind: bool, cause: str | None = None) -> ExchangeItem:
-    """Cancel or record a no-show: release the claimer's credit and re-list or expire the post.
+    """Cancel or record a no-show: release the claimer's credit and re-list the post, expire it, or (its sharer
+    departed the group: the exchange is marked) take it off as the departure took their posts off.
 
     The exchange carries what the post's update needs (its id, group and pickup end, copied at claim time), so
     the post is written without a read, under the condition that it is still claimed by this exchange. The
@@ -360,35 +364,42 @@ def _close(exchange_id: str, user_id: str, outcome: str, blind: bool, cause: str
     now = clock.now_iso()
     by_sharer = user_id == exchange.sharer_id
     own_flag = ExchangeItem.sharer_confirmed if by_sharer else ExchangeItem.claimer_confirmed
-    exchange_rules.decide_close(exchange_rules.CloseFacts(exchange.status, by_sharer,
-                                                          bool(getattr(exchange, own_flag.attr_name)),
-                                                          now > exchange.pickup_end), outcome, chosen=cause is None)
-    still_open = ExchangeItem.status == CLAIMED
+    facts = exchange_rules.CloseFacts(exchange.status, by_sharer, bool(getattr(exchange, own_flag.attr_name)),
+                                      now > exchange.pickup_end, window_open=now < exchange.pickup_end,
+                                      sharer_departed=exchange.sharer_departed)
+    exchange_rules.decide_close(facts, outcome, chosen=cause is None)
+    # Still open, and the sharer's departure as read (one landing meanwhile makes it read again and decide anew)
+    still_open = (ExchangeItem.status == CLAIMED) & (
+        ExchangeItem.sharer_departed == exchange.sharer_departed if exchange.sharer_departed
+        else ExchangeItem.sharer_departed.does_not_exist())
     if cause is None:  # still unconfirmed by the side closing it, as read: a confirmation racing it wins whole
         still_open &= _as_read(own_flag, False)
     claimer = _claimer(exchange, blind)
     uow = UnitOfWork()
-    uow.update(
+    uow.update(  # lost to a racing change: read again, and the rule answers on what changed (`decide_close`)
         exchange,
         [ExchangeItem.status.set(outcome), ExchangeItem.closed_at.set(now), ExchangeItem.updated_at.set(now)],
         still_open,
-        on_fail=Conflict("The exchange changed meanwhile.", code="invalid_state"),
+        on_fail=ConcurrentUpdate("the exchange changed meanwhile"),
     )
-    relist = outcome == CANCELLED and now < exchange.pickup_end
+    post_status = exchange_rules.post_after_close(facts, outcome)
+    relist = post_status == food_posts.AVAILABLE
     if relist:
         food_posts.relist(uow, exchange.group_id, exchange.food_id, exchange.pickup_end, _claimed_by(exchange))
     else:
-        _expire_post(uow, exchange)
+        _unlist_post(uow, exchange, post_status)
     reason = "claim_cancelled" if outcome == CANCELLED else "no_show"
     credits.release(uow, claimer, exchange_id, reason)
     event_type = "ExchangeCancelled" if outcome == CANCELLED else "ExchangeNoShow"
     actor = None if cause else user_id
     uow.record(event_type, actor, _payload(exchange) | {"closedBy": user_id, "foodRelisted": relist}
                | ({"cause": cause} if cause else {}))
-    if not relist:
+    post = {"foodId": exchange.food_id, "groupId": exchange.group_id, "sharerId": exchange.sharer_id}
+    if post_status == food_posts.EXPIRED:
         uow.record("FoodExpired", actor,  # naming its exchange: claimed, not a post nobody wanted (fraud.py)
-                   {"foodId": exchange.food_id, "groupId": exchange.group_id, "sharerId": exchange.sharer_id,
-                    "exchangeId": exchange_id})
+                   post | {"exchangeId": exchange_id})
+    elif not relist:  # as the departure records it: the leaver as actor, none for a moderator's removal
+        uow.record("FoodWithdrawn", exchange.sharer_id if post_status == food_posts.WITHDRAWN else None, post)
     uow.commit()
     exchange.status, exchange.closed_at, exchange.updated_at = outcome, now, now  # what was written (no re-read)
     return exchange
@@ -442,7 +453,7 @@ def _settle(exchange: ExchangeItem, now: datetime, grace: timedelta, blind: bool
     if completing:
         _complete(uow, exchange, at, blind, None, settled=True)
     else:
-        _expire_post(uow, exchange, on_fail=Conflict(f"The post {exchange.food_id} is not claimed by this exchange.",
+        _unlist_post(uow, exchange, on_fail=Conflict(f"The post {exchange.food_id} is not claimed by this exchange.",
                                                      code="invalid_state"))
         credits.release(uow, _claimer(exchange, blind), exchange.exchange_id, "claim_lapsed")
         uow.record("ExchangeLapsed", None, _payload(exchange) | {"closedAt": at})
@@ -463,10 +474,12 @@ def _claimed_by(exchange: ExchangeItem):
     return (FoodItem.status == food_posts.CLAIMED) & (FoodItem.exchange_id == exchange.exchange_id)
 
 
-def _expire_post(uow: UnitOfWork, exchange: ExchangeItem, on_fail: Conflict | None = None) -> None:
-    """The post of a claim closed once its window is over: expired (a claimed post is on no board)."""
-    uow.update(FoodItem(*FoodItem.key(exchange.food_id)), food_posts.unlist_actions(food_posts.EXPIRED),
-               _claimed_by(exchange), on_fail=on_fail)
+def _unlist_post(uow: UnitOfWork, exchange: ExchangeItem, status: str = food_posts.EXPIRED,
+                 on_fail: Conflict | None = None) -> None:
+    """The post of a claim closed and not re-listed: expired once its window is over, or (a cancel within it after
+    its sharer's departure) as the departure took their posts off. A claimed post is on no board."""
+    uow.update(FoodItem(*FoodItem.key(exchange.food_id)), food_posts.unlist_actions(status), _claimed_by(exchange),
+               on_fail=on_fail)
 
 
 def _payload(exchange: ExchangeItem) -> dict:

@@ -310,8 +310,10 @@ def _others_out(value, user_id: str, others: frozenset[str] = frozenset()):
     return value
 
 
+# (`sharer_departed`: an exchange's mark of its sharer's departure from the group, for a cancel: about the sharer,
+# not for the claimer's export; the sharer's own departure is in their memberships' events.)
 _BOOKKEEPING = ("pk", "sk", "by_user_pk", "by_user_sk", "avail_pk", "avail_sk", "expiry_pk", "expiry_sk",
-                "outbox_pk", "outbox_sk", "expires_at_epoch", "code_hash", "rep_seq", "rep_pending")
+                "outbox_pk", "outbox_sk", "expires_at_epoch", "code_hash", "rep_seq", "rep_pending", "sharer_departed")
 
 
 def _fields(item: dict) -> dict:

@@ -322,7 +322,8 @@ def _admit_as(group: GroupItem, user_id: str, attempt: int, version: int | None,
     uow.check(BanItem, BanItem.key(group.group_id, user_id), BanItem.pk.does_not_exist(),
               on_fail=Forbidden("You have been banned from this group.", code="banned"))
     # Nor does anyone whose erasure began meanwhile: a membership landing after the wind-down would outlive it.
-    users.keep_acting(uow, user_id)
+    # (The check is the update taking the group out of their departed groups: their posts in it are claimable.)
+    users.keep_acting(uow, user_id, joining=group.group_id)
     if invite is not None:
         _use(uow, invite, user_id)
     uow.record("MemberJoined", user_id, {"groupId": group.group_id, "userId": user_id, "role": MEMBER})
@@ -371,6 +372,9 @@ def _leave(group_id: str, user_id: str) -> None:
         condition,
         on_fail=Conflict("You are the last admin of a group that still has members.", code="last_admin"),
     )
+    # Their posts there are refused to claims from now on. (No profile: the erasure's sweep is moving it, and takes
+    # the membership next: answered as a membership already gone.)
+    users.record_departure(uow, user_id, group_id, on_fail=NotFound(f"Group {group_id} not found."))
     uow.record("MemberLeft", user_id, {"groupId": group_id, "userId": user_id})
     uow.commit()
 

@@ -405,9 +405,12 @@ def _take(group_id: str, moderator_id: str, request: ActionRequest, target: _Tar
     users.keep_acting(uow, moderator_id)
     # Whom the action concerns was read (from the report, the post, the handle): an action landing after their
     # erasure's sweep scanned would name them for good (the record under their id, a ban, a restriction).
-    users.keep_not_erasing(uow, member_id, on_fail=Conflict(
-        "The member's account is being erased.", code="invalid_state") if target.read else _Unconfirmed())
     removes = request.action in (rules.REMOVE_MEMBER, rules.BAN) and target.membership is not None
+    # A removal records the group in their departed groups with that check (their posts there are refused to
+    # claims from now on, docs/trust-safety.md "Departures").
+    users.keep_not_erasing(uow, member_id, on_fail=Conflict(
+        "The member's account is being erased.", code="invalid_state") if target.read else _Unconfirmed(),
+        departing=group_id if removes else None)
     if condition is not None and not removes:  # a removal's delete carries it
         uow.check(MembershipItem, MembershipItem.key(group_id, member_id), condition, on_fail=changed)
     penalty, until = None, None

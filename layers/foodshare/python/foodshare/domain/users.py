@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from foodshare import clock, ids
 from foodshare.data.models import LedgerEntryItem, PseudonymItem, UserItem
 from foodshare.data.transaction import UnitOfWork
@@ -27,21 +29,50 @@ def get(user_id: str) -> UserItem:
     return user
 
 
-def keep_not_erasing(uow: UnitOfWork, user_id: str, *, on_fail: Exception) -> None:
+_NOT_ERASING = UserItem.pk.exists() & UserItem.erasing.does_not_exist()
+
+
+def keep_not_erasing(uow: UnitOfWork, user_id: str, *, on_fail: Exception, departing: str | None = None) -> None:
     """Check in `uow` that the person has a profile whose erasure has not begun as it commits: a write naming them
-    after that would outlive the erasure's sweep (a segment scanned before it is not scanned again)."""
-    uow.check(UserItem, UserItem.key(user_id), UserItem.pk.exists() & UserItem.erasing.does_not_exist(),
-              on_fail=on_fail)
+    after that would outlive the erasure's sweep (a segment scanned before it is not scanned again). `departing`:
+    the group `uow` removes them from (a removal, a ban): the check is then the profile's update recording it in
+    their `departed_groups` (`record_departure`), on the same condition."""
+    if departing is None:
+        uow.check(UserItem, UserItem.key(user_id), _NOT_ERASING, on_fail=on_fail)
+    else:
+        record_departure(uow, user_id, departing, condition=_NOT_ERASING, on_fail=on_fail)
+
+
+def record_departure(uow: UnitOfWork, user_id: str, group_id: str, *, condition: Any = None,
+                     on_fail: Exception | None = None) -> None:
+    """Record in `uow` that the person leaves `group_id` (or is removed from it): it joins their profile's
+    `departed_groups`, which a claim's transaction checks (`not_departed`): their posts there are refused at once,
+    not only once the departure's event is applied (docs/trust-safety.md "Departures"). An update of the profile
+    (2 write units in the transaction), under `condition` (by default, that the profile exists: never a stub)."""
+    uow.update(UserItem(*UserItem.key(user_id)), [UserItem.departed_groups.add({group_id})],
+               UserItem.pk.exists() if condition is None else condition, on_fail=on_fail or account_erased())
+
+
+def not_departed(group_id: str) -> Any:
+    """A condition on a post's sharer's profile for a transaction that does not read it (a claim): they have not
+    left `group_id` (nor were removed from it), or have come back (no profile at all passes too)."""
+    return ~UserItem.departed_groups.contains(group_id)
 
 
 def account_erased() -> Forbidden:
     return Forbidden("This account is being erased (DELETE /me); it can no longer act.", code="account_erased")
 
 
-def keep_acting(uow: UnitOfWork, user_id: str) -> None:
+def keep_acting(uow: UnitOfWork, user_id: str, *, joining: str | None = None) -> None:
     """Check in `uow` that the caller's account is not being erased as it commits (403 `account_erased`): what they
-    do writes records naming them, and one landing after the erasure's sweep would keep naming them."""
-    keep_not_erasing(uow, user_id, on_fail=account_erased())
+    do writes records naming them, and one landing after the erasure's sweep would keep naming them. `joining`: the
+    group `uow` admits them to: the check is then the profile's update taking it out of their `departed_groups`
+    (they are back: their posts there are claimable again), on the same condition."""
+    if joining is None:
+        keep_not_erasing(uow, user_id, on_fail=account_erased())
+    else:
+        uow.update(UserItem(*UserItem.key(user_id)), [UserItem.departed_groups.delete({joining})], _NOT_ERASING,
+                   on_fail=account_erased())
 
 
 def refuse_if_erasing(user: UserItem | None) -> UserItem | None:
