@@ -62,8 +62,8 @@ ERRORS: dict[str, tuple[int, str]] = {
                                  "`retryAt` says when the next UTC day starts.")),
     "group_claim_quota": (409, ("The group's claim quota for a member is used up; `retryAt` says when a claim "
                                 "leaves the rolling window (or the quota lifts near the pickup's end).")),
-    "suspended_low_ratings": (409, ("Suspended from claiming and posting after low ratings (3 below 3 stars in 30 "
-                                    "days, average below 3); `retryAt` says when it lifts.")),
+    "suspended_low_ratings": (409, ("Suspended from claiming and posting after low ratings (3 below 3 stars from 3 "
+                                    "different people in 30 days, average below 3); `retryAt` says when it lifts.")),
     "restricted": (409, "Restricted from posting and claiming in this group by its moderators; `retryAt` says until when."),
     "already_reported": (409, "The caller already has an open report about this subject."),
     "report_closed": (409, "The report has already been decided."),

@@ -153,7 +153,7 @@ def share(user_id: str, post: NewPost, *, request_key: str | None = None) -> Foo
         users.ensure(user_id)
     if member is None:
         raise NotFound(f"Group {post.group_id} not found.", fields={"groupId": "not a group you are a member of"})
-    standing.check_may_post(now, standing.PostReads.of(rule_items))
+    standing.check_may_post(user_id, now, standing.PostReads.of(rule_items))
     if post.pickup_end <= post.pickup_start:
         raise ValidationFailed("The pickup window ends before it starts.", fields={"pickupEnd": "must be after pickupStart"})
     if post.pickup_end <= now:
