@@ -35,7 +35,8 @@ ERRORS: dict[str, tuple[int, str]] = {
     "erasure_code_expired": (403, "The erasure confirmation code has expired; ask for a new one."),
     "account_erased": (403, "The caller's account is being erased (DELETE /me): it can no longer act."),
     "terms_not_met": (403, "The partnership's terms (reputation, distance, location) are not met."),
-    "banned": (403, "The caller was banned from this group by its moderators and cannot rejoin."),
+    "banned": (403, ("The caller was banned from this group by its moderators: they cannot rejoin it or rate its "
+                     "exchanges.")),
     "own_report": (403, "A report about the caller is decided by another admin or moderator."),
     "not_allowed_on_member": (403, "This action may not be taken on this member (an admin, or the caller)."),
     "not_another_admin": (403, "An appeal is decided by a group admin other than whoever took the action."),
