@@ -16,7 +16,7 @@ app = build_resolver()
 @app.post("/exchanges/<exchangeId>/ratings", operation_id="rateExchange",
           summary="Rate the other participant of a completed exchange",
           **private(201, "not_found", "invalid_state", "rating_window_closed", "already_rated", "concurrent_update",
-                  "account_erased"))
+                  "account_erased", "banned"))
 def rate_exchange(exchangeId: str, body: RatingRequest) -> models.Rating:
     user_id = caller_id(app)
     return views.rating(*ratings.rate_exchange(exchangeId, user_id, body.stars, body.comment))

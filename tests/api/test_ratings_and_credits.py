@@ -155,3 +155,53 @@ def test_a_line_committed_between_the_page_and_the_profile_is_not_missed(monkeyp
     assert body["balance"] == 3
     assert [(t["reason"], t["balanceAfter"]) for t in body["transactions"]] == [
         ("claim_cancelled", 3), ("claim_hold", 2), ("welcome", 3)]
+
+
+def _ban(moderator: str, group_id: str, member: str) -> None:
+    reply = call("POST", f"/groups/{group_id}/moderation/actions", user=moderator,
+                 json={"action": "ban", "reason": "Harassed a member", "memberHandle": flows.handle(member, group_id)})
+    assert reply.status == 201, reply
+
+
+def _ratings_of(exchange_id: str) -> list:
+    from foodshare.data.models import RatingItem
+
+    return list(RatingItem.query(f"EXCHANGE#{exchange_id}", RatingItem.sk.startswith("RATING#")))
+
+
+def test_a_member_banned_from_the_exchanges_group_can_no_longer_rate_in_it():
+    """Found by an audit: a member banned from the group still rated the other side of a completed exchange (a
+    harasser rating their reporter 1★, counting towards the reporter's low-rating suspension). It is 403 `banned`
+    and nothing is written; the other side still rates them."""
+    from foodshare.data.models import ReceivedRatingsItem
+
+    exchange_id, _ = _completed()
+    group_id = call("GET", f"/exchanges/{exchange_id}", user="sam").body["groupId"]
+    _ban("sam", group_id, "cleo")
+    refused = call("POST", f"/exchanges/{exchange_id}/ratings", user="cleo", json={"stars": 1})
+    assert refused.status == 403 and refused.error_code == "banned", refused.body
+    assert _ratings_of(exchange_id) == []
+    assert [m for m in ReceivedRatingsItem.query("USER#sam", ReceivedRatingsItem.sk.startswith("RATED#"))] == []
+    assert call("POST", f"/exchanges/{exchange_id}/ratings", user="sam", json={"stars": 2}).status == 201
+
+
+def test_a_ban_landing_while_a_rating_is_in_flight_refuses_it(monkeypatch):
+    """The rating reads the exchange, then commits: the ban is checked in its transaction, so one decided in
+    between still refuses it (403 `banned`, nothing written)."""
+    from foodshare.domain import exchanges
+
+    exchange_id, _ = _completed()
+    group_id = call("GET", f"/exchanges/{exchange_id}", user="sam").body["groupId"]
+    read, banned = exchanges.get_for_participant, []
+
+    def then_banned(*args):
+        found = read(*args)
+        if not banned:
+            banned.append(True)
+            _ban("sam", group_id, "cleo")
+        return found
+
+    monkeypatch.setattr(exchanges, "get_for_participant", then_banned)
+    refused = call("POST", f"/exchanges/{exchange_id}/ratings", user="cleo", json={"stars": 1})
+    assert banned and refused.status == 403 and refused.error_code == "banned", refused.body
+    assert _ratings_of(exchange_id) == []

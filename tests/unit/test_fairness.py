@@ -86,6 +86,62 @@ def test_two_low_ratings_are_not_enough():
     assert fairness.low_rating_suspension(_ratings((0, 1), (1, 1)), PERIOD) is None
 
 
+def _rated(*spec: tuple[float, int, str | None]) -> list[tuple[datetime, int, str | None]]:
+    return [(NOW + timedelta(days=days), stars, rater) for days, stars, rater in spec]
+
+
+def test_one_raters_low_ratings_count_once():
+    # Found by an audit: one person rating three exchanges with someone 1 star suspended them alone.
+    assert fairness.low_rating_suspension(_rated((0, 1, "a"), (1, 1, "a"), (2, 1, "a")), PERIOD) is None
+    assert fairness.low_rating_suspension(_rated((0, 1, "a"), (1, 1, "a"), (2, 1, "b"), (3, 2, "b")), PERIOD) is None
+    three_people = _rated((0, 1, "a"), (1, 1, "a"), (2, 1, "b"), (3, 2, "c"))
+    assert fairness.low_rating_suspension(three_people, PERIOD) == NOW + timedelta(days=17)
+
+
+def test_ratings_whose_rater_is_not_known_each_count_as_their_own():
+    # As before the rule knew raters: (at, stars) and (at, stars, None) alike.
+    assert fairness.low_rating_suspension(_rated((0, 1, None), (1, 1, None), (2, 1, "a")), PERIOD) == \
+        NOW + timedelta(days=16)
+    assert fairness.low_rating_suspension(_ratings((0, 1), (1, 1), (2, 1)), PERIOD) == NOW + timedelta(days=16)
+
+
+def test_one_raters_further_low_ratings_do_not_pull_the_average_down():
+    # Counted: 5, 5, 5, 5, 1 (a), 1 (b), 1 (c) = 23 over 7, average 3.3; a's four more would make it 27 over 11.
+    ratings = _rated((0, 5, "d"), (0, 5, "e"), (0, 5, "f"), (0, 5, "g"),
+                     (1, 1, "a"), (2, 1, "a"), (3, 1, "a"), (4, 1, "a"), (5, 1, "a"), (6, 1, "b"), (7, 1, "c"))
+    assert fairness.low_rating_suspension(ratings, PERIOD) is None
+    assert fairness.low_rating_suspension([(at, stars) for at, stars, _ in ratings], PERIOD) is not None
+
+
+def test_one_raters_later_low_rating_does_not_start_the_suspension_again():
+    ratings = _rated((0, 1, "a"), (1, 1, "b"), (2, 1, "c"))
+    assert fairness.low_rating_suspension(ratings, PERIOD) == NOW + timedelta(days=16)
+    assert fairness.low_rating_suspension(ratings + _rated((10, 1, "a")), PERIOD) == NOW + timedelta(days=16)
+    # Someone else's does, as before.
+    assert fairness.low_rating_suspension(ratings + _rated((10, 1, "d")), PERIOD) == NOW + timedelta(days=24)
+
+
+def test_a_raters_low_rating_counts_again_once_their_first_has_left_the_30_days():
+    ratings = _rated((0, 1, "a"), (29, 1, "a"), (30.5, 1, "b"), (31, 2, "c"))
+    # On day 31 the 30 days hold a's second (the first left on day 30), b's and c's.
+    assert fairness.low_rating_suspension(ratings, PERIOD) == NOW + timedelta(days=45)
+    # Without a's second, day 31 holds b's and c's only.
+    assert fairness.low_rating_suspension(_rated((0, 1, "a"), (30.5, 1, "b"), (31, 2, "c")), PERIOD) is None
+
+
+def test_knowing_raters_never_suspends_longer_than_counting_each_rating_alone():
+    """What `standing.suspension` relies on to read the exchanges only when the rule would otherwise suspend."""
+    import random
+
+    generator = random.Random(17)
+    for _ in range(400):
+        ratings = [(NOW + timedelta(hours=generator.randrange(0, 24 * 60)), generator.choice((1, 1, 2, 3, 4, 5)),
+                    generator.choice(("a", "b", "c", "d", None))) for _ in range(generator.randrange(0, 12))]
+        alone = fairness.low_rating_suspension([(at, stars) for at, stars, _ in ratings], PERIOD)
+        known = fairness.low_rating_suspension(ratings, PERIOD)
+        assert known is None or (alone is not None and known <= alone), ratings
+
+
 def test_the_months_of_received_ratings_cover_everything_the_rule_looks_back_at():
     # 30 days plus the 14-day period before 2 January reach back to 19 November.
     now = datetime(2027, 1, 2, 12, tzinfo=timezone.utc)

@@ -35,7 +35,8 @@ ERRORS: dict[str, tuple[int, str]] = {
     "erasure_code_expired": (403, "The erasure confirmation code has expired; ask for a new one."),
     "account_erased": (403, "The caller's account is being erased (DELETE /me): it can no longer act."),
     "terms_not_met": (403, "The partnership's terms (reputation, distance, location) are not met."),
-    "banned": (403, "The caller was banned from this group by its moderators and cannot rejoin."),
+    "banned": (403, ("The caller was banned from this group by its moderators: they cannot rejoin it or rate its "
+                     "exchanges.")),
     "own_report": (403, "A report about the caller is decided by another admin or moderator."),
     "not_allowed_on_member": (403, "This action may not be taken on this member (an admin, or the caller)."),
     "not_another_admin": (403, "An appeal is decided by a group admin other than whoever took the action."),
@@ -65,8 +66,8 @@ ERRORS: dict[str, tuple[int, str]] = {
                                  "`retryAt` says when the next UTC day starts.")),
     "group_claim_quota": (409, ("The group's claim quota for a member is used up; `retryAt` says when a claim "
                                 "leaves the rolling window (or the quota lifts near the pickup's end).")),
-    "suspended_low_ratings": (409, ("Suspended from claiming and posting after low ratings (3 below 3 stars in 30 "
-                                    "days, average below 3); `retryAt` says when it lifts.")),
+    "suspended_low_ratings": (409, ("Suspended from claiming and posting after low ratings (3 below 3 stars from 3 "
+                                    "different people in 30 days, average below 3); `retryAt` says when it lifts.")),
     "restricted": (409, "Restricted from posting and claiming in this group by its moderators; `retryAt` says until when."),
     "already_reported": (409, "The caller already has an open report about this subject."),
     "report_closed": (409, "The report has already been decided."),

@@ -31,13 +31,17 @@ def _utc(value: datetime) -> datetime:
 
 def _number_not_flag_or_text(value):
     """A JSON number only: pydantic's lax mode takes `true` as 1 and `"5"` as 5 (a client's boolean became a 1-star
-    rating). A whole number written as 4.0 is still 4; 4.5 is refused as before."""
+    rating). A whole number written as 4.0 is still 4; 4.5 is refused as before. Every whole number a body holds is
+    a `WholeNumber` (tests/api/test_whole_numbers.py covers each field through its route)."""
     if isinstance(value, (bool, str)):
         raise PydanticCustomError("int_type", "Input should be a valid integer")
     return value
 
 
 WholeNumber = Annotated[int, BeforeValidator(_number_not_flag_or_text)]
+# Not `WholeNumber | None`: a field's bounds would then not reach the integer's schema (OpenAPI showed `ge`, no
+# `minimum`); the check on the optional lets None through.
+OptionalWholeNumber = Annotated[int | None, BeforeValidator(_number_not_flag_or_text)]
 
 _REQUIRED = object()
 
@@ -120,14 +124,14 @@ class JoinGroupRequest(Body):
         {"inviteCode": "01JDW8R3K2M4N6P8Q0S2T4V6X8-K7Q2XR9M4A", "acceptedDisclaimerVersion": 1}]})
 
     invite_code: str = Field(min_length=4, max_length=64, description="As POST /groups/{groupId}/invites gave it")
-    accepted_disclaimer_version: int | None = Field(default=None, ge=1,
-                                                    description="Required when the group has a disclaimer")
+    accepted_disclaimer_version: OptionalWholeNumber = Field(default=None, ge=1,
+                                                             description="Required when the group has a disclaimer")
 
 
 class PartnershipTermsBody(Body):
     max_distance_km: float = Field(default=10, gt=0, le=200)
     min_reputation: float = Field(default=70, ge=0, le=100)
-    max_claims_per_member_per_week: int = Field(default=3, ge=1, le=50)
+    max_claims_per_member_per_week: WholeNumber = Field(default=3, ge=1, le=50)
 
 
 class ProposePartnershipRequest(Body):
@@ -152,7 +156,7 @@ class ShareFoodRequest(Body):
     group_id: str = Field(min_length=1, max_length=64)
     title: Annotated[str, ONE_LINE] = Field(min_length=1, max_length=100)
     description: Annotated[str | None, OPTIONAL_TEXT] = Field(default=None, max_length=1000)
-    quantity: int = Field(ge=1, le=10, description="Portions")
+    quantity: WholeNumber = Field(ge=1, le=10, description="Portions")
     dietary_tags: Labels = Field(default_factory=list)
     allergens: Labels = Field(default_factory=list)
     pickup_location: PickupLocation
@@ -215,9 +219,10 @@ ModerationActionKind = Literal[moderation_rules.ACTIONS]  # type: ignore[valid-t
 class ClaimQuotaRequest(Body):
     model_config = ConfigDict(json_schema_extra={"examples": [{"maxClaims": 3, "windowHours": 168, "liftHours": 2}]})
 
-    max_claims: int = Field(ge=1, le=100, description="Claims a member may make in the window")
-    window_hours: int = Field(ge=1, le=24 * 31, description="Length of the rolling window")
-    lift_hours: int = Field(default=0, ge=0, le=72, description="Hours before a post's pickup ends when the quota is off")
+    max_claims: WholeNumber = Field(ge=1, le=100, description="Claims a member may make in the window")
+    window_hours: WholeNumber = Field(ge=1, le=24 * 31, description="Length of the rolling window")
+    lift_hours: WholeNumber = Field(default=0, ge=0, le=72,
+                                    description="Hours before a post's pickup ends when the quota is off")
 
 
 class ReportRequest(Body):
@@ -248,7 +253,7 @@ class ModerationActionRequest(Body):
     member_handle: str | None = Field(default=None, min_length=1, max_length=128,
                                       description="The member's handle in this group (from the moderation queue)")
     food_id: str | None = Field(default=None, min_length=1, max_length=64)
-    days: int | None = Field(default=None, ge=1, le=365, description="restrict: for how many days")
+    days: OptionalWholeNumber = Field(default=None, ge=1, le=365, description="restrict: for how many days")
 
 
 class AppealRequest(Body):

@@ -824,7 +824,8 @@ class ReceivedRatingsItem(Item):
 
     One entry per rating, `<createdAt>|<stars>|<exchangeId>`, added to the set in the rating's own
     transaction (an ADD: no read, racing ratings both land, a repeat is a no-op); the rule reads the
-    few months it looks back over by key, in the claim's or post's one batch. Expires once no rule
+    few months it looks back over by key, in the claim's or post's one batch (and, only when it would
+    suspend, the low ratings' exchanges, whose other participant is the rater). Expires once no rule
     looks back that far.
     """
 
@@ -839,9 +840,10 @@ class ReceivedRatingsItem(Item):
     def entry(created_at: str, stars: int, exchange_id: str) -> str:
         return f"{created_at}|{stars}|{exchange_id}"
 
-    def received(self) -> list[tuple[str, int]]:
-        """(created at, stars) of each entry."""
-        return [(at, int(stars)) for at, stars, _ in (e.split("|", 2) for e in self.ratings or ())]
+    def entries(self) -> list[tuple[str, int, str]]:
+        """(created at, stars, exchange id) of each entry. The rater is the exchange's other participant: not kept
+        here, so the item names nobody but its owner (docs/privacy.md, "Received ratings")."""
+        return [(at, int(stars), exchange_id) for at, stars, exchange_id in (e.split("|", 2) for e in self.ratings or ())]
 
 
 class GroupClaimQuotaItem(Item):

@@ -12,11 +12,13 @@ The rules:
   rolling window of W hours, lifted H hours before a post's pickup ends so food
   nobody claimed still goes to anyone (foodsharing.de's pickup quotas);
 - OLIO's low-rating rule: 3 ratings below 3 stars within 30 days while those 30
-  days also average below 3 stars suspend claiming and posting for a period.
+  days also average below 3 stars suspend claiming and posting for a period; a
+  rater's low ratings count once, so no one person can suspend another alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -129,17 +131,45 @@ def quota_slot(quota: GroupQuota, slots: dict[int, datetime], now: datetime) -> 
     )
 
 
-def low_rating_suspension(ratings: list[tuple[datetime, int]], period: timedelta) -> datetime | None:
+# A received rating: (when, stars) or (when, stars, rater). `rater` is whatever tells one rater from another (None:
+# not known, so it counts as a rater of its own); the rule never needs more of them than that.
+ReceivedRating = tuple[datetime, int] | tuple[datetime, int, str | None]
+
+
+def _counted(window: Sequence[tuple[datetime, int, str | None]]) -> list[int]:
+    """Which ratings of a window (oldest first) the rule counts: every rating of 3 stars or more, and of each
+    rater's low ratings only the first; an unknown rater's each count."""
+    seen: set[str] = set()
+    kept = []
+    for index, (_, stars, rater) in enumerate(window):
+        if stars < LOW_RATING_BELOW and rater is not None:
+            if rater in seen:
+                continue
+            seen.add(rater)
+        kept.append(index)
+    return kept
+
+
+def low_rating_suspension(ratings: Sequence[ReceivedRating], period: timedelta) -> datetime | None:
     """Until when the low-rating rule suspends a user, given the ratings they received (any order).
 
-    The rule is checked at each received rating: within the 30 days up to it, at least
-    3 ratings below 3 stars and an average below 3 stars. The latest moment it held
-    starts the suspension. Returns None if it never held (the caller compares with now).
+    The rule is checked at each received rating the rule counts: within the 30 days up to it, at
+    least 3 ratings below 3 stars and an average below 3 stars, where one rater's low ratings count
+    once (their first in those 30 days; their later ones neither add to the count nor pull the average
+    down, nor start a suspension again). The latest moment it held starts the suspension. Returns None
+    if it never held (the caller compares with now).
+
+    Counting fewer low ratings can only hold less often: whatever it decides with raters known, it
+    decides no suspension, or one ending no later, than with every rating its own rater.
     """
-    ordered = sorted(ratings)
+    ordered = sorted(((r[0], r[1], r[2] if len(r) > 2 else None) for r in ratings), key=lambda r: r[0])
     triggered: datetime | None = None
-    for at, _ in ordered:
-        window = [stars for moment, stars in ordered if at - LOW_RATING_WINDOW < moment <= at]
+    for index, (at, _, _) in enumerate(ordered):
+        inside = [i for i, (moment, _, _) in enumerate(ordered) if at - LOW_RATING_WINDOW < moment <= at]
+        counted = [inside[i] for i in _counted([ordered[i] for i in inside])]
+        if index not in counted:
+            continue
+        window = [ordered[i][1] for i in counted]
         low = sum(1 for stars in window if stars < LOW_RATING_BELOW)
         if low >= LOW_RATING_COUNT and sum(window) < LOW_RATING_BELOW * len(window):
             triggered = at
@@ -166,13 +196,13 @@ def low_rating_months(period: timedelta, now: datetime) -> list[str]:
     return months
 
 
-def suspension(ratings: list[tuple[datetime, int]], period: timedelta, now: datetime) -> Refusal | None:
+def suspension(ratings: Sequence[ReceivedRating], period: timedelta, now: datetime) -> Refusal | None:
     until = low_rating_suspension(ratings, period)
     if until is None or until <= now:
         return None
     return Refusal(
         LOW_RATING_SUSPENSION,
         f"Claiming and posting are suspended for {period.days} days: {LOW_RATING_COUNT} ratings below "
-        f"{LOW_RATING_BELOW} stars within 30 days, averaging below {LOW_RATING_BELOW} stars.",
+        f"{LOW_RATING_BELOW} stars from different people within 30 days, averaging below {LOW_RATING_BELOW} stars.",
         until,
     )

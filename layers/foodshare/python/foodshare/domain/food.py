@@ -152,7 +152,7 @@ def share(user_id: str, post: NewPost, *, request_key: str | None = None) -> Foo
         users.ensure(user_id)
     if member is None:
         raise NotFound(f"Group {post.group_id} not found.", fields={"groupId": "not a group you are a member of"})
-    standing.check_may_post(now, standing.PostReads.of(rule_items))
+    standing.check_may_post(user_id, now, standing.PostReads.of(rule_items))
     pickup_start, pickup_end = food_rules.check_window(post.pickup_start, post.pickup_end, now)
     food_id = ids.food_id(post.group_id)
     food = FoodItem(

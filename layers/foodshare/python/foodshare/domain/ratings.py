@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from foodshare import clock
-from foodshare.data.models import ExchangeItem, RatingItem
+from foodshare.data.models import BanItem, ExchangeItem, RatingItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import exchanges, standing, users
-from foodshare.errors import Conflict
+from foodshare.errors import Conflict, Forbidden
 from foodshare.ids import ANONYMOUS_PREFIX
 from foodshare.settings import get_settings
 
@@ -47,6 +47,11 @@ def rate_exchange(exchange_id: str, user_id: str, stars: int, comment: str | Non
         RatingItem.pk.does_not_exist(),
         on_fail=Conflict("You have already rated this exchange.", code="already_rated"),
     )
+    # Not banned from the exchange's group (a harasser rating their reporter): checked here, as the rating commits,
+    # since the exchange's id does not name its group and a read would be a call more (2 write units instead). A
+    # partner-group claimer is no member of it, so the ban record, not a membership, decides.
+    uow.check(BanItem, BanItem.key(exchange.group_id, user_id), BanItem.pk.does_not_exist(), on_fail=Forbidden(
+        "You were banned from this exchange's group: you can no longer rate its exchanges.", code="banned"))
     users.keep_not_erasing(uow, rated_user_id, on_fail=Conflict(
         "The other person's account is being erased: it can no longer be rated.", code="invalid_state"))
     standing.record_received_rating(uow, rated_user_id, exchange_id, stars, clock.parse_iso(rating.created_at))

@@ -22,6 +22,7 @@ from foodshare import clock
 from foodshare.data import reads
 from foodshare.data.models import (
     DailySpendItem,
+    ExchangeItem,
     FoodItem,
     GroupClaimQuotaItem,
     MembershipItem,
@@ -77,12 +78,33 @@ def suspension_keys(user_id: str, now: datetime) -> list[tuple[type, tuple[str, 
             for month in fairness.low_rating_months(_suspension_period(), now)]
 
 
-def suspension(received: list[ReceivedRatingsItem | None], now: datetime) -> Refusal | None:
-    """The low-rating rule over the months `suspension_keys` named (None: a month without ratings)."""
-    since = clock.iso(fairness.low_rating_since(_suspension_period(), now))
-    ratings = [(clock.parse_iso(at), stars) for month in received if month is not None
-               for at, stars in month.received() if at >= since]
-    return fairness.suspension(ratings, _suspension_period(), now)
+def suspension(user_id: str, received: list[ReceivedRatingsItem | None], now: datetime) -> Refusal | None:
+    """The low-rating rule over the months `suspension_keys` named (None: a month without ratings).
+
+    A received rating names its exchange, not its rater (docs/privacy.md, "Received ratings"). The rule is asked
+    first with every rating its own rater: it can only hold less once raters are known, so when it does not
+    hold (nearly always) that is the answer, with no read. When it would suspend, the exchanges of the low
+    ratings it looks back over are read in one batch (a claim or post more per refusal) and the rule asked again
+    knowing who gave each: one person's low ratings count once."""
+    period = _suspension_period()
+    since = clock.iso(fairness.low_rating_since(period, now))
+    entries = [entry for month in received if month is not None for entry in month.entries() if entry[0] >= since]
+    refusal = fairness.suspension([(clock.parse_iso(at), stars) for at, stars, _ in entries], period, now)
+    if refusal is None:
+        return None
+    raters = _raters(user_id, {exchange_id for _, stars, exchange_id in entries
+                               if exchange_id and stars < fairness.LOW_RATING_BELOW})
+    return fairness.suspension([(clock.parse_iso(at), stars, raters.get(exchange_id))
+                                for at, stars, exchange_id in entries], period, now)
+
+
+def _raters(user_id: str, exchange_ids: set[str]) -> dict[str, str]:
+    """Who rated `user_id` in each exchange: its other participant (an exchange not found, or not theirs: absent,
+    so its rating counts as a rater of its own). An erased rater is their anonymous id, one per person."""
+    found = reads.get_many([(ExchangeItem, ExchangeItem.key(x)) for x in sorted(exchange_ids)])
+    return {exchange.exchange_id: exchange.claimer_id if exchange.sharer_id == user_id else exchange.sharer_id
+            for exchange in found
+            if exchange is not None and user_id in (exchange.sharer_id, exchange.claimer_id)}
 
 
 def _restriction(item: RestrictionItem | None, now: datetime) -> Refusal | None:
@@ -106,9 +128,9 @@ def post_keys(user_id: str, group_id: str, now: datetime) -> list[tuple[type, tu
     return [(RestrictionItem, RestrictionItem.key(group_id, user_id)), *suspension_keys(user_id, now)]
 
 
-def check_may_post(now: datetime, read: PostReads) -> None:
+def check_may_post(user_id: str, now: datetime, read: PostReads) -> None:
     """Posting is refused while the user is suspended, or restricted in the group."""
-    for refusal in (suspension(read.received, now), _restriction(read.restriction, now)):
+    for refusal in (suspension(user_id, read.received, now), _restriction(read.restriction, now)):
         if refusal:
             raise refused(refusal)
 
@@ -147,7 +169,7 @@ def check_may_claim(uow: UnitOfWork, claimer: UserItem, post: FoodItem, now: dat
     settings = get_settings()
     level = claimer.trust_level
     for refusal in (
-        suspension(read.received, now),
+        suspension(claimer.user_id, read.received, now),
         _restriction(read.restriction, now),
         fairness.active_claims(level, int(claimer.credits_held or 0), settings.claim_limits),
     ):
