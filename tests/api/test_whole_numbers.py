@@ -48,6 +48,13 @@ def _restriction(value):
                       "memberHandle": flows.handle("cleo", c["group"])})
 
 
+def _invite(field):
+    def create(value):
+        c = flows.community()
+        return call("POST", f"/groups/{c['group']}/invites", user="sam", json={field: value})
+    return create
+
+
 # (the field as a 400 names it, how to send a value for it through its route, a whole number it accepts)
 FIELDS = [
     ("quantity", _food, 3),
@@ -57,6 +64,8 @@ FIELDS = [
     ("windowHours", _quota("windowHours"), 24),
     ("liftHours", _quota("liftHours"), 2),
     ("days", _restriction, 7),
+    ("maxUses", _invite("maxUses"), 3),
+    ("expiresInHours", _invite("expiresInHours"), 24),
 ]
 
 

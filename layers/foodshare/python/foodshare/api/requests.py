@@ -112,11 +112,12 @@ class CreateGroupRequest(Body):
 class CreateInviteRequest(Body):
     model_config = ConfigDict(json_schema_extra={"examples": [{"maxUses": 10, "expiresInHours": 48}, {}]})
 
-    max_uses: int | None = Field(default=None, ge=1, le=invite_rules.MAX_USES,
-                                 description="How many joins it allows (absent: any number until it expires)")
-    expires_in_hours: int | None = Field(default=None, ge=1,
-                                         description="Hours until it expires, at most INVITE_TTL_HOURS (168 unless "
-                                                     "the stage sets another); absent: that longest lifetime")
+    max_uses: OptionalWholeNumber = Field(default=None, ge=1, le=invite_rules.MAX_USES,
+                                          description="How many joins it allows (absent: any number until it expires)")
+    expires_in_hours: OptionalWholeNumber = Field(default=None, ge=1,
+                                                  description="Hours until it expires, at most INVITE_TTL_HOURS (168 "
+                                                              "unless the stage sets another); absent: that longest "
+                                                              "lifetime")
 
 
 class JoinGroupRequest(Body):
