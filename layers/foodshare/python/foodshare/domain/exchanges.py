@@ -36,6 +36,7 @@ from foodshare.domain import (
     settlement_rules,
     standing,
     users,
+    visibility,
 )
 from foodshare.domain import food as food_posts
 from foodshare.errors import ConcurrentUpdate, Conflict, Forbidden, NotFound
@@ -63,7 +64,8 @@ STATUS_FILTERS: dict[str, frozenset[str]] = {
 
 @dataclass(frozen=True)
 class Participation:
-    """One of the person's exchanges, with its post as they see it (`food.get_detail`'s rules)."""
+    """One of the person's exchanges, with its post as they see it (`food.get_detail`'s rules): None when the post
+    is gone or they may not see it (`visibility.sees`)."""
 
     exchange: ExchangeItem
     post: FoodItem | None
@@ -98,6 +100,10 @@ def of_participant(user_id: str, limit: int, after: str | None, status: str | No
         post = found[FoodItem.key(exchange.food_id)]
         sharer = found.get(UserItem.key(exchange.sharer_id))
         claimer = exchange.claimer_id == user_id
+        if post is not None and not visibility.sees(user_id, post.sharer_id, post.status, reach=None,
+                                                    exchange=visibility.part_in(exchange.status, exchange.claimer_id,
+                                                                                user_id)):
+            post = None  # as GET /food/{foodId} answers it to them: not found
         page.append(Participation(exchange, post, post is not None and food_posts.sees_exact(post, user_id, sharer,
                                                                                               exchange),
                                   claimer and exchange.partnership_id is not None))

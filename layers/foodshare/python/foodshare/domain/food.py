@@ -10,7 +10,7 @@ from foodshare import clock, ids
 from foodshare.data import reads
 from foodshare.data.models import AppliedRequestItem, ExchangeItem, FoodItem, MembershipItem, OpenPostsItem, UserItem
 from foodshare.data.transaction import UnitOfWork
-from foodshare.domain import food_rules, groups, identities, partnerships, privacy, standing, users
+from foodshare.domain import food_rules, groups, identities, partnerships, privacy, standing, users, visibility
 from foodshare.errors import (
     AlreadyApplied,
     ConcurrentUpdate,
@@ -93,25 +93,36 @@ def get_visible(food_id: str, user_id: str) -> tuple[FoodItem, Access]:
     return food, seen
 
 
-def get_detail(food_id: str, user_id: str) -> tuple[FoodItem, Access, bool]:
-    """A post visible to `user_id`, how they see it, and whether they see its exact place (`_sees_exact`):
-    the post, then one batch of what the rules read (membership, the sharer's precision, the active exchange)."""
+@dataclass(frozen=True)
+class Detail:
+    """A post as one viewer may see it (`get_detail`)."""
+
+    post: FoodItem
+    from_partner_group: bool  # they reach it through a partnership (or claimed it through one)
+    exact: bool  # they see its exact place (`sees_exact`)
+
+
+def get_detail(food_id: str, user_id: str) -> Detail:
+    """A post `user_id` may see (`visibility.sees`, the rule discovery follows) and how they see it; 404 as for a
+    missing post otherwise. The post, then one batch of what the rules read (membership, the sharer's profile, the
+    exchange the post names); through a partnership, the caller's groups and their links as `access` reads them."""
     post = find(food_id)
     if post is None:
         raise NotFound(f"Food {food_id} not found.")
-    own = post.sharer_id == user_id
-    claimed = bool(post.exchange_id) and post.status == CLAIMED
-    keys = [] if own else [(MembershipItem, MembershipItem.key(post.group_id, user_id)),
-                           (UserItem, UserItem.key(post.sharer_id))]
-    if claimed and not own:
+    if post.sharer_id == user_id:
+        return Detail(post, False, True)
+    keys = [(MembershipItem, MembershipItem.key(post.group_id, user_id)), (UserItem, UserItem.key(post.sharer_id))]
+    if post.exchange_id:
         keys.append((ExchangeItem, ExchangeItem.key(post.exchange_id)))
-    found = reads.get_many(keys) if keys else []
-    seen = access(post, user_id, found[0] if found else None)
-    if seen is None:
+    membership, sharer, *named = reads.get_many(keys)
+    exchange = named[0] if named else None
+    part = visibility.part_in(exchange.status, exchange.claimer_id, user_id) if exchange is not None else None
+    seen = access(post, user_id, membership)
+    reach = visibility.NONE if seen is None else visibility.PARTNER if seen.via_partnership else visibility.MEMBER
+    if not visibility.sees(user_id, post.sharer_id, post.status, reach=reach, exchange=part):
         raise NotFound(f"Food {food_id} not found.")
-    if own:
-        return post, seen, True
-    return post, seen, sees_exact(post, user_id, found[1], found[2] if claimed else None)
+    via_partnership = seen.via_partnership if seen is not None else exchange.partnership_id is not None
+    return Detail(post, via_partnership, sees_exact(post, user_id, sharer, exchange))
 
 
 def sees_exact(post: FoodItem, viewer_id: str, sharer: UserItem | None, exchange: ExchangeItem | None) -> bool:

@@ -1,0 +1,42 @@
+"""Who sees a post: one pure rule for `GET /food` (discovery), `GET /food/{foodId}` and the posts `GET /me/exchanges`
+shows, so a single read never shows what the list hides (docs/privacy.md, "Who sees a post").
+
+No I/O: each caller reads the facts as cheaply as its route can and asks `sees`. A post someone may not see is
+answered to them as a post that does not exist (404 `not_found`, the body a missing id gets; `food: null` in their
+exchanges). In order:
+
+1. Its sharer sees it, whatever happened to it.
+2. A post a moderator removed: nobody else (its content is what was removed).
+3. The claimer of its active exchange sees it: the exchange needs the place and the window.
+4. Nobody else sees a post whose sharer restricted processing (Art. 18: their posts leave every view of others).
+5. The claimer of a closed exchange on it sees it (their exchange's post, whatever their groups or the terms now).
+6. Otherwise: members of its group; members of an active partner group whose terms hold for them and the post.
+"""
+
+from __future__ import annotations
+
+REMOVED = "removed"  # a post's status once a moderator removed it (`moderation.REMOVED`)
+ACTIVE, CLOSED = "active", "closed"  # the viewer's part in an exchange on the post: its claimer, claimed or over
+MEMBER, PARTNER, NONE = "member", "partner", "none"  # how the viewer reaches the post's group
+
+
+def part_in(exchange_status: str | None, claimer_id: str | None, viewer_id: str) -> str | None:
+    """The viewer's part in an exchange on the post (ACTIVE, CLOSED, or None when they are not its claimer)."""
+    if exchange_status is None or claimer_id != viewer_id:
+        return None
+    return ACTIVE if exchange_status == "claimed" else CLOSED
+
+
+def sees(viewer_id: str, sharer_id: str, status: str, *, reach: str | None, exchange: str | None = None) -> bool:
+    """Whether `viewer_id` may see the post (the module's rule).
+
+    `reach`: MEMBER, PARTNER or NONE; None when the caller did not work it out because `exchange` decides (an
+    exchange's own post, `GET /me/exchanges`): taken as NONE. `exchange`: the viewer's part in an exchange on it
+    (`part_in`)."""
+    if viewer_id == sharer_id:
+        return True
+    if status == REMOVED:
+        return False
+    if exchange is not None:
+        return True
+    return reach == MEMBER or reach == PARTNER
