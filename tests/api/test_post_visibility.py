@@ -53,3 +53,35 @@ def test_a_removed_post_is_shown_to_its_sharer_only_and_to_everyone_else_as_a_mi
     assert call("GET", f"/exchanges/{cancelled}", user="ida").body["foodId"] == food
     assert _posts_in_my_exchanges("ida") == {cancelled: None}
     assert _posts_in_my_exchanges("cleo")[cancelled]["status"] == "removed"
+
+
+def test_a_restricted_sharers_posts_are_shown_by_id_to_themselves_and_to_an_active_claimer_only():
+    c = flows.community()  # sam (sharer), cleo
+    group = c["group"]
+    flows.user("ida")
+    flows.join("ida", group, "sam")
+    soup = flows.share("sam", group, title="Soup")  # ida's claim is open: she needs the place and the window
+    pie = flows.share("sam", group, title="Pie")  # cleo's claim is over
+    bread = flows.share("sam", group, title="Bread")  # nobody's
+    active = flows.claim("ida", soup)
+    done = flows.claim("cleo", pie)
+    flows.complete("sam", "cleo", done)
+    assert call("GET", f"/food/{pie}", user="cleo").status == 200
+
+    assert call("PUT", "/me/privacy", user="sam", json={"restricted": True}).status == 200
+    assert _titles("cleo") == [] and _titles("ida") == []  # the list: out of discovery (docs/privacy.md)
+    for food in (soup, pie, bread):
+        assert call("GET", f"/food/{food}", user="sam").status == 200  # their own views keep working
+        assert _as_missing(food, "cleo"), food
+    mine = call("GET", f"/food/{soup}", user="ida")
+    assert mine.status == 200 and mine.body["pickupLocation"]["precision"] == "exact"
+    assert _as_missing(bread, "ida") and _as_missing(pie, "ida")
+    assert _posts_in_my_exchanges("ida")[active]["title"] == "Soup"
+    assert _posts_in_my_exchanges("cleo") == {done: None}
+    assert _posts_in_my_exchanges("sam")[done]["title"] == "Pie"
+
+    assert call("PUT", "/me/privacy", user="sam", json={"restricted": False}).status == 200
+    assert _titles("cleo") == ["Bread"]
+    for food in (pie, bread):
+        assert call("GET", f"/food/{food}", user="cleo").status == 200
+    assert _posts_in_my_exchanges("cleo")[done]["title"] == "Pie"

@@ -43,3 +43,13 @@ def test_the_moderators_status_is_the_one_the_rule_hides():
     from foodshare.domain import moderation
 
     assert moderation.REMOVED == visibility.REMOVED
+
+
+@pytest.mark.parametrize("status", STATUSES)
+def test_a_restricted_sharers_post_is_seen_by_themselves_and_an_active_claimer_only(status):
+    assert sees("sam", "sam", status, reach=MEMBER, sharer_restricted=True)
+    assert sees("cleo", "sam", status, reach=None, exchange=ACTIVE, sharer_restricted=True)
+    for reach in (MEMBER, PARTNER, NONE):
+        assert not sees("cleo", "sam", status, reach=reach, sharer_restricted=True)
+        assert not sees("cleo", "sam", status, reach=reach, exchange=CLOSED, sharer_restricted=True)
+    assert not sees("cleo", "sam", REMOVED, reach=MEMBER, exchange=ACTIVE, sharer_restricted=True)

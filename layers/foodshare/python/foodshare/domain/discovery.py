@@ -14,7 +14,7 @@ from datetime import datetime
 from foodshare import clock, geo, identity_key, visible_text
 from foodshare.data import reads
 from foodshare.data.models import FoodItem, OpenPostsItem, UserItem
-from foodshare.domain import groups, identities, partnerships, privacy
+from foodshare.domain import groups, identities, partnerships, privacy, visibility
 from foodshare import cursors
 from foodshare.reputation_rules import INITIAL_SCORE, TRUST_RANK, trust_level
 
@@ -40,7 +40,7 @@ class Sharer:
     score: float
     trust_level: str
     precision: str = privacy.AREA  # how the sharer lets others see their pickup places (PUT /me/privacy)
-    restricted: bool = False  # processing restricted: their posts leave discovery
+    restricted: bool = False  # processing restricted: their posts leave discovery (`visibility.sees`)
 
     @classmethod
     def of(cls, user: UserItem) -> Sharer:
@@ -207,8 +207,11 @@ def discover(
     results: list[Result] = []
     for post, from_partner in candidates:
         sharer = profiles_by_id.get(post.sharer_id)
-        if sharer is None or (sharer.restricted and sharer.user_id != user_id) or not _matches(post, sharer, filters):
+        if sharer is None or not _matches(post, sharer, filters):
             continue
+        if not visibility.sees(user_id, post.sharer_id, post.status, reach=visibility.PARTNER if from_partner
+                               else visibility.MEMBER, sharer_restricted=sharer.restricted):
+            continue  # an available post: nobody holds an exchange on it
         shown = _shown(post, user_id, sharer)
         distance = geo.distance_km(*looker.location, shown.lat, shown.lng) if looker.location is not None else None
         if from_partner and privacy.partnership_distance(identity_key.key(), post.food_id, *looker.home,

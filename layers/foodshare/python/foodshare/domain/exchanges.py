@@ -100,9 +100,9 @@ def of_participant(user_id: str, limit: int, after: str | None, status: str | No
         post = found[FoodItem.key(exchange.food_id)]
         sharer = found.get(UserItem.key(exchange.sharer_id))
         claimer = exchange.claimer_id == user_id
-        if post is not None and not visibility.sees(user_id, post.sharer_id, post.status, reach=None,
-                                                    exchange=visibility.part_in(exchange.status, exchange.claimer_id,
-                                                                                user_id)):
+        part = visibility.part_in(exchange.status, exchange.claimer_id, user_id)
+        if post is not None and not visibility.sees(user_id, post.sharer_id, post.status, reach=None, exchange=part,
+                                                    sharer_restricted=privacy_settings.is_restricted(sharer)):
             post = None  # as GET /food/{foodId} answers it to them: not found
         page.append(Participation(exchange, post, post is not None and food_posts.sees_exact(post, user_id, sharer,
                                                                                               exchange),

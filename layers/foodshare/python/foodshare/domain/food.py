@@ -119,7 +119,8 @@ def get_detail(food_id: str, user_id: str) -> Detail:
     part = visibility.part_in(exchange.status, exchange.claimer_id, user_id) if exchange is not None else None
     seen = access(post, user_id, membership)
     reach = visibility.NONE if seen is None else visibility.PARTNER if seen.via_partnership else visibility.MEMBER
-    if not visibility.sees(user_id, post.sharer_id, post.status, reach=reach, exchange=part):
+    if not visibility.sees(user_id, post.sharer_id, post.status, reach=reach, exchange=part,
+                           sharer_restricted=bool(sharer is not None and sharer.restricted)):
         raise NotFound(f"Food {food_id} not found.")
     via_partnership = seen.via_partnership if seen is not None else exchange.partnership_id is not None
     return Detail(post, via_partnership, sees_exact(post, user_id, sharer, exchange))

@@ -27,16 +27,21 @@ def part_in(exchange_status: str | None, claimer_id: str | None, viewer_id: str)
     return ACTIVE if exchange_status == "claimed" else CLOSED
 
 
-def sees(viewer_id: str, sharer_id: str, status: str, *, reach: str | None, exchange: str | None = None) -> bool:
+def sees(viewer_id: str, sharer_id: str, status: str, *, reach: str | None, exchange: str | None = None,
+         sharer_restricted: bool = False) -> bool:
     """Whether `viewer_id` may see the post (the module's rule).
 
     `reach`: MEMBER, PARTNER or NONE; None when the caller did not work it out because `exchange` decides (an
     exchange's own post, `GET /me/exchanges`): taken as NONE. `exchange`: the viewer's part in an exchange on it
-    (`part_in`)."""
+    (`part_in`). `sharer_restricted`: the sharer restricted processing (`PUT /me/privacy`; an erasure's freeze)."""
     if viewer_id == sharer_id:
         return True
     if status == REMOVED:
         return False
-    if exchange is not None:
+    if exchange == ACTIVE:
+        return True
+    if sharer_restricted:
+        return False
+    if exchange == CLOSED:
         return True
     return reach == MEMBER or reach == PARTNER
