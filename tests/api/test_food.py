@@ -56,7 +56,10 @@ def test_post_visibility():
     assert call("GET", f"/food/{food_id}", user="eve").status == 404
     assert call("GET", "/food/UNKNOWN", user="sam").status == 404
     other = flows.group("bea", "South")
-    flows.partnership("bea", other, "sam", c["group"])
+    flows.partnership("bea", other, "sam", c["group"])  # the default terms: a score of 70, within 10 km of home
+    assert call("GET", f"/food/{food_id}", user="bea").status == 404  # no home, 60: as GET /food (API 5.2.1)
+    flows.user("bea")
+    flows.set_score("bea", 70)
     partner_view = call("GET", f"/food/{food_id}", user="bea")
     assert partner_view.status == 200 and partner_view.body["fromPartnerGroup"] is True
 

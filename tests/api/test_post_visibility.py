@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 
-from tests.support import flows
+from tests.support import api, flows
 from tests.support.api import call
+from tests.support.apigw import build_event, match_route
+from tests.support.round_trips import measure
 
 UNKNOWN = "01J0000000000000000000000X"
 
@@ -85,3 +87,69 @@ def test_a_restricted_sharers_posts_are_shown_by_id_to_themselves_and_to_an_acti
     for food in (pie, bread):
         assert call("GET", f"/food/{food}", user="cleo").status == 200
     assert _posts_in_my_exchanges("cleo")[done]["title"] == "Pie"
+
+
+def test_a_partner_post_the_terms_hide_from_the_list_is_not_found_by_id_unless_one_claimed_it():
+    c = flows.community()  # sam, cleo in Kiez Kitchen (cleo's home: Berlin)
+    south = flows.group("bea", "South")
+    flows.partnership("sam", c["group"], "bea", south, maxDistanceKm=10, minReputation=70)
+    near = flows.share("bea", south, title="Near", pickupLocation={**flows.BERLIN, "label": "x"})
+    far = flows.share("bea", south, title="Far", pickupLocation={**flows.POTSDAM, "label": "y"})  # ~27 km
+    assert _titles("cleo") == []  # a score of 60, under the terms' 70
+    assert _as_missing(near, "cleo") and _as_missing(far, "cleo")
+
+    flows.set_score("cleo", 75)
+    assert _titles("cleo") == ["Near"]
+    shown = call("GET", f"/food/{near}", user="cleo")
+    assert shown.status == 200 and shown.body["fromPartnerGroup"] is True
+    assert _as_missing(far, "cleo")  # farther than the terms' 10 km from her home, judged on the area shown
+    refused = call("POST", f"/food/{far}/claims", user="cleo")
+    assert (refused.status, refused.error_code) == (403, "terms_not_met")
+    flows.user("cleo", location=None)  # no home: the distance term cannot hold
+    assert _titles("cleo") == [] and _as_missing(near, "cleo")
+
+    flows.user("cleo")  # home in Berlin again
+    exchange = flows.claim("cleo", near)
+    flows.set_score("cleo", 60)  # the terms no longer hold for her; her claim does
+    mine = call("GET", f"/food/{near}", user="cleo")
+    assert mine.status == 200 and mine.body["fromPartnerGroup"] is True
+    assert mine.body["pickupLocation"]["precision"] == "exact"
+    flows.complete("bea", "cleo", exchange)
+    assert call("GET", f"/food/{near}", user="cleo").body["status"] == "completed"
+    assert _as_missing(near, "sam")  # the same terms for sam: a score of 60
+
+
+def test_through_two_partnerships_with_one_group_the_list_the_read_and_the_claim_take_the_same_terms():
+    for name in ("sam", "bea", "cleo"):
+        flows.user(name)
+    first, second = sorted(flows.group("sam", name) for name in ("North", "East"))
+    for group in (first, second):
+        flows.join("cleo", group, "sam")
+    south = flows.group("bea", "South")
+    flows.partnership("sam", first, "bea", south, maxDistanceKm=10, minReputation=0)
+    flows.partnership("sam", second, "bea", south, maxDistanceKm=50, minReputation=0)
+    far = flows.share("bea", south, title="Far", pickupLocation={**flows.POTSDAM, "label": "y"})  # ~27 km
+    assert _titles("cleo") == ["Far"]  # through the wider terms
+    assert call("GET", f"/food/{far}", user="cleo").status == 200
+    claimed = call("POST", f"/food/{far}/claims", user="cleo")
+    assert claimed.status == 201 and claimed.body["viaPartnership"] is True, claimed
+
+
+def test_the_read_sends_the_calls_it_did_a_partners_terms_judged_on_their_profile_read_with_the_links():
+    c = flows.community()
+    south = flows.group("bea", "South")
+    flows.user("bea")
+    flows.user("eve")  # in no group
+    flows.partnership("sam", c["group"], "bea", south, maxDistanceKm=10, minReputation=0)
+    food = flows.share("sam", c["group"])
+    get, batch, query = "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"
+    # the post; the membership, the sharer's profile and the exchange the post names; for someone not in its group:
+    # their groups, then their groups' links to it with their own profile (the terms' score and home)
+    for who, status, calls, items in (("sam", 200, {get: 1}, 1), ("cleo", 200, {get: 1, batch: 1}, 3),
+                                      ("bea", 200, {get: 1, batch: 2, query: 1}, 5),
+                                      ("eve", 404, {get: 1, batch: 1, query: 1}, 2)):
+        path = f"/food/{food}"
+        event = build_event(match_route("GET", path), path, query_string="", headers={}, body=None,
+                            claims=api.claims_for(who))
+        trips = measure("posting", event)
+        assert (trips.status, dict(trips.aws), trips.items_read) == (status, calls, items), (who, trips.describe())

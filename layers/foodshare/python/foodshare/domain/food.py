@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from foodshare import clock, ids
+from foodshare import clock, identity_key, ids
 from foodshare.data import reads
 from foodshare.data.models import AppliedRequestItem, ExchangeItem, FoodItem, MembershipItem, OpenPostsItem, UserItem
 from foodshare.data.transaction import UnitOfWork
@@ -67,7 +67,7 @@ def access(food: FoodItem, user_id: str, membership: MembershipItem | None | obj
         membership = groups.membership(food.group_id, user_id)
     if food.sharer_id == user_id or membership is not None:
         return Access(partner=None)
-    partner = partnerships.first_partner_link(groups.group_ids_of(user_id), food.group_id)
+    partner = partnerships.partner_link(groups.group_ids_of(user_id), food.group_id)
     return Access(partner=partner) if partner is not None else None
 
 
@@ -105,7 +105,8 @@ class Detail:
 def get_detail(food_id: str, user_id: str) -> Detail:
     """A post `user_id` may see (`visibility.sees`, the rule discovery follows) and how they see it; 404 as for a
     missing post otherwise. The post, then one batch of what the rules read (membership, the sharer's profile, the
-    exchange the post names); through a partnership, the caller's groups and their links as `access` reads them."""
+    exchange the post names). A caller not in the post's group: their groups (one query), then their groups' links
+    to it with their own profile, which the partnership's terms judge (one batch), as `access` read the links."""
     post = find(food_id)
     if post is None:
         raise NotFound(f"Food {food_id} not found.")
@@ -117,12 +118,23 @@ def get_detail(food_id: str, user_id: str) -> Detail:
     membership, sharer, *named = reads.get_many(keys)
     exchange = named[0] if named else None
     part = visibility.part_in(exchange.status, exchange.claimer_id, user_id) if exchange is not None else None
-    seen = access(post, user_id, membership)
-    reach = visibility.NONE if seen is None else visibility.PARTNER if seen.via_partnership else visibility.MEMBER
-    if not visibility.sees(user_id, post.sharer_id, post.status, reach=reach, exchange=part,
+    partner, terms = None, True
+    group_ids = groups.group_ids_of(user_id) if membership is None else []
+    if group_ids:  # in no group at all: no partnership leads them anywhere, nothing more to read
+        *links, profile = reads.get_many([*partnerships.link_keys(group_ids, post.group_id),
+                                          (UserItem, UserItem.key(user_id))])
+        partner = partnerships.link_of(group_ids, links)
+        if partner is not None:
+            terms = visibility.terms_hold(partner.terms, *visibility.looker(profile), identity_key.key(),
+                                          post.food_id, float(post.pickup_lat), float(post.pickup_lng))
+    reach = visibility.MEMBER if membership is not None else visibility.PARTNER if partner else visibility.NONE
+    if not visibility.sees(user_id, post.sharer_id, post.status, reach=reach, exchange=part, terms=terms,
                            sharer_restricted=bool(sharer is not None and sharer.restricted)):
         raise NotFound(f"Food {food_id} not found.")
-    via_partnership = seen.via_partnership if seen is not None else exchange.partnership_id is not None
+    if reach == visibility.NONE:  # seen through their exchange alone: as they claimed it
+        via_partnership = exchange is not None and exchange.partnership_id is not None
+    else:
+        via_partnership = reach == visibility.PARTNER
     return Detail(post, via_partnership, sees_exact(post, user_id, sharer, exchange))
 
 
