@@ -135,6 +135,25 @@ def test_through_two_partnerships_with_one_group_the_list_the_read_and_the_claim
     assert claimed.status == 201 and claimed.body["viaPartnership"] is True, claimed
 
 
+def test_a_moderators_restriction_leaves_the_members_shared_posts_listed_readable_and_claimable_alike():
+    """A moderator's (or the fraud rules') restriction stops posting and claiming in the group; what the member
+    shared before stays as it was, in the list and by id alike (`visibility.sees` does not take it). Not the
+    `restricted` of discovery's sharers, which is the person's own restriction of processing (above)."""
+    c = flows.community()  # sam (admin), cleo
+    group = c["group"]
+    flows.user("ida")
+    flows.join("ida", group, "sam")
+    food = flows.share("cleo", group, title="Soup")
+    restricted = call("POST", f"/groups/{group}/moderation/actions", user="sam",
+                      json={"action": "restrict", "memberHandle": flows.handle("cleo", group), "days": 3,
+                            "reason": "Three no-shows this month"})
+    assert restricted.status == 201, restricted
+    assert call("POST", "/food", user="cleo", json=flows.post_body(group)).error_code == "restricted"
+    assert _titles("ida") == ["Soup"]
+    assert call("GET", f"/food/{food}", user="ida").status == 200
+    assert call("POST", f"/food/{food}/claims", user="ida").status == 201
+
+
 def test_the_read_sends_the_calls_it_did_a_partners_terms_judged_on_their_profile_read_with_the_links():
     c = flows.community()
     south = flows.group("bea", "South")
