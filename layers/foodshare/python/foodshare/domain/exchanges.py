@@ -30,6 +30,7 @@ from foodshare.data.transaction import UnitOfWork, with_retries
 from foodshare.domain import (
     credits,
     exchange_rules,
+    food_rules,
     identities,
     privacy,
     privacy_settings,
@@ -129,7 +130,7 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
         raise already_claimed
     if post.status != food_posts.AVAILABLE:
         raise Conflict(f"This food is no longer available ({post.status}).", code="not_available")
-    if post.pickup_end <= clock.iso(now):  # still `available` until the expiry job marks it
+    if food_rules.window_ended(post.pickup_end, clock.iso(now)):  # shown `expired`; the expiry job writes it
         raise Conflict("This food's pickup window has ended.", code="not_available")
     claimer = claimer or users.ensure(user_id)
     if claimer.restricted:

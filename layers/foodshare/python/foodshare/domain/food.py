@@ -154,13 +154,17 @@ PAGE, PAGE_MAX = 20, 100
 def shared_by(user_id: str, limit: int, after: str | None, status: str | None = None
               ) -> tuple[list[FoodItem], str | None]:
     """The person's own posts, newest first, `limit` at a time after the page that ended at `after` (its cursor),
-    in `status` when given; and the next page's `after` (None on the last). One index query (the sharer's
-    `by_user` entries, filtered by status there: a filtered page may hold fewer, even none), then the posts by
+    in `status` when given (as answered: `food_rules.shown_status`); and the next page's `after` (None on the last).
+    One index query (the sharer's `by_user` entries, filtered by stored status there, `expired` taking in the
+    `available` ones the expiry job has not reached: a filtered page may hold fewer, even none), then the posts by
     key in one batch (the index may lag a write by a moment; the posts as they are now, `status` checked again)."""
+    stored = (EXPIRED, AVAILABLE) if status == EXPIRED else status
     entries, more = reads.by_user_page(user_id, "FOOD#", limit, after, attributes=("food_id",),
-                                       equals={"status": status} if status else None)
+                                       equals={"status": stored} if status else None)
     posts = reads.get_many([(FoodItem, FoodItem.key(entry["food_id"]["S"])) for entry in entries])
-    return [p for p in posts if p is not None and p.sharer_id == user_id and status in (None, p.status)], more
+    now = clock.now_iso()
+    return [p for p in posts if p is not None and p.sharer_id == user_id
+            and status in (None, food_rules.shown_status(p.status, p.pickup_end, now))], more
 
 
 def share(user_id: str, post: NewPost, *, request_key: str | None = None) -> FoodItem:
