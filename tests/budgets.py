@@ -73,7 +73,10 @@ BUDGETS: dict[str, Budget] = {
     # one batch: the caller's profile (registration), membership, a moderator's restriction and the low-rating
     # rule's months of received ratings (issue 17; read by key, no query)
     "POST /food": _write(0, BatchGetItem=1),
-    "GET /food/{foodId}": Budget({GET: 1, BATCH_GET: 1}, 1),  # the post, then membership + the sharer's precision (+ the active exchange)
+    # the post, then membership + the sharer's profile (precision) + the exchange the post names (visibility.py: its
+    # claimer sees it) in one batch; a caller not in the post's group reads their groups' links as before (a query
+    # and a batch), the sample is a member
+    "GET /food/{foodId}": Budget({GET: 1, BATCH_GET: 1}, 1),
     "DELETE /food/{foodId}": _write(1),
     # cold: memberships (1 query), profile + partner sets (1 batch), the visible groups' boards and the posts they
     # list (1 batch each, whatever the number of groups: was 1 query a group, 2 in the sample), sharers and group

@@ -28,8 +28,9 @@ def share_food(body: ShareFoodRequest) -> models.Food:
          **private(200, "not_found"))
 def get_food(foodId: str) -> models.FoodDetail:
     user_id = caller_id(app)
-    post, access, exact = food.get_detail(foodId, user_id)
-    return views.food_detail(post, user_id, exact, access.via_partnership, views.exchange_shown(post, user_id))
+    seen = food.get_detail(foodId, user_id)
+    return views.food_detail(seen.post, user_id, seen.exact, seen.from_partner_group,
+                             views.exchange_shown(seen.post, user_id))
 
 
 # A post's index entry: FOOD#<createdAt>#<foodId>, or FOOD#<foodId> before GET /me/food (ops/by_user.py)

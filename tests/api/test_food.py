@@ -56,7 +56,10 @@ def test_post_visibility():
     assert call("GET", f"/food/{food_id}", user="eve").status == 404
     assert call("GET", "/food/UNKNOWN", user="sam").status == 404
     other = flows.group("bea", "South")
-    flows.partnership("bea", other, "sam", c["group"])
+    flows.partnership("bea", other, "sam", c["group"])  # the default terms: a score of 70, within 10 km of home
+    assert call("GET", f"/food/{food_id}", user="bea").status == 404  # no home, 60: as GET /food (API 5.2.1)
+    flows.user("bea")
+    flows.set_score("bea", 70)
     partner_view = call("GET", f"/food/{food_id}", user="bea")
     assert partner_view.status == 200 and partner_view.body["fromPartnerGroup"] is True
 
@@ -125,3 +128,40 @@ def test_a_window_ending_more_than_30_days_ahead_or_longer_than_7_days_is_refuse
     begun = call("POST", "/food", user="sam", json=flows.post_body(
         c["group"], pickupStart=clock.iso(now - timedelta(days=6)), pickupEnd=clock.iso(now + timedelta(hours=2))))
     assert begun.status == 201, begun.body
+
+
+def test_a_post_whose_pickup_window_ended_shows_expired_before_the_job_writes_it():
+    from foodshare.catalog import SCHEDULED_JOBS
+    from foodshare.data.models import FoodItem
+    from tests.support.event_source import function_invoker
+    from tests.support.schedules import scheduled_event
+
+    c = flows.community()
+    start, end = flows.window(start_in_hours=0, length_hours=1)
+    ended = flows.share("sam", c["group"], pickupStart=start, pickupEnd=end)
+    kept = flows.share("sam", c["group"])  # its window still to come
+
+    def stored() -> str:
+        return FoodItem.get(*FoodItem.key(ended)).status
+
+    def mine(**query) -> dict:
+        return {p["foodId"]: p["status"] for p in call("GET", "/me/food", user="sam", query=query).body["posts"]}
+
+    def answered_as_expired() -> None:
+        for who in ("sam", "cleo"):
+            assert call("GET", f"/food/{ended}", user=who).body["status"] == "expired", who
+        assert call("GET", f"/food/{kept}", user="cleo").body["status"] == "available"
+        assert mine() == {ended: "expired", kept: "available"}
+        assert mine(status="available") == {kept: "available"}
+        assert mine(status="expired") == {ended: "expired"}
+        refused = call("POST", f"/food/{ended}/claims", user="cleo")
+        assert (refused.status, refused.error_code) == (409, "not_available")
+        assert "pickup window has ended" in refused.body["error"]["message"] or stored() == "expired"
+
+    clock.advance(3600 + 1)  # the window is over; the expiry job (every minute) has not run yet
+    answered_as_expired()
+    assert stored() == "available"  # shown, not written: the job writes it
+    job = next(j for j in SCHEDULED_JOBS if j.name == "food_expiry")
+    assert function_invoker(job.name)(scheduled_event(job))["expired"] == 1
+    assert stored() == "expired"
+    answered_as_expired()  # the same answers once it has

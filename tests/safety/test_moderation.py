@@ -178,7 +178,8 @@ def test_remove_post_restrict_remove_member_and_ban(g):
     report = _report("ida", "food", food, "selling")
     removed = _act("mo", g["g"], action="remove_post", reportId=report)
     assert removed.status == 201 and removed.body["foodId"] == food
-    assert call("GET", f"/food/{food}", user="ida").body["status"] == "removed"
+    assert call("GET", f"/food/{food}", user="cleo").body["status"] == "removed"  # its sharer sees it
+    assert call("GET", f"/food/{food}", user="ida").status == 404  # nobody else (tests/api/test_post_visibility.py)
 
     restricted = _act("mo", g["g"], action="restrict", member="cleo", days=3)
     assert restricted.status == 201

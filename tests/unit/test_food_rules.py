@@ -44,3 +44,15 @@ def test_the_window_ends_within_30_days_and_lasts_at_most_7():
     assert set(_refused(end - MAX_LENGTH - SECOND, end)) == {"pickupStart", "pickupEnd"}
     far = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
     assert set(_refused(datetime(1, 1, 1, tzinfo=UTC), far)) == {"pickupEnd"}  # the end is named first
+
+
+def test_an_available_post_is_shown_expired_from_the_second_its_window_ends():
+    from foodshare.domain.food_rules import shown_status, window_ended
+
+    end = "2026-05-01T14:00:00Z"
+    assert not window_ended(end, "2026-05-01T13:59:59Z") and window_ended(end, end)
+    assert window_ended(end, "2026-05-01T14:00:01Z")
+    assert shown_status("available", end, "2026-05-01T13:59:59Z") == "available"
+    assert shown_status("available", end, end) == "expired"  # a claim is refused from then on, too
+    for stored in ("claimed", "completed", "withdrawn", "removed", "expired"):  # as stored, whatever the time
+        assert shown_status(stored, end, "2026-05-02T00:00:00Z") == stored

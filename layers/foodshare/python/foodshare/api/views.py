@@ -20,8 +20,8 @@ from foodshare.data.models import (
     ReputationHistoryItem,
     UserItem,
 )
-from foodshare import identity_key
-from foodshare.domain import identities, partnerships, privacy
+from foodshare import clock, identity_key
+from foodshare.domain import food_rules, identities, partnerships, privacy
 from foodshare.domain.discovery import Result
 
 if TYPE_CHECKING:
@@ -205,7 +205,7 @@ def _food_fields(post: FoodItem, viewer_id: str, shown: privacy.Shown) -> dict:
         ),
         "pickup_start": post.pickup_start,
         "pickup_end": post.pickup_end,
-        "status": post.status,
+        "status": food_rules.shown_status(post.status, post.pickup_end, clock.now_iso()),
         "created_at": post.created_at,
     }
 

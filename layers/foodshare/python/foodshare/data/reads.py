@@ -94,13 +94,15 @@ class Known:
 
 
 def by_user_page(user_id: str, prefix: str, limit: int, after: str | None = None, *,
-                 attributes: Sequence[str] = (), equals: dict[str, str] | None = None) -> tuple[list[dict], str | None]:
+                 attributes: Sequence[str] = (), equals: dict[str, str | tuple[str, ...]] | None = None
+                 ) -> tuple[list[dict], str | None]:
     """One page of the person's `by_user` index entries whose sort key begins with `prefix`, highest sort key first
     (ids and times in the keys make that newest first), in one Query: at most `limit` raw items after the entry whose
     sort key is `prefix + after` (a previous page's cursor), and the `after` of the next page (None on the last).
 
-    `attributes`: the only ones read back (besides the keys); `equals`: attribute -> value the entries must have (a
-    filter: the page may then hold fewer than `limit`, even none, with a next page; the items read stay `limit` + 2).
+    `attributes`: the only ones read back (besides the keys); `equals`: attribute -> value the entries must have, or
+    a tuple of values one of which they must have (a filter: the page may then hold fewer than `limit`, even none,
+    with a next page; the items read stay `limit` + 2).
     The partition is always the person's own: a cursor can only move within it."""
     connection = table_connection()
     names = {"#pk": "by_user_pk", "#sk": "by_user_sk"}
@@ -119,8 +121,15 @@ def by_user_page(user_id: str, prefix: str, limit: int, after: str | None = None
         request["ProjectionExpression"] = ", ".join(f"#a{i}" for i in range(len(kept)))
     if equals:
         names |= {f"#f{i}": name for i, name in enumerate(equals)}
-        values |= {f":f{i}": {"S": value} for i, value in enumerate(equals.values())}
-        request["FilterExpression"] = " AND ".join(f"#f{i} = :f{i}" for i in range(len(equals)))
+        tests = []
+        for i, wanted in enumerate(equals.values()):
+            if isinstance(wanted, str):
+                values[f":f{i}"] = {"S": wanted}
+                tests.append(f"#f{i} = :f{i}")
+            else:
+                values |= {f":f{i}_{j}": {"S": value} for j, value in enumerate(wanted)}
+                tests.append(f"#f{i} IN ({', '.join(f':f{i}_{j}' for j in range(len(wanted)))})")
+        request["FilterExpression"] = " AND ".join(tests)
     request |= {"ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
     answer = connection.connection.dispatch("Query", request)
     seen = prefix + after if after is not None else None

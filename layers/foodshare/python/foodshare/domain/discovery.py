@@ -14,9 +14,9 @@ from datetime import datetime
 from foodshare import clock, geo, identity_key, visible_text
 from foodshare.data import reads
 from foodshare.data.models import FoodItem, OpenPostsItem, UserItem
-from foodshare.domain import groups, identities, partnerships, privacy
+from foodshare.domain import groups, identities, partnerships, privacy, visibility
 from foodshare import cursors
-from foodshare.reputation_rules import INITIAL_SCORE, TRUST_RANK, trust_level
+from foodshare.reputation_rules import TRUST_RANK, trust_level
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Sharer:
     score: float
     trust_level: str
     precision: str = privacy.AREA  # how the sharer lets others see their pickup places (PUT /me/privacy)
-    restricted: bool = False  # processing restricted: their posts leave discovery
+    restricted: bool = False  # processing restricted: their posts leave discovery (`visibility.sees`)
 
     @classmethod
     def of(cls, user: UserItem) -> Sharer:
@@ -89,19 +89,14 @@ def viewer(user_id: str, lat: float | None, lng: float | None) -> Viewer:
     profile and every own group's partner set (one BatchGetItem per 100 keys)."""
     own_ids = sorted(groups.group_ids_of(user_id))
     profile, *partner_sets = reads.get_many([(UserItem, UserItem.key(user_id)), *partnerships.set_keys(own_ids)])
-    if profile is not None:
-        score = float(profile.score)
-        home = (float(profile.lat), float(profile.lng)) if profile.lat is not None else None
-    else:
-        score, home = INITIAL_SCORE, None
+    score, home = visibility.looker(profile)
     own = frozenset(own_ids)
     partners: dict[str, partnerships.Terms] = {}
     for group_id, partner_set in zip(own_ids, partner_sets):
         for partner in partnerships.partners_in(group_id, partner_set):
             if partner.group_id in own:
                 continue
-            known = partners.get(partner.group_id)
-            if known is None or partner.terms.max_distance_km > known.max_distance_km:
+            if visibility.wider(partner.terms, partners.get(partner.group_id)):
                 partners[partner.group_id] = partner.terms
     location = (lat, lng) if lat is not None and lng is not None else home
     return Viewer(user_id, score, location, own, partners, home=home)
@@ -194,8 +189,7 @@ def discover(
     after = decode_cursor(filters.cursor) if filters.cursor else None
     looker = look(user_id, filters.lat, filters.lng)
     now = clock.now_iso()
-    reachable = [g for g, terms in looker.partners.items()
-                 if looker.home is not None and looker.score >= terms.min_reputation]
+    reachable = [g for g, terms in looker.partners.items() if visibility.may_look(terms, looker.score, looker.home)]
     own = sorted(looker.own_groups)
     posts = posts_of_groups(own + sorted(reachable), now)  # every visible group's posts at once
     candidates: list[tuple[FoodItem, bool]] = []
@@ -207,14 +201,16 @@ def discover(
     results: list[Result] = []
     for post, from_partner in candidates:
         sharer = profiles_by_id.get(post.sharer_id)
-        if sharer is None or (sharer.restricted and sharer.user_id != user_id) or not _matches(post, sharer, filters):
+        if sharer is None or not _matches(post, sharer, filters):
             continue
+        if not visibility.sees(user_id, post.sharer_id, post.status, sharer_restricted=sharer.restricted,
+                               reach=visibility.PARTNER if from_partner else visibility.MEMBER,
+                               terms=not from_partner or visibility.terms_hold(
+                                   looker.partners[post.group_id], looker.score, looker.home, identity_key.key(),
+                                   post.food_id, float(post.pickup_lat), float(post.pickup_lng))):
+            continue  # an available post: nobody holds an exchange on it
         shown = _shown(post, user_id, sharer)
         distance = geo.distance_km(*looker.location, shown.lat, shown.lng) if looker.location is not None else None
-        if from_partner and privacy.partnership_distance(identity_key.key(), post.food_id, *looker.home,
-                                                         float(post.pickup_lat), float(post.pickup_lng)) > \
-                looker.partners[post.group_id].max_distance_km:
-            continue
         if filters.radius_km is not None and (distance is None or distance > filters.radius_km):
             continue
         sort_key = (-TRUST_RANK[trust_level(sharer.score)], post.pickup_start, post.food_id)

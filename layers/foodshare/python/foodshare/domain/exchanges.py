@@ -30,12 +30,14 @@ from foodshare.data.transaction import UnitOfWork, with_retries
 from foodshare.domain import (
     credits,
     exchange_rules,
+    food_rules,
     identities,
     privacy,
     privacy_settings,
     settlement_rules,
     standing,
     users,
+    visibility,
 )
 from foodshare.domain import food as food_posts
 from foodshare.errors import ConcurrentUpdate, Conflict, Forbidden, NotFound
@@ -63,7 +65,8 @@ STATUS_FILTERS: dict[str, frozenset[str]] = {
 
 @dataclass(frozen=True)
 class Participation:
-    """One of the person's exchanges, with its post as they see it (`food.get_detail`'s rules)."""
+    """One of the person's exchanges, with its post as they see it (`food.get_detail`'s rules): None when the post
+    is gone or they may not see it (`visibility.sees`)."""
 
     exchange: ExchangeItem
     post: FoodItem | None
@@ -98,6 +101,10 @@ def of_participant(user_id: str, limit: int, after: str | None, status: str | No
         post = found[FoodItem.key(exchange.food_id)]
         sharer = found.get(UserItem.key(exchange.sharer_id))
         claimer = exchange.claimer_id == user_id
+        part = visibility.part_in(exchange.status, exchange.claimer_id, user_id)
+        if post is not None and not visibility.sees(user_id, post.sharer_id, post.status, reach=None, exchange=part,
+                                                    sharer_restricted=privacy_settings.is_restricted(sharer)):
+            post = None  # as GET /food/{foodId} answers it to them: not found
         page.append(Participation(exchange, post, post is not None and food_posts.sees_exact(post, user_id, sharer,
                                                                                               exchange),
                                   claimer and exchange.partnership_id is not None))
@@ -123,7 +130,7 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
         raise already_claimed
     if post.status != food_posts.AVAILABLE:
         raise Conflict(f"This food is no longer available ({post.status}).", code="not_available")
-    if post.pickup_end <= clock.iso(now):  # still `available` until the expiry job marks it
+    if food_rules.window_ended(post.pickup_end, clock.iso(now)):  # shown `expired`; the expiry job writes it
         raise Conflict("This food's pickup window has ended.", code="not_available")
     claimer = claimer or users.ensure(user_id)
     if claimer.restricted:

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from foodshare import clock, ids
+from foodshare import clock, identity_key, ids
 from foodshare.data import reads
 from foodshare.data.models import AppliedRequestItem, ExchangeItem, FoodItem, MembershipItem, OpenPostsItem, UserItem
 from foodshare.data.transaction import UnitOfWork
-from foodshare.domain import food_rules, groups, identities, partnerships, privacy, standing, users
+from foodshare.domain import food_rules, groups, identities, partnerships, privacy, standing, users, visibility
 from foodshare.errors import (
     AlreadyApplied,
     ConcurrentUpdate,
@@ -67,7 +67,7 @@ def access(food: FoodItem, user_id: str, membership: MembershipItem | None | obj
         membership = groups.membership(food.group_id, user_id)
     if food.sharer_id == user_id or membership is not None:
         return Access(partner=None)
-    partner = partnerships.first_partner_link(groups.group_ids_of(user_id), food.group_id)
+    partner = partnerships.partner_link(groups.group_ids_of(user_id), food.group_id)
     return Access(partner=partner) if partner is not None else None
 
 
@@ -93,25 +93,49 @@ def get_visible(food_id: str, user_id: str) -> tuple[FoodItem, Access]:
     return food, seen
 
 
-def get_detail(food_id: str, user_id: str) -> tuple[FoodItem, Access, bool]:
-    """A post visible to `user_id`, how they see it, and whether they see its exact place (`_sees_exact`):
-    the post, then one batch of what the rules read (membership, the sharer's precision, the active exchange)."""
+@dataclass(frozen=True)
+class Detail:
+    """A post as one viewer may see it (`get_detail`)."""
+
+    post: FoodItem
+    from_partner_group: bool  # they reach it through a partnership (or claimed it through one)
+    exact: bool  # they see its exact place (`sees_exact`)
+
+
+def get_detail(food_id: str, user_id: str) -> Detail:
+    """A post `user_id` may see (`visibility.sees`, the rule discovery follows) and how they see it; 404 as for a
+    missing post otherwise. The post, then one batch of what the rules read (membership, the sharer's profile, the
+    exchange the post names). A caller not in the post's group: their groups (one query), then their groups' links
+    to it with their own profile, which the partnership's terms judge (one batch), as `access` read the links."""
     post = find(food_id)
     if post is None:
         raise NotFound(f"Food {food_id} not found.")
-    own = post.sharer_id == user_id
-    claimed = bool(post.exchange_id) and post.status == CLAIMED
-    keys = [] if own else [(MembershipItem, MembershipItem.key(post.group_id, user_id)),
-                           (UserItem, UserItem.key(post.sharer_id))]
-    if claimed and not own:
+    if post.sharer_id == user_id:
+        return Detail(post, False, True)
+    keys = [(MembershipItem, MembershipItem.key(post.group_id, user_id)), (UserItem, UserItem.key(post.sharer_id))]
+    if post.exchange_id:
         keys.append((ExchangeItem, ExchangeItem.key(post.exchange_id)))
-    found = reads.get_many(keys) if keys else []
-    seen = access(post, user_id, found[0] if found else None)
-    if seen is None:
+    membership, sharer, *named = reads.get_many(keys)
+    exchange = named[0] if named else None
+    part = visibility.part_in(exchange.status, exchange.claimer_id, user_id) if exchange is not None else None
+    partner, terms = None, True
+    group_ids = groups.group_ids_of(user_id) if membership is None else []
+    if group_ids:  # in no group at all: no partnership leads them anywhere, nothing more to read
+        *links, profile = reads.get_many([*partnerships.link_keys(group_ids, post.group_id),
+                                          (UserItem, UserItem.key(user_id))])
+        partner = partnerships.link_of(group_ids, links)
+        if partner is not None:
+            terms = visibility.terms_hold(partner.terms, *visibility.looker(profile), identity_key.key(),
+                                          post.food_id, float(post.pickup_lat), float(post.pickup_lng))
+    reach = visibility.MEMBER if membership is not None else visibility.PARTNER if partner else visibility.NONE
+    if not visibility.sees(user_id, post.sharer_id, post.status, reach=reach, exchange=part, terms=terms,
+                           sharer_restricted=bool(sharer is not None and sharer.restricted)):
         raise NotFound(f"Food {food_id} not found.")
-    if own:
-        return post, seen, True
-    return post, seen, sees_exact(post, user_id, found[1], found[2] if claimed else None)
+    if reach == visibility.NONE:  # seen through their exchange alone: as they claimed it
+        via_partnership = exchange is not None and exchange.partnership_id is not None
+    else:
+        via_partnership = reach == visibility.PARTNER
+    return Detail(post, via_partnership, sees_exact(post, user_id, sharer, exchange))
 
 
 def sees_exact(post: FoodItem, viewer_id: str, sharer: UserItem | None, exchange: ExchangeItem | None) -> bool:
@@ -130,13 +154,17 @@ PAGE, PAGE_MAX = 20, 100
 def shared_by(user_id: str, limit: int, after: str | None, status: str | None = None
               ) -> tuple[list[FoodItem], str | None]:
     """The person's own posts, newest first, `limit` at a time after the page that ended at `after` (its cursor),
-    in `status` when given; and the next page's `after` (None on the last). One index query (the sharer's
-    `by_user` entries, filtered by status there: a filtered page may hold fewer, even none), then the posts by
+    in `status` when given (as answered: `food_rules.shown_status`); and the next page's `after` (None on the last).
+    One index query (the sharer's `by_user` entries, filtered by stored status there, `expired` taking in the
+    `available` ones the expiry job has not reached: a filtered page may hold fewer, even none), then the posts by
     key in one batch (the index may lag a write by a moment; the posts as they are now, `status` checked again)."""
+    stored = (EXPIRED, AVAILABLE) if status == EXPIRED else status
     entries, more = reads.by_user_page(user_id, "FOOD#", limit, after, attributes=("food_id",),
-                                       equals={"status": status} if status else None)
+                                       equals={"status": stored} if status else None)
     posts = reads.get_many([(FoodItem, FoodItem.key(entry["food_id"]["S"])) for entry in entries])
-    return [p for p in posts if p is not None and p.sharer_id == user_id and status in (None, p.status)], more
+    now = clock.now_iso()
+    return [p for p in posts if p is not None and p.sharer_id == user_id
+            and status in (None, food_rules.shown_status(p.status, p.pickup_end, now))], more
 
 
 def share(user_id: str, post: NewPost, *, request_key: str | None = None) -> FoodItem:

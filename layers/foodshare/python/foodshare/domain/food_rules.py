@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from foodshare.errors import ValidationFailed
 
+AVAILABLE, EXPIRED = "available", "expired"  # a post's statuses (`food.AVAILABLE`, `food.EXPIRED`)
 MAX_AHEAD = timedelta(days=30)  # from now to the window's end
 MAX_LENGTH = timedelta(days=7)  # from the window's start to its end
 
@@ -43,3 +44,15 @@ def check_window(start: datetime, end: datetime, now: datetime) -> tuple[datetim
                                fields={"pickupStart": f"must be at most {days} days before pickupEnd",
                                        "pickupEnd": f"must be at most {days} days after pickupStart"})
     return start, end
+
+
+def window_ended(pickup_end: str, now: str) -> bool:
+    """Whether the pickup window ending at `pickup_end` is over at `now` (both as stored, `clock.iso`): a claim is
+    refused from then on ("the pickup window has ended"), and the expiry job marks the post expired (every minute)."""
+    return pickup_end <= now
+
+
+def shown_status(status: str, pickup_end: str, now: str) -> str:
+    """A post's status as it is answered at `now`: `expired` once the window is over while the stored status is
+    still `available` (the expiry job writes it within a minute: the answer does not wait for it); else as stored."""
+    return EXPIRED if status == AVAILABLE and window_ended(pickup_end, now) else status

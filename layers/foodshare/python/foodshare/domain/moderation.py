@@ -38,11 +38,11 @@ from foodshare.data.models import (
 )
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import food as food_posts
-from foodshare.domain import groups, identities, reports, users
+from foodshare.domain import groups, identities, reports, users, visibility
 from foodshare.domain import moderation_rules as rules
 from foodshare.errors import ConcurrentUpdate, Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 
-REMOVED = "removed"  # a post's status after a moderator removed it
+REMOVED = visibility.REMOVED  # a post's status after a moderator removed it: only its sharer sees it
 
 
 class _Unconfirmed(DomainError):

@@ -13,7 +13,7 @@ from foodshare import clock, ids
 from foodshare.data import reads
 from foodshare.data.models import GroupItem, MembershipItem, PartnerLinkItem, PartnershipItem, PartnerSetItem, PartnershipTerms
 from foodshare.data.transaction import UnitOfWork, with_retries
-from foodshare.domain import groups, users
+from foodshare.domain import groups, users, visibility
 from foodshare.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 
 PENDING, ACTIVE, DECLINED, ENDED = "pending", "active", "declined", "ended"
@@ -49,7 +49,7 @@ class Partner:
     group_id: str
     partnership_id: str
     terms: Terms
-    seen_from: str | None = None  # the group whose link it is, where `first_partner_link` names it
+    seen_from: str | None = None  # the group whose link it is, where `link_of` names it
 
 
 def propose(group_id: str, user_id: str, target_group_id: str, terms: Terms) -> PartnershipItem:
@@ -235,18 +235,32 @@ def active_partners(group_id: str) -> list[Partner]:
     return [Partner(link.partner_group_id, link.partnership_id, Terms.of(link.terms)) for link in links]
 
 
-def first_partner_link(group_ids: list[str], partner_group_id: str) -> Partner | None:
-    """The active partnership through which members of the first of `group_ids` that has one reach
-    `partner_group_id`: every group's link in one batch, whatever the number of groups (one read per group before)."""
-    links = reads.get_many([(PartnerLinkItem, PartnerLinkItem.key(g, partner_group_id)) for g in group_ids])
+def link_keys(group_ids: list[str], partner_group_id: str) -> list:
+    """The keys of each of `group_ids`' link to `partner_group_id` (for `link_of`, in one batch with other reads)."""
+    return [(PartnerLinkItem, PartnerLinkItem.key(g, partner_group_id)) for g in group_ids]
+
+
+def link_of(group_ids: list[str], links: list[PartnerLinkItem | None]) -> Partner | None:
+    """The active partnership through which members of `group_ids` reach the group `links` (`link_keys`, read in
+    that order) lead to: where several of their groups have one, the widest terms (`visibility.wider`), as
+    discovery takes them, so the list, the single read and the claim judge the same terms."""
+    chosen = None
     for group_id, link in zip(group_ids, links, strict=True):
         if link is not None and link.status == ACTIVE:
-            return Partner(link.partner_group_id, link.partnership_id, Terms.of(link.terms), seen_from=group_id)
-    return None
+            partner = Partner(link.partner_group_id, link.partnership_id, Terms.of(link.terms), seen_from=group_id)
+            if visibility.wider(partner.terms, chosen.terms if chosen else None):
+                chosen = partner
+    return chosen
+
+
+def partner_link(group_ids: list[str], partner_group_id: str) -> Partner | None:
+    """`link_of` the links of `group_ids` to `partner_group_id`: every group's link in one batch, whatever the number
+    of groups (one read per group before)."""
+    return link_of(group_ids, reads.get_many(link_keys(group_ids, partner_group_id)))
 
 
 def keep_link(uow: UnitOfWork, partner: Partner, *, on_fail: DomainError) -> None:
-    """Check in `uow` that the link `first_partner_link` found is still this active partnership as it commits
+    """Check in `uow` that the link `link_of` found is still this active partnership as it commits
     (an end or a new partnership landing meanwhile fails it)."""
     uow.check(PartnerLinkItem, PartnerLinkItem.key(partner.seen_from, partner.group_id),
               (PartnerLinkItem.status == ACTIVE) & (PartnerLinkItem.partnership_id == partner.partnership_id),
