@@ -18,7 +18,7 @@ from typing import Any
 
 # The API's version: bump it with every change to the contract and say what changed in
 # docs/api.md ("Changelog"). The generated document's info.version is this value.
-API_VERSION = "5.1.1"
+API_VERSION = "5.1.2"
 TITLE = "Foodshare API"
 
 JSON = "application/json"
@@ -91,7 +91,10 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
         "type": "http",
         "scheme": "bearer",
         "bearerFormat": "JWT",
-        "description": "An access token of the stage's issuer (Cognito), checked by the HTTP API's JWT authorizer.",
+        "description": ("An access token of the stage's issuer (Cognito, or the issuer cdk.json names), checked by the "
+                        "HTTP API's JWT authorizer; its `sub` is the caller's user id. A `sub` of a chat user's form "
+                        "(`tg:…`, `slack:…`), an erased account's (`anon-…`) or holding `#` is answered 401: chat "
+                        "users act only through the bots' webhooks."),
     },
     TELEGRAM_SECRET: {
         "type": "apiKey",

@@ -22,7 +22,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 
-from foodshare import snapstart
+from foodshare import ids, snapstart
 from foodshare.api import contract
 from foodshare.strict_json import strict_json
 from foodshare.catalog import all_routes
@@ -126,14 +126,19 @@ def _subject(event: dict) -> str | None:
 
 
 def caller_id(app: APIGatewayHttpResolver) -> str:
-    """The signed-in user's id: the `sub` claim the JWT authorizer put in the request context."""
+    """The signed-in user's id: the `sub` claim the JWT authorizer put in the request context (`_limited` has
+    refused the request already when there is none, or one no API caller may have: checked here again)."""
     sub = _subject(app.current_event.raw_event)
     if not sub:
         raise Unauthorized(UNAUTHORIZED_MESSAGE)
+    if not ids.may_sign_in(sub):
+        raise Unauthorized(SUBJECT_REFUSED)
     return sub
 
 
 UNAUTHORIZED_MESSAGE = "Sign in first: this route needs a valid bearer token."
+SUBJECT_REFUSED = ("This token's subject cannot sign in: it has the form of a chat user's id (tg:…, slack:…), an "
+                   "erased account's (anon-…) or holds '#'. Chat users act through the bots.")
 
 
 def created(body: dict) -> Response:
@@ -174,6 +179,11 @@ def _limited(event: dict, resolve: Callable[[], dict], json_api: bool = True) ->
     user_id = _subject(event)
     if route_key not in _PUBLIC_ROUTE_KEYS and not user_id:
         return _proxy_error(401, "unauthorized", UNAUTHORIZED_MESSAGE)
+    if route_key not in _PUBLIC_ROUTE_KEYS and not ids.may_sign_in(user_id):
+        # the issuer signed a subject only a webhook may act as (ids.may_sign_in): the subject stays out of the log
+        logger.warning("token subject refused: a chat user's, an erased account's or a key separator's form",
+                       extra={"route": route_key})
+        return _proxy_error(401, "unauthorized", SUBJECT_REFUSED)
     refused = request_guard(event) if json_api else None
     if refused is not None:
         return refused
