@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-from foodshare.cache import group_reads, purge, versions
-from foodshare.domain import erasure, groups
+from foodshare.cache import purge, versions
+from foodshare.domain import groups
 from foodshare.redis_client import get_client
 
-from tests.bots.chat import GROUP_CHAT, TgUser, message, private_chat, slack, slash, telegram
+from tests.bots.chat import GROUP_CHAT, TgUser, action, block_action, button, message, private_chat, slack, slash
+from tests.bots.chat import telegram
 from tests.events.conftest import backbone  # noqa: F401  (the fixture: the erasure consumer sweeps)
 from tests.privacy.test_erasure import _redis_dump, _table_dump
 
@@ -17,11 +18,18 @@ BOB = TgUser(222222, "Bob")
 PERSONAL = re.compile(r"777123456|xyzzy", re.IGNORECASE)
 
 
-def erase(user_id: str) -> None:
-    """Start the person's erasure as DELETE /me does (a chat user has no API token)."""
-    code, _ = erasure.request(user_id)
-    progress = erasure.start(user_id, code, group_reads.member_groups)
-    purge.forget(progress.markers or (), progress.group_ids or ())
+def erase_on_telegram(user: TgUser) -> None:
+    """/erase in the private chat, then its confirmation button."""
+    explained = telegram(message(user, private_chat(user), "/erase")).body
+    pressed = telegram(button(user, private_chat(user), action(explained, "erase:")))
+    assert "being erased" in pressed.body["text"], pressed.body
+
+
+def erase_on_slack(slack_user: str) -> None:
+    """`/food erase`, then its confirmation button (answered on response_url)."""
+    explained = slack(slash(slack_user, "erase")).body
+    value = next(e["value"] for block in explained["blocks"] if block["type"] == "actions" for e in block["elements"])
+    assert slack(block_action(slack_user, value, "https://hooks.slack.invalid/erase")).status == 200
 
 
 def test_a_telegram_users_erasure_reaches_contacts_chats_conversations_and_idempotency_records(backbone):  # noqa: F811
@@ -34,7 +42,7 @@ def test_a_telegram_users_erasure_reaches_contacts_chats_conversations_and_idemp
     assert telegram(message(XENIA, private_chat(XENIA), "/share")).status == 200  # a conversation left open
     assert any(PERSONAL.search(t) for t in _table_dump())
 
-    erase(f"tg:{XENIA.id}")
+    erase_on_telegram(XENIA)
     # Frozen at once: the bot tells them their account is being erased (their chat link goes with the sweep).
     refused = telegram(message(XENIA, private_chat(XENIA), "/share"))
     assert refused.status == 200 and "being erased" in refused.body["text"], refused.body
@@ -53,7 +61,7 @@ def test_a_slack_users_erasure_reaches_the_idempotency_records_kept_for_slacks_r
     kept = [t for t in _table_dump() if "IDEMPOTENCY#slack" in t]
     assert any(PERSONAL.search(t) for t in kept)  # the first answer, with their words, for a retry to get again
 
-    erase(f"slack:T0001:{zara}")
+    erase_on_slack(zara)
     backbone.deliver()
 
     assert [t for t in _table_dump() if PERSONAL.search(t)] == []
@@ -80,7 +88,7 @@ def test_a_slack_users_erasure_leaves_no_redis_key_naming_them(backbone):  # noq
     theirs = (versions.user(SLACK_ME), versions.memberships(SLACK_ME))
     assert all(0 < cached[k] <= versions.PERSONAL_VERSION_TTL_MS / 1000 for k in theirs)  # a person's keys expire
 
-    erase(SLACK_ME)
+    erase_on_slack(SLACK_XENIA)
     backbone.deliver()
 
     assert [t for t in _table_dump() if SLACK_XENIA in t] == []
