@@ -86,6 +86,7 @@ def _help(turn: Turn, _: str) -> Reply:
 
 def _browse(turn: Turn, args: str) -> Reply:
     wanted = parsing.browse_filters(args)
+    allowance.spend(turn.user_id, allowance.BROWSE)
     lat, lng = wanted.place or (None, None)
     results, _ = discovery.discover(
         turn.user_id,
@@ -226,6 +227,7 @@ MINE_PAGES = 3  # pages of the person's exchanges read to find them (the newest 
 def _mine(turn: Turn, _: str) -> Reply:
     """The person's open exchanges, as claimer and as sharer, each with Confirm and Cancel: the way back to one whose
     message is gone (Slack's replies are ephemeral; a chat scrolls away) without knowing its id."""
+    allowance.spend(turn.user_id, allowance.MINE)
     found, after = [], None
     for _page in range(MINE_PAGES):
         page, after = exchanges.of_participant(turn.user_id, exchanges.PAGE_MAX, after, "active")
@@ -253,6 +255,7 @@ def _mine(turn: Turn, _: str) -> Reply:
 
 
 def _rep(turn: Turn, _: str) -> Reply:
+    allowance.spend(turn.user_id, allowance.REPUTATION)  # the owner's view of GET /users/{userId}/reputation
     user = users.ensure(turn.user_id)
     ratings_received = int(user.ratings_received)
     average = f"{float(user.rating_stars_total) / ratings_received:.1f}★ from {ratings_received}" if ratings_received else "no ratings yet"
@@ -265,6 +268,7 @@ def _rep(turn: Turn, _: str) -> Reply:
 
 
 def _credits(turn: Turn, _: str) -> Reply:
+    allowance.spend(turn.user_id, allowance.CREDITS)
     page = credits.statement(turn.user_id, LEDGER_LINES, None)
     user = page.user
     lines = [f"Credits: {int(user.credit_balance)} (held for claims: {int(user.credits_held)})"]
@@ -278,10 +282,13 @@ def _export(turn: Turn, export_id: str) -> Reply:
     if turn.chat.is_group and turn.chat.platform != "slack":  # Slack answers a command to its sender alone
         return Reply("An export is for your eyes only: send /export to me in a private chat.")
     if not export_id.strip():
+        allowance.spend(turn.user_id, allowance.EXPORT)
         item = exports.request(turn.user_id)
         return Reply(f"I'm preparing an export of everything Foodshare holds about you ({item.export_id}). "
                      f"Send /export {item.export_id} in a minute for the download link.")
-    item, status, url, _ = exports.status(turn.user_id, parsing.object_id(export_id, "Export"))
+    export_id = parsing.object_id(export_id, "Export")
+    allowance.spend(turn.user_id, allowance.EXPORT_LINK)
+    item, status, url, _ = exports.status(turn.user_id, export_id)
     if url is None:
         return Reply(f"Your export {item.export_id} is {status}."
                      + (" Try again in a minute." if status == exports.PENDING else ""))
@@ -319,10 +326,13 @@ def _erase(turn: Turn, code: str) -> Reply:
         return Reply(ERASE_IN_PRIVATE, notice=ERASE_IN_PRIVATE)
     try:
         if not code.strip():
+            allowance.spend(turn.user_id, allowance.ERASURE_CODE)
             issued, expires_at = erasure.request(turn.user_id)
             return Reply(ERASE_EXPLAINED.format(code=issued, until=f"{expires_at[:10]} {expires_at[11:16]}"),
                          buttons=((Button("Erase my account", f"erase:{issued}"),),))
-        _start_erasure(turn.user_id, parsing.object_id(code, "Confirmation code"))
+        code = parsing.object_id(code, "Confirmation code")
+        allowance.spend(turn.user_id, allowance.ERASURE)
+        _start_erasure(turn.user_id, code)
     except DomainError as exc:
         if exc.code not in _ERASE_REFUSALS:
             raise
