@@ -700,3 +700,25 @@ def test_the_stars_a_person_gives_are_not_shown_in_a_group_chat(recorder):
     assert "★" not in typed["text"] and "You rated" in typed["text"], typed["text"]
     assert {int(r.stars) for r in RatingItem.query(f"EXCHANGE#{exchange_id}", RatingItem.sk.startswith("RATING#"))} \
         == {1, 2}
+
+
+def test_a_place_label_over_100_characters_is_refused_not_cut():
+    """Found by an audit: the bots cut a place's label at 100 characters without a word, where `POST /food` refuses it
+    (400 `pickupLocation.label`): the post gave its claimer a different place from the one typed."""
+    start_group(ALICE)
+    long = "Community hall, side door by the bike racks: ring twice, then wait for Ann at the first-floor window"
+    long += " (blue)"
+    assert len(long) == 107
+    one_line = telegram(message(ALICE, GROUP_CHAT, f"/share Soup | 2 | 2h | 52.37,4.89 {long}")).body["text"]
+    assert "place" in one_line and "at most 100 characters" in one_line, one_line
+    assert recorded("FoodShared") == []
+
+    private = chat.private_chat(ALICE)
+    for answer in ("/share", "Soup", "2", "2h"):
+        telegram(message(ALICE, private, answer))
+    again = telegram(message(ALICE, private, f"52.37,4.89 {long}")).body
+    assert "at most 100 characters" in again["text"] and "Where?" in again["text"], again  # the same step again
+    telegram(message(ALICE, private, f"52.37,4.89 {long[:100]}"))
+    assert "Shared" in telegram(message(ALICE, private, "none")).body["text"]
+    post, = FoodItem.scan(FoodItem.pk.startswith("FOOD#") & (FoodItem.sk == "META"))
+    assert post.pickup_label == long[:100]  # exactly 100: taken as typed
