@@ -27,7 +27,7 @@ from foodshare.api import contract
 from foodshare.strict_json import strict_json
 from foodshare.catalog import all_routes
 from foodshare.errors import DomainError, Unauthorized
-from foodshare.observability import logger, metrics, tracer
+from foodshare.observability import log_exception, logger, metrics, tracer, validation_errors
 
 JSON = "application/json"
 COMPACT = (",", ":")  # the same JSON shape Powertools gives 200 responses
@@ -93,7 +93,8 @@ def build_resolver() -> APIGatewayHttpResolver:
     def _invalid_request(exc: RequestValidationError) -> Response:
         if any(tuple(error.get("loc", ()))[:1] == ("response",) for error in exc.errors()):
             # our answer does not match the route's declared model: our bug, never the caller's
-            logger.error("response does not match its declared model", extra={"errors": exc.errors()})
+            # where and what kind only: each error's `input` is our answer's value (a name, a title, a place)
+            logger.error("response does not match its declared model", extra={"errors": validation_errors(exc.errors())})
             return error_response(500, "internal_error", "Something went wrong on our side.")
         if _not_json(app):  # the API speaks JSON: say so rather than list confusing field errors
             return error_response(415, "unsupported_media_type", "Send the body as JSON (content-type: application/json).")
@@ -112,7 +113,7 @@ def build_resolver() -> APIGatewayHttpResolver:
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response:
-        logger.exception("unhandled error")
+        log_exception("unhandled error", exc)  # a pydantic ValidationError's text would quote the values it refused
         return error_response(500, "internal_error", "Something went wrong on our side.")
 
     return app
