@@ -11,12 +11,12 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 
 from foodshare import clock
 from foodshare.bots import rendering, telegram as telegram_adapter
-from foodshare.domain import expiry, groups, users
+from foodshare.domain import expiry, food, groups, partnerships, users
 from tests.bots import chat
 from tests.bots.chat import GROUP_CHAT, TgUser, action, message, telegram
 from tests.bots.events import deliver, recorded, shared_food_ids
 from tests.support.api import call
-from tests.support.flows import post_body
+from tests.support.flows import post_body, user
 
 ALICE = TgUser(111111, "Alice")
 BOB = TgUser(222222, "Bob")
@@ -40,7 +40,12 @@ def chat_group(*members: TgUser, where: dict = GROUP_CHAT) -> str:
 
 def test_food_shared_through_the_api_is_announced_once_and_the_same_message_is_edited_when_claimed(recorder):
     group_id = chat_group(ALICE, BOB)
-    shared = call("POST", "/food", user="tg:111111", json=post_body(group_id))
+    # Sam uses the HTTP API and joined the chat's group with an invite its admin made (the domain's call: Alice, a
+    # chat user, has no API token and the bots make no invites)
+    user("sam")
+    invite = groups.create_invite(group_id, "tg:111111")
+    assert call("POST", "/groups/join", user="sam", json={"inviteCode": invite.code}).status == 200
+    shared = call("POST", "/food", user="sam", json=post_body(group_id))
     assert shared.status == 201
     assert announce() == {"batchItemFailures": []}
 
@@ -48,11 +53,11 @@ def test_food_shared_through_the_api_is_announced_once_and_the_same_message_is_e
     assert announced["chat_id"] == str(GROUP_CHAT["id"])
     text = announced["text"]
     for part in ("Sourdough loaves: 3 portions", "#vegetarian", "contains gluten",
-                 f"Shared by {rendering.shown_name('tg:111111', group_id)}"):
+                 f"Shared by {rendering.shown_name('sam', group_id)}"):
         assert part in text, part
     assert "52.52" not in text and "13.40" not in text and "Bakery door" not in text  # no place: claimers learn it
-    assert users.get("tg:111111").pseudonym not in text  # the group's pseudonym, not the account's
-    assert "Alice" not in text
+    assert users.get("sam").pseudonym not in text  # the group's pseudonym, not the account's
+    assert "Sam" not in text
     claim = action(announced, "claim:")
     message_id = next(i + 1 for i, c in enumerate(recorder.calls) if c.method == "sendMessage")
 
@@ -91,7 +96,7 @@ def test_a_cancelled_claim_puts_the_claim_button_back_and_withdrawal_and_expiry_
     assert ["Claimed" in e["text"] for e in edits] == [True, False]
     assert action(edits[1], "claim:") == f"claim:{soup_id}"  # available again, with its button
 
-    assert call("DELETE", f"/food/{soup_id}", user="tg:111111").status == 200
+    food.withdraw(soup_id, "tg:111111")  # as DELETE /food/{foodId} does (a chat user has no API token)
     clock.advance(3 * 3600)
     assert expiry.expire_due() == 1  # the bread
     announce()
@@ -104,8 +109,9 @@ def test_a_cancelled_claim_puts_the_claim_button_back_and_withdrawal_and_expiry_
 def test_partner_groups_posts_are_not_announced_in_other_groups_chats(recorder):
     home = chat_group(ALICE, BOB)
     partner = chat_group(CAROL, where=OTHER_CHAT)
-    proposal = call("POST", f"/groups/{home}/partnerships", user="tg:111111", json={"targetGroupId": partner})
-    assert call("POST", f"/partnerships/{proposal.body['partnershipId']}/accept", user="tg:333333").status == 200
+    # the admins' partnership as the API's routes make it (chat users have no API token; the bots make none)
+    proposal = partnerships.propose(home, "tg:111111", partner, partnerships.Terms())
+    partnerships.accept(proposal.partnership_id, "tg:333333")
     telegram(message(ALICE, GROUP_CHAT, SOUP))
     assert announce() == {"batchItemFailures": []}
     assert [m["chat_id"] for m in recorder.sent("sendMessage")] == [str(GROUP_CHAT["id"])]

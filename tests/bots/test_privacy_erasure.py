@@ -8,14 +8,28 @@ from foodshare.cache import purge, versions
 from foodshare.domain import groups
 from foodshare.redis_client import get_client
 
-from tests.bots.chat import GROUP_CHAT, TgUser, message, private_chat, slack, slash, telegram
+from tests.bots.chat import GROUP_CHAT, TgUser, action, block_action, button, message, private_chat, slack, slash
+from tests.bots.chat import telegram
 from tests.events.conftest import backbone  # noqa: F401  (the fixture: the erasure consumer sweeps)
 from tests.privacy.test_erasure import _redis_dump, _table_dump
-from tests.support.api import call
 
 XENIA = TgUser(777123456, "Xyzzyname")
 BOB = TgUser(222222, "Bob")
 PERSONAL = re.compile(r"777123456|xyzzy", re.IGNORECASE)
+
+
+def erase_on_telegram(user: TgUser) -> None:
+    """/erase in the private chat, then its confirmation button."""
+    explained = telegram(message(user, private_chat(user), "/erase")).body
+    pressed = telegram(button(user, private_chat(user), action(explained, "erase:")))
+    assert "being erased" in pressed.body["text"], pressed.body
+
+
+def erase_on_slack(slack_user: str) -> None:
+    """`/food erase`, then its confirmation button (answered on response_url)."""
+    explained = slack(slash(slack_user, "erase")).body
+    value = next(e["value"] for block in explained["blocks"] if block["type"] == "actions" for e in block["elements"])
+    assert slack(block_action(slack_user, value, "https://hooks.slack.invalid/erase")).status == 200
 
 
 def test_a_telegram_users_erasure_reaches_contacts_chats_conversations_and_idempotency_records(backbone):  # noqa: F811
@@ -28,9 +42,7 @@ def test_a_telegram_users_erasure_reaches_contacts_chats_conversations_and_idemp
     assert telegram(message(XENIA, private_chat(XENIA), "/share")).status == 200  # a conversation left open
     assert any(PERSONAL.search(t) for t in _table_dump())
 
-    me = f"tg:{XENIA.id}"
-    code = call("POST", "/me/erasure", user=me).body["confirmationCode"]
-    assert call("DELETE", "/me", user=me, json={"confirmationCode": code}).status == 202
+    erase_on_telegram(XENIA)
     # Frozen at once: the bot tells them their account is being erased (their chat link goes with the sweep).
     refused = telegram(message(XENIA, private_chat(XENIA), "/share"))
     assert refused.status == 200 and "being erased" in refused.body["text"], refused.body
@@ -49,9 +61,7 @@ def test_a_slack_users_erasure_reaches_the_idempotency_records_kept_for_slacks_r
     kept = [t for t in _table_dump() if "IDEMPOTENCY#slack" in t]
     assert any(PERSONAL.search(t) for t in kept)  # the first answer, with their words, for a retry to get again
 
-    me = f"slack:T0001:{zara}"
-    code = call("POST", "/me/erasure", user=me).body["confirmationCode"]
-    assert call("DELETE", "/me", user=me, json={"confirmationCode": code}).status == 202
+    erase_on_slack(zara)
     backbone.deliver()
 
     assert [t for t in _table_dump() if PERSONAL.search(t)] == []
@@ -72,14 +82,13 @@ def _redis_naming(text: str) -> dict[str, int]:
 def test_a_slack_users_erasure_leaves_no_redis_key_naming_them(backbone):  # noqa: F811
     assert slack(slash(SLACK_XENIA, "start")).status == 200
     assert slack(slash(SLACK_XENIA, "share Soup | 2 | 90m | 52.52,13.40 Kiez | #vegan")).status == 200
-    assert call("GET", "/food", user=SLACK_ME).status == 200
-    assert call("GET", "/me", user=SLACK_ME).status == 200
+    assert slack(slash(SLACK_XENIA, "browse")).status == 200
+    assert slack(slash(SLACK_XENIA, "rep")).status == 200
     cached = _redis_naming(SLACK_XENIA)
     theirs = (versions.user(SLACK_ME), versions.memberships(SLACK_ME))
     assert all(0 < cached[k] <= versions.PERSONAL_VERSION_TTL_MS / 1000 for k in theirs)  # a person's keys expire
 
-    code = call("POST", "/me/erasure", user=SLACK_ME).body["confirmationCode"]
-    assert call("DELETE", "/me", user=SLACK_ME, json={"confirmationCode": code}).status == 202
+    erase_on_slack(SLACK_XENIA)
     backbone.deliver()
 
     assert [t for t in _table_dump() if SLACK_XENIA in t] == []

@@ -100,3 +100,12 @@ def test_a_superscript_digit_as_portions_is_a_field_error_not_a_500(recorder):
     assert refused.status == 200, refused.body
     assert "1 to 10" in refused.body["errors"]["quantity"]
     assert posts() == []
+
+
+def test_a_place_label_over_100_characters_is_an_error_under_the_place(recorder):
+    slack(slash(ANNA, "start"))
+    view = open_form(recorder)
+    refused = slack(view_submission(ANNA, view, GOOD | {"place": "52.52,13.40 " + "Café Kreuzberg " * 7}))
+    assert refused.body["response_action"] == "errors" and set(refused.body["errors"]) == {"place"}
+    assert "at most 100 characters" in refused.body["errors"]["place"]
+    assert posts() == []

@@ -56,10 +56,10 @@ def reset() -> None:
 
 
 def run_after_commit(events: list[DomainEvent]) -> None:
-    from foodshare.observability import logger
+    from foodshare.observability import log_exception
 
     for name, hook in _load():
         try:
             hook(events)
-        except Exception:  # the change is committed; a hook's failure must not turn it into an error
-            logger.exception("after-commit hook failed", extra={"hook": name})
+        except Exception as exc:  # the change is committed; a hook's failure must not turn it into an error
+            log_exception("after-commit hook failed", exc, hook=name)

@@ -19,6 +19,18 @@ def new_id() -> str:
 
 
 ANONYMOUS_PREFIX = "anon-"  # an erased person's id from their erasure on (domain/erasure.py)
+# Chat users' ids (bots/telegram.py, bots/slack.py): `tg:<telegramUserId>`, `slack:<teamId>:<slackUserId>`.
+TELEGRAM_PREFIX, SLACK_PREFIX = "tg:", "slack:"
+KEY_SEPARATOR = "#"  # between the parts of the table's keys (`USER#<id>`, `GROUP#<g>/MEMBER#<id>`)
+
+
+def may_sign_in(subject: str) -> bool:
+    """Whether a JWT's subject may be an HTTP API caller (api/http.py). Not a chat user's id: only the webhooks, which
+    check the platform's secret token or signature, act as them, and a token issuer whose subjects looked like one
+    would act as that person. Not an erased person's anonymous id: their statistics and credits live under it. Nothing
+    holding the table's key separator: the erasure's sweep finds and renames a person by the parts between those
+    separators, so such an id would be missed by its own erasure and matched by someone else's."""
+    return not subject.startswith((TELEGRAM_PREFIX, SLACK_PREFIX, ANONYMOUS_PREFIX)) and KEY_SEPARATOR not in subject
 
 
 def anonymous_id() -> str:

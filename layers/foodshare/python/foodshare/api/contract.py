@@ -95,7 +95,10 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
         "type": "http",
         "scheme": "bearer",
         "bearerFormat": "JWT",
-        "description": "An access token of the stage's issuer (Cognito), checked by the HTTP API's JWT authorizer.",
+        "description": ("An access token of the stage's issuer (Cognito, or the issuer cdk.json names), checked by the "
+                        "HTTP API's JWT authorizer; its `sub` is the caller's user id. A `sub` of a chat user's form "
+                        "(`tg:…`, `slack:…`), an erased account's (`anon-…`) or holding `#` is answered 401: chat "
+                        "users act only through the bots' webhooks."),
     },
     TELEGRAM_SECRET: {
         "type": "apiKey",

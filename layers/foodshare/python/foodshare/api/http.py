@@ -22,12 +22,12 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 
-from foodshare import snapstart
+from foodshare import ids, snapstart
 from foodshare.api import contract
 from foodshare.strict_json import strict_json
 from foodshare.catalog import all_routes
 from foodshare.errors import DomainError, Unauthorized
-from foodshare.observability import logger, metrics, tracer
+from foodshare.observability import log_exception, logger, metrics, tracer, validation_errors
 
 JSON = "application/json"
 COMPACT = (",", ":")  # the same JSON shape Powertools gives 200 responses
@@ -93,7 +93,8 @@ def build_resolver() -> APIGatewayHttpResolver:
     def _invalid_request(exc: RequestValidationError) -> Response:
         if any(tuple(error.get("loc", ()))[:1] == ("response",) for error in exc.errors()):
             # our answer does not match the route's declared model: our bug, never the caller's
-            logger.error("response does not match its declared model", extra={"errors": exc.errors()})
+            # where and what kind only: each error's `input` is our answer's value (a name, a title, a place)
+            logger.error("response does not match its declared model", extra={"errors": validation_errors(exc.errors())})
             return error_response(500, "internal_error", "Something went wrong on our side.")
         if _not_json(app):  # the API speaks JSON: say so rather than list confusing field errors
             return error_response(415, "unsupported_media_type", "Send the body as JSON (content-type: application/json).")
@@ -112,7 +113,7 @@ def build_resolver() -> APIGatewayHttpResolver:
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response:
-        logger.exception("unhandled error")
+        log_exception("unhandled error", exc)  # a pydantic ValidationError's text would quote the values it refused
         return error_response(500, "internal_error", "Something went wrong on our side.")
 
     return app
@@ -126,14 +127,19 @@ def _subject(event: dict) -> str | None:
 
 
 def caller_id(app: APIGatewayHttpResolver) -> str:
-    """The signed-in user's id: the `sub` claim the JWT authorizer put in the request context."""
+    """The signed-in user's id: the `sub` claim the JWT authorizer put in the request context (`_limited` has
+    refused the request already when there is none, or one no API caller may have: checked here again)."""
     sub = _subject(app.current_event.raw_event)
     if not sub:
         raise Unauthorized(UNAUTHORIZED_MESSAGE)
+    if not ids.may_sign_in(sub):
+        raise Unauthorized(SUBJECT_REFUSED)
     return sub
 
 
 UNAUTHORIZED_MESSAGE = "Sign in first: this route needs a valid bearer token."
+SUBJECT_REFUSED = ("This token's subject cannot sign in: it has the form of a chat user's id (tg:…, slack:…), an "
+                   "erased account's (anon-…) or holds '#'. Chat users act through the bots.")
 
 
 def created(body: dict) -> Response:
@@ -174,6 +180,11 @@ def _limited(event: dict, resolve: Callable[[], dict], json_api: bool = True) ->
     user_id = _subject(event)
     if route_key not in _PUBLIC_ROUTE_KEYS and not user_id:
         return _proxy_error(401, "unauthorized", UNAUTHORIZED_MESSAGE)
+    if route_key not in _PUBLIC_ROUTE_KEYS and not ids.may_sign_in(user_id):
+        # the issuer signed a subject only a webhook may act as (ids.may_sign_in): the subject stays out of the log
+        logger.warning("token subject refused: a chat user's, an erased account's or a key separator's form",
+                       extra={"route": route_key})
+        return _proxy_error(401, "unauthorized", SUBJECT_REFUSED)
     refused = request_guard(event) if json_api else None
     if refused is not None:
         return refused

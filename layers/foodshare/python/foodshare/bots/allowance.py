@@ -1,5 +1,6 @@
-"""A person's writes through the bots spend the API's per-person allowance (`cache.ratelimit`): one bucket per
-person and route, whichever client they use, so a chat is no way around RATE_LIMIT_POSTING and the others.
+"""What a person does through the bots spends the API's per-person allowance (`cache.ratelimit`): one bucket per
+person and route, the route the command stands for, so a chat is no way around RATE_LIMIT_POSTING, _CLAIMS,
+_REPORTS, _DISCOVERY (`/browse` is `GET /food`) and _DEFAULT (`/mine`, `/rep`, `/credits`, `/export`, `/erase`).
 
 A redelivered update or a Slack retry is applied once (`webhook.apply_once`), so it spends nothing again. With
 Redis unavailable the request goes through, as it does on the API (the limiter fails open).
@@ -9,8 +10,16 @@ from __future__ import annotations
 
 from foodshare.errors import Conflict
 
+# Writes
 POSTING, CLAIMS, REPORTS = "POST /food", "POST /food/{foodId}/claims", "POST /reports"
+EXPORT, EXPORT_LINK = "POST /me/exports", "GET /me/exports/{exportId}"
+ERASURE_CODE, ERASURE = "POST /me/erasure", "DELETE /me"
+# Reads
+BROWSE, MINE = "GET /food", "GET /me/exchanges"
+REPUTATION, CREDITS = "GET /users/{userId}/reputation", "GET /me/credits"
+
 _LATELY = {POSTING: "shared a lot", CLAIMS: "claimed a lot", REPORTS: "filed many reports"}
+_ASKED = "asked for a lot"  # every other route: reads, exports, erasure codes
 
 
 def spend(user_id: str, route_key: str) -> None:
@@ -20,5 +29,5 @@ def spend(user_id: str, route_key: str) -> None:
     decision = ratelimit.check(user_id, route_key)
     if decision is not None and not decision.allowed:
         minutes = max(1, -(-decision.retry_after_ms // 60_000))
-        raise Conflict(f"You have {_LATELY[route_key]} lately: please try again in {minutes} min.",
+        raise Conflict(f"You have {_LATELY.get(route_key, _ASKED)} lately: please try again in {minutes} min.",
                        code="rate_limited")

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from foodshare.bots import allowance, parsing, rendering, sharing, store
 from foodshare.bots.rendering import STARS, shown_name
 from foodshare.bots.turns import Button, Reply, Turn, answering
-from foodshare.domain import credits, discovery, exchanges, exports, food, groups, privacy, ratings, reports, users
+from foodshare.domain import (
+    credits, discovery, erasure, exchanges, exports, food, groups, privacy, ratings, reports, users,
+)
 from foodshare.errors import Conflict, DomainError, ValidationFailed
 
 BROWSE_LIMIT = 5
@@ -28,6 +30,7 @@ HELP = """Foodshare: share food with your group and partner groups.
 /rate <exchangeId> <1-5> [comment]
 /rep: your reputation · /credits: your credits
 /export: everything Foodshare holds about you, as a download
+/erase: erase your account (I ask you to confirm first)
 Others only ever see your pseudonym in their group."""
 
 
@@ -83,6 +86,7 @@ def _help(turn: Turn, _: str) -> Reply:
 
 def _browse(turn: Turn, args: str) -> Reply:
     wanted = parsing.browse_filters(args)
+    allowance.spend(turn.user_id, allowance.BROWSE)
     lat, lng = wanted.place or (None, None)
     results, _ = discovery.discover(
         turn.user_id,
@@ -224,6 +228,7 @@ MINE_PAGES = 3  # pages of the person's exchanges read to find them (the newest 
 def _mine(turn: Turn, _: str) -> Reply:
     """The person's open exchanges, as claimer and as sharer, each with Confirm and Cancel: the way back to one whose
     message is gone (Slack's replies are ephemeral; a chat scrolls away) without knowing its id."""
+    allowance.spend(turn.user_id, allowance.MINE)
     found, after = [], None
     for _page in range(MINE_PAGES):
         page, after = exchanges.of_participant(turn.user_id, exchanges.PAGE_MAX, after, "active")
@@ -251,6 +256,7 @@ def _mine(turn: Turn, _: str) -> Reply:
 
 
 def _rep(turn: Turn, _: str) -> Reply:
+    allowance.spend(turn.user_id, allowance.REPUTATION)  # the owner's view of GET /users/{userId}/reputation
     user = users.ensure(turn.user_id)
     ratings_received = int(user.ratings_received)
     average = f"{float(user.rating_stars_total) / ratings_received:.1f}★ from {ratings_received}" if ratings_received else "no ratings yet"
@@ -263,6 +269,7 @@ def _rep(turn: Turn, _: str) -> Reply:
 
 
 def _credits(turn: Turn, _: str) -> Reply:
+    allowance.spend(turn.user_id, allowance.CREDITS)
     page = credits.statement(turn.user_id, LEDGER_LINES, None)
     user = page.user
     lines = [f"Credits: {int(user.credit_balance)} (held for claims: {int(user.credits_held)})"]
@@ -276,15 +283,72 @@ def _export(turn: Turn, export_id: str) -> Reply:
     if turn.chat.is_group and turn.chat.platform != "slack":  # Slack answers a command to its sender alone
         return Reply("An export is for your eyes only: send /export to me in a private chat.")
     if not export_id.strip():
+        allowance.spend(turn.user_id, allowance.EXPORT)
         item = exports.request(turn.user_id)
         return Reply(f"I'm preparing an export of everything Foodshare holds about you ({item.export_id}). "
                      f"Send /export {item.export_id} in a minute for the download link.")
-    item, status, url, _ = exports.status(turn.user_id, parsing.object_id(export_id, "Export"))
+    export_id = parsing.object_id(export_id, "Export")
+    allowance.spend(turn.user_id, allowance.EXPORT_LINK)
+    item, status, url, _ = exports.status(turn.user_id, export_id)
     if url is None:
         return Reply(f"Your export {item.export_id} is {status}."
                      + (" Try again in a minute." if status == exports.PENDING else ""))
     return Reply(f"Your export (JSON), for the next {exports.URL_SECONDS // 60} minutes: {url}\n"
                  f"It is deleted on {item.expires_at[:10]}.")
+
+
+# ---- erasure: what DELETE /me does, for people who only use the bots ----------------------
+
+ERASE_IN_PRIVATE = "Ask me in our private chat: send /erase to me there."
+ERASE_EXPLAINED = """Erasing your Foodshare account cannot be undone. Here is what happens:
+• At once, your account is frozen: you can no longer share, claim or rate, and you leave discovery, leaderboards and notifications.
+• Within seconds, your open exchanges are cancelled (held credits released), your available posts withdrawn and you leave your groups (a group you are the last admin of goes to its longest-standing member).
+• Within minutes, your pseudonyms, places, posts' words, comments, chat links and conversations with me are deleted. Exchanges, ratings' stars and credit movements others need stay under an anonymous id that names nobody.
+Want a copy first? /export, then erase.
+To confirm, press the button or send /erase {code} within 3 hours (until {until} UTC)."""
+ERASING = ("Your account is being erased: it is frozen now, wound down within seconds and erased within minutes. "
+           "I keep nothing that names you. If you write to me again after that, you start afresh as a new member.")
+# The domain's refusals name the API's routes; here they name the command.
+_ERASE_REFUSALS = {
+    "erasure_not_requested": "Send /erase first: I'll explain what happens and give you a confirmation code.",
+    "erasure_code_expired": "That confirmation code has expired: send /erase for a new one.",
+    "validation_error": "That is not the confirmation code I gave you: press the button, or send /erase for a new one.",
+    "account_erased": "Your account is already being erased.",
+}
+
+
+def _erase(turn: Turn, code: str) -> Reply:
+    """/erase explains what erasing the account does and gives the confirmation code (`POST /me/erasure`'s: 3 hours),
+    with a button carrying it; `/erase <code>` or the button starts the erasure as `DELETE /me` does: the account is
+    frozen at once, the cache stops serving it, the erasure consumer winds it down and sweeps it (docs/privacy.md).
+    Starting it again with the same code (a redelivered update, a second press) answers the erasure under way.
+    Never in a chat others read; asked by someone with no account, it registers none."""
+    if turn.chat_sees_replies or (turn.chat.is_group and turn.chat.platform != "slack"):
+        return Reply(ERASE_IN_PRIVATE, notice=ERASE_IN_PRIVATE)
+    try:
+        if not code.strip():
+            allowance.spend(turn.user_id, allowance.ERASURE_CODE)
+            issued, expires_at = erasure.request(turn.user_id)
+            return Reply(ERASE_EXPLAINED.format(code=issued, until=f"{expires_at[:10]} {expires_at[11:16]}"),
+                         buttons=((Button("Erase my account", f"erase:{issued}"),),))
+        code = parsing.object_id(code, "Confirmation code")
+        allowance.spend(turn.user_id, allowance.ERASURE)
+        _start_erasure(turn.user_id, code)
+    except DomainError as exc:
+        if exc.code not in _ERASE_REFUSALS:
+            raise
+        message = _ERASE_REFUSALS[exc.code]
+        return Reply(f"⚠️ {message}", notice=message)
+    return Reply(ERASING, replaces=True, notice="Your account is being erased")
+
+
+def _start_erasure(user_id: str, code: str) -> None:
+    """As `DELETE /me` (functions/users): check the code, freeze the account and queue its wind-down and sweep, then
+    make nothing cached about them or their groups servable. The cache is imported here, on an erasure only."""
+    from foodshare.cache import group_reads, purge
+
+    progress = erasure.start(user_id, code, group_reads.member_groups)
+    purge.forget(progress.markers or (), progress.group_ids or ())
 
 
 # ---- reports: a post or an exchange, from its buttons ------------------------------------
@@ -332,6 +396,7 @@ COMMANDS: dict[str, Callable[[Turn, str], Reply]] = {
     "rep": _rep,
     "credits": _credits,
     "export": _export,
+    "erase": _erase,
 }
 ACTIONS: dict[str, Callable[[Turn, str], Reply]] = {
     "claim": _claim,
@@ -340,4 +405,5 @@ ACTIONS: dict[str, Callable[[Turn, str], Reply]] = {
     "rate": _rate,
     "group": sharing.choose_group,
     "report": _report,
+    "erase": _erase,
 }

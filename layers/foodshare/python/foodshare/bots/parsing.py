@@ -22,7 +22,7 @@ _PLACE = re.compile(r"^(?P<lat>-?\d{1,2}(?:\.\d+)?)\s*,\s*(?P<lng>-?\d{1,3}(?:\.
 _RADIUS = re.compile(r"^(?P<km>\d{1,3}(?:\.\d+)?)km$", re.I)
 _RATING = re.compile(r"^(?P<id>[^\s:]+)(?::|\s+)(?P<stars>\S+)(?:\s+(?P<comment>.*))?$", re.DOTALL)
 MAX_LABEL = 40
-MAX_PLACE_LABEL = 100
+MAX_PLACE_LABEL = 100  # the share request's pickupLocation.label (api/requests.py)
 
 
 # The API's MAX_ID_LENGTH (api/http.py): the ids it makes are short, a longer one names nothing. At most 512 bytes of
@@ -105,7 +105,10 @@ def place(text: str) -> tuple[float, float, str | None]:
             fields={"pickupLocation": "not lat,lng"},
         )
     lat, lng = float(found.group("lat")), float(found.group("lng"))
-    label = (found.group("label") or "").strip()[:MAX_PLACE_LABEL]
+    label = (found.group("label") or "").strip()
+    if len(label) > MAX_PLACE_LABEL:  # `POST /food` refuses it (pickupLocation.label): never cut what the claimer reads
+        raise ValidationFailed(f"The place's name must be at most {MAX_PLACE_LABEL} characters (yours has {len(label)}).",
+                               fields={"pickupLocation.label": f"at most {MAX_PLACE_LABEL} characters"})
     return coordinates(lat, lng) + (None if visible_text.blank(label) else label,)
 
 

@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl
 
-from foodshare import clock
+from foodshare import clock, ids
 from foodshare.api.http import strict_json
 from foodshare.api.webhook_bodies import SLACK_INTERACTION, wrong_fields
 from foodshare.bots import commands, outbound, parsing, secrets, sharing, webhook
@@ -40,7 +40,7 @@ RETRY_RETENTION_SECONDS = 3600  # Slack retries three times within minutes (and 
 
 
 def user_id(team_id: str, slack_user_id: str) -> str:
-    return f"slack:{team_id}:{slack_user_id}"
+    return f"{ids.SLACK_PREFIX}{team_id}:{slack_user_id}"
 
 
 def configured() -> bool:

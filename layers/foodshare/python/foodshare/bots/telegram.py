@@ -18,6 +18,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
+from foodshare import ids
 from foodshare.bots import commands, outbound, parsing, rendering, secrets, sharing, store, webhook
 from foodshare.bots.store import ChatRef
 from foodshare.bots.turns import Reply, Turn
@@ -34,7 +35,7 @@ MAX_TEXT = 4096  # sendMessage and editMessageText refuse longer text ("message 
 
 
 def user_id(telegram_user_id: int | str) -> str:
-    return f"tg:{telegram_user_id}"
+    return f"{ids.TELEGRAM_PREFIX}{telegram_user_id}"
 
 
 def configured() -> bool:

@@ -59,13 +59,18 @@ ABOUT_THE_PERSON = frozenset({
 })
 
 
+# Refusals whose domain words name an API route a chat user has no use for.
+IN_A_CHAT = {"account_erased": "Your account is being erased (/erase): it can no longer act."}
+
+
 def answering(action: Callable[[], Reply]) -> Reply:
     """The action's reply; a domain refusal becomes a friendly answer, never an error, and so does
     a ValueError (odd text a reader let through: `unreadable`)."""
     try:
         return action()
     except DomainError as exc:
-        return Reply(f"⚠️ {exc.message}", notice=exc.message, personal=exc.code in ABOUT_THE_PERSON)
+        message = IN_A_CHAT.get(exc.code, exc.message)
+        return Reply(f"⚠️ {message}", notice=message, personal=exc.code in ABOUT_THE_PERSON)
     except ValueError as exc:
         message = unreadable(exc)
         return Reply(f"⚠️ {message}", notice=message)

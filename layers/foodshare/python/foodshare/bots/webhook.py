@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
 from foodshare.api import contract
 from foodshare.api.http import error_response
-from foodshare.observability import logger
+from foodshare.observability import log_exception
 
 
 def resolver() -> APIGatewayHttpResolver:
@@ -22,7 +22,7 @@ def resolver() -> APIGatewayHttpResolver:
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response:
-        logger.exception("webhook failed")
+        log_exception("webhook failed", exc)  # a pydantic ValidationError's text would quote what the person typed
         return error_response(500, "internal_error", "Something went wrong on our side.")
 
     return app
