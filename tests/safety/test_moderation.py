@@ -599,7 +599,8 @@ def test_actions_on_a_member_read_nothing_after_the_first_batch(g):
                  {"action": "remove_member", "member": "ida"}):
         trips = _action_trips("mo", g["g"], **body)
         assert trips.status == 201 and dict(trips.aws) == TWO_CALLS, (body, trips.describe())
-    assert call("GET", f"/food/{food}", user="sam").body["status"] == "removed"
+    assert call("GET", f"/food/{food}", user="cleo").body["status"] == "removed"  # shown to its sharer only
+    assert call("GET", f"/food/{food}", user="sam").status == 404
     assert call("GET", f"/groups/{g['g']}", user="ida").status == 404  # removed
     flows.join("ida", g["g"], "sam")
     trips = _action_trips("sam", g["g"], action="ban", member="ida")

@@ -1,5 +1,5 @@
 """Who sees a post: one pure rule for `GET /food` (discovery), `GET /food/{foodId}` and the posts `GET /me/exchanges`
-shows, so a single read never shows what the list hides (docs/privacy.md, "Who sees a post").
+shows, so a single read never shows what the list hides (docs/privacy.md, "who sees a post").
 
 No I/O: each caller reads the facts as cheaply as its route can and asks `sees`. A post someone may not see is
 answered to them as a post that does not exist (404 `not_found`, the body a missing id gets; `food: null` in their
@@ -10,6 +10,8 @@ exchanges). In order:
 3. The claimer of its active exchange sees it: the exchange needs the place and the window.
 4. Nobody else sees a post whose sharer restricted processing (Art. 18: their posts leave every view of others).
 5. The claimer of a closed exchange on it sees it (their exchange's post, whatever their groups or the terms now).
+   `GET /food/{foodId}` knows the exchange the post names; a claim cancelled before the window's end relists the
+   post naming none, and its claimer is then judged as anyone (`GET /me/exchanges` has the exchange at hand).
 6. Otherwise: members of its group; members of an active partner group whose terms hold for them and the post
    (`terms_hold`: a home, a score of at least `minReputation`, the post's area within `maxDistanceKm` of the home:
    exactly what a claim checks). Through several partnerships with the post's group, the one with the widest
