@@ -146,5 +146,3 @@ def _post(food_id: str) -> FoodItem | None:
         return FoodItem.get(*FoodItem.key(food_id), consistent_read=True)
     except FoodItem.DoesNotExist:
         return None
-
-

@@ -82,8 +82,6 @@ def apply(event: Delivered) -> bool:
     return consumers.once(CONSUMER, event, lambda uow: None)  # the marker alone: the effect is committed
 
 
-
-
 def _close(departure: Departure) -> None:
     scope = closing.Scope(departure.group_id, departure.at)
     user_id = departure.user_id

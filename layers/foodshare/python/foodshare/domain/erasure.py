@@ -386,9 +386,10 @@ _BESIDE_THEIR_ID = {"rater_id": ("comment",), "reporter_id": ("details",), "shar
 
 def kept(raw: dict, user_id: str, markers: set[str]) -> bool:
     """Whether the sweep keeps an item naming the person (under the anonymous id) or deletes it. Deleted: their own
-    data no one else needs, their chats and idempotency records, the invites they made (dead since the wind-down). Kept: what others' histories need of theirs, and
-    every record of someone else that only refers to them (a counterpart's history line, a member's moderation
-    action, a group's settings): deleting those would take from the others what is theirs."""
+    data no one else needs, their chats and idempotency records, the invites they made (dead since the wind-down).
+    Kept: what others' histories need of theirs, and every record of someone else that only refers to them (a
+    counterpart's history line, a member's moderation action, a group's settings): deleting those would take from
+    the others what is theirs."""
     pk, sk = raw["pk"]["S"], raw["sk"]["S"]
     if pk.startswith(("IDEMPOTENCY#", "CONVO#", "CHAT#")) or sk.startswith("CHAT#"):
         return False  # bots' bookkeeping, conversations, links to their private chat
