@@ -123,22 +123,26 @@ def by_user_page(user_id: str, prefix: str, limit: int, after: str | None = None
         names |= {f"#f{i}": name for i, name in enumerate(equals)}
         tests = []
         for i, wanted in enumerate(equals.values()):
-            if isinstance(wanted, str):
-                values[f":f{i}"] = {"S": wanted}
-                tests.append(f"#f{i} = :f{i}")
-            else:
-                values |= {f":f{i}_{j}": {"S": value} for j, value in enumerate(wanted)}
-                tests.append(f"#f{i} IN ({', '.join(f':f{i}_{j}' for j in range(len(wanted)))})")
+            options = (wanted,) if isinstance(wanted, str) else wanted  # one value is a choice of one
+            values |= {f":f{i}_{j}": {"S": value} for j, value in enumerate(options)}
+            tests.append(f"#f{i} IN ({', '.join(f':f{i}_{j}' for j in range(len(options)))})")
         request["FilterExpression"] = " AND ".join(tests)
     request |= {"ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
     answer = connection.connection.dispatch("Query", request)
     seen = prefix + after if after is not None else None
     found = [raw for raw in answer.get("Items", []) if raw["by_user_sk"]["S"] != seen]
+    return _page(found, answer, limit, prefix, "by_user_sk")
+
+
+def _page(found: list[dict], answer: dict, limit: int, prefix: str, sort_key: str) -> tuple[list[dict], str | None]:
+    """A Query's raw items cut to `limit`, and the next page's `after` (the last item's sort key without `prefix`):
+    the Query asked for one item more, so one past `limit` says there is a next page; else DynamoDB's own
+    LastEvaluatedKey (its page filled, or a filter left it short), else None."""
     if len(found) > limit:
         found = found[:limit]
-        return found, found[-1]["by_user_sk"]["S"].removeprefix(prefix)
+        return found, found[-1][sort_key]["S"].removeprefix(prefix)
     last = answer.get("LastEvaluatedKey")
-    return found, last["by_user_sk"]["S"].removeprefix(prefix) if last else None
+    return found, last[sort_key]["S"].removeprefix(prefix) if last else None
 
 
 def prefix_page(model: type[T], pk: str, prefix: str, limit: int, after: str | None = None) -> tuple[list[T], str | None]:
@@ -158,9 +162,5 @@ def prefix_page(model: type[T], pk: str, prefix: str, limit: int, after: str | N
     if after is not None:
         request["ExclusiveStartKey"] = {"pk": {"S": pk}, "sk": {"S": prefix + after}}
     answer = connection.connection.dispatch("Query", request)
-    found = [model.from_raw_data(raw) for raw in answer.get("Items", [])]
-    if len(found) > limit:
-        found = found[:limit]
-        return found, found[-1].sk.removeprefix(prefix)
-    last = answer.get("LastEvaluatedKey")
-    return found, last["sk"]["S"].removeprefix(prefix) if last else None
+    found, more = _page(answer.get("Items", []), answer, limit, prefix, "sk")
+    return [model.from_raw_data(raw) for raw in found], more
