@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from foodshare.domain.food_rules import AVAILABLE, EXPIRED  # a post's statuses
 from foodshare.errors import Conflict, Forbidden
 
 CANCELLED, NO_SHOW = "cancelled", "no_show"
-AVAILABLE, EXPIRED = "available", "expired"  # a post's statuses (domain/food.py)
 
 
 @dataclass(frozen=True)
