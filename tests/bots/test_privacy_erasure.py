@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 
 from foodshare.cache import purge, versions
-from foodshare.domain import groups
+from foodshare.data.models import table_connection
+from foodshare.domain import groups, users
 from foodshare.redis_client import get_client
+from foodshare.settings import get_settings
 
 from tests.bots.chat import GROUP_CHAT, TgUser, action, block_action, button, message, private_chat, slack, slash
 from tests.bots.chat import telegram
 from tests.events.conftest import backbone  # noqa: F401  (the fixture: the erasure consumer sweeps)
 from tests.privacy.test_erasure import _redis_dump, _table_dump
+from tests.support import flows
+from tests.support.api import call
 
 XENIA = TgUser(777123456, "Xyzzyname")
 BOB = TgUser(222222, "Bob")
@@ -95,3 +99,29 @@ def test_a_slack_users_erasure_leaves_no_redis_key_naming_them(backbone):  # noq
     assert _redis_naming(SLACK_XENIA) == {}
     purge.forget([SLACK_ME], [])  # a redelivered wind-down, an event about them still in flight: a bump
     assert _redis_naming(SLACK_XENIA) == {}  # writes no key naming them again
+
+
+def test_a_telegram_users_erasure_leaves_an_api_user_and_numbers_that_spell_their_id(backbone):  # noqa: F811
+    """Found by an audit: a Telegram user's private chat id is their numeric user id, and the sweep matched it as a
+    bare marker: in a number (a TTL or a count equal to it) and as a part of any key, so an API user whose subject is
+    those digits (an issuer with numeric subjects) lost their profile, memberships and posts to someone else's
+    erasure. The person's chats are named by their chat keys (`tg:<id>`, `slack:<team>:<channel>`), never bare."""
+    digits = str(XENIA.id)
+    assert telegram(message(XENIA, private_chat(XENIA), "/start")).status == 200
+    assert telegram(message(XENIA, GROUP_CHAT, "/start")).status == 200
+    group = call("POST", "/groups", user=digits, json={"name": "Numbers club"})
+    assert group.status == 201, group
+    posted = call("POST", "/food", user=digits, json=flows.post_body(group.body["groupId"]))
+    assert posted.status == 201, posted
+    table = table_connection().connection.client
+    name = get_settings().table_name
+    table.put_item(TableName=name, Item={"pk": {"S": "STATS#numbers"}, "sk": {"S": "DAY"},
+                                         "count": {"N": digits}})
+
+    erase_on_telegram(XENIA)
+    backbone.deliver()
+
+    assert users.find(digits) is not None and users.find(f"tg:{digits}") is None
+    assert call("GET", f"/food/{posted.body['foodId']}", user=digits).status == 200
+    assert [g["groupId"] for g in call("GET", "/me/groups", user=digits).body["groups"]] == [group.body["groupId"]]
+    assert "Item" in table.get_item(TableName=name, Key={"pk": {"S": "STATS#numbers"}, "sk": {"S": "DAY"}})

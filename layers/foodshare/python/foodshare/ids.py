@@ -24,6 +24,12 @@ TELEGRAM_PREFIX, SLACK_PREFIX = "tg:", "slack:"
 KEY_SEPARATOR = "#"  # between the parts of the table's keys (`USER#<id>`, `GROUP#<g>/MEMBER#<id>`)
 
 
+def private_chat_key(user_id: str, address: str) -> str:
+    """The key the bots give a chat user's private chat with them (`ChatRef.key`): their id with the person's part
+    replaced by the chat's, `tg:<chatId>` (the same as the user id) or `slack:<team>:<channel>`."""
+    return f"{user_id.rpartition(':')[0]}:{address}"
+
+
 def may_sign_in(subject: str) -> bool:
     """Whether a JWT's subject may be an HTTP API caller (api/http.py). Not a chat user's id: only the webhooks, which
     check the platform's secret token or signature, act as them, and a token issuer whose subjects looked like one

@@ -99,7 +99,8 @@ class ErasureProgressItem(Item):
     completed_at = UnicodeAttribute(null=True)
     anonymous_id = UnicodeAttribute(null=True)
     user_id = UnicodeAttribute(null=True)
-    markers = UnicodeSetAttribute(null=True)
+    markers = UnicodeSetAttribute(null=True)  # what names them in the table: their id, their private chats' keys
+    chat_addresses = UnicodeSetAttribute(null=True)  # their private chats as the bots' Redis keys name them
     group_ids = UnicodeSetAttribute(null=True)
     wound_down_at = UnicodeAttribute(null=True)  # set with the segments' events (`wind_down`)
     expires_at_epoch = TTLAttribute(null=True)
@@ -112,7 +113,7 @@ class ErasureProgressItem(Item):
 @dataclass(frozen=True)
 class Erased:
     anonymous_id: str
-    markers: frozenset[str]  # the ids and chat addresses that named the person (for the cache purge)
+    markers: frozenset[str]  # the ids, chat keys and chat addresses that named the person (for the cache purge)
     group_ids: tuple[str, ...]
 
 
@@ -195,12 +196,14 @@ def wind_down(request_id: str) -> Erased | None:
         _wind_down(user_id, owned)
 
     closing.reading_again(step)
-    markers = {user_id} | personal_data.chat_addresses(user_id)
+    chats = personal_data.private_chats(user_id)
+    markers = {user_id} | set(chats)
     exports.delete_documents(user_id)  # their export items go with the sweep
     total = int(progress.total_segments)
     uow = UnitOfWork()
     uow.update(progress, [ErasureProgressItem.wound_down_at.set(clock.now_iso()),
-                          ErasureProgressItem.markers.add(markers)],
+                          ErasureProgressItem.markers.add(markers),
+                          *([ErasureProgressItem.chat_addresses.add(set(chats.values()))] if chats else [])],
                ErasureProgressItem.wound_down_at.does_not_exist() & (ErasureProgressItem.status == IN_PROGRESS),
                on_fail=ConcurrentUpdate("wound down meanwhile"))
     for segment in range(total):  # one queue message each: a segment is its own invocation and retry
@@ -210,7 +213,7 @@ def wind_down(request_id: str) -> Erased | None:
         uow.commit()
     except ConcurrentUpdate:
         return None  # a concurrent delivery of the same event queued the sweep
-    return Erased(progress.anonymous_id, frozenset(markers), tuple(sorted(group_ids)))
+    return Erased(progress.anonymous_id, frozenset(markers | set(chats.values())), tuple(sorted(group_ids)))
 
 
 def find_progress(request_id: str) -> ErasureProgressItem | None:
@@ -241,7 +244,8 @@ def sweep_segment(request_id: str, segment: int, total_segments: int) -> Erased 
         progress.update(actions=[ErasureProgressItem.done_segments.add({segment})])
     if len(progress.done_segments or set()) < total_segments:
         return None
-    return Erased(progress.anonymous_id, frozenset(progress.markers), tuple(sorted(progress.group_ids or ())))
+    return Erased(progress.anonymous_id, frozenset(progress.markers | (progress.chat_addresses or set())),
+                  tuple(sorted(progress.group_ids or ())))
 
 
 def complete(request_id: str) -> bool:
@@ -256,7 +260,8 @@ def complete(request_id: str) -> bool:
     uow.update(progress, [ErasureProgressItem.status.set(COMPLETED), ErasureProgressItem.completed_at.set(clock.iso(now)),
                           ErasureProgressItem.expires_at_epoch.set(now + PROGRESS_KEPT),
                           ErasureProgressItem.anonymous_id.remove(), ErasureProgressItem.user_id.remove(),
-                          ErasureProgressItem.markers.remove(), ErasureProgressItem.group_ids.remove()],
+                          ErasureProgressItem.markers.remove(), ErasureProgressItem.chat_addresses.remove(),
+                          ErasureProgressItem.group_ids.remove()],
                ErasureProgressItem.status == IN_PROGRESS, on_fail=ConcurrentUpdate("completed meanwhile"))
     uow.update(DataSubjectRequestItem(*DataSubjectRequestItem.key(anon, request_id)),
                [DataSubjectRequestItem.outcome.set(subject_requests.COMPLETED),

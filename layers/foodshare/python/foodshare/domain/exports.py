@@ -198,7 +198,7 @@ def assemble(user_id: str, export_id: str) -> dict:
 
 def _assembled(user_id: str, export_id: str) -> tuple[dict, frozenset[str]]:
     """The document, and the other people whose ids it was built from (their words or names may be in it)."""
-    markers = {user_id} | personal_data.chat_addresses(user_id)
+    markers = {user_id} | set(personal_data.private_chats(user_id))
     since = clock.iso(clock.now() - timedelta(days=EVENT_DAYS))
     doc: dict[str, list | dict | str | None] = {kind: [] for kind in SECTIONS}
     doc.update(format=FORMAT, exportId=export_id, userId=user_id, generatedAt=clock.now_iso(), profile=None,
