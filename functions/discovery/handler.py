@@ -25,8 +25,8 @@ def _labels(value: str | None) -> tuple[str, ...]:
 # The page comes serialized from the page cache (views.discovery_page renders a models.DiscoveryPage),
 # so the model is declared for the document rather than as a return annotation to validate again.
 @app.get("/food", operation_id="discoverFood",
-         summary="Available food in the caller's groups and partner groups: most trusted sharers first, then by "
-                 "pickup start (distanceKm is given, not ordered by)",
+         summary="Available food in the caller's groups and partner groups: most trusted sharers first (their "
+                 "trust level when they shared), then by pickup start (distanceKm is given, not ordered by)",
          **private(200, model=models.DiscoveryPage))
 def discover_food(
     lat: Annotated[float | None, Query(ge=-90, le=90)] = None,

@@ -494,6 +494,9 @@ class FoodItem(Item):
     pickup_lng = NumberAttribute()
     pickup_label = UnicodeAttribute(null=True)
     sharer_pseudonym = UnicodeAttribute(null=True)  # the sharer's pseudonym in the post's group, at share time
+    # The sharer's trust level at share time: discovery orders by it, a value that never changes, so a listing's
+    # pages neither skip nor repeat a post when the sharer's level moves between them (None: shared before it).
+    sharer_trust_level = UnicodeAttribute(null=True)
     pickup_start = UnicodeAttribute()
     pickup_end = UnicodeAttribute()
     status = UnicodeAttribute()  # available | claimed | completed | withdrawn | expired

@@ -2,8 +2,10 @@
 
 Candidates come from each visible group's board of open posts (`OpenPostsItem`: one batch for
 all groups, then one batch of the posts they list), asked for all visible groups at once so the
-cache can serve them in one round trip; sharers' profiles are fetched in one batch. Ordering is by sharer trust level, then pickup start, then id, and the
-opaque cursor is the sort key of the last item served.
+cache can serve them in one round trip; sharers' profiles are fetched in one batch. Ordering is by the sharer's trust
+level when they shared the post (kept on the post), then pickup start, then id, and the opaque cursor is the sort key
+of the last item served: every part of the key is fixed for the post's life, so a level that changes between two
+pages of a listing moves nothing across the cursor (no post skipped or served twice).
 """
 
 from __future__ import annotations
@@ -152,6 +154,14 @@ def _a_sort_key(value: object) -> bool:
             and not isinstance(value[0], bool) and all(isinstance(part, str) and part for part in value[1:]))
 
 
+def order_key(post: FoodItem, sharer: Sharer) -> tuple[int, str, str]:
+    """Most trusted sharers first (by their level when they shared: fixed, so the order cannot change between a
+    listing's pages), then the earliest pickup, then the id. A post shared before the level was kept on posts (or
+    under a level name no longer in use) takes the sharer's current level."""
+    rank = TRUST_RANK.get(post.sharer_trust_level or "")
+    return -(TRUST_RANK[trust_level(sharer.score)] if rank is None else rank), post.pickup_start, post.food_id
+
+
 def _matches(post: FoodItem, sharer: Sharer, filters: Filters) -> bool:
     # minReputation as the trust level it falls in: compared with the exact score, the lowest minimum that hides a
     # post would give away the sharer's score, hidden from others and equal in every group (docs/privacy.md)
@@ -213,7 +223,7 @@ def discover(
         distance = geo.distance_km(*looker.location, shown.lat, shown.lng) if looker.location is not None else None
         if filters.radius_km is not None and (distance is None or distance > filters.radius_km):
             continue
-        sort_key = (-TRUST_RANK[trust_level(sharer.score)], post.pickup_start, post.food_id)
+        sort_key = order_key(post, sharer)
         if after is not None and sort_key <= after:
             continue
         results.append(Result(post, sharer, "", from_partner, distance, sort_key, shown))

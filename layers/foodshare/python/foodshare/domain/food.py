@@ -177,7 +177,7 @@ def share(user_id: str, post: NewPost, *, request_key: str | None = None) -> Foo
                                                    (MembershipItem, MembershipItem.key(post.group_id, user_id)),
                                                    *standing.post_keys(user_id, post.group_id, now)])
     if profile is None:  # first contact: registered as on any other route
-        users.ensure(user_id)
+        profile = users.ensure(user_id)
     if member is None:
         raise NotFound(f"Group {post.group_id} not found.", fields={"groupId": "not a group you are a member of"})
     standing.check_may_post(user_id, now, standing.PostReads.of(rule_items))
@@ -197,6 +197,7 @@ def share(user_id: str, post: NewPost, *, request_key: str | None = None) -> Foo
         pickup_lng=post.lng,
         pickup_label=post.label,
         sharer_pseudonym=identities.of(user_id, post.group_id, member.pseudonym).pseudonym,
+        sharer_trust_level=profile.trust_level,
         pickup_start=clock.iso(pickup_start),
         pickup_end=clock.iso(pickup_end),
         status=AVAILABLE,
