@@ -90,7 +90,22 @@ def test_only_starting_or_stopping_to_show_on_leaderboards_names_the_groups():
     details = [json.loads(i["detail"]["S"]) for i in personal_data.parallel_scan(lambda i: i["pk"]["S"].startswith("EVENTLOG#"))]
     named = [d["data"]["groupIds"] for d in sorted(details, key=lambda d: d["occurredAt"])
              if d["eventType"] == "PrivacySettingsChanged"]
-    assert named == [[], [c["group"]], [], [], [], [c["group"]]]
+    assert named == [[], [c["group"]], [], [], [c["group"]]]  # the repeated objection changed nothing
+
+
+def test_a_choice_already_made_changes_nothing_and_records_nothing():
+    """A PUT repeating the current choices (a client's retry, a bot's button pressed twice) answers them and writes
+    nothing: no `PrivacySettingsChanged` (whose bump would empty the person's caches again), no request record."""
+    from foodshare.domain import subject_requests
+    from tests.bots.events import recorded
+
+    flows.user("sam")
+    for _ in range(2):
+        again = call("PUT", "/me/privacy", user="sam", json={"restricted": True, "locationPrecision": "area"})
+        assert again.status == 200 and again.body == {"restricted": True, "leaderboard": True,
+                                                      "locationPrecision": "area"}
+    assert len(recorded("PrivacySettingsChanged")) == 1
+    assert [r.type for r in subject_requests.page("sam", 10, None)[0]] == ["rectification", "restriction"]  # flows.user: PUT /me
 
 
 def test_leaving_the_leaderboards_reaches_a_group_joined_just_before():

@@ -58,7 +58,7 @@ def get(user_id: str) -> PrivacySettings:
 
 def update(user_id: str, restricted: bool | None, leaderboard: bool | None, location_precision: str | None,
            group_ids_of: Callable[[str], list[str]] = groups.group_ids_of) -> PrivacySettings:
-    """Change the given choices (None keeps the current one). `group_ids_of`: the person's groups, asked only when
+    """Change the given choices (None keeps the current one); choices already made write nothing. `group_ids_of`: the person's groups, asked only when
     their leaderboards change (the API passes the cached ones: cache/group_reads.member_groups)."""
     user = users.ensure(user_id)
     current = PrivacySettings.of(user)
@@ -67,6 +67,8 @@ def update(user_id: str, restricted: bool | None, leaderboard: bool | None, loca
         leaderboard=current.leaderboard if leaderboard is None else leaderboard,
         location_precision=location_precision or current.location_precision,
     )
+    if chosen == current:  # a repeated request (a retry, a button pressed twice): nothing changes, nothing recorded
+        return chosen
     uow = UnitOfWork()
     uow.update(
         user,
