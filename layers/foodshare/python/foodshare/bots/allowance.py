@@ -1,6 +1,7 @@
 """What a person does through the bots spends the API's per-person allowance (`cache.ratelimit`): one bucket per
 person and route, the route the command stands for, so a chat is no way around RATE_LIMIT_POSTING, _CLAIMS,
-_REPORTS, _DISCOVERY (`/browse` is `GET /food`) and _DEFAULT (`/mine`, `/rep`, `/credits`, `/export`, `/erase`).
+_REPORTS, _DISCOVERY (`/browse` is `GET /food`) and _DEFAULT (`/mine`, `/rep`, `/credits`, `/export`, `/erase`,
+`/privacy`).
 
 A redelivered update or a Slack retry is applied once (`webhook.apply_once`), so it spends nothing again. With
 Redis unavailable the request goes through, as it does on the API (the limiter fails open).
@@ -14,12 +15,14 @@ from foodshare.errors import Conflict
 POSTING, CLAIMS, REPORTS = "POST /food", "POST /food/{foodId}/claims", "POST /reports"
 EXPORT, EXPORT_LINK = "POST /me/exports", "GET /me/exports/{exportId}"
 ERASURE_CODE, ERASURE = "POST /me/erasure", "DELETE /me"
+PRIVACY_CHANGE = "PUT /me/privacy"
 # Reads
 BROWSE, MINE = "GET /food", "GET /me/exchanges"
 REPUTATION, CREDITS = "GET /users/{userId}/reputation", "GET /me/credits"
+PRIVACY = "GET /me/privacy"
 
 _LATELY = {POSTING: "shared a lot", CLAIMS: "claimed a lot", REPORTS: "filed many reports"}
-_ASKED = "asked for a lot"  # every other route: reads, exports, erasure codes
+_ASKED = "asked for a lot"  # every other route: reads, exports, erasure codes, privacy choices
 
 
 def spend(user_id: str, route_key: str) -> None:

@@ -13,7 +13,7 @@ from foodshare.bots import allowance, parsing, rendering, sharing, store
 from foodshare.bots.rendering import STARS, shown_name
 from foodshare.bots.turns import Button, Reply, Turn, answering
 from foodshare.domain import (
-    credits, discovery, erasure, exchanges, exports, food, groups, privacy, ratings, reports, users,
+    credits, discovery, erasure, exchanges, exports, food, groups, privacy, privacy_settings, ratings, reports, users,
 )
 from foodshare.errors import Conflict, DomainError, ValidationFailed
 
@@ -30,6 +30,7 @@ HELP = """Foodshare: share food with your group and partner groups.
 /rate <exchangeId> <1-5> [comment]
 /rep: your reputation · /credits: your credits
 /export: everything Foodshare holds about you, as a download
+/privacy: your privacy choices: restrict processing, leave leaderboards, exact or approximate pickup places
 /erase: erase your account (I ask you to confirm first)
 Others only ever see your pseudonym in their group."""
 
@@ -278,9 +279,16 @@ def _credits(turn: Turn, _: str) -> Reply:
     return Reply("\n".join(lines), personal=turn.chat.is_group)
 
 
+def _for_others_to_read(turn: Turn) -> bool:
+    """Whether the chat's members would see the answer (a Telegram group chat): a command about the person's account
+    (/export, /erase, /privacy) is then only pointed to the private chat. Slack answers a command to its sender
+    alone, in a channel too."""
+    return turn.chat_sees_replies or (turn.chat.is_group and turn.chat.platform != "slack")
+
+
 def _export(turn: Turn, export_id: str) -> Reply:
     """/export asks for an export of everything stored about the person; /export <id> gives its link."""
-    if turn.chat.is_group and turn.chat.platform != "slack":  # Slack answers a command to its sender alone
+    if _for_others_to_read(turn):
         return Reply("An export is for your eyes only: send /export to me in a private chat.")
     if not export_id.strip():
         allowance.spend(turn.user_id, allowance.EXPORT)
@@ -323,7 +331,7 @@ def _erase(turn: Turn, code: str) -> Reply:
     frozen at once, the cache stops serving it, the erasure consumer winds it down and sweeps it (docs/privacy.md).
     Starting it again with the same code (a redelivered update, a second press) answers the erasure under way.
     Never in a chat others read; asked by someone with no account, it registers none."""
-    if turn.chat_sees_replies or (turn.chat.is_group and turn.chat.platform != "slack"):
+    if _for_others_to_read(turn):
         return Reply(ERASE_IN_PRIVATE, notice=ERASE_IN_PRIVATE)
     try:
         if not code.strip():
@@ -349,6 +357,75 @@ def _start_erasure(user_id: str, code: str) -> None:
 
     progress = erasure.start(user_id, code, group_reads.member_groups)
     purge.forget(progress.markers or (), progress.group_ids or ())
+
+
+# ---- privacy choices: what GET and PUT /me/privacy do, for people who only use the bots -----------
+
+PRIVACY_IN_PRIVATE = "Ask me in our private chat: send /privacy to me there."
+# `/privacy <choice> <value>` and the buttons' `privacy:<choice>:<value>`: PUT /me/privacy's field and its values
+PRIVACY_CHOICES = {
+    "restricted": ("restricted", {"on": True, "off": False}),
+    "leaderboard": ("leaderboard", {"on": True, "off": False}),
+    "places": ("location_precision", {privacy.EXACT: privacy.EXACT, privacy.AREA: privacy.AREA}),
+}
+PRIVACY_TYPED = "restricted on|off, leaderboard on|off, places exact|area"
+
+
+def _privacy(turn: Turn, choice: str) -> Reply:
+    """/privacy shows the person's choices (`GET /me/privacy`) with a button to change each; the button, or
+    `/privacy <choice> <value>`, makes that one choice through `privacy_settings.update` as `PUT /me/privacy` does
+    (a choice already made writes nothing: a second press or a redelivery changes and records nothing more).
+    Never in a chat others read: the choices, a restriction above all, are the person's alone."""
+    if _for_others_to_read(turn):
+        return Reply(PRIVACY_IN_PRIVATE, notice=PRIVACY_IN_PRIVATE)
+    if not choice.strip():
+        allowance.spend(turn.user_id, allowance.PRIVACY)
+        return _privacy_reply(privacy_settings.get(turn.user_id))
+    field, value = _privacy_choice(choice)
+    allowance.spend(turn.user_id, allowance.PRIVACY_CHANGE)
+    from foodshare.cache import group_reads  # the caller's groups from the cache when warm, as PUT /me/privacy
+
+    changes = {"restricted": None, "leaderboard": None, "location_precision": None} | {field: value}
+    chosen = privacy_settings.update(turn.user_id, **changes, group_ids_of=group_reads.member_groups)
+    return _privacy_reply(chosen, replaces=True, notice="Your privacy choices are saved")
+
+
+def _privacy_choice(text: str) -> tuple[str, object]:
+    """`restricted on` as typed, or a button's `restricted:on`: PUT /me/privacy's field and value."""
+    words = text.replace(":", " ").lower().split()
+    known = PRIVACY_CHOICES.get(words[0]) if len(words) == 2 else None
+    if known is None or words[1] not in known[1]:
+        raise ValidationFailed(f"Choose one of: /privacy {PRIVACY_TYPED}.", fields={"privacy": PRIVACY_TYPED})
+    field, values = known
+    return field, values[words[1]]
+
+
+def _privacy_reply(chosen: privacy_settings.PrivacySettings, replaces: bool = False,
+                   notice: str | None = None) -> Reply:
+    """The choices as they stand, each with the button that makes the other one (a value, never a toggle: an old
+    message's button pressed again asks for what it says)."""
+    exact = chosen.location_precision == privacy.EXACT
+    text = "\n".join((
+        "Your privacy choices:",
+        "• Processing: " + ("Restricted. Your posts and profile are hidden from others, you are on no leaderboard, "
+                            "you get no notifications, and nobody claims from you or you from others until you "
+                            "lift it." if chosen.restricted else "not restricted."),
+        "• Leaderboards: " + ("you are shown on your groups' leaderboards." if chosen.leaderboard
+                              else "left out of every leaderboard (your objection)."),
+        "• Pickup places: " + ("everyone who can see your post sees its exact place." if exact
+                               else "others see an area of about 2 km; whoever claims your post learns the exact "
+                                    "place."),
+        f"Press a button to change one, or send /privacy <choice> ({PRIVACY_TYPED}).",
+    ))
+    buttons = (
+        (Button("Lift the restriction", "privacy:restricted:off") if chosen.restricted
+         else Button("Restrict processing", "privacy:restricted:on"),),
+        (Button("Leave the leaderboards", "privacy:leaderboard:off") if chosen.leaderboard
+         else Button("Show me on leaderboards", "privacy:leaderboard:on"),),
+        (Button("Show others an area only", "privacy:places:area") if exact
+         else Button("Show my exact pickup places", "privacy:places:exact"),),
+    )
+    return Reply(text, buttons=buttons, replaces=replaces, notice=notice)
 
 
 # ---- reports: a post or an exchange, from its buttons ------------------------------------
@@ -397,6 +474,7 @@ COMMANDS: dict[str, Callable[[Turn, str], Reply]] = {
     "credits": _credits,
     "export": _export,
     "erase": _erase,
+    "privacy": _privacy,
 }
 ACTIONS: dict[str, Callable[[Turn, str], Reply]] = {
     "claim": _claim,
@@ -406,4 +484,5 @@ ACTIONS: dict[str, Callable[[Turn, str], Reply]] = {
     "group": sharing.choose_group,
     "report": _report,
     "erase": _erase,
+    "privacy": _privacy,
 }
