@@ -124,3 +124,27 @@ def test_leaving_the_leaderboards_reaches_a_group_joined_just_before():
     flows.join("tom", south, "bea")
     assert call("PUT", "/me/privacy", user="sam", json={"leaderboard": True}).status == 200
     assert len(_board(south, "tom")) == 3 and len(_board(c["group"], "cleo")) == 2
+
+
+def test_an_erasure_starting_while_a_choice_is_made_keeps_the_account_frozen(monkeypatch):
+    """The choices are written from the profile as it was read: an erasure freezing the account (`restricted`) in
+    between was undone by a PUT of any other choice (the profile written back unrestricted, the person's posts back
+    in discovery while their account winds down) and its records outlived a sweep already past them."""
+    from foodshare.domain import erasure, privacy_settings, users
+    from tests.bots.events import recorded
+
+    flows.user("sam")
+    read, started = users.ensure, []
+
+    def erasure_starts_meanwhile(user_id, *args, **kwargs):
+        user = read(user_id, *args, **kwargs)
+        if not started:
+            started.append(erasure.start(user_id, erasure.request(user_id)[0]))
+        return user
+
+    monkeypatch.setattr(privacy_settings.users, "ensure", erasure_starts_meanwhile)
+    refused = call("PUT", "/me/privacy", user="sam", json={"leaderboard": False})
+    assert refused.status == 403 and refused.error_code == "account_erased", refused
+    profile = users.find("sam")
+    assert profile.erasing and profile.restricted and profile.leaderboard is not False
+    assert recorded("PrivacySettingsChanged") == []

@@ -78,7 +78,9 @@ def update(user_id: str, restricted: bool | None, leaderboard: bool | None, loca
             UserItem.location_precision.set(chosen.location_precision),
             UserItem.updated_at.set(clock.now_iso()),
         ],
-        UserItem.pk.exists(),
+        # written from the profile as read: an erasure's freeze since then must not be undone (nor outlived)
+        users.NOT_ERASING,
+        on_fail=users.account_erased(),
     )
     uow.record(
         "PrivacySettingsChanged",

@@ -29,7 +29,8 @@ def get(user_id: str) -> UserItem:
     return user
 
 
-_NOT_ERASING = UserItem.pk.exists() & UserItem.erasing.does_not_exist()
+# A condition on the person's profile for a transaction writing what they do: it exists and its erasure has not begun.
+NOT_ERASING = UserItem.pk.exists() & UserItem.erasing.does_not_exist()
 
 
 def keep_not_erasing(uow: UnitOfWork, user_id: str, *, on_fail: Exception, departing: str | None = None) -> None:
@@ -38,9 +39,9 @@ def keep_not_erasing(uow: UnitOfWork, user_id: str, *, on_fail: Exception, depar
     the group `uow` removes them from (a removal, a ban): the check is then the profile's update recording it in
     their `departed_groups` (`record_departure`), on the same condition."""
     if departing is None:
-        uow.check(UserItem, UserItem.key(user_id), _NOT_ERASING, on_fail=on_fail)
+        uow.check(UserItem, UserItem.key(user_id), NOT_ERASING, on_fail=on_fail)
     else:
-        record_departure(uow, user_id, departing, condition=_NOT_ERASING, on_fail=on_fail)
+        record_departure(uow, user_id, departing, condition=NOT_ERASING, on_fail=on_fail)
 
 
 def record_departure(uow: UnitOfWork, user_id: str, group_id: str, *, condition: Any = None,
@@ -71,7 +72,7 @@ def keep_acting(uow: UnitOfWork, user_id: str, *, joining: str | None = None) ->
     if joining is None:
         keep_not_erasing(uow, user_id, on_fail=account_erased())
     else:
-        uow.update(UserItem(*UserItem.key(user_id)), [UserItem.departed_groups.delete({joining})], _NOT_ERASING,
+        uow.update(UserItem(*UserItem.key(user_id)), [UserItem.departed_groups.delete({joining})], NOT_ERASING,
                    on_fail=account_erased())
 
 
