@@ -58,8 +58,9 @@ def get(user_id: str) -> PrivacySettings:
 
 def update(user_id: str, restricted: bool | None, leaderboard: bool | None, location_precision: str | None,
            group_ids_of: Callable[[str], list[str]] = groups.group_ids_of) -> PrivacySettings:
-    """Change the given choices (None keeps the current one); choices already made write nothing. `group_ids_of`: the person's groups, asked only when
-    their leaderboards change (the API passes the cached ones: cache/group_reads.member_groups)."""
+    """Change the given choices (None keeps the current one); choices already made write nothing. `group_ids_of`:
+    the person's groups, asked only when their leaderboards change (the API passes the cached ones:
+    cache/group_reads.member_groups)."""
     user = users.ensure(user_id)
     current = PrivacySettings.of(user)
     chosen = PrivacySettings(
