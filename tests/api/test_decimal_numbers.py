@@ -85,6 +85,16 @@ def test_the_same_field_takes_a_decimal_and_a_whole_number(field, send, decimal,
     assert 200 <= reply.status < 300, (field, reply.body)
 
 
+@pytest.mark.parametrize(("field", "send", "decimal"), FIELDS, ids=IDS)
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999", "-1e999", "9" * 40])
+def test_a_number_json_cannot_hold_is_a_400_naming_the_field_and_nothing_is_written(field, send, decimal, literal,
+                                                                                 aws_operations):
+    reply, writes = send(_MARK, literal=literal, aws_operations=aws_operations)
+    assert reply.status == 400 and reply.error_code == "validation_error", (field, literal, reply.body)
+    assert list(reply.body["error"]["fields"]) == [field], reply.body
+    assert writes == [], writes
+
+
 def _decimals() -> tuple[set[str], set[str]]:
     """(fields that are `DecimalNumber`, fields that are a plain `float`) of every request body, by their wire name."""
     from typing import Annotated, get_args, get_origin
