@@ -125,3 +125,25 @@ def test_every_decimal_of_a_body_is_a_decimal_number_and_is_tested_above():
     decimal, plain = _decimals()
     assert plain == set()
     assert decimal == {field.rsplit(".", 1)[-1] for field, _, _ in FIELDS}
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("lat", "true"), ("lat", "nan"), ("lng", "-inf"), ("lat", "1e999"), ("lat", "52,5"), ("lat", ""),
+    ("radiusKm", "true"), ("radiusKm", "Infinity"), ("radiusKm", "0"),
+    ("minReputation", "false"), ("minReputation", "NaN"),
+])
+def test_a_query_decimal_that_is_not_a_finite_number_in_range_is_a_400_naming_it(name, value):
+    """A query string is text: `lat=52.5` is read as a number on purpose, and `true`, `nan` or `inf` are not one."""
+    c = flows.community()
+    flows.share("sam", c["group"])
+    query = {"lat": "52.5", "lng": "13.4", name: value}
+    reply = call("GET", "/food", user="cleo", query=query)
+    assert reply.status == 400 and reply.error_code == "validation_error", (query, reply.body)
+    assert list(reply.body["error"]["fields"]) == [name], reply.body
+
+
+def test_query_decimals_written_as_text_are_read_as_numbers():
+    c = flows.community()
+    flows.share("sam", c["group"])
+    reply = call("GET", "/food", user="cleo", query={"lat": "52.52", "lng": "13.405", "radiusKm": "5", "minReputation": "0"})
+    assert reply.status == 200 and len(reply.body["items"]) == 1, reply.body
