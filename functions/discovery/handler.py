@@ -31,7 +31,7 @@ def _labels(value: str | None) -> tuple[str, ...]:
 def discover_food(
     lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
     lng: Annotated[float | None, Query(ge=-180, le=180)] = None,
-    radius_km: Annotated[float | None, Query(alias="radiusKm", gt=0, le=200)] = None,
+    radius_km: Annotated[float | None, Query(alias="radiusKm", gt=0, le=discovery.MAX_RADIUS_KM)] = None,
     min_reputation: Annotated[float | None, Query(
         alias="minReputation", ge=0, le=100,
         description="Sharers of at least the trust level this score falls in (85: trusted and up)")] = None,

@@ -212,6 +212,18 @@ def test_browse_filters_and_claim_buttons():  # in a private chat (in a group ch
     assert "not a label" in typo.body["text"]
 
 
+def test_browse_refuses_a_radius_get_food_refuses():
+    # a bot took 0km (nothing found, as if nothing were shared) and 500km (no radius at all); GET /food refuses
+    # radiusKm outside (0, 200] with a 400, and the bot says so now
+    start_group(ALICE, BOB)
+    telegram(message(ALICE, GROUP_CHAT, SOUP))
+    for radius in ("0km", "0.0km", "201km", "500km"):
+        reply = telegram(message(BOB, chat.private_chat(BOB), f"/browse 52.37,4.89 {radius}"))
+        assert "radius must be more than 0 and at most 200 km" in reply.body["text"], (radius, reply.body)
+    widest = telegram(message(BOB, chat.private_chat(BOB), "/browse 52.37,4.89 200km"))
+    assert "Vegetable soup" in widest.body["text"]
+
+
 def test_base64_encoded_body_is_read():
     reply = telegram(message(ALICE, GROUP_CHAT, "/help"), base64_body=True)
     assert reply.status == 200 and "/browse" in reply.body["text"]

@@ -24,7 +24,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from foodshare import ids, snapstart
 from foodshare.api import contract
-from foodshare.strict_json import strict_json
+from foodshare.strict_json import NumberNotJson, strict_json
 from foodshare.catalog import all_routes
 from foodshare.errors import DomainError, Unauthorized
 from foodshare.observability import log_exception, logger, metrics, tracer, validation_errors
@@ -98,6 +98,9 @@ def build_resolver() -> APIGatewayHttpResolver:
             return error_response(500, "internal_error", "Something went wrong on our side.")
         if _not_json(app):  # the API speaks JSON: say so rather than list confusing field errors
             return error_response(415, "unsupported_media_type", "Send the body as JSON (content-type: application/json).")
+        if isinstance(exc.__cause__, NumberNotJson):  # Powertools' json_invalid error keeps no field: the cause has it
+            return error_response(400, "validation_error", "The request is not valid.",
+                                  {exc.__cause__.field: exc.__cause__.msg})
         fields: dict[str, str] = {}
         for error in exc.errors():
             fields.setdefault(_field_name(tuple(error.get("loc", ()))), error.get("msg", "invalid"))

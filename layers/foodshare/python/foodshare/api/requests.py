@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, Strict
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
@@ -42,6 +42,11 @@ WholeNumber = Annotated[int, BeforeValidator(_number_not_flag_or_text)]
 # Not `WholeNumber | None`: a field's bounds would then not reach the integer's schema (OpenAPI showed `ge`, no
 # `minimum`); the check on the optional lets None through.
 OptionalWholeNumber = Annotated[int | None, BeforeValidator(_number_not_flag_or_text)]
+# A JSON number, whole or not (52 is 52.0): pydantic's lax mode took `true` as 1.0 and `"52.3"` as 52.3 (a place
+# stored at latitude 1.0). Strict: pydantic's own rule for floats, which refuses booleans and text and takes
+# integers. Every decimal a body holds is a `DecimalNumber` (tests/api/test_decimal_numbers.py). NaN, Infinity and
+# 1e999 never get here: they are not JSON (`strict_json`).
+DecimalNumber = Annotated[float, Strict()]
 
 _REQUIRED = object()
 
@@ -74,8 +79,8 @@ _LABEL = _shown(multiline=False, blank="")  # `_normalize_labels` drops it
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_utc)]
 Labels = Annotated[list[Annotated[str, Field(max_length=40), _LABEL]], Field(max_length=20),
                    AfterValidator(_normalize_labels)]
-Latitude = Annotated[float, Field(ge=-90, le=90)]
-Longitude = Annotated[float, Field(ge=-180, le=180)]
+Latitude = Annotated[DecimalNumber, Field(ge=-90, le=90)]
+Longitude = Annotated[DecimalNumber, Field(ge=-180, le=180)]
 
 
 class Body(BaseModel):
@@ -130,8 +135,8 @@ class JoinGroupRequest(Body):
 
 
 class PartnershipTermsBody(Body):
-    max_distance_km: float = Field(default=10, gt=0, le=200)
-    min_reputation: float = Field(default=70, ge=0, le=100)
+    max_distance_km: DecimalNumber = Field(default=10, gt=0, le=200)
+    min_reputation: DecimalNumber = Field(default=70, ge=0, le=100)
     max_claims_per_member_per_week: WholeNumber = Field(default=3, ge=1, le=50)
 
 

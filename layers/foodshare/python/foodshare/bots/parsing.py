@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from foodshare import clock, visible_text
+from foodshare.domain.discovery import MAX_RADIUS_KM
 from foodshare.errors import NotFound, ValidationFailed
 from foodshare.settings import get_settings
 
@@ -197,6 +198,9 @@ def browse_filters(text: str) -> BrowseFilters:
     for word in text.split():
         if _RADIUS.match(word):
             radius = float(_RADIUS.match(word).group("km"))
+            if not 0 < radius <= MAX_RADIUS_KM:  # as GET /food refuses radiusKm: 0 found nothing, 500 was no radius
+                raise ValidationFailed(f"The radius must be more than 0 and at most {MAX_RADIUS_KM} km.",
+                                       fields={"radiusKm": f"more than 0, at most {MAX_RADIUS_KM}"})
         elif _PLACE.match(word):
             lat, lng, _ = place(word)
             place_at = (lat, lng)

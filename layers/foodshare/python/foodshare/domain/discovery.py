@@ -21,6 +21,10 @@ from foodshare import cursors
 from foodshare.reputation_rules import TRUST_RANK, trust_level
 
 
+# The widest radius a search takes (GET /food `radiusKm`, the bots' `/browse … 5km`), as a partnership's maxDistanceKm
+MAX_RADIUS_KM = 200
+
+
 @dataclass(frozen=True)
 class Filters:
     lat: float | None = None
