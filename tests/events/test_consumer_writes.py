@@ -58,14 +58,19 @@ def test_an_event_that_changes_nothing_writes_nothing():
     assert _items() == before
 
 
-def test_counts_without_an_impact_keep_the_marker_and_apply_once():
+def test_a_neutral_rating_writes_its_line_with_its_stars_and_applies_once_without_a_marker():
+    """A 3-star rating moves no score but counts: its line (`rated_neutral`) carries the once-condition, and its
+    stars, so a rating ring's reversal finds it and takes it out of the counts."""
     c = flows.community()
     neutral = _event("RatingSubmitted", {"ratedUserId": c["sharer"], "raterId": c["claimer"], "stars": 3,
                                          "groupId": c["group"], "exchangeId": "x1"})
     assert reputation.apply(neutral) is True
-    assert _marker(reputation.CONSUMER, neutral)  # no history line to carry the condition
+    assert not _marker(reputation.CONSUMER, neutral)
+    [line] = [h for h in reputation.history(c["sharer"]) if h.event_id == neutral.event_id]
+    assert (line.kind, float(line.applied), int(line.stars), line.source_user_id) == ("rated_neutral", 0, 3,
+                                                                                      c["claimer"])
     assert reputation.apply(neutral) is False
-    assert int(_profile(c["sharer"]).ratings_received) == 1
+    assert (int(_profile(c["sharer"]).ratings_received), int(_profile(c["sharer"]).rating_stars_total)) == (1, 3)
 
 
 def test_a_claim_moves_the_claimers_last_active_moment_once_without_a_marker():

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from foodshare import clock
+from foodshare import clock, invariants, replay
 from foodshare.data.models import EventItem, RiskItem
+from foodshare.settings import get_settings
+from ops import restore
 
 from tests.support import flows
 from tests.support.api import call
@@ -74,6 +76,61 @@ def test_a_ring_of_four_rating_each_other_daily_is_flagged_restricted_and_gains_
     assert all("rate each other far more than anyone else" in f["explanation"] for f in flags)
     refused = call("POST", f"/food/{flows.share('ann', group)}/claims", user="r1")
     assert refused.status == 409 and refused.error_code == "restricted"
+
+
+def _reputation(user_id: str) -> dict:
+    reply = call("GET", f"/users/{user_id}/reputation", user=user_id)  # one's own: score, counts, history
+    assert reply.status == 200, reply
+    return reply.body
+
+
+def _redeliver_fraud_flags(backbone) -> None:
+    """Each recorded FraudFlagged once more to the reputation consumer, as the bus would on a retry."""
+    from tests.support.backbone import clients
+
+    for e in EventItem.scan(EventItem.pk.startswith("EVENTLOG#")):
+        if e.event_type == "FraudFlagged":
+            message = {"version": "0", "id": e.event_id, "detail-type": e.event_type, "source": e.source,
+                       "time": e.occurred_at, "detail": json.loads(e.detail)}
+            clients()[1].send_message(QueueUrl=backbone.sources["reputation_consumer"].queue.url,
+                                      MessageBody=json.dumps(message))
+    backbone.deliver()
+
+
+def test_a_rings_ratings_leave_the_rating_counts_and_average_once_and_later_ones_never_enter(backbone):
+    """Found in review: taking back a ring's ratings gave back their score points but left them in the members'
+    ratingsReceived and averageRating (a 5.0 average over many ratings after being caught)."""
+    admin = "sam"
+    flows.user(admin)
+    group = flows.group(admin)
+    ring = ["r1", "r2", "r3", "r4"]
+    for name in ring + ["ann"]:
+        flows.user(name)
+        flows.join(name, group, admin)
+    for day in range(5):
+        for i, sharer in enumerate(ring):
+            if call("POST", "/food", user=sharer, json=flows.post_body(group)).error_code == "restricted":
+                continue
+            _trade(sharer, ring[(i + 1 + day % 3) % 4], group, stars=(3, 5) if day == 0 else (5, 5))
+        backbone.deliver()
+        clock.advance(86400)
+    assert _flagged("reputation_manipulation") == set(ring)
+    assert all(_reputation(m)["counts"]["ratingsReceived"] == 0 for m in ring)
+    assert all(_reputation(m)["averageRating"] is None for m in ring)
+    _redeliver_fraud_flags(backbone)  # a redelivery takes nothing out twice
+    assert all(_reputation(m)["counts"]["ratingsReceived"] == 0 for m in ring)
+    clock.advance(7 * 86400)  # the restriction ends
+    _trade("r1", "ann", group, stars=(4, 5))  # an honest rating from outside the ring counts
+    _trade("r2", "r1", group)  # a later rating inside the ring does not
+    backbone.deliver()
+    r1 = _reputation("r1")
+    assert (r1["counts"]["ratingsReceived"], r1["averageRating"]) == (1, 4.0), r1["counts"]
+    assert (_reputation("ann")["counts"]["ratingsReceived"], _reputation("ann")["averageRating"]) == (1, 5.0)
+    items = restore.scan(get_settings().table_name)  # score and history still agree
+    assert invariants.check(items, clock.now(), get_settings().outbox_sweep_grace_seconds) == []
+    counts = {m: (_reputation(m)["counts"]["ratingsReceived"], _reputation(m)["averageRating"]) for m in ring}
+    replay.rebuild()  # the event store replayed gives the same counts
+    assert {m: (_reputation(m)["counts"]["ratingsReceived"], _reputation(m)["averageRating"]) for m in ring} == counts
 
 
 def test_honest_neighbours_trading_twice_a_week_for_a_month_are_not_flagged(backbone):

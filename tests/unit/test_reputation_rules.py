@@ -15,6 +15,7 @@ from foodshare.reputation_rules import (
     REVERSE,
     rating_impact_kind,
     score_change,
+    rating_counts,
     take_back,
     trust_level,
     window_end,
@@ -68,8 +69,9 @@ def test_level_change_is_reported():
 
 
 def test_rating_kinds():
-    assert [rating_impact_kind(s) for s in (1, 2, 3, 4, 5)] == ["rated_low", "rated_low", None, "rated_high",
-                                                                 "rated_high"]
+    assert [rating_impact_kind(s) for s in (1, 2, 3, 4, 5)] == ["rated_low", "rated_low", "rated_neutral",
+                                                                 "rated_high", "rated_high"]
+    assert score_change("rated_neutral", 60, 0).applied == 0 and not score_change("rated_neutral", 60, 0).capped
 
 
 def test_cap_windows():
@@ -90,3 +92,14 @@ def test_taking_back_an_impact_whose_line_is_not_there_yet_forestalls_it():
     assert take_back((-10.0, None), "appeal") == REVERSE
     assert take_back((-10.0, "appeal"), "appeal") == take_back((0.0, "appeal"), "appeal") == DONE  # a duplicate
     assert take_back((-10.0, "ring"), "appeal") == take_back((0.0, None), "appeal") == NOTHING
+
+
+def test_a_rings_rating_is_taken_out_of_the_counts_once_even_when_it_moved_no_score():
+    """Taking back a ring's ratings takes them out of ratingsReceived and the stars total, each once: a 3-star
+    rating, or one cut to nothing by its cap, still counted there."""
+    assert take_back((0.0, None), "ring", counted=True) == take_back((3.0, None), "ring", counted=True) == REVERSE
+    assert take_back((0.0, "ring"), "ring", counted=True) == DONE  # a redelivery of the very event
+    assert take_back((3.0, "other ring"), "ring", counted=True) == NOTHING  # already out: never twice
+    assert rating_counts([5]) == {"ratings_received": 1, "rating_stars_total": 5}
+    assert rating_counts([5, 3, 4], sign=-1) == {"ratings_received": -3, "rating_stars_total": -12}
+    assert rating_counts([], sign=-1) == {}

@@ -16,15 +16,19 @@ others done), in one of two ways:
   then the lines put after it. Once-only: a redelivery finds its event pending on the profile (and puts
   the lines), or its lines in the window's Query; before any later change of the user commits, it puts
   the pending lines that are not written yet, so every committed change's lines get written.
-- **in a transaction** (a ring's rating, a reversal and its mark, a level change with `TrustLevelChanged`,
-  counts without a line): as before, the lines put only if absent carry the once-condition (a 3-star
-  rating's counts get a processed marker); one that changes nothing writes nothing.
+- **in a transaction** (a rating, whose line names its rater; a reversal and its marks; a level change with
+  `TrustLevelChanged`): as before, the lines put only if absent carry the once-condition; one that changes
+  nothing writes nothing.
+A rating's line keeps its stars (a 3-star one too, `rated_neutral`, 0 points), so taking back a rating ring's
+ratings takes them out of `ratings_received` and `rating_stars_total` as well as the score, once: each rating
+line is marked in the reversal's transaction, a capped or neutral one too (`reputation_rules.take_back`).
 Concurrent changes to one user are serialized by the condition (the profile is read before the window's
 lines, so a line committed with a change this read did not see fails it, and the record is retried).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -33,7 +37,8 @@ from pynamodb.exceptions import PutError, UpdateError
 from foodshare import clock, consumers, hooks
 from foodshare import reputation_rules as rules
 from foodshare.consumers import Delivered
-from foodshare.data.models import ReputationHistoryItem, RiskItem, UserItem
+from foodshare.data import reads
+from foodshare.data.models import EventItem, ReputationHistoryItem, RiskItem, UserItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import groups
 from foodshare.errors import ConcurrentUpdate
@@ -49,6 +54,7 @@ LABELS = {
     "no_show": "Did not show up for a pickup",
     "rated_high": "Received a good rating",
     "rated_low": "Received a poor rating",
+    "rated_neutral": "Received a neutral rating",
     "safety_violation": "A moderator upheld a report of unsafe food or harassment",
     "spam_report": "A moderator upheld a report of spam",
 }
@@ -62,6 +68,7 @@ class UserEffect:
     counts: dict[str, int] = field(default_factory=dict)
     reversals: list[Reversal] = field(default_factory=list)
     source: str | None = None  # the rater, for a rating
+    stars: int | None = None  # for a rating: kept on its line, which a ring's reversal takes out of the counts
 
 
 @dataclass(frozen=True)
@@ -78,7 +85,6 @@ class Reversal:
 
 
 RING_LOOKBACK = timedelta(days=60)  # how far back a detected ring's ratings are taken back
-RATING_KINDS = ("rated_high", "rated_low")
 
 
 def effects(event: Delivered) -> dict[str, UserEffect]:
@@ -115,8 +121,9 @@ def effects(event: Delivered) -> dict[str, UserEffect]:
             "Ratings from inside a detected rating ring no longer count", ring_members=frozenset(data["ringMembers"])))
     elif event.event_type == "RatingSubmitted":
         stars = int(data["stars"])
-        add(data["ratedUserId"], rules.rating_impact_kind(stars), ratings_received=1, rating_stars_total=stars)
+        add(data["ratedUserId"], rules.rating_impact_kind(stars), **rules.rating_counts([stars]))
         out[data["ratedUserId"]].source = data["raterId"]
+        out[data["ratedUserId"]].stars = stars
     return out
 
 
@@ -152,16 +159,20 @@ def _build(uow: UnitOfWork, event: Delivered, user_id: str, effect: UserEffect, 
     if pending:
         windows.written(pending)  # before this change replaces it
     for kind in effect.kinds:
-        score = _impact(lines, windows, event, user_id, kind, score, effect.source)
+        score = _impact(lines, windows, event, user_id, kind, score, effect.source, effect.stars)
     forestalled = False
+    counts = dict(effect.counts)
     for taken_back in effect.reversals:
-        for step, original in _taken_back(user_id, taken_back, event):
-            if step == rules.REVERSE:
-                score = _reverse(uow, lines, event, user_id, original, taken_back.reason, score)
-            elif step == rules.FORESTALL:
-                _forestall(uow, event, user_id, taken_back, score)
-                forestalled = True
-    actions = [getattr(UserItem, name).add(n) for name, n in effect.counts.items()]
+        steps = _taken_back(user_id, taken_back, event)
+        reversed_lines = [original for step, original in steps if step == rules.REVERSE]
+        for original in reversed_lines:
+            score = _reverse(uow, lines, event, user_id, original, taken_back.reason, score)
+        for name, n in rules.rating_counts(_stars(reversed_lines), sign=-1).items():
+            counts[name] = counts.get(name, 0) + n
+        if any(step == rules.FORESTALL for step, _ in steps):
+            _forestall(uow, event, user_id, taken_back, score)
+            forestalled = True
+    actions = [getattr(UserItem, name).add(n) for name, n in counts.items() if n]
     if score != previous:
         actions += [UserItem.score.set(score), UserItem.trust_level.set(rules.trust_level(score))]
     seq = int(user.rep_seq or 0)
@@ -334,16 +345,17 @@ class _Windows:
 
 
 def _impact(lines: _HistoryLines, windows: _Windows, event: Delivered, user_id: str, kind: str, score: float,
-            source: str | None = None) -> float:
+            source: str | None = None, stars: int | None = None) -> float:
     """Add one impact (cut to its window's cap) and its history line; returns the new score."""
     change = windows.take(kind, event.moment, score)
     lines.save(_impact_line(user_id, event.event_id, event.event_type, event.occurred_at, kind, change.applied,
-                            change.previous, change.new, change.capped, source), change)
+                            change.previous, change.new, change.capped, source, stars), change)
     return change.new
 
 
 def _impact_line(user_id: str, event_id: str, event_type: str, occurred_at: str, kind: str, applied: float,
-                 previous: float, new: float, capped: bool, source: str | None = None) -> ReputationHistoryItem:
+                 previous: float, new: float, capped: bool, source: str | None = None,
+                 stars: int | None = None) -> ReputationHistoryItem:
     impact = rules.IMPACTS[kind]
     reason = LABELS[kind]
     if capped:
@@ -361,6 +373,7 @@ def _impact_line(user_id: str, event_id: str, event_type: str, occurred_at: str,
         reason=reason,
         occurred_at=occurred_at,
         source_user_id=source,
+        stars=stars,
     )
 
 
@@ -391,7 +404,7 @@ def _taken_back(user_id: str, target: Reversal, event: Delivered) -> list[tuple[
         since = clock.iso(event.moment - RING_LOOKBACK)
         lines = [h for h in ReputationHistoryItem.query(
             f"USER#{user_id}", ReputationHistoryItem.sk.between(f"REPHIST#{since}", "REPHIST#~"))
-            if h.kind in RATING_KINDS and h.source_user_id in target.ring_members and h.applied]
+            if h.kind in rules.RATING_KINDS and h.source_user_id in target.ring_members]
     else:
         try:
             lines = [ReputationHistoryItem.get(
@@ -399,11 +412,23 @@ def _taken_back(user_id: str, target: Reversal, event: Delivered) -> list[tuple[
                 consistent_read=True)]
         except ReputationHistoryItem.DoesNotExist:
             lines = [None]
-    steps = [(rules.take_back(None if h is None else (float(h.applied), h.reversed_by), event.event_id), h)
+    steps = [(rules.take_back(None if h is None else (float(h.applied), h.reversed_by), event.event_id,
+                              counted=bool(target.ring_members)), h)
              for h in lines]
     if any(step == rules.DONE for step, _ in steps):
         raise consumers.AlreadyConsumed(f"{CONSUMER} already applied {event.event_id}")
     return steps
+
+
+def _stars(lines: list[ReputationHistoryItem]) -> list[int]:
+    """The stars of rating lines taken back (of other lines: none). A line written before lines kept their stars
+    (API 5.2.3) has them in its RatingSubmitted in the event store, read in one batch."""
+    ratings = [h for h in lines if h.kind in rules.RATING_KINDS]
+    legacy = [h for h in ratings if h.stars is None]
+    events = reads.get_many([(EventItem, EventItem.key(h.event_id, h.occurred_at)) for h in legacy])
+    logged = {h.event_id: int(json.loads(e.detail)["data"]["stars"]) for h, e in zip(legacy, events, strict=True) if e}
+    return [int(h.stars) if h.stars is not None else logged[h.event_id] for h in ratings if
+            h.stars is not None or h.event_id in logged]
 
 
 def _forestall(uow: UnitOfWork, event: Delivered, user_id: str, target: Reversal, score: float) -> None:

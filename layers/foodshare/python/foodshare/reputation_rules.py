@@ -46,6 +46,9 @@ IMPACTS: dict[str, Impact] = {
         Impact("exchange_cancelled", -1.0, -10.0, "day"),
         Impact("no_show", -3.0, -15.0, "week"),
         Impact("rated_low", -2.5, -10.0, "day"),
+        # A 3-star rating moves no score; its line records that it counts (ratings received, stars), so a rating
+        # ring's reversal can find it and take it out of the counts.
+        Impact("rated_neutral", 0.0, 0.0, "day"),
         # Upheld reports (domain/moderation.py): the plan's caps are per month.
         Impact("safety_violation", -10.0, -30.0, "month"),
         Impact("spam_report", -5.0, -25.0, "month"),
@@ -87,13 +90,24 @@ def window_end(kind: str, at: datetime) -> datetime:
     return start + timedelta(days=7 if IMPACTS[kind].window == "week" else 1)
 
 
-def rating_impact_kind(stars: int) -> str | None:
+RATING_KINDS = ("rated_high", "rated_low", "rated_neutral")
+
+
+def rating_impact_kind(stars: int) -> str:
     """Ratings of 4-5 stars raise the rated user's score, 1-2 lower it, 3 is neutral."""
     if stars >= 4:
         return "rated_high"
     if stars <= 2:
         return "rated_low"
-    return None
+    return "rated_neutral"
+
+
+def rating_counts(stars: list[int], sign: int = 1) -> dict[str, int]:
+    """What ratings of `stars` add to the rated person's counts (the public ratingsReceived and averageRating);
+    sign -1: what taking them back subtracts, so counts and average leave out exactly the ratings taken back."""
+    if not stars:
+        return {}
+    return {"ratings_received": sign * len(stars), "rating_stars_total": sign * sum(stars)}
 
 
 @dataclass(frozen=True)
@@ -150,17 +164,19 @@ def reversal(applied: float, score: float) -> ScoreChange:
 REVERSE, FORESTALL, DONE, NOTHING = "reverse", "forestall", "done", "nothing"
 
 
-def take_back(line: tuple[float, str | None] | None, by_event: str) -> str:
+def take_back(line: tuple[float, str | None] | None, by_event: str, counted: bool = False) -> str:
     """What the event `by_event` taking back an impact line does, given the line's applied points and `reversed_by`
     (None: no line yet). No line: the impact's event is delivered after this one (SQS keeps no order; a DLQ redrive
     comes late), so the line is written now, taken back before it counted (`FORESTALL`), and the impact's delivery
-    then finds its line and applies nothing: either order ends at the same score and cap use."""
+    then finds its line and applies nothing: either order ends at the same score and cap use. `counted`: the line
+    is a rating, which counts in the rating counts even when it moved no score (3 stars, or cut by its cap), so it
+    is taken back all the same; its mark (`reversed_by`) is what makes that happen once."""
     if line is None:
         return FORESTALL
     applied, reversed_by = line
     if reversed_by == by_event:
         return DONE  # this very event took it back: a duplicate
-    return REVERSE if applied and not reversed_by else NOTHING
+    return REVERSE if (applied or counted) and not reversed_by else NOTHING
 
 
 @dataclass(frozen=True)

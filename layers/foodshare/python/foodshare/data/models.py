@@ -660,6 +660,7 @@ class ReputationHistoryItem(Item):
     reason = UnicodeAttribute()
     occurred_at = UnicodeAttribute()
     source_user_id = UnicodeAttribute(null=True)  # who caused it, for ratings: the rater (rating rings)
+    stars = NumberAttribute(null=True)  # a rating's (API 5.2.3 on): what taking it back takes out of the counts
     # The event that took this impact back (an overturned penalty, a rating ring): it no longer counts
     # towards its cap window, whose use is the sum of the window's lines (the REPCAP# window items of
     # before are no longer written; ops/reversed_history.py marks the lines reversed before that).
