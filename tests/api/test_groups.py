@@ -178,6 +178,20 @@ def test_partnership_rules():
     assert renewed.status == 201  # a declined proposal does not block a new one
 
 
+def test_a_group_everyone_left_can_neither_be_partnered_nor_have_its_proposal_accepted():
+    """sam proposed from North, then left it, its last member: nobody in North can answer for the partnership. Bea's
+    accept made it active with an empty group (and a proposal to North waited for an admin who would never come)."""
+    group_a, group_b = _two_groups()
+    pid = call("POST", f"/groups/{group_a}/partnerships", user="sam", json={"targetGroupId": group_b}).body[
+        "partnershipId"]
+    assert call("DELETE", f"/groups/{group_a}/members/me", user="sam").status == 200
+    accepted = call("POST", f"/partnerships/{pid}/accept", user="bea")
+    assert accepted.status == 409 and accepted.error_code == "invalid_state", accepted
+    assert call("POST", f"/partnerships/{pid}/decline", user="bea").body["status"] == "declined"
+    proposed = call("POST", f"/groups/{group_b}/partnerships", user="bea", json={"targetGroupId": group_a})
+    assert proposed.status == 404 and proposed.body["error"]["fields"] == {"targetGroupId": "unknown group"}
+
+
 def test_an_account_being_erased_cannot_join_a_group():
     """DELETE /me froze the account (it can no longer act): joining answers 403 `account_erased`, as documented for
     `joinGroup`, and writes no membership naming the person (one landing after the wind-down would outlive it)."""

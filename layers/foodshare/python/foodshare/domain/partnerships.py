@@ -62,8 +62,9 @@ def propose(group_id: str, user_id: str, target_group_id: str, terms: Terms) -> 
         raise Forbidden("Only a group admin may do this.")
     if target_group_id == group_id:
         raise ValidationFailed("A group cannot partner with itself.", fields={"targetGroupId": "must be another group"})
-    if target is None:
-        raise NotFound(f"Group {target_group_id} not found.", fields={"targetGroupId": "unknown group"})
+    unknown = NotFound(f"Group {target_group_id} not found.", fields={"targetGroupId": "unknown group"})
+    if target is None or int(target.member_count) <= 0:  # everyone left: nobody could ever answer the proposal
+        raise unknown
     now = clock.now_iso()
     partnership_id = ids.partnership_id(group_id, target_group_id)
     partnership = PartnershipItem(
@@ -80,6 +81,7 @@ def propose(group_id: str, user_id: str, target_group_id: str, terms: Terms) -> 
     uow = UnitOfWork()
     uow.save(partnership, PartnershipItem.pk.does_not_exist())
     users.keep_acting(uow, user_id)
+    _keep_someone_in(uow, target_group_id, on_fail=unknown)
     already_open = Conflict("These groups already have an open partnership.", code="partnership_exists")
     for own, other in ((group_id, target_group_id), (target_group_id, group_id)):
         uow.save(
@@ -142,6 +144,9 @@ def _transition(partnership_id: str, user_id: str, action: str) -> PartnershipIt
     wrong_state = Conflict("The partnership changed meanwhile; reload it.", code="invalid_state")
     uow = UnitOfWork()
     users.keep_acting(uow, user_id)
+    if action == "accept":  # the proposing group must still be there to partner with
+        _keep_someone_in(uow, partnership.from_group_id, on_fail=Conflict(
+            "Everyone left the proposing group: the proposal can only be declined.", code="invalid_state"))
     uow.update(
         partnership,
         [PartnershipItem.status.set(new_status), PartnershipItem.updated_at.set(clock.now_iso())],
@@ -220,6 +225,12 @@ def _write_partner_set(uow: UnitOfWork, group_id: str, current: PartnerSetItem |
                           version=version + 1)
     condition = PartnerSetItem.version == version if current is not None else PartnerSetItem.pk.does_not_exist()
     uow.save(item, condition)  # a lost race is a ConcurrentUpdate: the transition is retried
+
+
+def _keep_someone_in(uow: UnitOfWork, group_id: str, *, on_fail: DomainError) -> None:
+    """Check in `uow` that the group still has members as it commits: once its last member left, nobody is there to
+    answer for a partnership with it (its last admin left with them)."""
+    uow.check(GroupItem, GroupItem.key(group_id), GroupItem.member_count > 0, on_fail=on_fail)
 
 
 def _is_admin(member: MembershipItem | None) -> bool:
