@@ -178,6 +178,50 @@ def test_partnership_rules():
     assert renewed.status == 201  # a declined proposal does not block a new one
 
 
+def test_a_group_everyone_left_can_neither_be_partnered_nor_have_its_proposal_accepted():
+    """sam proposed from North, then left it, its last member: nobody in North can answer for the partnership. Bea's
+    accept made it active with an empty group (and a proposal to North waited for an admin who would never come)."""
+    group_a, group_b = _two_groups()
+    pid = call("POST", f"/groups/{group_a}/partnerships", user="sam", json={"targetGroupId": group_b}).body[
+        "partnershipId"]
+    assert call("DELETE", f"/groups/{group_a}/members/me", user="sam").status == 200
+    accepted = call("POST", f"/partnerships/{pid}/accept", user="bea")
+    assert accepted.status == 409 and accepted.error_code == "invalid_state", accepted
+    assert call("POST", f"/partnerships/{pid}/decline", user="bea").body["status"] == "declined"
+    proposed = call("POST", f"/groups/{group_b}/partnerships", user="bea", json={"targetGroupId": group_a})
+    assert proposed.status == 404 and proposed.body["error"]["fields"] == {"targetGroupId": "unknown group"}
+
+
+def test_an_admin_who_leaves_while_their_answer_is_in_flight_does_not_answer_for_the_group(monkeypatch):
+    """ada, South's second admin, accepts; she leaves South between the accept's read and its write. The accept was
+    decided on her role as read and landed: a partnership accepted by someone no longer in the group. Now it reads
+    again, finds her gone (404) and the proposal is still pending for South's admins."""
+    from foodshare.data import reads
+    from foodshare.data.models import GroupItem, MembershipItem, PartnershipItem
+
+    group_a, group_b = _two_groups()
+    flows.join("ada", group_b, "bea")
+    MembershipItem.get(*MembershipItem.key(group_b, "ada")).update(actions=[MembershipItem.role.set("admin")])
+    GroupItem.get(*GroupItem.key(group_b)).update(actions=[GroupItem.admin_count.add(1)])  # no route makes admins
+    pid = call("POST", f"/groups/{group_a}/partnerships", user="sam", json={"targetGroupId": group_b}).body[
+        "partnershipId"]
+    real, raced = reads.get_many, []
+
+    def read_then_leave(keys, *args, **kwargs):
+        found = real(keys, *args, **kwargs)
+        if not raced and any(model is PartnershipItem for model, _ in keys):
+            raced.append(True)
+            assert call("DELETE", f"/groups/{group_b}/members/me", user="ada").status == 200
+        return found
+
+    monkeypatch.setattr(reads, "get_many", read_then_leave)
+    accepted = call("POST", f"/partnerships/{pid}/accept", user="ada")
+    monkeypatch.setattr(reads, "get_many", real)
+    assert raced and accepted.status == 404, accepted
+    assert PartnershipItem.get(*PartnershipItem.key(pid)).status == "pending"
+    assert call("POST", f"/partnerships/{pid}/accept", user="bea").body["status"] == "active"
+
+
 def test_an_account_being_erased_cannot_join_a_group():
     """DELETE /me froze the account (it can no longer act): joining answers 403 `account_erased`, as documented for
     `joinGroup`, and writes no membership naming the person (one landing after the wind-down would outlive it)."""

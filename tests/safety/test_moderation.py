@@ -371,6 +371,24 @@ def test_an_overturned_ban_lets_the_member_rejoin_and_an_upheld_one_does_not(g):
     assert again.status == 404 and set(again.body["error"]["fields"]) == {"memberHandle"}
 
 
+def test_a_ban_is_no_way_back_in_through_a_partnership_until_it_is_overturned(g):
+    """cleo, banned from g, is still a member of h, partnered with g: she may not claim g's posts through it (she
+    could before: the claim checked only the partnership, and a harasser met the group's members at pickups)."""
+    _promote_ada_to_admin(g["g"])
+    flows.partnership("olga", g["h"], "sam", g["g"], maxDistanceKm=50, minReputation=0)
+    banned = _act("mo", g["g"], action="ban", member="cleo").body
+    food = flows.share("sam", g["g"])
+    refused = call("POST", f"/food/{food}/claims", user="cleo")
+    assert refused.status == 403 and refused.error_code == "banned", refused
+    assert call("GET", "/me/credits", user="cleo").body["held"] == 0  # nothing written
+    assert call("POST", f"/food/{food}/claims", user="hal").status == 201  # h's other members still may
+    appeal = call("POST", "/appeals", user="cleo", json={"actionId": banned["actionId"]}).body
+    assert call("POST", f"/appeals/{appeal['appealId']}/decision", user="ada",
+                json={"outcome": "overturned", "reason": "Reviewed"}).status == 200
+    claimed = call("POST", f"/food/{flows.share('sam', g['g'])}/claims", user="cleo")
+    assert claimed.status == 201 and claimed.body["viaPartnership"] is True
+
+
 def test_the_member_is_told_privately_with_the_reason():
     from foodshare.bots import notifications
 

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from foodshare import clock, identity_key, ids
 from foodshare.data import reads
 from foodshare.data.models import (
+    BanItem,
     ExchangeItem,
     FoodItem,
     MembershipItem,
@@ -152,6 +153,11 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
     if access.partner is not None:
         _check_partner_terms(post, claimer, access.partner)
         _count_partner_claim(uow, user_id, access.partner, now)
+        # Not banned from the post's group: a partnership is no way back into a group that banned them (a member
+        # of both could claim its posts, and meet its members at the pickup). Checked as the claim commits, no read.
+        uow.check(BanItem, BanItem.key(post.group_id, user_id), BanItem.pk.does_not_exist(), on_fail=Forbidden(
+            "You were banned from this post's group: you cannot claim its posts through a partnership.",
+            code="banned"))
         identities.record_handle(uow, user_id, post.group_id)  # seen in the post's group from now on
     max_active = standing.check_may_claim(uow, claimer, post, now, standing.ClaimReads.of(read.rules))
     credits.hold(uow, claimer, exchange_id, max_held=max_active)

@@ -14,7 +14,7 @@ from foodshare.data import reads
 from foodshare.data.models import GroupItem, MembershipItem, PartnerLinkItem, PartnershipItem, PartnerSetItem, PartnershipTerms
 from foodshare.data.transaction import UnitOfWork, with_retries
 from foodshare.domain import groups, users, visibility
-from foodshare.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from foodshare.errors import ConcurrentUpdate, Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 
 PENDING, ACTIVE, DECLINED, ENDED = "pending", "active", "declined", "ended"
 OPEN = (PENDING, ACTIVE)
@@ -62,8 +62,9 @@ def propose(group_id: str, user_id: str, target_group_id: str, terms: Terms) -> 
         raise Forbidden("Only a group admin may do this.")
     if target_group_id == group_id:
         raise ValidationFailed("A group cannot partner with itself.", fields={"targetGroupId": "must be another group"})
-    if target is None:
-        raise NotFound(f"Group {target_group_id} not found.", fields={"targetGroupId": "unknown group"})
+    unknown = NotFound(f"Group {target_group_id} not found.", fields={"targetGroupId": "unknown group"})
+    if target is None or int(target.member_count) <= 0:  # everyone left: nobody could ever answer the proposal
+        raise unknown
     now = clock.now_iso()
     partnership_id = ids.partnership_id(group_id, target_group_id)
     partnership = PartnershipItem(
@@ -80,6 +81,8 @@ def propose(group_id: str, user_id: str, target_group_id: str, terms: Terms) -> 
     uow = UnitOfWork()
     uow.save(partnership, PartnershipItem.pk.does_not_exist())
     users.keep_acting(uow, user_id)
+    _keep_admin(uow, member)
+    _keep_someone_in(uow, target_group_id, on_fail=unknown)
     already_open = Conflict("These groups already have an open partnership.", code="partnership_exists")
     for own, other in ((group_id, target_group_id), (target_group_id, group_id)):
         uow.save(
@@ -142,6 +145,10 @@ def _transition(partnership_id: str, user_id: str, action: str) -> PartnershipIt
     wrong_state = Conflict("The partnership changed meanwhile; reload it.", code="invalid_state")
     uow = UnitOfWork()
     users.keep_acting(uow, user_id)
+    _keep_admin(uow, target_member if is_target_admin else source_member)
+    if action == "accept":  # the proposing group must still be there to partner with
+        _keep_someone_in(uow, partnership.from_group_id, on_fail=Conflict(
+            "Everyone left the proposing group: the proposal can only be declined.", code="invalid_state"))
     uow.update(
         partnership,
         [PartnershipItem.status.set(new_status), PartnershipItem.updated_at.set(clock.now_iso())],
@@ -220,6 +227,19 @@ def _write_partner_set(uow: UnitOfWork, group_id: str, current: PartnerSetItem |
                           version=version + 1)
     condition = PartnerSetItem.version == version if current is not None else PartnerSetItem.pk.does_not_exist()
     uow.save(item, condition)  # a lost race is a ConcurrentUpdate: the transition is retried
+
+
+def _keep_admin(uow: UnitOfWork, member: MembershipItem) -> None:
+    """Check in `uow` that the caller's admin membership is as read as it commits: an admin who left meanwhile does
+    not answer for the group (a ConcurrentUpdate: the retry reads again and decides on what is there)."""
+    uow.check(MembershipItem, MembershipItem.key(member.group_id, member.user_id), groups.as_read(member),
+              on_fail=ConcurrentUpdate("Your membership changed meanwhile."))
+
+
+def _keep_someone_in(uow: UnitOfWork, group_id: str, *, on_fail: DomainError) -> None:
+    """Check in `uow` that the group still has members as it commits: once its last member left, nobody is there to
+    answer for a partnership with it (its last admin left with them)."""
+    uow.check(GroupItem, GroupItem.key(group_id), GroupItem.member_count > 0, on_fail=on_fail)
 
 
 def _is_admin(member: MembershipItem | None) -> bool:
