@@ -85,14 +85,6 @@ def keep_access(uow: UnitOfWork, food: FoodItem, user_id: str, seen: Access) -> 
         partnerships.keep_link(uow, partner, on_fail=changed)
 
 
-def get_visible(food_id: str, user_id: str) -> tuple[FoodItem, Access]:
-    food = find(food_id)
-    seen = access(food, user_id) if food else None
-    if food is None or seen is None:
-        raise NotFound(f"Food {food_id} not found.")
-    return food, seen
-
-
 @dataclass(frozen=True)
 class Reach:
     """How a viewer reaches a post's group (`access`), as `visibility.sees` takes it."""
@@ -334,7 +326,9 @@ def take_down(post: FoodItem, status: str, event_type: str, actor_id: str | None
 
 
 def withdraw(food_id: str, user_id: str) -> FoodItem:
-    food, _ = get_visible(food_id, user_id)
+    """Only its sharer withdraws a post; anyone else is refused as `GET /food/{foodId}` answers them: 403 when
+    they see it, else as for a missing post."""
+    food = get_detail(food_id, user_id).post
     if food.sharer_id != user_id:
         raise Forbidden("Only the sharer may withdraw a post.")
     if food.status != AVAILABLE:
