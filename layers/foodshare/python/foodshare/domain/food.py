@@ -128,6 +128,12 @@ def get_detail(food_id: str, user_id: str) -> Detail:
     post = find(food_id)
     if post is None:
         raise NotFound(f"Food {food_id} not found.")
+    return detail(post, user_id)
+
+
+def detail(post: FoodItem, user_id: str) -> Detail:
+    """`get_detail` of a post read already."""
+    food_id = post.food_id
     if post.sharer_id == user_id:
         return Detail(post, False, True)
     keys = [(MembershipItem, MembershipItem.key(post.group_id, user_id)), (UserItem, UserItem.key(post.sharer_id))]
