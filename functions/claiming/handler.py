@@ -15,7 +15,7 @@ app = build_resolver()
 
 
 @app.post("/food/<foodId>/claims", operation_id="claimFood", summary="Claim a post (one claim wins)",
-          **private(201, "not_found", "own_post", "terms_not_met", "already_claimed", "not_available",
+          **private(201, "not_found", "own_post", "already_claimed", "not_available",
                     "insufficient_credits", "partner_claim_limit", "active_claim_limit", "daily_credit_limit",
                     "group_claim_quota", "suspended_low_ratings", "restricted", "processing_restricted", "banned",
                     "pseudonym_unavailable",

@@ -219,8 +219,8 @@ def test_partner_claims_respect_terms_and_weekly_limit():
     flows.partnership("sam", c["group"], "bea", south, minReputation=50, maxDistanceKm=10,
                       maxClaimsPerMemberPerWeek=2)
     far = flows.share("bea", south, title="Far", pickupLocation=flows.POTSDAM)
-    too_far = call("POST", f"/food/{far}/claims", user="cleo")
-    assert too_far.status == 403 and too_far.error_code == "terms_not_met"
+    too_far = call("POST", f"/food/{far}/claims", user="cleo")  # hidden from her (visibility.py): not found
+    assert too_far.status == 404 and too_far.error_code == "not_found"
     near = [flows.share("bea", south, title=f"Near {i}") for i in range(3)]
     for food_id in near[:2]:
         assert call("POST", f"/food/{food_id}/claims", user="cleo").status == 201
@@ -231,13 +231,13 @@ def test_partner_claims_respect_terms_and_weekly_limit():
     assert call("POST", f"/food/{own}/claims", user="cleo").status == 201  # own group: no partner limit
 
 
-def test_partner_claim_needs_reputation():
+def test_a_partner_post_below_the_terms_reputation_is_not_found_to_claim():
     c = flows.community()
     south = flows.group("bea", "South")
     flows.partnership("sam", c["group"], "bea", south)  # default minReputation 70
     food_id = flows.share("bea", south)
-    reply = call("POST", f"/food/{food_id}/claims", user="cleo")
-    assert reply.status == 403 and reply.error_code == "terms_not_met"
+    reply = call("POST", f"/food/{food_id}/claims", user="cleo")  # hidden from her (visibility.py): not found
+    assert reply.status == 404 and reply.error_code == "not_found"
 
 
 def test_twenty_concurrent_claimers_exactly_one_wins():
@@ -391,8 +391,8 @@ def test_a_claim_answers_alike_whether_the_post_id_names_its_group_or_not(named,
     before = _credits("cleo")
 
     assert call("PUT", "/me/privacy", user="sam", json={"restricted": True}).status == 200
-    refused = call("POST", f"/food/{food_id}/claims", user="cleo")
-    assert refused.status == 409 and refused.error_code == "not_available", refused
+    refused = call("POST", f"/food/{food_id}/claims", user="cleo")  # hidden from her, as GET /food/{foodId} says
+    assert refused.status == 404 and refused.error_code == "not_found", refused
     assert call("GET", f"/food/{food_id}", user="sam").body["status"] == "available"
     assert _credits("cleo") == before
     assert not [e for e in EventItem.scan() if e.event_type == "FoodClaimed"]
@@ -420,10 +420,11 @@ def test_an_id_naming_another_group_finds_no_post():
     assert call("GET", f"/food/{food_id}", user="sam").body["status"] == "available"
 
 
-def test_a_post_claimed_meanwhile_answers_already_claimed_even_when_its_sharer_restricted_meanwhile(monkeypatch):
+def test_a_post_claimed_meanwhile_whose_sharer_restricted_meanwhile_is_not_found_as_the_read_answers(monkeypatch):
     """Ina reads an available post; before her transaction, Cleo claims it and its sharer restricts processing.
-    Both of the transaction's conditions fail: the answer is the post's (`already_claimed`), as on the path that
-    reads the sharer first, and nothing of Ina's is written."""
+    Both of the transaction's conditions fail: the answer is what `GET /food/{foodId}` now answers her (a restricted
+    sharer's post is hidden from all but its active claimer: not found; API 5.2.4, was `already_claimed`), and
+    nothing of Ina's is written. Cleo, its claimer, is answered `already_claimed`."""
     from foodshare import ids
     from foodshare.domain import exchanges
 
@@ -444,10 +445,11 @@ def test_a_post_claimed_meanwhile_answers_already_claimed_even_when_its_sharer_r
     monkeypatch.setattr(exchanges, "_claim_reads", read_then_race)
     before = _credits("ina")
     lost = call("POST", f"/food/{food_id}/claims", user="ina")
-    assert raced and lost.status == 409 and lost.error_code == "already_claimed", lost
+    assert raced and lost.status == 404 and lost.error_code == "not_found", lost
     assert _credits("ina") == before
     assert _exchanges_of(food_id) == 1
     assert ExchangeItem.get(*ExchangeItem.key(raced[0].exchange_id)).claimer_id == "cleo"
+    assert call("POST", f"/food/{food_id}/claims", user="cleo").error_code == "already_claimed"
 
 
 @pytest.mark.parametrize("meanwhile", ["leaves_the_group", "leaves_the_partner_group", "partnership_ends"])

@@ -558,6 +558,31 @@ def test_a_group_chat_acts_only_on_its_own_groups_posts_and_exchanges(recorder):
     assert "Exchange complete" in telegram(message(CAROL, chat.private_chat(CAROL), f"/confirm {exchange_id}")).body["text"]
 
 
+def test_a_group_chats_claim_of_a_post_the_person_may_not_see_is_answered_as_for_a_missing_one(recorder):
+    """Found by an audit: in a group chat, `/claim <id>` of another group's post answered "claim it in our private
+    chat" to anyone, before the claim looked at who may see it: the answer said the post exists to a person outside
+    its group, or to anyone once its sharer restricted processing. It is now the answer an id nothing has gets."""
+    from foodshare.domain import privacy_settings
+
+    start_group(ALICE, BOB)  # Elm Street: Alice, Bob
+    for person in (CAROL, BOB):
+        telegram(message(person, OTHER_CHAT, "/start"))  # Oak Lane: Carol, Bob
+    telegram(message(CAROL, OTHER_CHAT, "/share Allotment stew | 2 | 2h | 52.38,4.90 Blue gate"))
+    stew = shared_food_ids()[-1]
+    missing = stew[:-1] + ("0" if stew[-1] != "0" else "1")  # an id of Oak Lane's that no post has
+
+    def as_missing(person: TgUser) -> bool:
+        answer = telegram(message(person, GROUP_CHAT, f"/claim {stew}")).body
+        unknown = telegram(message(person, GROUP_CHAT, f"/claim {missing}")).body
+        return (answer["chat_id"], answer["text"]) == (unknown["chat_id"], unknown["text"].replace(missing, stew))
+
+    assert as_missing(ALICE)  # not in Oak Lane
+    assert "private chat" in telegram(message(BOB, GROUP_CHAT, f"/claim {stew}")).body["text"]  # he sees it
+    privacy_settings.update("tg:333333", True, None, None)  # Carol restricts processing: her posts leave his view
+    assert as_missing(BOB)
+    assert recorded("FoodClaimed") == []
+
+
 def test_a_refusal_about_the_person_is_for_them_alone_in_a_group_chat(recorder, monkeypatch):
     """Found by an audit: a refusal naming the person's standing (their trust level and its limit, a moderators'
     restriction or ban, their credits, an erasure under way) was posted in the group chat for everyone there. A

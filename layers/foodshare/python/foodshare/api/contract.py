@@ -34,7 +34,6 @@ ERRORS: dict[str, tuple[int, str]] = {
     "erasure_not_requested": (403, "No pending erasure: ask for a confirmation code first (POST /me/erasure)."),
     "erasure_code_expired": (403, "The erasure confirmation code has expired; ask for a new one."),
     "account_erased": (403, "The caller's account is being erased (DELETE /me): it can no longer act."),
-    "terms_not_met": (403, "The partnership's terms (reputation, distance, location) are not met."),
     "banned": (403, ("The caller was banned from this group by its moderators: they cannot rejoin it, claim its "
                      "posts through a partnership or rate its exchanges.")),
     "own_report": (403, "A report about the caller is decided by another admin or moderator."),

@@ -141,7 +141,11 @@ def _claim(turn: Turn, food_id: str) -> Reply:
     if turn.chat_sees_replies:
         post = food.find(food_id)
         if post is not None:  # none: the claim answers "not found" as anywhere
-            _in_this_chat(turn, post.group_id, OTHER_GROUPS_POST)
+            try:
+                _in_this_chat(turn, post.group_id, OTHER_GROUPS_POST)
+            except Conflict:
+                food.detail(post, turn.user_id)  # to someone who may not see it (visibility.py): "not found"
+                raise
     allowance.spend(turn.user_id, allowance.CLAIMS)
     exchange = exchanges.claim(food_id, turn.user_id)
     post = food.find(exchange.food_id)

@@ -53,7 +53,7 @@ class Turn:
 # way): for them alone (`Reply.personal`), never posted where a group chat reads it. The allowance's "you have shared
 # a lot lately" (`rate_limited`) says no more than the group's announcements show.
 ABOUT_THE_PERSON = frozenset({
-    "active_claim_limit", "daily_credit_limit", "group_claim_quota", "partner_claim_limit", "terms_not_met",
+    "active_claim_limit", "daily_credit_limit", "group_claim_quota", "partner_claim_limit",
     "suspended_low_ratings", "restricted", "banned", "insufficient_credits", "processing_restricted",
     "account_erased",
 })

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from foodshare import clock, identity_key, ids
+from foodshare import clock, ids
 from foodshare.data import reads
 from foodshare.data.models import (
     BanItem,
@@ -33,7 +33,6 @@ from foodshare.domain import (
     exchange_rules,
     food_rules,
     identities,
-    privacy,
     privacy_settings,
     settlement_rules,
     standing,
@@ -41,7 +40,7 @@ from foodshare.domain import (
     visibility,
 )
 from foodshare.domain import food as food_posts
-from foodshare.errors import ConcurrentUpdate, Conflict, Forbidden, NotFound
+from foodshare.errors import ConcurrentUpdate, Conflict, DomainError, Forbidden, NotFound
 
 CLAIMED, COMPLETED, CANCELLED, NO_SHOW, LAPSED = "claimed", "completed", "cancelled", "no_show", "lapsed"
 
@@ -117,12 +116,23 @@ def claim(food_id: str, user_id: str) -> ExchangeItem:
 
 
 def _claim(food_id: str, user_id: str) -> ExchangeItem:
+    """Claim as `_claim_read` decides; any refusal but "not found" is answered to someone who may not see the post
+    (`visibility.sees`) as "not found": a claim is no probe for a post the list and the read hide from them."""
     now = clock.now()
     read = _claim_reads(food_id, user_id, now)
+    seen = food_posts.reach_of(read.post, user_id, read.membership, read.claimer)
+    try:
+        return _claim_read(read, seen, food_id, user_id, now)
+    except (NotFound, ConcurrentUpdate):
+        raise
+    except DomainError:
+        if not _sees(read, seen, user_id):
+            raise NotFound(f"Food {food_id} not found.") from None
+        raise
+
+
+def _claim_read(read: _ClaimReads, seen: food_posts.Reach, food_id: str, user_id: str, now) -> ExchangeItem:
     post, membership, claimer = read.post, read.membership, read.claimer
-    access = food_posts.access(post, user_id, membership)
-    if access is None:
-        raise NotFound(f"Food {food_id} not found.")
     if post.sharer_id == user_id:
         raise Forbidden("You cannot claim your own post.", code="own_post")
     already_claimed = Conflict("This food has already been claimed.", code="already_claimed")
@@ -131,6 +141,10 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
         raise already_claimed
     if post.status != food_posts.AVAILABLE:
         raise Conflict(f"This food is no longer available ({post.status}).", code="not_available")
+    # Available: no exchange names it, and the sharer's restriction is read or left to the transaction, so what
+    # the read holds decides whether the claimer sees it (a partner: the terms, as `GET /food` judges them).
+    if not visibility.sees(user_id, post.sharer_id, post.status, reach=seen.reach, terms=seen.terms):
+        raise NotFound(f"Food {food_id} not found.")
     if food_rules.window_ended(post.pickup_end, clock.iso(now)):  # shown `expired`; the expiry job writes it
         raise Conflict("This food's pickup window has ended.", code="not_available")
     claimer = claimer or users.ensure(user_id)
@@ -140,6 +154,7 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
     if read.sharer is not _UNREAD and (privacy_settings.is_restricted(read.sharer) or exchange_rules.sharer_departed(
             read.sharer.departed_groups if read.sharer else None, post.group_id)):
         raise not_available  # as the post answers once its sharer's departure from the group has taken it off
+    access = seen.access
     exchange_id = ids.new_id()
     uow = UnitOfWork()
     food_posts.keep_access(uow, post, user_id, access)  # first: a claimer gone meanwhile is answered as read
@@ -151,7 +166,6 @@ def _claim(food_id: str, user_id: str) -> ExchangeItem:
         uow.check(UserItem, UserItem.key(post.sharer_id),
                   privacy_settings.NOT_RESTRICTED & users.not_departed(post.group_id), on_fail=not_available)
     if access.partner is not None:
-        _check_partner_terms(post, claimer, access.partner)
         _count_partner_claim(uow, user_id, access.partner, now)
         # Not banned from the post's group: a partnership is no way back into a group that banned them (a member
         # of both could claim its posts, and meet its members at the pickup). Checked as the claim commits, no read.
@@ -240,27 +254,26 @@ def _claim_reads(food_id: str, user_id: str, now) -> _ClaimReads:
     return _ClaimReads(post, membership, claimer, rules, sharer, sharer_membership)
 
 
+def _sees(read: _ClaimReads, seen: food_posts.Reach, user_id: str) -> bool:
+    """Whether the claimer sees the post (`visibility.sees`), for a refusal: what the claim did not read of it (the
+    sharer's profile when the transaction checked it, the exchange the post names) in one batch."""
+    post = read.post
+    if post.sharer_id == user_id:
+        return True
+    unread = read.sharer is _UNREAD
+    found = reads.get_many([*([(UserItem, UserItem.key(post.sharer_id))] if unread else []),
+                            *([(ExchangeItem, ExchangeItem.key(post.exchange_id))] if post.exchange_id else [])])
+    sharer = found.pop(0) if unread else read.sharer
+    exchange = found[0] if found else None
+    part = visibility.part_in(exchange.status, exchange.claimer_id, user_id) if exchange is not None else None
+    return visibility.sees(user_id, post.sharer_id, post.status, reach=seen.reach, exchange=part, terms=seen.terms,
+                           sharer_restricted=privacy_settings.is_restricted(sharer))
+
+
 def _claimer_keys(user_id: str, group_id: str, now) -> list:
     """The claimer's membership of the post's group, their profile, then the standing rules' items."""
     return [(MembershipItem, MembershipItem.key(group_id, user_id)), (UserItem, UserItem.key(user_id)),
             *standing.claim_keys(user_id, group_id, now)]
-
-
-def _check_partner_terms(post: FoodItem, claimer, partner) -> None:
-    terms = partner.terms
-    if float(claimer.score) < terms.min_reputation:
-        raise Forbidden(
-            f"The partnership requires a reputation of at least {terms.min_reputation:g}.", code="terms_not_met"
-        )
-    if claimer.lat is None or claimer.lng is None:
-        raise Forbidden("Set your location (PUT /me) to claim from partner groups.", code="terms_not_met")
-    distance = privacy.partnership_distance(identity_key.key(), post.food_id, float(claimer.lat), float(claimer.lng),
-                                            float(post.pickup_lat), float(post.pickup_lng))
-    if distance > terms.max_distance_km:
-        raise Forbidden(  # no distance, and to the area: repeated tries from moved homes would trilaterate the door
-            f"The pickup is farther from your home than the partnership's {terms.max_distance_km:g} km.",
-            code="terms_not_met",
-        )
 
 
 def _count_partner_claim(uow: UnitOfWork, user_id: str, partner, now) -> None:

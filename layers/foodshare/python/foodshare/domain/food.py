@@ -85,12 +85,30 @@ def keep_access(uow: UnitOfWork, food: FoodItem, user_id: str, seen: Access) -> 
         partnerships.keep_link(uow, partner, on_fail=changed)
 
 
-def get_visible(food_id: str, user_id: str) -> tuple[FoodItem, Access]:
-    food = find(food_id)
-    seen = access(food, user_id) if food else None
-    if food is None or seen is None:
-        raise NotFound(f"Food {food_id} not found.")
-    return food, seen
+@dataclass(frozen=True)
+class Reach:
+    """How a viewer reaches a post's group (`access`), as `visibility.sees` takes it."""
+
+    access: Access | None
+    reach: str  # visibility.MEMBER, PARTNER or NONE (the sharer: MEMBER)
+    terms: bool  # through a partnership: whether its terms hold for the viewer and the post
+
+
+def reach_of(post: FoodItem, user_id: str, membership: MembershipItem | None, profile: UserItem | None) -> Reach:
+    """How `user_id` reaches `post` (`access`, reading their groups' links when they are not in its group), its
+    partnership's terms judged on their `profile` as read (`terms_hold`)."""
+    seen = access(post, user_id, membership)
+    if seen is None:
+        return Reach(None, visibility.NONE, True)
+    if seen.partner is None:
+        return Reach(seen, visibility.MEMBER, True)
+    return Reach(seen, visibility.PARTNER, terms_hold(post, seen.partner, profile))
+
+
+def terms_hold(post: FoodItem, partner: partnerships.Partner, profile: UserItem | None) -> bool:
+    """Whether the `partner`ship's terms let the owner of `profile` (None: never written) see and claim `post`."""
+    return visibility.terms_hold(partner.terms, *visibility.looker(profile), identity_key.key(), post.food_id,
+                                 float(post.pickup_lat), float(post.pickup_lng))
 
 
 @dataclass(frozen=True)
@@ -110,6 +128,12 @@ def get_detail(food_id: str, user_id: str) -> Detail:
     post = find(food_id)
     if post is None:
         raise NotFound(f"Food {food_id} not found.")
+    return detail(post, user_id)
+
+
+def detail(post: FoodItem, user_id: str) -> Detail:
+    """`get_detail` of a post read already."""
+    food_id = post.food_id
     if post.sharer_id == user_id:
         return Detail(post, False, True)
     keys = [(MembershipItem, MembershipItem.key(post.group_id, user_id)), (UserItem, UserItem.key(post.sharer_id))]
@@ -125,8 +149,7 @@ def get_detail(food_id: str, user_id: str) -> Detail:
                                           (UserItem, UserItem.key(user_id))])
         partner = partnerships.link_of(group_ids, links)
         if partner is not None:
-            terms = visibility.terms_hold(partner.terms, *visibility.looker(profile), identity_key.key(),
-                                          post.food_id, float(post.pickup_lat), float(post.pickup_lng))
+            terms = terms_hold(post, partner, profile)
     reach = visibility.MEMBER if membership is not None else visibility.PARTNER if partner else visibility.NONE
     if not visibility.sees(user_id, post.sharer_id, post.status, reach=reach, exchange=part, terms=terms,
                            sharer_restricted=bool(sharer is not None and sharer.restricted)):
@@ -309,7 +332,9 @@ def take_down(post: FoodItem, status: str, event_type: str, actor_id: str | None
 
 
 def withdraw(food_id: str, user_id: str) -> FoodItem:
-    food, _ = get_visible(food_id, user_id)
+    """Only its sharer withdraws a post; anyone else is refused as `GET /food/{foodId}` answers them: 403 when
+    they see it, else as for a missing post."""
+    food = get_detail(food_id, user_id).post
     if food.sharer_id != user_id:
         raise Forbidden("Only the sharer may withdraw a post.")
     if food.status != AVAILABLE:

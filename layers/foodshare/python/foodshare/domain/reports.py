@@ -1,8 +1,8 @@
 """Reports: a member flags a user, a post or an exchange for the moderators of the groups concerned.
 
-A reporter can only report what they can see (a post visible to them, an exchange
-they took part in, a user they share a group with); anything else is "not found",
-so reporting cannot probe for ids. One open report per reporter and subject: a lock
+A reporter can only report what they can see (a post as `GET /food/{foodId}` shows it to them, `visibility.sees`:
+never one a moderator removed already; an exchange they took part in; a user they share a group with); anything
+else is "not found", so reporting cannot probe for ids. One open report per reporter and subject: a lock
 item put only if absent, in the report's own transaction, released when the report
 is decided. The `ReportFiled` event carries ids only (never the details text).
 """
@@ -36,7 +36,7 @@ class Subject:
 def _subject(reporter_id: str, subject_type: str, subject_id: str, group_id: str | None) -> Subject:
     try:
         if subject_type == "food":
-            post, _ = food_posts.get_visible(subject_id, reporter_id)
+            post = food_posts.get_detail(subject_id, reporter_id).post  # who sees it, as GET /food/{foodId}
             return Subject(post.sharer_id, [post.group_id])
         if subject_type == "exchange":
             exchange = exchanges.get_for_participant(subject_id, reporter_id)

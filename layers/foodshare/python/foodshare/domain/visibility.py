@@ -1,5 +1,6 @@
 """Who sees a post: one pure rule for `GET /food` (discovery), `GET /food/{foodId}` and the posts `GET /me/exchanges`
-shows, so a single read never shows what the list hides (docs/privacy.md, "who sees a post").
+shows, so a single read never shows what the list hides (docs/privacy.md, "who sees a post"); and for every route that
+takes a post's id (a claim, a report, a withdrawal, the bots' `/claim`), so none tells someone it exists.
 
 No I/O: each caller reads the facts as cheaply as its route can and asks `sees`. A post someone may not see is
 answered to them as a post that does not exist (404 `not_found`, the body a missing id gets; `food: null` in their
