@@ -315,6 +315,7 @@ SAMPLES: dict[str, Callable[[World], Request]] = {
     "POST /groups/{groupId}/partnerships": lambda w: Request(
         "POST", f"/groups/{w.group_a}/partnerships", w.sharer,
         {"targetGroupId": groups.create(person("admin"), "Corner Pantry", None)[0].group_id}),
+    "GET /groups/{groupId}/partnerships": lambda w: Request("GET", f"/groups/{w.group_a}/partnerships", w.sharer),
     "POST /partnerships/{partnershipId}/accept": _answer_proposal("accept"),
     "POST /partnerships/{partnershipId}/decline": _answer_proposal("decline"),
     "DELETE /partnerships/{partnershipId}": _ended_partnership,

@@ -60,6 +60,9 @@ BUDGETS: dict[str, Budget] = {
     "DELETE /groups/{groupId}/invites/{code}": _write(0, redis=1, BatchGetItem=1),
     "DELETE /groups/{groupId}/members/me": _write(0, BatchGetItem=1),  # membership + group in one read
     "POST /groups/{groupId}/partnerships": _write(0, redis=1, BatchGetItem=1),  # membership + target group
+    # API 5.3.0: a page of the group's partner links (one query of its partition, strongly consistent), then the
+    # caller's membership and each open link's partnership and partner group (its name) in one batch; uncached
+    "GET /groups/{groupId}/partnerships": Budget({QUERY: 1, BATCH_GET: 1}, 1),
     # the partnership, both memberships and both partner sets in one BatchGetItem: the id names both groups (ids
     # since issue 15; an id from before reads the partnership first, tests/perf/test_round_trips.py)
     "POST /partnerships/{partnershipId}/accept": _write(0, BatchGetItem=1),

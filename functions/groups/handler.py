@@ -105,6 +105,19 @@ def propose_partnership(groupId: str, body: ProposePartnershipRequest) -> models
     return views.partnership(partnerships.propose(groupId, caller_id(app), body.target_group_id, terms))
 
 
+@app.get("/groups/<groupId>/partnerships", operation_id="listPartnerships",
+         summary="The group's partnerships: every open one for its admins (to answer a proposal by its id), the active "
+                 "ones for its members; the other group by id and name, never a person",
+         **private(200, "not_found"))
+def list_partnerships(
+    groupId: str,
+    limit: Annotated[int, Query(ge=1, le=partnerships.PAGE_MAX)] = partnerships.PAGE,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> models.GroupPartnerships:
+    found, more = partnerships.of_group(groupId, caller_id(app), limit, cursors.after(cursor, cursors.ULID))
+    return views.group_partnerships(found, more)
+
+
 @app.post("/partnerships/<partnershipId>/accept", operation_id="acceptPartnership",
           summary="Accept a proposed partnership (admins of the invited group)",
           **private(200, "not_found", "forbidden", "invalid_state", "concurrent_update", "account_erased"))

@@ -70,6 +70,7 @@ API_FUNCTIONS: tuple[ApiFunction, ...] = (
             _r("POST", "/groups/join"),
             _r("DELETE", "/groups/{groupId}/members/me"),
             _r("POST", "/groups/{groupId}/partnerships"),
+            _r("GET", "/groups/{groupId}/partnerships"),
             _r("POST", "/partnerships/{partnershipId}/accept"),
             _r("POST", "/partnerships/{partnershipId}/decline"),
             _r("DELETE", "/partnerships/{partnershipId}"),

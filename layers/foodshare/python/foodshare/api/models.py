@@ -257,6 +257,33 @@ class Partnership(View):
     updated_at: Timestamp
 
 
+class GroupPartnership(View):
+    """One of a group's partnerships as the group sees it (GET /groups/{groupId}/partnerships): the other group by
+    id and name, never a person (no admin of either side is named)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "partnershipId": "01JDW8R3K2M4N6P8Q0S2T4V6X8-01JDW9A1B2C3D4E5F6G7H8J9K0-01JDWB0C1D2E3F4G5H6J7K8M9N",
+        "partnerGroupId": "01JDW8R3K2M4N6P8Q0S2T4V6X8", "partnerGroupName": "Kiez Kitchen", "direction": "received",
+        "status": "pending", "terms": {"maxDistanceKm": 10, "minReputation": 70, "maxClaimsPerMemberPerWeek": 3},
+        "createdAt": "2026-05-01T09:00:00Z", "updatedAt": "2026-05-01T09:00:00Z"}]})
+
+    partnership_id: str = Field(description="For POST /partnerships/{id}/accept | /decline, DELETE /partnerships/{id}")
+    partner_group_id: str
+    partner_group_name: str
+    direction: Literal["sent", "received"] = Field(description="sent: this group proposed it; received: the other")
+    status: Literal["pending", "active"]
+    terms: PartnershipTerms = Field(description="What members of each group face claiming the other's posts")
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class GroupPartnerships(View):
+    partnerships: list[GroupPartnership] = Field(
+        description="Admins: every open partnership (pending, sent and received, and active); members: the active "
+                    "ones. In partner group id order")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last (a page may "
+                                                "hold fewer than `limit`, even none)")
+
 class PickupPoint(GeoPoint):
     """Exact for the sharer, the claimer of an active exchange, or when the sharer chose `exact`;
     otherwise an area (~2 km, stable per post) without the label."""

@@ -190,6 +190,14 @@ def partnership(item: PartnershipItem) -> models.Partnership:
     )
 
 
+def group_partnerships(found: list[partnerships.Listed], next_after: str | None) -> models.GroupPartnerships:
+    return models.GroupPartnerships(partnerships=[models.GroupPartnership(
+        partnership_id=p.partnership.partnership_id, partner_group_id=p.partner_group_id,
+        partner_group_name=p.partner_name, direction=p.direction, status=p.status,
+        terms=models.PartnershipTerms.model_validate(partnerships.terms_view(p.terms)),
+        created_at=p.partnership.created_at, updated_at=p.partnership.updated_at) for p in found],
+        next_cursor=page_cursor(next_after))
+
 def _food_fields(post: FoodItem, viewer_id: str, shown: privacy.Shown) -> dict:
     return {
         "food_id": post.food_id,

@@ -13,7 +13,7 @@ from foodshare import clock, ids
 from foodshare.data import reads
 from foodshare.data.models import GroupItem, MembershipItem, PartnerLinkItem, PartnershipItem, PartnerSetItem, PartnershipTerms
 from foodshare.data.transaction import UnitOfWork, with_retries
-from foodshare.domain import groups, users, visibility
+from foodshare.domain import groups, partnership_rules, users, visibility
 from foodshare.errors import ConcurrentUpdate, Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 
 PENDING, ACTIVE, DECLINED, ENDED = "pending", "active", "declined", "ended"
@@ -194,6 +194,51 @@ def decline(partnership_id: str, user_id: str) -> PartnershipItem:
 
 def end(partnership_id: str, user_id: str) -> PartnershipItem:
     return with_retries(lambda: _transition(partnership_id, user_id, "end"))
+
+
+# ---- a group's list of its partnerships ----------------------------------------------------
+
+# A page's reads: its links in one query, then the caller's membership and each open link's partnership and
+# partner group in one BatchGetItem (1 + 2 x 49 = 99 keys, within its 100).
+PAGE, PAGE_MAX = 20, 49
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One of a group's partnerships as the group sees it: the other group by id and name, never a person."""
+
+    partnership: PartnershipItem
+    partner_group_id: str
+    partner_name: str
+    direction: str  # partnership_rules.SENT | RECEIVED
+    status: str  # the link's: read strongly consistent
+    terms: Terms
+
+
+def of_group(group_id: str, user_id: str, limit: int, after: str | None) -> tuple[list[Listed], str | None]:
+    """The group's partnerships its caller may see (`partnership_rules.shown`: admins every open one, members the
+    active ones), `limit` links at a time in partner group id order after the page that ended at partner `after`,
+    and the next page's `after` (None on the last). Declined and ended links stay in the partition and take their
+    place in a page: a page may hold fewer than `limit`, even none, with a next page. The links are read strongly
+    consistent (status, terms); the partnership (who proposed, when; its `updated_at` may lag a change of the
+    last moment) and the partner group's name come from the batch, which also reads the caller's membership
+    (not a member: 404, as an unknown group). A link whose partnership the batch does not see yet (proposed the
+    moment before) is left out until the next read."""
+    page, more = reads.prefix_page(PartnerLinkItem, f"GROUP#{group_id}", "PARTNER#", limit, after)
+    page = [link for link in page if link.status in OPEN]
+    caller, *found = reads.get_many(
+        [(MembershipItem, MembershipItem.key(group_id, user_id))]
+        + [key for link in page for key in ((PartnershipItem, PartnershipItem.key(link.partnership_id)),
+                                            (GroupItem, GroupItem.key(link.partner_group_id)))])
+    role = groups.checked_member(group_id, caller).role
+    listed = []
+    for link, partnership, partner in zip(page, found[::2], found[1::2], strict=True):
+        if partnership is None or partner is None or not partnership_rules.shown(role, link.status):
+            continue
+        listed.append(Listed(partnership, link.partner_group_id, partner.name,
+                             partnership_rules.direction(group_id, partnership.from_group_id), link.status,
+                             Terms.of(link.terms)))
+    return listed, more
 
 
 # ---- partner sets: every active partner of a group in one item ----------------------------
