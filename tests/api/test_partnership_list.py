@@ -117,3 +117,16 @@ def test_the_list_comes_in_pages_with_strict_cursors():
                          ({"cursor": cursors.encode(f"{partners[0]}#")}, "cursor")):
         reply = call("GET", f"/groups/{kiez}/partnerships", user="sam", query=query)
         assert reply.status == 400 and set(reply.body["error"]["fields"]) == {field}, (query, reply)
+
+
+def test_accept_decline_and_end_answer_the_time_of_their_change_as_the_list_then_shows():
+    kiez, hof = _two_groups()
+    for action, path, method in (("decline", "/decline", "POST"), ("accept", "/accept", "POST"), ("end", "", "DELETE")):
+        proposal = _propose("sam", kiez, hof) if action != "end" else proposal
+        clock.advance(60)
+        before = clock.now_iso()
+        answer = call(method, f"/partnerships/{proposal['partnershipId']}{path}", user="bea")
+        assert answer.status == 200, (action, answer)
+        assert answer.body["createdAt"] < before <= answer.body["updatedAt"] <= clock.now_iso(), (action, answer.body)
+        if action == "accept":
+            assert _listed("bea", hof)[0]["updatedAt"] == answer.body["updatedAt"]

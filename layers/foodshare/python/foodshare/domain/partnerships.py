@@ -149,9 +149,10 @@ def _transition(partnership_id: str, user_id: str, action: str) -> PartnershipIt
     if action == "accept":  # the proposing group must still be there to partner with
         _keep_someone_in(uow, partnership.from_group_id, on_fail=Conflict(
             "Everyone left the proposing group: the proposal can only be declined.", code="invalid_state"))
+    changed_at = clock.now_iso()
     uow.update(
         partnership,
-        [PartnershipItem.status.set(new_status), PartnershipItem.updated_at.set(clock.now_iso())],
+        [PartnershipItem.status.set(new_status), PartnershipItem.updated_at.set(changed_at)],
         PartnershipItem.status == partnership.status,
         on_fail=wrong_state,
     )
@@ -180,7 +181,7 @@ def _transition(partnership_id: str, user_id: str, action: str) -> PartnershipIt
         },
     )
     uow.commit()
-    partnership.status = new_status
+    partnership.status, partnership.updated_at = new_status, changed_at  # answered as stored
     return partnership
 
 
