@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from foodshare import clock
+from foodshare import clock, ids
 from foodshare.data.models import UserItem
 
 from benchmarks.world import Request, to_event
@@ -379,7 +379,7 @@ def test_a_ban_is_no_way_back_in_through_a_partnership_until_it_is_overturned(g)
     banned = _act("mo", g["g"], action="ban", member="cleo").body
     food = flows.share("sam", g["g"])
     refused = call("POST", f"/food/{food}/claims", user="cleo")
-    assert refused.status == 403 and refused.error_code == "banned", refused
+    assert refused.status == 404 and refused.error_code == "not_found", refused  # as a missing post (API 5.3.1)
     assert call("GET", "/me/credits", user="cleo").body["held"] == 0  # nothing written
     assert call("POST", f"/food/{food}/claims", user="hal").status == 201  # h's other members still may
     appeal = call("POST", "/appeals", user="cleo", json={"actionId": banned["actionId"]}).body
@@ -387,6 +387,89 @@ def test_a_ban_is_no_way_back_in_through_a_partnership_until_it_is_overturned(g)
                 json={"outcome": "overturned", "reason": "Reviewed"}).status == 200
     claimed = call("POST", f"/food/{flows.share('sam', g['g'])}/claims", user="cleo")
     assert claimed.status == 201 and claimed.body["viaPartnership"] is True
+
+
+def _titles(user: str) -> list[str]:
+    reply = call("GET", "/food", user=user)
+    assert reply.status == 200, reply
+    return sorted(item["title"] for item in reply.body["items"])
+
+
+def _as_unknown(reply: api.Reply, food_id: str) -> dict:
+    """A 404's body with the post's id taken out, to compare it with a missing id's."""
+    assert reply.status == 404, reply
+    return json.loads(json.dumps(reply.body).replace(food_id, "<id>"))
+
+
+def _overturn(member: str, action_id: str) -> None:
+    appeal = call("POST", "/appeals", user=member, json={"actionId": action_id}).body
+    assert call("POST", f"/appeals/{appeal['appealId']}/decision", user="ada",
+                json={"outcome": "overturned", "reason": "Reviewed"}).status == 200
+
+
+def test_a_ban_hides_the_groups_posts_through_a_partnership_until_it_is_overturned(g):
+    """cleo, banned from g, is still a member of h, partnered with g: g's posts (the titles, places and pickup times
+    of the people who had her banned) are gone from her GET /food and 404 on GET /food/{foodId} as a post that does
+    not exist, and her exchange's post from GET /me/exchanges; hal, of h and never banned, still sees them; the ban
+    overturned, they are back (API 5.3.1: she saw them all through the partnership)."""
+    _promote_ada_to_admin(g["g"])
+    flows.partnership("olga", g["h"], "sam", g["g"], maxDistanceKm=50, minReputation=0)
+    claimed = flows.share("sam", g["g"], title="Soup")
+    exchange = flows.claim("cleo", claimed)
+    food = flows.share("sam", g["g"], title="Bread")
+    flows.share("olga", g["h"], title="Jam")
+    assert _titles("cleo") == ["Bread", "Jam"]
+    banned = _act("mo", g["g"], action="ban", member="cleo")
+    assert banned.status == 201, banned
+
+    assert _titles("cleo") == ["Jam"]  # h's own posts stay
+    unknown = ids.new_id()
+    for post in (food, claimed):
+        assert _as_unknown(call("GET", f"/food/{post}", user="cleo"), post) == \
+            _as_unknown(call("GET", f"/food/{unknown}", user="cleo"), unknown)
+    [mine] = call("GET", "/me/exchanges", user="cleo").body["exchanges"]
+    assert mine["exchangeId"] == exchange and mine["food"] is None
+    assert _titles("hal") == ["Bread", "Jam"]
+    assert call("GET", f"/food/{food}", user="hal").body["fromPartnerGroup"] is True
+    # In no group at all, her exchange alone would show the post: it does not either.
+    assert call("DELETE", f"/groups/{g['h']}/members/me", user="cleo").status < 300
+    assert call("GET", f"/food/{claimed}", user="cleo").status == 404
+    flows.join("cleo", g["h"], "olga")
+
+    _overturn("cleo", banned.body["actionId"])
+    assert _titles("cleo") == ["Bread", "Jam"]
+    shown = call("GET", f"/food/{food}", user="cleo")
+    assert shown.status == 200 and shown.body["fromPartnerGroup"] is True, shown
+
+
+def test_a_ban_and_its_overturn_reach_discovery_at_once_with_the_cache_warm(g, settings_env):
+    """A ban on a report about someone who had left the group removes no membership (no `MemberLeft` to make their
+    cached view stale) and an overturn none either: each still changes their next GET /food, served warm before."""
+    from foodshare.cache import stats
+
+    settings_env(CACHE_SETTLE_MS="0")  # entries stored as soon as read
+
+    def warm(user: str) -> list[str]:
+        hits = lambda: sum(n for (kind, level, hit), n in stats.totals().items()  # noqa: E731
+                           if kind == "discovery_page" and level == "L1" and hit)
+        before = hits()
+        for _ in range(3):
+            titles = _titles(user)
+        assert hits() > before, "discovery was not served from the cache"
+        return titles
+
+    _promote_ada_to_admin(g["g"])
+    flows.partnership("olga", g["h"], "sam", g["g"], maxDistanceKm=50, minReputation=0)
+    report = _report("ida", "user", flows.handle("cleo", g["g"]), "harassment")
+    assert call("DELETE", f"/groups/{g['g']}/members/me", user="cleo").status < 300
+    flows.share("sam", g["g"], title="Bread")
+    assert warm("cleo") == ["Bread"]  # through the partnership
+    banned = _act("mo", g["g"], action="ban", reportId=report)
+    assert banned.status == 201, banned
+    assert _titles("cleo") == []
+    assert warm("cleo") == []
+    _overturn("cleo", banned.body["actionId"])
+    assert _titles("cleo") == ["Bread"]
 
 
 def test_the_member_is_told_privately_with_the_reason():

@@ -41,6 +41,27 @@ def test_members_and_partners_see_it_others_only_through_their_exchange(status):
         assert sees("cleo", "sam", status, reach=None, exchange=part)
 
 
+@pytest.mark.parametrize("status", STATUSES)
+def test_someone_the_posts_group_banned_sees_none_of_its_posts_but_their_own(status):
+    """Not through a partnership, not through an exchange of theirs (API 5.3.1)."""
+    for reach in (MEMBER, PARTNER, NONE, None):
+        for part in (None, ACTIVE, CLOSED):
+            assert not sees("cleo", "sam", status, reach=reach, exchange=part, banned=True)
+    assert sees("cleo", "cleo", status, reach=NONE, banned=True)
+
+
+@dataclass(frozen=True)
+class _Banned:
+    banned_from: set[str] | None
+
+
+def test_the_groups_that_banned_the_viewer_are_on_their_profile():
+    assert visibility.banned(_Banned({"g", "h"}), "g")
+    assert not visibility.banned(_Banned({"h"}), "g")
+    assert not visibility.banned(_Banned(None), "g")  # never banned, or a profile from before API 5.3.1
+    assert not visibility.banned(None, "g")  # a profile never written
+
+
 def test_the_moderators_status_is_the_one_the_rule_hides():
     from foodshare.domain import moderation
 

@@ -36,6 +36,7 @@ def _encode_viewer(v: discovery.Viewer) -> dict:
         "partners": {
             g: [t.max_distance_km, t.min_reputation, t.max_claims_per_member_per_week] for g, t in v.partners.items()
         },
+        "bannedFrom": sorted(v.banned_from),
     }
 
 
@@ -47,6 +48,7 @@ def _decode_viewer(data: dict) -> discovery.Viewer:
         own_groups=frozenset(data["ownGroups"]),
         partners={g: partnerships.Terms(*terms) for g, terms in data["partners"].items()},
         home=tuple(data["home"]) if data["home"] else None,
+        banned_from=frozenset(data.get("bannedFrom", ())),  # absent from entries stored before API 5.3.1
     )
 
 

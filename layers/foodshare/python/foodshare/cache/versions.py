@@ -196,6 +196,13 @@ _SUMMARY_CHANGES = _FOOD_CHANGES | {"ExchangeCompleted", "ExchangeNoShow", "Exch
 _PARTNERSHIP_CHANGES = {"PartnershipAccepted", "PartnershipDeclined", "PartnershipEnded"}
 
 
+def _changes_bans(event_type: str, data: dict) -> bool:
+    """A ban, or an overturned one: the member's `banned_from` changed (a ban of someone who had left removes no
+    membership, so no `MemberLeft` names them)."""
+    return data.get("action") == "ban" and bool(data.get("memberId")) and (
+        event_type == "ModerationActionTaken" or (event_type == "AppealDecided" and data.get("outcome") == "overturned"))
+
+
 def keys_for(events: Iterable[DomainEvent]) -> list[str]:
     """The version keys a batch of committed events makes stale."""
     keys: list[str] = []
@@ -216,6 +223,8 @@ def keys_for(events: Iterable[DomainEvent]) -> list[str]:
             keys += [partners(data["fromGroupId"]), partners(data["toGroupId"])]
         if data.get("userId"):  # registration, profile, trust level, credits: the user's profile changed
             keys.append(user(data["userId"]))
+        if _changes_bans(event.type, data):  # their profile's `banned_from`: what their discovery shows
+            keys.append(user(data["memberId"]))
     return keys
 
 

@@ -188,6 +188,10 @@ class UserItem(Item):
     # departure's transaction: a claim of their post there is refused at once, before the departure is applied
     # (the claim's transaction checks this profile; docs/trust-safety.md "Departures"). Dropped at erasure.
     departed_groups = UnicodeSetAttribute(null=True)
+    # The groups that banned them (`ban`), in the ban's transaction; an overturned ban takes its group out. Read with
+    # the profile where a post is shown, so a group that banned them shows them nothing (`visibility.sees`), a
+    # partner group's member included. Dropped at erasure.
+    banned_from = UnicodeSetAttribute(null=True)
     # The reputation consumer's bookkeeping (reputation.py): how many changes it made to this profile (each
     # conditioned on the count read), and the history lines of the last one when it committed without a
     # transaction, until they are surely written (`_Pending`).

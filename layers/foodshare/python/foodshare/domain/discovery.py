@@ -88,11 +88,13 @@ class Viewer:
     own_groups: frozenset[str]
     partners: dict[str, partnerships.Terms]  # partner group id -> the most lenient terms
     home: tuple[float, float] | None = None
+    banned_from: frozenset[str] = frozenset()  # the groups that banned them: none of their posts (`visibility.sees`)
 
 
 def viewer(user_id: str, lat: float | None, lng: float | None) -> Viewer:
     """Two reads whatever the number of groups: the memberships (one index query), then the
-    profile and every own group's partner set (one BatchGetItem per 100 keys)."""
+    profile (its score, home and the groups that banned them) and every own group's partner set (one BatchGetItem
+    per 100 keys)."""
     own_ids = sorted(groups.group_ids_of(user_id))
     profile, *partner_sets = reads.get_many([(UserItem, UserItem.key(user_id)), *partnerships.set_keys(own_ids)])
     score, home = visibility.looker(profile)
@@ -105,7 +107,8 @@ def viewer(user_id: str, lat: float | None, lng: float | None) -> Viewer:
             if visibility.wider(partner.terms, partners.get(partner.group_id)):
                 partners[partner.group_id] = partner.terms
     location = (lat, lng) if lat is not None and lng is not None else home
-    return Viewer(user_id, score, location, own, partners, home=home)
+    return Viewer(user_id, score, location, own, partners, home=home,
+                  banned_from=frozenset(g for g in partners if visibility.banned(profile, g)))
 
 
 def visible_group_ids(user_id: str) -> set[str]:
@@ -219,6 +222,7 @@ def discover(
             continue
         if not visibility.sees(user_id, post.sharer_id, post.status, sharer_restricted=sharer.restricted,
                                reach=visibility.PARTNER if from_partner else visibility.MEMBER,
+                               banned=post.group_id in looker.banned_from,
                                terms=not from_partner or visibility.terms_hold(
                                    looker.partners[post.group_id], looker.score, looker.home, identity_key.key(),
                                    post.food_id, float(post.pickup_lat), float(post.pickup_lng))):

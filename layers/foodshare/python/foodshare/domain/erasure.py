@@ -410,14 +410,14 @@ def kept(raw: dict, user_id: str, markers: set[str]) -> bool:
 
 
 def _blanked(item: dict, user_id: str) -> dict:
-    """The item without what is personal beside the person's id: their profile's name, places and the groups they
-    left, their posts' words and places, what they wrote, their names in groups, their titles and pseudonym in the
-    event store."""
+    """The item without what is personal beside the person's id: their profile's name, places, the groups they
+    left and those that banned them, their posts' words and places, what they wrote, their names in groups, their
+    titles and pseudonym in the event store."""
     pk, sk = item["pk"]["S"], item["sk"]["S"]
     item = dict(item)
     if pk == f"USER#{user_id}" and sk == "PROFILE":
         item["pseudonym"] = _s(ERASED)
-        for field in ("display_name", "lat", "lng", "erasing", "restricted", "departed_groups"):
+        for field in ("display_name", "lat", "lng", "erasing", "restricted", "departed_groups", "banned_from"):
             item.pop(field, None)
     if pk.startswith("FOOD#") and sk == "META" and item.get("sharer_id", {}).get("S") == user_id:
         item.update(title=_s(ERASED), pickup_lat={"N": "0"}, pickup_lng={"N": "0"})

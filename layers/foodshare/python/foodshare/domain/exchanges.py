@@ -80,7 +80,8 @@ def of_participant(user_id: str, limit: int, after: str | None, status: str | No
     ended at `after` (its cursor), those `status` names (`STATUS_FILTERS`) when given; and the next page's `after`
     (None on the last). One index query (their `by_user` entries: the exchanges they claimed, the sharer entries of
     those they shared), then one batch: each exchange, its post and, where they claimed, the sharer's profile (the
-    place's precision). The status is the exchange's as read, so a filtered page may hold fewer, even none."""
+    place's precision) and their own (the groups that banned them). The status is the exchange's as read, so a
+    filtered page may hold fewer, even none."""
     entries, more = reads.by_user_page(user_id, "EXCHANGE#", limit, after,
                                        attributes=("exchange_id", "food_id", "sharer_id"))
     wanted = []
@@ -89,7 +90,10 @@ def of_participant(user_id: str, limit: int, after: str | None, status: str | No
                    (FoodItem, FoodItem.key(entry["food_id"]["S"]))]
         if entry["sk"]["S"] == "META":  # theirs as the claimer: the exchange itself, naming the sharer
             wanted.append((UserItem, UserItem.key(entry["sharer_id"]["S"])))
+    if any(entry["sk"]["S"] == "META" for entry in entries):  # a post not theirs: whether its group banned them
+        wanted.append((UserItem, UserItem.key(user_id)))
     found = dict(zip((key for _, key in wanted), reads.get_many(wanted), strict=True))
+    viewer = found.get(UserItem.key(user_id))
     shown = STATUS_FILTERS[status] if status else None
     page = []
     for entry in entries:
@@ -103,7 +107,8 @@ def of_participant(user_id: str, limit: int, after: str | None, status: str | No
         claimer = exchange.claimer_id == user_id
         part = visibility.part_in(exchange.status, exchange.claimer_id, user_id)
         if post is not None and not visibility.sees(user_id, post.sharer_id, post.status, reach=None, exchange=part,
-                                                    sharer_restricted=privacy_settings.is_restricted(sharer)):
+                                                    sharer_restricted=privacy_settings.is_restricted(sharer),
+                                                    banned=visibility.banned(viewer, post.group_id)):
             post = None  # as GET /food/{foodId} answers it to them: not found
         page.append(Participation(exchange, post, post is not None and food_posts.sees_exact(post, user_id, sharer,
                                                                                               exchange),
@@ -143,7 +148,8 @@ def _claim_read(read: _ClaimReads, seen: food_posts.Reach, food_id: str, user_id
         raise Conflict(f"This food is no longer available ({post.status}).", code="not_available")
     # Available: no exchange names it, and the sharer's restriction is read or left to the transaction, so what
     # the read holds decides whether the claimer sees it (a partner: the terms, as `GET /food` judges them).
-    if not visibility.sees(user_id, post.sharer_id, post.status, reach=seen.reach, terms=seen.terms):
+    if not visibility.sees(user_id, post.sharer_id, post.status, reach=seen.reach, terms=seen.terms,
+                           banned=seen.banned):
         raise NotFound(f"Food {food_id} not found.")
     if food_rules.window_ended(post.pickup_end, clock.iso(now)):  # shown `expired`; the expiry job writes it
         raise Conflict("This food's pickup window has ended.", code="not_available")
@@ -267,7 +273,7 @@ def _sees(read: _ClaimReads, seen: food_posts.Reach, user_id: str) -> bool:
     exchange = found[0] if found else None
     part = visibility.part_in(exchange.status, exchange.claimer_id, user_id) if exchange is not None else None
     return visibility.sees(user_id, post.sharer_id, post.status, reach=seen.reach, exchange=part, terms=seen.terms,
-                           sharer_restricted=privacy_settings.is_restricted(sharer))
+                           sharer_restricted=privacy_settings.is_restricted(sharer), banned=seen.banned)
 
 
 def _claimer_keys(user_id: str, group_id: str, now) -> list:

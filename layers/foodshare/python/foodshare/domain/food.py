@@ -92,17 +92,19 @@ class Reach:
     access: Access | None
     reach: str  # visibility.MEMBER, PARTNER or NONE (the sharer: MEMBER)
     terms: bool  # through a partnership: whether its terms hold for the viewer and the post
+    banned: bool = False  # the post's group banned the viewer (`visibility.banned`, on their profile as read)
 
 
 def reach_of(post: FoodItem, user_id: str, membership: MembershipItem | None, profile: UserItem | None) -> Reach:
     """How `user_id` reaches `post` (`access`, reading their groups' links when they are not in its group), its
     partnership's terms judged on their `profile` as read (`terms_hold`)."""
     seen = access(post, user_id, membership)
+    banned = visibility.banned(profile, post.group_id)
     if seen is None:
-        return Reach(None, visibility.NONE, True)
+        return Reach(None, visibility.NONE, True, banned)
     if seen.partner is None:
-        return Reach(seen, visibility.MEMBER, True)
-    return Reach(seen, visibility.PARTNER, terms_hold(post, seen.partner, profile))
+        return Reach(seen, visibility.MEMBER, True, banned)
+    return Reach(seen, visibility.PARTNER, terms_hold(post, seen.partner, profile), banned)
 
 
 def terms_hold(post: FoodItem, partner: partnerships.Partner, profile: UserItem | None) -> bool:
@@ -124,7 +126,9 @@ def get_detail(food_id: str, user_id: str) -> Detail:
     """A post `user_id` may see (`visibility.sees`, the rule discovery follows) and how they see it; 404 as for a
     missing post otherwise. The post, then one batch of what the rules read (membership, the sharer's profile, the
     exchange the post names). A caller not in the post's group: their groups (one query), then their groups' links
-    to it with their own profile, which the partnership's terms judge (one batch), as `access` read the links."""
+    to it with their own profile, which the partnership's terms judge and which says whether the post's group banned
+    them (one batch), as `access` read the links; in no group, their profile when their exchange alone may show it
+    (a member was not banned: a ban removes them, and no one banned joins again)."""
     post = find(food_id)
     if post is None:
         raise NotFound(f"Food {food_id} not found.")
@@ -142,17 +146,20 @@ def detail(post: FoodItem, user_id: str) -> Detail:
     membership, sharer, *named = reads.get_many(keys)
     exchange = named[0] if named else None
     part = visibility.part_in(exchange.status, exchange.claimer_id, user_id) if exchange is not None else None
-    partner, terms = None, True
+    partner, terms, profile = None, True, None
     group_ids = groups.group_ids_of(user_id) if membership is None else []
-    if group_ids:  # in no group at all: no partnership leads them anywhere, nothing more to read
+    if group_ids:
         *links, profile = reads.get_many([*partnerships.link_keys(group_ids, post.group_id),
                                           (UserItem, UserItem.key(user_id))])
         partner = partnerships.link_of(group_ids, links)
         if partner is not None:
             terms = terms_hold(post, partner, profile)
+    elif membership is None and part is not None:  # in no group: no partnership leads them anywhere
+        profile = users.find(user_id)
     reach = visibility.MEMBER if membership is not None else visibility.PARTNER if partner else visibility.NONE
     if not visibility.sees(user_id, post.sharer_id, post.status, reach=reach, exchange=part, terms=terms,
-                           sharer_restricted=bool(sharer is not None and sharer.restricted)):
+                           sharer_restricted=bool(sharer is not None and sharer.restricted),
+                           banned=visibility.banned(profile, post.group_id)):
         raise NotFound(f"Food {food_id} not found.")
     if reach == visibility.NONE:  # seen through their exchange alone: as they claimed it
         via_partnership = exchange is not None and exchange.partnership_id is not None

@@ -407,10 +407,11 @@ def _take(group_id: str, moderator_id: str, request: ActionRequest, target: _Tar
     # erasure's sweep scanned would name them for good (the record under their id, a ban, a restriction).
     removes = request.action in (rules.REMOVE_MEMBER, rules.BAN) and target.membership is not None
     # A removal records the group in their departed groups with that check (their posts there are refused to
-    # claims from now on, docs/trust-safety.md "Departures").
+    # claims from now on, docs/trust-safety.md "Departures"); a ban in the groups that banned them (the group's
+    # posts leave every view of theirs, a partner group's included: `visibility.sees`).
     users.keep_not_erasing(uow, member_id, on_fail=Conflict(
         "The member's account is being erased.", code="invalid_state") if target.read else _Unconfirmed(),
-        departing=group_id if removes else None)
+        departing=group_id if removes else None, banning=group_id if request.action == rules.BAN else None)
     if condition is not None and not removes:  # a removal's delete carries it
         uow.check(MembershipItem, MembershipItem.key(group_id, member_id), condition, on_fail=changed)
     penalty, until = None, None
@@ -642,19 +643,22 @@ def _undo(uow: UnitOfWork, action: ModerationActionItem,
     """Undo what an overturned action still holds (`holds`: the member's restriction and ban in the group, read
     with the action; None: not read, so the delete checks it is still this action's). A removed post or
     membership stays removed (the member may be invited again); the penalty is reversed by the reputation
-    consumer from `AppealDecided`."""
+    consumer from `AppealDecided`. A lifted ban leaves the member's `banned_from` too (the group's posts show to
+    them again)."""
     if action.action in (rules.RESTRICT, rules.BAN):
         # Only this action's restriction or ban: a later action may have replaced it.
         model = RestrictionItem if action.action == rules.RESTRICT else BanItem
         if holds is None:
             uow.delete(model(*model.key(action.group_id, action.member_id)), model.action_id == action.action_id,
                        on_fail=_Unconfirmed())
-            return
-        held = holds[model]
-        if held is None:
-            return
-        if held.action_id == action.action_id:
+        else:
+            held = holds[model]
+            if held is None or held.action_id != action.action_id:
+                return
             uow.delete(held, model.action_id == action.action_id)
+        if model is BanItem:
+            users.lift_ban(uow, action.member_id, action.group_id, on_fail=_Unconfirmed() if holds is None else
+                           Conflict("The member's account was erased meanwhile.", code="invalid_state"))
     elif action.action == rules.DISMISS and action.report_id:
         report = reports.get(action.report_id)
         uow.update(report, [ReportItem.status.set(reports.OPEN)], ReportItem.status == reports.DISMISSED)

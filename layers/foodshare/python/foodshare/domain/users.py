@@ -33,15 +33,20 @@ def get(user_id: str) -> UserItem:
 NOT_ERASING = UserItem.pk.exists() & UserItem.erasing.does_not_exist()
 
 
-def keep_not_erasing(uow: UnitOfWork, user_id: str, *, on_fail: Exception, departing: str | None = None) -> None:
+def keep_not_erasing(uow: UnitOfWork, user_id: str, *, on_fail: Exception, departing: str | None = None,
+                     banning: str | None = None) -> None:
     """Check in `uow` that the person has a profile whose erasure has not begun as it commits: a write naming them
     after that would outlive the erasure's sweep (a segment scanned before it is not scanned again). `departing`:
     the group `uow` removes them from (a removal, a ban): the check is then the profile's update recording it in
-    their `departed_groups` (`record_departure`), on the same condition."""
-    if departing is None:
+    their `departed_groups` (as `record_departure` does), on the same condition; `banning`: the group `uow` bans them
+    from, recorded in their `banned_from` by that update (one transaction writes an item once)."""
+    if departing is None and banning is None:
         uow.check(UserItem, UserItem.key(user_id), NOT_ERASING, on_fail=on_fail)
-    else:
-        record_departure(uow, user_id, departing, condition=NOT_ERASING, on_fail=on_fail)
+        return
+    actions = [UserItem.departed_groups.add({departing})] if departing is not None else []
+    if banning is not None:
+        actions.append(UserItem.banned_from.add({banning}))
+    uow.update(UserItem(*UserItem.key(user_id)), actions, NOT_ERASING, on_fail=on_fail)
 
 
 def record_departure(uow: UnitOfWork, user_id: str, group_id: str, *, condition: Any = None,
@@ -52,6 +57,13 @@ def record_departure(uow: UnitOfWork, user_id: str, group_id: str, *, condition:
     (2 write units in the transaction), under `condition` (by default, that the profile exists: never a stub)."""
     uow.update(UserItem(*UserItem.key(user_id)), [UserItem.departed_groups.add({group_id})],
                UserItem.pk.exists() if condition is None else condition, on_fail=on_fail or account_erased())
+
+
+def lift_ban(uow: UnitOfWork, user_id: str, group_id: str, *, on_fail: Exception) -> None:
+    """Take `group_id` out of the person's `banned_from` in `uow` (its ban overturned: its posts show to them again),
+    on the condition that the profile exists (an update would otherwise write a stub naming them)."""
+    uow.update(UserItem(*UserItem.key(user_id)), [UserItem.banned_from.delete({group_id})], UserItem.pk.exists(),
+               on_fail=on_fail)
 
 
 def not_departed(group_id: str) -> Any:

@@ -7,7 +7,10 @@ answered to them as a post that does not exist (404 `not_found`, the body a miss
 exchanges). In order:
 
 1. Its sharer sees it, whatever happened to it.
-2. A post a moderator removed: nobody else (its content is what was removed).
+2. A post a moderator removed: nobody else (its content is what was removed). Nor does anyone its group banned
+   (`banned`: the group is in their profile's `banned_from`, until the ban is overturned): not through a partnership
+   of another group of theirs, nor through an exchange of theirs (the ban ends their open ones there), so a harasser
+   never learns where and when the people who had them banned will be (API 5.3.1).
 3. The claimer of its active exchange sees it: the exchange needs the place and the window.
 4. Nobody else sees a post whose sharer restricted processing (Art. 18: their posts leave every view of others).
 5. The claimer of a closed exchange on it sees it (their exchange's post, whatever their groups or the terms now).
@@ -45,6 +48,11 @@ def looker(profile) -> tuple[float, tuple[float, float] | None]:
     return float(profile.score), home
 
 
+def banned(profile, group_id: str) -> bool:
+    """Whether the viewer's profile (a `UserItem` or None) says `group_id` banned them (rule 2)."""
+    return profile is not None and group_id in (profile.banned_from or ())
+
+
 def may_look(terms, score: float, home: tuple[float, float] | None) -> bool:
     """The part of a partnership's `terms` no post changes: a home to judge the distance from, and the score."""
     return home is not None and score >= terms.min_reputation
@@ -65,16 +73,18 @@ def wider(terms, than) -> bool:
 
 
 def sees(viewer_id: str, sharer_id: str, status: str, *, reach: str | None, exchange: str | None = None,
-         sharer_restricted: bool = False, terms: bool = True) -> bool:
+         sharer_restricted: bool = False, terms: bool = True, banned: bool = False) -> bool:
     """Whether `viewer_id` may see the post (the module's rule).
 
     `reach`: MEMBER, PARTNER or NONE; None when the caller did not work it out because `exchange` decides (an
     exchange's own post, `GET /me/exchanges`): taken as NONE. `exchange`: the viewer's part in an exchange on it
     (`part_in`). `sharer_restricted`: the sharer restricted processing (`PUT /me/privacy`; an erasure's freeze).
-    `terms`: through a partnership (PARTNER), whether its terms hold (`terms_hold`)."""
+    `terms`: through a partnership (PARTNER), whether its terms hold (`terms_hold`). `banned`: the post's group
+    banned the viewer (`banned`; a member of the group is not banned from it: the ban removed them, and a banned
+    person cannot join)."""
     if viewer_id == sharer_id:
         return True
-    if status == REMOVED:
+    if status == REMOVED or banned:
         return False
     if exchange == ACTIVE:
         return True
