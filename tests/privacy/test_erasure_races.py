@@ -215,3 +215,32 @@ def test_a_rating_by_someone_whose_sweep_runs_is_refused_and_leaves_nothing_nami
     assert [(a.status, a.error_code) for a in answers] == [(403, "account_erased")], answers
     assert _erin_items() == []
     assert call("GET", "/users/ida/reputation", user="ida").body["counts"]["ratingsReceived"] == 0
+
+
+def test_contact_after_the_profile_is_swept_and_before_the_erasure_completes_registers_no_new_account(
+        backbone, monkeypatch):  # noqa: F811
+    """Found by an audit: once the sweep had moved the profile to the anonymous id, the person's next call (GET
+    /me/credits, or any route) found no profile and registered a new account while the erasure still ran: its welcome
+    credits, and whatever it then did in a segment not swept yet renamed to the anonymous id (a claim's exchange
+    there, its hold left on the new profile: both accounts' `credits_held` off). Until the erasure completes, 403
+    `account_erased`; after it, a new account as documented."""
+    from foodshare.data.models import UserItem
+
+    _erin_traded_with_cleo_and_ida(backbone, monkeypatch)
+    rewrite, answers = erasure._rewrite, []
+
+    def swept_then(user_id, anon, markers, items):
+        rewrite(user_id, anon, markers, items)  # the profile is under the anonymous id now; not completed yet
+        answers.extend([call("GET", "/me/credits", user="erin"), call("PUT", "/me", user="erin",
+                                                                      json={"displayName": "Erin"})])
+
+    monkeypatch.setattr(erasure, "_rewrite", swept_then)
+    code = call("POST", "/me/erasure", user="erin").body["confirmationCode"]
+    request_id = call("DELETE", "/me", user="erin", json={"confirmationCode": code}).body["requestId"]
+    backbone.deliver()
+    assert call("GET", f"/me/erasure/{request_id}", user="erin").body["status"] == "completed"
+    assert [(a.status, a.error_code) for a in answers] == [(403, "account_erased")] * 2, answers
+    assert _erin_items() == []
+    assert [u.user_id for u in UserItem.scan(UserItem.sk == "PROFILE") if u.user_id == "erin"] == []
+    again = call("GET", "/me/credits", user="erin")  # completed: nothing recognises them, a new account
+    assert again.status == 200 and [t["reason"] for t in again.body["transactions"]] == ["welcome"], again

@@ -34,7 +34,9 @@
    rewritten item no longer names the person, so a redelivered or retried segment finds what is
    left and finishes it. The segment that completes the set returns the person's markers; the
    consumer purges the cache and calls `complete`, which records the request completed and
-   `AccountErased`, and drops the ids from the progress record (it then names nobody).
+   `AccountErased`, and drops the ids from the progress record (it then names nobody). The started
+   request (`USER#<id>/ERASURE`) is left by the sweep and deleted by `complete`: until then no call
+   under the person's id registers a new account (their profile moved, nothing else would refuse it).
 
 Technique for the event store: personal data stays out of events (ids only, see
 docs/privacy.md), and the ids are rewritten here; the EventBridge archive keeps the old ids
@@ -163,7 +165,10 @@ def start(user_id: str, code: str, group_ids_of: Callable[[str], list[str]] = gr
                                    status=IN_PROGRESS, total_segments=total, started_at=now, anonymous_id=anon,
                                    user_id=user_id, markers={user_id}, group_ids=set(group_ids_of(user_id)) or None)
     uow = UnitOfWork()
-    uow.update(pending, [ErasureRequestItem.anonymous_id.set(anon)], ErasureRequestItem.anonymous_id.does_not_exist(),
+    # Started, the request stays (no expiry) until `complete` deletes it: until then it refuses a registration under
+    # the person's id (`users.refuse_registration_while_erasing`), which the sweep moving their profile would allow.
+    uow.update(pending, [ErasureRequestItem.anonymous_id.set(anon), ErasureRequestItem.expires_at_epoch.remove()],
+               ErasureRequestItem.anonymous_id.does_not_exist(),
                on_fail=ConcurrentUpdate("The erasure has already started."))
     uow.update(UserItem(*UserItem.key(user_id)),
                [UserItem.restricted.set(True), UserItem.erasing.set(True), UserItem.updated_at.set(now)],
@@ -268,6 +273,7 @@ def complete(request_id: str) -> bool:
                 DataSubjectRequestItem.completed_at.set(clock.iso(now)),
                 DataSubjectRequestItem.detail.set("account erased; statistics kept under an anonymous id")],
                DataSubjectRequestItem.pk.exists())
+    uow.delete(ErasureRequestItem(*ErasureRequestItem.key(progress.user_id)))  # registering is open again
     uow.record("AccountErased", None, {"anonymousId": anon, "groupIds": sorted(progress.group_ids or ())})
     try:
         uow.commit()
@@ -342,9 +348,9 @@ def _hand_over_if_last_admin(group_id: str, user_id: str) -> None:
 def _sweep_keeps(markers: set[str]):
     """Which scanned items the sweep rewrites: every item naming the person, and every idempotency record
     (they keep a bot's answers, the person's words, for a day without saying whose update they were: all
-    of them go; a redelivery inside that day is then applied again). Sweeps' own progress records are
-    left alone (they are cleared when their erasure completes)."""
-    return lambda i: not i["pk"]["S"].startswith("ERASURE#") and (
+    of them go; a redelivery inside that day is then applied again). Sweeps' own progress records and the
+    started request are left alone (cleared and deleted when their erasure completes)."""
+    return lambda i: not i["pk"]["S"].startswith("ERASURE#") and i["sk"]["S"] != "ERASURE" and (
         i["pk"]["S"].startswith("IDEMPOTENCY#") or personal_data.names(i, markers))
 
 

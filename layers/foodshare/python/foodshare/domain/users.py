@@ -138,6 +138,7 @@ def _register(user_id: str, display_name: str | None) -> UserItem:
         updated_at=now,
     )
     uow = UnitOfWork()
+    refuse_registration_while_erasing(uow, user_id)
     uow.save(user, UserItem.pk.does_not_exist(), on_fail=_AlreadyRegistered("registered concurrently"))
     uow.save(
         PseudonymItem(*PseudonymItem.key(name), user_id=user_id),
@@ -164,6 +165,17 @@ def _register(user_id: str, display_name: str | None) -> UserItem:
     )
     uow.commit()
     return user
+
+
+def refuse_registration_while_erasing(uow: UnitOfWork, user_id: str) -> None:
+    """Check in `uow` that no erasure of `user_id` is under way: once its sweep has moved their profile to the
+    anonymous id, only their started request (`USER#<id>/ERASURE`, deleted when the erasure completes) says so. A
+    new account registered then would be swept in part into the anonymous id (what it did in segments not swept
+    yet: an exchange renamed, its held credit left on the new profile)."""
+    from foodshare.domain.erasure import ErasureRequestItem  # erasure builds on this module
+
+    uow.check(ErasureRequestItem, ErasureRequestItem.key(user_id), ErasureRequestItem.anonymous_id.does_not_exist(),
+              on_fail=account_erased())
 
 
 def update_profile(user_id: str, display_name: str, location: tuple[float, float] | None) -> UserItem:
