@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from foodshare.domain import erasure, exports
 
 from tests.events.conftest import backbone  # noqa: F401
@@ -244,3 +246,35 @@ def test_contact_after_the_profile_is_swept_and_before_the_erasure_completes_reg
     assert [u.user_id for u in UserItem.scan(UserItem.sk == "PROFILE") if u.user_id == "erin"] == []
     again = call("GET", "/me/credits", user="erin")  # completed: nothing recognises them, a new account
     assert again.status == 200 and [t["reason"] for t in again.body["transactions"]] == ["welcome"], again
+
+
+@pytest.mark.parametrize("freeze", ["erasure", "restriction"])
+def test_a_claim_read_before_the_account_froze_lands_nothing(monkeypatch, freeze):
+    """Found by an audit: a claim's transaction held the credit under the balance as read only, so a claim whose reads
+    came before DELETE /me (or PUT /me/privacy restricting processing) committed after it: an exchange, a held credit
+    and a claim naming a frozen account (an erasing one's possibly missed by its wind-down's index read). The hold
+    now holds only while the claimer is unrestricted (an erasure restricts): the claim reads again and is refused."""
+    from foodshare.data.models import ExchangeItem, UserItem
+    from foodshare.domain import exchanges
+
+    c = flows.community()
+    food = flows.share("sam", c["group"], title="Pears")
+    reads, frozen = exchanges._claim_reads, []
+
+    def frozen_meanwhile(*args):
+        read = reads(*args)
+        if not frozen:
+            if freeze == "erasure":
+                code = call("POST", "/me/erasure", user="cleo").body["confirmationCode"]
+                frozen.append(call("DELETE", "/me", user="cleo", json={"confirmationCode": code}).status)
+            else:
+                frozen.append(call("PUT", "/me/privacy", user="cleo", json={"restricted": True}).status)
+        return read
+
+    monkeypatch.setattr(exchanges, "_claim_reads", frozen_meanwhile)
+    claimed = call("POST", f"/food/{food}/claims", user="cleo")
+    assert frozen == [202 if freeze == "erasure" else 200]
+    assert (claimed.status, claimed.error_code) == (403, "processing_restricted"), claimed  # as read again
+    cleo = UserItem.get(*UserItem.key("cleo"))
+    assert (int(cleo.credit_balance), int(cleo.credits_held)) == (3, 0)
+    assert list(ExchangeItem.scan(ExchangeItem.pk.startswith("EXCHANGE#"))) == []

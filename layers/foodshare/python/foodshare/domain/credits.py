@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from foodshare import clock, ids
 from foodshare.data.models import LedgerEntryItem, UserItem
@@ -54,6 +54,7 @@ def _move(
     reason: str,
     exchange_id: str,
     max_held: int | None = None,
+    still: Any = None,
 ) -> Movement:
     before = int(user.credit_balance)
     after = before + amount
@@ -70,6 +71,8 @@ def _move(
     condition = UserItem.credit_balance == before
     if max_held is not None:  # the active-claim limit (domain/standing.py): one held credit per active claim
         condition &= UserItem.credits_held.does_not_exist() | (UserItem.credits_held < max_held)
+    if still is not None:  # more the profile must still be as read (a claimer not frozen meanwhile)
+        condition &= still
     uow.update(user, actions, condition, on_fail=ConcurrentUpdate("credit balance changed concurrently"))
     return Movement(user.user_id, after - before, after)
 
@@ -109,9 +112,11 @@ def reading_when_needed(change: Callable[[bool], T]) -> T:
         return with_retries(lambda: change(False))
 
 
-def hold(uow: UnitOfWork, claimer: UserItem, exchange_id: str, max_held: int | None = None) -> Movement:
-    """Hold a claim's credit; with `max_held`, only while the claimer holds fewer (else the claim retries)."""
-    movement = _move(uow, claimer, -CLAIM_COST, CLAIM_COST, "claim_hold", exchange_id, max_held)
+def hold(uow: UnitOfWork, claimer: UserItem, exchange_id: str, max_held: int | None = None,
+         still: Any = None) -> Movement:
+    """Hold a claim's credit; with `max_held`, only while the claimer holds fewer, with `still` only while their
+    profile meets it (else the claim retries, reading again)."""
+    movement = _move(uow, claimer, -CLAIM_COST, CLAIM_COST, "claim_hold", exchange_id, max_held, still)
     uow.record("CreditsHeld", claimer.user_id, _payload(movement, exchange_id))
     return movement
 

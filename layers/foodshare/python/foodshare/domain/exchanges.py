@@ -180,7 +180,9 @@ def _claim_read(read: _ClaimReads, seen: food_posts.Reach, food_id: str, user_id
             code="banned"))
         identities.record_handle(uow, user_id, post.group_id)  # seen in the post's group from now on
     max_active = standing.check_may_claim(uow, claimer, post, now, standing.ClaimReads.of(read.rules))
-    credits.hold(uow, claimer, exchange_id, max_held=max_active)
+    # Held only while the claimer is still unrestricted (an erasure's freeze restricts too): a DELETE /me or a
+    # restriction landing after the reads makes the claim read again and be refused, not name a frozen account.
+    credits.hold(uow, claimer, exchange_id, max_held=max_active, still=privacy_settings.NOT_RESTRICTED)
     exchange = ExchangeItem(
         *ExchangeItem.key(exchange_id),
         exchange_id=exchange_id,
