@@ -127,3 +127,36 @@ def test_only_available_and_claimed_posts_are_in_the_expiry_index():
     lapsed = _replace(lapsed, "USER#bo", "PROFILE", credits_held=0)
     assert _rules(lapsed) == {("post-index", "FOOD#f2")}
     assert _rules(_replace(world, "FOOD#f1", "META", **indexed)) == {("post-index", "FOOD#f1")}
+
+
+def test_a_movement_applied_twice_is_caught_though_the_sums_agree():
+    """Found by an audit: a payment, a release or a welcome grant written twice (line and balance both) kept the
+    balance equal to its ledger, and a payment to the sharer moves no held credit: the drill saw nothing. One
+    user's ledger holds at most one line per exchange and reason (and one welcome)."""
+    paid = {"pk": "USER#ana", "sk": "CREDIT#04", "entry_id": "04", "amount": 1, "reason": "exchange_completed",
+            "exchange_id": "x1", "created_at": "2026-12-01T10:00:04Z"}
+    world = [i for i in _world() if (i["pk"], i["sk"]) != ("USER#ana", "CREDIT#04")] + [paid]
+    assert _rules(world) == set()
+    again = {**paid, "sk": "CREDIT#06", "entry_id": "06", "created_at": "2026-12-01T10:00:06Z"}
+    twice = _replace(world, "USER#ana", "PROFILE", credit_balance=5) + [again]
+    assert _rules(twice) == {("ledger-twice", "USER#ana/CREDIT#06")}
+    welcome = _replace(_world(), "USER#bo", "CREDIT#02", reason="welcome", exchange_id=None)
+    regranted = {"pk": "USER#bo", "sk": "CREDIT#07", "entry_id": "07", "amount": 3, "reason": "welcome",
+                 "exchange_id": None, "created_at": "2026-12-01T10:00:07Z"}
+    assert _rules(_replace(welcome, "USER#bo", "PROFILE", credit_balance=4) + [regranted]) == {
+        ("ledger-twice", "USER#bo/CREDIT#07")}
+
+
+def test_a_negative_balance_is_caught_though_its_ledger_agrees():
+    """A balance never goes below 0 (a claim's hold is refused first): one that did, its ledger agreeing, was passed."""
+    spent = [{"pk": "USER#bo", "sk": f"CREDIT#{n}", "entry_id": str(n), "amount": -1, "created_at": f"2026-12-01T10:01:{n}Z"}
+             for n in range(10, 14)]
+    world = _replace(_world(), "USER#bo", "PROFILE", credit_balance=-3) + spent
+    assert _rules(world) == {("ledger-negative", "USER#bo/PROFILE")}
+
+
+def test_a_ledger_head_naming_no_line_is_caught():
+    """GET /me/credits checks its first page against the profile's `ledger_head` (the last line committed) and
+    queries again while the page lacks it: a head naming no line made every read query three times."""
+    assert _rules(_replace(_world(), "USER#ana", "PROFILE", ledger_head="04")) == set()
+    assert _rules(_replace(_world(), "USER#ana", "PROFILE", ledger_head="99")) == {("ledger-head", "USER#ana/PROFILE")}

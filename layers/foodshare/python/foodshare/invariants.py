@@ -7,7 +7,9 @@ in unit tests:
 - every user's credit ledger sums (from 0) to the profile's balance, each entry that
   stores its balance (those written before issue 15's blind credits; later ones have
   it derived on read) agreeing with the sum up to it, and the credits the profile
-  holds equal its open claims;
+  holds equal its open claims; neither is below 0, the profile's `ledger_head` names a
+  line of its ledger, and no movement is in it twice (one line per exchange and reason,
+  one welcome: a movement applied twice keeps the sums agreeing);
 - every exchange agrees with its post (open: the post is claimed by it; completed: the
   post is completed by it; cancelled or no-show: the post has moved on), and every
   claimed post names an open exchange; only available and claimed posts are in the `expiring_food`
@@ -77,9 +79,14 @@ def _sort(items: Iterable[dict]) -> _Tables:
 
 
 def ledger_violations(user_id: str, profile: dict | None, entries: list[dict], open_claims: int) -> list[Violation]:
-    out, balance = [], 0
+    out, balance, movements = [], 0, set()
     for entry in sorted(entries, key=lambda e: (e["created_at"], e["entry_id"])):
         balance += int(entry["amount"])
+        movement = (entry.get("exchange_id"), entry.get("reason"))
+        if movement[1] is not None and movement in movements:  # applied twice: line and balance both, the sum agrees
+            out.append(Violation("ledger-twice", f"USER#{user_id}/CREDIT#{entry['entry_id']}",
+                                 f"a second {movement[1]} line of exchange {movement[0]}"))
+        movements.add(movement)
         if entry.get("balance_after") is not None and int(entry["balance_after"]) != balance:
             out.append(Violation("ledger-chain", f"USER#{user_id}/CREDIT#{entry['entry_id']}",
                                  f"balance_after {int(entry['balance_after'])}, chain gives {balance}"))
@@ -91,6 +98,13 @@ def ledger_violations(user_id: str, profile: dict | None, entries: list[dict], o
     if int(profile["credit_balance"]) != balance:
         out.append(Violation("ledger-balance", f"USER#{user_id}/PROFILE",
                              f"credit_balance {int(profile['credit_balance'])}, ledger ends at {balance}"))
+    if int(profile["credit_balance"]) < 0 or int(profile.get("credits_held") or 0) < 0:
+        out.append(Violation("ledger-negative", f"USER#{user_id}/PROFILE",
+                             f"credit_balance {int(profile['credit_balance'])}, "
+                             f"credits_held {int(profile.get('credits_held') or 0)}"))
+    head = profile.get("ledger_head")
+    if head is not None and not any(e["entry_id"] == head for e in entries):
+        out.append(Violation("ledger-head", f"USER#{user_id}/PROFILE", f"ledger_head {head} names no line"))
     if int(profile.get("credits_held") or 0) != open_claims:
         out.append(Violation("credits-held", f"USER#{user_id}/PROFILE",
                              f"credits_held {int(profile.get('credits_held') or 0)}, open claims {open_claims}"))
