@@ -275,3 +275,23 @@ def test_ratings_after_settlement_open_for_the_window_from_the_settlement_and_ne
     backbone.deliver()
     assert call("GET", "/users/cleo/reputation", user="cleo").body["counts"]["ratingsReceived"] == 1
     assert call("GET", "/users/sam/reputation", user="sam").body["counts"]["ratingsReceived"] == 0
+
+
+def test_a_backlog_of_posts_to_expire_is_taken_a_share_a_run_and_the_settlement_still_runs(backbone, monkeypatch):
+    """Found by an audit: the expiry had no share per run (the settlement has), so a backlog (the job down for hours,
+    a burst of windows ending) made one run expire post after post, one transaction each, past the job's 60 s
+    timeout: the run was cut off before the settlement and its metrics, and so was each retry until the backlog
+    was gone. Now each run expires at most its share; the rest wait in the index for the next run."""
+    from foodshare.domain import expiry
+
+    monkeypatch.setattr(expiry, "PER_RUN", 2, raising=False)
+    c = flows.community()
+    _claimed(c)  # its window ends in 1.5 hours
+    clock.advance(72 * 3600)
+    for _ in range(3):
+        flows.share("sam", c["group"], pickupEnd=clock.iso(clock.now() + timedelta(hours=1.5)))
+    clock.advance(1.5 * 3600 + 60)  # the posts' windows are over, and the exchange's grace
+    assert _run_job() == NOTHING | {"expired": 2, "lapsed": 1}
+    assert _run_job() == NOTHING | {"expired": 1}
+    assert _run_job() == NOTHING
+    _consistent()

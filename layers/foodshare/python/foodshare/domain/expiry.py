@@ -5,7 +5,9 @@ and claimed posts, bucketed by the hour their window ends, so each run reads jus
 hour buckets up to now (a lookback covers runs that were missed), keeping the available
 ones (a filter: the claimed are the settlement's, `domain/settlement.py`, EXCHANGE_SETTLE_HOURS
 later). Each post expires in its own transaction, only if it is still available, with its
-`FoodExpired` event.
+`FoodExpired` event. At most `PER_RUN` a run: a backlog (the job down for hours, a burst of
+windows ending) would otherwise run past the job's timeout, cutting off the settlement after it
+and each retry alike; the rest stay in the index for the next run.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ from foodshare.domain.food import AVAILABLE, EXPIRED, take_down
 from foodshare.errors import Conflict
 from foodshare.settings import get_settings
 
+PER_RUN = 500  # posts a run expires at most (a transaction each: with the settlement's, well within the timeout)
+
 
 def expire_due(now: datetime | None = None) -> int:
-    """Expire every available post whose window ended by `now`; returns how many expired."""
+    """Expire the available posts whose window ended by `now`, up to `PER_RUN`; returns how many expired."""
     now = now or clock.now()
     # expiry_sk is "<pickupEnd>#<foodId>": everything below "<now>#~" ended at or before now.
     ended = f"{clock.iso(now)}#~"
@@ -29,6 +33,8 @@ def expire_due(now: datetime | None = None) -> int:
         bucket = f"EXPIRES#{(now - timedelta(hours=hours_ago)).strftime('%Y-%m-%dT%H')}"
         for post in FoodItem.expiring_food.query(bucket, FoodItem.expiry_sk < ended,
                                                  filter_condition=FoodItem.status == AVAILABLE):
+            if expired >= PER_RUN:
+                return expired
             expired += _expire(post)
     return expired
 
