@@ -295,3 +295,49 @@ def test_a_backlog_of_posts_to_expire_is_taken_a_share_a_run_and_the_settlement_
     assert _run_job() == NOTHING | {"expired": 1}
     assert _run_job() == NOTHING
     _consistent()
+
+
+def _queries_of_a_run() -> tuple[dict, int]:
+    from collections import Counter
+
+    from tests.infra.aws_calls import invoking, recording
+
+    job, calls = next(j for j in SCHEDULED_JOBS if j.name == "food_expiry"), []
+    with recording(calls), invoking(job.name):
+        result = function_invoker(job.name)(scheduled_event(job))
+    return result, Counter(c.operation for c in calls if c.function == job.name)["dynamodb:Query"]
+
+
+def test_a_run_reads_the_hour_buckets_since_the_last_run_not_the_whole_lookback(backbone, monkeypatch):
+    """Found by an audit: every run (each minute) queried all EXPIRY_LOOKBACK_HOURS + 1 hour buckets twice, the
+    expiry's and the settlement's (98 queries a run, 141,120 a day, each re-reading the claimed posts it filters
+    out), to cover runs that were missed. Each loop now keeps how far a finished run got (`JOB#<loop>/MARK`) and
+    reads from an hour before it: the buckets of a missed stretch are read, those already done are not. A settlement
+    that failed keeps its loop's mark at its window, so the next run tries it again."""
+    from foodshare.domain import exchanges
+    from foodshare.errors import Conflict
+
+    c = flows.community()
+    assert _queries_of_a_run()[1] == 2 * (get_settings().expiry_lookback_hours + 1)  # no mark yet: the lookback
+    result, queries = _queries_of_a_run()
+    assert result == NOTHING and queries <= 4, queries  # the current hour and the one before, for each loop
+    stuck = _claimed(c)[1]  # (its window ends in 1.5 hours)
+    clock.advance(10 * 3600)  # the job stopped for 10 hours; a post whose window ended meanwhile expires
+    flows.share("sam", c["group"], pickupEnd=clock.iso(clock.now() + timedelta(hours=1.5)))
+    clock.advance(2 * 3600)
+    assert _queries_of_a_run()[0] == NOTHING | {"expired": 1}
+    clock.advance(62 * 3600)  # the exchange is due; settling it fails (an account gone, a post out of step)
+    real = exchanges.settle
+
+    def failing(exchange, now, grace):
+        raise Conflict("The post is out of step.", code="invalid_state")
+
+    monkeypatch.setattr(exchanges, "settle", failing)
+    assert _queries_of_a_run()[0] == NOTHING | {"notSettled": 1}
+    clock.advance(3 * 3600)
+    assert _queries_of_a_run()[0] == NOTHING | {"notSettled": 1}  # tried again, hours later
+    monkeypatch.setattr(exchanges, "settle", real)
+    assert _queries_of_a_run()[0] == NOTHING | {"lapsed": 1}
+    assert ExchangeItem.get(*ExchangeItem.key(stuck)).status == "lapsed"
+    assert _queries_of_a_run()[1] <= 4
+    _consistent()

@@ -816,6 +816,17 @@ class AppliedRequestItem(Item):
 # ---- fairness rules (domain/fairness.py, domain/standing.py) -------------------------------
 
 
+class JobMarkItem(Item):
+    """JOB#<loop> / MARK: how far a loop of the `food_expiry` job got (`expiry`, `settlement`): what it looks for
+    that ended by `until` was handled by a run that finished its share (domain/sweep_rules.py says what a run reads)."""
+
+    until = UnicodeAttribute()
+
+    @staticmethod
+    def key(loop: str) -> tuple[str, str]:
+        return f"JOB#{loop}", "MARK"
+
+
 class DailySpendItem(Item):
     """USER#<id> / SPENT#<yyyy-mm-dd>: credits spent on claims that UTC day; `count < limit` is the condition."""
 

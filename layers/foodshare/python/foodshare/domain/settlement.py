@@ -3,8 +3,8 @@
 Run every minute by the `food_expiry` job, after the expiry. A claimed post stays in the `expiring_food` index
 (`food.unlist_actions`: the claim's index write is the same one, updating it in place instead of dropping it), and
 whatever closes its exchange takes it out. So the exchanges still open EXCHANGE_SETTLE_HOURS after their window
-are the claimed posts in the hour buckets that far back (EXPIRY_LOOKBACK_HOURS more, as the expiry's lookback,
-covers runs that were missed): a Query a bucket, in pages of `PAGE` (a filter keeps the claimed), their exchanges
+are the claimed posts in the hour buckets that far back (since the last run that finished, its mark: `sweep_rules`;
+runs that were missed are covered up to EXPIRY_LOOKBACK_HOURS back, as the expiry's): a Query a bucket, in pages of `PAGE` (a filter keeps the claimed), their exchanges
 read in one BatchGetItem a page, each settled in its own conditional transaction (`exchanges.settle`; the rule:
 `settlement_rules`). At most `PER_RUN` a run (and as many failures): the rest stay in the index for the next run.
 """
@@ -19,7 +19,7 @@ from itertools import islice
 from foodshare import clock
 from foodshare.data import reads
 from foodshare.data.models import ExchangeItem, FoodItem
-from foodshare.domain import exchanges, settlement_rules
+from foodshare.domain import exchanges, job_marks, settlement_rules
 from foodshare.domain.food import CLAIMED
 from foodshare.errors import DomainError
 from foodshare.settings import get_settings
@@ -34,6 +34,7 @@ class Settled:
     lapsed: int = 0
     # (exchange id, why) left for the next run, for the job to log: a participant's account gone, a post out of step
     failed: list[tuple[str, str]] = field(default_factory=list)
+    held_back: list[datetime] = field(default_factory=list)  # the failures' window ends: the mark stops there
 
     @property
     def total(self) -> int:
@@ -53,8 +54,7 @@ def settle_due(now: datetime | None = None, per_run: int = PER_RUN) -> Settled:
     ended = settlement_rules.ended_by(now, grace)
     upper = f"{clock.iso(ended)}#~"  # expiry_sk is "<pickupEnd>#<foodId>": below this, ended by `ended`
     settled = Settled()
-    for hours_ago in range(settings.expiry_lookback_hours, -1, -1):
-        bucket = f"EXPIRES#{(ended - timedelta(hours=hours_ago)).strftime('%Y-%m-%dT%H')}"
+    for bucket in job_marks.buckets("settlement", ended):
         posts = FoodItem.expiring_food.query(bucket, FoodItem.expiry_sk < upper,
                                              filter_condition=FoodItem.status == CLAIMED, page_size=PAGE)
         for page in _pages(posts, PAGE):
@@ -63,8 +63,10 @@ def settle_due(now: datetime | None = None, per_run: int = PER_RUN) -> Settled:
                 if exchange is None:
                     continue
                 if settled.full(per_run):
-                    return settled
+                    return settled  # the mark stays: the next run reads these buckets again
                 _settle(exchange, now, grace, settled)
+    # A failure is tried again by the next run: the mark stops at its window's end (the margin reads its bucket)
+    job_marks.advance("settlement", min([ended, *settled.held_back]))
     return settled
 
 
@@ -73,6 +75,7 @@ def _settle(exchange: ExchangeItem, now: datetime, grace: timedelta, settled: Se
         outcome = exchanges.settle(exchange, now, grace)
     except DomainError as exc:  # tried again by the next run, while the post is in the buckets read
         settled.failed.append((exchange.exchange_id, exc.message))
+        settled.held_back.append(clock.parse_iso(exchange.pickup_end))
         return
     if outcome == settlement_rules.COMPLETE:
         settled.completed += 1
