@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import pytest
-
 from foodshare.domain import erasure, exports
 
 from tests.events.conftest import backbone  # noqa: F401
