@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -21,26 +22,29 @@ def get_credits(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> models.Credits:
-    page = credits.statement(caller_id(app), limit, _page(cursor) if cursor else None)
+    user_id = caller_id(app)
+    page = credits.statement(user_id, limit, credits.page_from_cursor(user_id, cursors.decode(cursor, _a_page))
+                             if cursor else None)
     return models.Credits(
         balance=int(page.user.credit_balance),
         held=int(page.user.credits_held),
         transactions=[views.ledger_entry(line) for line in page.lines],
-        next_cursor=cursors.encode(list(page.next_page)) if page.next_page else None,
+        next_cursor=cursors.encode(credits.page_cursor(user_id, page.next_page)) if page.next_page else None,
     )
 
 
-def _page(cursor: str) -> tuple[str, int | None]:
-    """A cursor holds the next page's first line id and the balance after it; one from before, only the id."""
-    value = cursors.decode(cursor, _a_page)
-    return (value, None) if isinstance(value, str) else (value[0], value[1])
-
-
 def _a_page(value: object) -> bool:
+    """A cursor holds the line the next page starts below, the balance there and their seal (`credits.page_cursor`);
+    one from before the balances were derived, only the line. One of the form between (line and balance, unsealed)
+    is refused: its balance cannot be vouched for."""
     if isinstance(value, str):
-        return bool(value)
-    return (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str) and bool(value[0])
-            and isinstance(value[1], int) and not isinstance(value[1], bool))
+        return _a_line(value)
+    return (isinstance(value, list) and len(value) == 3 and _a_line(value[0])
+            and isinstance(value[1], int) and not isinstance(value[1], bool) and isinstance(value[2], str))
+
+
+def _a_line(value: object) -> bool:
+    return isinstance(value, str) and re.fullmatch(cursors.ULID, value) is not None
 
 
 handler = entrypoint(app)

@@ -135,6 +135,32 @@ def test_lines_and_cursors_from_before_derived_balances_still_page():
         assert refused.status == 400 and "cursor" in refused.body["error"]["fields"], refused.body
 
 
+def test_a_cursor_carries_a_balance_only_the_server_vouches_for():
+    """Found by an audit: the next page's balances are derived from the balance its cursor carries, which was taken as
+    sent: a cursor edited to another balance (or another person's cursor) showed lines with balances the ledger
+    never had (-5 after a +1), and any text as the entry id paged from there ("~": the newest lines again). A cursor
+    is now sealed to its person, line and balance; an edited one, another's, or one of the form before (line and
+    balance, unsealed) is 400 naming `cursor`."""
+    from foodshare import cursors
+
+    c = flows.community()
+    for food_id in [flows.share("sam", c["group"], title=f"Meal {i}") for i in range(2)]:
+        assert call("POST", f"/exchanges/{flows.claim('cleo', food_id)}/cancel", user="cleo").status == 200
+    first = call("GET", "/me/credits", user="cleo", query={"limit": 2}).body
+    honest = call("GET", "/me/credits", user="cleo", query={"limit": 2, "cursor": first["nextCursor"]})
+    assert [t["balanceAfter"] for t in honest.body["transactions"]] == [3, 2], honest.body
+    value = cursors.decode(first["nextCursor"])
+    entry_id, balance = value[0], value[1]
+    sams = call("GET", "/me/credits", user="sam", query={"limit": 1}).body  # (sam has one line: no cursor)
+    assert sams["nextCursor"] is None
+    for bad in ([entry_id, -5, *value[2:]], [entry_id, balance], ["~", balance, *value[2:]],
+                [entry_id + "~", balance, *value[2:]], "~"):
+        refused = call("GET", "/me/credits", user="cleo", query={"cursor": cursors.encode(bad)})
+        assert refused.status == 400 and "cursor" in refused.body["error"]["fields"], (bad, refused.body)
+    others = call("GET", "/me/credits", user="sam", query={"cursor": first["nextCursor"]})  # cleo's, sent by sam
+    assert others.status == 400 and "cursor" in others.body["error"]["fields"], others.body
+
+
 def test_a_line_committed_between_the_page_and_the_profile_is_not_missed(monkeypatch):
     """GET /me/credits queries the ledger, then reads the profile: a release landing in between is in the balance
     but not on the page, so the page is queried again (the profile's ledger_head names the line it must hold)."""

@@ -21,7 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from foodshare import clock, ids
+import hashlib
+import hmac
+
+from foodshare import clock, identity_key, ids
 from foodshare.data.models import LedgerEntryItem, UserItem
 from foodshare.data.transaction import UnitOfWork, with_retries
 from foodshare.domain import users
@@ -172,6 +175,30 @@ class Statement:
             return None
         last = self.lines[-1]
         return last.entry.entry_id, last.balance_after - int(last.entry.amount)
+
+
+def page_cursor(user_id: str, page: tuple[str, int]) -> list:
+    """The cursor value of the page starting below line `page[0]` at balance `page[1]` (`Statement.next_page`),
+    sealed to the person, the line and the balance: the next page's balances are derived from it, so one edited (or
+    another person's) would show balances their ledger never had."""
+    return [page[0], page[1], _seal(user_id, *page)]
+
+
+def page_from_cursor(user_id: str, value: str | list) -> tuple[str, int | None]:
+    """The page a cursor value names (shape checked by the caller: a line id, or [line id, balance, seal]); 400 naming
+    `cursor` when its seal is not this person's for that line and balance. A line id alone (a cursor from before the
+    balances were derived) pages with its lines' stored balances."""
+    if isinstance(value, str):
+        return value, None
+    entry_id, balance, seal = value
+    if not hmac.compare_digest(seal, _seal(user_id, entry_id, balance)):
+        raise ValidationFailed("The cursor is not valid.", fields={"cursor": "not a cursor from a previous page"})
+    return entry_id, balance
+
+
+def _seal(user_id: str, entry_id: str, balance: int) -> str:
+    parts = "\x1f".join(("credits", user_id, entry_id, str(balance)))
+    return hmac.new(identity_key.key(), parts.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 HEAD_CHECKS = 3  # a line committed between the page's query and the profile's read: query again (rare)
