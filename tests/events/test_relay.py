@@ -167,3 +167,46 @@ def test_a_transaction_that_failed_streams_nothing_and_publishes_nothing(backbon
     assert again.status == 409 and again.body["error"]["code"] == "already_reported"
     assert stream.skip_pending() == 0
     assert [json.loads(e.detail)["data"]["reason"] for e in _stored("ReportFiled")] == ["spam"]
+
+
+def test_a_backlog_in_the_outbox_is_swept_a_share_a_run_and_what_a_cut_off_run_published_stays_published(
+        backbone, monkeypatch):
+    """Found by an audit: the sweeper read the whole stale outbox into memory before publishing any of it, with no
+    share per run. After a bus or relay outage (thousands of events), reading alone ran past the sweeper's 60 s
+    timeout: each run was cut off before publishing anything, and so was the next, for as long as the backlog
+    lasted. Now it publishes ten at a time as it reads, at most its share a run."""
+    c = flows.community()
+    backbone.deliver()
+    with stream.paused():
+        for i in range(12):
+            flows.share(c["sharer"], c["group"], title=f"Meal {i}")
+    stream.skip_pending()
+    assert len(_outbox()) == 12
+    clock.advance(get_settings().outbox_sweep_grace_seconds + 1)
+
+    query, read = EventItem.outbox.query, []
+
+    def cut_off_after_eleven(*args, **kwargs):  # the run's timeout strikes as it reads the twelfth (of 4 shards)
+        for item in query(*args, **kwargs):
+            if len(read) == 11:
+                raise TimeoutError("Task timed out after 60.00 seconds")
+            read.append(item)
+            yield item
+
+    monkeypatch.setattr(EventItem.outbox, "query", cut_off_after_eleven)
+    try:
+        _run_job("outbox_sweeper")
+    except TimeoutError:
+        pass
+    monkeypatch.setattr(EventItem.outbox, "query", query)
+    assert len(_outbox()) <= 2  # the first ten it read went out before the cut
+
+    monkeypatch.setattr(events_relay, "SWEEP_PER_RUN", 1, raising=False)
+    left = len(_outbox())
+    assert _run_job("outbox_sweeper") == {"published": 1}
+    assert len(_outbox()) == left - 1
+    monkeypatch.undo()
+    _run_job("outbox_sweeper")
+    assert _outbox() == []
+    backbone.deliver()
+    assert int(UserItem.get(*UserItem.key(c["sharer"])).shared_count) == 12

@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterable
 from datetime import timedelta
 from functools import lru_cache
+from itertools import chain, islice
 
 from foodshare import clock, event_schemas
 from foodshare.catalog import OUTBOX_STREAM_FILTER
@@ -29,6 +30,7 @@ from foodshare.settings import get_settings
 
 MAX_ENTRIES_PER_PUT = 10  # the PutEvents limit
 SWEEP_PAGE_SIZE = 100
+SWEEP_PER_RUN = 2000  # stale events a sweep sends at most (200 PutEvents: well within the sweeper's 60 s timeout)
 
 
 @lru_cache(maxsize=1)
@@ -57,15 +59,15 @@ def _is_outbox_insert(record: dict) -> bool:
 
 
 def publish(items: Iterable[EventItem]) -> int:
-    """Publish events (schema-checked) in batches of ten; returns how many the bus accepted.
+    """Publish events (schema-checked) in batches of ten, read as they go; returns how many the bus accepted.
 
     An event the bus did not accept, or whose detail breaks its schema, stays in the
     outbox: the sweeper tries again, and the error log says why.
     """
     published = 0
-    pending = list(items)
-    for start in range(0, len(pending), MAX_ENTRIES_PER_PUT):
-        chunk = [item for item in pending[start : start + MAX_ENTRIES_PER_PUT] if _valid(item)]
+    pending = iter(items)  # read as published: a long stream is not held in memory first
+    while read := list(islice(pending, MAX_ENTRIES_PER_PUT)):
+        chunk = [item for item in read if _valid(item)]
         if not chunk:
             continue
         response = _events_client().put_events(Entries=[_entry(item) for item in chunk])
@@ -114,13 +116,14 @@ def _clear_from_outbox(items: list[EventItem]) -> None:
 
 
 def sweep(grace_seconds: int | None = None) -> int:
-    """Publish every event still in the outbox that is older than the grace period."""
+    """Publish the events still in the outbox that are older than the grace period, up to `SWEEP_PER_RUN` sent (the
+    rest next run), ten at a time as the shards are read: after an outage's backlog, reading it all first ran past
+    the timeout, run after run, before anything was published. Events breaking their schema are read and left, not
+    counted: however many, they hold back no valid one."""
     grace = get_settings().outbox_sweep_grace_seconds if grace_seconds is None else grace_seconds
     cutoff = clock.iso(clock.now() - timedelta(seconds=grace))
-    published = 0
-    for shard in range(schema.OUTBOX_SHARDS):
-        stale = EventItem.outbox.query(
-            f"OUTBOX#{shard}", filter_condition=EventItem.occurred_at <= cutoff, page_size=SWEEP_PAGE_SIZE
-        )
-        published += publish(stale)
-    return published
+    stale = chain.from_iterable(
+        EventItem.outbox.query(f"OUTBOX#{shard}", filter_condition=EventItem.occurred_at <= cutoff,
+                               page_size=SWEEP_PAGE_SIZE)
+        for shard in range(schema.OUTBOX_SHARDS))
+    return publish(islice((item for item in stale if _valid(item)), SWEEP_PER_RUN))
