@@ -17,12 +17,11 @@ balance; lines written before this carry the stored value, which is the same num
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
-
-import hashlib
-import hmac
 
 from foodshare import clock, identity_key, ids
 from foodshare.data.models import LedgerEntryItem, UserItem
