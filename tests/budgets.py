@@ -149,7 +149,9 @@ BUDGETS: dict[str, Budget] = {
     "GET /groups/{groupId}/moderation": Budget({QUERY: 1, BATCH_GET: 1}, 1),
     # the moderator's membership + what the request names (report, post, handle); the transaction checks the
     # member's membership (a role the moderator may act on) and, dismissing, that the reporter's record is too
-    # low to flag them. (A reported post, a record that may flag, or a refusal: + what those name, 1 batch.)
+    # low to flag them. A removal or ban frees the member's pseudonym, which the handle's index item carries. (A
+    # reported post, a record that may flag, a removal or ban named by a report, not a handle (its pseudonym), or a
+    # refusal: + what those name, 1 batch.)
     "POST /groups/{groupId}/moderation/actions": _write(0, redis=1, BatchGetItem=1),
     "GET /me/moderation": Budget({QUERY: 1}, 1),
     "POST /appeals": _write(1, redis=1),

@@ -386,8 +386,9 @@ def _leave(group_id: str, user_id: str) -> None:
 
 
 def release_pseudonym(uow: UnitOfWork, member: MembershipItem) -> None:
-    """Free in `uow` the pseudonym of a membership it ends: the name no longer points at the person, and they get it
-    back if they return. The membership's delete must hold for the pseudonym read (`as_read`)."""
+    """Free in `uow` the pseudonym of a membership it ends (a leave, a moderator's removal or ban): the name no
+    longer points at the person, and they get it back if they return. The membership's delete must hold for the
+    pseudonym read (`as_read`)."""
     if member.pseudonym:  # none on a membership from before pseudonyms were claimed
         uow.delete(GroupPseudonymItem(*GroupPseudonymItem.key(member.group_id, member.pseudonym)))
 
@@ -406,9 +407,14 @@ def _departure(role: str, group: GroupItem, *, handing_over: bool) -> tuple[list
 
 def as_read(member: MembershipItem) -> Condition:
     """The membership still exists with the role (and pseudonym) a decision read: for writes decided on them."""
-    pseudonym = (MembershipItem.pseudonym == member.pseudonym if member.pseudonym
-                 else MembershipItem.pseudonym.does_not_exist())
-    return (MembershipItem.role == member.role) & pseudonym
+    return (MembershipItem.role == member.role) & same_pseudonym(member)
+
+
+def same_pseudonym(member: MembershipItem) -> Condition:
+    """The membership still holds the pseudonym read (or still none): for a delete that frees it
+    (`release_pseudonym`), which must not free another name than the one it ends."""
+    return (MembershipItem.pseudonym == member.pseudonym if member.pseudonym
+            else MembershipItem.pseudonym.does_not_exist())
 
 
 def names(group_ids: set[str]) -> dict[str, str]:
