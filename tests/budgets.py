@@ -58,7 +58,9 @@ BUDGETS: dict[str, Budget] = {
     "GET /groups/{groupId}/invites": Budget({QUERY: 1, BATCH_GET: 1}, 1),
     # the caller's membership and the invite where 5.2.0 keeps it and where it was before, in one batch
     "DELETE /groups/{groupId}/invites/{code}": _write(0, redis=1, BatchGetItem=1),
-    "DELETE /groups/{groupId}/members/me": _write(0, BatchGetItem=1),  # membership + group in one read
+    # membership + group in one read. The last admin of a group with others also queries its members for the heir
+    # (a Query more: tests/api/test_admin_handover.py); the sample is a member
+    "DELETE /groups/{groupId}/members/me": _write(0, BatchGetItem=1),
     "POST /groups/{groupId}/partnerships": _write(0, redis=1, BatchGetItem=1),  # membership + target group
     # API 5.3.0: a page of the group's partner links (one query of its partition, strongly consistent), then the
     # caller's membership and each open link's partnership and partner group (its name) in one batch; uncached
@@ -147,7 +149,9 @@ BUDGETS: dict[str, Budget] = {
     "GET /groups/{groupId}/moderation": Budget({QUERY: 1, BATCH_GET: 1}, 1),
     # the moderator's membership + what the request names (report, post, handle); the transaction checks the
     # member's membership (a role the moderator may act on) and, dismissing, that the reporter's record is too
-    # low to flag them. (A reported post, a record that may flag, or a refusal: + what those name, 1 batch.)
+    # low to flag them. A removal or ban frees the member's pseudonym, which the handle's index item carries. (A
+    # reported post, a record that may flag, a removal or ban named by a report, not a handle (its pseudonym), or a
+    # refusal: + what those name, 1 batch.)
     "POST /groups/{groupId}/moderation/actions": _write(0, redis=1, BatchGetItem=1),
     "GET /me/moderation": Budget({QUERY: 1}, 1),
     "POST /appeals": _write(1, redis=1),

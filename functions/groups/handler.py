@@ -89,7 +89,9 @@ def join_group(body: JoinGroupRequest) -> models.Group:
 
 
 @app.delete("/groups/<groupId>/members/me", operation_id="leaveGroup", summary="Leave a group",
-            **private(200, "not_found", "last_admin", "concurrent_update"))
+            **private(200, "not_found", "concurrent_update", description=(
+                "Left. The last admin of a group with other members hands the admin role to its longest-standing "
+                "other member in the same change (as an erasure does); the last member leaving empties the group.")))
 def leave_group(groupId: str) -> models.LeftGroup:
     groups.leave(groupId, caller_id(app))
     return models.LeftGroup(group_id=groupId, left=True)

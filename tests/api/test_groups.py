@@ -84,16 +84,19 @@ def test_unknown_and_expired_invites():
     assert call("POST", "/groups/join", user="cleo", json={}).status == 400
 
 
-def test_leave_group_and_last_admin_rule():
+def test_leave_group():
+    """Leaving, down to the last member (the last admin hands over first: tests/api/test_admin_handover.py)."""
     group_id = flows.group("sam")
     flows.join("cleo", group_id, "sam")
-    blocked = call("DELETE", f"/groups/{group_id}/members/me", user="sam")
-    assert blocked.status == 409 and blocked.error_code == "last_admin"
-    assert call("DELETE", f"/groups/{group_id}/members/me", user="cleo").status == 200
-    assert call("GET", f"/groups/{group_id}", user="cleo").status == 404
-    assert call("GET", f"/groups/{group_id}", user="sam").body["memberCount"] == 1
-    assert call("DELETE", f"/groups/{group_id}/members/me", user="cleo").status == 404
-    assert call("DELETE", f"/groups/{group_id}/members/me", user="sam").status == 200  # alone: may leave
+    flows.join("ida", group_id, "sam")
+    assert call("DELETE", f"/groups/{group_id}/members/me", user="ida").status == 200
+    assert call("GET", f"/groups/{group_id}", user="ida").status == 404
+    assert call("GET", f"/groups/{group_id}", user="sam").body["memberCount"] == 2
+    assert call("DELETE", f"/groups/{group_id}/members/me", user="ida").status == 404
+    assert call("DELETE", f"/groups/{group_id}/members/me", user="sam").status == 200  # the last admin: hands over
+    shown = call("GET", f"/groups/{group_id}", user="cleo").body
+    assert (shown["role"], shown["memberCount"]) == ("admin", 1)
+    assert call("DELETE", f"/groups/{group_id}/members/me", user="cleo").status == 200  # alone: may leave
 
 
 def _two_groups():

@@ -83,10 +83,12 @@ def test_a_member_leaving_the_chat_leaves_its_group(recorder):
     assert telegram(service(BOB, SMALL_GROUP, left_chat_member=BOB.json())).body == {}
     assert groups.membership(group_id, "tg:222222") is None
     assert [e["data"]["userId"] for e in recorded("MemberLeft")] == ["tg:222222"]
-    # The last admin of a group with members stays (the domain's rule); nothing breaks.
+    # The last admin of a group with members leaves too: the group goes to its longest-standing member (API 5.3.2).
     telegram(message(BOB, SMALL_GROUP, "/start"))
     assert telegram(service(ALICE, SMALL_GROUP, left_chat_member=ALICE.json())).status == 200
-    assert groups.membership(group_id, "tg:111111") is not None
+    assert groups.membership(group_id, "tg:111111") is None
+    assert groups.membership(group_id, "tg:222222").role == "admin"
+    assert [e["data"]["userId"] for e in recorded("AdminHandedOver")] == ["tg:222222"]
 
 
 def test_the_bot_itself_leaving_or_being_blocked(recorder):

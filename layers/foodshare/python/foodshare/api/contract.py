@@ -56,7 +56,6 @@ ERRORS: dict[str, tuple[int, str]] = {
     "invite_used_up": (409, "The invite has been used as many times as its `maxUses` allows."),
     "invite_revoked": (409, ("The invite was revoked by an admin of the group, or whoever made it is no longer an "
                              "admin of the group.")),
-    "last_admin": (409, "The last admin cannot leave a group that still has members."),
     "partnership_exists": (409, "The groups already have an open partnership."),
     "pseudonym_unavailable": (409, "No unique pseudonym could be allocated; retry."),
     "active_claim_limit": (409, ("The caller's trust level allows no more simultaneous active claims; "

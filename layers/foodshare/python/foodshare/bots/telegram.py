@@ -168,10 +168,10 @@ def _on_service_message(data: dict, where: ChatRef) -> dict | None:
             return {}
         group_id = store.linked_group(where.key)
         if group_id is not None and groups.membership(group_id, user_id(left["id"])) is not None:
-            try:
+            try:  # as DELETE /groups/{groupId}/members/me: a last admin hands the group to its longest-standing member
                 groups.leave(group_id, user_id(left["id"]))
-            except Conflict:  # the last admin of a group with members stays its admin
-                logger.info("a chat member left but stays the group's last admin", extra={"groupId": group_id})
+            except Conflict:  # lost every retry's race with other changes to the group: they stay a member
+                logger.info("a chat member left but their leave kept losing races", extra={"groupId": group_id})
         return {}
     return None
 

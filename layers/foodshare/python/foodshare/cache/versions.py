@@ -208,6 +208,8 @@ def keys_for(events: Iterable[DomainEvent]) -> list[str]:
     keys: list[str] = []
     for event in events:
         data = event.payload
+        if event.type == "AdminHandedOver":
+            continue  # a role, which no cached view shows; the leave's MemberLeft makes its group's and leaver's stale
         group_id = data.get("groupId")
         if event.type in _FOOD_CHANGES and group_id:
             keys.append(food(group_id))

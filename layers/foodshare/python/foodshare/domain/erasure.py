@@ -14,8 +14,9 @@
    `by_user` index (their posts, the exchanges they claimed, their memberships: one query; domain/closing.py,
    which a member's departure from one group reuses, domain/departures.py), so
    counterparts are notified and credits move as always: open exchanges are cancelled (the
-   claimer's credit released), available posts withdrawn, memberships ended (a last admin hands
-   the group over to its longest-standing member first). Their export documents are deleted from
+   claimer's credit released), available posts withdrawn, memberships ended as a leave ends them
+   (`groups.leave`: a last admin hands the group over to its longest-standing member in the same
+   transaction). Their export documents are deleted from
    the bucket. Then one transaction marks the progress wound down and records one
    `ErasureSegmentRequested` event per scan segment (so no segment sweeps before the wind-down has
    written what it writes). Its cost grows with what the person has open, so it is not the
@@ -49,7 +50,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -58,9 +59,7 @@ from pynamodb.attributes import NumberAttribute, NumberSetAttribute, TTLAttribut
 from foodshare import clock, identity_key, ids
 from foodshare.data.models import (
     DataSubjectRequestItem,
-    GroupItem,
     Item,
-    MembershipItem,
     UserItem,
     table_connection,
 )
@@ -312,34 +311,8 @@ def _owned(user_id: str) -> Owned:
 def _wind_down(user_id: str, owned: Owned) -> None:
     closing.cancel(closing.open_exchanges(owned.posts, owned.claims), user_id)  # theirs as claimer and as sharer
     closing.withdraw(owned.posts, user_id)  # after the cancels: the posts they re-listed go too
-    for group_id in owned.group_ids:
-        _hand_over_if_last_admin(group_id, user_id)
+    for group_id in owned.group_ids:  # a group they are the last admin of goes to its longest-standing member
         groups.leave(group_id, user_id)
-
-
-def heir_of(members: Iterable[MembershipItem], leaving_id: str) -> MembershipItem | None:
-    """Who takes over a group from its last admin: the longest-standing other member, whatever their role
-    (member or moderator); ties by user id, so the choice does not depend on the order read."""
-    others = [m for m in members if m.user_id != leaving_id]
-    return min(others, key=lambda m: (m.joined_at, m.user_id)) if others else None
-
-
-def _hand_over_if_last_admin(group_id: str, user_id: str) -> None:
-    group = groups.find(group_id)
-    member = groups.membership(group_id, user_id)
-    if group is None or member is None or member.role != groups.ADMIN or int(group.admin_count) > 1:
-        return
-    heir = heir_of(MembershipItem.query(f"GROUP#{group_id}", MembershipItem.sk.startswith("MEMBER#")), user_id)
-    if heir is None:
-        return  # the group ends with its last member
-    uow = UnitOfWork()
-    # The heir as read (a moderator may be the longest-standing member: conditioning on "member" failed every
-    # erasure of that group's last admin with 409), and the admins as counted: a change to either meanwhile is a
-    # conflict, and the wind-down reads again.
-    uow.update(heir, [MembershipItem.role.set(groups.ADMIN)], groups.as_read(heir))
-    uow.update(group, [GroupItem.admin_count.add(1)], GroupItem.admin_count == group.admin_count)
-    uow.record("AdminHandedOver", None, {"groupId": group_id, "userId": heir.user_id})
-    uow.commit()
 
 
 # ---- 2. rewrite --------------------------------------------------------------------------------

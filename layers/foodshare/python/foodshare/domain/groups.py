@@ -1,4 +1,4 @@
-"""Groups, invites and membership. The creator is the first admin; a group keeps at least one."""
+"""Groups, invites and membership. The creator is the first admin; a group with members keeps at least one."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from foodshare.data import reads
 from foodshare.data.models import (BanItem, ConsentItem, GroupItem, GroupPseudonymItem, InviteItem, MembershipItem,
                                     OpenPostsItem, PartnerSetItem, UserItem)
 from foodshare.data.transaction import UnitOfWork, with_retries
-from foodshare.domain import identities, invite_rules, users
+from foodshare.domain import identities, invite_rules, membership_rules, users
 from foodshare.errors import ConcurrentUpdate, Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from foodshare.settings import get_settings
 
@@ -349,29 +349,35 @@ def _use(uow: UnitOfWork, invite: InviteItem, joiner_id: str) -> None:
 
 
 def leave(group_id: str, user_id: str) -> None:
-    """Leave a group; its last admin may not leave while others remain."""
+    """Leave a group. Its last admin hands it over first, in the same transaction, to the longest-standing other
+    member (`membership_rules`: as the erasure's wind-down, which leaves through here too); the last member leaving
+    empties it."""
     with_retries(lambda: _leave(group_id, user_id))
 
 
 def _leave(group_id: str, user_id: str) -> None:
-    """Decided on the role read; the delete holds only while the membership is as read (`as_read`), so a role
-    changed meanwhile (the erasure handing the group to this member) reads again and decides on the new role:
-    `admin_count` cannot drift and the last-admin rule keeps holding."""
+    """Decided on what was read, and holds only while it is as read: the leaver's membership (`as_read`: a role
+    changed meanwhile, the group handed to this member, reads again and decides on the new role), the heir's (who
+    left, was removed or changed meanwhile: the next one is chosen) and the group's counts (another admin leaving at
+    once, someone joining a group of one). So a group with members always has an admin and `admin_count` cannot
+    drift. One batch read; the last admin of a group with others also queries its members (the heir)."""
     member, group = reads.get_many([(MembershipItem, MembershipItem.key(group_id, user_id)),
                                     (GroupItem, GroupItem.key(group_id))])  # one read for both
     if member is None or group is None:
         raise NotFound(f"Group {group_id} not found.")
-    actions, condition = _departure(member.role)
+    heir = None
+    if membership_rules.needs_heir(member.role, int(group.admin_count), int(group.member_count)):
+        heir = membership_rules.heir_of(MembershipItem.query(f"GROUP#{group_id}", MembershipItem.sk.startswith(
+            "MEMBER#"), consistent_read=True), user_id)  # none found: the counts' condition fails, read again
     uow = UnitOfWork()
     uow.delete(member, as_read(member), on_fail=ConcurrentUpdate("The membership changed meanwhile."))
-    if member.pseudonym:  # the name is free again (and no longer points at this person)
-        uow.delete(GroupPseudonymItem(*GroupPseudonymItem.key(group_id, member.pseudonym)))
-    uow.update(
-        group,
-        actions,
-        condition,
-        on_fail=Conflict("You are the last admin of a group that still has members.", code="last_admin"),
-    )
+    release_pseudonym(uow, member)
+    if heir is not None:
+        uow.update(heir, [MembershipItem.role.set(ADMIN)], as_read(heir),
+                   on_fail=ConcurrentUpdate("The group's longest-standing member changed meanwhile."))
+        uow.record("AdminHandedOver", user_id, {"groupId": group_id, "userId": heir.user_id})
+    actions, condition = _departure(member.role, group, handing_over=heir is not None)
+    uow.update(group, actions, condition, on_fail=ConcurrentUpdate("The group's members changed meanwhile."))
     # Their posts there are refused to claims from now on. (No profile: the erasure's sweep is moving it, and takes
     # the membership next: answered as a membership already gone.)
     users.record_departure(uow, user_id, group_id, on_fail=NotFound(f"Group {group_id} not found."))
@@ -379,20 +385,36 @@ def _leave(group_id: str, user_id: str) -> None:
     uow.commit()
 
 
-def _departure(role: str) -> tuple[list, Condition]:
+def release_pseudonym(uow: UnitOfWork, member: MembershipItem) -> None:
+    """Free in `uow` the pseudonym of a membership it ends (a leave, a moderator's removal or ban): the name no
+    longer points at the person, and they get it back if they return. The membership's delete must hold for the
+    pseudonym read (`as_read`)."""
+    if member.pseudonym:  # none on a membership from before pseudonyms were claimed
+        uow.delete(GroupPseudonymItem(*GroupPseudonymItem.key(member.group_id, member.pseudonym)))
+
+
+def _departure(role: str, group: GroupItem, *, handing_over: bool) -> tuple[list, Condition]:
     """The group's counts as a member of `role` leaves, and the condition they may change on: a leaving admin
-    needs another admin to remain, or nobody else to."""
+    needs another admin to remain, or nobody else to; one handing the group over (one admin goes, one comes), the
+    admins as counted."""
     if role != ADMIN:
         return [GroupItem.member_count.add(-1)], GroupItem.pk.exists()
+    if handing_over:
+        return [GroupItem.member_count.add(-1)], GroupItem.pk.exists() & (GroupItem.admin_count == group.admin_count)
     return ([GroupItem.member_count.add(-1), GroupItem.admin_count.add(-1)],
             GroupItem.pk.exists() & ((GroupItem.admin_count > 1) | (GroupItem.member_count == 1)))
 
 
 def as_read(member: MembershipItem) -> Condition:
     """The membership still exists with the role (and pseudonym) a decision read: for writes decided on them."""
-    pseudonym = (MembershipItem.pseudonym == member.pseudonym if member.pseudonym
-                 else MembershipItem.pseudonym.does_not_exist())
-    return (MembershipItem.role == member.role) & pseudonym
+    return (MembershipItem.role == member.role) & same_pseudonym(member)
+
+
+def same_pseudonym(member: MembershipItem) -> Condition:
+    """The membership still holds the pseudonym read (or still none): for a delete that frees it
+    (`release_pseudonym`), which must not free another name than the one it ends."""
+    return (MembershipItem.pseudonym == member.pseudonym if member.pseudonym
+            else MembershipItem.pseudonym.does_not_exist())
 
 
 def names(group_ids: set[str]) -> dict[str, str]:

@@ -317,6 +317,13 @@ def _target(group_id: str, moderator_id: str, request: ActionRequest, known: rea
             if unread is None:
                 raise _Unconfirmed()  # refused whatever the membership holds: the answer is the read path's
         membership = MembershipItem(*MembershipItem.key(group_id, member_id), group_id=group_id, user_id=member_id)
+        if request.action in (rules.REMOVE_MEMBER, rules.BAN):
+            # The removal frees the member's pseudonym, which the handle's index item carries (recorded at join; the
+            # transaction checks the membership holds it). Not named by a handle, or an item without one: read it.
+            indexed = known.get(*handle_keys[0]) if handle_keys else None
+            if indexed is None or indexed.user_id != member_id or not indexed.pseudonym:
+                raise _Unconfirmed()
+            membership.pseudonym = indexed.pseudonym
         return _Target(actor, report, member_id, post, membership, None, unread, read=False)
     membership = known.get(*_membership_key(group_id, member_id)) if looks else None
     if member_id and membership is None and request.action in (rules.WARN, rules.RESTRICT, rules.REMOVE_MEMBER):
@@ -480,8 +487,10 @@ def _take(group_id: str, moderator_id: str, request: ActionRequest, target: _Tar
 def _remove_membership(uow: UnitOfWork, membership: MembershipItem, condition: Condition, *,
                        on_fail: DomainError) -> None:
     """`condition`: what the action decided on of the membership (`_membership_as_decided`): never an admin's, so
-    only `member_count` changes."""
-    uow.delete(membership, condition, on_fail=on_fail)
+    only `member_count` changes. Its pseudonym is freed as a leave frees it (the name no longer points at them; back
+    in the group, they are the name they were), so the delete holds for the pseudonym taken for granted too."""
+    uow.delete(membership, condition & groups.same_pseudonym(membership), on_fail=on_fail)
+    groups.release_pseudonym(uow, membership)
     uow.update(GroupItem(*GroupItem.key(membership.group_id)), [GroupItem.member_count.add(-1)], GroupItem.pk.exists())
     uow.record("MemberLeft", None, {"groupId": membership.group_id, "userId": membership.user_id})
 
