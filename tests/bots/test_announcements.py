@@ -23,7 +23,8 @@ BOB = TgUser(222222, "Bob")
 CAROL = TgUser(333333, "Carol")
 OTHER_CHAT = {"id": -1009876543210, "title": "Oak Lane", "type": "supergroup"}
 SOUP = "/share Vegetable soup | 3 | 2h | 52.37,4.89 Community hall | #vegan !celery"
-FOOD_EVENTS = ("FoodShared", "FoodClaimed", "ExchangeCancelled", "ExchangeCompleted", "FoodWithdrawn", "FoodExpired")
+FOOD_EVENTS = ("FoodShared", "FoodClaimed", "ExchangeCancelled", "ExchangeCompleted", "FoodWithdrawn", "FoodExpired",
+               "PrivacySettingsChanged")
 
 
 def announce() -> dict:
@@ -104,6 +105,36 @@ def test_a_cancelled_claim_puts_the_claim_button_back_and_withdrawal_and_expiry_
     assert "Withdrawn" in edits[2]["text"] and "Expired" in edits[3]["text"] and "Bread" in edits[3]["text"]
     assert len(recorder.sent("sendMessage")) == 2 and len(edits) == 4
     assert all(e["reply_markup"] == {"inline_keyboard": []} for e in edits[2:])
+
+
+def test_a_sharer_restricting_processing_takes_their_posts_out_of_the_chat_and_lifting_it_brings_them_back(recorder):
+    """Found by an audit: the chat kept showing a restricted sharer's post (title, group pseudonym, Claim button) to
+    the whole group, went on editing it ("Withdrawn: <title> shared by <pseudonym>") and announced new ones, while
+    every other view of others hides them (docs/privacy.md, restriction)."""
+    group_id = chat_group(ALICE, BOB)
+    telegram(message(ALICE, GROUP_CHAT, SOUP))
+    announce()
+    soup_id, = shared_food_ids()
+    alice = rendering.shown_name("tg:111111", group_id)
+    telegram(message(ALICE, chat.private_chat(ALICE), "/privacy"))
+    telegram(chat.button(ALICE, chat.private_chat(ALICE), "privacy:restricted:on"))
+    assert announce() == {"batchItemFailures": []}
+    hidden, = recorder.sent("editMessageText")
+    assert hidden["text"] == "This post is no longer available." and hidden["reply_markup"] == {"inline_keyboard": []}
+
+    telegram(message(ALICE, GROUP_CHAT, "/share Bread | 2 | 1h | 52.37,4.89 Bakery"))  # shared while restricted
+    food.withdraw(soup_id, "tg:111111")
+    assert announce() == {"batchItemFailures": []}
+    assert len(recorder.sent("sendMessage")) == 1 and len(recorder.sent("editMessageText")) == 1  # nothing more
+    assert alice in recorder.sent("sendMessage")[0]["text"]  # (as it was before the restriction)
+
+    telegram(chat.button(ALICE, chat.private_chat(ALICE), "privacy:restricted:off"))
+    telegram(message(ALICE, GROUP_CHAT, "/share Pie | 1 | 1h | 52.37,4.89 Bakery"))
+    assert announce() == {"batchItemFailures": []}
+    back = recorder.sent("editMessageText")[-1]  # the withdrawn soup shows as such again; the bread is not late
+    assert "Withdrawn" in back["text"] and "Vegetable soup" in back["text"]
+    assert [("Pie" in m["text"], "Bread" in m["text"]) for m in recorder.sent("sendMessage")] == [
+        (False, False), (True, False)]
 
 
 def test_partner_groups_posts_are_not_announced_in_other_groups_chats(recorder):

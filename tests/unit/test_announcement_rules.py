@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from foodshare.bots.announcements import EDIT, GONE, NOTHING, SEND, render, step
+from foodshare.bots.announcements import EDIT, GONE, NOTHING, REMOVED, SEND, render, state, step
 from foodshare.bots.store import Announcement
 from foodshare.data.models import FoodItem
 
@@ -45,3 +45,14 @@ def test_a_post_that_moved_on_loses_its_button():
         reply = render(post(status), "CalmOtter12")
         assert headline in reply.text and "Soup" in reply.text and reply.buttons == ()
     assert "no longer available" in render(None, None).text
+
+
+def test_a_post_the_groups_members_may_not_see_reads_no_longer_available_without_title_or_sharer():
+    """Its sharer restricted processing, or a moderator removed it: the chat shows neither its title nor who shared
+    it (`visibility.sees` for a member), as `GET /food/{foodId}` answers them as a missing post."""
+    assert state(post(), sharer_restricted=True) == REMOVED and state(post("removed")) == REMOVED
+    for shown in (render(post(), "CalmOtter12", sharer_restricted=True), render(post("claimed"), "CalmOtter12", True),
+                  render(post("removed"), "CalmOtter12")):
+        assert shown.text == "This post is no longer available." and not shown.buttons
+    assert step(Announcement("42", "available"), REMOVED) == EDIT
+    assert step(None, "available", may_send=False) == NOTHING  # a lifted restriction announces nothing late

@@ -277,12 +277,13 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer(
         "announcements",
         ("FoodShared", "FoodClaimed", "ExchangeCancelled", "ExchangeCompleted", "ExchangeLapsed", "FoodWithdrawn",
-         "FoodExpired"),
+         "FoodExpired", "PrivacySettingsChanged"),  # a restriction takes the person's posts out of the chats
         batch_size=5,  # at ~1 message a second per chat, a batch fits the function's 10 s
         max_batching_window_seconds=0,
         max_receive_count=20,  # the limiter sends records back to wait for a slot: ~20 min before the DLQ
         uses_cache=True,  # the shared outbound limiter counts in Redis
-        description="Announces food in its group's Telegram/Slack chats and edits the message as it is claimed, withdrawn or expires",
+        description="Announces food in its group's Telegram/Slack chats and edits the message as it is claimed, withdrawn or "
+                    "expires, or its sharer restricts processing",
         chats=("telegram", "slack"),  # sendMessage / editMessageText, chat.postMessage / chat.update
         secrets=("TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN"),
     ),

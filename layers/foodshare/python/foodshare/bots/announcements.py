@@ -12,6 +12,10 @@ more than once, and each delivery only moves the chat's message towards that sta
   wants to change the message while the lease is held is retried by the queue.
 - Only the post's own group's chats: partner groups' chats never see it.
 - A chat that refuses for good (bot removed, chat migrated) marks the message `gone`.
+- The chat shows a post only while the group's members may see it (`visibility.sees`): a post a moderator removed,
+  or whose sharer restricted processing (docs/privacy.md, Art. 18), reads "no longer available", without its title
+  or its sharer's name. A `PrivacySettingsChanged` brings the person's recent posts' messages to that state (and
+  back when the restriction is lifted); it never sends a message that was not sent (nothing is announced late).
 Each event is applied once: a `CONSUMED#announcements#<eventId>` marker (the consumers'
 exactly-once record) is written when every chat is up to date, and a redelivery
 finding it does nothing. A chat takes the events from when it was linked (or the bot came back
@@ -21,17 +25,20 @@ chat was linked finds the same (a post shared meanwhile is not announced late).
 
 from __future__ import annotations
 
-from foodshare import consumers, ids
+from datetime import timedelta
+
+from foodshare import clock, consumers, ids
 from foodshare.bots import outbound, rendering, slack, store, telegram, throttle
 from foodshare.bots.store import ChatRef
 from foodshare.bots.turns import Reply
 from foodshare.consumers import Delivered, once
-from foodshare.data.models import FoodItem
+from foodshare.data.models import FoodItem, UserItem
+from foodshare.domain import food, privacy_settings, visibility
 from foodshare.observability import logger, metrics
 
 CONSUMER = "announcements"
 EVENT_TYPES = ("FoodShared", "FoodClaimed", "ExchangeCancelled", "ExchangeCompleted", "ExchangeLapsed", "FoodWithdrawn",
-               "FoodExpired")
+               "FoodExpired", "PrivacySettingsChanged")
 LEASE_MS = 30_000  # longer than the consumer's Lambda timeout (10 s): a live worker always settles in time
 MAX_ROUNDS = 3
 AVAILABLE, REMOVED, GONE = "available", "removed", "gone"
@@ -45,15 +52,20 @@ HEADLINES = {
 }
 
 
-def state(post: FoodItem | None) -> str:
-    """What the announcement should show: the post's status, or `removed` when it is gone."""
-    return post.status if post is not None else REMOVED
+def state(post: FoodItem | None, sharer_restricted: bool = False) -> str:
+    """What the announcement should show: the post's status, or `removed` when the group's members may not see it
+    (gone, removed by a moderator, its sharer restricted processing): a chat is read by members who are neither its
+    sharer nor its claimer."""
+    if post is None or not visibility.sees("", post.sharer_id, post.status, reach=visibility.MEMBER,
+                                           sharer_restricted=sharer_restricted):
+        return REMOVED
+    return post.status
 
 
-def render(post: FoodItem | None, sharer: str | None) -> Reply:
-    """The announcement for a post in a state (pure: the post and the sharer's shown name in)."""
-    shown = state(post)
-    if post is None:
+def render(post: FoodItem | None, sharer: str | None, sharer_restricted: bool = False) -> Reply:
+    """The announcement for a post in a state (pure: the post, the sharer's shown name and restriction in)."""
+    shown = state(post, sharer_restricted)
+    if post is None or shown == REMOVED:
         return Reply("This post is no longer available.")
     if shown == AVAILABLE:
         return Reply(f"{rendering.post_text(post, exact_place=False)}\nShared by {sharer}",
@@ -66,6 +78,8 @@ def apply(event: Delivered) -> None:
     """Bring the post's message in each of its group's chats up to date; RetryLater if one must wait."""
     if event.event_type not in EVENT_TYPES:
         return
+    if event.event_type == "PrivacySettingsChanged":
+        return _follow_privacy(event)
     food_id, group_id = event.data["foodId"], event.data["groupId"]
     chats = [c for c in store.group_chat_refs(group_id) if c.linked_since is None or c.linked_since < event.event_id]
     if not chats or consumers.applied(CONSUMER, event):
@@ -81,36 +95,68 @@ def apply(event: Delivered) -> None:
     once(CONSUMER, event, lambda uow: None)
 
 
-def step(seen: store.Announcement | None, wanted: str) -> str:
-    """What a chat's message for a post needs now: NOTHING, SEND or EDIT (pure: the rules above)."""
+def _follow_privacy(event: Delivered) -> None:
+    """A restriction set or lifted: the messages about the person's posts show what the group may now see. Posts
+    shared over twice the announcements' retention ago are left: their records (and so their messages' ids) expired
+    within the retention of their posts' last change."""
+    if consumers.applied(CONSUMER, event):
+        return
+    user_id, failure = event.data["userId"], None
+    since = clock.iso(clock.now() - timedelta(days=2 * store.ANNOUNCEMENT_RETENTION_DAYS))
+    after, chats_of = None, {}
+    while True:
+        posts, after = food.shared_by(user_id, food.PAGE_MAX, after)
+        for post in posts:
+            if post.created_at < since:
+                after = None
+                break
+            chats_of.setdefault(post.group_id, store.group_chat_refs(post.group_id))
+            for chat in chats_of[post.group_id]:
+                try:
+                    reconcile(post.food_id, post.group_id, chat, may_send=False)
+                except outbound.RetryLater as exc:
+                    failure = exc
+        if after is None:
+            break
+    if failure is not None:
+        raise failure
+    if any(chats_of.values()):
+        once(CONSUMER, event, lambda uow: None)
+
+
+def step(seen: store.Announcement | None, wanted: str, may_send: bool = True) -> str:
+    """What a chat's message for a post needs now: NOTHING, SEND or EDIT (pure: the rules above). Not `may_send`:
+    only a message already sent is edited (a restriction lifted announces nothing late)."""
     if seen is not None and seen.shown in (wanted, GONE):
         return NOTHING
     if seen is None or seen.message_id is None:
-        return SEND if wanted == AVAILABLE else NOTHING  # never announced: only food one can claim
+        return SEND if wanted == AVAILABLE and may_send else NOTHING  # never announced: only food one can claim
     return EDIT
 
 
-def reconcile(food_id: str, group_id: str, chat: ChatRef) -> None:
+def reconcile(food_id: str, group_id: str, chat: ChatRef, may_send: bool = True) -> None:
     owner = ids.new_id()
     for _ in range(MAX_ROUNDS):
-        if step(store.announcement(food_id, chat.key), state(_post(food_id))) == NOTHING:
+        if step(store.announcement(food_id, chat.key), state(*_post(food_id)), may_send) == NOTHING:
             return
         held = store.lease_announcement(food_id, chat, owner, LEASE_MS)
         if held is None:
             raise outbound.RetryLater("another worker is updating this announcement")
-        _update(food_id, group_id, chat, owner, held)
+        _update(food_id, group_id, chat, owner, held, may_send)
     raise outbound.RetryLater("the post kept changing while its announcement was updated")
 
 
-def _update(food_id: str, group_id: str, chat: ChatRef, owner: str, held: store.Announcement) -> None:
+def _update(food_id: str, group_id: str, chat: ChatRef, owner: str, held: store.Announcement,
+            may_send: bool = True) -> None:
     """Under the lease: send or edit the message to show the post's state now, then record it."""
-    post = _post(food_id)
-    wanted = state(post)
-    todo = step(held, wanted)
+    post, restricted = _post(food_id)
+    wanted = state(post, restricted)
+    todo = step(held, wanted, may_send)
     message_id, shown = held.message_id, held.shown
     try:
         if todo != NOTHING:
-            reply = render(post, rendering.shown_name(post.sharer_id, group_id) if post else None)
+            shown_by = rendering.shown_name(post.sharer_id, group_id) if wanted != REMOVED else None
+            reply = render(post, shown_by, restricted)
             if todo == SEND:
                 message_id = _send(chat, reply)
                 metrics.add_metric(name="AnnouncementsSent", unit="Count", value=1)
@@ -141,8 +187,14 @@ def _edit(chat: ChatRef, message_id: str, reply: Reply) -> None:
         throttle.send(chat.platform, chat.address, True, lambda: slack.update_message(chat.address, message_id, reply))
 
 
-def _post(food_id: str) -> FoodItem | None:
+def _post(food_id: str) -> tuple[FoodItem | None, bool]:
+    """The post as it is now, and whether its sharer restricted processing (both read strongly consistent)."""
     try:
-        return FoodItem.get(*FoodItem.key(food_id), consistent_read=True)
+        post = FoodItem.get(*FoodItem.key(food_id), consistent_read=True)
     except FoodItem.DoesNotExist:
-        return None
+        return None, False
+    try:
+        sharer = UserItem.get(*UserItem.key(post.sharer_id), consistent_read=True)
+    except UserItem.DoesNotExist:
+        sharer = None
+    return post, privacy_settings.is_restricted(sharer)
