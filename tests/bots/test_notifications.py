@@ -183,3 +183,46 @@ def test_a_removal_by_the_moderators_is_not_told_to_the_group_chat(recorder, bac
     backbone.deliver()
     to_alice = [m["text"] for m in recorder.sent("sendMessage", chat_id=str(ALICE.id))]
     assert any("moderators removed one of you" in t for t in to_alice), to_alice
+
+
+
+def _restricted_after_the_claim(bob_private: bool) -> str:
+    """Alice shared, Bob claimed, then Alice restricted processing (/privacy) and confirmed the pickup."""
+    exchange_id = claimed_soup()
+    if bob_private:
+        telegram(message(BOB, chat.private_chat(BOB), "/start"))
+    telegram(message(ALICE, chat.private_chat(ALICE), "/privacy"))
+    telegram(chat.button(ALICE, chat.private_chat(ALICE), "privacy:restricted:on"))
+    telegram(message(ALICE, GROUP_CHAT, f"/confirm {exchange_id}"))
+    return exchange_id
+
+
+def test_a_sharer_who_restricted_processing_is_not_named_nor_their_post_once_the_exchange_closed(recorder):
+    """Found by an audit: after the sharer restricted processing, the claimer was still told their group pseudonym
+    ("<pseudonym> confirmed the pickup of Soup") and the post's title once the exchange had closed, when
+    `GET /me/exchanges` answers them `food: null` (docs/privacy.md, restriction)."""
+    exchange_id = _restricted_after_the_claim(bob_private=True)
+    telegram(message(BOB, GROUP_CHAT, f"/confirm {exchange_id}"))  # completes it: Alice alone would hear of that
+    details = recorded("PickupConfirmed") + recorded("ExchangeCompleted")
+    assert consume(sqs_batch(*details)) == {"batchItemFailures": []}
+    told, = recorder.sent("sendMessage")  # Alice restricted: nothing for her
+    assert (told["chat_id"], told["text"]) == (str(BOB.id), "Someone confirmed the pickup of the food.")
+
+
+def test_the_group_chat_reads_no_title_of_a_restricted_sharers_post(recorder):
+    """Bob, with no private chat, is told in the group's chat: its members no longer see the post (Bob, with his
+    open claim, does: in a private chat he reads its title)."""
+    from foodshare.bots import rendering
+    from foodshare.domain import groups
+
+    _restricted_after_the_claim(bob_private=False)
+    assert consume(sqs_batch(*recorded("PickupConfirmed"))) == {"batchItemFailures": []}
+    told, = recorder.sent("sendMessage")
+    bob = rendering.shown_name("tg:222222", groups.group_ids_of("tg:222222")[0])
+    assert told["chat_id"] == str(GROUP_CHAT["id"])
+    assert told["text"] == f"{bob}: Someone confirmed the pickup of the food. Please confirm too."
+    telegram(message(BOB, chat.private_chat(BOB), "/start"))
+    event = recorded("PickupConfirmed")[0] | {"eventId": "01ZZZZZZZZZZZZZZZZZZZZZZZZ"}  # as a new event: the
+    # notice above was sent
+    assert consume(sqs_batch(event)) == {"batchItemFailures": []}
+    assert recorder.sent("sendMessage")[-1]["text"] == "Someone confirmed the pickup of Soup. Please confirm too."

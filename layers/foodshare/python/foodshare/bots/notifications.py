@@ -13,11 +13,12 @@ write before sending and marked sent after; a failure releases it for the queue'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from foodshare.bots import outbound, rendering, slack, store, telegram, throttle
 from foodshare.bots.turns import Reply
-from foodshare.domain import exchanges, food, privacy_settings, users
+from foodshare.domain import exchanges, food, privacy_settings, users, visibility
 from foodshare.observability import logger, metrics
 
 LEASE_SECONDS = 60  # a crashed sender's marker is taken over after this
@@ -39,7 +40,8 @@ class Notice:
     group_id: str  # whose chat to use when the person has no private chat with the bot
     reply: Reply
     private: bool = False  # never through the group's chat (moderation concerns only the member)
-    in_group: Reply | None = None  # what the group's chat may read instead, when it is told through it
+    in_group: Reply | None = None  # what the group's chat may read instead, when it is told through it (its members
+    # may not see the post: no title; no moderation cause)
 
 
 def notices(detail: dict) -> list[Notice]:
@@ -49,47 +51,68 @@ def notices(detail: dict) -> list[Notice]:
         return []
     if kind in ("ModerationActionTaken", "AppealDecided"):
         return _moderation_notices(kind, data)
-    still_open, in_group = True, None
+    still_open = True
     if kind == "PickupConfirmed":
         exchange = exchanges.get_for_participant(data["exchangeId"], actor)
         still_open = exchange.status == exchanges.CLAIMED  # else completed since: no confirm button any more
         data = data | {"sharerId": exchange.sharer_id, "claimerId": exchange.claimer_id, "groupId": exchange.group_id}
     post = food.find(data["foodId"])
-    title = post.title if post else "your food"
-    # The actor as the exchange's group knows them (never a name that is the same in every group).
+    # The actor as the exchange's group knows them (never a name that is the same in every group); nobody by name
+    # while they restrict processing (an erasure's freeze included): no notice processes their identity.
     profile = users.find(actor) if actor else None
-    actor_name = rendering.shown_name(actor, data["groupId"]) if profile and not profile.erasing else "Someone"
+    sharer = (profile if actor == post.sharer_id else users.find(post.sharer_id)) if post else None
+    actor_name = rendering.shown_name(actor, data["groupId"]) if profile and not profile.restricted else "Someone"
+
+    def title(viewer: str | None) -> str:
+        """The post's title for whoever reads the notice (None: the group's chat), only while they see the post:
+        not once its sharer restricted processing, a moderator removed it, or (a claimer) their exchange closed."""
+        part = (visibility.ACTIVE if kind in ("FoodClaimed", "PickupConfirmed") and still_open else visibility.CLOSED) \
+            if viewer == data.get("claimerId") else None
+        seen = post is not None and visibility.sees(viewer or "", post.sharer_id, post.status, exchange=part,
+                                                    reach=visibility.MEMBER if viewer is None else None,
+                                                    sharer_restricted=privacy_settings.is_restricted(sharer))
+        return post.title if seen else ("your food" if viewer == data["sharerId"] else "the food")
+
+    recipients, say = _texts(kind, data, actor_name, still_open)
+    return [Notice(who, data["groupId"], say(title(who), False), in_group=say(title(None), True))
+            for who in recipients if who != actor]
+
+
+def _texts(kind: str, data: dict, actor_name: str, still_open: bool) -> tuple[tuple[str, ...], Callable]:
+    """Who hears of the event, and what (`say(title, in_group)`: the group's chat reads no moderation cause)."""
+    both = (data["sharerId"], data["claimerId"]) if "claimerId" in data else (data["sharerId"],)
     if kind == "FoodClaimed":
-        texts = {data["sharerId"]: Reply(
+        return (data["sharerId"],), lambda title, _: Reply(
             f"{actor_name} claimed your {title}. Confirm once you have handed it over.",
-            buttons=rendering.exchange_buttons(data["exchangeId"]))}
-    elif kind == "PickupConfirmed":
-        confirmed = Reply(f"{actor_name} confirmed the pickup of {title}. Please confirm too.",
-                          buttons=rendering.exchange_buttons(data["exchangeId"]))
+            buttons=rendering.exchange_buttons(data["exchangeId"]))
+    if kind == "PickupConfirmed":
         if not still_open:
-            confirmed = Reply(f"{actor_name} confirmed the pickup of {title}.")
-        texts = {who: confirmed for who in (data["sharerId"], data["claimerId"])}
-    elif kind == "ExchangeCompleted":
+            return both, lambda title, _: Reply(f"{actor_name} confirmed the pickup of {title}.")
+        return both, lambda title, _: Reply(f"{actor_name} confirmed the pickup of {title}. Please confirm too.",
+                                            buttons=rendering.exchange_buttons(data["exchangeId"]))
+    if kind == "ExchangeCompleted":
         done = ("was completed on one confirmation, as nobody raised anything after its pickup window"
                 if data.get("settled") else "is complete")
-        texts = {who: Reply(f"The exchange of {title} {done}. How was it?",
-                            buttons=rendering.rating_buttons(data["exchangeId"]))
-                 for who in (data["sharerId"], data["claimerId"])}
-    elif kind == "ExchangeLapsed":
-        texts = {who: Reply(f"The exchange of {title} was closed: nobody confirmed the pickup after its window. "
-                            "The claimer's credit was given back.")
-                 for who in (data["sharerId"], data["claimerId"])}
-    elif kind == "ExchangeCancelled":
+        return both, lambda title, _: Reply(f"The exchange of {title} {done}. How was it?",
+                                            buttons=rendering.rating_buttons(data["exchangeId"]))
+    if kind == "ExchangeLapsed":
+        return both, lambda title, _: Reply(
+            f"The exchange of {title} was closed: nobody confirmed the pickup after its window. "
+            "The claimer's credit was given back.")
+    if kind == "ExchangeCancelled":
         gone = data.get("cause") and data["closedBy"] == data["sharerId"]  # the removed sharer's post goes next
         again = " It is available again." if data.get("foodRelisted") and not gone else ""
-        cancelled = (f"The exchange of {title} was cancelled: the group's moderators removed one of you from it."
-                     if data.get("cause") else f"{actor_name} cancelled the exchange of {title}.")
-        texts = {who: Reply(f"{cancelled}{again}") for who in (data["sharerId"], data["claimerId"])}
-        if data.get("cause"):  # a moderation decision concerns the member alone: the group's chat reads no reason
-            in_group = Reply(f"The exchange of {title} was cancelled.{again}")
-    else:  # FoodExpired
-        texts = {data["sharerId"]: Reply(f"Your post {title} expired without being picked up.")}
-    return [Notice(who, data["groupId"], reply, in_group=in_group) for who, reply in texts.items() if who != actor]
+
+        def cancelled(title: str, in_group: bool) -> Reply:
+            if not data.get("cause"):
+                return Reply(f"{actor_name} cancelled the exchange of {title}.{again}")
+            if in_group:  # a moderation decision concerns the member alone: the group's chat reads no reason
+                return Reply(f"The exchange of {title} was cancelled.{again}")
+            return Reply(f"The exchange of {title} was cancelled: the group's moderators removed one of you from "
+                         f"it.{again}")
+        return both, cancelled
+    # FoodExpired
+    return (data["sharerId"],), lambda title, _: Reply(f"Your post {title} expired without being picked up.")
 
 
 def _moderation_notices(kind: str, data: dict) -> list[Notice]:
