@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.bots.events import recorded
 from tests.support import flows
 from tests.support.api import call
 
@@ -53,6 +54,24 @@ def test_restriction_freezes_discovery_leaderboards_profile_and_claims_until_lif
     assert sorted(_titles("cleo")) == ["Bread", "Soup"]
     assert call("GET", f"/users/{handle}/reputation", user="cleo").status == 200
     assert call("POST", f"/food/{food_id}/claims", user="cleo").status == 201
+
+
+def test_nobody_rates_a_person_while_they_restrict_processing():
+    """Found by an audit: a rating of a restricted person was taken and processed (their score and history, their
+    standing under the low-rating rule, the group's rating figures, the fraud signals) while processing of their
+    data was frozen. It is refused as a rating of someone being erased is (409 `invalid_state`), nothing written;
+    once the restriction is lifted, within the rating window, it is taken."""
+    c = flows.community()
+    exchange_id = flows.claim("cleo", flows.share("sam", c["group"], title="Soup"))
+    flows.complete("sam", "cleo", exchange_id)
+    assert call("PUT", "/me/privacy", user="sam", json={"restricted": True}).status == 200
+    refused = call("POST", f"/exchanges/{exchange_id}/ratings", user="cleo", json={"stars": 1})
+    assert refused.status == 409 and refused.error_code == "invalid_state" and "restricted" in refused.body["error"][
+        "message"]
+    assert recorded("RatingSubmitted") == []
+    assert call("POST", f"/exchanges/{exchange_id}/ratings", user="sam", json={"stars": 5}).status == 201  # theirs
+    assert call("PUT", "/me/privacy", user="sam", json={"restricted": False}).status == 200
+    assert call("POST", f"/exchanges/{exchange_id}/ratings", user="cleo", json={"stars": 4}).status == 201
 
 
 def test_leaderboard_objection_leaves_every_leaderboard_but_not_discovery():

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from foodshare import clock
-from foodshare.data.models import BanItem, ExchangeItem, RatingItem
+from foodshare.data.models import BanItem, ExchangeItem, RatingItem, UserItem
 from foodshare.data.transaction import UnitOfWork
-from foodshare.domain import exchanges, standing, users
+from foodshare.domain import exchanges, privacy_settings, standing, users
 from foodshare.errors import Conflict, Forbidden
 from foodshare.ids import ANONYMOUS_PREFIX
 from foodshare.settings import get_settings
@@ -52,8 +52,12 @@ def rate_exchange(exchange_id: str, user_id: str, stars: int, comment: str | Non
     # partner-group claimer is no member of it, so the ban record, not a membership, decides.
     uow.check(BanItem, BanItem.key(exchange.group_id, user_id), BanItem.pk.does_not_exist(), on_fail=Forbidden(
         "You were banned from this exchange's group: you can no longer rate its exchanges.", code="banned"))
-    users.keep_not_erasing(uow, rated_user_id, on_fail=Conflict(
-        "The other person's account is being erased: it can no longer be rated.", code="invalid_state"))
+    # A rating is processing of the rated person's data (their score, standing, history, the group's figures): none
+    # while they restrict it (docs/privacy.md; an erasure's freeze restricts too, and its sweep must find no rating
+    # landing after its scan). One check of their profile as the rating commits, no read.
+    uow.check(UserItem, UserItem.key(rated_user_id), users.NOT_ERASING & privacy_settings.NOT_RESTRICTED,
+              on_fail=Conflict("The other person restricted processing of their data, or their account is being "
+                               "erased: they cannot be rated while that lasts.", code="invalid_state"))
     standing.record_received_rating(uow, rated_user_id, exchange_id, stars, clock.parse_iso(rating.created_at))
     uow.record(
         "RatingSubmitted",
