@@ -51,6 +51,23 @@ def test_summary_counts_the_last_30_days_and_members_who_left_drop_out(backbone)
         "completedExchangesLast30Days": 0, "averageRating": 4.5, "ratingsCount": 2}
 
 
+def test_a_person_who_restricted_processing_gets_no_activity_mark(backbone):
+    """Found by an audit: a restricted member's post or pickup wrote their `ACTIVE#` mark (a record of their
+    activity) and counted them among the group's active members. Their post still counts (a figure of the group)."""
+    from foodshare.data.models import ActiveMemberItem
+
+    c = flows.community()
+    assert call("PUT", "/me/privacy", user="sam", json={"restricted": True}).status == 200
+    flows.share("sam", c["group"])
+    backbone.deliver()
+    assert (_summary(c["group"])["postsLast30Days"], _summary(c["group"])["activeMembers"]) == (1, 0)
+    assert list(ActiveMemberItem.scan(ActiveMemberItem.sk.startswith("ACTIVE#"))) == []
+    assert call("PUT", "/me/privacy", user="sam", json={"restricted": False}).status == 200
+    flows.share("sam", c["group"])
+    backbone.deliver()
+    assert (_summary(c["group"])["postsLast30Days"], _summary(c["group"])["activeMembers"]) == (2, 1)
+
+
 def test_leaderboard_follows_scores_and_is_for_members_only(backbone):
     c = flows.community()
     flows.user("ida")

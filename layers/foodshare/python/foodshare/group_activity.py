@@ -99,11 +99,12 @@ def _mark_active(uow: UnitOfWork, group_id: str, user_id: str, at: str) -> None:
 
     Not for a person erased (no profile, or the anonymous id their events carry after the sweep: the sweep
     deleted their marks, and a replay must not bring one back) or being erased while the event was in flight:
-    that would bring their id back."""
+    that would bring their id back. Nor while they restrict processing (an erasure's freeze restricts too): a mark
+    is a record of their activity kept for the group's figures (docs/privacy.md, restriction)."""
     if user_id.startswith(ANONYMOUS_PREFIX):
         return
     try:
-        if UserItem.get(*UserItem.key(user_id)).erasing:
+        if UserItem.get(*UserItem.key(user_id)).restricted:
             return
     except UserItem.DoesNotExist:
         return
