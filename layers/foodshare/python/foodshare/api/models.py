@@ -59,7 +59,7 @@ class PrivacySettings(View):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "restricted": False, "leaderboard": True, "locationPrecision": "area"}]})
 
-    restricted: bool = Field(description="Processing restricted: out of discovery, leaderboards, notifications, claims")
+    restricted: bool = Field(description="Processing restricted: out of discovery, leaderboards, notifications, claims, ratings")
     leaderboard: bool = Field(description="False: the caller objected to being ranked")
     location_precision: Literal["exact", "area"] = Field(description="How others see the caller's pickup places")
 
