@@ -137,6 +137,28 @@ def test_a_sharer_restricting_processing_takes_their_posts_out_of_the_chat_and_l
         (False, False), (True, False)]
 
 
+def test_an_erasures_freeze_takes_the_persons_posts_out_of_the_chat_before_its_queue_runs(recorder):
+    """The freeze restricts processing: a picked-up post's message ("Picked up: <title> (… shared by <pseudonym>)")
+    stayed in the chat, as the erasure's wind-down only ends what is open. `ErasureStarted` edits it at once."""
+    from foodshare.domain import erasure
+
+    chat_group(ALICE, BOB)
+    telegram(message(ALICE, GROUP_CHAT, SOUP))
+    announce()
+    soup_id, = shared_food_ids()
+    claimed = telegram(chat.button(BOB, GROUP_CHAT, f"claim:{soup_id}"))
+    exchange_id = action(claimed.body, "confirm:").split(":")[1]
+    for person in (BOB, ALICE):
+        telegram(message(person, GROUP_CHAT, f"/confirm {exchange_id}"))
+    announce()
+    assert "Picked up" in recorder.sent("editMessageText")[-1]["text"]
+    code, _ = erasure.request("tg:111111")
+    erasure.start("tg:111111", code)  # as the bots' /erase confirmation (and DELETE /me) starts it
+    assert deliver("announcements", *recorded("ErasureStarted")) == {"batchItemFailures": []}
+    edits = recorder.sent("editMessageText")
+    assert len(edits) == 2 and edits[-1]["text"] == "This post is no longer available."
+
+
 def test_partner_groups_posts_are_not_announced_in_other_groups_chats(recorder):
     home = chat_group(ALICE, BOB)
     partner = chat_group(CAROL, where=OTHER_CHAT)

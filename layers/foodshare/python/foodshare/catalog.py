@@ -277,7 +277,8 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer(
         "announcements",
         ("FoodShared", "FoodClaimed", "ExchangeCancelled", "ExchangeCompleted", "ExchangeLapsed", "FoodWithdrawn",
-         "FoodExpired", "PrivacySettingsChanged"),  # a restriction takes the person's posts out of the chats
+         "FoodExpired", "PrivacySettingsChanged", "ErasureStarted"),  # a restriction (an erasure's freeze too) takes
+        # the person's posts out of the chats
         batch_size=5,  # at ~1 message a second per chat, a batch fits the function's 10 s
         max_batching_window_seconds=0,
         max_receive_count=20,  # the limiter sends records back to wait for a slot: ~20 min before the DLQ

@@ -38,7 +38,7 @@ from foodshare.observability import logger, metrics
 
 CONSUMER = "announcements"
 EVENT_TYPES = ("FoodShared", "FoodClaimed", "ExchangeCancelled", "ExchangeCompleted", "ExchangeLapsed", "FoodWithdrawn",
-               "FoodExpired", "PrivacySettingsChanged")
+               "FoodExpired", "PrivacySettingsChanged", "ErasureStarted")
 LEASE_MS = 30_000  # longer than the consumer's Lambda timeout (10 s): a live worker always settles in time
 MAX_ROUNDS = 3
 AVAILABLE, REMOVED, GONE = "available", "removed", "gone"
@@ -78,7 +78,7 @@ def apply(event: Delivered) -> None:
     """Bring the post's message in each of its group's chats up to date; RetryLater if one must wait."""
     if event.event_type not in EVENT_TYPES:
         return
-    if event.event_type == "PrivacySettingsChanged":
+    if event.event_type in ("PrivacySettingsChanged", "ErasureStarted"):
         return _follow_privacy(event)
     food_id, group_id = event.data["foodId"], event.data["groupId"]
     chats = [c for c in store.group_chat_refs(group_id) if c.linked_since is None or c.linked_since < event.event_id]
@@ -96,12 +96,14 @@ def apply(event: Delivered) -> None:
 
 
 def _follow_privacy(event: Delivered) -> None:
-    """A restriction set or lifted: the messages about the person's posts show what the group may now see. Posts
-    shared over twice the announcements' retention ago are left: their records (and so their messages' ids) expired
-    within the retention of their posts' last change."""
+    """A restriction set or lifted, or an erasure's freeze (which restricts): the messages about the person's posts
+    show what the group may now see. Posts shared over twice the announcements' retention ago are left: their
+    records (and so their messages' ids) expired within the retention of their posts' last change."""
     if consumers.applied(CONSUMER, event):
         return
-    user_id, failure = event.data["userId"], None
+    user_id, failure = _person(event), None
+    if user_id is None:
+        return  # an erasure already completed: its sweep renamed their posts' index entries
     since = clock.iso(clock.now() - timedelta(days=2 * store.ANNOUNCEMENT_RETENTION_DAYS))
     after, chats_of = None, {}
     while True:
@@ -122,6 +124,17 @@ def _follow_privacy(event: Delivered) -> None:
         raise failure
     if any(chats_of.values()):
         once(CONSUMER, event, lambda uow: None)
+
+
+def _person(event: Delivered) -> str | None:
+    """Whose posts a privacy event concerns (`ErasureStarted` names only its request: its progress record the
+    person, until the erasure completes)."""
+    if event.event_type == "PrivacySettingsChanged":
+        return event.data["userId"]
+    from foodshare.domain import erasure  # the erasure's module reads far more than the announcements need
+
+    progress = erasure.find_progress(event.data["requestId"])
+    return progress.user_id if progress is not None and progress.status == erasure.IN_PROGRESS else None
 
 
 def step(seen: store.Announcement | None, wanted: str, may_send: bool = True) -> str:
