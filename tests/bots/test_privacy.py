@@ -181,3 +181,19 @@ def test_slack_privacy_answers_the_person_alone_and_its_buttons_change_through_r
     typed = slack(slash(anna, "privacy leaderboard off")).body
     assert typed["response_type"] == "ephemeral" and "left out of every leaderboard" in typed["text"]
     assert privacy_settings.get(me).leaderboard is False
+
+
+def test_a_group_chat_is_not_told_that_someone_restricted_processing_when_they_cannot_be_rated():
+    """Found by an audit: rating a restricted (or erasing) person is refused, and in a group chat the refusal, which
+    says why, was posted for the whole group to read: their privacy choice (or erasure) told to everyone there."""
+    from tests.bots.test_notifications import ALICE, BOB, claimed_soup
+
+    exchange_id = claimed_soup()
+    for person in (BOB, ALICE):
+        telegram(message(person, GROUP_CHAT, f"/confirm {exchange_id}"))
+    telegram(chat.button(ALICE, private_chat(ALICE), "privacy:restricted:on"))
+    typed = telegram(message(BOB, GROUP_CHAT, f"/rate {exchange_id} 1")).body
+    pressed = telegram(chat.button(BOB, GROUP_CHAT, f"rate:{exchange_id}:1", message_id=5)).body
+    for answer in (typed, pressed):
+        assert "restricted" not in str(answer) and "erased" not in str(answer), answer
+    assert "restricted processing" in telegram(message(BOB, private_chat(BOB), f"/rate {exchange_id} 1")).body["text"]

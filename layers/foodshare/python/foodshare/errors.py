@@ -14,8 +14,12 @@ class DomainError(Exception):
         code: str | None = None,
         fields: dict[str, str] | None = None,
         retry_at: str | None = None,
+        personal: bool = False,
     ):
         super().__init__(message)
+        # It says something about a person (their privacy choice, their erasure): the bots answer it to the caller
+        # alone, never where a group chat reads it (bots/turns.answering).
+        self.personal = personal
         self.message = message
         if code:
             self.code = code

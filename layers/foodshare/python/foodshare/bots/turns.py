@@ -70,7 +70,7 @@ def answering(action: Callable[[], Reply]) -> Reply:
         return action()
     except DomainError as exc:
         message = IN_A_CHAT.get(exc.code, exc.message)
-        return Reply(f"⚠️ {message}", notice=message, personal=exc.code in ABOUT_THE_PERSON)
+        return Reply(f"⚠️ {message}", notice=message, personal=exc.personal or exc.code in ABOUT_THE_PERSON)
     except ValueError as exc:
         message = unreadable(exc)
         return Reply(f"⚠️ {message}", notice=message)

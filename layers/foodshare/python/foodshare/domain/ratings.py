@@ -27,7 +27,8 @@ def rate_exchange(exchange_id: str, user_id: str, stars: int, comment: str | Non
         raise Conflict("The rating window for this exchange has closed.", code="rating_window_closed")
     rated_user_id = exchange.claimer_id if user_id == exchange.sharer_id else exchange.sharer_id
     if rated_user_id.startswith(ANONYMOUS_PREFIX):  # erased: their records stay under it, rated by nobody since
-        raise Conflict("The other person's account was erased: it can no longer be rated.", code="invalid_state")
+        raise Conflict("The other person's account was erased: it can no longer be rated.", code="invalid_state",
+                       personal=True)
     rating = RatingItem(
         *RatingItem.key(exchange_id, user_id),
         exchange_id=exchange_id,
@@ -57,7 +58,7 @@ def rate_exchange(exchange_id: str, user_id: str, stars: int, comment: str | Non
     # landing after its scan). One check of their profile as the rating commits, no read.
     uow.check(UserItem, UserItem.key(rated_user_id), users.NOT_ERASING & privacy_settings.NOT_RESTRICTED,
               on_fail=Conflict("The other person restricted processing of their data, or their account is being "
-                               "erased: they cannot be rated while that lasts.", code="invalid_state"))
+                               "erased: they cannot be rated while that lasts.", code="invalid_state", personal=True))
     standing.record_received_rating(uow, rated_user_id, exchange_id, stars, clock.parse_iso(rating.created_at))
     uow.record(
         "RatingSubmitted",
