@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from foodshare import clock, invariants, replay
@@ -131,6 +132,80 @@ def test_a_rings_ratings_leave_the_rating_counts_and_average_once_and_later_ones
     counts = {m: (_reputation(m)["counts"]["ratingsReceived"], _reputation(m)["averageRating"]) for m in ring}
     replay.rebuild()  # the event store replayed gives the same counts
     assert {m: (_reputation(m)["counts"]["ratingsReceived"], _reputation(m)["averageRating"]) for m in ring} == counts
+
+
+def _seed_ratings(rated: str, rater: str, n: int) -> None:
+    """`n` rating lines from `rater` in `rated`'s history over the last 30 days, the profile moved as the consumer
+    would (score, counts): a month of ratings before the ring was found, without 60 trades through the API. Every
+    tenth is 5★ (+3), the others 3★ (no points, only counts)."""
+    from foodshare import reputation
+    from foodshare import reputation_rules as rules
+    from foodshare.data.models import ReputationHistoryItem, UserItem
+
+    user = UserItem.get(*UserItem.key(rated))
+    score, stars_total = float(user.score), 0
+    for i in range(n):
+        stars = 5 if i % 10 == 0 else 3
+        kind = rules.rating_impact_kind(stars)
+        applied = rules.IMPACTS[kind].points
+        at = clock.iso(clock.now() - timedelta(days=30) + timedelta(hours=12 * i))
+        ReputationHistoryItem(
+            *ReputationHistoryItem.key(rated, at, f"seeded-{rated}-{i:03d}", kind), user_id=rated,
+            event_id=f"seeded-{rated}-{i:03d}", event_type="RatingSubmitted", kind=kind, points=applied,
+            applied=applied, previous_score=score, new_score=score + applied, reason=reputation.LABELS[kind],
+            occurred_at=at, source_user_id=rater, stars=stars).save()
+        score, stars_total = score + applied, stars_total + stars
+    user.update([UserItem.score.set(score), UserItem.trust_level.set(rules.trust_level(score)),
+                 UserItem.ratings_received.add(n), UserItem.rating_stars_total.add(stars_total)])
+
+
+@pytest.mark.parametrize("crash_between_chunks", [False, True])
+def test_a_ring_member_with_more_ratings_than_one_transaction_holds_has_them_all_taken_back_once(
+        backbone, monkeypatch, crash_between_chunks):
+    """Found in review: a ring's reversal took back all of a member's rating lines in one transaction (a mark and a
+    reversal line each), and DynamoDB holds at most 100 items in one: a member with more than about 49 ratings from
+    the ring made it fail on every delivery, to the DLQ, never reversed. It now goes in chunks; a redelivery after
+    a crash between chunks goes on with the lines left instead of taking the first marked one for "done"."""
+    from foodshare import hooks
+
+    admin = "sam"
+    flows.user(admin)
+    group = flows.group(admin)
+    ring = ["r1", "r2", "r3", "r4"]
+    for name in ring:
+        flows.user(name)
+        flows.join(name, group, admin)
+    _seed_ratings("r1", "r2", 120)
+    crashed: list[bool] = []
+    if crash_between_chunks:  # the consumer dies right after r1's first chunk commits: SQS delivers it again
+        after_commit = hooks.run_after_commit
+
+        def crash_once(events):
+            after_commit(events)
+            if not crashed and any(e.type == "ReputationChanged" and e.payload["userId"] == "r1"
+                                   and e.payload["causeEventType"] == "FraudFlagged" for e in events):
+                crashed.append(True)
+                raise RuntimeError("the Lambda ran out of time")
+
+        monkeypatch.setattr(hooks, "run_after_commit", crash_once)
+    for day in range(5):
+        for i, sharer in enumerate(ring):
+            if call("POST", "/food", user=sharer, json=flows.post_body(group)).error_code == "restricted":
+                continue
+            _trade(sharer, ring[(i + 1 + day % 3) % 4], group)
+        backbone.deliver()
+        clock.advance(86400)
+    assert _flagged("reputation_manipulation") == set(ring)
+    assert backbone.dead_letters("reputation_consumer") == []
+    assert crashed == ([True] if crash_between_chunks else [])
+    r1 = _reputation("r1")
+    assert (r1["counts"]["ratingsReceived"], r1["averageRating"]) == (0, None), r1["counts"]
+    assert _rating_gain("r1") == 0
+    assert all(_reputation(m)["counts"]["ratingsReceived"] == 0 for m in ring)
+    _redeliver_fraud_flags(backbone)  # a redelivery takes nothing out twice
+    assert _reputation("r1")["counts"]["ratingsReceived"] == 0 and _rating_gain("r1") == 0
+    items = restore.scan(get_settings().table_name)  # score and history still agree
+    assert invariants.check(items, clock.now(), get_settings().outbox_sweep_grace_seconds) == []
 
 
 def test_honest_neighbours_trading_twice_a_week_for_a_month_are_not_flagged(backbone):

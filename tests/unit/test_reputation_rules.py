@@ -12,8 +12,10 @@ from foodshare.reputation_rules import (
     IMPACTS,
     INITIAL_SCORE,
     NOTHING,
+    REVERSAL_CHUNK,
     REVERSE,
     rating_impact_kind,
+    reversal_chunk,
     score_change,
     rating_counts,
     take_back,
@@ -103,3 +105,22 @@ def test_a_rings_rating_is_taken_out_of_the_counts_once_even_when_it_moved_no_sc
     assert rating_counts([5]) == {"ratings_received": 1, "rating_stars_total": 5}
     assert rating_counts([5, 3, 4], sign=-1) == {"ratings_received": -3, "rating_stars_total": -12}
     assert rating_counts([], sign=-1) == {}
+
+
+def test_a_reversal_of_many_lines_goes_in_chunks_and_a_redelivery_goes_on_with_the_lines_left():
+    """DynamoDB holds 100 items a transaction, and each line taken back is two (its mark, its reversal line): a ring
+    member's 120 ratings go in chunks of at most 40, each chunk's lines counted out with it; a delivery after some
+    chunks committed (a crash in between) finds lines marked by this event and goes on, not "done"."""
+    assert 2 * REVERSAL_CHUNK + 2 <= 100  # the marks, the reversal lines, the profile and a level change
+    steps = [REVERSE] * 120
+    assert reversal_chunk(steps) == (list(range(40)), True)
+    steps[:40] = [DONE] * 40  # the first chunk committed, then the consumer stopped
+    assert reversal_chunk(steps) == (list(range(40, 80)), True)
+    steps[40:80] = [DONE] * 40
+    steps[100] = NOTHING  # taken back by another ring: never twice
+    assert reversal_chunk(steps) == ([*range(80, 100), *range(101, 120)], False)
+    assert reversal_chunk([DONE] * 119 + [NOTHING]) is None  # all done: a duplicate
+    assert reversal_chunk([NOTHING, NOTHING]) == ([], False)  # nothing to take back: nothing to write
+    assert reversal_chunk([FORESTALL]) == ([0], False)  # an overturned penalty's one line, still to come
+    assert reversal_chunk([DONE]) is None
+    assert reversal_chunk([REVERSE] * 3, size=2) == ([0, 1], True)

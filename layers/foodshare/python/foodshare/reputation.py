@@ -21,7 +21,10 @@ others done), in one of two ways:
   nothing writes nothing.
 A rating's line keeps its stars (a 3-star one too, `rated_neutral`, 0 points), so taking back a rating ring's
 ratings takes them out of `ratings_received` and `rating_stars_total` as well as the score, once: each rating
-line is marked in the reversal's transaction, a capped or neutral one too (`reputation_rules.take_back`).
+line is marked in the transaction that takes it out, a capped or neutral one too (`reputation_rules.take_back`).
+A member's lines go in chunks of at most 40 a transaction (DynamoDB holds 100 items in one), each with its score
+and counts, and a redelivery after a crash between chunks goes on with the lines left
+(`reputation_rules.reversal_chunk`).
 Concurrent changes to one user are serialized by the condition (the profile is read before the window's
 lines, so a line committed with a change this read did not see fails it, and the record is retried).
 """
@@ -130,15 +133,31 @@ def effects(event: Delivered) -> dict[str, UserEffect]:
 def apply(event: Delivered, *, emit_events: bool = True) -> bool:
     """Apply an event once to each user it touches. `emit_events=False` (replay) leaves out `ReputationChanged` and
     `TrustLevelChanged`, which the live path already recorded. Returns False for a duplicate."""
-    applied = [consumers.once(CONSUMER, event, lambda uow, u=user_id, e=effect: _build(uow, event, u, e, emit_events),
-                              idempotent_noop=True)
-               for user_id, effect in effects(event).items()]
-    return any(applied)
+    applied = False
+    for user_id, effect in effects(event).items():
+        chunks = _Chunks()
+        while consumers.once(CONSUMER, event, lambda uow, u=user_id, e=effect, c=chunks: _build(
+                uow, event, u, e, emit_events, c), idempotent_noop=True):
+            applied = True
+            if not chunks.more:
+                break
+    return applied
 
 
-def _build(uow: UnitOfWork, event: Delivered, user_id: str, effect: UserEffect, emit_events: bool) -> str | None:
+@dataclass
+class _Chunks:
+    """Whether lines of a reversal are left after the chunk just built (`rules.reversal_chunk`): `apply` commits
+    the user's next chunk, each in a transaction of its own."""
+
+    more: bool = False
+
+
+def _build(uow: UnitOfWork, event: Delivered, user_id: str, effect: UserEffect, emit_events: bool,
+           chunks: _Chunks) -> str | None:
     """The event's effect on one user: committed here (`COMMITTED`) when it is one update and the lines after it,
-    else added to `uow`; `GUARDED` when history lines carry the once-condition."""
+    else added to `uow`; `GUARDED` when history lines carry the once-condition. A reversal of many lines is built
+    one chunk at a time (`chunks.more` says whether lines are left)."""
+    chunks.more = False
     user = _profile(user_id)
     if user is None or user.erasing:  # erased (or being erased) while this event was in flight: their
         # profile lives on under an anonymous id, and nothing of theirs may be written under their own
@@ -163,7 +182,8 @@ def _build(uow: UnitOfWork, event: Delivered, user_id: str, effect: UserEffect, 
     forestalled = False
     counts = dict(effect.counts)
     for taken_back in effect.reversals:
-        steps = _taken_back(user_id, taken_back, event)
+        steps, more = _taken_back(user_id, taken_back, event)
+        chunks.more |= more
         reversed_lines = [original for step, original in steps if step == rules.REVERSE]
         for original in reversed_lines:
             score = _reverse(uow, lines, event, user_id, original, taken_back.reason, score)
@@ -396,14 +416,17 @@ def _ring_rating(lines: _HistoryLines, event: Delivered, user_id: str, score: fl
     ))
 
 
-def _taken_back(user_id: str, target: Reversal, event: Delivered) -> list[tuple[str, ReputationHistoryItem | None]]:
-    """The history lines a reversal concerns, each with what taking it back does (`rules.take_back`): a ring's
-    rating lines, or the one line an overturned penalty wrote (None when its event is still to come).
-    Raises AlreadyConsumed when this very event took one back (the marks commit with the whole effect)."""
+def _taken_back(user_id: str, target: Reversal, event: Delivered
+                ) -> tuple[list[tuple[str, ReputationHistoryItem | None]], bool]:
+    """The history lines a reversal takes back in this transaction, each with what taking it back does
+    (`rules.take_back`), and whether lines are left for the next (`rules.reversal_chunk`): a ring's rating lines
+    not marked yet, or the one line an overturned penalty wrote (None when its event is still to come).
+    Raises AlreadyConsumed when none is left and this very event took some back (each chunk's marks commit
+    with its score and counts)."""
     if target.ring_members:
         since = clock.iso(event.moment - RING_LOOKBACK)
-        lines = [h for h in ReputationHistoryItem.query(
-            f"USER#{user_id}", ReputationHistoryItem.sk.between(f"REPHIST#{since}", "REPHIST#~"))
+        lines = [h for h in ReputationHistoryItem.query(  # consistent: the next chunk sees this one's marks
+            f"USER#{user_id}", ReputationHistoryItem.sk.between(f"REPHIST#{since}", "REPHIST#~"), consistent_read=True)
             if h.kind in rules.RATING_KINDS and h.source_user_id in target.ring_members]
     else:
         try:
@@ -415,9 +438,11 @@ def _taken_back(user_id: str, target: Reversal, event: Delivered) -> list[tuple[
     steps = [(rules.take_back(None if h is None else (float(h.applied), h.reversed_by), event.event_id,
                               counted=bool(target.ring_members)), h)
              for h in lines]
-    if any(step == rules.DONE for step, _ in steps):
+    chunk = rules.reversal_chunk([step for step, _ in steps])
+    if chunk is None:
         raise consumers.AlreadyConsumed(f"{CONSUMER} already applied {event.event_id}")
-    return steps
+    places, more = chunk
+    return [steps[i] for i in places], more
 
 
 def _stars(lines: list[ReputationHistoryItem]) -> list[int]:

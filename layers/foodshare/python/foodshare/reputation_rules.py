@@ -179,6 +179,23 @@ def take_back(line: tuple[float, str | None] | None, by_event: str, counted: boo
     return REVERSE if (applied or counted) and not reversed_by else NOTHING
 
 
+# Lines one transaction takes back: a mark and a reversal line each, with the profile's update and a level change,
+# well within DynamoDB's 100 items a transaction.
+REVERSAL_CHUNK = 40
+
+
+def reversal_chunk(steps: list[str], size: int = REVERSAL_CHUNK) -> tuple[list[int], bool] | None:
+    """Which of a reversal's lines (their `take_back` steps, in order) one transaction takes back: the places of
+    the first `size` still to do, and whether more are left for the next. A ring's member may have any number of
+    rating lines; each chunk's marks commit with the profile's score and counts, so a redelivery after a crash
+    between chunks finds some lines marked by this very event and goes on with the rest. None: nothing is left
+    and this event took some back (a duplicate)."""
+    todo = [i for i, step in enumerate(steps) if step in (REVERSE, FORESTALL)]
+    if not todo and DONE in steps:
+        return None
+    return todo[:size], len(todo) > size
+
+
 @dataclass(frozen=True)
 class PendingChange:
     """A user's last change committed without a transaction (the profile's `rep_pending`): the profile's update
