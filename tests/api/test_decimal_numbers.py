@@ -15,6 +15,7 @@ import pytest
 
 from tests.support import flows
 from tests.support.api import call
+from tests.support.request_fields import fields_of
 
 _READS = frozenset({"GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems"})
 _MARK = 0.123456789  # stands for a literal `json.dumps` cannot write, replaced in the body's text
@@ -97,28 +98,9 @@ def test_a_number_json_cannot_hold_is_a_400_naming_the_field_and_nothing_is_writ
 
 def _decimals() -> tuple[set[str], set[str]]:
     """(fields that are `DecimalNumber`, fields that are a plain `float`) of every request body, by their wire name."""
-    from typing import Annotated, get_args, get_origin
-
     from pydantic import Strict
 
-    from foodshare.api import requests
-
-    def kinds(annotation, metadata) -> set[str]:
-        if annotation is float:
-            return {"decimal" if any(isinstance(m, Strict) and m.strict for m in metadata) else "plain"}
-        if get_origin(annotation) is Annotated:
-            inner, *more = get_args(annotation)
-            return kinds(inner, [*metadata, *more])
-        return {kind for arg in get_args(annotation) for kind in kinds(arg, metadata)}  # `float | None`: both
-
-    decimal, plain = set(), set()
-    for model in vars(requests).values():
-        if isinstance(model, type) and issubclass(model, requests.Body):
-            for name, info in model.model_fields.items():
-                found = kinds(info.annotation, info.metadata)
-                (decimal if "decimal" in found else set()).add(info.alias or name)
-                (plain if "plain" in found else set()).add(info.alias or name)
-    return decimal, plain
+    return fields_of(float, lambda metadata: any(isinstance(m, Strict) and m.strict for m in metadata))
 
 
 def test_every_decimal_of_a_body_is_a_decimal_number_and_is_tested_above():

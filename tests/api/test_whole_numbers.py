@@ -10,6 +10,7 @@ import pytest
 
 from tests.support import flows
 from tests.support.api import call
+from tests.support.request_fields import fields_of
 
 
 def _food(value):
@@ -87,30 +88,11 @@ def test_the_same_field_takes_a_whole_number_also_written_with_a_zero_fraction(f
 
 def _whole_numbers() -> tuple[set[str], set[str]]:
     """(fields that are `WholeNumber`, fields that are a plain `int`) of every request body, by their wire name."""
-    from typing import Annotated, get_args, get_origin
-
     from foodshare.api import requests
     from pydantic import BeforeValidator
 
-    def guarded(metadata) -> bool:
-        return any(isinstance(m, BeforeValidator) and m.func is requests._number_not_flag_or_text for m in metadata)
-
-    def kinds(annotation, metadata) -> set[str]:
-        if annotation is int:
-            return {"whole" if guarded(metadata) else "plain"}
-        if get_origin(annotation) is Annotated:
-            inner, *more = get_args(annotation)
-            return kinds(inner, [*metadata, *more])
-        return {kind for arg in get_args(annotation) for kind in kinds(arg, metadata)}  # `int | None`: both
-
-    whole, plain = set(), set()
-    for model in vars(requests).values():
-        if isinstance(model, type) and issubclass(model, requests.Body):
-            for name, info in model.model_fields.items():
-                found = kinds(info.annotation, info.metadata)
-                (whole if "whole" in found else set()).add(info.alias or name)
-                (plain if "plain" in found else set()).add(info.alias or name)
-    return whole, plain
+    return fields_of(int, lambda metadata: any(
+        isinstance(m, BeforeValidator) and m.func is requests._number_not_flag_or_text for m in metadata))
 
 
 def test_every_whole_number_of_a_body_is_a_whole_number_and_is_tested_above():
