@@ -37,5 +37,5 @@ def serialize_writes() -> None:
     from local import moto_query, moto_transactions
 
     moto_transactions.install()  # and no whole-table copy per transaction
-    moto_query.install()  # and a Query reads its partition, not the whole table
+    moto_query.install()  # and a Query reads its partition, not the whole table; a reversed BETWEEN is refused
     _installed = True

@@ -62,14 +62,9 @@ def get_requests(
     limit: Annotated[int, Query(ge=1, le=subject_requests.PAGE_MAX)] = subject_requests.PAGE,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> models.DataSubjectRequests:
-    found, more = subject_requests.page(caller_id(app), limit, _after(cursor) if cursor else None)
+    found, more = subject_requests.page(caller_id(app), limit, cursors.after(cursor, cursors.ULID))
     return models.DataSubjectRequests(requests=[views.subject_request(r) for r in found],
                                       next_cursor=cursors.encode(found[-1].request_id) if more else None)
-
-
-def _after(cursor: str) -> str:
-    """A requests cursor holds the id of the last request its page showed."""
-    return cursors.decode(cursor, lambda value: isinstance(value, str) and bool(value) and "#" not in value)
 
 
 @app.post("/me/erasure", operation_id="requestErasure",

@@ -73,3 +73,19 @@ def test_the_record_of_requests_comes_in_pages_oldest_first():
                          ({"cursor": "WzEsMl0"}, "cursor")):
         refused = call("GET", "/me/requests", user="sam", query=query)
         assert refused.status == 400 and field in str(refused.body["error"]), (query, refused)
+
+
+def test_a_cursor_past_the_record_is_a_400_naming_cursor_not_a_500():
+    """Found by an audit: a requests cursor was any text without `#`, taken as the request id the page starts after,
+    so the key condition was `BETWEEN "DSR#<it>" AND "DSR#~"`; text sorting after "~" ("~~", "é", "\\u007f") made the
+    lower bound the higher, which DynamoDB refuses (a ValidationException: 500). A cursor is now a request id (a
+    ULID), as the page gave it."""
+    import base64
+    import json
+
+    flows.user("sam")
+    for text in ("~~", "é", "\u007f", "zz", "01J0000000000000000000000~"):
+        cursor = base64.urlsafe_b64encode(json.dumps(text).encode()).decode().rstrip("=")
+        reply = call("GET", "/me/requests", user="sam", query={"cursor": cursor})
+        assert reply.status == 400, (text, reply)
+        assert reply.body["error"]["fields"] == {"cursor": "not a cursor from a previous page"}, (text, reply)

@@ -28,3 +28,22 @@ def test_a_query_answers_its_partition_in_sort_order_as_moto_did(aws):
     finally:
         Table.all_items = patched
     assert [(r.sk, int(r.claims)) for r in whole] == [(r.sk, int(r.claims)) for r in rows]
+
+
+def test_a_between_whose_bounds_are_reversed_is_refused_as_dynamodb_refuses_it(aws):
+    """DynamoDB answers a ValidationException to `BETWEEN :lo AND :hi` with `:lo` above `:hi` (strings compared by
+    their UTF-8 bytes); moto answered no items, so a key condition built from what a caller sent passed the tests."""
+    import pytest
+    from pynamodb.exceptions import QueryError
+
+    from foodshare.data.models import SignalDayItem
+
+    SignalDayItem(*SignalDayItem.key("u1", "2026-05-01"), claims=1).save()
+    with pytest.raises(QueryError) as refused:
+        list(SignalDayItem.query("USER#u1", SignalDayItem.sk.between("SIGNALS#~~", "SIGNALS#~")))
+    assert refused.value.cause_response_code == "ValidationException"
+    assert "BETWEEN operator requires upper bound" in refused.value.cause_response_message
+    with pytest.raises(QueryError):  # é is above ~ in UTF-8 (0xC3 > 0x7E)
+        list(SignalDayItem.query("USER#u1", SignalDayItem.sk.between("SIGNALS#é", "SIGNALS#~")))
+    assert len(list(SignalDayItem.query("USER#u1", SignalDayItem.sk.between("SIGNALS#", "SIGNALS#~")))) == 1
+    assert list(SignalDayItem.query("USER#u1", SignalDayItem.sk.between("SIGNALS#~", "SIGNALS#~"))) == []

@@ -39,13 +39,14 @@ def invalid() -> ValidationFailed:
 
 
 def after(cursor: str | None, shape: str) -> str | None:
-    """The sort key a "mine" list's page ended at (GET /me/groups, /me/food, /me/exchanges), from its cursor; 400
-    naming `cursor` unless it is a string matching `shape` (a regular expression) whole. It only moves within the
-    caller's own index partition (data/reads.by_user_page)."""
+    """The sort key a list's page ended at (GET /me/groups, /me/food, /me/exchanges, /me/requests, ...), from its
+    cursor; 400 naming `cursor` unless it is a string matching `shape` (a regular expression) whole. It only moves
+    within the list's own partition (data/reads.by_user_page, prefix_page), and a shape of the ids the list holds keeps
+    the key condition's bounds in order (text sorting after "~" put a BETWEEN's lower bound above its upper one)."""
     if cursor is None:
         return None
     return decode(cursor, lambda value: isinstance(value, str) and re.fullmatch(shape, value) is not None)
 
 
-ULID = r"[0-9A-HJKMNP-TV-Z]{26}"  # ids.new_id (groups, exchanges)
+ULID = r"[0-9A-HJKMNP-TV-Z]{26}"  # ids.new_id (groups, exchanges, data-subject requests)
 INVITE_SECRET = r"[0-9A-HJKMNP-TV-Z]{10}"  # an invite code's part after its group's id (ids.invite_code)
