@@ -116,8 +116,11 @@ def list_partnerships(
     limit: Annotated[int, Query(ge=1, le=partnerships.PAGE_MAX)] = partnerships.PAGE,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> models.GroupPartnerships:
-    found, more = partnerships.of_group(groupId, caller_id(app), limit, cursors.after(cursor, cursors.ULID))
-    return views.group_partnerships(found, more)
+    user_id = caller_id(app)
+    # sealed: a page's last link may be one the caller is not shown (a pending proposal to a member, a declined one)
+    seal = cursors.Seal(user_id, f"GET /groups/{groupId}/partnerships")
+    found, more = partnerships.of_group(groupId, user_id, limit, cursors.after(cursor, cursors.ULID, seal))
+    return views.group_partnerships(found, more, seal)
 
 
 @app.post("/partnerships/<partnershipId>/accept", operation_id="acceptPartnership",

@@ -130,3 +130,38 @@ def test_accept_decline_and_end_answer_the_time_of_their_change_as_the_list_then
         assert answer.body["createdAt"] < before <= answer.body["updatedAt"] <= clock.now_iso(), (action, answer.body)
         if action == "accept":
             assert _listed("bea", hof)[0]["updatedAt"] == answer.body["updatedAt"]
+
+
+def _readable(cursor: str) -> str:
+    """Everything a client can read out of a cursor: its text and what its base64 decodes to."""
+    import base64
+
+    return cursor + base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("latin-1")
+
+
+def test_a_cursor_names_no_partnership_the_list_hides_from_its_caller():
+    """Found by an audit: a page's `nextCursor` was the partner group id of the last link the page read, shown or
+    not. A member paging with `limit=1` read, page after empty page, the ids of the groups their admins had proposals
+    pending with (shown to admins only); admins likewise those of declined and ended partnerships (shown to nobody).
+    A cursor is now sealed (`cursors.Seal`): it names nothing, and opens only for its caller and this group's list."""
+    kiez, hof = _two_groups()
+    pending = []
+    for n in range(3):
+        flows.user(f"admin{n}")
+        pending.append(flows.group(f"admin{n}", f"Group {n}"))
+        _propose("sam", kiez, pending[-1])
+    pages = api.pages(f"/groups/{kiez}/partnerships", user="cleo", limit=1)
+    assert [p["partnerships"] for p in pages] == [[]] * len(pages) and len(pages) >= 3  # nothing shown to a member
+    given = [p["nextCursor"] for p in pages if p["nextCursor"]]
+    assert given and not [g for g in pending if any(g in _readable(c) for c in given)]
+    # A cursor pages this caller's view of this group's list only: an admin's is not a member's, nor another group's.
+    sams = call("GET", f"/groups/{kiez}/partnerships", user="sam", query={"limit": "1"}).body["nextCursor"]
+    assert sams and call("GET", f"/groups/{kiez}/partnerships", user="sam", query={"cursor": sams}).status == 200
+    flows.join("sam", hof, "bea")
+    for user, group_id in (("cleo", kiez), ("sam", hof)):
+        refused = call("GET", f"/groups/{group_id}/partnerships", user=user, query={"cursor": sams})
+        assert refused.status == 400 and refused.body["error"]["fields"] == {
+            "cursor": "not a cursor from a previous page"}, (user, refused)
+    # A cursor of before this rule (the partner's id as it was) is refused likewise: ask for the first page again.
+    old = call("GET", f"/groups/{kiez}/partnerships", user="sam", query={"cursor": cursors.encode(pending[0])})
+    assert old.status == 400 and "cursor" in old.body["error"]["fields"]

@@ -156,9 +156,10 @@ def my_groups(found: list[tuple[GroupItem, MembershipItem]], next_after: str | N
     return models.MyGroups(groups=[my_group(g, m) for g, m in found], next_cursor=page_cursor(next_after))
 
 
-def page_cursor(next_after: str | None) -> str | None:
-    """The cursor of the next page of a "mine" list (the sort key its page ended at), None on the last."""
-    return cursors.encode(next_after) if next_after is not None else None
+def page_cursor(next_after: str | None, seal: cursors.Seal | None = None) -> str | None:
+    """The cursor of the next page of a list (the sort key its page ended at; sealed with `seal` where the list
+    needs it: `cursors`), None on the last."""
+    return cursors.next_after(next_after, seal)
 
 
 def invite(item: InviteItem, creator: MembershipItem, viewer_id: str) -> models.Invite:
@@ -190,13 +191,14 @@ def partnership(item: PartnershipItem) -> models.Partnership:
     )
 
 
-def group_partnerships(found: list[partnerships.Listed], next_after: str | None) -> models.GroupPartnerships:
+def group_partnerships(found: list[partnerships.Listed], next_after: str | None,
+                       seal: cursors.Seal) -> models.GroupPartnerships:
     return models.GroupPartnerships(partnerships=[models.GroupPartnership(
         partnership_id=p.partnership.partnership_id, partner_group_id=p.partner_group_id,
         partner_group_name=p.partner_name, direction=p.direction, status=p.status,
         terms=models.PartnershipTerms.model_validate(partnerships.terms_view(p.terms)),
         created_at=p.partnership.created_at, updated_at=p.partnership.updated_at) for p in found],
-        next_cursor=page_cursor(next_after))
+        next_cursor=page_cursor(next_after, seal))
 
 def _food_fields(post: FoodItem, viewer_id: str, shown: privacy.Shown) -> dict:
     return {
