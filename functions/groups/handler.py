@@ -62,8 +62,10 @@ def list_invites(
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> models.Invites:
     user_id = caller_id(app)
-    found, more = groups.invites(groupId, user_id, limit, cursors.after(cursor, _invite_code_in(groupId)))
-    return views.invites(found, user_id, more)
+    # sealed: a page ends at an invite's code (a join credential, and maybe one of an invite the list leaves out)
+    seal = cursors.Seal(user_id, f"GET /groups/{groupId}/invites")
+    found, more = groups.invites(groupId, user_id, limit, cursors.after(cursor, _invite_code_in(groupId), seal))
+    return views.invites(found, user_id, more, seal)
 
 
 @app.delete("/groups/<groupId>/invites/<code>", operation_id="revokeInvite",

@@ -329,3 +329,33 @@ def test_joins_racing_for_the_last_uses_never_take_more():
     assert set(outcomes) <= {"joined", "invite_used_up", "concurrent_update"}, outcomes
     assert int(_stored(group, code).uses) == 2
     assert len(_members(group)) == 3 and GroupItem.get(*GroupItem.key(group)).member_count == 3
+
+
+def test_a_cursor_carries_no_invite_code():
+    """Found by an audit: a page's `nextCursor` was the code of the last invite the page read, in the clear: a join
+    credential put into the next request's URL (where proxies, clients' logs and browser history keep it), and, when
+    that invite was one the list leaves out (revoked, expired, used up, made by someone no longer an admin: one that
+    would work again were they an admin again), a code the list hides. A cursor is now sealed (`cursors.Seal`): it
+    names no code, and opens only for its caller and this group's list."""
+    group = flows.group("sam")
+    codes = [_invite("sam", group)["inviteCode"] for _ in range(5)]
+    for code in codes[1:]:
+        assert call("DELETE", f"/groups/{group}/invites/{code}", user="sam").status == 200
+    pages = api.pages(f"/groups/{group}/invites", user="sam", limit=1)
+    assert [i["inviteCode"] for p in pages for i in p["invites"]] == [codes[0]]
+    given = [p["nextCursor"] for p in pages if p["nextCursor"]]
+    assert len(given) >= 3
+
+    def readable(cursor: str) -> str:
+        import base64
+
+        return cursor + base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("latin-1")
+
+    assert not [code for code in codes if any(code.split("-")[1] in readable(c) for c in given)]
+    flows.user("bea")
+    flows.join("bea", group, "sam")
+    MembershipItem.get(*MembershipItem.key(group, "bea")).update(actions=[MembershipItem.role.set("admin")])
+    refused = call("GET", f"/groups/{group}/invites", user="bea", query={"cursor": given[0]})  # sam's
+    assert refused.status == 400 and refused.body["error"]["fields"] == {"cursor": "not a cursor from a previous page"}
+    old = call("GET", f"/groups/{group}/invites", user="sam", query={"cursor": cursors.encode(codes[0])})
+    assert old.status == 400 and "cursor" in old.body["error"]["fields"]  # a cursor of before: the first page again

@@ -170,9 +170,10 @@ def invite(item: InviteItem, creator: MembershipItem, viewer_id: str) -> models.
                          created_by=seen_by(viewer_id, creator.user_id, item.group_id, creator.pseudonym))
 
 
-def invites(found: list[tuple[InviteItem, MembershipItem]], viewer_id: str, next_after: str | None) -> models.Invites:
+def invites(found: list[tuple[InviteItem, MembershipItem]], viewer_id: str, next_after: str | None,
+            seal: cursors.Seal) -> models.Invites:
     return models.Invites(invites=[invite(i, creator, viewer_id) for i, creator in found],
-                          next_cursor=page_cursor(next_after))
+                          next_cursor=page_cursor(next_after, seal))
 
 
 def revoked_invite(item: InviteItem) -> models.RevokedInvite:
