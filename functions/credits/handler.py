@@ -23,28 +23,23 @@ def get_credits(
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> models.Credits:
     user_id = caller_id(app)
-    page = credits.statement(user_id, limit, credits.page_from_cursor(user_id, cursors.decode(cursor, _a_page))
-                             if cursor else None)
+    # sealed: the next page's balances are derived from the balance its cursor carries (one edited, or another
+    # person's, would show balances their ledger never had)
+    seal = cursors.Seal(user_id, "GET /me/credits")
+    page = credits.statement(user_id, limit, tuple(cursors.decode(cursor, _a_page, seal)) if cursor else None)
     return models.Credits(
         balance=int(page.user.credit_balance),
         held=int(page.user.credits_held),
         transactions=[views.ledger_entry(line) for line in page.lines],
-        next_cursor=cursors.encode(credits.page_cursor(user_id, page.next_page)) if page.next_page else None,
+        next_cursor=cursors.encode(list(page.next_page), seal) if page.next_page else None,
     )
 
 
 def _a_page(value: object) -> bool:
-    """A cursor holds the line the next page starts below, the balance there and their seal (`credits.page_cursor`);
-    one from before the balances were derived, only the line. One of the form between (line and balance, unsealed)
-    is refused: its balance cannot be vouched for."""
-    if isinstance(value, str):
-        return _a_line(value)
-    return (isinstance(value, list) and len(value) == 3 and _a_line(value[0])
-            and isinstance(value[1], int) and not isinstance(value[1], bool) and isinstance(value[2], str))
-
-
-def _a_line(value: object) -> bool:
-    return isinstance(value, str) and re.fullmatch(cursors.ULID, value) is not None
+    """A cursor holds the line the next page starts below and the balance there (`credits.Statement.next_page`)."""
+    return (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)
+            and re.fullmatch(cursors.ULID, value[0]) is not None
+            and isinstance(value[1], int) and not isinstance(value[1], bool))
 
 
 handler = entrypoint(app)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from foodshare import clock
+from foodshare.errors import ValidationFailed
 from tests.support import flows
 from tests.support.api import call
 
@@ -106,9 +109,10 @@ def test_credit_ledger_pages_newest_first():
     assert call("GET", "/me/credits", user="cleo", query={"cursor": "%%%"}).status == 400
 
 
-def test_lines_and_cursors_from_before_derived_balances_still_page():
-    """Lines written before issue 15 store their balance_after, and a cursor of then holds only an entry id: the
-    page after it takes its balances from the stored values. A cursor of neither kind is refused, naming it."""
+def test_lines_from_before_derived_balances_page_and_cursors_from_before_are_refused():
+    """Lines written before issue 15 store their balance_after: the pages derive the same balances. A cursor of
+    before API 5.4.0 (a line id alone, or line, balance and the credits route's own seal) is refused, naming it, as
+    any cursor of another shape is: ask for the first page again."""
     from foodshare import ids
     from foodshare import cursors
     from foodshare.data.models import LedgerEntryItem, UserItem
@@ -125,22 +129,22 @@ def test_lines_and_cursors_from_before_derived_balances_still_page():
         actions=[UserItem.credit_balance.set(2), UserItem.ledger_head.remove()])  # a profile from before
     first = call("GET", "/me/credits", user="cleo", query={"limit": 2}).body
     assert [t["balanceAfter"] for t in first["transactions"]] == [2, 3]
-    older = call("GET", "/me/credits", user="cleo", query={"limit": 2, "cursor": cursors.encode(old[1])}).body
+    older = call("GET", "/me/credits", user="cleo", query={"limit": 2, "cursor": first["nextCursor"]}).body
     assert [(t["amount"], t["balanceAfter"]) for t in older["transactions"]] == [(-1, 2), (3, 3)]
     assert older["nextCursor"] is None
-    assert call("GET", "/me/credits", user="cleo", query={"cursor": first["nextCursor"]}).body["transactions"] == \
-        older["transactions"]
-    for bad in (cursors.encode(["x", "2"]), cursors.encode({"a": 1}), cursors.encode(["", 1])):
+    for bad in (cursors.encode(old[1]), cursors.encode([old[1], 2, "0" * 32]), cursors.encode(["x", "2"]),
+                cursors.encode({"a": 1}), cursors.encode(["", 1])):
         refused = call("GET", "/me/credits", user="cleo", query={"cursor": bad})
-        assert refused.status == 400 and "cursor" in refused.body["error"]["fields"], refused.body
+        assert refused.status == 400 and refused.body["error"]["fields"] == {
+            "cursor": "not a cursor from a previous page"}, refused.body
 
 
 def test_a_cursor_carries_a_balance_only_the_server_vouches_for():
-    """Found by an audit: the next page's balances are derived from the balance its cursor carries, which was taken as
-    sent: a cursor edited to another balance (or another person's cursor) showed lines with balances the ledger
-    never had (-5 after a +1), and any text as the entry id paged from there ("~": the newest lines again). A cursor
-    is now sealed to its person, line and balance; an edited one, another's, or one of the form before (line and
-    balance, unsealed) is 400 naming `cursor`."""
+    """Found by an audit (API 5.3.2): the next page's balances are derived from the balance its cursor carries,
+    which was taken as sent: a cursor edited to another balance (or another person's cursor) showed lines with
+    balances the ledger never had (-5 after a +1), and any text as the entry id paged from there ("~": the newest
+    lines again). A cursor is sealed (`cursors.Seal`, since API 5.4.0 the rule of every sealed list): it reads as
+    nothing, and an edited one, one made up, another person's or another list's is 400 naming `cursor`."""
     from foodshare import cursors
 
     c = flows.community()
@@ -149,13 +153,17 @@ def test_a_cursor_carries_a_balance_only_the_server_vouches_for():
     first = call("GET", "/me/credits", user="cleo", query={"limit": 2}).body
     honest = call("GET", "/me/credits", user="cleo", query={"limit": 2, "cursor": first["nextCursor"]})
     assert [t["balanceAfter"] for t in honest.body["transactions"]] == [3, 2], honest.body
-    value = cursors.decode(first["nextCursor"])
-    entry_id, balance = value[0], value[1]
+    seal = cursors.Seal("cleo", "GET /me/credits")
+    entry_id, balance = cursors.decode(first["nextCursor"], seal=seal)  # what only the server can read
+    with pytest.raises(ValidationFailed):
+        cursors.decode(first["nextCursor"])  # ... a client reads nothing in it
     sams = call("GET", "/me/credits", user="sam", query={"limit": 1}).body  # (sam has one line: no cursor)
     assert sams["nextCursor"] is None
-    for bad in ([entry_id, -5, *value[2:]], [entry_id, balance], ["~", balance, *value[2:]],
-                [entry_id + "~", balance, *value[2:]], "~"):
-        refused = call("GET", "/me/credits", user="cleo", query={"cursor": cursors.encode(bad)})
+    flipped = first["nextCursor"][:-3] + ("A" if first["nextCursor"][-3] != "A" else "B") + first["nextCursor"][-2:]
+    for bad in (cursors.encode([entry_id, -5]), cursors.encode([entry_id, balance]), cursors.encode(["~", balance]),
+                cursors.encode([entry_id, -5], cursors.Seal("sam", "GET /me/credits")),
+                cursors.encode([entry_id, -5], cursors.Seal("cleo", "GET /me/exchanges")), flipped, "~"):
+        refused = call("GET", "/me/credits", user="cleo", query={"cursor": bad})
         assert refused.status == 400 and "cursor" in refused.body["error"]["fields"], (bad, refused.body)
     others = call("GET", "/me/credits", user="sam", query={"cursor": first["nextCursor"]})  # cleo's, sent by sam
     assert others.status == 400 and "cursor" in others.body["error"]["fields"], others.body

@@ -12,22 +12,20 @@ always the sum of its ledger. Two ways to change it:
   balance already above it, the cap lowered, is not cut to it).
 
 A line's `balance_after` is derived when the ledger is read (`statement`), backwards from the profile's
-balance; lines written before this carry the stored value, which is the same number.
+balance; lines written before this carry the stored value, which is the same number (no longer read).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from foodshare import clock, identity_key, ids
+from foodshare import clock, ids
 from foodshare.data.models import LedgerEntryItem, UserItem
 from foodshare.data.transaction import UnitOfWork, with_retries
 from foodshare.domain import users
-from foodshare.errors import ConcurrentUpdate, Conflict, DomainError, ValidationFailed
+from foodshare.errors import ConcurrentUpdate, Conflict, DomainError
 from foodshare.settings import get_settings
 
 CLAIM_COST = 1
@@ -176,41 +174,17 @@ class Statement:
         return last.entry.entry_id, last.balance_after - int(last.entry.amount)
 
 
-def page_cursor(user_id: str, page: tuple[str, int]) -> list:
-    """The cursor value of the page starting below line `page[0]` at balance `page[1]` (`Statement.next_page`),
-    sealed to the person, the line and the balance: the next page's balances are derived from it, so one edited (or
-    another person's) would show balances their ledger never had."""
-    return [page[0], page[1], _seal(user_id, *page)]
-
-
-def page_from_cursor(user_id: str, value: str | list) -> tuple[str, int | None]:
-    """The page a cursor value names (shape checked by the caller: a line id, or [line id, balance, seal]); 400 naming
-    `cursor` when its seal is not this person's for that line and balance. A line id alone (a cursor from before the
-    balances were derived) pages with its lines' stored balances."""
-    if isinstance(value, str):
-        return value, None
-    entry_id, balance, seal = value
-    if not hmac.compare_digest(seal, _seal(user_id, entry_id, balance)):
-        raise ValidationFailed("The cursor is not valid.", fields={"cursor": "not a cursor from a previous page"})
-    return entry_id, balance
-
-
-def _seal(user_id: str, entry_id: str, balance: int) -> str:
-    parts = "\x1f".join(("credits", user_id, entry_id, str(balance)))
-    return hmac.new(identity_key.key(), parts.encode(), hashlib.sha256).hexdigest()[:32]
-
-
 HEAD_CHECKS = 3  # a line committed between the page's query and the profile's read: query again (rare)
 
 
-def statement(user_id: str, limit: int, page: tuple[str, int | None] | None) -> Statement:
+def statement(user_id: str, limit: int, page: tuple[str, int] | None) -> Statement:
     """The balance and a page of the ledger, newest first, each line with the balance after it.
 
     The first page is derived backwards from the profile's balance: the ledger is queried first, the profile
     read after, and the page is used when it holds the profile's `ledger_head` (the last line committed), so
     every change the balance holds is on it (else a change landed in between: query again). A later page
-    starts from the balance its cursor carries (`page`: the newest line's successor id and that balance; a
-    cursor from before carries only the id, and its lines their stored `balance_after`)."""
+    starts from the balance its cursor carries (`page`: the newest line's successor id and that balance, as
+    `Statement.next_page` gave them: the cursor is sealed, `cursors.Seal`, so the server vouches for both)."""
     if page is not None:
         entries, more = _ledger(user_id, limit, page[0])
         return Statement(users.ensure(user_id), _lines(entries, page[1]), more)
@@ -223,17 +197,8 @@ def statement(user_id: str, limit: int, page: tuple[str, int | None] | None) -> 
     return Statement(user, _lines(entries, int(user.credit_balance)), more)
 
 
-def _lines(entries: list[LedgerEntryItem], balance: int | None) -> list[Line]:
-    """Each entry with the balance after it, from `balance` (after the newest) backwards; without it (an old
-    cursor), from the first stored `balance_after` on the page."""
-    if balance is None:
-        stored = [(n, e) for n, e in enumerate(entries) if e.balance_after is not None]
-        if entries and not stored:
-            raise ValidationFailed("The cursor is no longer valid; start from the first page.",
-                                   fields={"cursor": "expired: ask for the first page again"})
-        if stored:
-            n, entry = stored[0]
-            balance = int(entry.balance_after) + sum(int(e.amount) for e in entries[:n])
+def _lines(entries: list[LedgerEntryItem], balance: int) -> list[Line]:
+    """Each entry with the balance after it, from `balance` (after the newest) backwards."""
     lines = []
     for entry in entries:
         lines.append(Line(entry, balance))
