@@ -245,3 +245,44 @@ def test_a_cursor_holding_a_lone_surrogate_is_a_400_naming_cursor(path, raw):
     reply = call("GET", path, user="cleo", query={"cursor": cursor})
     assert reply.status == 400, reply
     assert reply.body["error"]["fields"] == {"cursor": "not a cursor from a previous page"}
+
+
+def _paged_routes() -> list[str]:
+    """Every GET route taking a `cursor` (docs/openapi.json, generated from the handlers): a new one is checked too."""
+    from pathlib import Path
+
+    spec = json.loads((Path(__file__).parents[2] / "docs" / "openapi.json").read_text())
+    return sorted(path for path, operations in spec["paths"].items()
+                  if any(p["name"] == "cursor" for p in operations.get("get", {}).get("parameters", [])))
+
+
+def test_every_paged_route_answers_a_bad_cursor_alike():
+    """One cursor rule (`foodshare/cursors.py`, docs/api.md "Page cursors"): on every paged route, what is not of the
+    shape that list's cursors have is 400 `validation_error` naming `cursor`, never a 500 nor a page: not base64,
+    not JSON, the wrong shape, text sorting past a key range's end ("~~": a 500 on `GET /me/requests` before),
+    another person's or another list's sealed cursor."""
+    from foodshare import cursors
+
+    c = flows.community()
+    group = c["group"]
+
+    def encoded(raw: str) -> str:
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    # (a cursor of a list's own shape, edited, is refused where the list seals its cursors; on the others it pages
+    # from elsewhere in the caller's own view of the list: docs/api.md, "Page cursors")
+    bad = ["!!!", encoded("not json"), encoded("[]"), encoded('{"a":1}'), encoded('"~~"'), encoded('"é"'),
+           encoded("1" * 40), encoded('["01J0000000000000000000000Z", 1e999]'),
+           cursors.encode("01J0000000000000000000000Z", cursors.Seal("cleo", "GET /me/credits")),
+           cursors.encode(["01J0000000000000000000000Z", 3], cursors.Seal("sam", "GET /me/exchanges"))]
+    routes = _paged_routes()
+    assert len(routes) == 9, routes
+    answers = {}
+    for template in routes:
+        path = template.replace("{groupId}", group)
+        for cursor in bad:
+            reply = call("GET", path, user="sam", query={"cursor": cursor})
+            if reply.status != 400 or reply.body["error"] != {"code": "validation_error", "message": "The cursor is not valid.",
+                                                              "fields": {"cursor": "not a cursor from a previous page"}}:
+                answers[(template, cursor)] = (reply.status, reply.body)
+    assert answers == {}

@@ -1,4 +1,5 @@
-"""The server key behind per-group handles, pseudonyms and area offsets (`domain/privacy.py`).
+"""The server key behind per-group handles, pseudonyms and area offsets (`domain/privacy.py`), and sealed page
+cursors (`cursors.Seal`).
 
 Deployed stages read it from Secrets Manager (`IDENTITY_KEY_SECRET_ARN`, a generated
 secret in the stack) through Powertools Parameters on first use; a deployed function
