@@ -35,7 +35,7 @@ class Seal:
     """Whose cursor it is and which list it pages: a sealed cursor opens only for both."""
 
     caller: str
-    scope: str  # the route and its path, e.g. "GET /groups/<groupId>/partnerships <the group's id>"
+    scope: str  # the list: its route with the path as asked, e.g. "GET /groups/01J.../partnerships"
 
 
 def encode(value: Any, seal: Seal | None = None) -> str:
@@ -86,8 +86,9 @@ INVITE_SECRET = r"[0-9A-HJKMNP-TV-Z]{10}"  # an invite code's part after its gro
 
 # ---- sealing: an SIV construction over HMAC-SHA256 (no cipher library in the layer) ----------------------------
 # The tag is a MAC of the caller, the list and the value; it is also the IV of a keystream (HMAC of the tag and a
-# counter) the value is XORed with. Deterministic (one page's cursor is the same each time it is given, which the
-# discovery page cache would want), unreadable without the key, and any change to the tag or the text fails the MAC.
+# counter) the value is XORed with. Deterministic (one page's cursor is the same each time it is given), unreadable
+# without the key, and any change to the tag or the text fails the MAC. Its keys are derived for this use, so the identity
+# key's other uses (handles, pseudonyms, areas) never meet a cursor's.
 _TAG_BYTES = 16
 
 
