@@ -209,3 +209,39 @@ def browse_filters(text: str) -> BrowseFilters:
     if radius is not None and place_at is None:
         raise ValidationFailed("A radius needs a place: `52.37,4.89 5km`.", fields={"lat": "required with a radius"})
     return BrowseFilters(labels(" ".join(label_words)), place_at, radius)
+
+
+@dataclass(frozen=True)
+class InviteOptions:
+    max_uses: int | None
+    hours: int | None
+
+
+INVITE_TYPED = "/invite [uses] [hours, e.g. 48h]"
+_TOO_MANY = 999_999_999  # a count typed with more digits than `whole_number` reads: refused as any other too many
+
+
+def invite_options(text: str) -> InviteOptions:
+    """`/invite`, `/invite 10`, `/invite 48h`, `/invite 10 48h`: how many joins it allows and for how many hours (none:
+    any number, the longest lifetime). Only read here: their bounds are `POST /groups/{groupId}/invites`' own."""
+    uses = hours = None
+    for word in text.lower().split():
+        is_hours = word.endswith("h")
+        digits = word[:-1] if is_hours else word
+        count = whole_number(digits)
+        if count is None and digits.isdecimal() and digits.isascii():
+            count = _TOO_MANY
+        if count is None or (hours if is_hours else uses) is not None:
+            raise ValidationFailed(f"Write {INVITE_TYPED}: e.g. /invite 10 48h for 10 joins within 48 hours.",
+                                   fields={"invite": INVITE_TYPED})
+        if is_hours:
+            hours = count
+        else:
+            uses = count
+    return InviteOptions(uses, hours)
+
+
+def typed_invite_options(options: InviteOptions) -> str:
+    """The options as `invite_options` reads them back (a group choice's button carries them)."""
+    return " ".join(([str(options.max_uses)] if options.max_uses is not None else [])
+                    + ([f"{options.hours}h"] if options.hours is not None else []))
