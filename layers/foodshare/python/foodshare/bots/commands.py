@@ -33,8 +33,10 @@ HELP = """Foodshare: share food with your group and partner groups.
 /privacy: your privacy choices: restrict processing, leave leaderboards, exact or approximate pickup places
 /erase: erase your account (I ask you to confirm first)
 /join <code>: join a group with an invite code (an invite's link does it for you)
-Group admins, in our private chat:
+Group admins and moderators, in our private chat:
 /invite [uses] [hours]: an invite code and link to your group, e.g. /invite 10 48h
+/mod: your group's open reports, with buttons to dismiss, warn, restrict, remove or ban;
+  /mod <action> <reportId|handle> [days] [reason] to give your own reason
 Others only ever see your pseudonym in their group."""
 
 
@@ -483,6 +485,7 @@ COMMANDS: dict[str, Callable[[Turn, str], Reply]] = {
     "privacy": _privacy,
     "invite": admin.invite,
     "join": admin.join,
+    "mod": admin.mod,
 }
 ACTIONS: dict[str, Callable[[Turn, str], Reply]] = {
     "claim": _claim,
@@ -495,4 +498,6 @@ ACTIONS: dict[str, Callable[[Turn, str], Reply]] = {
     "privacy": _privacy,
     "invite": admin.invite_chosen,
     "join": admin.join_pressed,
+    "mod": admin.act_pressed,
+    "modq": admin.queue_pressed,
 }

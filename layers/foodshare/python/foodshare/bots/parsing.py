@@ -245,3 +245,44 @@ def typed_invite_options(options: InviteOptions) -> str:
     """The options as `invite_options` reads them back (a group choice's button carries them)."""
     return " ".join(([str(options.max_uses)] if options.max_uses is not None else [])
                     + ([f"{options.hours}h"] if options.hours is not None else []))
+
+
+@dataclass(frozen=True)
+class ModerationCommand:
+    action: str  # moderation_rules.ACTIONS
+    target: str  # a report's id, a member's handle or a post's id, as typed (not yet checked)
+    days: int | None
+    reason: str | None
+
+
+# The words `/mod` takes for the API's actions (moderation_rules.ACTIONS), and their own names
+MODERATION_WORDS = {"dismiss": "dismiss", "warn": "warn", "remove_post": "remove_post", "restrict": "restrict",
+                    "remove": "remove_member", "remove_member": "remove_member", "ban": "ban"}
+MODERATION_TYPED = "/mod <dismiss|warn|remove_post|restrict|remove|ban> <reportId|handle> [days] [reason]"
+
+
+def moderation_command(text: str) -> ModerationCommand:
+    """`/mod ban <reportId|handle> [reason]`, `/mod restrict <reportId|handle> <days> [reason]`: the action, what it is
+    about, the days of a restriction and the reason the member is told, each as typed (the reason keeps its words)."""
+    word, _, rest = text.strip().partition(" ")
+    action = MODERATION_WORDS.get(word.lower())
+    if action is None:
+        raise ValidationFailed("Write " + MODERATION_TYPED.replace("<dismiss|warn|remove_post|restrict|remove|ban>",
+                                                                   "<action>")
+                               + "; the actions: dismiss, warn, remove_post, restrict, remove, ban.",
+                               fields={"action": "dismiss, warn, remove_post, restrict, remove or ban"})
+    days_typed = " <days>" if action == "restrict" else ""
+    target, _, rest = rest.strip().partition(" ")
+    if not target:
+        raise ValidationFailed(f"Write /mod {word.lower()} <reportId|handle>{days_typed} [reason] (/mod shows the "
+                               "reports and handles).", fields={"target": "required"})
+    days = None
+    if action == "restrict":
+        typed, _, rest = rest.strip().partition(" ")
+        days = whole_number(typed)
+        if days is None:
+            days = _TOO_MANY if typed.isdecimal() and typed.isascii() else None
+        if days is None:
+            raise ValidationFailed("A restriction needs the number of days: /mod restrict <reportId|handle> <days> "
+                                   "[reason].", fields={"days": "required"})
+    return ModerationCommand(action, target, days, rest.strip() or None)

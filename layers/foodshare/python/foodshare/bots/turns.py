@@ -50,7 +50,7 @@ class Turn:
     @property
     def others_read(self) -> bool:
         """Whether the chat's members would see the answer (a Telegram group chat): a command about the person's
-        account (/export, /erase, /privacy) or a group's administration (/invite, /join) is then only pointed to
+        account (/export, /erase, /privacy) or a group's administration (/invite, /join, /mod) is then only pointed to
         the private chat. Slack answers a command to its sender alone, in a channel too."""
         return self.chat_sees_replies or (self.chat.is_group and self.chat.platform != "slack")
 
