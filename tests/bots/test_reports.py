@@ -29,7 +29,7 @@ def announced_soup(recorder) -> tuple[str, dict]:
 
 def moderation_reports(group_id: str) -> list[dict]:
     """The group's open reports as its admin (Alice) is shown them: GET /groups/{groupId}/moderation's read and view
-    (a chat user has no API token, and the bots have no moderation command)."""
+    (what the API shows; the bots' `/mod` shows them without their reporter: tests/bots/test_group_admin.py)."""
     from foodshare.api import views
     from foodshare.domain import moderation
 

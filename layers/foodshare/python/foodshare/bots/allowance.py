@@ -1,7 +1,7 @@
 """What a person does through the bots spends the API's per-person allowance (`cache.ratelimit`): one bucket per
 person and route, the route the command stands for, so a chat is no way around RATE_LIMIT_POSTING, _CLAIMS,
 _REPORTS, _DISCOVERY (`/browse` is `GET /food`) and _DEFAULT (`/mine`, `/rep`, `/credits`, `/export`, `/erase`,
-`/privacy`).
+`/privacy`, `/invite`, `/join`, `/mod`).
 
 A redelivered update or a Slack retry is applied once (`webhook.apply_once`), so it spends nothing again. With
 Redis unavailable the request goes through, as it does on the API (the limiter fails open).
@@ -16,10 +16,13 @@ POSTING, CLAIMS, REPORTS = "POST /food", "POST /food/{foodId}/claims", "POST /re
 EXPORT, EXPORT_LINK = "POST /me/exports", "GET /me/exports/{exportId}"
 ERASURE_CODE, ERASURE = "POST /me/erasure", "DELETE /me"
 PRIVACY_CHANGE = "PUT /me/privacy"
+INVITE, JOIN = "POST /groups/{groupId}/invites", "POST /groups/join"
+MODERATE = "POST /groups/{groupId}/moderation/actions"
 # Reads
 BROWSE, MINE = "GET /food", "GET /me/exchanges"
 REPUTATION, CREDITS = "GET /users/{userId}/reputation", "GET /me/credits"
 PRIVACY = "GET /me/privacy"
+MODERATION, MY_GROUPS = "GET /groups/{groupId}/moderation", "GET /me/groups"
 
 _LATELY = {POSTING: "shared a lot", CLAIMS: "claimed a lot", REPORTS: "filed many reports"}
 _ASKED = "asked for a lot"  # every other route: reads, exports, erasure codes, privacy choices

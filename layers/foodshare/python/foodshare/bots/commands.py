@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from foodshare.bots import allowance, parsing, rendering, sharing, store
+from foodshare.bots import admin, allowance, parsing, rendering, sharing, store
 from foodshare.bots.rendering import STARS, shown_name
 from foodshare.bots.turns import Button, Reply, Turn, answering
 from foodshare.domain import (
@@ -32,6 +32,11 @@ HELP = """Foodshare: share food with your group and partner groups.
 /export: everything Foodshare holds about you, as a download
 /privacy: your privacy choices: restrict processing, leave leaderboards, exact or approximate pickup places
 /erase: erase your account (I ask you to confirm first)
+/join <code>: join a group with an invite code (an invite's link does it for you)
+Group admins and moderators, in our private chat:
+/invite [uses] [hours]: an invite code and link to your group, e.g. /invite 10 48h
+/mod: your group's open reports, with buttons to dismiss, warn, restrict, remove or ban;
+  /mod <action> <reportId|handle> [days] [reason] to give your own reason
 Others only ever see your pseudonym in their group."""
 
 
@@ -53,10 +58,12 @@ def on_action(turn: Turn, action: str) -> Reply:
 # ---- membership ------------------------------------------------------------------------
 
 
-def _start(turn: Turn, _: str) -> Reply:
+def _start(turn: Turn, args: str) -> Reply:
     user = users.ensure(turn.user_id)
     if not turn.chat.is_group:
         store.remember_private_chat(turn.user_id, turn.chat.platform, turn.chat.address)
+        if args:  # an invite's link (t.me/<bot>?start=<code>) opens this chat with `/start <code>`
+            return admin.join(turn, args)
         return Reply(f"Hi {user.pseudonym}! I'll tell you here when something concerns you.\n\n{HELP}")
     group_id = store.linked_group(turn.chat.key)
     if group_id is None:
@@ -284,10 +291,7 @@ def _credits(turn: Turn, _: str) -> Reply:
 
 
 def _for_others_to_read(turn: Turn) -> bool:
-    """Whether the chat's members would see the answer (a Telegram group chat): a command about the person's account
-    (/export, /erase, /privacy) is then only pointed to the private chat. Slack answers a command to its sender
-    alone, in a channel too."""
-    return turn.chat_sees_replies or (turn.chat.is_group and turn.chat.platform != "slack")
+    return turn.others_read
 
 
 def _export(turn: Turn, export_id: str) -> Reply:
@@ -479,6 +483,9 @@ COMMANDS: dict[str, Callable[[Turn, str], Reply]] = {
     "export": _export,
     "erase": _erase,
     "privacy": _privacy,
+    "invite": admin.invite,
+    "join": admin.join,
+    "mod": admin.mod,
 }
 ACTIONS: dict[str, Callable[[Turn, str], Reply]] = {
     "claim": _claim,
@@ -489,4 +496,8 @@ ACTIONS: dict[str, Callable[[Turn, str], Reply]] = {
     "report": _report,
     "erase": _erase,
     "privacy": _privacy,
+    "invite": admin.invite_chosen,
+    "join": admin.join_pressed,
+    "mod": admin.act_pressed,
+    "modq": admin.queue_pressed,
 }

@@ -209,3 +209,80 @@ def browse_filters(text: str) -> BrowseFilters:
     if radius is not None and place_at is None:
         raise ValidationFailed("A radius needs a place: `52.37,4.89 5km`.", fields={"lat": "required with a radius"})
     return BrowseFilters(labels(" ".join(label_words)), place_at, radius)
+
+
+@dataclass(frozen=True)
+class InviteOptions:
+    max_uses: int | None
+    hours: int | None
+
+
+INVITE_TYPED = "/invite [uses] [hours, e.g. 48h]"
+_TOO_MANY = 999_999_999  # a count typed with more digits than `whole_number` reads: refused as any other too many
+
+
+def invite_options(text: str) -> InviteOptions:
+    """`/invite`, `/invite 10`, `/invite 48h`, `/invite 10 48h`: how many joins it allows and for how many hours (none:
+    any number, the longest lifetime). Only read here: their bounds are `POST /groups/{groupId}/invites`' own."""
+    uses = hours = None
+    for word in text.lower().split():
+        is_hours = word.endswith("h")
+        digits = word[:-1] if is_hours else word
+        count = whole_number(digits)
+        if count is None and digits.isdecimal() and digits.isascii():
+            count = _TOO_MANY
+        if count is None or (hours if is_hours else uses) is not None:
+            raise ValidationFailed(f"Write {INVITE_TYPED}: e.g. /invite 10 48h for 10 joins within 48 hours.",
+                                   fields={"invite": INVITE_TYPED})
+        if is_hours:
+            hours = count
+        else:
+            uses = count
+    return InviteOptions(uses, hours)
+
+
+def typed_invite_options(options: InviteOptions) -> str:
+    """The options as `invite_options` reads them back (a group choice's button carries them)."""
+    return " ".join(([str(options.max_uses)] if options.max_uses is not None else [])
+                    + ([f"{options.hours}h"] if options.hours is not None else []))
+
+
+@dataclass(frozen=True)
+class ModerationCommand:
+    action: str  # moderation_rules.ACTIONS
+    target: str  # a report's id, a member's handle or a post's id, as typed (not yet checked)
+    days: int | None
+    reason: str | None
+
+
+# The words `/mod` takes for the API's actions (moderation_rules.ACTIONS), and their own names
+MODERATION_WORDS = {"dismiss": "dismiss", "warn": "warn", "remove_post": "remove_post", "restrict": "restrict",
+                    "remove": "remove_member", "remove_member": "remove_member", "ban": "ban"}
+MODERATION_TYPED = "/mod <dismiss|warn|remove_post|restrict|remove|ban> <reportId|handle> [days] [reason]"
+
+
+def moderation_command(text: str) -> ModerationCommand:
+    """`/mod ban <reportId|handle> [reason]`, `/mod restrict <reportId|handle> <days> [reason]`: the action, what it is
+    about, the days of a restriction and the reason the member is told, each as typed (the reason keeps its words)."""
+    word, _, rest = text.strip().partition(" ")
+    action = MODERATION_WORDS.get(word.lower())
+    if action is None:
+        raise ValidationFailed("Write " + MODERATION_TYPED.replace("<dismiss|warn|remove_post|restrict|remove|ban>",
+                                                                   "<action>")
+                               + "; the actions: dismiss, warn, remove_post, restrict, remove, ban.",
+                               fields={"action": "dismiss, warn, remove_post, restrict, remove or ban"})
+    days_typed = " <days>" if action == "restrict" else ""
+    target, _, rest = rest.strip().partition(" ")
+    if not target:
+        raise ValidationFailed(f"Write /mod {word.lower()} <reportId|handle>{days_typed} [reason] (/mod shows the "
+                               "reports and handles).", fields={"target": "required"})
+    days = None
+    if action == "restrict":
+        typed, _, rest = rest.strip().partition(" ")
+        days = whole_number(typed)
+        if days is None:
+            days = _TOO_MANY if typed.isdecimal() and typed.isascii() else None
+        if days is None:
+            raise ValidationFailed("A restriction needs the number of days: /mod restrict <reportId|handle> <days> "
+                                   "[reason].", fields={"days": "required"})
+    return ModerationCommand(action, target, days, rest.strip() or None)

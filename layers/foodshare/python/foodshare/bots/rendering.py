@@ -107,3 +107,41 @@ def exchange_buttons(exchange_id: str) -> tuple[tuple[Button, ...], ...]:
 
 def rating_buttons(exchange_id: str) -> tuple[tuple[Button, ...], ...]:
     return (tuple(Button(STARS[:n], f"rate:{exchange_id}:{n}") for n in range(1, 6)),)
+
+
+def member_evidence(user, open_reports: int) -> str:
+    """A reported member's standing as `GET /groups/{groupId}/moderation` shows it to moderators: account-wide figures
+    in bands (`domain/privacy.py`), so a moderator of two groups cannot match one member by exact numbers."""
+    from foodshare.domain import privacy
+
+    about = f"open reports about them: {open_reports}"
+    if user is None:
+        return about
+
+    def band(count) -> str:
+        lower = privacy.count_band(int(count))
+        return f"{lower}+" if lower else "0"
+
+    received = int(user.ratings_received)
+    rating = (f"rating {privacy.rating_band(float(user.rating_stars_total) / received):g}★" if received
+              else "no ratings")
+    return (f"{user.trust_level}, score {privacy.score_band(float(user.score))}+, exchanges "
+            f"{band(user.completed_count)}, no-shows {band(user.no_show_count)}, cancellations "
+            f"{band(user.cancelled_count)}, {rating} · {about}")
+
+
+# `/mod`'s buttons: `mod:<groupId>:<reportId or handle>:<code>` (at most 59 bytes of Telegram's 64); an upper-case
+# code is the confirmation of a removal or ban, which the lower-case one asks for first.
+MODERATION_CODES = {"d": "dismiss", "w": "warn", "r": "restrict", "p": "remove_post", "x": "remove_member",
+                    "b": "ban"}
+CONFIRMED = {"X": "remove_member", "B": "ban"}
+RESTRICT_DAYS = 7  # a button's restriction (the fraud signals' restriction lasts as long)
+
+
+def moderation_buttons(group_id: str, number: int, report_id: str, *, post: bool) -> tuple[tuple[Button, ...], ...]:
+    """The actions on the queue's report `number` (`post`: it is about a post, which can then be removed)."""
+    def button(label: str, code: str) -> Button:
+        return Button(f"{label} {number}", f"mod:{group_id}:{report_id}:{code}")
+
+    return ((button("Dismiss", "d"), button("Warn", "w"), button(f"Restrict {RESTRICT_DAYS}d", "r")),
+            ((button("Remove post", "p"),) if post else ()) + (button("Remove", "x"), button("Ban", "b")))

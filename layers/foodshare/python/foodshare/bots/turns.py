@@ -47,6 +47,13 @@ class Turn:
     # writes made for it are recorded under it, so a redelivery cannot apply them twice.
     request_key: str | None = None
 
+    @property
+    def others_read(self) -> bool:
+        """Whether the chat's members would see the answer (a Telegram group chat): a command about the person's
+        account (/export, /erase, /privacy) or a group's administration (/invite, /join, /mod) is then only pointed to
+        the private chat. Slack answers a command to its sender alone, in a channel too."""
+        return self.chat_sees_replies or (self.chat.is_group and self.chat.platform != "slack")
+
 
 # Refusals that say something about the person's standing rather than the post (their trust level and its limits,
 # their credits, a moderators' restriction or ban, a low-rating suspension, a privacy restriction, an erasure under
