@@ -290,13 +290,9 @@ def _credits(turn: Turn, _: str) -> Reply:
     return Reply("\n".join(lines), personal=turn.chat.is_group)
 
 
-def _for_others_to_read(turn: Turn) -> bool:
-    return turn.others_read
-
-
 def _export(turn: Turn, export_id: str) -> Reply:
     """/export asks for an export of everything stored about the person; /export <id> gives its link."""
-    if _for_others_to_read(turn):
+    if turn.others_read:
         return Reply("An export is for your eyes only: send /export to me in a private chat.")
     if not export_id.strip():
         allowance.spend(turn.user_id, allowance.EXPORT)
@@ -339,7 +335,7 @@ def _erase(turn: Turn, code: str) -> Reply:
     frozen at once, the cache stops serving it, the erasure consumer winds it down and sweeps it (docs/privacy.md).
     Starting it again with the same code (a redelivered update, a second press) answers the erasure under way.
     Never in a chat others read; asked by someone with no account, it registers none."""
-    if _for_others_to_read(turn):
+    if turn.others_read:
         return Reply(ERASE_IN_PRIVATE, notice=ERASE_IN_PRIVATE)
     try:
         if not code.strip():
@@ -384,7 +380,7 @@ def _privacy(turn: Turn, choice: str) -> Reply:
     `/privacy <choice> <value>`, makes that one choice through `privacy_settings.update` as `PUT /me/privacy` does
     (a choice already made writes nothing: a second press or a redelivery changes and records nothing more).
     Never in a chat others read: the choices, a restriction above all, are the person's alone."""
-    if _for_others_to_read(turn):
+    if turn.others_read:
         return Reply(PRIVACY_IN_PRIVATE, notice=PRIVACY_IN_PRIVATE)
     if not choice.strip():
         allowance.spend(turn.user_id, allowance.PRIVACY)
