@@ -171,15 +171,13 @@ def _transition(partnership_id: str, user_id: str, action: str) -> PartnershipIt
         for own, other, current in zip(pair, reversed(pair), partner_sets):
             _write_partner_set(uow, own, current, other, partnership_id, terms)
     event_type = {"accept": "PartnershipAccepted", "decline": "PartnershipDeclined", "end": "PartnershipEnded"}[action]
-    uow.record(
-        event_type,
-        user_id,
-        {
-            "partnershipId": partnership_id,
-            "fromGroupId": partnership.from_group_id,
-            "toGroupId": partnership.to_group_id,
-        },
-    )
+    data = {"partnershipId": partnership_id, "fromGroupId": partnership.from_group_id,
+            "toGroupId": partnership.to_group_id}
+    if action == "end":  # which side ended it, and whether it was a proposal (withdrawn) or a partnership: who is told
+        data |= {"byGroupId": partnership_rules.acting_side(partnership.from_group_id, partnership.to_group_id,
+                                                            is_target_admin),
+                 "previousStatus": partnership.status}
+    uow.record(event_type, user_id, data)
     uow.commit()
     partnership.status, partnership.updated_at = new_status, changed_at  # answered as stored
     return partnership
@@ -195,6 +193,17 @@ def decline(partnership_id: str, user_id: str) -> PartnershipItem:
 
 def end(partnership_id: str, user_id: str) -> PartnershipItem:
     return with_retries(lambda: _transition(partnership_id, user_id, "end"))
+
+
+# ---- what a notice about a partnership says ------------------------------------------------
+
+
+def with_names(partnership_id: str, group_ids: tuple[str, ...]) -> tuple[PartnershipItem | None, dict[str, str]]:
+    """The partnership as it is now and its groups' names (none for a group not found), in one batch read: what a
+    notice about it says. Group names are the groups' own, no person's."""
+    partnership, *found = reads.get_many([(PartnershipItem, PartnershipItem.key(partnership_id))]
+                                         + [(GroupItem, GroupItem.key(g)) for g in group_ids])
+    return partnership, {g: group.name for g, group in zip(group_ids, found, strict=True) if group is not None}
 
 
 # ---- a group's list of its partnerships ----------------------------------------------------
