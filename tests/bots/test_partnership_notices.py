@@ -1,8 +1,8 @@
-"""Partnership notices: a proposal told to the invited group's admins, its answer and an end told to the other side's
-admins, in their private chats, once, naming groups and never a person.
+"""Partnership notices: a proposal told to the invited group's admins (with Accept and Decline), its answer and an
+end told to the other side's admins, in their private chats, once, naming groups and never a person.
 
-Through the real path: the change commits (the API route, or the domain call a chat user has no route for), the
-relay puts its event on the bus, the catalog's rules route it to the notifications queue, the consumer
+Through the real path: the change commits (the API route, a button, or the domain call a chat user has no route
+for), the relay puts its event on the bus, the catalog's rules route it to the notifications queue, the consumer
 sends; the recorder stands for the Bot API and Slack."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from foodshare.bots import rendering
 from foodshare.data.models import PartnershipItem
 from foodshare.domain import groups, partnerships
 from tests.bots import chat
-from tests.bots.chat import GROUP_CHAT, TEAM, TgUser, message, private_chat, slack, slash, telegram
+from tests.bots.chat import GROUP_CHAT, TEAM, TgUser, block_action, message, private_chat, slack, slash, telegram
 from tests.bots.events import deliver, recorded
 from tests.events.conftest import backbone  # noqa: F401  (the fixture: relay, bus rules, queues, consumers)
 from tests.support import flows
@@ -50,7 +50,7 @@ def told(recorder, since: int = 0) -> list[dict]:
     return [c.body for c in recorder.calls[since:] if c.method in ("sendMessage", "chat.postMessage")]
 
 
-def test_the_invited_groups_admins_hear_of_a_proposal_once(recorder, backbone):  # noqa: F811
+def test_the_invited_groups_admins_hear_of_a_proposal_once_with_buttons_to_answer_it(recorder, backbone):  # noqa: F811
     elm = elm_street()
     flows.user("pat", name="Patricia Jones")
     next_door = flows.group("pat", "Next Door")
@@ -69,15 +69,25 @@ def test_the_invited_groups_admins_hear_of_a_proposal_once(recorder, backbone): 
     assert "Next Door" in text and "Elm Street Neighbours" in text
     assert "5 km" in text and "60" in text and "2 claims" in text
     assert "Patricia" not in text and rendering.shown_name("pat", next_door) not in text  # groups, never a person
+    accept, decline = (chat.action(notice, "accept:"), chat.action(notice, "decline:"))  # each within 64 bytes
 
     again = len(recorder.calls)  # the bus delivers the same event again: nobody is told twice
     assert deliver("notifications", *recorded("PartnershipProposed")) == {"batchItemFailures": []}
     assert told(recorder, again) == []
 
-    partnerships.accept(partnership_id, f"tg:{ALICE.id}")  # as POST /partnerships/{id}/accept
+    assert _status(partnership_id) == "pending"
+    pressed = telegram(chat.button(ALICE, private_chat(ALICE), accept)).body
+    assert pressed["method"] == "editMessageText" and "accepted" in pressed["text"] and "Next Door" in pressed["text"]
+    assert not chat.buttons(pressed)  # the answer replaces the notice, its buttons gone
+    assert _status(partnership_id) == "active"
+    listed = call("GET", f"/groups/{next_door}/partnerships", user="pat").body["partnerships"]
+    assert [(p["partnerGroupName"], p["status"]) for p in listed] == [("Elm Street Neighbours", "active")]
+
     answered = len(recorder.calls)
     backbone.deliver()  # PartnershipAccepted: Pat, an API user, has no chat to be told in
     assert told(recorder, answered) == []
+    late = telegram(chat.button(ALICE, private_chat(ALICE), decline)).body  # the other button, pressed after
+    assert "active" in late["text"] and _status(partnership_id) == "active"
 
 
 def test_the_proposing_admins_hear_the_answer_and_each_side_hears_of_an_end(recorder, backbone):  # noqa: F811
@@ -102,13 +112,13 @@ def test_the_proposing_admins_hear_the_answer_and_each_side_hears_of_an_end(reco
         assert message_["channel"] == ANNA  # a DM from the app
         return message_["text"]
 
-    first, _ = proposal()
-    said = to_anna(lambda: partnerships.decline(first, f"tg:{ALICE.id}"))
+    first, notice = proposal()
+    said = to_anna(lambda: telegram(chat.button(ALICE, private_chat(ALICE), chat.action(notice, "decline:"))))
     assert _status(first) == "declined"
     assert "Elm Street Neighbours declined" in said and "#food-sharing" in said and "Alice" not in said
 
-    second, _ = proposal()
-    said = to_anna(lambda: partnerships.accept(second, f"tg:{ALICE.id}"))
+    second, notice = proposal()
+    said = to_anna(lambda: telegram(chat.button(ALICE, private_chat(ALICE), chat.action(notice, "accept:"))))
     assert _status(second) == "active"
     assert "Elm Street Neighbours accepted" in said and "#food-sharing" in said
 
@@ -127,11 +137,29 @@ def test_the_proposing_admins_hear_the_answer_and_each_side_hears_of_an_end(reco
     assert withdrawn["chat_id"] == str(ALICE.id) and "#food-sharing withdrew its partnership proposal" in \
         withdrawn["text"]
 
-    fourth, _ = proposal()
-    partnerships.accept(fourth, f"tg:{ALICE.id}")
+    fourth, notice = proposal()
+    telegram(chat.button(ALICE, private_chat(ALICE), chat.action(notice, "accept:")))
     backbone.deliver()
     said = to_anna(lambda: partnerships.end(fourth, f"tg:{ALICE.id}"))  # the invited side ends it this time
     assert "Elm Street Neighbours ended its partnership with your group #food-sharing" in said
+
+
+def test_only_the_invited_groups_admins_may_answer_through_the_buttons(recorder, backbone):  # noqa: F811
+    elm, channel = elm_street(), food_sharing()
+    partnership_id = partnerships.propose(channel, ANNA_ID, elm, partnerships.Terms()).partnership_id
+    backbone.deliver()
+    notice, = [m for m in told(recorder) if any(b["callback_data"].startswith("accept:") for b in chat.buttons(m))]
+    accept = chat.action(notice, "accept:")
+
+    in_group = telegram(chat.button(ALICE, GROUP_CHAT, accept)).body  # forwarded or forged into the group chat
+    assert in_group["text"] == "Answer partnership proposals in our private chat with me."
+    assert _status(partnership_id) == "pending"
+    refused = telegram(chat.button(BOB, private_chat(BOB), accept)).body  # a member, with a forged press
+    assert "⚠️" in refused["text"] and _status(partnership_id) == "pending"
+    assert slack(block_action(ANNA, accept, f"{recorder.url}/answer")).status == 200  # the proposer's own press
+    answer, = recorder.sent("answer")
+    assert "⚠️" in answer["text"] and _status(partnership_id) == "pending"
+    assert recorded("PartnershipAccepted") == []
 
 
 def test_nobody_is_told_in_a_group_chat_nor_while_restricted_nor_of_their_own_act_nor_a_stale_proposal(

@@ -139,7 +139,7 @@ def _moderation_notices(kind: str, data: dict) -> list[Notice]:
 
 def _partnership_notices(kind: str, data: dict, actor: str | None) -> list[Notice]:
     """The other side's admins hear of a partnership's change, privately (a proposal is the admins' business until
-    it is accepted): the invited group's of a proposal while it is still pending; the
+    it is accepted): the invited group's of a proposal, with Accept and Decline while it is still pending; the
     proposing group's of the answer; the other group's of an end. Groups are named, never the admin who acted (a
     person's name is personal data; a group's is not). Whoever acted is not told, also when admin of both groups."""
     from_id, to_id = data["fromGroupId"], data["toGroupId"]
@@ -152,7 +152,8 @@ def _partnership_notices(kind: str, data: dict, actor: str | None) -> list[Notic
     other = names.get(to_id if told == from_id else from_id, "(a group without a name)")
     yours = names.get(told, "(without a name)")
     text = _partnership_text(kind, data, other, yours, partnership)
-    return [Notice(admin, told, Reply(text), private=True)
+    buttons = rendering.partnership_buttons(data["partnershipId"]) if kind == "PartnershipProposed" else ()
+    return [Notice(admin, told, Reply(text, buttons=buttons), private=True)
             for admin in groups.admin_ids(told) if admin != actor]
 
 
@@ -161,7 +162,8 @@ def _partnership_text(kind: str, data: dict, other: str, yours: str, partnership
         terms = partnerships.Terms.of(partnership.terms)
         return (f"The group {other} proposes a partnership to your group {yours}: members of each group could claim "
                 f"the other's posts within {terms.max_distance_km:g} km of their home, with a reputation of at least "
-                f"{terms.min_reputation:g}, up to {terms.max_claims_per_member_per_week} claims a week each.")
+                f"{terms.min_reputation:g}, up to {terms.max_claims_per_member_per_week} claims a week each. "
+                "Accept or decline it here.")
     if kind == "PartnershipAccepted":
         return (f"{other} accepted your group {yours}'s partnership proposal: members of each group can now claim "
                 "the other's posts on its terms.")

@@ -107,3 +107,12 @@ def exchange_buttons(exchange_id: str) -> tuple[tuple[Button, ...], ...]:
 
 def rating_buttons(exchange_id: str) -> tuple[tuple[Button, ...], ...]:
     return (tuple(Button(STARS[:n], f"rate:{exchange_id}:{n}") for n in range(1, 6)),)
+
+
+def partnership_buttons(partnership_id: str) -> tuple[tuple[Button, ...], ...]:
+    """Accept and Decline of a proposal, for the invited group's admins: `decline:<fromGroupId>-<ulid>` is 61 bytes
+    (limit 64; a whole id naming both groups is 80 characters, so the button carries `partnerships.reference`)."""
+    from foodshare.domain import partnerships
+
+    reference = partnerships.reference(partnership_id)
+    return ((Button("Accept", f"accept:{reference}"), Button("Decline", f"decline:{reference}")),)

@@ -195,6 +195,36 @@ def end(partnership_id: str, user_id: str) -> PartnershipItem:
     return with_retries(lambda: _transition(partnership_id, user_id, "end"))
 
 
+# ---- answering from a chat: the bots' buttons ----------------------------------------------
+
+
+def reference(partnership_id: str) -> str:
+    """A short reference to a partnership for a chat button (Telegram's 64 bytes hold no id naming both groups, 80
+    characters): the proposing group's id and the id's own part, `<fromGroupId>-<ulid>`; an id from before, naming
+    no groups, as it is. `received` finds the partnership again from it and the presser's groups."""
+    named = ids.partnership_groups(partnership_id)
+    if named is None:
+        return partnership_id
+    return ids.PARTNERSHIP_SEPARATOR.join((named[0], partnership_id.rsplit(ids.PARTNERSHIP_SEPARATOR, 1)[1]))
+
+
+def received(reference_: str, user_id: str) -> str:
+    """The id of the partnership a `reference` names, proposed to one of `user_id`'s groups (the invited side answers
+    a proposal): the candidate ids, one a group of theirs, in one batch read after their groups' (one index query).
+    A whole id is taken as it is. Not found: NotFound, as the API answers an unknown id."""
+    parts = reference_.split(ids.PARTNERSHIP_SEPARATOR)
+    if len(parts) != 2 or not all(parts):
+        return reference_  # an id from before (one ULID), or a whole one: the transition reads it
+    from_group_id, own = parts
+    candidates = [ids.PARTNERSHIP_SEPARATOR.join((from_group_id, g, own)) for g in groups.group_ids_of(user_id)
+                  if g != from_group_id]
+    found = reads.get_many([(PartnershipItem, PartnershipItem.key(c)) for c in candidates]) if candidates else []
+    for candidate, item in zip(candidates, found, strict=True):
+        if item is not None:
+            return candidate
+    raise NotFound("That partnership proposal was not found.")
+
+
 # ---- what a notice about a partnership says ------------------------------------------------
 
 
