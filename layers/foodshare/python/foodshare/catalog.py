@@ -267,10 +267,13 @@ CONSUMERS: tuple[Consumer, ...] = (
     Consumer(
         "notifications",
         ("FoodClaimed", "PickupConfirmed", "ExchangeCompleted", "ExchangeCancelled", "ExchangeLapsed", "FoodExpired",
-         "ModerationActionTaken", "AppealDecided"),
+         "ModerationActionTaken", "AppealDecided",
+         # the other side's admins hear of a proposal (with Accept and Decline), its answer, an end
+         "PartnershipProposed", "PartnershipAccepted", "PartnershipDeclined", "PartnershipEnded"),
         max_receive_count=20,  # the limiter sends records back to wait for a slot: ~20 min before the DLQ
         uses_cache=True,  # the shared outbound limiter counts in Redis
-        description="Tells people in their Telegram/Slack chat about claims, pickups, rating requests, expiry",
+        description="Tells people in their Telegram/Slack chat about claims, pickups, rating requests, expiry, "
+                    "partnership proposals and answers",
         chats=("telegram", "slack"),  # sendMessage, chat.postMessage
         secrets=("TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN"),
     ),

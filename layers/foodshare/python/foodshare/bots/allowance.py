@@ -1,7 +1,7 @@
 """What a person does through the bots spends the API's per-person allowance (`cache.ratelimit`): one bucket per
 person and route, the route the command stands for, so a chat is no way around RATE_LIMIT_POSTING, _CLAIMS,
 _REPORTS, _DISCOVERY (`/browse` is `GET /food`) and _DEFAULT (`/mine`, `/rep`, `/credits`, `/export`, `/erase`,
-`/privacy`, `/invite`, `/join`, `/mod`).
+`/privacy`, `/invite`, `/join`, `/mod`, a partnership proposal's Accept and Decline).
 
 A redelivered update or a Slack retry is applied once (`webhook.apply_once`), so it spends nothing again. With
 Redis unavailable the request goes through, as it does on the API (the limiter fails open).
@@ -18,6 +18,7 @@ ERASURE_CODE, ERASURE = "POST /me/erasure", "DELETE /me"
 PRIVACY_CHANGE = "PUT /me/privacy"
 INVITE, JOIN = "POST /groups/{groupId}/invites", "POST /groups/join"
 MODERATE = "POST /groups/{groupId}/moderation/actions"
+PARTNERSHIP_ACCEPT, PARTNERSHIP_DECLINE = "POST /partnerships/{partnershipId}/accept", "POST /partnerships/{partnershipId}/decline"
 # Reads
 BROWSE, MINE = "GET /food", "GET /me/exchanges"
 REPUTATION, CREDITS = "GET /users/{userId}/reputation", "GET /me/credits"

@@ -13,7 +13,8 @@ from foodshare.bots import admin, allowance, parsing, rendering, sharing, store
 from foodshare.bots.rendering import STARS, shown_name
 from foodshare.bots.turns import Button, Reply, Turn, answering
 from foodshare.domain import (
-    credits, discovery, erasure, exchanges, exports, food, groups, privacy, privacy_settings, ratings, reports, users,
+    credits, discovery, erasure, exchanges, exports, food, groups, partnerships, privacy, privacy_settings, ratings,
+    reports, users,
 )
 from foodshare.errors import Conflict, DomainError, ValidationFailed
 
@@ -464,6 +465,40 @@ def _report_step(turn: Turn, args: str) -> Reply:
                  replaces=True, personal=True, notice="Reported")
 
 
+# ---- partnerships: a proposal's Accept and Decline, as the invited group's admins' API routes ---------------------
+
+PARTNERSHIP_IN_PRIVATE = "Answer partnership proposals in our private chat with me."
+
+
+def _accept(turn: Turn, reference: str) -> Reply:
+    return _answer_proposal(turn, reference, accept=True)
+
+
+def _decline(turn: Turn, reference: str) -> Reply:
+    return _answer_proposal(turn, reference, accept=False)
+
+
+def _answer_proposal(turn: Turn, reference: str, accept: bool) -> Reply:
+    """A proposal notice's button (`accept:` / `decline:` + `partnerships.reference`), pressed by an admin of the
+    invited group: `partnerships.accept` / `decline`, as `POST /partnerships/{id}/accept` / `decline` (the same rules,
+    event and cache bumps; their allowance). Anyone else is refused: not found among their groups (the proposer's own
+    side), or as the API refuses them. Pressed again, or on a proposal withdrawn meanwhile, it says what the
+    partnership is now. The notices go to private chats only: in a group chat (a forwarded or forged button) nothing
+    is done or said about the proposal."""
+    if turn.chat_sees_replies:
+        return Reply(PARTNERSHIP_IN_PRIVATE, notice=PARTNERSHIP_IN_PRIVATE)
+    partnership_id = partnerships.received(parsing.object_id(reference, "Partnership"), turn.user_id)
+    allowance.spend(turn.user_id, allowance.PARTNERSHIP_ACCEPT if accept else allowance.PARTNERSHIP_DECLINE)
+    item = (partnerships.accept if accept else partnerships.decline)(partnership_id, turn.user_id)
+    _, names = partnerships.with_names(item.partnership_id, (item.from_group_id, item.to_group_id))
+    proposer, yours = names.get(item.from_group_id, "the other group"), names.get(item.to_group_id, "your group")
+    if accept:
+        return Reply(f"You accepted the partnership proposal of {proposer} for your group {yours}: members of each "
+                     "group can now claim the other's posts on its terms.", replaces=True, notice="Accepted")
+    return Reply(f"You declined the partnership proposal of {proposer} for your group {yours}.", replaces=True,
+                 notice="Declined")
+
+
 COMMANDS: dict[str, Callable[[Turn, str], Reply]] = {
     "start": _start,
     "help": _help,
@@ -496,4 +531,6 @@ ACTIONS: dict[str, Callable[[Turn, str], Reply]] = {
     "join": admin.join_pressed,
     "mod": admin.act_pressed,
     "modq": admin.queue_pressed,
+    "accept": _accept,
+    "decline": _decline,
 }

@@ -18,12 +18,15 @@ from dataclasses import dataclass
 
 from foodshare.bots import outbound, rendering, slack, store, telegram, throttle
 from foodshare.bots.turns import Reply
-from foodshare.domain import exchanges, food, privacy_settings, users, visibility
+from foodshare.domain import (
+    exchanges, food, groups, partnership_rules, partnerships, privacy_settings, users, visibility,
+)
 from foodshare.observability import logger, metrics
 
 LEASE_SECONDS = 60  # a crashed sender's marker is taken over after this
+PARTNERSHIP_EVENTS = ("PartnershipProposed", "PartnershipAccepted", "PartnershipDeclined", "PartnershipEnded")
 EVENT_TYPES = ("FoodClaimed", "PickupConfirmed", "ExchangeCompleted", "ExchangeCancelled", "ExchangeLapsed",
-               "FoodExpired", "ModerationActionTaken", "AppealDecided")
+               "FoodExpired", "ModerationActionTaken", "AppealDecided", *PARTNERSHIP_EVENTS)
 MODERATION_WORDS = {
     "dismiss": "reviewed your report and dismissed it",
     "warn": "warned you",
@@ -51,6 +54,8 @@ def notices(detail: dict) -> list[Notice]:
         return []
     if kind in ("ModerationActionTaken", "AppealDecided"):
         return _moderation_notices(kind, data)
+    if kind in PARTNERSHIP_EVENTS:
+        return _partnership_notices(kind, data, actor)
     still_open = True
     if kind == "PickupConfirmed":
         exchange = exchanges.get_for_participant(data["exchangeId"], actor)
@@ -130,6 +135,46 @@ def _moderation_notices(kind: str, data: dict) -> list[Notice]:
     else:
         text = f"Your appeal against '{MODERATION_WORDS[action.action]}' was {data['outcome']}."
     return [Notice(data["memberId"], data["groupId"], Reply(text), private=True)]
+
+
+def _partnership_notices(kind: str, data: dict, actor: str | None) -> list[Notice]:
+    """The other side's admins hear of a partnership's change, privately (a proposal is the admins' business until
+    it is accepted): the invited group's of a proposal, with Accept and Decline while it is still pending; the
+    proposing group's of the answer; the other group's of an end. Groups are named, never the admin who acted (a
+    person's name is personal data; a group's is not). Whoever acted is not told, also when admin of both groups."""
+    from_id, to_id = data["fromGroupId"], data["toGroupId"]
+    told = partnership_rules.told(kind, from_id, to_id, data.get("byGroupId"))
+    if told is None:
+        return []
+    partnership, names = partnerships.with_names(data["partnershipId"], (from_id, to_id))
+    if kind == "PartnershipProposed" and (partnership is None or partnership.status != partnerships.PENDING):
+        return []  # answered or withdrawn before this delivery: nothing left to answer (its own event is told)
+    other = names.get(to_id if told == from_id else from_id, "(a group without a name)")
+    yours = names.get(told, "(without a name)")
+    text = _partnership_text(kind, data, other, yours, partnership)
+    buttons = rendering.partnership_buttons(data["partnershipId"]) if kind == "PartnershipProposed" else ()
+    return [Notice(admin, told, Reply(text, buttons=buttons), private=True)
+            for admin in groups.admin_ids(told) if admin != actor]
+
+
+def _partnership_text(kind: str, data: dict, other: str, yours: str, partnership) -> str:
+    if kind == "PartnershipProposed":
+        terms = partnerships.Terms.of(partnership.terms)
+        return (f"The group {other} proposes a partnership to your group {yours}: members of each group could claim "
+                f"the other's posts within {terms.max_distance_km:g} km of their home, with a reputation of at least "
+                f"{terms.min_reputation:g}, up to {terms.max_claims_per_member_per_week} claims a week each. "
+                "Accept or decline it here.")
+    if kind == "PartnershipAccepted":
+        return (f"{other} accepted your group {yours}'s partnership proposal: members of each group can now claim "
+                "the other's posts on its terms.")
+    if kind == "PartnershipDeclined":
+        return f"{other} declined your group {yours}'s partnership proposal."
+    if data.get("previousStatus") == "pending":
+        if data.get("byGroupId") == data["fromGroupId"]:
+            return f"{other} withdrew its partnership proposal to your group {yours}."
+        return f"{other} turned down your group {yours}'s partnership proposal."
+    return (f"{other} ended its partnership with your group {yours}: members of each group no longer see or claim "
+            "the other's posts.")
 
 
 def handle(detail: dict) -> None:

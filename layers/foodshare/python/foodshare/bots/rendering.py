@@ -145,3 +145,12 @@ def moderation_buttons(group_id: str, number: int, report_id: str, *, post: bool
 
     return ((button("Dismiss", "d"), button("Warn", "w"), button(f"Restrict {RESTRICT_DAYS}d", "r")),
             ((button("Remove post", "p"),) if post else ()) + (button("Remove", "x"), button("Ban", "b")))
+
+
+def partnership_buttons(partnership_id: str) -> tuple[tuple[Button, ...], ...]:
+    """Accept and Decline of a proposal, for the invited group's admins: `decline:<fromGroupId>-<ulid>` is 61 bytes
+    (limit 64; a whole id naming both groups is 80 characters, so the button carries `partnerships.reference`)."""
+    from foodshare.domain import partnerships
+
+    reference = partnerships.reference(partnership_id)
+    return ((Button("Accept", f"accept:{reference}"), Button("Decline", f"decline:{reference}")),)

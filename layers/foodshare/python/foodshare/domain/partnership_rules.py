@@ -21,3 +21,21 @@ def shown(role: str, status: str) -> bool:
 def direction(group_id: str, from_group_id: str) -> str:
     """`sent` when `group_id` proposed the partnership, `received` when the other group did."""
     return SENT if from_group_id == group_id else RECEIVED
+
+
+def acting_side(from_group_id: str, to_group_id: str, is_target_admin: bool) -> str:
+    """The group an admin acts for in ending a partnership: the invited one when they are its admin (also when they
+    are an admin of both), else the proposing one (the transition checks the membership it took for that)."""
+    return to_group_id if is_target_admin else from_group_id
+
+
+def told(event_type: str, from_group_id: str, to_group_id: str, by_group_id: str | None = None) -> str | None:
+    """The group whose admins are told of a partnership's change: the side that did not make it. A proposal goes to
+    the invited group, an answer to the proposing one, an end (`by_group_id`: the side that ended it) to the other."""
+    if event_type == "PartnershipProposed":
+        return to_group_id
+    if event_type in ("PartnershipAccepted", "PartnershipDeclined"):
+        return from_group_id
+    if event_type == "PartnershipEnded" and by_group_id in (from_group_id, to_group_id):
+        return from_group_id if by_group_id == to_group_id else to_group_id
+    return None

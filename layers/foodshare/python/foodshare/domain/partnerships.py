@@ -171,15 +171,13 @@ def _transition(partnership_id: str, user_id: str, action: str) -> PartnershipIt
         for own, other, current in zip(pair, reversed(pair), partner_sets):
             _write_partner_set(uow, own, current, other, partnership_id, terms)
     event_type = {"accept": "PartnershipAccepted", "decline": "PartnershipDeclined", "end": "PartnershipEnded"}[action]
-    uow.record(
-        event_type,
-        user_id,
-        {
-            "partnershipId": partnership_id,
-            "fromGroupId": partnership.from_group_id,
-            "toGroupId": partnership.to_group_id,
-        },
-    )
+    data = {"partnershipId": partnership_id, "fromGroupId": partnership.from_group_id,
+            "toGroupId": partnership.to_group_id}
+    if action == "end":  # which side ended it, and whether it was a proposal (withdrawn) or a partnership: who is told
+        data |= {"byGroupId": partnership_rules.acting_side(partnership.from_group_id, partnership.to_group_id,
+                                                            is_target_admin),
+                 "previousStatus": partnership.status}
+    uow.record(event_type, user_id, data)
     uow.commit()
     partnership.status, partnership.updated_at = new_status, changed_at  # answered as stored
     return partnership
@@ -195,6 +193,47 @@ def decline(partnership_id: str, user_id: str) -> PartnershipItem:
 
 def end(partnership_id: str, user_id: str) -> PartnershipItem:
     return with_retries(lambda: _transition(partnership_id, user_id, "end"))
+
+
+# ---- answering from a chat: the bots' buttons ----------------------------------------------
+
+
+def reference(partnership_id: str) -> str:
+    """A short reference to a partnership for a chat button (Telegram's 64 bytes hold no id naming both groups, 80
+    characters): the proposing group's id and the id's own part, `<fromGroupId>-<ulid>`; an id from before, naming
+    no groups, as it is. `received` finds the partnership again from it and the presser's groups."""
+    named = ids.partnership_groups(partnership_id)
+    if named is None:
+        return partnership_id
+    return ids.PARTNERSHIP_SEPARATOR.join((named[0], partnership_id.rsplit(ids.PARTNERSHIP_SEPARATOR, 1)[1]))
+
+
+def received(reference_: str, user_id: str) -> str:
+    """The id of the partnership a `reference` names, proposed to one of `user_id`'s groups (the invited side answers
+    a proposal): the candidate ids, one a group of theirs, in one batch read after their groups' (one index query).
+    A whole id is taken as it is. Not found: NotFound, as the API answers an unknown id."""
+    parts = reference_.split(ids.PARTNERSHIP_SEPARATOR)
+    if len(parts) != 2 or not all(parts):
+        return reference_  # an id from before (one ULID), or a whole one: the transition reads it
+    from_group_id, own = parts
+    candidates = [ids.PARTNERSHIP_SEPARATOR.join((from_group_id, g, own)) for g in groups.group_ids_of(user_id)
+                  if g != from_group_id]
+    found = reads.get_many([(PartnershipItem, PartnershipItem.key(c)) for c in candidates]) if candidates else []
+    for candidate, item in zip(candidates, found, strict=True):
+        if item is not None:
+            return candidate
+    raise NotFound("That partnership proposal was not found.")
+
+
+# ---- what a notice about a partnership says ------------------------------------------------
+
+
+def with_names(partnership_id: str, group_ids: tuple[str, ...]) -> tuple[PartnershipItem | None, dict[str, str]]:
+    """The partnership as it is now and its groups' names (none for a group not found), in one batch read: what a
+    notice about it says. Group names are the groups' own, no person's."""
+    partnership, *found = reads.get_many([(PartnershipItem, PartnershipItem.key(partnership_id))]
+                                         + [(GroupItem, GroupItem.key(g)) for g in group_ids])
+    return partnership, {g: group.name for g, group in zip(group_ids, found, strict=True) if group is not None}
 
 
 # ---- a group's list of its partnerships ----------------------------------------------------
