@@ -57,6 +57,21 @@ def test_summary_is_cached_and_shows_what_the_consumer_applied_at_once(backbone)
     assert _summary(c["group"])["postsLast30Days"] == 1
 
 
+def test_summary_shows_a_rating_the_reputation_consumer_counted_at_once(backbone):
+    """A group's rating totals are the reputation consumer's (with the rating lines they count): a 3-star rating
+    moves no score, so no ReputationChanged names the group, and the cached summary must still show it."""
+    c = flows.community()
+    exchange = flows.claim("cleo", flows.share("sam", c["group"]))
+    flows.complete("sam", "cleo", exchange)
+    backbone.deliver()
+    assert [(_summary(c["group"])["ratingsCount"], _summary(c["group"])["averageRating"]) for _ in range(2)] == [
+        (0, None), (0, None)]
+    assert call("POST", f"/exchanges/{exchange}/ratings", user="cleo", json={"stars": 3}).status == 201
+    assert _summary(c["group"])["ratingsCount"] == 0  # the reputation consumer has not run yet: cached again
+    drain([backbone.sources["reputation_consumer"]])
+    assert (_summary(c["group"])["ratingsCount"], _summary(c["group"])["averageRating"]) == (1, 3.0)
+
+
 def test_leaderboard_is_cached_and_follows_score_changes_and_members_at_once(backbone):
     c = flows.community()
     hits = _hits("reputation_rankings")

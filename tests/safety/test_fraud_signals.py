@@ -12,6 +12,7 @@ from foodshare.settings import get_settings
 from ops import restore
 
 from tests.support import flows
+from tests.support.event_source import drain
 from tests.support.api import call
 
 
@@ -134,13 +135,77 @@ def test_a_rings_ratings_leave_the_rating_counts_and_average_once_and_later_ones
     assert {m: (_reputation(m)["counts"]["ratingsReceived"], _reputation(m)["averageRating"]) for m in ring} == counts
 
 
-def _seed_ratings(rated: str, rater: str, n: int) -> None:
-    """`n` rating lines from `rater` in `rated`'s history over the last 30 days, the profile moved as the consumer
-    would (score, counts): a month of ratings before the ring was found, without 60 trades through the API. Every
-    tenth is 5★ (+3), the others 3★ (no points, only counts)."""
+def _group_rating(group_id: str, viewer: str) -> tuple[int, float | None]:
+    """The group summary's rating figures as a member reads them (through the cache)."""
+    reply = call("GET", f"/groups/{group_id}/summary", user=viewer)
+    assert reply.status == 200, reply
+    return reply.body["ratingsCount"], reply.body["averageRating"]
+
+
+@pytest.mark.parametrize("lines_without_group", [False, True])
+def test_a_rings_ratings_leave_the_group_summary_once_and_a_cached_summary_shows_it(backbone, monkeypatch,
+                                                                                   lines_without_group):
+    """Found in review: a detected ring's ratings were taken out of each member's counts and average, but the group
+    summary (`GET /groups/{groupId}/summary`) kept counting them (the read-model consumer's group totals), and later
+    ratings inside the ring still entered it: a caught ring kept its group's average up. 3-star ratings here, so the
+    reversal moves no score: no ReputationChanged makes the cached summary stale, only the group's own change.
+    `lines_without_group`: rating lines written before lines kept their group; the reversal reads it from the
+    rating's event in the event store."""
+    from foodshare import group_activity
+    from foodshare.data.models import ReputationHistoryItem
+
+    monkeypatch.setenv("CACHE_SETTLE_MS", "0")  # store cache entries at once: the summary read is served from it
+    get_settings.cache_clear()
+    admin = "sam"
+    flows.user(admin)
+    group = flows.group(admin)
+    ring = ["r1", "r2", "r3", "r4"]
+    for name in ring + ["ann", "bob"]:
+        flows.user(name)
+        flows.join(name, group, admin)
+    _trade("ann", "bob", group, stars=(4, 5))  # honest ratings: they stay
+    backbone.deliver()
+    assert _group_rating(group, "ann") == (2, 4.5)
+    before_fraud = [s for name, s in backbone.sources.items() if name != "fraud_signals"]
+    for day in range(6):
+        for i, sharer in enumerate(ring):
+            if call("POST", "/food", user=sharer, json=flows.post_body(group)).error_code == "restricted":
+                continue
+            _trade(sharer, ring[(i + 1 + day % 3) % 4], group, stars=(3, 3))
+        drain(before_fraud)  # the day's ratings are in the group's figures, the ring is not found yet
+        if lines_without_group:
+            for line in ReputationHistoryItem.scan(ReputationHistoryItem.sk.startswith("REPHIST#")
+                                                   & ReputationHistoryItem.group_id.exists()):
+                line.update([ReputationHistoryItem.group_id.remove()])
+        counted = _group_rating(group, "ann")
+        assert counted[0] > 2 and _group_rating(group, "ann") == counted  # the second read: from the cache
+        backbone.deliver()  # fraud signals, then the reputation consumer takes the ring's ratings back if found
+        if _flagged("reputation_manipulation"):
+            break
+        clock.advance(86400)
+    assert _flagged("reputation_manipulation") == set(ring)
+    assert _group_rating(group, "ann") == (2, 4.5)  # the cached summary of before the reversal is not served
+    _redeliver_fraud_flags(backbone)  # a redelivery takes nothing out twice
+    assert _group_rating(group, "ann") == (2, 4.5)
+    clock.advance(7 * 86400)  # the restriction ends
+    _trade("r1", "ann", group, stars=(2, 5))  # honest ratings with someone outside the ring count
+    _trade("r2", "r1", group)  # a later rating inside the ring does not enter the group's figures either
+    backbone.deliver()
+    assert _group_rating(group, "ann") == (4, 4.0)
+    items = restore.scan(get_settings().table_name)
+    assert invariants.check(items, clock.now(), get_settings().outbox_sweep_grace_seconds) == []
+    replay.rebuild()  # the event store replayed gives the same figures
+    assert (group_activity.summary(group)["ratingsCount"], group_activity.summary(group)["averageRating"]) == (4, 4.0)
+
+
+def _seed_ratings(rated: str, rater: str, n: int, groups: list[str]) -> None:
+    """`n` rating lines from `rater` in `rated`'s history over the last 30 days, the profile and the groups' rating
+    totals moved as the consumer would (score, counts): a month of ratings before the ring was found, without 60
+    trades through the API. Every tenth is 5★ (+3), the others 3★ (no points, only counts); each given in one of
+    `groups` in turn."""
     from foodshare import reputation
     from foodshare import reputation_rules as rules
-    from foodshare.data.models import ReputationHistoryItem, UserItem
+    from foodshare.data.models import GroupActivityItem, ReputationHistoryItem, UserItem
 
     user = UserItem.get(*UserItem.key(rated))
     score, stars_total = float(user.score), 0
@@ -153,7 +218,9 @@ def _seed_ratings(rated: str, rater: str, n: int) -> None:
             *ReputationHistoryItem.key(rated, at, f"seeded-{rated}-{i:03d}", kind), user_id=rated,
             event_id=f"seeded-{rated}-{i:03d}", event_type="RatingSubmitted", kind=kind, points=applied,
             applied=applied, previous_score=score, new_score=score + applied, reason=reputation.LABELS[kind],
-            occurred_at=at, source_user_id=rater, stars=stars).save()
+            occurred_at=at, source_user_id=rater, stars=stars, group_id=groups[i % len(groups)]).save()
+        GroupActivityItem(*GroupActivityItem.key(groups[i % len(groups)])).update(
+            [GroupActivityItem.ratings_count.add(1), GroupActivityItem.rating_stars_total.add(stars)])
         score, stars_total = score + applied, stars_total + stars
     user.update([UserItem.score.set(score), UserItem.trust_level.set(rules.trust_level(score)),
                  UserItem.ratings_received.add(n), UserItem.rating_stars_total.add(stars_total)])
@@ -165,8 +232,11 @@ def test_a_ring_member_with_more_ratings_than_one_transaction_holds_has_them_all
     """Found in review: a ring's reversal took back all of a member's rating lines in one transaction (a mark and a
     reversal line each), and DynamoDB holds at most 100 items in one: a member with more than about 49 ratings from
     the ring made it fail on every delivery, to the DLQ, never reversed. It now goes in chunks; a redelivery after
-    a crash between chunks goes on with the lines left instead of taking the first marked one for "done"."""
+    a crash between chunks goes on with the lines left instead of taking the first marked one for "done". The
+    ratings also leave their groups' rating totals in each chunk's transaction, one item a group: given in 40
+    groups, a chunk of 40 lines would need 121 items."""
     from foodshare import hooks
+    from foodshare.data.models import GroupActivityItem
 
     admin = "sam"
     flows.user(admin)
@@ -175,7 +245,8 @@ def test_a_ring_member_with_more_ratings_than_one_transaction_holds_has_them_all
     for name in ring:
         flows.user(name)
         flows.join(name, group, admin)
-    _seed_ratings("r1", "r2", 120)
+    elsewhere = [f"{group}-partner-{i}" for i in range(39)]  # groups r1 was rated in (their totals only)
+    _seed_ratings("r1", "r2", 120, [group, *elsewhere])
     crashed: list[bool] = []
     if crash_between_chunks:  # the consumer dies right after r1's first chunk commits: SQS delivers it again
         after_commit = hooks.run_after_commit
@@ -202,10 +273,13 @@ def test_a_ring_member_with_more_ratings_than_one_transaction_holds_has_them_all
     assert (r1["counts"]["ratingsReceived"], r1["averageRating"]) == (0, None), r1["counts"]
     assert _rating_gain("r1") == 0
     assert all(_reputation(m)["counts"]["ratingsReceived"] == 0 for m in ring)
+    assert _group_rating(group, "r3") == (0, None)
     _redeliver_fraud_flags(backbone)  # a redelivery takes nothing out twice
     assert _reputation("r1")["counts"]["ratingsReceived"] == 0 and _rating_gain("r1") == 0
-    items = restore.scan(get_settings().table_name)  # score and history still agree
+    assert _group_rating(group, "r3") == (0, None)
+    items = restore.scan(get_settings().table_name)  # score and history, groups' totals and lines still agree
     assert invariants.check(items, clock.now(), get_settings().outbox_sweep_grace_seconds) == []
+    assert [GroupActivityItem.get(*GroupActivityItem.key(g)).ratings_count for g in elsewhere] == [0] * 39
 
 
 def test_honest_neighbours_trading_twice_a_week_for_a_month_are_not_flagged(backbone):

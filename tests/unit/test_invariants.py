@@ -103,6 +103,25 @@ def test_a_change_whose_lines_are_not_written_yet_counts_from_the_profile():
     assert ("reputation", "USER#ana/PROFILE") in _rules(short)
 
 
+def test_a_groups_rating_totals_must_be_the_rating_lines_that_still_count():
+    """A group's summary counts the ratings given in it that the rated people's lines still count: one a ring's
+    reversal took back is out of both; totals that disagree are caught, unless some line does not name its group
+    (from before lines kept it: the totals cannot be told apart by group)."""
+    def rating(user: str, event: str, stars: int, **more) -> dict:
+        kind = "rated_high" if stars >= 4 else "rated_neutral"
+        return {"pk": f"USER#{user}", "sk": f"REPHIST#2026-12-01T10:00:0{event[-1]}Z#{event}#{kind}", "applied": 0.0,
+                "event_id": event, "kind": kind, "stars": stars, "group_id": "g1", **more}
+
+    world = [*_world(), rating("ana", "r1", 5), rating("bo", "r2", 3), rating("bo", "r3", 5, reversed_by="ring"),
+             {"pk": "GROUP#g1", "sk": "ACTIVITY", "ratings_count": 2, "rating_stars_total": 8}]
+    assert _rules(world) == set()
+    assert _rules(_replace(world, "GROUP#g1", "ACTIVITY", ratings_count=3, rating_stars_total=13)) == {
+        ("group-ratings", "GROUP#g1/ACTIVITY")}  # the ring's rating still in the group's figures
+    assert _rules([*world, rating("ana", "r4", 4, group_id="g2")]) == {("group-ratings", "GROUP#g2/ACTIVITY")}
+    legacy = _replace(world, "USER#bo", "REPHIST#2026-12-01T10:00:02Z#r2#rated_neutral", group_id=None)
+    assert _rules(_replace(legacy, "GROUP#g1", "ACTIVITY", ratings_count=9)) == set()
+
+
 def test_an_event_in_the_outbox_past_the_grace_is_stuck():
     stuck = _replace(_world(), "EVENTLOG#2026-12-01#1", "e9", occurred_at="2026-12-01T11:58:00Z")
     assert _rules(stuck) == {("outbox-stuck", "EVENTLOG#2026-12-01#1/e9")}

@@ -13,7 +13,9 @@ from foodshare.reputation_rules import (
     INITIAL_SCORE,
     NOTHING,
     REVERSAL_CHUNK,
+    REVERSAL_ITEMS,
     REVERSE,
+    group_rating_totals,
     rating_impact_kind,
     reversal_chunk,
     score_change,
@@ -124,3 +126,16 @@ def test_a_reversal_of_many_lines_goes_in_chunks_and_a_redelivery_goes_on_with_t
     assert reversal_chunk([FORESTALL]) == ([0], False)  # an overturned penalty's one line, still to come
     assert reversal_chunk([DONE]) is None
     assert reversal_chunk([REVERSE] * 3, size=2) == ([0, 1], True)
+
+
+def test_a_chunk_of_ring_ratings_counts_one_item_for_each_group_whose_rating_totals_it_updates():
+    """Taking back a ring's ratings takes them out of their groups' rating totals in the same transaction (the group
+    summary), one item a group: ratings given in many groups make a chunk smaller, so it still fits in 100 items."""
+    assert REVERSAL_ITEMS + 2 <= 100  # the lines' items, the profile and a level change
+    steps = [REVERSE] * 50
+    assert reversal_chunk(steps, ["g1"] * 50) == (list(range(40)), True)  # one group: 81 items
+    assert reversal_chunk(steps, [f"g{i}" for i in range(50)]) == (list(range(30)), True)  # a group each: 90
+    assert reversal_chunk(steps, [None] * 50) == (list(range(30)), True)  # not known yet: as many as could be
+    assert reversal_chunk([REVERSE, DONE, REVERSE], ["g1", "g2", "g1"]) == ([0, 2], False)
+    assert group_rating_totals([("g1", 5), ("g2", 3), ("g1", 4), (None, 5)]) == {"g1": (2, 9), "g2": (1, 3)}
+    assert group_rating_totals([("g1", 5), ("g1", 3)], sign=-1) == {"g1": (-2, -8)}

@@ -259,10 +259,11 @@ CONSUMERS: tuple[Consumer, ...] = (
     ),
     Consumer(
         "read_models",
-        ("FoodShared", "FoodClaimed", "ExchangeCompleted", "RatingSubmitted"),
+        # (a group's rating totals: the reputation consumer's, with the rating lines they count)
+        ("FoodShared", "FoodClaimed", "ExchangeCompleted"),
         max_batching_window_seconds=0,
         uses_cache=True,
-        description="Keeps each group's activity summary (posts, exchanges, active members, ratings)",
+        description="Keeps each group's activity summary (posts, exchanges, active members)",
     ),
     Consumer(
         "notifications",

@@ -30,6 +30,7 @@ EVENT_SOURCES: dict[str, str] = {
     "RatingSubmitted": USER,
     "TrustLevelChanged": USER,
     "ReputationChanged": USER,
+    "GroupRatingsChanged": GROUP,
     "GroupCreated": GROUP,
     "InviteCreated": GROUP,
     "InviteRevoked": GROUP,
@@ -65,8 +66,9 @@ EVENT_SOURCES: dict[str, str] = {
 
 # Types that only reach the after-commit hooks (`UnitOfWork.notify`) and are never stored: each restates an item
 # its change writes anyway. ReputationChanged: the reputation history line (issue 15: its stored item was 2 of the
-# consumer's ~14 write units a record); its userId/groupIds drive the cache's bumps.
-NOTICES: frozenset[str] = frozenset({"ReputationChanged"})
+# consumer's ~14 write units a record); its userId/groupIds drive the cache's bumps. GroupRatingsChanged: the rating
+# lines counted in (or taken out of) groups' rating totals; its groupIds make their summaries stale.
+NOTICES: frozenset[str] = frozenset({"ReputationChanged", "GroupRatingsChanged"})
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ Summary items, all under GROUP#<id>:
   sum of today's bucket and the 29 before it, so the window slides without any job.
 - ACTIVE#<userId>: the latest moment a member shared or picked up food in the group;
   only ever moved forward, so out-of-order delivery cannot move it back.
-- ACTIVITY: all-time rating totals for the average.
+- ACTIVITY: all-time rating totals for the average, kept by the reputation consumer (reputation.py), not here: it
+  counts a rating with the rated person's line for it, and a detected rating ring's reversal takes the ring's
+  ratings out of both in one transaction (a group's figures leave out exactly what the profiles leave out).
 Counters are ADDs (order does not matter); each event applies once (processed marker). A FoodClaimed only
 moves a last-active moment forward, conditioned on the value read, so a duplicate finds nothing to do: it
 writes no marker, and an event that changes nothing writes nothing (`consumers.once`, issue 15's cost).
@@ -73,11 +75,6 @@ def _build(uow: UnitOfWork, event: Delivered) -> str | None:
         _mark_active(uow, group_id, data["sharerId"], event.occurred_at)
         if data.get("partnershipId") is None:
             _mark_active(uow, group_id, data["claimerId"], event.occurred_at)
-    elif event.event_type == "RatingSubmitted":
-        uow.update(
-            GroupActivityItem(*GroupActivityItem.key(group_id)),
-            [GroupActivityItem.ratings_count.add(1), GroupActivityItem.rating_stars_total.add(int(data["stars"]))],
-        )
 
 
 def _count_day(uow: UnitOfWork, group_id: str, day: str, event: Delivered, counter) -> None:

@@ -20,6 +20,10 @@ in unit tests:
   what its last change's lines not written yet applied: `rep_pending`, which a copy taken
   between the profile's update and their puts has only on the profile), and its trust
   level is the one that score gives;
+- every group's rating totals (`GROUP#<id>/ACTIVITY`, the summary's ratingsCount and averageRating) are the
+  ratings and stars of the rating lines naming the group that still count (not taken back by a rating ring's
+  reversal); checked only when every such line names its group (lines from before API 5.4.0 do not, and totals
+  from then cannot be told apart by group until a replay);
 - no event sits in the outbox longer than the sweeper's grace before `as_of` (the moment
   the data stands for: the restore point), or the sweeper was not running.
 """
@@ -32,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from foodshare import clock
-from foodshare.reputation_rules import INITIAL_SCORE, PendingChange, trust_level
+from foodshare.reputation_rules import INITIAL_SCORE, RATING_KINDS, PendingChange, trust_level
 
 SCORE_TOLERANCE = 1e-6
 
@@ -53,10 +57,11 @@ class _Tables:
     posts: dict[str, dict]
     outbox: list[dict]
     boards: dict[str, dict]  # group id -> its board of open posts
+    group_ratings: dict[str, dict]  # group id -> its rating totals (ACTIVITY)
 
 
 def _sort(items: Iterable[dict]) -> _Tables:
-    t = _Tables({}, defaultdict(list), defaultdict(list), {}, {}, [], {})
+    t = _Tables({}, defaultdict(list), defaultdict(list), {}, {}, [], {}, {})
     for item in items:
         pk, sk = item["pk"], item["sk"]
         if pk.startswith("USER#"):
@@ -73,6 +78,8 @@ def _sort(items: Iterable[dict]) -> _Tables:
             t.posts[item["food_id"]] = item
         elif pk.startswith("GROUP#") and sk == "OPENPOSTS":
             t.boards[pk.removeprefix("GROUP#")] = item
+        elif pk.startswith("GROUP#") and sk == "ACTIVITY":
+            t.group_ratings[pk.removeprefix("GROUP#")] = item
         elif pk.startswith("EVENTLOG#") and item.get("outbox_pk"):
             t.outbox.append(item)
     return t
@@ -177,6 +184,16 @@ def reputation_violations(user_id: str, profile: dict, history: list[dict]) -> l
     return out
 
 
+def group_rating_violations(group_id: str, totals: dict | None, lines: list[dict]) -> list[Violation]:
+    """`lines`: the rating lines naming the group that still count."""
+    want = (len(lines), sum(int(h["stars"]) for h in lines))
+    have = (int((totals or {}).get("ratings_count") or 0), int((totals or {}).get("rating_stars_total") or 0))
+    if have == want:
+        return []
+    return [Violation("group-ratings", f"GROUP#{group_id}/ACTIVITY",
+                      f"{have[0]} ratings of {have[1]} stars, the rating lines that count give {want[0]} of {want[1]}")]
+
+
 def outbox_violations(events: list[dict], as_of: datetime, grace_seconds: int) -> list[Violation]:
     cutoff = clock.iso(as_of - timedelta(seconds=grace_seconds))
     return [
@@ -209,6 +226,14 @@ def check(items: Iterable[dict], as_of: datetime, grace_seconds: int) -> list[Vi
             available[post["avail_pk"].removeprefix("AVAIL#")].append(post)
     for group_id, board in sorted(t.boards.items()):
         out += board_violations(group_id, board, available[group_id])
+    counted = [h for lines in t.histories.values() for h in lines
+               if h.get("kind") in RATING_KINDS and not h.get("reversed_by")]
+    if all(h.get("group_id") and h.get("stars") is not None for h in counted):
+        by_group: dict[str, list[dict]] = defaultdict(list)
+        for h in counted:
+            by_group[h["group_id"]].append(h)
+        for group_id in sorted(by_group.keys() | t.group_ratings.keys()):
+            out += group_rating_violations(group_id, t.group_ratings.get(group_id), by_group[group_id])
     out += outbox_violations(t.outbox, as_of, grace_seconds)
     return out
 

@@ -25,6 +25,11 @@ line is marked in the transaction that takes it out, a capped or neutral one too
 A member's lines go in chunks of at most 40 a transaction (DynamoDB holds 100 items in one), each with its score
 and counts, and a redelivery after a crash between chunks goes on with the lines left
 (`reputation_rules.reversal_chunk`).
+A group's rating totals (`GROUP#<id>/ACTIVITY`: its summary's ratingsCount and averageRating) are kept here too: a
+rating that counts adds to its group's in the transaction that writes its line (the line keeps the group), and a
+ring's reversal takes each line out of its group's in the transaction that marks it, so the group's figures leave out
+exactly the ratings the profiles leave out, once. Each such change notifies `GroupRatingsChanged` (not stored), whose
+groups' cached summaries the after-commit hook makes stale (`cache.versions.keys_for`).
 Concurrent changes to one user are serialized by the condition (the profile is read before the window's
 lines, so a line committed with a change this read did not see fails it, and the record is retried).
 """
@@ -41,7 +46,7 @@ from foodshare import clock, consumers, hooks
 from foodshare import reputation_rules as rules
 from foodshare.consumers import Delivered
 from foodshare.data import reads
-from foodshare.data.models import EventItem, ReputationHistoryItem, RiskItem, UserItem
+from foodshare.data.models import EventItem, GroupActivityItem, ReputationHistoryItem, RiskItem, UserItem
 from foodshare.data.transaction import UnitOfWork
 from foodshare.domain import groups
 from foodshare.errors import ConcurrentUpdate
@@ -72,6 +77,7 @@ class UserEffect:
     reversals: list[Reversal] = field(default_factory=list)
     source: str | None = None  # the rater, for a rating
     stars: int | None = None  # for a rating: kept on its line, which a ring's reversal takes out of the counts
+    group_id: str | None = None  # for a rating: its exchange's group, whose rating totals it counts in
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,7 @@ def effects(event: Delivered) -> dict[str, UserEffect]:
         add(data["ratedUserId"], rules.rating_impact_kind(stars), **rules.rating_counts([stars]))
         out[data["ratedUserId"]].source = data["raterId"]
         out[data["ratedUserId"]].stars = stars
+        out[data["ratedUserId"]].group_id = data["groupId"]
     return out
 
 
@@ -178,17 +185,23 @@ def _build(uow: UnitOfWork, event: Delivered, user_id: str, effect: UserEffect, 
     if pending:
         windows.written(pending)  # before this change replaces it
     for kind in effect.kinds:
-        score = _impact(lines, windows, event, user_id, kind, score, effect.source, effect.stars)
+        score = _impact(lines, windows, event, user_id, kind, score, effect.source, effect.stars, effect.group_id)
     forestalled = False
     counts = dict(effect.counts)
+    # group -> (ratings, stars) to add to its rating totals: the rating's own, less those a reversal takes back
+    group_totals = rules.group_rating_totals([(effect.group_id, effect.stars)] if effect.stars is not None else [])
     for taken_back in effect.reversals:
         steps, more = _taken_back(user_id, taken_back, event)
         chunks.more |= more
         reversed_lines = [original for step, original in steps if step == rules.REVERSE]
         for original in reversed_lines:
             score = _reverse(uow, lines, event, user_id, original, taken_back.reason, score)
-        for name, n in rules.rating_counts(_stars(reversed_lines), sign=-1).items():
+        ratings = _ratings(reversed_lines)
+        for name, n in rules.rating_counts([stars for _, stars in ratings], sign=-1).items():
             counts[name] = counts.get(name, 0) + n
+        for group_id, (n, stars) in rules.group_rating_totals(ratings, sign=-1).items():
+            added = group_totals.get(group_id, (0, 0))
+            group_totals[group_id] = (added[0] + n, added[1] + stars)
         if any(step == rules.FORESTALL for step, _ in steps):
             _forestall(uow, event, user_id, taken_back, score)
             forestalled = True
@@ -199,7 +212,15 @@ def _build(uow: UnitOfWork, event: Delivered, user_id: str, effect: UserEffect, 
     # Both: the score read (what a writer of before this change conditions on) and the sequence of changes.
     unchanged = (UserItem.score == previous) & (
         UserItem.rep_seq == seq if seq else UserItem.rep_seq.does_not_exist())
+    moved_groups = sorted(g for g, totals in group_totals.items() if totals != (0, 0))
+    for group_id in moved_groups:  # in the transaction of the lines that count (or no longer count) in them
+        n, stars = group_totals[group_id]
+        uow.update(GroupActivityItem(*GroupActivityItem.key(group_id)),
+                   [GroupActivityItem.ratings_count.add(n), GroupActivityItem.rating_stars_total.add(stars)])
     notices = []
+    if emit_events and moved_groups:  # their cached summaries (not stored: the lines say the same)
+        notices.append(DomainEvent("GroupRatingsChanged", None, {
+            "groupIds": moved_groups, "causeEventId": event.event_id, "causeEventType": event.event_type}))
     if emit_events and score != previous:
         # Its userId makes the cache drop this user's cached profile, its groupIds their leaderboards; not
         # stored: the history line says the same (previous and new score, the cause event).
@@ -365,17 +386,17 @@ class _Windows:
 
 
 def _impact(lines: _HistoryLines, windows: _Windows, event: Delivered, user_id: str, kind: str, score: float,
-            source: str | None = None, stars: int | None = None) -> float:
+            source: str | None = None, stars: int | None = None, group_id: str | None = None) -> float:
     """Add one impact (cut to its window's cap) and its history line; returns the new score."""
     change = windows.take(kind, event.moment, score)
     lines.save(_impact_line(user_id, event.event_id, event.event_type, event.occurred_at, kind, change.applied,
-                            change.previous, change.new, change.capped, source, stars), change)
+                            change.previous, change.new, change.capped, source, stars, group_id), change)
     return change.new
 
 
 def _impact_line(user_id: str, event_id: str, event_type: str, occurred_at: str, kind: str, applied: float,
                  previous: float, new: float, capped: bool, source: str | None = None,
-                 stars: int | None = None) -> ReputationHistoryItem:
+                 stars: int | None = None, group_id: str | None = None) -> ReputationHistoryItem:
     impact = rules.IMPACTS[kind]
     reason = LABELS[kind]
     if capped:
@@ -394,6 +415,7 @@ def _impact_line(user_id: str, event_id: str, event_type: str, occurred_at: str,
         occurred_at=occurred_at,
         source_user_id=source,
         stars=stars,
+        group_id=group_id,
     )
 
 
@@ -438,22 +460,31 @@ def _taken_back(user_id: str, target: Reversal, event: Delivered
     steps = [(rules.take_back(None if h is None else (float(h.applied), h.reversed_by), event.event_id,
                               counted=bool(target.ring_members)), h)
              for h in lines]
-    chunk = rules.reversal_chunk([step for step, _ in steps])
+    # A ring's ratings also leave their groups' rating totals, one item a group in the chunk's transaction.
+    groups = [h.group_id for h in lines] if target.ring_members else None
+    chunk = rules.reversal_chunk([step for step, _ in steps], groups)
     if chunk is None:
         raise consumers.AlreadyConsumed(f"{CONSUMER} already applied {event.event_id}")
     places, more = chunk
     return [steps[i] for i in places], more
 
 
-def _stars(lines: list[ReputationHistoryItem]) -> list[int]:
-    """The stars of rating lines taken back (of other lines: none). A line written before lines kept their stars
-    (API 5.2.3) has them in its RatingSubmitted in the event store, read in one batch."""
+def _ratings(lines: list[ReputationHistoryItem]) -> list[tuple[str | None, int]]:
+    """The (group, stars) of rating lines taken back (of other lines: none). A line written before lines kept their
+    stars (API 5.2.3) or their group (5.4.0) has them in its RatingSubmitted in the event store, read in one batch;
+    without its event, a line whose stars are not known counts in nothing, and one whose group is not known moves
+    no group's totals (None)."""
     ratings = [h for h in lines if h.kind in rules.RATING_KINDS]
-    legacy = [h for h in ratings if h.stars is None]
+    legacy = [h for h in ratings if h.stars is None or h.group_id is None]
     events = reads.get_many([(EventItem, EventItem.key(h.event_id, h.occurred_at)) for h in legacy])
-    logged = {h.event_id: int(json.loads(e.detail)["data"]["stars"]) for h, e in zip(legacy, events, strict=True) if e}
-    return [int(h.stars) if h.stars is not None else logged[h.event_id] for h in ratings if
-            h.stars is not None or h.event_id in logged]
+    logged = {h.event_id: json.loads(e.detail)["data"] for h, e in zip(legacy, events, strict=True) if e}
+    out = []
+    for h in ratings:
+        data = logged.get(h.event_id, {})
+        stars = h.stars if h.stars is not None else data.get("stars")
+        if stars is not None:
+            out.append((h.group_id or data.get("groupId"), int(stars)))
+    return out
 
 
 def _forestall(uow: UnitOfWork, event: Delivered, user_id: str, target: Reversal, score: float) -> None:

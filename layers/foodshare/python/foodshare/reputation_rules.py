@@ -179,21 +179,51 @@ def take_back(line: tuple[float, str | None] | None, by_event: str, counted: boo
     return REVERSE if (applied or counted) and not reversed_by else NOTHING
 
 
-# Lines one transaction takes back: a mark and a reversal line each, with the profile's update and a level change,
-# well within DynamoDB's 100 items a transaction.
+# Lines one transaction takes back: a mark and a reversal line each, and for ratings the rating totals of each group
+# they were given in (`reversal_chunk`); with the profile's update and a level change, well within DynamoDB's 100 items a
+# transaction.
 REVERSAL_CHUNK = 40
+REVERSAL_ITEMS = 90
 
 
-def reversal_chunk(steps: list[str], size: int = REVERSAL_CHUNK) -> tuple[list[int], bool] | None:
+def reversal_chunk(steps: list[str], groups: list[str | None] | None = None, size: int = REVERSAL_CHUNK,
+                   items: int = REVERSAL_ITEMS) -> tuple[list[int], bool] | None:
     """Which of a reversal's lines (their `take_back` steps, in order) one transaction takes back: the places of
     the first `size` still to do, and whether more are left for the next. A ring's member may have any number of
     rating lines; each chunk's marks commit with the profile's score and counts, so a redelivery after a crash
     between chunks finds some lines marked by this very event and goes on with the rest. None: nothing is left
-    and this event took some back (a duplicate)."""
+    and this event took some back (a duplicate).
+
+    `groups` (ratings): the group each line's rating was given in, whose rating totals the same transaction
+    updates, one item a group; None where not known yet (a line written before lines kept it), counted as a group
+    of its own. A chunk's lines then take at most `items` items: two each, and one a group."""
     todo = [i for i, step in enumerate(steps) if step in (REVERSE, FORESTALL)]
     if not todo and DONE in steps:
         return None
-    return todo[:size], len(todo) > size
+    chunk: list[int] = []
+    seen: set[str] = set()
+    used = 0
+    for i in todo[:size]:
+        group = groups[i] if groups is not None else None
+        cost = 2 + (1 if groups is not None and (group is None or group not in seen) else 0)
+        if used + cost > items:
+            break
+        chunk.append(i)
+        used += cost
+        if group is not None:
+            seen.add(group)
+    return chunk, len(todo) > len(chunk)
+
+
+def group_rating_totals(ratings: list[tuple[str | None, int]], sign: int = 1) -> dict[str, tuple[int, int]]:
+    """What ratings (group, stars) add to each group's rating totals (the summary's ratingsCount and averageRating):
+    group -> (count, stars); sign -1: what taking them back subtracts. A rating whose group is not known moves none."""
+    out: dict[str, tuple[int, int]] = {}
+    for group, stars in ratings:
+        if group is not None:
+            count, total = out.get(group, (0, 0))
+            out[group] = (count + sign, total + sign * stars)
+    return out
 
 
 @dataclass(frozen=True)

@@ -217,6 +217,8 @@ def keys_for(events: Iterable[DomainEvent]) -> list[str]:
             keys.append(summary(group_id))
         if event.type in ("ReputationChanged", "PrivacySettingsChanged"):
             keys += [summary(g) for g in data.get("groupIds", ())]  # the user's groups' leaderboards
+        if event.type == "GroupRatingsChanged":  # the reputation consumer changed these groups' rating totals
+            keys += [summary(g) for g in data["groupIds"]]
         if event.type in ("MemberJoined", "MemberLeft") and data.get("userId"):
             keys.append(memberships(data["userId"]))
         if event.type == "GroupCreated" and group_id:

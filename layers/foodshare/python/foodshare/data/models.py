@@ -665,6 +665,9 @@ class ReputationHistoryItem(Item):
     occurred_at = UnicodeAttribute()
     source_user_id = UnicodeAttribute(null=True)  # who caused it, for ratings: the rater (rating rings)
     stars = NumberAttribute(null=True)  # a rating's (API 5.2.3 on): what taking it back takes out of the counts
+    # A rating's group (the exchange's, API 5.4.0 on): whose rating totals (GROUP#<id>/ACTIVITY) taking it back
+    # takes it out of; lines from before read it from their RatingSubmitted in the event store.
+    group_id = UnicodeAttribute(null=True)
     # The event that took this impact back (an overturned penalty, a rating ring): it no longer counts
     # towards its cap window, whose use is the sum of the window's lines (the REPCAP# window items of
     # before are no longer written; ops/reversed_history.py marks the lines reversed before that).
@@ -688,7 +691,8 @@ class GroupDayItem(Item):
 
 
 class GroupActivityItem(Item):
-    """GROUP#<id> / ACTIVITY: all-time totals of a group's read model (ratings)."""
+    """GROUP#<id> / ACTIVITY: all-time rating totals of a group (its summary's average), kept by the reputation
+    consumer with the rating lines they count: a rating ring's reversal takes them out in the same transaction."""
 
     ratings_count = NumberAttribute(default=0)
     rating_stars_total = NumberAttribute(default=0)
