@@ -68,7 +68,7 @@ BUDGETS: dict[str, Budget] = {
     # the partnership, both memberships and both partner sets in one BatchGetItem: the id names both groups (ids
     # since issue 15; an id from before reads the partnership first, tests/perf/test_round_trips.py)
     "POST /partnerships/{partnershipId}/accept": _write(0, BatchGetItem=1),
-    "POST /partnerships/{partnershipId}/decline": _write(0, BatchGetItem=1),
+    "POST /partnerships/{partnershipId}/decline": _write(0, redis=1, BatchGetItem=1),  # never active: no bump
     "DELETE /partnerships/{partnershipId}": _write(0, BatchGetItem=1),
     # members only, the caller's groups cached too (member_groups): warm, no DynamoDB call at all;
     # cold: the caller's memberships (1 query) and the read model (summary: days, active members, totals;
@@ -124,8 +124,8 @@ BUDGETS: dict[str, Budget] = {
     # when it is cold (tests/perf/test_round_trips.py); the sample changes neither
     "PUT /me/privacy": _write(1),
     "GET /me/requests": Budget({QUERY: 1}, 1),
-    "POST /me/erasure": _write(1),
-    "POST /me/exports": _write(1),  # asked again within a day: the profile and that export read, no write
+    "POST /me/erasure": _write(1, redis=1),  # the rate limit: a code changes no cached view
+    "POST /me/exports": _write(1, redis=1),  # asked again within a day: the profile and that export read, no write
     "GET /me/exports/{exportId}": Budget({GET: 1}, 1),
     # erasure's synchronous part only, never a Scan: the code, then one transaction freezing the account and
     # queueing its wind-down (the erasure consumer's, with the sweep: docs/privacy.md); the caller's groups from
@@ -142,7 +142,7 @@ BUDGETS: dict[str, Budget] = {
     # the admin's membership + the handle's index item (the admin check first: handles are no probe), which
     # carries the member's pseudonym; the transaction checks the membership holds it and the profile is exemplary.
     # (An index item from before it carried one, or a refusal: + the member's membership and profile, 1 batch.)
-    "POST /groups/{groupId}/moderators": _write(0, BatchGetItem=1),
+    "POST /groups/{groupId}/moderators": _write(0, redis=1, BatchGetItem=1),  # a role: in no cached view
     # the open reports, open appeals and flags (one query: prefix OPEN; the entries name whom they concern); one
     # batch: the caller's membership, those reports and appeals, the subjects' profiles, the reporters' records
     # and everyone's memberships (identities). (Entries from before they named anyone: + 1 batch.)

@@ -13,7 +13,7 @@ Each user an event touches is changed on its own (a redelivery finishes the user
 others done), in one of two ways:
 - **alone** (most records: impact lines only, no level change): one UpdateItem of the profile conditioned
   on the score and the change count read (`rep_seq`), which also keeps the change's lines (`rep_pending`),
-  then the lines put after it. Once-only: a redelivery finds its event pending on the profile (and puts
+  then the cache told (a redelivery finds the change applied and tells no one), then the lines put after it. Once-only: a redelivery finds its event pending on the profile (and puts
   the lines), or its lines in the window's Query; before any later change of the user commits, it puts
   the pending lines that are not written yet, so every committed change's lines get written.
 - **in a transaction** (a rating, whose line names its rater; a reversal and its marks; a level change with
@@ -237,8 +237,10 @@ def _build(uow: UnitOfWork, event: Delivered, user_id: str, effect: UserEffect, 
     if actions and lines.items and lines.impacts_only and not uow.has_writes and not (emit_events and level_changed):
         _commit_alone(user, actions + [UserItem.rep_seq.set(seq + 1),
                                        UserItem.rep_pending.set(_Pending.encode(event, lines.impacts))], unchanged)
-        _put_lines(lines.items)
+        # The cache is told as soon as the score is committed: a put of the lines that fails makes the record fail,
+        # and its redelivery finds the change applied (it only puts them), telling no one.
         hooks.run_after_commit(notices)
+        _put_lines(lines.items)
         return consumers.COMMITTED
     for line in lines.items:
         consumers.guarded_put(uow, CONSUMER, event, line)

@@ -191,9 +191,62 @@ def bump(keys: Iterable[str], redis_guard: RedisGuard | None = None, *, only_exi
     return True
 
 
-_FOOD_CHANGES = {"FoodShared", "FoodWithdrawn", "FoodClaimed", "FoodExpired", "ExchangeCancelled"}
-_SUMMARY_CHANGES = _FOOD_CHANGES | {"ExchangeCompleted", "ExchangeNoShow", "ExchangeLapsed", "MemberJoined", "MemberLeft"}
-_PARTNERSHIP_CHANGES = {"PartnershipAccepted", "PartnershipDeclined", "PartnershipEnded"}
+# What each committed event makes stale, and nothing more: (kind, the payload field naming whose key, one id or a
+# list). Exactly what the cached views read (docs/cache.md): a person's profile as discovery and leaderboards show it
+# (`user:`: that there is one, score and trust level, home, privacy choices, the groups that banned them), their groups
+# (`member:`), a group's open posts (`food:`), its members as the summary and leaderboard count and rank them
+# (`summary:`), its active partnerships (`partners:`), its name (`group:`). Not here: the read models' own changes,
+# made stale by their consumer once applied (`group_activity.apply`), and an erasure's, by the person and their
+# groups (`cache/purge`: its events name neither). Every event type is named (tests/cache/test_what_goes_stale.py
+# fails otherwise): a new one is decided on here, never left to a default.
+_USER, _MEMBER_OF = ((user, "userId"),), ((memberships, "userId"), (summary, "groupId"))
+_PARTNER_SETS = ((partners, "fromGroupId"), (partners, "toGroupId"))
+_POSTS = ((food, "groupId"),)
+STALES: dict[str, tuple[tuple[Callable[[str], str], str], ...]] = {
+    "UserRegistered": _USER,  # a profile where there was none: a score, a home
+    "ProfileUpdated": _USER,  # the home: partner groups' reach, distances
+    "PrivacySettingsChanged": (*_USER, (summary, "groupIds")),  # restriction, precision; ranked or not
+    "ReputationChanged": (*_USER, (summary, "groupIds")),  # score and trust level, on their groups' leaderboards
+    "TrustLevelChanged": _USER,
+    "ErasureRequested": (),  # a confirmation code
+    "ErasureStarted": (),  # the freeze: cache/purge.forget, right after it (by the person and their groups)
+    "ErasureSegmentRequested": (),
+    "AccountErased": (),  # cache/purge.purge, before it is recorded
+    "ExportRequested": (),
+    "CreditsGranted": (),  # a balance: in no cached view (a claim, a cancel, a completion made the
+    "CreditsHeld": (),  # profiles of both parties stale, and every page showing their posts in any group)
+    "CreditsReleased": (),
+    "CreditsTransferred": (),
+    "GroupCreated": ((group, "groupId"),),  # its creator's MemberJoined comes with it
+    "InviteCreated": (),
+    "InviteRevoked": (),
+    "MemberJoined": _MEMBER_OF,
+    "MemberLeft": _MEMBER_OF,  # a removal and a ban record it too
+    "AdminHandedOver": (),  # a role: in no cached view
+    "GroupClaimQuotaChanged": (),  # claims only
+    "PartnershipProposed": (),  # not active yet
+    "PartnershipAccepted": _PARTNER_SETS,
+    "PartnershipDeclined": (),  # never was active: no partner set changes
+    "PartnershipEnded": _PARTNER_SETS,
+    "FoodShared": _POSTS,  # the summary counts it: the read-model consumer, once counted
+    "FoodWithdrawn": _POSTS,  # a moderator's removal too
+    "FoodClaimed": _POSTS,
+    "FoodExpired": _POSTS,
+    "ExchangeCancelled": _POSTS,  # relisted (`foodRelisted`); else its FoodExpired or FoodWithdrawn comes with it
+    "PickupConfirmed": (),  # claimed posts are listed nowhere cached
+    "ExchangeCompleted": (),  # the summary: the read-model consumer; scores: ReputationChanged
+    "ExchangeNoShow": (),  # its FoodExpired comes with it
+    "ExchangeLapsed": (),
+    "RatingSubmitted": (),  # the group's rating totals: GroupRatingsChanged, once the reputation consumer counted it
+    "GroupRatingsChanged": ((summary, "groupIds"),),  # a rating counted, a ring's ratings taken back (not stored)
+    "ReportFiled": (),
+    "ModeratorAppointed": (),  # a role
+    "ModerationActionTaken": (),  # a ban: `_changes_bans`; a removal's MemberLeft, a post's FoodWithdrawn come with it
+    "MemberFlagged": (),
+    "AppealFiled": (),
+    "AppealDecided": (),  # an overturned ban: `_changes_bans`; a penalty taken back: ReputationChanged
+    "FraudFlagged": (),  # restrictions on claiming; a ring's ratings taken back: ReputationChanged
+}
 
 
 def _changes_bans(event_type: str, data: dict) -> bool:
@@ -204,29 +257,13 @@ def _changes_bans(event_type: str, data: dict) -> bool:
 
 
 def keys_for(events: Iterable[DomainEvent]) -> list[str]:
-    """The version keys a batch of committed events makes stale."""
+    """The version keys a batch of committed events makes stale (`STALES`)."""
     keys: list[str] = []
     for event in events:
         data = event.payload
-        if event.type == "AdminHandedOver":
-            continue  # a role, which no cached view shows; the leave's MemberLeft makes its group's and leaver's stale
-        group_id = data.get("groupId")
-        if event.type in _FOOD_CHANGES and group_id:
-            keys.append(food(group_id))
-        if event.type in _SUMMARY_CHANGES and group_id:
-            keys.append(summary(group_id))
-        if event.type in ("ReputationChanged", "PrivacySettingsChanged"):
-            keys += [summary(g) for g in data.get("groupIds", ())]  # the user's groups' leaderboards
-        if event.type == "GroupRatingsChanged":  # the reputation consumer changed these groups' rating totals
-            keys += [summary(g) for g in data["groupIds"]]
-        if event.type in ("MemberJoined", "MemberLeft") and data.get("userId"):
-            keys.append(memberships(data["userId"]))
-        if event.type == "GroupCreated" and group_id:
-            keys.append(group(group_id))
-        if event.type in _PARTNERSHIP_CHANGES:
-            keys += [partners(data["fromGroupId"]), partners(data["toGroupId"])]
-        if data.get("userId"):  # registration, profile, trust level, credits: the user's profile changed
-            keys.append(user(data["userId"]))
+        for kind, field in STALES.get(event.type, ()):
+            named = data.get(field)
+            keys += [kind(ident) for ident in ([named] if isinstance(named, str) else named or ()) if ident]
         if _changes_bans(event.type, data):  # their profile's `banned_from`: what their discovery shows
             keys.append(user(data["memberId"]))
     return keys
