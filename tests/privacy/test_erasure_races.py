@@ -277,3 +277,45 @@ def test_a_claim_read_before_the_account_froze_lands_nothing(monkeypatch, freeze
     cleo = UserItem.get(*UserItem.key("cleo"))
     assert (int(cleo.credit_balance), int(cleo.credits_held)) == (3, 0)
     assert list(ExchangeItem.scan(ExchangeItem.pk.startswith("EXCHANGE#"))) == []
+
+
+def _erased_while(backbone, monkeypatch, module, name: str) -> list:  # noqa: F811
+    """Erase erin completely (DELETE /me, then the wind-down and every segment of the sweep) right after
+    `module.name` has run once for her request: the request's reads came before the freeze, its transaction comes
+    after the erasure completed."""
+    original, erased = getattr(module, name), []
+
+    def erased_meanwhile(*args, **kwargs):
+        answer = original(*args, **kwargs)
+        if not erased:
+            erased.append("erin")
+            code = call("POST", "/me/erasure", user="erin").body["confirmationCode"]
+            request_id = call("DELETE", "/me", user="erin", json={"confirmationCode": code}).body["requestId"]
+            backbone.deliver()
+            erased.append(call("GET", f"/me/erasure/{request_id}", user="erin").body["status"])
+        return answer
+
+    monkeypatch.setattr(module, name, erased_meanwhile)
+    return erased
+
+
+def test_a_share_read_before_the_account_froze_leaves_no_post_after_the_erasure(backbone, monkeypatch):  # noqa: F811
+    """Found by a race audit: a share's transaction held whatever its reads allowed, so a POST /food whose reads came
+    before DELETE /me committed after the wind-down had looked for the person's posts: the post was never withdrawn,
+    and after the sweep an available post named the erased person for good (the post, its `FoodShared` event with
+    its title), still claimable by its id (an exchange naming them too). The share now holds only while its sharer's account is
+    not being erased (403 `account_erased`, nothing written), as every other write of the person does."""
+    from foodshare.domain import food
+
+    flows.user("erin")
+    flows.user("cleo")
+    group = flows.group("cleo", "Corner street")
+    flows.join("erin", group, "cleo")
+    backbone.deliver()
+    erased = _erased_while(backbone, monkeypatch, food.standing, "check_may_post")
+    shared = call("POST", "/food", user="erin", json=flows.post_body(group, title="Late pears"))
+    assert erased == ["erin", "completed"]
+    assert (shared.status, shared.error_code) == (403, "account_erased"), shared
+    backbone.deliver()
+    assert call("GET", "/food", user="cleo").body["items"] == []
+    assert _erin_items() == []

@@ -18,7 +18,7 @@ from typing import Any
 
 # The API's version: bump it with every change to the contract and say what changed in
 # docs/api.md ("Changelog"). The generated document's info.version is this value.
-API_VERSION = "5.3.2"
+API_VERSION = "5.4.0"
 TITLE = "Foodshare API"
 
 JSON = "application/json"
