@@ -319,3 +319,25 @@ def test_a_share_read_before_the_account_froze_leaves_no_post_after_the_erasure(
     backbone.deliver()
     assert call("GET", "/food", user="cleo").body["items"] == []
     assert _erin_items() == []
+
+
+def test_a_group_created_by_someone_whose_erasure_ran_meanwhile_is_not_left_without_members(
+        backbone, monkeypatch):  # noqa: F811
+    """Found by a race audit: POST /groups checked the caller's account when it read it, not as the group was written,
+    so a creation whose read came before DELETE /me committed after the wind-down had left the person's groups (here
+    after the whole erasure): the group, its admin membership, pseudonym, handle and events named the erased person
+    for good, and whoever signs in under that id next finds themselves its admin. (Landing between the wind-down and
+    the sweep, the sweep deletes the membership instead: a group counting one member and one admin, with nobody in
+    it.) The creation now holds only while the account is not being erased (403 `account_erased`)."""
+    from foodshare.data.models import GroupItem
+    from foodshare.domain import users
+
+    flows.user("erin")
+    backbone.deliver()
+    erased = _erased_while(backbone, monkeypatch, users, "ensure")
+    created = call("POST", "/groups", user="erin", json={"name": "Late street"})
+    assert erased == ["erin", "completed"]
+    assert (created.status, created.error_code) == (403, "account_erased"), created
+    backbone.deliver()
+    assert [g.name for g in GroupItem.scan(GroupItem.sk == "META") if g.pk.startswith("GROUP#")] == []
+    assert _erin_items() == []
