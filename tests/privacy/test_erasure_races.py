@@ -341,3 +341,34 @@ def test_a_group_created_by_someone_whose_erasure_ran_meanwhile_is_not_left_with
     backbone.deliver()
     assert [g.name for g in GroupItem.scan(GroupItem.sk == "META") if g.pk.startswith("GROUP#")] == []
     assert _erin_items() == []
+
+
+def test_a_profile_change_read_before_the_account_froze_is_refused(monkeypatch):
+    """Found by a race audit: PUT /me wrote the profile under the condition that it exists, so a change whose read came
+    before DELETE /me landed after the freeze (200 to an account that can no longer act): a new name and home on the
+    frozen profile, a rectification request and a `ProfileUpdated` naming the person recorded after their erasure
+    began (landing after the sweep had scanned the event store's segment, that event names them for good). The
+    change now holds only while the account is not being erased (403 `account_erased`), as PUT /me/privacy does."""
+    from foodshare.data.models import DataSubjectRequestItem
+    from foodshare.domain import users
+
+    from tests.bots.events import recorded
+
+    flows.user("erin", name="Erin")
+    read, frozen = users.ensure, []
+
+    def frozen_meanwhile(user_id, *args, **kwargs):
+        profile = read(user_id, *args, **kwargs)
+        if not frozen:
+            frozen.append(erasure.start(user_id, erasure.request(user_id)[0]).status)
+        return profile
+
+    monkeypatch.setattr(users, "ensure", frozen_meanwhile)
+    changed = call("PUT", "/me", user="erin", json={"displayName": "Erin Moved", "location": flows.POTSDAM})
+    assert frozen == ["in_progress"]
+    assert (changed.status, changed.error_code) == (403, "account_erased"), changed
+    profile = users.find("erin")
+    assert profile.erasing and profile.display_name == "Erin" and float(profile.lat) == flows.BERLIN["lat"]
+    assert len(recorded("ProfileUpdated")) == 1  # flows.user's own
+    assert [r.type for r in DataSubjectRequestItem.query("USER#erin", DataSubjectRequestItem.sk.startswith("DSR#"))
+            ].count("rectification") == 1
