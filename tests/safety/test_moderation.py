@@ -913,3 +913,35 @@ def test_an_admin_who_leaves_while_their_decision_is_in_flight_does_not_make_it(
     else:
         pk, sk = GroupClaimQuotaItem.key(group)
         assert list(GroupClaimQuotaItem.query(pk, GroupClaimQuotaItem.sk == sk)) == []
+
+
+def test_two_moderators_deciding_one_report_at_once_decide_it_once(g, backbone, monkeypatch):
+    """Checked by a race audit (no change needed): mo and sam both read ida's open report about cleo; sam upholds it
+    between mo's read and mo's transaction. The report's update holds only while it is open, so mo's warning is
+    refused whole (409 `report_closed`): one action, one penalty, the report's lock and queue entry gone once."""
+    from foodshare.data import reads
+    from foodshare.data.models import ModerationActionItem, ReportItem
+
+    backbone.deliver()
+    start = _score("cleo")
+    report = _report("ida", "user", flows.handle("cleo", g["g"]), "harassment")
+    get_many, raced = reads.get_many, []
+
+    def read_then_decided(keys, *args, **kwargs):
+        found = get_many(keys, *args, **kwargs)
+        if not raced and any(key == ReportItem.key(report) for _, key in keys):
+            raced.append(None)  # sam's own reads pass through
+            raced[0] = _act("sam", g["g"], action="warn", reportId=report).status
+        return found
+
+    monkeypatch.setattr(reads, "get_many", read_then_decided)
+    second = _act("mo", g["g"], action="restrict", reportId=report, days=7)
+    monkeypatch.undo()
+    assert raced == [201]
+    assert (second.status, second.error_code) == (409, "report_closed"), second
+    assert [a.action for a in ModerationActionItem.scan(ModerationActionItem.sk.startswith("MODACTION#"))
+            if a.report_id == report] == ["warn"]
+    backbone.deliver()
+    assert _score("cleo") == start - 10
+    assert _view("mo", g["g"]).body["reports"] == []
+    assert _report("ida", "user", flows.handle("cleo", g["g"]), "harassment")  # the lock went with the decision
