@@ -244,3 +244,37 @@ def test_a_claimed_post_whose_exchange_closed_after_its_window_is_no_expired_pos
     backbone.deliver()
     assert [e.event_type for e in EventItem.scan()].count("FoodExpired") == 1
     assert sum(int(d.expired_posts) for d in SignalDayItem.query("USER#sam", SignalDayItem.sk.startswith("SIGNALS#"))) == 0
+
+
+def test_a_moderators_longer_restriction_landing_while_a_flag_is_applied_is_not_shortened(backbone, monkeypatch):
+    """Found by a race audit: a fraud flag restricts the member for a week unless a longer restriction is held, as
+    read; the restriction was then put whatever was there by the time it was written. A moderator restricting the
+    member for 30 days between that read and the write was cut to the flag's week (and the moderator's action no longer
+    named by it, an appeal of it lifting nothing). The flag's restriction now holds only while none longer is there:
+    the consumer reads again and keeps the moderator's."""
+    from foodshare.data.models import RestrictionItem
+
+    c = flows.community()
+    for _ in range(8):
+        exchange = flows.claim("cleo", flows.share("sam", c["group"]))
+        assert call("POST", f"/exchanges/{exchange}/cancel", user="cleo").status == 200
+    get, raced = RestrictionItem.get.__func__, []
+
+    def read_then_restricted(cls, *args, **kwargs):
+        try:
+            return get(cls, *args, **kwargs)  # none held yet: DoesNotExist
+        finally:
+            if not raced:
+                raced.append(None)
+                raced[0] = call("POST", f"/groups/{c['group']}/moderation/actions", user="sam", json={
+                    "action": "restrict", "reason": "Keeps cancelling", "days": 30,
+                    "memberHandle": flows.handle("cleo", c["group"])})
+
+    monkeypatch.setattr(RestrictionItem, "get", classmethod(read_then_restricted))
+    backbone.deliver()
+    monkeypatch.undo()
+    assert _flagged("credit_abuse") == {"cleo"}
+    assert raced and raced[0].status == 201, raced
+    held = RestrictionItem.get(*RestrictionItem.key(c["group"], "cleo"))
+    assert held.action_id == raced[0].body["actionId"]
+    assert clock.parse_iso(held.until) >= clock.now() + timedelta(days=29)

@@ -242,8 +242,11 @@ def _flag(uow: UnitOfWork, event: Delivered, user_id: str, pattern: str, score: 
         except RestrictionItem.DoesNotExist:
             held = None
         if held is None or held.until < clock.iso(until):  # never shorten a moderator's restriction
+            # nor one put since the read (a lost race: the effect is built again from fresh reads, `consumers.once`)
             uow.save(RestrictionItem(restriction.pk, restriction.sk, until=clock.iso(until),
-                                     action_id=ring_id or event.event_id, expires_at_epoch=until + timedelta(days=1)))
+                                     action_id=ring_id or event.event_id, expires_at_epoch=until + timedelta(days=1)),
+                     RestrictionItem.pk.does_not_exist() | (RestrictionItem.until < clock.iso(until)),
+                     on_fail=ConcurrentUpdate(f"{CONSUMER}: a restriction of {user_id} landed meanwhile"))
     uow.record("FraudFlagged", None, {
         "userId": user_id,
         "pattern": pattern,
