@@ -278,3 +278,48 @@ def test_a_moderators_longer_restriction_landing_while_a_flag_is_applied_is_not_
     held = RestrictionItem.get(*RestrictionItem.key(c["group"], "cleo"))
     assert held.action_id == raced[0].body["actionId"]
     assert clock.parse_iso(held.until) >= clock.now() + timedelta(days=29)
+
+
+def test_two_events_scoring_one_member_at_once_keep_each_others_flag(backbone, monkeypatch):
+    """Found by a race audit: scoring a member read their risk item and wrote it back whole, unconditionally. Two of
+    their events handled at once (two consumer instances): the one that read first wrote last and dropped what the
+    other had added: the pattern it flagged (flagged again by the next event: a second `FraudFlagged`, the moderators
+    told and the member restricted anew) or a rating ring's members (ratings from the ring, ignored once it is
+    detected, counted again). The write now holds only while the item is as read: the loser is built again."""
+    from foodshare import fraud
+    from foodshare.consumers import Delivered
+    from foodshare.data.models import RiskItem
+
+    c = flows.community()
+
+    def claimed_and_cancelled() -> str:
+        exchange = flows.claim("cleo", flows.share("sam", c["group"]))
+        assert call("POST", f"/exchanges/{exchange}/cancel", user="cleo").status == 200
+        return exchange
+
+    for _ in range(6):
+        claimed_and_cancelled()
+    backbone.deliver()
+    kept = flows.claim("cleo", flows.share("sam", c["group"]))  # cancelled at the end (a claim once restricted: none)
+    seventh = claimed_and_cancelled()  # its cancel takes cleo over the credit_abuse threshold
+    [cancel] = [json.loads(e.detail) for e in EventItem.scan(EventItem.pk.startswith("EVENTLOG#"))
+                if e.event_type == "ExchangeCancelled" and json.loads(e.detail)["data"]["exchangeId"] == seventh]
+    read, raced = fraud._risk, []
+
+    def read_then_flagged(user_id: str):
+        current = read(user_id)
+        if user_id == "cleo" and not raced:  # the seventh claim is scored; its cancel, by another instance, meanwhile
+            raced.append(None)
+            raced[0] = fraud.apply(Delivered.of(cancel))
+        return current
+
+    monkeypatch.setattr(fraud, "_risk", read_then_flagged)
+    backbone.deliver()
+    monkeypatch.undo()
+    assert raced == [True]
+    assert RiskItem.get(*RiskItem.key("cleo")).flagged == {"credit_abuse"}
+    assert call("POST", f"/exchanges/{kept}/cancel", user="cleo").status == 200  # scored: over the threshold still
+    backbone.deliver()
+    flags = [json.loads(e.detail)["data"] for e in EventItem.scan(EventItem.pk.startswith("EVENTLOG#"))
+             if e.event_type == "FraudFlagged"]
+    assert [(f["userId"], f["pattern"]) for f in flags] == [("cleo", "credit_abuse")]
