@@ -6,6 +6,7 @@ import json
 import re
 
 import boto3
+import pytest
 
 from foodshare.bots import store
 from foodshare.data.models import ExchangeItem, LedgerEntryItem, RatingItem, UserItem
@@ -249,11 +250,11 @@ def test_a_counterpart_closing_an_exchange_during_the_wind_down_does_not_stall_i
     request_id = erasure.start("erin", code).request_id
     cancel, tries = exchanges.cancel, []
 
-    def cancelled_meanwhile(exchange_id: str, user_id: str, cause: str | None = None):
+    def cancelled_meanwhile(exchange_id: str, user_id: str, cause: str | None = None, **how):
         tries.append(exchange_id)
         if len(tries) == 1:
             cancel(exchange_id, "cleo")  # the counterpart, first
-        return cancel(exchange_id, user_id, cause)
+        return cancel(exchange_id, user_id, cause, **how)
 
     monkeypatch.setattr(exchanges, "cancel", cancelled_meanwhile)
     wound = erasure.wind_down(request_id)
@@ -360,3 +361,37 @@ def test_an_erased_admins_invites_stop_at_the_wind_down_and_the_sweep_leaves_non
     assert [t for t in _table_dump() if "erin" in t] == []
     own = call("POST", f"/groups/{group}/invites", user="hana").body["inviteCode"]
     assert call("POST", "/groups/join", user="ida", json={"inviteCode": own}).status == 200
+
+
+@pytest.mark.parametrize("side", ["claimer", "sharer"])
+def test_an_exchange_the_erased_person_confirmed_alone_is_wound_down_and_the_erasure_completes(backbone, side):  # noqa: F811
+    """Found by a race audit: the wind-down cancels the person's open exchanges as them, and a participant who
+    confirmed the pickup may no longer cancel (`exchange_rules.decide_close`). So an erasure of someone who had
+    confirmed an exchange the other side had not (or whose confirmation landed between DELETE /me and the wind-down)
+    was refused on every delivery (409 `invalid_state`): `ErasureStarted` went to the dead-letter queue, the account
+    stayed frozen and named everywhere, the exchange claimed and its credit held, and the erasure never completed.
+    The wind-down is not their call about the handover: it cancels such an exchange as any other."""
+    from foodshare import clock, invariants
+
+    from ops import restore
+
+    for name in ("erin", "cleo"):
+        flows.user(name)
+    group = flows.group("cleo", "Corner street")
+    flows.join("erin", group, "cleo")
+    if side == "claimer":
+        exchange = flows.claim("erin", flows.share("cleo", group, title="Pears"))
+    else:
+        exchange = flows.claim("cleo", flows.share("erin", group, title="Pears"))
+    assert call("POST", f"/exchanges/{exchange}/confirm", user="erin").status == 200
+    backbone.deliver()
+    code = call("POST", "/me/erasure", user="erin").body["confirmationCode"]
+    request_id = call("DELETE", "/me", user="erin", json={"confirmationCode": code}).body["requestId"]
+    backbone.deliver()
+    assert backbone.dead_letters("erasure") == []
+    assert call("GET", f"/me/erasure/{request_id}", user="erin").body["status"] == "completed"
+    assert ExchangeItem.get(*ExchangeItem.key(exchange)).status == "cancelled"
+    assert int(UserItem.get(*UserItem.key("cleo")).credits_held) == 0
+    assert [t for t in _table_dump() if PERSONAL.search(t)] == []
+    items = restore.scan(get_settings().table_name)
+    assert invariants.check(items, clock.now(), get_settings().outbox_sweep_grace_seconds) == []

@@ -277,3 +277,98 @@ def test_a_claim_read_before_the_account_froze_lands_nothing(monkeypatch, freeze
     cleo = UserItem.get(*UserItem.key("cleo"))
     assert (int(cleo.credit_balance), int(cleo.credits_held)) == (3, 0)
     assert list(ExchangeItem.scan(ExchangeItem.pk.startswith("EXCHANGE#"))) == []
+
+
+def _erased_while(backbone, monkeypatch, module, name: str) -> list:  # noqa: F811
+    """Erase erin completely (DELETE /me, then the wind-down and every segment of the sweep) right after
+    `module.name` has run once for her request: the request's reads came before the freeze, its transaction comes
+    after the erasure completed."""
+    original, erased = getattr(module, name), []
+
+    def erased_meanwhile(*args, **kwargs):
+        answer = original(*args, **kwargs)
+        if not erased:
+            erased.append("erin")
+            code = call("POST", "/me/erasure", user="erin").body["confirmationCode"]
+            request_id = call("DELETE", "/me", user="erin", json={"confirmationCode": code}).body["requestId"]
+            backbone.deliver()
+            erased.append(call("GET", f"/me/erasure/{request_id}", user="erin").body["status"])
+        return answer
+
+    monkeypatch.setattr(module, name, erased_meanwhile)
+    return erased
+
+
+def test_a_share_read_before_the_account_froze_leaves_no_post_after_the_erasure(backbone, monkeypatch):  # noqa: F811
+    """Found by a race audit: a share's transaction held whatever its reads allowed, so a POST /food whose reads came
+    before DELETE /me committed after the wind-down had looked for the person's posts: the post was never withdrawn,
+    and after the sweep an available post named the erased person for good (the post, its `FoodShared` event with
+    its title), still claimable by its id (an exchange naming them too). The share now holds only while its sharer's account is
+    not being erased (403 `account_erased`, nothing written), as every other write of the person does."""
+    from foodshare.domain import food
+
+    flows.user("erin")
+    flows.user("cleo")
+    group = flows.group("cleo", "Corner street")
+    flows.join("erin", group, "cleo")
+    backbone.deliver()
+    erased = _erased_while(backbone, monkeypatch, food.standing, "check_may_post")
+    shared = call("POST", "/food", user="erin", json=flows.post_body(group, title="Late pears"))
+    assert erased == ["erin", "completed"]
+    assert (shared.status, shared.error_code) == (403, "account_erased"), shared
+    backbone.deliver()
+    assert call("GET", "/food", user="cleo").body["items"] == []
+    assert _erin_items() == []
+
+
+def test_a_group_created_by_someone_whose_erasure_ran_meanwhile_is_not_left_without_members(
+        backbone, monkeypatch):  # noqa: F811
+    """Found by a race audit: POST /groups checked the caller's account when it read it, not as the group was written,
+    so a creation whose read came before DELETE /me committed after the wind-down had left the person's groups (here
+    after the whole erasure): the group, its admin membership, pseudonym, handle and events named the erased person
+    for good, and whoever signs in under that id next finds themselves its admin. (Landing between the wind-down and
+    the sweep, the sweep deletes the membership instead: a group counting one member and one admin, with nobody in
+    it.) The creation now holds only while the account is not being erased (403 `account_erased`)."""
+    from foodshare.data.models import GroupItem
+    from foodshare.domain import users
+
+    flows.user("erin")
+    backbone.deliver()
+    erased = _erased_while(backbone, monkeypatch, users, "ensure")
+    created = call("POST", "/groups", user="erin", json={"name": "Late street"})
+    assert erased == ["erin", "completed"]
+    assert (created.status, created.error_code) == (403, "account_erased"), created
+    backbone.deliver()
+    assert [g.name for g in GroupItem.scan(GroupItem.sk == "META") if g.pk.startswith("GROUP#")] == []
+    assert _erin_items() == []
+
+
+def test_a_profile_change_read_before_the_account_froze_is_refused(monkeypatch):
+    """Found by a race audit: PUT /me wrote the profile under the condition that it exists, so a change whose read came
+    before DELETE /me landed after the freeze (200 to an account that can no longer act): a new name and home on the
+    frozen profile, a rectification request and a `ProfileUpdated` naming the person recorded after their erasure
+    began (landing after the sweep had scanned the event store's segment, that event names them for good). The
+    change now holds only while the account is not being erased (403 `account_erased`), as PUT /me/privacy does."""
+    from foodshare.data.models import DataSubjectRequestItem
+    from foodshare.domain import users
+
+    from tests.bots.events import recorded
+
+    flows.user("erin", name="Erin")
+    read, frozen = users.ensure, []
+
+    def frozen_meanwhile(user_id, *args, **kwargs):
+        profile = read(user_id, *args, **kwargs)
+        if not frozen:
+            frozen.append(erasure.start(user_id, erasure.request(user_id)[0]).status)
+        return profile
+
+    monkeypatch.setattr(users, "ensure", frozen_meanwhile)
+    changed = call("PUT", "/me", user="erin", json={"displayName": "Erin Moved", "location": flows.POTSDAM})
+    assert frozen == ["in_progress"]
+    assert (changed.status, changed.error_code) == (403, "account_erased"), changed
+    profile = users.find("erin")
+    assert profile.erasing and profile.display_name == "Erin" and float(profile.lat) == flows.BERLIN["lat"]
+    assert len(recorded("ProfileUpdated")) == 1  # flows.user's own
+    assert [r.type for r in DataSubjectRequestItem.query("USER#erin", DataSubjectRequestItem.sk.startswith("DSR#"))
+            ].count("rectification") == 1

@@ -167,3 +167,31 @@ def test_an_erasure_starting_while_a_choice_is_made_keeps_the_account_frozen(mon
     profile = users.find("sam")
     assert profile.erasing and profile.restricted and profile.leaderboard is not False
     assert recorded("PrivacySettingsChanged") == []
+
+
+def test_two_choices_made_at_once_both_hold(monkeypatch):
+    """Found by a race audit: a change wrote all three choices from the profile as read, so two PUT /me/privacy at
+    once, each of another choice, both answered 200 and the later undid the earlier: here an objection to the
+    leaderboards (GDPR Art. 21), confirmed and recorded, was silently withdrawn by a restriction whose read came
+    before it (the other way round, a restriction of processing, Art. 18, was lifted again). A change now holds only
+    while the choices are as it read them: the other reads again and adds its own."""
+    from foodshare.domain import privacy_settings, users
+
+    flows.user("sam")
+    read, raced = users.ensure, []
+
+    def leaderboard_objection_meanwhile(user_id, *args, **kwargs):
+        profile = read(user_id, *args, **kwargs)
+        if not raced:
+            raced.append(None)
+            raced[0] = call("PUT", "/me/privacy", user="sam", json={"leaderboard": False})
+        return profile
+
+    monkeypatch.setattr(privacy_settings.users, "ensure", leaderboard_objection_meanwhile)
+    restricted = call("PUT", "/me/privacy", user="sam", json={"restricted": True})
+    assert raced[0].status == 200 and raced[0].body["leaderboard"] is False, raced
+    assert restricted.status == 200, restricted
+    assert restricted.body == {"restricted": True, "leaderboard": False, "locationPrecision": "area"}
+    assert call("GET", "/me/privacy", user="sam").body == restricted.body
+    profile = users.find("sam")
+    assert (profile.restricted, profile.leaderboard) == (True, False)

@@ -318,3 +318,82 @@ def test_a_claimed_post_whose_exchange_closed_after_its_window_is_no_expired_pos
     backbone.deliver()
     assert [e.event_type for e in EventItem.scan()].count("FoodExpired") == 1
     assert sum(int(d.expired_posts) for d in SignalDayItem.query("USER#sam", SignalDayItem.sk.startswith("SIGNALS#"))) == 0
+
+
+def test_a_moderators_longer_restriction_landing_while_a_flag_is_applied_is_not_shortened(backbone, monkeypatch):
+    """Found by a race audit: a fraud flag restricts the member for a week unless a longer restriction is held, as
+    read; the restriction was then put whatever was there by the time it was written. A moderator restricting the
+    member for 30 days between that read and the write was cut to the flag's week (and the moderator's action no longer
+    named by it, an appeal of it lifting nothing). The flag's restriction now holds only while none longer is there:
+    the consumer reads again and keeps the moderator's."""
+    from foodshare.data.models import RestrictionItem
+
+    c = flows.community()
+    for _ in range(8):
+        exchange = flows.claim("cleo", flows.share("sam", c["group"]))
+        assert call("POST", f"/exchanges/{exchange}/cancel", user="cleo").status == 200
+    get, raced = RestrictionItem.get.__func__, []
+
+    def read_then_restricted(cls, *args, **kwargs):
+        try:
+            return get(cls, *args, **kwargs)  # none held yet: DoesNotExist
+        finally:
+            if not raced:
+                raced.append(None)
+                raced[0] = call("POST", f"/groups/{c['group']}/moderation/actions", user="sam", json={
+                    "action": "restrict", "reason": "Keeps cancelling", "days": 30,
+                    "memberHandle": flows.handle("cleo", c["group"])})
+
+    monkeypatch.setattr(RestrictionItem, "get", classmethod(read_then_restricted))
+    backbone.deliver()
+    monkeypatch.undo()
+    assert _flagged("credit_abuse") == {"cleo"}
+    assert raced and raced[0].status == 201, raced
+    held = RestrictionItem.get(*RestrictionItem.key(c["group"], "cleo"))
+    assert held.action_id == raced[0].body["actionId"]
+    assert clock.parse_iso(held.until) >= clock.now() + timedelta(days=29)
+
+
+def test_two_events_scoring_one_member_at_once_keep_each_others_flag(backbone, monkeypatch):
+    """Found by a race audit: scoring a member read their risk item and wrote it back whole, unconditionally. Two of
+    their events handled at once (two consumer instances): the one that read first wrote last and dropped what the
+    other had added: the pattern it flagged (flagged again by the next event: a second `FraudFlagged`, the moderators
+    told and the member restricted anew) or a rating ring's members (ratings from the ring, ignored once it is
+    detected, counted again). The write now holds only while the item is as read: the loser is built again."""
+    from foodshare import fraud
+    from foodshare.consumers import Delivered
+    from foodshare.data.models import RiskItem
+
+    c = flows.community()
+
+    def claimed_and_cancelled() -> str:
+        exchange = flows.claim("cleo", flows.share("sam", c["group"]))
+        assert call("POST", f"/exchanges/{exchange}/cancel", user="cleo").status == 200
+        return exchange
+
+    for _ in range(6):
+        claimed_and_cancelled()
+    backbone.deliver()
+    kept = flows.claim("cleo", flows.share("sam", c["group"]))  # cancelled at the end (a claim once restricted: none)
+    seventh = claimed_and_cancelled()  # its cancel takes cleo over the credit_abuse threshold
+    [cancel] = [json.loads(e.detail) for e in EventItem.scan(EventItem.pk.startswith("EVENTLOG#"))
+                if e.event_type == "ExchangeCancelled" and json.loads(e.detail)["data"]["exchangeId"] == seventh]
+    read, raced = fraud._risk, []
+
+    def read_then_flagged(user_id: str):
+        current = read(user_id)
+        if user_id == "cleo" and not raced:  # the seventh claim is scored; its cancel, by another instance, meanwhile
+            raced.append(None)
+            raced[0] = fraud.apply(Delivered.of(cancel))
+        return current
+
+    monkeypatch.setattr(fraud, "_risk", read_then_flagged)
+    backbone.deliver()
+    monkeypatch.undo()
+    assert raced == [True]
+    assert RiskItem.get(*RiskItem.key("cleo")).flagged == {"credit_abuse"}
+    assert call("POST", f"/exchanges/{kept}/cancel", user="cleo").status == 200  # scored: over the threshold still
+    backbone.deliver()
+    flags = [json.loads(e.detail)["data"] for e in EventItem.scan(EventItem.pk.startswith("EVENTLOG#"))
+             if e.event_type == "FraudFlagged"]
+    assert [(f["userId"], f["pattern"]) for f in flags] == [("cleo", "credit_abuse")]

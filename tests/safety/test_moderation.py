@@ -852,3 +852,96 @@ def test_a_moderator_removed_while_their_action_is_in_flight_does_not_land_it(g,
     assert warned.status == 409 and warned.error_code == "concurrent_update", warned
     assert [a for a in ModerationActionItem.scan() if a.moderator_id == "mo"] == []
     assert _act("mo", g["g"], action="warn", member="cleo").status == 404
+
+
+@pytest.mark.parametrize("decision", ["claim_quota", "moderator", "appeal"])
+def test_an_admin_who_leaves_while_their_decision_is_in_flight_does_not_make_it(g, monkeypatch, decision):
+    """Found by a race audit: setting the group's claim quota, appointing a moderator and deciding an appeal (an appeal
+    from before its action was copied onto it, or any the quick path refuses, is decided reading the decider's
+    membership) checked the caller's admin role when read, not as the decision was written. ada, the second admin,
+    leaving between the two: her quota, appointment or overturn landed, answered 200, decided for the group by someone
+    no longer in it (as a partnership's answer or a moderator's action no longer can). The transaction now holds only
+    while her membership is as read: the decision reads again and finds her gone (404), nothing written."""
+    from foodshare.data import reads
+    from foodshare.data.models import AppealItem, GroupClaimQuotaItem, MembershipItem, RestrictionItem
+    from foodshare.domain import groups
+
+    group = g["g"]
+    _promote_ada_to_admin(group)
+    ada = MembershipItem.key(group, "ada")
+    if decision == "moderator":
+        _exemplary("cleo")
+        asked = ("POST", f"/groups/{group}/moderators", {"memberHandle": flows.handle("cleo", group)})
+    elif decision == "appeal":
+        action = _act("mo", group, action="restrict", member="cleo", days=30).body
+        appeal = call("POST", "/appeals", user="cleo", json={"actionId": action["actionId"]}).body["appealId"]
+        AppealItem.get(*AppealItem.key(appeal)).update(actions=[AppealItem.action.remove()])  # filed before issue 15
+        asked = ("POST", f"/appeals/{appeal}/decision", {"outcome": "overturned", "reason": "Not shown"})
+    else:
+        asked = ("PUT", f"/groups/{group}/claim-quota", {"maxClaims": 1, "windowHours": 24, "liftHours": 1})
+    get_many, membership, raced = reads.get_many, groups.membership, []
+
+    def leave_once() -> None:
+        if not raced:
+            raced.append(True)
+            raced.append(call("DELETE", f"/groups/{group}/members/me", user="ada").status)
+
+    def read_then_leave(keys, *args, **kwargs):
+        found = get_many(keys, *args, **kwargs)
+        if any(key == ada for _, key in keys):
+            leave_once()
+        return found
+
+    def membership_then_leave(group_id, user_id):
+        found = membership(group_id, user_id)
+        if (group_id, user_id) == (group, "ada"):
+            leave_once()
+        return found
+
+    monkeypatch.setattr(reads, "get_many", read_then_leave)
+    monkeypatch.setattr(groups, "membership", membership_then_leave)
+    method, path, body = asked
+    answered = call(method, path, user="ada", json=body)
+    monkeypatch.undo()
+    assert raced == [True, 200]
+    assert (answered.status, answered.error_code) == (404, "not_found"), answered
+    if decision == "moderator":
+        assert MembershipItem.get(*MembershipItem.key(group, "cleo")).role == "member"
+    elif decision == "appeal":
+        assert AppealItem.get(*AppealItem.key(appeal)).status == "open"
+        assert RestrictionItem.get(*RestrictionItem.key(group, "cleo")).action_id == action["actionId"]
+    else:
+        pk, sk = GroupClaimQuotaItem.key(group)
+        assert list(GroupClaimQuotaItem.query(pk, GroupClaimQuotaItem.sk == sk)) == []
+
+
+def test_two_moderators_deciding_one_report_at_once_decide_it_once(g, backbone, monkeypatch):
+    """Checked by a race audit (no change needed): mo and sam both read ida's open report about cleo; sam upholds it
+    between mo's read and mo's transaction. The report's update holds only while it is open, so mo's warning is
+    refused whole (409 `report_closed`): one action, one penalty, the report's lock and queue entry gone once."""
+    from foodshare.data import reads
+    from foodshare.data.models import ModerationActionItem, ReportItem
+
+    backbone.deliver()
+    start = _score("cleo")
+    report = _report("ida", "user", flows.handle("cleo", g["g"]), "harassment")
+    get_many, raced = reads.get_many, []
+
+    def read_then_decided(keys, *args, **kwargs):
+        found = get_many(keys, *args, **kwargs)
+        if not raced and any(key == ReportItem.key(report) for _, key in keys):
+            raced.append(None)  # sam's own reads pass through
+            raced[0] = _act("sam", g["g"], action="warn", reportId=report).status
+        return found
+
+    monkeypatch.setattr(reads, "get_many", read_then_decided)
+    second = _act("mo", g["g"], action="restrict", reportId=report, days=7)
+    monkeypatch.undo()
+    assert raced == [201]
+    assert (second.status, second.error_code) == (409, "report_closed"), second
+    assert [a.action for a in ModerationActionItem.scan(ModerationActionItem.sk.startswith("MODACTION#"))
+            if a.report_id == report] == ["warn"]
+    backbone.deliver()
+    assert _score("cleo") == start - 10
+    assert _view("mo", g["g"]).body["reports"] == []
+    assert _report("ida", "user", flows.handle("cleo", g["g"]), "harassment")  # the lock went with the decision

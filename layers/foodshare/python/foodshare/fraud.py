@@ -20,6 +20,9 @@ import hashlib
 import itertools
 import json
 from datetime import timedelta
+from typing import Any
+
+from pynamodb.expressions.condition import size
 
 from foodshare import clock, consumers, ids
 from foodshare import fraud_rules as rules
@@ -200,6 +203,17 @@ def _risk(user_id: str) -> RiskItem | None:
         return None
 
 
+def _risk_as_read(current: RiskItem | None) -> Any:
+    """The condition that a user's risk item is still as read (None: still absent). `flagged` only grows."""
+    if current is None:
+        return RiskItem.pk.does_not_exist()
+    flagged = (size(RiskItem.flagged) == len(current.flagged) if current.flagged
+               else RiskItem.flagged.does_not_exist())
+    ring = RiskItem.ring_id == current.ring_id if current.ring_id else RiskItem.ring_id.does_not_exist()
+    return ((RiskItem.scores == current.scores) & (RiskItem.evidence == current.evidence)
+            & (RiskItem.updated_at == current.updated_at) & flagged & ring)
+
+
 def _score(uow: UnitOfWork, event: Delivered, user_id: str, patterns: dict[str, tuple[float, str]],
            ring: rules.Ring | None = None, ring_id: str | None = None) -> None:
     """Store the user's scores (merged with what is stored) and flag patterns newly at their threshold."""
@@ -220,7 +234,10 @@ def _score(uow: UnitOfWork, event: Delivered, user_id: str, patterns: dict[str, 
         ring_members=set(ring.members) if ring else (current.ring_members if current else None),
         updated_at=event.occurred_at,
     )
-    uow.save(item)
+    # Written whole from the item as read: another event of theirs scored meanwhile (another consumer instance) must
+    # not lose what it added (a flag, a ring's members): a lost race builds the effect again (`consumers.once`).
+    uow.save(item, _risk_as_read(current),
+             on_fail=ConcurrentUpdate(f"{CONSUMER}: the risk of {user_id} changed meanwhile"))
     for pattern in newly:
         _flag(uow, event, user_id, pattern, scores[pattern], evidence[pattern], ring, ring_id)
 
@@ -242,8 +259,11 @@ def _flag(uow: UnitOfWork, event: Delivered, user_id: str, pattern: str, score: 
         except RestrictionItem.DoesNotExist:
             held = None
         if held is None or held.until < clock.iso(until):  # never shorten a moderator's restriction
+            # nor one put since the read (a lost race: the effect is built again from fresh reads, `consumers.once`)
             uow.save(RestrictionItem(restriction.pk, restriction.sk, until=clock.iso(until),
-                                     action_id=ring_id or event.event_id, expires_at_epoch=until + timedelta(days=1)))
+                                     action_id=ring_id or event.event_id, expires_at_epoch=until + timedelta(days=1)),
+                     RestrictionItem.pk.does_not_exist() | (RestrictionItem.until < clock.iso(until)),
+                     on_fail=ConcurrentUpdate(f"{CONSUMER}: a restriction of {user_id} landed meanwhile"))
     uow.record("FraudFlagged", None, {
         "userId": user_id,
         "pattern": pattern,

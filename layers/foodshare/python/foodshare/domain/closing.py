@@ -72,11 +72,11 @@ def open_exchanges(posts: Iterable[dict], claims: Iterable[dict]) -> list[str]:
         [i["exchange_id"]["S"] for i in posts if i["status"]["S"] == food.CLAIMED and "exchange_id" in i]
 
 
-def cancel(exchange_ids: Iterable[str], user_id: str, cause: str | None = None) -> None:
-    """Cancel each exchange still claimed, as the participant `user_id` (`cause`: `exchanges.cancel`'s)."""
+def cancel(exchange_ids: Iterable[str], user_id: str, cause: str | None = None, *, erasing: bool = False) -> None:
+    """Cancel each exchange still claimed, as the participant `user_id` (`cause`, `erasing`: `exchanges.cancel`'s)."""
     for exchange_id in exchange_ids:
         if ExchangeItem.get(*ExchangeItem.key(exchange_id)).status == exchanges.CLAIMED:
-            exchanges.cancel(exchange_id, user_id, cause=cause)  # a cancelled claim re-lists the post
+            exchanges.cancel(exchange_id, user_id, cause=cause, erasing=erasing)  # a cancelled claim re-lists the post
 
 
 def withdraw(posts: Iterable[dict], actor_id: str | None, status: str = food.WITHDRAWN, mark: bool = False) -> None:

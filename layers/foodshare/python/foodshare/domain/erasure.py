@@ -309,7 +309,8 @@ def _owned(user_id: str) -> Owned:
 
 
 def _wind_down(user_id: str, owned: Owned) -> None:
-    closing.cancel(closing.open_exchanges(owned.posts, owned.claims), user_id)  # theirs as claimer and as sharer
+    # Theirs as claimer and as sharer, those they confirmed alone too (the erasure ends them, not their call)
+    closing.cancel(closing.open_exchanges(owned.posts, owned.claims), user_id, erasing=True)
     closing.withdraw(owned.posts, user_id)  # after the cancels: the posts they re-listed go too
     for group_id in owned.group_ids:  # a group they are the last admin of goes to its longest-standing member
         groups.leave(group_id, user_id)

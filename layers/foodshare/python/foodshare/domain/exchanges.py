@@ -377,17 +377,21 @@ def _profiles(*user_ids: str) -> list[UserItem]:
 REMOVED_FROM_GROUP = "removed_from_group"  # a moderator removed or banned one of them from the exchange's group
 
 
-def cancel(exchange_id: str, user_id: str, cause: str | None = None) -> ExchangeItem:
+def cancel(exchange_id: str, user_id: str, cause: str | None = None, *, erasing: bool = False) -> ExchangeItem:
     """Cancel as the participant `user_id`; with a `cause` neither participant chose it (the event has no actor and
-    says why: no reputation impact, no fraud count for anyone, docs/trust-safety.md "Departures")."""
-    return credits.reading_when_needed(lambda blind: _close(exchange_id, user_id, CANCELLED, blind, cause))
+    says why: no reputation impact, no fraud count for anyone, docs/trust-safety.md "Departures"). `erasing`: their
+    erasure's wind-down ends it, which is no call of theirs about the handover: their own confirmation of the pickup
+    does not refuse it (the event is as their cancel)."""
+    chosen = cause is None and not erasing
+    return credits.reading_when_needed(lambda blind: _close(exchange_id, user_id, CANCELLED, blind, cause, chosen))
 
 
 def no_show(exchange_id: str, user_id: str) -> ExchangeItem:
     return credits.reading_when_needed(lambda blind: _close(exchange_id, user_id, NO_SHOW, blind))
 
 
-def _close(exchange_id: str, user_id: str, outcome: str, blind: bool, cause: str | None = None) -> ExchangeItem:
+def _close(exchange_id: str, user_id: str, outcome: str, blind: bool, cause: str | None = None,
+           chosen: bool = True) -> ExchangeItem:
     """Cancel or record a no-show: release the claimer's credit and re-list the post, expire it, or (its sharer
     departed the group: the exchange is marked) take it off as the departure took their posts off.
 
@@ -401,12 +405,12 @@ def _close(exchange_id: str, user_id: str, outcome: str, blind: bool, cause: str
     facts = exchange_rules.CloseFacts(exchange.status, by_sharer, bool(getattr(exchange, own_flag.attr_name)),
                                       now > exchange.pickup_end, window_open=now < exchange.pickup_end,
                                       sharer_departed=exchange.sharer_departed)
-    exchange_rules.decide_close(facts, outcome, chosen=cause is None)
+    exchange_rules.decide_close(facts, outcome, chosen=chosen)
     # Still open, and the sharer's departure as read (one landing meanwhile makes it read again and decide anew)
     still_open = (ExchangeItem.status == CLAIMED) & (
         ExchangeItem.sharer_departed == exchange.sharer_departed if exchange.sharer_departed
         else ExchangeItem.sharer_departed.does_not_exist())
-    if cause is None:  # still unconfirmed by the side closing it, as read: a confirmation racing it wins whole
+    if chosen:  # still unconfirmed by the side closing it, as read: a confirmation racing it wins whole
         still_open &= _as_read(own_flag, False)
     claimer = _claimer(exchange, blind)
     uow = UnitOfWork()

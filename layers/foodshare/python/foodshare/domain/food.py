@@ -239,6 +239,10 @@ def share(user_id: str, post: NewPost, *, request_key: str | None = None) -> Foo
     food.index_as_available()
     uow = UnitOfWork()
     uow.save(food, FoodItem.pk.does_not_exist())
+    # Shared only while the account is not being erased as it commits (403 `account_erased`): a post landing after
+    # the erasure's wind-down looked for the person's posts would never be withdrawn, and one after the sweep would
+    # name them for good.
+    users.keep_acting(uow, user_id)
     on_board(uow, food.group_id, food_id, food.pickup_end)
     uow.record(
         "FoodShared",

@@ -142,6 +142,9 @@ def create(
     member.pseudonym = identities.claim_pseudonym(uow, group_id, user_id, 0)  # a new group: nobody else has one
     uow.save(group, GroupItem.pk.does_not_exist())
     uow.save(member, MembershipItem.pk.does_not_exist())
+    # Its creator's account is not being erased as it commits (403 `account_erased`): a group landing after the
+    # erasure's wind-down left their groups would keep them as its admin.
+    users.keep_acting(uow, user_id)
     uow.save(PartnerSetItem(*PartnerSetItem.key(group_id)), PartnerSetItem.pk.does_not_exist())  # no partners yet
     uow.save(OpenPostsItem(*OpenPostsItem.key(group_id), complete=True), OpenPostsItem.pk.does_not_exist())  # no posts
     if disclaimer:  # its author accepts it too

@@ -36,7 +36,7 @@ from foodshare.data.models import (
     RestrictionItem,
     UserItem,
 )
-from foodshare.data.transaction import UnitOfWork
+from foodshare.data.transaction import UnitOfWork, with_retries
 from foodshare.domain import food as food_posts
 from foodshare.domain import groups, identities, reports, users, visibility
 from foodshare.domain import moderation_rules as rules
@@ -69,6 +69,12 @@ def _membership_key(group_id: str, user_id: str) -> tuple[type[MembershipItem], 
 
 
 def appoint_moderator(group_id: str, admin_id: str, member_handle: str) -> MembershipItem:
+    """Make the member the admin was shown as `member_handle` a moderator (`_appoint_moderator`); read again when the
+    admin's membership changed meanwhile."""
+    return with_retries(lambda: _appoint_moderator(group_id, admin_id, member_handle))
+
+
+def _appoint_moderator(group_id: str, admin_id: str, member_handle: str) -> MembershipItem:
     """Make the member the admin was shown as `member_handle` a moderator.
 
     Two calls when the handle's index item carries the member's pseudonym (recorded at join): the admin's
@@ -84,9 +90,9 @@ def appoint_moderator(group_id: str, admin_id: str, member_handle: str) -> Membe
         raise identities.not_found("memberHandle")
     if found is not None and found.user_id == member_id and found.pseudonym is not None:
         try:
-            return _appoint(admin_id, MembershipItem(*MembershipItem.key(group_id, member_id), group_id=group_id,
-                                                     user_id=member_id, role=rules.MEMBER,
-                                                     pseudonym=found.pseudonym), unread=True)
+            return _appoint(admin, MembershipItem(*MembershipItem.key(group_id, member_id), group_id=group_id,
+                                                  user_id=member_id, role=rules.MEMBER,
+                                                  pseudonym=found.pseudonym), unread=True)
         except _Unconfirmed:
             pass
     member, profile = reads.get_many([_membership_key(group_id, member_id), (UserItem, UserItem.key(member_id))])
@@ -98,14 +104,19 @@ def appoint_moderator(group_id: str, admin_id: str, member_handle: str) -> Membe
         raise identities.not_found("memberHandle")
     if not rules.may_grant_moderator(profile.trust_level):
         raise Conflict("Only exemplary members may be made moderators.", code="not_exemplary")
-    return _appoint(admin_id, member, unread=False)
+    return _appoint(admin, member, unread=False)
 
 
-def _appoint(admin_id: str, member: MembershipItem, *, unread: bool) -> MembershipItem:
-    """The appointment's transaction; `unread`: the member's membership and profile were not read, so it checks
-    that the membership is as `member` shows it and that the profile may be granted (`rules.may_grant_moderator`)."""
+def _appoint(admin: MembershipItem, member: MembershipItem, *, unread: bool) -> MembershipItem:
+    """The appointment's transaction, holding only while the `admin`'s membership is as read (one who left meanwhile
+    does not appoint: `ConcurrentUpdate`, read again); `unread`: the member's membership and profile were not read,
+    so it checks that the membership is as `member` shows it and that the profile may be granted
+    (`rules.may_grant_moderator`)."""
+    admin_id = admin.user_id
     uow = UnitOfWork()
     users.keep_acting(uow, admin_id)
+    uow.check(MembershipItem, MembershipItem.key(admin.group_id, admin_id), groups.as_read(admin),
+              on_fail=ConcurrentUpdate("Your membership changed meanwhile."))
     condition = MembershipItem.role == rules.MEMBER
     on_fail: DomainError = Conflict("The membership changed meanwhile.", code="invalid_state")
     if unread:
@@ -570,11 +581,17 @@ def appeal(member_id: str, action_id: str, statement: str | None) -> AppealItem:
 
 
 def decide(appeal_id: str, admin_id: str, outcome: str, reason: str) -> AppealItem:
+    """Decide the appeal (`_decide_appeal`); read again when the decider's membership changed meanwhile."""
+    return with_retries(lambda: _decide_appeal(appeal_id, admin_id, outcome, reason))
+
+
+def _decide_appeal(appeal_id: str, admin_id: str, outcome: str, reason: str) -> AppealItem:
     """Two calls for an appeal that carries what its decision needs of the action (since issue 15): the appeal,
     then the transaction, which checks that the decider is an admin of its group, that the action is there and,
     to overturn, that the restriction or ban it held still is (an overturned dismissal reads its report).
     Otherwise (an appeal from before, or any refusal) the decider's membership, the action and, to overturn, what
-    it may still hold are read (their keys come from the appeal) and decide as before, with its answers."""
+    it may still hold are read (their keys come from the appeal) and decide as before, with its answers; the
+    transaction then holds only while the decider's membership is as read."""
     try:
         item = AppealItem.get(*AppealItem.key(appeal_id))
     except AppealItem.DoesNotExist:
@@ -597,7 +614,7 @@ def decide(appeal_id: str, admin_id: str, outcome: str, reason: str) -> AppealIt
     if action is None:
         raise ModerationActionItem.DoesNotExist()  # an appeal keeps its action: a missing one is an error, as before
     return _decide(item, admin_id, outcome, reason, action, dict(zip((RestrictionItem, BanItem), holds, strict=True))
-                   if outcome == OVERTURNED else {})
+                   if outcome == OVERTURNED else {}, decider)
 
 
 def _appealed(item: AppealItem) -> ModerationActionItem:
@@ -609,9 +626,11 @@ def _appealed(item: AppealItem) -> ModerationActionItem:
 
 
 def _decide(item: AppealItem, admin_id: str, outcome: str, reason: str, action: ModerationActionItem,
-            holds: dict[type, RestrictionItem | BanItem | None] | None) -> AppealItem:
+            holds: dict[type, RestrictionItem | BanItem | None] | None,
+            decider: MembershipItem | None = None) -> AppealItem:
     """The decision's transaction. `holds` None: nothing but the appeal was read, so it checks the decider's
-    role, that the action is there and that what an overturn lifts is still this action's (`_undo`)."""
+    role, that the action is there and that what an overturn lifts is still this action's (`_undo`). Else the
+    `decider`'s membership read must still be as read (one who left meanwhile decides nothing: read again)."""
     uow = UnitOfWork()
     users.keep_acting(uow, admin_id)
     action_condition = None
@@ -619,6 +638,9 @@ def _decide(item: AppealItem, admin_id: str, outcome: str, reason: str, action: 
         uow.check(MembershipItem, MembershipItem.key(item.group_id, admin_id), MembershipItem.role == rules.ADMIN,
                   on_fail=_Unconfirmed())
         action_condition = ModerationActionItem.pk.exists()
+    elif decider is not None:
+        uow.check(MembershipItem, MembershipItem.key(item.group_id, admin_id), groups.as_read(decider),
+                  on_fail=ConcurrentUpdate("Your membership changed meanwhile."))
     uow.update(item, [AppealItem.status.set(outcome), AppealItem.decided_by.set(admin_id),
                       AppealItem.decision_reason.set(reason)], AppealItem.status == OPEN,
                on_fail=Conflict("This appeal has already been decided.", code="appeal_decided"))

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from foodshare import clock
 from foodshare.data.models import UserItem
-from foodshare.data.transaction import UnitOfWork
+from foodshare.data.transaction import UnitOfWork, with_retries
 from foodshare.domain import groups, privacy, subject_requests, users
+from foodshare.errors import ConcurrentUpdate
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,25 @@ def update(user_id: str, restricted: bool | None, leaderboard: bool | None, loca
            group_ids_of: Callable[[str], list[str]] = groups.group_ids_of) -> PrivacySettings:
     """Change the given choices (None keeps the current one); choices already made write nothing. `group_ids_of`:
     the person's groups, asked only when their leaderboards change (the API passes the cached ones:
-    cache/group_reads.member_groups)."""
-    user = users.ensure(user_id)
+    cache/group_reads.member_groups). Another change landing meanwhile makes it read again (`_as_read`)."""
+    return with_retries(lambda: _update(user_id, restricted, leaderboard, location_precision, group_ids_of))
+
+
+def _as_read(current: PrivacySettings) -> Any:
+    """The condition that the profile's choices are still `current` (each absent attribute reads as its default): the
+    update writes all three, so a change of another choice landing since the read must not be undone."""
+    restricted = UserItem.restricted == True if current.restricted else NOT_RESTRICTED  # conditions, not tests
+    leaderboard = (UserItem.leaderboard == False if not current.leaderboard
+                   else UserItem.leaderboard.does_not_exist() | (UserItem.leaderboard == True))
+    precision = UserItem.location_precision == current.location_precision
+    if current.location_precision == privacy.AREA:
+        precision = UserItem.location_precision.does_not_exist() | precision
+    return restricted & leaderboard & precision
+
+
+def _update(user_id: str, restricted: bool | None, leaderboard: bool | None, location_precision: str | None,
+            group_ids_of: Callable[[str], list[str]]) -> PrivacySettings:
+    user = users.ensure(user_id, consistent=True)  # a retry after a lost race must see the winner
     current = PrivacySettings.of(user)
     chosen = PrivacySettings(
         restricted=current.restricted if restricted is None else restricted,
@@ -79,9 +98,11 @@ def update(user_id: str, restricted: bool | None, leaderboard: bool | None, loca
             UserItem.location_precision.set(chosen.location_precision),
             UserItem.updated_at.set(clock.now_iso()),
         ],
-        # written from the profile as read: an erasure's freeze since then must not be undone (nor outlived)
-        users.NOT_ERASING,
-        on_fail=users.account_erased(),
+        # Written from the profile as read: neither an erasure's freeze since then (undone, or outlived) nor another
+        # change of the choices (undone) may have landed. Either reads again (`with_retries`): the freeze is then
+        # refused by `users.ensure` (403 `account_erased`), the other change is kept and this one added to it.
+        users.NOT_ERASING & _as_read(current),
+        on_fail=ConcurrentUpdate("the privacy choices changed meanwhile"),
     )
     uow.record(
         "PrivacySettingsChanged",

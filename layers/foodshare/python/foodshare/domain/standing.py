@@ -31,7 +31,7 @@ from foodshare.data.models import (
     RestrictionItem,
     UserItem,
 )
-from foodshare.data.transaction import UnitOfWork
+from foodshare.data.transaction import UnitOfWork, with_retries
 from foodshare.domain import fairness, groups, moderation_rules, users
 from foodshare.domain.fairness import GroupQuota, Refusal
 from foodshare.errors import ConcurrentUpdate, Conflict
@@ -255,9 +255,17 @@ def _take_quota_slot(uow: UnitOfWork, post: FoodItem, user_id: str, now: datetim
 
 def set_group_quota(group_id: str, admin_id: str, quota: GroupQuota | None) -> GroupQuota | None:
     """Admins set (or, with None, remove) their group's claim quota."""
-    groups.require_admin(group_id, admin_id)
+    return with_retries(lambda: _set_group_quota(group_id, admin_id, quota))
+
+
+def _set_group_quota(group_id: str, admin_id: str, quota: GroupQuota | None) -> GroupQuota | None:
+    admin = groups.require_admin(group_id, admin_id)
     uow = UnitOfWork()
     users.keep_acting(uow, admin_id)
+    # Still their admin membership as read when it commits: one who left meanwhile does not decide for the group
+    # (read again: not found)
+    uow.check(MembershipItem, MembershipItem.key(group_id, admin_id), groups.as_read(admin),
+              on_fail=ConcurrentUpdate("Your membership changed meanwhile."))
     item = GroupClaimQuotaItem(*GroupClaimQuotaItem.key(group_id))
     if quota is None:
         uow.delete(item)

@@ -188,7 +188,8 @@ def update_profile(user_id: str, display_name: str, location: tuple[float, float
     else:
         actions += [UserItem.lat.set(location[0]), UserItem.lng.set(location[1])]
     uow = UnitOfWork()
-    uow.update(user, actions, UserItem.pk.exists())
+    # written from the profile as read: an erasure begun since then refuses it (the account can no longer act)
+    uow.update(user, actions, NOT_ERASING, on_fail=account_erased())
     uow.record(
         "ProfileUpdated",
         user_id,
