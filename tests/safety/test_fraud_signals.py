@@ -44,14 +44,20 @@ def _flagged(event_pattern: str) -> set[str]:
             if e.event_type == "FraudFlagged" and json.loads(e.detail)["data"]["pattern"] == event_pattern}
 
 
-def test_a_ring_of_four_rating_each_other_daily_is_flagged_restricted_and_gains_nothing(backbone):
-    admin = "sam"
-    flows.user(admin)
-    group = flows.group(admin)
+def _group_with_a_ring() -> tuple[str, list[str]]:
+    """A group of sam (admin), a ring of four (r1-r4) and two honest members (ann, bob)."""
+    flows.user("sam")
+    group = flows.group("sam")
     ring = ["r1", "r2", "r3", "r4"]
     for name in ring + ["ann", "bob"]:
         flows.user(name)
-        flows.join(name, group, admin)
+        flows.join(name, group, "sam")
+    return group, ring
+
+
+def test_a_ring_of_four_rating_each_other_daily_is_flagged_restricted_and_gains_nothing(backbone):
+    admin = "sam"
+    group, ring = _group_with_a_ring()
     flagged_on = None
     for day in range(7):
         for i, sharer in enumerate(ring):
@@ -156,13 +162,7 @@ def test_a_rings_ratings_leave_the_group_summary_once_and_a_cached_summary_shows
 
     monkeypatch.setenv("CACHE_SETTLE_MS", "0")  # store cache entries at once: the summary read is served from it
     get_settings.cache_clear()
-    admin = "sam"
-    flows.user(admin)
-    group = flows.group(admin)
-    ring = ["r1", "r2", "r3", "r4"]
-    for name in ring + ["ann", "bob"]:
-        flows.user(name)
-        flows.join(name, group, admin)
+    group, ring = _group_with_a_ring()
     _trade("ann", "bob", group, stars=(4, 5))  # honest ratings: they stay
     backbone.deliver()
     assert _group_rating(group, "ann") == (2, 4.5)
